@@ -10,7 +10,7 @@ DECIMAL_PATTERN = r"^-?\d+(\.\d+)?$"
 
 def _to_decimal(value: Any) -> Decimal:
     if isinstance(value, float):
-        raise ValueError("amounts are decimal strings such as \"1234.50\", never floats")
+        raise ValueError('amounts are decimal strings such as "1234.50", never floats')
     if isinstance(value, Decimal):
         result = value
     elif isinstance(value, int | str):

@@ -1,0 +1,45 @@
+# Ledgerline: `make run` runs the whole platform, `make test` runs every test.
+SHELL := /bin/bash
+UV := $(shell command -v uv 2>/dev/null)
+ifeq ($(UV),)
+UV := python3 -m uv
+endif
+
+.PHONY: help install run test test-unit bench lint format schemas clean
+
+help:
+	@echo "make run     - PostgreSQL, Kafka, all six services and demo data; Ctrl-C stops all"
+	@echo "make test    - unit, integration and end-to-end tests on real PostgreSQL and Kafka"
+	@echo "make bench   - benchmarks"
+	@echo "make lint    - ruff"
+	@echo "make schemas - export the events' JSON Schemas to docs/events"
+
+install:
+	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	$(UV) sync --frozen
+
+run: install
+	$(UV) run ledgerline run
+
+test: install
+	$(UV) run pytest
+
+test-unit: install
+	$(UV) run pytest -m "not integration and not e2e"
+
+bench: install
+	$(UV) run python services/payments/bench/bench_sepa.py
+
+lint: install
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .
+
+format: install
+	$(UV) run ruff check --fix .
+	$(UV) run ruff format .
+
+schemas: install
+	$(UV) run ledgerline schemas docs/events
+
+clean:
+	rm -rf .ledgerline .pytest_cache .ruff_cache

@@ -1,0 +1,8 @@
+from ledgerline.settings import ServiceSettings
+from pydantic_settings import SettingsConfigDict
+
+
+class ApprovalsSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="APPROVALS_", extra="ignore")
+
+    public_base_url: str = "http://127.0.0.1:8004"

@@ -1,0 +1,130 @@
+"""SQL for ingest's dossiers and documents."""
+
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+DOCUMENT_COLUMNS = """id, office_id, dossier_id, mailbox, channel, filename, content_type, size_bytes,
+sha256, status, delivered_by, received_at, submitted_at, recognition_status, counterparty_name,
+total_incl_vat, currency"""
+
+
+async def upsert_dossier(connection: asyncpg.Connection, values: dict[str, Any]) -> None:
+    await connection.execute(
+        """
+        INSERT INTO dossiers (id, office_id, name, email_domain) VALUES ($1, $2, $3, $4)
+        ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, email_domain = EXCLUDED.email_domain
+        """,
+        values["id"],
+        values["office_id"],
+        values["name"],
+        values["email_domain"],
+    )
+
+
+async def get_dossier(
+    connection: asyncpg.Connection, office_id: UUID, dossier_id: UUID
+) -> asyncpg.Record | None:
+    return await connection.fetchrow(
+        "SELECT * FROM dossiers WHERE office_id = $1 AND id = $2", office_id, dossier_id
+    )
+
+
+async def insert_document(connection: asyncpg.Connection, values: dict[str, Any]) -> asyncpg.Record:
+    return await connection.fetchrow(
+        f"""
+        INSERT INTO documents (id, office_id, dossier_id, mailbox, channel, filename, content_type,
+                               size_bytes, sha256, content, delivered_by)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+        RETURNING {DOCUMENT_COLUMNS}
+        """,
+        values["id"],
+        values["office_id"],
+        values["dossier_id"],
+        values["mailbox"],
+        values["channel"],
+        values["filename"],
+        values["content_type"],
+        values["size_bytes"],
+        values["sha256"],
+        values["content"],
+        values["delivered_by"],
+    )
+
+
+async def list_documents(
+    connection: asyncpg.Connection,
+    office_id: UUID,
+    dossier_id: UUID,
+    mailbox: str | None,
+    status: str | None,
+) -> list[asyncpg.Record]:
+    return await connection.fetch(
+        f"""
+        SELECT {DOCUMENT_COLUMNS} FROM documents
+        WHERE office_id = $1 AND dossier_id = $2 AND status <> 'deleted'
+          AND ($3::text IS NULL OR mailbox = $3) AND ($4::text IS NULL OR status = $4)
+        ORDER BY received_at DESC
+        """,
+        office_id,
+        dossier_id,
+        mailbox,
+        status,
+    )
+
+
+async def get_document(
+    connection: asyncpg.Connection, office_id: UUID, dossier_id: UUID, document_id: UUID
+) -> asyncpg.Record | None:
+    return await connection.fetchrow(
+        f"""SELECT {DOCUMENT_COLUMNS} FROM documents
+        WHERE office_id = $1 AND dossier_id = $2 AND id = $3 AND status <> 'deleted'""",
+        office_id,
+        dossier_id,
+        document_id,
+    )
+
+
+async def get_content(
+    connection: asyncpg.Connection, office_id: UUID, dossier_id: UUID, document_id: UUID
+) -> asyncpg.Record | None:
+    return await connection.fetchrow(
+        """SELECT filename, content_type, content FROM documents
+        WHERE office_id = $1 AND dossier_id = $2 AND id = $3 AND status <> 'deleted'""",
+        office_id,
+        dossier_id,
+        document_id,
+    )
+
+
+async def mark_submitted(
+    connection: asyncpg.Connection, office_id: UUID, dossier_id: UUID, document_id: UUID
+) -> asyncpg.Record | None:
+    """Moves a mailbox document to processing; None when it is not in a mailbox."""
+    return await connection.fetchrow(
+        f"""
+        UPDATE documents SET status = 'in_processing', submitted_at = now()
+        WHERE office_id = $1 AND dossier_id = $2 AND id = $3 AND status = 'in_mailbox'
+        RETURNING {DOCUMENT_COLUMNS}
+        """,
+        office_id,
+        dossier_id,
+        document_id,
+    )
+
+
+async def record_recognition(connection: asyncpg.Connection, values: dict[str, Any]) -> None:
+    await connection.execute(
+        """
+        UPDATE documents SET recognition_status = $3, counterparty_name = $4, total_incl_vat = $5,
+                             currency = $6
+        WHERE office_id = $1 AND id = $2
+        """,
+        values["office_id"],
+        values["document_id"],
+        values["recognition_status"],
+        values["counterparty_name"],
+        values["total_incl_vat"],
+        values["currency"],
+    )

@@ -1,0 +1,255 @@
+"""Mailboxes: deliver documents, list them, fetch their content, send them to the office."""
+
+import hashlib
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+from uuid import UUID, uuid4
+
+from fastapi import APIRouter, HTTPException, Query, Request, Response, status
+from ledgerline.auth import DELIVERERS, OFFICE_ROLES, DossierScope, Role, dossier_scope
+from ledgerline.events import DocumentReceived, DocumentSubmitted
+from ledgerline.service import CurrentRuntime
+from pydantic import BaseModel
+
+from ingest.adapters import repository
+from ingest.domain.documents import DocumentRefused, classify, safe_filename
+
+router = APIRouter(tags=["documents"])
+
+Mailbox = Literal["purchase", "sales", "misc"]
+DocumentStatus = Literal["in_mailbox", "in_processing", "booked"]
+READERS = DELIVERERS | {Role.SERVICE}
+
+
+class Document(BaseModel):
+    id: UUID
+    dossier_id: UUID
+    mailbox: Mailbox
+    channel: str
+    filename: str
+    content_type: str
+    size_bytes: int
+    sha256: str
+    status: str
+    delivered_by: str
+    received_at: datetime
+    submitted_at: datetime | None
+    recognition_status: str | None
+    counterparty_name: str | None
+    total_incl_vat: Decimal | None
+    currency: str | None
+
+
+def _document(row: object) -> Document:
+    return Document.model_validate(dict(row))  # type: ignore[call-overload]
+
+
+async def _read_upload(request: Request, max_bytes: int) -> tuple[bytes, str | None, str]:
+    """The uploaded bytes, the file name given, and the channel (multipart upload or raw API)."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > max_bytes + 64 * 1024:
+        raise HTTPException(
+            status.HTTP_413_CONTENT_TOO_LARGE, f"the document is larger than {max_bytes} bytes"
+        )
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("multipart/form-data"):
+        form = await request.form(max_files=1, max_fields=5)
+        upload = form.get("file")
+        if upload is None or isinstance(upload, str):
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT, "the multipart form needs a 'file' field"
+            )
+        return await upload.read(), upload.filename, "upload"
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > max_bytes:
+            raise HTTPException(
+                status.HTTP_413_CONTENT_TOO_LARGE, f"the document is larger than {max_bytes} bytes"
+            )
+    return bytes(body), None, "api"
+
+
+@router.post(
+    "/dossiers/{dossier_id}/documents",
+    status_code=status.HTTP_201_CREATED,
+    response_model=Document,
+    summary="Deliver a document (PDF, image, or UBL XML) to a dossier's mailbox",
+    description=(
+        "Send the file as the raw request body (e.g. `Content-Type: application/xml` for a "
+        "Peppol UBL invoice) or as multipart/form-data with a `file` field."
+    ),
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/xml": {"schema": {"type": "string"}},
+                "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"file": {"type": "string", "format": "binary"}},
+                        "required": ["file"],
+                    }
+                },
+            },
+            "required": True,
+        }
+    },
+)
+async def deliver_document(
+    request: Request,
+    runtime: CurrentRuntime,
+    scope: Annotated[DossierScope, dossier_scope(*DELIVERERS)],
+    mailbox: Annotated[Mailbox, Query(description="Which mailbox receives it")] = "purchase",
+    filename: Annotated[str | None, Query(max_length=200)] = None,
+) -> Document:
+    max_bytes: int = runtime.settings.max_document_bytes  # type: ignore[attr-defined]
+    content, uploaded_name, channel = await _read_upload(request, max_bytes)
+    try:
+        kind = classify(content, max_bytes)
+    except DocumentRefused as exc:
+        code = status.HTTP_413_CONTENT_TOO_LARGE if len(content) > max_bytes else 422
+        raise HTTPException(code, str(exc)) from exc
+    document_id = uuid4()
+    async with runtime.unit_of_work() as uow:
+        if await repository.get_dossier(uow.conn, scope.office_id, scope.dossier_id) is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"dossier {scope.dossier_id} not found")
+        row = await repository.insert_document(
+            uow.conn,
+            {
+                "id": document_id,
+                "office_id": scope.office_id,
+                "dossier_id": scope.dossier_id,
+                "mailbox": mailbox,
+                "channel": channel,
+                "filename": safe_filename(filename or uploaded_name, kind),
+                "content_type": kind.content_type,
+                "size_bytes": len(content),
+                "sha256": hashlib.sha256(content).hexdigest(),
+                "content": content,
+                "delivered_by": scope.principal.subject,
+            },
+        )
+        document = _document(row)
+        base_url: str = runtime.settings.public_base_url.rstrip("/")
+        uow.emit(
+            DocumentReceived(
+                document_id=document.id,
+                mailbox=document.mailbox,
+                channel=channel,  # type: ignore[arg-type]
+                filename=document.filename,
+                content_type=document.content_type,
+                size_bytes=document.size_bytes,
+                sha256=document.sha256,
+                received_at=document.received_at,
+                delivered_by=document.delivered_by,
+                content_url=f"{base_url}/dossiers/{scope.dossier_id}/documents/{document.id}/content",
+            ),
+            dossier_id=scope.dossier_id,
+            office_id=scope.office_id,
+            subject=f"documents/{document.id}",
+        )
+    return document
+
+
+@router.get(
+    "/dossiers/{dossier_id}/documents",
+    response_model=list[Document],
+    summary="Documents of a dossier, newest first",
+)
+async def list_documents(
+    runtime: CurrentRuntime,
+    scope: Annotated[DossierScope, dossier_scope(*DELIVERERS)],
+    mailbox: Mailbox | None = None,
+    status_filter: Annotated[DocumentStatus | None, Query(alias="status")] = None,
+) -> list[Document]:
+    async with runtime.pool.acquire() as connection:
+        if await repository.get_dossier(connection, scope.office_id, scope.dossier_id) is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"dossier {scope.dossier_id} not found")
+        rows = await repository.list_documents(
+            connection, scope.office_id, scope.dossier_id, mailbox, status_filter
+        )
+    return [_document(row) for row in rows]
+
+
+@router.get(
+    "/dossiers/{dossier_id}/documents/{document_id}",
+    response_model=Document,
+    summary="One document",
+)
+async def get_document(
+    document_id: UUID,
+    runtime: CurrentRuntime,
+    scope: Annotated[DossierScope, dossier_scope(*READERS)],
+) -> Document:
+    async with runtime.pool.acquire() as connection:
+        row = await repository.get_document(
+            connection, scope.office_id, scope.dossier_id, document_id
+        )
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"document {document_id} not found")
+    return _document(row)
+
+
+@router.get(
+    "/dossiers/{dossier_id}/documents/{document_id}/content",
+    summary="The document's file, byte for byte",
+    response_class=Response,
+)
+async def get_document_content(
+    document_id: UUID,
+    runtime: CurrentRuntime,
+    scope: Annotated[DossierScope, dossier_scope(*READERS)],
+) -> Response:
+    async with runtime.pool.acquire() as connection:
+        row = await repository.get_content(
+            connection, scope.office_id, scope.dossier_id, document_id
+        )
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"document {document_id} not found")
+    return Response(
+        content=row["content"],
+        media_type=row["content_type"],
+        headers={"Content-Disposition": f'attachment; filename="{row["filename"]}"'},
+    )
+
+
+@router.post(
+    "/dossiers/{dossier_id}/documents/{document_id}/submit",
+    response_model=Document,
+    summary="Send a mailbox document to the office (it moves to 'in processing')",
+)
+async def submit_document(
+    document_id: UUID,
+    runtime: CurrentRuntime,
+    scope: Annotated[DossierScope, dossier_scope(*(DELIVERERS | OFFICE_ROLES))],
+) -> Document:
+    async with runtime.unit_of_work() as uow:
+        row = await repository.mark_submitted(
+            uow.conn, scope.office_id, scope.dossier_id, document_id
+        )
+        if row is None:
+            existing = await repository.get_document(
+                uow.conn, scope.office_id, scope.dossier_id, document_id
+            )
+            if existing is None:
+                raise HTTPException(status.HTTP_404_NOT_FOUND, f"document {document_id} not found")
+            raise HTTPException(
+                status.HTTP_409_CONFLICT,
+                f"document {document_id} is {existing['status']}; only mailbox documents can be sent",
+            )
+        document = _document(row)
+        assert document.submitted_at is not None
+        uow.emit(
+            DocumentSubmitted(
+                document_id=document.id,
+                mailbox=document.mailbox,
+                submitted_at=document.submitted_at,
+                submitted_by=scope.principal.subject,
+            ),
+            dossier_id=scope.dossier_id,
+            office_id=scope.office_id,
+            subject=f"documents/{document.id}",
+        )
+    return document

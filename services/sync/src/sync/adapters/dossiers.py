@@ -1,0 +1,47 @@
+"""SQL for dossiers."""
+
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+COLUMNS = "id, office_id, name, vat_number, accounting_package, dossier_code, configuration, language, activated_at"
+
+
+async def insert(connection: asyncpg.Connection, values: dict[str, Any]) -> asyncpg.Record | None:
+    """Insert a dossier; None when the office already activated that package dossier."""
+    return await connection.fetchrow(
+        f"""
+        INSERT INTO dossiers (id, office_id, name, vat_number, accounting_package, dossier_code,
+                              configuration, language)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+        ON CONFLICT DO NOTHING
+        RETURNING {COLUMNS}
+        """,
+        values["id"],
+        values["office_id"],
+        values["name"],
+        values["vat_number"],
+        values["accounting_package"],
+        values["dossier_code"],
+        values["configuration"],
+        values["language"],
+    )
+
+
+async def get(
+    connection: asyncpg.Connection, office_id: UUID, dossier_id: UUID
+) -> asyncpg.Record | None:
+    return await connection.fetchrow(
+        f"SELECT {COLUMNS} FROM dossiers WHERE office_id = $1 AND id = $2", office_id, dossier_id
+    )
+
+
+async def list_visible(
+    connection: asyncpg.Connection, office_id: UUID, dossier_ids: list[UUID]
+) -> list[asyncpg.Record]:
+    return await connection.fetch(
+        f"SELECT {COLUMNS} FROM dossiers WHERE office_id = $1 AND id = ANY($2::uuid[]) ORDER BY name",
+        office_id,
+        dossier_ids,
+    )

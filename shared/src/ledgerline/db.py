@@ -1,0 +1,123 @@
+"""PostgreSQL access: the asyncpg pool, the unit of work, and migrations (Alembic)."""
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+import asyncpg
+
+from ledgerline.events import Envelope, EventData, spec_for
+from ledgerline.observability import current_flow
+
+OUTBOX_CHANNEL = "ledgerline_outbox"
+
+
+async def create_pool(dsn: str, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
+    async def init(connection: asyncpg.Connection) -> None:
+        await connection.set_type_codec(
+            "jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog"
+        )
+
+    return await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, init=init)
+
+
+class UnitOfWork:
+    """One transaction: the state change and the events it causes commit together."""
+
+    def __init__(self, pool: asyncpg.Pool, *, source: str) -> None:
+        self._pool = pool
+        self._source = source
+        self._connection: asyncpg.Connection | None = None
+        self._transaction: asyncpg.transaction.Transaction | None = None
+        self._events: list[Envelope[EventData]] = []
+
+    @property
+    def conn(self) -> asyncpg.Connection:
+        assert self._connection is not None, "use the unit of work as `async with`"
+        return self._connection
+
+    async def __aenter__(self) -> Self:
+        self._connection = await self._pool.acquire()
+        self._transaction = self._connection.transaction()
+        await self._transaction.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._connection is not None and self._transaction is not None
+        try:
+            if exc_type is None:
+                await self._write_outbox()
+                await self._transaction.commit()
+            else:
+                await self._transaction.rollback()
+        finally:
+            await self._pool.release(self._connection)
+            self._connection = None
+
+    def emit(
+        self,
+        data: EventData,
+        *,
+        dossier_id: object,
+        office_id: object,
+        subject: str | None = None,
+    ) -> Envelope[EventData]:
+        """Record an event; it is written to the outbox in this transaction."""
+        flow = current_flow()
+        envelope = Envelope[EventData](
+            source=f"/ledgerline/{self._source}",
+            type=spec_for(data).type,
+            subject=subject,
+            dossierid=dossier_id,
+            officeid=office_id,
+            correlationid=flow.correlation_id,
+            causationid=flow.causation_id,
+            data=data,
+        )
+        self._events.append(envelope)
+        return envelope
+
+    async def _write_outbox(self) -> None:
+        if not self._events:
+            return
+        rows: Sequence[tuple[object, ...]] = [
+            (
+                envelope.id,
+                spec_for(envelope.data).topic,
+                str(envelope.dossierid),
+                envelope.model_dump_json(),
+            )
+            for envelope in self._events
+        ]
+        await self.conn.executemany(
+            "INSERT INTO outbox (event_id, topic, message_key, payload) VALUES ($1, $2, $3, $4)",
+            rows,
+        )
+        await self.conn.execute(f"NOTIFY {OUTBOX_CHANNEL}")
+        self._events.clear()
+
+
+def alembic_url(dsn: str) -> str:
+    return dsn.replace("postgresql://", "postgresql+asyncpg://", 1).replace(
+        "postgres://", "postgresql+asyncpg://", 1
+    )
+
+
+def run_migrations(dsn: str, versions_dir: Path, revision: str = "head") -> None:
+    """Upgrade a service's database to `revision` with Alembic (synchronous; run before serving)."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).parent / "alembic"))
+    config.set_main_option("version_locations", str(versions_dir))
+    config.set_main_option("path_separator", "os")
+    config.attributes["database_url"] = alembic_url(dsn)
+    command.upgrade(config, revision)

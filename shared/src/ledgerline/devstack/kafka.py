@@ -1,0 +1,726 @@
+"""A local single-node Apache Kafka (KRaft, broker + controller in one JVM).
+
+The broker jars come from Maven Central through ``mvn`` (``deploy/kafka/pom.xml``) and are cached
+in ``$LEDGERLINE_CACHE_DIR`` (default ``~/.cache/ledgerline``); only ``java`` and ``mvn`` are needed.
+Layout of ``data_dir``::
+
+    data_dir/
+      server.properties     written on every start
+      cluster.id            the KRaft cluster id, generated once
+      kafka-logs/           log.dirs (formatted once with kafka.tools.StorageTool)
+      logs/server.log       broker log (log4j2, INFO; deploy/kafka/log4j2.xml)
+      kafka.out             stdout/stderr of the JVM
+      kafka.pid             pid (= process group) of the running JVM
+
+Start-up is made quick for small machines: SerialGC, C1 only, and an application class-data-sharing
+archive (AppCDS) that the first run writes when it exits and later runs map (set
+``LEDGERLINE_KAFKA_CDS=0`` to turn that off).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import fcntl
+import hashlib
+import os
+import re
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import tempfile
+import time
+import uuid
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+import psutil
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import for_code
+
+__all__ = ["KAFKA_VERSION", "SCALA_VERSION", "LocalKafka", "default_cache_dir", "ensure_kafka_jars"]
+
+KAFKA_VERSION = "4.1.1"
+"""Kafka version in deploy/kafka/pom.xml (kept in step by hand; checked after the download)."""
+
+SCALA_VERSION = "2.13"
+
+_REPO_ROOT = Path(__file__).resolve().parents[4]
+_HOST = "127.0.0.1"
+_TOPIC_ALREADY_EXISTS = 36
+
+
+# ---------------------------------------------------------------------- jars
+
+
+def default_cache_dir() -> Path:
+    """``$LEDGERLINE_CACHE_DIR`` or ``~/.cache/ledgerline``."""
+    env = os.environ.get("LEDGERLINE_CACHE_DIR")
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "ledgerline"
+
+
+def kafka_pom() -> Path:
+    """``$LEDGERLINE_KAFKA_POM`` or ``<repo>/deploy/kafka/pom.xml``."""
+    env = os.environ.get("LEDGERLINE_KAFKA_POM")
+    return Path(env).expanduser().resolve() if env else _REPO_ROOT / "deploy" / "kafka" / "pom.xml"
+
+
+def ensure_kafka_jars(cache_dir: Path | None = None) -> Path:
+    """Download the Kafka server jars once (``mvn dependency:copy-dependencies``); return the dir.
+
+    The jars land in ``<cache>/kafka-<version>/libs``. A marker with the pom's hash is written only
+    after a complete download, so an interrupted download (or a changed pom) is redone.
+    """
+    base = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
+    base = base / f"kafka-{KAFKA_VERSION}"
+    libs = base / "libs"
+    marker = base / "libs.complete"
+    pom = kafka_pom()
+    if not pom.is_file():
+        raise RuntimeError(
+            f"The Kafka pom {pom} does not exist (set LEDGERLINE_KAFKA_POM to deploy/kafka/pom.xml)."
+        )
+    digest = hashlib.sha256(pom.read_bytes()).hexdigest()
+
+    def complete() -> bool:
+        try:
+            return marker.read_text().strip() == digest and libs.is_dir()
+        except FileNotFoundError:
+            return False
+
+    if complete():
+        return libs
+    base.mkdir(parents=True, exist_ok=True)
+    with _file_lock(base / ".lock"):
+        if complete():
+            return libs
+        _java_executable()  # fail early and clearly if there is no usable java
+        mvn = shutil.which("mvn")
+        if mvn is None:
+            raise RuntimeError(
+                "Maven (mvn) is not on PATH, so the Kafka jars cannot be downloaded;"
+                " install Maven (apt-get install maven)."
+            )
+        marker.unlink(missing_ok=True)
+        staging = base / f"libs.partial-{os.getpid()}"
+        shutil.rmtree(staging, ignore_errors=True)
+        command = [
+            mvn,
+            "-q",
+            "-B",
+            "-f",
+            str(pom),
+            "dependency:copy-dependencies",
+            f"-DoutputDirectory={staging}",
+            "-DincludeScope=runtime",
+        ]
+        with tempfile.TemporaryFile("w+") as out:
+            try:
+                result = subprocess.run(
+                    command,
+                    cwd=base,
+                    stdin=subprocess.DEVNULL,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    text=True,
+                    timeout=1800,
+                    check=False,
+                )
+                returncode: int | str = result.returncode
+            except subprocess.TimeoutExpired:
+                returncode = "timeout"
+            out.seek(0)
+            output = out.read()
+        if returncode != 0:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise RuntimeError(
+                f"Downloading the Kafka jars with Maven failed ({returncode}):"
+                f" {' '.join(command)}\n{_last_lines(output, 30)}"
+            )
+        main_jar = staging / f"kafka_{SCALA_VERSION}-{KAFKA_VERSION}.jar"
+        if not main_jar.is_file():
+            shutil.rmtree(staging, ignore_errors=True)
+            raise RuntimeError(
+                f"{pom} did not provide {main_jar.name}; keep its kafka.version equal to"
+                f" KAFKA_VERSION ({KAFKA_VERSION}) in {__name__}."
+            )
+        shutil.rmtree(libs, ignore_errors=True)
+        staging.rename(libs)
+        tmp_marker = base / f"libs.complete.tmp-{os.getpid()}"
+        tmp_marker.write_text(digest + "\n")
+        os.replace(tmp_marker, marker)
+    return libs
+
+
+# ---------------------------------------------------------------------- broker
+
+
+class LocalKafka:
+    """A single-node KRaft Kafka (broker and controller) for development and tests."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        port: int,
+        controller_port: int,
+        libs_dir: Path,
+        heap: str = "512m",
+        *,
+        log4j_config: Path | None = None,
+        extra_properties: Mapping[str, str] | None = None,
+    ) -> None:
+        self.data_dir = Path(data_dir).expanduser().absolute()
+        self.port = int(port)
+        self.controller_port = int(controller_port)
+        self.libs_dir = Path(libs_dir).expanduser().absolute()
+        self.heap = heap
+        self.log4j_config = (
+            Path(log4j_config) if log4j_config is not None else kafka_pom().parent / "log4j2.xml"
+        )
+        self.extra_properties = dict(extra_properties or {})
+        self.properties_file = self.data_dir / "server.properties"
+        self.log_dirs = self.data_dir / "kafka-logs"
+        self.logs_dir = self.data_dir / "logs"
+        self.out_file = self.data_dir / "kafka.out"
+        self.pid_file = self.data_dir / "kafka.pid"
+        self._cluster_id_file = self.data_dir / "cluster.id"
+        self._cds_pending_file = self.data_dir / "kafka.cds-pending"
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._started_here = False
+
+    @property
+    def bootstrap_servers(self) -> str:
+        return f"{_HOST}:{self.port}"
+
+    @property
+    def pid(self) -> int | None:
+        """PID of the running broker JVM (from the pid file), or None."""
+        try:
+            pid = int(self.pid_file.read_text().strip())
+        except (FileNotFoundError, ValueError):
+            return None
+        if not _process_alive(pid):
+            return None
+        cmdline = _cmdline(pid)
+        if cmdline and not ("kafka.Kafka" in cmdline and str(self.properties_file) in cmdline):
+            return None  # stale pid file, pid reused by something else
+        return pid
+
+    def is_running(self) -> bool:
+        return self.pid is not None
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self, timeout: float = 90) -> None:
+        """Format the storage once, start the JVM and wait until the broker answers metadata.
+
+        Reuses a broker that already runs for this data directory (pid file; same port required).
+        """
+        deadline = time.monotonic() + timeout
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        with _file_lock(self.data_dir / ".lock"):
+            pid = self.pid
+            if pid is not None:
+                running_port = self._configured_port()
+                if running_port is not None and running_port != self.port:
+                    raise RuntimeError(
+                        f"Kafka in {self.data_dir} already runs on port {running_port}"
+                        f" (pid {pid}), not on the requested port {self.port}."
+                    )
+                self._wait_ready(deadline, pid)
+                return
+            self.pid_file.unlink(missing_ok=True)
+            self._finish_cds_dump()
+            java = _java_executable()
+            if not self.libs_dir.is_dir() or not any(self.libs_dir.glob("kafka_*.jar")):
+                raise RuntimeError(
+                    f"{self.libs_dir} holds no Kafka jars; get them with ensure_kafka_jars()."
+                )
+            self.logs_dir.mkdir(parents=True, exist_ok=True)
+            self._write_properties()
+            cds_flags = self._cds_flags(java)
+            self._format_storage(java, cds_flags, deadline)
+
+            command = [
+                java,
+                *self._jvm_flags(),
+                *cds_flags,
+                "-cp",
+                str(self.libs_dir / "*"),
+                "kafka.Kafka",
+                str(self.properties_file),
+            ]
+            with self.out_file.open("ab") as out:
+                out.write(f"\n===== {time.strftime('%Y-%m-%d %H:%M:%S')} starting Kafka\n".encode())
+                out.flush()
+                self._proc = subprocess.Popen(
+                    command,
+                    cwd=self.data_dir,
+                    stdin=subprocess.DEVNULL,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            self.pid_file.write_text(f"{self._proc.pid}\n")
+            self._started_here = True
+            try:
+                self._wait_ready(deadline, self._proc.pid)
+            except BaseException:
+                self.stop()
+                raise
+
+    def stop(self, timeout: float = 30) -> None:
+        """SIGTERM the JVM's process group, SIGKILL after ``timeout``; idempotent."""
+        pid = self.pid
+        proc, self._proc = self._proc, None
+        if pid is None and proc is not None and proc.poll() is None:
+            pid = proc.pid
+        killed = False
+        if pid is not None:
+            _signal_group(pid, signal.SIGTERM)
+            if not self._wait_exit(pid, proc, timeout):
+                killed = True
+                _signal_group(pid, signal.SIGKILL)
+                self._wait_exit(pid, proc, 10)
+        elif proc is not None:
+            proc.wait()
+        self.pid_file.unlink(missing_ok=True)
+        self._started_here = False
+        if killed:
+            self._discard_cds_dump()
+        else:
+            self._finish_cds_dump()
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        # Only stop what this object started; a broker reused from elsewhere keeps running.
+        if self._started_here:
+            self.stop()
+
+    # ------------------------------------------------------------------ topics
+
+    async def create_topics(self, names: Iterable[str], partitions: int = 3) -> None:
+        """Create topics (replication factor 1) unless they exist; wait until they have leaders."""
+        wanted = list(dict.fromkeys(names))
+        if not wanted:
+            return
+        admin = AIOKafkaAdminClient(
+            bootstrap_servers=self.bootstrap_servers, client_id="ledgerline-devstack"
+        )
+        await admin.start()
+        try:
+            response = await admin.create_topics(
+                [NewTopic(name, partitions, 1) for name in wanted], timeout_ms=30_000
+            )
+            for topic_error in response.topic_errors:
+                name, code = topic_error[0], topic_error[1]
+                if code not in (0, _TOPIC_ALREADY_EXISTS):
+                    message = topic_error[2] if len(topic_error) > 2 else None
+                    raise RuntimeError(
+                        f"Creating Kafka topic {name!r} failed: {for_code(code).__name__}"
+                        f" {message or ''}".rstrip()
+                    )
+            deadline = time.monotonic() + 30
+            while True:
+                described = await admin.describe_topics(wanted)
+                if all(_topic_ready(topic) for topic in described) and len(described) == len(
+                    wanted
+                ):
+                    return
+                if time.monotonic() >= deadline:
+                    raise RuntimeError(f"Kafka topics {wanted} got no partition leaders in time.")
+                await asyncio.sleep(0.1)
+        finally:
+            await admin.close()
+
+    # ------------------------------------------------------------------ internals
+
+    def _jvm_flags(self) -> list[str]:
+        return [
+            f"-Xmx{self.heap}",
+            f"-Xms{_min_heap(self.heap, '256m')}",
+            "-XX:+UseSerialGC",
+            "-XX:TieredStopAtLevel=1",
+            "-XX:+ExitOnOutOfMemoryError",
+            "-Djava.awt.headless=true",
+            "-Dlog4j2.disable.jmx=true",
+            f"-Dkafka.logs.dir={self.logs_dir}",
+            *([f"-Dlog4j2.configurationFile={self.log4j_config}"] if self.log4j_config.is_file()
+              else []),
+        ]
+
+    def _properties(self) -> dict[str, str]:
+        props = {
+            "process.roles": "broker,controller",
+            "node.id": "1",
+            "controller.quorum.voters": f"1@{_HOST}:{self.controller_port}",
+            "listeners": f"PLAINTEXT://{_HOST}:{self.port},CONTROLLER://{_HOST}:{self.controller_port}",
+            "advertised.listeners": f"PLAINTEXT://{_HOST}:{self.port}",
+            "inter.broker.listener.name": "PLAINTEXT",
+            "controller.listener.names": "CONTROLLER",
+            "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+            "log.dirs": str(self.log_dirs),
+            "num.partitions": "3",
+            "default.replication.factor": "1",
+            "min.insync.replicas": "1",
+            "auto.create.topics.enable": "false",
+            "offsets.topic.replication.factor": "1",
+            "offsets.topic.num.partitions": "10",
+            "transaction.state.log.replication.factor": "1",
+            "transaction.state.log.min.isr": "1",
+            "transaction.state.log.num.partitions": "10",
+            "share.coordinator.state.topic.replication.factor": "1",
+            "share.coordinator.state.topic.min.isr": "1",
+            "group.initial.rebalance.delay.ms": "0",
+            # a 2-core machine: fewer threads than the defaults (3 network, 8 io)
+            "num.network.threads": "2",
+            "num.io.threads": "4",
+            "num.recovery.threads.per.data.dir": "2",
+        }
+        props.update(self.extra_properties)
+        return props
+
+    def _write_properties(self) -> None:
+        lines = ["# written by ledgerline.devstack.kafka on every start; edits are lost"]
+        lines += [f"{key}={_escape_property(value)}" for key, value in self._properties().items()]
+        tmp = self.properties_file.with_suffix(".properties.tmp")
+        tmp.write_text("\n".join(lines) + "\n", encoding="ascii")
+        os.replace(tmp, self.properties_file)
+
+    def _configured_port(self) -> int | None:
+        try:
+            text = self.properties_file.read_text(encoding="ascii")
+        except FileNotFoundError:
+            return None
+        match = re.search(r"^advertised\.listeners=PLAINTEXT://[^:]+:(\d+)", text, re.MULTILINE)
+        return int(match.group(1)) if match else None
+
+    def _cluster_id(self) -> str:
+        try:
+            cluster_id = self._cluster_id_file.read_text().strip()
+            if cluster_id:
+                return cluster_id
+        except FileNotFoundError:
+            pass
+        meta = self.log_dirs / "meta.properties"
+        if meta.is_file():
+            match = re.search(r"^cluster\.id=(\S+)", meta.read_text(), re.MULTILINE)
+            if match:
+                self._cluster_id_file.write_text(match.group(1) + "\n")
+                return match.group(1)
+        cluster_id = _random_kafka_uuid()
+        self._cluster_id_file.write_text(cluster_id + "\n")
+        return cluster_id
+
+    def _format_storage(self, java: str, cds_flags: list[str], deadline: float) -> None:
+        if (self.log_dirs / "meta.properties").is_file():
+            return
+        # map the archive if there is one, but do not let the formatter write it
+        read_flags = [flag for flag in cds_flags if flag.startswith("-XX:SharedArchiveFile=")]
+        command = [
+            java,
+            *self._jvm_flags(),
+            *read_flags,
+            "-cp",
+            str(self.libs_dir / "*"),
+            "kafka.tools.StorageTool",
+            "format",
+            "--ignore-formatted",
+            "-t",
+            self._cluster_id(),
+            "-c",
+            str(self.properties_file),
+        ]
+        with self.out_file.open("ab") as out:
+            result = subprocess.run(
+                command,
+                cwd=self.data_dir,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                timeout=max(5.0, deadline - time.monotonic()),
+                check=False,
+            )
+        if result.returncode != 0:
+            raise RuntimeError(
+                f"Formatting the Kafka storage in {self.log_dirs} failed (exit code"
+                f" {result.returncode}).\n--- {self.out_file} ---\n{_tail(self.out_file)}"
+            )
+
+    def _wait_ready(self, deadline: float, pid: int) -> None:
+        while True:
+            if self._proc is not None:
+                code = self._proc.poll()
+                if code is not None:
+                    self._proc = None
+                    self.pid_file.unlink(missing_ok=True)
+                    self._started_here = False
+                    self._discard_cds_dump()
+                    raise RuntimeError(
+                        f"Kafka exited with code {code} while starting.\n{self._log_tails()}"
+                    )
+            elif not _process_alive(pid):
+                raise RuntimeError(f"Kafka (pid {pid}) exited while starting.\n{self._log_tails()}")
+            if _metadata_broker_count(_HOST, self.port) > 0:
+                return
+            if time.monotonic() >= deadline:
+                raise RuntimeError(
+                    f"Kafka on {self.bootstrap_servers} did not answer metadata requests in"
+                    f" time.\n{self._log_tails()}"
+                )
+            time.sleep(0.1)
+
+    def _wait_exit(self, pid: int, proc: subprocess.Popen[bytes] | None, timeout: float) -> bool:
+        if proc is not None and proc.pid == pid:
+            try:
+                proc.wait(timeout)
+                return True
+            except subprocess.TimeoutExpired:
+                return False
+        deadline = time.monotonic() + timeout
+        while _process_alive(pid):
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.05)
+        return True
+
+    def _log_tails(self) -> str:
+        return (
+            f"--- {self.out_file} ---\n{_tail(self.out_file, 20)}\n"
+            f"--- {self.logs_dir / 'server.log'} ---\n{_tail(self.logs_dir / 'server.log', 30)}"
+        )
+
+    # AppCDS: the first run dumps the loaded classes at exit into a temporary file, which becomes
+    # the archive once that JVM has exited cleanly; later runs map it (about half the start time).
+
+    def _cds_archive(self, java: str) -> Path | None:
+        if os.environ.get("LEDGERLINE_KAFKA_CDS", "1").lower() in ("0", "false", "no", "off"):
+            return None
+        try:
+            real_java = Path(java).resolve()
+            java_stat = real_java.stat()
+            jars = sorted(
+                f"{jar.name}:{jar.stat().st_size}:{jar.stat().st_mtime_ns}"
+                for jar in self.libs_dir.glob("*.jar")
+            )
+        except OSError:
+            return None
+        key = "|".join(
+            [str(real_java), str(java_stat.st_size), str(java_stat.st_mtime_ns), *jars]
+            + self._jvm_flags()[2:4]
+        )
+        digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+        cds_dir = self.libs_dir.parent / "cds"
+        try:
+            cds_dir.mkdir(exist_ok=True)
+        except OSError:
+            return None
+        return cds_dir / f"kafka-{digest}.jsa"
+
+    def _cds_flags(self, java: str) -> list[str]:
+        archive = self._cds_archive(java)
+        if archive is None:
+            return []
+        if archive.is_file():
+            return [f"-XX:SharedArchiveFile={archive}"]
+        if not os.access(archive.parent, os.W_OK):
+            return []
+        partial = archive.with_name(f"{archive.name}.partial-{uuid.uuid4().hex[:8]}")
+        self._cds_pending_file.write_text(f"{partial}\n{archive}\n")
+        return [f"-XX:ArchiveClassesAtExit={partial}"]
+
+    def _finish_cds_dump(self) -> None:
+        pending = self._read_cds_pending()
+        if pending is None:
+            return
+        partial, archive = pending
+        if partial.is_file() and partial.stat().st_size > 0 and not archive.exists():
+            os.replace(partial, archive)
+        partial.unlink(missing_ok=True)
+        self._cds_pending_file.unlink(missing_ok=True)
+
+    def _discard_cds_dump(self) -> None:
+        pending = self._read_cds_pending()
+        if pending is not None:
+            pending[0].unlink(missing_ok=True)
+        self._cds_pending_file.unlink(missing_ok=True)
+
+    def _read_cds_pending(self) -> tuple[Path, Path] | None:
+        try:
+            lines = self._cds_pending_file.read_text().splitlines()
+        except FileNotFoundError:
+            return None
+        if len(lines) < 2:
+            self._cds_pending_file.unlink(missing_ok=True)
+            return None
+        return Path(lines[0]), Path(lines[1])
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _java_executable() -> str:
+    """``$JAVA_HOME/bin/java`` or ``java`` on PATH, checked to run."""
+    java_home = os.environ.get("JAVA_HOME")
+    candidate = Path(java_home) / "bin" / "java" if java_home else None
+    java = str(candidate) if candidate is not None and candidate.is_file() else shutil.which("java")
+    if java is None:
+        raise RuntimeError(
+            "Java is not installed (no java on PATH or in JAVA_HOME); Kafka needs Java 17 or newer."
+        )
+    try:
+        subprocess.run(
+            [java, "-version"], capture_output=True, check=True, timeout=30, stdin=subprocess.DEVNULL
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise RuntimeError(f"Running {java} -version failed ({exc}); Kafka needs Java 17+.") from exc
+    return java
+
+
+def _metadata_broker_count(host: str, port: int, timeout: float = 2.0) -> int:
+    """Number of live brokers in a MetadataRequest v4 answer; 0 if the broker does not answer.
+
+    A hand-made request over a plain socket, so this works with or without a running event loop.
+    In KRaft the list holds only registered, unfenced brokers, i.e. the broker is usable.
+    """
+    client_id = b"ledgerline-devstack"
+    header = struct.pack(">hhih", 3, 4, 1, len(client_id)) + client_id  # Metadata v4, corr. id 1
+    body = struct.pack(">i?", 0, False)  # no topics, no auto-creation
+    request = header + body
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as sock:
+            sock.sendall(struct.pack(">i", len(request)) + request)
+            (size,) = struct.unpack(">i", _recv_exactly(sock, 4))
+            answer = _recv_exactly(sock, size)
+    except (OSError, struct.error, ConnectionError):
+        return 0
+    if len(answer) < 12:
+        return 0
+    correlation_id, _throttle_ms, brokers = struct.unpack(">iii", answer[:12])
+    return brokers if correlation_id == 1 else 0
+
+
+def _recv_exactly(sock: socket.socket, size: int) -> bytes:
+    chunks: list[bytes] = []
+    remaining = size
+    while remaining:
+        chunk = sock.recv(min(remaining, 65536))
+        if not chunk:
+            raise ConnectionError("connection closed")
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
+def _topic_ready(topic: dict[str, object]) -> bool:
+    partitions = topic.get("partitions")
+    return (
+        topic.get("error_code") == 0
+        and isinstance(partitions, list)
+        and bool(partitions)
+        and all(isinstance(p, dict) and p.get("leader", -1) >= 0 for p in partitions)
+    )
+
+
+def _random_kafka_uuid() -> str:
+    """A Kafka cluster id: 16 random bytes, URL-safe base64 without padding, not starting with '-'."""
+    while True:
+        value = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+        if not value.startswith("-"):
+            return value
+
+
+def _escape_property(value: str) -> str:
+    """Escape a value for java.util.Properties (read as ISO-8859-1)."""
+    out: list[str] = []
+    for index, char in enumerate(value):
+        if char == "\\":
+            out.append("\\\\")
+        elif char == " " and index == 0:
+            out.append("\\ ")
+        elif char in "\n\r\t":
+            out.append({"\n": "\\n", "\r": "\\r", "\t": "\\t"}[char])
+        elif ord(char) > 0x7E or ord(char) < 0x20:
+            for unit in struct.unpack(f">{len(char.encode('utf-16-be')) // 2}H",
+                                      char.encode("utf-16-be")):
+                out.append(f"\\u{unit:04x}")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def _min_heap(heap: str, preferred: str) -> str:
+    """``preferred`` unless ``heap`` (the maximum) is smaller."""
+    return preferred if _heap_bytes(heap) >= _heap_bytes(preferred) else heap
+
+
+def _heap_bytes(size: str) -> int:
+    match = re.fullmatch(r"(\d+)([kKmMgGtT]?)", size.strip())
+    if not match:
+        raise ValueError(f"invalid JVM heap size: {size!r}")
+    factor = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
+    return int(match.group(1)) * factor[match.group(2).lower()]
+
+
+def _signal_group(pid: int, sig: signal.Signals) -> None:
+    """Signal the process group led by ``pid`` (the JVM started with a new session)."""
+    try:
+        if os.getpgid(pid) == pid:
+            os.killpg(pid, sig)
+        else:
+            os.kill(pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    """Exclusive advisory lock on ``path`` across processes."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
+def _cmdline(pid: int) -> list[str]:
+    try:
+        return psutil.Process(pid).cmdline()
+    except psutil.Error:
+        return []
+
+
+def _last_lines(text: str, lines: int) -> str:
+    return "\n".join(text.splitlines()[-lines:])
+
+
+def _tail(path: Path, lines: int = 40) -> str:
+    try:
+        with path.open("rb") as fh:
+            fh.seek(0, os.SEEK_END)
+            fh.seek(max(0, fh.tell() - 65536))
+            text = fh.read().decode("utf-8", errors="replace")
+    except FileNotFoundError:
+        return f"({path} does not exist)"
+    return _last_lines(text, lines)

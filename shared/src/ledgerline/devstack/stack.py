@@ -1,0 +1,258 @@
+"""The whole platform on one machine: PostgreSQL, Kafka, six services, a demo office."""
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from uuid import UUID
+
+import httpx
+from ledgerline.auth import Role, issue_token
+from ledgerline.demo import DEMO_ADMIN, DEMO_DOSSIER_ID, DEMO_OFFICE_ID, JWT_ISSUER
+from ledgerline.devstack.kafka import LocalKafka, ensure_kafka_jars
+from ledgerline.devstack.ports import free_port
+from ledgerline.devstack.postgres import LocalPostgres
+from ledgerline.events import all_topics
+from ledgerline.settings import DEV_JWT_SECRET
+
+log = logging.getLogger(__name__)
+
+SERVICES: tuple[str, ...] = ("sync", "ingest", "recognition", "worklist", "approvals", "payments")
+DEFAULT_PORTS = {
+    "ingest": 8001,
+    "recognition": 8002,
+    "worklist": 8003,
+    "approvals": 8004,
+    "payments": 8005,
+    "sync": 8006,
+}
+
+
+def service_database_env(service: str) -> str:
+    return f"{service.upper()}_DATABASE_URL"
+
+
+@dataclass
+class Infrastructure:
+    """PostgreSQL and Kafka: started here, or taken from the environment when set there."""
+
+    root: Path
+    pg_port: int = 0
+    kafka_port: int = 0
+    kafka_controller_port: int = 0
+    postgres: LocalPostgres | None = None
+    kafka: LocalKafka | None = None
+    bootstrap_servers: str = ""
+
+    def start(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        external = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+        if external:
+            self.bootstrap_servers = external
+        else:
+            libs = ensure_kafka_jars()
+            self.kafka = LocalKafka(
+                self.root / "kafka",
+                self.kafka_port or free_port(),
+                self.kafka_controller_port or free_port(),
+                libs,
+            )
+            self.kafka.start()
+            self.bootstrap_servers = self.kafka.bootstrap_servers
+        if not all(os.environ.get(service_database_env(s)) for s in SERVICES):
+            self.postgres = LocalPostgres(self.root / "postgres", self.pg_port or free_port())
+            self.postgres.start()
+
+    async def create_topics(self) -> None:
+        from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+        from aiokafka.errors import TopicAlreadyExistsError
+
+        if self.kafka is not None:
+            await self.kafka.create_topics(all_topics())
+            return
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap_servers)
+        await admin.start()
+        try:
+            for topic in all_topics():
+                with contextlib.suppress(TopicAlreadyExistsError):
+                    await admin.create_topics([NewTopic(topic, 3, 1)])
+        finally:
+            await admin.close()
+
+    async def database_url(self, name: str) -> str:
+        """A database with its own role, or the one the environment names."""
+        configured = os.environ.get(service_database_env(name))
+        if configured:
+            return configured
+        assert self.postgres is not None
+        return await self.postgres.ensure_database(name, owner=name, password=f"{name}-dev")
+
+    def stop(self) -> None:
+        if self.kafka is not None:
+            self.kafka.stop()
+        if self.postgres is not None:
+            self.postgres.stop()
+
+
+@dataclass
+class ServiceProcess:
+    name: str
+    port: int
+    env: dict[str, str]
+    log_path: Path
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        executable = Path(sys.executable).parent / self.name
+        with self.log_path.open("ab") as log_file:
+            self.process = subprocess.Popen(
+                [str(executable), "serve", "--port", str(self.port)],
+                env=self.env,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def stop(self, timeout: float = 15) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+
+@dataclass
+class Stack:
+    root: Path
+    ports: dict[str, int] = field(default_factory=dict)
+    jwt_secret: str = DEV_JWT_SECRET
+    infrastructure: Infrastructure | None = None
+    services: dict[str, ServiceProcess] = field(default_factory=dict)
+    database_urls: dict[str, str] = field(default_factory=dict)
+    _owns_infrastructure: bool = False
+
+    def url(self, service: str) -> str:
+        return self.services[service].url
+
+    def token(
+        self,
+        *,
+        subject: str = DEMO_ADMIN,
+        role: Role = Role.ADMIN,
+        office_id: UUID = DEMO_OFFICE_ID,
+        dossiers: list[UUID] | None = None,
+    ) -> str:
+        return issue_token(
+            secret=self.jwt_secret,
+            subject=subject,
+            office_id=office_id,
+            role=role,
+            dossiers=[DEMO_DOSSIER_ID] if dossiers is None else dossiers,
+            issuer=JWT_ISSUER,
+        )
+
+    async def start(self, pg_port: int = 0, kafka_port: int = 0) -> None:
+        """Starts the infrastructure (unless one was handed in, started), then the services."""
+        if self.infrastructure is None:
+            self.infrastructure = Infrastructure(self.root, pg_port=pg_port, kafka_port=kafka_port)
+            await asyncio.to_thread(self.infrastructure.start)
+            await self.infrastructure.create_topics()
+            self._owns_infrastructure = True
+        for service in SERVICES:
+            self.database_urls[service] = await self.infrastructure.database_url(service)
+        await asyncio.gather(*(asyncio.to_thread(self._migrate, service) for service in SERVICES))
+        logs = self.root / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        for service in SERVICES:
+            port = self.ports.get(service) or free_port()
+            self.services[service] = ServiceProcess(
+                service, port, self._service_env(service, port), logs / f"{service}.log"
+            )
+            self.services[service].start()
+        await self.wait_ready()
+
+    def _service_env(self, service: str, port: int) -> dict[str, str]:
+        assert self.infrastructure is not None
+        prefix = service.upper()
+        return os.environ | {
+            f"{prefix}_DATABASE_URL": self.database_urls[service],
+            f"{prefix}_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+            "KAFKA_BOOTSTRAP_SERVERS": self.infrastructure.bootstrap_servers,
+            "LEDGERLINE_JWT_SECRET": self.jwt_secret,
+            "LEDGERLINE_JWT_ISSUER": JWT_ISSUER,
+            f"{prefix}_OUTBOX_POLL_SECONDS": "0.5",
+        }
+
+    def _migrate(self, service: str) -> None:
+        executable = Path(sys.executable).parent / service
+        env = os.environ | {service_database_env(service): self.database_urls[service]}
+        result = subprocess.run(
+            [str(executable), "migrate"], env=env, capture_output=True, text=True, check=False
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"migrating {service} failed:\n{result.stderr[-3000:]}")
+
+    async def wait_ready(self, timeout: float = 90) -> None:
+        deadline = time.monotonic() + timeout
+        async with httpx.AsyncClient(timeout=3) as client:
+            for service in self.services.values():
+                while True:
+                    if service.process is not None and service.process.poll() is not None:
+                        raise RuntimeError(
+                            f"{service.name} exited with {service.process.returncode}; "
+                            f"see {service.log_path}:\n{service.log_path.read_text()[-3000:]}"
+                        )
+                    with contextlib.suppress(httpx.HTTPError):
+                        if (await client.get(service.url + "/readyz")).status_code == 200:
+                            break
+                    if time.monotonic() > deadline:
+                        raise TimeoutError(f"{service.name} was not ready in {timeout:.0f} s")
+                    await asyncio.sleep(0.3)
+
+    async def seed_demo(self, timeout: float = 60) -> None:
+        """A demo office with one activated dossier, known to every service that needs it."""
+        headers = {"Authorization": f"Bearer {self.token()}"}
+        async with httpx.AsyncClient(timeout=10, headers=headers) as client:
+            response = await client.post(
+                self.url("sync") + "/dossiers",
+                json={
+                    "id": str(DEMO_DOSSIER_ID),
+                    "name": "Bakkerij Peeters BV",
+                    "vat_number": "BE0123456749",
+                    "accounting_package": "exact",
+                    "dossier_code": "PEETERS",
+                    "configuration": "C",
+                    "language": "nl",
+                },
+            )
+            if response.status_code not in (201, 409):
+                raise RuntimeError(f"seeding the demo dossier failed: {response.text}")
+            deadline = time.monotonic() + timeout
+            documents = f"{self.url('ingest')}/dossiers/{DEMO_DOSSIER_ID}/documents"
+            while (await client.get(documents)).status_code != 200:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(
+                        "ingest did not learn the demo dossier from dossier.activated.v1"
+                    )
+                await asyncio.sleep(0.3)
+
+    def stop(self) -> None:
+        for service in self.services.values():
+            service.stop()
+        if self.infrastructure is not None and self._owns_infrastructure:
+            self.infrastructure.stop()

@@ -1,0 +1,28 @@
+"""Exports the JSON Schema of every event (its CloudEvents envelope with typed data)."""
+
+import json
+from pathlib import Path
+
+from ledgerline.events import EVENTS, Envelope
+
+
+def export_event_schemas(folder: Path) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    catalogue = []
+    for spec in EVENTS:
+        schema = Envelope[spec.model].model_json_schema(mode="serialization")  # type: ignore[name-defined]
+        schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+        schema["$id"] = f"https://schemas.ledgerline.example/events/{spec.topic}.json"
+        schema["title"] = spec.type
+        schema["description"] = f"{spec.description} Kafka topic {spec.topic}, key: dossier id."
+        path = folder / f"{spec.topic}.json"
+        path.write_text(json.dumps(schema, indent=2, sort_keys=True) + "\n")
+        written.append(path)
+        catalogue.append(
+            {"topic": spec.topic, "type": spec.type, "dlq": spec.dlq_topic, "schema": path.name}
+        )
+    index = folder / "index.json"
+    index.write_text(json.dumps(catalogue, indent=2) + "\n")
+    written.append(index)
+    return written

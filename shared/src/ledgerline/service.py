@@ -1,0 +1,155 @@
+"""How a Ledgerline service is assembled: pool, broker, consumers, outbox relay, HTTP app."""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+import asyncpg
+from fastapi import APIRouter, Depends, FastAPI, Request
+from faststream.kafka import KafkaBroker
+
+from ledgerline.consumers import EventConsumer, Subscription
+from ledgerline.db import UnitOfWork, create_pool
+from ledgerline.kafka import create_broker
+from ledgerline.observability import configure_logging
+from ledgerline.outbox import OutboxRelay
+from ledgerline.settings import ServiceSettings
+from ledgerline.web import install_platform_routes
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ServiceDefinition:
+    name: str
+    title: str
+    description: str
+    settings_type: type[ServiceSettings]
+    versions_dir: Path
+    routers: Sequence[APIRouter] = ()
+    subscriptions: Callable[[Any], Sequence[Subscription[Any]]] = field(
+        default=lambda _settings: ()
+    )
+
+
+class Runtime:
+    """The running parts of one service process."""
+
+    def __init__(self, definition: ServiceDefinition, settings: ServiceSettings) -> None:
+        self.definition = definition
+        self.settings = settings
+        self.broker: KafkaBroker = create_broker(
+            settings.kafka_bootstrap_servers, client_id=f"ledgerline-{definition.name}"
+        )
+        self._pool: asyncpg.Pool | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        assert self._pool is not None, "the runtime is not started"
+        return self._pool
+
+    def unit_of_work(self) -> UnitOfWork:
+        return UnitOfWork(self.pool, source=self.definition.name)
+
+    async def start(self, *, consumers: bool, relay: bool) -> None:
+        self._pool = await create_pool(
+            self.settings.database_url, self.settings.db_pool_min, self.settings.db_pool_max
+        )
+        if consumers:
+            consumer = EventConsumer(
+                service=self.definition.name,
+                pool=self.pool,
+                broker=self.broker,
+                max_attempts=self.settings.consumer_max_attempts,
+                retry_backoff_seconds=self.settings.consumer_retry_backoff_seconds,
+            )
+            for subscription in self.definition.subscriptions(self.settings):
+                consumer.subscribe(subscription)
+        await self.broker.start()
+        if relay:
+            outbox_relay = OutboxRelay(
+                self.pool,
+                self.broker,
+                poll_seconds=self.settings.outbox_poll_seconds,
+                hold_after_claim_seconds=self.settings.outbox_relay_hold_after_claim_seconds,
+            )
+            self._tasks.append(asyncio.create_task(outbox_relay.run(), name="outbox-relay"))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        await self.broker.stop()
+        if self._pool is not None:
+            await self._pool.close()
+
+    async def check_database(self) -> None:
+        async with self.pool.acquire(timeout=2) as connection:
+            await connection.fetchval("SELECT 1")
+
+    async def check_broker(self) -> None:
+        if not await self.broker.ping(timeout=2):
+            raise ConnectionError("Kafka did not answer")
+
+
+def create_app(definition: ServiceDefinition, settings: ServiceSettings | None = None) -> FastAPI:
+    resolved = settings or definition.settings_type()  # type: ignore[call-arg]
+    configure_logging(definition.name, resolved.log_level)
+    runtime = Runtime(definition, resolved)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await runtime.start(consumers=resolved.run_consumers, relay=resolved.run_outbox_relay)
+        log.info("%s started", definition.name)
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(
+        title=definition.title,
+        description=definition.description,
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = resolved
+    app.state.runtime = runtime
+    install_platform_routes(
+        app,
+        definition.name,
+        {"database": runtime.check_database, "kafka": runtime.check_broker},
+    )
+    for router in definition.routers:
+        app.include_router(router)
+    return app
+
+
+def get_runtime(request: Request) -> Runtime:
+    return request.app.state.runtime  # type: ignore[no-any-return]
+
+
+CurrentRuntime = Annotated[Runtime, Depends(get_runtime)]
+
+
+async def run_relay(definition: ServiceDefinition, settings: ServiceSettings) -> None:
+    """The outbox relay alone, for scaling it apart from the API and consumers."""
+    configure_logging(f"{definition.name}-relay", settings.log_level)
+    runtime = Runtime(definition, settings)
+    await runtime.start(consumers=False, relay=False)
+    try:
+        await OutboxRelay(
+            runtime.pool,
+            runtime.broker,
+            poll_seconds=settings.outbox_poll_seconds,
+            hold_after_claim_seconds=settings.outbox_relay_hold_after_claim_seconds,
+        ).run()
+    finally:
+        await runtime.stop()

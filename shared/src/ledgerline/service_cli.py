@@ -1,0 +1,104 @@
+"""The commands every service has: serve, migrate, relay, asyncapi."""
+
+import argparse
+import asyncio
+import contextlib
+import json
+from collections.abc import Callable
+
+from ledgerline.service import ServiceDefinition
+
+
+def add_service_commands(
+    subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]",
+    load_definition: Callable[[], ServiceDefinition],
+) -> None:
+    serve = subparsers.add_parser(
+        "serve",
+        help="run the HTTP API, the event consumers and the outbox relay",
+        description="Run the service: HTTP API, Kafka consumers and outbox relay in one process. "
+        "Configuration comes from environment variables (see the README).",
+        epilog="example: INGEST_DATABASE_URL=postgresql://... ingest serve --port 8001",
+    )
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(func=lambda args: _serve(load_definition(), args.host, args.port))
+
+    migrate = subparsers.add_parser(
+        "migrate",
+        help="upgrade the service's database to the latest schema (Alembic)",
+        description="Apply the service's Alembic migrations to its database.",
+    )
+    migrate.add_argument("--revision", default="head")
+    migrate.set_defaults(func=lambda args: _migrate(load_definition(), args.revision))
+
+    relay = subparsers.add_parser(
+        "relay",
+        help="run only the outbox relay (publishes committed events to Kafka)",
+        description="Run the outbox relay alone, for scaling it apart from the API.",
+    )
+    relay.set_defaults(func=lambda args: _relay(load_definition()))
+
+    asyncapi = subparsers.add_parser(
+        "asyncapi", help="print the AsyncAPI document of the service's consumers"
+    )
+    asyncapi.set_defaults(func=lambda args: _asyncapi(load_definition()))
+
+
+def _serve(definition: ServiceDefinition, host: str, port: int) -> int:
+    import uvicorn
+
+    from ledgerline.service import create_app
+
+    uvicorn.run(create_app(definition), host=host, port=port, log_config=None, access_log=False)
+    return 0
+
+
+def _migrate(definition: ServiceDefinition, revision: str) -> int:
+    from ledgerline.db import run_migrations
+
+    settings = definition.settings_type()  # type: ignore[call-arg]
+    run_migrations(settings.database_url, definition.versions_dir, revision)
+    print(f"{definition.name}: database at revision {revision}")
+    return 0
+
+
+def _relay(definition: ServiceDefinition) -> int:
+    from ledgerline.service import run_relay
+
+    settings = definition.settings_type()  # type: ignore[call-arg]
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run_relay(definition, settings))
+    return 0
+
+
+def _asyncapi(definition: ServiceDefinition) -> int:
+    from faststream.specification import AsyncAPI
+
+    from ledgerline.consumers import EventConsumer
+    from ledgerline.kafka import create_broker
+
+    broker = create_broker("localhost:9092", client_id=definition.name)
+    consumer = EventConsumer(service=definition.name, pool=None, broker=broker)  # type: ignore[arg-type]
+    for subscription in definition.subscriptions(definition.settings_type()):  # type: ignore[call-arg]
+        consumer.subscribe(subscription)
+    spec = AsyncAPI(broker, title=f"Ledgerline {definition.name}", version="0.1.0")
+    print(json.dumps(spec.to_jsonable(), indent=2))
+    return 0
+
+
+def run_service_cli(
+    prog: str,
+    description: str,
+    load_definition: Callable[[], ServiceDefinition],
+    argv: list[str] | None = None,
+    register_extra: Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
+    | None = None,
+) -> int:
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    add_service_commands(subparsers, load_definition)
+    if register_extra is not None:
+        register_extra(subparsers)
+    args = parser.parse_args(argv)
+    return int(args.func(args))

@@ -1,0 +1,43 @@
+"""Settings every service shares; each service subclasses with its own env prefix."""
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_JWT_SECRET = "ledgerline-local-development-signing-key-not-for-production"
+
+
+class ServiceSettings(BaseSettings):
+    """Read from the environment at start. Service-specific names use the service's prefix
+    (e.g. `INGEST_DATABASE_URL`); platform-wide names are unprefixed."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    database_url: str = Field(description="postgresql://user:password@host:port/database")
+    db_pool_min: int = 1
+    db_pool_max: int = 10
+    kafka_bootstrap_servers: str = Field(
+        default="127.0.0.1:9092",
+        validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS"),
+    )
+    jwt_secret: str = Field(
+        default=DEV_JWT_SECRET,
+        validation_alias=AliasChoices("LEDGERLINE_JWT_SECRET"),
+        description="HS256 key of the identity provider (development default)",
+    )
+    jwt_issuer: str = Field(
+        default="ledgerline-dev", validation_alias=AliasChoices("LEDGERLINE_JWT_ISSUER")
+    )
+    log_level: str = Field(default="INFO", validation_alias=AliasChoices("LEDGERLINE_LOG_LEVEL"))
+    public_base_url: str = Field(
+        default="http://127.0.0.1:8000", description="How other services reach this one"
+    )
+    run_consumers: bool = True
+    run_outbox_relay: bool = True
+    consumer_max_attempts: int = Field(default=3, ge=1)
+    consumer_retry_backoff_seconds: float = Field(default=0.2, ge=0)
+    outbox_poll_seconds: float = Field(default=1.0, gt=0)
+    outbox_relay_hold_after_claim_seconds: float = Field(
+        default=0.0,
+        ge=0,
+        description="Chaos-testing aid: pause between claiming outbox rows and publishing them",
+    )

@@ -1,0 +1,245 @@
+"""No event lost, no effect doubled, poison messages parked: against the real Kafka and PostgreSQL."""
+
+import asyncio
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from ledgerline.consumers import EventConsumer, Subscription
+from ledgerline.db import UnitOfWork, create_pool, run_migrations
+from ledgerline.devstack.stack import Infrastructure
+from ledgerline.events import Envelope, LedgerSynced, spec_for
+from ledgerline.kafka import create_broker
+from ledgerline.messaging_schema import OUTBOX_INBOX_DDL
+
+pytestmark = [pytest.mark.integration]
+
+INGEST_VERSIONS = (
+    Path(__file__).resolve().parents[3] / "services/ingest/src/ingest/migrations/versions"
+)
+TOPIC = spec_for(LedgerSynced).topic
+
+
+def ledger_synced(dossier_id: uuid.UUID, counterparties: int = 1) -> Envelope[LedgerSynced]:
+    return Envelope[LedgerSynced](
+        source="/tests",
+        type=spec_for(LedgerSynced).type,
+        dossierid=dossier_id,
+        officeid=uuid.uuid4(),
+        correlationid=str(uuid.uuid4()),
+        data=LedgerSynced(synced_at=datetime.now(UTC), counterparties=counterparties),
+    )
+
+
+async def messages_with_ids(
+    bootstrap: str, topic: str, wanted: set[str], settle_seconds: float = 3.0
+) -> list[Any]:
+    """Every record on `topic` whose envelope id is in `wanted`, read from the beginning."""
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
+    )
+    await consumer.start()
+    found = []
+    try:
+        deadline = time.monotonic() + settle_seconds
+        while time.monotonic() < deadline:
+            batch = await consumer.getmany(timeout_ms=300)
+            for records in batch.values():
+                for record in records:
+                    if any(event_id.encode() in record.value for event_id in wanted):
+                        found.append(record)
+    finally:
+        await consumer.stop()
+    return found
+
+
+@pytest.fixture
+async def fresh_database(infrastructure: Infrastructure) -> AsyncIterator[str]:
+    assert infrastructure.postgres is not None
+    name = f"t{uuid.uuid4().hex[:12]}"
+    yield await infrastructure.postgres.ensure_database(name, owner=name, password="test")
+    await infrastructure.postgres.drop_database(name)
+
+
+async def test_outbox_event_survives_relay_killed_between_commit_and_publish(
+    infrastructure: Infrastructure, fresh_database: str
+) -> None:
+    await asyncio.to_thread(run_migrations, fresh_database, INGEST_VERSIONS)
+    pool = await create_pool(fresh_database)
+    dossier = uuid.uuid4()
+    async with UnitOfWork(pool, source="tests") as uow:
+        envelope = uow.emit(
+            LedgerSynced(synced_at=datetime.now(UTC)), dossier_id=dossier, office_id=uuid.uuid4()
+        )
+    event_id = str(envelope.id)
+
+    relay_command = [str(Path(sys.executable).parent / "ingest"), "relay"]
+    env = os.environ | {
+        "INGEST_DATABASE_URL": fresh_database,
+        "KAFKA_BOOTSTRAP_SERVERS": infrastructure.bootstrap_servers,
+        "INGEST_OUTBOX_POLL_SECONDS": "0.2",
+    }
+    holding = subprocess.Popen(
+        relay_command,
+        env=env | {"INGEST_OUTBOX_RELAY_HOLD_AFTER_CLAIM_SECONDS": "60"},
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        assert holding.stderr is not None
+        deadline = time.monotonic() + 60
+        for line in holding.stderr:
+            if "claimed 1 rows" in line:
+                break
+            assert time.monotonic() < deadline, "the relay never claimed the row"
+        os.killpg(holding.pid, signal.SIGKILL)
+        holding.wait(10)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(holding.pid, signal.SIGKILL)
+
+    assert (
+        await pool.fetchval("SELECT published_at FROM outbox WHERE event_id = $1", envelope.id)
+        is None
+    )
+    assert await messages_with_ids(infrastructure.bootstrap_servers, TOPIC, {event_id}, 1.5) == []
+
+    restarted = subprocess.Popen(relay_command, env=env, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 30
+        while (
+            await pool.fetchval("SELECT published_at FROM outbox WHERE event_id = $1", envelope.id)
+            is None
+        ):
+            assert time.monotonic() < deadline, "the restarted relay did not publish the event"
+            await asyncio.sleep(0.2)
+    finally:
+        os.killpg(restarted.pid, signal.SIGTERM)
+        restarted.wait(15)
+    await pool.close()
+
+    published = await messages_with_ids(infrastructure.bootstrap_servers, TOPIC, {event_id})
+    assert len(published) == 1
+    assert published[0].key == str(dossier).encode()
+    assert Envelope[LedgerSynced].model_validate_json(published[0].value).id == envelope.id
+
+
+async def _consumer_database(dsn: str) -> asyncpg.Pool:
+    pool = await create_pool(dsn)
+    await pool.execute(OUTBOX_INBOX_DDL)
+    await pool.execute("CREATE TABLE effects (event_id uuid NOT NULL, counterparties int NOT NULL)")
+    return pool
+
+
+async def test_event_delivered_twice_has_its_effect_once(
+    infrastructure: Infrastructure, fresh_database: str
+) -> None:
+    pool = await _consumer_database(fresh_database)
+
+    async def record_effect(uow: UnitOfWork, event: Envelope[LedgerSynced]) -> None:
+        await uow.conn.execute(
+            "INSERT INTO effects VALUES ($1, $2)", event.id, event.data.counterparties
+        )
+
+    broker = create_broker(infrastructure.bootstrap_servers, client_id="tests")
+    EventConsumer(service=f"twice-{uuid.uuid4().hex[:8]}", pool=pool, broker=broker).subscribe(
+        Subscription(LedgerSynced, record_effect)
+    )
+    envelope = ledger_synced(uuid.uuid4(), counterparties=7)
+    producer = AIOKafkaProducer(bootstrap_servers=infrastructure.bootstrap_servers, acks="all")
+    await producer.start()
+    await broker.start()
+    try:
+        for _ in range(2):
+            await producer.send_and_wait(
+                TOPIC, envelope.model_dump_json().encode(), key=str(envelope.dossierid).encode()
+            )
+        deadline = time.monotonic() + 30
+        while (
+            await pool.fetchval("SELECT count(*) FROM inbox WHERE event_id = $1", envelope.id) == 0
+        ):
+            assert time.monotonic() < deadline, "the event was never handled"
+            await asyncio.sleep(0.2)
+        await asyncio.sleep(2)  # room for the second delivery to be (not) handled
+        effects = await pool.fetch("SELECT * FROM effects WHERE event_id = $1", envelope.id)
+    finally:
+        await broker.stop()
+        await producer.stop()
+        await pool.close()
+    assert [(row["event_id"], row["counterparties"]) for row in effects] == [(envelope.id, 7)]
+
+
+async def test_failing_message_goes_to_dlq_and_the_next_one_is_handled(
+    infrastructure: Infrastructure, fresh_database: str
+) -> None:
+    pool = await _consumer_database(fresh_database)
+    poison = ledger_synced(uuid.uuid4(), counterparties=-1)
+    healthy = ledger_synced(poison.dossierid, counterparties=3)
+    attempts: list[uuid.UUID] = []
+
+    async def refuse_negative(uow: UnitOfWork, event: Envelope[LedgerSynced]) -> None:
+        attempts.append(event.id)
+        if event.data.counterparties < 0:
+            raise ValueError("a negative counterparty count cannot be stored")
+        await uow.conn.execute(
+            "INSERT INTO effects VALUES ($1, $2)", event.id, event.data.counterparties
+        )
+
+    broker = create_broker(infrastructure.bootstrap_servers, client_id="tests")
+    EventConsumer(
+        service=f"dlq-{uuid.uuid4().hex[:8]}",
+        pool=pool,
+        broker=broker,
+        max_attempts=3,
+        retry_backoff_seconds=0.05,
+    ).subscribe(Subscription(LedgerSynced, refuse_negative))
+    producer = AIOKafkaProducer(bootstrap_servers=infrastructure.bootstrap_servers, acks="all")
+    await producer.start()
+    await broker.start()
+    try:
+        for envelope in (poison, healthy):
+            await producer.send_and_wait(
+                TOPIC, envelope.model_dump_json().encode(), key=str(envelope.dossierid).encode()
+            )
+        deadline = time.monotonic() + 30
+        while (
+            await pool.fetchval("SELECT count(*) FROM effects WHERE event_id = $1", healthy.id) == 0
+        ):
+            assert time.monotonic() < deadline, "the message after the poison one was not handled"
+            await asyncio.sleep(0.2)
+        poison_effects = await pool.fetchval(
+            "SELECT count(*) FROM effects WHERE event_id = $1", poison.id
+        )
+        poison_in_inbox = await pool.fetchval(
+            "SELECT count(*) FROM inbox WHERE event_id = $1", poison.id
+        )
+    finally:
+        await broker.stop()
+        await producer.stop()
+        await pool.close()
+
+    assert poison_effects == 0
+    assert poison_in_inbox == 0, "a failed handler's transaction must leave no inbox row"
+    assert attempts.count(poison.id) == 3
+    dead = await messages_with_ids(
+        infrastructure.bootstrap_servers, TOPIC + ".dlq", {str(poison.id)}
+    )
+    assert len(dead) == 1
+    headers = {name: value.decode() for name, value in dead[0].headers}
+    assert headers["ledgerline-error"] == "a negative counterparty count cannot be stored"
+    assert headers["ledgerline-error-type"] == "ValueError"
+    assert headers["ledgerline-attempts"] == "3"
+    assert headers["ledgerline-original-topic"] == TOPIC
+    assert Envelope[LedgerSynced].model_validate_json(dead[0].value).id == poison.id

@@ -1,0 +1,233 @@
+"""The first flow, over HTTP, with all six services as processes on the real broker and database:
+a Peppol UBL invoice delivered to ingest becomes a booking proposal in the worklist."""
+
+import asyncio
+import time
+import uuid
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from ledgerline.auth import Role
+from ledgerline.demo import DEMO_DOSSIER_ID
+from ledgerline.devstack.stack import Stack
+
+pytestmark = [pytest.mark.e2e]
+
+UBL_SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "testdata" / "ubl"
+
+
+async def eventually(probe: Any, timeout: float = 30) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        result = await probe()
+        if result is not None:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"nothing after {timeout} s")
+        await asyncio.sleep(0.2)
+
+
+def auth(stack: Stack, **claims: Any) -> dict[str, str]:
+    return {"Authorization": f"Bearer {stack.token(**claims)}"}
+
+
+async def test_ubl_invoice_becomes_a_booking_proposal(stack: Stack) -> None:
+    dossier = DEMO_DOSSIER_ID
+    client_user = auth(stack, subject="ben@bakkerij.example", role=Role.CLIENT_ADMINISTRATOR)
+    office_user = auth(stack, subject="eva@office.example", role=Role.EMPLOYEE)
+    async with httpx.AsyncClient(timeout=10) as http:
+        delivered = await http.post(
+            f"{stack.url('ingest')}/dossiers/{dossier}/documents",
+            params={"mailbox": "purchase", "filename": "base-example.xml"},
+            content=(UBL_SAMPLES / "base-example.xml").read_bytes(),
+            headers=client_user | {"Content-Type": "application/xml"},
+        )
+        assert delivered.status_code == 201, delivered.text
+        document = delivered.json()
+        assert document["status"] == "in_mailbox"
+        assert document["channel"] == "api"
+        document_id = document["id"]
+
+        async def recognised() -> dict[str, Any] | None:
+            response = await http.get(
+                f"{stack.url('recognition')}/dossiers/{dossier}/recognitions/{document_id}",
+                headers=client_user,
+            )
+            return response.json() if response.status_code == 200 else None
+
+        recognition = await eventually(recognised)
+        assert recognition["status"] == "ok"
+        assert recognition["source"] == "ubl"
+
+        submitted = await http.post(
+            f"{stack.url('ingest')}/dossiers/{dossier}/documents/{document_id}/submit",
+            headers=client_user,
+        )
+        assert submitted.status_code == 200, submitted.text
+        assert submitted.json()["status"] == "in_processing"
+
+        async def proposal() -> dict[str, Any] | None:
+            response = await http.get(
+                f"{stack.url('worklist')}/dossiers/{dossier}/proposals", headers=office_user
+            )
+            assert response.status_code == 200, response.text
+            found = [item for item in response.json() if item["document_id"] == document_id]
+            return found[0] if found else None
+
+        booked = await eventually(proposal)
+        assert booked["source"] == "ubl"
+        assert booked["status"] in ("ok", "ok_new", "ok_duplicate")
+        assert booked["journal"] == "CFAAN"
+        assert booked["counterparty_name"] == "SupplierOfficialName Ltd"
+        assert booked["counterparty_vat"] == "GB1232434"
+        assert booked["invoice_number"] == "Snippet1"
+        assert booked["invoice_date"] == "2017-11-13"
+        assert booked["due_date"] == "2017-12-01"
+        assert booked["period"] == "2017-11"
+        assert booked["currency"] == "EUR"
+        assert Decimal(booked["total_excl_vat"]) == Decimal("1325")
+        assert Decimal(booked["total_vat"]) == Decimal("331.25")
+        assert Decimal(booked["total_incl_vat"]) == Decimal("1656.25")
+
+        async def mailbox_knows_recognition() -> dict[str, Any] | None:
+            response = await http.get(
+                f"{stack.url('ingest')}/dossiers/{dossier}/documents/{document_id}",
+                headers=client_user,
+            )
+            body = response.json()
+            return body if body["recognition_status"] == "ok" else None
+
+        listed = await eventually(mailbox_knows_recognition)
+        assert listed["counterparty_name"] == "SupplierOfficialName Ltd"
+        assert Decimal(listed["total_incl_vat"]) == Decimal("1656.25")
+
+
+async def test_same_invoice_twice_is_flagged_as_possible_duplicate(stack: Stack) -> None:
+    dossier = DEMO_DOSSIER_ID
+    headers = auth(stack)
+    ids = []
+    async with httpx.AsyncClient(timeout=10) as http:
+        for _ in range(2):
+            delivered = await http.post(
+                f"{stack.url('ingest')}/dossiers/{dossier}/documents",
+                content=(UBL_SAMPLES / "Vat-category-S.xml").read_bytes(),
+                headers=headers | {"Content-Type": "application/xml"},
+            )
+            assert delivered.status_code == 201, delivered.text
+            ids.append(delivered.json()["id"])
+            submitted = await http.post(
+                f"{stack.url('ingest')}/dossiers/{dossier}/documents/{ids[-1]}/submit",
+                headers=headers,
+            )
+            assert submitted.status_code == 200
+
+            async def proposal_of(document_id: str = ids[-1]) -> dict[str, Any] | None:
+                response = await http.get(
+                    f"{stack.url('worklist')}/dossiers/{dossier}/proposals", headers=headers
+                )
+                found = [item for item in response.json() if item["document_id"] == document_id]
+                return found[0] if found else None
+
+            await eventually(proposal_of)
+        response = await http.get(
+            f"{stack.url('worklist')}/dossiers/{dossier}/proposals", headers=headers
+        )
+        by_document = {item["document_id"]: item for item in response.json()}
+    assert by_document[ids[0]]["status"] in ("ok", "ok_new")
+    assert by_document[ids[1]]["status"] == "ok_duplicate"
+    assert by_document[ids[1]]["warnings"]
+
+
+@pytest.mark.parametrize(
+    "service", ["ingest", "recognition", "worklist", "approvals", "payments", "sync"]
+)
+async def test_every_service_is_ready_and_exposes_metrics(stack: Stack, service: str) -> None:
+    async with httpx.AsyncClient(timeout=5) as http:
+        ready = await http.get(stack.url(service) + "/readyz")
+        assert ready.status_code == 200
+        assert ready.json()["checks"] == {"database": "ok", "kafka": "ok"}
+        metrics = await http.get(stack.url(service) + "/metrics")
+        assert "ledgerline_http_requests_total" in metrics.text
+
+
+async def test_bad_requests_get_clear_4xx_answers(stack: Stack) -> None:
+    dossier = DEMO_DOSSIER_ID
+    documents = f"{stack.url('ingest')}/dossiers/{dossier}/documents"
+    async with httpx.AsyncClient(timeout=10) as http:
+        before = (await http.get(documents, headers=auth(stack))).json()
+        no_token = await http.post(documents, content=b"<a/>")
+        assert no_token.status_code == 401
+        assert "bearer token" in no_token.json()["detail"]
+
+        forged = await http.get(documents, headers={"Authorization": "Bearer not-a-jwt"})
+        assert forged.status_code == 401
+
+        other_dossier = uuid.uuid4()
+        hidden = await http.get(
+            f"{stack.url('ingest')}/dossiers/{dossier}/documents",
+            headers=auth(stack, dossiers=[other_dossier]),
+        )
+        assert hidden.status_code == 404
+
+        other_office = await http.get(
+            documents, headers=auth(stack, office_id=uuid.uuid4(), dossiers=[dossier])
+        )
+        assert other_office.status_code == 404
+
+        not_xml = await http.post(
+            documents,
+            content=b"this is not xml at all",
+            headers=auth(stack) | {"Content-Type": "application/xml"},
+        )
+        assert not_xml.status_code == 422
+        assert "not a PDF" in not_xml.json()["detail"]
+
+        broken_xml = await http.post(
+            documents,
+            content=b"<Invoice><cbc:ID>1</Invoice>",
+            headers=auth(stack) | {"Content-Type": "application/xml"},
+        )
+        assert broken_xml.status_code == 422
+        assert "well-formed" in broken_xml.json()["detail"]
+
+        entity_bomb = await http.post(
+            documents,
+            content=b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaa">]><l>&a;</l>',
+            headers=auth(stack) | {"Content-Type": "application/xml"},
+        )
+        assert entity_bomb.status_code == 422
+
+        malformed_json = await http.post(
+            f"{stack.url('sync')}/dossiers",
+            content=b'{"name": "x", ',
+            headers=auth(stack) | {"Content-Type": "application/json"},
+        )
+        assert malformed_json.status_code == 422
+        assert "JSON" in malformed_json.json()["detail"]
+
+        client_cannot_activate = await http.post(
+            f"{stack.url('sync')}/dossiers",
+            json={"name": "X", "accounting_package": "exact", "dossier_code": "X1"},
+            headers=auth(stack, role=Role.CLIENT_ADMINISTRATOR),
+        )
+        assert client_cannot_activate.status_code == 403
+
+        wrong_role = await http.get(
+            f"{stack.url('worklist')}/dossiers/{dossier}/proposals",
+            headers=auth(stack, role=Role.CLIENT_DOCUMENT_DELIVERY),
+        )
+        assert wrong_role.status_code == 403
+
+        bad_iban = await http.post(
+            f"{stack.url('payments')}/dossiers/{dossier}/bank-accounts",
+            json={"iban": "BE00 0000 0000 0000", "holder_name": "Bakkerij Peeters"},
+            headers=auth(stack),
+        )
+        assert bad_iban.status_code == 422
+        assert "IBAN" in bad_iban.json()["detail"]
+
+        after = (await http.get(documents, headers=auth(stack))).json()
+        assert after == before, "a refused request must write nothing"
