@@ -113,7 +113,7 @@ async def test_same_invoice_twice_is_flagged_as_possible_duplicate(stack: Stack)
         for _ in range(2):
             delivered = await http.post(
                 f"{stack.url('ingest')}/dossiers/{dossier}/documents",
-                content=(UBL_SAMPLES / "Vat-category-S.xml").read_bytes(),
+                content=(UBL_SAMPLES / "ubl-tc434-example1.xml").read_bytes(),
                 headers=headers | {"Content-Type": "application/xml"},
             )
             assert delivered.status_code == 201, delivered.text

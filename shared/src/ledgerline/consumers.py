@@ -61,8 +61,12 @@ class EventConsumer:
         consumer_name = consumer or self.service
         model = Envelope[subscription.event]  # type: ignore[name-defined]
 
-        async def on_message(body: bytes, message: KafkaMessage) -> None:
-            await self.handle(consumer_name, spec.topic, model, subscription.handler, body, message)
+        # Only the raw message is taken, so FastStream never decodes or validates the body: a body
+        # it could not cast would be redelivered forever instead of reaching the dead-letter topic.
+        async def on_message(message: KafkaMessage) -> None:
+            await self.handle(
+                consumer_name, spec.topic, model, subscription.handler, message.body, message
+            )
 
         self._broker.subscriber(
             spec.topic,

@@ -71,7 +71,8 @@ class UnitOfWork:
     ) -> Envelope[EventData]:
         """Record an event; it is written to the outbox in this transaction."""
         flow = current_flow()
-        envelope = Envelope[EventData](
+        # Parametrise by the concrete class, so the data serialises with all its fields.
+        envelope = Envelope[type(data)](  # type: ignore[misc]
             source=f"/ledgerline/{self._source}",
             type=spec_for(data).type,
             subject=subject,
@@ -105,9 +106,11 @@ class UnitOfWork:
 
 
 def alembic_url(dsn: str) -> str:
-    return dsn.replace("postgresql://", "postgresql+asyncpg://", 1).replace(
-        "postgres://", "postgresql+asyncpg://", 1
-    )
+    """Migrations run synchronously through psycopg, which accepts multi-statement DDL."""
+    for scheme in ("postgresql://", "postgres://"):
+        if dsn.startswith(scheme):
+            return "postgresql+psycopg://" + dsn.removeprefix(scheme)
+    return dsn
 
 
 def run_migrations(dsn: str, versions_dir: Path, revision: str = "head") -> None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import logging
 import os
 import pwd
 import secrets
@@ -50,6 +51,8 @@ with warnings.catch_warnings():
 
 __all__ = ["POSTGRES_BIN_PATH", "SUPERUSER", "SYSTEM_USER", "LocalPostgres"]
 
+_log = logging.getLogger(__name__)
+
 SUPERUSER = "postgres"
 """The database superuser created by initdb."""
 
@@ -78,7 +81,7 @@ class LocalPostgres:
     """One PostgreSQL cluster in ``data_dir`` listening on ``host:port`` (and a private unix socket)."""
 
     def __init__(self, data_dir: Path, port: int, host: str = "127.0.0.1") -> None:
-        self.data_dir = Path(data_dir).expanduser().absolute()
+        self.data_dir = Path(data_dir).expanduser().resolve()
         self.port = int(port)
         self.host = host
         self.pgdata = self.data_dir / "pgdata"
@@ -118,7 +121,9 @@ class LocalPostgres:
     def start(self, timeout: float = 60) -> None:
         """initdb on first use, then start the server and wait until it accepts connections.
 
-        Reuses a server that already runs on this data directory (same port required).
+        Reuses a server that already runs on this data directory; if that one listens on another
+        port (say, left over from a crashed run that picked a random port), its port is adopted
+        (``self.port`` changes, with a warning) rather than starting a second server.
         """
         deadline = time.monotonic() + timeout
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -126,11 +131,15 @@ class LocalPostgres:
             info = self._postmaster_info()
             if info is not None:
                 pid, port = info
-                if port != self.port:
-                    raise RuntimeError(
-                        f"PostgreSQL in {self.pgdata} already runs on port {port}"
-                        f" (pid {pid}), not on the requested port {self.port}."
+                if port is not None and port != self.port:
+                    _log.warning(
+                        "PostgreSQL in %s already runs (pid %s) on port %s, not on %s; reusing it",
+                        self.pgdata,
+                        pid,
+                        port,
+                        self.port,
                     )
+                    self.port = port
                 self._wait_accepting(deadline)
                 return
 
@@ -143,8 +152,12 @@ class LocalPostgres:
             remaining = max(1, int(deadline - time.monotonic()))
             result = _run_pg(
                 "pg_ctl",
-                ["-D", str(self.pgdata), "-l", str(self.log_file), "-w", "-t", str(remaining)]
-                + ["-s", "start"],
+                [
+                    *("-D", str(self.pgdata)),
+                    *("-l", str(self.log_file)),
+                    *("-w", "-t", str(remaining)),
+                    *("-s", "start"),
+                ],
                 runas=runas,
                 cwd=self.data_dir,
                 timeout=remaining + 5,

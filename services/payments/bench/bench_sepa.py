@@ -1,0 +1,218 @@
+"""Benchmark: our pain.001 build (+ XSD validation + SHA-256) against python-sepaxml.
+
+    uv run python services/payments/bench/bench_sepa.py [--count 100000] [--format pain.001.001.09]
+
+Both libraries get the same N credit transfers in one batch (same debtor, creditor names with
+some accents, BE IBANs, BIC, amounts, three execution dates, unstructured remittance text and
+end-to-end ids). Each library runs in its own subprocess, so that the peak memory of one does
+not hide in the other's.
+
+Timed ("build"):
+- ours: `build_credit_transfer` on an already validated `CreditTransferBatch`; that call writes
+  the XML, validates the bytes against the XSD and computes the SHA-256. Turning the JSON-like
+  input into `CreditTransferBatch` (schwifty IBAN/BIC checks, amounts, references) is timed
+  separately and shown on its own line: python-sepaxml checks nothing comparable.
+- python-sepaxml: `SepaTransfer(...)`, `add_payment` for every payment and `export(validate=False)`
+  (its defaults otherwise, so text cleaning with unidecode is on).
+
+Memory: peak resident set size of each worker process from `resource.getrusage(RUSAGE_SELF)
+.ru_maxrss` (whole process: interpreter, input data and work), and the growth of the peak over
+the resident size just before the timed part ("build peak"), measured by resetting the peak with
+`/proc/self/clear_refs` (Linux) and reading VmHWM afterwards. tracemalloc is not used: it does not
+see libxml2's memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import resource
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+TODAY = date(2026, 1, 5)
+_NAMES = ("Bakkerij Peeters", "Garage Dubois & Zonen", "Café De Kroon", "Müller Logistik GmbH")
+
+
+def _be_iban(account: int) -> str:
+    """A valid Belgian IBAN (bank code 096) for account number `account`."""
+    national = f"096{account:07d}"
+    bban = f"{national}{(int(national) % 97) or 97:02d}"
+    check = 98 - int(f"{bban}111400") % 97  # "BE00" with B=11, E=14
+    return f"BE{check:02d}{bban}"
+
+
+def generate_input(count: int) -> dict[str, Any]:
+    """JSON-like input of `count` transfers to distinct creditors."""
+    payments = []
+    for index in range(count):
+        payments.append(
+            {
+                "end_to_end_id": f"INV-2026-{index:07d}",
+                "creditor": {
+                    "name": f"{_NAMES[index % len(_NAMES)]} {index}",
+                    "iban": _be_iban(index + 1),
+                    "bic": "GKCCBEBB",
+                },
+                "amount": f"{(index % 50000) + 1}.{index % 100:02d}",
+                "currency": "EUR",
+                "execution_date": (TODAY + timedelta(days=1 + index % 3)).isoformat(),
+                "remittance": {"type": "unstructured", "value": f"Invoice 2026/{index:07d}"},
+            }
+        )
+    return {
+        "debtor": {
+            "name": "Fiduciaire Janssens BV",
+            "iban": "BE71096123456769",
+            "bic": "GKCCBEBB",
+            "address": {"street": "Kerkstraat", "building_number": "1", "postal_code": "2000",
+                        "town": "Antwerpen", "country": "BE"},
+        },
+        "batch_booking": True,
+        "payments": payments,
+    }
+
+
+def _reset_peak() -> bool:
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
+def _status_kib(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+def _timed(run: Any) -> dict[str, Any]:
+    gc.collect()
+    rss_before = _status_kib("VmRSS")
+    can_reset = _reset_peak()
+    started = time.perf_counter()
+    size = run()
+    seconds = time.perf_counter() - started
+    build_peak = _status_kib("VmHWM") - rss_before if can_reset else None
+    return {"seconds": seconds, "build_peak_kib": build_peak, "bytes": size}
+
+
+def worker_ours(count: int, message_format: str) -> dict[str, Any]:
+    from payments.domain.credit_transfer import CreditTransferBatch, build_credit_transfer
+
+    data = generate_input(count)
+    started = time.perf_counter()
+    batch = CreditTransferBatch.from_data(data)
+    validation_seconds = time.perf_counter() - started
+    result: dict[str, Any] = {}
+
+    def run() -> int:
+        built = build_credit_transfer(batch, today=TODAY, format=message_format)  # type: ignore[arg-type]
+        result["sha256"] = built.sha256
+        result["transactions"] = built.number_of_transactions
+        return len(built.content)
+
+    timing = _timed(run)
+    timing.update(result, input_validation_seconds=validation_seconds)
+    return timing
+
+
+def worker_sepaxml(count: int, message_format: str) -> dict[str, Any]:
+    from sepaxml import SepaTransfer
+
+    data = generate_input(count)
+    debtor = data["debtor"]
+    # sepaxml wants cents as int and dates as date objects: converted before timing.
+    payments = [
+        {
+            "name": payment["creditor"]["name"],
+            "IBAN": payment["creditor"]["iban"],
+            "BIC": payment["creditor"]["bic"],
+            "amount": int(Decimal(payment["amount"]) * 100),
+            "execution_date": date.fromisoformat(payment["execution_date"]),
+            "description": payment["remittance"]["value"],
+            "endtoend_id": payment["end_to_end_id"],
+        }
+        for payment in data["payments"]
+    ]
+    del data
+
+    def run() -> int:
+        config = {
+            "name": debtor["name"],
+            "IBAN": debtor["iban"],
+            "BIC": debtor["bic"],
+            "batch": True,
+            "currency": "EUR",
+        }
+        transfer = SepaTransfer(config, schema=message_format)
+        for payment in payments:
+            transfer.add_payment(payment)
+        return len(transfer.export(validate=False))
+
+    return _timed(run)
+
+
+def _run_worker(name: str, count: int, message_format: str) -> dict[str, Any]:
+    completed = subprocess.run(
+        [sys.executable, __file__, "--worker", name, "--count", str(count), "--format",
+         message_format],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(completed.stdout)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--count", type=int, default=100_000, help="transfers in the batch")
+    parser.add_argument(
+        "--format", default="pain.001.001.09", choices=("pain.001.001.09", "pain.001.001.03")
+    )
+    parser.add_argument("--worker", choices=("ours", "sepaxml"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.worker:
+        work = worker_ours if args.worker == "ours" else worker_sepaxml
+        measured = work(args.count, args.format)
+        measured["maxrss_kib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        print(json.dumps(measured))
+        return 0
+
+    ours = _run_worker("ours", args.count, args.format)
+    theirs = _run_worker("sepaxml", args.count, args.format)
+
+    def mib(kib: int | None) -> str:
+        return "n/a" if kib is None else f"{kib / 1024:.0f} MiB"
+
+    print(f"{args.count} transfers, {args.format}, one batch")
+    print(f"{'':44} {'seconds':>8} {'file':>10} {'process peak':>13} {'build peak':>11}")
+    print(
+        f"{'ledgerline: build + XSD validation + SHA-256':44} {ours['seconds']:8.2f} "
+        f"{ours['bytes'] / 1e6:8.1f}MB {mib(ours['maxrss_kib']):>13} "
+        f"{mib(ours['build_peak_kib']):>11}"
+    )
+    print(
+        f"{'python-sepaxml: build (no validation)':44} {theirs['seconds']:8.2f} "
+        f"{theirs['bytes'] / 1e6:8.1f}MB {mib(theirs['maxrss_kib']):>13} "
+        f"{mib(theirs['build_peak_kib']):>11}"
+    )
+    print(f"time ratio ledgerline / sepaxml: {ours['seconds'] / theirs['seconds']:.2f}")
+    print(
+        f"(not in the ratio) ledgerline input validation into CreditTransferBatch: "
+        f"{ours['input_validation_seconds']:.2f} s"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

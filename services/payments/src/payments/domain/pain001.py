@@ -1,0 +1,241 @@
+"""pain.001 (SEPA credit transfer initiation) writer, versions .09 and .03, built with lxml.
+
+Every part of the document is an lxml element tree made with `SubElement`; the document is
+streamed out with `lxml.etree.xmlfile`, one group of transactions at a time, so that a
+100,000-transaction file never exists as one libxml2 tree (about 250 MB) next to its bytes.
+
+Two choices made for speed, both checked by the XSD validation that follows every build:
+
+- Transactions of the same shape (BIC or not, which address lines, which remittance) are deep
+  copies of one prototype made with `SubElement`, with only the variable texts set. Copying is
+  done by libxml2 in C and is about three times faster than creating each element from Python.
+- Only `Document` carries the namespace (`xmlns="urn:iso:...:pain.001.001.xx"`). The elements
+  written inside it are made without a namespace, so their serialisation (`<PmtInf>` ...) takes
+  the default namespace of `Document` when the file is read, exactly as a file written by hand
+  would. Namespaced fragments would each repeat the declaration (about 40 bytes per transaction).
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Final
+
+from lxml import etree
+
+from payments.domain.xsd import check_format, namespace_of
+
+_WRITE_BATCH: Final = 1000
+_SubElement = etree.SubElement
+
+# Texts of a transaction that differ per payment, in document order. A prototype holds exactly
+# the ones its shape needs, so `iter(*VARIABLE_TAGS)` returns them in the order of `values`.
+_VARIABLE_TAGS: Final = (
+    "EndToEndId",
+    "InstdAmt",
+    "BIC",
+    "BICFI",
+    "Nm",
+    "StrtNm",
+    "BldgNb",
+    "PstCd",
+    "TwnNm",
+    "Ctry",
+    "IBAN",
+    "Ustrd",
+    "Ref",
+)
+
+# Shape of a transaction: (has creditor BIC, tags of the address lines present or None,
+# remittance kind, issuer). Kind: "" none, "U" unstructured, "S" structured (issuer BBA or ISO).
+TransactionShape = tuple[bool, tuple[str, ...] | None, str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Transaction:
+    """One credit transfer, all texts already in the SEPA character set.
+
+    `values` are the variable texts in document order: end-to-end id, amount, BIC (if any),
+    name, present address lines, IBAN, remittance text or reference (if any).
+    """
+
+    shape: TransactionShape
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentBlock:
+    """One PmtInf: transactions debited together on one date."""
+
+    payment_information_id: str
+    execution_date: date
+    batch_booking: bool
+    control_sum: Decimal
+    transactions: Sequence[Transaction]
+
+
+@dataclass(frozen=True, slots=True)
+class DebtorDetails:
+    name: str
+    address: tuple[tuple[str, str], ...]  # (tag, text) in schema order
+    iban: str
+    bic: str | None
+
+
+def format_amount(amount: Decimal) -> str:
+    return f"{amount:.2f}"
+
+
+class _Prototypes:
+    """Transaction prototypes per shape, made once per file."""
+
+    def __init__(self, message_format: str) -> None:
+        self._bic_tag = "BIC" if message_format == "pain.001.001.03" else "BICFI"
+        self._by_shape: dict[TransactionShape, etree._Element] = {}
+
+    def get(self, shape: TransactionShape) -> etree._Element:
+        prototype = self._by_shape.get(shape)
+        if prototype is None:
+            prototype = self._by_shape[shape] = self._make(shape)
+        return prototype
+
+    def _make(self, shape: TransactionShape) -> etree._Element:
+        has_bic, address_tags, remittance_kind, issuer = shape
+        transaction = etree.Element("CdtTrfTxInf")
+        _SubElement(_SubElement(transaction, "PmtId"), "EndToEndId")
+        _SubElement(_SubElement(transaction, "Amt"), "InstdAmt", Ccy="EUR")
+        if has_bic:
+            agent = _SubElement(_SubElement(transaction, "CdtrAgt"), "FinInstnId")
+            _SubElement(agent, self._bic_tag)
+        creditor = _SubElement(transaction, "Cdtr")
+        _SubElement(creditor, "Nm")
+        if address_tags is not None:
+            address = _SubElement(creditor, "PstlAdr")
+            for tag in address_tags:
+                _SubElement(address, tag)
+        _SubElement(_SubElement(_SubElement(transaction, "CdtrAcct"), "Id"), "IBAN")
+        if remittance_kind == "U":
+            _SubElement(_SubElement(transaction, "RmtInf"), "Ustrd")
+        elif remittance_kind == "S":
+            reference = _SubElement(
+                _SubElement(_SubElement(transaction, "RmtInf"), "Strd"), "CdtrRefInf"
+            )
+            reference_type = _SubElement(reference, "Tp")
+            _SubElement(_SubElement(reference_type, "CdOrPrtry"), "Cd").text = "SCOR"
+            _SubElement(reference_type, "Issr").text = issuer
+            _SubElement(reference, "Ref")
+        return transaction
+
+
+def _text_element(parent: etree._Element, tag: str, text: str) -> etree._Element:
+    element = _SubElement(parent, tag)
+    element.text = text
+    return element
+
+
+def _group_header(
+    message_id: str,
+    created_at: datetime,
+    number_of_transactions: int,
+    control_sum: Decimal,
+    initiating_party: str,
+) -> etree._Element:
+    header = etree.Element("GrpHdr")
+    _text_element(header, "MsgId", message_id)
+    _text_element(header, "CreDtTm", created_at.isoformat(timespec="seconds"))
+    _text_element(header, "NbOfTxs", str(number_of_transactions))
+    _text_element(header, "CtrlSum", format_amount(control_sum))
+    _text_element(_SubElement(header, "InitgPty"), "Nm", initiating_party)
+    return header
+
+
+def _block_header(
+    block: PaymentBlock, debtor: DebtorDetails, message_format: str
+) -> list[etree._Element]:
+    """The PmtInf children that come before the transactions."""
+    holder = etree.Element("PmtInf")
+    _text_element(holder, "PmtInfId", block.payment_information_id)
+    _text_element(holder, "PmtMtd", "TRF")
+    _text_element(holder, "BtchBookg", "true" if block.batch_booking else "false")
+    _text_element(holder, "NbOfTxs", str(len(block.transactions)))
+    _text_element(holder, "CtrlSum", format_amount(block.control_sum))
+    _text_element(_SubElement(_SubElement(holder, "PmtTpInf"), "SvcLvl"), "Cd", "SEPA")
+    if message_format == "pain.001.001.03":
+        _text_element(holder, "ReqdExctnDt", block.execution_date.isoformat())
+    else:
+        _text_element(_SubElement(holder, "ReqdExctnDt"), "Dt", block.execution_date.isoformat())
+    party = _SubElement(holder, "Dbtr")
+    _text_element(party, "Nm", debtor.name)
+    if debtor.address:
+        address = _SubElement(party, "PstlAdr")
+        for tag, text in debtor.address:
+            _text_element(address, tag, text)
+    _text_element(_SubElement(_SubElement(holder, "DbtrAcct"), "Id"), "IBAN", debtor.iban)
+    institution = _SubElement(_SubElement(holder, "DbtrAgt"), "FinInstnId")
+    if debtor.bic is not None:
+        _text_element(institution, "BIC" if message_format == "pain.001.001.03" else "BICFI", debtor.bic)
+    else:
+        # IBAN-only: EPC's convention for a debtor agent that is not identified.
+        _text_element(_SubElement(institution, "Othr"), "Id", "NOTPROVIDED")
+    _text_element(holder, "ChrgBr", "SLEV")
+    return list(holder)
+
+
+def _transaction_elements(
+    transactions: Iterable[Transaction], prototypes: _Prototypes
+) -> Iterable[list[etree._Element]]:
+    """Yield the transactions as elements, `_WRITE_BATCH` at a time."""
+    deepcopy = copy.deepcopy
+    variable_tags = _VARIABLE_TAGS
+    chunk: list[etree._Element] = []
+    append = chunk.append
+    get_prototype = prototypes.get
+    for transaction in transactions:
+        element = deepcopy(get_prototype(transaction.shape))
+        for leaf, text in zip(element.iter(*variable_tags), transaction.values, strict=True):
+            leaf.text = text
+        append(element)
+        if len(chunk) == _WRITE_BATCH:
+            yield chunk
+            chunk = []
+            append = chunk.append
+    if chunk:
+        yield chunk
+
+
+def write_pain001(
+    *,
+    message_format: str,
+    message_id: str,
+    created_at: datetime,
+    number_of_transactions: int,
+    control_sum: Decimal,
+    debtor: DebtorDetails,
+    blocks: Sequence[PaymentBlock],
+) -> bytes:
+    """Serialise a credit transfer initiation; the caller validates the result."""
+    check_format(message_format)
+    namespace = namespace_of(message_format)
+    prototypes = _Prototypes(message_format)
+    output = io.BytesIO()
+    with etree.xmlfile(output, encoding="UTF-8") as xml_file:
+        xml_file.write_declaration()
+        with (
+            xml_file.element(f"{{{namespace}}}Document", nsmap={None: namespace}),
+            xml_file.element(f"{{{namespace}}}CstmrCdtTrfInitn"),
+        ):
+            xml_file.write(
+                _group_header(
+                    message_id, created_at, number_of_transactions, control_sum, debtor.name
+                )
+            )
+            for block in blocks:
+                with xml_file.element(f"{{{namespace}}}PmtInf"):
+                    xml_file.write(*_block_header(block, debtor, message_format))
+                    for chunk in _transaction_elements(block.transactions, prototypes):
+                        xml_file.write(*chunk)
+    return output.getvalue()
