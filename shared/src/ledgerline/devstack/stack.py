@@ -13,6 +13,7 @@ from pathlib import Path
 from uuid import UUID
 
 import httpx
+
 from ledgerline.auth import Role, issue_token
 from ledgerline.demo import DEMO_ADMIN, DEMO_DOSSIER_ID, DEMO_OFFICE_ID, JWT_ISSUER
 from ledgerline.devstack.kafka import LocalKafka, ensure_kafka_jars

@@ -1,6 +1,7 @@
 """What ingest accepts as a document, decided from the bytes themselves."""
 
 from dataclasses import dataclass
+from pathlib import PurePath
 
 from lxml import etree
 
@@ -62,5 +63,6 @@ def safe_filename(name: str | None, kind: DocumentKind) -> str:
     cleaned = "".join(
         ch for ch in (name or "") if ch.isprintable() and ch not in '/\\:*?"<>|'
     ).strip()
-    cleaned = cleaned[:200] or "document"
-    return cleaned if "." in cleaned else cleaned + kind.extension
+    # Leading dots would make a hidden file or a relative path segment.
+    cleaned = cleaned.lstrip(". ")[:200] or "document"
+    return cleaned if PurePath(cleaned).suffix else cleaned + kind.extension
