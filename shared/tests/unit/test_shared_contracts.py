@@ -209,3 +209,15 @@ def test_time_is_timezone_aware_in_envelopes() -> None:
         ),
     )
     assert envelope.time.tzinfo is not None and envelope.time <= datetime.now(UTC)
+
+
+def test_published_event_schemas_match_the_models(tmp_path: Path) -> None:
+    published = Path(__file__).resolve().parents[3] / "docs" / "events"
+    export_event_schemas(tmp_path)
+    stale = [
+        path.name
+        for path in sorted(tmp_path.iterdir())
+        if not (published / path.name).exists()
+        or (published / path.name).read_text() != path.read_text()
+    ]
+    assert stale == [], f"run `make schemas`: docs/events is out of date for {stale}"
