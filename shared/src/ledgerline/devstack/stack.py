@@ -17,7 +17,7 @@ import httpx
 from ledgerline.auth import Role, issue_token
 from ledgerline.demo import DEMO_ADMIN, DEMO_DOSSIER_ID, DEMO_OFFICE_ID, JWT_ISSUER
 from ledgerline.devstack.kafka import LocalKafka, ensure_kafka_jars
-from ledgerline.devstack.ports import free_port
+from ledgerline.devstack.ports import free_port, free_ports
 from ledgerline.devstack.postgres import LocalPostgres
 from ledgerline.events import all_topics
 from ledgerline.settings import DEV_JWT_SECRET
@@ -58,10 +58,11 @@ class Infrastructure:
             self.bootstrap_servers = external
         else:
             libs = ensure_kafka_jars()
+            broker_port, controller_port = free_ports(2)
             self.kafka = LocalKafka(
                 self.root / "kafka",
-                self.kafka_port or free_port(),
-                self.kafka_controller_port or free_port(),
+                self.kafka_port or broker_port,
+                self.kafka_controller_port or controller_port,
                 libs,
             )
             self.kafka.start()
