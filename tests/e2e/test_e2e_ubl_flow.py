@@ -5,18 +5,18 @@ import asyncio
 import time
 import uuid
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from ledgerline.auth import Role
 from ledgerline.demo import DEMO_DOSSIER_ID
+from ledgerline.devstack.paths import given_testdata
 from ledgerline.devstack.stack import Stack
 
 pytestmark = [pytest.mark.e2e]
 
-UBL_SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "testdata" / "ubl"
+UBL_SAMPLES = given_testdata() / "ubl"
 
 
 async def eventually(probe: Any, timeout: float = 30) -> Any:

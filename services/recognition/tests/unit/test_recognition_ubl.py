@@ -6,13 +6,12 @@ must come out exactly as written in the document.
 """
 
 import hashlib
-import os
 import time
 from datetime import date
 from decimal import Decimal as D
-from pathlib import Path
 
 import pytest
+from ledgerline.devstack.paths import given_testdata
 from ledgerline.events.invoice import (
     AllowanceCharge,
     InvoiceData,
@@ -33,7 +32,7 @@ from recognition.domain.ubl import (
     parse_ubl,
 )
 
-UBL_SAMPLES = Path(os.environ.get("LEDGERLINE_UBL_TESTDATA", "/work/shared/testdata/ubl"))
+UBL_SAMPLES = given_testdata() / "ubl"
 
 
 def _json(model: InvoiceData) -> dict[str, object]:

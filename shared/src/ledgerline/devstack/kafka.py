@@ -46,6 +46,7 @@ import psutil
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, for_code
 
+from ledgerline.devstack.paths import REPO_ROOT
 from ledgerline.devstack.processes import file_lock, last_lines, process_alive, tail
 
 __all__ = ["KAFKA_VERSION", "SCALA_VERSION", "LocalKafka", "default_cache_dir", "ensure_kafka_jars"]
@@ -57,7 +58,7 @@ SCALA_VERSION = "2.13"
 
 _log = logging.getLogger(__name__)
 
-_REPO_ROOT = Path(__file__).resolve().parents[4]
+
 _HOST = "127.0.0.1"
 _TOPIC_ALREADY_EXISTS = 36
 
@@ -74,7 +75,7 @@ def default_cache_dir() -> Path:
 def kafka_pom() -> Path:
     """``$LEDGERLINE_KAFKA_POM`` or ``<repo>/deploy/kafka/pom.xml``."""
     env = os.environ.get("LEDGERLINE_KAFKA_POM")
-    return Path(env).expanduser().resolve() if env else _REPO_ROOT / "deploy" / "kafka" / "pom.xml"
+    return Path(env).expanduser().resolve() if env else REPO_ROOT / "deploy" / "kafka" / "pom.xml"
 
 
 def ensure_kafka_jars(cache_dir: Path | None = None) -> Path:
