@@ -2,6 +2,7 @@
 a Peppol UBL invoice delivered to ingest becomes a booking proposal in the worklist."""
 
 import asyncio
+import json
 import time
 import uuid
 from decimal import Decimal
@@ -9,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from aiokafka import AIOKafkaConsumer
 from ledgerline.auth import Role
 from ledgerline.demo import DEMO_DOSSIER_ID
 from ledgerline.devstack.paths import given_testdata
@@ -38,12 +40,14 @@ async def test_ubl_invoice_becomes_a_booking_proposal(stack: Stack) -> None:
     dossier = DEMO_DOSSIER_ID
     client_user = auth(stack, subject="ben@bakkerij.example", role=Role.CLIENT_ADMINISTRATOR)
     office_user = auth(stack, subject="eva@office.example", role=Role.EMPLOYEE)
+    correlation_id = f"e2e-{uuid.uuid4()}"
     async with httpx.AsyncClient(timeout=10) as http:
         delivered = await http.post(
             f"{stack.url('ingest')}/dossiers/{dossier}/documents",
             params={"mailbox": "purchase", "filename": "base-example.xml"},
             content=(UBL_SAMPLES / "base-example.xml").read_bytes(),
-            headers=client_user | {"Content-Type": "application/xml"},
+            headers=client_user
+            | {"Content-Type": "application/xml", "X-Correlation-ID": correlation_id},
         )
         assert delivered.status_code == 201, delivered.text
         document = delivered.json()
@@ -103,6 +107,39 @@ async def test_ubl_invoice_becomes_a_booking_proposal(stack: Stack) -> None:
         listed = await eventually(mailbox_knows_recognition)
         assert listed["counterparty_name"] == "SupplierOfficialName Ltd"
         assert Decimal(listed["total_incl_vat"]) == Decimal("1656.25")
+
+    # The flow's correlation id travels from the HTTP request through every event it caused.
+    assert stack.infrastructure is not None
+    chain = await events_about(stack.infrastructure.bootstrap_servers, document_id)
+    received = chain["document.received.v1"]
+    recognized = chain["document.recognized.v1"]
+    submitted = chain["document.submitted.v1"]
+    assert received["correlationid"] == correlation_id
+    assert recognized["correlationid"] == correlation_id
+    assert recognized["causationid"] == received["id"]
+    assert submitted["dossierid"] == str(dossier)
+    assert recognized["data"]["invoice"]["fields"]["total_incl_vat"] == "1656.25"
+
+
+async def events_about(bootstrap: str, document_id: str) -> dict[str, dict[str, Any]]:
+    """The envelopes on the document topics whose data names `document_id`, by topic."""
+    topics = ("document.received.v1", "document.recognized.v1", "document.submitted.v1")
+    consumer = AIOKafkaConsumer(
+        *topics, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
+    )
+    await consumer.start()
+    found: dict[str, dict[str, Any]] = {}
+    try:
+        deadline = time.monotonic() + 15
+        while len(found) < len(topics) and time.monotonic() < deadline:
+            for records in (await consumer.getmany(timeout_ms=300)).values():
+                for record in records:
+                    envelope = json.loads(record.value)
+                    if envelope["data"].get("document_id") == document_id:
+                        found[record.topic] = envelope
+    finally:
+        await consumer.stop()
+    return found
 
 
 async def test_same_invoice_twice_is_flagged_as_possible_duplicate(stack: Stack) -> None:

@@ -4,9 +4,13 @@ import argparse
 import asyncio
 import contextlib
 import json
+import sys
 from collections.abc import Callable
 
+from pydantic import ValidationError
+
 from ledgerline.service import ServiceDefinition
+from ledgerline.settings import ServiceSettings
 
 
 def add_service_commands(
@@ -45,19 +49,39 @@ def add_service_commands(
     asyncapi.set_defaults(func=lambda args: _asyncapi(load_definition()))
 
 
+class ConfigurationError(Exception):
+    pass
+
+
+def load_settings(definition: ServiceDefinition) -> ServiceSettings:
+    """The service's settings from the environment, or one sentence per missing or bad variable."""
+    try:
+        return definition.settings_type()  # type: ignore[call-arg]
+    except ValidationError as exc:
+        prefix = definition.settings_type.model_config.get("env_prefix", "")
+        problems = [
+            f"{prefix}{'.'.join(str(part) for part in error['loc']).upper()}: {error['msg']}"
+            for error in exc.errors()
+        ]
+        raise ConfigurationError(
+            f"{definition.name}: invalid configuration: " + "; ".join(problems)
+        ) from exc
+
+
 def _serve(definition: ServiceDefinition, host: str, port: int) -> int:
     import uvicorn
 
     from ledgerline.service import create_app
 
-    uvicorn.run(create_app(definition), host=host, port=port, log_config=None, access_log=False)
+    app = create_app(definition, load_settings(definition))
+    uvicorn.run(app, host=host, port=port, log_config=None, access_log=False)
     return 0
 
 
 def _migrate(definition: ServiceDefinition, revision: str) -> int:
     from ledgerline.db import run_migrations
 
-    settings = definition.settings_type()  # type: ignore[call-arg]
+    settings = load_settings(definition)
     run_migrations(settings.database_url, definition.versions_dir, revision)
     print(f"{definition.name}: database at revision {revision}")
     return 0
@@ -66,7 +90,7 @@ def _migrate(definition: ServiceDefinition, revision: str) -> int:
 def _relay(definition: ServiceDefinition) -> int:
     from ledgerline.service import run_relay
 
-    settings = definition.settings_type()  # type: ignore[call-arg]
+    settings = load_settings(definition)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run_relay(definition, settings))
     return 0
@@ -80,10 +104,11 @@ def _asyncapi(definition: ServiceDefinition) -> int:
 
     broker = create_broker("localhost:9092", client_id=definition.name)
     consumer = EventConsumer(service=definition.name, pool=None, broker=broker)  # type: ignore[arg-type]
-    for subscription in definition.subscriptions(definition.settings_type()):  # type: ignore[call-arg]
+    # The document needs the subscriptions only, not a database or broker configuration.
+    for subscription in definition.subscriptions(definition.settings_type.model_construct()):
         consumer.subscribe(subscription)
     spec = AsyncAPI(broker, title=f"Ledgerline {definition.name}", version="0.1.0")
-    print(json.dumps(spec.to_jsonable(), indent=2))
+    print(spec.to_specification().to_json())
     return 0
 
 
@@ -101,4 +126,8 @@ def run_service_cli(
     if register_extra is not None:
         register_extra(subparsers)
     args = parser.parse_args(argv)
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except ConfigurationError as exc:
+        print(exc, file=sys.stderr)
+        return 2
