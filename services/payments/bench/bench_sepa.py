@@ -71,8 +71,13 @@ def generate_input(count: int) -> dict[str, Any]:
             "name": "Fiduciaire Janssens BV",
             "iban": "BE71096123456769",
             "bic": "GKCCBEBB",
-            "address": {"street": "Kerkstraat", "building_number": "1", "postal_code": "2000",
-                        "town": "Antwerpen", "country": "BE"},
+            "address": {
+                "street": "Kerkstraat",
+                "building_number": "1",
+                "postal_code": "2000",
+                "town": "Antwerpen",
+                "country": "BE",
+            },
         },
         "batch_booking": True,
         "payments": payments,
@@ -163,8 +168,16 @@ def worker_sepaxml(count: int, message_format: str) -> dict[str, Any]:
 
 def _run_worker(name: str, count: int, message_format: str) -> dict[str, Any]:
     completed = subprocess.run(
-        [sys.executable, __file__, "--worker", name, "--count", str(count), "--format",
-         message_format],
+        [
+            sys.executable,
+            __file__,
+            "--worker",
+            name,
+            "--count",
+            str(count),
+            "--format",
+            message_format,
+        ],
         check=True,
         capture_output=True,
         text=True,

@@ -2,10 +2,10 @@
 
 from payments.domain.accounts import InvalidAccount, normalise_bic, normalise_iban
 from payments.domain.credit_transfer import (
+    Creditor,
     CreditTransferBatch,
     CreditTransferFile,
     CreditTransferPayment,
-    Creditor,
     Debtor,
     InvalidBatch,
     PaymentInformation,
@@ -25,7 +25,12 @@ from payments.domain.remittance import (
     parse_remittance,
 )
 from payments.domain.sepa_text import TextConversion, convert_to_sepa, to_sepa
-from payments.domain.xsd import SUPPORTED_FORMATS, MessageFormat, XsdValidationError, validate_pain001
+from payments.domain.xsd import (
+    SUPPORTED_FORMATS,
+    MessageFormat,
+    XsdValidationError,
+    validate_pain001,
+)
 
 __all__ = [
     "SUPPORTED_FORMATS",

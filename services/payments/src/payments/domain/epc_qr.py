@@ -63,11 +63,13 @@ class EpcQrCode:
 def _check_line(value: str, what: str, max_length: int, problems: list[str]) -> str:
     text = value.strip()
     if "\n" in text or "\r" in text:
-        problems.append(f"{what} must be on one line.")
+        problems.append(f"{what}: must be on one line.")
     elif not text:
-        problems.append(f"{what} must not be empty.")
+        problems.append(f"{what}: must not be empty.")
     elif len(text) > max_length:
-        problems.append(f"{what} is {len(text)} characters long; at most {max_length} are allowed.")
+        problems.append(
+            f"{what}: is {len(text)} characters long; at most {max_length} are allowed."
+        )
     return text
 
 
@@ -91,13 +93,13 @@ def make_epc_qr_payload(
     try:
         iban = normalise_iban(iban)
     except InvalidAccount as error:
-        problems.append(str(error))
+        problems.append(f"iban: {error}")
     bic_line = ""
     if bic is not None and bic.strip():
         try:
             bic_line = normalise_bic(bic)
         except InvalidAccount as error:
-            problems.append(str(error))
+            problems.append(f"bic: {error}")
     amount_line = ""
     if amount is not None:
         try:
@@ -105,13 +107,13 @@ def make_epc_qr_payload(
         except ValueError as error:
             problems.append(f"amount: {error}")
     if reference is not None and text is not None:
-        problems.append("give a structured reference or a text, not both.")
+        problems.append("reference, text: give a structured reference or a text, not both.")
     reference_line = ""
     if reference is not None:
         try:
             reference_line = parse_creditor_reference(reference).reference
         except InvalidRemittance as error:
-            problems.append(str(error))
+            problems.append(f"reference: {error}")
     text_line = "" if text is None else _check_line(text, "text", MAX_TEXT_LENGTH, problems)
     information_line = (
         ""
@@ -141,7 +143,7 @@ def make_epc_qr_payload(
     size = len(payload.encode("utf-8"))
     if size > MAX_PAYLOAD_BYTES:
         raise InvalidEpcQr(
-            [f"the payload is {size} bytes in UTF-8; an EPC QR code holds at most 331."]
+            [f"payload: is {size} bytes in UTF-8; an EPC QR code holds at most 331."]
         )
     return payload
 

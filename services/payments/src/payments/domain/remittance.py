@@ -22,7 +22,9 @@ MAX_REFERENCE_LENGTH = 35
 
 # +++123/4567/89012+++ or ***123/4567/89012*** (spaces tolerated around the groups), or the
 # three groups without the frame.
-_OGM_DISPLAY = re.compile(r"^(?:(\+{3}|\*{3})\s*)?(\d{3})\s*/\s*(\d{4})\s*/\s*(\d{5})\s*(\+{3}|\*{3})?$")
+_OGM_DISPLAY = re.compile(
+    r"^(?:(\+{3}|\*{3})\s*)?(\d{3})\s*/\s*(\d{4})\s*/\s*(\d{5})\s*(\+{3}|\*{3})?$"
+)
 _OGM_DIGITS = re.compile(r"^\d{12}$")
 _RF_COMPACT = re.compile(r"^RF\d{2}[A-Z0-9]{1,21}$")
 
@@ -178,9 +180,7 @@ def parse_remittance(type_: str, value: str | None) -> Remittance:
         ) from None
     if kind is RemittanceType.NONE:
         if value not in (None, ""):
-            raise InvalidRemittance(
-                "remittance of type none must not have a value.", field="value"
-            )
+            raise InvalidRemittance("remittance of type none must not have a value.", field="value")
         return Remittance.none()
     if value is None or not value.strip():
         raise InvalidRemittance(f"remittance of type {kind.value} needs a value.", field="value")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 SEPA_CHARACTERS = frozenset(
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/-?:().,'+ "
@@ -19,6 +18,8 @@ SEPA_CHARACTERS = frozenset(
 # One regex search in C decides whether a text needs any work; nearly all texts do not, and this
 # check runs for every name and text of a 100,000-payment batch.
 _OUTSIDE_SEPA = re.compile(r"[^a-zA-Z0-9/\-?:().,'+ ]")
+find_outside_sepa = _OUTSIDE_SEPA.search
+"""`find_outside_sepa(text)` is None when `text` needs no conversion (the quickest check)."""
 
 # Characters that NFKD does not decompose into basic Latin, spelled the way the EPC conversion
 # practice does (ß→ss, æ→ae, ø→o ...), and punctuation mapped to the nearest allowed sign.
@@ -134,19 +135,23 @@ def _replace_character(character: str) -> str:
     return "".join(pieces)
 
 
-# Batches repeat the same creditor names and texts; caching keeps the NFKD work to once per text.
-@lru_cache(maxsize=16384)
+# Replacement of every character met so far that is outside the set (filled on first use).
+_SEEN: dict[str, str] = {}
+
+
 def _convert(text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
-    converted: list[str] = []
-    replacements: dict[tuple[str, str], None] = {}
-    for character in text:
-        if character in SEPA_CHARACTERS:
-            converted.append(character)
-            continue
-        replacement = _replace_character(character)
-        converted.append(replacement)
-        replacements[(character, replacement)] = None
-    return "".join(converted).strip(), tuple(replacements)
+    # The regex engine finds the few characters to change; str.replace does the copying in C.
+    # A replacement only holds characters of the set, so later replacements cannot touch it.
+    replacements: dict[str, str] = {}
+    for character in _OUTSIDE_SEPA.findall(text):
+        replacement = _SEEN.get(character)
+        if replacement is None:
+            replacement = _SEEN[character] = _replace_character(character)
+        replacements[character] = replacement
+    converted = text
+    for character, replacement in replacements.items():
+        converted = converted.replace(character, replacement)
+    return converted.strip(), tuple(replacements.items())
 
 
 def convert_to_sepa(text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
@@ -165,13 +170,28 @@ def to_sepa(text: str) -> str:
 
 @dataclass(slots=True)
 class SepaTextConverter:
-    """Converts the texts of one file and remembers every change with its field path."""
+    """Converts the texts of one file and remembers every change with its field path.
 
-    conversions: list[TextConversion] = field(default_factory=list)
+    The path is `prefix[index].field` (or `field` without an index); it is only put together
+    when the text changes, since most texts of a batch do not.
+    """
 
-    def convert(self, text: str, field_path: str) -> str:
+    conversions: list[tuple[int, TextConversion]] = field(default_factory=list)
+
+    def convert(self, text: str, field_path: str, index: int | None = None) -> str:
         if _OUTSIDE_SEPA.search(text) is None:
             return text
         converted, replacements = _convert(text)
-        self.conversions.append(TextConversion(field_path, text, converted, replacements))
+        path = field_path if index is None else f"payments[{index}].{field_path}"
+        self.conversions.append(
+            (-1 if index is None else index, TextConversion(path, text, converted, replacements))
+        )
         return converted
+
+    def report(self) -> tuple[TextConversion, ...]:
+        """Conversions in input order: unindexed fields first, then by index."""
+        return tuple(conversion for _, conversion in sorted(self.conversions, key=_first))
+
+
+def _first(item: tuple[int, TextConversion]) -> int:
+    return item[0]
