@@ -3,7 +3,6 @@
 import argparse
 import asyncio
 import contextlib
-import json
 import sys
 from collections.abc import Callable
 

@@ -4,6 +4,7 @@ from ledgerline.service import ServiceDefinition
 
 from payments.config import PaymentsSettings
 from payments.entrypoints.api import router
+from payments.entrypoints.consumers import SUBSCRIPTIONS
 
 
 def definition() -> ServiceDefinition:
@@ -14,4 +15,5 @@ def definition() -> ServiceDefinition:
         settings_type=PaymentsSettings,
         versions_dir=Path(__file__).parent / "migrations" / "versions",
         routers=[router],
+        subscriptions=lambda _settings: SUBSCRIPTIONS,
     )

@@ -20,7 +20,7 @@ async def run_stack(root: Path, pg_port: int, kafka_port: int) -> None:
         print(
             "Ledgerline: starting PostgreSQL and Kafka, migrating, starting services...", flush=True
         )
-        await stack.start(pg_port=pg_port, kafka_port=kafka_port)
+        await stack.start(pg_port=pg_port, kafka_port=kafka_port, smtp_port=2525)
         await stack.seed_demo()
         print(_banner(stack), flush=True)
         await stop.wait()
@@ -39,6 +39,7 @@ def _banner(stack: Stack) -> str:
         "",
         f"  Kafka        {stack.infrastructure.bootstrap_servers}",
         f"  PostgreSQL   {stack.database_urls['ingest'].rsplit('@', 1)[-1].rsplit('/', 1)[0]}",
+        f"  SMTP         127.0.0.1:2525 (mail to banks lands in {stack.root / 'mail'})",
         f"  logs         {stack.root / 'logs'}",
         "",
         f"  demo office  {DEMO_OFFICE_ID}",

@@ -19,6 +19,7 @@ from ledgerline.demo import DEMO_ADMIN, DEMO_DOSSIER_ID, DEMO_OFFICE_ID, JWT_ISS
 from ledgerline.devstack.kafka import LocalKafka, ensure_kafka_jars
 from ledgerline.devstack.ports import free_port, free_ports
 from ledgerline.devstack.postgres import LocalPostgres
+from ledgerline.devstack.smtp import LocalSmtp
 from ledgerline.events import all_topics
 from ledgerline.settings import DEV_JWT_SECRET
 
@@ -47,8 +48,10 @@ class Infrastructure:
     pg_port: int = 0
     kafka_port: int = 0
     kafka_controller_port: int = 0
+    smtp_port: int = 0
     postgres: LocalPostgres | None = None
     kafka: LocalKafka | None = None
+    smtp: LocalSmtp | None = None
     bootstrap_servers: str = ""
 
     def start(self) -> None:
@@ -70,6 +73,9 @@ class Infrastructure:
         if not all(os.environ.get(service_database_env(s)) for s in SERVICES):
             self.postgres = LocalPostgres(self.root / "postgres", self.pg_port or free_port())
             self.postgres.start()
+        if not os.environ.get("PAYMENTS_SMTP_HOST"):
+            self.smtp = LocalSmtp(self.root / "mail", self.smtp_port or free_port())
+            self.smtp.start()
 
     async def create_topics(self) -> None:
         from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -96,6 +102,8 @@ class Infrastructure:
         return await self.postgres.ensure_database(name, owner=name, password=f"{name}-dev")
 
     def stop(self) -> None:
+        if self.smtp is not None:
+            self.smtp.stop()
         if self.kafka is not None:
             self.kafka.stop()
         if self.postgres is not None:
@@ -168,10 +176,12 @@ class Stack:
             issuer=JWT_ISSUER,
         )
 
-    async def start(self, pg_port: int = 0, kafka_port: int = 0) -> None:
+    async def start(self, pg_port: int = 0, kafka_port: int = 0, smtp_port: int = 0) -> None:
         """Starts the infrastructure (unless one was handed in, started), then the services."""
         if self.infrastructure is None:
-            self.infrastructure = Infrastructure(self.root, pg_port=pg_port, kafka_port=kafka_port)
+            self.infrastructure = Infrastructure(
+                self.root, pg_port=pg_port, kafka_port=kafka_port, smtp_port=smtp_port
+            )
             await asyncio.to_thread(self.infrastructure.start)
             await self.infrastructure.create_topics()
             self._owns_infrastructure = True
@@ -191,14 +201,25 @@ class Stack:
     def _service_env(self, service: str, port: int) -> dict[str, str]:
         assert self.infrastructure is not None
         prefix = service.upper()
-        return os.environ | {
-            f"{prefix}_DATABASE_URL": self.database_urls[service],
-            f"{prefix}_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-            "KAFKA_BOOTSTRAP_SERVERS": self.infrastructure.bootstrap_servers,
-            "LEDGERLINE_JWT_SECRET": self.jwt_secret,
-            "LEDGERLINE_JWT_ISSUER": JWT_ISSUER,
-            f"{prefix}_OUTBOX_POLL_SECONDS": "0.5",
-        }
+        return (
+            os.environ
+            | {
+                f"{prefix}_DATABASE_URL": self.database_urls[service],
+                f"{prefix}_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+                "KAFKA_BOOTSTRAP_SERVERS": self.infrastructure.bootstrap_servers,
+                "LEDGERLINE_JWT_SECRET": self.jwt_secret,
+                "LEDGERLINE_JWT_ISSUER": JWT_ISSUER,
+                f"{prefix}_OUTBOX_POLL_SECONDS": "0.5",
+            }
+            | self._smtp_env()
+        )
+
+    def _smtp_env(self) -> dict[str, str]:
+        assert self.infrastructure is not None
+        smtp = self.infrastructure.smtp
+        if smtp is None:
+            return {}
+        return {"PAYMENTS_SMTP_HOST": "127.0.0.1", "PAYMENTS_SMTP_PORT": str(smtp.port)}
 
     def _migrate(self, service: str) -> None:
         executable = Path(sys.executable).parent / service

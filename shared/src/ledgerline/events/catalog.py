@@ -130,6 +130,9 @@ class PaymentQueued(EventData):
     amount: Amount
     currency: str = "EUR"
     status: Literal["in_basket", "in_processing"]
+    message: str = Field(
+        default="", description="What the mailbox shows, e.g. 'payment in processing'"
+    )
 
 
 class SepaFileGenerated(EventData):
@@ -160,11 +163,32 @@ class DossierActivated(EventData):
     email_domain: str = Field(description="Domain of the dossier's mailbox addresses")
 
 
+class LedgerBankAccount(EventData):
+    """A bank account of the dossier itself (a "hoofdrekening"), as the package knows it."""
+
+    iban: str
+    bic: str | None = None
+    holder_name: str
+    town: str | None = None
+    country: str | None = None
+
+
+class SettledItem(EventData):
+    """An open item the books now show as paid."""
+
+    counterparty_vat: str | None = None
+    invoice_number: str
+    amount: Amount
+    settled_on: date
+
+
 class LedgerSynced(EventData):
     synced_at: datetime
     up_to_date_until: date | None = None
     counterparties: int = 0
     open_items: int = 0
+    bank_accounts: tuple[LedgerBankAccount, ...] = ()
+    settled_items: tuple[SettledItem, ...] = ()
 
 
 class BookingPosted(EventData):

@@ -1,26 +1,43 @@
-"""Dossier bank accounts (hoofdrekeningen): the accounts payments are made from."""
+"""Payments API: bank accounts, payments (basket or EPC QR), SEPA files and their archive."""
 
-from datetime import datetime
-from typing import Annotated, Literal
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
 from uuid import UUID, uuid4
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, HTTPException, Query, Response, status
 from ledgerline.auth import OFFICE_ROLES, DossierScope, Role, dossier_scope
+from ledgerline.money import Amount
 from ledgerline.service import CurrentRuntime
 from pydantic import BaseModel, Field, field_validator
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
 
-router = APIRouter(tags=["bank accounts"])
+from payments import service_layer
+from payments.adapters import mail, repository
+from payments.domain import InvalidBatch, InvalidEpcQr, build_epc_qr
+from payments.domain.payment import AlreadyPaid, PaymentMethod, PaymentRefused, PaymentStatus
+
+router = APIRouter()
 
 PAYERS = OFFICE_ROLES | {Role.CLIENT_ADMINISTRATOR, Role.CLIENT_FULL_ACCESS}
-COLUMNS = "id, dossier_id, iban, bic, bank_name, holder_name, hash_algorithm, created_at"
+PayerScope = Annotated[DossierScope, dossier_scope(*PAYERS)]
+
+
+# --- bank accounts ------------------------------------------------------------------------
 
 
 class BankAccountInput(BaseModel):
     iban: str = Field(examples=["BE71 0961 2345 6769"])
     bic: str | None = Field(default=None, description="Derived from the IBAN when left out")
     holder_name: str = Field(min_length=1, max_length=70)
+    street: str | None = Field(default=None, max_length=70)
+    building_number: str | None = Field(default=None, max_length=16)
+    postal_code: str | None = Field(default=None, max_length=16)
+    town: str = Field(
+        min_length=1, max_length=35, description="Banks refuse unstructured addresses"
+    )
+    country: str = Field(pattern="^[A-Z]{2}$", examples=["BE"])
     hash_algorithm: Literal["sha256", "sha1"] = Field(
         default="sha256", description="Integrity hash the bank shows for uploaded files"
     )
@@ -51,6 +68,11 @@ class BankAccount(BaseModel):
     bic: str | None
     bank_name: str | None
     holder_name: str
+    street: str | None
+    building_number: str | None
+    postal_code: str | None
+    town: str | None
+    country: str | None
     hash_algorithm: str
     created_at: datetime
 
@@ -59,50 +81,465 @@ class BankAccount(BaseModel):
     "/dossiers/{dossier_id}/bank-accounts",
     status_code=status.HTTP_201_CREATED,
     response_model=BankAccount,
-    summary="Register a bank account of the dossier to pay from",
+    tags=["bank accounts"],
+    summary="Register a bank account of the dossier to pay from (a 'hoofdrekening')",
 )
 async def add_bank_account(
-    account: BankAccountInput,
-    runtime: CurrentRuntime,
-    scope: Annotated[DossierScope, dossier_scope(*PAYERS)],
+    account: BankAccountInput, runtime: CurrentRuntime, scope: PayerScope
 ) -> BankAccount:
-    iban = IBAN(account.iban)
-    derived = iban.bic
-    bic = account.bic or (derived.compact if derived else None)
-    bank_name = derived.bank_names[0] if derived and derived.bank_names else None
+    derived_bic, bank_name = service_layer.bank_of_iban(account.iban)
     async with runtime.unit_of_work() as uow:
-        row = await uow.conn.fetchrow(
-            f"""
-            INSERT INTO bank_accounts (id, office_id, dossier_id, iban, bic, bank_name, holder_name,
-                                       hash_algorithm)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING RETURNING {COLUMNS}
-            """,
-            uuid4(),
-            scope.office_id,
-            scope.dossier_id,
-            iban.compact,
-            bic,
-            bank_name,
-            account.holder_name,
-            account.hash_algorithm,
+        row = await repository.insert_bank_account(
+            uow.conn,
+            account.model_dump()
+            | {
+                "id": uuid4(),
+                "office_id": scope.office_id,
+                "dossier_id": scope.dossier_id,
+                "bic": account.bic or derived_bic,
+                "bank_name": bank_name,
+            },
         )
     if row is None:
-        raise HTTPException(status.HTTP_409_CONFLICT, f"{iban.formatted} is already registered")
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, f"{IBAN(account.iban).formatted} is already registered"
+        )
     return BankAccount.model_validate(dict(row))
 
 
 @router.get(
     "/dossiers/{dossier_id}/bank-accounts",
     response_model=list[BankAccount],
+    tags=["bank accounts"],
     summary="The dossier's bank accounts",
 )
-async def list_bank_accounts(
-    runtime: CurrentRuntime, scope: Annotated[DossierScope, dossier_scope(*PAYERS)]
-) -> list[BankAccount]:
+async def list_bank_accounts(runtime: CurrentRuntime, scope: PayerScope) -> list[BankAccount]:
     async with runtime.pool.acquire() as connection:
-        rows = await connection.fetch(
-            f"SELECT {COLUMNS} FROM bank_accounts WHERE office_id = $1 AND dossier_id = $2 ORDER BY created_at",
-            scope.office_id,
-            scope.dossier_id,
-        )
+        rows = await repository.list_bank_accounts(connection, scope.office_id, scope.dossier_id)
     return [BankAccount.model_validate(dict(row)) for row in rows]
+
+
+# --- settings -----------------------------------------------------------------------------
+
+
+class PaymentSettings(BaseModel):
+    approval_required: bool = Field(description="Payments wait for approval before the basket")
+
+
+@router.get(
+    "/dossiers/{dossier_id}/payment-settings", response_model=PaymentSettings, tags=["payments"]
+)
+async def get_settings(runtime: CurrentRuntime, scope: PayerScope) -> PaymentSettings:
+    async with runtime.pool.acquire() as connection:
+        required = await repository.approval_required(connection, scope.office_id, scope.dossier_id)
+    return PaymentSettings(approval_required=required)
+
+
+@router.put(
+    "/dossiers/{dossier_id}/payment-settings",
+    response_model=PaymentSettings,
+    tags=["payments"],
+    summary="Switch the payment approval process on or off",
+)
+async def put_settings(
+    settings: PaymentSettings, runtime: CurrentRuntime, scope: PayerScope
+) -> PaymentSettings:
+    async with runtime.unit_of_work() as uow:
+        waiting = await repository.count_awaiting_approval(
+            uow.conn, scope.office_id, scope.dossier_id
+        )
+        if not settings.approval_required and waiting:
+            raise HTTPException(
+                status.HTTP_409_CONFLICT,
+                f"{waiting} payments are awaiting approval; the process cannot be switched off now",
+            )
+        await repository.set_approval_required(
+            uow.conn, scope.office_id, scope.dossier_id, settings.approval_required
+        )
+    return settings
+
+
+# --- payable invoices ---------------------------------------------------------------------
+
+
+class PayableInvoice(BaseModel):
+    document_id: UUID
+    document_type: str | None
+    invoice_number: str | None
+    supplier_name: str | None
+    supplier_vat: str | None
+    due_date: date | None
+    currency: str | None
+    amount_due: Decimal | None
+    already_paid: Decimal = Field(
+        description="Taken by active payments (in basket, processing, paid)"
+    )
+    open_amount: Decimal | None
+    iban: str | None
+    bic: str | None
+    bank_name: str | None
+    payment_reference: str | None
+
+
+@router.get(
+    "/dossiers/{dossier_id}/payable-invoices/{document_id}",
+    response_model=PayableInvoice,
+    tags=["payments"],
+    summary="A recognised invoice as the payment form shows it: payee, amounts, communication",
+)
+async def get_payable_invoice(
+    document_id: UUID, runtime: CurrentRuntime, scope: PayerScope
+) -> PayableInvoice:
+    async with runtime.pool.acquire() as connection, connection.transaction():
+        row = await repository.lock_payable_invoice(
+            connection, scope.office_id, scope.dossier_id, document_id
+        )
+        if row is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no recognised invoice {document_id}")
+        claimed = await repository.claimed_amount(connection, document_id)
+    _, bank_name = service_layer.bank_of_iban(row["iban"]) if row["iban"] else (None, None)
+    return PayableInvoice.model_validate(
+        dict(row)
+        | {
+            "already_paid": claimed,
+            "open_amount": None
+            if row["amount_due"] is None
+            else max(row["amount_due"] - claimed, 0),
+            "bank_name": bank_name,
+        }
+    )
+
+
+# --- payments -----------------------------------------------------------------------------
+
+
+class RemittanceInput(BaseModel):
+    type: Literal["none", "unstructured", "structured"]
+    value: str | None = Field(default=None, examples=["+++010/8068/17183+++"])
+
+
+class PaymentInput(BaseModel):
+    document_id: UUID | None = Field(
+        default=None, description="The recognised invoice to pay; prefills everything left out"
+    )
+    bank_account_id: UUID | None = Field(
+        default=None, description="Default: the dossier's first account"
+    )
+    method: PaymentMethod = Field(
+        default=PaymentMethod.BASKET, description="basket (SEPA file) or qr"
+    )
+    creditor_name: str | None = None
+    creditor_iban: str | None = None
+    creditor_bic: str | None = None
+    amount: Amount | None = Field(default=None, description="Default: the invoice's open amount")
+    remittance: RemittanceInput | None = None
+    execution_date: date | None = Field(default=None, description="Today or earlier: today")
+
+
+class Payment(BaseModel):
+    id: UUID
+    dossier_id: UUID
+    document_id: UUID | None
+    bank_account_id: UUID
+    method: str
+    status: PaymentStatus
+    status_reason: str | None
+    creditor_name: str
+    creditor_iban: str
+    creditor_bic: str | None
+    creditor_bank_name: str | None
+    amount: Decimal
+    currency: str
+    remittance_type: str
+    remittance_value: str | None
+    execution_date: date
+    sepa_file_id: UUID | None
+    end_to_end_id: str | None
+    created_by: str
+    created_at: datetime
+
+
+def _refusal(exc: Exception) -> HTTPException:
+    if isinstance(exc, service_layer.NotFound):
+        return HTTPException(status.HTTP_404_NOT_FOUND, str(exc))
+    if isinstance(exc, service_layer.Conflict | AlreadyPaid):
+        return HTTPException(status.HTTP_409_CONFLICT, str(exc))
+    if isinstance(exc, InvalidBatch):
+        return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "; ".join(exc.problems))
+    return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc))
+
+
+REFUSALS = (service_layer.NotFound, service_layer.Conflict, PaymentRefused, InvalidBatch)
+
+
+@router.post(
+    "/dossiers/{dossier_id}/payments",
+    status_code=status.HTTP_201_CREATED,
+    response_model=Payment,
+    tags=["payments"],
+    summary="Pay an invoice (prefilled from recognition) or make a payment by hand",
+    description=(
+        "Method `basket`: the payment goes to the basket (or awaits approval when the dossier's "
+        "approval process is on). Method `qr`: fetch the EPC QR code, pay with a banking app, "
+        "then mark it paid. An invoice is never paid twice: the active payments of an invoice "
+        "cannot exceed its amount due (409)."
+    ),
+)
+async def create_payment(
+    payment: PaymentInput, runtime: CurrentRuntime, scope: PayerScope
+) -> Payment:
+    request = service_layer.NewPayment(
+        document_id=payment.document_id,
+        bank_account_id=payment.bank_account_id,
+        method=payment.method,
+        creditor_name=payment.creditor_name,
+        creditor_iban=payment.creditor_iban,
+        creditor_bic=payment.creditor_bic,
+        amount=payment.amount,
+        remittance_type=payment.remittance.type if payment.remittance else None,
+        remittance_value=payment.remittance.value if payment.remittance else None,
+        execution_date=payment.execution_date,
+    )
+    try:
+        async with runtime.unit_of_work() as uow:
+            row = await service_layer.create_payment(uow, scope, request, datetime.now(UTC).date())
+    except REFUSALS as exc:
+        raise _refusal(exc) from exc
+    return Payment.model_validate(dict(row))
+
+
+@router.get("/dossiers/{dossier_id}/payments", response_model=list[Payment], tags=["payments"])
+async def list_payments(
+    runtime: CurrentRuntime,
+    scope: PayerScope,
+    status_filter: Annotated[list[PaymentStatus] | None, Query(alias="status")] = None,
+) -> list[Payment]:
+    async with runtime.pool.acquire() as connection:
+        rows = await repository.list_payments(
+            connection, scope.office_id, scope.dossier_id, [s.value for s in status_filter or []]
+        )
+    return [Payment.model_validate(dict(row)) for row in rows]
+
+
+@router.get(
+    "/dossiers/{dossier_id}/basket",
+    response_model=list[Payment],
+    tags=["payments"],
+    summary="The payment basket: approved payments waiting to go into a SEPA file",
+)
+async def basket(runtime: CurrentRuntime, scope: PayerScope) -> list[Payment]:
+    async with runtime.pool.acquire() as connection:
+        rows = await repository.list_payments(
+            connection, scope.office_id, scope.dossier_id, ["in_basket"]
+        )
+    return [Payment.model_validate(dict(row)) for row in rows]
+
+
+@router.get(
+    "/dossiers/{dossier_id}/payments/{payment_id}", response_model=Payment, tags=["payments"]
+)
+async def get_payment(payment_id: UUID, runtime: CurrentRuntime, scope: PayerScope) -> Payment:
+    async with runtime.pool.acquire() as connection:
+        row = await repository.get_payment(
+            connection, scope.office_id, scope.dossier_id, payment_id
+        )
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"payment {payment_id} not found")
+    return Payment.model_validate(dict(row))
+
+
+@router.get(
+    "/dossiers/{dossier_id}/payments/{payment_id}/qr",
+    tags=["payments"],
+    summary="The EPC QR code of a payment, to scan with a banking app",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}, "image/svg+xml": {}}}},
+)
+async def payment_qr(
+    payment_id: UUID,
+    runtime: CurrentRuntime,
+    scope: PayerScope,
+    image_format: Annotated[Literal["png", "svg"], Query(alias="format")] = "png",
+) -> Response:
+    async with runtime.pool.acquire() as connection:
+        row = await repository.get_payment(
+            connection, scope.office_id, scope.dossier_id, payment_id
+        )
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"payment {payment_id} not found")
+    structured = row["remittance_type"] == "structured"
+    try:
+        code = build_epc_qr(
+            name=row["creditor_name"],
+            iban=row["creditor_iban"],
+            bic=row["creditor_bic"],
+            amount=row["amount"],
+            reference=row["remittance_value"] if structured else None,
+            text=row["remittance_value"] if row["remittance_type"] == "unstructured" else None,
+        )
+    except InvalidEpcQr as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
+    body, media_type = (
+        (code.png(), "image/png") if image_format == "png" else (code.svg(), "image/svg+xml")
+    )
+    return Response(
+        body, media_type=media_type, headers={"X-EPC-Payload": code.payload.replace("\n", "\\n")}
+    )
+
+
+@router.post(
+    "/dossiers/{dossier_id}/payments/{payment_id}/mark-paid",
+    response_model=Payment,
+    tags=["payments"],
+    summary="Mark a QR payment as paid (the user paid it in the banking app)",
+)
+async def mark_paid(payment_id: UUID, runtime: CurrentRuntime, scope: PayerScope) -> Payment:
+    try:
+        async with runtime.unit_of_work() as uow:
+            row = await service_layer.mark_qr_paid(uow, scope, payment_id, datetime.now(UTC).date())
+    except REFUSALS as exc:
+        raise _refusal(exc) from exc
+    return Payment.model_validate(dict(row))
+
+
+# --- SEPA files ---------------------------------------------------------------------------
+
+
+class SepaFileRequest(BaseModel):
+    payment_ids: list[UUID] = Field(description="Payments from the basket, one debtor account")
+    format: Literal["pain.001.001.09", "pain.001.001.03"] = "pain.001.001.09"
+
+
+class SepaFile(BaseModel):
+    id: UUID
+    dossier_id: UUID
+    bank_account_id: UUID
+    debtor_iban: str
+    message_id: str
+    format: str
+    number_of_transactions: int
+    control_sum: Decimal
+    hash_algorithm: str
+    integrity_hash: str = Field(description="Compare with what the bank shows after upload")
+    sha256: str
+    summary: dict[str, Any]
+    created_by: str
+    created_at: datetime
+
+
+@router.post(
+    "/dossiers/{dossier_id}/sepa-files",
+    status_code=status.HTTP_201_CREATED,
+    response_model=SepaFile,
+    tags=["SEPA files"],
+    summary="Make a SEPA credit-transfer file (pain.001) of payments in the basket",
+    description="The file is validated against the ISO 20022 XSD before it is kept; its payments "
+    "move to 'in processing'. Execution dates of today or earlier become today.",
+)
+async def make_sepa_file(
+    request: SepaFileRequest, runtime: CurrentRuntime, scope: PayerScope
+) -> SepaFile:
+    try:
+        async with runtime.unit_of_work() as uow:
+            row = await service_layer.make_sepa_file(
+                uow, scope, request.payment_ids, request.format, datetime.now(UTC)
+            )
+    except REFUSALS as exc:
+        raise _refusal(exc) from exc
+    return SepaFile.model_validate(dict(row))
+
+
+@router.get(
+    "/dossiers/{dossier_id}/sepa-files",
+    response_model=list[SepaFile],
+    tags=["SEPA files"],
+    summary="Executed SEPA orders: every file made, newest first",
+)
+async def list_sepa_files(runtime: CurrentRuntime, scope: PayerScope) -> list[SepaFile]:
+    async with runtime.pool.acquire() as connection:
+        rows = await repository.list_sepa_files(connection, scope.office_id, scope.dossier_id)
+    return [SepaFile.model_validate(dict(row)) for row in rows]
+
+
+@router.get(
+    "/dossiers/{dossier_id}/sepa-files/{file_id}", response_model=SepaFile, tags=["SEPA files"]
+)
+async def get_sepa_file(file_id: UUID, runtime: CurrentRuntime, scope: PayerScope) -> SepaFile:
+    async with runtime.pool.acquire() as connection:
+        row = await repository.get_sepa_file(connection, scope.office_id, scope.dossier_id, file_id)
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"SEPA file {file_id} not found")
+    return SepaFile.model_validate(dict(row))
+
+
+@router.get(
+    "/dossiers/{dossier_id}/sepa-files/{file_id}/content",
+    tags=["SEPA files"],
+    summary="Download the SEPA file, byte for byte",
+    response_class=Response,
+    responses={200: {"content": {"application/xml": {}}}},
+)
+async def download_sepa_file(file_id: UUID, runtime: CurrentRuntime, scope: PayerScope) -> Response:
+    async with runtime.pool.acquire() as connection:
+        row = await repository.get_sepa_file(
+            connection, scope.office_id, scope.dossier_id, file_id, content=True
+        )
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"SEPA file {file_id} not found")
+    return Response(
+        row["content"],
+        media_type="application/xml",
+        headers={
+            "Content-Disposition": f'attachment; filename="{row["message_id"]}.xml"',
+            "X-Integrity-Hash": f"{row['hash_algorithm']}:{row['integrity_hash']}",
+        },
+    )
+
+
+class EmailRequest(BaseModel):
+    to: str = Field(
+        pattern=r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$",
+        max_length=254,
+        description="The bank's address for payment files",
+    )
+
+
+@router.post(
+    "/dossiers/{dossier_id}/sepa-files/{file_id}/email",
+    status_code=status.HTTP_202_ACCEPTED,
+    tags=["SEPA files"],
+    summary="E-mail the SEPA file to the bank over SMTP",
+)
+async def email_sepa_file(
+    file_id: UUID, request: EmailRequest, runtime: CurrentRuntime, scope: PayerScope
+) -> dict[str, str]:
+    settings = runtime.settings
+    async with runtime.unit_of_work() as uow:
+        row = await repository.get_sepa_file(
+            uow.conn, scope.office_id, scope.dossier_id, file_id, content=True
+        )
+        if row is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"SEPA file {file_id} not found")
+        await repository.record_email(
+            uow.conn, uuid4(), file_id, request.to, scope.principal.subject
+        )
+        try:
+            await mail.send_file(
+                host=settings.smtp_host,  # type: ignore[attr-defined]
+                port=settings.smtp_port,  # type: ignore[attr-defined]
+                sender=settings.smtp_sender,  # type: ignore[attr-defined]
+                recipient=request.to,
+                subject=f"SEPA credit transfers {row['message_id']}",
+                body=(
+                    f"{row['number_of_transactions']} credit transfers, total EUR {row['control_sum']}, "
+                    f"from {row['debtor_iban']}.\n{row['hash_algorithm'].upper()}: {row['integrity_hash']}\n"
+                ),
+                filename=f"{row['message_id']}.xml",
+                content=row["content"],
+                starttls=settings.smtp_starttls,  # type: ignore[attr-defined]
+                username=settings.smtp_username,  # type: ignore[attr-defined]
+                password=settings.smtp_password,  # type: ignore[attr-defined]
+            )
+        except mail.MailNotSent as exc:
+            raise HTTPException(status.HTTP_502_BAD_GATEWAY, str(exc)) from exc
+    return {"status": "sent", "to": request.to}

@@ -1,0 +1,385 @@
+"""SQL for bank accounts, payable invoices, payments and SEPA files."""
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+ACCOUNT_COLUMNS = """id, dossier_id, iban, bic, bank_name, holder_name, hash_algorithm, street,
+building_number, postal_code, town, country, created_at"""
+PAYMENT_COLUMNS = """id, dossier_id, document_id, bank_account_id, method, status, status_reason,
+creditor_name, creditor_iban, creditor_bic, creditor_bank_name, creditor_town, creditor_country,
+amount, currency, remittance_type, remittance_value, execution_date, sepa_file_id, end_to_end_id,
+created_by, created_at, updated_at"""
+FILE_COLUMNS = """id, dossier_id, bank_account_id, debtor_iban, message_id, format,
+number_of_transactions, control_sum, hash_algorithm, integrity_hash, sha256, summary, created_by,
+created_at"""
+
+
+async def insert_bank_account(
+    connection: asyncpg.Connection, values: dict[str, Any]
+) -> asyncpg.Record | None:
+    return await connection.fetchrow(
+        f"""
+        INSERT INTO bank_accounts (id, office_id, dossier_id, iban, bic, bank_name, holder_name,
+            hash_algorithm, street, building_number, postal_code, town, country)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+        ON CONFLICT DO NOTHING RETURNING {ACCOUNT_COLUMNS}
+        """,
+        *(
+            values[key]
+            for key in (
+                "id",
+                "office_id",
+                "dossier_id",
+                "iban",
+                "bic",
+                "bank_name",
+                "holder_name",
+                "hash_algorithm",
+                "street",
+                "building_number",
+                "postal_code",
+                "town",
+                "country",
+            )
+        ),
+    )
+
+
+async def upsert_bank_account_from_ledger(
+    connection: asyncpg.Connection, values: dict[str, Any]
+) -> None:
+    await connection.execute(
+        """
+        INSERT INTO bank_accounts (id, office_id, dossier_id, iban, bic, bank_name, holder_name,
+                                   town, country)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+        ON CONFLICT (office_id, dossier_id, iban) DO UPDATE SET
+            holder_name = EXCLUDED.holder_name,
+            bic = COALESCE(EXCLUDED.bic, bank_accounts.bic),
+            town = COALESCE(EXCLUDED.town, bank_accounts.town),
+            country = COALESCE(EXCLUDED.country, bank_accounts.country)
+        """,
+        *(
+            values[key]
+            for key in (
+                "id",
+                "office_id",
+                "dossier_id",
+                "iban",
+                "bic",
+                "bank_name",
+                "holder_name",
+                "town",
+                "country",
+            )
+        ),
+    )
+
+
+async def list_bank_accounts(
+    connection: asyncpg.Connection, office_id: UUID, dossier_id: UUID
+) -> list[asyncpg.Record]:
+    return await connection.fetch(
+        f"SELECT {ACCOUNT_COLUMNS} FROM bank_accounts WHERE office_id = $1 AND dossier_id = $2 ORDER BY created_at",
+        office_id,
+        dossier_id,
+    )
+
+
+async def get_bank_account(
+    connection: asyncpg.Connection, office_id: UUID, dossier_id: UUID, account_id: UUID | None
+) -> asyncpg.Record | None:
+    """The given account, or the dossier's first one when none is given."""
+    return await connection.fetchrow(
+        f"""SELECT {ACCOUNT_COLUMNS} FROM bank_accounts
+        WHERE office_id = $1 AND dossier_id = $2 AND ($3::uuid IS NULL OR id = $3)
+        ORDER BY created_at LIMIT 1""",
+        office_id,
+        dossier_id,
+        account_id,
+    )
+
+
+async def approval_required(
+    connection: asyncpg.Connection, office_id: UUID, dossier_id: UUID
+) -> bool:
+    return bool(
+        await connection.fetchval(
+            "SELECT approval_required FROM payment_settings WHERE office_id = $1 AND dossier_id = $2",
+            office_id,
+            dossier_id,
+        )
+    )
+
+
+async def set_approval_required(
+    connection: asyncpg.Connection, office_id: UUID, dossier_id: UUID, required: bool
+) -> None:
+    await connection.execute(
+        """INSERT INTO payment_settings (office_id, dossier_id, approval_required) VALUES ($1, $2, $3)
+        ON CONFLICT (dossier_id) DO UPDATE SET approval_required = EXCLUDED.approval_required,
+                                               updated_at = now()""",
+        office_id,
+        dossier_id,
+        required,
+    )
+
+
+async def count_awaiting_approval(
+    connection: asyncpg.Connection, office_id: UUID, dossier_id: UUID
+) -> int:
+    return int(
+        await connection.fetchval(
+            "SELECT count(*) FROM payments WHERE office_id = $1 AND dossier_id = $2 AND status = 'awaiting_approval'",
+            office_id,
+            dossier_id,
+        )
+    )
+
+
+async def upsert_payable_invoice(connection: asyncpg.Connection, values: dict[str, Any]) -> None:
+    keys = (
+        "document_id",
+        "office_id",
+        "dossier_id",
+        "document_type",
+        "invoice_number",
+        "supplier_name",
+        "supplier_vat",
+        "supplier_town",
+        "supplier_country",
+        "due_date",
+        "currency",
+        "amount_due",
+        "iban",
+        "bic",
+        "payment_reference",
+    )
+    await connection.execute(
+        f"""
+        INSERT INTO payable_invoices ({", ".join(keys)})
+        VALUES ({", ".join(f"${index}" for index in range(1, len(keys) + 1))})
+        ON CONFLICT (document_id) DO UPDATE SET
+            {", ".join(f"{key} = EXCLUDED.{key}" for key in keys[3:])}, recognized_at = now()
+        """,
+        *(values[key] for key in keys),
+    )
+
+
+async def lock_payable_invoice(
+    connection: asyncpg.Connection, office_id: UUID, dossier_id: UUID, document_id: UUID
+) -> asyncpg.Record | None:
+    """The invoice, locked so that two payments of it are decided one after the other."""
+    return await connection.fetchrow(
+        "SELECT * FROM payable_invoices WHERE office_id = $1 AND dossier_id = $2 AND document_id = $3 FOR UPDATE",
+        office_id,
+        dossier_id,
+        document_id,
+    )
+
+
+async def claimed_amount(connection: asyncpg.Connection, document_id: UUID) -> Decimal:
+    """What active payments of the invoice already take."""
+    return await connection.fetchval(
+        "SELECT COALESCE(sum(amount), 0) FROM payments WHERE document_id = $1 AND status <> 'rejected'",
+        document_id,
+    )
+
+
+async def insert_payment(connection: asyncpg.Connection, values: dict[str, Any]) -> asyncpg.Record:
+    keys = (
+        "id",
+        "office_id",
+        "dossier_id",
+        "document_id",
+        "bank_account_id",
+        "method",
+        "status",
+        "creditor_name",
+        "creditor_iban",
+        "creditor_bic",
+        "creditor_bank_name",
+        "creditor_town",
+        "creditor_country",
+        "amount",
+        "currency",
+        "remittance_type",
+        "remittance_value",
+        "execution_date",
+        "created_by",
+    )
+    return await connection.fetchrow(
+        f"""INSERT INTO payments ({", ".join(keys)})
+        VALUES ({", ".join(f"${index}" for index in range(1, len(keys) + 1))})
+        RETURNING {PAYMENT_COLUMNS}""",
+        *(values[key] for key in keys),
+    )
+
+
+async def get_payment(
+    connection: asyncpg.Connection,
+    office_id: UUID,
+    dossier_id: UUID,
+    payment_id: UUID,
+    *,
+    lock: bool = False,
+) -> asyncpg.Record | None:
+    return await connection.fetchrow(
+        f"SELECT {PAYMENT_COLUMNS} FROM payments WHERE office_id = $1 AND dossier_id = $2 AND id = $3"
+        + (" FOR UPDATE" if lock else ""),
+        office_id,
+        dossier_id,
+        payment_id,
+    )
+
+
+async def lock_payments(
+    connection: asyncpg.Connection, office_id: UUID, dossier_id: UUID, payment_ids: Sequence[UUID]
+) -> list[asyncpg.Record]:
+    return await connection.fetch(
+        f"""SELECT {PAYMENT_COLUMNS} FROM payments
+        WHERE office_id = $1 AND dossier_id = $2 AND id = ANY($3::uuid[]) ORDER BY created_at FOR UPDATE""",
+        office_id,
+        dossier_id,
+        list(payment_ids),
+    )
+
+
+async def list_payments(
+    connection: asyncpg.Connection,
+    office_id: UUID,
+    dossier_id: UUID,
+    statuses: Sequence[str] | None,
+) -> list[asyncpg.Record]:
+    return await connection.fetch(
+        f"""SELECT {PAYMENT_COLUMNS} FROM payments
+        WHERE office_id = $1 AND dossier_id = $2 AND ($3::text[] IS NULL OR status = ANY($3::text[]))
+        ORDER BY created_at""",
+        office_id,
+        dossier_id,
+        list(statuses) if statuses else None,
+    )
+
+
+async def set_status(
+    connection: asyncpg.Connection,
+    payment_id: UUID,
+    status: str,
+    *,
+    reason: str | None = None,
+    sepa_file_id: UUID | None = None,
+    end_to_end_id: str | None = None,
+) -> asyncpg.Record:
+    return await connection.fetchrow(
+        f"""UPDATE payments SET status = $2, status_reason = COALESCE($3, status_reason),
+            sepa_file_id = COALESCE($4, sepa_file_id), end_to_end_id = COALESCE($5, end_to_end_id),
+            updated_at = now()
+        WHERE id = $1 RETURNING {PAYMENT_COLUMNS}""",
+        payment_id,
+        status,
+        reason,
+        sepa_file_id,
+        end_to_end_id,
+    )
+
+
+async def payment_for_event(
+    connection: asyncpg.Connection, office_id: UUID, payment_id: UUID
+) -> asyncpg.Record | None:
+    return await connection.fetchrow(
+        f"SELECT {PAYMENT_COLUMNS} FROM payments WHERE office_id = $1 AND id = $2 FOR UPDATE",
+        office_id,
+        payment_id,
+    )
+
+
+async def payments_to_settle(
+    connection: asyncpg.Connection,
+    office_id: UUID,
+    dossier_id: UUID,
+    supplier_vat: str | None,
+    invoice_number: str,
+) -> list[asyncpg.Record]:
+    return await connection.fetch(
+        f"""SELECT {", ".join("p." + column.strip() for column in PAYMENT_COLUMNS.split(","))}
+        FROM payments p JOIN payable_invoices i ON i.document_id = p.document_id
+        WHERE p.office_id = $1 AND p.dossier_id = $2 AND i.invoice_number = $4
+          AND ($3::text IS NULL OR i.supplier_vat = $3)
+          AND p.status IN ('in_processing', 'qr_issued')
+        FOR UPDATE OF p""",
+        office_id,
+        dossier_id,
+        supplier_vat,
+        invoice_number,
+    )
+
+
+async def insert_sepa_file(
+    connection: asyncpg.Connection, values: dict[str, Any]
+) -> asyncpg.Record:
+    keys = (
+        "id",
+        "office_id",
+        "dossier_id",
+        "bank_account_id",
+        "debtor_iban",
+        "message_id",
+        "format",
+        "number_of_transactions",
+        "control_sum",
+        "hash_algorithm",
+        "integrity_hash",
+        "sha256",
+        "content",
+        "summary",
+        "created_by",
+    )
+    return await connection.fetchrow(
+        f"""INSERT INTO sepa_files ({", ".join(keys)})
+        VALUES ({", ".join(f"${index}" for index in range(1, len(keys) + 1))})
+        RETURNING {FILE_COLUMNS}""",
+        *(values[key] for key in keys),
+    )
+
+
+async def list_sepa_files(
+    connection: asyncpg.Connection, office_id: UUID, dossier_id: UUID
+) -> list[asyncpg.Record]:
+    return await connection.fetch(
+        f"SELECT {FILE_COLUMNS} FROM sepa_files WHERE office_id = $1 AND dossier_id = $2 ORDER BY created_at DESC",
+        office_id,
+        dossier_id,
+    )
+
+
+async def get_sepa_file(
+    connection: asyncpg.Connection,
+    office_id: UUID,
+    dossier_id: UUID,
+    file_id: UUID,
+    *,
+    content: bool = False,
+) -> asyncpg.Record | None:
+    columns = FILE_COLUMNS + (", content" if content else "")
+    return await connection.fetchrow(
+        f"SELECT {columns} FROM sepa_files WHERE office_id = $1 AND dossier_id = $2 AND id = $3",
+        office_id,
+        dossier_id,
+        file_id,
+    )
+
+
+async def record_email(
+    connection: asyncpg.Connection, email_id: UUID, file_id: UUID, recipient: str, sent_by: str
+) -> None:
+    await connection.execute(
+        "INSERT INTO sepa_file_emails (id, file_id, recipient, sent_by) VALUES ($1, $2, $3, $4)",
+        email_id,
+        file_id,
+        recipient,
+        sent_by,
+    )

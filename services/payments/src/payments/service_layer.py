@@ -1,0 +1,443 @@
+"""Payment use cases: create, approve, basket to SEPA file, QR paid, settled by the books."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID, uuid4
+
+import asyncpg
+from ledgerline.auth import DossierScope
+from ledgerline.db import UnitOfWork
+from ledgerline.events import (
+    DocumentRecognized,
+    Envelope,
+    LedgerSynced,
+    PaymentApprovalRequested,
+    PaymentApproved,
+    PaymentQueued,
+    PaymentRejected,
+    PaymentSettled,
+    SepaFileGenerated,
+)
+from schwifty import IBAN
+
+from payments.adapters import repository
+from payments.domain import CreditTransferBatch, InvalidBatch, build_credit_transfer, file_digest
+from payments.domain.payment import (
+    PayableInvoice,
+    PaymentMethod,
+    PaymentRefused,
+    PaymentStatus,
+    check_not_paying_twice,
+    execution_date_or_today,
+    open_amount,
+    remittance_for,
+)
+
+
+class NotFound(LookupError):
+    pass
+
+
+class Conflict(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class NewPayment:
+    """What the caller asked; fields left out are prefilled from the invoice."""
+
+    document_id: UUID | None = None
+    bank_account_id: UUID | None = None
+    method: PaymentMethod = PaymentMethod.BASKET
+    creditor_name: str | None = None
+    creditor_iban: str | None = None
+    creditor_bic: str | None = None
+    amount: Decimal | None = None
+    remittance_type: str | None = None
+    remittance_value: str | None = None
+    execution_date: date | None = None
+
+
+def _invoice(row: asyncpg.Record) -> PayableInvoice:
+    return PayableInvoice(
+        invoice_number=row["invoice_number"],
+        supplier_name=row["supplier_name"],
+        iban=row["iban"],
+        bic=row["bic"],
+        payment_reference=row["payment_reference"],
+        amount_due=row["amount_due"],
+        currency=row["currency"],
+    )
+
+
+def bank_of_iban(iban: str) -> tuple[str | None, str | None]:
+    """BIC and bank name derived from the IBAN, where schwifty's registry knows the bank."""
+    try:
+        bic = IBAN(iban).bic
+    except Exception:
+        return None, None
+    if bic is None:
+        return None, None
+    return bic.compact, (bic.bank_names[0] if bic.bank_names else None)
+
+
+def _debtor(account: asyncpg.Record) -> dict[str, Any]:
+    address = {
+        key: account[key]
+        for key in ("street", "building_number", "postal_code", "town", "country")
+        if account[key]
+    }
+    return {
+        "name": account["holder_name"],
+        "iban": account["iban"],
+        **({"bic": account["bic"]} if account["bic"] else {}),
+        "address": address,
+    }
+
+
+def _transfer(payment: dict[str, Any] | asyncpg.Record) -> dict[str, Any]:
+    creditor: dict[str, Any] = {"name": payment["creditor_name"], "iban": payment["creditor_iban"]}
+    if payment["creditor_bic"]:
+        creditor["bic"] = payment["creditor_bic"]
+    if payment["creditor_town"] and payment["creditor_country"]:
+        creditor["address"] = {
+            "town": payment["creditor_town"],
+            "country": payment["creditor_country"],
+        }
+    remittance: dict[str, Any] = {"type": payment["remittance_type"]}
+    if payment["remittance_value"]:
+        remittance["value"] = payment["remittance_value"]
+    return {
+        "creditor": creditor,
+        "amount": str(payment["amount"]),
+        "currency": payment["currency"],
+        "execution_date": payment["execution_date"].isoformat(),
+        "remittance": remittance,
+    }
+
+
+async def create_payment(
+    uow: UnitOfWork, scope: DossierScope, request: NewPayment, today: date
+) -> asyncpg.Record:
+    conn = uow.conn
+    account = await repository.get_bank_account(
+        conn, scope.office_id, scope.dossier_id, request.bank_account_id
+    )
+    if account is None:
+        raise Conflict(
+            "the dossier has no such bank account to pay from; register one first"
+            if request.bank_account_id is None
+            else f"bank account {request.bank_account_id} not found"
+        )
+    invoice: PayableInvoice | None = None
+    invoice_row = None
+    if request.document_id is not None:
+        invoice_row = await repository.lock_payable_invoice(
+            conn, scope.office_id, scope.dossier_id, request.document_id
+        )
+        if invoice_row is None:
+            raise NotFound(f"no recognised invoice {request.document_id} to pay")
+        invoice = _invoice(invoice_row)
+        if invoice.currency not in (None, "EUR"):
+            raise PaymentRefused(
+                f"the invoice is in {invoice.currency}; SEPA payments are in EUR only"
+            )
+
+    claimed = await repository.claimed_amount(conn, request.document_id) if invoice else Decimal(0)
+    amount = request.amount
+    if amount is None and invoice is not None and invoice.amount_due is not None:
+        amount = open_amount(invoice.amount_due, claimed)
+    if amount is None:
+        raise PaymentRefused("an amount is required")
+    if invoice is not None:
+        check_not_paying_twice(invoice, claimed, amount)
+
+    creditor_iban = request.creditor_iban or (invoice.iban if invoice else None)
+    creditor_name = request.creditor_name or (invoice.supplier_name if invoice else None)
+    if creditor_iban is None:
+        raise PaymentRefused("the creditor's IBAN is required (the invoice does not give one)")
+    if creditor_name is None:
+        raise PaymentRefused("the creditor's name is required")
+    derived_bic, bank_name = bank_of_iban(creditor_iban)
+    if request.remittance_type is not None:
+        remittance_type, remittance_value = request.remittance_type, request.remittance_value
+    elif invoice is not None:
+        remittance_type, remittance_value = remittance_for(invoice)
+    else:
+        remittance_type, remittance_value = "none", None
+
+    values: dict[str, Any] = {
+        "id": uuid4(),
+        "office_id": scope.office_id,
+        "dossier_id": scope.dossier_id,
+        "document_id": request.document_id,
+        "bank_account_id": account["id"],
+        "method": request.method.value,
+        "creditor_name": creditor_name,
+        "creditor_iban": creditor_iban,
+        "creditor_bic": request.creditor_bic or (invoice.bic if invoice else None) or derived_bic,
+        "creditor_bank_name": bank_name,
+        "creditor_town": invoice_row["supplier_town"] if invoice_row else None,
+        "creditor_country": invoice_row["supplier_country"] if invoice_row else None,
+        "amount": amount,
+        "currency": "EUR",
+        "remittance_type": remittance_type,
+        "remittance_value": remittance_value,
+        "execution_date": execution_date_or_today(request.execution_date, today),
+        "created_by": scope.principal.subject,
+    }
+    # The same validation as the file writer's, so a payment in the basket can always be written.
+    batch = CreditTransferBatch.from_data(
+        {"debtor": _debtor(account), "payments": [_transfer(values)]}
+    )
+    checked = batch.payments[0]
+    values["creditor_iban"] = checked.creditor.iban
+    values["amount"] = checked.amount
+
+    if request.method is PaymentMethod.QR:
+        values["status"] = PaymentStatus.QR_ISSUED.value
+    elif await repository.approval_required(conn, scope.office_id, scope.dossier_id):
+        values["status"] = PaymentStatus.AWAITING_APPROVAL.value
+    else:
+        values["status"] = PaymentStatus.IN_BASKET.value
+    payment = await repository.insert_payment(conn, values)
+    _announce(uow, payment, scope.office_id, account["iban"])
+    return payment
+
+
+def _announce(uow: UnitOfWork, payment: asyncpg.Record, office_id: UUID, debtor_iban: str) -> None:
+    """The events a payment's new status causes."""
+    subject = f"payments/{payment['id']}"
+    if payment["status"] == PaymentStatus.AWAITING_APPROVAL:
+        uow.emit(
+            PaymentApprovalRequested(
+                payment_id=payment["id"],
+                document_id=payment["document_id"],
+                debtor_iban=debtor_iban,
+                creditor_name=payment["creditor_name"],
+                creditor_iban=payment["creditor_iban"],
+                amount=payment["amount"],
+                currency=payment["currency"],
+            ),
+            dossier_id=payment["dossier_id"],
+            office_id=office_id,
+            subject=subject,
+        )
+    elif payment["status"] in (PaymentStatus.IN_BASKET, PaymentStatus.IN_PROCESSING):
+        uow.emit(
+            PaymentQueued(
+                payment_id=payment["id"],
+                document_id=payment["document_id"],
+                amount=payment["amount"],
+                currency=payment["currency"],
+                status=payment["status"],
+                message="payment in processing"
+                if payment["status"] == PaymentStatus.IN_PROCESSING
+                else "payment in basket",
+            ),
+            dossier_id=payment["dossier_id"],
+            office_id=office_id,
+            subject=subject,
+        )
+
+
+async def on_payment_approved(uow: UnitOfWork, event: Envelope[PaymentApproved]) -> None:
+    payment = await repository.payment_for_event(uow.conn, event.officeid, event.data.payment_id)
+    if payment is None or payment["status"] != PaymentStatus.AWAITING_APPROVAL:
+        return  # unknown, or decided already: an approval changes nothing then
+    updated = await repository.set_status(
+        uow.conn,
+        payment["id"],
+        PaymentStatus.IN_BASKET.value,
+        reason="approved by " + ", ".join(event.data.approved_by),
+    )
+    _announce(uow, updated, event.officeid, "")
+
+
+async def on_payment_rejected(uow: UnitOfWork, event: Envelope[PaymentRejected]) -> None:
+    payment = await repository.payment_for_event(uow.conn, event.officeid, event.data.payment_id)
+    if payment is None or payment["status"] != PaymentStatus.AWAITING_APPROVAL:
+        return
+    reason = f"rejected by {event.data.rejected_by}" + (
+        f": {event.data.reason}" if event.data.reason else ""
+    )
+    await repository.set_status(
+        uow.conn, payment["id"], PaymentStatus.REJECTED.value, reason=reason
+    )
+
+
+async def make_sepa_file(
+    uow: UnitOfWork,
+    scope: DossierScope,
+    payment_ids: list[UUID],
+    message_format: str,
+    now: datetime,
+) -> asyncpg.Record:
+    conn = uow.conn
+    if not payment_ids:
+        raise PaymentRefused("select at least one payment from the basket")
+    payments = await repository.lock_payments(conn, scope.office_id, scope.dossier_id, payment_ids)
+    found = {payment["id"] for payment in payments}
+    missing = [str(payment_id) for payment_id in payment_ids if payment_id not in found]
+    if missing:
+        raise NotFound("payments not found: " + ", ".join(missing))
+    not_in_basket = [
+        f"{p['id']} is {p['status']}" for p in payments if p["status"] != PaymentStatus.IN_BASKET
+    ]
+    if not_in_basket:
+        raise Conflict("only payments in the basket go into a file: " + "; ".join(not_in_basket))
+    accounts = {payment["bank_account_id"] for payment in payments}
+    if len(accounts) > 1:
+        raise PaymentRefused(
+            f"the selected payments are from {len(accounts)} debtor accounts; a SEPA file has one"
+        )
+    account = await repository.get_bank_account(
+        conn, scope.office_id, scope.dossier_id, accounts.pop()
+    )
+    assert account is not None
+    batch = CreditTransferBatch.from_data(
+        {"debtor": _debtor(account), "payments": [_transfer(payment) for payment in payments]}
+    )
+    built = build_credit_transfer(batch, today=now.date(), format=message_format, created_at=now)  # type: ignore[arg-type]
+    file_id = uuid4()
+    algorithm = account["hash_algorithm"]
+    row = await repository.insert_sepa_file(
+        conn,
+        {
+            "id": file_id,
+            "office_id": scope.office_id,
+            "dossier_id": scope.dossier_id,
+            "bank_account_id": account["id"],
+            "debtor_iban": account["iban"],
+            "message_id": built.message_id,
+            "format": built.message_format,
+            "number_of_transactions": built.number_of_transactions,
+            "control_sum": built.control_sum,
+            "hash_algorithm": algorithm,
+            "integrity_hash": file_digest(built.content, algorithm),
+            "sha256": built.sha256,
+            "content": built.content,
+            "summary": built.summary(),
+            "created_by": scope.principal.subject,
+        },
+    )
+    for payment, end_to_end_id in zip(payments, built.end_to_end_ids, strict=True):
+        updated = await repository.set_status(
+            conn,
+            payment["id"],
+            PaymentStatus.IN_PROCESSING.value,
+            sepa_file_id=file_id,
+            end_to_end_id=end_to_end_id,
+        )
+        _announce(uow, updated, scope.office_id, account["iban"])
+    uow.emit(
+        SepaFileGenerated(
+            file_id=file_id,
+            debtor_iban=account["iban"],
+            message_id=built.message_id,
+            format=built.message_format,
+            number_of_transactions=built.number_of_transactions,
+            control_sum=built.control_sum,
+            sha256=built.sha256,
+            payment_ids=tuple(payment["id"] for payment in payments),
+        ),
+        dossier_id=scope.dossier_id,
+        office_id=scope.office_id,
+        subject=f"sepa-files/{file_id}",
+    )
+    return row
+
+
+async def mark_qr_paid(
+    uow: UnitOfWork, scope: DossierScope, payment_id: UUID, today: date
+) -> asyncpg.Record:
+    payment = await repository.get_payment(
+        uow.conn, scope.office_id, scope.dossier_id, payment_id, lock=True
+    )
+    if payment is None:
+        raise NotFound(f"payment {payment_id} not found")
+    if payment["status"] != PaymentStatus.QR_ISSUED:
+        raise Conflict(
+            f"payment {payment_id} is {payment['status']}; only a QR payment can be marked paid"
+        )
+    updated = await repository.set_status(
+        uow.conn, payment_id, PaymentStatus.PAID.value, reason="paid by QR code"
+    )
+    _settled(uow, updated, scope.office_id, today)
+    return updated
+
+
+def _settled(uow: UnitOfWork, payment: asyncpg.Record, office_id: UUID, settled_on: date) -> None:
+    uow.emit(
+        PaymentSettled(
+            payment_id=payment["id"],
+            document_id=payment["document_id"],
+            amount=payment["amount"],
+            settled_on=settled_on,
+        ),
+        dossier_id=payment["dossier_id"],
+        office_id=office_id,
+        subject=f"payments/{payment['id']}",
+    )
+
+
+async def on_document_recognized(uow: UnitOfWork, event: Envelope[DocumentRecognized]) -> None:
+    invoice = event.data.invoice
+    if invoice is None:
+        return
+    fields = invoice.fields
+    supplier = invoice.supplier
+    await repository.upsert_payable_invoice(
+        uow.conn,
+        {
+            "document_id": event.data.document_id,
+            "office_id": event.officeid,
+            "dossier_id": event.dossierid,
+            "document_type": fields.document_type,
+            "invoice_number": fields.invoice_number,
+            "supplier_name": fields.supplier_name,
+            "supplier_vat": fields.supplier_vat,
+            "supplier_town": supplier.town if supplier else None,
+            "supplier_country": supplier.country if supplier else None,
+            "due_date": fields.due_date,
+            "currency": fields.currency,
+            "amount_due": invoice.amount_due
+            if invoice.amount_due is not None
+            else fields.total_incl_vat,
+            "iban": fields.iban,
+            "bic": fields.bic,
+            "payment_reference": fields.payment_reference,
+        },
+    )
+
+
+async def on_ledger_synced(uow: UnitOfWork, event: Envelope[LedgerSynced]) -> None:
+    for account in event.data.bank_accounts:
+        bic, bank_name = bank_of_iban(account.iban)
+        await repository.upsert_bank_account_from_ledger(
+            uow.conn,
+            {
+                "id": uuid4(),
+                "office_id": event.officeid,
+                "dossier_id": event.dossierid,
+                "iban": IBAN(account.iban).compact,
+                "bic": account.bic or bic,
+                "bank_name": bank_name,
+                "holder_name": account.holder_name,
+                "town": account.town,
+                "country": account.country,
+            },
+        )
+    for item in event.data.settled_items:
+        for payment in await repository.payments_to_settle(
+            uow.conn, event.officeid, event.dossierid, item.counterparty_vat, item.invoice_number
+        ):
+            updated = await repository.set_status(
+                uow.conn, payment["id"], PaymentStatus.PAID.value, reason="settled in the books"
+            )
+            _settled(uow, updated, event.officeid, item.settled_on)
+
+
+__all__ = ["Conflict", "InvalidBatch", "NewPayment", "NotFound", "PaymentRefused"]

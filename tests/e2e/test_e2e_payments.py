@@ -1,0 +1,381 @@
+"""Recognised invoice -> payment -> basket -> SEPA file -> sepa-file.generated.v1 -> download,
+with approvals, e-mail to the bank and settlement by the books, against the running services."""
+
+import asyncio
+import hashlib
+import json
+import time
+import uuid
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from ledgerline.demo import DEMO_DOSSIER_ID, DEMO_OFFICE_ID
+from ledgerline.devstack.paths import given_testdata
+from ledgerline.devstack.stack import Stack
+from ledgerline.events import Envelope, LedgerSynced, PaymentApproved, SettledItem, spec_for
+from lxml import etree
+
+pytestmark = [pytest.mark.e2e]
+
+PAIN = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"}
+OGM_DIGITS = "010806817183"
+
+
+def belgian_invoice(number: str) -> bytes:
+    """The Peppol base example, paid to a Belgian account with a structured communication."""
+    xml = (given_testdata() / "ubl" / "base-example.xml").read_text()
+    return (
+        xml.replace("<cbc:ID>Snippet1</cbc:ID>", f"<cbc:ID>{number}</cbc:ID>", 1)
+        .replace(
+            "<cbc:PaymentID>Snippet1</cbc:PaymentID>",
+            "<cbc:PaymentID>+++010/8068/17183+++</cbc:PaymentID>",
+        )
+        .replace("<cbc:ID>IBAN32423940</cbc:ID>", "<cbc:ID>BE71096123456769</cbc:ID>")
+        .replace("<cbc:ID>BIC324098</cbc:ID>", "<cbc:ID>GKCCBEBB</cbc:ID>")
+        .encode()
+    )
+
+
+async def eventually(probe: Any, timeout: float = 30) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        result = await probe()
+        if result is not None:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"nothing after {timeout} s")
+        await asyncio.sleep(0.2)
+
+
+async def publish(stack: Stack, data: Any) -> None:
+    """Publishes an event as another service (approvals, a connector) would."""
+    assert stack.infrastructure is not None
+    envelope = Envelope[type(data)](  # type: ignore[misc]
+        source="/tests/e2e",
+        type=spec_for(data).type,
+        dossierid=DEMO_DOSSIER_ID,
+        officeid=DEMO_OFFICE_ID,
+        correlationid=str(uuid.uuid4()),
+        data=data,
+    )
+    producer = AIOKafkaProducer(
+        bootstrap_servers=stack.infrastructure.bootstrap_servers, acks="all"
+    )
+    await producer.start()
+    try:
+        await producer.send_and_wait(
+            spec_for(data).topic,
+            envelope.model_dump_json().encode(),
+            key=str(DEMO_DOSSIER_ID).encode(),
+        )
+    finally:
+        await producer.stop()
+
+
+async def event_with(stack: Stack, topic: str, key: str, value: str) -> dict[str, Any] | None:
+    assert stack.infrastructure is not None
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=stack.infrastructure.bootstrap_servers,
+        auto_offset_reset="earliest",
+    )
+    await consumer.start()
+    try:
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            for records in (await consumer.getmany(timeout_ms=300)).values():
+                for record in records:
+                    envelope = json.loads(record.value)
+                    if envelope["data"].get(key) == value:
+                        return envelope
+    finally:
+        await consumer.stop()
+    return None
+
+
+class Client:
+    def __init__(self, stack: Stack, http: httpx.AsyncClient) -> None:
+        self.stack = stack
+        self.http = http
+        self.headers = {"Authorization": f"Bearer {stack.token()}"}
+        self.base = f"{stack.url('payments')}/dossiers/{DEMO_DOSSIER_ID}"
+
+    async def deliver_invoice(self, number: str) -> str:
+        response = await self.http.post(
+            f"{self.stack.url('ingest')}/dossiers/{DEMO_DOSSIER_ID}/documents",
+            content=belgian_invoice(number),
+            headers=self.headers | {"Content-Type": "application/xml"},
+        )
+        assert response.status_code == 201, response.text
+        document_id: str = response.json()["id"]
+
+        async def payable() -> dict[str, Any] | None:
+            found = await self.http.get(
+                f"{self.base}/payable-invoices/{document_id}", headers=self.headers
+            )
+            return found.json() if found.status_code == 200 else None
+
+        invoice = await eventually(payable)
+        assert invoice["open_amount"] == "1656.25"
+        assert invoice["iban"] == "BE71096123456769"
+        assert invoice["payment_reference"] == "+++010/8068/17183+++"
+        return document_id
+
+    async def pay(self, document_id: str) -> httpx.Response:
+        return await self.http.post(
+            f"{self.base}/payments", json={"document_id": document_id}, headers=self.headers
+        )
+
+    async def payment(self, payment_id: str) -> dict[str, Any]:
+        response = await self.http.get(f"{self.base}/payments/{payment_id}", headers=self.headers)
+        assert response.status_code == 200
+        return response.json()  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope="module")
+async def account(stack: Stack) -> dict[str, Any]:
+    async with httpx.AsyncClient(timeout=10) as http:
+        response = await http.post(
+            f"{stack.url('payments')}/dossiers/{DEMO_DOSSIER_ID}/bank-accounts",
+            json={
+                "iban": "BE68 5390 0754 7034",
+                "holder_name": "Bakkerij Peeters BV",
+                "street": "Grote Markt",
+                "building_number": "1",
+                "postal_code": "2000",
+                "town": "Antwerpen",
+                "country": "BE",
+            },
+            headers={"Authorization": f"Bearer {stack.token()}"},
+        )
+    assert response.status_code == 201, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+async def test_invoice_is_paid_by_a_validated_sepa_file_and_never_twice(
+    stack: Stack, account: dict[str, Any]
+) -> None:
+    today = datetime.now(UTC).date()
+    async with httpx.AsyncClient(timeout=15) as http:
+        client = Client(stack, http)
+        invoice_number = f"PAY-{uuid.uuid4().hex[:8]}"
+        document_id = await client.deliver_invoice(invoice_number)
+
+        created = await client.pay(document_id)
+        assert created.status_code == 201, created.text
+        payment = created.json()
+        assert payment["status"] == "in_basket"
+        assert payment["amount"] == "1656.25"
+        assert payment["creditor_name"] == "SupplierOfficialName Ltd"
+        assert payment["creditor_iban"] == "BE71096123456769"
+        assert payment["creditor_bic"] == "GKCCBEBB"
+        assert (payment["remittance_type"], payment["remittance_value"]) == (
+            "structured",
+            OGM_DIGITS,
+        )
+        assert payment["execution_date"] == today.isoformat()
+        assert payment["bank_account_id"] == account["id"]
+
+        twice = await client.pay(document_id)
+        assert twice.status_code == 409
+        assert "already paid or being paid" in twice.json()["detail"]
+
+        basket = await http.get(f"{client.base}/basket", headers=client.headers)
+        assert payment["id"] in [item["id"] for item in basket.json()]
+
+        made = await http.post(
+            f"{client.base}/sepa-files",
+            json={"payment_ids": [payment["id"]]},
+            headers=client.headers,
+        )
+        assert made.status_code == 201, made.text
+        sepa_file = made.json()
+        assert sepa_file["number_of_transactions"] == 1
+        assert Decimal(sepa_file["control_sum"]) == Decimal("1656.25")
+        assert sepa_file["debtor_iban"] == "BE68539007547034"
+
+        download = await http.get(
+            f"{client.base}/sepa-files/{sepa_file['id']}/content", headers=client.headers
+        )
+        assert download.status_code == 200
+        content = download.content
+        assert (
+            hashlib.sha256(content).hexdigest()
+            == sepa_file["sha256"]
+            == sepa_file["integrity_hash"]
+        )
+        schema = etree.XMLSchema(etree.parse(str(given_testdata() / "xsd" / "pain.001.001.09.xsd")))
+        document = etree.fromstring(content)
+        schema.assertValid(document)
+        assert document.findtext(".//p:GrpHdr/p:NbOfTxs", namespaces=PAIN) == "1"
+        assert document.findtext(".//p:GrpHdr/p:CtrlSum", namespaces=PAIN) == "1656.25"
+        assert document.findtext(".//p:ReqdExctnDt/p:Dt", namespaces=PAIN) == today.isoformat()
+        assert document.findtext(".//p:Strd/p:CdtrRefInf/p:Ref", namespaces=PAIN) == OGM_DIGITS
+        assert document.findtext(".//p:Strd/p:CdtrRefInf/p:Tp/p:Issr", namespaces=PAIN) == "BBA"
+        assert document.findtext(".//p:Dbtr/p:PstlAdr/p:TwnNm", namespaces=PAIN) == "Antwerpen"
+
+        generated = await event_with(stack, "sepa-file.generated.v1", "file_id", sepa_file["id"])
+        assert generated is not None
+        assert generated["data"]["sha256"] == sepa_file["sha256"]
+        assert generated["data"]["payment_ids"] == [payment["id"]]
+        assert (await client.payment(payment["id"]))["status"] == "in_processing"
+        queued = await event_with(stack, "payment.queued.v1", "status", "in_processing")
+        assert queued is not None and queued["data"]["message"] == "payment in processing"
+
+        again = await http.post(
+            f"{client.base}/sepa-files",
+            json={"payment_ids": [payment["id"]]},
+            headers=client.headers,
+        )
+        assert again.status_code == 409
+
+        emailed = await http.post(
+            f"{client.base}/sepa-files/{sepa_file['id']}/email",
+            json={"to": "payments@bank.example"},
+            headers=client.headers,
+        )
+        assert emailed.status_code == 202, emailed.text
+        assert stack.infrastructure is not None and stack.infrastructure.smtp is not None
+        mails = [
+            m for m in stack.infrastructure.smtp.messages() if m["To"] == "payments@bank.example"
+        ]
+        attachments = [part.get_content() for mail in mails for part in mail.iter_attachments()]
+        assert content in attachments
+
+        await publish(
+            stack,
+            LedgerSynced(
+                synced_at=datetime.now(UTC),
+                settled_items=(
+                    SettledItem(
+                        counterparty_vat="GB1232434",
+                        invoice_number=invoice_number,
+                        amount=Decimal("1656.25"),
+                        settled_on=date.today(),
+                    ),
+                ),
+            ),
+        )
+
+        async def paid() -> dict[str, Any] | None:
+            current = await client.payment(payment["id"])
+            return current if current["status"] == "paid" else None
+
+        assert (await eventually(paid))["status_reason"] == "settled in the books"
+
+
+async def test_with_approval_on_a_payment_waits_for_payment_approved(
+    stack: Stack, account: dict[str, Any]
+) -> None:
+    async with httpx.AsyncClient(timeout=15) as http:
+        client = Client(stack, http)
+        switched = await http.put(
+            f"{client.base}/payment-settings",
+            json={"approval_required": True},
+            headers=client.headers,
+        )
+        assert switched.status_code == 200
+        try:
+            document_id = await client.deliver_invoice(f"APR-{uuid.uuid4().hex[:8]}")
+            created = await client.pay(document_id)
+            assert created.status_code == 201, created.text
+            payment = created.json()
+            assert payment["status"] == "awaiting_approval"
+            requested = await event_with(
+                stack, "payment.approval-requested.v1", "payment_id", payment["id"]
+            )
+            assert requested is not None and requested["data"]["amount"] == "1656.25"
+
+            cannot_switch_off = await http.put(
+                f"{client.base}/payment-settings",
+                json={"approval_required": False},
+                headers=client.headers,
+            )
+            assert cannot_switch_off.status_code == 409
+
+            await asyncio.sleep(1)
+            assert (await client.payment(payment["id"]))["status"] == "awaiting_approval"
+            await publish(
+                stack, PaymentApproved(payment_id=uuid.UUID(payment["id"]), approved_by=("anna",))
+            )
+
+            async def in_basket() -> dict[str, Any] | None:
+                current = await client.payment(payment["id"])
+                return current if current["status"] == "in_basket" else None
+
+            approved = await eventually(in_basket)
+            assert approved["status_reason"] == "approved by anna"
+        finally:
+            await http.put(
+                f"{client.base}/payment-settings",
+                json={"approval_required": False},
+                headers=client.headers,
+            )
+
+
+async def test_bad_payment_requests_are_refused_and_write_nothing(
+    stack: Stack, account: dict[str, Any]
+) -> None:
+    async with httpx.AsyncClient(timeout=15) as http:
+        client = Client(stack, http)
+        before = (await http.get(f"{client.base}/payments", headers=client.headers)).json()
+        manual = {
+            "creditor_name": "Drukkerij Van Damme",
+            "creditor_iban": "BE71096123456769",
+            "amount": "10.00",
+        }
+        cases = [
+            (manual | {"creditor_iban": "BE71096123456768"}, "IBAN"),
+            (manual | {"amount": "-5.00"}, "amount"),
+            (manual | {"amount": "10.005"}, "decimals"),
+            (
+                manual | {"remittance": {"type": "structured", "value": "+++010/8068/17184+++"}},
+                "check digits",
+            ),
+            (manual | {"creditor_bic": "NOTABIC"}, "BIC"),
+            ({"document_id": str(uuid.uuid4())}, "no recognised invoice"),
+        ]
+        for body, reason in cases:
+            response = await http.post(f"{client.base}/payments", json=body, headers=client.headers)
+            assert response.status_code in (404, 422), (body, response.text)
+            assert reason.lower() in response.json()["detail"].lower(), (body, response.text)
+        empty = await http.post(
+            f"{client.base}/sepa-files", json={"payment_ids": []}, headers=client.headers
+        )
+        assert empty.status_code == 422
+        other = await http.get(
+            f"{stack.url('payments')}/dossiers/{uuid.uuid4()}/basket", headers=client.headers
+        )
+        assert other.status_code == 404
+        assert (await http.get(f"{client.base}/payments", headers=client.headers)).json() == before
+
+
+async def test_qr_payment_gives_an_epc_code_and_is_marked_paid(
+    stack: Stack, account: dict[str, Any]
+) -> None:
+    async with httpx.AsyncClient(timeout=15) as http:
+        client = Client(stack, http)
+        document_id = await client.deliver_invoice(f"QR-{uuid.uuid4().hex[:8]}")
+        created = await http.post(
+            f"{client.base}/payments",
+            json={"document_id": document_id, "method": "qr"},
+            headers=client.headers,
+        )
+        assert created.status_code == 201, created.text
+        payment = created.json()
+        assert payment["status"] == "qr_issued"
+        image = await http.get(f"{client.base}/payments/{payment['id']}/qr", headers=client.headers)
+        assert image.status_code == 200 and image.content.startswith(b"\x89PNG")
+        payload = image.headers["X-EPC-Payload"].split("\\n")
+        assert payload[:4] == ["BCD", "002", "1", "SCT"]
+        assert payload[6:8] == ["BE71096123456769", "EUR1656.25"]
+        assert payload[9] == OGM_DIGITS
+        paid = await http.post(
+            f"{client.base}/payments/{payment['id']}/mark-paid", headers=client.headers
+        )
+        assert paid.status_code == 200 and paid.json()["status"] == "paid"
+        assert (await client.pay(document_id)).status_code == 409
