@@ -16,7 +16,14 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from ledgerline.demo import DEMO_DOSSIER_ID, DEMO_OFFICE_ID
 from ledgerline.devstack.paths import given_testdata
 from ledgerline.devstack.stack import Stack
-from ledgerline.events import Envelope, LedgerSynced, PaymentApproved, SettledItem, spec_for
+from ledgerline.events import (
+    Envelope,
+    LedgerBankAccount,
+    LedgerSynced,
+    PaymentApproved,
+    SettledItem,
+    spec_for,
+)
 from lxml import etree
 
 pytestmark = [pytest.mark.e2e]
@@ -226,6 +233,16 @@ async def test_invoice_is_paid_by_a_validated_sepa_file_and_never_twice(
         queued = await event_with(stack, "payment.queued.v1", "status", "in_processing")
         assert queued is not None and queued["data"]["message"] == "payment in processing"
 
+        async def mailbox_shows_payment() -> dict[str, Any] | None:
+            document = await http.get(
+                f"{stack.url('ingest')}/dossiers/{DEMO_DOSSIER_ID}/documents/{document_id}",
+                headers=client.headers,
+            )
+            body = document.json()
+            return body if body["payment_status"] == "in_processing" else None
+
+        assert (await eventually(mailbox_shows_payment))["handled"] is True
+
         again = await http.post(
             f"{client.base}/sepa-files",
             json={"payment_ids": [payment["id"]]},
@@ -250,6 +267,14 @@ async def test_invoice_is_paid_by_a_validated_sepa_file_and_never_twice(
             stack,
             LedgerSynced(
                 synced_at=datetime.now(UTC),
+                bank_accounts=(
+                    LedgerBankAccount(
+                        iban="BE43 0689 9999 9501",
+                        holder_name="Bakkerij Peeters BV",
+                        town="Antwerpen",
+                        country="BE",
+                    ),
+                ),
                 settled_items=(
                     SettledItem(
                         counterparty_vat="GB1232434",
@@ -266,6 +291,9 @@ async def test_invoice_is_paid_by_a_validated_sepa_file_and_never_twice(
             return current if current["status"] == "paid" else None
 
         assert (await eventually(paid))["status_reason"] == "settled in the books"
+        accounts = (await http.get(f"{client.base}/bank-accounts", headers=client.headers)).json()
+        from_books = [item for item in accounts if item["iban"] == "BE43068999999501"]
+        assert from_books and from_books[0]["bic"] == "GKCCBEBB"
 
 
 async def test_with_approval_on_a_payment_waits_for_payment_approved(

@@ -7,7 +7,7 @@ import asyncpg
 
 DOCUMENT_COLUMNS = """id, office_id, dossier_id, mailbox, channel, filename, content_type, size_bytes,
 sha256, status, delivered_by, received_at, submitted_at, recognition_status, counterparty_name,
-total_incl_vat, currency"""
+total_incl_vat, currency, payment_status, handled"""
 
 
 async def upsert_dossier(connection: asyncpg.Connection, values: dict[str, Any]) -> None:
@@ -127,4 +127,20 @@ async def record_recognition(connection: asyncpg.Connection, values: dict[str, A
         values["counterparty_name"],
         values["total_incl_vat"],
         values["currency"],
+    )
+
+
+async def record_payment_status(
+    connection: asyncpg.Connection, office_id: UUID, document_id: UUID, payment_status: str
+) -> None:
+    """A document whose payment is in a file (or paid) is handled, as the mailbox shows it."""
+    await connection.execute(
+        """
+        UPDATE documents SET payment_status = $3,
+                             handled = handled OR $3 IN ('in_processing', 'paid')
+        WHERE office_id = $1 AND id = $2
+        """,
+        office_id,
+        document_id,
+        payment_status,
     )

@@ -10,7 +10,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from ledgerline.auth import DELIVERERS, OFFICE_ROLES, DossierScope, Role, dossier_scope
 from ledgerline.events import DocumentReceived, DocumentSubmitted
 from ledgerline.service import CurrentRuntime
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from ingest.adapters import repository
 from ingest.domain.documents import DocumentRefused, classify, safe_filename
@@ -39,6 +39,10 @@ class Document(BaseModel):
     counterparty_name: str | None
     total_incl_vat: Decimal | None
     currency: str | None
+    payment_status: str | None = Field(
+        description="in_basket, in_processing ('payment in processing') or paid"
+    )
+    handled: bool
 
 
 def _document(row: object) -> Document:

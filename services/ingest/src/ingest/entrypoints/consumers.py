@@ -2,7 +2,13 @@
 
 from ledgerline.consumers import Subscription
 from ledgerline.db import UnitOfWork
-from ledgerline.events import DocumentRecognized, DossierActivated, Envelope
+from ledgerline.events import (
+    DocumentRecognized,
+    DossierActivated,
+    Envelope,
+    PaymentQueued,
+    PaymentSettled,
+)
 
 from ingest.adapters import repository
 
@@ -34,7 +40,23 @@ async def on_document_recognized(uow: UnitOfWork, event: Envelope[DocumentRecogn
     )
 
 
+async def on_payment_queued(uow: UnitOfWork, event: Envelope[PaymentQueued]) -> None:
+    if event.data.document_id is not None:
+        await repository.record_payment_status(
+            uow.conn, event.officeid, event.data.document_id, event.data.status
+        )
+
+
+async def on_payment_settled(uow: UnitOfWork, event: Envelope[PaymentSettled]) -> None:
+    if event.data.document_id is not None:
+        await repository.record_payment_status(
+            uow.conn, event.officeid, event.data.document_id, "paid"
+        )
+
+
 SUBSCRIPTIONS = [
     Subscription(DossierActivated, on_dossier_activated),
     Subscription(DocumentRecognized, on_document_recognized),
+    Subscription(PaymentQueued, on_payment_queued),
+    Subscription(PaymentSettled, on_payment_settled),
 ]
