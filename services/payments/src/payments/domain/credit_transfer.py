@@ -93,6 +93,8 @@ class _Problem(ValueError):
 
 def _sepa_text(max_length: int, what: str) -> AfterValidator:
     def check(value: str) -> str:
+        if not value:
+            raise _Problem(f"{what} must not be empty.")
         converted = to_sepa(value)
         if not converted:
             raise _Problem(f"{what} is empty after conversion to the SEPA character set.")
@@ -228,7 +230,7 @@ _frozen_model = pydantic_dataclass(frozen=True, slots=True, kw_only=True, config
 
 @_frozen_model
 class PostalAddress:
-    """Structured postal address; town and country are required (EPC, from November 2025)."""
+    """Structured postal address; wherever an address is given, town and country are required."""
 
     town: Annotated[str, _sepa_text(35, "town")]
     country: Annotated[str, AfterValidator(_check_country)]

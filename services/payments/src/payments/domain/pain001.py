@@ -1,8 +1,8 @@
 """pain.001 (SEPA credit transfer initiation) writer, versions .09 and .03, built with lxml.
 
 Every part of the document is an lxml element tree made with `SubElement`; the document is
-streamed out with `lxml.etree.xmlfile`, one group of transactions at a time, so that a
-100,000-transaction file never exists as one libxml2 tree (about 250 MB) next to its bytes.
+streamed out with `lxml.etree.xmlfile`, one transaction at a time, so that a 100,000-transaction
+file never exists as one libxml2 tree (about 250 MB) next to its bytes. lxml does all escaping.
 
 Two choices made for speed, both checked by the XSD validation that follows every build:
 
@@ -32,8 +32,8 @@ from payments.domain.xsd import check_format, namespace_of
 
 _SubElement = etree.SubElement
 
-# Texts of a transaction that differ per payment, in document order. A prototype holds exactly
-# the ones its shape needs, so `iter(*VARIABLE_TAGS)` returns them in the order of `values`.
+# Texts of a transaction that differ per payment. A shape's element holds exactly the ones that
+# shape needs, so `iter(*_VARIABLE_TAGS)` returns them in document order, the order of `values`.
 _VARIABLE_TAGS: Final = (
     "EndToEndId",
     "InstdAmt",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 SEPA_CHARACTERS = frozenset(
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/-?:().,'+ "
@@ -190,8 +191,4 @@ class SepaTextConverter:
 
     def report(self) -> tuple[TextConversion, ...]:
         """Conversions in input order: unindexed fields first, then by index."""
-        return tuple(conversion for _, conversion in sorted(self.conversions, key=_first))
-
-
-def _first(item: tuple[int, TextConversion]) -> int:
-    return item[0]
+        return tuple(conversion for _, conversion in sorted(self.conversions, key=itemgetter(0)))
