@@ -1,7 +1,7 @@
 """PostgreSQL access: the asyncpg pool, the unit of work, and migrations (Alembic)."""
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -124,3 +124,21 @@ def run_migrations(dsn: str, versions_dir: Path, revision: str = "head") -> None
     config.set_main_option("path_separator", "os")
     config.attributes["database_url"] = alembic_url(dsn)
     command.upgrade(config, revision)
+
+
+async def insert_row(
+    connection: asyncpg.Connection,
+    table: str,
+    values: Mapping[str, object],
+    *,
+    returning: str = "*",
+    on_conflict: str = "",
+) -> asyncpg.Record | None:
+    """INSERT one row from a column → value mapping. Table and column names come from code,
+    never from a request; only the values are parameters."""
+    columns = ", ".join(values)
+    placeholders = ", ".join(f"${index}" for index in range(1, len(values) + 1))
+    return await connection.fetchrow(
+        f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) {on_conflict} RETURNING {returning}",
+        *values.values(),
+    )

@@ -6,6 +6,7 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
+from ledgerline.db import insert_row
 
 ACCOUNT_COLUMNS = """id, dossier_id, iban, bic, bank_name, holder_name, hash_algorithm, street,
 building_number, postal_code, town, country, created_at"""
@@ -18,34 +19,22 @@ number_of_transactions, control_sum, hash_algorithm, integrity_hash, sha256, sum
 created_at"""
 
 
+ACCOUNT_KEYS = (
+    "id", "office_id", "dossier_id", "iban", "bic", "bank_name", "holder_name", "hash_algorithm",
+    "street", "building_number", "postal_code", "town", "country",
+)  # fmt: skip
+
+
 async def insert_bank_account(
     connection: asyncpg.Connection, values: dict[str, Any]
 ) -> asyncpg.Record | None:
-    return await connection.fetchrow(
-        f"""
-        INSERT INTO bank_accounts (id, office_id, dossier_id, iban, bic, bank_name, holder_name,
-            hash_algorithm, street, building_number, postal_code, town, country)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-        ON CONFLICT DO NOTHING RETURNING {ACCOUNT_COLUMNS}
-        """,
-        *(
-            values[key]
-            for key in (
-                "id",
-                "office_id",
-                "dossier_id",
-                "iban",
-                "bic",
-                "bank_name",
-                "holder_name",
-                "hash_algorithm",
-                "street",
-                "building_number",
-                "postal_code",
-                "town",
-                "country",
-            )
-        ),
+    """None when the dossier already has that IBAN."""
+    return await insert_row(
+        connection,
+        "bank_accounts",
+        {key: values[key] for key in ACCOUNT_KEYS},
+        returning=ACCOUNT_COLUMNS,
+        on_conflict="ON CONFLICT DO NOTHING",
     )
 
 
@@ -190,34 +179,23 @@ async def claimed_amount(connection: asyncpg.Connection, document_id: UUID) -> D
     )
 
 
+PAYMENT_KEYS = (
+    "id", "office_id", "dossier_id", "document_id", "bank_account_id", "method", "status",
+    "creditor_name", "creditor_iban", "creditor_bic", "creditor_bank_name", "creditor_town",
+    "creditor_country", "amount", "currency", "remittance_type", "remittance_value",
+    "execution_date", "created_by",
+)  # fmt: skip
+
+
 async def insert_payment(connection: asyncpg.Connection, values: dict[str, Any]) -> asyncpg.Record:
-    keys = (
-        "id",
-        "office_id",
-        "dossier_id",
-        "document_id",
-        "bank_account_id",
-        "method",
-        "status",
-        "creditor_name",
-        "creditor_iban",
-        "creditor_bic",
-        "creditor_bank_name",
-        "creditor_town",
-        "creditor_country",
-        "amount",
-        "currency",
-        "remittance_type",
-        "remittance_value",
-        "execution_date",
-        "created_by",
+    row = await insert_row(
+        connection,
+        "payments",
+        {key: values[key] for key in PAYMENT_KEYS},
+        returning=PAYMENT_COLUMNS,
     )
-    return await connection.fetchrow(
-        f"""INSERT INTO payments ({", ".join(keys)})
-        VALUES ({", ".join(f"${index}" for index in range(1, len(keys) + 1))})
-        RETURNING {PAYMENT_COLUMNS}""",
-        *(values[key] for key in keys),
-    )
+    assert row is not None
+    return row
 
 
 async def get_payment(
@@ -318,32 +296,21 @@ async def payments_to_settle(
     )
 
 
+FILE_KEYS = (
+    "id", "office_id", "dossier_id", "bank_account_id", "debtor_iban", "message_id", "format",
+    "number_of_transactions", "control_sum", "hash_algorithm", "integrity_hash", "sha256",
+    "content", "summary", "created_by",
+)  # fmt: skip
+
+
 async def insert_sepa_file(
     connection: asyncpg.Connection, values: dict[str, Any]
 ) -> asyncpg.Record:
-    keys = (
-        "id",
-        "office_id",
-        "dossier_id",
-        "bank_account_id",
-        "debtor_iban",
-        "message_id",
-        "format",
-        "number_of_transactions",
-        "control_sum",
-        "hash_algorithm",
-        "integrity_hash",
-        "sha256",
-        "content",
-        "summary",
-        "created_by",
+    row = await insert_row(
+        connection, "sepa_files", {key: values[key] for key in FILE_KEYS}, returning=FILE_COLUMNS
     )
-    return await connection.fetchrow(
-        f"""INSERT INTO sepa_files ({", ".join(keys)})
-        VALUES ({", ".join(f"${index}" for index in range(1, len(keys) + 1))})
-        RETURNING {FILE_COLUMNS}""",
-        *(values[key] for key in keys),
-    )
+    assert row is not None
+    return row
 
 
 async def list_sepa_files(
