@@ -39,7 +39,7 @@ test-unit: install
 	$(UV) run pytest -m "not integration and not e2e"
 
 bench: install
-	$(UV) run python services/payments/bench/bench_sepa.py
+	$(UV) run python services/payments/bench/bench_sepa.py --repeat 3
 
 lint: install
 	$(UV) run ruff check .
