@@ -1,0 +1,104 @@
+"""Command-line tool: `extract FILE` reads one document and prints what recognition found.
+
+Exit codes: 0 recognition ran (whatever its status: ok, nok, empty or ocr); 2 the file cannot
+be read (missing, a directory, no permission), with one sentence on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+from ledgerline.events import DocumentRecognized
+
+from recognition.domain.content_type import sniff_content_type
+from recognition.domain.recognize import recognize
+
+EXIT_OK = 0
+EXIT_UNREADABLE = 2
+
+FIELD_NAMES = (
+    "document_type", "supplier_name", "supplier_vat", "customer_name", "customer_vat",
+    "invoice_number", "issue_date", "due_date", "currency", "total_excl_vat", "total_vat",
+    "total_incl_vat", "iban", "bic", "payment_reference",
+)  # fmt: skip
+
+_EXAMPLE = """\
+example:
+  recognition extract invoice.pdf
+
+prints one JSON object:
+  {"status": "ok", "source": "air", "confidence": 0.93, "reason": null,
+   "fields": {"document_type": "invoice", "supplier_name": "Bakkerij Peeters BV",
+              "supplier_vat": "BE0123456749", "invoice_number": "2026-0042",
+              "issue_date": "2026-03-14", "currency": "EUR", "total_incl_vat": "121.00", ...},
+   "field_confidence": {"supplier_name": 0.95, ...},
+   "lines": [{"description": "Brood", "quantity": "2", "unit_price": "50.00",
+              "net_amount": "100.00", "vat_rate": "6", ...}]}
+
+The document type is taken from the bytes (PDF, PNG, JPEG, TIFF, UBL or Factur-X XML), not
+from the file name. Status: ok (all mandatory fields found), nok (a mandatory field is
+missing; "reason" says which), empty (nothing recognised or not a readable document), ocr
+(OCR failed; retryable). Amounts are decimal strings, dates YYYY-MM-DD, a field not found is
+null. Exit code 0 whenever recognition ran, 2 when the file cannot be read.
+"""
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the `extract` subcommand."""
+    parser = subparsers.add_parser(
+        "extract",
+        help="recognise one invoice file (PDF, image, UBL/Factur-X) and print the fields as JSON",
+        description="Run recognition on a local file exactly as the service does for a "
+        "received document and print the result (status, source, confidence, fields, "
+        "per-field confidence, lines) as one JSON object on stdout.",
+        epilog=_EXAMPLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("file", metavar="FILE", type=Path, help="the document to read")
+    parser.set_defaults(func=run_extract)
+
+
+def _read(path: Path) -> bytes | str:
+    """The file's bytes, or one sentence saying why it cannot be read."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return f"{path} does not exist."
+    except IsADirectoryError:
+        return f"{path} is a directory, not a file."
+    except PermissionError:
+        return f"{path} cannot be read: permission denied."
+    except OSError as exc:
+        return f"{path} cannot be read: {exc.strerror or exc}."
+
+
+def result_as_json(result: DocumentRecognized) -> dict[str, Any]:
+    """The CLI's JSON shape: every field present (null when not found), amounts as strings."""
+    invoice = result.invoice.model_dump(mode="json") if result.invoice is not None else None
+    fields = invoice["fields"] if invoice is not None else {}
+    return {
+        "status": result.status,
+        "source": result.source,
+        "confidence": result.confidence,
+        "reason": result.reason,
+        "fields": {name: fields.get(name) for name in FIELD_NAMES},
+        "field_confidence": {name: result.field_confidence.get(name, 0.0) for name in FIELD_NAMES},
+        "lines": invoice["lines"] if invoice is not None else [],
+    }
+
+
+def run_extract(args: argparse.Namespace) -> int:
+    content = _read(args.file)
+    if isinstance(content, str):
+        print(f"extract: {content}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    content_type = sniff_content_type(content) or "application/octet-stream"
+    result = recognize(uuid.uuid4(), content, content_type)
+    json.dump(result_as_json(result), sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+    return EXIT_OK
