@@ -1,0 +1,91 @@
+"""Recognition in the running stack: a text PDF and a scan delivered to ingest come out of
+recognition as document.recognized.v1 with the invoice's fields (UBL is covered by the UBL flow)."""
+
+import asyncio
+import importlib.util
+import random
+import sys
+import time
+from decimal import Decimal
+from types import ModuleType
+from typing import Any
+
+import httpx
+import pytest
+from ledgerline.demo import DEMO_DOSSIER_ID
+from ledgerline.devstack.paths import REPO_ROOT
+from ledgerline.devstack.stack import Stack
+
+pytestmark = [pytest.mark.e2e]
+
+
+def _corpus() -> ModuleType:
+    path = REPO_ROOT / "services" / "recognition" / "bench" / "corpus.py"
+    spec = importlib.util.spec_from_file_location("recognition_bench_corpus_e2e", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up while being made
+    spec.loader.exec_module(module)
+    return module
+
+
+corpus = _corpus()
+
+
+async def recognised(
+    stack: Stack, http: httpx.AsyncClient, content: bytes, media_type: str
+) -> dict[str, Any]:
+    headers = {"Authorization": f"Bearer {stack.token()}"}
+    delivered = await http.post(
+        f"{stack.url('ingest')}/dossiers/{DEMO_DOSSIER_ID}/documents",
+        content=content,
+        headers=headers | {"Content-Type": media_type},
+    )
+    assert delivered.status_code == 201, delivered.text
+    document_id = delivered.json()["id"]
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        response = await http.get(
+            f"{stack.url('recognition')}/dossiers/{DEMO_DOSSIER_ID}/recognitions/{document_id}",
+            headers=headers,
+        )
+        if response.status_code == 200:
+            return response.json()  # type: ignore[no-any-return]
+        await asyncio.sleep(0.3)
+    raise AssertionError(f"document {document_id} was not recognised in 60 s")
+
+
+async def test_text_pdf_is_read_by_air_in_the_running_stack(stack: Stack) -> None:
+    spec = corpus.random_spec(
+        random.Random(101), 0, layout="classic", language="nl", credit=False, reference="ogm"
+    )
+    async with httpx.AsyncClient(timeout=15) as http:
+        result = await recognised(stack, http, corpus.render_pdf(spec), "application/pdf")
+    assert result["status"] == "ok", result["reason"]
+    assert result["source"] == "air"
+    assert result["invoice"]["fields"] == spec.truth()
+    assert 0 < result["field_confidence"]["invoice_number"] <= 1
+    assert 0.7 <= result["confidence"] <= 1
+
+
+async def test_scan_is_read_by_ocr_in_the_running_stack(stack: Stack) -> None:
+    spec = corpus.random_spec(
+        random.Random(606), 0, layout="classic", language="nl", credit=False, item_count=2
+    )
+    scan = corpus.rasterise(corpus.render_pdf(spec), random.Random(6), "png")
+    async with httpx.AsyncClient(timeout=15) as http:
+        result = await recognised(stack, http, scan, "image/png")
+    assert result["source"] == "ocr"
+    fields = result["invoice"]["fields"]
+    assert fields["invoice_number"] == spec.number
+    assert fields["issue_date"] == spec.issue.isoformat()
+    assert Decimal(fields["total_incl_vat"]) == spec.total_incl
+
+
+async def test_corrupt_pdf_ends_with_a_clear_status(stack: Stack) -> None:
+    async with httpx.AsyncClient(timeout=15) as http:
+        result = await recognised(
+            stack, http, b"%PDF-1.7\n" + b"\x00garbage" * 100, "application/pdf"
+        )
+    assert result["status"] in ("empty", "ocr")
+    assert result["reason"]
