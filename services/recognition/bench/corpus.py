@@ -27,6 +27,7 @@ import io
 import json
 import random
 import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -1429,7 +1430,17 @@ def rasterise(pdf: bytes, rng: random.Random, fmt: str, *, dpi: int = 200) -> by
         document.close()
     buffer = io.BytesIO()
     if fmt == "pdf":
-        pages[0].save(buffer, "PDF", resolution=dpi, save_all=True, append_images=pages[1:])
+        # Fixed dates: Pillow otherwise stamps the current time and the bytes would differ.
+        stamp = time.strptime("2026-01-01", "%Y-%m-%d")
+        pages[0].save(
+            buffer,
+            "PDF",
+            resolution=dpi,
+            save_all=True,
+            append_images=pages[1:],
+            creationDate=stamp,
+            modDate=stamp,
+        )
     elif fmt == "png":
         pages[0].save(buffer, "PNG", dpi=(dpi, dpi))
     elif fmt == "jpeg":

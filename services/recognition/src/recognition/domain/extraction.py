@@ -963,7 +963,7 @@ class _Extractor:
         for hit in self.doc.hits_for("vat", "total_vat"):
             if hit.cell.line_index in self.doc.table_lines:
                 continue
-            percentages = find_percentages(hit.cell.text[hit.start :])
+            percentages = find_percentages(hit.cell.text[hit.start : hit.end] + " " + hit.inline)
             amounts = self.doc.segment_amounts(hit)
             if not percentages or not amounts:
                 continue

@@ -38,8 +38,12 @@ __all__ = [
 DEFAULT_MAX_PAGES: Final = 10
 """Invoices are one to a few pages; anything past this is not read (and the result says so)."""
 
-MAX_CHARS_PER_PAGE: Final = 30_000
+MAX_CHARS_PER_PAGE: Final = 20_000
 """A dense A4 page of 8-point text holds about 8 000 characters; more is not an invoice page."""
+
+MAX_TOTAL_CHARS: Final = 80_000
+"""Characters read over all pages; keeps the extraction (roughly linear in the text) under
+about a second even for a file of dense tables."""
 
 MAX_ATTACHMENT_BYTES: Final = 20 * 1024 * 1024
 """Same limit as for a UBL document received on its own."""
@@ -198,6 +202,7 @@ def _read_pdf(content: bytes, max_pages: int) -> PdfContent:
         if page_count <= 0:
             raise PdfUnreadable("the PDF has no pages.")
         result = PdfContent(page_count=page_count, pages_read=0, page_sizes=[])
+        total_chars = 0
         for index in range(min(page_count, max_pages)):
             try:
                 page = pdf[index]
@@ -215,6 +220,9 @@ def _read_pdf(content: bytes, max_pages: int) -> PdfContent:
                 result.image_pages.append(index)
             else:
                 result.words.extend(words)
+                total_chars += visible
+                if total_chars >= MAX_TOTAL_CHARS:
+                    break
         return result
     finally:
         pdf.close()

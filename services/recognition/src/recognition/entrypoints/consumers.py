@@ -1,5 +1,7 @@
 """Recognition reads every received document and publishes what it found."""
 
+import asyncio
+
 from ledgerline.consumers import Subscription
 from ledgerline.db import UnitOfWork
 from ledgerline.events import DocumentReceived, Envelope
@@ -19,7 +21,10 @@ def subscriptions(settings: ServiceSettings) -> list[Subscription[DocumentReceiv
             issuer=settings.jwt_issuer,
             timeout=settings.fetch_timeout_seconds,  # type: ignore[attr-defined]
         )
-        result = recognize(event.data.document_id, content, event.data.content_type)
+        # OCR takes seconds of CPU: off the event loop, so the API and the consumer stay live.
+        result = await asyncio.to_thread(
+            recognize, event.data.document_id, content, event.data.content_type
+        )
         await repository.save(uow.conn, event.officeid, event.dossierid, result)
         uow.emit(
             result,
