@@ -40,6 +40,7 @@ test-unit: install
 
 bench: install
 	$(UV) run python services/payments/bench/bench_sepa.py --repeat 3
+	$(UV) run python services/recognition/bench/bench_recognition.py --count 60
 
 lint: install
 	$(UV) run ruff check .

@@ -63,7 +63,9 @@ class DocumentRecognized(EventData):
     source: RecognitionSource
     confidence: float = Field(ge=0, le=1)
     field_confidence: dict[str, float] = {}
-    reason: str | None = Field(default=None, description="Why the status is not ok")
+    reason: str | None = Field(
+        default=None, description="Why the status is not ok, or a note on how it was read"
+    )
     invoice: InvoiceData | None = None
 
 
