@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from pathlib import PurePath
 
+from ledgerline.xml import safe_parser
 from lxml import etree
 
 
@@ -21,10 +22,6 @@ XML = DocumentKind("application/xml", ".xml")
 PNG = DocumentKind("image/png", ".png")
 JPEG = DocumentKind("image/jpeg", ".jpg")
 TIFF = DocumentKind("image/tiff", ".tif")
-
-_XML_PARSER = etree.XMLParser(
-    resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=True
-)
 
 
 def classify(content: bytes, max_bytes: int) -> DocumentKind:
@@ -50,7 +47,7 @@ def classify(content: bytes, max_bytes: int) -> DocumentKind:
 def check_xml(content: bytes) -> None:
     """Refuses XML that is not well-formed or that declares a DTD (entity expansion, XXE)."""
     try:
-        tree = etree.fromstring(content, _XML_PARSER).getroottree()
+        tree = etree.fromstring(content, safe_parser()).getroottree()
     except etree.XMLSyntaxError as exc:
         raise DocumentRefused(f"the body is not well-formed XML: {exc}") from exc
     if tree.docinfo.doctype:

@@ -25,6 +25,7 @@ from ledgerline.events.invoice import (
     Party,
     VatBreakdown,
 )
+from ledgerline.xml import safe_parser
 from lxml import etree
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
@@ -64,25 +65,13 @@ class EmbeddedInvoice:
         self.source = source
 
 
-def _parser() -> etree.XMLParser:
-    return etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
-    )
-
-
 def _root(xml: bytes) -> etree._Element:
     if len(xml) > ubl.DEFAULT_MAX_UBL_BYTES:
         raise ubl.DocumentTooLarge(f"the embedded XML is {len(xml)} bytes, too large to read.")
     if ubl._declares_doctype(xml):  # the same refusal as for UBL: no entity expansion at all
         raise ubl.UnsafeXml("the embedded XML declares a DOCTYPE, which is refused.")
     try:
-        root = etree.fromstring(xml, _parser())
+        root = etree.fromstring(xml, safe_parser())
     except etree.XMLSyntaxError as exc:
         raise ubl.MalformedXml(f"the embedded XML is not well-formed ({exc.msg}).") from exc
     if root.getroottree().docinfo.internalDTD is not None:

@@ -26,7 +26,6 @@ Choices that are not dictated by the standard:
 """
 
 import re
-import threading
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from io import BytesIO
@@ -41,6 +40,7 @@ from ledgerline.events.invoice import (
     Party,
     VatBreakdown,
 )
+from ledgerline.xml import safe_parser
 from lxml import etree
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
@@ -176,7 +176,6 @@ class _T:
 
 # --- safe parsing ---------------------------------------------------------------------------
 
-_parsers = threading.local()
 
 # libxml2 stops on these when huge_tree is off: deep nesting, giant text nodes, entity loops.
 _LIMIT_ERRORS: Final = frozenset(
@@ -186,25 +185,6 @@ _LIMIT_ERRORS: Final = frozenset(
         etree.ErrorTypes.ERR_NAME_TOO_LONG,
     }
 )
-
-
-def _parser() -> etree.XMLParser:
-    # lxml parser objects must not be used by two threads at once; one per thread is cheap.
-    parser: etree.XMLParser | None = getattr(_parsers, "parser", None)
-    if parser is None:
-        parser = etree.XMLParser(
-            resolve_entities=False,
-            no_network=True,
-            load_dtd=False,
-            dtd_validation=False,
-            huge_tree=False,
-            # Dropping comments and processing instructions keeps each value in `.text`
-            # even when a comment sits inside the element.
-            remove_comments=True,
-            remove_pis=True,
-        )
-        _parsers.parser = parser
-    return parser
 
 
 def _ascii_compatible_head(data: bytes) -> bytes:
@@ -265,7 +245,7 @@ def _parse_root(xml: bytes, max_bytes: int) -> etree._Element:
             "or loaded."
         )
     try:
-        root = etree.fromstring(xml, _parser())
+        root = etree.fromstring(xml, safe_parser())
     except etree.XMLSyntaxError as exc:
         if exc.code in _LIMIT_ERRORS:
             raise UnsafeXml(f"the XML exceeds the parser's safety limits ({exc.msg}).") from exc
