@@ -24,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Final
+from typing import Final, Protocol
 
 from lxml import etree
 
@@ -199,6 +199,10 @@ def _block_header(
     return list(holder)
 
 
+class Sink(Protocol):
+    def write(self, data: bytes, /) -> object: ...
+
+
 def write_pain001(
     *,
     message_format: str,
@@ -209,11 +213,36 @@ def write_pain001(
     debtor: DebtorDetails,
     blocks: Sequence[PaymentBlock],
 ) -> bytes:
-    """Serialise a credit transfer initiation; the caller validates the result."""
+    """Serialise a credit transfer initiation to bytes; the caller validates the result."""
+    output = io.BytesIO()
+    stream_pain001(
+        output,
+        message_format=message_format,
+        message_id=message_id,
+        created_at=created_at,
+        number_of_transactions=number_of_transactions,
+        control_sum=control_sum,
+        debtor=debtor,
+        blocks=blocks,
+    )
+    return output.getvalue()
+
+
+def stream_pain001(
+    output: Sink,
+    *,
+    message_format: str,
+    message_id: str,
+    created_at: datetime,
+    number_of_transactions: int,
+    control_sum: Decimal,
+    debtor: DebtorDetails,
+    blocks: Sequence[PaymentBlock],
+) -> None:
+    """Serialise a credit transfer initiation to `output`, in pieces of about 4 KB."""
     check_format(message_format)
     namespace = namespace_of(message_format)
     prototypes = _Prototypes(message_format)
-    output = io.BytesIO()
     with etree.xmlfile(output, encoding="UTF-8") as xml_file:
         xml_file.write_declaration()
         with (
@@ -260,4 +289,3 @@ def write_pain001(
                         if remittance is not None:
                             next_leaf().text = remittance
                         write(element)
-    return output.getvalue()
