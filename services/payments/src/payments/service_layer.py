@@ -207,10 +207,13 @@ async def create_payment(
     return payment
 
 
-def _announce(uow: UnitOfWork, payment: asyncpg.Record, office_id: UUID, debtor_iban: str) -> None:
-    """The events a payment's new status causes."""
+def _announce(
+    uow: UnitOfWork, payment: asyncpg.Record, office_id: UUID, debtor_iban: str | None = None
+) -> None:
+    """The events a payment's new status causes; an approval request names the debtor account."""
     subject = f"payments/{payment['id']}"
     if payment["status"] == PaymentStatus.AWAITING_APPROVAL:
+        assert debtor_iban is not None, "an approval request names the account paid from"
         uow.emit(
             PaymentApprovalRequested(
                 payment_id=payment["id"],
@@ -253,7 +256,7 @@ async def on_payment_approved(uow: UnitOfWork, event: Envelope[PaymentApproved])
         PaymentStatus.IN_BASKET.value,
         reason="approved by " + ", ".join(event.data.approved_by),
     )
-    _announce(uow, updated, event.officeid, "")
+    _announce(uow, updated, event.officeid)
 
 
 async def on_payment_rejected(uow: UnitOfWork, event: Envelope[PaymentRejected]) -> None:
@@ -331,7 +334,7 @@ async def make_sepa_file(
             sepa_file_id=file_id,
             end_to_end_id=end_to_end_id,
         )
-        _announce(uow, updated, scope.office_id, account["iban"])
+        _announce(uow, updated, scope.office_id)
     uow.emit(
         SepaFileGenerated(
             file_id=file_id,
