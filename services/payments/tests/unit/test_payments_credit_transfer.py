@@ -1,6 +1,6 @@
 """pain.001 credit transfer files: input validation, grouping, totals, remittance, XSD validity.
 
-Produced files are checked against the XSDs of the given test data (../shared/testdata/xsd),
+Produced files are checked against the XSDs of the repository's test data (tests/data/xsd),
 parsed as a whole by lxml, independently of the streaming validator the product uses. Expected
 totals and texts below are worked out by hand from the inputs.
 """

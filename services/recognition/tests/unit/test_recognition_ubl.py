@@ -1,4 +1,4 @@
-"""UBL recognition against the shared Peppol / EN 16931 samples and hostile inputs.
+"""UBL recognition against the Peppol / EN 16931 samples and hostile inputs.
 
 Every expected value below was read by hand from the sample XML; none is produced by the parser.
 Results are compared through their JSON form so that "25.0" and "25" count as different: amounts
@@ -86,7 +86,7 @@ PEPPOL_CUSTOMER = Party(
 )
 PEPPOL_LINE_TEXT = "item name - Description of item"
 
-# file name -> (sha256 from MANIFEST.md, expected result)
+# file name -> (sha256 from tests/data/MANIFEST.md, expected result)
 EXPECTED: dict[str, tuple[str, InvoiceData]] = {
     "base-example.xml": (
         "1b7cc3ff1834c8963f2c93f30f171b58002cbf0b2c52dc8765e7e83aebb9f7c9",
