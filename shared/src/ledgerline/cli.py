@@ -6,6 +6,7 @@ from pathlib import Path
 from uuid import UUID
 
 from ledgerline.auth import Role, issue_token
+from ledgerline.console import run_writing_stdout
 from ledgerline.settings import DEV_JWT_SECRET
 
 
@@ -96,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return int(args.func(args))
+    return run_writing_stdout(lambda: int(args.func(args)))
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from pydantic import ValidationError
 
+from ledgerline.console import run_writing_stdout
 from ledgerline.service import ServiceDefinition
 from ledgerline.settings import ServiceSettings
 
@@ -125,6 +126,10 @@ def run_service_cli(
     if register_extra is not None:
         register_extra(subparsers)
     args = parser.parse_args(argv)
+    return run_writing_stdout(lambda: _run_command(args))
+
+
+def _run_command(args: argparse.Namespace) -> int:
     try:
         return int(args.func(args))
     except ConfigurationError as exc:
