@@ -169,7 +169,9 @@ def ubl_samples() -> list[bytes]:
     samples = {path.read_bytes() for path in sorted((given_testdata() / "ubl").glob("*.xml"))}
     extra = shared_testdata()
     if extra is None:
-        print("../shared/testdata not found (optional): UBL speed over the repository's samples only")
+        print(
+            "../shared/testdata not found (optional): UBL speed over the repository's samples only"
+        )
     else:
         samples |= {path.read_bytes() for path in sorted((extra / "ubl").glob("*.xml"))}
     return sorted(samples)

@@ -5,7 +5,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from ledgerline.devstack import paths
 
 MANIFEST = paths.given_testdata() / "MANIFEST.md"
