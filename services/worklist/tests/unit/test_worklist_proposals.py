@@ -2,16 +2,19 @@ import uuid
 from datetime import date
 from decimal import Decimal
 
+import pytest
 from ledgerline.events import DocumentRecognized
 from ledgerline.events.invoice import InvoiceData, InvoiceFields
 from worklist.domain.proposals import propose
 
 
-def recognised(status: str = "ok", document_type: str = "invoice") -> DocumentRecognized:
+def recognised(
+    status: str = "ok", document_type: str = "invoice", source: str = "ubl"
+) -> DocumentRecognized:
     return DocumentRecognized(
         document_id=uuid.uuid4(),
         status=status,  # type: ignore[arg-type]
-        source="ubl",
+        source=source,  # type: ignore[arg-type]
         confidence=1.0,
         invoice=InvoiceData(
             fields=InvoiceFields(
@@ -83,3 +86,15 @@ def test_incomplete_recognition_keeps_its_status() -> None:
         duplicate_of_existing=False,
     )
     assert draft.status == "nok"
+
+
+@pytest.mark.parametrize("source", ["ubl", "facturx", "air", "ocr"])
+def test_the_proposal_keeps_the_source_recognition_gives(source: str) -> None:
+    # A photo read by OCR must not be shown as a text PDF (air) in the worklist.
+    draft = propose(
+        recognised(source=source),
+        mailbox="purchase",
+        counterparty_known=True,
+        duplicate_of_existing=False,
+    )
+    assert draft.source == source

@@ -5,6 +5,7 @@ from datetime import date
 from decimal import Decimal
 
 from ledgerline.events import DocumentRecognized
+from ledgerline.events.invoice import RecognitionSource
 
 # The default journals of the seeds: purchases, purchase credit notes, sales, sales credit notes.
 JOURNALS = {
@@ -18,7 +19,7 @@ MISC_JOURNAL = "DIV"
 
 @dataclass(frozen=True)
 class ProposalDraft:
-    source: str
+    source: RecognitionSource  # as recognition says it read the document
     status: str
     document_type: str | None
     journal: str
@@ -70,7 +71,7 @@ def propose(
             status = "ok_new"
     issue_date = fields.issue_date if fields else None
     return ProposalDraft(
-        source="ubl" if recognition.source == "ubl" else "air",
+        source=recognition.source,
         status=status,
         document_type=fields.document_type if fields else None,
         journal=journal_for(mailbox, fields.document_type if fields else None),

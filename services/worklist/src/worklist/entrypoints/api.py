@@ -7,8 +7,9 @@ from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, Query, status
 from ledgerline.auth import OFFICE_ROLES, DossierScope, Role, dossier_scope
+from ledgerline.events.invoice import RecognitionSource
 from ledgerline.service import CurrentRuntime
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from worklist.adapters import repository
 
@@ -21,7 +22,9 @@ class Proposal(BaseModel):
     id: UUID
     dossier_id: UUID
     document_id: UUID
-    source: str
+    source: RecognitionSource = Field(
+        description="how recognition read the document: ubl, facturx, air (text PDF) or ocr (scan)"
+    )
     status: str
     document_type: str | None
     journal: str
