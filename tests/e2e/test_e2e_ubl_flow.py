@@ -3,9 +3,12 @@ a Peppol UBL invoice delivered to ingest becomes a booking proposal in the workl
 
 import asyncio
 import json
+import subprocess
+import sys
 import time
 import uuid
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -65,6 +68,19 @@ async def test_ubl_invoice_becomes_a_booking_proposal(stack: Stack) -> None:
         recognition = await eventually(recognised)
         assert recognition["status"] == "ok"
         assert recognition["source"] == "ubl"
+        # One shape for users: the API answers exactly what `recognition extract` prints.
+        assert recognition["fields"]["total_incl_vat"] == "1656.25"
+        extracted = subprocess.run(
+            [
+                Path(sys.executable).with_name("recognition"),
+                "extract",
+                UBL_SAMPLES / "base-example.xml",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert recognition == json.loads(extracted.stdout)
 
         submitted = await http.post(
             f"{stack.url('ingest')}/dossiers/{dossier}/documents/{document_id}/submit",

@@ -3,9 +3,12 @@
 import json
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 from ledgerline.devstack.paths import given_testdata
+from ledgerline.events import DocumentRecognized
+from recognition.domain.result_view import FIELD_NAMES, result_view
 
 SCRIPT = Path(sys.executable).with_name("recognition")
 SAMPLE = given_testdata() / "ubl" / "ubl-tc434-example1.xml"
@@ -46,3 +49,15 @@ def test_extract_piped_into_head_has_no_traceback() -> None:
     assert done.stdout == '{\n  "statu'
     assert "Traceback" not in done.stderr
     assert "BrokenPipeError" not in done.stderr
+
+
+def test_nothing_found_still_lists_every_field_as_null() -> None:
+    view = result_view(
+        DocumentRecognized(
+            document_id=uuid.uuid4(), status="empty", source="air", confidence=0.0, reason="blank"
+        )
+    ).model_dump(mode="json")
+    assert view["fields"] == dict.fromkeys(FIELD_NAMES)
+    assert view["field_confidence"] == dict.fromkeys(FIELD_NAMES, 0.0)
+    assert (view["status"], view["reason"], view["lines"]) == ("empty", "blank", [])
+    assert "invoice" not in view

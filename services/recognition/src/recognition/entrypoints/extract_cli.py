@@ -11,21 +11,13 @@ import json
 import sys
 import uuid
 from pathlib import Path
-from typing import Any
-
-from ledgerline.events import DocumentRecognized
 
 from recognition.domain.content_type import sniff_content_type
 from recognition.domain.recognize import recognize
+from recognition.domain.result_view import result_view
 
 EXIT_OK = 0
 EXIT_UNREADABLE = 2
-
-FIELD_NAMES = (
-    "document_type", "supplier_name", "supplier_vat", "customer_name", "customer_vat",
-    "invoice_number", "issue_date", "due_date", "currency", "total_excl_vat", "total_vat",
-    "total_incl_vat", "iban", "bic", "payment_reference",
-)  # fmt: skip
 
 _EXAMPLE = """\
 example:
@@ -38,13 +30,15 @@ prints one JSON object:
               "issue_date": "2026-03-14", "currency": "EUR", "total_incl_vat": "121.00", ...},
    "field_confidence": {"supplier_name": 0.95, ...},
    "lines": [{"description": "Brood", "quantity": "2", "unit_price": "50.00",
-              "net_amount": "100.00", "vat_rate": "6", ...}]}
+              "net_amount": "100.00", "vat_rate": "6", ...}],
+   "supplier": {...}, "customer": {...}, "vat_breakdown": [...], "amount_due": "121.00", ...}
 
 The document type is taken from the bytes (PDF, PNG, JPEG, TIFF, UBL or Factur-X XML), not
 from the file name. Status: ok (all mandatory fields found), nok (a mandatory field is
 missing; "reason" says which), empty (nothing recognised or not a readable document), ocr
 (OCR failed; retryable). Amounts are decimal strings, dates YYYY-MM-DD, a field not found is
-null. Exit code 0 whenever recognition ran, 2 when the file cannot be read.
+null. The same shape as GET /dossiers/{dossier}/recognitions/{document} of the service.
+Exit code 0 whenever recognition ran, 2 when the file cannot be read.
 """
 
 
@@ -77,21 +71,6 @@ def _read(path: Path) -> bytes | str:
         return f"{path} cannot be read: {exc.strerror or exc}."
 
 
-def result_as_json(result: DocumentRecognized) -> dict[str, Any]:
-    """The CLI's JSON shape: every field present (null when not found), amounts as strings."""
-    invoice = result.invoice.model_dump(mode="json") if result.invoice is not None else None
-    fields = invoice["fields"] if invoice is not None else {}
-    return {
-        "status": result.status,
-        "source": result.source,
-        "confidence": result.confidence,
-        "reason": result.reason,
-        "fields": {name: fields.get(name) for name in FIELD_NAMES},
-        "field_confidence": {name: result.field_confidence.get(name, 0.0) for name in FIELD_NAMES},
-        "lines": invoice["lines"] if invoice is not None else [],
-    }
-
-
 def run_extract(args: argparse.Namespace) -> int:
     content = _read(args.file)
     if isinstance(content, str):
@@ -99,6 +78,6 @@ def run_extract(args: argparse.Namespace) -> int:
         return EXIT_UNREADABLE
     content_type = sniff_content_type(content) or "application/octet-stream"
     result = recognize(uuid.uuid4(), content, content_type)
-    json.dump(result_as_json(result), sys.stdout, ensure_ascii=False, indent=2)
+    json.dump(result_view(result).model_dump(mode="json"), sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
     return EXIT_OK
