@@ -10,7 +10,7 @@ def definition() -> ServiceDefinition:
     return ServiceDefinition(
         name="approvals",
         title="Ledgerline approvals",
-        description="Invoice and payment approval rules, approvals and their audit trail.",
+        description="Invoice approval rules per dossier: create and list them.",
         settings_type=ApprovalsSettings,
         versions_dir=Path(__file__).parent / "migrations" / "versions",
         routers=[router],

@@ -11,7 +11,8 @@ def definition() -> ServiceDefinition:
     return ServiceDefinition(
         name="ingest",
         title="Ledgerline ingest",
-        description="Mailboxes per dossier: documents delivered by upload, API, e-mail and Peppol.",
+        description="Mailboxes per dossier (purchase, sales, misc): documents delivered by upload or API "
+        "(PDF, images, Peppol UBL), their content, and sending them to the office.",
         settings_type=IngestSettings,
         versions_dir=Path(__file__).parent / "migrations" / "versions",
         routers=[router],

@@ -11,7 +11,9 @@ def definition() -> ServiceDefinition:
     return ServiceDefinition(
         name="payments",
         title="Ledgerline payments",
-        description="Bank accounts, payments, basket, SEPA files, EPC QR codes, direct debits.",
+        description="Dossier bank accounts and payment settings; payments of recognised invoices through the "
+        "basket and XSD-validated SEPA credit-transfer files (sent to the bank by e-mail), or by "
+        "EPC QR code.",
         settings_type=PaymentsSettings,
         versions_dir=Path(__file__).parent / "migrations" / "versions",
         routers=[router],

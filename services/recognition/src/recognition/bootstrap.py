@@ -11,7 +11,8 @@ def definition() -> ServiceDefinition:
     return ServiceDefinition(
         name="recognition",
         title="Ledgerline recognition",
-        description="Reads documents into invoice data: UBL, Factur-X, text PDF and scans.",
+        description="Reads delivered documents into invoice data (Peppol UBL, Factur-X, text PDFs, scans by "
+        "OCR) and answers what it read per document.",
         settings_type=RecognitionSettings,
         versions_dir=Path(__file__).parent / "migrations" / "versions",
         routers=[router],

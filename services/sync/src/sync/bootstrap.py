@@ -10,7 +10,8 @@ def definition() -> ServiceDefinition:
     return ServiceDefinition(
         name="sync",
         title="Ledgerline sync",
-        description="Dossiers and their accounting packages: activation, ledger master data, postings.",
+        description="Dossiers of an office and their accounting package: activate, list and read them "
+        "(dossier.activated.v1).",
         settings_type=SyncSettings,
         versions_dir=Path(__file__).parent / "migrations" / "versions",
         routers=[router],

@@ -11,7 +11,8 @@ def definition() -> ServiceDefinition:
     return ServiceDefinition(
         name="worklist",
         title="Ledgerline worklist",
-        description="Booking proposals: enrichment, validation statuses, duplicates, templates.",
+        description="Booking proposals made from recognised, submitted documents: status, counterparty, "
+        "duplicate check, totals; listed and read per dossier.",
         settings_type=WorklistSettings,
         versions_dir=Path(__file__).parent / "migrations" / "versions",
         routers=[router],
