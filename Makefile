@@ -14,17 +14,19 @@ help:
 	@echo "make lint    - ruff"
 	@echo "make schemas - export the events' JSON Schemas to docs/events"
 
-SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-eng tesseract-ocr-nld tesseract-ocr-fra
+SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-eng tesseract-ocr-nld tesseract-ocr-fra jq
 
 install: system-deps
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
 	$(UV) sync --frozen
 
-# Java 17+ and Maven run the local Kafka; Tesseract reads scans. Installed with apt where missing.
+# Java 17+ and Maven run the local Kafka; Tesseract reads scans; the README's walkthrough uses jq.
+# Tesseract and jq are installed with apt where missing.
 system-deps:
 	@command -v java >/dev/null || { echo "Java 17+ is needed for the local Kafka broker (apt-get install default-jre-headless)"; exit 1; }
 	@command -v mvn >/dev/null || { echo "Maven is needed to fetch the Kafka jars (apt-get install maven)"; exit 1; }
-	@if ! command -v tesseract >/dev/null || ! tesseract --list-langs 2>/dev/null | grep -q nld; then \
+	@if ! command -v jq >/dev/null || ! command -v tesseract >/dev/null \
+		|| ! tesseract --list-langs 2>/dev/null | grep -q nld; then \
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
 	fi
