@@ -172,6 +172,7 @@ class TokenVerifier:
         audience: str | None = None,
         jwks_cache_seconds: float = 300,
         jwks_timeout_seconds: float = 5,
+        jwks_refetch_cooldown_seconds: float = 30,
     ) -> None:
         self._secret = secret
         self._issuer = issuer
@@ -181,8 +182,12 @@ class TokenVerifier:
         if jwks_url:
             if not jwks_issuer or not audience:
                 raise ValueError("a JWKS URL needs the issuer and the audience to check")
+            # The cooldown bounds how often tokens with unknown key ids can make us fetch.
             self._jwks = jwt.PyJWKClient(
-                jwks_url, lifespan=jwks_cache_seconds, timeout=jwks_timeout_seconds
+                jwks_url,
+                lifespan=jwks_cache_seconds,
+                timeout=jwks_timeout_seconds,
+                cooldown_duration=jwks_refetch_cooldown_seconds,
             )
         self._fetching = asyncio.Lock()
 
