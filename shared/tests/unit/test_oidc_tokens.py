@@ -74,7 +74,7 @@ def jwks() -> Iterator[Jwks]:
     served = Jwks()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        def do_GET(self) -> None:
             served.fetches += 1
             time.sleep(served.delay_seconds)
             body = json.dumps({"keys": served.keys}).encode()
