@@ -320,4 +320,15 @@ def dossier_scope(*roles: Role) -> object:
             office_id=principal.office_id, dossier_id=dossier_id, principal=principal
         )
 
+    # Who may call the route, readable from the app's routes (the tenancy matrix test reads it).
+    dependency.allowed_roles = allowed  # type: ignore[attr-defined]
     return Depends(dependency)
+
+
+def allowed_roles(dependant: Any) -> frozenset[Role] | None:
+    """The roles the `dossier_scope` among a route's dependencies admits (None: no scope)."""
+    for dependency in dependant.dependencies:
+        roles = getattr(dependency.call, "allowed_roles", None) or allowed_roles(dependency)
+        if roles is not None:
+            return frozenset(roles)
+    return None
