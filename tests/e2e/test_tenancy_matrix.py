@@ -247,9 +247,15 @@ def _violation(
     if not operation.scoped:
         return None
     if caller.office == "other":
-        return None if dossier_hidden else f"{status}, expected the dossier's 404 (another office's dossier)"
+        return (
+            None
+            if dossier_hidden
+            else f"{status}, expected the dossier's 404 (another office's dossier)"
+        )
     if caller.assigned == "sibling":
-        return None if dossier_hidden else f"{status}, expected the dossier's 404 (not assigned to it)"
+        return (
+            None if dossier_hidden else f"{status}, expected the dossier's 404 (not assigned to it)"
+        )
     allowed = operation.roles is not None and caller.role in operation.roles
     if not allowed:
         return None if status == 403 else f"{status}, expected 403 (role not admitted)"
