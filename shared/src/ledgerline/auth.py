@@ -212,6 +212,8 @@ class TokenVerifier:
             return decode_token(token, secret=self._secret, issuer=self._issuer)
         if algorithm in OIDC_ALGORITHMS and self._jwks is not None:
             key = await self._signing_key(token, header.get("kid"))
+            if key.algorithm_name != algorithm:
+                raise TokenError(f"the token is not valid: key {key.key_id} is not for {algorithm}")
             try:
                 claims = jwt.decode(
                     token,

@@ -255,3 +255,11 @@ def test_a_jwks_url_without_issuer_or_audience_is_a_configuration_error() -> Non
         ServiceSettings(
             database_url="postgresql://unused", LEDGERLINE_JWT_JWKS_URL="https://x/certs"
         )
+
+
+async def test_a_token_claiming_another_algorithm_than_its_key_is_refused(jwks: Jwks) -> None:
+    rs = rsa_key("k1")
+    jwks.keys = [rs.jwk()]
+    es = ec_key("k1")  # same key id, signed ES256
+    with pytest.raises(TokenError, match="not for ES256"):
+        await verifier(jwks).verify(es.sign())
