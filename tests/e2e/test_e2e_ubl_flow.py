@@ -221,7 +221,7 @@ async def test_bad_requests_get_clear_4xx_answers(stack: Stack) -> None:
         other_dossier = uuid.uuid4()
         hidden = await http.get(
             f"{stack.url('ingest')}/dossiers/{dossier}/documents",
-            headers=auth(stack, dossiers=[other_dossier]),
+            headers=auth(stack, role=Role.EMPLOYEE, dossiers=[other_dossier]),
         )
         assert hidden.status_code == 404
 

@@ -1,19 +1,28 @@
 """JWT bearer authentication, roles, and office / dossier scoping.
 
-Claims: `sub`, `office_id`, `role`, `dossiers` (the dossier ids the subject may see). The
-identity provider resolves an office admin's dossiers into that list, so every service can
-decide access from the token alone, and scopes every query by office and dossier.
+Claims: `sub`, `office_id`, `role`, `dossiers` (the dossier ids the subject is assigned to).
+Tokens are the development HS256 tokens (`ledgerline token`) or, when a JWKS URL is configured,
+RS256/ES256 tokens of an OpenID Connect issuer, with issuer and audience checked.
+
+Who sees a dossier is decided from the office, not from the token alone: the dossier must be an
+active dossier of the caller's office in the service's own dossier directory
+(`ledgerline.dossiers`). An office admin then sees every such dossier (one they just activated
+too); everyone else only the dossiers their token lists (their assignment).
 """
 
+import asyncio
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 import jwt
 from fastapi import Depends, HTTPException, Path, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from ledgerline.dossiers import DirectoryEntry, DossierDirectory
 
 
 class Role(StrEnum):
@@ -56,8 +65,19 @@ class Principal:
     role: Role
     dossiers: frozenset[UUID]
 
-    def may_see(self, dossier_id: UUID) -> bool:
+    @property
+    def sees_whole_office(self) -> bool:
+        """An office admin sees every active dossier of the office, assigned or not."""
+        return self.role is Role.ADMIN
+
+    def is_assigned(self, dossier_id: UUID) -> bool:
         return dossier_id in self.dossiers
+
+    def may_see(self, entry: DirectoryEntry | None) -> bool:
+        """`entry` is the dossier as the service's directory knows it (None: unknown)."""
+        if entry is None or not entry.active or entry.office_id != self.office_id:
+            return False
+        return self.sees_whole_office or self.is_assigned(entry.dossier_id)
 
 
 @dataclass(frozen=True)
@@ -79,7 +99,7 @@ def issue_token(
     subject: str,
     office_id: UUID,
     role: Role,
-    dossiers: list[UUID],
+    dossiers: Sequence[UUID] = (),
     issuer: str = "ledgerline-dev",
     ttl_seconds: int = 12 * 3600,
 ) -> str:
@@ -96,7 +116,26 @@ def issue_token(
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
+def _principal(claims: dict[str, Any]) -> Principal:
+    try:
+        return Principal(
+            subject=str(claims["sub"]),
+            office_id=UUID(claims["office_id"]),
+            role=Role(claims["role"]),
+            dossiers=frozenset(UUID(dossier) for dossier in claims.get("dossiers", [])),
+        )
+    except (KeyError, ValueError, TypeError) as exc:
+        raise TokenError(f"the token lacks a valid claim: {exc}") from exc
+
+
+def _invalid(exc: jwt.PyJWTError) -> TokenError:
+    if isinstance(exc, jwt.ExpiredSignatureError):
+        return TokenError("the token has expired")
+    return TokenError(f"the token is not valid: {exc}")
+
+
 def decode_token(token: str, *, secret: str, issuer: str) -> Principal:
+    """A development (HS256) token."""
     try:
         claims = jwt.decode(
             token,
@@ -105,24 +144,132 @@ def decode_token(token: str, *, secret: str, issuer: str) -> Principal:
             issuer=issuer,
             options={"require": ["sub", "exp", "iss"]},
         )
-        return Principal(
-            subject=str(claims["sub"]),
-            office_id=UUID(claims["office_id"]),
-            role=Role(claims["role"]),
-            dossiers=frozenset(UUID(dossier) for dossier in claims.get("dossiers", [])),
-        )
-    except jwt.ExpiredSignatureError as exc:
-        raise TokenError("the token has expired") from exc
     except jwt.PyJWTError as exc:
-        raise TokenError(f"the token is not valid: {exc}") from exc
-    except (KeyError, ValueError, TypeError) as exc:
-        raise TokenError(f"the token lacks a valid claim: {exc}") from exc
+        raise _invalid(exc) from exc
+    return _principal(claims)
+
+
+# Asymmetric algorithms accepted from the OpenID Connect issuer; never "none" or HS* with its keys.
+OIDC_ALGORITHMS = ("RS256", "ES256")
+
+
+class TokenVerifier:
+    """Verifies development HS256 tokens and, when a JWKS URL is set, the issuer's RS256/ES256.
+
+    The issuer's keys are fetched from its JWKS URL by PyJWT's `PyJWKClient`, which caches the
+    key set (`jwks_cache_seconds`) and refetches it for an unknown key id (a key rotation), at
+    most once per cooldown. The fetch is blocking network I/O, so it runs in a thread, one at a
+    time; a token whose key is in the cache is verified without leaving the event loop.
+    """
+
+    def __init__(
+        self,
+        *,
+        secret: str,
+        issuer: str,
+        jwks_url: str | None = None,
+        jwks_issuer: str | None = None,
+        audience: str | None = None,
+        jwks_cache_seconds: float = 300,
+        jwks_timeout_seconds: float = 5,
+        jwks_refetch_cooldown_seconds: float = 30,
+    ) -> None:
+        self._secret = secret
+        self._issuer = issuer
+        self._jwks_issuer = jwks_issuer
+        self._audience = audience
+        self._jwks: jwt.PyJWKClient | None = None
+        if jwks_url:
+            if not jwks_issuer or not audience:
+                raise ValueError("a JWKS URL needs the issuer and the audience to check")
+            # The cooldown bounds how often tokens with unknown key ids can make us fetch.
+            self._jwks = jwt.PyJWKClient(
+                jwks_url,
+                lifespan=jwks_cache_seconds,
+                timeout=jwks_timeout_seconds,
+                cooldown_duration=jwks_refetch_cooldown_seconds,
+            )
+        self._fetching = asyncio.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> "TokenVerifier":
+        return cls(
+            secret=settings.jwt_secret,
+            issuer=settings.jwt_issuer,
+            jwks_url=getattr(settings, "jwt_jwks_url", None),
+            jwks_issuer=getattr(settings, "jwt_jwks_issuer", None),
+            audience=getattr(settings, "jwt_audience", None),
+            jwks_cache_seconds=getattr(settings, "jwt_jwks_cache_seconds", 300),
+        )
+
+    async def verify(self, token: str) -> Principal:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise _invalid(exc) from exc
+        algorithm = header.get("alg")
+        if algorithm == "HS256" and self._secret:
+            return decode_token(token, secret=self._secret, issuer=self._issuer)
+        if algorithm in OIDC_ALGORITHMS and self._jwks is not None:
+            key = await self._signing_key(token, header.get("kid"))
+            if key.algorithm_name != algorithm:
+                raise TokenError(f"the token is not valid: key {key.key_id} is not for {algorithm}")
+            try:
+                claims = jwt.decode(
+                    token,
+                    key.key,
+                    algorithms=[algorithm],
+                    issuer=self._jwks_issuer,
+                    audience=self._audience,
+                    options={"require": ["sub", "exp", "iss", "aud"]},
+                )
+            except jwt.PyJWTError as exc:
+                raise _invalid(exc) from exc
+            return _principal(claims)
+        raise TokenError(f"the token is not valid: algorithm {algorithm!r} is not accepted")
+
+    async def _signing_key(self, token: str, kid: object) -> jwt.PyJWK:
+        assert self._jwks is not None
+        cached = self._cached_key(kid)
+        if cached is not None:
+            return cached
+        async with self._fetching:
+            # Another request may have fetched the set while this one waited.
+            cached = self._cached_key(kid)
+            if cached is not None:
+                return cached
+            try:
+                return await asyncio.to_thread(self._jwks.get_signing_key_from_jwt, token)
+            except jwt.PyJWKClientConnectionError as exc:
+                raise TokenError(f"the issuer's keys could not be fetched: {exc}") from exc
+            except jwt.PyJWTError as exc:
+                raise _invalid(exc) from exc
+
+    def _cached_key(self, kid: object) -> jwt.PyJWK | None:
+        assert self._jwks is not None
+        cache = self._jwks.jwk_set_cache
+        key_set = cache.get() if cache is not None else None  # None when empty or expired
+        if key_set is None:
+            return None
+        for key in key_set.keys:
+            if key.key_id == kid and key.public_key_use in ("sig", None):
+                return key
+        return None
 
 
 _bearer = HTTPBearer(auto_error=False, description="JWT from the identity provider")
 
 
-def authenticated(
+def token_verifier(request: Request) -> TokenVerifier:
+    """The app's verifier, made from its settings on first use (it holds the JWKS cache)."""
+    verifier: TokenVerifier | None = getattr(request.app.state, "token_verifier", None)
+    if verifier is None:
+        verifier = TokenVerifier.from_settings(request.app.state.settings)
+        request.app.state.token_verifier = verifier
+    return verifier
+
+
+async def authenticated(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
@@ -132,11 +279,8 @@ def authenticated(
             "a bearer token is required (Authorization: Bearer <token>)",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    settings = request.app.state.settings
     try:
-        return decode_token(
-            credentials.credentials, secret=settings.jwt_secret, issuer=settings.jwt_issuer
-        )
+        return await token_verifier(request).verify(credentials.credentials)
     except TokenError as exc:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, str(exc), headers={"WWW-Authenticate": "Bearer"}
@@ -146,15 +290,27 @@ def authenticated(
 CurrentPrincipal = Annotated[Principal, Depends(authenticated)]
 
 
+def dossier_directory(request: Request) -> DossierDirectory:
+    """The service's own copy of the dossiers (set by `create_app`)."""
+    return request.app.state.dossier_directory  # type: ignore[no-any-return]
+
+
 def dossier_scope(*roles: Role) -> object:
-    """A dependency that admits callers with one of `roles` to the dossier in the path."""
+    """A dependency that admits callers with one of `roles` to the dossier in the path.
+
+    404 unless the dossier is an active dossier of the caller's office (in the service's own
+    directory) that the caller may see; a caller who may see it but whose role is not in
+    `roles` gets 403. Another office's dossier is always 404, whatever the token lists.
+    """
     allowed = frozenset(roles)
 
-    def dependency(
+    async def dependency(
+        request: Request,
         principal: CurrentPrincipal,
         dossier_id: Annotated[UUID, Path(description="The dossier's id")],
     ) -> DossierScope:
-        if not principal.may_see(dossier_id):
+        visible = principal.sees_whole_office or principal.is_assigned(dossier_id)
+        if not visible or not principal.may_see(await dossier_directory(request).find(dossier_id)):
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"dossier {dossier_id} not found")
         if principal.role not in allowed:
             raise HTTPException(
@@ -166,4 +322,15 @@ def dossier_scope(*roles: Role) -> object:
             office_id=principal.office_id, dossier_id=dossier_id, principal=principal
         )
 
+    # Who may call the route, readable from the app's routes (the tenancy matrix test reads it).
+    dependency.allowed_roles = allowed  # type: ignore[attr-defined]
     return Depends(dependency)
+
+
+def allowed_roles(dependant: Any) -> frozenset[Role] | None:
+    """The roles the `dossier_scope` among a route's dependencies admits (None: no scope)."""
+    for dependency in dependant.dependencies:
+        roles = getattr(dependency.call, "allowed_roles", None) or allowed_roles(dependency)
+        if roles is not None:
+            return frozenset(roles)
+    return None

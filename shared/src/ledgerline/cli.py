@@ -19,15 +19,16 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _token(args: argparse.Namespace) -> int:
-    from ledgerline.demo import DEMO_DOSSIER_ID, DEMO_OFFICE_ID, JWT_ISSUER
+    from ledgerline.demo import DEMO_OFFICE_ID, JWT_ISSUER, default_dossiers
 
+    role = Role(args.role)
     print(
         issue_token(
             secret=args.secret,
             subject=args.subject,
             office_id=args.office or DEMO_OFFICE_ID,
-            role=Role(args.role),
-            dossiers=args.dossier or [DEMO_DOSSIER_ID],
+            role=role,
+            dossiers=args.dossier or default_dossiers(role),
             issuer=JWT_ISSUER,
             ttl_seconds=args.ttl,
         )
@@ -74,14 +75,19 @@ def build_parser() -> argparse.ArgumentParser:
     token = commands.add_parser(
         "token",
         help="print a development JWT",
-        description="Signs a development token with the local key (LEDGERLINE_JWT_SECRET).",
+        description="Signs a development token with the local key (LEDGERLINE_JWT_SECRET). "
+        "An office admin sees every active dossier of the office and needs no --dossier; "
+        "other roles see the dossiers given with --dossier (default: the demo dossier).",
         epilog="example: ledgerline token --role employee --subject eva@office.example",
     )
     token.add_argument("--subject", default="anna.admin@demo-office.example")
     token.add_argument("--role", choices=[role.value for role in Role], default=Role.ADMIN.value)
     token.add_argument("--office", type=UUID, help="office id (default: the demo office)")
     token.add_argument(
-        "--dossier", type=UUID, action="append", help="a dossier the subject may see (repeatable)"
+        "--dossier",
+        type=UUID,
+        action="append",
+        help="a dossier the subject is assigned to (repeatable; not needed for an admin)",
     )
     token.add_argument("--ttl", type=int, default=12 * 3600, help="lifetime in seconds")
     token.add_argument("--secret", default=DEV_JWT_SECRET, help=argparse.SUPPRESS)

@@ -13,8 +13,14 @@ import asyncpg
 from fastapi import APIRouter, Depends, FastAPI, Request
 from faststream.kafka import KafkaBroker
 
+from ledgerline.auth import TokenVerifier
 from ledgerline.consumers import EventConsumer, Subscription
 from ledgerline.db import UnitOfWork, create_pool
+from ledgerline.dossiers import (
+    DIRECTORY_CONSUMER_SUFFIX,
+    DIRECTORY_SUBSCRIPTIONS,
+    PostgresDossierDirectory,
+)
 from ledgerline.kafka import create_broker
 from ledgerline.observability import configure_logging
 from ledgerline.outbox import OutboxRelay
@@ -35,6 +41,9 @@ class ServiceDefinition:
     subscriptions: Callable[[Any], Sequence[Subscription[Any]]] = field(
         default=lambda _settings: ()
     )
+    # Keep a directory of the dossiers from sync's events (ledgerline.dossiers); False only for
+    # sync, which owns the dossiers and answers from its own table.
+    keeps_dossier_directory: bool = True
 
 
 class Runtime:
@@ -71,6 +80,10 @@ class Runtime:
             )
             for subscription in self.definition.subscriptions(self.settings):
                 consumer.subscribe(subscription)
+            if self.definition.keeps_dossier_directory:
+                directory = f"{self.definition.name}.{DIRECTORY_CONSUMER_SUFFIX}"
+                for subscription in DIRECTORY_SUBSCRIPTIONS:
+                    consumer.subscribe(subscription, consumer=directory)
         await self.broker.start()
         if relay:
             outbox_relay = OutboxRelay(
@@ -122,6 +135,8 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings | None =
     )
     app.state.settings = resolved
     app.state.runtime = runtime
+    app.state.token_verifier = TokenVerifier.from_settings(resolved)
+    app.state.dossier_directory = PostgresDossierDirectory(lambda: runtime.pool)
     install_platform_routes(
         app,
         definition.name,

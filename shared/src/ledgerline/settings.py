@@ -1,6 +1,8 @@
 """Settings every service shares; each service subclasses with its own env prefix."""
 
-from pydantic import AliasChoices, Field
+from typing import Self
+
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_JWT_SECRET = "ledgerline-local-development-signing-key-not-for-production"
@@ -22,10 +24,32 @@ class ServiceSettings(BaseSettings):
     jwt_secret: str = Field(
         default=DEV_JWT_SECRET,
         validation_alias=AliasChoices("LEDGERLINE_JWT_SECRET"),
-        description="HS256 key of the identity provider (development default)",
+        description="HS256 key of development tokens (default: the public development key); "
+        "empty: HS256 tokens are refused",
     )
     jwt_issuer: str = Field(
         default="ledgerline-dev", validation_alias=AliasChoices("LEDGERLINE_JWT_ISSUER")
+    )
+    jwt_jwks_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("LEDGERLINE_JWT_JWKS_URL"),
+        description="JWKS URL of an OpenID Connect issuer: its RS256/ES256 tokens are accepted",
+    )
+    jwt_jwks_issuer: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("LEDGERLINE_JWT_JWKS_ISSUER"),
+        description="The `iss` the OpenID Connect issuer's tokens must carry",
+    )
+    jwt_audience: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("LEDGERLINE_JWT_AUDIENCE"),
+        description="The `aud` the OpenID Connect issuer's tokens must carry",
+    )
+    jwt_jwks_cache_seconds: float = Field(
+        default=300,
+        gt=0,
+        validation_alias=AliasChoices("LEDGERLINE_JWT_JWKS_CACHE_SECONDS"),
+        description="How long the issuer's keys are used before they are fetched again",
     )
     log_level: str = Field(default="INFO", validation_alias=AliasChoices("LEDGERLINE_LOG_LEVEL"))
     public_base_url: str = Field(
@@ -41,3 +65,12 @@ class ServiceSettings(BaseSettings):
         ge=0,
         description="Chaos-testing aid: pause between claiming outbox rows and publishing them",
     )
+
+    @model_validator(mode="after")
+    def _issuer_checks_are_complete(self) -> Self:
+        if self.jwt_jwks_url and not (self.jwt_jwks_issuer and self.jwt_audience):
+            raise ValueError(
+                "LEDGERLINE_JWT_JWKS_URL needs LEDGERLINE_JWT_JWKS_ISSUER and "
+                "LEDGERLINE_JWT_AUDIENCE: tokens are checked for both"
+            )
+        return self

@@ -20,6 +20,7 @@ from ledgerline.auth import (
     dossier_scope,
     issue_token,
 )
+from ledgerline.dossiers import DirectoryEntry, InMemoryDossierDirectory
 from ledgerline.events import (
     EVENTS,
     DocumentRecognized,
@@ -109,7 +110,7 @@ def test_token_round_trip_and_refusals() -> None:
     principal = decode_token(token, secret=SECRET, issuer="ledgerline-dev")
     assert principal.office_id == office
     assert principal.role is Role.EMPLOYEE
-    assert principal.may_see(dossier) and not principal.may_see(uuid.uuid4())
+    assert principal.is_assigned(dossier) and not principal.is_assigned(uuid.uuid4())
     with pytest.raises(TokenError, match="not valid"):
         decode_token(token, secret=SECRET + "x", issuer="ledgerline-dev")
     with pytest.raises(TokenError, match="not valid"):
@@ -147,9 +148,10 @@ class _Settings:
     jwt_issuer = "ledgerline-dev"
 
 
-def _scoped_app() -> FastAPI:
+def _scoped_app(directory: InMemoryDossierDirectory) -> FastAPI:
     app = FastAPI()
     app.state.settings = _Settings()
+    app.state.dossier_directory = directory
     install_platform_routes(app, "unit", {})
 
     @app.get("/dossiers/{dossier_id}/things")
@@ -170,12 +172,13 @@ async def test_dossier_scope_answers_401_404_403_and_admits_the_right_caller() -
         )
         return {"Authorization": f"Bearer {token}"}
 
-    transport = httpx.ASGITransport(app=_scoped_app())
+    directory = InMemoryDossierDirectory([DirectoryEntry(dossier, office, active=True)])
+    transport = httpx.ASGITransport(app=_scoped_app(directory))
     async with httpx.AsyncClient(transport=transport, base_url="http://unit") as client:
         url = f"/dossiers/{dossier}/things"
         assert (await client.get(url)).status_code == 401
         assert (
-            await client.get(url, headers=bearer(Role.ADMIN, [uuid.uuid4()]))
+            await client.get(url, headers=bearer(Role.EMPLOYEE, [uuid.uuid4()]))
         ).status_code == 404
         forbidden = await client.get(url, headers=bearer(Role.CLIENT_DOCUMENT_DELIVERY, [dossier]))
         assert forbidden.status_code == 403

@@ -15,4 +15,6 @@ def definition() -> ServiceDefinition:
         settings_type=SyncSettings,
         versions_dir=Path(__file__).parent / "migrations" / "versions",
         routers=[router],
+        # Sync owns the dossiers: dossier_scope reads its own `dossiers` table.
+        keeps_dossier_directory=False,
     )

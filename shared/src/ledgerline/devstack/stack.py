@@ -15,7 +15,13 @@ from uuid import UUID
 import httpx
 
 from ledgerline.auth import Role, issue_token
-from ledgerline.demo import DEMO_ADMIN, DEMO_DOSSIER_ID, DEMO_OFFICE_ID, JWT_ISSUER
+from ledgerline.demo import (
+    DEMO_ADMIN,
+    DEMO_DOSSIER_ID,
+    DEMO_OFFICE_ID,
+    JWT_ISSUER,
+    default_dossiers,
+)
 from ledgerline.devstack.kafka import LocalKafka, ensure_kafka_jars
 from ledgerline.devstack.ports import free_port, free_ports
 from ledgerline.devstack.postgres import LocalPostgres
@@ -167,12 +173,14 @@ class Stack:
         office_id: UUID = DEMO_OFFICE_ID,
         dossiers: list[UUID] | None = None,
     ) -> str:
+        """A development token; without `dossiers`, an admin lists none (the office decides)
+        and every other role is assigned the demo dossier."""
         return issue_token(
             secret=self.jwt_secret,
             subject=subject,
             office_id=office_id,
             role=role,
-            dossiers=[DEMO_DOSSIER_ID] if dossiers is None else dossiers,
+            dossiers=default_dossiers(role) if dossiers is None else dossiers,
             issuer=JWT_ISSUER,
         )
 
@@ -265,14 +273,34 @@ class Stack:
             )
             if response.status_code not in (201, 409):
                 raise RuntimeError(f"seeding the demo dossier failed: {response.text}")
-            deadline = time.monotonic() + timeout
-            documents = f"{self.url('ingest')}/dossiers/{DEMO_DOSSIER_ID}/documents"
-            while (await client.get(documents)).status_code != 200:
-                if time.monotonic() > deadline:
-                    raise TimeoutError(
-                        "ingest did not learn the demo dossier from dossier.activated.v1"
+        await self.wait_for_dossier(DEMO_DOSSIER_ID, timeout=timeout)
+
+    async def wait_for_dossier(
+        self, dossier_id: UUID, *, active: bool = True, timeout: float = 60
+    ) -> None:
+        """Until every service's dossier directory shows the dossier (in)active: they learn it
+        from sync's events, asynchronously."""
+        import asyncpg
+
+        deadline = time.monotonic() + timeout
+        for service in SERVICES:
+            if service == "sync":  # the owner: its own table is the directory
+                continue
+            connection = await asyncpg.connect(self.database_urls[service])
+            try:
+                while (
+                    await connection.fetchval(
+                        "SELECT active FROM dossiers WHERE id = $1", dossier_id
                     )
-                await asyncio.sleep(0.3)
+                ) is not active:
+                    if time.monotonic() > deadline:
+                        raise TimeoutError(
+                            f"{service} did not learn that dossier {dossier_id} is "
+                            f"{'active' if active else 'deactivated'} from sync's events"
+                        )
+                    await asyncio.sleep(0.2)
+            finally:
+                await connection.close()
 
     def stop(self) -> None:
         for service in self.services.values():

@@ -165,6 +165,26 @@ class DossierActivated(EventData):
     email_domain: str = Field(description="Domain of the dossier's mailbox addresses")
 
 
+class DossierUpdated(EventData):
+    """The dossier's details after a change (the whole current state, not a diff)."""
+
+    name: str
+    vat_number: str | None = None
+    accounting_package: str
+    dossier_code: str
+    configuration: Literal["B", "C", "D"] = "C"
+    language: Literal["nl", "fr", "en", "de"] = "nl"
+    email_domain: str = Field(description="Domain of the dossier's mailbox addresses")
+
+
+class DossierDeactivated(EventData):
+    """The dossier left the platform: every service answers 404 for it from now on."""
+
+    name: str
+    reason: str | None = None
+    deactivated_by: str
+
+
 class LedgerBankAccount(EventData):
     """A bank account of the dossier itself (a "hoofdrekening"), as the package knows it."""
 
@@ -217,6 +237,8 @@ EVENTS: tuple[EventSpec, ...] = (
     EventSpec("sepa-file.generated", 1, SepaFileGenerated, "A SEPA file was made."),
     EventSpec("payment.settled", 1, PaymentSettled, "A payment is settled in the books."),
     EventSpec("dossier.activated", 1, DossierActivated, "A dossier was activated."),
+    EventSpec("dossier.updated", 1, DossierUpdated, "A dossier's details were changed."),
+    EventSpec("dossier.deactivated", 1, DossierDeactivated, "A dossier was deactivated."),
     EventSpec("ledger.synced", 1, LedgerSynced, "Ledger master data was synchronised."),
     EventSpec("booking.posted", 1, BookingPosted, "A booking was posted to the package."),
 )

@@ -15,5 +15,7 @@ PAYMENT_QUEUED = catalog.spec_for(catalog.PaymentQueued).topic
 SEPA_FILE_GENERATED = catalog.spec_for(catalog.SepaFileGenerated).topic
 PAYMENT_SETTLED = catalog.spec_for(catalog.PaymentSettled).topic
 DOSSIER_ACTIVATED = catalog.spec_for(catalog.DossierActivated).topic
+DOSSIER_UPDATED = catalog.spec_for(catalog.DossierUpdated).topic
+DOSSIER_DEACTIVATED = catalog.spec_for(catalog.DossierDeactivated).topic
 LEDGER_SYNCED = catalog.spec_for(catalog.LedgerSynced).topic
 BOOKING_POSTED = catalog.spec_for(catalog.BookingPosted).topic

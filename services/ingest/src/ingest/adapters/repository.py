@@ -10,24 +10,13 @@ sha256, status, delivered_by, received_at, submitted_at, recognition_status, cou
 total_incl_vat, currency, payment_status, handled"""
 
 
-async def upsert_dossier(connection: asyncpg.Connection, values: dict[str, Any]) -> None:
-    await connection.execute(
-        """
-        INSERT INTO dossiers (id, office_id, name, email_domain) VALUES ($1, $2, $3, $4)
-        ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, email_domain = EXCLUDED.email_domain
-        """,
-        values["id"],
-        values["office_id"],
-        values["name"],
-        values["email_domain"],
-    )
-
-
 async def get_dossier(
     connection: asyncpg.Connection, office_id: UUID, dossier_id: UUID
 ) -> asyncpg.Record | None:
     return await connection.fetchrow(
-        "SELECT * FROM dossiers WHERE office_id = $1 AND id = $2", office_id, dossier_id
+        "SELECT * FROM dossiers WHERE office_id = $1 AND id = $2 AND active",
+        office_id,
+        dossier_id,
     )
 
 

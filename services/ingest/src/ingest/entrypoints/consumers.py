@@ -1,28 +1,19 @@
-"""What ingest learns from other services' events."""
+"""What ingest learns from other services' events.
+
+Its dossiers come from the shared dossier directory (ledgerline.dossiers), which every service
+keeps from sync's dossier events.
+"""
 
 from ledgerline.consumers import Subscription
 from ledgerline.db import UnitOfWork
 from ledgerline.events import (
     DocumentRecognized,
-    DossierActivated,
     Envelope,
     PaymentQueued,
     PaymentSettled,
 )
 
 from ingest.adapters import repository
-
-
-async def on_dossier_activated(uow: UnitOfWork, event: Envelope[DossierActivated]) -> None:
-    await repository.upsert_dossier(
-        uow.conn,
-        {
-            "id": event.dossierid,
-            "office_id": event.officeid,
-            "name": event.data.name,
-            "email_domain": event.data.email_domain,
-        },
-    )
 
 
 async def on_document_recognized(uow: UnitOfWork, event: Envelope[DocumentRecognized]) -> None:
@@ -55,7 +46,6 @@ async def on_payment_settled(uow: UnitOfWork, event: Envelope[PaymentSettled]) -
 
 
 SUBSCRIPTIONS = [
-    Subscription(DossierActivated, on_dossier_activated),
     Subscription(DocumentRecognized, on_document_recognized),
     Subscription(PaymentQueued, on_payment_queued),
     Subscription(PaymentSettled, on_payment_settled),

@@ -5,7 +5,8 @@ from uuid import UUID
 
 import asyncpg
 
-COLUMNS = "id, office_id, name, vat_number, accounting_package, dossier_code, configuration, language, activated_at"
+COLUMNS = """id, office_id, name, vat_number, accounting_package, dossier_code, configuration,
+language, activated_at, active, updated_at, deactivated_at"""
 
 
 async def insert(connection: asyncpg.Connection, values: dict[str, Any]) -> asyncpg.Record | None:
@@ -38,10 +39,43 @@ async def get(
 
 
 async def list_visible(
-    connection: asyncpg.Connection, office_id: UUID, dossier_ids: list[UUID]
+    connection: asyncpg.Connection, office_id: UUID, dossier_ids: list[UUID] | None
 ) -> list[asyncpg.Record]:
+    """The office's active dossiers; only those in `dossier_ids` unless it is None (all)."""
     return await connection.fetch(
-        f"SELECT {COLUMNS} FROM dossiers WHERE office_id = $1 AND id = ANY($2::uuid[]) ORDER BY name",
+        f"""SELECT {COLUMNS} FROM dossiers
+        WHERE office_id = $1 AND active AND ($2::uuid[] IS NULL OR id = ANY($2::uuid[]))
+        ORDER BY name, id""",
         office_id,
         dossier_ids,
+    )
+
+
+async def update(
+    connection: asyncpg.Connection, office_id: UUID, dossier_id: UUID, changes: dict[str, Any]
+) -> asyncpg.Record | None:
+    """Change an active dossier's details; None when it is not an active dossier of the office.
+
+    Column names come from the request model's field names, never from the request itself.
+    """
+    assignments = ", ".join(f"{column} = ${index}" for index, column in enumerate(changes, 3))
+    return await connection.fetchrow(
+        f"""UPDATE dossiers SET {assignments}, updated_at = now()
+        WHERE office_id = $1 AND id = $2 AND active
+        RETURNING {COLUMNS}""",
+        office_id,
+        dossier_id,
+        *changes.values(),
+    )
+
+
+async def deactivate(
+    connection: asyncpg.Connection, office_id: UUID, dossier_id: UUID
+) -> asyncpg.Record | None:
+    return await connection.fetchrow(
+        f"""UPDATE dossiers SET active = false, deactivated_at = now(), updated_at = now()
+        WHERE office_id = $1 AND id = $2 AND active
+        RETURNING {COLUMNS}""",
+        office_id,
+        dossier_id,
     )

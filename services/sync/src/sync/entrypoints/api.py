@@ -1,12 +1,17 @@
-"""Dossier activation and lookup."""
+"""Dossiers: activation, lookup, changes and deactivation (office admin).
+
+Sync owns the dossiers; every other service keeps a copy from the events published here
+(`dossier.activated.v1`, `.updated.v1`, `.deactivated.v1`) and checks each request against it.
+"""
 
 from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID, uuid4
 
+import asyncpg
 from fastapi import APIRouter, HTTPException, status
 from ledgerline.auth import OFFICE_ROLES, CurrentPrincipal, DossierScope, Role, dossier_scope
-from ledgerline.events import DossierActivated
+from ledgerline.events import DossierActivated, DossierDeactivated, DossierUpdated
 from ledgerline.service import CurrentRuntime
 from pydantic import BaseModel, Field
 
@@ -32,6 +37,20 @@ class DossierActivation(BaseModel):
     language: Literal["nl", "fr", "en", "de"] = "nl"
 
 
+class DossierChange(BaseModel):
+    """The details to change; fields left out keep their value."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    vat_number: str | None = Field(default=None, examples=["BE0123456749"])
+    dossier_code: str | None = Field(default=None, min_length=1, max_length=50)
+    configuration: Literal["B", "C", "D"] | None = None
+    language: Literal["nl", "fr", "en", "de"] | None = None
+
+
+class Deactivation(BaseModel):
+    reason: str | None = Field(default=None, max_length=500)
+
+
 class Dossier(BaseModel):
     id: UUID
     office_id: UUID
@@ -42,6 +61,9 @@ class Dossier(BaseModel):
     configuration: str
     language: str
     activated_at: datetime
+    active: bool
+    updated_at: datetime | None
+    deactivated_at: datetime | None
 
 
 @router.post(
@@ -84,12 +106,17 @@ async def activate_dossier(
     return dossier
 
 
-@router.get("/dossiers", response_model=list[Dossier], summary="Dossiers the caller may see")
+@router.get(
+    "/dossiers",
+    response_model=list[Dossier],
+    summary="Dossiers the caller may see",
+    description="An office admin: every active dossier of the office. Anyone else: the active "
+    "dossiers of the office their token assigns them to.",
+)
 async def list_dossiers(principal: CurrentPrincipal, runtime: CurrentRuntime) -> list[Dossier]:
+    assigned = None if principal.sees_whole_office else list(principal.dossiers)
     async with runtime.pool.acquire() as connection:
-        rows = await dossiers.list_visible(
-            connection, principal.office_id, list(principal.dossiers)
-        )
+        rows = await dossiers.list_visible(connection, principal.office_id, assigned)
     return [Dossier(**dict(row)) for row in rows]
 
 
@@ -102,3 +129,76 @@ async def get_dossier(
     if row is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"dossier {scope.dossier_id} not found")
     return Dossier(**dict(row))
+
+
+@router.patch(
+    "/dossiers/{dossier_id}",
+    response_model=Dossier,
+    summary="Change a dossier's details (office admin)",
+)
+async def change_dossier(
+    change: DossierChange,
+    runtime: CurrentRuntime,
+    scope: Annotated[DossierScope, dossier_scope(Role.ADMIN)],
+) -> Dossier:
+    changes = change.model_dump(exclude_unset=True)
+    if not changes:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "nothing to change")
+    if any(changes[field] is None for field in ("name", "dossier_code") if field in changes):
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, "name and dossier_code cannot be emptied"
+        )
+    async with runtime.unit_of_work() as uow:
+        try:
+            row = await dossiers.update(uow.conn, scope.office_id, scope.dossier_id, changes)
+        except asyncpg.UniqueViolationError as exc:
+            raise HTTPException(
+                status.HTTP_409_CONFLICT,
+                f"another dossier of the office has the code {changes.get('dossier_code')}",
+            ) from exc
+        if row is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"dossier {scope.dossier_id} not found")
+        dossier = Dossier(**dict(row))
+        uow.emit(
+            DossierUpdated(
+                name=dossier.name,
+                vat_number=dossier.vat_number,
+                accounting_package=dossier.accounting_package,
+                dossier_code=dossier.dossier_code,
+                configuration=dossier.configuration,  # type: ignore[arg-type]
+                language=dossier.language,  # type: ignore[arg-type]
+                email_domain=runtime.settings.mail_domain,  # type: ignore[attr-defined]
+            ),
+            dossier_id=dossier.id,
+            office_id=dossier.office_id,
+            subject=f"dossiers/{dossier.id}",
+        )
+    return dossier
+
+
+@router.post(
+    "/dossiers/{dossier_id}/deactivate",
+    response_model=Dossier,
+    summary="Deactivate a dossier (office admin): every service answers 404 for it afterwards",
+)
+async def deactivate_dossier(
+    runtime: CurrentRuntime,
+    scope: Annotated[DossierScope, dossier_scope(Role.ADMIN)],
+    deactivation: Deactivation | None = None,
+) -> Dossier:
+    async with runtime.unit_of_work() as uow:
+        row = await dossiers.deactivate(uow.conn, scope.office_id, scope.dossier_id)
+        if row is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"dossier {scope.dossier_id} not found")
+        dossier = Dossier(**dict(row))
+        uow.emit(
+            DossierDeactivated(
+                name=dossier.name,
+                reason=deactivation.reason if deactivation else None,
+                deactivated_by=scope.principal.subject,
+            ),
+            dossier_id=dossier.id,
+            office_id=dossier.office_id,
+            subject=f"dossiers/{dossier.id}",
+        )
+    return dossier

@@ -1,0 +1,161 @@
+"""Every service's own copy of the dossiers: which office owns each dossier, and is it active.
+
+A token says who the caller is and which office they belong to; it cannot prove that a dossier
+id it names belongs to that office. So every service keeps a directory of the dossiers, fed by
+sync's `dossier.activated.v1`, `dossier.updated.v1` and `dossier.deactivated.v1`, and
+`ledgerline.auth.dossier_scope` looks the dossier up there on every request. Sync owns the
+dossiers and answers from its own `dossiers` table, which has the same `id`, `office_id` and
+`active` columns.
+
+The three events travel on three topics, so they may arrive in any order: each row keeps the
+time of the event it reflects (`as_of`) and an older event never overwrites a newer one.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+from uuid import UUID
+
+import asyncpg
+
+from ledgerline.consumers import Subscription
+from ledgerline.db import UnitOfWork
+from ledgerline.events import DossierActivated, DossierDeactivated, DossierUpdated, Envelope
+
+# The table each service's migration creates (ingest extends its older `dossiers` table to it).
+DOSSIER_DIRECTORY_DDL = """
+CREATE TABLE dossiers (
+    id           uuid PRIMARY KEY,
+    office_id    uuid        NOT NULL,
+    name         text        NOT NULL,
+    email_domain text,
+    active       boolean     NOT NULL DEFAULT true,
+    as_of        timestamptz
+);
+CREATE INDEX dossiers_active_by_office ON dossiers (office_id) WHERE active;
+"""
+
+DROP_DOSSIER_DIRECTORY_DDL = "DROP TABLE dossiers;"
+
+# The consumer (and Kafka group) that keeps a service's directory, apart from its own consumers.
+DIRECTORY_CONSUMER_SUFFIX = "dossier-directory"
+
+
+@dataclass(frozen=True)
+class DirectoryEntry:
+    dossier_id: UUID
+    office_id: UUID
+    active: bool
+
+
+class DossierDirectory(Protocol):
+    async def find(self, dossier_id: UUID) -> DirectoryEntry | None: ...
+
+
+class PostgresDossierDirectory:
+    """Looks a dossier up in the service's own `dossiers` table (a primary-key read)."""
+
+    def __init__(self, pool: Callable[[], asyncpg.Pool]) -> None:
+        # A callable, because the pool exists only once the service has started.
+        self._pool = pool
+
+    async def find(self, dossier_id: UUID) -> DirectoryEntry | None:
+        row = await self._pool().fetchrow(
+            "SELECT office_id, active FROM dossiers WHERE id = $1", dossier_id
+        )
+        if row is None:
+            return None
+        return DirectoryEntry(
+            dossier_id=dossier_id, office_id=row["office_id"], active=row["active"]
+        )
+
+
+class InMemoryDossierDirectory:
+    """A directory held in a dict: for tests of code that needs one, and for tools."""
+
+    def __init__(self, entries: list[DirectoryEntry] | None = None) -> None:
+        self.entries = {entry.dossier_id: entry for entry in entries or []}
+
+    async def find(self, dossier_id: UUID) -> DirectoryEntry | None:
+        return self.entries.get(dossier_id)
+
+
+async def record(
+    connection: asyncpg.Connection,
+    *,
+    dossier_id: UUID,
+    office_id: UUID,
+    name: str,
+    email_domain: str | None,
+    active: bool,
+    as_of: datetime,
+) -> None:
+    """Upsert what one event says about a dossier, unless the row reflects a later event.
+
+    A dossier id never changes office: an event naming another office for a known id is ignored.
+    """
+    await connection.execute(
+        """
+        INSERT INTO dossiers (id, office_id, name, email_domain, active, as_of)
+        VALUES ($1, $2, $3, $4, $5, $6)
+        ON CONFLICT (id) DO UPDATE SET
+            name = EXCLUDED.name,
+            email_domain = COALESCE(EXCLUDED.email_domain, dossiers.email_domain),
+            active = EXCLUDED.active,
+            as_of = EXCLUDED.as_of
+        WHERE dossiers.office_id = EXCLUDED.office_id
+          AND (dossiers.as_of IS NULL OR dossiers.as_of <= EXCLUDED.as_of)
+        """,
+        dossier_id,
+        office_id,
+        name,
+        email_domain,
+        active,
+        as_of,
+    )
+
+
+async def on_dossier_activated(uow: UnitOfWork, event: Envelope[DossierActivated]) -> None:
+    await record(
+        uow.conn,
+        dossier_id=event.dossierid,
+        office_id=event.officeid,
+        name=event.data.name,
+        email_domain=event.data.email_domain,
+        active=True,
+        as_of=event.time,
+    )
+
+
+async def on_dossier_updated(uow: UnitOfWork, event: Envelope[DossierUpdated]) -> None:
+    # Sync changes only active dossiers, so an update says the dossier is active.
+    await record(
+        uow.conn,
+        dossier_id=event.dossierid,
+        office_id=event.officeid,
+        name=event.data.name,
+        email_domain=event.data.email_domain,
+        active=True,
+        as_of=event.time,
+    )
+
+
+async def on_dossier_deactivated(uow: UnitOfWork, event: Envelope[DossierDeactivated]) -> None:
+    await record(
+        uow.conn,
+        dossier_id=event.dossierid,
+        office_id=event.officeid,
+        name=event.data.name,
+        email_domain=None,
+        active=False,
+        as_of=event.time,
+    )
+
+
+# Every service's consumer gets these (see ServiceDefinition.keeps_dossier_directory).
+DIRECTORY_SUBSCRIPTIONS: tuple[Subscription[Any], ...] = (
+    Subscription(DossierActivated, on_dossier_activated),
+    Subscription(DossierUpdated, on_dossier_updated),
+    Subscription(DossierDeactivated, on_dossier_deactivated),
+)
