@@ -12,6 +12,7 @@ Amounts are `Decimal` in Python and decimal strings in JSON, never floats.
 """
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Literal, Protocol, runtime_checkable
 from uuid import UUID
 
@@ -63,7 +64,7 @@ class VatCode(ContractModel):
     kind: VatKind
     regime: VatRegime = "domestic"
     deductible_share: Amount = Field(
-        default=100, description="Percentage of the VAT that may be deducted (purchases)"
+        default=Decimal(100), description="Percentage of the VAT that may be deducted (purchases)"
     )
     base_grid: str | None = Field(
         default=None, description="Grid of the Belgian VAT return for the base, e.g. 81"
@@ -221,7 +222,7 @@ class BookingLine(ContractModel):
     gl_account: str = Field(pattern=GL_ACCOUNT_PATTERN)
     amount_excl_vat: Amount = Field(description="Positive; a credit note reverses the signs")
     vat_code: str | None = None
-    vat_amount: Amount = 0
+    vat_amount: Amount = Decimal(0)
     description: str | None = None
 
 

@@ -1,0 +1,109 @@
+"""Feedback reports over the books: aged balance and top 10 by turnover. Pure functions over
+the connector contract's open items and turnover lines; amounts stay Decimal."""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Literal, Protocol
+
+from sync.connectors.contract import OpenItem
+
+Kind = Literal["customer", "supplier"]
+BUCKETS = ("not_due", "days_0_30", "days_31_60", "days_61_90", "over_90")
+
+
+def bucket_of(due: date, pivot: date) -> str:
+    """Days past the due date at the pivot date: not due yet, 0–30 (due today included), 31–60,
+    61–90, over 90."""
+    overdue = (pivot - due).days
+    if overdue < 0:
+        return "not_due"
+    if overdue <= 30:
+        return "days_0_30"
+    if overdue <= 60:
+        return "days_31_60"
+    if overdue <= 90:
+        return "days_61_90"
+    return "over_90"
+
+
+@dataclass
+class AgedRow:
+    counterparty_number: str
+    buckets: dict[str, Decimal] = field(default_factory=lambda: dict.fromkeys(BUCKETS, Decimal(0)))
+
+    @property
+    def total(self) -> Decimal:
+        return sum(self.buckets.values(), Decimal(0))
+
+
+@dataclass
+class AgedBalance:
+    kind: Kind
+    pivot: date
+    currency: str
+    rows: list[AgedRow]
+
+    @property
+    def totals(self) -> dict[str, Decimal]:
+        return {
+            bucket: sum((row.buckets[bucket] for row in self.rows), Decimal(0))
+            for bucket in BUCKETS
+        }
+
+
+def aged_balance(
+    items: Iterable[OpenItem], kind: Kind, pivot: date, currency: str = "EUR"
+) -> AgedBalance:
+    """Open amounts per counterparty and age bucket at the pivot date.
+
+    `items` must carry what was paid up to the pivot (the connector's `open_items(as_of=pivot)`).
+    Items invoiced after the pivot and settled items are left out; an item without a due date is
+    due on its invoice date. Rows are sorted by total, largest first."""
+    rows: dict[str, AgedRow] = {}
+    for item in items:
+        if item.kind != kind or item.currency != currency or item.invoice_date > pivot:
+            continue
+        open_amount = item.amount - item.amount_paid
+        if open_amount == 0:
+            continue
+        row = rows.setdefault(item.counterparty_number, AgedRow(item.counterparty_number))
+        row.buckets[bucket_of(item.due_date or item.invoice_date, pivot)] += open_amount
+    ordered = sorted(rows.values(), key=lambda row: (-row.total, row.counterparty_number))
+    return AgedBalance(kind=kind, pivot=pivot, currency=currency, rows=ordered)
+
+
+@dataclass(frozen=True)
+class Turnover:
+    counterparty_number: str
+    amount_excl_vat: Decimal
+
+
+class TurnoverFact(Protocol):
+    """Anything with kind, counterparty_number, date, amount_excl_vat and currency."""
+
+    kind: str
+    counterparty_number: str
+    date: date
+    amount_excl_vat: Decimal
+    currency: str
+
+
+def top_counterparties(
+    lines: Iterable[TurnoverFact],
+    kind: Kind,
+    start: date,
+    end: date,
+    limit: int = 10,
+    currency: str = "EUR",
+) -> list[Turnover]:
+    """The `limit` customers or suppliers with the largest turnover excl. VAT (credit notes
+    deducted) in [start, end]; ties broken by counterparty number."""
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for line in lines:
+        if line.kind == kind and line.currency == currency and start <= line.date <= end:
+            totals[line.counterparty_number] += line.amount_excl_vat
+    ranked = sorted(totals.items(), key=lambda pair: (-pair[1], pair[0]))
+    return [Turnover(number, amount) for number, amount in ranked[:limit]]
