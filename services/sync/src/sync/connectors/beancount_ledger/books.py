@@ -90,7 +90,10 @@ def _text(meta: dict, key: str) -> str | None:
 
 # --------------------------------------------------------------------------- document numbers
 
-_FORMAT = re.compile(r"^(?P<prefix>[^y0#]*)(?P<year>yyyy|yy)?(?P<sequence>[0#]+)(?P<suffix>.*)$")
+_FORMAT = re.compile(
+    r"^(?P<prefix>[^y0#]*)(?:(?P<year>yyyy|yy)(?P<separator>[^y0#]*))?"
+    r"(?P<sequence>[0#]+)(?P<suffix>[^y0#]*)$"
+)
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,7 @@ class NumberFormat:
 
     prefix: str
     year_digits: int
+    separator: str
     width: int
     suffix: str
 
@@ -108,19 +112,28 @@ class NumberFormat:
         if match is None:
             raise ValueError(f"document number format {text!r} has no run of 0 or # digits")
         year = match["year"] or ""
-        return cls(match["prefix"], len(year), len(match["sequence"]), match["suffix"])
+        return cls(
+            match["prefix"],
+            len(year),
+            match["separator"] or "",
+            len(match["sequence"]),
+            match["suffix"],
+        )
 
     def format(self, fiscal_year: int, sequence: int) -> str:
         if sequence >= 10**self.width:
             raise BookingRefused(f"the journal's document numbers for {fiscal_year} are used up")
         year = str(fiscal_year)[-self.year_digits :] if self.year_digits else ""
-        return f"{self.prefix}{year}{sequence:0{self.width}d}{self.suffix}"
+        return f"{self.prefix}{year}{self.separator}{sequence:0{self.width}d}{self.suffix}"
 
     def sequence_of(self, number: str, fiscal_year: int) -> int | None:
         """The sequence of a document number of that fiscal year, None for another year."""
         year = str(fiscal_year)[-self.year_digits :] if self.year_digits else ""
         pattern = (
-            re.escape(self.prefix + year) + rf"(\d{{{self.width}}})" + re.escape(self.suffix) + "$"
+            re.escape(self.prefix + year + self.separator)
+            + rf"(\d{{{self.width}}})"
+            + re.escape(self.suffix)
+            + "$"
         )
         match = re.match(pattern, number)
         return int(match[1]) if match else None
