@@ -457,3 +457,15 @@ def test_bean_check_accepts_the_ledger_after_postings(
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.strip() == ""
+
+
+def test_the_demo_ledger_is_installed_once_and_never_overwritten(tmp_path: Path) -> None:
+    from sync.connectors.demo.generate import install_demo_ledger
+
+    target = install_demo_ledger(tmp_path / "ledgers")
+    connector = BeancountConnector(tmp_path / "ledgers", today=lambda: date(2026, 11, 30))
+    connector.post_booking(DOSSIER_CODE, booking())
+    after_post = (target / "bookings.beancount").read_bytes()
+
+    install_demo_ledger(tmp_path / "ledgers")
+    assert (target / "bookings.beancount").read_bytes() == after_post

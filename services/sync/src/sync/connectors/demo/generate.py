@@ -579,5 +579,14 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def install_demo_ledger(root: Path) -> Path:
+    """Copy the packaged demo ledger into `root` unless the dossier already has one there."""
+    target = root / DOSSIER_CODE
+    if not (target / "main.beancount").exists():
+        root.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(DEMO_ROOT / DOSSIER_CODE, target, dirs_exist_ok=True)
+    return target
+
+
 if __name__ == "__main__":
     raise SystemExit(main())
