@@ -9,7 +9,7 @@ import pytest
 from beancount import loader
 from beanquery.query import run_query
 from sync.connectors.beancount_ledger.connector import BeancountConnector
-from sync.connectors.contract import OpenItem
+from sync.connectors.contract import CounterpartyTurnover, OpenItem
 from sync.connectors.demo.generate import DEMO_ROOT, DOSSIER_CODE
 from sync.domain.feedback import BUCKETS, aged_balance, bucket_of, top_counterparties
 
@@ -78,25 +78,30 @@ def test_aged_balance_sums_open_amounts_per_counterparty_and_bucket() -> None:
     assert aged_balance(items, "supplier", PIVOT).totals["days_0_30"] == D("80.00")
 
 
-class Line:
-    def __init__(
-        self, kind: str, number: str, day: date, amount: str, currency: str = "EUR"
-    ) -> None:
-        self.kind, self.counterparty_number, self.date = kind, number, day
-        self.amount_excl_vat, self.currency = D(amount), currency
+def turnover(
+    kind: str, number: str, period: str, amount: str, currency: str = "EUR"
+) -> CounterpartyTurnover:
+    return CounterpartyTurnover(
+        kind=kind,
+        counterparty_number=number,
+        period=period,
+        amount_excl_vat=amount,
+        currency=currency,
+    )
 
 
 def test_top_counterparties_by_turnover_in_a_period_net_of_credit_notes() -> None:
-    lines = [Line("customer", f"K{n:04d}", date(2026, 3, 1), str(100 * n)) for n in range(1, 13)]
+    lines = [turnover("customer", f"K{n:04d}", "2026-03", str(100 * n)) for n in range(1, 13)]
     lines += [
-        Line("customer", "K0012", date(2026, 3, 2), "-1150"),  # credit note: K0012 drops to 50
-        Line("customer", "K0001", date(2026, 4, 1), "5000"),  # outside the period
-        Line("supplier", "L0001", date(2026, 3, 1), "9999"),
+        turnover("customer", "K0012", "2026-03", "-1150"),  # credit note: K0012 drops to 50
+        turnover("customer", "K0001", "2026-04", "5000"),  # outside the period
+        turnover("customer", "K0002", "2026-03", "9000", currency="USD"),
+        turnover("supplier", "L0001", "2026-03", "9999"),
     ]
-    top = top_counterparties(lines, "customer", date(2026, 3, 1), date(2026, 3, 31))
+    top = top_counterparties(lines, "customer", "2026-03", "2026-03")
     assert [t.counterparty_number for t in top] == [f"K{n:04d}" for n in range(11, 1, -1)]
     assert top[0].amount_excl_vat == D("1100")
-    assert len(top_counterparties(lines, "supplier", date(2026, 1, 1), date(2026, 12, 31))) == 1
+    assert len(top_counterparties(lines, "supplier", "2026-01", "2026-12")) == 1
 
 
 # --------------------------------------------------------------------------- the demo, with BQL
@@ -171,7 +176,9 @@ def test_demo_top_10_equals_a_beancount_query(
     demo: tuple, kind: str, where: str, start: date, end: date
 ) -> None:
     connector, entries, options = demo
-    top = top_counterparties(connector.turnover(DOSSIER_CODE), kind, start, end)  # type: ignore[arg-type]
+    snapshot = connector.snapshot(DOSSIER_CODE)
+    first, last = start.strftime("%Y-%m"), end.strftime("%Y-%m")
+    top = top_counterparties(snapshot.turnover, kind, first, last)  # type: ignore[arg-type]
 
     sign = "neg(number)" if kind == "customer" else "number"
     _, rows = run_query(

@@ -162,6 +162,17 @@ class FinancialTransaction(ContractModel):
     )
 
 
+class CounterpartyTurnover(ContractModel):
+    """Turnover excluding VAT with one counterparty in one booking period, credit notes
+    deducted (for the top 10 customers and suppliers)."""
+
+    kind: CounterpartyKind
+    counterparty_number: str
+    period: str = Field(pattern=PERIOD_PATTERN)
+    amount_excl_vat: Amount
+    currency: str = Field(default="EUR", pattern=CURRENCY_PATTERN)
+
+
 class LedgerSnapshot(ContractModel):
     """Everything a connector provides about one dossier, read consistently at one moment."""
 
@@ -178,6 +189,7 @@ class LedgerSnapshot(ContractModel):
     )
     bank_accounts: tuple[BankAccount, ...] = ()
     financial_transactions: tuple[FinancialTransaction, ...] = ()
+    turnover: tuple[CounterpartyTurnover, ...] = ()
 
 
 # --------------------------------------------------------------------------- what it receives
@@ -398,6 +410,10 @@ class LedgerDelta(ContractModel):
     counterparties: tuple[Counterparty, ...] = ()
     open_items: tuple[OpenItem, ...] = ()
     bank_accounts: tuple[BankAccount, ...] = ()
+    turnover: tuple[CounterpartyTurnover, ...] = Field(
+        default=(),
+        description="Per counterparty and period; replaces earlier figures of the same key",
+    )
     removed_counterparties: tuple[str, ...] = ()
     removed_open_items: tuple[str, ...] = Field(
         default=(), description="Open items now settled or deleted, as `journal/document number`"
@@ -414,6 +430,7 @@ CONTRACT_MODELS: tuple[type[BaseModel], ...] = (
     OpenItem,
     BankAccount,
     FinancialTransaction,
+    CounterpartyTurnover,
     BookingToPost,
     PostedBooking,
     BookingToDelete,

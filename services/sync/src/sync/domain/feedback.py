@@ -6,9 +6,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Literal, Protocol
+from typing import Literal
 
-from sync.connectors.contract import OpenItem
+from sync.connectors.contract import CounterpartyTurnover, OpenItem
 
 Kind = Literal["customer", "supplier"]
 BUCKETS = ("not_due", "days_0_30", "days_31_60", "days_61_90", "over_90")
@@ -81,29 +81,24 @@ class Turnover:
     amount_excl_vat: Decimal
 
 
-class TurnoverFact(Protocol):
-    """Anything with kind, counterparty_number, date, amount_excl_vat and currency."""
-
-    kind: str
-    counterparty_number: str
-    date: date
-    amount_excl_vat: Decimal
-    currency: str
-
-
 def top_counterparties(
-    lines: Iterable[TurnoverFact],
+    turnover: Iterable[CounterpartyTurnover],
     kind: Kind,
-    start: date,
-    end: date,
+    first_period: str,
+    last_period: str,
     limit: int = 10,
     currency: str = "EUR",
 ) -> list[Turnover]:
     """The `limit` customers or suppliers with the largest turnover excl. VAT (credit notes
-    deducted) in [start, end]; ties broken by counterparty number."""
+    deducted) in the booking periods first_period..last_period (`YYYY-MM`, inclusive); ties
+    broken by counterparty number."""
     totals: dict[str, Decimal] = defaultdict(Decimal)
-    for line in lines:
-        if line.kind == kind and line.currency == currency and start <= line.date <= end:
+    for line in turnover:
+        if (
+            line.kind == kind
+            and line.currency == currency
+            and first_period <= line.period <= last_period
+        ):
             totals[line.counterparty_number] += line.amount_excl_vat
     ranked = sorted(totals.items(), key=lambda pair: (-pair[1], pair[0]))
     return [Turnover(number, amount) for number, amount in ranked[:limit]]

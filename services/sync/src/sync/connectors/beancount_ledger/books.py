@@ -34,6 +34,7 @@ from sync.connectors.contract import (
     BookingRefused,
     BookingToPost,
     Counterparty,
+    CounterpartyTurnover,
     FinancialTransaction,
     GLAccount,
     Journal,
@@ -419,6 +420,26 @@ def turnover_lines(entries: Sequence[data.Directive], books: Books) -> list[Turn
             )
         )
     return lines
+
+
+def turnover_by_period(
+    entries: Sequence[data.Directive], books: Books
+) -> list[CounterpartyTurnover]:
+    totals: dict[tuple[str, str, str, str], Decimal] = defaultdict(Decimal)
+    for line in turnover_lines(entries, books):
+        totals[(line.kind, line.counterparty_number, line.period, line.currency)] += (
+            line.amount_excl_vat
+        )
+    return [
+        CounterpartyTurnover(
+            kind=kind,  # type: ignore[arg-type]
+            counterparty_number=number,
+            period=period,
+            amount_excl_vat=amount,
+            currency=currency,
+        )
+        for (kind, number, period, currency), amount in sorted(totals.items())
+    ]
 
 
 def financial_transactions(

@@ -28,7 +28,7 @@ from beancount.core import data
 from beancount.parser import parser, printer
 
 from sync.connectors.beancount_ledger import books as ledger_books
-from sync.connectors.beancount_ledger.books import Books, NumberFormat, TurnoverLine
+from sync.connectors.beancount_ledger.books import Books, NumberFormat
 from sync.connectors.contract import (
     BookingRefused,
     BookingToDelete,
@@ -154,16 +154,13 @@ class BeancountConnector:
             financial_transactions=tuple(
                 ledger_books.financial_transactions(ledger.entries, books)
             ),
+            turnover=tuple(ledger_books.turnover_by_period(ledger.entries, books)),
         )
 
     def open_items(self, dossier_code: str, as_of: date | None = None) -> list[OpenItem]:
         """Every invoice and credit note with what was paid on it up to `as_of`, settled too."""
         ledger = self.load(dossier_code)
         return ledger_books.open_items(ledger.entries, ledger.books, as_of)
-
-    def turnover(self, dossier_code: str) -> list[TurnoverLine]:
-        ledger = self.load(dossier_code)
-        return ledger_books.turnover_lines(ledger.entries, ledger.books)
 
     # ----------------------------------------------------------------- writing
 
