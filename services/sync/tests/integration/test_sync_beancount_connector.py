@@ -19,6 +19,7 @@ from sync.connectors.contract import (
     BookingToDelete,
     BookingToPost,
     Connector,
+    ConnectorUnavailable,
     NewCounterparty,
     PaymentToJournalise,
     UnknownDossier,
@@ -381,8 +382,9 @@ def test_a_failed_replace_leaves_the_old_file_and_no_temporary_file(
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", failing_replace)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(ConnectorUnavailable, match="could not be written: disk full") as failed:
         connector.post_booking(DOSSIER_CODE, booking())
+    assert failed.value.retryable
     monkeypatch.undo()
 
     assert bookings_bytes(empty_root) == before
@@ -436,6 +438,7 @@ def test_a_process_killed_between_the_temporary_write_and_the_replace_leaves_the
     entries, _ = reloaded(empty_root)
     assert len(transaction_of(entries, proposal_id)) == 1
     assert retried.document_number == "26000001"
+    assert not [name for name in os.listdir(empty_root / DOSSIER_CODE) if name.endswith(".tmp")]
 
 
 def test_bean_check_accepts_the_ledger_after_postings(
@@ -469,3 +472,69 @@ def test_the_demo_ledger_is_installed_once_and_never_overwritten(tmp_path: Path)
 
     install_demo_ledger(tmp_path / "ledgers")
     assert (target / "bookings.beancount").read_bytes() == after_post
+
+
+def test_a_foreign_currency_invoice_stays_in_its_currency_at_the_day_s_rate(
+    connector: BeancountConnector, empty_root: Path
+) -> None:
+    proposal = booking()
+    proposal = proposal.model_copy(
+        update={
+            "header": proposal.header.model_copy(
+                update={"currency": "USD", "exchange_rate": D("1.25")}
+            )
+        }
+    )
+    connector.post_booking(DOSSIER_CODE, proposal)
+
+    entries, errors = reloaded(empty_root)
+    assert errors == []
+    [entry] = transaction_of(entries, proposal.proposal_id)
+    assert {p.account: (p.units.number, p.units.currency) for p in entry.postings} == {
+        "Expenses:604000": (D("1000.00"), "USD"),
+        "Assets:411000": (D("210.00"), "USD"),
+        "Liabilities:440000": (D("-1210.00"), "USD"),
+    }
+    assert all(p.price.number == D("0.8") and p.price.currency == "EUR" for p in entry.postings)
+    [item] = connector.snapshot(DOSSIER_CODE).open_items
+    assert (item.currency, item.amount) == ("USD", D("1210.00"))
+
+    unbalanced = booking(total="1220.00")
+    unbalanced = unbalanced.model_copy(
+        update={
+            "header": unbalanced.header.model_copy(
+                update={"currency": "USD", "exchange_rate": D("1.25")}
+            )
+        }
+    )
+    with pytest.raises(BookingRefused, match=r"does not balance: \(-8\.0+ EUR\)"):
+        connector.post_booking(DOSSIER_CODE, unbalanced)
+
+
+def test_a_journal_without_foreign_currency_refuses_it(connector: BeancountConnector) -> None:
+    proposal = booking(journal="CFVER", counterparty="K0001", gl_account="700000", vat_code="V06")
+    proposal = proposal.model_copy(
+        update={
+            "header": proposal.header.model_copy(
+                update={"currency": "USD", "exchange_rate": D("1.25")}
+            )
+        }
+    )
+    with pytest.raises(BookingRefused, match="CFVER does not allow foreign currency"):
+        connector.post_booking(DOSSIER_CODE, proposal)
+
+
+def test_a_change_made_beside_the_connector_is_seen_at_once(
+    connector: BeancountConnector, empty_root: Path
+) -> None:
+    first = booking()
+    connector.post_booking(DOSSIER_CODE, first)
+    connector.snapshot(DOSSIER_CODE)  # the connector now holds the loaded ledger
+    path = empty_root / DOSSIER_CODE / "bookings.beancount"
+    # Someone (the package, an editor) replaces the file, with another transaction's proposal id.
+    other = uuid.uuid4()
+    path.write_text(path.read_text().replace(str(first.proposal_id), str(other)))
+
+    again = connector.post_booking(DOSSIER_CODE, booking(proposal_id=other))
+
+    assert again.already_posted and again.document_number == "26000001"

@@ -476,11 +476,20 @@ def financial_transactions(
 # --------------------------------------------------------------------------- writing
 
 
-def _posting(account: str, number: Decimal, currency: str, **meta: object) -> data.Posting:
+def _posting(
+    account: str,
+    number: Decimal,
+    currency: str,
+    price: BeanAmount | None = None,
+    **meta: object,
+) -> data.Posting:
     clean = {key: value for key, value in meta.items() if value is not None}
     return data.Posting(
-        account, BeanAmount(money(number), currency), None, None, None, clean or None
+        account, BeanAmount(money(number), currency), None, price, None, clean or None
     )
+
+
+PRICE_PRECISION = Decimal("1e-10")
 
 
 def booking_transaction(
@@ -502,6 +511,13 @@ def booking_transaction(
     """
     header = booking.header
     currency = header.currency
+    # A foreign-currency invoice stays in its currency; every posting carries the same EUR price
+    # (1 / the rate of units per EUR), so Beancount balances it both in units and in EUR.
+    price = (
+        BeanAmount((1 / header.exchange_rate).quantize(PRICE_PRECISION), "EUR")
+        if currency != "EUR" and header.exchange_rate
+        else None
+    )
     purchase = journal.type == "purchase"
     sign = Decimal(1 if purchase else -1) * (-1 if header.credit_note else 1)
     document = f"{journal.code}/{document_number}"
@@ -509,51 +525,27 @@ def booking_transaction(
     vat_lines = booking.vat_lines or _vat_lines_from_detail(booking)
     extra_on_line: dict[int, Decimal] = defaultdict(Decimal)
     vat_postings: list[data.Posting] = []
+
+    def vat(role: str, number: Decimal, code: str) -> None:
+        vat_postings.append(
+            _posting(books.role_account(role), number, currency, price, **{"vat-code": code})
+        )
+
     for vat_line in vat_lines:
         vat_code = books.vat_codes.get(vat_line.vat_code)
         if vat_code is None:
             raise BookingRefused(f"VAT code {vat_line.vat_code} is unknown to the dossier")
         amount = vat_line.vat_amount
-        if purchase:
-            deductible = money(amount * vat_code.deductible_share / 100)
-            if amount - deductible:
-                extra_on_line[_largest_line(booking, vat_code.code)] += amount - deductible
-            if vat_code.regime in ("reverse_charge", "intra_eu"):
-                # Self-assessed: payable and recoverable; the supplier is owed the base only.
-                vat_postings.append(
-                    _posting(
-                        books.role_account("vat-payable"),
-                        -sign * amount,
-                        currency,
-                        **{"vat-code": vat_code.code},
-                    )
-                )
-                vat_postings.append(
-                    _posting(
-                        books.role_account("vat-recoverable"),
-                        sign * deductible,
-                        currency,
-                        **{"vat-code": vat_code.code},
-                    )
-                )
-            elif deductible:
-                vat_postings.append(
-                    _posting(
-                        books.role_account("vat-recoverable"),
-                        sign * deductible,
-                        currency,
-                        **{"vat-code": vat_code.code},
-                    )
-                )
-        elif amount:
-            vat_postings.append(
-                _posting(
-                    books.role_account("vat-payable"),
-                    sign * amount,
-                    currency,
-                    **{"vat-code": vat_code.code},
-                )
-            )
+        if not purchase:
+            vat("vat-payable", sign * amount, vat_code.code)
+            continue
+        deductible = money(amount * vat_code.deductible_share / 100)
+        if amount - deductible:
+            extra_on_line[_largest_line(booking, vat_code.code)] += amount - deductible
+        if vat_code.regime in ("reverse_charge", "intra_eu"):
+            # Self-assessed: payable and recoverable; the supplier is owed the base only.
+            vat("vat-payable", -sign * amount, vat_code.code)
+        vat("vat-recoverable", sign * deductible, vat_code.code)
     vat_postings = [p for p in vat_postings if p.units.number != 0]
 
     line_postings = [
@@ -561,6 +553,7 @@ def booking_transaction(
             books.account_for(line.gl_account),
             sign * (line.amount_excl_vat + extra_on_line.get(index, Decimal(0))),
             currency,
+            price,
             **{"vat-code": line.vat_code, "description": line.description},
         )
         for index, line in enumerate(booking.lines)
@@ -569,6 +562,7 @@ def booking_transaction(
         books.collective(counterparty.kind),
         -sign * header.total_incl_vat,
         currency,
+        price,
         document=document,
         counterparty=counterparty.number,
         **{

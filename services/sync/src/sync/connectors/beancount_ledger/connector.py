@@ -33,6 +33,7 @@ from sync.connectors.contract import (
     BookingRefused,
     BookingToDelete,
     BookingToPost,
+    ConnectorUnavailable,
     Counterparty,
     JournalisedPayment,
     LedgerSnapshot,
@@ -70,6 +71,9 @@ class BeancountConnector:
     def __init__(self, root: Path, today: Callable[[], date] | None = None) -> None:
         self.root = Path(root)
         self._today = today or (lambda: datetime.now(UTC).date())
+        # The last ledger loaded per dossier, valid while no .beancount file of its folder
+        # changed (name, inode, size, mtime): a posting then loads the ledger once, not twice.
+        self._cache: dict[str, tuple[tuple, Ledger]] = {}
 
     # ----------------------------------------------------------------- files
 
@@ -81,11 +85,33 @@ class BeancountConnector:
             raise UnknownDossier(f"no Beancount ledger for dossier {dossier_code} in {self.root}")
         return folder
 
+    @staticmethod
+    def _fingerprint(folder: Path) -> tuple:
+        files = []
+        for path in sorted(folder.glob("*.beancount")):
+            status = path.stat()
+            files.append((path.name, status.st_ino, status.st_size, status.st_mtime_ns))
+        return tuple(files)
+
     def load(self, dossier_code: str, bookings_text: str | None = None) -> Ledger:
         """Load the dossier's ledger with Beancount; with `bookings_text`, the would-be ledger
         in which that text replaces bookings.beancount."""
         folder = self.folder(dossier_code)
-        main = (folder / MAIN).read_text(encoding="utf-8")
+        if bookings_text is None:
+            fingerprint = self._fingerprint(folder)
+            cached = self._cache.get(dossier_code)
+            if cached is not None and cached[0] == fingerprint:
+                return cached[1]
+            ledger = self._load(folder, None)
+            self._cache[dossier_code] = (fingerprint, ledger)
+            return ledger
+        return self._load(folder, bookings_text)
+
+    def _load(self, folder: Path, bookings_text: str | None) -> Ledger:
+        try:
+            main = (folder / MAIN).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConnectorUnavailable(f"the ledger cannot be read: {exc}") from exc
         bookings = (folder / BOOKINGS).resolve()
 
         def absolute(match: re.Match[str]) -> str:
@@ -104,6 +130,9 @@ class BeancountConnector:
         folder = self.folder(dossier_code)
         with open(folder / LOCK, "a+") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
+            # Holding the lock, any temporary file left is a crashed writer's: never included.
+            for stale in folder.glob(f".{BOOKINGS}.*.tmp"):
+                stale.unlink(missing_ok=True)
             try:
                 yield folder
             finally:
@@ -123,7 +152,12 @@ class BeancountConnector:
         candidate = self.load(dossier_code, bookings_text)
         if candidate.errors:
             raise BookingRefused("; ".join(candidate.messages), candidate.messages)
-        write_atomically(folder / BOOKINGS, bookings_text)
+        try:
+            write_atomically(folder / BOOKINGS, bookings_text)
+        except OSError as exc:
+            # The old file is intact: the caller may retry later.
+            raise ConnectorUnavailable(f"the ledger could not be written: {exc}") from exc
+        self._cache[dossier_code] = (self._fingerprint(folder), candidate)
 
     # ----------------------------------------------------------------- reading
 

@@ -334,7 +334,9 @@ def _chart_text(rng: random.Random) -> tuple[str, dict[str, str]]:
     lines = [";; Chart of accounts (Belgian PCMN / MAR) of Bakkerij Peeters BV. Generated.\n"]
     ibans = {}
     for code, name, role in CHART:
-        lines.append(f"{FIRST_DAY} open {root_for_code(code)}:{code} EUR")
+        # Banks hold euros only; other accounts also take foreign-currency invoices.
+        constraint = " EUR" if code in BANKS else ""
+        lines.append(f"{FIRST_DAY} open {root_for_code(code)}:{code}{constraint}")
         lines.append(f"  code: {_q(code)}")
         lines.append(f"  name: {_q(name)}")
         if role:
