@@ -538,3 +538,19 @@ def test_a_change_made_beside_the_connector_is_seen_at_once(
     again = connector.post_booking(DOSSIER_CODE, booking(proposal_id=other))
 
     assert again.already_posted and again.document_number == "26000001"
+
+
+def test_the_same_proposal_posted_concurrently_is_one_transaction(empty_root: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    proposal = booking()
+    connectors = [
+        BeancountConnector(empty_root, today=lambda: date(2026, 11, 30)) for _ in range(4)
+    ]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda c: c.post_booking(DOSSIER_CODE, proposal), connectors))
+
+    assert {result.document_number for result in results} == {"26000001"}
+    assert sum(not result.already_posted for result in results) == 1
+    entries, errors = reloaded(empty_root)
+    assert errors == [] and len(transaction_of(entries, proposal.proposal_id)) == 1

@@ -122,3 +122,10 @@ def test_open_items_include_partly_paid_and_overdue_ones(snapshot: LedgerSnapsho
     assert all(i.open_amount != 0 for i in items)
     assert all(i.amount_paid >= 0 or i.amount < 0 for i in items)
     assert sum((i.open_amount for i in items if i.kind == "customer"), Decimal(0)) > 0
+
+
+def test_the_books_are_up_to_date_until_the_last_bank_transaction(snapshot: LedgerSnapshot) -> None:
+    last = max(line.date for line in snapshot.financial_transactions)
+    assert snapshot.up_to_date_until == last
+    assert all(line.bank_account_iban for line in snapshot.financial_transactions)
+    assert any(line.settles for line in snapshot.financial_transactions)

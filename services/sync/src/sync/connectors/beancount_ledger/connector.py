@@ -171,9 +171,12 @@ class BeancountConnector:
                 today.year, ledger_books.next_sequence(ledger.entries, journal, today.year)
             )
             journals.append(journal.model_copy(update={"next_number": number}))
+        financial = ledger_books.financial_transactions(ledger.entries, books)
         return LedgerSnapshot(
             dossier_code=dossier_code,
             read_at=datetime.now(UTC),
+            # The feedback reports show the date of the last bank transaction booked.
+            up_to_date_until=max((line.date for line in financial), default=None),
             gl_accounts=tuple(books.accounts.values()),
             vat_codes=tuple(books.vat_codes.values()),
             journals=tuple(journals),
@@ -185,9 +188,7 @@ class BeancountConnector:
                 if item.open_amount != 0
             ),
             bank_accounts=tuple(books.bank_accounts.values()),
-            financial_transactions=tuple(
-                ledger_books.financial_transactions(ledger.entries, books)
-            ),
+            financial_transactions=tuple(financial),
             turnover=tuple(ledger_books.turnover_by_period(ledger.entries, books)),
         )
 
