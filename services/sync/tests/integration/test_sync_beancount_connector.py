@@ -554,3 +554,36 @@ def test_the_same_proposal_posted_concurrently_is_one_transaction(empty_root: Pa
     assert sum(not result.already_posted for result in results) == 1
     entries, errors = reloaded(empty_root)
     assert errors == [] and len(transaction_of(entries, proposal.proposal_id)) == 1
+
+
+def test_without_a_vat_breakdown_the_detail_lines_give_the_vat_per_code(
+    connector: BeancountConnector, empty_root: Path
+) -> None:
+    proposal = booking(total="333.00").model_copy(
+        update={
+            "lines": (
+                BookingLine(
+                    gl_account="604000",
+                    amount_excl_vat=D("100.00"),
+                    vat_code="A21",
+                    vat_amount=D("21.00"),
+                ),
+                BookingLine(
+                    gl_account="600000",
+                    amount_excl_vat=D("200.00"),
+                    vat_code="A06",
+                    vat_amount=D("12.00"),
+                ),
+            ),
+            "vat_lines": (),
+        }
+    )
+    connector.post_booking(DOSSIER_CODE, proposal)
+    entries, errors = reloaded(empty_root)
+    assert errors == []
+    [entry] = transaction_of(entries, proposal.proposal_id)
+    vat = [
+        (p.units.number, p.meta["vat-code"]) for p in entry.postings if p.account == "Assets:411000"
+    ]
+    assert sorted(vat) == [(D("12.00"), "A06"), (D("21.00"), "A21")]
+    assert postings(entry)["Liabilities:440000"] == D("-333.00")

@@ -41,6 +41,7 @@ from sync.connectors.contract import (
     OpenItem,
     PaymentToJournalise,
     VatCode,
+    VatLine,
 )
 
 CENT = Decimal("0.01")
@@ -601,9 +602,8 @@ def booking_transaction(
     )
 
 
-def _vat_lines_from_detail(booking: BookingToPost) -> list:
-    from sync.connectors.contract import VatLine
-
+def _vat_lines_from_detail(booking: BookingToPost) -> list[VatLine]:
+    """Without a VAT breakdown, the detail lines' VAT per code is the breakdown."""
     totals: dict[str, tuple[Decimal, Decimal]] = {}
     for line in booking.lines:
         if line.vat_code is None:
