@@ -11,7 +11,13 @@ from beanquery.query import run_query
 from sync.connectors.beancount_ledger.connector import BeancountConnector
 from sync.connectors.contract import CounterpartyTurnover, OpenItem
 from sync.connectors.demo.generate import DEMO_ROOT, DOSSIER_CODE
-from sync.domain.feedback import BUCKETS, aged_balance, bucket_of, top_counterparties
+from sync.domain.feedback import (
+    BUCKETS,
+    aged_balance,
+    bucket_of,
+    counterparty_balances,
+    top_counterparties,
+)
 
 D = Decimal
 PIVOT = date(2026, 11, 30)
@@ -192,3 +198,23 @@ def test_demo_top_10_equals_a_beancount_query(
         (counterparty, amount) for counterparty, amount in rows
     ]
     assert len(top) == 10
+
+
+@pytest.mark.parametrize(
+    ("kind", "account", "sign"),
+    [("customer", "Assets:400000", 1), ("supplier", "Liabilities:440000", -1)],
+)
+def test_demo_counterparty_balances_equal_the_account_balances_by_counterparty(
+    demo: tuple, kind: str, account: str, sign: int
+) -> None:
+    connector, entries, options = demo
+    balances = counterparty_balances(connector.open_items(DOSSIER_CODE), kind)  # type: ignore[arg-type]
+
+    _, rows = run_query(
+        entries,
+        options,
+        f"""SELECT meta('counterparty') AS counterparty, sum(number) AS balance
+            WHERE account = '{account}' GROUP BY counterparty ORDER BY counterparty""",
+    )
+    assert balances == {counterparty: sign * amount for counterparty, amount in rows if amount}
+    assert len(balances) >= 10

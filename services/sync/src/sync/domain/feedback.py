@@ -102,3 +102,14 @@ def top_counterparties(
             totals[line.counterparty_number] += line.amount_excl_vat
     ranked = sorted(totals.items(), key=lambda pair: (-pair[1], pair[0]))
     return [Turnover(number, amount) for number, amount in ranked[:limit]]
+
+
+def counterparty_balances(
+    items: Iterable[OpenItem], kind: Kind, currency: str = "EUR"
+) -> dict[str, Decimal]:
+    """What each customer owes (or is owed by each supplier): the sum of their open amounts."""
+    balances: dict[str, Decimal] = defaultdict(Decimal)
+    for item in items:
+        if item.kind == kind and item.currency == currency:
+            balances[item.counterparty_number] += item.amount - item.amount_paid
+    return {number: amount for number, amount in sorted(balances.items()) if amount}
