@@ -12,7 +12,7 @@ help:
 	@echo "make test    - unit, integration and end-to-end tests on real PostgreSQL and Kafka"
 	@echo "make bench   - benchmarks"
 	@echo "make lint    - ruff"
-	@echo "make schemas - export the events' JSON Schemas to docs/events"
+	@echo "make schemas - export the JSON Schemas of the events (docs/events) and the connector contract (docs/connectors)"
 
 SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-eng tesseract-ocr-nld tesseract-ocr-fra jq
 
@@ -54,6 +54,7 @@ format: install
 
 schemas: install
 	$(UV) run ledgerline schemas docs/events
+	$(UV) run sync connector-schemas docs/connectors
 
 clean:
 	rm -rf .ledgerline .pytest_cache .ruff_cache

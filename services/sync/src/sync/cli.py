@@ -1,7 +1,40 @@
+import argparse
+from pathlib import Path
+
 from ledgerline.service_cli import run_service_cli
 
 from sync.bootstrap import definition
 
 
+def _connector_schemas(args: argparse.Namespace) -> int:
+    from sync.connectors.schemas import export_connector_schemas
+
+    for path in export_connector_schemas(Path(args.folder)):
+        print(path)
+    return 0
+
+
+def _demo_ledger(args: argparse.Namespace) -> int:
+    from sync.connectors.demo.generate import DEMO_ROOT, generate
+
+    print(generate(Path(args.folder) if args.folder else DEMO_ROOT))
+    return 0
+
+
+def _register(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    schemas = subparsers.add_parser(
+        "connector-schemas",
+        help="export the connector contract's JSON Schemas",
+        epilog="example: sync connector-schemas docs/connectors",
+    )
+    schemas.add_argument("folder", nargs="?", default="docs/connectors")
+    schemas.set_defaults(func=_connector_schemas)
+    demo = subparsers.add_parser(
+        "demo-ledger", help="regenerate the demo dossier's Beancount ledger (deterministic)"
+    )
+    demo.add_argument("folder", nargs="?", default=None, help="default: the packaged demo")
+    demo.set_defaults(func=_demo_ledger)
+
+
 def main(argv: list[str] | None = None) -> int:
-    return run_service_cli("sync", "Ledgerline sync service", definition, argv)
+    return run_service_cli("sync", "Ledgerline sync service", definition, argv, _register)

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from ledgerline.settings import ServiceSettings
 from pydantic_settings import SettingsConfigDict
 
@@ -6,3 +8,5 @@ class SyncSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="SYNC_", extra="ignore")
 
     mail_domain: str = "docs.ledgerline.local"
+    ledger_root: Path = Path(".ledgerline/ledgers")
+    """Where the reference (Beancount) connector keeps one ledger folder per dossier code."""
