@@ -17,7 +17,14 @@ from schwifty.exceptions import SchwiftyException
 from payments import service_layer
 from payments.adapters import mail, repository
 from payments.domain import InvalidBatch, InvalidEpcQr, build_epc_qr
-from payments.domain.payment import AlreadyPaid, PaymentMethod, PaymentRefused, PaymentStatus
+from payments.domain.payment import (
+    AlreadyPaid,
+    NotASupplierInvoice,
+    PaymentMethod,
+    PaymentRefused,
+    PaymentStatus,
+    claimed,
+)
 
 router = APIRouter()
 
@@ -199,15 +206,19 @@ async def get_payable_invoice(
         )
         if row is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no recognised invoice {document_id}")
-        claimed = await repository.claimed_amount(connection, document_id)
+        claimed_so_far = claimed(
+            await service_layer.claims_of_invoice(
+                connection, scope.office_id, scope.dossier_id, row
+            )
+        )
     _, bank_name = service_layer.bank_of_iban(row["iban"]) if row["iban"] else (None, None)
     return PayableInvoice.model_validate(
         dict(row)
         | {
-            "already_paid": claimed,
+            "already_paid": claimed_so_far,
             "open_amount": None
             if row["amount_due"] is None
-            else max(row["amount_due"] - claimed, 0),
+            else max(row["amount_due"] - claimed_so_far, 0),
             "bank_name": bank_name,
         }
     )
@@ -267,7 +278,7 @@ class Payment(BaseModel):
 def _refusal(exc: Exception) -> HTTPException:
     if isinstance(exc, service_layer.NotFound):
         return HTTPException(status.HTTP_404_NOT_FOUND, str(exc))
-    if isinstance(exc, service_layer.Conflict | AlreadyPaid):
+    if isinstance(exc, service_layer.Conflict | AlreadyPaid | NotASupplierInvoice):
         return HTTPException(status.HTTP_409_CONFLICT, str(exc))
     if isinstance(exc, InvalidBatch):
         return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "; ".join(exc.problems))
