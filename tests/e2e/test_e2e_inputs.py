@@ -131,6 +131,38 @@ async def test_a_chunked_multipart_upload_over_the_limit_is_refused_while_it_str
         assert await documents(http, stack) == before
 
 
+async def test_a_multipart_upload_under_the_limit_is_kept_byte_for_byte(stack: Stack) -> None:
+    url = f"{stack.url('ingest')}/dossiers/{DEMO_DOSSIER_ID}/documents"
+    content = invoice_xml(f"MULTI-{uuid.uuid4().hex[:8]}")
+    async with httpx.AsyncClient(timeout=15) as http:
+        uploaded = await http.post(
+            url, files={"file": ("invoice.xml", content, "application/xml")}, headers=headers(stack)
+        )
+        assert uploaded.status_code == 201, uploaded.text
+        document = uploaded.json()
+        assert (document["channel"], document["filename"]) == ("upload", "invoice.xml")
+        assert document["size_bytes"] == len(content)
+        kept = await http.get(f"{url}/{document['id']}/content", headers=headers(stack))
+        assert kept.content == content
+
+        before = await documents(http, stack)
+        no_file = await http.post(url, data={"note": "no file"}, files={"other": ("x", b"x")})
+        assert no_file.status_code == 401  # no token: refused before the body is read
+        no_file = await http.post(
+            url, data={"note": "no file"}, files={"other": ("x", b"x")}, headers=headers(stack)
+        )
+        assert no_file.status_code == 422
+        assert no_file.json()["detail"] == "the multipart form needs a 'file' field"
+        broken = await http.post(
+            url,
+            content=b"--x\r\nnot a part",
+            headers=headers(stack) | {"Content-Type": "multipart/form-data"},
+        )
+        assert broken.status_code == 422
+        assert broken.json()["detail"].startswith("malformed multipart body")
+        assert await documents(http, stack) == before
+
+
 async def test_a_chunked_raw_upload_over_the_limit_is_refused_while_it_streams(
     stack: Stack,
 ) -> None:
