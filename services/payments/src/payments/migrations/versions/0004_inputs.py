@@ -11,8 +11,8 @@ Revises: 0002
 
 from alembic import op
 
-revision = "0003_inputs"
-down_revision = "0002"
+revision = "0004_inputs"
+down_revision = "0003_tenancy"
 branch_labels = None
 depends_on = None
 
