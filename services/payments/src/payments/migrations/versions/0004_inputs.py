@@ -5,8 +5,8 @@ that the PDF of an invoice and its photo are recognised as one invoice; the keys
 recognised before are filled here the same way `payments.domain.payment.identity_key` does.
 `received_documents` keeps the mailbox of each document from document.received.v1.
 
-Revision ID: 0003_inputs
-Revises: 0002
+Revision ID: 0004_inputs
+Revises: 0003_tenancy
 """
 
 from alembic import op
