@@ -36,9 +36,6 @@ ALTER TABLE outbox
     ADD COLUMN parked_at       timestamptz;
 DROP INDEX outbox_unpublished;
 CREATE INDEX outbox_due ON outbox (id) WHERE published_at IS NULL AND parked_at IS NULL;
--- the relay holds back a row while an earlier row of the same topic and key waits or is parked
-CREATE INDEX outbox_unpublished_by_key ON outbox (topic, message_key, id)
-    WHERE published_at IS NULL;
 CREATE INDEX outbox_parked ON outbox (id) WHERE parked_at IS NOT NULL AND published_at IS NULL;
 
 -- Claim check: the data of an event too large to travel inline, served at the envelope's dataref.
@@ -54,7 +51,6 @@ CREATE TABLE event_data (
 DROP_OUTBOX_PARKING_CLAIM_CHECK_DDL = """
 DROP TABLE event_data;
 DROP INDEX outbox_parked;
-DROP INDEX outbox_unpublished_by_key;
 DROP INDEX outbox_due;
 ALTER TABLE outbox
     DROP COLUMN office_id,

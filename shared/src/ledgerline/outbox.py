@@ -10,20 +10,25 @@ No single row can block the others:
 - a row that fails transiently while others publish is retried on its own backoff, and parked
   after `outbox_max_row_attempts` (e.g. a topic that does not exist times out forever).
 
-Order: Kafka keeps order per partition, i.e. per topic and key (dossier). While a row waits for
-its retry or is parked, the later rows of the *same topic and dossier* are held back, so a
-dossier's events of one topic are never published out of order; every other dossier and topic
-moves on. A requeued row goes first, then the rows it held back.
+Order: rows are published in id order, and Kafka keeps that order per topic and key (dossier).
+A parked row, or one waiting for its retry, is overtaken by the later rows, also of its own
+dossier: holding those back would stop that dossier's flow (every later document of the client)
+until an operator acts, which is the outage this relay must not have. Nothing in Ledgerline
+relies on the order of events about *different* entities of a dossier (they are already unordered
+across topics), and the rows that get parked (too large, invalid topic) are not followed by
+events about the same entity on the same topic. A requeued row is published after the rows that
+overtook it; the operator sees its topic and age before requeueing it.
 """
 
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
+from aiokafka import AIOKafkaProducer
 from aiokafka.errors import (
     InvalidTopicError,
     MessageSizeTooLargeError,
@@ -31,7 +36,6 @@ from aiokafka.errors import (
     RecordTooLargeError,
     TopicAuthorizationFailedError,
 )
-from faststream.kafka import KafkaBroker
 from prometheus_client import Counter, Gauge
 
 from ledgerline.db import OUTBOX_CHANNEL
@@ -39,21 +43,14 @@ from ledgerline.observability import leave_flow
 
 log = logging.getLogger(__name__)
 
-# Due rows, in id order, except those behind an earlier unpublished row of the same topic and key
-# that is parked or waiting for its retry (Kafka's order is per topic and key).
+# Due rows in id order: not parked, not waiting for a retry.
 CLAIM_SQL = """
-SELECT o.id, o.event_id, o.topic, o.message_key, o.payload, o.attempts, o.correlation_id
-FROM outbox o
-WHERE o.published_at IS NULL AND o.parked_at IS NULL
-  AND (o.next_attempt_at IS NULL OR o.next_attempt_at <= clock_timestamp())
-  AND NOT EXISTS (
-    SELECT 1 FROM outbox earlier
-    WHERE earlier.published_at IS NULL
-      AND earlier.topic = o.topic AND earlier.message_key = o.message_key AND earlier.id < o.id
-      AND (earlier.parked_at IS NOT NULL OR earlier.next_attempt_at > clock_timestamp())
-  )
-ORDER BY o.id
-LIMIT $1 FOR UPDATE OF o SKIP LOCKED
+SELECT id, event_id, topic, message_key, payload, attempts, correlation_id
+FROM outbox
+WHERE published_at IS NULL AND parked_at IS NULL
+  AND (next_attempt_at IS NULL OR next_attempt_at <= clock_timestamp())
+ORDER BY id
+LIMIT $1 FOR UPDATE SKIP LOCKED
 """
 
 PARKED_COUNT_SQL = (
@@ -108,7 +105,7 @@ class _Outcome:
 
 
 class OutboxRelay:
-    """Moves outbox rows to Kafka, at least once and in commit order per topic and key.
+    """Moves outbox rows to Kafka, at least once and in commit order (but for parked rows).
 
     Rows are claimed with a row lock inside a transaction, published and awaited, then marked
     in that same transaction: a crash before the mark leaves them unpublished (they go again);
@@ -119,9 +116,10 @@ class OutboxRelay:
     def __init__(
         self,
         pool: asyncpg.Pool,
-        broker: KafkaBroker,
+        bootstrap_servers: str,
         *,
         service: str = "unknown",
+        producer_options: Mapping[str, Any] | None = None,
         batch_size: int = 200,
         poll_seconds: float = 1.0,
         max_backoff_seconds: float = 30.0,
@@ -129,7 +127,9 @@ class OutboxRelay:
         hold_after_claim_seconds: float = 0.0,
     ) -> None:
         self._pool = pool
-        self._broker = broker
+        self._bootstrap_servers = bootstrap_servers
+        self._producer_options = dict(producer_options or {})
+        self._producer: AIOKafkaProducer | None = None
         self._service = service
         self._batch_size = batch_size
         self._poll_seconds = poll_seconds
@@ -151,6 +151,12 @@ class OutboxRelay:
                 log.warning("outbox: claimed %d rows, holding before publish", len(rows))
                 await asyncio.sleep(self._hold_after_claim_seconds)
             outcomes = await self._publish(rows)
+            broker_answers = True
+            if any(outcome.error is not None for outcome in outcomes):
+                broker_answers = await self._broker_answers()
+                # A batch the broker refused leaves a gap in the idempotent producer's sequence
+                # numbers (every later send to that partition would fail): start a new producer.
+                await self._close_producer()
             if len(rows) > 1:
                 # The broker refuses a whole producer batch for one bad record: send each suspect
                 # alone before judging it, so no innocent row is parked.
@@ -173,7 +179,7 @@ class OutboxRelay:
                 )
             permanent = [o for o in failed if is_permanent(o.error)]  # type: ignore[arg-type]
             transient = [o for o in failed if not is_permanent(o.error)]  # type: ignore[arg-type]
-            if transient and not published and not permanent and not await self._broker_answers():
+            if transient and not published and not permanent and not broker_answers:
                 PUBLISH_FAILURES.labels(self._service, "broker").inc()
                 raise BrokerUnavailable(repr(transient[0].error)) from transient[0].error
             for outcome in permanent:
@@ -191,7 +197,7 @@ class OutboxRelay:
                 pending.append((outcome, await self._send(outcome.row)))
             except Exception as exc:
                 outcome.error = exc
-                if not is_permanent(exc):
+                if not is_permanent(exc) and not await self._broker_answers():
                     # Sending waits for the broker's metadata: when it is gone, do not wait once
                     # per row; the rest of the batch is not attempted.
                     for untouched in outcomes[index + 1 :]:
@@ -207,19 +213,48 @@ class OutboxRelay:
     async def _broker_answers(self) -> bool:
         """Whether the broker is reachable: if so, a batch that failed entirely failed for
         reasons of its own rows (e.g. a topic that does not exist) and must not block the rest."""
+        if self._producer is None:
+            return False
         try:
-            return bool(await self._broker.ping(timeout=2))
+            await asyncio.wait_for(self._producer.client.fetch_all_metadata(), 5)
+            return True
         except Exception:
             return False
 
     async def _send(self, row: asyncpg.Record) -> Awaitable[Any]:
-        return await self._broker.publish(  # type: ignore[no-any-return]
-            row["payload"].encode(),
+        producer = await self._started_producer()
+        return await producer.send(
             row["topic"],
+            row["payload"].encode(),
             key=row["message_key"].encode(),
-            headers={"content-type": "application/cloudevents+json"},
-            no_confirm=True,
+            headers=[("content-type", b"application/cloudevents+json")],
         )
+
+    async def _started_producer(self) -> AIOKafkaProducer:
+        """The relay's own idempotent producer (acks=all), started on first use and replaced
+        after a failure; apart from the service's broker, so consumers never notice."""
+        if self._producer is None:
+            producer = AIOKafkaProducer(
+                bootstrap_servers=self._bootstrap_servers,
+                client_id=f"ledgerline-{self._service}-relay",
+                acks="all",
+                enable_idempotence=True,
+                **self._producer_options,
+            )
+            try:
+                await producer.start()
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    await producer.stop()
+                raise
+            self._producer = producer
+        return self._producer
+
+    async def _close_producer(self) -> None:
+        producer, self._producer = self._producer, None
+        if producer is not None:
+            with contextlib.suppress(Exception):
+                await producer.stop()
 
     async def _park(
         self, connection: asyncpg.Connection, row: asyncpg.Record, error: BaseException
@@ -305,6 +340,7 @@ class OutboxRelay:
             with contextlib.suppress(Exception):
                 await listener.remove_listener(OUTBOX_CHANNEL, self._on_notify)
             await self._pool.release(listener)
+            await self._close_producer()
 
     def _on_notify(self, *_: object) -> None:
         self._wakeup.set()

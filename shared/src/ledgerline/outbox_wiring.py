@@ -3,7 +3,6 @@ units of work apply, the resolver its consumers use, the relay, and the platform
 
 import asyncpg
 from fastapi import FastAPI
-from faststream.kafka import KafkaBroker
 
 from ledgerline import claimcheck, outbox_admin
 from ledgerline.claimcheck import ClaimCheck, DatarefResolver
@@ -28,12 +27,10 @@ def claim_check_parts(
     )
 
 
-def outbox_relay_for(
-    service: str, pool: asyncpg.Pool, broker: KafkaBroker, settings: ServiceSettings
-) -> OutboxRelay:
+def outbox_relay_for(service: str, pool: asyncpg.Pool, settings: ServiceSettings) -> OutboxRelay:
     return OutboxRelay(
         pool,
-        broker,
+        settings.kafka_bootstrap_servers,
         service=service,
         poll_seconds=settings.outbox_poll_seconds,
         max_backoff_seconds=settings.outbox_max_backoff_seconds,

@@ -147,6 +147,6 @@ async def run_relay(definition: ServiceDefinition, settings: ServiceSettings) ->
     runtime = Runtime(definition, settings)
     await runtime.start(consumers=False, relay=False)
     try:
-        await outbox_relay_for(definition.name, runtime.pool, runtime.broker, settings).run()
+        await outbox_relay_for(definition.name, runtime.pool, settings).run()
     finally:
         await runtime.stop()
