@@ -76,9 +76,7 @@ class Runtime:
                 consumer.subscribe(subscription)
         await self.broker.start()
         if relay:
-            outbox_relay = outbox_relay_for(
-                self.definition.name, self.pool, self.broker, self.settings
-            )
+            outbox_relay = outbox_relay_for(self.definition.name, self.pool, self.settings)
             self._tasks.append(asyncio.create_task(outbox_relay.run(), name="outbox-relay"))
 
     async def stop(self) -> None:
