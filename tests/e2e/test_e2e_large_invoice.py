@@ -208,3 +208,21 @@ async def test_a_10000_line_invoice_and_ordinary_invoices_all_become_proposals(
         assert (await http.get(envelope["dataref"], headers=other_office)).status_code == 404
         office_admin = auth(stack, role=Role.ADMIN)
         assert (await http.get(envelope["dataref"], headers=office_admin)).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "service", ["ingest", "recognition", "worklist", "approvals", "payments", "sync"]
+)
+async def test_every_service_reports_and_lists_its_parked_outbox_rows(
+    stack: Stack, service: str
+) -> None:
+    async with httpx.AsyncClient(timeout=10) as http:
+        metrics = (await http.get(stack.url(service) + "/metrics")).text
+        assert f'ledgerline_outbox_parked_rows{{service="{service}"}} 0.0' in metrics
+        parked = f"{stack.url(service)}/platform/outbox/parked"
+        listed = await http.get(parked, headers=auth(stack, role=Role.OPERATOR))
+        assert listed.status_code == 200 and listed.json() == []
+        office_admin = await http.get(parked, headers=auth(stack, role=Role.ADMIN))
+        assert office_admin.status_code == 403
+        unknown = await http.post(parked + "/1/requeue", headers=auth(stack, role=Role.OPERATOR))
+        assert unknown.status_code == 404
