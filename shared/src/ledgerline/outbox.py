@@ -13,11 +13,12 @@ No single row can block the others:
 Order: rows are published in id order, and Kafka keeps that order per topic and key (dossier).
 A parked row, or one waiting for its retry, is overtaken by the later rows, also of its own
 dossier: holding those back would stop that dossier's flow (every later document of the client)
-until an operator acts, which is the outage this relay must not have. Nothing in Ledgerline
-relies on the order of events about *different* entities of a dossier (they are already unordered
-across topics), and the rows that get parked (too large, invalid topic) are not followed by
-events about the same entity on the same topic. A requeued row is published after the rows that
-overtook it; the operator sees its topic and age before requeueing it.
+until an operator acts, which is the outage this relay must not have. Ledgerline's consumers do
+not rely on the order of events about *different* entities of a dossier (events of different
+topics are unordered anyway), and a row is parked for what it is (too large, bad topic), not for
+where it stands. A requeued row is published after the rows that overtook it: before requeueing,
+the operator checks (topic, dossier, age in the listing) that no later event about the same
+entity supersedes it.
 """
 
 import asyncio
