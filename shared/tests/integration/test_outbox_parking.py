@@ -6,6 +6,7 @@ behind it are published; a row that fails transiently is retried with backoff, n
 
 import asyncio
 import json
+import logging
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -22,6 +23,7 @@ from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from fastapi import FastAPI
 from ledgerline.auth import Role, issue_token
 from ledgerline.db import create_pool, run_migrations
+from ledgerline.devstack.ports import free_port
 from ledgerline.devstack.stack import Infrastructure
 from ledgerline.outbox import OutboxRelay
 from ledgerline.outbox_wiring import install_outbox_routes
@@ -260,3 +262,69 @@ async def test_a_row_failing_transiently_is_retried_with_backoff_and_never_parke
         await asyncio.gather(task, return_exceptions=True)
     assert (await status_of(pool, waiting))["parked_at"] is None
     assert await markers_on(bootstrap, late_topic) == ["late"]
+
+
+async def forward(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    try:
+        while chunk := await reader.read(65536):
+            writer.write(chunk)
+            await writer.drain()
+    except (ConnectionError, asyncio.CancelledError):
+        pass
+    finally:
+        writer.close()
+
+
+async def test_while_the_broker_is_unreachable_the_relay_backs_off_and_parks_nothing(
+    infrastructure: Infrastructure, pool: asyncpg.Pool, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The relay bootstraps through a port where no broker answers yet; once a proxy to the
+    broker listens there, the waiting rows go out."""
+    host, port = infrastructure.bootstrap_servers.split(",")[0].rsplit(":", 1)
+    entry = free_port()
+    topic = f"outbox-outage-{uuid.uuid4().hex[:8]}"
+    await create_topic(infrastructure.bootstrap_servers, topic)
+    rows = [await insert_row(pool, topic, f"dossier-{n}", event_payload(f"m{n}")) for n in range(3)]
+
+    relay = OutboxRelay(
+        pool,
+        f"127.0.0.1:{entry}",
+        service="tests",
+        producer_options={"request_timeout_ms": 2000},
+        poll_seconds=0.2,
+        max_backoff_seconds=1.6,
+    )
+    caplog.set_level(logging.WARNING, logger="ledgerline.outbox")
+    task = await run_relay(relay)
+    proxy: asyncio.Server | None = None
+    try:
+        await asyncio.sleep(8)
+        delays = [
+            float(record.getMessage().split("retrying in ")[1].split(" s")[0])
+            for record in caplog.records
+            if "publishing failed" in record.getMessage()
+        ]
+        assert len(delays) >= 3, delays
+        assert delays[:4] == sorted(delays[:4]) and max(delays) == 1.6, delays
+        for row_id in rows:
+            state = await status_of(pool, row_id)
+            assert state["parked_at"] is None and state["published_at"] is None
+            assert state["attempts"] == 0, "an outage is not the rows' fault"
+
+        async def to_broker(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            upstream_reader, upstream_writer = await asyncio.open_connection(host, int(port))
+            await asyncio.gather(forward(reader, upstream_writer), forward(upstream_reader, writer))
+
+        proxy = await asyncio.start_server(to_broker, "127.0.0.1", entry)
+
+        async def all_published() -> bool:
+            states = [await status_of(pool, row_id) for row_id in rows]
+            return all(state["published_at"] is not None for state in states)
+
+        await eventually(all_published)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        if proxy is not None:
+            proxy.close()
+    assert sorted(await markers_on(infrastructure.bootstrap_servers, topic)) == ["m0", "m1", "m2"]
