@@ -97,7 +97,7 @@ async def event_with(stack: Stack, topic: str, key: str, value: str) -> dict[str
             for records in (await consumer.getmany(timeout_ms=300)).values():
                 for record in records:
                     envelope = json.loads(record.value)
-                    if envelope["data"].get(key) == value:
+                    if (envelope.get("data") or {}).get(key) == value:  # dataref: no data
                         return envelope
     finally:
         await consumer.stop()

@@ -151,7 +151,7 @@ async def events_about(bootstrap: str, document_id: str) -> dict[str, dict[str, 
             for records in (await consumer.getmany(timeout_ms=300)).values():
                 for record in records:
                     envelope = json.loads(record.value)
-                    if envelope["data"].get("document_id") == document_id:
+                    if (envelope.get("data") or {}).get("document_id") == document_id:
                         found[record.topic] = envelope
     finally:
         await consumer.stop()

@@ -39,6 +39,8 @@ class Role(StrEnum):
     CLIENT_DOCUMENT_DELIVERY = "client_document_delivery"
     # another Ledgerline service
     SERVICE = "service"
+    # who runs the platform (not an office): platform operations only, never dossier data
+    OPERATOR = "operator"
 
 
 OFFICE_ROLES = frozenset({Role.ADMIN, Role.EMPLOYEE, Role.SUPPORT})

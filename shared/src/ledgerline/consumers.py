@@ -13,6 +13,7 @@ from faststream.kafka.annotations import KafkaMessage
 from faststream.kafka.message import KafkaMessage as KafkaMessageType
 from pydantic import ValidationError
 
+from ledgerline.claimcheck import ClaimCheck, DatarefResolver, DatarefUnavailable
 from ledgerline.db import UnitOfWork
 from ledgerline.events import Envelope, EventData, RawEnvelope, spec_for
 from ledgerline.observability import enter_flow
@@ -49,12 +50,16 @@ class EventConsumer:
         broker: KafkaBroker,
         max_attempts: int = 3,
         retry_backoff_seconds: float = 0.2,
+        claim_check: ClaimCheck | None = None,
+        dataref_resolver: DatarefResolver | None = None,
     ) -> None:
         self.service = service
         self._pool = pool
         self._broker = broker
         self._max_attempts = max_attempts
         self._backoff = retry_backoff_seconds
+        self._claim_check = claim_check
+        self._dataref_resolver = dataref_resolver
 
     def subscribe(self, subscription: Subscription[Any], *, consumer: str | None = None) -> None:
         spec = spec_for(subscription.event)
@@ -85,14 +90,20 @@ class EventConsumer:
         message: KafkaMessageType | None = None,
     ) -> None:
         try:
-            envelope = parse_envelope(model, body)
+            raw = parse_raw_envelope(body)
         except PoisonMessage as exc:
             await self._dead_letter(consumer, topic, body, exc, attempts=1, message=message)
             return
-        enter_flow(envelope.correlationid, str(envelope.id))
+        enter_flow(raw.correlationid, str(raw.id))
+        envelope: Envelope[Any] | None = None
         for attempt in range(1, self._max_attempts + 1):
             try:
+                if envelope is None:
+                    envelope = typed_envelope(model, raw, await self._data_of(raw))
                 await self._handle_once(consumer, topic, envelope, handler)
+                return
+            except PoisonMessage as exc:
+                await self._dead_letter(consumer, topic, body, exc, attempt, message)
                 return
             except Exception as exc:
                 if attempt == self._max_attempts:
@@ -101,10 +112,23 @@ class EventConsumer:
                 log.warning("%s: attempt %d on %s failed: %s", consumer, attempt, topic, exc)
                 await asyncio.sleep(self._backoff * attempt)
 
+    async def _data_of(self, raw: RawEnvelope) -> dict[str, Any]:
+        """The event's data: inline, or fetched from its dataref (a failure is retried)."""
+        if raw.data is not None:
+            return raw.data
+        assert raw.dataref is not None  # RawEnvelope guarantees one of the two
+        if self._dataref_resolver is None:
+            raise DatarefUnavailable("this consumer cannot resolve a dataref (no resolver)")
+        return await self._dataref_resolver.fetch(
+            raw.dataref, office_id=raw.officeid, dossier_id=raw.dossierid
+        )
+
     async def _handle_once(
         self, consumer: str, topic: str, envelope: Envelope[Any], handler: Handler
     ) -> None:
-        async with UnitOfWork(self._pool, source=self.service) as uow:
+        async with UnitOfWork(
+            self._pool, source=self.service, claim_check=self._claim_check
+        ) as uow:
             first_time = await uow.conn.fetchval(
                 "INSERT INTO inbox (consumer, event_id, topic) VALUES ($1, $2, $3) "
                 "ON CONFLICT DO NOTHING RETURNING true",
@@ -149,12 +173,25 @@ class EventConsumer:
         await self._broker.publish(body, topic + ".dlq", key=key, headers=headers)
 
 
-def parse_envelope(model: type[Envelope[Any]], body: bytes) -> Envelope[Any]:
+def parse_raw_envelope(body: bytes) -> RawEnvelope:
     try:
-        raw = RawEnvelope.model_validate_json(body)
+        return RawEnvelope.model_validate_json(body)
     except ValidationError as exc:
         raise PoisonMessage(f"not a Ledgerline CloudEvents envelope: {exc.errors()[:3]}") from exc
+
+
+def typed_envelope(
+    model: type[Envelope[Any]], raw: RawEnvelope, data: dict[str, Any]
+) -> Envelope[Any]:
     try:
-        return model.model_validate(raw.model_dump())
+        return model.model_validate(raw.model_dump() | {"data": data})
     except ValidationError as exc:
         raise PoisonMessage(f"event {raw.id} of type {raw.type} has invalid data: {exc}") from exc
+
+
+def parse_envelope(model: type[Envelope[Any]], body: bytes) -> Envelope[Any]:
+    """An envelope with inline data, typed (a dataref is resolved by `EventConsumer`)."""
+    raw = parse_raw_envelope(body)
+    if raw.data is None:
+        raise PoisonMessage(f"event {raw.id} carries a dataref, not inline data")
+    return typed_envelope(model, raw, raw.data)

@@ -1,13 +1,15 @@
 """PostgreSQL access: the asyncpg pool, the unit of work, and migrations (Alembic)."""
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Self
+from uuid import UUID
 
 import asyncpg
 
+from ledgerline.claimcheck import ClaimCheck, store_event_data, to_outbox_message
 from ledgerline.events import Envelope, EventData, spec_for
 from ledgerline.observability import current_flow
 
@@ -26,9 +28,13 @@ async def create_pool(dsn: str, min_size: int = 1, max_size: int = 10) -> asyncp
 class UnitOfWork:
     """One transaction: the state change and the events it causes commit together."""
 
-    def __init__(self, pool: asyncpg.Pool, *, source: str) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, *, source: str, claim_check: ClaimCheck | None = None
+    ) -> None:
         self._pool = pool
         self._source = source
+        # None: data always inline (only for tests and tools; services pass their settings)
+        self._claim_check = claim_check
         self._connection: asyncpg.Connection | None = None
         self._transaction: asyncpg.transaction.Transaction | None = None
         self._events: list[Envelope[EventData]] = []
@@ -88,17 +94,29 @@ class UnitOfWork:
     async def _write_outbox(self) -> None:
         if not self._events:
             return
-        rows: Sequence[tuple[object, ...]] = [
-            (
-                envelope.id,
-                spec_for(envelope.data).topic,
-                str(envelope.dossierid),
-                envelope.model_dump_json(),
+        rows: list[tuple[object, ...]] = []
+        stored: list[tuple[UUID, UUID, UUID, str]] = []
+        for envelope in self._events:
+            message = to_outbox_message(envelope, self._claim_check)
+            if message.stored_data is not None:
+                stored.append(
+                    (envelope.id, envelope.officeid, envelope.dossierid, message.stored_data)
+                )
+            rows.append(
+                (
+                    envelope.id,
+                    spec_for(envelope.data).topic,
+                    str(envelope.dossierid),
+                    message.payload,
+                    envelope.officeid,
+                    envelope.correlationid,
+                )
             )
-            for envelope in self._events
-        ]
+        if stored:
+            await store_event_data(self.conn, stored)
         await self.conn.executemany(
-            "INSERT INTO outbox (event_id, topic, message_key, payload) VALUES ($1, $2, $3, $4)",
+            "INSERT INTO outbox (event_id, topic, message_key, payload, office_id, correlation_id)"
+            " VALUES ($1, $2, $3, $4, $5, $6)",
             rows,
         )
         await self.conn.execute(f"NOTIFY {OUTBOX_CHANNEL}")

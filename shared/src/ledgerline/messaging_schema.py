@@ -22,3 +22,43 @@ CREATE TABLE inbox (
 """
 
 DROP_OUTBOX_INBOX_DDL = "DROP TABLE inbox; DROP TABLE outbox;"
+
+# Migration "0003_outbox" of every service: parking for outbox rows that can never be published,
+# per-row retry state, and the claim-check table for event data too large to travel inline.
+OUTBOX_PARKING_CLAIM_CHECK_DDL = """
+ALTER TABLE outbox
+    ADD COLUMN office_id       uuid,
+    ADD COLUMN correlation_id  text,
+    ADD COLUMN attempts        integer NOT NULL DEFAULT 0,
+    ADD COLUMN next_attempt_at timestamptz,
+    ADD COLUMN last_error      text,
+    ADD COLUMN error_type      text,
+    ADD COLUMN parked_at       timestamptz;
+DROP INDEX outbox_unpublished;
+CREATE INDEX outbox_due ON outbox (id) WHERE published_at IS NULL AND parked_at IS NULL;
+CREATE INDEX outbox_parked ON outbox (id) WHERE parked_at IS NOT NULL AND published_at IS NULL;
+
+-- Claim check: the data of an event too large to travel inline, served at the envelope's dataref.
+CREATE TABLE event_data (
+    event_id   uuid        PRIMARY KEY,
+    office_id  uuid        NOT NULL,
+    dossier_id uuid        NOT NULL,
+    data       text        NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+"""
+
+DROP_OUTBOX_PARKING_CLAIM_CHECK_DDL = """
+DROP TABLE event_data;
+DROP INDEX outbox_parked;
+DROP INDEX outbox_due;
+ALTER TABLE outbox
+    DROP COLUMN office_id,
+    DROP COLUMN correlation_id,
+    DROP COLUMN attempts,
+    DROP COLUMN next_attempt_at,
+    DROP COLUMN last_error,
+    DROP COLUMN error_type,
+    DROP COLUMN parked_at;
+CREATE INDEX outbox_unpublished ON outbox (id) WHERE published_at IS NULL;
+"""

@@ -37,10 +37,19 @@ def enter_flow(correlation_id: str | None, causation_id: str | None = None) -> F
     return flow
 
 
+def leave_flow() -> None:
+    """Work that belongs to no single flow (e.g. the outbox relay) claims no correlation id."""
+    _flow.set(None)
+
+
 class _FlowFilter(logging.Filter):
+    """Adds the current flow's correlation id, unless the line names its own (`extra=`); a line
+    outside any flow has no `correlation_id` field rather than a null one."""
+
     def filter(self, record: logging.LogRecord) -> bool:
         flow = _flow.get()
-        record.correlation_id = flow.correlation_id if flow else None
+        if flow is not None and getattr(record, "correlation_id", None) is None:
+            record.correlation_id = flow.correlation_id
         return True
 
 
@@ -49,7 +58,7 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     handler.addFilter(_FlowFilter())
     handler.setFormatter(
         JsonFormatter(
-            "{asctime}{levelname}{name}{message}{correlation_id}",
+            "{asctime}{levelname}{name}{message}",
             style="{",
             rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
             static_fields={"service": service},

@@ -23,7 +23,7 @@ from ledgerline.dossiers import (
 )
 from ledgerline.kafka import create_broker
 from ledgerline.observability import configure_logging
-from ledgerline.outbox import OutboxRelay
+from ledgerline.outbox_wiring import claim_check_parts, install_outbox_routes, outbox_relay_for
 from ledgerline.settings import ServiceSettings
 from ledgerline.web import install_platform_routes
 
@@ -57,6 +57,7 @@ class Runtime:
         )
         self._pool: asyncpg.Pool | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        self.claim_check, self.dataref_resolver = claim_check_parts(definition.name, settings)
 
     @property
     def pool(self) -> asyncpg.Pool:
@@ -64,7 +65,7 @@ class Runtime:
         return self._pool
 
     def unit_of_work(self) -> UnitOfWork:
-        return UnitOfWork(self.pool, source=self.definition.name)
+        return UnitOfWork(self.pool, source=self.definition.name, claim_check=self.claim_check)
 
     async def start(self, *, consumers: bool, relay: bool) -> None:
         self._pool = await create_pool(
@@ -77,6 +78,8 @@ class Runtime:
                 broker=self.broker,
                 max_attempts=self.settings.consumer_max_attempts,
                 retry_backoff_seconds=self.settings.consumer_retry_backoff_seconds,
+                claim_check=self.claim_check,
+                dataref_resolver=self.dataref_resolver,
             )
             for subscription in self.definition.subscriptions(self.settings):
                 consumer.subscribe(subscription)
@@ -86,12 +89,7 @@ class Runtime:
                     consumer.subscribe(subscription, consumer=directory)
         await self.broker.start()
         if relay:
-            outbox_relay = OutboxRelay(
-                self.pool,
-                self.broker,
-                poll_seconds=self.settings.outbox_poll_seconds,
-                hold_after_claim_seconds=self.settings.outbox_relay_hold_after_claim_seconds,
-            )
+            outbox_relay = outbox_relay_for(self.definition.name, self.pool, self.settings)
             self._tasks.append(asyncio.create_task(outbox_relay.run(), name="outbox-relay"))
 
     async def stop(self) -> None:
@@ -101,6 +99,7 @@ class Runtime:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         await self.broker.stop()
+        await self.dataref_resolver.aclose()
         if self._pool is not None:
             await self._pool.close()
 
@@ -142,6 +141,7 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings | None =
         definition.name,
         {"database": runtime.check_database, "kafka": runtime.check_broker},
     )
+    install_outbox_routes(app)
     for router in definition.routers:
         app.include_router(router)
     return app
@@ -160,11 +160,6 @@ async def run_relay(definition: ServiceDefinition, settings: ServiceSettings) ->
     runtime = Runtime(definition, settings)
     await runtime.start(consumers=False, relay=False)
     try:
-        await OutboxRelay(
-            runtime.pool,
-            runtime.broker,
-            poll_seconds=settings.outbox_poll_seconds,
-            hold_after_claim_seconds=settings.outbox_relay_hold_after_claim_seconds,
-        ).run()
+        await outbox_relay_for(definition.name, runtime.pool, settings).run()
     finally:
         await runtime.stop()

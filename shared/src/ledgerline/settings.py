@@ -60,6 +60,24 @@ class ServiceSettings(BaseSettings):
     consumer_max_attempts: int = Field(default=3, ge=1)
     consumer_retry_backoff_seconds: float = Field(default=0.2, ge=0)
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
+    outbox_max_backoff_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="Cap of the relay's exponential backoff while the broker or a row keeps failing",
+    )
+    outbox_max_row_attempts: int = Field(
+        default=12,
+        ge=1,
+        description="Transient failures of one row (while others publish) before it is parked",
+    )
+    event_data_max_inline_bytes: int = Field(
+        default=256 * 1024,
+        gt=0,
+        validation_alias=AliasChoices("LEDGERLINE_EVENT_DATA_MAX_INLINE_BYTES"),
+        description="Event data larger than this is stored by the producer and the envelope "
+        "carries a `dataref` instead (claim check); well under the broker's 1 MiB message limit",
+    )
+    dataref_fetch_timeout_seconds: float = Field(default=30.0, gt=0)
     outbox_relay_hold_after_claim_seconds: float = Field(
         default=0.0,
         ge=0,

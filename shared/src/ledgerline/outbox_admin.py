@@ -1,0 +1,125 @@
+"""Platform operations on a service's outbox: list the parked rows, requeue one.
+
+Who: a platform operator (`Role.OPERATOR`), not an office. A service's outbox holds the events
+of every office, so an office admin (or anyone else) gets 403. The listing shows each row's
+metadata and error, never the event's data.
+"""
+
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+import asyncpg
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi import Path as PathParam
+from pydantic import BaseModel, Field
+
+from ledgerline.auth import CurrentPrincipal, Principal, Role
+from ledgerline.db import OUTBOX_CHANNEL
+from ledgerline.outbox import PARKED_COUNT_SQL, PARKED_ROWS
+
+PLATFORM_OPERATORS = frozenset({Role.OPERATOR})
+
+
+class ParkedEvent(BaseModel):
+    id: int = Field(description="The outbox row's id (use it to requeue)")
+    event_id: UUID
+    topic: str
+    dossier_id: str = Field(description="The Kafka key")
+    office_id: UUID | None
+    correlation_id: str | None
+    size_bytes: int = Field(description="Size of the envelope as it would go on the wire")
+    attempts: int
+    error_type: str | None
+    error: str | None
+    created_at: datetime
+    parked_at: datetime
+
+
+class Requeued(BaseModel):
+    id: int
+    event_id: UUID
+    status: str = "requeued"
+
+
+def platform_operator(principal: CurrentPrincipal) -> Principal:
+    if principal.role not in PLATFORM_OPERATORS:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            f"the role {principal.role.value} may not do this; allowed: "
+            + ", ".join(sorted(role.value for role in PLATFORM_OPERATORS)),
+        )
+    return principal
+
+
+Operator = Annotated[Principal, Depends(platform_operator)]
+
+router = APIRouter(prefix="/platform/outbox", tags=["platform"])
+
+
+def _pool(request: Request) -> asyncpg.Pool:
+    return request.app.state.runtime.pool  # type: ignore[no-any-return]
+
+
+@router.get(
+    "/parked",
+    summary="Outbox rows that could not be published (platform operator)",
+    response_model=list[ParkedEvent],
+)
+async def list_parked(
+    request: Request,
+    _: Operator,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[ParkedEvent]:
+    pool = _pool(request)
+    rows = await pool.fetch(
+        "SELECT id, event_id, topic, message_key, office_id, correlation_id,"
+        " octet_length(payload) AS size_bytes, attempts, error_type, last_error, created_at,"
+        " parked_at FROM outbox WHERE parked_at IS NOT NULL AND published_at IS NULL"
+        " ORDER BY id LIMIT $1",
+        limit,
+    )
+    PARKED_ROWS.labels(request.app.state.runtime.definition.name).set(
+        await pool.fetchval(PARKED_COUNT_SQL)
+    )
+    return [
+        ParkedEvent(
+            id=row["id"],
+            event_id=row["event_id"],
+            topic=row["topic"],
+            dossier_id=row["message_key"],
+            office_id=row["office_id"],
+            correlation_id=row["correlation_id"],
+            size_bytes=row["size_bytes"],
+            attempts=row["attempts"],
+            error_type=row["error_type"],
+            error=row["last_error"],
+            created_at=row["created_at"],
+            parked_at=row["parked_at"],
+        )
+        for row in rows
+    ]
+
+
+@router.post(
+    "/parked/{row_id}/requeue",
+    summary="Publish a parked row again, once its cause is fixed (platform operator)",
+    response_model=Requeued,
+    responses={404: {"description": "No parked row with this id"}},
+)
+async def requeue(
+    request: Request,
+    _: Operator,
+    row_id: Annotated[int, PathParam(ge=1, le=2**63 - 1, description="The parked row's id")],
+) -> Requeued:
+    async with _pool(request).acquire() as connection, connection.transaction():
+        row = await connection.fetchrow(
+            "UPDATE outbox SET parked_at = NULL, attempts = 0, next_attempt_at = NULL"
+            " WHERE id = $1 AND parked_at IS NOT NULL AND published_at IS NULL"
+            " RETURNING id, event_id",
+            row_id,
+        )
+        if row is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no parked outbox row {row_id}")
+        await connection.execute(f"NOTIFY {OUTBOX_CHANNEL}")
+    return Requeued(id=row["id"], event_id=row["event_id"])

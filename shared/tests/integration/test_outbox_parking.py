@@ -1,0 +1,330 @@
+"""No outbox row blocks the others: against the real Kafka and PostgreSQL.
+
+A row the broker refuses is parked with its error (metric, admin endpoint, requeue) while the rows
+behind it are published; a row that fails transiently is retried with backoff, never parked.
+"""
+
+import asyncio
+import json
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from aiokafka import AIOKafkaConsumer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+from fastapi import FastAPI
+from ledgerline.auth import Role, issue_token
+from ledgerline.db import create_pool, run_migrations
+from ledgerline.devstack.ports import free_port
+from ledgerline.devstack.stack import Infrastructure
+from ledgerline.outbox import OutboxRelay
+from ledgerline.outbox_wiring import install_outbox_routes
+from ledgerline.settings import DEV_JWT_SECRET
+from prometheus_client import REGISTRY
+
+pytestmark = [pytest.mark.integration]
+
+INGEST_VERSIONS = (
+    Path(__file__).resolve().parents[3] / "services/ingest/src/ingest/migrations/versions"
+)
+ISSUER = "ledgerline-dev"
+
+
+@pytest.fixture
+async def pool(infrastructure: Infrastructure) -> AsyncIterator[asyncpg.Pool]:
+    assert infrastructure.postgres is not None
+    name = f"t{uuid.uuid4().hex[:12]}"
+    dsn = await infrastructure.postgres.ensure_database(name, owner=name, password="test")
+    await asyncio.to_thread(run_migrations, dsn, INGEST_VERSIONS)
+    created = await create_pool(dsn)
+    yield created
+    await created.close()
+    await infrastructure.postgres.drop_database(name)
+
+
+async def create_topic(bootstrap: str, name: str, configs: dict[str, str] | None = None) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(name, 1, 1, topic_configs=configs or {})])
+    finally:
+        await admin.close()
+
+
+async def insert_row(pool: asyncpg.Pool, topic: str, key: str, payload: str) -> int:
+    row_id: int = await pool.fetchval(
+        "INSERT INTO outbox (event_id, topic, message_key, payload, correlation_id)"
+        " VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        uuid.uuid4(),
+        topic,
+        key,
+        payload,
+        f"flow-{key}",
+    )
+    return row_id
+
+
+def event_payload(marker: str, size: int = 0) -> str:
+    return json.dumps({"marker": marker, "padding": "x" * size})
+
+
+async def eventually(probe: Callable[[], Awaitable[Any]], timeout: float = 45) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        result = await probe()
+        if result:
+            return result
+        assert time.monotonic() < deadline, f"nothing after {timeout} s"
+        await asyncio.sleep(0.2)
+
+
+async def markers_on(bootstrap: str, topic: str, settle_seconds: float = 3.0) -> list[str]:
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
+    )
+    await consumer.start()
+    markers: list[str] = []
+    try:
+        deadline = time.monotonic() + settle_seconds
+        while time.monotonic() < deadline:
+            for records in (await consumer.getmany(timeout_ms=300)).values():
+                markers.extend(json.loads(record.value)["marker"] for record in records)
+    finally:
+        await consumer.stop()
+    return markers
+
+
+async def status_of(pool: asyncpg.Pool, row_id: int) -> asyncpg.Record:
+    return await pool.fetchrow(
+        "SELECT published_at, parked_at, attempts, error_type, last_error, next_attempt_at"
+        " FROM outbox WHERE id = $1",
+        row_id,
+    )
+
+
+def admin_app(pool: asyncpg.Pool, service: str) -> FastAPI:
+    app = FastAPI()
+    app.state.settings = SimpleNamespace(jwt_secret=DEV_JWT_SECRET, jwt_issuer=ISSUER)
+    app.state.runtime = SimpleNamespace(pool=pool, definition=SimpleNamespace(name=service))
+    install_outbox_routes(app)
+    return app
+
+
+def bearer(role: Role) -> dict[str, str]:
+    token = issue_token(
+        secret=DEV_JWT_SECRET,
+        subject=f"{role.value}@tests",
+        office_id=uuid.uuid4(),
+        role=role,
+        dossiers=[],
+        issuer=ISSUER,
+    )
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def run_relay(relay: OutboxRelay) -> asyncio.Task[None]:
+    return asyncio.create_task(relay.run())
+
+
+async def test_a_row_the_broker_refuses_is_parked_and_the_rows_behind_it_are_published(
+    infrastructure: Infrastructure, pool: asyncpg.Pool
+) -> None:
+    bootstrap = infrastructure.bootstrap_servers
+    service = f"tests-{uuid.uuid4().hex[:6]}"
+    topic = f"outbox-parking-{uuid.uuid4().hex[:8]}"
+    # The broker refuses anything over 20 kB on this topic, as it refuses > 1 MiB by default.
+    await create_topic(bootstrap, topic, {"max.message.bytes": "20000"})
+    too_large = await insert_row(pool, topic, "dossier-a", event_payload("a1", 50_000))
+    same_dossier_after = await insert_row(pool, topic, "dossier-a", event_payload("a2"))
+    other_dossier = await insert_row(pool, topic, "dossier-b", event_payload("b1"))
+
+    relay = OutboxRelay(pool, bootstrap, service=service, poll_seconds=0.2)
+    task = await run_relay(relay)
+    try:
+
+        async def b_published() -> bool:
+            return (await status_of(pool, other_dossier))["published_at"] is not None
+
+        await eventually(b_published)
+        await relay.refresh_metrics()
+        parked = await status_of(pool, too_large)
+        assert parked["parked_at"] is not None and parked["published_at"] is None
+        assert parked["error_type"] == "MessageSizeTooLargeError"
+        assert "MessageSizeTooLargeError" in parked["last_error"]
+        # The parked row blocks nothing, not even its own dossier (see ledgerline.outbox: order).
+        assert (await status_of(pool, same_dossier_after))["published_at"] is not None
+        assert sorted(await markers_on(bootstrap, topic)) == ["a2", "b1"]
+        gauge = REGISTRY.get_sample_value("ledgerline_outbox_parked_rows", {"service": service})
+        assert gauge == 1
+
+        transport = httpx.ASGITransport(app=admin_app(pool, service))
+        async with httpx.AsyncClient(transport=transport, base_url="http://relay") as http:
+            office_admin = await http.get("/platform/outbox/parked", headers=bearer(Role.ADMIN))
+            assert office_admin.status_code == 403
+            listed = await http.get("/platform/outbox/parked", headers=bearer(Role.OPERATOR))
+            assert listed.status_code == 200, listed.text
+            [entry] = listed.json()
+            assert entry["id"] == too_large
+            assert entry["dossier_id"] == "dossier-a"
+            assert entry["correlation_id"] == "flow-dossier-a"
+            assert entry["error_type"] == "MessageSizeTooLargeError"
+            assert entry["size_bytes"] > 50_000
+            assert "padding" not in json.dumps(entry), "the listing must not show event data"
+
+            # The cause is fixed (the topic takes larger messages); the operator requeues.
+            admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+            await admin.start()
+            try:
+                await admin.alter_configs(
+                    [
+                        ConfigResource(
+                            ConfigResourceType.TOPIC, topic, {"max.message.bytes": "1048588"}
+                        )
+                    ]
+                )
+            finally:
+                await admin.close()
+            requeued = await http.post(
+                f"/platform/outbox/parked/{too_large}/requeue", headers=bearer(Role.OPERATOR)
+            )
+            assert requeued.status_code == 200, requeued.text
+
+            async def a1_published() -> bool:
+                return (await status_of(pool, too_large))["published_at"] is not None
+
+            await eventually(a1_published)
+            again = await http.post(
+                f"/platform/outbox/parked/{too_large}/requeue", headers=bearer(Role.OPERATOR)
+            )
+            assert again.status_code == 404
+            assert (
+                await http.get("/platform/outbox/parked", headers=bearer(Role.OPERATOR))
+            ).json() == []
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    published = await markers_on(bootstrap, topic)
+    assert sorted(published[:2]) == ["a2", "b1"] and published[2:] == ["a1"]
+
+
+async def test_a_row_failing_transiently_is_retried_with_backoff_and_never_parked(
+    infrastructure: Infrastructure, pool: asyncpg.Pool
+) -> None:
+    bootstrap = infrastructure.bootstrap_servers
+    ready_topic = f"outbox-ready-{uuid.uuid4().hex[:8]}"
+    late_topic = f"outbox-late-{uuid.uuid4().hex[:8]}"
+    await create_topic(bootstrap, ready_topic)
+    # `late_topic` does not exist yet (topics are not auto-created): a transient, retriable error.
+    waiting = await insert_row(pool, late_topic, "dossier-a", event_payload("late"))
+    flowing = [
+        await insert_row(pool, ready_topic, f"dossier-{n}", event_payload(f"ready-{n}"))
+        for n in range(3)
+    ]
+
+    relay = OutboxRelay(
+        pool,
+        bootstrap,
+        service="tests",
+        producer_options={"request_timeout_ms": 1500},
+        poll_seconds=0.2,
+        max_backoff_seconds=2,
+    )
+    task = await run_relay(relay)
+    try:
+
+        async def retried_twice() -> bool:
+            return bool((await status_of(pool, waiting))["attempts"] >= 2)
+
+        await eventually(retried_twice)
+        state = await status_of(pool, waiting)
+        assert state["parked_at"] is None and state["published_at"] is None
+        assert state["error_type"] in ("UnknownTopicOrPartitionError", "KafkaTimeoutError")
+        assert state["next_attempt_at"] is not None
+        for row_id in flowing:
+            assert (await status_of(pool, row_id))["published_at"] is not None
+
+        await create_topic(bootstrap, late_topic)
+
+        async def late_published() -> bool:
+            return (await status_of(pool, waiting))["published_at"] is not None
+
+        await eventually(late_published)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    assert (await status_of(pool, waiting))["parked_at"] is None
+    assert await markers_on(bootstrap, late_topic) == ["late"]
+
+
+async def forward(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    try:
+        while chunk := await reader.read(65536):
+            writer.write(chunk)
+            await writer.drain()
+    except (ConnectionError, asyncio.CancelledError):
+        pass
+    finally:
+        writer.close()
+
+
+async def test_while_the_broker_is_unreachable_the_relay_backs_off_and_parks_nothing(
+    infrastructure: Infrastructure, pool: asyncpg.Pool, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The relay bootstraps through a port where no broker answers yet; once a proxy to the
+    broker listens there, the waiting rows go out."""
+    host, port = infrastructure.bootstrap_servers.split(",")[0].rsplit(":", 1)
+    entry = free_port()
+    topic = f"outbox-outage-{uuid.uuid4().hex[:8]}"
+    await create_topic(infrastructure.bootstrap_servers, topic)
+    rows = [await insert_row(pool, topic, f"dossier-{n}", event_payload(f"m{n}")) for n in range(3)]
+
+    relay = OutboxRelay(
+        pool,
+        f"127.0.0.1:{entry}",
+        service="tests",
+        producer_options={"request_timeout_ms": 2000},
+        poll_seconds=0.2,
+        max_backoff_seconds=1.6,
+    )
+    caplog.set_level(logging.WARNING, logger="ledgerline.outbox")
+    task = await run_relay(relay)
+    proxy: asyncio.Server | None = None
+    try:
+        await asyncio.sleep(8)
+        delays = [
+            float(record.getMessage().split("retrying in ")[1].split(" s")[0])
+            for record in caplog.records
+            if "publishing failed" in record.getMessage()
+        ]
+        assert len(delays) >= 3, delays
+        assert delays[:4] == sorted(delays[:4]) and max(delays) == 1.6, delays
+        for row_id in rows:
+            state = await status_of(pool, row_id)
+            assert state["parked_at"] is None and state["published_at"] is None
+            assert state["attempts"] == 0, "an outage is not the rows' fault"
+
+        async def to_broker(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            upstream_reader, upstream_writer = await asyncio.open_connection(host, int(port))
+            await asyncio.gather(forward(reader, upstream_writer), forward(upstream_reader, writer))
+
+        proxy = await asyncio.start_server(to_broker, "127.0.0.1", entry)
+
+        async def all_published() -> bool:
+            states = [await status_of(pool, row_id) for row_id in rows]
+            return all(state["published_at"] is not None for state in states)
+
+        await eventually(all_published)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        if proxy is not None:
+            proxy.close()
+    assert sorted(await markers_on(infrastructure.bootstrap_servers, topic)) == ["m0", "m1", "m2"]
