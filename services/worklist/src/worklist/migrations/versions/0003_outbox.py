@@ -1,7 +1,7 @@
 """Outbox rows that can never be published are parked; large event data is claim-checked.
 
 Revision ID: 0003_outbox
-Revises: 0001
+Revises: 0002_tenancy
 """
 
 from alembic import op
@@ -11,7 +11,7 @@ from ledgerline.messaging_schema import (
 )
 
 revision = "0003_outbox"
-down_revision = "0001"
+down_revision = "0002_tenancy"
 branch_labels = None
 depends_on = None
 

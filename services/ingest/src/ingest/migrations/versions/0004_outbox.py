@@ -1,7 +1,7 @@
 """Outbox rows that can never be published are parked; large event data is claim-checked.
 
-Revision ID: 0003_outbox
-Revises: 0002
+Revision ID: 0004_outbox
+Revises: 0003_tenancy
 """
 
 from alembic import op
@@ -10,8 +10,8 @@ from ledgerline.messaging_schema import (
     OUTBOX_PARKING_CLAIM_CHECK_DDL,
 )
 
-revision = "0003_outbox"
-down_revision = "0002"
+revision = "0004_outbox"
+down_revision = "0003_tenancy"
 branch_labels = None
 depends_on = None
 
