@@ -14,14 +14,10 @@ time of the event it reflects (`as_of`) and an older event never overwrites a ne
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 from uuid import UUID
 
 import asyncpg
-
-from ledgerline.consumers import Subscription
-from ledgerline.db import UnitOfWork
-from ledgerline.events import DossierActivated, DossierDeactivated, DossierUpdated, Envelope
 
 # The table each service's migration creates (ingest extends its older `dossiers` table to it).
 DOSSIER_DIRECTORY_DDL = """
@@ -114,48 +110,3 @@ async def record(
         active,
         as_of,
     )
-
-
-async def on_dossier_activated(uow: UnitOfWork, event: Envelope[DossierActivated]) -> None:
-    await record(
-        uow.conn,
-        dossier_id=event.dossierid,
-        office_id=event.officeid,
-        name=event.data.name,
-        email_domain=event.data.email_domain,
-        active=True,
-        as_of=event.time,
-    )
-
-
-async def on_dossier_updated(uow: UnitOfWork, event: Envelope[DossierUpdated]) -> None:
-    # Sync changes only active dossiers, so an update says the dossier is active.
-    await record(
-        uow.conn,
-        dossier_id=event.dossierid,
-        office_id=event.officeid,
-        name=event.data.name,
-        email_domain=event.data.email_domain,
-        active=True,
-        as_of=event.time,
-    )
-
-
-async def on_dossier_deactivated(uow: UnitOfWork, event: Envelope[DossierDeactivated]) -> None:
-    await record(
-        uow.conn,
-        dossier_id=event.dossierid,
-        office_id=event.officeid,
-        name=event.data.name,
-        email_domain=None,
-        active=False,
-        as_of=event.time,
-    )
-
-
-# Every service's consumer gets these (see ServiceDefinition.keeps_dossier_directory).
-DIRECTORY_SUBSCRIPTIONS: tuple[Subscription[Any], ...] = (
-    Subscription(DossierActivated, on_dossier_activated),
-    Subscription(DossierUpdated, on_dossier_updated),
-    Subscription(DossierDeactivated, on_dossier_deactivated),
-)

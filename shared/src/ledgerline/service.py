@@ -16,11 +16,8 @@ from faststream.kafka import KafkaBroker
 from ledgerline.auth import TokenVerifier
 from ledgerline.consumers import EventConsumer, Subscription
 from ledgerline.db import UnitOfWork, create_pool
-from ledgerline.dossiers import (
-    DIRECTORY_CONSUMER_SUFFIX,
-    DIRECTORY_SUBSCRIPTIONS,
-    PostgresDossierDirectory,
-)
+from ledgerline.dossier_events import DIRECTORY_SUBSCRIPTIONS
+from ledgerline.dossiers import DIRECTORY_CONSUMER_SUFFIX, PostgresDossierDirectory
 from ledgerline.kafka import create_broker
 from ledgerline.observability import configure_logging
 from ledgerline.outbox_wiring import claim_check_parts, install_outbox_routes, outbox_relay_for

@@ -11,13 +11,12 @@ from typing import Any
 import pytest
 from ledgerline.db import UnitOfWork, create_pool, run_migrations
 from ledgerline.devstack.stack import Infrastructure
-from ledgerline.dossiers import (
-    DirectoryEntry,
-    PostgresDossierDirectory,
+from ledgerline.dossier_events import (
     on_dossier_activated,
     on_dossier_deactivated,
     on_dossier_updated,
 )
+from ledgerline.dossiers import DirectoryEntry, PostgresDossierDirectory
 from ledgerline.events import DossierActivated, DossierDeactivated, DossierUpdated, Envelope
 
 pytestmark = [pytest.mark.integration]

@@ -2,11 +2,10 @@
 
 from pathlib import Path
 
+import ledgerline
 import pytest
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-
-import ledgerline
 
 REPO = Path(__file__).resolve().parents[3]
 SERVICES = ("ingest", "recognition", "worklist", "approvals", "payments", "sync")
