@@ -15,8 +15,12 @@ from typing import Any
 
 from ledgerline.events import DocumentRecognized
 
+from recognition.adapters.reader_pool import (
+    DEFAULT_MEMORY_LIMIT_MIB,
+    DEFAULT_TIME_LIMIT_SECONDS,
+    ReaderPool,
+)
 from recognition.domain.content_type import sniff_content_type
-from recognition.domain.recognize import recognize
 
 EXIT_OK = 0
 EXIT_UNREADABLE = 2
@@ -60,6 +64,19 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("file", metavar="FILE", type=Path, help="the document to read")
+    parser.add_argument(
+        "--memory-limit-mib",
+        type=int,
+        default=DEFAULT_MEMORY_LIMIT_MIB,
+        help="memory for reading a PDF or image, in MiB (default %(default)s); a document "
+        "that decompresses to more ends with status empty",
+    )
+    parser.add_argument(
+        "--time-limit-seconds",
+        type=float,
+        default=DEFAULT_TIME_LIMIT_SECONDS,
+        help="time for reading a PDF or image (default %(default)s s)",
+    )
     parser.set_defaults(func=run_extract)
 
 
@@ -98,7 +115,17 @@ def run_extract(args: argparse.Namespace) -> int:
         print(f"extract: {content}", file=sys.stderr)
         return EXIT_UNREADABLE
     content_type = sniff_content_type(content) or "application/octet-stream"
-    result = recognize(uuid.uuid4(), content, content_type)
+    # The same bounded worker process as the service: a decompression bomb ends "empty"
+    # instead of taking the machine's memory. Forked: this process runs no other threads.
+    reader = ReaderPool(
+        memory_limit_mib=args.memory_limit_mib,
+        time_limit_seconds=args.time_limit_seconds,
+        start_method="fork",
+    )
+    try:
+        result = reader.recognize(uuid.uuid4(), content, content_type)
+    finally:
+        reader.close()
     json.dump(result_as_json(result), sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
     return EXIT_OK
