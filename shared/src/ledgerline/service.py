@@ -13,7 +13,7 @@ import asyncpg
 from fastapi import APIRouter, Depends, FastAPI, Request
 from faststream.kafka import KafkaBroker
 
-from ledgerline.consumers import EventConsumer, Subscription
+from ledgerline.consumers import EventConsumer, PreparedSubscription, Subscription
 from ledgerline.db import UnitOfWork, create_pool
 from ledgerline.kafka import create_broker
 from ledgerline.observability import configure_logging
@@ -32,8 +32,8 @@ class ServiceDefinition:
     settings_type: type[ServiceSettings]
     versions_dir: Path
     routers: Sequence[APIRouter] = ()
-    subscriptions: Callable[[Any], Sequence[Subscription[Any]]] = field(
-        default=lambda _settings: ()
+    subscriptions: Callable[[Any], Sequence[Subscription[Any] | PreparedSubscription[Any, Any]]] = (
+        field(default=lambda _settings: ())
     )
 
 

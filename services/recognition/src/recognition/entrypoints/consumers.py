@@ -2,9 +2,9 @@
 
 import asyncio
 
-from ledgerline.consumers import Subscription
+from ledgerline.consumers import PreparedSubscription
 from ledgerline.db import UnitOfWork
-from ledgerline.events import DocumentReceived, Envelope
+from ledgerline.events import DocumentReceived, DocumentRecognized, Envelope
 from ledgerline.settings import ServiceSettings
 
 from recognition.adapters import documents, repository
@@ -12,7 +12,9 @@ from recognition.adapters.reader_pool import ReaderPool
 from recognition.config import RecognitionSettings
 
 
-def subscriptions(settings: ServiceSettings) -> list[Subscription[DocumentReceived]]:
+def subscriptions(
+    settings: ServiceSettings,
+) -> list[PreparedSubscription[DocumentReceived, DocumentRecognized]]:
     assert isinstance(settings, RecognitionSettings)
     # One pool for the life of the service: its workers are reused across documents and
     # replaced when one dies (a document over the memory or time limit).
@@ -28,7 +30,9 @@ def subscriptions(settings: ServiceSettings) -> list[Subscription[DocumentReceiv
     else:
         reader.start()  # workers ready before the first document
 
-    async def on_document_received(uow: UnitOfWork, event: Envelope[DocumentReceived]) -> None:
+    async def read_document(event: Envelope[DocumentReceived]) -> DocumentRecognized:
+        """Fetch and read the document, outside any database transaction: an OCR takes
+        seconds and must not hold a connection."""
         content = await documents.fetch_content(
             event.data.content_url,
             office_id=event.officeid,
@@ -37,11 +41,16 @@ def subscriptions(settings: ServiceSettings) -> list[Subscription[DocumentReceiv
             issuer=settings.jwt_issuer,
             timeout=settings.fetch_timeout_seconds,
         )
-        # PDFs and images are read in a worker process with bounded memory and time (OCR
-        # takes seconds of CPU: off the event loop, so the API and the consumer stay live).
-        result = await reader.recognize_async(
+        # PDFs and images are read in a worker process with bounded memory and time, off
+        # the event loop, so the API and the consumer stay live.
+        return await reader.recognize_async(
             event.data.document_id, content, event.data.content_type
         )
+
+    async def record_result(
+        uow: UnitOfWork, event: Envelope[DocumentReceived], result: DocumentRecognized
+    ) -> None:
+        """In the transaction that writes the event's inbox row: the result and its event."""
         await repository.save(uow.conn, event.officeid, event.dossierid, result)
         uow.emit(
             result,
@@ -50,4 +59,4 @@ def subscriptions(settings: ServiceSettings) -> list[Subscription[DocumentReceiv
             subject=f"documents/{result.document_id}",
         )
 
-    return [Subscription(DocumentReceived, on_document_received)]
+    return [PreparedSubscription(DocumentReceived, read_document, record_result)]
