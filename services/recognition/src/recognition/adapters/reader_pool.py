@@ -48,9 +48,12 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 DEFAULT_MEMORY_LIMIT_MIB: Final = 512
-"""Address space of one worker, Tesseract included. A worker holding the recognisers uses
-about 75 MiB; the largest photo accepted (60 Mpx) needs about 350 MiB to OCR, a scanned A4
-page at 300 dpi about 60 MiB."""
+"""Address space of one worker, and separately of the Tesseract process it starts (a limit
+is per process). A worker holding the recognisers uses about 75 MiB; the largest photo
+accepted (60 Mpx) peaks at about 340 MiB in the worker and 300 MiB in Tesseract (which
+also runs under a 384 MiB limit), a scanned A4 page at 300 dpi far less. A PDF bomb fills
+the limit and no more: the service's peak while reading one was 640-660 MiB in all (the
+service process, the forkserver and the worker), 2,154 MiB before."""
 DEFAULT_TIME_LIMIT_SECONDS: Final = 180.0
 """Above the OCR budget of one document (recognize.OCR_BUDGET_SECONDS, 120 s): only a
 document that something makes pathologically slow reaches it."""
