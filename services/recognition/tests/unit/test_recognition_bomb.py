@@ -8,6 +8,7 @@ module (`decompression_bomb_pdf`), about 1 MB of file per GiB inflated.
 """
 
 import importlib.util
+import io
 import json
 import os
 import random
@@ -19,7 +20,9 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from PIL import Image
 from recognition.adapters.reader_pool import DEFAULT_MEMORY_LIMIT_MIB, ReaderPool
+from recognition.domain import ocr
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 
@@ -164,3 +167,17 @@ def test_cli_reads_a_pdf_bomb_in_bounded_memory(tmp_path: Path) -> None:
     peak_mib = usage.ru_maxrss / 1024
     assert peak_mib < DEFAULT_MEMORY_LIMIT_MIB + 64, f"peak {peak_mib:.0f} MiB"
     assert elapsed < 60
+
+
+def test_photos_are_loaded_grey_and_upright() -> None:
+    """OCR reads grey: a photo is decoded to grey at once (a third of the memory of colour,
+    within the worker's limit), still turned upright by its EXIF orientation, dpi kept."""
+    photo = Image.new("RGB", (300, 200), "white")
+    exif = Image.Exif()
+    exif[0x0112] = 6  # stored sideways: rotate 90° clockwise to display
+    buffer = io.BytesIO()
+    photo.save(buffer, "JPEG", exif=exif, dpi=(300, 300))
+    (loaded,) = ocr.load_images(buffer.getvalue(), max_frames=5)
+    assert loaded.mode == "L"
+    assert loaded.size == (200, 300)
+    assert loaded.info.get("dpi") == (300, 300)
