@@ -26,8 +26,10 @@ import argparse
 import io
 import json
 import random
+import struct
 import tempfile
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -1451,6 +1453,50 @@ def rasterise(pdf: bytes, rng: random.Random, fmt: str, *, dpi: int = 200) -> by
     else:
         raise ValueError(f"unknown scan format {fmt}")
     return buffer.getvalue()
+
+
+# --- hostile files ----------------------------------------------------------------------------
+
+
+def _deflate_zeros(size: int, chunk: int = 1 << 20) -> bytes:
+    """A zlib stream that inflates to `size` zero bytes, made without holding them: after a
+    full flush the compressor starts afresh, so every further chunk compresses to the same
+    bytes, which are repeated."""
+    assert size % chunk == 0
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)  # raw deflate; header added below
+    block = bytes(chunk)
+    compressor.compress(block)
+    compressor.flush(zlib.Z_FULL_FLUSH)
+    repeated = compressor.compress(block) + compressor.flush(zlib.Z_FULL_FLUSH)
+    end = compressor.flush()
+    # Adler-32 of n zero bytes: the sum A stays 1 and B adds 1 per byte.
+    checksum = ((size % 65521) << 16) | 1
+    return b"\x78\xda" + repeated * (size // chunk) + end + struct.pack(">I", checksum)
+
+
+def decompression_bomb_pdf(inflated_mib: int = 1024) -> bytes:
+    """A one-page PDF whose content stream is a flate stream of `inflated_mib` MiB of zeros:
+    about 1 MB of file per GiB inflated."""
+    stream = _deflate_zeros(inflated_mib << 20)
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << >> >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
+    ]
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
 
 
 # --- the corpus -------------------------------------------------------------------------------

@@ -21,7 +21,9 @@ from ledgerline.observability import enter_flow
 log = logging.getLogger(__name__)
 
 DataT = TypeVar("DataT", bound=EventData)
+PreparedT = TypeVar("PreparedT")
 Handler = Callable[[UnitOfWork, Envelope[Any]], Awaitable[None]]
+Prepare = Callable[[Envelope[Any]], Awaitable[Any]]
 
 
 class PoisonMessage(Exception):
@@ -32,6 +34,19 @@ class PoisonMessage(Exception):
 class Subscription(Generic[DataT]):
     event: type[DataT]
     handler: Callable[[UnitOfWork, Envelope[DataT]], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class PreparedSubscription(Generic[DataT, PreparedT]):
+    """A handler whose slow part (fetching a document, reading it) must not hold a database
+    connection: `prepare` runs first, outside any transaction, and `record` gets its result in
+    the transaction that writes the inbox row. An event already in the inbox is skipped
+    before `prepare`; when two deliveries race, both prepare and only the first to write the
+    inbox row records (the other's result is dropped)."""
+
+    event: type[DataT]
+    prepare: Callable[[Envelope[DataT]], Awaitable[PreparedT]]
+    record: Callable[[UnitOfWork, Envelope[DataT], PreparedT], Awaitable[None]]
 
 
 class EventConsumer:
@@ -61,16 +76,26 @@ class EventConsumer:
         self._claim_check = claim_check
         self._dataref_resolver = dataref_resolver
 
-    def subscribe(self, subscription: Subscription[Any], *, consumer: str | None = None) -> None:
+    def subscribe(
+        self,
+        subscription: Subscription[Any] | PreparedSubscription[Any, Any],
+        *,
+        consumer: str | None = None,
+    ) -> None:
         spec = spec_for(subscription.event)
         consumer_name = consumer or self.service
         model = Envelope[subscription.event]  # type: ignore[name-defined]
+        if isinstance(subscription, PreparedSubscription):
+            handler: Any = subscription.record
+            prepare: Prepare | None = subscription.prepare
+        else:
+            handler, prepare = subscription.handler, None
 
         # Only the raw message is taken, so FastStream never decodes or validates the body: a body
         # it could not cast would be redelivered forever instead of reaching the dead-letter topic.
         async def on_message(message: KafkaMessage) -> None:
             await self.handle(
-                consumer_name, spec.topic, model, subscription.handler, message.body, message
+                consumer_name, spec.topic, model, handler, message.body, message, prepare=prepare
             )
 
         self._broker.subscriber(
@@ -88,7 +113,11 @@ class EventConsumer:
         handler: Handler,
         body: bytes,
         message: KafkaMessageType | None = None,
+        *,
+        prepare: Prepare | None = None,
     ) -> None:
+        """Handle one message; with `prepare`, `handler` is a PreparedSubscription's
+        `record` and gets what `prepare` returned."""
         try:
             raw = parse_raw_envelope(body)
         except PoisonMessage as exc:
@@ -100,7 +129,7 @@ class EventConsumer:
             try:
                 if envelope is None:
                     envelope = typed_envelope(model, raw, await self._data_of(raw))
-                await self._handle_once(consumer, topic, envelope, handler)
+                await self._handle_once(consumer, topic, envelope, handler, prepare)
                 return
             except PoisonMessage as exc:
                 await self._dead_letter(consumer, topic, body, exc, attempt, message)
@@ -124,8 +153,29 @@ class EventConsumer:
         )
 
     async def _handle_once(
-        self, consumer: str, topic: str, envelope: Envelope[Any], handler: Handler
+        self,
+        consumer: str,
+        topic: str,
+        envelope: Envelope[Any],
+        handler: Any,
+        prepare: Prepare | None = None,
     ) -> None:
+        if prepare is not None:
+            async with self._pool.acquire() as connection:
+                handled = await connection.fetchval(
+                    "SELECT true FROM inbox WHERE consumer = $1 AND event_id = $2",
+                    consumer,
+                    envelope.id,
+                )
+            if handled:
+                log.info("%s: event %s already handled, skipped", consumer, envelope.id)
+                return
+            prepared = await prepare(envelope)  # no connection held meanwhile
+            record = handler
+
+            async def handler(uow: UnitOfWork, envelope: Envelope[Any]) -> None:
+                await record(uow, envelope, prepared)
+
         async with UnitOfWork(
             self._pool, source=self.service, claim_check=self._claim_check
         ) as uow:

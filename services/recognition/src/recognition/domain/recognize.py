@@ -56,13 +56,39 @@ def status_of(fields: InvoiceFields) -> tuple[str, str | None]:
     return "ok", None
 
 
+def _kind(content: bytes, content_type: str) -> str:
+    """The document's type from its bytes, else the declared one (often wrong)."""
+    kind = sniff_content_type(content) if isinstance(content, bytes) else None
+    return kind or (content_type or "").split(";")[0].strip().lower()
+
+
+def _is_xml(content: bytes, kind: str) -> bool:
+    return kind in ("application/xml", "text/xml") or ubl.looks_like_ubl(content)
+
+
+def needs_isolation(content: bytes, content_type: str) -> bool:
+    """Whether reading the document decompresses data (a PDF, an image, anything not XML),
+    so that its memory must be bounded by reading it in a worker process. XML is parsed
+    with limits and no entity expansion (ledgerline.xml) and is safe to read in-process."""
+    return not _is_xml(content, _kind(content, content_type))
+
+
+def unreadable(
+    document_id: UUID, content: bytes, content_type: str, reason: str
+) -> DocumentRecognized:
+    """The "empty" result of a document that could not be read at all (over a memory or
+    time limit): retrying would fail the same way."""
+    kind = _kind(content, content_type)
+    return _result(
+        document_id, "empty", "ocr" if kind.startswith("image/") else "air", reason=reason
+    )
+
+
 def recognize(document_id: UUID, content: bytes, content_type: str) -> DocumentRecognized:
     """Read one document; never raises (see the module docstring for the statuses)."""
-    kind = sniff_content_type(content) if isinstance(content, bytes) else None
-    declared = (content_type or "").split(";")[0].strip().lower()
-    kind = kind or declared
+    kind = _kind(content, content_type)
     try:
-        if kind in ("application/xml", "text/xml") or ubl.looks_like_ubl(content):
+        if _is_xml(content, kind):
             return _recognize_xml(document_id, content)
         if kind == "application/pdf":
             return _recognize_pdf(document_id, content)
@@ -74,6 +100,16 @@ def recognize(document_id: UUID, content: bytes, content_type: str) -> DocumentR
             "air",
             reason=f"documents of type {kind or 'unknown'} cannot be recognised "
             "(expected a PDF, PNG, JPEG, TIFF or UBL XML).",
+        )
+    except MemoryError:
+        # Under the worker's address-space limit (adapters.reader_pool) when a decompressed
+        # page, image or attachment does not fit.
+        return unreadable(
+            document_id,
+            content,
+            content_type,
+            "the document decompresses beyond the memory limit for reading one document; "
+            "it was not read.",
         )
     except Exception as exc:  # the consumer must always get a result to publish
         logger.exception("recognition of document %s failed", document_id)

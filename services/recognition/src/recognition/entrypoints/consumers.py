@@ -2,29 +2,55 @@
 
 import asyncio
 
-from ledgerline.consumers import Subscription
+from ledgerline.consumers import PreparedSubscription
 from ledgerline.db import UnitOfWork
-from ledgerline.events import DocumentReceived, Envelope
+from ledgerline.events import DocumentReceived, DocumentRecognized, Envelope
 from ledgerline.settings import ServiceSettings
 
 from recognition.adapters import documents, repository
-from recognition.domain.recognize import recognize
+from recognition.adapters.reader_pool import ReaderPool
+from recognition.config import RecognitionSettings
 
 
-def subscriptions(settings: ServiceSettings) -> list[Subscription[DocumentReceived]]:
-    async def on_document_received(uow: UnitOfWork, event: Envelope[DocumentReceived]) -> None:
+def subscriptions(
+    settings: ServiceSettings,
+) -> list[PreparedSubscription[DocumentReceived, DocumentRecognized]]:
+    assert isinstance(settings, RecognitionSettings)
+    # One pool for the life of the service: its workers are reused across documents and
+    # replaced when one dies (a document over the memory or time limit).
+    reader = ReaderPool(
+        memory_limit_mib=settings.reader_memory_limit_mib,
+        time_limit_seconds=settings.reader_time_limit_seconds,
+        workers=settings.reader_workers,
+    )
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        pass  # called to describe the subscriptions (AsyncAPI), not to run them
+    else:
+        reader.start()  # workers ready before the first document
+
+    async def read_document(event: Envelope[DocumentReceived]) -> DocumentRecognized:
+        """Fetch and read the document, outside any database transaction: an OCR takes
+        seconds and must not hold a connection."""
         content = await documents.fetch_content(
             event.data.content_url,
             office_id=event.officeid,
             dossier_id=event.dossierid,
             secret=settings.jwt_secret,
             issuer=settings.jwt_issuer,
-            timeout=settings.fetch_timeout_seconds,  # type: ignore[attr-defined]
+            timeout=settings.fetch_timeout_seconds,
         )
-        # OCR takes seconds of CPU: off the event loop, so the API and the consumer stay live.
-        result = await asyncio.to_thread(
-            recognize, event.data.document_id, content, event.data.content_type
+        # PDFs and images are read in a worker process with bounded memory and time, off
+        # the event loop, so the API and the consumer stay live.
+        return await reader.recognize_async(
+            event.data.document_id, content, event.data.content_type
         )
+
+    async def record_result(
+        uow: UnitOfWork, event: Envelope[DocumentReceived], result: DocumentRecognized
+    ) -> None:
+        """In the transaction that writes the event's inbox row: the result and its event."""
         await repository.save(uow.conn, event.officeid, event.dossierid, result)
         uow.emit(
             result,
@@ -33,4 +59,4 @@ def subscriptions(settings: ServiceSettings) -> list[Subscription[DocumentReceiv
             subject=f"documents/{result.document_id}",
         )
 
-    return [Subscription(DocumentReceived, on_document_received)]
+    return [PreparedSubscription(DocumentReceived, read_document, record_result)]

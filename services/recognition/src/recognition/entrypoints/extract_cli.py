@@ -12,8 +12,12 @@ import sys
 import uuid
 from pathlib import Path
 
+from recognition.adapters.reader_pool import (
+    DEFAULT_MEMORY_LIMIT_MIB,
+    DEFAULT_TIME_LIMIT_SECONDS,
+    ReaderPool,
+)
 from recognition.domain.content_type import sniff_content_type
-from recognition.domain.recognize import recognize
 from recognition.domain.result_view import result_view
 
 EXIT_OK = 0
@@ -54,6 +58,19 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("file", metavar="FILE", type=Path, help="the document to read")
+    parser.add_argument(
+        "--memory-limit-mib",
+        type=int,
+        default=DEFAULT_MEMORY_LIMIT_MIB,
+        help="memory for reading a PDF or image, in MiB (default %(default)s); a document "
+        "that decompresses to more ends with status empty",
+    )
+    parser.add_argument(
+        "--time-limit-seconds",
+        type=float,
+        default=DEFAULT_TIME_LIMIT_SECONDS,
+        help="time for reading a PDF or image (default %(default)s s)",
+    )
     parser.set_defaults(func=run_extract)
 
 
@@ -77,7 +94,17 @@ def run_extract(args: argparse.Namespace) -> int:
         print(f"extract: {content}", file=sys.stderr)
         return EXIT_UNREADABLE
     content_type = sniff_content_type(content) or "application/octet-stream"
-    result = recognize(uuid.uuid4(), content, content_type)
+    # The same bounded worker process as the service: a decompression bomb ends "empty"
+    # instead of taking the machine's memory. Forked: this process runs no other threads.
+    reader = ReaderPool(
+        memory_limit_mib=args.memory_limit_mib,
+        time_limit_seconds=args.time_limit_seconds,
+        start_method="fork",
+    )
+    try:
+        result = reader.recognize(uuid.uuid4(), content, content_type)
+    finally:
+        reader.close()
     json.dump(result_view(result).model_dump(mode="json"), sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
     return EXIT_OK
