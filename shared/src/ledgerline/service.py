@@ -15,6 +15,7 @@ from faststream.kafka import KafkaBroker
 
 from ledgerline.consumers import EventConsumer, Subscription
 from ledgerline.db import UnitOfWork, create_pool
+from ledgerline.errors import install_openapi
 from ledgerline.kafka import create_broker
 from ledgerline.observability import configure_logging
 from ledgerline.outbox import OutboxRelay
@@ -129,6 +130,7 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings | None =
     )
     for router in definition.routers:
         app.include_router(router)
+    install_openapi(app)
     return app
 
 
