@@ -139,8 +139,8 @@ def _document_errors(operation: dict[str, Any], statuses: set[int]) -> None:
         response["content"] = {
             "application/json": {"schema": {"$ref": ERROR_SCHEMA_REF}, "example": example}
         }
-        if int(status) == 422:
-            response["description"] = STANDARD_ERRORS[422][0]
+        if int(status) == 422 and response.get("description") == "Validation Error":
+            response["description"] = STANDARD_ERRORS[422][0]  # FastAPI's default says less
 
 
 def install_openapi(app: FastAPI) -> None:

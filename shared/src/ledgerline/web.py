@@ -56,7 +56,10 @@ def install_platform_routes(app: FastAPI, service: str, checks: dict[str, Readin
             cause = f": {exc.__cause__}" if exc.__cause__ else ""
             problem = f"body: {exc.detail}{cause}"
             return _error(422, problem, [problem])
-        return _error(exc.status_code, str(exc.detail), headers=exc.headers)
+        detail = str(exc.detail)
+        # A 422 always lists its problems, whether pydantic or the service found them.
+        problems = [detail] if exc.status_code == 422 else None
+        return _error(exc.status_code, detail, problems, headers=exc.headers)
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:
