@@ -91,8 +91,6 @@ async def test_the_api_answers_as_its_openapi_says(
         "--seed",
         str(SEED),
         "--generation-deterministic",
-        "--generation-database",
-        "none",
         "--no-shrink",
         "--workers",
         "1",
