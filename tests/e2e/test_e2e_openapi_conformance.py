@@ -3,10 +3,12 @@
 Requests are generated from each document (its examples, boundary values, then random valid
 and invalid input), a few per operation, the same every run, and every answer is checked: never a
 5xx, the status is documented, the body matches its schema, the content type is the declared
-one. The run works in a dossier of its own office, so what it writes never meets other tests.
+one. Every generated string may be swapped for a known-hostile one (NUL, control characters,
+absurd amounts). The run works in a dossier of its own office, so what it writes never meets other tests.
 """
 
 import asyncio
+import json
 import os
 import sys
 import time
@@ -32,6 +34,24 @@ CHECKS = ",".join(
         "response_schema_conformance",
     ]
 )
+
+
+# Mixed into every generated string, valid or not for its field: the input that has broken
+# services before (NUL and control characters, absurd or non-ASCII amounts, padding).
+HOSTILE_STRINGS = [
+    "\x00",
+    "nul\x00inside",
+    "bell\x07",
+    "two\nlines",
+    "9" * 40,
+    "9" * 40 + ".99",
+    "1e400",
+    "\u0661\u0662\u0663.45",
+    "\uff11\uff12.00",
+    " 12.00 ",
+    "-0.01",
+    "<?xml version='1.0'?><!DOCTYPE x [<!ENTITY a 'a'>]><x>&a;</x>",
+]
 
 
 @dataclass(frozen=True)
@@ -116,6 +136,10 @@ def _config_file(sandbox: Sandbox, workdir: Path) -> Path:
     config.write_text(
         "[parameters]\n"
         + "".join(f'"path.{name}" = "{value}"\n' for name, value in sandbox.path_parameters.items())
+        + "[dictionaries.hostile]\n"
+        + f"values = [{', '.join(json.dumps(value) for value in HOSTILE_STRINGS)}]\n"
+        + "[generation.dictionaries]\n"
+        + 'string = { dictionary = "hostile", probability = 0.25 }\n'
     )
     return config
 
