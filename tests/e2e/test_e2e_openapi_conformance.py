@@ -24,7 +24,7 @@ from ledgerline.devstack.stack import SERVICES, Stack
 pytestmark = [pytest.mark.e2e]
 
 # Bounded so all six services take well under three minutes on two cores.
-MAX_EXAMPLES = int(os.environ.get("LEDGERLINE_SCHEMATHESIS_EXAMPLES", "5"))
+MAX_EXAMPLES = int(os.environ.get("LEDGERLINE_SCHEMATHESIS_EXAMPLES", "10"))
 CHECKS = ",".join(
     [
         "not_a_server_error",
@@ -139,7 +139,7 @@ def _config_file(sandbox: Sandbox, workdir: Path) -> Path:
         + "[dictionaries.hostile]\n"
         + f"values = [{', '.join(json.dumps(value) for value in HOSTILE_STRINGS)}]\n"
         + "[generation.dictionaries]\n"
-        + 'string = { dictionary = "hostile", probability = 0.25 }\n'
+        + 'string = { dictionary = "hostile", probability = 0.5 }\n'
     )
     return config
 
