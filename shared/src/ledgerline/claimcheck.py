@@ -21,6 +21,7 @@ from fastapi import APIRouter, HTTPException, Request, Response, status
 from fastapi import Path as PathParam
 
 from ledgerline.auth import CurrentPrincipal, Role, issue_token
+from ledgerline.errors import error_response
 from ledgerline.events import Envelope, EventData
 
 log = logging.getLogger(__name__)
@@ -132,7 +133,18 @@ router = APIRouter(tags=["platform"])
     description="For Ledgerline services and connectors: a `service` token whose dossiers include "
     "the event's dossier. Any other dossier, office or unknown event answers 404.",
     response_class=Response,
-    responses={200: {"content": {"application/json": {}}}},
+    responses={
+        200: {
+            "description": "The event's `data`, exactly as it would have been inline",
+            "content": {
+                "application/json": {
+                    "example": {"document_id": "5d0c0000-0000-4000-8000-00000000d0c1"}
+                }
+            },
+        },
+        403: error_response("Only a service token may fetch event data"),
+        404: error_response("No such event data for this token's office and dossiers"),
+    },
 )
 async def event_data(
     request: Request,
@@ -148,7 +160,7 @@ async def event_data(
     if (
         row is None
         or row["office_id"] != principal.office_id
-        or not principal.may_see(row["dossier_id"])
+        or not principal.is_assigned(row["dossier_id"])
     ):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"event data {event_id} not found")
     return Response(row["data"], media_type="application/json")

@@ -12,16 +12,35 @@ from uuid import UUID
 import asyncpg
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi import Path as PathParam
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from ledgerline.auth import CurrentPrincipal, Principal, Role
 from ledgerline.db import OUTBOX_CHANNEL
+from ledgerline.errors import error_response
 from ledgerline.outbox import PARKED_COUNT_SQL, PARKED_ROWS
 
 PLATFORM_OPERATORS = frozenset({Role.OPERATOR})
 
 
+PARKED_EXAMPLE = {
+    "id": 4711,
+    "event_id": "e0e00000-0000-4000-8000-000000000001",
+    "topic": "document.recognized.v1",
+    "dossier_id": "d0551e00-0000-4000-8000-000000000001",
+    "office_id": "0ff1ce00-0000-4000-8000-000000000001",
+    "correlation_id": "c0440000-0000-4000-8000-000000000001",
+    "size_bytes": 1638400,
+    "attempts": 1,
+    "error_type": "MessageSizeTooLargeError",
+    "error": "[Error 10] MessageSizeTooLargeError",
+    "created_at": "2026-11-30T09:00:00Z",
+    "parked_at": "2026-11-30T09:00:01Z",
+}
+
+
 class ParkedEvent(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [PARKED_EXAMPLE]})
+
     id: int = Field(description="The outbox row's id (use it to requeue)")
     event_id: UUID
     topic: str
@@ -37,6 +56,12 @@ class ParkedEvent(BaseModel):
 
 
 class Requeued(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"id": 4711, "event_id": PARKED_EXAMPLE["event_id"], "status": "requeued"}]
+        }
+    )
+
     id: int
     event_id: UUID
     status: str = "requeued"
@@ -64,6 +89,7 @@ def _pool(request: Request) -> asyncpg.Pool:
 @router.get(
     "/parked",
     summary="Outbox rows that could not be published (platform operator)",
+    responses={403: error_response("Only a platform operator may see parked rows")},
     response_model=list[ParkedEvent],
 )
 async def list_parked(
@@ -105,7 +131,10 @@ async def list_parked(
     "/parked/{row_id}/requeue",
     summary="Publish a parked row again, once its cause is fixed (platform operator)",
     response_model=Requeued,
-    responses={404: {"description": "No parked row with this id"}},
+    responses={
+        403: error_response("Only a platform operator may requeue rows"),
+        404: error_response("No parked row with this id"),
+    },
 )
 async def requeue(
     request: Request,

@@ -18,6 +18,7 @@ from ledgerline.consumers import EventConsumer, PreparedSubscription, Subscripti
 from ledgerline.db import UnitOfWork, create_pool
 from ledgerline.dossier_events import DIRECTORY_SUBSCRIPTIONS
 from ledgerline.dossiers import DIRECTORY_CONSUMER_SUFFIX, PostgresDossierDirectory
+from ledgerline.errors import install_openapi
 from ledgerline.kafka import create_broker
 from ledgerline.observability import configure_logging
 from ledgerline.outbox_wiring import claim_check_parts, install_outbox_routes, outbox_relay_for
@@ -141,6 +142,7 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings | None =
     install_outbox_routes(app)
     for router in definition.routers:
         app.include_router(router)
+    install_openapi(app)
     return app
 
 

@@ -10,7 +10,7 @@ from ledgerline.auth import OFFICE_ROLES, DossierScope, Role, dossier_scope
 from ledgerline.money import Money
 from ledgerline.service import CurrentRuntime
 from ledgerline.text import SingleLine
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 router = APIRouter(tags=["approval rules"])
 
@@ -18,7 +18,19 @@ RULE_EDITORS = OFFICE_ROLES | {Role.CLIENT_ADMINISTRATOR}
 COLUMNS = "id, dossier_id, name, supplier_vats, labels, amount_from, approvers, is_fallback, active, created_at"
 
 
+RULE_INPUT_EXAMPLE = {
+    "name": "Large purchases",
+    "supplier_vats": [],
+    "labels": [],
+    "amount_from": "5000.00",
+    "approvers": ["ben.baker@bakkerij-peeters.example"],
+    "is_fallback": False,
+}
+
+
 class RuleInput(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [RULE_INPUT_EXAMPLE]})
+
     name: SingleLine = Field(min_length=1, max_length=120)
     supplier_vats: list[SingleLine] = Field(default=[], description="None: every supplier")
     labels: list[SingleLine] = Field(default=[], description="None: every label")
@@ -28,6 +40,20 @@ class RuleInput(BaseModel):
 
 
 class Rule(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                RULE_INPUT_EXAMPLE
+                | {
+                    "id": "a9900000-0000-4000-8000-000000000001",
+                    "dossier_id": "d0551e00-0000-4000-8000-000000000001",
+                    "active": True,
+                    "created_at": "2026-11-30T09:00:00Z",
+                }
+            ]
+        }
+    )
+
     id: UUID
     dossier_id: UUID
     name: str

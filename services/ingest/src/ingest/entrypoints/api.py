@@ -9,9 +9,10 @@ from uuid import UUID, uuid4
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from ledgerline.auth import DELIVERERS, OFFICE_ROLES, DossierScope, Role, dossier_scope
+from ledgerline.errors import error_response
 from ledgerline.events import DocumentReceived, DocumentSubmitted
 from ledgerline.service import CurrentRuntime
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.formparsers import MultiPartException, MultiPartParser
 
 from ingest.adapters import repository
@@ -24,7 +25,41 @@ DocumentStatus = Literal["in_mailbox", "in_processing", "booked"]
 READERS = DELIVERERS | {Role.SERVICE}
 
 
+# FastAPI leaves nulls out of the document's examples: examples show fields that have values.
+DOCUMENT_EXAMPLE = {
+    "id": "5d0c0000-0000-4000-8000-00000000d0c1",
+    "dossier_id": "d0551e00-0000-4000-8000-000000000001",
+    "mailbox": "purchase",
+    "channel": "api",
+    "filename": "invoice-2026-0042.xml",
+    "content_type": "application/xml",
+    "size_bytes": 4312,
+    "sha256": "9f2c4b1e0d3a5f6e7c8b9a0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f",
+    "status": "in_processing",
+    "delivered_by": "ben.baker@bakkerij-peeters.example",
+    "received_at": "2026-11-30T09:20:00Z",
+    "submitted_at": "2026-11-30T09:25:00Z",
+    "recognition_status": "ok",
+    "counterparty_name": "Meelhandel Janssens NV",
+    "total_incl_vat": "1210.00",
+    "currency": "EUR",
+    "payment_status": "in_basket",
+    "handled": False,
+}
+UBL_EXAMPLE = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    '<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"\n'
+    '         xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">\n'
+    "  <cbc:ID>2026-0042</cbc:ID>\n"
+    "  <cbc:IssueDate>2026-11-30</cbc:IssueDate>\n"
+    "  <!-- ... the rest of a Peppol BIS Billing 3.0 invoice ... -->\n"
+    "</Invoice>\n"
+)
+
+
 class Document(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [DOCUMENT_EXAMPLE]})
+
     id: UUID
     dossier_id: UUID
     mailbox: Mailbox
@@ -121,7 +156,7 @@ async def _read_upload(request: Request, max_bytes: int) -> tuple[bytes, str | N
     openapi_extra={
         "requestBody": {
             "content": {
-                "application/xml": {"schema": {"type": "string"}},
+                "application/xml": {"schema": {"type": "string"}, "example": UBL_EXAMPLE},
                 "application/pdf": {"schema": {"type": "string", "format": "binary"}},
                 "multipart/form-data": {
                     "schema": {
@@ -133,6 +168,13 @@ async def _read_upload(request: Request, max_bytes: int) -> tuple[bytes, str | N
             },
             "required": True,
         }
+    },
+    responses={
+        413: error_response("The document is larger than the limit (20 MB by default)"),
+        422: error_response(
+            "Not a PDF, image or well-formed XML (or XML with a DOCTYPE), an empty body, "
+            "a multipart form without a `file`, or invalid parameters"
+        ),
     },
 )
 async def deliver_document(
@@ -215,6 +257,7 @@ async def list_documents(
     "/dossiers/{dossier_id}/documents/{document_id}",
     response_model=Document,
     summary="One document",
+    responses={404: error_response("No such document in the dossier")},
 )
 async def get_document(
     document_id: UUID,
@@ -234,6 +277,19 @@ async def get_document(
     "/dossiers/{dossier_id}/documents/{document_id}/content",
     summary="The document's file, byte for byte",
     response_class=Response,
+    responses={
+        200: {
+            "description": "The file as delivered, with the type found when it was received",
+            "content": {
+                "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+                "application/xml": {"schema": {"type": "string"}, "example": UBL_EXAMPLE},
+                "image/png": {"schema": {"type": "string", "format": "binary"}},
+                "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
+                "image/tiff": {"schema": {"type": "string", "format": "binary"}},
+            },
+        },
+        404: error_response("No such document in the dossier"),
+    },
 )
 async def get_document_content(
     document_id: UUID,
@@ -257,6 +313,14 @@ async def get_document_content(
     "/dossiers/{dossier_id}/documents/{document_id}/submit",
     response_model=Document,
     summary="Send a mailbox document to the office (it moves to 'in processing')",
+    responses={
+        404: error_response("No such document in the dossier"),
+        409: error_response(
+            "The document is no longer in the mailbox",
+            "document 5d0c0000-0000-4000-8000-00000000d0c1 is in_processing; "
+            "only mailbox documents can be sent",
+        ),
+    },
 )
 async def submit_document(
     document_id: UUID,

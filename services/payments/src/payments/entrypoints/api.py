@@ -7,10 +7,11 @@ from uuid import UUID, uuid4
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
 from ledgerline.auth import OFFICE_ROLES, DossierScope, Role, dossier_scope
+from ledgerline.errors import error_response
 from ledgerline.money import Money
 from ledgerline.service import CurrentRuntime
 from ledgerline.text import SingleLine
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
 
@@ -31,11 +32,58 @@ router = APIRouter()
 PAYERS = OFFICE_ROLES | {Role.CLIENT_ADMINISTRATOR, Role.CLIENT_FULL_ACCESS}
 PayerScope = Annotated[DossierScope, dossier_scope(*PAYERS)]
 
+# Examples for the OpenAPI document. FastAPI leaves nulls out of examples, so they show values.
+DOSSIER = "d0551e00-0000-4000-8000-000000000001"
+ACCOUNT_ID = "ba000000-0000-4000-8000-000000000001"
+DOCUMENT_ID = "5d0c0000-0000-4000-8000-00000000d0c1"
+PAYMENT_ID = "9a000000-0000-4000-8000-000000000001"
+FILE_ID = "5e9a0000-0000-4000-8000-000000000001"
+BANK_ACCOUNT_INPUT_EXAMPLE = {
+    "iban": "BE71 0961 2345 6769",
+    "holder_name": "Bakkerij Peeters BV",
+    "street": "Kerkstraat",
+    "building_number": "12",
+    "postal_code": "2000",
+    "town": "Antwerpen",
+    "country": "BE",
+    "hash_algorithm": "sha256",
+}
+PAYMENT_EXAMPLE = {
+    "id": PAYMENT_ID,
+    "dossier_id": DOSSIER,
+    "document_id": DOCUMENT_ID,
+    "bank_account_id": ACCOUNT_ID,
+    "method": "basket",
+    "status": "in_basket",
+    "status_reason": "approval not required",
+    "creditor_name": "Meelhandel Janssens NV",
+    "creditor_iban": "BE68539007547034",
+    "creditor_bic": "BBRUBEBB",
+    "creditor_bank_name": "ING Belgium",
+    "amount": "1210.00",
+    "currency": "EUR",
+    "remittance_type": "structured",
+    "remittance_value": "+++010/8068/17183+++",
+    "execution_date": "2026-12-01",
+    "sepa_file_id": FILE_ID,
+    "end_to_end_id": "E2E-2026-0042",
+    "created_by": "anna.admin@demo-office.example",
+    "created_at": "2026-11-30T10:00:00Z",
+}
+SEPA_XML_EXAMPLE = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.001.001.09">\n'
+    "  <CstmrCdtTrfInitn><!-- group header, payment information ... --></CstmrCdtTrfInitn>\n"
+    "</Document>\n"
+)
+
 
 # --- bank accounts ------------------------------------------------------------------------
 
 
 class BankAccountInput(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [BANK_ACCOUNT_INPUT_EXAMPLE]})
+
     iban: SingleLine = Field(max_length=64, examples=["BE71 0961 2345 6769"])
     bic: SingleLine | None = Field(
         default=None, max_length=16, description="Derived from the IBAN when left out"
@@ -72,6 +120,22 @@ class BankAccountInput(BaseModel):
 
 
 class BankAccount(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                BANK_ACCOUNT_INPUT_EXAMPLE
+                | {
+                    "id": ACCOUNT_ID,
+                    "dossier_id": DOSSIER,
+                    "iban": "BE71096123456769",
+                    "bic": "GKCCBEBB",
+                    "bank_name": "Belfius Bank",
+                    "created_at": "2026-11-30T09:30:00Z",
+                }
+            ]
+        }
+    )
+
     id: UUID
     dossier_id: UUID
     iban: str
@@ -93,6 +157,12 @@ class BankAccount(BaseModel):
     response_model=BankAccount,
     tags=["bank accounts"],
     summary="Register a bank account of the dossier to pay from (a 'hoofdrekening')",
+    responses={
+        409: error_response(
+            "The IBAN is already registered in the dossier",
+            "BE71 0961 2345 6769 is already registered",
+        )
+    },
 )
 async def add_bank_account(
     account: BankAccountInput, runtime: CurrentRuntime, scope: PayerScope
@@ -133,11 +203,16 @@ async def list_bank_accounts(runtime: CurrentRuntime, scope: PayerScope) -> list
 
 
 class PaymentSettings(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"approval_required": True}]})
+
     approval_required: bool = Field(description="Payments wait for approval before the basket")
 
 
 @router.get(
-    "/dossiers/{dossier_id}/payment-settings", response_model=PaymentSettings, tags=["payments"]
+    "/dossiers/{dossier_id}/payment-settings",
+    response_model=PaymentSettings,
+    tags=["payments"],
+    summary="Whether payments wait for approval",
 )
 async def get_settings(runtime: CurrentRuntime, scope: PayerScope) -> PaymentSettings:
     async with runtime.pool.acquire() as connection:
@@ -150,6 +225,12 @@ async def get_settings(runtime: CurrentRuntime, scope: PayerScope) -> PaymentSet
     response_model=PaymentSettings,
     tags=["payments"],
     summary="Switch the payment approval process on or off",
+    responses={
+        409: error_response(
+            "Payments await approval, so the process cannot be switched off",
+            "2 payments are awaiting approval; the process cannot be switched off now",
+        )
+    },
 )
 async def put_settings(
     settings: PaymentSettings, runtime: CurrentRuntime, scope: PayerScope
@@ -173,6 +254,29 @@ async def put_settings(
 
 
 class PayableInvoice(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "document_id": DOCUMENT_ID,
+                    "document_type": "invoice",
+                    "invoice_number": "2026-0042",
+                    "supplier_name": "Meelhandel Janssens NV",
+                    "supplier_vat": "BE0403019261",
+                    "due_date": "2026-12-30",
+                    "currency": "EUR",
+                    "amount_due": "1210.00",
+                    "already_paid": "0.00",
+                    "open_amount": "1210.00",
+                    "iban": "BE68539007547034",
+                    "bic": "BBRUBEBB",
+                    "bank_name": "ING Belgium",
+                    "payment_reference": "+++010/8068/17183+++",
+                }
+            ]
+        }
+    )
+
     document_id: UUID
     document_type: str | None
     invoice_number: str | None
@@ -196,6 +300,7 @@ class PayableInvoice(BaseModel):
     response_model=PayableInvoice,
     tags=["payments"],
     summary="A recognised invoice as the payment form shows it: payee, amounts, communication",
+    responses={404: error_response("No recognised invoice with this id in the dossier")},
 )
 async def get_payable_invoice(
     document_id: UUID, runtime: CurrentRuntime, scope: PayerScope
@@ -235,6 +340,23 @@ class RemittanceInput(BaseModel):
 
 
 class PaymentInput(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"document_id": DOCUMENT_ID, "method": "basket"},
+                {
+                    "bank_account_id": ACCOUNT_ID,
+                    "method": "qr",
+                    "creditor_name": "Meelhandel Janssens NV",
+                    "creditor_iban": "BE68 5390 0754 7034",
+                    "amount": "1210.00",
+                    "remittance": {"type": "structured", "value": "+++010/8068/17183+++"},
+                    "execution_date": "2026-12-01",
+                },
+            ]
+        }
+    )
+
     document_id: UUID | None = Field(
         default=None, description="The recognised invoice to pay; prefills everything left out"
     )
@@ -253,6 +375,8 @@ class PaymentInput(BaseModel):
 
 
 class Payment(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [PAYMENT_EXAMPLE]})
+
     id: UUID
     dossier_id: UUID
     document_id: UUID | None
@@ -300,6 +424,14 @@ REFUSALS = (service_layer.NotFound, service_layer.Conflict, PaymentRefused, Inva
         "then mark it paid. An invoice is never paid twice: the active payments of an invoice "
         "cannot exceed its amount due (409)."
     ),
+    responses={
+        404: error_response("No recognised invoice with the given `document_id`"),
+        409: error_response(
+            "No bank account to pay from, or the invoice is already paid (in full or in part)",
+            "the dossier has no such bank account to pay from; register one first",
+        ),
+        422: error_response("Invalid fields, or a payment that cannot be made as asked"),
+    },
 )
 async def create_payment(
     payment: PaymentInput, runtime: CurrentRuntime, scope: PayerScope
@@ -324,7 +456,12 @@ async def create_payment(
     return Payment.model_validate(dict(row))
 
 
-@router.get("/dossiers/{dossier_id}/payments", response_model=list[Payment], tags=["payments"])
+@router.get(
+    "/dossiers/{dossier_id}/payments",
+    response_model=list[Payment],
+    tags=["payments"],
+    summary="The dossier's payments, newest first (optionally of some statuses)",
+)
 async def list_payments(
     runtime: CurrentRuntime,
     scope: PayerScope,
@@ -352,7 +489,11 @@ async def basket(runtime: CurrentRuntime, scope: PayerScope) -> list[Payment]:
 
 
 @router.get(
-    "/dossiers/{dossier_id}/payments/{payment_id}", response_model=Payment, tags=["payments"]
+    "/dossiers/{dossier_id}/payments/{payment_id}",
+    response_model=Payment,
+    tags=["payments"],
+    summary="One payment",
+    responses={404: error_response("No such payment in the dossier")},
 )
 async def get_payment(payment_id: UUID, runtime: CurrentRuntime, scope: PayerScope) -> Payment:
     async with runtime.pool.acquire() as connection:
@@ -369,7 +510,27 @@ async def get_payment(payment_id: UUID, runtime: CurrentRuntime, scope: PayerSco
     tags=["payments"],
     summary="The EPC QR code of a payment, to scan with a banking app",
     response_class=Response,
-    responses={200: {"content": {"image/png": {}, "image/svg+xml": {}}}},
+    responses={
+        200: {
+            "description": "The QR code; `X-EPC-Payload` carries its text",
+            "content": {
+                "image/png": {"schema": {"type": "string", "format": "binary"}},
+                "image/svg+xml": {
+                    "schema": {"type": "string"},
+                    "example": '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 45 45">'
+                    "...</svg>",
+                },
+            },
+            "headers": {
+                "X-EPC-Payload": {
+                    "description": "The EPC QR text, its line breaks written as \\n",
+                    "schema": {"type": "string"},
+                }
+            },
+        },
+        404: error_response("No such payment in the dossier"),
+        422: error_response("Invalid parameters, or a payment an EPC QR code cannot carry"),
+    },
 )
 async def payment_qr(
     payment_id: UUID,
@@ -408,6 +569,13 @@ async def payment_qr(
     response_model=Payment,
     tags=["payments"],
     summary="Mark a QR payment as paid (the user paid it in the banking app)",
+    responses={
+        404: error_response("No such payment in the dossier"),
+        409: error_response(
+            "The payment is not a QR payment waiting to be paid",
+            f"payment {PAYMENT_ID} is in_basket; only a QR payment can be marked paid",
+        ),
+    },
 )
 async def mark_paid(payment_id: UUID, runtime: CurrentRuntime, scope: PayerScope) -> Payment:
     try:
@@ -422,11 +590,38 @@ async def mark_paid(payment_id: UUID, runtime: CurrentRuntime, scope: PayerScope
 
 
 class SepaFileRequest(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"payment_ids": [PAYMENT_ID], "format": "pain.001.001.09"}]}
+    )
+
     payment_ids: list[UUID] = Field(description="Payments from the basket, one debtor account")
     format: Literal["pain.001.001.09", "pain.001.001.03"] = "pain.001.001.09"
 
 
 class SepaFile(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": FILE_ID,
+                    "dossier_id": DOSSIER,
+                    "bank_account_id": ACCOUNT_ID,
+                    "debtor_iban": "BE71096123456769",
+                    "message_id": "0f3c5e7a9b1d4f6a8c0e2b4d6f8a0c2e",
+                    "format": "pain.001.001.09",
+                    "number_of_transactions": 1,
+                    "control_sum": "1210.00",
+                    "hash_algorithm": "sha256",
+                    "integrity_hash": "4e07408562bedb8b60ce05c1decfe3ad16b72230967de01f640b7e4729b49fce",
+                    "sha256": "4e07408562bedb8b60ce05c1decfe3ad16b72230967de01f640b7e4729b49fce",
+                    "summary": {"number_of_transactions": 1, "control_sum": "1210.00"},
+                    "created_by": "anna.admin@demo-office.example",
+                    "created_at": "2026-11-30T11:00:00Z",
+                }
+            ]
+        }
+    )
+
     id: UUID
     dossier_id: UUID
     bank_account_id: UUID
@@ -451,6 +646,14 @@ class SepaFile(BaseModel):
     summary="Make a SEPA credit-transfer file (pain.001) of payments in the basket",
     description="The file is validated against the ISO 20022 XSD before it is kept; its payments "
     "move to 'in processing'. Execution dates of today or earlier become today.",
+    responses={
+        404: error_response("A payment of the request is not in the dossier"),
+        409: error_response(
+            "A payment is not in the basket",
+            "only payments in the basket go into a file: ...",
+        ),
+        422: error_response("Invalid fields, or payments that cannot make one valid file"),
+    },
 )
 async def make_sepa_file(
     request: SepaFileRequest, runtime: CurrentRuntime, scope: PayerScope
@@ -478,7 +681,11 @@ async def list_sepa_files(runtime: CurrentRuntime, scope: PayerScope) -> list[Se
 
 
 @router.get(
-    "/dossiers/{dossier_id}/sepa-files/{file_id}", response_model=SepaFile, tags=["SEPA files"]
+    "/dossiers/{dossier_id}/sepa-files/{file_id}",
+    response_model=SepaFile,
+    tags=["SEPA files"],
+    summary="One SEPA file's record",
+    responses={404: error_response("No such SEPA file in the dossier")},
 )
 async def get_sepa_file(file_id: UUID, runtime: CurrentRuntime, scope: PayerScope) -> SepaFile:
     async with runtime.pool.acquire() as connection:
@@ -493,7 +700,21 @@ async def get_sepa_file(file_id: UUID, runtime: CurrentRuntime, scope: PayerScop
     tags=["SEPA files"],
     summary="Download the SEPA file, byte for byte",
     response_class=Response,
-    responses={200: {"content": {"application/xml": {}}}},
+    responses={
+        200: {
+            "description": "The pain.001 file",
+            "content": {
+                "application/xml": {"schema": {"type": "string"}, "example": SEPA_XML_EXAMPLE}
+            },
+            "headers": {
+                "X-Integrity-Hash": {
+                    "description": "`algorithm:hex`, to compare with what the bank shows",
+                    "schema": {"type": "string"},
+                }
+            },
+        },
+        404: error_response("No such SEPA file in the dossier"),
+    },
 )
 async def download_sepa_file(file_id: UUID, runtime: CurrentRuntime, scope: PayerScope) -> Response:
     async with runtime.pool.acquire() as connection:
@@ -513,6 +734,8 @@ async def download_sepa_file(file_id: UUID, runtime: CurrentRuntime, scope: Paye
 
 
 class EmailRequest(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"to": "payments@bank.example"}]})
+
     # ASCII only: a bank's address for files never needs more, and SMTP without SMTPUTF8 can't.
     to: SingleLine = Field(
         pattern=r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$",
@@ -521,15 +744,29 @@ class EmailRequest(BaseModel):
     )
 
 
+class EmailSent(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"status": "sent", "to": "payments@bank.example"}]}
+    )
+
+    status: Literal["sent"]
+    to: str
+
+
 @router.post(
     "/dossiers/{dossier_id}/sepa-files/{file_id}/email",
     status_code=status.HTTP_202_ACCEPTED,
     tags=["SEPA files"],
     summary="E-mail the SEPA file to the bank over SMTP",
+    response_model=EmailSent,
+    responses={
+        404: error_response("No such SEPA file in the dossier"),
+        502: error_response("The mail server refused or could not be reached"),
+    },
 )
 async def email_sepa_file(
     file_id: UUID, request: EmailRequest, runtime: CurrentRuntime, scope: PayerScope
-) -> dict[str, str]:
+) -> EmailSent:
     settings = runtime.settings
     async with runtime.pool.acquire() as connection:
         row = await repository.get_sepa_file(
@@ -562,4 +799,4 @@ async def email_sepa_file(
         await repository.record_email(
             uow.conn, uuid4(), file_id, request.to, scope.principal.subject
         )
-    return {"status": "sent", "to": request.to}
+    return EmailSent(status="sent", to=request.to)

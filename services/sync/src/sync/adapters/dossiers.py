@@ -1,6 +1,6 @@
 """SQL for dossiers."""
 
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 import asyncpg
@@ -28,6 +28,28 @@ async def insert(connection: asyncpg.Connection, values: dict[str, Any]) -> asyn
         values["configuration"],
         values["language"],
     )
+
+
+async def clash(
+    connection: asyncpg.Connection, values: dict[str, Any]
+) -> Literal["code", "id", "foreign_id"]:
+    """Why `insert` inserted nothing: the office's own package dossier code, the office's own
+    dossier id, or an id of another office's dossier."""
+    row = await connection.fetchrow(
+        """
+        SELECT bool_or(office_id = $1 AND accounting_package = $3 AND dossier_code = $4) AS code,
+               bool_or(office_id = $1 AND id = $2) AS own_id
+        FROM dossiers
+        WHERE id = $2 OR (office_id = $1 AND accounting_package = $3 AND dossier_code = $4)
+        """,
+        values["office_id"],
+        values["id"],
+        values["accounting_package"],
+        values["dossier_code"],
+    )
+    if row["code"]:
+        return "code"
+    return "id" if row["own_id"] else "foreign_id"
 
 
 async def get(

@@ -5,16 +5,17 @@ Sync owns the dossiers; every other service keeps a copy from the events publish
 """
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID, uuid4
 
 import asyncpg
 from fastapi import APIRouter, HTTPException, status
 from ledgerline.auth import OFFICE_ROLES, CurrentPrincipal, DossierScope, Role, dossier_scope
+from ledgerline.errors import error_response
 from ledgerline.events import DossierActivated, DossierDeactivated, DossierUpdated
 from ledgerline.service import CurrentRuntime
 from ledgerline.text import SingleLine
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from sync.adapters import dossiers
 
@@ -23,7 +24,25 @@ router = APIRouter(tags=["dossiers"])
 AccountingPackage = Literal["winbooks", "exact", "bob50", "adsolut", "expertm", "wings", "octopus"]
 
 
+EXAMPLE_DOSSIER_ID = "d0551e00-0000-4000-8000-000000000001"
+
+
 class DossierActivation(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Bakkerij Peeters BV",
+                    "vat_number": "BE0123456749",
+                    "accounting_package": "exact",
+                    "dossier_code": "PEETERS-01",
+                    "configuration": "C",
+                    "language": "nl",
+                }
+            ]
+        }
+    )
+
     id: UUID | None = Field(default=None, description="Choose the id, or let the platform choose")
     name: SingleLine = Field(min_length=1, max_length=200, examples=["Bakkerij Peeters BV"])
     vat_number: SingleLine | None = Field(default=None, max_length=30, examples=["BE0123456749"])
@@ -41,18 +60,46 @@ class DossierActivation(BaseModel):
 class DossierChange(BaseModel):
     """The details to change; fields left out keep their value."""
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    vat_number: str | None = Field(default=None, examples=["BE0123456749"])
-    dossier_code: str | None = Field(default=None, min_length=1, max_length=50)
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"name": "Bakkerij Peeters & Zonen BV", "language": "fr"}]}
+    )
+
+    name: SingleLine | None = Field(default=None, min_length=1, max_length=200)
+    vat_number: SingleLine | None = Field(default=None, max_length=30, examples=["BE0123456749"])
+    dossier_code: SingleLine | None = Field(default=None, min_length=1, max_length=50)
     configuration: Literal["B", "C", "D"] | None = None
     language: Literal["nl", "fr", "en", "de"] | None = None
 
 
 class Deactivation(BaseModel):
-    reason: str | None = Field(default=None, max_length=500)
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"reason": "The client moved to another office"}]}
+    )
+
+    reason: SingleLine | None = Field(default=None, max_length=500)
 
 
 class Dossier(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": EXAMPLE_DOSSIER_ID,
+                    "office_id": "0ff1ce00-0000-4000-8000-000000000001",
+                    "name": "Bakkerij Peeters BV",
+                    "vat_number": "BE0123456749",
+                    "accounting_package": "exact",
+                    "dossier_code": "PEETERS-01",
+                    "configuration": "C",
+                    "language": "nl",
+                    "activated_at": "2026-11-30T09:15:00Z",
+                    "active": True,
+                    "updated_at": "2026-11-30T10:00:00Z",
+                }
+            ]
+        }
+    )
+
     id: UUID
     office_id: UUID
     name: str
@@ -63,8 +110,8 @@ class Dossier(BaseModel):
     language: str
     activated_at: datetime
     active: bool
-    updated_at: datetime | None
-    deactivated_at: datetime | None
+    updated_at: datetime | None = None
+    deactivated_at: datetime | None = None
 
 
 @router.post(
@@ -72,6 +119,14 @@ class Dossier(BaseModel):
     status_code=status.HTTP_201_CREATED,
     response_model=Dossier,
     summary="Activate a dossier from the accounting package (office admin)",
+    responses={
+        403: error_response("Only an office admin may activate dossiers"),
+        409: error_response(
+            "The office already activated this dossier (same package and code, or same id)",
+            "dossier PEETERS-01 of exact is already active",
+        ),
+        422: error_response("Invalid fields, or an `id` that cannot be used"),
+    },
 )
 async def activate_dossier(
     activation: DossierActivation, principal: CurrentPrincipal, runtime: CurrentRuntime
@@ -85,10 +140,7 @@ async def activate_dossier(
     async with runtime.unit_of_work() as uow:
         row = await dossiers.insert(uow.conn, values)
         if row is None:
-            raise HTTPException(
-                status.HTTP_409_CONFLICT,
-                f"dossier {activation.dossier_code} of {activation.accounting_package} is already active",
-            )
+            raise await _refused_activation(uow.conn, values)
         dossier = Dossier(**dict(row))
         uow.emit(
             DossierActivated(
@@ -105,6 +157,25 @@ async def activate_dossier(
             subject=f"dossiers/{dossier.id}",
         )
     return dossier
+
+
+async def _refused_activation(
+    connection: asyncpg.Connection, values: dict[str, Any]
+) -> HTTPException:
+    """Why an activation inserted nothing, told without revealing another office's dossiers."""
+    clash = await dossiers.clash(connection, values)
+    if clash == "code":
+        return HTTPException(
+            status.HTTP_409_CONFLICT,
+            f"dossier {values['dossier_code']} of {values['accounting_package']} is already active",
+        )
+    if clash == "id":
+        return HTTPException(status.HTTP_409_CONFLICT, f"dossier {values['id']} is already active")
+    # The id is another office's: say only that it cannot be used, naming nothing of theirs.
+    return HTTPException(
+        status.HTTP_422_UNPROCESSABLE_CONTENT,
+        "body.id: this id cannot be used; leave it out and the platform chooses one",
+    )
 
 
 @router.get(

@@ -1,0 +1,49 @@
+"""Activating a dossier whose id or code is taken: own clashes are conflicts, another office's
+id is refused without a word about that office's dossier."""
+
+import uuid
+
+import httpx
+import pytest
+from ledgerline.devstack.stack import Stack
+
+pytestmark = [pytest.mark.e2e]
+
+
+async def test_an_id_of_another_office_is_refused_without_revealing_it(stack: Stack) -> None:
+    office_a, office_b = uuid.uuid4(), uuid.uuid4()
+    taken = uuid.uuid4()
+    admin_a = {"Authorization": f"Bearer {stack.token(office_id=office_a, dossiers=[])}"}
+    admin_b = {"Authorization": f"Bearer {stack.token(office_id=office_b, dossiers=[])}"}
+    url = f"{stack.url('sync')}/dossiers"
+    dossier = {"name": "Bakkerij Peeters BV", "accounting_package": "exact"}
+    async with httpx.AsyncClient(timeout=10) as http:
+        first = await http.post(
+            url, json=dossier | {"id": str(taken), "dossier_code": "SECRET-A1"}, headers=admin_a
+        )
+        assert first.status_code == 201, first.text
+
+        # Office B picks the same id: refused as an unusable id, naming nothing.
+        clash = await http.post(
+            url, json=dossier | {"id": str(taken), "dossier_code": "B-1"}, headers=admin_b
+        )
+        assert clash.status_code == 422, clash.text
+        body = clash.json()
+        assert body["problems"] == [body["detail"]]
+        assert "id" in body["detail"]
+        for secret in (str(taken), "SECRET-A1", str(office_a), "already", "B-1"):
+            assert secret not in clash.text
+
+        # The same request with a fresh id works; the same code again is office B's own conflict.
+        own = await http.post(url, json=dossier | {"dossier_code": "B-1"}, headers=admin_b)
+        assert own.status_code == 201, own.text
+        again = await http.post(url, json=dossier | {"dossier_code": "B-1"}, headers=admin_b)
+        assert again.status_code == 409
+        assert again.json()["detail"] == "dossier B-1 of exact is already active"
+
+        # Office A reusing its own id under another code: a conflict about its own dossier.
+        reused = await http.post(
+            url, json=dossier | {"id": str(taken), "dossier_code": "A-2"}, headers=admin_a
+        )
+        assert reused.status_code == 409
+        assert reused.json()["detail"] == f"dossier {taken} is already active"
