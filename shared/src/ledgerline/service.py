@@ -48,6 +48,8 @@ class Runtime:
         )
         self._pool: asyncpg.Pool | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        self.broker_connected = asyncio.Event()
+        self.broker_problem: str | None = "connecting to Kafka"
 
     @property
     def pool(self) -> asyncpg.Pool:
@@ -58,6 +60,9 @@ class Runtime:
         return UnitOfWork(self.pool, source=self.definition.name)
 
     async def start(self, *, consumers: bool, relay: bool) -> None:
+        """Opens the pool and registers the consumers, then connects to Kafka in the background:
+        a service whose broker is down still starts, answers /healthz and reports /readyz 503
+        until the broker comes (consumers and the relay begin then)."""
         self._pool = await create_pool(
             self.settings.database_url, self.settings.db_pool_min, self.settings.db_pool_max
         )
@@ -71,7 +76,12 @@ class Runtime:
             )
             for subscription in self.definition.subscriptions(self.settings):
                 consumer.subscribe(subscription)
-        await self.broker.start()
+        self._tasks.append(
+            asyncio.create_task(self._connect_then_relay(relay), name="kafka-connect")
+        )
+
+    async def _connect_then_relay(self, relay: bool) -> None:
+        await self.connect_broker()
         if relay:
             outbox_relay = OutboxRelay(
                 self.pool,
@@ -81,13 +91,42 @@ class Runtime:
             )
             self._tasks.append(asyncio.create_task(outbox_relay.run(), name="outbox-relay"))
 
+    async def connect_broker(self) -> None:
+        """Starts the broker (producer and subscriptions) once Kafka answers, retrying with a
+        capped exponential backoff; every failed try is logged with the next wait."""
+        servers = self.settings.kafka_bootstrap_servers
+        delay = self.settings.kafka_connect_backoff_seconds
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                # A plain TCP probe first: aiokafka leaves an unclosed producer and logs an
+                # error of its own on every refused bootstrap.
+                await _any_reachable(servers)
+                await asyncio.wait_for(self.broker.start(), timeout=60)
+            except Exception as exc:
+                self.broker_problem = f"not connected to Kafka at {servers}: {exc or repr(exc)}"
+                with contextlib.suppress(Exception):
+                    await self.broker.stop()
+                log.warning(
+                    "%s (try %d); trying again in %.1f s", self.broker_problem, attempt, delay
+                )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self.settings.kafka_connect_backoff_max_seconds)
+                continue
+            self.broker_problem = None
+            self.broker_connected.set()
+            log.info("connected to Kafka at %s after %d tries", servers, attempt)
+            return
+
     async def stop(self) -> None:
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-        await self.broker.stop()
+        with contextlib.suppress(Exception):
+            await self.broker.stop()
         if self._pool is not None:
             await self._pool.close()
 
@@ -96,8 +135,29 @@ class Runtime:
             await connection.fetchval("SELECT 1")
 
     async def check_broker(self) -> None:
+        if not self.broker_connected.is_set():
+            raise ConnectionError(self.broker_problem or "connecting to Kafka")
         if not await self.broker.ping(timeout=2):
             raise ConnectionError("Kafka did not answer")
+
+
+async def _any_reachable(bootstrap_servers: str, timeout: float = 3) -> None:
+    """Returns once a TCP connection to one of the bootstrap servers opens; raises otherwise."""
+    problems = []
+    for server in bootstrap_servers.split(","):
+        host, _, port = server.strip().rpartition(":")
+        try:
+            _, writer = await asyncio.wait_for(
+                asyncio.open_connection(host.strip("[]"), int(port)), timeout
+            )
+        except (OSError, TimeoutError, ValueError) as exc:
+            problems.append(f"{server.strip()}: {exc or type(exc).__name__}")
+            continue
+        writer.close()
+        with contextlib.suppress(OSError):
+            await writer.wait_closed()
+        return
+    raise ConnectionError("; ".join(problems))
 
 
 def create_app(definition: ServiceDefinition, settings: ServiceSettings | None = None) -> FastAPI:
@@ -145,6 +205,7 @@ async def run_relay(definition: ServiceDefinition, settings: ServiceSettings) ->
     runtime = Runtime(definition, settings)
     await runtime.start(consumers=False, relay=False)
     try:
+        await runtime.broker_connected.wait()
         await OutboxRelay(
             runtime.pool,
             runtime.broker,
