@@ -211,7 +211,8 @@ class Supervisor:
                     log.warning("%s", message)
                     service.note(message)
                     delays[name] = min(delay * 2, self._backoff_max)
-                elif now >= restart_at.pop(name):
+                elif now >= restart_at[name]:
+                    del restart_at[name]
                     if self._stopping.is_set():
                         return
                     service.start()
