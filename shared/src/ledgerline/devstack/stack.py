@@ -17,7 +17,7 @@ import httpx
 
 from ledgerline.auth import Role, issue_token
 from ledgerline.demo import DEMO_ADMIN, DEMO_DOSSIER_ID, DEMO_OFFICE_ID, JWT_ISSUER
-from ledgerline.devstack.kafka import LocalKafka, ensure_kafka_jars
+from ledgerline.devstack.kafka import LocalKafka, ensure_kafka_jars, wait_for_group_coordinators
 from ledgerline.devstack.ports import free_port, free_ports
 from ledgerline.devstack.postgres import LocalPostgres
 from ledgerline.devstack.smtp import LocalSmtp
@@ -93,6 +93,7 @@ class Infrastructure:
                     await admin.create_topics([NewTopic(topic, 3, 1)])
         finally:
             await admin.close()
+        await wait_for_group_coordinators(self.bootstrap_servers)
 
     async def database_url(self, name: str) -> str:
         """A database with its own role, or the one the environment names."""
