@@ -15,13 +15,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from ledgerline.auth import Role, issue_token
-from ledgerline.demo import JWT_ISSUER
+from ledgerline.demo import DEMO_DOSSIER_ID, JWT_ISSUER
 from ledgerline.devstack.kafka import LocalKafka, ensure_kafka_jars
 from ledgerline.devstack.ports import free_port, free_ports
 from ledgerline.devstack.stack import Infrastructure, ServiceProcess, Stack
@@ -293,3 +293,144 @@ async def test_the_stack_restarts_a_service_that_dies(stack: Stack) -> None:
     log = approvals.log_path.read_text()
     assert f"approvals (pid {killed}) exited with -9; restarting it in" in log
     assert "approvals restarted (pid" in log
+
+
+# ---------------------------------------------------------------------- crash test
+
+CHAOS_INVOICES = 200
+
+
+def _sigkill(service: ServiceProcess) -> int:
+    """SIGKILLs the service's process group; the stack's supervisor starts it again."""
+    assert service.process is not None
+    pid = service.process.pid
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signal.SIGKILL)
+    return pid
+
+
+def _kill_and_restart_kafka(kafka: LocalKafka) -> None:
+    """SIGKILL the broker JVM (no clean shutdown) and start it again on its data and ports."""
+    pid = kafka.pid
+    assert pid is not None
+    os.killpg(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while kafka.is_running():
+        assert time.monotonic() < deadline, "Kafka survived SIGKILL"
+        time.sleep(0.05)
+    time.sleep(1)  # the services notice the broker is gone
+    kafka.start(timeout=120)
+
+
+async def dead_lettered(bootstrap: str) -> dict[str, int]:
+    """How many messages each dead-letter topic holds (those holding any)."""
+    dlq_topics = [topic for topic in all_topics() if topic.endswith(".dlq")]
+    consumer = AIOKafkaConsumer(*dlq_topics, bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        deadline = time.monotonic() + 30
+        while {partition.topic for partition in consumer.assignment()} != set(dlq_topics):
+            assert time.monotonic() < deadline, "no metadata for the dead-letter topics"
+            await asyncio.sleep(0.1)
+        ends = await consumer.end_offsets(list(consumer.assignment()))
+    finally:
+        await consumer.stop()
+    counts: dict[str, int] = {}
+    for partition, end in ends.items():
+        counts[partition.topic] = counts.get(partition.topic, 0) + end
+    return {topic: count for topic, count in counts.items() if count}
+
+
+@pytest.mark.chaos
+@pytest.mark.timeout(420)
+async def test_invoices_survive_killed_services_and_a_kafka_restart(tmp_path: Path) -> None:
+    """200 invoices while recognition and worklist are SIGKILLed and Kafka is SIGKILLed and
+    restarted: every invoice gets exactly one proposal with its own amounts, and no event
+    reaches a dead-letter topic."""
+    if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+        pytest.skip("kills Kafka: needs a local broker of its own, not an external one")
+    began = time.monotonic()
+    stack = Stack(tmp_path / "chaos")
+    try:
+        await stack.start()
+        await stack.seed_demo()
+        print(f"chaos: stack up in {time.monotonic() - began:.0f} s")
+        assert stack.infrastructure is not None and stack.infrastructure.kafka is not None
+        kafka = stack.infrastructure.kafka
+        dossier = DEMO_DOSSIER_ID
+        headers = {"Authorization": f"Bearer {stack.token()}"}
+        invoices = [
+            ubl_invoice(f"CHAOS-{n:04d}", Decimal("100.00") + Decimal(n) * Decimal("1.37"))
+            for n in range(1, CHAOS_INVOICES + 1)
+        ]
+        by_document: dict[str, GeneratedInvoice] = {}
+        ingest = stack.url("ingest")
+        gate = asyncio.Semaphore(6)
+
+        async with httpx.AsyncClient(timeout=30, headers=headers) as http:
+
+            async def deliver(invoice: GeneratedInvoice) -> None:
+                async with gate:
+                    delivered = await http.post(
+                        f"{ingest}/dossiers/{dossier}/documents",
+                        params={"filename": f"{invoice.number}.xml"},
+                        content=invoice.xml,
+                        headers={"Content-Type": "application/xml"},
+                    )
+                    assert delivered.status_code == 201, delivered.text
+                    document_id = delivered.json()["id"]
+                    by_document[document_id] = invoice
+                    submitted = await http.post(
+                        f"{ingest}/dossiers/{dossier}/documents/{document_id}/submit"
+                    )
+                    assert submitted.status_code == 200, submitted.text
+
+            # Four waves; between them, while the earlier ones are still in flight, a crash.
+            waves = [invoices[i::4] for i in range(4)]
+            chaos: list[Callable[[], Awaitable[Any]]] = [
+                lambda: asyncio.to_thread(_sigkill, stack.services["recognition"]),
+                lambda: asyncio.to_thread(_sigkill, stack.services["worklist"]),
+                lambda: asyncio.to_thread(_kill_and_restart_kafka, kafka),
+                lambda: asyncio.gather(
+                    asyncio.to_thread(_sigkill, stack.services["recognition"]),
+                    asyncio.to_thread(_sigkill, stack.services["worklist"]),
+                ),
+            ]
+            for wave, crash in zip(waves, chaos, strict=True):
+                await asyncio.gather(*(deliver(invoice) for invoice in wave))
+                await asyncio.sleep(0.5)
+                await crash()
+            assert len(by_document) == CHAOS_INVOICES
+            print(f"chaos: delivered and crashed at {time.monotonic() - began:.0f} s")
+
+            async def all_proposals() -> list[dict[str, Any]] | None:
+                with contextlib.suppress(httpx.HTTPError):
+                    response = await http.get(
+                        f"{stack.url('worklist')}/dossiers/{dossier}/proposals"
+                    )
+                    if response.status_code == 200:
+                        found = response.json()
+                        done = {item["document_id"] for item in found} >= by_document.keys()
+                        return found if done else None
+                return None
+
+            proposals = await eventually(all_proposals, 180, "a proposal for every invoice")
+            print(f"chaos: every proposal there at {time.monotonic() - began:.0f} s")
+
+        per_document: dict[str, int] = {}
+        for proposal in proposals:
+            per_document[proposal["document_id"]] = per_document.get(proposal["document_id"], 0) + 1
+        assert {d: n for d, n in per_document.items() if n != 1} == {}
+        assert per_document.keys() == by_document.keys()
+        for proposal in proposals:
+            invoice = by_document[proposal["document_id"]]
+            assert proposal["invoice_number"] == invoice.number
+            assert Decimal(proposal["total_excl_vat"]) == invoice.net, invoice.number
+            assert Decimal(proposal["total_vat"]) == invoice.vat, invoice.number
+            assert Decimal(proposal["total_incl_vat"]) == invoice.gross, invoice.number
+            assert proposal["status"] in ("ok", "ok_new"), proposal
+        assert await dead_lettered(kafka.bootstrap_servers) == {}
+        assert stack.services["recognition"].restarts >= 2
+        assert stack.services["worklist"].restarts >= 2
+    finally:
+        await asyncio.to_thread(stack.stop)
