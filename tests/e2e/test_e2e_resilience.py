@@ -273,6 +273,14 @@ async def received_documents(bootstrap: str, wanted: set[str], timeout: float) -
 # ---------------------------------------------------------------------- the stack restarts
 
 
+async def test_services_find_their_group_coordinator_at_start(stack: Stack) -> None:
+    """The devstack waits for the broker's group coordinators before the services start, so
+    their consumers no longer log GroupCoordinatorNotAvailableError at every start."""
+    for service in stack.services.values():
+        log = await asyncio.to_thread(service.log_path.read_text)
+        assert "GroupCoordinatorNotAvailable" not in log, service.name
+
+
 async def test_the_stack_restarts_a_service_that_dies(stack: Stack) -> None:
     approvals = stack.services["approvals"]
     assert approvals.process is not None
