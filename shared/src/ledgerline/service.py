@@ -56,6 +56,8 @@ class Runtime:
         self._pool: asyncpg.Pool | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self.claim_check, self.dataref_resolver = claim_check_parts(definition.name, settings)
+        self.broker_connected = asyncio.Event()
+        self.broker_problem: str | None = "connecting to Kafka"
 
     @property
     def pool(self) -> asyncpg.Pool:
@@ -66,6 +68,9 @@ class Runtime:
         return UnitOfWork(self.pool, source=self.definition.name, claim_check=self.claim_check)
 
     async def start(self, *, consumers: bool, relay: bool) -> None:
+        """Opens the pool and registers the consumers, then connects to Kafka in the background:
+        a service whose broker is down still starts, answers /healthz and reports /readyz 503
+        until the broker comes (consumers and the relay begin then)."""
         self._pool = await create_pool(
             self.settings.database_url, self.settings.db_pool_min, self.settings.db_pool_max
         )
@@ -85,10 +90,43 @@ class Runtime:
                 directory = f"{self.definition.name}.{DIRECTORY_CONSUMER_SUFFIX}"
                 for subscription in DIRECTORY_SUBSCRIPTIONS:
                     consumer.subscribe(subscription, consumer=directory)
-        await self.broker.start()
+        self._tasks.append(
+            asyncio.create_task(self._connect_then_relay(relay), name="kafka-connect")
+        )
+
+    async def _connect_then_relay(self, relay: bool) -> None:
+        await self.connect_broker()
         if relay:
             outbox_relay = outbox_relay_for(self.definition.name, self.pool, self.settings)
             self._tasks.append(asyncio.create_task(outbox_relay.run(), name="outbox-relay"))
+
+    async def connect_broker(self) -> None:
+        """Starts the broker (producer and subscriptions) once Kafka answers, retrying with a
+        capped exponential backoff; every failed try is logged with the next wait."""
+        servers = self.settings.kafka_bootstrap_servers
+        delay = self.settings.kafka_connect_backoff_seconds
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                # A plain TCP probe first: aiokafka leaves an unclosed producer and logs an
+                # error of its own on every refused bootstrap.
+                await _any_reachable(servers)
+                await asyncio.wait_for(self.broker.start(), timeout=60)
+            except Exception as exc:
+                self.broker_problem = f"not connected to Kafka at {servers}: {exc or repr(exc)}"
+                with contextlib.suppress(Exception):
+                    await self.broker.stop()
+                log.warning(
+                    "%s (try %d); trying again in %.1f s", self.broker_problem, attempt, delay
+                )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self.settings.kafka_connect_backoff_max_seconds)
+                continue
+            self.broker_problem = None
+            self.broker_connected.set()
+            log.info("connected to Kafka at %s after %d tries", servers, attempt)
+            return
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -96,7 +134,8 @@ class Runtime:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-        await self.broker.stop()
+        with contextlib.suppress(Exception):
+            await self.broker.stop()
         await self.dataref_resolver.aclose()
         if self._pool is not None:
             await self._pool.close()
@@ -106,8 +145,29 @@ class Runtime:
             await connection.fetchval("SELECT 1")
 
     async def check_broker(self) -> None:
+        if not self.broker_connected.is_set():
+            raise ConnectionError(self.broker_problem or "connecting to Kafka")
         if not await self.broker.ping(timeout=2):
             raise ConnectionError("Kafka did not answer")
+
+
+async def _any_reachable(bootstrap_servers: str, timeout: float = 3) -> None:
+    """Returns once a TCP connection to one of the bootstrap servers opens; raises otherwise."""
+    problems = []
+    for server in bootstrap_servers.split(","):
+        host, _, port = server.strip().rpartition(":")
+        try:
+            _, writer = await asyncio.wait_for(
+                asyncio.open_connection(host.strip("[]"), int(port)), timeout
+            )
+        except (OSError, TimeoutError, ValueError) as exc:
+            problems.append(f"{server.strip()}: {exc or type(exc).__name__}")
+            continue
+        writer.close()
+        with contextlib.suppress(OSError):
+            await writer.wait_closed()
+        return
+    raise ConnectionError("; ".join(problems))
 
 
 def create_app(definition: ServiceDefinition, settings: ServiceSettings | None = None) -> FastAPI:
@@ -159,6 +219,7 @@ async def run_relay(definition: ServiceDefinition, settings: ServiceSettings) ->
     runtime = Runtime(definition, settings)
     await runtime.start(consumers=False, relay=False)
     try:
+        await runtime.broker_connected.wait()
         await outbox_relay_for(definition.name, runtime.pool, settings).run()
     finally:
         await runtime.stop()

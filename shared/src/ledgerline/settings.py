@@ -83,6 +83,18 @@ class ServiceSettings(BaseSettings):
         ge=0,
         description="Chaos-testing aid: pause between claiming outbox rows and publishing them",
     )
+    kafka_connect_backoff_seconds: float = Field(
+        default=0.5,
+        gt=0,
+        validation_alias=AliasChoices("KAFKA_CONNECT_BACKOFF_SECONDS"),
+        description="First wait before trying Kafka again when it is unreachable at start",
+    )
+    kafka_connect_backoff_max_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        validation_alias=AliasChoices("KAFKA_CONNECT_BACKOFF_MAX_SECONDS"),
+        description="The longest wait between two tries (the wait doubles up to this)",
+    )
 
     @model_validator(mode="after")
     def _issuer_checks_are_complete(self) -> Self:

@@ -44,6 +44,7 @@ from typing import Self
 
 import psutil
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.client import AIOKafkaClient, CoordinationType
 from aiokafka.errors import KafkaError, for_code
 
 from ledgerline.devstack.paths import REPO_ROOT
@@ -360,12 +361,13 @@ class LocalKafka:
                 if all(_topic_ready(topic) for topic in described) and len(described) == len(
                     wanted
                 ):
-                    return
+                    break
                 if time.monotonic() >= deadline:
                     raise RuntimeError(f"Kafka topics {wanted} got no partition leaders in time.")
                 await asyncio.sleep(0.1)
         finally:
             await admin.close()
+        await wait_for_group_coordinators(self.bootstrap_servers)
 
     # ------------------------------------------------------------------ internals
 
@@ -689,6 +691,71 @@ def _broker_answers(bootstrap_servers: str) -> bool:
     # probe runs on a loop of its own in a worker thread.
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as worker:
         return worker.submit(asyncio.run, probe()).result()
+
+
+OFFSETS_TOPIC = "__consumer_offsets"
+
+
+async def wait_for_group_coordinators(bootstrap_servers: str, timeout: float = 30) -> None:
+    """Returns once every consumer group can find its coordinator.
+
+    A fresh broker creates its offsets topic only when the first group asks for a coordinator,
+    and until that topic's partitions have leaders every group's lookup fails: the services'
+    consumers, started together, each logged GroupCoordinatorNotAvailableError. Asked here
+    once per offsets partition (a group's coordinator is the leader of the partition its id
+    hashes to), the consumers find theirs at the first try.
+    """
+    client = AIOKafkaClient(
+        bootstrap_servers=bootstrap_servers,
+        client_id="ledgerline-devstack",
+        request_timeout_ms=5000,
+    )
+    await client.bootstrap()
+    deadline = time.monotonic() + timeout
+    try:
+        probes: list[str] | None = None
+        while True:
+            try:
+                if probes is None:
+                    await client.coordinator_lookup(CoordinationType.GROUP, "ledgerline-devstack")
+                    metadata = await client.fetch_all_metadata()
+                    partitions = metadata.partitions_for_topic(OFFSETS_TOPIC)
+                    if not partitions:
+                        raise KafkaError(f"{OFFSETS_TOPIC} has no partitions yet")
+                    probes = _group_ids_covering(len(partitions))
+                while probes:
+                    await client.coordinator_lookup(CoordinationType.GROUP, probes[-1])
+                    probes.pop()
+                return
+            except KafkaError as exc:
+                if time.monotonic() >= deadline:
+                    raise RuntimeError(
+                        f"Kafka on {bootstrap_servers} has no group coordinator after"
+                        f" {timeout:.0f} s: {exc!r}"
+                    ) from exc
+                await asyncio.sleep(0.1)
+    finally:
+        await client.close()
+
+
+def _group_ids_covering(partitions: int) -> list[str]:
+    """One group id per offsets partition, by Kafka's rule: abs(Java hashCode(id)) % partitions."""
+    found: dict[int, str] = {}
+    index = 0
+    while len(found) < partitions:
+        group_id = f"ledgerline-devstack-{index}"
+        found.setdefault(_java_string_hash(group_id) % partitions, group_id)
+        index += 1
+    return list(found.values())
+
+
+def _java_string_hash(text: str) -> int:
+    """abs(String.hashCode()) as Kafka takes it (Utils.abs: Integer.MIN_VALUE gives 0)."""
+    value = 0
+    for unit in text.encode("utf-16-be").hex(" ", 2).split():
+        value = (31 * value + int(unit, 16)) & 0xFFFFFFFF
+    signed = value - (1 << 32) if value >= 1 << 31 else value
+    return 0 if signed == -(1 << 31) else abs(signed)
 
 
 def _topic_ready(topic: dict[str, object]) -> bool:

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +23,7 @@ from ledgerline.demo import (
     JWT_ISSUER,
     default_dossiers,
 )
-from ledgerline.devstack.kafka import LocalKafka, ensure_kafka_jars
+from ledgerline.devstack.kafka import LocalKafka, ensure_kafka_jars, wait_for_group_coordinators
 from ledgerline.devstack.ports import free_port, free_ports
 from ledgerline.devstack.postgres import LocalPostgres
 from ledgerline.devstack.smtp import LocalSmtp
@@ -98,6 +99,7 @@ class Infrastructure:
                     await admin.create_topics([NewTopic(topic, 3, 1)])
         finally:
             await admin.close()
+        await wait_for_group_coordinators(self.bootstrap_servers)
 
     async def database_url(self, name: str) -> str:
         """A database with its own role, or the one the environment names."""
@@ -123,12 +125,20 @@ class ServiceProcess:
     env: dict[str, str]
     log_path: Path
     process: subprocess.Popen[bytes] | None = None
+    stopping: bool = False
+    restarts: int = 0
+
+    def note(self, line: str) -> None:
+        """A line of the supervisor's in this service's log, between the service's own lines."""
+        with self.log_path.open("a") as log_file:
+            log_file.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} devstack: {line}\n")
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
+        self.stopping = False
         executable = Path(sys.executable).parent / self.name
         with self.log_path.open("ab") as log_file:
             self.process = subprocess.Popen(
@@ -140,6 +150,7 @@ class ServiceProcess:
             )
 
     def stop(self, timeout: float = 15) -> None:
+        self.stopping = True  # whoever supervises the process must not start it again
         if self.process is None or self.process.poll() is not None:
             return
         with contextlib.suppress(ProcessLookupError):
@@ -152,6 +163,73 @@ class ServiceProcess:
             self.process.wait()
 
 
+class Supervisor:
+    """Starts a service process again when it dies, as a process manager would in production.
+
+    A thread (it works whichever event loop, if any, the stack runs in) polls the processes; a
+    dead one is logged and restarted after a backoff that doubles per quick death (capped), and
+    resets once the process has lived a while. Nothing restarts once the stack is stopping.
+    """
+
+    def __init__(
+        self,
+        services: dict[str, ServiceProcess],
+        *,
+        poll_seconds: float = 0.2,
+        backoff_seconds: float = 0.5,
+        backoff_max_seconds: float = 10.0,
+        healthy_after_seconds: float = 30.0,
+    ) -> None:
+        self._services = services
+        self._poll = poll_seconds
+        self._backoff = backoff_seconds
+        self._backoff_max = backoff_max_seconds
+        self._healthy_after = healthy_after_seconds
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="devstack-supervisor", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def _run(self) -> None:
+        delays = {name: self._backoff for name in self._services}
+        started_at = {name: time.monotonic() for name in self._services}
+        restart_at: dict[str, float] = {}
+        while not self._stopping.wait(self._poll):
+            now = time.monotonic()
+            for name, service in self._services.items():
+                process = service.process
+                if service.stopping or process is None or process.poll() is None:
+                    if now - started_at[name] > self._healthy_after:
+                        delays[name] = self._backoff
+                    continue
+                if name not in restart_at:
+                    delay = delays[name]
+                    restart_at[name] = now + delay
+                    message = (
+                        f"{name} (pid {process.pid}) exited with {process.returncode}; "
+                        f"restarting it in {delay:.1f} s"
+                    )
+                    log.warning("%s", message)
+                    service.note(message)
+                    delays[name] = min(delay * 2, self._backoff_max)
+                elif now >= restart_at[name]:
+                    del restart_at[name]
+                    if self._stopping.is_set():
+                        return
+                    service.start()
+                    service.restarts += 1
+                    started_at[name] = time.monotonic()
+                    assert service.process is not None
+                    service.note(f"{name} restarted (pid {service.process.pid})")
+                    log.warning("%s restarted (pid %s)", name, service.process.pid)
+
+
 @dataclass
 class Stack:
     root: Path
@@ -160,7 +238,9 @@ class Stack:
     infrastructure: Infrastructure | None = None
     services: dict[str, ServiceProcess] = field(default_factory=dict)
     database_urls: dict[str, str] = field(default_factory=dict)
+    restart_services: bool = True
     _owns_infrastructure: bool = False
+    _supervisor: Supervisor | None = None
 
     def url(self, service: str) -> str:
         return self.services[service].url
@@ -205,6 +285,9 @@ class Stack:
             )
             self.services[service].start()
         await self.wait_ready()
+        if self.restart_services:
+            self._supervisor = Supervisor(self.services)
+            self._supervisor.start()
 
     def _service_env(self, service: str, port: int) -> dict[str, str]:
         assert self.infrastructure is not None
@@ -243,7 +326,12 @@ class Stack:
         async with httpx.AsyncClient(timeout=3) as client:
             for service in self.services.values():
                 while True:
-                    if service.process is not None and service.process.poll() is not None:
+                    supervised = self._supervisor is not None
+                    if (
+                        not supervised
+                        and service.process is not None
+                        and service.process.poll() is not None
+                    ):
                         raise RuntimeError(
                             f"{service.name} exited with {service.process.returncode}; "
                             f"see {service.log_path}:\n{service.log_path.read_text()[-3000:]}"
@@ -303,6 +391,8 @@ class Stack:
                 await connection.close()
 
     def stop(self) -> None:
+        if self._supervisor is not None:
+            self._supervisor.stop()
         for service in self.services.values():
             service.stop()
         if self.infrastructure is not None and self._owns_infrastructure:
