@@ -133,7 +133,7 @@ async def test_pdf_bomb_is_refused_in_bounded_memory_and_the_next_pdf_is_read(
         print(f"recognition peak RSS {memory.total_mib:.0f} MiB, bomb read in {elapsed:.1f} s")
         assert result["status"] == "empty"
         assert "beyond the memory limit" in result["reason"]
-        assert result["invoice"] is None
+        assert all(value is None for value in result["fields"].values())
         assert elapsed < 60, f"the bomb took {elapsed:.1f} s"
         assert memory.total_mib < PEAK_BOUND_MIB, f"peak {memory.total_mib:.0f} MiB"
         assert service.poll() is None  # the service itself lives on
@@ -145,5 +145,5 @@ async def test_pdf_bomb_is_refused_in_bounded_memory_and_the_next_pdf_is_read(
         after = await _recognised(stack, http, corpus.render_pdf(spec))
     assert after["status"] == "ok", after["reason"]
     assert after["source"] == "air"
-    assert after["invoice"]["fields"]["invoice_number"] == spec.number
-    assert Decimal(after["invoice"]["fields"]["total_incl_vat"]) == spec.total_incl
+    assert after["fields"]["invoice_number"] == spec.number
+    assert Decimal(after["fields"]["total_incl_vat"]) == spec.total_incl
