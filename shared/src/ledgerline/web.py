@@ -11,6 +11,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ledgerline.observability import enter_flow
+from ledgerline.text import RefuseControlCharacters
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +28,9 @@ ReadinessCheck = Callable[[], Awaitable[None]]
 
 
 def install_platform_routes(app: FastAPI, service: str, checks: dict[str, ReadinessCheck]) -> None:
+    # Added first, so it runs inside the correlation middleware: its 422s are counted and logged.
+    app.add_middleware(RefuseControlCharacters)
+
     @app.middleware("http")
     async def correlation_and_metrics(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]

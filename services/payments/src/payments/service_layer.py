@@ -10,6 +10,7 @@ import asyncpg
 from ledgerline.auth import DossierScope
 from ledgerline.db import UnitOfWork
 from ledgerline.events import (
+    DocumentReceived,
     DocumentRecognized,
     Envelope,
     LedgerSynced,
@@ -25,11 +26,15 @@ from schwifty import IBAN
 from payments.adapters import repository
 from payments.domain import CreditTransferBatch, InvalidBatch, build_credit_transfer, file_digest
 from payments.domain.payment import (
+    Claim,
+    InvoiceIdentity,
     PayableInvoice,
     PaymentMethod,
     PaymentRefused,
     PaymentStatus,
     check_not_paying_twice,
+    check_payable_mailbox,
+    claimed,
     execution_date_or_today,
     open_amount,
     remittance_for,
@@ -69,6 +74,23 @@ def _invoice(row: asyncpg.Record) -> PayableInvoice:
         payment_reference=row["payment_reference"],
         amount_due=row["amount_due"],
         currency=row["currency"],
+    )
+
+
+def _identity(row: asyncpg.Record) -> InvoiceIdentity:
+    return InvoiceIdentity.of(
+        row["invoice_number"], row["supplier_vat"], row["iban"], row["supplier_name"]
+    )
+
+
+async def claims_of_invoice(
+    conn: asyncpg.Connection, office_id: UUID, dossier_id: UUID, invoice_row: asyncpg.Record
+) -> list[Claim]:
+    """The invoice's active payments through any of its documents; holds the invoice's lock."""
+    identity = _identity(invoice_row)
+    await repository.lock_invoice_identity(conn, office_id, dossier_id, identity.number)
+    return await repository.invoice_claims(
+        conn, office_id, dossier_id, invoice_row["document_id"], identity
     )
 
 
@@ -139,20 +161,30 @@ async def create_payment(
         )
         if invoice_row is None:
             raise NotFound(f"no recognised invoice {request.document_id} to pay")
+        check_payable_mailbox(
+            request.document_id,
+            await repository.document_mailbox(
+                conn, scope.office_id, scope.dossier_id, request.document_id
+            ),
+        )
         invoice = _invoice(invoice_row)
         if invoice.currency not in (None, "EUR"):
             raise PaymentRefused(
                 f"the invoice is in {invoice.currency}; SEPA payments are in EUR only"
             )
 
-    claimed = await repository.claimed_amount(conn, request.document_id) if invoice else Decimal(0)
+    claims = (
+        await claims_of_invoice(conn, scope.office_id, scope.dossier_id, invoice_row)
+        if invoice_row is not None
+        else []
+    )
     amount = request.amount
     if amount is None and invoice is not None and invoice.amount_due is not None:
-        amount = open_amount(invoice.amount_due, claimed)
+        amount = open_amount(invoice.amount_due, claimed(claims))
     if amount is None:
         raise PaymentRefused("an amount is required")
     if invoice is not None:
-        check_not_paying_twice(invoice, claimed, amount)
+        check_not_paying_twice(invoice, claims, amount)
 
     creditor_iban = request.creditor_iban or (invoice.iban if invoice else None)
     creditor_name = request.creditor_name or (invoice.supplier_name if invoice else None)
@@ -392,6 +424,9 @@ async def on_document_recognized(uow: UnitOfWork, event: Envelope[DocumentRecogn
         return
     fields = invoice.fields
     supplier = invoice.supplier
+    identity = InvoiceIdentity.of(
+        fields.invoice_number, fields.supplier_vat, fields.iban, fields.supplier_name
+    )
     await repository.upsert_payable_invoice(
         uow.conn,
         {
@@ -412,6 +447,23 @@ async def on_document_recognized(uow: UnitOfWork, event: Envelope[DocumentRecogn
             "iban": fields.iban,
             "bic": fields.bic,
             "payment_reference": fields.payment_reference,
+            "invoice_key": identity.number,
+            "supplier_vat_key": identity.supplier_vat,
+            "iban_key": identity.iban,
+            "supplier_name_key": identity.supplier_name,
+        },
+    )
+
+
+async def on_document_received(uow: UnitOfWork, event: Envelope[DocumentReceived]) -> None:
+    """Which mailbox a document came to: one of the sales mailbox is never paid as a purchase."""
+    await repository.remember_mailbox(
+        uow.conn,
+        {
+            "document_id": event.data.document_id,
+            "office_id": event.officeid,
+            "dossier_id": event.dossierid,
+            "mailbox": event.data.mailbox,
         },
     )
 

@@ -7,8 +7,9 @@ from uuid import UUID, uuid4
 
 from fastapi import APIRouter, status
 from ledgerline.auth import OFFICE_ROLES, DossierScope, Role, dossier_scope
-from ledgerline.money import Amount
+from ledgerline.money import Money
 from ledgerline.service import CurrentRuntime
+from ledgerline.text import SingleLine
 from pydantic import BaseModel, Field
 
 router = APIRouter(tags=["approval rules"])
@@ -18,11 +19,11 @@ COLUMNS = "id, dossier_id, name, supplier_vats, labels, amount_from, approvers, 
 
 
 class RuleInput(BaseModel):
-    name: str = Field(min_length=1, max_length=120)
-    supplier_vats: list[str] = Field(default=[], description="None: every supplier")
-    labels: list[str] = Field(default=[], description="None: every label")
-    amount_from: Amount | None = Field(default=None, ge=0)
-    approvers: list[str] = Field(min_length=1, description="Subjects who must approve")
+    name: SingleLine = Field(min_length=1, max_length=120)
+    supplier_vats: list[SingleLine] = Field(default=[], description="None: every supplier")
+    labels: list[SingleLine] = Field(default=[], description="None: every label")
+    amount_from: Money | None = None
+    approvers: list[SingleLine] = Field(min_length=1, description="Subjects who must approve")
     is_fallback: bool = Field(default=False, description="Applies to invoices no rule matches")
 
 

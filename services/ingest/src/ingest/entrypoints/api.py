@@ -1,6 +1,7 @@
 """Mailboxes: deliver documents, list them, fetch their content, send them to the office."""
 
 import hashlib
+from collections.abc import AsyncIterator
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
@@ -11,6 +12,7 @@ from ledgerline.auth import DELIVERERS, OFFICE_ROLES, DossierScope, Role, dossie
 from ledgerline.events import DocumentReceived, DocumentSubmitted
 from ledgerline.service import CurrentRuntime
 from pydantic import BaseModel, Field
+from starlette.formparsers import MultiPartException, MultiPartParser
 
 from ingest.adapters import repository
 from ingest.domain.documents import DocumentRefused, classify, safe_filename
@@ -49,29 +51,61 @@ def _document(row: object) -> Document:
     return Document.model_validate(dict(row))  # type: ignore[call-overload]
 
 
+# What a multipart body may carry besides the file itself: boundaries, part headers, a name.
+MULTIPART_ENVELOPE_BYTES = 64 * 1024
+
+
+def _too_large(max_bytes: int) -> HTTPException:
+    return HTTPException(
+        status.HTTP_413_CONTENT_TOO_LARGE, f"the document is larger than {max_bytes} bytes"
+    )
+
+
+async def _body_up_to(request: Request, limit: int, max_bytes: int) -> AsyncIterator[bytes]:
+    """The request body as it arrives, chunked or not; stops reading with a 413 as soon as more
+    than `limit` bytes came, so an oversized upload is never read, spooled or kept whole."""
+    received = 0
+    async for chunk in request.stream():
+        received += len(chunk)
+        if received > limit:
+            raise _too_large(max_bytes)
+        yield chunk
+
+
 async def _read_upload(request: Request, max_bytes: int) -> tuple[bytes, str | None, str]:
     """The uploaded bytes, the file name given, and the channel (multipart upload or raw API)."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > max_bytes + 64 * 1024:
-        raise HTTPException(
-            status.HTTP_413_CONTENT_TOO_LARGE, f"the document is larger than {max_bytes} bytes"
-        )
     content_type = request.headers.get("content-type", "")
-    if content_type.startswith("multipart/form-data"):
-        form = await request.form(max_files=1, max_fields=5)
-        upload = form.get("file")
-        if upload is None or isinstance(upload, str):
+    multipart = content_type.startswith("multipart/form-data")
+    limit = max_bytes + (MULTIPART_ENVELOPE_BYTES if multipart else 0)
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise _too_large(max_bytes)
+    if multipart:
+        # Starlette's own parser, fed through the limiter instead of `request.form()` (which
+        # would spool a body of any size to disk before we could look at it).
+        parser = MultiPartParser(
+            request.headers, _body_up_to(request, limit, max_bytes), max_files=1, max_fields=5
+        )
+        try:
+            form = await parser.parse()
+        except MultiPartException as exc:
             raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_CONTENT, "the multipart form needs a 'file' field"
-            )
-        return await upload.read(), upload.filename, "upload"
+                status.HTTP_422_UNPROCESSABLE_CONTENT, f"malformed multipart body: {exc.message}"
+            ) from exc
+        try:
+            upload = form.get("file")
+            if upload is None or isinstance(upload, str):
+                raise HTTPException(
+                    status.HTTP_422_UNPROCESSABLE_CONTENT, "the multipart form needs a 'file' field"
+                )
+            if upload.size is not None and upload.size > max_bytes:
+                raise _too_large(max_bytes)
+            return await upload.read(), upload.filename, "upload"
+        finally:
+            await form.close()
     body = bytearray()
-    async for chunk in request.stream():
+    async for chunk in _body_up_to(request, limit, max_bytes):
         body.extend(chunk)
-        if len(body) > max_bytes:
-            raise HTTPException(
-                status.HTTP_413_CONTENT_TOO_LARGE, f"the document is larger than {max_bytes} bytes"
-            )
     return bytes(body), None, "api"
 
 

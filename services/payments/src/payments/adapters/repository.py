@@ -1,12 +1,13 @@
 """SQL for bank accounts, payable invoices, payments and SEPA files."""
 
 from collections.abc import Sequence
-from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 import asyncpg
 from ledgerline.db import insert_row
+
+from payments.domain.payment import Claim, InvoiceIdentity
 
 ACCOUNT_COLUMNS = """id, dossier_id, iban, bic, bank_name, holder_name, hash_algorithm, street,
 building_number, postal_code, town, country, created_at"""
@@ -147,6 +148,10 @@ async def upsert_payable_invoice(connection: asyncpg.Connection, values: dict[st
         "iban",
         "bic",
         "payment_reference",
+        "invoice_key",
+        "supplier_vat_key",
+        "iban_key",
+        "supplier_name_key",
     )
     await connection.execute(
         f"""
@@ -171,10 +176,76 @@ async def lock_payable_invoice(
     )
 
 
-async def claimed_amount(connection: asyncpg.Connection, document_id: UUID) -> Decimal:
-    """What active payments of the invoice already take."""
+async def lock_invoice_identity(
+    connection: asyncpg.Connection, office_id: UUID, dossier_id: UUID, invoice_key: str | None
+) -> None:
+    """Serialises payments of one invoice number in a dossier until the transaction ends, whatever
+    document they go through (the row lock of one document does not cover its photo)."""
+    if invoice_key is not None:
+        await connection.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+            f"payable-invoice:{office_id}:{dossier_id}:{invoice_key}",
+        )
+
+
+async def invoice_claims(
+    connection: asyncpg.Connection,
+    office_id: UUID,
+    dossier_id: UUID,
+    document_id: UUID,
+    identity: InvoiceIdentity,
+) -> list[Claim]:
+    """Active payments of the invoice, oldest first: those of this document, and those of every
+    other document that is the same invoice (`InvoiceIdentity.same_invoice`, here in SQL)."""
+    rows = await connection.fetch(
+        """
+        SELECT p.id, p.document_id, p.amount, p.status
+        FROM payments p LEFT JOIN payable_invoices i ON i.document_id = p.document_id
+        WHERE p.office_id = $1 AND p.dossier_id = $2 AND p.status <> 'rejected'
+          AND (p.document_id = $3
+               OR ($4::text IS NOT NULL AND i.invoice_key = $4
+                   AND (i.supplier_vat_key = $5 OR i.iban_key = $6 OR i.supplier_name_key = $7)))
+        ORDER BY p.created_at, p.id
+        """,
+        office_id,
+        dossier_id,
+        document_id,
+        identity.number,
+        identity.supplier_vat,
+        identity.iban,
+        identity.supplier_name,
+    )
+    return [
+        Claim(
+            payment_id=row["id"],
+            document_id=row["document_id"],
+            amount=row["amount"],
+            status=row["status"],
+        )
+        for row in rows
+    ]
+
+
+async def remember_mailbox(connection: asyncpg.Connection, values: dict[str, Any]) -> None:
+    await connection.execute(
+        """INSERT INTO received_documents (document_id, office_id, dossier_id, mailbox)
+        VALUES ($1, $2, $3, $4) ON CONFLICT (document_id) DO NOTHING""",
+        values["document_id"],
+        values["office_id"],
+        values["dossier_id"],
+        values["mailbox"],
+    )
+
+
+async def document_mailbox(
+    connection: asyncpg.Connection, office_id: UUID, dossier_id: UUID, document_id: UUID
+) -> str | None:
+    """The mailbox the document was delivered to, as document.received.v1 said."""
     return await connection.fetchval(
-        "SELECT COALESCE(sum(amount), 0) FROM payments WHERE document_id = $1 AND status <> 'rejected'",
+        """SELECT mailbox FROM received_documents
+        WHERE office_id = $1 AND dossier_id = $2 AND document_id = $3""",
+        office_id,
+        dossier_id,
         document_id,
     )
 

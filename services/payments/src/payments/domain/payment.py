@@ -1,9 +1,12 @@
 """Payments of invoices: what a new payment is prefilled with, and never paying twice."""
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from uuid import UUID
 
 from stdnum import iso11649
 from stdnum.be import ogm_vcs
@@ -48,26 +51,114 @@ class PayableInvoice:
     currency: str | None
 
 
+class NotASupplierInvoice(PaymentRefused):
+    """The document is not a purchase invoice of the dossier (e.g. it came to the sales mailbox)."""
+
+
+_NOT_ALNUM = re.compile(r"[^0-9A-Za-z]")
+
+
+def identity_key(value: str | None) -> str | None:
+    """A number, VAT number, IBAN or name as compared between documents: ASCII letters and digits
+    only, upper case ("FA-2024/001" and "fa 2024 001" are the same). The migration that fills
+    keys of earlier invoices does the same in SQL: upper(regexp_replace(v, '[^0-9A-Za-z]', '', 'g'))."""
+    if value is None:
+        return None
+    return _NOT_ALNUM.sub("", value).upper() or None
+
+
+@dataclass(frozen=True)
+class InvoiceIdentity:
+    """What makes two documents the same invoice: the supplier's invoice number, and the
+    supplier known by its VAT number, its IBAN or its name (an OCR'd photo may lack one of them)."""
+
+    number: str | None
+    supplier_vat: str | None
+    iban: str | None
+    supplier_name: str | None
+
+    @classmethod
+    def of(
+        cls,
+        invoice_number: str | None,
+        supplier_vat: str | None,
+        iban: str | None,
+        supplier_name: str | None,
+    ) -> "InvoiceIdentity":
+        return cls(
+            identity_key(invoice_number),
+            identity_key(supplier_vat),
+            identity_key(iban),
+            identity_key(supplier_name),
+        )
+
+    def same_invoice(self, other: "InvoiceIdentity") -> bool:
+        """The same number from the same counterparty; without a number, nothing is the same."""
+        if self.number is None or self.number != other.number:
+            return False
+        return any(
+            mine is not None and mine == theirs
+            for mine, theirs in (
+                (self.supplier_vat, other.supplier_vat),
+                (self.iban, other.iban),
+                (self.supplier_name, other.supplier_name),
+            )
+        )
+
+
+@dataclass(frozen=True)
+class Claim:
+    """An active payment of an invoice, through whichever document it was made."""
+
+    payment_id: UUID
+    document_id: UUID | None
+    amount: Decimal
+    status: str
+
+
 def open_amount(amount_due: Decimal, already_claimed: Decimal) -> Decimal:
     return max(amount_due - already_claimed, Decimal("0.00"))
 
 
+def claimed(claims: Sequence[Claim]) -> Decimal:
+    return sum((claim.amount for claim in claims), Decimal("0.00"))
+
+
+def check_payable_mailbox(document_id: UUID, mailbox: str | None) -> None:
+    """A document delivered to the sales mailbox is an invoice the dossier sent to a customer:
+    the customer pays it, the dossier must not pay it as if it were a supplier's invoice."""
+    if mailbox == "sales":
+        raise NotASupplierInvoice(
+            f"document {document_id} was delivered to the sales mailbox: it is an invoice to a "
+            "customer, not a supplier invoice to pay"
+        )
+
+
 def check_not_paying_twice(
-    invoice: PayableInvoice, already_claimed: Decimal, amount: Decimal
+    invoice: PayableInvoice, claims: Sequence[Claim], amount: Decimal
 ) -> None:
-    """Refuses a payment that would take the invoice's active payments above its amount due."""
+    """Refuses a payment that would take the invoice's active payments above its amount due.
+    `claims` are the active payments of the invoice through every document of it (the PDF, its
+    photo, ...), oldest first; the refusal names the first, so the user can find it."""
     if invoice.amount_due is None:
         return
+    already_claimed = claimed(claims)
     remaining = open_amount(invoice.amount_due, already_claimed)
     number = f"invoice {invoice.invoice_number}" if invoice.invoice_number else "the invoice"
+    first = (
+        f": payment {claims[0].payment_id} ({claims[0].status}) of document {claims[0].document_id}"
+        if claims
+        else ""
+    )
     if remaining == 0:
         raise AlreadyPaid(
-            f"{number} is already paid or being paid ({already_claimed} of {invoice.amount_due})"
+            f"{number} is already paid or being paid ({already_claimed} of "
+            f"{invoice.amount_due}){first}"
         )
     if amount > remaining:
         raise AlreadyPaid(
             f"{amount} is more than the open amount {remaining} of {number} "
-            f"({already_claimed} already being paid)"
+            f"({already_claimed} already being paid){first}"
         )
 
 

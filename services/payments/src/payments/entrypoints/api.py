@@ -7,8 +7,9 @@ from uuid import UUID, uuid4
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
 from ledgerline.auth import OFFICE_ROLES, DossierScope, Role, dossier_scope
-from ledgerline.money import Amount
+from ledgerline.money import Money
 from ledgerline.service import CurrentRuntime
+from ledgerline.text import SingleLine
 from pydantic import BaseModel, Field, field_validator
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
@@ -16,7 +17,14 @@ from schwifty.exceptions import SchwiftyException
 from payments import service_layer
 from payments.adapters import mail, repository
 from payments.domain import InvalidBatch, InvalidEpcQr, build_epc_qr
-from payments.domain.payment import AlreadyPaid, PaymentMethod, PaymentRefused, PaymentStatus
+from payments.domain.payment import (
+    AlreadyPaid,
+    NotASupplierInvoice,
+    PaymentMethod,
+    PaymentRefused,
+    PaymentStatus,
+    claimed,
+)
 
 router = APIRouter()
 
@@ -28,13 +36,15 @@ PayerScope = Annotated[DossierScope, dossier_scope(*PAYERS)]
 
 
 class BankAccountInput(BaseModel):
-    iban: str = Field(examples=["BE71 0961 2345 6769"])
-    bic: str | None = Field(default=None, description="Derived from the IBAN when left out")
-    holder_name: str = Field(min_length=1, max_length=70)
-    street: str | None = Field(default=None, max_length=70)
-    building_number: str | None = Field(default=None, max_length=16)
-    postal_code: str | None = Field(default=None, max_length=16)
-    town: str = Field(
+    iban: SingleLine = Field(max_length=64, examples=["BE71 0961 2345 6769"])
+    bic: SingleLine | None = Field(
+        default=None, max_length=16, description="Derived from the IBAN when left out"
+    )
+    holder_name: SingleLine = Field(min_length=1, max_length=70)
+    street: SingleLine | None = Field(default=None, max_length=70)
+    building_number: SingleLine | None = Field(default=None, max_length=16)
+    postal_code: SingleLine | None = Field(default=None, max_length=16)
+    town: SingleLine = Field(
         min_length=1, max_length=35, description="Banks refuse unstructured addresses"
     )
     country: str = Field(pattern="^[A-Z]{2}$", examples=["BE"])
@@ -196,15 +206,19 @@ async def get_payable_invoice(
         )
         if row is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no recognised invoice {document_id}")
-        claimed = await repository.claimed_amount(connection, document_id)
+        claimed_so_far = claimed(
+            await service_layer.claims_of_invoice(
+                connection, scope.office_id, scope.dossier_id, row
+            )
+        )
     _, bank_name = service_layer.bank_of_iban(row["iban"]) if row["iban"] else (None, None)
     return PayableInvoice.model_validate(
         dict(row)
         | {
-            "already_paid": claimed,
+            "already_paid": claimed_so_far,
             "open_amount": None
             if row["amount_due"] is None
-            else max(row["amount_due"] - claimed, 0),
+            else max(row["amount_due"] - claimed_so_far, 0),
             "bank_name": bank_name,
         }
     )
@@ -215,7 +229,9 @@ async def get_payable_invoice(
 
 class RemittanceInput(BaseModel):
     type: Literal["none", "unstructured", "structured"]
-    value: str | None = Field(default=None, examples=["+++010/8068/17183+++"])
+    value: SingleLine | None = Field(
+        default=None, max_length=140, examples=["+++010/8068/17183+++"]
+    )
 
 
 class PaymentInput(BaseModel):
@@ -228,10 +244,10 @@ class PaymentInput(BaseModel):
     method: PaymentMethod = Field(
         default=PaymentMethod.BASKET, description="basket (SEPA file) or qr"
     )
-    creditor_name: str | None = None
-    creditor_iban: str | None = None
-    creditor_bic: str | None = None
-    amount: Amount | None = Field(default=None, description="Default: the invoice's open amount")
+    creditor_name: SingleLine | None = Field(default=None, max_length=140)
+    creditor_iban: SingleLine | None = Field(default=None, max_length=64)
+    creditor_bic: SingleLine | None = Field(default=None, max_length=16)
+    amount: Money | None = Field(default=None, description="Default: the invoice's open amount")
     remittance: RemittanceInput | None = None
     execution_date: date | None = Field(default=None, description="Today or earlier: today")
 
@@ -262,7 +278,7 @@ class Payment(BaseModel):
 def _refusal(exc: Exception) -> HTTPException:
     if isinstance(exc, service_layer.NotFound):
         return HTTPException(status.HTTP_404_NOT_FOUND, str(exc))
-    if isinstance(exc, service_layer.Conflict | AlreadyPaid):
+    if isinstance(exc, service_layer.Conflict | AlreadyPaid | NotASupplierInvoice):
         return HTTPException(status.HTTP_409_CONFLICT, str(exc))
     if isinstance(exc, InvalidBatch):
         return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "; ".join(exc.problems))
@@ -497,8 +513,9 @@ async def download_sepa_file(file_id: UUID, runtime: CurrentRuntime, scope: Paye
 
 
 class EmailRequest(BaseModel):
-    to: str = Field(
-        pattern=r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$",
+    # ASCII only: a bank's address for files never needs more, and SMTP without SMTPUTF8 can't.
+    to: SingleLine = Field(
+        pattern=r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$",
         max_length=254,
         description="The bank's address for payment files",
     )
@@ -514,32 +531,35 @@ async def email_sepa_file(
     file_id: UUID, request: EmailRequest, runtime: CurrentRuntime, scope: PayerScope
 ) -> dict[str, str]:
     settings = runtime.settings
-    async with runtime.unit_of_work() as uow:
+    async with runtime.pool.acquire() as connection:
         row = await repository.get_sepa_file(
-            uow.conn, scope.office_id, scope.dossier_id, file_id, content=True
+            connection, scope.office_id, scope.dossier_id, file_id, content=True
         )
-        if row is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"SEPA file {file_id} not found")
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"SEPA file {file_id} not found")
+    # The mail server may take seconds: no connection or transaction is held while it talks.
+    # A mail that was not taken is not recorded; one that was is recorded right after.
+    try:
+        await mail.send_file(
+            host=settings.smtp_host,  # type: ignore[attr-defined]
+            port=settings.smtp_port,  # type: ignore[attr-defined]
+            sender=settings.smtp_sender,  # type: ignore[attr-defined]
+            recipient=request.to,
+            subject=f"SEPA credit transfers {row['message_id']}",
+            body=(
+                f"{row['number_of_transactions']} credit transfers, total EUR {row['control_sum']}, "
+                f"from {row['debtor_iban']}.\n{row['hash_algorithm'].upper()}: {row['integrity_hash']}\n"
+            ),
+            filename=f"{row['message_id']}.xml",
+            content=row["content"],
+            starttls=settings.smtp_starttls,  # type: ignore[attr-defined]
+            username=settings.smtp_username,  # type: ignore[attr-defined]
+            password=settings.smtp_password,  # type: ignore[attr-defined]
+        )
+    except mail.MailNotSent as exc:
+        raise HTTPException(status.HTTP_502_BAD_GATEWAY, str(exc)) from exc
+    async with runtime.unit_of_work() as uow:
         await repository.record_email(
             uow.conn, uuid4(), file_id, request.to, scope.principal.subject
         )
-        try:
-            await mail.send_file(
-                host=settings.smtp_host,  # type: ignore[attr-defined]
-                port=settings.smtp_port,  # type: ignore[attr-defined]
-                sender=settings.smtp_sender,  # type: ignore[attr-defined]
-                recipient=request.to,
-                subject=f"SEPA credit transfers {row['message_id']}",
-                body=(
-                    f"{row['number_of_transactions']} credit transfers, total EUR {row['control_sum']}, "
-                    f"from {row['debtor_iban']}.\n{row['hash_algorithm'].upper()}: {row['integrity_hash']}\n"
-                ),
-                filename=f"{row['message_id']}.xml",
-                content=row["content"],
-                starttls=settings.smtp_starttls,  # type: ignore[attr-defined]
-                username=settings.smtp_username,  # type: ignore[attr-defined]
-                password=settings.smtp_password,  # type: ignore[attr-defined]
-            )
-        except mail.MailNotSent as exc:
-            raise HTTPException(status.HTTP_502_BAD_GATEWAY, str(exc)) from exc
     return {"status": "sent", "to": request.to}

@@ -1,12 +1,19 @@
-"""What payments learns from events: invoices to pay, approvals, the books' bank accounts and
+"""What payments learns from events: which mailbox a document came to, invoices to pay, approvals, the books' bank accounts and
 settled items."""
 
 from ledgerline.consumers import Subscription
-from ledgerline.events import DocumentRecognized, LedgerSynced, PaymentApproved, PaymentRejected
+from ledgerline.events import (
+    DocumentReceived,
+    DocumentRecognized,
+    LedgerSynced,
+    PaymentApproved,
+    PaymentRejected,
+)
 
 from payments import service_layer
 
 SUBSCRIPTIONS = [
+    Subscription(DocumentReceived, service_layer.on_document_received),
     Subscription(DocumentRecognized, service_layer.on_document_recognized),
     Subscription(PaymentApproved, service_layer.on_payment_approved),
     Subscription(PaymentRejected, service_layer.on_payment_rejected),

@@ -13,6 +13,7 @@ from fastapi import APIRouter, HTTPException, status
 from ledgerline.auth import OFFICE_ROLES, CurrentPrincipal, DossierScope, Role, dossier_scope
 from ledgerline.events import DossierActivated, DossierDeactivated, DossierUpdated
 from ledgerline.service import CurrentRuntime
+from ledgerline.text import SingleLine
 from pydantic import BaseModel, Field
 
 from sync.adapters import dossiers
@@ -24,10 +25,10 @@ AccountingPackage = Literal["winbooks", "exact", "bob50", "adsolut", "expertm", 
 
 class DossierActivation(BaseModel):
     id: UUID | None = Field(default=None, description="Choose the id, or let the platform choose")
-    name: str = Field(min_length=1, max_length=200, examples=["Bakkerij Peeters BV"])
-    vat_number: str | None = Field(default=None, examples=["BE0123456749"])
+    name: SingleLine = Field(min_length=1, max_length=200, examples=["Bakkerij Peeters BV"])
+    vat_number: SingleLine | None = Field(default=None, max_length=30, examples=["BE0123456749"])
     accounting_package: AccountingPackage
-    dossier_code: str = Field(
+    dossier_code: SingleLine = Field(
         min_length=1, max_length=50, description="The dossier's code in the package"
     )
     configuration: Literal["B", "C", "D"] = Field(
