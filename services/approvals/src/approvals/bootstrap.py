@@ -4,14 +4,20 @@ from ledgerline.service import ServiceDefinition
 
 from approvals.config import ApprovalsSettings
 from approvals.entrypoints.api import router
+from approvals.entrypoints.consumers import SUBSCRIPTIONS
 
 
 def definition() -> ServiceDefinition:
     return ServiceDefinition(
         name="approvals",
         title="Ledgerline approvals",
-        description="Invoice approval rules per dossier: create and list them.",
+        description="Invoice and payment approval rules per dossier, and the approvals they "
+        "decide: purchase invoices (from document.recognized.v1) and payments (from "
+        "payment.approval-requested.v1) wait for their approvers, then invoice.approved.v1 / "
+        "invoice.rejected.v1 and payment.approved.v1 / payment.rejected.v1 are published. Every "
+        "step is in an append-only audit trail (JSON or CSV). No e-mail notifications yet.",
         settings_type=ApprovalsSettings,
         versions_dir=Path(__file__).parent / "migrations" / "versions",
         routers=[router],
+        subscriptions=lambda _settings: SUBSCRIPTIONS,
     )
