@@ -6,13 +6,13 @@ recognised before are filled here the same way `payments.domain.payment.identity
 `received_documents` keeps the mailbox of each document from document.received.v1.
 
 Revision ID: 0003_inputs
-Revises: 0002
+Revises: 0003_tenancy
 """
 
 from alembic import op
 
 revision = "0003_inputs"
-down_revision = "0002"
+down_revision = "0003_tenancy"
 branch_labels = None
 depends_on = None
 
