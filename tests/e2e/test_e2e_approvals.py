@@ -246,6 +246,11 @@ async def test_payment_approval_rules_with_maximum_amounts_decide_and_fill_the_b
         assert approved.json()["approved_by"] == [B]
         twice = await b.post(f"{b.approvals}/payments/{first}/approve")
         assert twice.status_code == 409, twice.text
+        first_trail = (await b.get(f"{b.approvals}/payments/{first}/audit-trail")).json()
+        assert [(r["action"], r["actor"], r["reason"]) for r in first_trail] == [
+            ("approval requested", "approvals", None),
+            ("approved", B, "ok"),
+        ]  # approving twice wrote nothing
         in_basket = await payment_status(first, "in_basket")
         assert in_basket["status_reason"] == f"approved by {B}"
         basket = (await admin.get(f"{admin.payments}/basket")).json()
