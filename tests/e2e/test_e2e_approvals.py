@@ -170,6 +170,18 @@ async def test_payment_approval_rules_with_maximum_amounts_decide_and_fill_the_b
         b = Caller(stack, http, dossier, B, Role.CLIENT_FULL_ACCESS)
         delivery = Caller(stack, http, dossier, "post@x.example", Role.CLIENT_DOCUMENT_DELIVERY)
 
+        assert stack.infrastructure is not None and stack.infrastructure.smtp is not None
+        smtp = stack.infrastructure.smtp
+
+        def mails_to(approver: str) -> list[Any]:
+            return [mail for mail in smtp.messages() if mail["To"] == approver]
+
+        async def mailed(approver: str) -> None:
+            async def probe() -> list[Any] | None:
+                return mails_to(approver) or None
+
+            await eventually(probe, timeout=15)
+
         account = await admin.post(
             f"{admin.payments}/bank-accounts",
             {"iban": "BE68 5390 0754 7034", "holder_name": "Approvals BV", "town": "Gent",
@@ -240,6 +252,7 @@ async def test_payment_approval_rules_with_maximum_amounts_decide_and_fill_the_b
             item["id"] for item in (await a.get(f"{stack.url('approvals')}/me/approvals")).json()
         ]
 
+        await mailed(B)
         approved = await b.post(f"{b.approvals}/payments/{first}/approve", {"reason": "ok"})
         assert approved.status_code == 200, approved.text
         assert approved.json()["status"] == "approved"
@@ -286,6 +299,7 @@ async def test_payment_approval_rules_with_maximum_amounts_decide_and_fill_the_b
             {"name": "A alone now", "approvers": [{"approver": A, "max_amount": "10000.00"}]},
         )
         assert changed.status_code == 200 and changed.json()["version"] == 2
+        await mailed(A)
         by_a = await a.post(f"{a.approvals}/payments/{second}/approve")
         assert by_a.status_code == 200, by_a.text
         assert (by_a.json()["status"], by_a.json()["waiting_for"]) == ("pending", [B])
@@ -326,6 +340,13 @@ async def test_payment_approval_rules_with_maximum_amounts_decide_and_fill_the_b
             f"{admin.payments}/payment-settings", {"approval_required": False}
         )
         assert switched_off.status_code == 200
+
+        # approvers were e-mailed what waited for them, at most once an hour each
+        [to_b] = mails_to(B)
+        assert to_b["Subject"] == "1 approval waiting for you"
+        assert "payment from Drukkerij Van Damme EUR 5,000.00" in to_b.get_content()
+        [to_a] = mails_to(A)
+        assert "payment from Drukkerij Van Damme EUR 5,000.00" in to_a.get_content()
 
         # the audit trail of the second payment: every step, who and when
         trail = (await admin.get(f"{admin.approvals}/payments/{second}/audit-trail")).json()

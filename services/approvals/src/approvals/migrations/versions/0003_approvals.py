@@ -1,5 +1,5 @@
 """Approvals that decide: versioned invoice and payment rules, the invoice process switch,
-approvals and their decisions, and the append-only audit trail.
+approvals and their decisions, approvers' e-mail times, and the append-only audit trail.
 
 The audit trail and the rule versions cannot be changed: a trigger raises on UPDATE, DELETE and
 TRUNCATE (for every role, the owner too), and UPDATE, DELETE and TRUNCATE are revoked from the
@@ -103,6 +103,12 @@ def upgrade() -> None:
             PRIMARY KEY (approval_id, approver)
         );
 
+        -- When each approver was last e-mailed what waits for them (at most once an hour).
+        CREATE TABLE approval_notifications (
+            approver     text PRIMARY KEY,
+            last_sent_at timestamptz NOT NULL
+        );
+
         CREATE TABLE audit_trail (
             id          bigserial PRIMARY KEY,
             office_id   uuid        NOT NULL,
@@ -143,6 +149,7 @@ def downgrade() -> None:
     op.execute(
         """
         DROP TABLE audit_trail;
+        DROP TABLE approval_notifications;
         DROP TABLE approval_decisions;
         DROP TABLE approvals;
         DROP TABLE incoming_documents;
