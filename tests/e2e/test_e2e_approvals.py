@@ -488,14 +488,24 @@ async def test_invoice_approval_rules_of_the_seed_decide_purchase_invoices(stack
         assert (await employee.put(process, {"enabled": True})).status_code == 403
         assert (await admin.put(process, {"enabled": True})).json() == {"enabled": True}
 
-        # five purchase invoices: one delivered through ingest, four as recognition tells them
-        delivered = await admin.http.post(
-            f"{admin.ingest}/documents?mailbox=purchase",
-            content=ubl_invoice(f"APV-{uuid.uuid4().hex[:8]}"),
-            headers=admin.headers | {"Content-Type": "application/xml"},
-        )
-        assert delivered.status_code == 201, delivered.text
-        ubl = delivered.json()["id"]
+        account = await admin.post(
+            f"{admin.payments}/bank-accounts",
+            {"iban": "BE68 5390 0754 7034", "holder_name": "Approvals BV", "town": "Gent",
+             "country": "BE"},
+        )  # fmt: skip
+        assert account.status_code == 201, account.text
+
+        # six purchase invoices: two delivered through ingest, four as recognition tells them
+        async def deliver() -> str:
+            delivered = await admin.http.post(
+                f"{admin.ingest}/documents?mailbox=purchase",
+                content=ubl_invoice(f"APV-{uuid.uuid4().hex[:8]}"),
+                headers=admin.headers | {"Content-Type": "application/xml"},
+            )
+            assert delivered.status_code == 201, delivered.text
+            return delivered.json()["id"]  # type: ignore[no-any-return]
+
+        ubl, ubl_rejected = await deliver(), await deliver()
         small_x = purchase_invoice(SUPPLIER_X, "Supplier X", "5.00")
         large_x = purchase_invoice(SUPPLIER_X, "Supplier X", "2000.00")
         other = purchase_invoice("BE0987654321", "Other BV", "500.00")
@@ -508,6 +518,7 @@ async def test_invoice_approval_rules_of_the_seed_decide_purchase_invoices(stack
 
         expected = {
             ubl: [CFO],
+            ubl_rejected: [CFO],
             small_x[0]: [BUYER],
             large_x[0]: sorted([BUYER, CFO]),
             other[0]: [PHILIPPE],
@@ -522,10 +533,48 @@ async def test_invoice_approval_rules_of_the_seed_decide_purchase_invoices(stack
         none = await admin.get(f"{admin.approvals}/invoices/{sales[0]}/approval")
         assert none.status_code == 404  # a sales document is not approved
 
+        # the mailbox shows the status for each caller; an invoice that waits is not sent or paid
+        async def mailbox(caller: Caller, document_id: str, wanted: str) -> dict[str, Any]:
+            async def probe() -> dict[str, Any] | None:
+                document = (await caller.get(f"{caller.ingest}/documents/{document_id}")).json()
+                return document if document["approval_status"] == wanted else None
+
+            return await eventually(probe)  # type: ignore[no-any-return]
+
+        async def payments_knows(document_id: str, wanted: str) -> None:
+            connection = await asyncpg.connect(stack.database_urls["payments"])
+            try:
+
+                async def probe() -> bool | None:
+                    status = await connection.fetchval(
+                        "SELECT status FROM invoice_approvals WHERE document_id = $1",
+                        uuid.UUID(document_id),
+                    )
+                    return True if status == wanted else None
+
+                await eventually(probe)
+            finally:
+                await connection.close()
+
+        await mailbox(cfo, ubl, "to_approve_by_me")
+        await mailbox(admin, ubl, "to_approve")
+        listed = await cfo.get(
+            f"{cfo.ingest}/documents",
+            params={"approval": "to_approve_by_me", "mailbox": "purchase"},
+        )
+        assert sorted(d["id"] for d in listed.json()) == sorted([ubl, ubl_rejected])
+        not_sent = await admin.post(f"{admin.ingest}/documents/{ubl}/submit")
+        assert not_sent.status_code == 409
+        assert f"waits for approval by {CFO}" in not_sent.json()["detail"]
+        await payments_knows(ubl, "pending")
+        not_paid = await admin.post(f"{admin.payments}/payments", {"document_id": ubl})
+        assert not_paid.status_code == 409, not_paid.text
+        assert "only approved invoices can be paid" in not_paid.json()["detail"]
+
         # switching off with pending approvals: 409 with the count
         refused = await admin.put(process, {"enabled": False})
         assert refused.status_code == 409
-        assert "5 invoice approvals are pending" in refused.json()["detail"]
+        assert "6 invoice approvals are pending" in refused.json()["detail"]
 
         # one of two approvers leaves it "to approve"; the second approves it
         large = str(large_x[0])
@@ -538,7 +587,9 @@ async def test_invoice_approval_rules_of_the_seed_decide_purchase_invoices(stack
         mine = await cfo.get(
             f"{cfo.approvals}/invoices/approvals", params={"status": "to_approve_by_me"}
         )
-        assert sorted(item["id"] for item in mine.json()) == sorted([ubl, large, str(edge[0])])
+        assert sorted(item["id"] for item in mine.json()) == sorted(
+            [ubl, ubl_rejected, large, str(edge[0])]
+        )
         not_mine = await philippe.post(f"{philippe.approvals}/invoices/{large}/approve")
         assert not_mine.status_code == 403
         assert f"it waits for {CFO}" in not_mine.json()["detail"]
@@ -555,6 +606,24 @@ async def test_invoice_approval_rules_of_the_seed_decide_purchase_invoices(stack
         both = await cfo.post(bulk, {"ids": [ubl, str(edge[0])], "reason": "checked"})
         assert both.status_code == 200, both.text
         assert [item["status"] for item in both.json()] == ["approved", "approved"]
+        await mailbox(admin, ubl, "approved")
+        sent = await admin.post(f"{admin.ingest}/documents/{ubl}/submit")
+        assert sent.status_code == 200 and sent.json()["status"] == "in_processing", sent.text
+
+        turned_down = await cfo.post(f"{cfo.approvals}/invoices/{ubl_rejected}/reject")
+        assert turned_down.status_code == 200 and turned_down.json()["rejected_by"] == CFO
+        await mailbox(cfo, ubl_rejected, "rejected")
+        not_sent = await admin.post(f"{admin.ingest}/documents/{ubl_rejected}/submit")
+        assert not_sent.status_code == 409 and "rejected" in not_sent.json()["detail"]
+        await payments_knows(ubl_rejected, "rejected")
+        not_paid = await admin.post(f"{admin.payments}/payments", {"document_id": ubl_rejected})
+        assert not_paid.status_code == 409 and "rejected" in not_paid.json()["detail"]
+        await payments_knows(ubl, "approved")
+        paid = await admin.post(
+            f"{admin.payments}/payments",
+            {"document_id": ubl, "creditor_iban": "BE71096123456769"},  # the sample's is no IBAN
+        )
+        assert paid.status_code == 201 and paid.json()["status"] == "in_basket", paid.text
 
         rejected = await philippe.post(
             f"{philippe.approvals}/invoices/{other[0]}/reject", {"reason": "not ours"}

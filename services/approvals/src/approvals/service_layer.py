@@ -14,6 +14,7 @@ from ledgerline.events import (
     DocumentReceived,
     DocumentRecognized,
     Envelope,
+    InvoiceApprovalRequested,
     InvoiceApproved,
     InvoiceRejected,
     PaymentApprovalRequested,
@@ -416,7 +417,23 @@ async def create_invoice_approval(
             office_id=office_id,
             subject=f"invoices/{document_id}",
         )
+    else:
+        _announce_waiting(uow, row, Approval(status, requirement))
     return row
+
+
+def _announce_waiting(uow: UnitOfWork, row: asyncpg.Record, approval: Approval) -> None:
+    """Ingest and payments hold an invoice that waits (and show who it waits for)."""
+    uow.emit(
+        InvoiceApprovalRequested(
+            document_id=row["subject_id"],
+            approvers=tuple(sorted(approval.required)),
+            waiting_for=tuple(sorted(approval.waiting_for())),
+        ),
+        dossier_id=row["dossier_id"],
+        office_id=row["office_id"],
+        subject=f"invoices/{row['subject_id']}",
+    )
 
 
 async def on_payment_approval_requested(
@@ -524,6 +541,8 @@ async def decide(
         )
         if new_status is ApprovalStatus.APPROVED and after is not None:
             _announce_approved(uow, row, after, item)
+        elif new_status is ApprovalStatus.PENDING and after is not None and kind == "invoice":
+            _announce_waiting(uow, row, after)
         elif new_status is ApprovalStatus.REJECTED:
             _announce_rejected(uow, row, caller, reason)
     # Read back, so the answer shows every decision as stored.
