@@ -540,7 +540,7 @@ async def decide(
             reason=reason,
         )
         if new_status is ApprovalStatus.APPROVED and after is not None:
-            _announce_approved(uow, row, after, item)
+            _announce_approved(uow, row, after, item, caller)
         elif new_status is ApprovalStatus.PENDING and after is not None and kind == "invoice":
             _announce_waiting(uow, row, after)
         elif new_status is ApprovalStatus.REJECTED:
@@ -551,16 +551,11 @@ async def decide(
     return [by_subject[subject_id] for subject_id in unique]
 
 
-def _approvers_in_order(item: StoredApproval, after: Approval, last: str) -> tuple[str, ...]:
-    earlier = [d["approver"] for d in item.decisions if d["decision"] == "approved"]
-    return tuple(dict.fromkeys([*earlier, last]))
-
-
 def _announce_approved(
-    uow: UnitOfWork, row: asyncpg.Record, after: Approval, item: StoredApproval
+    uow: UnitOfWork, row: asyncpg.Record, after: Approval, item: StoredApproval, caller: str
 ) -> None:
-    new = after.approved_by - item.approval.approved_by
-    approved_by = _approvers_in_order(item, after, next(iter(new)))
+    earlier = [d["approver"] for d in item.decisions if d["decision"] == "approved"]
+    approved_by = tuple(dict.fromkeys([*earlier, caller]))  # in the order they approved
     subject_id = row["subject_id"]
     if row["kind"] == "invoice":
         options = after.requirement.options

@@ -53,7 +53,7 @@ they required; later rule changes never alter a pending approval.
 """
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
@@ -340,7 +340,3 @@ class Approval:
                 f"it waits for {waiting}"
             )
         return f"it is not waiting for {caller}; it waits for {waiting}"
-
-
-def approved_by_in_order(decisions: Sequence[str]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(decisions))
