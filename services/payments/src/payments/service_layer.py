@@ -13,6 +13,9 @@ from ledgerline.events import (
     DocumentReceived,
     DocumentRecognized,
     Envelope,
+    InvoiceApprovalRequested,
+    InvoiceApproved,
+    InvoiceRejected,
     LedgerSynced,
     PaymentApprovalRequested,
     PaymentApproved,
@@ -32,6 +35,7 @@ from payments.domain.payment import (
     PaymentMethod,
     PaymentRefused,
     PaymentStatus,
+    check_invoice_approved,
     check_not_paying_twice,
     check_payable_mailbox,
     claimed,
@@ -167,6 +171,11 @@ async def create_payment(
                 conn, scope.office_id, scope.dossier_id, request.document_id
             ),
         )
+        approval = await repository.invoice_approval(
+            conn, scope.office_id, scope.dossier_id, request.document_id
+        )
+        if approval is not None:
+            check_invoice_approved(request.document_id, approval["status"], approval["waiting_for"])
         invoice = _invoice(invoice_row)
         if invoice.currency not in (None, "EUR"):
             raise PaymentRefused(
@@ -453,6 +462,35 @@ async def on_document_recognized(uow: UnitOfWork, event: Envelope[DocumentRecogn
             "supplier_name_key": identity.supplier_name,
         },
     )
+
+
+async def _record_invoice_approval(
+    uow: UnitOfWork, event: Envelope[Any], status: str, waiting_for: tuple[str, ...] = ()
+) -> None:
+    await repository.record_invoice_approval(
+        uow.conn,
+        {
+            "document_id": event.data.document_id,
+            "office_id": event.officeid,
+            "dossier_id": event.dossierid,
+            "status": status,
+            "waiting_for": list(waiting_for),
+        },
+    )
+
+
+async def on_invoice_approval_requested(
+    uow: UnitOfWork, event: Envelope[InvoiceApprovalRequested]
+) -> None:
+    await _record_invoice_approval(uow, event, "pending", event.data.waiting_for)
+
+
+async def on_invoice_approved(uow: UnitOfWork, event: Envelope[InvoiceApproved]) -> None:
+    await _record_invoice_approval(uow, event, "approved")
+
+
+async def on_invoice_rejected(uow: UnitOfWork, event: Envelope[InvoiceRejected]) -> None:
+    await _record_invoice_approval(uow, event, "rejected")
 
 
 async def on_document_received(uow: UnitOfWork, event: Envelope[DocumentReceived]) -> None:

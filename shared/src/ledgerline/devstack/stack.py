@@ -310,7 +310,14 @@ class Stack:
         smtp = self.infrastructure.smtp
         if smtp is None:
             return {}
-        return {"PAYMENTS_SMTP_HOST": "127.0.0.1", "PAYMENTS_SMTP_PORT": str(smtp.port)}
+        return {
+            "PAYMENTS_SMTP_HOST": "127.0.0.1",
+            "PAYMENTS_SMTP_PORT": str(smtp.port),
+            "APPROVALS_SMTP_HOST": "127.0.0.1",
+            "APPROVALS_SMTP_PORT": str(smtp.port),
+            # The local stack looks for approvers to e-mail every second (the hour still holds).
+            "APPROVALS_NOTIFY_POLL_SECONDS": "1",
+        }
 
     def _migrate(self, service: str) -> None:
         executable = Path(sys.executable).parent / service

@@ -93,6 +93,15 @@ class ProposalValidated(EventData):
     validated_by: str
 
 
+class InvoiceApprovalRequested(EventData):
+    """A purchase invoice waits for approval; published again after each approval that leaves
+    it waiting, with who it still waits for."""
+
+    document_id: UUID
+    approvers: tuple[str, ...] = Field(description="Everyone who must approve it")
+    waiting_for: tuple[str, ...] = Field(description="Who has not approved it yet")
+
+
 class InvoiceApproved(EventData):
     document_id: UUID
     rule_id: UUID | None = None
@@ -226,6 +235,12 @@ EVENTS: tuple[EventSpec, ...] = (
     EventSpec("document.recognized", 1, DocumentRecognized, "A document's content was read."),
     EventSpec("document.submitted", 1, DocumentSubmitted, "A document was sent to the office."),
     EventSpec("proposal.validated", 1, ProposalValidated, "A booking proposal was validated."),
+    EventSpec(
+        "invoice.approval-requested",
+        1,
+        InvoiceApprovalRequested,
+        "A purchase invoice waits for approval.",
+    ),
     EventSpec("invoice.approved", 1, InvoiceApproved, "A purchase invoice was approved."),
     EventSpec("invoice.rejected", 1, InvoiceRejected, "A purchase invoice was rejected."),
     EventSpec(

@@ -1,0 +1,1 @@
+"""Pure domain code of the approvals service: rule semantics and deciding approvals."""

@@ -7,7 +7,7 @@ import asyncpg
 
 DOCUMENT_COLUMNS = """id, office_id, dossier_id, mailbox, channel, filename, content_type, size_bytes,
 sha256, status, delivered_by, received_at, submitted_at, recognition_status, counterparty_name,
-total_incl_vat, currency, payment_status, handled"""
+total_incl_vat, currency, payment_status, handled, approval_status, approval_waiting_for"""
 
 
 async def get_dossier(
@@ -90,11 +90,13 @@ async def get_content(
 async def mark_submitted(
     connection: asyncpg.Connection, office_id: UUID, dossier_id: UUID, document_id: UUID
 ) -> asyncpg.Record | None:
-    """Moves a mailbox document to processing; None when it is not in a mailbox."""
+    """Moves a mailbox document to processing; None when it is not in a mailbox, or is an
+    invoice that waits for approval or was rejected."""
     return await connection.fetchrow(
         f"""
         UPDATE documents SET status = 'in_processing', submitted_at = now()
         WHERE office_id = $1 AND dossier_id = $2 AND id = $3 AND status = 'in_mailbox'
+          AND (approval_status IS NULL OR approval_status = 'approved')
         RETURNING {DOCUMENT_COLUMNS}
         """,
         office_id,
@@ -132,4 +134,26 @@ async def record_payment_status(
         office_id,
         document_id,
         payment_status,
+    )
+
+
+async def record_approval(
+    connection: asyncpg.Connection,
+    office_id: UUID,
+    document_id: UUID,
+    approval_status: str,
+    waiting_for: list[str],
+) -> None:
+    """What approvals says of the invoice; a decision is final, a later 'waiting' never undoes it
+    (the events travel on different topics)."""
+    await connection.execute(
+        """
+        UPDATE documents SET approval_status = $3, approval_waiting_for = $4
+        WHERE office_id = $1 AND id = $2
+          AND ($3 <> 'pending' OR approval_status IS NULL OR approval_status = 'pending')
+        """,
+        office_id,
+        document_id,
+        approval_status,
+        waiting_for,
     )

@@ -4,7 +4,7 @@ import hashlib
 from collections.abc import AsyncIterator
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID, uuid4
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
@@ -22,6 +22,7 @@ router = APIRouter(tags=["documents"])
 
 Mailbox = Literal["purchase", "sales", "misc"]
 DocumentStatus = Literal["in_mailbox", "in_processing", "booked"]
+ApprovalStatus = Literal["to_approve_by_me", "to_approve", "approved", "rejected"]
 READERS = DELIVERERS | {Role.SERVICE}
 
 
@@ -80,10 +81,25 @@ class Document(BaseModel):
         description="in_basket, in_processing ('payment in processing') or paid"
     )
     handled: bool
+    approval_status: ApprovalStatus | None = Field(
+        default=None,
+        description="With the dossier's invoice approval process on: to_approve_by_me (for the "
+        "caller), to_approve (by others), approved or rejected. Only approved invoices can be "
+        "sent or paid",
+    )
 
 
-def _document(row: object) -> Document:
-    return Document.model_validate(dict(row))  # type: ignore[call-overload]
+def _approval_status(row: Any, caller: str) -> str | None:
+    if row["approval_status"] == "pending":
+        return "to_approve_by_me" if caller in row["approval_waiting_for"] else "to_approve"
+    return row["approval_status"]  # type: ignore[no-any-return]
+
+
+def _document(row: Any, caller: str) -> Document:
+    values = dict(row)
+    values.pop("approval_waiting_for")
+    values["approval_status"] = _approval_status(row, caller)
+    return Document.model_validate(values)
 
 
 # What a multipart body may carry besides the file itself: boundaries, part headers, a name.
@@ -211,7 +227,7 @@ async def deliver_document(
                 "delivered_by": scope.principal.subject,
             },
         )
-        document = _document(row)
+        document = _document(row, scope.principal.subject)
         base_url: str = runtime.settings.public_base_url.rstrip("/")
         uow.emit(
             DocumentReceived(
@@ -243,6 +259,9 @@ async def list_documents(
     scope: Annotated[DossierScope, dossier_scope(*DELIVERERS)],
     mailbox: Mailbox | None = None,
     status_filter: Annotated[DocumentStatus | None, Query(alias="status")] = None,
+    approval: Annotated[
+        ApprovalStatus | None, Query(description="Only invoices with this approval status")
+    ] = None,
 ) -> list[Document]:
     async with runtime.pool.acquire() as connection:
         if await repository.get_dossier(connection, scope.office_id, scope.dossier_id) is None:
@@ -250,7 +269,8 @@ async def list_documents(
         rows = await repository.list_documents(
             connection, scope.office_id, scope.dossier_id, mailbox, status_filter
         )
-    return [_document(row) for row in rows]
+    documents = [_document(row, scope.principal.subject) for row in rows]
+    return [d for d in documents if approval is None or d.approval_status == approval]
 
 
 @router.get(
@@ -270,7 +290,7 @@ async def get_document(
         )
     if row is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"document {document_id} not found")
-    return _document(row)
+    return _document(row, scope.principal.subject)
 
 
 @router.get(
@@ -337,11 +357,23 @@ async def submit_document(
             )
             if existing is None:
                 raise HTTPException(status.HTTP_404_NOT_FOUND, f"document {document_id} not found")
+            if existing["approval_status"] == "pending":
+                raise HTTPException(
+                    status.HTTP_409_CONFLICT,
+                    f"document {document_id} waits for approval by "
+                    + ", ".join(existing["approval_waiting_for"])
+                    + "; only approved invoices can be sent",
+                )
+            if existing["approval_status"] == "rejected":
+                raise HTTPException(
+                    status.HTTP_409_CONFLICT,
+                    f"document {document_id} was rejected in approval; it cannot be sent or paid",
+                )
             raise HTTPException(
                 status.HTTP_409_CONFLICT,
                 f"document {document_id} is {existing['status']}; only mailbox documents can be sent",
             )
-        document = _document(row)
+        document = _document(row, scope.principal.subject)
         assert document.submitted_at is not None
         uow.emit(
             DocumentSubmitted(

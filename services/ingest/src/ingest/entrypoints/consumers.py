@@ -9,6 +9,9 @@ from ledgerline.db import UnitOfWork
 from ledgerline.events import (
     DocumentRecognized,
     Envelope,
+    InvoiceApprovalRequested,
+    InvoiceApproved,
+    InvoiceRejected,
     PaymentQueued,
     PaymentSettled,
 )
@@ -45,8 +48,35 @@ async def on_payment_settled(uow: UnitOfWork, event: Envelope[PaymentSettled]) -
         )
 
 
+async def on_invoice_approval_requested(
+    uow: UnitOfWork, event: Envelope[InvoiceApprovalRequested]
+) -> None:
+    await repository.record_approval(
+        uow.conn,
+        event.officeid,
+        event.data.document_id,
+        "pending",
+        list(event.data.waiting_for),
+    )
+
+
+async def on_invoice_approved(uow: UnitOfWork, event: Envelope[InvoiceApproved]) -> None:
+    await repository.record_approval(
+        uow.conn, event.officeid, event.data.document_id, "approved", []
+    )
+
+
+async def on_invoice_rejected(uow: UnitOfWork, event: Envelope[InvoiceRejected]) -> None:
+    await repository.record_approval(
+        uow.conn, event.officeid, event.data.document_id, "rejected", []
+    )
+
+
 SUBSCRIPTIONS = [
     Subscription(DocumentRecognized, on_document_recognized),
     Subscription(PaymentQueued, on_payment_queued),
     Subscription(PaymentSettled, on_payment_settled),
+    Subscription(InvoiceApprovalRequested, on_invoice_approval_requested),
+    Subscription(InvoiceApproved, on_invoice_approved),
+    Subscription(InvoiceRejected, on_invoice_rejected),
 ]

@@ -1,28 +1,10 @@
 """Sends a SEPA file to a bank by e-mail over SMTP."""
 
-import asyncio
-import smtplib
 from email.message import EmailMessage
 
+from ledgerline.mail import MailNotSent, send_message
 
-class MailNotSent(Exception):
-    pass
-
-
-def _send(
-    message: EmailMessage,
-    host: str,
-    port: int,
-    starttls: bool,
-    username: str | None,
-    password: str | None,
-) -> None:
-    with smtplib.SMTP(host, port, timeout=15) as smtp:
-        if starttls:
-            smtp.starttls()
-        if username:
-            smtp.login(username, password or "")
-        smtp.send_message(message)
+__all__ = ["MailNotSent", "send_file"]
 
 
 async def send_file(
@@ -45,7 +27,6 @@ async def send_file(
     message["Subject"] = subject
     message.set_content(body)
     message.add_attachment(content, maintype="application", subtype="xml", filename=filename)
-    try:
-        await asyncio.to_thread(_send, message, host, port, starttls, username, password)
-    except (OSError, smtplib.SMTPException) as exc:
-        raise MailNotSent(f"the mail server {host}:{port} did not take the message: {exc}") from exc
+    await send_message(
+        message, host=host, port=port, starttls=starttls, username=username, password=password
+    )

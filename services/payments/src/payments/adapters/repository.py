@@ -421,3 +421,35 @@ async def record_email(
         recipient,
         sent_by,
     )
+
+
+async def record_invoice_approval(connection: asyncpg.Connection, values: dict[str, Any]) -> None:
+    """What approvals says of an invoice; a decision is final, a later 'waiting' never undoes it
+    (the events travel on different topics)."""
+    await connection.execute(
+        """
+        INSERT INTO invoice_approvals (document_id, office_id, dossier_id, status, waiting_for)
+        VALUES ($1, $2, $3, $4, $5)
+        ON CONFLICT (document_id) DO UPDATE SET
+            status = EXCLUDED.status, waiting_for = EXCLUDED.waiting_for, updated_at = now()
+        WHERE invoice_approvals.office_id = EXCLUDED.office_id
+          AND (EXCLUDED.status <> 'pending' OR invoice_approvals.status = 'pending')
+        """,
+        values["document_id"],
+        values["office_id"],
+        values["dossier_id"],
+        values["status"],
+        values["waiting_for"],
+    )
+
+
+async def invoice_approval(
+    connection: asyncpg.Connection, office_id: UUID, dossier_id: UUID, document_id: UUID
+) -> asyncpg.Record | None:
+    return await connection.fetchrow(
+        "SELECT status, waiting_for FROM invoice_approvals "
+        "WHERE office_id = $1 AND dossier_id = $2 AND document_id = $3",
+        office_id,
+        dossier_id,
+        document_id,
+    )

@@ -134,6 +134,23 @@ def check_payable_mailbox(document_id: UUID, mailbox: str | None) -> None:
         )
 
 
+class NotApproved(PaymentRefused):
+    """The invoice waits for approval or was rejected (the dossier's invoice approval process)."""
+
+
+def check_invoice_approved(
+    document_id: UUID, approval_status: str | None, waiting_for: Sequence[str] = ()
+) -> None:
+    """Only an approved invoice, or one that never needed approval, is paid."""
+    if approval_status == "pending":
+        raise NotApproved(
+            f"invoice {document_id} waits for approval by {', '.join(waiting_for) or 'others'}; "
+            "only approved invoices can be paid"
+        )
+    if approval_status == "rejected":
+        raise NotApproved(f"invoice {document_id} was rejected in approval; it cannot be paid")
+
+
 def check_not_paying_twice(
     invoice: PayableInvoice, claims: Sequence[Claim], amount: Decimal
 ) -> None:

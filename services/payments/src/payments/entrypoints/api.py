@@ -20,6 +20,7 @@ from payments.adapters import mail, repository
 from payments.domain import InvalidBatch, InvalidEpcQr, build_epc_qr
 from payments.domain.payment import (
     AlreadyPaid,
+    NotApproved,
     NotASupplierInvoice,
     PaymentMethod,
     PaymentRefused,
@@ -402,7 +403,7 @@ class Payment(BaseModel):
 def _refusal(exc: Exception) -> HTTPException:
     if isinstance(exc, service_layer.NotFound):
         return HTTPException(status.HTTP_404_NOT_FOUND, str(exc))
-    if isinstance(exc, service_layer.Conflict | AlreadyPaid | NotASupplierInvoice):
+    if isinstance(exc, service_layer.Conflict | AlreadyPaid | NotASupplierInvoice | NotApproved):
         return HTTPException(status.HTTP_409_CONFLICT, str(exc))
     if isinstance(exc, InvalidBatch):
         return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "; ".join(exc.problems))

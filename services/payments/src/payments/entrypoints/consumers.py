@@ -1,10 +1,13 @@
-"""What payments learns from events: which mailbox a document came to, invoices to pay, approvals, the books' bank accounts and
+"""What payments learns from events: which mailbox a document came to, invoices to pay, invoice and payment approvals, the books' bank accounts and
 settled items."""
 
 from ledgerline.consumers import Subscription
 from ledgerline.events import (
     DocumentReceived,
     DocumentRecognized,
+    InvoiceApprovalRequested,
+    InvoiceApproved,
+    InvoiceRejected,
     LedgerSynced,
     PaymentApproved,
     PaymentRejected,
@@ -18,4 +21,7 @@ SUBSCRIPTIONS = [
     Subscription(PaymentApproved, service_layer.on_payment_approved),
     Subscription(PaymentRejected, service_layer.on_payment_rejected),
     Subscription(LedgerSynced, service_layer.on_ledger_synced),
+    Subscription(InvoiceApprovalRequested, service_layer.on_invoice_approval_requested),
+    Subscription(InvoiceApproved, service_layer.on_invoice_approved),
+    Subscription(InvoiceRejected, service_layer.on_invoice_rejected),
 ]
