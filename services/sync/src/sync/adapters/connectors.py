@@ -1,0 +1,34 @@
+"""Which connector speaks to a dossier's accounting package.
+
+Only the reference connector (Beancount, one ledger folder per dossier code under
+`SYNC_LEDGER_ROOT`) runs in-process today; the other packages' connectors plug in over Kafka
+(docs/connectors.md) and have none here.
+"""
+
+from functools import cache
+from pathlib import Path
+
+from sync.connectors.beancount_ledger.connector import BeancountConnector
+from sync.connectors.contract import Connector
+
+IN_PROCESS_PACKAGES = frozenset({"beancount"})
+
+
+@cache
+def _beancount(root: Path) -> BeancountConnector:
+    # One per ledger root and process: it caches the last ledger it loaded per dossier.
+    return BeancountConnector(root)
+
+
+def connector_for(accounting_package: str, ledger_root: Path) -> Connector | None:
+    """The in-process connector of the package, or None when it has none."""
+    if accounting_package == "beancount":
+        return _beancount(Path(ledger_root).resolve())
+    return None
+
+
+def check_dossier_code(connector: Connector, dossier_code: str) -> None:
+    """Raise UnknownDossier when the package has no dossier with that code (cheap checks only:
+    the Beancount connector looks for the ledger folder)."""
+    if isinstance(connector, BeancountConnector):
+        connector.folder(dossier_code)
