@@ -3,16 +3,27 @@ validated proposals reach the books, against the running services."""
 
 import asyncio
 import json
+import re
 import time
+import uuid
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from beancount import loader
-from ledgerline.demo import DEMO_DOSSIER_ID
+from beancount.core import data as bean_data
+from ledgerline.demo import DEMO_DOSSIER_ID, DEMO_OFFICE_ID
 from ledgerline.devstack.stack import Stack
+from ledgerline.events import (
+    Envelope,
+    ProposalLine,
+    ProposalValidated,
+    ProposalVatLine,
+    spec_for,
+)
 
 pytestmark = [pytest.mark.e2e]
 
@@ -178,3 +189,178 @@ async def test_worklist_and_payments_show_the_demo_books_after_activation(stack:
             if type(e).__name__ == "Open" and "iban" in (e.meta or {})
         }
         assert chart_ibans <= {account["iban"] for account in bank_accounts}
+
+
+async def publish_envelope(stack: Stack, envelope: Envelope[Any]) -> None:
+    assert stack.infrastructure is not None
+    producer = AIOKafkaProducer(
+        bootstrap_servers=stack.infrastructure.bootstrap_servers, acks="all"
+    )
+    await producer.start()
+    try:
+        await producer.send_and_wait(
+            spec_for(envelope.data).topic,
+            envelope.model_dump_json().encode(),
+            key=str(DEMO_DOSSIER_ID).encode(),
+        )
+    finally:
+        await producer.stop()
+
+
+def validated(data: ProposalValidated) -> Envelope[ProposalValidated]:
+    return Envelope[ProposalValidated](
+        source="/ledgerline/worklist",
+        type=spec_for(data).type,
+        dossierid=DEMO_DOSSIER_ID,
+        officeid=DEMO_OFFICE_ID,
+        correlationid=str(uuid.uuid4()),
+        data=data,
+    )
+
+
+async def event_for(stack: Stack, topic: str, proposal_id: uuid.UUID) -> list[dict[str, Any]]:
+    async def found() -> list[dict[str, Any]] | None:
+        matching = [
+            message
+            for message in await messages_of(stack, topic, timeout=5)
+            if message["data"]["proposal_id"] == str(proposal_id)
+        ]
+        return matching or None
+
+    return await eventually(found, timeout=60)
+
+
+async def open_period(stack: Stack) -> str:
+    async with httpx.AsyncClient(timeout=15) as http:
+        response = await http.get(
+            f"{stack.url('worklist')}/dossiers/{DEMO_DOSSIER_ID}/ledger/periods",
+            headers=office(stack),
+        )
+    open_periods = [period["code"] for period in response.json() if period["status"] == "open"]
+    assert open_periods, response.text
+    return open_periods[-1]
+
+
+async def test_a_validated_proposal_is_one_balanced_transaction_in_the_books(stack: Stack) -> None:
+    period = await open_period(stack)
+    invoice_date = date(int(period[:4]), int(period[5:]), 10)
+    proposal = ProposalValidated(
+        proposal_id=uuid.uuid4(),
+        document_id=uuid.uuid4(),
+        journal="CFAAN",
+        period=period,
+        counterparty_name="Molens Dedeyne",
+        counterparty_vat="BE0299925087",
+        invoice_number=f"MD-{uuid.uuid4().hex[:6]}",
+        invoice_date=invoice_date,
+        due_date=invoice_date + timedelta(days=30),
+        currency="EUR",
+        total_excl_vat=Decimal("800.00"),
+        total_vat=Decimal("78.00"),
+        total_incl_vat=Decimal("878.00"),
+        validated_by="eva@office.example",
+        structured_communication="+++090/9337/55493+++",
+        lines=(
+            ProposalLine(
+                gl_account="600000",
+                amount_excl_vat=Decimal("600.00"),
+                vat_code="A06",
+                vat_amount=Decimal("36.00"),
+            ),
+            ProposalLine(
+                gl_account="604000",
+                amount_excl_vat=Decimal("200.00"),
+                vat_code="A21",
+                vat_amount=Decimal("42.00"),
+            ),
+        ),
+        vat_lines=(
+            ProposalVatLine(vat_code="A06", base=Decimal("600.00"), vat_amount=Decimal("36.00")),
+            ProposalVatLine(vat_code="A21", base=Decimal("200.00"), vat_amount=Decimal("42.00")),
+        ),
+    )
+    first = validated(proposal)
+    await publish_envelope(stack, first)
+    await publish_envelope(stack, first)  # the same event delivered twice
+    [posted] = await event_for(stack, "booking.posted.v1", proposal.proposal_id)
+    data = posted["data"]
+    assert data["journal"] == "CFAAN" and data["period"] == period
+    assert re.fullmatch(rf"{period[2:4]}000\d{{3}}", data["document_number"]), data
+    assert data["transaction_id"] == f"CFAAN/{data['document_number']}"
+    assert data["already_posted"] is False
+
+    # The proposal validated again (a new event, the same proposal): still one transaction.
+    await publish_envelope(stack, validated(proposal))
+
+    async def posted_twice() -> list[dict[str, Any]] | None:
+        events = await event_for(stack, "booking.posted.v1", proposal.proposal_id)
+        return events if len(events) == 2 else None
+
+    again = (await eventually(posted_twice, timeout=60))[1]["data"]
+    assert again["already_posted"] is True
+    assert again["document_number"] == data["document_number"]
+
+    entries, errors = demo_ledger(stack)
+    assert errors == []
+    [transaction] = [
+        entry
+        for entry in entries
+        if isinstance(entry, bean_data.Transaction)
+        and entry.meta.get("proposal-id") == str(proposal.proposal_id)
+    ]
+    assert transaction.meta["document-number"] == data["document_number"]
+    assert transaction.date == invoice_date
+    by_account: dict[str, Decimal] = {}
+    for posting in transaction.postings:
+        by_account[posting.account] = by_account.get(posting.account, 0) + posting.units.number
+    assert by_account == {
+        "Expenses:600000": Decimal("600.00"),
+        "Expenses:604000": Decimal("200.00"),
+        "Assets:411000": Decimal("78.00"),
+        "Liabilities:440000": Decimal("-878.00"),
+    }
+    assert sum(by_account.values()) == 0
+
+    async with httpx.AsyncClient(timeout=15) as http:
+        postings = (
+            await http.get(
+                f"{stack.url('sync')}/dossiers/{DEMO_DOSSIER_ID}/postings",
+                params={"status": "posted"},
+                headers=office(stack),
+            )
+        ).json()
+    [row] = [p for p in postings if p["proposal_id"] == str(proposal.proposal_id)]
+    assert (row["document_number"], row["attempts"]) == (data["document_number"], 2)
+
+
+async def test_a_booking_beancount_refuses_is_booking_failed_with_its_message(
+    stack: Stack,
+) -> None:
+    period = await open_period(stack)
+    invoice_date = date(int(period[:4]), int(period[5:]), 11)
+    before = (stack.ledger_root / DOSSIER_CODE / "bookings.beancount").read_bytes()
+    proposal = ProposalValidated(
+        proposal_id=uuid.uuid4(),
+        document_id=uuid.uuid4(),
+        counterparty_vat="BE0299925087",
+        invoice_number="MD-UNBALANCED",
+        invoice_date=invoice_date,
+        currency="EUR",
+        total_excl_vat=Decimal("1000.00"),
+        total_vat=Decimal("210.00"),
+        total_incl_vat=Decimal("1220.00"),
+        validated_by="eva@office.example",
+        lines=(
+            ProposalLine(
+                gl_account="604000",
+                amount_excl_vat=Decimal("1000.00"),
+                vat_code="A21",
+                vat_amount=Decimal("210.00"),
+            ),
+        ),
+    )
+    await publish_envelope(stack, validated(proposal))
+    [failed] = await event_for(stack, "booking.failed.v1", proposal.proposal_id)
+    assert "Transaction does not balance: (-10.00 EUR)" in failed["data"]["reason"]
+    assert failed["data"]["retryable"] is False
+    assert (stack.ledger_root / DOSSIER_CODE / "bookings.beancount").read_bytes() == before
