@@ -15,6 +15,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from beancount import loader
 from beancount.core import data as bean_data
+from ledgerline.auth import Role
 from ledgerline.demo import DEMO_DOSSIER_ID, DEMO_OFFICE_ID
 from ledgerline.devstack.stack import Stack
 from ledgerline.events import (
@@ -364,3 +365,136 @@ async def test_a_booking_beancount_refuses_is_booking_failed_with_its_message(
     assert "Transaction does not balance: (-10.00 EUR)" in failed["data"]["reason"]
     assert failed["data"]["retryable"] is False
     assert (stack.ledger_root / DOSSIER_CODE / "bookings.beancount").read_bytes() == before
+
+
+def age_bucket(due: date, pivot: date) -> str:
+    days = (pivot - due).days
+    if days < 0:
+        return "not_due"
+    for limit, name in ((30, "days_0_30"), (60, "days_31_60"), (90, "days_61_90")):
+        if days <= limit:
+            return name
+    return "over_90"
+
+
+@pytest.mark.parametrize(
+    ("kind", "account", "sign"),
+    [("supplier", "Liabilities:440000", -1), ("customer", "Assets:400000", 1)],
+)
+async def test_aged_balance_equals_a_beanquery_over_the_same_ledger(
+    stack: Stack, kind: str, account: str, sign: int
+) -> None:
+    from beanquery.query import run_query
+
+    feedback = f"{stack.url('sync')}/dossiers/{DEMO_DOSSIER_ID}/feedback"
+    async with httpx.AsyncClient(timeout=30) as http:
+        for pivot in (date(2026, 8, 31), date.today()):
+            response = await http.get(
+                f"{feedback}/aged-balance",
+                params={"kind": kind, "pivot": pivot.isoformat()},
+                headers=office(stack),
+            )
+            assert response.status_code == 200, response.text
+            report = response.json()
+            entries, errors, options = loader.load_file(
+                str(stack.ledger_root / DOSSIER_CODE / "main.beancount")
+            )
+            assert errors == []
+            _, rows = run_query(
+                entries,
+                options,
+                f"""SELECT meta('document') AS document, meta('counterparty') AS counterparty,
+                           meta('due-date') AS due, meta('invoice-date') AS invoiced,
+                           sum(number) AS amount
+                    WHERE account = '{account}' AND date <= {pivot}
+                      AND meta('document') IS NOT NULL
+                    GROUP BY document, counterparty, due, invoiced""",
+            )
+            open_amount: dict[str, Decimal] = {}
+            due_of: dict[str, date] = {}
+            counterparty_of: dict[str, str] = {}
+            for document, counterparty, due, invoiced, amount in rows:
+                open_amount[document] = open_amount.get(document, Decimal(0)) + sign * amount
+                counterparty_of[document] = counterparty
+                if due is not None or invoiced is not None:
+                    due_of[document] = due or invoiced
+            expected: dict[tuple[str, str], Decimal] = {}
+            for document, amount in open_amount.items():
+                if amount:
+                    key = (counterparty_of[document], age_bucket(due_of[document], pivot))
+                    expected[key] = expected.get(key, Decimal(0)) + amount
+            computed = {
+                (row["counterparty_number"], bucket): Decimal(row[bucket])
+                for row in report["rows"]
+                for bucket in ("not_due", "days_0_30", "days_31_60", "days_61_90", "over_90")
+                if Decimal(row[bucket])
+            }
+            assert computed == {key: value for key, value in expected.items() if value}
+            assert len(computed) >= 3
+            assert Decimal(report["totals"]["total"]) == sum(expected.values())
+            if pivot.month == 8:
+                august_rows = report["rows"]
+
+        as_csv = await http.get(
+            f"{feedback}/aged-balance",
+            params={"kind": kind, "pivot": "2026-08-31"},
+            headers=office(stack) | {"Accept": "text/csv"},
+        )
+    assert as_csv.status_code == 200
+    assert as_csv.headers["content-type"].startswith("text/csv")
+    lines = as_csv.text.splitlines()
+    assert lines[0] == (
+        "counterparty_number,counterparty_name,not_due,days_0_30,days_31_60,days_61_90,"
+        "over_90,total"
+    )
+    assert len(lines) - 1 == len(august_rows)
+    assert lines[1].startswith(f"{august_rows[0]['counterparty_number']},")
+
+
+async def test_top_10_suppliers_equal_a_beanquery_and_feedback_is_refused_to_delivery_profiles(
+    stack: Stack,
+) -> None:
+    from beanquery.query import run_query
+
+    feedback = f"{stack.url('sync')}/dossiers/{DEMO_DOSSIER_ID}/feedback"
+    async with httpx.AsyncClient(timeout=30) as http:
+        response = await http.get(
+            f"{feedback}/top",
+            params={"kind": "customer", "from": "2026-04", "to": "2026-06"},
+            headers=auth(stack, Role.CLIENT_FULL_FEEDBACK),
+        )
+        assert response.status_code == 200, response.text
+        top = response.json()
+        entries, _, options = loader.load_file(
+            str(stack.ledger_root / DOSSIER_CODE / "main.beancount")
+        )
+        _, rows = run_query(
+            entries,
+            options,
+            """SELECT entry_meta('counterparty') AS counterparty, sum(neg(number)) AS turnover
+               WHERE account ~ '^Income:7' AND date >= 2026-04-01 AND date <= 2026-06-30
+               GROUP BY counterparty ORDER BY turnover DESC, counterparty LIMIT 10""",
+        )
+        assert [(r["counterparty_number"], Decimal(r["amount_excl_vat"])) for r in top["rows"]] == [
+            (counterparty, amount) for counterparty, amount in rows
+        ]
+        assert [row["rank"] for row in top["rows"]] == list(range(1, 11))
+
+        for role in (Role.CLIENT_DOCUMENT_DELIVERY, Role.CLIENT_DOCUMENT_PROCESSING):
+            refused = await http.get(
+                f"{feedback}/aged-balance", params={"kind": "customer"}, headers=auth(stack, role)
+            )
+            assert refused.status_code == 403, refused.text
+        csv_top = await http.get(
+            f"{feedback}/top",
+            params={"kind": "customer", "from": "2026-04", "to": "2026-06"},
+            headers=auth(stack, Role.CLIENT_ADMINISTRATOR) | {"Accept": "text/csv"},
+        )
+        assert csv_top.status_code == 200
+        header, first = csv_top.text.splitlines()[:2]
+        assert header == "rank,counterparty_number,counterparty_name,amount_excl_vat"
+        assert first.startswith(f"1,{rows[0][0]},") and first.endswith(str(rows[0][1]))
+
+
+def auth(stack: Stack, role: Role) -> dict[str, str]:
+    return {"Authorization": f"Bearer {stack.token(role=role, subject=f'{role.value}@x.example')}"}

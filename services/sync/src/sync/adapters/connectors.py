@@ -5,11 +5,12 @@ Only the reference connector (Beancount, one ledger folder per dossier code unde
 (docs/connectors.md) and have none here.
 """
 
+from datetime import date
 from functools import cache
 from pathlib import Path
 
 from sync.connectors.beancount_ledger.connector import BeancountConnector
-from sync.connectors.contract import Connector
+from sync.connectors.contract import Connector, OpenItem
 
 IN_PROCESS_PACKAGES = frozenset({"beancount"})
 
@@ -32,3 +33,11 @@ def check_dossier_code(connector: Connector, dossier_code: str) -> None:
     the Beancount connector looks for the ledger folder)."""
     if isinstance(connector, BeancountConnector):
         connector.folder(dossier_code)
+
+
+def open_items_at(connector: Connector, dossier_code: str, pivot: date) -> list[OpenItem]:
+    """Every item with what was paid on it up to the pivot. The Beancount connector reads that
+    from the ledger's dates; a connector without history gives today's open items."""
+    if isinstance(connector, BeancountConnector):
+        return connector.open_items(dossier_code, as_of=pivot)
+    return list(connector.snapshot(dossier_code).open_items)
