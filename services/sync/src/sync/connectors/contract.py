@@ -74,6 +74,10 @@ class BankAccount(ContractModel):
     iban: str
     bic: str | None = None
     holder_name: str
+    town: str | None = Field(default=None, description="The holder's town (for SEPA files)")
+    country: str | None = Field(
+        default=None, pattern=r"^[A-Z]{2}$", description="The holder's country, ISO 3166 alpha-2"
+    )
     currency: str = Field(default="EUR", pattern=CURRENCY_PATTERN)
     gl_account: str = Field(pattern=GL_ACCOUNT_PATTERN)
     journal: str | None = None

@@ -64,7 +64,13 @@ def ledger_sync_messages(
     are the whole run's on every chunk."""
     chunks = list(_packed(snapshot, chunk_record_bytes))
     bank_accounts = tuple(
-        LedgerBankAccount(iban=bank.iban, bic=bank.bic, holder_name=bank.holder_name)
+        LedgerBankAccount(
+            iban=bank.iban,
+            bic=bank.bic,
+            holder_name=bank.holder_name,
+            town=bank.town,
+            country=bank.country,
+        )
         for bank in snapshot.bank_accounts
     )
     return [

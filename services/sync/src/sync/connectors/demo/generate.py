@@ -350,6 +350,9 @@ def _chart_text(rng: random.Random) -> tuple[str, dict[str, str]]:
             lines.append(f"  iban: {_q(iban)}")
             lines.append(f"  bic: {_q(bic)}")
             lines.append(f"  holder: {_q('Bakkerij Peeters BV')}")
+            # The holder's address: a SEPA file names the debtor's town and country.
+            lines.append(f"  town: {_q('Antwerpen')}")
+            lines.append(f"  country: {_q('BE')}")
         lines.append("")
     for code, day in CLOSED_ACCOUNTS.items():
         lines.append(f"{day} close {root_for_code(code)}:{code}\n")
