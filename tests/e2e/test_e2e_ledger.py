@@ -3,7 +3,9 @@ validated proposals reach the books, against the running services."""
 
 import asyncio
 import json
+import os
 import re
+import signal
 import time
 import uuid
 from datetime import date, timedelta
@@ -498,3 +500,74 @@ async def test_top_10_suppliers_equal_a_beanquery_and_feedback_is_refused_to_del
 
 def auth(stack: Stack, role: Role) -> dict[str, str]:
     return {"Authorization": f"Bearer {stack.token(role=role, subject=f'{role.value}@x.example')}"}
+
+
+async def restart_sync(stack: Stack, **env: str) -> None:
+    sync = stack.services["sync"]
+    sync.stop()
+    sync.env = {k: v for k, v in sync.env.items() if k != "SYNC_POSTING_HOLD_AFTER_WRITE_SECONDS"}
+    sync.env |= env
+    sync.start()
+    await stack.wait_ready()
+
+
+async def test_sync_killed_between_the_ledger_write_and_the_commit_still_posts_once(
+    stack: Stack,
+) -> None:
+    period = await open_period(stack)
+    invoice_date = date(int(period[:4]), int(period[5:]), 12)
+    proposal = ProposalValidated(
+        proposal_id=uuid.uuid4(),
+        document_id=uuid.uuid4(),
+        journal="CFAAN",
+        counterparty_number="L0002",
+        invoice_number=f"KILL-{uuid.uuid4().hex[:6]}",
+        invoice_date=invoice_date,
+        currency="EUR",
+        total_excl_vat=Decimal("100.00"),
+        total_vat=Decimal("21.00"),
+        total_incl_vat=Decimal("121.00"),
+        validated_by="eva@office.example",
+        lines=(
+            ProposalLine(
+                gl_account="604000",
+                amount_excl_vat=Decimal("100.00"),
+                vat_code="A21",
+                vat_amount=Decimal("21.00"),
+            ),
+        ),
+    )
+    bookings = stack.ledger_root / DOSSIER_CODE / "bookings.beancount"
+    marker = f'proposal-id: "{proposal.proposal_id}"'
+    sync = stack.services["sync"]
+    try:
+        await restart_sync(stack, SYNC_POSTING_HOLD_AFTER_WRITE_SECONDS="60")
+        await publish_envelope(stack, validated(proposal))
+
+        async def written() -> bool | None:
+            return True if marker in bookings.read_text() else None
+
+        await eventually(written, timeout=60)
+        assert sync.process is not None
+        os.killpg(sync.process.pid, signal.SIGKILL)  # the ledger has it, the outbox does not
+        sync.process.wait()
+        assert [
+            m
+            for m in await messages_of(stack, "booking.posted.v1", timeout=3)
+            if m["data"]["proposal_id"] == str(proposal.proposal_id)
+        ] == []
+    finally:
+        await restart_sync(stack)
+
+    [posted] = await event_for(stack, "booking.posted.v1", proposal.proposal_id)
+    assert posted["data"]["already_posted"] is True  # found in the ledger by its proposal id
+    assert bookings.read_text().count(marker) == 1
+    entries, errors = demo_ledger(stack)
+    assert errors == []
+    [transaction] = [
+        entry
+        for entry in entries
+        if isinstance(entry, bean_data.Transaction)
+        and entry.meta.get("proposal-id") == str(proposal.proposal_id)
+    ]
+    assert transaction.meta["document-number"] == posted["data"]["document_number"]

@@ -10,3 +10,6 @@ class SyncSettings(ServiceSettings):
     mail_domain: str = "docs.ledgerline.local"
     ledger_root: Path = Path(".ledgerline/ledgers")
     """Where the reference (Beancount) connector keeps one ledger folder per dossier code."""
+    posting_hold_after_write_seconds: float = 0
+    """Tests only: wait this long between the ledger write and the commit of a posting, so that
+    a test can kill the process exactly there (as outbox_relay_hold_after_claim_seconds)."""

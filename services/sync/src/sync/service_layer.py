@@ -162,6 +162,8 @@ async def on_proposal_validated(
         snapshot = await take_snapshot(connector, code)
         booking = booking_from_proposal(proposal, snapshot)
         posted = await asyncio.to_thread(connector.post_booking, code, booking)
+        if settings.posting_hold_after_write_seconds:
+            await asyncio.sleep(settings.posting_hold_after_write_seconds)
     except ConnectorUnavailable as exc:
         await _remember_unavailable(settings, posting | {"reason": exc.reason})
         raise
