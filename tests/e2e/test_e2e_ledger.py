@@ -571,3 +571,36 @@ async def test_sync_killed_between_the_ledger_write_and_the_commit_still_posts_o
         and entry.meta.get("proposal-id") == str(proposal.proposal_id)
     ]
     assert transaction.meta["document-number"] == posted["data"]["document_number"]
+
+
+async def test_a_manual_full_resync_by_an_employee_republishes_the_books(stack: Stack) -> None:
+    url = f"{stack.url('sync')}/dossiers/{DEMO_DOSSIER_ID}/sync"
+    employee = {
+        "Authorization": f"Bearer {stack.token(role=Role.EMPLOYEE, subject='eva@office.example')}"
+    }
+    async with httpx.AsyncClient(timeout=30) as http:
+        refused = await http.post(url, headers=auth(stack, Role.CLIENT_ADMINISTRATOR))
+        assert refused.status_code == 403
+        response = await http.post(url, headers=employee)
+        assert response.status_code == 202, response.text
+        run = response.json()
+        assert (run["status"], run["trigger"], run["full_resync"]) == ("ok", "manual", True)
+        assert run["requested_by"] == "eva@office.example"
+        runs = (
+            await http.get(
+                f"{stack.url('sync')}/dossiers/{DEMO_DOSSIER_ID}/syncs", headers=employee
+            )
+        ).json()
+        assert runs[0]["id"] == run["id"]
+
+        # Payments replaced its copy with this run's open items: same count as the run.
+        async def replaced() -> list[dict[str, Any]] | None:
+            items = (
+                await http.get(
+                    f"{stack.url('payments')}/dossiers/{DEMO_DOSSIER_ID}/open-items",
+                    headers=office(stack),
+                )
+            ).json()
+            return items if len(items) == run["open_items"] else None
+
+        assert len(await eventually(replaced)) == run["open_items"]

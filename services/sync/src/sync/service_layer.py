@@ -20,6 +20,7 @@ from ledgerline.events import (
     BookingFailed,
     BookingPosted,
     DossierActivated,
+    DossierUpdated,
     Envelope,
     ProposalValidated,
 )
@@ -109,12 +110,25 @@ async def on_dossier_activated(
     uow: UnitOfWork, event: Envelope[DossierActivated], settings: SyncSettings
 ) -> None:
     """Sync reads its own activation: a dossier with an in-process connector is synchronised."""
+    await _synchronise_if_connected(uow, event, settings, trigger="activation")
+
+
+async def _synchronise_if_connected(
+    uow: UnitOfWork, event: Envelope[Any], settings: SyncSettings, *, trigger: str
+) -> None:
     dossier = await dossiers.get(uow.conn, event.officeid, event.dossierid)
     if dossier is None or not dossier["active"]:
         return
     if connector_for(dossier["accounting_package"], settings.ledger_root) is None:
         return
-    await synchronise(uow, dossier, settings, trigger="activation")
+    await synchronise(uow, dossier, settings, trigger=trigger)
+
+
+async def on_dossier_updated(
+    uow: UnitOfWork, event: Envelope[DossierUpdated], settings: SyncSettings
+) -> None:
+    """A changed dossier (its code, its package) is synchronised again: a full resync."""
+    await _synchronise_if_connected(uow, event, settings, trigger="change")
 
 
 def _failed(
@@ -223,5 +237,6 @@ def subscriptions(settings: SyncSettings) -> list[Subscription[Any]]:
 
     return [
         Subscription(DossierActivated, bound(on_dossier_activated)),
+        Subscription(DossierUpdated, bound(on_dossier_updated)),
         Subscription(ProposalValidated, bound(on_proposal_validated)),
     ]

@@ -19,7 +19,7 @@ router = APIRouter(tags=["ledger"])
 class SyncRun(BaseModel):
     id: UUID
     dossier_id: UUID
-    trigger: str = Field(description="activation or manual")
+    trigger: str = Field(description="activation, change (the dossier was changed) or manual")
     status: str = Field(description="ok, or failed with the reason (the office must act)")
     full_resync: bool
     chunks: int = Field(description="ledger.synced.v1 messages published")
