@@ -181,3 +181,31 @@ async def test_a_package_that_is_down_is_retried_and_visible_then_posted_once(
     [message] = await outbox(pool, "booking.posted.v1")
     assert message["data"]["document_number"] == posted["document_number"]
     assert message["data"]["transaction_id"] == f"CFAAN/{posted['document_number']}"
+
+
+async def test_the_nightly_sync_runs_once_a_day_over_the_connected_dossiers(
+    pool: asyncpg.Pool, settings: SyncSettings
+) -> None:
+    from sync.scheduler import run_nightly
+
+    dossier_id = await dossier(pool)
+    async with UnitOfWork(pool, source="test") as uow:  # a package without in-process connector
+        await dossiers.insert(
+            uow.conn,
+            {
+                "id": uuid.uuid4(),
+                "office_id": OFFICE,
+                "name": "Garage Janssens",
+                "vat_number": None,
+                "accounting_package": "exact",
+                "dossier_code": "JANS",
+                "configuration": "C",
+                "language": "nl",
+            },
+        )
+
+    assert await run_nightly(pool, settings, date(2026, 12, 1)) == 1
+    assert await run_nightly(pool, settings, date(2026, 12, 1)) is None  # another process had it
+    runs = await pool.fetch("SELECT dossier_id, trigger, status FROM ledger_syncs")
+    assert [tuple(run) for run in runs] == [(dossier_id, "nightly", "ok")]
+    assert len(await outbox(pool, "ledger.synced.v1")) == 1

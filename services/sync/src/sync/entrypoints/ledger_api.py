@@ -11,15 +11,19 @@ from pydantic import BaseModel, Field
 
 from sync.adapters import dossiers, ledger
 from sync.connectors.contract import ConnectorUnavailable
+from sync.scheduler import nightly_sync_lifespan
 from sync.service_layer import synchronise
 
-router = APIRouter(tags=["ledger"])
+# The nightly sync runs beside the routes of the ledger (FastAPI merges a router's lifespan).
+router = APIRouter(tags=["ledger"], lifespan=nightly_sync_lifespan)
 
 
 class SyncRun(BaseModel):
     id: UUID
     dossier_id: UUID
-    trigger: str = Field(description="activation, change (the dossier was changed) or manual")
+    trigger: str = Field(
+        description="activation, change (the dossier was changed), manual or nightly"
+    )
     status: str = Field(description="ok, or failed with the reason (the office must act)")
     full_resync: bool
     chunks: int = Field(description="ledger.synced.v1 messages published")

@@ -1,4 +1,5 @@
-"""Ledger sync runs and postings to the accounting package, each visible with its status.
+"""Ledger sync runs and postings to the accounting package, each visible with its status;
+the days the nightly sync ran.
 
 Revision ID: 0003_posting
 Revises: 0002_tenancy
@@ -46,9 +47,15 @@ def upgrade() -> None:
             updated_at      timestamptz NOT NULL DEFAULT now()
         );
         CREATE INDEX postings_by_dossier ON postings (office_id, dossier_id, updated_at);
+
+        -- One nightly sync per day, whichever sync process claims the day first.
+        CREATE TABLE nightly_runs (
+            day        date PRIMARY KEY,
+            claimed_at timestamptz NOT NULL DEFAULT now()
+        );
         """
     )
 
 
 def downgrade() -> None:
-    op.execute("DROP TABLE postings; DROP TABLE ledger_syncs;")
+    op.execute("DROP TABLE nightly_runs; DROP TABLE postings; DROP TABLE ledger_syncs;")
