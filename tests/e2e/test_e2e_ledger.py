@@ -604,3 +604,26 @@ async def test_a_manual_full_resync_by_an_employee_republishes_the_books(stack: 
             return items if len(items) == run["open_items"] else None
 
         assert len(await eventually(replaced)) == run["open_items"]
+
+
+async def test_a_beancount_dossier_code_without_a_ledger_is_refused_and_nothing_is_activated(
+    stack: Stack,
+) -> None:
+    dossier_id = uuid.uuid4()
+    async with httpx.AsyncClient(timeout=15) as http:
+        refused = await http.post(
+            f"{stack.url('sync')}/dossiers",
+            json={
+                "id": str(dossier_id),
+                "name": "Nergens BV",
+                "accounting_package": "beancount",
+                "dossier_code": "NOWHERE",
+            },
+            headers=office(stack),
+        )
+        assert refused.status_code == 422
+        assert refused.json()["detail"] == (
+            f"no Beancount ledger for dossier NOWHERE in {stack.ledger_root}"
+        )
+        listed = (await http.get(f"{stack.url('sync')}/dossiers", headers=office(stack))).json()
+    assert str(dossier_id) not in {dossier["id"] for dossier in listed}
