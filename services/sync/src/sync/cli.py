@@ -22,10 +22,12 @@ def _demo_ledger(args: argparse.Namespace) -> int:
 
 
 def _install_demo_ledger(args: argparse.Namespace) -> int:
-    from sync.connectors.demo.install import install_demo_ledger
+    from sync.connectors.demo.generate import DOSSIER_CODE, install_demo_ledger
 
-    folder, installed = install_demo_ledger(Path(args.folder))
-    print(f"{'installed' if installed else 'kept the existing'} demo ledger in {folder}")
+    root = Path(args.folder)
+    present = (root / DOSSIER_CODE / "main.beancount").exists()
+    folder = install_demo_ledger(root)
+    print(f"{'kept the existing' if present else 'installed the'} demo ledger in {folder}")
     return 0
 
 
