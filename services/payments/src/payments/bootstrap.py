@@ -5,6 +5,7 @@ from ledgerline.service import ServiceDefinition
 from payments.config import PaymentsSettings
 from payments.entrypoints.api import router
 from payments.entrypoints.consumers import SUBSCRIPTIONS
+from payments.entrypoints.ledger_api import router as ledger_router
 
 
 def definition() -> ServiceDefinition:
@@ -16,6 +17,6 @@ def definition() -> ServiceDefinition:
         "EPC QR code.",
         settings_type=PaymentsSettings,
         versions_dir=Path(__file__).parent / "migrations" / "versions",
-        routers=[router],
+        routers=[router, ledger_router],
         subscriptions=lambda _settings: SUBSCRIPTIONS,
     )

@@ -26,7 +26,7 @@ from ledgerline.events import (
 )
 from schwifty import IBAN
 
-from payments.adapters import repository
+from payments.adapters import open_items, repository
 from payments.domain import CreditTransferBatch, InvalidBatch, build_credit_transfer, file_digest
 from payments.domain.payment import (
     Claim,
@@ -531,6 +531,22 @@ async def on_ledger_synced(uow: UnitOfWork, event: Envelope[LedgerSynced]) -> No
                 uow.conn, payment["id"], PaymentStatus.PAID.value, reason="settled in the books"
             )
             _settled(uow, updated, event.officeid, item.settled_on)
+    await _keep_open_items(uow, event)
+
+
+async def _keep_open_items(uow: UnitOfWork, event: Envelope[LedgerSynced]) -> None:
+    """The books' open items with what was paid on them; a full resync replaces the copy once
+    its last chunk arrived. A counts-only message (no sync id) carries none."""
+    data = event.data
+    if data.sync_id is None:
+        return
+    await open_items.upsert(
+        uow.conn, event.officeid, event.dossierid, data.sync_id, data.open_item_records
+    )
+    if data.removed_open_items:
+        await open_items.remove(uow.conn, event.officeid, event.dossierid, data.removed_open_items)
+    if data.full and data.last_chunk:
+        await open_items.remove_stale(uow.conn, event.officeid, event.dossierid, data.sync_id)
 
 
 __all__ = ["Conflict", "InvalidBatch", "NewPayment", "NotFound", "PaymentRefused"]

@@ -21,6 +21,16 @@ def _demo_ledger(args: argparse.Namespace) -> int:
     return 0
 
 
+def _install_demo_ledger(args: argparse.Namespace) -> int:
+    from sync.connectors.demo.generate import DOSSIER_CODE, install_demo_ledger
+
+    root = Path(args.folder)
+    present = (root / DOSSIER_CODE / "main.beancount").exists()
+    folder = install_demo_ledger(root)
+    print(f"{'kept the existing' if present else 'installed the'} demo ledger in {folder}")
+    return 0
+
+
 def _register(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     schemas = subparsers.add_parser(
         "connector-schemas",
@@ -34,6 +44,13 @@ def _register(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]")
     )
     demo.add_argument("folder", nargs="?", default=None, help="default: the packaged demo")
     demo.set_defaults(func=_demo_ledger)
+    install = subparsers.add_parser(
+        "install-demo-ledger",
+        help="copy the demo dossier's ledger (PEETERS) into a ledger root, unless it is there",
+        epilog="example: sync install-demo-ledger .ledgerline/ledgers",
+    )
+    install.add_argument("folder", help="the ledger root (SYNC_LEDGER_ROOT)")
+    install.set_defaults(func=_install_demo_ledger)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,3 +1,4 @@
+from datetime import time
 from pathlib import Path
 
 from ledgerline.settings import ServiceSettings
@@ -10,3 +11,10 @@ class SyncSettings(ServiceSettings):
     mail_domain: str = "docs.ledgerline.local"
     ledger_root: Path = Path(".ledgerline/ledgers")
     """Where the reference (Beancount) connector keeps one ledger folder per dossier code."""
+    nightly_sync: bool = True
+    """Synchronise every active dossier with an in-process connector once a night."""
+    nightly_sync_time: time = time(2, 0)
+    """When the nightly sync runs, UTC."""
+    posting_hold_after_write_seconds: float = 0
+    """Tests only: wait this long between the ledger write and the commit of a posting, so that
+    a test can kill the process exactly there (as outbox_relay_hold_after_claim_seconds)."""

@@ -4,6 +4,7 @@ from ledgerline.service import ServiceDefinition
 
 from worklist.config import WorklistSettings
 from worklist.entrypoints.api import router
+from worklist.entrypoints.ledger_api import router as ledger_router
 from worklist.service_layer import SUBSCRIPTIONS
 
 
@@ -15,6 +16,6 @@ def definition() -> ServiceDefinition:
         "duplicate check, totals; listed and read per dossier.",
         settings_type=WorklistSettings,
         versions_dir=Path(__file__).parent / "migrations" / "versions",
-        routers=[router],
+        routers=[router, ledger_router],
         subscriptions=lambda _settings: SUBSCRIPTIONS,
     )

@@ -276,6 +276,7 @@ class Stack:
         for service in SERVICES:
             self.database_urls[service] = await self.infrastructure.database_url(service)
         await asyncio.gather(*(asyncio.to_thread(self._migrate, service) for service in SERVICES))
+        await asyncio.to_thread(self._install_demo_ledger)
         logs = self.root / "logs"
         logs.mkdir(parents=True, exist_ok=True)
         for service in SERVICES:
@@ -301,9 +302,28 @@ class Stack:
                 "LEDGERLINE_JWT_SECRET": self.jwt_secret,
                 "LEDGERLINE_JWT_ISSUER": JWT_ISSUER,
                 f"{prefix}_OUTBOX_POLL_SECONDS": "0.5",
+                "SYNC_LEDGER_ROOT": str(self.ledger_root),
             }
             | self._smtp_env()
         )
+
+    @property
+    def ledger_root(self) -> Path:
+        """Where sync's reference connector keeps the dossiers' Beancount ledgers."""
+        configured = os.environ.get("SYNC_LEDGER_ROOT")
+        return Path(configured) if configured else self.root / "ledgers"
+
+    def _install_demo_ledger(self) -> None:
+        """The demo dossier's books (PEETERS), unless the ledger root has them already."""
+        executable = Path(sys.executable).parent / "sync"
+        result = subprocess.run(
+            [str(executable), "install-demo-ledger", str(self.ledger_root)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"installing the demo ledger failed:\n{result.stderr[-3000:]}")
 
     def _smtp_env(self) -> dict[str, str]:
         assert self.infrastructure is not None
@@ -360,7 +380,8 @@ class Stack:
                     "id": str(DEMO_DOSSIER_ID),
                     "name": "Bakkerij Peeters BV",
                     "vat_number": "BE0123456749",
-                    "accounting_package": "exact",
+                    # The reference connector: its demo ledger is installed by start().
+                    "accounting_package": "beancount",
                     "dossier_code": "PEETERS",
                     "configuration": "C",
                     "language": "nl",

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Literal
 from uuid import UUID
 
@@ -76,11 +77,37 @@ class DocumentSubmitted(EventData):
     submitted_by: str
 
 
+class ProposalLine(EventData):
+    """A detail line as validated in the worklist: GL account and amount excluding VAT."""
+
+    gl_account: str = Field(pattern=r"^[0-9]{3,10}$", examples=["604000"])
+    amount_excl_vat: Amount = Field(description="Positive; a credit note reverses the signs")
+    vat_code: str | None = Field(default=None, examples=["A21"])
+    vat_amount: Amount = Decimal(0)
+    description: str | None = None
+
+
+class ProposalVatLine(EventData):
+    """One line of the VAT breakdown: base and VAT per VAT code."""
+
+    vat_code: str
+    base: Amount
+    vat_amount: Amount
+
+
 class ProposalValidated(EventData):
+    """A proposal the office (or client) validated: sync posts it to the dossier's package.
+
+    `lines` and `vat_lines` are optional: without detail lines the booking is posted "without
+    detail", on the dossier's suspense account (999999), to be completed in the package."""
+
     proposal_id: UUID
     document_id: UUID
-    journal: str | None = None
-    period: str | None = None
+    journal: str | None = Field(
+        default=None,
+        description="Journal code; without it, the dossier's purchase or sales journal",
+    )
+    period: str | None = Field(default=None, description="YYYY-MM; without it, the invoice date's")
     counterparty_name: str | None = None
     counterparty_vat: str | None = None
     invoice_number: str | None = None
@@ -91,6 +118,17 @@ class ProposalValidated(EventData):
     total_vat: Amount
     total_incl_vat: Amount
     validated_by: str
+    counterparty_number: str | None = Field(
+        default=None,
+        description="The counterparty's number in the package; without it, found by VAT number",
+    )
+    document_type: Literal["invoice", "credit_note"] = "invoice"
+    exchange_rate: Amount | None = Field(
+        default=None, description="Units of currency per EUR, when the currency is not EUR"
+    )
+    structured_communication: str | None = None
+    lines: tuple[ProposalLine, ...] = ()
+    vat_lines: tuple[ProposalVatLine, ...] = ()
 
 
 class InvoiceApprovalRequested(EventData):
@@ -194,6 +232,122 @@ class DossierDeactivated(EventData):
     deactivated_by: str
 
 
+# --------------------------------------------------------------------------- ledger records
+# What an accounting package says about a dossier's books (the connector contract of
+# services/sync, docs/connectors.md). Shared here because ledger.synced.v1 carries them to the
+# services that keep copies (worklist, payments).
+
+GL_ACCOUNT_PATTERN = r"^[0-9]{3,10}$"
+PERIOD_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+CURRENCY_PATTERN = r"^[A-Z]{3}$"
+
+AccountType = Literal["asset", "liability", "equity", "income", "expense"]
+JournalType = Literal["purchase", "sales", "financial", "misc"]
+VatKind = Literal["goods", "services", "investments"]
+VatDirection = Literal["purchase", "sales"]
+VatRegime = Literal["domestic", "intra_eu", "reverse_charge", "export", "exempt"]
+CounterpartyKind = Literal["customer", "supplier"]
+PeriodStatus = Literal["open", "closed"]
+
+
+class GLAccount(EventData):
+    """A general-ledger account of the dossier's chart (Belgian PCMN / MAR)."""
+
+    code: str = Field(pattern=GL_ACCOUNT_PATTERN, examples=["604000"])
+    name: str = Field(examples=["Aankopen handelsgoederen"])
+    pcmn_class: int = Field(
+        ge=0, le=9, description="First digit of the code: 1–7 are the PCMN classes"
+    )
+    type: AccountType = Field(description="Nature of the account in the balance sheet or P&L")
+    suspense: bool = Field(
+        default=False, description="A suspense account (wachtrekening), e.g. 999999"
+    )
+    active: bool = True
+
+
+class VatCode(EventData):
+    """A VAT code the dossier may use on detail lines."""
+
+    code: str = Field(examples=["A21"])
+    description: str = Field(examples=["Aankopen handelsgoederen 21%"])
+    direction: VatDirection
+    rate: Amount = Field(description="Rate in percent, e.g. 21")
+    kind: VatKind
+    regime: VatRegime = "domestic"
+    deductible_share: Amount = Field(
+        default=Decimal(100), description="Percentage of the VAT that may be deducted (purchases)"
+    )
+    base_grid: str | None = Field(
+        default=None, description="Grid of the Belgian VAT return for the base, e.g. 81"
+    )
+    vat_grid: str | None = Field(
+        default=None, description="Grid of the VAT return for the VAT amount, e.g. 59"
+    )
+
+
+class Journal(EventData):
+    code: str = Field(examples=["CFAAN"])
+    name: str
+    type: JournalType
+    number_format: str = Field(
+        examples=["yy000###"],
+        description="Document number format: `yy` or `yyyy` is the fiscal year, the run of `0` and "
+        "`#` after it is the sequence number zero-padded to that width",
+    )
+    next_number: str | None = Field(
+        default=None, description="The document number the next booking gets in the open year"
+    )
+    credit_note_only: bool = False
+    foreign_currency_allowed: bool = False
+    first_period: str | None = Field(default=None, pattern=PERIOD_PATTERN)
+    platform: bool = Field(
+        default=False,
+        description="One of the platform's own journals: bookings may be posted and deleted",
+    )
+    bank_account_iban: str | None = Field(
+        default=None, description="For a financial journal: the dossier's bank account"
+    )
+
+
+class BookingPeriod(EventData):
+    fiscal_year: str = Field(examples=["2026"])
+    code: str = Field(pattern=PERIOD_PATTERN, examples=["2026-03"])
+    start: date
+    end: date
+    status: PeriodStatus
+
+
+class Counterparty(EventData):
+    number: str = Field(description="The counterparty's reference in the package")
+    kind: CounterpartyKind
+    name: str
+    vat_number: str | None = Field(default=None, examples=["BE0123456749"])
+    ibans: tuple[str, ...] = ()
+    currency: str = Field(default="EUR", pattern=CURRENCY_PATTERN)
+    default_gl_account: str | None = Field(default=None, pattern=GL_ACCOUNT_PATTERN)
+    default_vat_code: str | None = None
+
+
+class OpenItem(EventData):
+    """An invoice or credit note and what is still due on it. Credit notes have negative amounts."""
+
+    kind: CounterpartyKind
+    journal: str
+    document_number: str
+    counterparty_number: str
+    invoice_number: str | None = None
+    invoice_date: date
+    due_date: date | None = None
+    currency: str = Field(default="EUR", pattern=CURRENCY_PATTERN)
+    amount: Amount = Field(description="Total including VAT")
+    amount_paid: Amount
+    structured_communication: str | None = Field(default=None, examples=["+++090/9337/55493+++"])
+
+    @property
+    def open_amount(self) -> Amount:
+        return self.amount - self.amount_paid
+
+
 class LedgerBankAccount(EventData):
     """A bank account of the dossier itself (a "hoofdrekening"), as the package knows it."""
 
@@ -214,20 +368,65 @@ class SettledItem(EventData):
 
 
 class LedgerSynced(EventData):
+    """The books of a dossier, as its accounting package says, in bounded chunks.
+
+    A sync run (`sync_id`) is cut into chunks numbered from 0; the last has `last_chunk` true
+    and each message stays below 512 KiB. Upserts carry whole records; removals carry keys. With
+    `full` true the run is a full resync: a consumer replaces its copy of the dossier's records
+    once the last chunk arrived (records not in the run are gone). The counts are those of the
+    whole run. A message without `sync_id` is the older counts-only form (bank accounts and
+    settled items only)."""
+
     synced_at: datetime
     up_to_date_until: date | None = None
-    counterparties: int = 0
-    open_items: int = 0
+    counterparties: int = Field(default=0, description="Counterparties in the whole run")
+    open_items: int = Field(default=0, description="Open items in the whole run")
     bank_accounts: tuple[LedgerBankAccount, ...] = ()
     settled_items: tuple[SettledItem, ...] = ()
+    sync_id: UUID | None = None
+    chunk: int = Field(default=0, ge=0)
+    last_chunk: bool = True
+    full: bool = False
+    dossier_code: str | None = None
+    gl_accounts: tuple[GLAccount, ...] = ()
+    vat_codes: tuple[VatCode, ...] = ()
+    journals: tuple[Journal, ...] = ()
+    periods: tuple[BookingPeriod, ...] = ()
+    counterparty_records: tuple[Counterparty, ...] = ()
+    open_item_records: tuple[OpenItem, ...] = Field(
+        default=(), description="Items with an open amount, with what was paid on them"
+    )
+    removed_counterparties: tuple[str, ...] = ()
+    removed_open_items: tuple[str, ...] = Field(
+        default=(), description="Open items now settled or deleted, as `journal/document number`"
+    )
 
 
 class BookingPosted(EventData):
     proposal_id: UUID
     document_id: UUID
     journal: str
-    document_number: str
+    document_number: str = Field(description="In the journal's format, e.g. 26000001")
     posted_at: datetime
+    period: str | None = Field(default=None, description="Booking period, YYYY-MM")
+    transaction_id: str | None = Field(
+        default=None, description="The ledger's id of the transaction, e.g. CFAAN/26000001"
+    )
+    dossier_code: str | None = None
+    already_posted: bool = Field(
+        default=False, description="The package had this proposal already (a redelivery)"
+    )
+
+
+class BookingFailed(EventData):
+    """The package refused the booking, or it cannot be posted; `reason` is the package's own
+    message. The proposal goes back to the worklist with it."""
+
+    proposal_id: UUID
+    document_id: UUID | None = None
+    reason: str
+    details: tuple[str, ...] = ()
+    retryable: bool = False
 
 
 EVENTS: tuple[EventSpec, ...] = (
@@ -256,6 +455,7 @@ EVENTS: tuple[EventSpec, ...] = (
     EventSpec("dossier.deactivated", 1, DossierDeactivated, "A dossier was deactivated."),
     EventSpec("ledger.synced", 1, LedgerSynced, "Ledger master data was synchronised."),
     EventSpec("booking.posted", 1, BookingPosted, "A booking was posted to the package."),
+    EventSpec("booking.failed", 1, BookingFailed, "The package refused a booking."),
 )
 
 _BY_MODEL: dict[type[EventData], EventSpec] = {spec.model: spec for spec in EVENTS}

@@ -19,3 +19,4 @@ DOSSIER_UPDATED = catalog.spec_for(catalog.DossierUpdated).topic
 DOSSIER_DEACTIVATED = catalog.spec_for(catalog.DossierDeactivated).topic
 LEDGER_SYNCED = catalog.spec_for(catalog.LedgerSynced).topic
 BOOKING_POSTED = catalog.spec_for(catalog.BookingPosted).topic
+BOOKING_FAILED = catalog.spec_for(catalog.BookingFailed).topic

@@ -13,23 +13,52 @@ Amounts are `Decimal` in Python and decimal strings in JSON, never floats.
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 from uuid import UUID
 
+from ledgerline.events.catalog import (
+    CURRENCY_PATTERN,
+    GL_ACCOUNT_PATTERN,
+    PERIOD_PATTERN,
+    AccountType,
+    BookingFailed,
+    BookingPeriod,
+    Counterparty,
+    CounterpartyKind,
+    GLAccount,
+    Journal,
+    JournalType,
+    LedgerSynced,
+    OpenItem,
+    PeriodStatus,
+    VatCode,
+    VatDirection,
+    VatKind,
+    VatRegime,
+)
 from ledgerline.money import Amount
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-GL_ACCOUNT_PATTERN = r"^[0-9]{3,10}$"
-PERIOD_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
-CURRENCY_PATTERN = r"^[A-Z]{3}$"
-
-AccountType = Literal["asset", "liability", "equity", "income", "expense"]
-JournalType = Literal["purchase", "sales", "financial", "misc"]
-VatKind = Literal["goods", "services", "investments"]
-VatDirection = Literal["purchase", "sales"]
-VatRegime = Literal["domestic", "intra_eu", "reverse_charge", "export", "exempt"]
-CounterpartyKind = Literal["customer", "supplier"]
-PeriodStatus = Literal["open", "closed"]
+__all__ = [
+    "CURRENCY_PATTERN",
+    "GL_ACCOUNT_PATTERN",
+    "PERIOD_PATTERN",
+    "AccountType",
+    "BookingFailed",
+    "BookingPeriod",
+    "Counterparty",
+    "CounterpartyKind",
+    "GLAccount",
+    "Journal",
+    "JournalType",
+    "LedgerSynced",
+    "OpenItem",
+    "PeriodStatus",
+    "VatCode",
+    "VatDirection",
+    "VatKind",
+    "VatRegime",
+]
 
 
 class ContractModel(BaseModel):
@@ -37,110 +66,18 @@ class ContractModel(BaseModel):
 
 
 # --------------------------------------------------------------------------- what it provides
-
-
-class GLAccount(ContractModel):
-    """A general-ledger account of the dossier's chart (Belgian PCMN / MAR)."""
-
-    code: str = Field(pattern=GL_ACCOUNT_PATTERN, examples=["604000"])
-    name: str = Field(examples=["Aankopen handelsgoederen"])
-    pcmn_class: int = Field(
-        ge=0, le=9, description="First digit of the code: 1–7 are the PCMN classes"
-    )
-    type: AccountType = Field(description="Nature of the account in the balance sheet or P&L")
-    suspense: bool = Field(
-        default=False, description="A suspense account (wachtrekening), e.g. 999999"
-    )
-    active: bool = True
-
-
-class VatCode(ContractModel):
-    """A VAT code the dossier may use on detail lines."""
-
-    code: str = Field(examples=["A21"])
-    description: str = Field(examples=["Aankopen handelsgoederen 21%"])
-    direction: VatDirection
-    rate: Amount = Field(description="Rate in percent, e.g. 21")
-    kind: VatKind
-    regime: VatRegime = "domestic"
-    deductible_share: Amount = Field(
-        default=Decimal(100), description="Percentage of the VAT that may be deducted (purchases)"
-    )
-    base_grid: str | None = Field(
-        default=None, description="Grid of the Belgian VAT return for the base, e.g. 81"
-    )
-    vat_grid: str | None = Field(
-        default=None, description="Grid of the VAT return for the VAT amount, e.g. 59"
-    )
-
-
-class Journal(ContractModel):
-    code: str = Field(examples=["CFAAN"])
-    name: str
-    type: JournalType
-    number_format: str = Field(
-        examples=["yy000###"],
-        description="Document number format: `yy` or `yyyy` is the fiscal year, the run of `0` and "
-        "`#` after it is the sequence number zero-padded to that width",
-    )
-    next_number: str | None = Field(
-        default=None, description="The document number the next booking gets in the open year"
-    )
-    credit_note_only: bool = False
-    foreign_currency_allowed: bool = False
-    first_period: str | None = Field(default=None, pattern=PERIOD_PATTERN)
-    platform: bool = Field(
-        default=False,
-        description="One of the platform's own journals: bookings may be posted and deleted",
-    )
-    bank_account_iban: str | None = Field(
-        default=None, description="For a financial journal: the dossier's bank account"
-    )
-
-
-class BookingPeriod(ContractModel):
-    fiscal_year: str = Field(examples=["2026"])
-    code: str = Field(pattern=PERIOD_PATTERN, examples=["2026-03"])
-    start: date
-    end: date
-    status: PeriodStatus
-
-
-class Counterparty(ContractModel):
-    number: str = Field(description="The counterparty's reference in the package")
-    kind: CounterpartyKind
-    name: str
-    vat_number: str | None = Field(default=None, examples=["BE0123456749"])
-    ibans: tuple[str, ...] = ()
-    currency: str = Field(default="EUR", pattern=CURRENCY_PATTERN)
-    default_gl_account: str | None = Field(default=None, pattern=GL_ACCOUNT_PATTERN)
-    default_vat_code: str | None = None
-
-
-class OpenItem(ContractModel):
-    """An invoice or credit note and what is still due on it. Credit notes have negative amounts."""
-
-    kind: CounterpartyKind
-    journal: str
-    document_number: str
-    counterparty_number: str
-    invoice_number: str | None = None
-    invoice_date: date
-    due_date: date | None = None
-    currency: str = Field(default="EUR", pattern=CURRENCY_PATTERN)
-    amount: Amount = Field(description="Total including VAT")
-    amount_paid: Amount
-    structured_communication: str | None = Field(default=None, examples=["+++090/9337/55493+++"])
-
-    @property
-    def open_amount(self) -> Amount:
-        return self.amount - self.amount_paid
+# The ledger records (GLAccount, VatCode, Journal, BookingPeriod, Counterparty, OpenItem) are
+# shared with the consumers of ledger.synced.v1: they live in ledgerline.events.catalog.
 
 
 class BankAccount(ContractModel):
     iban: str
     bic: str | None = None
     holder_name: str
+    town: str | None = Field(default=None, description="The holder's town (for SEPA files)")
+    country: str | None = Field(
+        default=None, pattern=r"^[A-Z]{2}$", description="The holder's country, ISO 3166 alpha-2"
+    )
     currency: str = Field(default="EUR", pattern=CURRENCY_PATTERN)
     gl_account: str = Field(pattern=GL_ACCOUNT_PATTERN)
     journal: str | None = None
@@ -380,46 +317,6 @@ class PaymentsJournaliseRequested(ContractModel):
     payments: tuple[PaymentToJournalise, ...] = Field(min_length=1)
 
 
-class BookingFailed(ContractModel):
-    """`booking.failed.v1`: the package refused the booking; `reason` is its own message."""
-
-    proposal_id: UUID
-    document_id: UUID | None = None
-    reason: str
-    details: tuple[str, ...] = ()
-    retryable: bool = False
-
-
-class LedgerDelta(ContractModel):
-    """`ledger.synced.v1` body from a connector: a bounded chunk of changes of one sync run.
-
-    Upserts carry the full record; removals carry keys. A run ends with `last_chunk` true.
-    """
-
-    dossier_code: str
-    sync_id: UUID
-    chunk: int = Field(ge=0)
-    last_chunk: bool
-    full: bool = Field(default=False, description="A full resync: replace, do not merge")
-    read_at: datetime
-    up_to_date_until: date | None = None
-    gl_accounts: tuple[GLAccount, ...] = ()
-    vat_codes: tuple[VatCode, ...] = ()
-    journals: tuple[Journal, ...] = ()
-    periods: tuple[BookingPeriod, ...] = ()
-    counterparties: tuple[Counterparty, ...] = ()
-    open_items: tuple[OpenItem, ...] = ()
-    bank_accounts: tuple[BankAccount, ...] = ()
-    turnover: tuple[CounterpartyTurnover, ...] = Field(
-        default=(),
-        description="Per counterparty and period; replaces earlier figures of the same key",
-    )
-    removed_counterparties: tuple[str, ...] = ()
-    removed_open_items: tuple[str, ...] = Field(
-        default=(), description="Open items now settled or deleted, as `journal/document number`"
-    )
-
-
 CONTRACT_MODELS: tuple[type[BaseModel], ...] = (
     LedgerSnapshot,
     GLAccount,
@@ -440,6 +337,6 @@ CONTRACT_MODELS: tuple[type[BaseModel], ...] = (
     BookingDeleteRequested,
     PaymentsJournaliseRequested,
     BookingFailed,
-    LedgerDelta,
+    LedgerSynced,
 )
 """The models whose JSON Schemas are published in docs/connectors/."""

@@ -4,6 +4,7 @@ Sync owns the dossiers; every other service keeps a copy from the events publish
 (`dossier.activated.v1`, `.updated.v1`, `.deactivated.v1`) and checks each request against it.
 """
 
+import asyncio
 from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID, uuid4
@@ -18,10 +19,14 @@ from ledgerline.text import SingleLine
 from pydantic import BaseModel, ConfigDict, Field
 
 from sync.adapters import dossiers
+from sync.adapters.connectors import check_dossier_code, connector_for
+from sync.connectors.contract import UnknownDossier
 
 router = APIRouter(tags=["dossiers"])
 
-AccountingPackage = Literal["winbooks", "exact", "bob50", "adsolut", "expertm", "wings", "octopus"]
+AccountingPackage = Literal[
+    "winbooks", "exact", "bob50", "adsolut", "expertm", "wings", "octopus", "beancount"
+]
 
 
 EXAMPLE_DOSSIER_ID = "d0551e00-0000-4000-8000-000000000001"
@@ -133,6 +138,12 @@ async def activate_dossier(
 ) -> Dossier:
     if principal.role is not Role.ADMIN:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "only an office admin may activate dossiers")
+    connector = connector_for(activation.accounting_package, runtime.settings.ledger_root)  # type: ignore[attr-defined]
+    if connector is not None:
+        try:
+            await asyncio.to_thread(check_dossier_code, connector, activation.dossier_code)
+        except UnknownDossier as exc:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, exc.reason) from exc
     values = activation.model_dump() | {
         "id": activation.id or uuid4(),
         "office_id": principal.office_id,

@@ -210,6 +210,8 @@ def read_books(entries: Sequence[data.Directive]) -> Books:
                     iban=str(meta["iban"]),
                     bic=_text(meta, "bic"),
                     holder_name=_text(meta, "holder") or "",
+                    town=_text(meta, "town"),
+                    country=_text(meta, "country"),
                     currency=(entry.currencies or ["EUR"])[0],
                     gl_account=code,
                 )

@@ -11,6 +11,7 @@ bookings are exactly what the platform would write.
 import random
 import shutil
 import sys
+import tempfile
 import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -350,6 +351,9 @@ def _chart_text(rng: random.Random) -> tuple[str, dict[str, str]]:
             lines.append(f"  iban: {_q(iban)}")
             lines.append(f"  bic: {_q(bic)}")
             lines.append(f"  holder: {_q('Bakkerij Peeters BV')}")
+            # The holder's address: a SEPA file names the debtor's town and country.
+            lines.append(f"  town: {_q('Antwerpen')}")
+            lines.append(f"  country: {_q('BE')}")
         lines.append("")
     for code, day in CLOSED_ACCOUNTS.items():
         lines.append(f"{day} close {root_for_code(code)}:{code}\n")
@@ -582,11 +586,25 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def install_demo_ledger(root: Path) -> Path:
-    """Copy the packaged demo ledger into `root` unless the dossier already has one there."""
+    """Copy the packaged demo ledger into `root` unless the dossier already has one there (the
+    books of a running platform are never overwritten). `make run` and the test stack call it
+    through `sync install-demo-ledger`."""
     target = root / DOSSIER_CODE
-    if not (target / "main.beancount").exists():
-        root.mkdir(parents=True, exist_ok=True)
-        shutil.copytree(DEMO_ROOT / DOSSIER_CODE, target, dirs_exist_ok=True)
+    if (target / "main.beancount").exists():
+        return target
+    root.mkdir(parents=True, exist_ok=True)
+    # Copied beside the target and renamed: a crash never leaves half a ledger behind.
+    staging = Path(tempfile.mkdtemp(dir=root, prefix=f".{DOSSIER_CODE}."))
+    try:
+        shutil.copytree(
+            DEMO_ROOT / DOSSIER_CODE,
+            staging / DOSSIER_CODE,
+            ignore=shutil.ignore_patterns("*.picklecache", ".ledgerline.lock", "*.tmp"),
+        )
+        shutil.rmtree(target, ignore_errors=True)  # a folder without main.beancount
+        (staging / DOSSIER_CODE).rename(target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return target
 
 

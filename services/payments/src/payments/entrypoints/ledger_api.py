@@ -1,0 +1,57 @@
+"""The dossier's open items as the books show them (read-only; kept from ledger.synced.v1)."""
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from ledgerline.service import CurrentRuntime
+from pydantic import BaseModel, Field
+
+from payments.adapters import open_items
+from payments.entrypoints.api import PayerScope
+
+router = APIRouter(tags=["open items"])
+
+
+class OpenItem(BaseModel):
+    journal: str
+    document_number: str
+    kind: str = Field(description="customer or supplier")
+    counterparty_number: str
+    invoice_number: str | None
+    invoice_date: date
+    due_date: date | None
+    currency: str
+    amount: Decimal = Field(description="Total including VAT; credit notes negative")
+    amount_paid: Decimal
+    open_amount: Decimal
+    structured_communication: str | None
+
+
+@router.get(
+    "/dossiers/{dossier_id}/open-items",
+    response_model=list[OpenItem],
+    summary="Invoices and credit notes still (partly) open in the books, earliest due first",
+)
+async def list_open_items(
+    runtime: CurrentRuntime,
+    scope: PayerScope,
+    kind: Literal["customer", "supplier"] | None = None,
+    counterparty_number: Annotated[str | None, Query(max_length=50)] = None,
+    due_by: Annotated[date | None, Query(description="Only items due on or before")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 500,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[OpenItem]:
+    async with runtime.pool.acquire() as connection:
+        rows = await open_items.list_open_items(
+            connection,
+            scope.office_id,
+            scope.dossier_id,
+            kind,
+            counterparty_number,
+            due_by,
+            limit,
+            offset,
+        )
+    return [OpenItem.model_validate(dict(row)) for row in rows]

@@ -1,0 +1,43 @@
+"""Which connector speaks to a dossier's accounting package.
+
+Only the reference connector (Beancount, one ledger folder per dossier code under
+`SYNC_LEDGER_ROOT`) runs in-process today; the other packages' connectors plug in over Kafka
+(docs/connectors.md) and have none here.
+"""
+
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+from sync.connectors.beancount_ledger.connector import BeancountConnector
+from sync.connectors.contract import Connector, OpenItem
+
+IN_PROCESS_PACKAGES = frozenset({"beancount"})
+
+
+@cache
+def _beancount(root: Path) -> BeancountConnector:
+    # One per ledger root and process: it caches the last ledger it loaded per dossier.
+    return BeancountConnector(root)
+
+
+def connector_for(accounting_package: str, ledger_root: Path) -> Connector | None:
+    """The in-process connector of the package, or None when it has none."""
+    if accounting_package == "beancount":
+        return _beancount(Path(ledger_root).resolve())
+    return None
+
+
+def check_dossier_code(connector: Connector, dossier_code: str) -> None:
+    """Raise UnknownDossier when the package has no dossier with that code (cheap checks only:
+    the Beancount connector looks for the ledger folder)."""
+    if isinstance(connector, BeancountConnector):
+        connector.folder(dossier_code)
+
+
+def open_items_at(connector: Connector, dossier_code: str, pivot: date) -> list[OpenItem]:
+    """Every item with what was paid on it up to the pivot. The Beancount connector reads that
+    from the ledger's dates; a connector without history gives today's open items."""
+    if isinstance(connector, BeancountConnector):
+        return connector.open_items(dossier_code, as_of=pivot)
+    return list(connector.snapshot(dossier_code).open_items)

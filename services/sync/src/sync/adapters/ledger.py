@@ -1,0 +1,87 @@
+"""SQL for sync runs and postings."""
+
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+SYNC_COLUMNS = """id, office_id, dossier_id, trigger, status, full_resync, chunks, counterparties,
+open_items, reason, requested_by, started_at"""
+POSTING_COLUMNS = """proposal_id, office_id, dossier_id, document_id, status, journal,
+document_number, period, transaction_id, reason, attempts, updated_at"""
+
+
+async def record_sync(connection: asyncpg.Connection, values: dict[str, Any]) -> asyncpg.Record:
+    return await connection.fetchrow(
+        f"""INSERT INTO ledger_syncs (id, office_id, dossier_id, trigger, status, full_resync,
+                                     chunks, counterparties, open_items, reason, requested_by)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+        RETURNING {SYNC_COLUMNS}""",
+        values["id"],
+        values["office_id"],
+        values["dossier_id"],
+        values["trigger"],
+        values["status"],
+        values["full_resync"],
+        values.get("chunks", 0),
+        values.get("counterparties", 0),
+        values.get("open_items", 0),
+        values.get("reason"),
+        values.get("requested_by"),
+    )
+
+
+async def list_syncs(
+    connection: asyncpg.Connection, office_id: UUID, dossier_id: UUID, limit: int
+) -> list[asyncpg.Record]:
+    return await connection.fetch(
+        f"""SELECT {SYNC_COLUMNS} FROM ledger_syncs WHERE office_id = $1 AND dossier_id = $2
+        ORDER BY started_at DESC, id LIMIT $3""",
+        office_id,
+        dossier_id,
+        limit,
+    )
+
+
+async def save_posting(connection: asyncpg.Connection, values: dict[str, Any]) -> None:
+    """The posting's current state; `attempts` counts the tries that reached the connector."""
+    await connection.execute(
+        """INSERT INTO postings (proposal_id, office_id, dossier_id, document_id, status, journal,
+                                 document_number, period, transaction_id, reason, attempts)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1)
+        ON CONFLICT (proposal_id) DO UPDATE SET
+            status = EXCLUDED.status, journal = EXCLUDED.journal,
+            document_number = EXCLUDED.document_number, period = EXCLUDED.period,
+            transaction_id = EXCLUDED.transaction_id, reason = EXCLUDED.reason,
+            attempts = postings.attempts + 1, updated_at = now()""",
+        values["proposal_id"],
+        values["office_id"],
+        values["dossier_id"],
+        values.get("document_id"),
+        values["status"],
+        values.get("journal"),
+        values.get("document_number"),
+        values.get("period"),
+        values.get("transaction_id"),
+        values.get("reason"),
+    )
+
+
+async def list_postings(
+    connection: asyncpg.Connection,
+    office_id: UUID,
+    dossier_id: UUID,
+    status: str | None,
+    limit: int,
+    offset: int,
+) -> list[asyncpg.Record]:
+    return await connection.fetch(
+        f"""SELECT {POSTING_COLUMNS} FROM postings
+        WHERE office_id = $1 AND dossier_id = $2 AND ($3::text IS NULL OR status = $3)
+        ORDER BY updated_at DESC, proposal_id LIMIT $4 OFFSET $5""",
+        office_id,
+        dossier_id,
+        status,
+        limit,
+        offset,
+    )

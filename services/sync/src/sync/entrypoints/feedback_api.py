@@ -1,0 +1,223 @@
+"""Feedback over the dossier's books: aged balance and top 10 customers / suppliers.
+
+Read from the dossier's connector (the package is the master of the books). JSON by default,
+CSV with `Accept: text/csv`. The office and the client profiles with feedback may read them;
+"document delivery" and "document processing" profiles get 403, and so does a configuration B
+dossier (processing and archive only).
+"""
+
+import asyncio
+import csv
+import io
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Literal
+
+import asyncpg
+from fastapi import APIRouter, Header, HTTPException, Query, Response, status
+from ledgerline.auth import OFFICE_ROLES, DossierScope, Role, dossier_scope
+from ledgerline.service import CurrentRuntime, Runtime
+from pydantic import BaseModel, Field
+
+from sync.adapters import dossiers
+from sync.adapters.connectors import open_items_at
+from sync.connectors.contract import Connector, ConnectorError, ConnectorUnavailable
+from sync.domain.feedback import BUCKETS, aged_balance, top_counterparties
+from sync.service_layer import NoConnector, dossier_connector
+
+router = APIRouter(tags=["feedback"])
+
+FEEDBACK_ROLES = OFFICE_ROLES | {
+    Role.CLIENT_ADMINISTRATOR,
+    Role.CLIENT_FULL_ACCESS,
+    Role.CLIENT_FULL_FEEDBACK,
+}
+FeedbackScope = Annotated[DossierScope, dossier_scope(*FEEDBACK_ROLES)]
+PERIOD = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+CSV_MEDIA_TYPE = "text/csv"
+
+
+class AgedRow(BaseModel):
+    counterparty_number: str
+    counterparty_name: str | None
+    not_due: Decimal
+    days_0_30: Decimal
+    days_31_60: Decimal
+    days_61_90: Decimal
+    over_90: Decimal
+    total: Decimal
+
+
+class AgedBalanceReport(BaseModel):
+    kind: str
+    pivot: date
+    currency: str
+    rows: list[AgedRow] = Field(description="Largest total first")
+    totals: dict[str, Decimal] = Field(description="Per bucket, and `total`")
+
+
+class TopRow(BaseModel):
+    rank: int
+    counterparty_number: str
+    counterparty_name: str | None
+    amount_excl_vat: Decimal = Field(description="Turnover excluding VAT, credit notes deducted")
+
+
+class TopReport(BaseModel):
+    kind: str
+    first_period: str
+    last_period: str
+    currency: str
+    rows: list[TopRow]
+
+
+async def _connector(runtime: Runtime, scope: DossierScope) -> tuple[Connector, str]:
+    async with runtime.pool.acquire() as connection:
+        dossier: asyncpg.Record | None = await dossiers.get(
+            connection, scope.office_id, scope.dossier_id
+        )
+    if dossier is None or not dossier["active"]:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"dossier {scope.dossier_id} not found")
+    if dossier["configuration"] == "B":
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            "a configuration B dossier has no feedback beyond the archive",
+        )
+    try:
+        return dossier_connector(dossier, runtime.settings), dossier["dossier_code"]  # type: ignore[arg-type]
+    except NoConnector as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
+
+
+def _connector_failure(exc: ConnectorError) -> HTTPException:
+    if isinstance(exc, ConnectorUnavailable):
+        return HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, exc.reason)
+    return HTTPException(status.HTTP_409_CONFLICT, exc.reason)
+
+
+def _wants_csv(accept: str | None) -> bool:
+    return accept is not None and CSV_MEDIA_TYPE in accept.lower()
+
+
+def _csv(header: list[str], rows: list[list[object]], filename: str) -> Response:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return Response(
+        buffer.getvalue(),
+        media_type=f"{CSV_MEDIA_TYPE}; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.get(
+    "/dossiers/{dossier_id}/feedback/aged-balance",
+    response_model=AgedBalanceReport,
+    summary="Aged balance of the customers or suppliers at a pivot date (JSON or CSV)",
+    description="Open amounts per counterparty, by days past the due date at the pivot: not "
+    "due, 0–30 (due today included), 31–60, 61–90, over 90. Payments after the pivot are not "
+    "counted. `Accept: text/csv` answers a CSV file.",
+    responses={200: {"content": {CSV_MEDIA_TYPE: {}}}},
+)
+async def get_aged_balance(
+    runtime: CurrentRuntime,
+    scope: FeedbackScope,
+    kind: Literal["customer", "supplier"],
+    pivot: Annotated[date | None, Query(description="Default: today")] = None,
+    currency: Annotated[str, Query(pattern=r"^[A-Z]{3}$")] = "EUR",
+    limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    accept: Annotated[str | None, Header()] = None,
+) -> AgedBalanceReport | Response:
+    connector, code = await _connector(runtime, scope)
+    at = pivot or date.today()
+    try:
+        items, snapshot = await asyncio.gather(
+            asyncio.to_thread(open_items_at, connector, code, at),
+            asyncio.to_thread(connector.snapshot, code),
+        )
+    except ConnectorError as exc:
+        raise _connector_failure(exc) from exc
+    names = {party.number: party.name for party in snapshot.counterparties}
+    report = aged_balance(items, kind, at, currency)
+    rows = [
+        AgedRow(
+            counterparty_number=row.counterparty_number,
+            counterparty_name=names.get(row.counterparty_number),
+            total=row.total,
+            **row.buckets,
+        )
+        for row in report.rows[offset : offset + limit]
+    ]
+    totals = report.totals
+    totals["total"] = sum(totals.values(), Decimal(0))
+    if _wants_csv(accept):
+        return _csv(
+            ["counterparty_number", "counterparty_name", *BUCKETS, "total"],
+            [
+                [row.counterparty_number, row.counterparty_name or ""]
+                + [getattr(row, bucket) for bucket in BUCKETS]
+                + [row.total]
+                for row in rows
+            ],
+            f"aged-balance-{kind}-{at.isoformat()}.csv",
+        )
+    return AgedBalanceReport(kind=kind, pivot=at, currency=currency, rows=rows, totals=totals)
+
+
+@router.get(
+    "/dossiers/{dossier_id}/feedback/top",
+    response_model=TopReport,
+    summary="Top customers or suppliers by turnover excl. VAT in a range of periods (JSON or CSV)",
+    responses={200: {"content": {CSV_MEDIA_TYPE: {}}}},
+)
+async def get_top(
+    runtime: CurrentRuntime,
+    scope: FeedbackScope,
+    kind: Literal["customer", "supplier"],
+    first_period: Annotated[str | None, Query(alias="from", pattern=PERIOD)] = None,
+    last_period: Annotated[str | None, Query(alias="to", pattern=PERIOD)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 10,
+    currency: Annotated[str, Query(pattern=r"^[A-Z]{3}$")] = "EUR",
+    accept: Annotated[str | None, Header()] = None,
+) -> TopReport | Response:
+    today = date.today()
+    first = first_period or f"{today.year}-01"
+    last = last_period or f"{today.year}-12"
+    if first > last:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, f"from {first} is after to {last}"
+        )
+    connector, code = await _connector(runtime, scope)
+    try:
+        snapshot = await asyncio.to_thread(connector.snapshot, code)
+    except ConnectorError as exc:
+        raise _connector_failure(exc) from exc
+    names = {party.number: party.name for party in snapshot.counterparties}
+    rows = [
+        TopRow(
+            rank=rank,
+            counterparty_number=line.counterparty_number,
+            counterparty_name=names.get(line.counterparty_number),
+            amount_excl_vat=line.amount_excl_vat,
+        )
+        for rank, line in enumerate(
+            top_counterparties(snapshot.turnover, kind, first, last, limit, currency), start=1
+        )
+    ]
+    if _wants_csv(accept):
+        return _csv(
+            ["rank", "counterparty_number", "counterparty_name", "amount_excl_vat"],
+            [
+                [
+                    row.rank,
+                    row.counterparty_number,
+                    row.counterparty_name or "",
+                    row.amount_excl_vat,
+                ]
+                for row in rows
+            ],
+            f"top-{kind}-{first}-{last}.csv",
+        )
+    return TopReport(kind=kind, first_period=first, last_period=last, currency=currency, rows=rows)

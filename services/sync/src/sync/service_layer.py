@@ -1,0 +1,242 @@
+"""What sync does with its connectors: synchronise a dossier's ledger, post validated proposals.
+
+Connector calls are synchronous (files, or a package's API) and run off the event loop. Every
+effect is written with its events in one transaction (the outbox); a posting is idempotent on
+the proposal id in the connector itself, so a redelivered event, or a process killed between the
+ledger write and the commit, still gives one transaction in the books and one booking.posted.v1.
+"""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+from uuid import uuid4
+
+import asyncpg
+from ledgerline.consumers import Subscription
+from ledgerline.db import UnitOfWork
+from ledgerline.events import (
+    BookingFailed,
+    BookingPosted,
+    DossierActivated,
+    DossierUpdated,
+    Envelope,
+    ProposalValidated,
+)
+
+from sync.adapters import dossiers, ledger
+from sync.adapters.connectors import connector_for
+from sync.config import SyncSettings
+from sync.connectors.contract import (
+    Connector,
+    ConnectorError,
+    ConnectorUnavailable,
+    LedgerSnapshot,
+)
+from sync.domain.ledger_sync import ledger_sync_messages
+from sync.domain.posting import ProposalNotPostable, booking_from_proposal
+
+log = logging.getLogger(__name__)
+
+
+class NoConnector(Exception):
+    """The dossier's package has no in-process connector."""
+
+
+def dossier_connector(dossier: asyncpg.Record, settings: SyncSettings) -> Connector:
+    connector = connector_for(dossier["accounting_package"], settings.ledger_root)
+    if connector is None:
+        raise NoConnector(
+            f"accounting package {dossier['accounting_package']} has no connector on this "
+            "platform yet (only beancount runs in-process)"
+        )
+    return connector
+
+
+async def take_snapshot(connector: Connector, dossier_code: str) -> LedgerSnapshot:
+    return await asyncio.to_thread(connector.snapshot, dossier_code)
+
+
+async def synchronise(
+    uow: UnitOfWork,
+    dossier: asyncpg.Record,
+    settings: SyncSettings,
+    *,
+    trigger: str,
+    requested_by: str | None = None,
+) -> asyncpg.Record:
+    """A full resync: the connector's snapshot as ledger.synced.v1 chunks, and the run recorded.
+
+    A dossier the package does not know is recorded as a failed run (the office must act); an
+    unreachable package raises ConnectorUnavailable and nothing is recorded (retry later)."""
+    sync_id = uuid4()
+    run: dict[str, Any] = {
+        "id": sync_id,
+        "office_id": dossier["office_id"],
+        "dossier_id": dossier["id"],
+        "trigger": trigger,
+        "full_resync": True,
+        "requested_by": requested_by,
+    }
+    try:
+        connector = dossier_connector(dossier, settings)
+        snapshot = await take_snapshot(connector, dossier["dossier_code"])
+    except ConnectorUnavailable:
+        raise
+    except (NoConnector, ConnectorError) as exc:
+        return await ledger.record_sync(uow.conn, run | {"status": "failed", "reason": str(exc)})
+    messages = ledger_sync_messages(snapshot, sync_id, datetime.now(UTC))
+    for message in messages:
+        uow.emit(
+            message,
+            dossier_id=dossier["id"],
+            office_id=dossier["office_id"],
+            subject=f"dossiers/{dossier['id']}/syncs/{sync_id}",
+        )
+    return await ledger.record_sync(
+        uow.conn,
+        run
+        | {
+            "status": "ok",
+            "chunks": len(messages),
+            "counterparties": len(snapshot.counterparties),
+            "open_items": len(snapshot.open_items),
+        },
+    )
+
+
+async def on_dossier_activated(
+    uow: UnitOfWork, event: Envelope[DossierActivated], settings: SyncSettings
+) -> None:
+    """Sync reads its own activation: a dossier with an in-process connector is synchronised."""
+    await _synchronise_if_connected(uow, event, settings, trigger="activation")
+
+
+async def _synchronise_if_connected(
+    uow: UnitOfWork, event: Envelope[Any], settings: SyncSettings, *, trigger: str
+) -> None:
+    dossier = await dossiers.get(uow.conn, event.officeid, event.dossierid)
+    if dossier is None or not dossier["active"]:
+        return
+    if connector_for(dossier["accounting_package"], settings.ledger_root) is None:
+        return
+    await synchronise(uow, dossier, settings, trigger=trigger)
+
+
+async def on_dossier_updated(
+    uow: UnitOfWork, event: Envelope[DossierUpdated], settings: SyncSettings
+) -> None:
+    """A changed dossier (its code, its package) is synchronised again: a full resync."""
+    await _synchronise_if_connected(uow, event, settings, trigger="change")
+
+
+def _failed(
+    uow: UnitOfWork,
+    event: Envelope[ProposalValidated],
+    reason: str,
+    details: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    uow.emit(
+        BookingFailed(
+            proposal_id=event.data.proposal_id,
+            document_id=event.data.document_id,
+            reason=reason,
+            details=details,
+        ),
+        dossier_id=event.dossierid,
+        office_id=event.officeid,
+        subject=f"proposals/{event.data.proposal_id}",
+    )
+    return {"status": "failed", "reason": reason}
+
+
+async def on_proposal_validated(
+    uow: UnitOfWork, event: Envelope[ProposalValidated], settings: SyncSettings
+) -> None:
+    """Post the proposal through the dossier's connector: booking.posted.v1 or booking.failed.v1.
+
+    A package that cannot be reached raises, so that the consumer tries again with backoff; the
+    posting shows `connector_unavailable` with the reason meanwhile."""
+    proposal = event.data
+    posting: dict[str, Any] = {
+        "proposal_id": proposal.proposal_id,
+        "office_id": event.officeid,
+        "dossier_id": event.dossierid,
+        "document_id": proposal.document_id,
+    }
+    dossier = await dossiers.get(uow.conn, event.officeid, event.dossierid)
+    if dossier is None or not dossier["active"]:
+        outcome = _failed(uow, event, f"dossier {event.dossierid} is not an active dossier")
+        await ledger.save_posting(uow.conn, posting | outcome)
+        return
+    try:
+        connector = dossier_connector(dossier, settings)
+        code = dossier["dossier_code"]
+        snapshot = await take_snapshot(connector, code)
+        booking = booking_from_proposal(proposal, snapshot)
+        posted = await asyncio.to_thread(connector.post_booking, code, booking)
+        if settings.posting_hold_after_write_seconds:
+            await asyncio.sleep(settings.posting_hold_after_write_seconds)
+    except ConnectorUnavailable as exc:
+        await _remember_unavailable(settings, posting | {"reason": exc.reason})
+        raise
+    except (NoConnector, ProposalNotPostable) as exc:
+        outcome = _failed(uow, event, str(exc))
+    except ConnectorError as exc:
+        outcome = _failed(uow, event, exc.reason, exc.details)
+    else:
+        uow.emit(
+            BookingPosted(
+                proposal_id=proposal.proposal_id,
+                document_id=proposal.document_id,
+                journal=posted.journal,
+                document_number=posted.document_number,
+                posted_at=datetime.now(UTC),
+                period=posted.period,
+                transaction_id=posted.transaction_id,
+                dossier_code=code,
+                already_posted=posted.already_posted,
+            ),
+            dossier_id=event.dossierid,
+            office_id=event.officeid,
+            subject=f"proposals/{proposal.proposal_id}",
+        )
+        outcome = {
+            "status": "posted",
+            "journal": posted.journal,
+            "document_number": posted.document_number,
+            "period": posted.period,
+            "transaction_id": posted.transaction_id,
+        }
+    await ledger.save_posting(uow.conn, posting | outcome)
+
+
+async def _remember_unavailable(settings: SyncSettings, posting: dict[str, Any]) -> None:
+    """Outside the handler's transaction, which rolls back: the office sees the posting wait."""
+    try:
+        connection = await asyncpg.connect(settings.database_url)
+    except (OSError, asyncpg.PostgresError):
+        log.exception("could not record that posting %s waits", posting["proposal_id"])
+        return
+    try:
+        await ledger.save_posting(connection, posting | {"status": "connector_unavailable"})
+    finally:
+        await connection.close()
+
+
+Handler = Callable[[UnitOfWork, Envelope[Any]], Awaitable[None]]
+
+
+def subscriptions(settings: SyncSettings) -> list[Subscription[Any]]:
+    def bound(handler: Callable[..., Awaitable[None]]) -> Handler:
+        async def handle(uow: UnitOfWork, event: Envelope[Any]) -> None:
+            await handler(uow, event, settings)
+
+        return handle
+
+    return [
+        Subscription(DossierActivated, bound(on_dossier_activated)),
+        Subscription(DossierUpdated, bound(on_dossier_updated)),
+        Subscription(ProposalValidated, bound(on_proposal_validated)),
+    ]
