@@ -27,7 +27,8 @@ from reportlab.pdfgen.canvas import Canvas
 _LICENCE = (
     "<!--\n"
     + "Licensed under the Apache License, Version 2.0; you may not use this file except in "
-    "compliance with the License. Distributed on an AS IS basis, without warranties.\n" * 60
+    "compliance with the License. Distributed on an AS IS basis, without warranties.\n"
+    * 60
     + "-->\n"
 )
 assert len(_LICENCE) > 8000
@@ -175,9 +176,7 @@ def _pdf(
                 NameObject("/F"): TextStringObject(name),
                 NameObject("/UF"): TextStringObject(name),
                 NameObject("/AFRelationship"): NameObject(relationship),
-                NameObject("/EF"): DictionaryObject(
-                    {NameObject("/F"): writer._add_object(stream)}
-                ),
+                NameObject("/EF"): DictionaryObject({NameObject("/F"): writer._add_object(stream)}),
             }
         )
         specs.append(writer._add_object(spec))
@@ -272,7 +271,9 @@ def test_xrechnung_ubl_attachment_is_read_with_the_ubl_parser() -> None:
 
 
 def test_an_xml_attachment_that_is_no_invoice_leaves_the_page_text_to_be_read() -> None:
-    other = b'<?xml version="1.0"?>\n<!-- a delivery note -->\n<Lieferschein><Nr>5</Nr></Lieferschein>'
+    other = (
+        b'<?xml version="1.0"?>\n<!-- a delivery note -->\n<Lieferschein><Nr>5</Nr></Lieferschein>'
+    )
     result = _read(_pdf(name_tree=[("lieferschein.xml", other)], text="Rechnung 77 EUR"))
     assert result.source == "air"
 
