@@ -46,6 +46,7 @@ from recognition.domain.amounts_dates import (
     find_dates,
     find_percentages,
     fold,
+    month_first_dates,
 )
 from recognition.domain.identifiers import (
     Found,
@@ -63,6 +64,25 @@ from recognition.domain.labels import (
     starts_with_label,
 )
 from recognition.domain.layout import Cell, Line, Page
+from recognition.domain.parties import (
+    LEGAL_FORM as _LEGAL_FORM,
+)
+from recognition.domain.parties import (
+    POSTAL as _POSTAL,
+)
+from recognition.domain.parties import (
+    STREET as _STREET,
+)
+from recognition.domain.parties import (
+    clean_name as _clean_name,
+)
+from recognition.domain.parties import (
+    is_decoration as _is_decoration,
+)
+from recognition.domain.parties import is_sentence, supplier_evidence
+from recognition.domain.parties import (
+    name_like as _name_like,
+)
 
 __all__ = ["EURO_COUNTRIES", "Extraction", "extract_invoice"]
 
@@ -100,24 +120,6 @@ _DERIVED: Final = 0.3
 _TOTAL_ROLES: Final = ("total_excl", "total_vat", "total_incl", "amount_due", "vat")
 _VAT_LABEL_ROLES: Final = frozenset({"vat", "vat_id", "customer_vat"})
 
-_LEGAL_FORM: Final = re.compile(
-    r"(?<![a-z])(?:bv|b\.v\.|nv|n\.v\.|bvba|sprl|srl|sa|s\.a\.|scrl|sc|cv|commv|vof|vzw|asbl|"
-    r"gmbh|ag|kg|ug|ltd|limited|llc|plc|inc|sarl|s\.a\.r\.l\.|sas|eurl|s\.a r\.l\.|s\.a\.r\.l|"
-    r"sàrl|sarl-s|oy|ab|aps|as|a/s|sp\.\s?z\s?o\.o\.|s\.l\.|s\.p\.a\.|spa|srl|lda|bvba)(?![a-z])"
-)
-_POSTAL: Final = re.compile(
-    r"(?<![\w])(?:[a-z]{1,2}\s?-\s?)?\d{4,5}(?:\s?[a-z]{2})?\s+[a-z][a-z'’ -]{2,}"
-    r"|(?<![\w])[a-z]{1,2}\d[a-z\d]?\s\d[a-z]{2}(?![\w])|(?<![\w])d\d{2}\s?[a-z0-9]{4}(?![\w])"
-)
-_STREET: Final = re.compile(
-    r"(?:straat|laan|weg|plein|lei|steenweg|dreef|kaai|markt|baan|hof|singel|gracht|dijk|"
-    r"rue|avenue|av\.|chaussee|boulevard|bd|place|quai|chemin|allee|impasse|"
-    r"street|st\.|road|rd\.|lane|strasse|str\.|gasse|platz|way|drive|square|park)\b[^a-z]*\d"
-    r"|^\d+[a-z]?,?\s+[a-z]+\s+(?:street|road|lane|avenue|way|drive|square|place)"
-)
-# Words that end a company name with a period of their own ("Acme Ltd.").
-_ABBREVIATIONS: Final = frozenset({"ltd.", "inc.", "co.", "corp.", "bros.", "cie.", "cy."})
-_CONTACT: Final = re.compile(r"@|www\.|https?:|\btel\b|\bfax\b|\bgsm\b|\+\d{2}|\(0\)")
 _PAYMENT_TERMS: Final = re.compile(
     r"(\d{1,3})\s*(?:kalender)?(?:dagen|dgn|jours|days|tage)(?!\w)|(?:net|netto)\s*(\d{1,3})(?!\d)"
 )
@@ -166,6 +168,8 @@ class _Document:
         self.block_of, self.blocks = self._build_blocks()
         self.table: ItemTable | None = None
         self.table_lines: set[int] = set()
+        # The day/month order is the document's, not each date's (11/03 and 11/17 together).
+        self.month_first = month_first_dates(line.text for line in lines)
 
     # -- neighbourhood ---------------------------------------------------------------------
 
@@ -347,42 +351,6 @@ def _best(candidates: list[Candidate[T]]) -> Candidate[T] | None:
     return max(merged.values(), key=lambda c: c.score)
 
 
-def _name_like(text: str) -> bool:
-    """A party name: mostly letters, not an address, contact detail, date or amount."""
-    stripped = text.strip(" :,;-")
-    folded = fold(stripped)
-    if not 2 <= len(stripped) <= 80 or sum(ch.isalpha() for ch in stripped) < 2:
-        return False
-    digits = sum(ch.isdigit() for ch in stripped)
-    if digits > 0.25 * len(stripped):
-        return False
-    if _POSTAL.search(folded) or _STREET.search(folded) or _CONTACT.search(folded):
-        return False
-    return not (find_dates(stripped) or find_amounts(stripped))
-
-
-_DECORATION: Final = re.compile(
-    r"^[\s(]*(?:\d{1,2}(?:[.,]\d{1,2})?\s?%|eur|€|[a-z]{3}|n[o°]|#)?[\s):.]*$", re.I
-)
-
-
-def _is_decoration(text: str) -> bool:
-    """Text after a label that is part of the label ("21 %", "(EUR)", "n°"), not a value."""
-    return bool(_DECORATION.match(text))
-
-
-def _clean_name(text: str) -> str:
-    """A party name without the punctuation OCR and layouts leave around it: quotes and
-    bars before it, a colon or dash after it, a doubled or sentence-final period ("Kempen."
-    but not "S.A." or "B.V.")."""
-    name = re.sub(r"\s+", " ", text).strip(" :,;-–·|\"'„“”‘’‚«»")
-    name = re.sub(r"\.{2,}$", ".", name)
-    last = name.rsplit(" ", 1)[-1]
-    if last.endswith(".") and "." not in last[:-1] and fold(last) not in _ABBREVIATIONS:
-        name = name[:-1]
-    return name
-
-
 # --- the extractor --------------------------------------------------------------------------
 
 
@@ -472,7 +440,7 @@ class _Extractor:
             if hit.cell.line_index in self.doc.table_lines:
                 continue
             for text, position, cell in self.doc.value_sources(hit):
-                dates = find_dates(text)
+                dates = find_dates(text, month_first=self.doc.month_first)
                 if dates:
                     score = hit.weight * position * (1.0 if hit.at_start else 0.9)
                     candidates.append(Candidate(dates[0].value, 0.5 * score + 0.4, (cell,)))
@@ -490,7 +458,11 @@ class _Extractor:
             for cell in self.doc.cells:
                 if cell.page != 0 or cell.line_index in self.doc.table_lines:
                     continue
-                found = [d.value for d in find_dates(cell.text) if d.value not in taken]
+                found = [
+                    d.value
+                    for d in find_dates(cell.text, month_first=self.doc.month_first)
+                    if d.value not in taken
+                ]
                 if found:
                     issue.append(Candidate(found[0], 0.55, (cell,)))
                     break
@@ -512,7 +484,7 @@ class _Extractor:
         found: set[date] = set()
         for hit in self.doc.hits_for("other_date"):
             for text, _, _ in self.doc.value_sources(hit):
-                found.update(d.value for d in find_dates(text))
+                found.update(d.value for d in find_dates(text, month_first=self.doc.month_first))
         return found
 
     def _payment_term_days(self) -> int | None:
@@ -555,10 +527,10 @@ class _Extractor:
                     break
         return result
 
-    def _labelled_cells(self, role: str) -> set[int]:
-        """Cells carrying a `role` label and the value cells to their right."""
+    def _labelled_cells(self, *roles: str) -> set[int]:
+        """Cells carrying a label of one of `roles` and the value cells to their right."""
         cells: set[int] = set()
-        for hit in self.doc.hits_for(role):
+        for hit in self.doc.hits_for(*roles):
             cells.add(hit.cell.index)
             if hit.is_last and (right := self.doc.right_of(hit.cell)) is not None:
                 cells.add(right.index)
@@ -670,8 +642,25 @@ class _Extractor:
         customer, customer_block = self._labelled_block("customer_block")
         customer_ids = {cell.index for cell in customer_block}
         supplier, supplier_block = self._labelled_block("supplier_block")
+        recipient: set[int] = set()
         if supplier is None:
-            supplier = self._prominent_name(excluded=customer_ids)
+            customer_marks = customer_ids | self._labelled_cells(
+                "customer_block", "customer_vat", "customer_ref", "customer_iban"
+            )
+            page_height = self.doc.pages[0].height if self.doc.pages else 842.0
+            evidence, recipient = supplier_evidence(
+                self.doc.lines, self.doc.blocks, page_height, customer_marks
+            )
+            customer_name = fold(customer.value) if customer is not None else None
+            options = [
+                Candidate(item.name, item.score, (item.cell,))
+                for item in evidence
+                if fold(item.name) != customer_name
+            ]
+            prominent = self._prominent_name(excluded=customer_ids | recipient)
+            if prominent is not None and fold(prominent.value) != customer_name:
+                options.append(prominent)
+            supplier = _best(options)
             supplier_ids = set()
             if supplier is not None and supplier.cells:
                 block = self.doc.blocks[self.doc.block_of[supplier.cells[0].index]]
@@ -679,7 +668,9 @@ class _Extractor:
         else:
             supplier_ids = {cell.index for cell in supplier_block}
         if customer is None:
-            customer, customer_ids = self._window_address(excluded=supplier_ids)
+            customer, customer_ids = self._window_address(
+                excluded=supplier_ids, preferred=recipient
+            )
         return supplier, customer, customer_ids
 
     def _prominent_name(self, excluded: set[int]) -> Candidate[str] | None:
@@ -720,6 +711,8 @@ class _Extractor:
                 continue
             if len(text.split()) > 7:
                 continue
+            if is_sentence(cell.text):
+                continue  # a slogan, not a name
             score = 0.3
             if cell.size > body_size * 1.15:
                 score += 0.3 * min(1.0, (cell.size - body_size) / max(max_size - body_size, 0.1))
@@ -749,7 +742,11 @@ class _Extractor:
                 names[fold(_clean_name(first))] = _clean_name(first)
         return names
 
-    def _window_address(self, excluded: set[int]) -> tuple[Candidate[str] | None, set[int]]:
+    def _window_address(
+        self,
+        excluded: set[int],
+        preferred: set[int] = frozenset(),  # type: ignore[assignment]
+    ) -> tuple[Candidate[str] | None, set[int]]:
         page = self.doc.pages[0] if self.doc.pages else None
         if page is None:
             return None, set()
@@ -763,6 +760,8 @@ class _Extractor:
             if not _name_like(first.text):
                 continue
             score = 0.55 + (0.1 if first.x0 > 0.4 * page.width else 0)
+            if first.index in preferred:
+                score += 0.25  # right under the sender's return-address line
             options.append((score, first, block))
         if not options:
             return None, set()
