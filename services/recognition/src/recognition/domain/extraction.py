@@ -130,6 +130,11 @@ class Candidate(Generic[T]):
     value: T
     score: float
     cells: tuple[Cell, ...] = ()
+    # Found by evidence that is rarely wrong on its own: an explicit label at the start of
+    # its cell ("Rechnungsnummer", "Invoice date"), or a supplier name that the page's
+    # layout names twice independently. Used by `_calibrate`.
+    strong: bool = False
+    source: str = ""
 
 
 @dataclass(slots=True)
@@ -344,11 +349,28 @@ def _best(candidates: list[Candidate[T]]) -> Candidate[T] | None:
             existing = merged[key]
             best = existing if existing.score >= candidate.score else candidate
             merged[key] = Candidate(
-                best.value, min(1.0, best.score + 0.05), existing.cells + candidate.cells
+                best.value,
+                min(1.0, best.score + 0.05),
+                existing.cells + candidate.cells,
+                existing.strong or candidate.strong,
+                "+".join(
+                    sorted({*existing.source.split("+"), *candidate.source.split("+")} - {""})
+                ),
             )
         else:
             merged[key] = candidate
     return max(merged.values(), key=lambda c: c.score)
+
+
+def _unanimous(best: Candidate[T] | None, candidates: list[Candidate[T]]) -> Candidate[T] | None:
+    """`best`, no longer strong when another labelled candidate names a different value."""
+    if (
+        best is not None
+        and best.strong
+        and any(c.value != best.value and c.score >= 0.7 for c in candidates)
+    ):
+        best.strong = False
+    return best
 
 
 # --- the extractor --------------------------------------------------------------------------
@@ -428,9 +450,18 @@ class _Extractor:
                 if token is None:
                     continue
                 score = hit.weight * position * (1.0 if hit.at_start else 0.85)
-                candidates.append(Candidate(token, 0.55 * score + 0.35, (cell,)))
+                # An explicit number label, or a title with the number after it ("Facture
+                # FA-2017-0010", "Rechnung # RE-1/2"), opening its cell.
+                opens = hit.at_start or _SUBJECT.match(hit.cell.folded[: hit.start]) is not None
+                strong = opens and (
+                    (hit.role == "invoice_number" and hit.weight >= 1.0 and position >= 0.8)
+                    # a bare "Nummer" / "No." label with its value beside it
+                    or (hit.role == "invoice_number" and position >= 0.95)
+                    or (hit.role == "doc_title" and any(ch.isdigit() for ch in token))
+                )
+                candidates.append(Candidate(token, 0.55 * score + 0.35, (cell,), strong))
                 break
-        return _best(candidates)
+        return _unanimous(_best(candidates), candidates)
 
     # dates ---------------------------------------------------------------------------------
 
@@ -443,7 +474,8 @@ class _Extractor:
                 dates = find_dates(text, month_first=self.doc.month_first)
                 if dates:
                     score = hit.weight * position * (1.0 if hit.at_start else 0.9)
-                    candidates.append(Candidate(dates[0].value, 0.5 * score + 0.4, (cell,)))
+                    strong = hit.weight >= 0.65 and hit.at_start and position >= 0.8
+                    candidates.append(Candidate(dates[0].value, 0.5 * score + 0.4, (cell,), strong))
                     break
         return candidates
 
@@ -454,9 +486,14 @@ class _Extractor:
         if not strong_issue:
             # No "invoice date" label: the first date of the first page that is not labelled
             # as something else ("Antwerpen, 14 maart 2026" letters).
-            taken = {c.value for c in due} | self._other_dates()
+            # Dates labelled as something else are skipped by their cell, not their value: a
+            # delivery date is often the invoice date too.
+            taken = {c.value for c in due}
+            other_cells = self._other_date_cells()
             for cell in self.doc.cells:
                 if cell.page != 0 or cell.line_index in self.doc.table_lines:
+                    continue
+                if cell.index in other_cells:
                     continue
                 found = [
                     d.value
@@ -464,10 +501,12 @@ class _Extractor:
                     if d.value not in taken
                 ]
                 if found:
-                    issue.append(Candidate(found[0], 0.55, (cell,)))
+                    # "Gent, 13-09-2026": a letter's place and date, a firm convention.
+                    dated_letter = _PLACE_DATE.match(cell.folded) is not None
+                    issue.append(Candidate(found[0], 0.55, (cell,), dated_letter))
                     break
-        best_issue = _best(issue)
-        best_due = _best(due)
+        best_issue = _unanimous(_best(issue), issue)
+        best_due = _unanimous(_best(due), due)
         if best_due is None and best_issue is not None:
             days = self._payment_term_days()
             if days is not None:
@@ -479,6 +518,14 @@ class _Extractor:
             else:
                 best_due.score *= 0.6
         return best_issue, best_due
+
+    def _other_date_cells(self) -> set[int]:
+        cells: set[int] = set()
+        for hit in self.doc.hits_for("other_date"):
+            cells.add(hit.cell.index)
+            for _, _, cell in self.doc.value_sources(hit):
+                cells.add(cell.index)
+        return cells
 
     def _other_dates(self) -> set[date]:
         found: set[date] = set()
@@ -653,14 +700,17 @@ class _Extractor:
             )
             customer_name = fold(customer.value) if customer is not None else None
             options = [
-                Candidate(item.name, item.score, (item.cell,))
+                Candidate(item.name, item.score, (item.cell,), source=item.why)
                 for item in evidence
                 if fold(item.name) != customer_name
             ]
             prominent = self._prominent_name(excluded=customer_ids | recipient)
             if prominent is not None and fold(prominent.value) != customer_name:
+                prominent.source = "prominent"
                 options.append(prominent)
             supplier = _best(options)
+            if supplier is not None and len(supplier.source.split("+")) >= 2:
+                supplier.strong = True  # two independent kinds of evidence agree
             supplier_ids = set()
             if supplier is not None and supplier.cells:
                 block = self.doc.blocks[self.doc.block_of[supplier.cells[0].index]]
@@ -927,6 +977,18 @@ class _Extractor:
             confidence = 0.35 + 0.45 * min(candidate.score, 1.0)
             if consistent:
                 confidence += 0.2
+                if (
+                    excl is not None
+                    and incl is not None
+                    and vat is not None
+                    and excl.cells
+                    and incl.cells
+                    and (vat.cells or vat.score != _DERIVED)
+                ):
+                    # Three amounts read from the page (the VAT maybe as the sum of its
+                    # per-rate lines) that add up: a wrong reading would have to be wrong
+                    # in two places that still agree.
+                    confidence = max(confidence, 0.96)
             result[name] = Candidate(candidate.value, min(confidence, 1.0), candidate.cells)
         return result
 
@@ -1131,6 +1193,7 @@ class _Extractor:
             "bic": bic,
             "payment_reference": reference,
         }
+        _calibrate(chosen, hints)
         confidences = {
             name: (
                 round(min(1.0, candidate.score) * _ocr_factor(candidate.cells), 3)
@@ -1160,6 +1223,45 @@ class _Extractor:
             amount_due=None,
         )
         return Extraction(invoice=invoice, confidences=confidences)
+
+
+_SUBJECT: Final = re.compile(r"^\s*(?:betreft|objet|subject|concerne|betreff|re)\s*:\s*$")
+_PLACE_DATE: Final = re.compile(r"^[a-z][a-z' .-]{1,40},\s*(?:le\s*|den\s*)?\d")
+
+_STRONG: Final = 0.92
+"""Confidence of a value backed by strong, consistent evidence (see `_calibrate`); on the
+real development set such values were right in 98 % or more of cases."""
+
+
+def _calibrate(chosen: dict[str, Candidate[Any] | None], country_hints: list[str]) -> None:
+    """Raise to `_STRONG` the confidence of values whose evidence is strong and consistent
+    with the other fields; everything else keeps its (lower) score and goes to review."""
+
+    def lift(name: str) -> None:
+        candidate = chosen[name]
+        if candidate is not None:
+            candidate.score = max(candidate.score, _STRONG)
+
+    issue, due = chosen["issue_date"], chosen["due_date"]
+    dates_agree = issue is None or due is None or due.value >= issue.value
+    number = chosen["invoice_number"]
+    if number is not None and number.strong:
+        lift("invoice_number")
+    if issue is not None and issue.strong and dates_agree:
+        lift("issue_date")
+    if due is not None and due.strong and issue is not None and dates_agree:
+        lift("due_date")
+    supplier = chosen["supplier_name"]
+    if supplier is not None and supplier.strong:
+        lift("supplier_name")
+    currency = chosen["currency"]
+    if (
+        currency is not None
+        and currency.value == "EUR"
+        and len(country_hints) == 2
+        and all(country in EURO_COUNTRIES for country in country_hints)
+    ):
+        lift("currency")  # a euro-area seller paid to a euro-area account
 
 
 def extract_invoice(pages: list[Page], lines: list[Line], cells: list[Cell]) -> Extraction:

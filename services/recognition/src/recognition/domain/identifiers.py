@@ -11,6 +11,7 @@ template, and what makes an OCR misreading fail loudly instead of producing a wr
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Final
 
 from schwifty import BIC, IBAN
@@ -153,6 +154,13 @@ def find_vat_numbers(text: str, *, allow_bare_belgian: bool = False) -> list[Fou
     """EU (and UK) VAT numbers with valid check digits; a Belgian number written without
     "BE" ("BTW 0123.456.749") only when the caller knows the text is labelled as a VAT or
     enterprise number, since ten digits with a mod-97 check also match some phone numbers."""
+    return list(_vat_numbers(text, allow_bare_belgian))
+
+
+# The extractor asks about the same cell text from several field finders; validation
+# (python-stdnum per country) is the costly part, so each text is read once.
+@lru_cache(maxsize=8192)
+def _vat_numbers(text: str, allow_bare_belgian: bool) -> tuple[Found, ...]:
     upper = text.upper()
     found: list[Found] = []
     position = 0
@@ -174,11 +182,16 @@ def find_vat_numbers(text: str, *, allow_bare_belgian: bool = False) -> list[Fou
             if be_vat.is_valid(digits):
                 found.append(Found("BE" + be_vat.compact(digits), match.start(), match.end()))
     found.sort(key=lambda f: f.start)
-    return found
+    return tuple(found)
 
 
 def find_ibans(text: str) -> list[Found]:
     """IBANs with a valid checksum and country format, compact and upper case."""
+    return list(_ibans(text))
+
+
+@lru_cache(maxsize=8192)
+def _ibans(text: str) -> tuple[Found, ...]:
     upper = text.upper()
     found: list[Found] = []
     position = 0
@@ -201,7 +214,7 @@ def find_ibans(text: str) -> list[Found]:
             found.append(Found(iban.compact, match.start(), match.start() + end))
             position = match.start() + end
             break
-    return found
+    return tuple(found)
 
 
 def is_valid_bic(value: str) -> bool:
