@@ -362,6 +362,24 @@ def _best(candidates: list[Candidate[T]]) -> Candidate[T] | None:
     return max(merged.values(), key=lambda c: c.score)
 
 
+_FREE_REFERENCE: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9/._-]*\d[A-Za-z0-9/._-]*")
+
+
+def _free_reference(text: str) -> str | None:
+    """The reference in the text after a payment-reference label: the whole text when it is
+    a short code ("KD-4711 RE 2024/118"), else its first token with a digit."""
+    stripped = text.strip(" :.;,")
+    words = stripped.split()
+    if not stripped or find_ibans(stripped) or find_dates(stripped):
+        return None
+    if any(amount.decimals == 2 for amount in find_amounts(stripped)):
+        return None  # an amount, not a reference
+    if len(stripped) <= 30 and len(words) <= 3 and any(ch.isdigit() for ch in stripped):
+        return stripped
+    match = _FREE_REFERENCE.search(stripped)
+    return match[0].strip("._-") if match and len(match[0]) >= 4 else None
+
+
 def _unanimous(best: Candidate[T] | None, candidates: list[Candidate[T]]) -> Candidate[T] | None:
     """`best`, no longer strong when another labelled candidate names a different value."""
     if (
@@ -628,7 +646,23 @@ class _Extractor:
                 references.append(
                     Candidate(item.value, 0.85 + (0.1 if near_label else 0), (line.cells[0],))
                 )
+        if not references:
+            references = self._free_payment_references()
         return bic, _best(references)
+
+    def _free_payment_references(self) -> list[Candidate[str]]:
+        """A reference without check digits, printed after an explicit payment-reference
+        label ("Zahlungsreferenz: 2024-118", "Verwendungszweck: KD 4711", "Mededeling:
+        F26/118", "Référence de paiement : ..."): read as printed, at a lower confidence
+        than a structured (OGM / RF) one."""
+        found: list[Candidate[str]] = []
+        for hit in self.doc.hits_for("payment_ref"):
+            for text, position, cell in self.doc.value_sources(hit):
+                value = _free_reference(text)
+                if value is not None:
+                    found.append(Candidate(value, 0.6 + 0.2 * position, (cell,)))
+                    break
+        return found
 
     # parties -------------------------------------------------------------------------------
 
