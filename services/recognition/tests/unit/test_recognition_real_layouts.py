@@ -240,3 +240,28 @@ def test_review_names_the_weak_fields() -> None:
     assert status == "nok" and reason is not None and "iban" in reason
     # The customer's name is not booked from the document: never a reason for review.
     assert review(strong | {"customer_name": 0.3}, values, MANDATORY_FIELDS)[0] == "ok"
+
+
+def test_single_vat_rate_gives_its_breakdown_row() -> None:
+    # "USt. 19 %" and the VAT amount are printed, no per-rate base: the base is the total
+    # excl. VAT, since 19 % of it is the printed VAT.
+    breakdown = _read(*_DIN_LETTER).invoice.vat_breakdown
+    assert [(b.rate, b.taxable_amount, b.vat_amount) for b in breakdown] == [
+        (Decimal("19"), Decimal("358.00"), Decimal("68.02"))
+    ]
+
+
+def test_rate_printed_before_the_vat_label_counts() -> None:
+    breakdown = _read(
+        (60, 60, "CRONUS DE", 14),
+        (60, 90, "Invoice 103767"),
+        (300, 300, "Subtotal"),
+        (480, 300, "573.00"),
+        (300, 314, "19% VAT"),
+        (480, 314, "108.87"),
+        (300, 328, "Total € Incl. VAT"),
+        (480, 328, "681.87"),
+    ).invoice.vat_breakdown
+    assert [(b.rate, b.taxable_amount, b.vat_amount) for b in breakdown] == [
+        (Decimal("19"), Decimal("573.00"), Decimal("108.87"))
+    ]

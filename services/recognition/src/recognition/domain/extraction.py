@@ -1058,7 +1058,11 @@ class _Extractor:
         for hit in self.doc.hits_for("vat", "total_vat"):
             if hit.cell.line_index in self.doc.table_lines:
                 continue
-            percentages = find_percentages(hit.cell.text[hit.start : hit.end] + " " + hit.inline)
+            # The rate after the label ("TVA 21 %") or just before it ("19% VAT").
+            before = hit.cell.text[: hit.start]
+            label = hit.cell.text[hit.start : hit.end]
+            head = before + label if len(before.strip()) <= 8 else label
+            percentages = find_percentages(head + " " + hit.inline)
             amounts = self.doc.segment_amounts(hit)
             if not percentages or not amounts:
                 continue
@@ -1067,6 +1071,26 @@ class _Extractor:
             if rate not in by_rate or by_rate[rate].score < position:
                 by_rate[rate] = Candidate(abs(amount.value), position, (cell,))
         return by_rate
+
+    def _single_rate_breakdown(
+        self, totals: dict[str, Candidate[Decimal] | None]
+    ) -> list[VatBreakdown]:
+        """One rate printed with its VAT ("BTW 21 %  123,80") and no per-rate base: the base
+        is the total excl. VAT when rate x that total gives the printed VAT (to the cent,
+        allowing the line-by-line rounding of a few cents), so the worklist gets its row."""
+        excl, vat = totals["total_excl_vat"], totals["total_vat"]
+        rates = self._vat_rate_lines()
+        if excl is None or vat is None or len(rates) != 1:
+            return []
+        ((rate, printed),) = rates.items()
+        if rate <= 0 or printed.value != abs(vat.value):
+            return []
+        expected = (abs(excl.value) * rate / 100).quantize(_CENT)
+        if abs(expected - abs(vat.value)) > Decimal("0.05"):
+            return []
+        return [
+            VatBreakdown(category="S", rate=rate, taxable_amount=excl.value, vat_amount=vat.value)
+        ]
 
     def _largest_amount(self) -> Decimal | None:
         values = [
@@ -1193,6 +1217,8 @@ class _Extractor:
         breakdown_rows = self.vat_breakdown()
         breakdown = [row for row, _ in breakdown_rows]
         totals = self.totals(items, breakdown)
+        if not breakdown:
+            breakdown = self._single_rate_breakdown(totals)
         if credit:
             breakdown = [
                 VatBreakdown(
