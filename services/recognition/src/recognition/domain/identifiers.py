@@ -130,6 +130,10 @@ def _repair_vat_digits(prefix: str, body: str) -> str:
 
 def _trimmed_vat(prefix: str, body: str) -> tuple[str, int] | None:
     """The longest prefix of `body` that makes a valid VAT number, and its length."""
+    if sum(ch.isdigit() for ch in body) < 4:
+        # Every VAT number has at least 7 digits; words after a country code ("DE" in
+        # "DELIVERY ADDRESS") are not validated at every length, even allowing for OCR.
+        return None
     for end in range(len(body), 0, -1):
         chunk = body[:end]
         if chunk[-1] in " .,-":
