@@ -265,3 +265,20 @@ def test_rate_printed_before_the_vat_label_counts() -> None:
     assert [(b.rate, b.taxable_amount, b.vat_amount) for b in breakdown] == [
         (Decimal("19"), Decimal("573.00"), Decimal("108.87"))
     ]
+
+
+def test_issue_date_joined_to_the_invoice_number_beats_a_print_date_in_the_header() -> None:
+    result = _read(
+        (60, 40, "2019-02-03", 8),  # the date the PDF was printed, not the invoice date
+        (350, 100, "Bei Spiel GmbH"),
+        (60, 250, "Rechnung # RE-20171118/506 von 18.11.2017"),
+        (60, 264, "Leistungsdatum 17.11.2017"),
+        (60, 300, "Gesamtbetrag: 571,04 €"),
+    )
+    assert result.invoice.fields.issue_date == date(2017, 11, 18)
+    assert result.invoice.fields.invoice_number == "RE-20171118/506"
+    assert result.field_confidence["issue_date"] >= MANDATORY_THRESHOLD
+
+
+def test_english_month_day_date_with_a_space_before_the_comma() -> None:
+    assert find_dates("Invoice Date: August 3 , 2014")[0].value == date(2014, 8, 3)

@@ -214,7 +214,7 @@ _DAY_MONTH_YEAR: Final = re.compile(
     rf"(?<![\w])(\d{{1,2}})(?:er|e|st|nd|rd|th)?[\s.-]*({_MONTH_ALTERNATION})\.?[\s,.-]*(\d{{4}})(?!\d)"
 )
 _MONTH_DAY_YEAR: Final = re.compile(
-    rf"(?<![\w])({_MONTH_ALTERNATION})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})(?!\d)"
+    rf"(?<![\w])({_MONTH_ALTERNATION})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\s?,?\s+(\d{{4}})(?!\d)"
 )
 
 

@@ -14,8 +14,14 @@ from recognition.domain.air.core import (
 from recognition.domain.amounts_dates import (
     find_dates,
 )
+from recognition.domain.labels import LabelHit
 
 _PLACE_DATE: Final = re.compile(r"^[a-z][a-z' .-]{1,40},\s*(?:le\s*|den\s*)?\d")
+
+
+_NUMBER_THEN_DATE: Final = re.compile(
+    r"^[\s:#.]*\S*\d\S*\s+(?:von|vom|du|dated|of|from|van|d\.d\.|issued\s+(?:at|on))\s+(.+)$"
+)
 
 
 class DatesMixin:
@@ -32,13 +38,38 @@ class DatesMixin:
                 dates = find_dates(text, month_first=self.doc.month_first)
                 if dates:
                     score = hit.weight * position * (1.0 if hit.at_start else 0.9)
-                    strong = hit.weight >= 0.65 and hit.at_start and position >= 0.8
+                    # At the start of its cell, or right after the invoice's number in a
+                    # title ("Invoice # RE-1/507 issued at 2019-06-10").
+                    after_number = self._follows_number(hit)
+                    strong = (
+                        hit.weight >= 0.65 and (hit.at_start or after_number) and position >= 0.8
+                    )
                     candidates.append(Candidate(dates[0].value, 0.5 * score + 0.4, (cell,), strong))
                     break
         return candidates
 
+    def _follows_number(self, hit: LabelHit) -> bool:
+        hits = self.doc.hits_by_cell.get(hit.cell.index, [])
+        before = [other for other in hits if other.end <= hit.start]
+        return bool(before) and before[-1].role in ("invoice_number", "doc_title")
+
+    def _dated_titles(self) -> list[Candidate[date]]:
+        """ "Rechnung # RE-2017/506 von 18.11.2017", "Facture n°562044387 du 02 Juillet 2015",
+        "Invoice 2025-17 dated 3 March 2025": the date joined to the invoice's number."""
+        found: list[Candidate[date]] = []
+        for hit in self.doc.hits_for("invoice_number", "doc_title"):
+            if hit.cell.line_index in self.doc.table_lines:
+                continue
+            match = _NUMBER_THEN_DATE.match(hit.cell.folded[hit.end :])
+            if match is None:
+                continue
+            dates = find_dates(match[1], month_first=self.doc.month_first)
+            if dates and dates[0].start == 0:
+                found.append(Candidate(dates[0].value, 0.9, (hit.cell,), True))
+        return found
+
     def dates(self) -> tuple[Candidate[date] | None, Candidate[date] | None]:
-        issue = self._dates("issue_date")
+        issue = self._dates("issue_date") + self._dated_titles()
         due = self._dates("due_date")
         strong_issue = [c for c in issue if c.score >= 0.8]
         if not strong_issue:
