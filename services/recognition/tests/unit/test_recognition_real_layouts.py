@@ -282,3 +282,35 @@ def test_issue_date_joined_to_the_invoice_number_beats_a_print_date_in_the_heade
 
 def test_english_month_day_date_with_a_space_before_the_comma() -> None:
     assert find_dates("Invoice Date: August 3 , 2014")[0].value == date(2014, 8, 3)
+
+
+def test_seller_named_by_its_own_web_domain_and_iban_wrapped_in_a_table_cell() -> None:
+    # Business-software layout: the customer's address on the left, the seller's on the
+    # right in the same type, the seller's contacts and bank in a footer table whose IBAN
+    # column wraps the IBAN over two lines.
+    fields = _read(
+        (57, 30, "Invoice 103767", 14),
+        (57, 110, "Adatum Corporation"),
+        (57, 124, "Station Road, 21"),
+        (57, 138, "48436 Düsseldorf"),
+        (480, 110, "CRONUS DE"),
+        (480, 124, "Hofstraße 12"),
+        (480, 138, "20097 Hamburg"),
+        (300, 300, "Subtotal"),
+        (480, 300, "573.00"),
+        (300, 314, "19% VAT"),
+        (480, 314, "108.87"),
+        (300, 328, "Total € Incl. VAT"),
+        (480, 328, "681.87"),
+        (57, 734, "Home Page", 8),
+        (300, 734, "Email", 8),
+        (57, 745, "www.cronus.com", 8),
+        (300, 745, "info@cronus.com", 8),
+        (57, 768, "Bank", 8),
+        (184, 768, "IBAN", 8),
+        (57, 779, "Weltweit Bank", 8),
+        (184, 779, "DE67 1004 8392 7221", 8),
+        (184, 789, "8882 72", 8),
+    ).invoice.fields
+    assert fields.supplier_name == "CRONUS DE"
+    assert fields.iban == "DE67100483927221888272"

@@ -33,6 +33,9 @@ from recognition.domain.layout import Cell
 _SUBJECT: Final = re.compile(r"^\s*(?:betreft|objet|subject|concerne|betreff|re)\s*:\s*$")
 
 
+_IBAN_START: Final = re.compile(r"^[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,}$")
+
+
 class IdentifiersMixin:
     doc: Document
 
@@ -159,13 +162,27 @@ class IdentifiersMixin:
         labelled = {hit.cell.index for hit in self.doc.hits_for("iban")}
         result = []
         for cell in self.doc.cells:
-            for item in find_ibans(cell.text):
+            for item in find_ibans(cell.text) or self._wrapped_iban(cell):
                 left = self.doc.lines[cell.line_index].cells
                 near_label = cell.index in labelled or any(
                     c.index in labelled and c.x1 <= cell.x0 for c in left
                 )
                 result.append((item, cell, near_label))
         return result
+
+    def _wrapped_iban(self, cell: Cell) -> list[Found]:
+        """An IBAN wrapped in a narrow table cell ("DE67 1004 8392 7221" over "8882 72"):
+        the cell opens like an IBAN and the cell under it completes the checksum."""
+        if not _IBAN_START.match(cell.text.strip()):
+            return []
+        under = self.doc.below(cell)
+        if under is None or len(under.text) > 20:
+            return []
+        return [
+            Found(item.value, item.start, item.end)
+            for item in find_ibans(f"{cell.text.strip()} {under.text.strip()}")
+            if item.start == 0
+        ]
 
     # currency ------------------------------------------------------------------------------
 

@@ -210,6 +210,36 @@ def supplier_evidence(
     return evidence, recipient
 
 
+_WEB_ADDRESS: Final = re.compile(r"(?:@|www\.|https?://)([a-z0-9-]+)\.(?:[a-z0-9-]+\.)*[a-z]{2,}")
+# Mail providers' domains name no company.
+_COMMON_MAIL: Final = frozenset(
+    {"gmail", "googlemail", "hotmail", "outlook", "live", "yahoo", "icloud", "gmx", "web",
+     "proton", "protonmail", "telenet", "skynet", "orange", "wanadoo", "localhost", "mail"}
+)  # fmt: skip
+
+
+def band_domains(lines: list[Line], page_height: float) -> set[str]:
+    """Second-level names of the e-mail and web addresses in the first page's header and
+    footer bands, where a company prints its own contact details."""
+    found: set[str] = set()
+    for line in lines:
+        if line.page != 0 or 0.15 * page_height <= line.top <= 0.8 * page_height:
+            continue
+        for match in _WEB_ADDRESS.finditer(line.folded):
+            if match[1] not in _COMMON_MAIL:
+                found.add(match[1].replace("-", ""))
+    return found
+
+
+def matches_domain(name: str, domains: set[str]) -> bool:
+    """Whether a name is the one its web domain spells ("CRONUS DE" / cronus.com)."""
+    key = "".join(ch for ch in LEGAL_FORM.sub("", fold(name)) if ch.isalnum())
+    return len(key) >= 4 and any(
+        len(domain) >= 4 and (key.startswith(domain) or domain.startswith(key))
+        for domain in domains
+    )
+
+
 class PartiesMixin:
     doc: Document
 
@@ -330,6 +360,7 @@ class PartiesMixin:
         max_size = max(sizes)
         body_size = sorted(sizes)[len(sizes) // 2]
         footer_names = self._footer_names()
+        domains = band_domains(self.doc.lines, page.height)
         candidates: list[Candidate[str]] = []
         for cell in region:
             text = clean_name(cell.text)
@@ -358,6 +389,8 @@ class PartiesMixin:
             if fold(text) in footer_names:
                 score += 0.15
             score += 0.1 * (1 - min(cell.top / (0.4 * page.height), 1.0))
+            if matches_domain(text, domains):
+                score += 0.2  # the seller prints its own e-mail and web address
             candidates.append(Candidate(text, min(score, 1.0), (cell,)))
         best = _best(candidates)
         if best is None and footer_names:
