@@ -314,3 +314,23 @@ def test_seller_named_by_its_own_web_domain_and_iban_wrapped_in_a_table_cell() -
     ).invoice.fields
     assert fields.supplier_name == "CRONUS DE"
     assert fields.iban == "DE67100483927221888272"
+
+
+def test_invoice_number_under_a_title_word_heading_a_column_of_labels() -> None:
+    fields = _read(
+        (44, 100, "Kopie factuur", 14),
+        (44, 280, "Klant"),
+        (144, 280, "Order"),
+        (315, 280, "Factuur datum"),
+        (432, 280, "Factuur"),
+        (500, 280, "Vervaldatum"),
+        (44, 293, "SCONL0303006280999"),
+        (144, 293, "SCONL000000444"),
+        (338, 293, "8-9-2022"),
+        (409, 293, "VF1005193039"),
+        (512, 293, "22-9-2022"),
+        (411, 371, "Factuur totaal EUR"),
+        (527, 371, "49,99"),
+    ).invoice.fields
+    assert fields.invoice_number == "VF1005193039"
+    assert (fields.issue_date, fields.due_date) == (date(2022, 9, 8), date(2022, 9, 22))

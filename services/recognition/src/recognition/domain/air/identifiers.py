@@ -98,11 +98,15 @@ class IdentifiersMixin:
         for hit in self.doc.hits_for("invoice_number", "doc_title"):
             if hit.cell.line_index in self.doc.table_lines:
                 continue
-            sources = (
-                self.doc.value_sources(hit)
-                if hit.role == "invoice_number"
-                else [(hit.inline, 1.0, hit.cell)]
-            )
+            if hit.role == "invoice_number":
+                sources = self.doc.value_sources(hit)
+            elif hit.owns_cell and self._in_header_row(hit.cell):
+                # "Klant | Order | Factuurdatum | Factuur | Vervaldatum" over their values:
+                # a title word heading a column holds the number under it.
+                under = self.doc.below(hit.cell)
+                sources = [(under.text, 0.8, under)] if under is not None else []
+            else:
+                sources = [(hit.inline, 1.0, hit.cell)]
             for text, position, cell in sources:
                 token = self._number_token(text)
                 if token is None:
@@ -169,6 +173,16 @@ class IdentifiersMixin:
                 )
                 result.append((item, cell, near_label))
         return result
+
+    def _in_header_row(self, cell: Cell) -> bool:
+        """The cell is one of three or more labels side by side on one line."""
+        line = self.doc.lines[cell.line_index]
+        labelled = [
+            c
+            for c in line.cells
+            if any(hit.owns_cell for hit in self.doc.hits_by_cell.get(c.index, []))
+        ]
+        return len(line.cells) >= 3 and len(labelled) >= 3 and cell in labelled
 
     def _wrapped_iban(self, cell: Cell) -> list[Found]:
         """An IBAN wrapped in a narrow table cell ("DE67 1004 8392 7221" over "8882 72"):
