@@ -334,3 +334,21 @@ def test_invoice_number_under_a_title_word_heading_a_column_of_labels() -> None:
     ).invoice.fields
     assert fields.invoice_number == "VF1005193039"
     assert (fields.issue_date, fields.due_date) == (date(2022, 9, 8), date(2022, 9, 22))
+
+
+def test_issuer_named_in_the_title_is_the_supplier() -> None:
+    fields = _read(
+        (257, 68, "Northwind Cloud Services Invoice", 14),
+        (257, 100, "Invoice Summary"),
+        (257, 118, "Invoice Number:"),
+        (500, 118, "42183017"),
+        (257, 130, "Invoice Date:"),
+        (500, 130, "August 3 , 2014"),
+        (36, 140, "Bill to Address:"),
+        (36, 152, "Jane Doe"),
+        (36, 164, "12 Main Street"),
+        (257, 300, "TOTAL AMOUNT DUE ON August 3 , 2014"),
+        (500, 300, "$4.11"),
+    ).invoice.fields
+    assert fields.supplier_name == "Northwind Cloud Services"
+    assert fields.issue_date == date(2014, 8, 3)

@@ -84,6 +84,10 @@ _REGISTRATION: Final = re.compile(
 _SENDER_SCORE: Final = 0.85
 _REGISTRATION_BLOCK_SCORE: Final = 0.8
 _BAND_NAME_SCORE: Final = 0.75
+_TITLE_NAME_SCORE: Final = 0.7
+_NAMED_TITLE: Final = re.compile(
+    r"^([a-z0-9][\w&.,' -]{2,60}?)\s+(?:tax\s+)?(?:invoice|factuur|facture|rechnung|fattura)$"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,6 +210,18 @@ def supplier_evidence(
         name = _short_name(line.cells[0].text)
         if name is not None:
             evidence.append(NameEvidence(name, _BAND_NAME_SCORE, line.cells[0], "band name"))
+    for line in first_page:
+        if line.top > 0.25 * page_height:
+            break
+        for cell in line.cells:
+            # "Amazon Web Services Invoice", "Stadtwerke Musterstadt Rechnung": the issuer
+            # names itself in the document's title.
+            match = _NAMED_TITLE.match(cell.folded)
+            if match is None or any(c.index in customer_cells for c in (cell,)):
+                continue
+            name = _short_name(cell.text[: len(match[1])])
+            if name is not None and len(name.split()) >= 2:
+                evidence.append(NameEvidence(name, _TITLE_NAME_SCORE, cell, "title"))
     evidence = [item for item in evidence if item.cell.index not in recipient]
     return evidence, recipient
 
