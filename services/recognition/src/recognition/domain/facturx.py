@@ -193,6 +193,15 @@ def invoice_xml_kind(xml: bytes) -> InvoiceXmlKind | None:
 def is_cii(xml: bytes) -> bool:
     """Whether the root element is a CII invoice: CrossIndustryInvoice (Factur-X, ZUGFeRD 2.x,
     XRechnung CII) or ZUGFeRD 1.0's CrossIndustryDocument; both are read by `parse_cii`."""
+    # Every UBL document received on its own passes here first: a root named
+    # CrossIndustry... must spell that name somewhere in an ASCII-compatible document, so
+    # the parse is skipped when it does not (UTF-16 documents are always parsed).
+    if (
+        isinstance(xml, bytes)
+        and b"CrossIndustry" not in xml
+        and not xml.startswith((b"\xff\xfe", b"\xfe\xff"))
+    ):
+        return False
     return invoice_xml_kind(xml) in ("cii", "zugferd1")
 
 
