@@ -142,7 +142,10 @@ def run_ours(folder: Path) -> RealWorldRun:
     from recognition.domain.recognize import recognize
 
     run = RealWorldRun()
-    for name, entry in sorted(load_truth(folder).items()):
+    truth = sorted(load_truth(folder).items())
+    if truth:  # the first call loads PDFium, the VAT-number modules etc.: not timed
+        recognize(uuid.uuid4(), (folder / truth[0][0]).read_bytes(), "application/pdf")
+    for name, entry in truth:
         content = (folder / name).read_bytes()
         started = time.perf_counter()
         result = recognize(uuid.uuid4(), content, "application/pdf")
