@@ -222,7 +222,9 @@ def _ocr_and_extract(
         result = _extract(document_id, reading, source)
         if best is None or _rank(result) > _rank(best):
             best = result
-        if best.status == "ok":
+        if _rank(best)[1] == len(MANDATORY_FIELDS):
+            # Every mandatory field was read: a second pass is for fields the first one
+            # missed, not for low confidences (those go to review).
             break
     assert best is not None
     return best
