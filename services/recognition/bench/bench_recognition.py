@@ -1,6 +1,12 @@
-"""Recognition benchmark: field accuracy and speed on a synthetic corpus, beside invoice2data.
+"""Recognition benchmark: field accuracy and speed on real invoices and on a synthetic corpus,
+beside invoice2data.
 
     uv run python services/recognition/bench/bench_recognition.py [--count 60] [--out DIR]
+
+0. When the real development set is present (`../shared/testdata/realworld-dev`, or
+   $LEDGERLINE_TESTDATA/realworld-dev), scores it first (`realworld.py`: per field, per
+   group, per family with a macro average, invoice2data on the same files, and the
+   reliability of the reported confidences); says so when it is absent.
 
 1. Generates the corpus (`corpus.py`: text PDFs and scans with known truth) into DIR (a temp
    dir by default), or reuses DIR when it already holds a corpus of that size (--reuse).
@@ -333,6 +339,25 @@ def print_report(
         )
 
 
+def run_realworld(*, with_invoice2data: bool, mistakes: bool) -> None:
+    from ledgerline.devstack.paths import shared_testdata
+
+    shared = shared_testdata()
+    folder = shared / "realworld-dev" if shared is not None else None
+    if folder is None or not (folder / "truth.json").is_file():
+        print(
+            "real development set not found (../shared/testdata/realworld-dev, or "
+            "$LEDGERLINE_TESTDATA/realworld-dev): only the generated corpus is measured"
+        )
+        return
+    sys.path.insert(0, str(HERE))
+    import realworld  # type: ignore[import-not-found]
+
+    ours = realworld.run_ours(folder)
+    theirs = realworld.run_invoice2data(folder) if with_invoice2data else None
+    realworld.print_report(ours, theirs, mistakes=mistakes)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description="Field accuracy and speed of recognition on a synthetic corpus.",
@@ -345,7 +370,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-invoice2data", action="store_true", help="skip the comparison")
     parser.add_argument("--text-only", action="store_true", help="skip the scans (quick runs)")
     parser.add_argument("--mistakes", action="store_true", help="list every wrong field")
+    parser.add_argument("--real-only", action="store_true", help="only the development set")
+    parser.add_argument("--no-real", action="store_true", help="skip the development set")
     args = parser.parse_args(argv)
+
+    if not args.no_real:
+        run_realworld(with_invoice2data=not args.no_invoice2data, mistakes=args.mistakes)
+    if args.real_only:
+        return 0
 
     out = args.out or Path(tempfile.mkdtemp(prefix="ledgerline-corpus-"))
     truth_file = out / "truth.json"

@@ -14,6 +14,7 @@ by exactly three digits ("1.500") is a thousands separator.
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -29,6 +30,7 @@ __all__ = [
     "find_dates",
     "find_percentages",
     "fold",
+    "month_first_dates",
     "parse_amount",
     "parse_date",
 ]
@@ -212,7 +214,7 @@ _DAY_MONTH_YEAR: Final = re.compile(
     rf"(?<![\w])(\d{{1,2}})(?:er|e|st|nd|rd|th)?[\s.-]*({_MONTH_ALTERNATION})\.?[\s,.-]*(\d{{4}})(?!\d)"
 )
 _MONTH_DAY_YEAR: Final = re.compile(
-    rf"(?<![\w])({_MONTH_ALTERNATION})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})(?!\d)"
+    rf"(?<![\w])({_MONTH_ALTERNATION})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\s?,?\s+(\d{{4}})(?!\d)"
 )
 
 
@@ -234,8 +236,27 @@ def _make_date(year: int, month: int, day: int) -> date | None:
         return None
 
 
-def find_dates(text: str) -> list[DateMatch]:
-    """Every date in `text`, in order of appearance."""
+def month_first_dates(texts: Iterable[str]) -> bool:
+    """Whether a document writes its numeric dates month first (US: 11/17/2017).
+
+    Decided over the whole document, as a reader does: some date that can only be read
+    month first (second number above 12) and none that can only be read day first. An
+    ambiguous 11/03/2017 is then 3 November, not 11 March.
+    """
+    month_only = day_only = False
+    for text in texts:
+        for match in _NUMERIC_DATE.finditer(fold(text)):
+            first, second = int(match[1]), int(match[3])
+            if first <= 12 < second <= 31:
+                month_only = True
+            elif second <= 12 < first <= 31:
+                day_only = True
+    return month_only and not day_only
+
+
+def find_dates(text: str, *, month_first: bool = False) -> list[DateMatch]:
+    """Every date in `text`, in order of appearance; numeric dates day first unless the
+    document writes them month first (`month_first_dates`)."""
     folded = fold(text)
     found: list[DateMatch] = []
     taken: list[tuple[int, int]] = []
@@ -250,6 +271,8 @@ def find_dates(text: str) -> list[DateMatch]:
         add(_make_date(int(match[1]), int(match[3]), int(match[4])), match.start(), match.end())
     for match in _NUMERIC_DATE.finditer(folded):
         first, second, year = int(match[1]), int(match[3]), int(match[4])
+        if month_first:
+            first, second = second, first
         value = _make_date(year, second, first)
         if value is None and first <= 12 < second:
             # Only a month-first (US) reading makes sense.

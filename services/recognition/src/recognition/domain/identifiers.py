@@ -11,6 +11,7 @@ template, and what makes an OCR misreading fail loudly instead of producing a wr
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Final
 
 from schwifty import BIC, IBAN
@@ -129,6 +130,10 @@ def _repair_vat_digits(prefix: str, body: str) -> str:
 
 def _trimmed_vat(prefix: str, body: str) -> tuple[str, int] | None:
     """The longest prefix of `body` that makes a valid VAT number, and its length."""
+    if sum(ch.isdigit() for ch in body) < 4:
+        # Every VAT number has at least 7 digits; words after a country code ("DE" in
+        # "DELIVERY ADDRESS") are not validated at every length, even allowing for OCR.
+        return None
     for end in range(len(body), 0, -1):
         chunk = body[:end]
         if chunk[-1] in " .,-":
@@ -153,6 +158,13 @@ def find_vat_numbers(text: str, *, allow_bare_belgian: bool = False) -> list[Fou
     """EU (and UK) VAT numbers with valid check digits; a Belgian number written without
     "BE" ("BTW 0123.456.749") only when the caller knows the text is labelled as a VAT or
     enterprise number, since ten digits with a mod-97 check also match some phone numbers."""
+    return list(_vat_numbers(text, allow_bare_belgian))
+
+
+# The extractor asks about the same cell text from several field finders; validation
+# (python-stdnum per country) is the costly part, so each text is read once.
+@lru_cache(maxsize=8192)
+def _vat_numbers(text: str, allow_bare_belgian: bool) -> tuple[Found, ...]:
     upper = text.upper()
     found: list[Found] = []
     position = 0
@@ -174,11 +186,16 @@ def find_vat_numbers(text: str, *, allow_bare_belgian: bool = False) -> list[Fou
             if be_vat.is_valid(digits):
                 found.append(Found("BE" + be_vat.compact(digits), match.start(), match.end()))
     found.sort(key=lambda f: f.start)
-    return found
+    return tuple(found)
 
 
 def find_ibans(text: str) -> list[Found]:
     """IBANs with a valid checksum and country format, compact and upper case."""
+    return list(_ibans(text))
+
+
+@lru_cache(maxsize=8192)
+def _ibans(text: str) -> tuple[Found, ...]:
     upper = text.upper()
     found: list[Found] = []
     position = 0
@@ -201,7 +218,7 @@ def find_ibans(text: str) -> list[Found]:
             found.append(Found(iban.compact, match.start(), match.start() + end))
             position = match.start() + end
             break
-    return found
+    return tuple(found)
 
 
 def is_valid_bic(value: str) -> bool:

@@ -1,6 +1,7 @@
-"""The words invoices put before their values, in Dutch, French, English (and some German).
+"""The words invoices put before their values, in Dutch, French, German and English.
 
-Patterns match folded text (lower case, no accents, "n°" as "no"). Words inside a label may
+The vocabulary is data, in `labels.toml` beside this module (one regular expression per
+label, with its role and weight); this module compiles and applies it. Patterns match folded text (lower case, no accents, "n°" as "no"). Words inside a label may
 be run together: OCR drops spaces ("avantle", "Soldto"). Each pattern belongs to a
 role and has a weight: 1.0 for an unambiguous label ("factuurnummer", "date d'échéance"),
 less for a generic one ("datum", "total", "nr") that only counts when nothing better is
@@ -13,7 +14,9 @@ up to the next label in the cell ("Datum: 14/03/2026 Nr: 2026-17" holds two pair
 """
 
 import re
+import tomllib
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Final
 
 from recognition.domain.amounts_dates import fold
@@ -23,116 +26,33 @@ __all__ = ["LabelHit", "find_label_hits", "is_credit_word", "starts_with_label"]
 
 _NO = r"(?:nummer|number|numero|nr|no|num|#)\.?"
 
-# (role, weight, start_only, pattern). start_only: only a label when it opens its cell
-# ("No." inside a sentence is not a label).
-_VOCABULARY: Final[list[tuple[str, float, bool, str]]] = [
-    # invoice number
-    ("invoice_number", 1.0, False, rf"factuur\s*-?\s*{_NO}"),
-    ("invoice_number", 1.0, False, rf"(?:credit\s*nota|creditfactuur)\s*-?\s*{_NO}"),
-    ("invoice_number", 1.0, False, r"(?:no|nr|numero)\.?\s*(?:de\s*(?:la\s*)?)?facture"),
-    ("invoice_number", 1.0, False, r"facture\s*(?:no|nr|numero)\.?"),
-    ("invoice_number", 1.0, False, r"(?:no|numero)\.?\s*(?:de\s*(?:la\s*)?)?note\s*de\s*credit"),
-    ("invoice_number", 1.0, False, r"note\s*de\s*credit\s*(?:no|numero)\.?"),
-    ("invoice_number", 1.0, False, r"(?:no|numero)\.?\s*(?:d'|de\s*l')avoir"),
-    ("invoice_number", 1.0, False, r"avoir\s*(?:no|numero)\.?"),
-    ("invoice_number", 1.0, False, rf"invoice\s*{_NO}|invoice\s*id"),
-    ("invoice_number", 1.0, False, rf"credit\s*note\s*{_NO}"),
-    ("invoice_number", 0.9, False, rf"document\s*{_NO}"),
-    ("invoice_number", 1.0, False, r"rechnungs?\s*-?\s*(?:nummer|nr)\.?"),
-    ("invoice_number", 0.6, True, r"nummer|numero|number|nr\.?|no\.?"),
-    ("invoice_number", 0.6, False, r"(?:nummer|numero|number|nr|no)\.?\s*:"),
-    # document titles: their value, if any, is the number printed after them
-    ("doc_title", 0.8, False, r"factuur|facture|invoice|rechnung|tax\s*invoice"),
-    ("doc_title", 0.8, False, r"credit\s*nota|creditfactuur|credit\s*note|credit\s*memo"),
-    ("doc_title", 0.8, False, r"note\s*de\s*credit|avoir|gutschrift"),
-    ("subject", 1.0, True, r"betreft|objet|subject|concerne|re\s*:"),
-    # dates
-    ("issue_date", 1.0, False, r"factuur\s*datum|datum\s*(?:van\s*(?:de\s*)?)?factuur"),
-    ("issue_date", 1.0, False, r"date\s*(?:de\s*(?:la\s*)?)?facture|date\s*d'emission"),
-    ("issue_date", 1.0, False, r"date\s*(?:de\s*l')?avoir|date\s*(?:de\s*la\s*)?note\s*de\s*credit"),
-    ("issue_date", 1.0, False, r"invoice\s*date|date\s*of\s*(?:issue|invoice)|issue\s*date"),
-    ("issue_date", 1.0, False, r"credit\s*note\s*date|creditnota\s*datum|datum\s*creditnota"),
-    ("issue_date", 1.0, False, r"issued\s*on|rechnungsdatum|uitgiftedatum|document\s*date"),
-    ("issue_date", 0.65, False, r"datum|date|dated|dd\."),
-    ("due_date", 1.0, False, r"verval\s*datum|vervaldag|uiterste\s*betaal(?:datum|dag)"),
-    ("due_date", 1.0, False, r"(?:te\s*)?betalen\s*(?:voor|tegen|uiterlijk(?:\s*op)?|ten\s*laatste(?:\s*op)?)"),
-    ("due_date", 1.0, False, r"betaalbaar\s*(?:voor|tegen|op)|betaaldatum"),
-    ("due_date", 1.0, False, r"(?:date\s*d')?echeance|date\s*limite\s*(?:de\s*)?(?:paiement|reglement)"),
-    ("due_date", 1.0, False, r"(?:a\s*)?payer\s*(?:avant|pour)(?:\s*le)?|payable\s*(?:avant\s*le|le)"),
-    ("due_date", 1.0, False, r"due\s*date|date\s*due|payment\s*due(?:\s*date)?|pay(?:able)?\s*by"),
-    ("due_date", 1.0, False, r"due\s*(?:by|on)|payable\s*(?:before|on)|zahlbar\s*bis|fallig(?:keit)?"),
-    ("due_date", 0.7, True, r"due"),
-    # in payment sentences: "... avant le 05/07/2026", "... before 5 July 2026"
-    ("due_date", 0.8, False, r"avant\s*le|au\s*plus\s*tard\s*le|before|uiterlijk\s*op|ten\s*laatste\s*op"),
-    ("other_date", 1.0, False, r"lever(?:ings)?datum|datum\s*levering|date\s*de\s*livraison"),
-    ("other_date", 1.0, False, r"delivery\s*date|date\s*of\s*(?:delivery|supply)|besteldatum"),
-    ("other_date", 1.0, False, r"date\s*de\s*commande|order\s*date|prestatiedatum|periode|period"),
-    ("other_date", 1.0, False, r"date\s*de\s*prestation|service\s*date|leistungsdatum"),
-    # parties
-    ("customer_block", 1.0, False, r"gefactureerd\s*aan|factuur\s*aan|factuuradres|facturatieadres"),
-    ("customer_block", 1.0, False, r"facture\s*a|adresse\s*de\s*facturation|destinataire"),
-    ("customer_block", 1.0, False, r"bill(?:ed)?\s*to|invoice(?:d)?\s*to|sold\s*to"),
-    ("customer_block", 1.0, False, r"rechnungsempfanger|a\s*l'attention\s*de"),
-    ("customer_block", 0.9, True, r"klant|client|customer|buyer|acheteur|koper|afnemer|kunde"),
-    ("customer_block", 0.8, True, r"geadresseerde|opdrachtgever|besteller"),
-    # short words that open company names too ("Van Dijk BV"): labels only with a colon
-    ("customer_block", 0.8, True, r"(?:aan|to|doit)\s*:|(?:aan|to|a|doit)(?=\s*$)"),
-    ("supplier_block", 1.0, True, r"leverancier|verkoper|fournisseur|vendeur|emetteur"),
-    ("supplier_block", 1.0, True, r"supplier|seller|vendor|issued\s*by|lieferant"),
-    ("supplier_block", 1.0, True, r"(?:from|van|de)\s*:|(?:from|van|de)(?=\s*$)"),
-    ("customer_ref", 1.0, False, rf"klant\s*-?\s*(?:{_NO}|code|id)|klantnr\.?"),
-    ("customer_ref", 1.0, False, r"(?:no|nr|numero|code|ref\.?)\s*(?:de\s*)?client"),
-    ("customer_ref", 1.0, False, rf"(?:client|customer|kunden)\s*-?\s*(?:{_NO}|id|code|ref\.?)"),
-    ("order_ref", 1.0, False, r"(?:uw|onze|your|our|votre|notre)\s*(?:ref(?:erentie|erence)?\.?|kenmerk)"),
-    ("order_ref", 1.0, False, rf"bestel(?:bon|ling)?\s*-?\s*(?:{_NO})?|bon\s*de\s*commande"),
-    ("order_ref", 1.0, False, rf"(?:purchase\s*)?order\s*(?:{_NO}|ref(?:erence)?\.?)?|po\s*{_NO}"),
-    ("order_ref", 1.0, False, rf"commande\s*(?:{_NO})?|project|projet|dossier|contract|contrat"),
-    ("reference", 0.8, False, r"referentie|reference|ref\.|kenmerk"),
-    # VAT numbers
-    ("customer_vat", 1.0, False, rf"(?:btw|tva|vat)\s*-?\s*(?:{_NO}|id)?\s*(?:van\s*de\s*)?(?:klant|client|customer|acheteur|buyer|afnemer)"),
-    ("customer_vat", 1.0, False, rf"(?:klant|client|customer|buyer|acheteur|afnemer)\s*(?:btw|tva|vat)(?:\s*-?\s*(?:{_NO}|id))?"),
-    ("customer_vat", 1.0, False, rf"(?:uw|your|votre)\s*(?:btw|tva|vat)\s*-?\s*(?:{_NO}|id)?"),
-    ("vat_id", 1.0, False, rf"btw\s*-?\s*(?:{_NO}|id)|(?:no|numero)\.?\s*(?:de\s*)?tva(?:\s*intra\w*\.?)?"),
-    ("vat_id", 1.0, False, rf"tva\s*intra\w*\.?|vat\s*(?:{_NO}|reg(?:istration)?\.?\s*(?:{_NO})?|id)"),
-    ("vat_id", 1.0, False, r"ust\s*-?\s*id(?:\s*-?\s*nr)?\.?|ondernemingsn(?:ummer|r)\.?|ond\.?\s*nr\.?"),
-    ("vat_id", 1.0, False, rf"(?:no|numero)\.?\s*d'entreprise|entreprise\s*(?:{_NO})?|kbo|bce"),
-    ("vat_id", 1.0, False, rf"company\s*(?:{_NO}|reg\w*)|tax\s*id|identifiant\s*tva"),
-    ("vat", 0.8, False, r"btw|tva|vat|tax|mwst|ust"),
-    ("vat", 0.7, True, r"b[il1|]w|8tw"),  # OCR readings of "BTW"; not words in any language
-    # totals
-    ("total_excl", 1.0, False, r"(?:(?:sub\s*)?totaal|(?:sub\s*)?total|bedrag|montant|net|sous\s*-?\s*total)?\s*(?:excl|exclusief|excluding|exclusive\s*of|hors|zonder|voor)\.?\s*(?:btw|tva|vat|taxes?)"),
-    ("total_excl", 1.0, False, r"(?:total|montant)\s*h\.?\s*t\.?(?:\s*v\.?\s*a\.?)?|h\.?t\.?v\.?a\.?|total\s*net"),
-    ("total_excl", 1.0, False, r"maatstaf\s*van\s*heffing|heffingsgrondslag|base\s*(?:imposable|hors\s*taxes?)"),
-    ("total_excl", 1.0, False, r"taxable\s*amount|net\s*(?:amount|total)|nettobetrag|netto\s*(?:bedrag|totaal)"),
-    ("total_excl", 0.9, False, r"sub\s*-?\s*tota(?:al|l)|sous\s*-?\s*total|totaal\s*netto|netto|total\s*before\s*(?:vat|tax)"),
-    ("total_vat", 1.0, False, r"(?:totaal|total|montant|bedrag)\s*(?:de\s*(?:la\s*)?)?(?:btw|tva|vat|tax)"),
-    ("total_vat", 1.0, False, r"btw\s*-?\s*bedrag|vat\s*amount|tax\s*amount|total\s*taxes|mwst\.?\s*-?\s*betrag|umsatzsteuer"),
-    ("total_incl", 1.0, False, r"(?:totaal|total|bedrag|montant)\s*(?:incl|inclusief|including|inclus|incluse|inclusive\s*of)\.?\s*(?:btw|tva|vat|taxes?)"),
-    ("total_incl", 1.0, False, r"(?:total|montant)\s*t\.?\s*t\.?\s*c\.?|(?:total\s*)?t\.?v\.?a\.?c\.?|totaal\s*factuur|factuur\s*(?:bedrag|totaal)"),
-    ("total_incl", 1.0, False, r"invoice\s*total|total\s*invoice(?:\s*amount)?|grand\s*total|montant\s*total|total\s*general"),
-    ("total_incl", 1.0, False, r"totaal\s*bedrag|bruttobetrag|gesamtbetrag|total\s*amount|total\s*(?:eur|€)"),
-    ("total_incl", 0.7, False, r"totaal|total|totale|gesamt"),
-    ("amount_due", 1.0, False, r"(?:nog\s*)?te\s*betalen(?:\s*bedrag)?|netto\s*te\s*betalen|(?:net\s*)?a\s*payer"),
-    ("amount_due", 1.0, False, r"montant\s*(?:a\s*payer|du)|solde(?:\s*a\s*payer)?|amount\s*(?:due|payable|to\s*pay)"),
-    ("amount_due", 1.0, False, r"balance(?:\s*due)?|total\s*due|total\s*(?:a|to)\s*pay(?:er)?|saldo|zu\s*zahlen"),
-    ("adjustment", 1.0, False, r"korting|remise|discount|rabatt|voorschot|acompte|deposit|(?:reeds|al)\s*betaald"),
-    ("adjustment", 1.0, False, r"deja\s*paye|already\s*paid|amount\s*paid|paid|betaald|paye"),
-    # payment
-    ("currency", 1.0, False, r"valuta|munt(?:eenheid)?|devise|monnaie|currency|wahrung"),
-    ("iban", 1.0, False, r"iban(?:\s*-?\s*(?:nr|nummer|no|code))?|(?:bank)?rekening(?:nummer|nr)?\.?|reknr\.?"),
-    ("iban", 1.0, False, r"(?:no|numero)\.?\s*de\s*compte|compte(?:\s*bancaire)?|bank\s*account(?:\s*(?:number|no))?"),
-    ("iban", 0.9, False, r"account\s*(?:number|no)|bank(?:gegevens|verbinding)?|coordonnees\s*bancaires|banque|konto"),
-    # the customer's own account (direct debit): never the account to pay to
-    ("customer_iban", 1.0, False, r"(?:uw|your|votre)\s*(?:rekening(?:nummer)?|account|compte|iban)|domiciliering(?:\s*op)?|domiciliation(?:\s*sur)?|direct\s*debit(?:\s*from)?"),
-    ("bic", 1.0, False, r"bic\s*(?:/\s*swift|code)?|swift\s*(?:/\s*bic|code)?|code\s*(?:bic|swift)"),
-    ("payment_ref", 1.0, False, r"(?:gestructureerde\s*)?mededeling|communication(?:\s*structuree)?|structured\s*(?:communication|reference)"),
-    ("payment_ref", 1.0, False, r"payment\s*reference|betal(?:ings?|)\s*referentie|ogm|vcs|reference\s*(?:de\s*)?paiement"),
-    ("payment_ref", 1.0, False, r"remittance(?:\s*information)?|verwendungszweck|creditor\s*reference"),
-    # never extracted; recognised so that their values are not taken for something else
-    ("contact", 1.0, False, r"tel(?:efoon)?\.?|telephone|phone|gsm|mobile?|fax|e\s*-?\s*mail|web(?:site)?|www"),
-    ("contact", 1.0, True, r"adres|address|adresse|siege|zetel|rpr|rpm|kbo\s*\w+"),
-    ("page", 1.0, False, r"pagina|page|blad|seite"),
-]  # fmt: skip
+LABELS_FILE: Final = Path(__file__).with_name("labels.toml")
+"""The vocabulary, as data: one regular expression per label, with its role and weight."""
+
+
+def _load_vocabulary() -> tuple[list[tuple[str, float, bool, str]], list[tuple[str, float, str]]]:
+    """(role, weight, start_only, pattern) per label and (role, weight, literal) per fuzzy
+    label, from `labels.toml`."""
+    with LABELS_FILE.open("rb") as handle:
+        data = tomllib.load(handle)
+    vocabulary = [
+        (
+            str(entry["role"]),
+            float(entry["weight"]),
+            bool(entry.get("start_only", False)),
+            str(entry["pattern"]).replace("{NO}", _NO),
+        )
+        for entry in data["label"]
+    ]
+    fuzzy = [
+        (role, 0.85, str(literal))
+        for role, literals in data["fuzzy"].items()
+        for literal in literals
+    ]
+    return vocabulary, fuzzy
+
+
+_VOCABULARY, _FUZZY_LABELS = _load_vocabulary()
 
 
 _BOUNDED = r"(?<![a-z0-9])(?:{})(?![a-z0-9])"
@@ -152,36 +72,6 @@ def _compile() -> tuple[re.Pattern[str], list[tuple[re.Pattern[str], str, float,
 
 _LABELS, _SINGLE = _compile()
 _LEADING_JUNK: Final = re.compile(r"^[\s:;=#.\-–*|]+")
-
-
-# Labels as printed, for OCR text where a letter or two is misread ("Factaurnr.",
-# "Vervaldatnm"); only labels of 7+ characters, where one or two edits cannot turn another
-# word into them.
-_FUZZY_LABELS: Final[list[tuple[str, float, str]]] = [
-    (role, 0.85, literal)
-    for role, literals in {
-        "invoice_number": ["factuurnummer", "factuurnr.", "factuur nr.", "no de facture",
-                           "numero de facture", "facture no", "invoice number", "invoice no.",
-                           "creditnotanummer", "credit note number"],
-        "issue_date": ["factuurdatum", "date de facture", "invoice date", "date of issue"],
-        "due_date": ["vervaldatum", "vervaldag", "echeance", "date d'echeance", "due date",
-                     "payment due", "te betalen voor", "a payer avant le"],
-        "customer_block": ["gefactureerd aan", "factuur aan", "destinataire", "facture a",
-                           "billed to", "invoice to", "sold to", "bill to"],
-        "total_excl": ["totaal excl. btw", "subtotaal", "maatstaf van heffing", "total htva",
-                       "sous-total", "base imposable", "subtotal", "net amount",
-                       "total excl. vat", "totaal exclusief btw"],
-        "total_vat": ["totaal btw", "btw-bedrag", "total tva", "montant tva", "total vat",
-                      "vat amount"],
-        "total_incl": ["totaal incl. btw", "total tvac", "total ttc", "montant total",
-                       "grand total", "total incl. vat", "totaal te betalen"],
-        "amount_due": ["te betalen", "net a payer", "amount due"],
-        "payment_ref": ["gestructureerde mededeling", "mededeling", "communication structuree",
-                        "communication", "payment reference"],
-        "iban": ["rekeningnummer"],
-    }.items()
-    for literal in literals
-]  # fmt: skip
 
 
 def _within(a: str, b: str, limit: int) -> bool:

@@ -24,7 +24,7 @@ from ledgerline.events import DocumentRecognized
 from ledgerline.events.invoice import InvoiceData, InvoiceFields
 from PIL import Image
 
-from recognition.domain import facturx, ocr, pdf_text, ubl
+from recognition.domain import confidence, facturx, ocr, pdf_text, ubl
 from recognition.domain.content_type import IMAGE_TYPES, sniff_content_type
 from recognition.domain.extraction import Extraction, extract_invoice
 from recognition.domain.layout import Word, build_pages
@@ -258,7 +258,9 @@ def _ocr_and_extract(
         result = _extract(document_id, reading, source)
         if best is None or _rank(result) > _rank(best):
             best = result
-        if best.status == "ok":
+        if _rank(best)[1] == len(MANDATORY_FIELDS):
+            # Every mandatory field was read: a second pass is for fields the first one
+            # missed, not for low confidences (those go to review).
             break
     assert best is not None
     return best
@@ -275,6 +277,10 @@ def _extract(document_id: UUID, reading: _Reading, source: str) -> DocumentRecog
         )
     extraction: Extraction = extract_invoice(pages, lines, cells)
     status, reason = status_of(extraction.invoice.fields)
+    if status == "ok":
+        status, reason = confidence.review(
+            extraction.confidences, dict(extraction.invoice.fields), MANDATORY_FIELDS
+        )
     mandatory = [extraction.confidences.get(name, 0.0) for name in MANDATORY_FIELDS]
     return _result(
         document_id,
