@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from ledgerline.service import CurrentRuntime
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from payments.adapters import open_items
 from payments.entrypoints.api import PayerScope
@@ -15,6 +15,29 @@ router = APIRouter(tags=["open items"])
 
 
 class OpenItem(BaseModel):
+    # An example for the OpenAPI document, from the demo dossier PEETERS (FastAPI leaves nulls
+    # out of examples, so optional fields show values).
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "journal": "CFAAN",
+                    "document_number": "26000001",
+                    "kind": "supplier",
+                    "counterparty_number": "L0006",
+                    "invoice_number": "F472934",
+                    "invoice_date": "2026-01-01",
+                    "due_date": "2026-01-31",
+                    "currency": "EUR",
+                    "amount": "942.78",
+                    "amount_paid": "500.00",
+                    "open_amount": "442.78",
+                    "structured_communication": "+++090/9337/55493+++",
+                }
+            ]
+        }
+    )
+
     journal: str
     document_number: str
     kind: str = Field(description="customer or supplier")

@@ -16,8 +16,9 @@ from typing import Annotated, Literal
 import asyncpg
 from fastapi import APIRouter, Header, HTTPException, Query, Response, status
 from ledgerline.auth import OFFICE_ROLES, DossierScope, Role, dossier_scope
+from ledgerline.errors import error_response
 from ledgerline.service import CurrentRuntime, Runtime
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from sync.adapters import dossiers
 from sync.adapters.connectors import open_items_at
@@ -36,6 +37,92 @@ FeedbackScope = Annotated[DossierScope, dossier_scope(*FEEDBACK_ROLES)]
 PERIOD = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 CSV_MEDIA_TYPE = "text/csv"
 
+# Examples for the OpenAPI document, from the demo dossier PEETERS (FastAPI leaves nulls out of
+# examples, so optional fields show values).
+AGED_BALANCE_EXAMPLE = {
+    "kind": "supplier",
+    "pivot": "2026-11-30",
+    "currency": "EUR",
+    "rows": [
+        {
+            "counterparty_number": "L0006",
+            "counterparty_name": "Van Hoorebeke Verpakkingen",
+            "not_due": "942.78",
+            "days_0_30": "203.90",
+            "days_31_60": "0.00",
+            "days_61_90": "0.00",
+            "over_90": "150.00",
+            "total": "1296.68",
+        }
+    ],
+    "totals": {
+        "not_due": "942.78",
+        "days_0_30": "203.90",
+        "days_31_60": "0.00",
+        "days_61_90": "0.00",
+        "over_90": "150.00",
+        "total": "1296.68",
+    },
+}
+AGED_BALANCE_CSV_EXAMPLE = (
+    "counterparty_number,counterparty_name,not_due,days_0_30,days_31_60,days_61_90,over_90,"
+    "total\r\nL0006,Van Hoorebeke Verpakkingen,942.78,203.90,0.00,0.00,150.00,1296.68\r\n"
+)
+TOP_EXAMPLE = {
+    "kind": "customer",
+    "first_period": "2026-01",
+    "last_period": "2026-12",
+    "currency": "EUR",
+    "rows": [
+        {
+            "rank": 1,
+            "counterparty_number": "K0006",
+            "counterparty_name": "Tearoom Lieve",
+            "amount_excl_vat": "24532.44",
+        },
+        {
+            "rank": 2,
+            "counterparty_number": "K0007",
+            "counterparty_name": "Catering Van Damme",
+            "amount_excl_vat": "18210.00",
+        },
+    ],
+}
+TOP_CSV_EXAMPLE = (
+    "rank,counterparty_number,counterparty_name,amount_excl_vat\r\n"
+    "1,K0006,Tearoom Lieve,24532.44\r\n2,K0007,Catering Van Damme,18210.00\r\n"
+)
+# What a feedback route answers besides its report and the standard statuses.
+FEEDBACK_ERRORS = {
+    403: error_response(
+        "The role has no feedback (document delivery or processing profiles), or the dossier is "
+        "configuration B (processing and archive only)",
+        "a configuration B dossier has no feedback beyond the archive",
+    ),
+    409: error_response(
+        "The dossier's package has no connector here, or its books cannot be read as they are",
+        "accounting package exact has no connector on this platform yet (only beancount runs "
+        "in-process)",
+    ),
+    503: error_response(
+        "The accounting package cannot be reached now; try again later",
+        "the ledger cannot be read: main.beancount of PEETERS is missing",
+    ),
+}
+
+
+def _report_responses(json_example: object, csv_example: str) -> dict[int | str, dict]:
+    return {
+        200: {
+            "description": "The report as JSON, or as a CSV file with `Accept: text/csv`",
+            "content": {
+                "application/json": {"example": json_example},
+                CSV_MEDIA_TYPE: {"schema": {"type": "string"}, "example": csv_example},
+            },
+        },
+        **FEEDBACK_ERRORS,
+    }
+
 
 class AgedRow(BaseModel):
     counterparty_number: str
@@ -49,6 +136,8 @@ class AgedRow(BaseModel):
 
 
 class AgedBalanceReport(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [AGED_BALANCE_EXAMPLE]})
+
     kind: str
     pivot: date
     currency: str
@@ -64,6 +153,8 @@ class TopRow(BaseModel):
 
 
 class TopReport(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [TOP_EXAMPLE]})
+
     kind: str
     first_period: str
     last_period: str
@@ -118,7 +209,7 @@ def _csv(header: list[str], rows: list[list[object]], filename: str) -> Response
     description="Open amounts per counterparty, by days past the due date at the pivot: not "
     "due, 0–30 (due today included), 31–60, 61–90, over 90. Payments after the pivot are not "
     "counted. `Accept: text/csv` answers a CSV file.",
-    responses={200: {"content": {CSV_MEDIA_TYPE: {}}}},
+    responses=_report_responses(AGED_BALANCE_EXAMPLE, AGED_BALANCE_CSV_EXAMPLE),
 )
 async def get_aged_balance(
     runtime: CurrentRuntime,
@@ -170,7 +261,7 @@ async def get_aged_balance(
     "/dossiers/{dossier_id}/feedback/top",
     response_model=TopReport,
     summary="Top customers or suppliers by turnover excl. VAT in a range of periods (JSON or CSV)",
-    responses={200: {"content": {CSV_MEDIA_TYPE: {}}}},
+    responses=_report_responses(TOP_EXAMPLE, TOP_CSV_EXAMPLE),
 )
 async def get_top(
     runtime: CurrentRuntime,

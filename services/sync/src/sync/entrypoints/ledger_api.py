@@ -6,8 +6,9 @@ from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, Query, status
 from ledgerline.auth import OFFICE_ROLES, DossierScope, Role, dossier_scope
+from ledgerline.errors import error_response
 from ledgerline.service import CurrentRuntime
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from sync.adapters import dossiers, ledger
 from sync.connectors.contract import ConnectorUnavailable
@@ -17,8 +18,40 @@ from sync.service_layer import synchronise
 # The nightly sync runs beside the routes of the ledger (FastAPI merges a router's lifespan).
 router = APIRouter(tags=["ledger"], lifespan=nightly_sync_lifespan)
 
+# Examples for the OpenAPI document (the demo dossier PEETERS). FastAPI leaves nulls out of
+# examples, so optional fields show values.
+EXAMPLE_DOSSIER_ID = "d0551e00-0000-4000-8000-000000000001"
+SYNC_RUN_EXAMPLE = {
+    "id": "5c0a7e11-0000-4000-8000-000000000001",
+    "dossier_id": EXAMPLE_DOSSIER_ID,
+    "trigger": "manual",
+    "status": "ok",
+    "full_resync": True,
+    "chunks": 3,
+    "counterparties": 24,
+    "open_items": 57,
+    "reason": "requested from the dossier page",
+    "requested_by": "anna.admin@demo-office.example",
+    "started_at": "2026-11-30T09:15:00Z",
+}
+POSTING_EXAMPLE = {
+    "proposal_id": "d8e9f057-f201-5040-b16d-3995b5976c30",
+    "dossier_id": EXAMPLE_DOSSIER_ID,
+    "document_id": "353c0e8c-a95d-5756-91d5-57912e2e04f3",
+    "status": "posted",
+    "journal": "CFAAN",
+    "document_number": "26000001",
+    "period": "2026-01",
+    "transaction_id": "CFAAN/26000001",
+    "reason": "posted by anna.admin@demo-office.example",
+    "attempts": 1,
+    "updated_at": "2026-01-03T10:20:00Z",
+}
+
 
 class SyncRun(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [SYNC_RUN_EXAMPLE]})
+
     id: UUID
     dossier_id: UUID
     trigger: str = Field(
@@ -35,6 +68,8 @@ class SyncRun(BaseModel):
 
 
 class Posting(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [POSTING_EXAMPLE]})
+
     proposal_id: UUID
     dossier_id: UUID
     document_id: UUID | None
@@ -56,6 +91,12 @@ class Posting(BaseModel):
     description="Reads the accounting package through the dossier's connector and publishes "
     "ledger.synced.v1 in chunks; the worklist and payments replace their copies. 503 when the "
     "package cannot be reached; a run the office must act on is answered with status failed.",
+    responses={
+        503: error_response(
+            "The accounting package cannot be reached now; nothing was synchronised",
+            "the ledger cannot be read: main.beancount of PEETERS is missing",
+        )
+    },
 )
 async def sync_now(
     runtime: CurrentRuntime,

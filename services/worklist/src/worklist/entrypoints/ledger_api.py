@@ -15,9 +15,119 @@ router = APIRouter(tags=["ledger master data"])
 
 Scope = Annotated[DossierScope, dossier_scope(*VALIDATORS)]
 
+# Examples for the OpenAPI document, from the demo dossier PEETERS (FastAPI leaves nulls out of
+# examples, so optional fields show values).
+COUNTERPARTIES_EXAMPLE = [
+    {
+        "number": "L0006",
+        "kind": "supplier",
+        "name": "Van Hoorebeke Verpakkingen",
+        "vat_number": "BE0715231874",
+        "ibans": ["BE46068185785036"],
+        "currency": "EUR",
+        "default_gl_account": "604000",
+        "default_vat_code": "A21",
+    },
+    {
+        "number": "K0006",
+        "kind": "customer",
+        "name": "Tearoom Lieve",
+        "vat_number": "BE0556887787",
+        "ibans": ["BE36103667982181"],
+        "currency": "EUR",
+        "default_gl_account": "700000",
+        "default_vat_code": "V06",
+    },
+]
+ACCOUNTS_EXAMPLE = [
+    {
+        "code": "400000",
+        "name": "Handelsvorderingen: klanten",
+        "pcmn_class": 4,
+        "type": "asset",
+        "suspense": False,
+        "active": True,
+    },
+    {
+        "code": "440000",
+        "name": "Handelsschulden: leveranciers",
+        "pcmn_class": 4,
+        "type": "liability",
+        "suspense": False,
+        "active": True,
+    },
+    {
+        "code": "604000",
+        "name": "Aankopen handelsgoederen",
+        "pcmn_class": 6,
+        "type": "expense",
+        "suspense": False,
+        "active": True,
+    },
+]
+VAT_CODES_EXAMPLE = [
+    {
+        "code": "A21",
+        "description": "Aankopen handelsgoederen 21%",
+        "direction": "purchase",
+        "rate": "21",
+        "kind": "goods",
+        "regime": "domestic",
+        "deductible_share": "100",
+        "base_grid": "81",
+        "vat_grid": "59",
+    }
+]
+JOURNALS_EXAMPLE = [
+    {
+        "code": "CFAAN",
+        "name": "Aankopen",
+        "type": "purchase",
+        "number_format": "yy000###",
+        "next_number": "26000215",
+        "credit_note_only": False,
+        "foreign_currency_allowed": True,
+        "first_period": "2026-01",
+        "platform": True,
+    },
+    {
+        "code": "KBC",
+        "name": "KBC zichtrekening",
+        "type": "financial",
+        "number_format": "yy000###",
+        "next_number": "26000148",
+        "credit_note_only": False,
+        "foreign_currency_allowed": False,
+        "first_period": "2026-01",
+        "platform": False,
+        "bank_account_iban": "BE68539007547034",
+    },
+]
+PERIODS_EXAMPLE = [
+    {
+        "fiscal_year": "2026",
+        "code": "2026-10",
+        "start": "2026-10-01",
+        "end": "2026-10-31",
+        "status": "closed",
+    },
+    {
+        "fiscal_year": "2026",
+        "code": "2026-11",
+        "start": "2026-11-01",
+        "end": "2026-11-30",
+        "status": "open",
+    },
+]
+
+
+def _example(example: list[dict[str, Any]]) -> dict[int | str, dict[str, Any]]:
+    return {200: {"content": {"application/json": {"example": example}}}}
+
 
 @router.get(
     "/dossiers/{dossier_id}/ledger/counterparties",
+    responses=_example(COUNTERPARTIES_EXAMPLE),
     response_model=list[Counterparty],
     summary="The dossier's customers and suppliers in the accounting package, by number",
 )
@@ -45,6 +155,7 @@ async def _master_data(runtime: Any, scope: DossierScope, kind: str) -> list[dic
 
 @router.get(
     "/dossiers/{dossier_id}/ledger/accounts",
+    responses=_example(ACCOUNTS_EXAMPLE),
     response_model=list[GLAccount],
     summary="The dossier's chart of accounts (PCMN class, type, suspense)",
 )
@@ -54,6 +165,7 @@ async def list_accounts(runtime: CurrentRuntime, scope: Scope) -> list[dict]:
 
 @router.get(
     "/dossiers/{dossier_id}/ledger/vat-codes",
+    responses=_example(VAT_CODES_EXAMPLE),
     response_model=list[VatCode],
     summary="The dossier's VAT codes",
 )
@@ -63,6 +175,7 @@ async def list_vat_codes(runtime: CurrentRuntime, scope: Scope) -> list[dict]:
 
 @router.get(
     "/dossiers/{dossier_id}/ledger/journals",
+    responses=_example(JOURNALS_EXAMPLE),
     response_model=list[Journal],
     summary="The dossier's journals with their document number format and next number",
 )
@@ -72,6 +185,7 @@ async def list_journals(runtime: CurrentRuntime, scope: Scope) -> list[dict]:
 
 @router.get(
     "/dossiers/{dossier_id}/ledger/periods",
+    responses=_example(PERIODS_EXAMPLE),
     response_model=list[BookingPeriod],
     summary="The dossier's booking periods, open or closed",
 )
