@@ -19,7 +19,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Final
+from typing import Annotated, Final, Literal
 
 from pydantic import (
     AfterValidator,
@@ -59,6 +59,7 @@ from payments.domain.remittance import (
     parse_remittance,
 )
 from payments.domain.sepa_text import (
+    ConversionCounts,
     SepaTextConverter,
     TextConversion,
     find_outside_sepa,
@@ -82,6 +83,10 @@ _BIC_PAIN_001_03 = re.compile(r"^[A-Z]{6}[A-Z2-9][A-NP-Z0-9]([A-Z0-9]{3})?$")
 # help). Starting the child costs about 0.05-0.1 s, so it pays from about 15,000 payments on
 # (measured: 10,000 are slower, 20,000 faster); smaller batches are validated after writing.
 PARALLEL_VALIDATION_MIN_PAYMENTS = 20_000
+# A summary lists this many conversions of each field (`payments[].creditor.name` ...) unless
+# all are asked for; the counts per field and per character are always given.
+CONVERSION_EXAMPLES_PER_FIELD: Final = 3
+ConversionListing = Literal["examples", "full"]
 
 
 class InvalidBatch(ValueError):
@@ -424,15 +429,43 @@ class CreditTransferFile:
     payment_information: tuple[PaymentInformation, ...]
     end_to_end_ids: tuple[str, ...]  # in the order of the batch's payments
     sha256: str
-    conversions: tuple[TextConversion, ...]
+    conversions: tuple[TextConversion, ...]  # every converted field, in input order
+    conversion_counts: ConversionCounts
 
     @property
     def sha1(self) -> str:
         """SHA-1 of the bytes, for bank portals that still show that one."""
         return file_digest(self.content, "sha1")
 
-    def summary(self) -> dict[str, object]:
-        """JSON-ready summary (amounts as strings)."""
+    def conversion_examples(
+        self, per_field: int = CONVERSION_EXAMPLES_PER_FIELD
+    ) -> list[TextConversion]:
+        """The first `per_field` conversions of each field (`payments[].creditor.name` ...)."""
+        wanted = {
+            kind: min(count, per_field) for kind, count in self.conversion_counts.by_field.items()
+        }
+        missing = sum(wanted.values())
+        examples: list[TextConversion] = []
+        for conversion in self.conversions:
+            if not missing:
+                break
+            path = conversion.field
+            if path.startswith("payments["):
+                path = "payments[]" + path[path.index("]") + 1 :]
+            if wanted[path]:
+                wanted[path] -= 1
+                missing -= 1
+                examples.append(conversion)
+        return examples
+
+    def summary(self, conversions: ConversionListing = "examples") -> dict[str, object]:
+        """JSON-ready summary (amounts as strings).
+
+        `conversions`: "examples" lists the first few conversions of each field (all of them in
+        a small file), "full" every one; `conversion_counts` always has the totals per field and
+        per replaced character. A 100,000-payment batch can have a conversion per payment.
+        """
+        listed = self.conversions if conversions == "full" else self.conversion_examples()
         return {
             "message_id": self.message_id,
             "format": self.message_format,
@@ -441,7 +474,8 @@ class CreditTransferFile:
             "control_sum": format_amount(self.control_sum),
             "payment_information": [block.as_dict() for block in self.payment_information],
             "sha256": self.sha256,
-            "conversions": [conversion.as_dict() for conversion in self.conversions],
+            "conversions": [conversion.as_dict() for conversion in listed],
+            "conversion_counts": self.conversion_counts.as_dict(),
         }
 
 
@@ -674,4 +708,5 @@ def _build(
         end_to_end_ids=tuple(end_to_end_ids),
         sha256=sha256,
         conversions=converter.report(),
+        conversion_counts=converter.counts(),
     )

@@ -183,6 +183,30 @@ def to_sepa(text: str) -> str:
     return _convert(text)[0]
 
 
+@dataclass(frozen=True, slots=True)
+class ConversionCounts:
+    """Counts of the conversions of one file, for a summary that does not list each of them.
+
+    `by_field`: field path without the payment index (`payments[].creditor.name`) → fields
+    converted; `by_character`: (character, replacement) → fields in which it was replaced
+    ("" as replacement: dropped). Both in order of first appearance.
+    """
+
+    total: int
+    by_field: dict[str, int]
+    by_character: dict[tuple[str, str], int]
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "total": self.total,
+            "by_field": dict(self.by_field),
+            "by_character": [
+                {"from": old, "to": new, "fields": count}
+                for (old, new), count in self.by_character.items()
+            ],
+        }
+
+
 @dataclass(slots=True)
 class SepaTextConverter:
     """Converts the texts of one file and remembers every change with its field path.
@@ -196,6 +220,12 @@ class SepaTextConverter:
     # no (index, conversion) pair has to be made per payment.
     indices: list[int] = field(default_factory=list)
 
+    # Conversions per field path without the payment index (`payments[].creditor.name`), and
+    # per distinct replacement report (shared tuples, see `_REPORTS`): counted as they happen so
+    # that a summary of 100,000 conversions needs no second pass over them.
+    by_field: dict[str, int] = field(default_factory=dict)
+    by_report: dict[tuple[tuple[str, str], ...], int] = field(default_factory=dict)
+
     def convert(self, text: str, field_path: str, index: int | None = None) -> str:
         if _OUTSIDE_SEPA.search(text) is None:
             return text
@@ -204,10 +234,29 @@ class SepaTextConverter:
     def convert_changed(self, text: str, field_path: str, index: int | None = None) -> str:
         """`convert` for a text the caller already found outside the set (`find_outside_sepa`)."""
         converted, replacements = _convert(text)
-        path = field_path if index is None else f"payments[{index}].{field_path}"
+        if index is None:
+            path = kind = field_path
+        else:
+            path, kind = f"payments[{index}].{field_path}", f"payments[].{field_path}"
         self.conversions.append(TextConversion(path, text, converted, replacements))
         self.indices.append(-1 if index is None else index)
+        by_field = self.by_field
+        by_field[kind] = by_field.get(kind, 0) + 1
+        by_report = self.by_report
+        by_report[replacements] = by_report.get(replacements, 0) + 1
         return converted
+
+    def counts(self) -> ConversionCounts:
+        """How many fields were converted, per field and per replaced character."""
+        by_character: dict[tuple[str, str], int] = {}
+        for report, count in self.by_report.items():
+            for pair in report:
+                by_character[pair] = by_character.get(pair, 0) + count
+        return ConversionCounts(
+            total=len(self.conversions),
+            by_field=dict(self.by_field),
+            by_character=by_character,
+        )
 
     def report(self) -> tuple[TextConversion, ...]:
         """Conversions in input order: unindexed fields first, then by index (stable)."""
