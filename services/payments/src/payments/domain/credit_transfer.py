@@ -53,6 +53,7 @@ from payments.domain.parallel_xsd import (
     raise_for_verdict,
 )
 from payments.domain.remittance import (
+    MAX_UNSTRUCTURED_LENGTH,
     InvalidRemittance,
     Remittance,
     RemittanceType,
@@ -74,6 +75,15 @@ MAX_NAME_LENGTH: Final = 70  # EPC limit for debtor and creditor names (the XSD 
 MAX_IDENTIFIER_LENGTH: Final = 35
 
 _AMOUNT_TEXT = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
+# Amounts and ids that need no further look: checked with one match each, since these checks
+# run for every payment of the batch (others take the step-by-step checks and their sentences).
+_PLAIN_AMOUNT = re.compile(r"[1-9]\d{0,8}(?:\.\d{1,2})?|0\.\d{1,2}")
+_PLAIN_IDENTIFIER = re.compile(
+    r"[a-zA-Z0-9\-?:().,'+ ](?:[a-zA-Z0-9/\-?:().,'+ ]{0,33}[a-zA-Z0-9\-?:().,'+ ])?"
+)
+# Execution dates already parsed: a batch has a handful of distinct ones.
+_DATES: dict[str, date] = {}
+_MAX_DATES = 4096
 _DATE_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _CENT = Decimal("0.01")
 # pain.001.001.03 has a stricter BIC pattern than ISO 9362:2014 (and schwifty) accept.
@@ -112,6 +122,8 @@ class _Problem(ValueError):
 
 def _sepa_text(max_length: int, what: str) -> AfterValidator:
     def check(value: str) -> str:
+        if 0 < len(value) <= max_length and find_outside_sepa(value) is None:
+            return value  # nothing to convert (most texts): the checks below would all pass
         if not value:
             raise _Problem(f"{what} must not be empty.")
         converted = to_sepa(value)
@@ -129,6 +141,8 @@ def _sepa_text(max_length: int, what: str) -> AfterValidator:
 
 def check_identifier(value: str, what: str) -> str:
     """Check an id (MsgId, EndToEndId) against the EPC rules for references."""
+    if _PLAIN_IDENTIFIER.fullmatch(value) is not None and "//" not in value:
+        return value  # the checks below, in one pass
     if not 1 <= len(value) <= MAX_IDENTIFIER_LENGTH:
         raise _Problem(f"{what} must be 1 to {MAX_IDENTIFIER_LENGTH} characters long.")
     if not is_sepa_text(value):
@@ -151,6 +165,10 @@ def _check_country(value: str) -> str:
 
 def parse_amount(value: object) -> Decimal:
     """Amount from a decimal string (or Decimal/int from Python); JSON floats are refused."""
+    if type(value) is str and _PLAIN_AMOUNT.fullmatch(value) is not None:
+        amount = Decimal(value).quantize(_CENT)
+        if amount:  # 0.01 to 999999999.99 by the pattern; 0.00 gets its sentence below
+            return amount
     if isinstance(value, float):
         raise _Problem(
             f'{value!r} is a JSON number; write amounts as strings such as "123.45" so that '
@@ -187,17 +205,37 @@ def _parse_currency(value: object) -> str:
 
 
 def _parse_date(value: object) -> date:
+    if type(value) is str:
+        known = _DATES.get(value)
+        if known is not None:
+            return known
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
     if isinstance(value, str) and _DATE_TEXT.match(value):
         try:
-            return date.fromisoformat(value)
+            parsed = date.fromisoformat(value)
         except ValueError:
             pass
+        else:
+            if len(_DATES) < _MAX_DATES:
+                _DATES[value] = parsed
+            return parsed
     raise _Problem(f"{value!r} is not a date in the form YYYY-MM-DD.")
 
 
 def _parse_remittance_field(value: object) -> Remittance:
+    if type(value) is dict and len(value) == 2 and value.get("type") == "unstructured":
+        text = value.get("value")
+        # Free text already in the SEPA set, without spaces to strip and within the limit:
+        # what `parse_remittance` would make of it, without its steps.
+        if (
+            type(text) is str
+            and 0 < len(text) <= MAX_UNSTRUCTURED_LENGTH
+            and text[0] != " "
+            and text[-1] != " "
+            and find_outside_sepa(text) is None
+        ):
+            return Remittance(RemittanceType.UNSTRUCTURED, text)
     if isinstance(value, Remittance):
         return value
     if not isinstance(value, Mapping):
