@@ -61,10 +61,12 @@ from payments.domain.remittance import (
 )
 from payments.domain.sepa_text import (
     ConversionCounts,
+    ConversionLog,
     SepaTextConverter,
     TextConversion,
     find_outside_sepa,
     is_sepa_text,
+    surely_fits,
     to_sepa,
 )
 from payments.domain.xsd import DEFAULT_FORMAT, MessageFormat, check_format, validate_pain001
@@ -124,6 +126,8 @@ def _sepa_text(max_length: int, what: str) -> AfterValidator:
     def check(value: str) -> str:
         if 0 < len(value) <= max_length and find_outside_sepa(value) is None:
             return value  # nothing to convert (most texts): the checks below would all pass
+        if surely_fits(value, max_length):
+            return value  # converted when the file is written
         if not value:
             raise _Problem(f"{what} must not be empty.")
         converted = to_sepa(value)
@@ -467,34 +471,21 @@ class CreditTransferFile:
     payment_information: tuple[PaymentInformation, ...]
     end_to_end_ids: tuple[str, ...]  # in the order of the batch's payments
     sha256: str
-    conversions: tuple[TextConversion, ...]  # every converted field, in input order
-    conversion_counts: ConversionCounts
+    conversion_log: ConversionLog  # every converted field, in input order
+
+    @property
+    def conversions(self) -> tuple[TextConversion, ...]:
+        """Every text changed to fit the SEPA character set, in input order."""
+        return self.conversion_log.conversions()
+
+    @property
+    def conversion_counts(self) -> ConversionCounts:
+        return self.conversion_log.counts()
 
     @property
     def sha1(self) -> str:
         """SHA-1 of the bytes, for bank portals that still show that one."""
         return file_digest(self.content, "sha1")
-
-    def conversion_examples(
-        self, per_field: int = CONVERSION_EXAMPLES_PER_FIELD
-    ) -> list[TextConversion]:
-        """The first `per_field` conversions of each field (`payments[].creditor.name` ...)."""
-        wanted = {
-            kind: min(count, per_field) for kind, count in self.conversion_counts.by_field.items()
-        }
-        missing = sum(wanted.values())
-        examples: list[TextConversion] = []
-        for conversion in self.conversions:
-            if not missing:
-                break
-            path = conversion.field
-            if path.startswith("payments["):
-                path = "payments[]" + path[path.index("]") + 1 :]
-            if wanted[path]:
-                wanted[path] -= 1
-                missing -= 1
-                examples.append(conversion)
-        return examples
 
     def summary(self, conversions: ConversionListing = "examples") -> dict[str, object]:
         """JSON-ready summary (amounts as strings).
@@ -503,7 +494,12 @@ class CreditTransferFile:
         a small file), "full" every one; `conversion_counts` always has the totals per field and
         per replaced character. A 100,000-payment batch can have a conversion per payment.
         """
-        listed = self.conversions if conversions == "full" else self.conversion_examples()
+        log = self.conversion_log
+        listed = (
+            log.conversions()
+            if conversions == "full"
+            else log.examples(CONVERSION_EXAMPLES_PER_FIELD)
+        )
         return {
             "message_id": self.message_id,
             "format": self.message_format,
@@ -513,7 +509,7 @@ class CreditTransferFile:
             "payment_information": [block.as_dict() for block in self.payment_information],
             "sha256": self.sha256,
             "conversions": [conversion.as_dict() for conversion in listed],
-            "conversion_counts": self.conversion_counts.as_dict(),
+            "conversion_counts": log.counts().as_dict(),
         }
 
 
@@ -745,6 +741,5 @@ def _build(
         ),
         end_to_end_ids=tuple(end_to_end_ids),
         sha256=sha256,
-        conversions=converter.report(),
-        conversion_counts=converter.counts(),
+        conversion_log=converter.log(),
     )
