@@ -22,6 +22,7 @@ from payments.entrypoints import sepa_cli
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 from stdnum.be import ogm_vcs
+from stdnum.exceptions import ValidationError as StdnumValidationError
 
 VALID_SEPA_IBANS = (
     "BE68539007547034",
@@ -71,7 +72,7 @@ def test_quick_iban_check_takes_valid_sepa_ibans(iban: str) -> None:
 
 @settings(max_examples=600, deadline=None)
 @given(
-    st.sampled_from(VALID_SEPA_IBANS + ("BR1800360305000010009795493C1", "BE00539007547034")),
+    st.sampled_from((*VALID_SEPA_IBANS, "BR1800360305000010009795493C1", "BE00539007547034")),
     st.integers(min_value=0, max_value=40),
     st.sampled_from(string.ascii_uppercase + string.digits + " xé"),
     st.sampled_from(("replace", "insert", "delete", "swap", "spaced", "none")),
@@ -108,7 +109,7 @@ def test_structured_communication_check_agrees_with_python_stdnum(number: int) -
     digits = f"{number:012d}"
     try:
         expected: str | None = ogm_vcs.validate(digits)
-    except Exception:  # noqa: BLE001 - any stdnum refusal
+    except StdnumValidationError:
         expected = None
     try:
         parsed: str | None = parse_ogm(f"+++{digits[:3]}/{digits[3:7]}/{digits[7:]}+++")
@@ -238,3 +239,35 @@ def test_the_service_commands_are_still_offered(capsys: pytest.CaptureFixture[st
     help_text = capsys.readouterr().out
     for command in ("serve", "migrate", "sepa-credit-transfer", "epc-qr"):
         assert command in help_text
+
+
+@pytest.mark.parametrize("valid", [True, False])
+def test_a_large_input_starts_the_validating_child_early_and_always_ends_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, valid: bool
+) -> None:
+    from payments.domain import credit_transfer, parallel_xsd
+
+    started: list[parallel_xsd.ValidatorProcess] = []
+
+    class Recorded(parallel_xsd.ValidatorProcess):
+        def __init__(self, message_format: str) -> None:
+            super().__init__(message_format)
+            started.append(self)
+
+    monkeypatch.setattr(credit_transfer, "ValidatorProcess", Recorded)
+    data = many_payments(3)
+    if not valid:
+        data["payments"][1]["amount"] = "-1"
+    # Three payments, but as many bytes as a batch validated in a child process.
+    padding = " " * credit_transfer.PARALLEL_VALIDATION_MIN_PAYMENTS * 150
+    source = tmp_path / "batch.json"
+    source.write_text(json.dumps(data) + padding, encoding="utf-8")
+    output = tmp_path / "out.xml"
+    parser = argparse.ArgumentParser(prog="payments")
+    sepa_cli.register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["sepa-credit-transfer", str(source), "--output", str(output)])
+
+    assert args.func(args) == (0 if valid else 2)
+    assert len(started) == 1
+    assert started[0]._process is None  # ended, in both cases
+    assert output.exists() == valid

@@ -163,6 +163,7 @@ def run_credit_transfer(args: argparse.Namespace) -> int:
         CreditTransferBatch,
         InvalidBatch,
         build_credit_transfer,
+        early_validator,
     )
     from payments.domain.xsd import XsdValidationError
 
@@ -172,6 +173,9 @@ def run_credit_transfer(args: argparse.Namespace) -> int:
         data = input_path.read_bytes()
     except OSError as error:
         return _fail([f"cannot read {input_path}: {error.strerror or error}."])
+    # A large file is validated in a child process while it is written: that child gets ready
+    # on the other core while the input is checked here.
+    validator = early_validator(args.format, len(data))
     try:
         batch = CreditTransferBatch.from_json(data)
         today = args.today if args.today is not None else date.today()
@@ -180,11 +184,15 @@ def run_credit_transfer(args: argparse.Namespace) -> int:
             today=today,
             format=args.format,
             created_at=datetime.now().astimezone().replace(microsecond=0),
+            validator=validator,
         )
     except InvalidBatch as error:
         return _fail(error.problems)
     except XsdValidationError as error:
         return _fail([f"internal error, no file written: {error}", *error.errors[1:]], EXIT_DEFECT)
+    finally:
+        if validator is not None:
+            validator.close()  # ended already when the file was built; here if it was refused
     try:
         write_atomically(output_path, built.content)
     except OSError as error:
