@@ -26,12 +26,13 @@ _WHITESPACE: Final = re.compile(r"\s+")  # removed by schwifty's `clean`, as her
 _LETTER_DIGITS: Final = {
     ord(letter): str(value) for value, letter in enumerate(string.ascii_uppercase, start=10)
 }
-# Per country code: (IBAN length, BBAN pattern, in the SEPA scheme), or None for a country
-# schwifty does not know; filled from schwifty's registry on first use of each country.
-_COUNTRY_RULES: dict[str, tuple[int, re.Pattern[str], bool] | None] = {}
+# Per country code: (IBAN length, BBAN pattern, in the SEPA scheme, the code as mod-97 digits),
+# or None for a country schwifty does not know; filled from schwifty's registry on first use.
+_CountryRules = tuple[int, re.Pattern[str], bool, str]
+_COUNTRY_RULES: dict[str, _CountryRules | None] = {}
 
 
-def _country_rules(country: str) -> tuple[int, re.Pattern[str], bool] | None:
+def _country_rules(country: str) -> _CountryRules | None:
     if country in _COUNTRY_RULES:
         return _COUNTRY_RULES[country]
     try:
@@ -39,7 +40,12 @@ def _country_rules(country: str) -> tuple[int, re.Pattern[str], bool] | None:
     except schwifty_errors.SchwiftyException:
         rules = None
     else:
-        rules = (spec.iban_length, spec.regex, spec.in_sepa_zone)
+        rules = (
+            spec.iban_length,
+            spec.regex,
+            spec.in_sepa_zone,
+            country.translate(_LETTER_DIGITS),
+        )
     _COUNTRY_RULES[country] = rules
     return rules
 
@@ -50,20 +56,26 @@ def quick_sepa_iban(value: str) -> str | None:
     The same checks as `schwifty.IBAN(value)` followed by `in_sepa_zone`, without making the
     object. None does not mean invalid: only that this path does not vouch for it.
     """
-    compact = _WHITESPACE.sub("", value).upper()
+    if value.isascii() and value.isalnum():
+        compact = value.upper()  # nothing to remove (most IBANs of a file)
+    else:
+        compact = _WHITESPACE.sub("", value).upper()
+        if not compact.isascii():
+            return None
     if _IBAN_CHARACTERS.fullmatch(compact) is None:
         return None
     rules = _COUNTRY_RULES.get(compact[:2]) or _country_rules(compact[:2])
     if rules is None:
         return None
-    length, bban_pattern, in_sepa = rules
-    if (
-        len(compact) != length
-        or not in_sepa
-        or bban_pattern.match(compact[4:]) is None
-        or not "02" <= compact[2:4] <= "98"
-        or int((compact[4:] + compact[:4]).translate(_LETTER_DIGITS)) % 97 != 1
-    ):
+    length, bban_pattern, in_sepa, country_digits = rules
+    if len(compact) != length or not in_sepa or not "02" <= compact[2:4] <= "98":
+        return None
+    bban = compact[4:]
+    if bban_pattern.match(bban) is None:
+        return None
+    # ISO 7064 mod 97-10 over BBAN, country and check digits, letters as 10 to 35.
+    digits = bban if bban.isdigit() else bban.translate(_LETTER_DIGITS)
+    if int(digits + country_digits + compact[2:4]) % 97 != 1:
         return None
     return compact
 
@@ -86,7 +98,6 @@ def _iban_problem(value: str, error: Exception) -> str:
     return f"IBAN {value!r} is not valid ({error})."
 
 
-@lru_cache(maxsize=65536)
 def normalise_iban(value: str) -> str:
     """Return the IBAN in compact upper-case form, or raise `InvalidAccount`.
 
@@ -96,6 +107,11 @@ def normalise_iban(value: str) -> str:
     quick = quick_sepa_iban(value)
     if quick is not None:
         return quick
+    return _normalise_iban_with_schwifty(value)
+
+
+@lru_cache(maxsize=4096)
+def _normalise_iban_with_schwifty(value: str) -> str:
     try:
         iban = IBAN(value)
     except schwifty_errors.SchwiftyException as error:
