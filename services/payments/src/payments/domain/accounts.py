@@ -1,15 +1,83 @@
 """IBAN and BIC checks with schwifty, cached per distinct value.
 
-schwifty needs roughly 10 µs per IBAN; batches pay the same suppliers again and again, so each
-distinct value is checked once per process.
+A schwifty `IBAN` object takes about 30 µs to make and check, a third of a whole 100,000-payment
+run. Valid IBANs take a quicker path with the same rules, read once per country from schwifty's
+registry: characters, length of the country, BBAN format of the country, check digits 02-98 and
+mod 97 = 1 (ISO 7064), country in the SEPA scheme. Whatever that path does not accept goes to
+schwifty, which decides and words the problem; so the quick path can only ever agree with it.
+Batches pay the same suppliers again and again, so each distinct value is also checked once per
+process.
 """
 
 from __future__ import annotations
 
+import re
+import string
 from functools import lru_cache
+from typing import Final
 
-from schwifty import BIC, IBAN
+from schwifty import BIC, IBAN, registry
 from schwifty import exceptions as schwifty_errors
+
+# schwifty's own first check of a compact IBAN (`iban._IBAN_STRUCTURE_RE`).
+_IBAN_CHARACTERS: Final = re.compile(r"[A-Z]{2}\d{2}[A-Z0-9]+")
+_WHITESPACE: Final = re.compile(r"\s+")  # removed by schwifty's `clean`, as here
+# A=10 ... Z=35: the letters of an IBAN as ISO 7064 mod 97-10 reads them.
+_LETTER_DIGITS: Final = {
+    ord(letter): str(value) for value, letter in enumerate(string.ascii_uppercase, start=10)
+}
+# Per country code: (IBAN length, BBAN pattern, in the SEPA scheme, the code as mod-97 digits),
+# or None for a country schwifty does not know; filled from schwifty's registry on first use.
+_CountryRules = tuple[int, re.Pattern[str], bool, str]
+_COUNTRY_RULES: dict[str, _CountryRules | None] = {}
+
+
+def _country_rules(country: str) -> _CountryRules | None:
+    if country in _COUNTRY_RULES:
+        return _COUNTRY_RULES[country]
+    try:
+        spec = registry.get_iban_spec(country)
+    except schwifty_errors.SchwiftyException:
+        rules = None
+    else:
+        rules = (
+            spec.iban_length,
+            spec.regex,
+            spec.in_sepa_zone,
+            country.translate(_LETTER_DIGITS),
+        )
+    _COUNTRY_RULES[country] = rules
+    return rules
+
+
+def quick_sepa_iban(value: str) -> str | None:
+    """The compact IBAN if it is a valid IBAN of the SEPA scheme, else None (schwifty decides).
+
+    The same checks as `schwifty.IBAN(value)` followed by `in_sepa_zone`, without making the
+    object. None does not mean invalid: only that this path does not vouch for it.
+    """
+    if value.isascii() and value.isalnum():
+        compact = value.upper()  # nothing to remove (most IBANs of a file)
+    else:
+        compact = _WHITESPACE.sub("", value).upper()
+        if not compact.isascii():
+            return None
+    if _IBAN_CHARACTERS.fullmatch(compact) is None:
+        return None
+    rules = _COUNTRY_RULES.get(compact[:2]) or _country_rules(compact[:2])
+    if rules is None:
+        return None
+    length, bban_pattern, in_sepa, country_digits = rules
+    if len(compact) != length or not in_sepa or not "02" <= compact[2:4] <= "98":
+        return None
+    bban = compact[4:]
+    if bban_pattern.match(bban) is None:
+        return None
+    # ISO 7064 mod 97-10 over BBAN, country and check digits, letters as 10 to 35.
+    digits = bban if bban.isdigit() else bban.translate(_LETTER_DIGITS)
+    if int(digits + country_digits + compact[2:4]) % 97 != 1:
+        return None
+    return compact
 
 
 class InvalidAccount(ValueError):
@@ -30,13 +98,20 @@ def _iban_problem(value: str, error: Exception) -> str:
     return f"IBAN {value!r} is not valid ({error})."
 
 
-@lru_cache(maxsize=65536)
 def normalise_iban(value: str) -> str:
     """Return the IBAN in compact upper-case form, or raise `InvalidAccount`.
 
     Only IBANs of countries in the SEPA scheme are accepted, since the files made here are SEPA
     credit transfers.
     """
+    quick = quick_sepa_iban(value)
+    if quick is not None:
+        return quick
+    return _normalise_iban_with_schwifty(value)
+
+
+@lru_cache(maxsize=4096)
+def _normalise_iban_with_schwifty(value: str) -> str:
     try:
         iban = IBAN(value)
     except schwifty_errors.SchwiftyException as error:

@@ -19,7 +19,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Final
+from typing import Annotated, Final, Literal
 
 from pydantic import (
     AfterValidator,
@@ -53,16 +53,20 @@ from payments.domain.parallel_xsd import (
     raise_for_verdict,
 )
 from payments.domain.remittance import (
+    MAX_UNSTRUCTURED_LENGTH,
     InvalidRemittance,
     Remittance,
     RemittanceType,
     parse_remittance,
 )
 from payments.domain.sepa_text import (
+    ConversionCounts,
+    ConversionLog,
     SepaTextConverter,
     TextConversion,
     find_outside_sepa,
     is_sepa_text,
+    surely_fits,
     to_sepa,
 )
 from payments.domain.xsd import DEFAULT_FORMAT, MessageFormat, check_format, validate_pain001
@@ -73,6 +77,15 @@ MAX_NAME_LENGTH: Final = 70  # EPC limit for debtor and creditor names (the XSD 
 MAX_IDENTIFIER_LENGTH: Final = 35
 
 _AMOUNT_TEXT = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
+# Amounts and ids that need no further look: checked with one match each, since these checks
+# run for every payment of the batch (others take the step-by-step checks and their sentences).
+_PLAIN_AMOUNT = re.compile(r"[1-9]\d{0,8}(?:\.\d{1,2})?|0\.\d{1,2}")
+_PLAIN_IDENTIFIER = re.compile(
+    r"[a-zA-Z0-9\-?:().,'+ ](?:[a-zA-Z0-9/\-?:().,'+ ]{0,33}[a-zA-Z0-9\-?:().,'+ ])?"
+)
+# Execution dates already parsed: a batch has a handful of distinct ones.
+_DATES: dict[str, date] = {}
+_MAX_DATES = 4096
 _DATE_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _CENT = Decimal("0.01")
 # pain.001.001.03 has a stricter BIC pattern than ISO 9362:2014 (and schwifty) accept.
@@ -82,6 +95,13 @@ _BIC_PAIN_001_03 = re.compile(r"^[A-Z]{6}[A-Z2-9][A-NP-Z0-9]([A-Z0-9]{3})?$")
 # help). Starting the child costs about 0.05-0.1 s, so it pays from about 15,000 payments on
 # (measured: 10,000 are slower, 20,000 faster); smaller batches are validated after writing.
 PARALLEL_VALIDATION_MIN_PAYMENTS = 20_000
+# The smallest JSON a payment can take (creditor name and IBAN, amount, currency, date,
+# remittance): an input file this many times the threshold above has enough payments.
+_MIN_JSON_BYTES_PER_PAYMENT = 150
+# A summary lists this many conversions of each field (`payments[].creditor.name` ...) unless
+# all are asked for; the counts per field and per character are always given.
+CONVERSION_EXAMPLES_PER_FIELD: Final = 3
+ConversionListing = Literal["examples", "full"]
 
 
 class InvalidBatch(ValueError):
@@ -107,6 +127,10 @@ class _Problem(ValueError):
 
 def _sepa_text(max_length: int, what: str) -> AfterValidator:
     def check(value: str) -> str:
+        if 0 < len(value) <= max_length and find_outside_sepa(value) is None:
+            return value  # nothing to convert (most texts): the checks below would all pass
+        if surely_fits(value, max_length):
+            return value  # converted when the file is written
         if not value:
             raise _Problem(f"{what} must not be empty.")
         converted = to_sepa(value)
@@ -124,6 +148,8 @@ def _sepa_text(max_length: int, what: str) -> AfterValidator:
 
 def check_identifier(value: str, what: str) -> str:
     """Check an id (MsgId, EndToEndId) against the EPC rules for references."""
+    if _PLAIN_IDENTIFIER.fullmatch(value) is not None and "//" not in value:
+        return value  # the checks below, in one pass
     if not 1 <= len(value) <= MAX_IDENTIFIER_LENGTH:
         raise _Problem(f"{what} must be 1 to {MAX_IDENTIFIER_LENGTH} characters long.")
     if not is_sepa_text(value):
@@ -146,6 +172,10 @@ def _check_country(value: str) -> str:
 
 def parse_amount(value: object) -> Decimal:
     """Amount from a decimal string (or Decimal/int from Python); JSON floats are refused."""
+    if type(value) is str and _PLAIN_AMOUNT.fullmatch(value) is not None:
+        amount = Decimal(value).quantize(_CENT)
+        if amount:  # 0.01 to 999999999.99 by the pattern; 0.00 gets its sentence below
+            return amount
     if isinstance(value, float):
         raise _Problem(
             f'{value!r} is a JSON number; write amounts as strings such as "123.45" so that '
@@ -182,17 +212,37 @@ def _parse_currency(value: object) -> str:
 
 
 def _parse_date(value: object) -> date:
+    if type(value) is str:
+        known = _DATES.get(value)
+        if known is not None:
+            return known
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
     if isinstance(value, str) and _DATE_TEXT.match(value):
         try:
-            return date.fromisoformat(value)
+            parsed = date.fromisoformat(value)
         except ValueError:
             pass
+        else:
+            if len(_DATES) < _MAX_DATES:
+                _DATES[value] = parsed
+            return parsed
     raise _Problem(f"{value!r} is not a date in the form YYYY-MM-DD.")
 
 
 def _parse_remittance_field(value: object) -> Remittance:
+    if type(value) is dict and len(value) == 2 and value.get("type") == "unstructured":
+        text = value.get("value")
+        # Free text already in the SEPA set, without spaces to strip and within the limit:
+        # what `parse_remittance` would make of it, without its steps.
+        if (
+            type(text) is str
+            and 0 < len(text) <= MAX_UNSTRUCTURED_LENGTH
+            and text[0] != " "
+            and text[-1] != " "
+            and find_outside_sepa(text) is None
+        ):
+            return Remittance(RemittanceType.UNSTRUCTURED, text)
     if isinstance(value, Remittance):
         return value
     if not isinstance(value, Mapping):
@@ -424,15 +474,35 @@ class CreditTransferFile:
     payment_information: tuple[PaymentInformation, ...]
     end_to_end_ids: tuple[str, ...]  # in the order of the batch's payments
     sha256: str
-    conversions: tuple[TextConversion, ...]
+    conversion_log: ConversionLog  # every converted field, in input order
+
+    @property
+    def conversions(self) -> tuple[TextConversion, ...]:
+        """Every text changed to fit the SEPA character set, in input order."""
+        return self.conversion_log.conversions()
+
+    @property
+    def conversion_counts(self) -> ConversionCounts:
+        return self.conversion_log.counts()
 
     @property
     def sha1(self) -> str:
         """SHA-1 of the bytes, for bank portals that still show that one."""
         return file_digest(self.content, "sha1")
 
-    def summary(self) -> dict[str, object]:
-        """JSON-ready summary (amounts as strings)."""
+    def summary(self, conversions: ConversionListing = "examples") -> dict[str, object]:
+        """JSON-ready summary (amounts as strings).
+
+        `conversions`: "examples" lists the first few conversions of each field (all of them in
+        a small file), "full" every one; `conversion_counts` always has the totals per field and
+        per replaced character. A 100,000-payment batch can have a conversion per payment.
+        """
+        log = self.conversion_log
+        listed = (
+            log.conversions()
+            if conversions == "full"
+            else log.examples(CONVERSION_EXAMPLES_PER_FIELD)
+        )
         return {
             "message_id": self.message_id,
             "format": self.message_format,
@@ -441,7 +511,8 @@ class CreditTransferFile:
             "control_sum": format_amount(self.control_sum),
             "payment_information": [block.as_dict() for block in self.payment_information],
             "sha256": self.sha256,
-            "conversions": [conversion.as_dict() for conversion in self.conversions],
+            "conversions": [conversion.as_dict() for conversion in listed],
+            "conversion_counts": log.counts().as_dict(),
         }
 
 
@@ -536,6 +607,7 @@ def build_credit_transfer(
     message_id: str | None = None,
     format: MessageFormat = DEFAULT_FORMAT,  # the name the service layer uses
     created_at: datetime | None = None,
+    validator: ValidatorProcess | None = None,
 ) -> CreditTransferFile:
     """Build, XSD-validate and hash the pain.001 file of `batch`.
 
@@ -543,6 +615,8 @@ def build_credit_transfer(
     - `message_id`: MsgId (max 35, SEPA characters); a random one is made when not given.
       PmtInfIds and generated EndToEndIds are derived from it, so they are unique as well.
     - `created_at`: CreDtTm; when not given, `today` at 00:00 (the domain reads no clock).
+    - `validator`: a validating child started earlier by the caller (`early_validator`); it
+      is used for this file whatever its size, and ended when this returns.
 
     Raises `InvalidBatch` for problems only visible when writing (a BIC that pain.001.001.03
     cannot carry), `ValueError` for a bad `message_id` or `format`, and `XsdValidationError` if
@@ -556,15 +630,43 @@ def build_credit_transfer(
         created_at = datetime.combine(today, time())
     # The validating child (large batches only) is started first: its interpreter starts while
     # the payments are grouped and totalled here.
-    with gc_paused(), _validator_process(len(batch.payments), format) as validator:
-        return _build(batch, today, message_id, format, created_at, validator)
+    with gc_paused(), _validator_process(len(batch.payments), format, validator) as child:
+        return _build(batch, today, message_id, format, created_at, child)
+
+
+def early_validator(format: str, input_bytes: int) -> ValidatorProcess | None:
+    """Start the validating child before a large input is read and checked, or None.
+
+    For a command that reads a batch from a file: when the input is so large that the file will
+    be validated in a child process anyway, starting that child first (interpreter, lxml, XSD:
+    0.1 to 0.2 s) lets it get ready on the other core while the input is validated here. Pass it
+    to `build_credit_transfer`, or close it if the input is refused.
+    """
+    if input_bytes < PARALLEL_VALIDATION_MIN_PAYMENTS * _MIN_JSON_BYTES_PER_PAYMENT:
+        return None
+    check_format(format)
+    if not parallel_validation_available(format):
+        return None
+    try:
+        return ValidatorProcess(format)
+    except OSError:  # no child process: validated after writing
+        return None
 
 
 @contextlib.contextmanager
-def _validator_process(count: int, format: str) -> Iterator[ValidatorProcess | None]:
+def _validator_process(
+    count: int, format: str, started: ValidatorProcess | None
+) -> Iterator[ValidatorProcess | None]:
     """A child process validating the file while it is written, or None (then sequential)."""
-    validator = None
-    if count >= PARALLEL_VALIDATION_MIN_PAYMENTS and parallel_validation_available(format):
+    if started is not None and started.message_format != format:
+        started.close()
+        started = None
+    validator = started
+    if (
+        validator is None
+        and count >= PARALLEL_VALIDATION_MIN_PAYMENTS
+        and parallel_validation_available(format)
+    ):
         with contextlib.suppress(OSError):  # no child process: validated after writing
             validator = ValidatorProcess(format)
     if validator is None:
@@ -673,5 +775,5 @@ def _build(
         ),
         end_to_end_ids=tuple(end_to_end_ids),
         sha256=sha256,
-        conversions=converter.report(),
+        conversion_log=converter.log(),
     )

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import NamedTuple
 
 SEPA_CHARACTERS = frozenset(
@@ -169,6 +171,26 @@ def _convert(text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
     return converted.strip(), shared
 
 
+_VISIBLE_SEPA = re.compile(r"[a-zA-Z0-9/\-?:().,'+]")
+
+
+def surely_fits(text: str, max_length: int) -> bool:
+    """True when `to_sepa(text)` is certainly not empty and at most `max_length` long.
+
+    Cheaper than converting: counts how much the replacements can add. False only means "not
+    sure", the caller converts to know.
+    """
+    if len(text) > max_length or _VISIBLE_SEPA.search(text) is None:
+        return False  # a visible character of the set is kept, so the result is not empty
+    room = max_length - len(text)
+    for character in _OUTSIDE_SEPA.findall(text):
+        replacement = _SEEN.get(character)
+        if replacement is None:
+            replacement = _SEEN[character] = _replace_character(character)
+        room -= len(replacement) - 1
+    return room >= 0
+
+
 def convert_to_sepa(text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
     """Return `text` in the SEPA character set and the (character, replacement) pairs used."""
     if _OUTSIDE_SEPA.search(text) is None:
@@ -183,18 +205,94 @@ def to_sepa(text: str) -> str:
     return _convert(text)[0]
 
 
+@dataclass(frozen=True, slots=True)
+class ConversionCounts:
+    """Counts of the conversions of one file, for a summary that does not list each of them.
+
+    `by_field`: field path without the payment index (`payments[].creditor.name`) → fields
+    converted; `by_character`: (character, replacement) → fields in which it was replaced
+    ("" as replacement: dropped). Both in order of first appearance.
+    """
+
+    total: int
+    by_field: dict[str, int]
+    by_character: dict[tuple[str, str], int]
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "total": self.total,
+            "by_field": dict(self.by_field),
+            "by_character": [
+                {"from": old, "to": new, "fields": count}
+                for (old, new), count in self.by_character.items()
+            ],
+        }
+
+
+# One converted field: (payment index or -1, field path within the payment or the file, the
+# text as given, as converted, replacements). A plain tuple: up to one is made per payment, and
+# the path with its index and the `TextConversion` are only put together when shown.
+ConversionRecord = tuple[int, str, str, str, tuple[tuple[str, str], ...]]
+
+
+def _conversion(record: ConversionRecord) -> TextConversion:
+    index, field_path, original, converted, replacements = record
+    path = field_path if index < 0 else f"payments[{index}].{field_path}"
+    return TextConversion(path, original, converted, replacements)
+
+
+def _field_kind(record: ConversionRecord) -> str:
+    return record[1] if record[0] < 0 else f"payments[].{record[1]}"
+
+
+@dataclass(frozen=True, slots=True)
+class ConversionLog:
+    """The conversions of one file, in input order (fields outside the payments first)."""
+
+    records: tuple[ConversionRecord, ...] = ()
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def conversions(self) -> tuple[TextConversion, ...]:
+        return tuple(map(_conversion, self.records))
+
+    def examples(self, per_field: int) -> list[TextConversion]:
+        """The first `per_field` conversions of each field (`payments[].creditor.name` ...)."""
+        wanted = {kind: min(count, per_field) for kind, count in self.by_field().items()}
+        missing = sum(wanted.values())
+        examples: list[TextConversion] = []
+        for record in self.records:
+            if not missing:
+                break
+            kind = _field_kind(record)
+            if wanted[kind]:
+                wanted[kind] -= 1
+                missing -= 1
+                examples.append(_conversion(record))
+        return examples
+
+    def by_field(self) -> dict[str, int]:
+        return dict(Counter(map(_field_kind, self.records)))
+
+    def counts(self) -> ConversionCounts:
+        by_character: dict[tuple[str, str], int] = {}
+        # Reports are shared tuples (see `_REPORTS`): a handful of distinct ones per batch.
+        for report, count in Counter(map(itemgetter(4), self.records)).items():
+            for pair in report:
+                by_character[pair] = by_character.get(pair, 0) + count
+        return ConversionCounts(len(self.records), self.by_field(), by_character)
+
+
 @dataclass(slots=True)
 class SepaTextConverter:
     """Converts the texts of one file and remembers every change with its field path.
 
-    The path is `prefix[index].field` (or `field` without an index); it is only put together
-    when the text changes, since most texts of a batch do not.
+    The path is `payments[index].field` (or `field` without an index); it is only put together
+    when the conversion is shown, since a batch can have one per payment.
     """
 
-    conversions: list[TextConversion] = field(default_factory=list)
-    # Payment index of each conversion (-1 for fields outside the payments), kept apart so that
-    # no (index, conversion) pair has to be made per payment.
-    indices: list[int] = field(default_factory=list)
+    records: list[ConversionRecord] = field(default_factory=list)
 
     def convert(self, text: str, field_path: str, index: int | None = None) -> str:
         if _OUTSIDE_SEPA.search(text) is None:
@@ -204,13 +302,14 @@ class SepaTextConverter:
     def convert_changed(self, text: str, field_path: str, index: int | None = None) -> str:
         """`convert` for a text the caller already found outside the set (`find_outside_sepa`)."""
         converted, replacements = _convert(text)
-        path = field_path if index is None else f"payments[{index}].{field_path}"
-        self.conversions.append(TextConversion(path, text, converted, replacements))
-        self.indices.append(-1 if index is None else index)
+        self.records.append(
+            (-1 if index is None else index, field_path, text, converted, replacements)
+        )
         return converted
 
-    def report(self) -> tuple[TextConversion, ...]:
+    def log(self) -> ConversionLog:
         """Conversions in input order: unindexed fields first, then by index (stable)."""
-        conversions = self.conversions
-        order = sorted(range(len(conversions)), key=self.indices.__getitem__)
-        return tuple(map(conversions.__getitem__, order))
+        return ConversionLog(tuple(sorted(self.records, key=itemgetter(0))))
+
+    def report(self) -> tuple[TextConversion, ...]:
+        return self.log().conversions()
