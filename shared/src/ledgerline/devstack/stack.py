@@ -239,6 +239,8 @@ class Stack:
     services: dict[str, ServiceProcess] = field(default_factory=dict)
     database_urls: dict[str, str] = field(default_factory=dict)
     restart_services: bool = True
+    # Ingest's e-mail intake (SMTP); 0: a free port is chosen at start.
+    ingest_smtp_port: int = 0
     _owns_infrastructure: bool = False
     _supervisor: Supervisor | None = None
 
@@ -278,6 +280,7 @@ class Stack:
         await asyncio.gather(*(asyncio.to_thread(self._migrate, service) for service in SERVICES))
         logs = self.root / "logs"
         logs.mkdir(parents=True, exist_ok=True)
+        self.ingest_smtp_port = self.ingest_smtp_port or free_port()
         for service in SERVICES:
             port = self.ports.get(service) or free_port()
             self.services[service] = ServiceProcess(
@@ -303,6 +306,7 @@ class Stack:
                 f"{prefix}_OUTBOX_POLL_SECONDS": "0.5",
             }
             | self._smtp_env()
+            | ({"INGEST_SMTP_PORT": str(self.ingest_smtp_port)} if service == "ingest" else {})
         )
 
     def _smtp_env(self) -> dict[str, str]:

@@ -1,22 +1,23 @@
 """Mailboxes: deliver documents, list them, fetch their content, send them to the office."""
 
-import hashlib
 from collections.abc import AsyncIterator
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from ledgerline.auth import DELIVERERS, OFFICE_ROLES, DossierScope, Role, dossier_scope
 from ledgerline.errors import error_response
-from ledgerline.events import DocumentReceived, DocumentSubmitted
+from ledgerline.events import DocumentSubmitted
 from ledgerline.service import CurrentRuntime
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.formparsers import MultiPartException, MultiPartParser
 
 from ingest.adapters import repository
-from ingest.domain.documents import DocumentRefused, classify, safe_filename
+from ingest.domain.documents import DocumentRefused, classify
+from ingest.domain.email import addresses_of, normalise_whitelist_entry
+from ingest.intake import Delivery, IncomingFile, take_in
 
 router = APIRouter(tags=["documents"])
 
@@ -80,6 +81,8 @@ class Document(BaseModel):
         description="in_basket, in_processing ('payment in processing') or paid"
     )
     handled: bool
+    sender: str | None = Field(default=None, description="E-mail: the sender's address")
+    subject: str | None = Field(default=None, description="E-mail: the message's subject")
 
 
 def _document(row: object) -> Document:
@@ -191,46 +194,26 @@ async def deliver_document(
     except DocumentRefused as exc:
         code = status.HTTP_413_CONTENT_TOO_LARGE if len(content) > max_bytes else 422
         raise HTTPException(code, str(exc)) from exc
-    document_id = uuid4()
     async with runtime.unit_of_work() as uow:
-        if await repository.get_dossier(uow.conn, scope.office_id, scope.dossier_id) is None:
+        dossier = await repository.get_dossier(uow.conn, scope.office_id, scope.dossier_id)
+        if dossier is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"dossier {scope.dossier_id} not found")
-        row = await repository.insert_document(
-            uow.conn,
-            {
-                "id": document_id,
-                "office_id": scope.office_id,
-                "dossier_id": scope.dossier_id,
-                "mailbox": mailbox,
-                "channel": channel,
-                "filename": safe_filename(filename or uploaded_name, kind),
-                "content_type": kind.content_type,
-                "size_bytes": len(content),
-                "sha256": hashlib.sha256(content).hexdigest(),
-                "content": content,
-                "delivered_by": scope.principal.subject,
-            },
-        )
-        document = _document(row)
-        base_url: str = runtime.settings.public_base_url.rstrip("/")
-        uow.emit(
-            DocumentReceived(
-                document_id=document.id,
-                mailbox=document.mailbox,
-                channel=channel,  # type: ignore[arg-type]
-                filename=document.filename,
-                content_type=document.content_type,
-                size_bytes=document.size_bytes,
-                sha256=document.sha256,
-                received_at=document.received_at,
-                delivered_by=document.delivered_by,
-                content_url=f"{base_url}/dossiers/{scope.dossier_id}/documents/{document.id}/content",
-            ),
-            dossier_id=scope.dossier_id,
+        delivery = Delivery(
             office_id=scope.office_id,
-            subject=f"documents/{document.id}",
+            dossier_id=scope.dossier_id,
+            mailbox=mailbox,
+            channel=channel,
+            delivered_by=scope.principal.subject,
         )
-    return document
+        base_url: str = runtime.settings.public_base_url
+        rows = await take_in(
+            uow,
+            dossier,
+            delivery,
+            [IncomingFile(content, kind, filename or uploaded_name)],
+            base_url,
+        )
+    return _document(rows[0])
 
 
 @router.get(
@@ -355,3 +338,104 @@ async def submit_document(
             subject=f"documents/{document.id}",
         )
     return document
+
+
+SETTINGS_EDITORS = frozenset({Role.ADMIN, Role.EMPLOYEE, Role.CLIENT_ADMINISTRATOR})
+
+
+class IntakeSettingsChange(BaseModel):
+    """The dossier's intake channel settings (seed 003, "Invoerkanalen"), replaced as a whole."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "auto_forward_purchase": True,
+                    "auto_forward_sales": False,
+                    "use_sender_whitelist": True,
+                    "sender_whitelist": ["facturen@meelhandel-janssens.example", "energie.example"],
+                }
+            ]
+        },
+    )
+
+    auto_forward_purchase: bool = Field(
+        description="Purchase documents skip the mailbox and go to the office ('in processing')"
+    )
+    auto_forward_sales: bool = Field(description="The same for sales documents")
+    use_sender_whitelist: bool = Field(
+        description="Mail from senders not on the whitelist is refused (SMTP 550 at RCPT)"
+    )
+    sender_whitelist: list[str] = Field(
+        default_factory=list,
+        max_length=500,
+        description="Sender addresses (invoices@supplier.be) or whole domains (supplier.be)",
+    )
+
+    @field_validator("sender_whitelist")
+    @classmethod
+    def _entries(cls, entries: list[str]) -> list[str]:
+        return sorted({normalise_whitelist_entry(entry) for entry in entries})
+
+
+class IntakeSettings(IntakeSettingsChange):
+    addresses: dict[str, str] | None = Field(
+        description="The dossier's e-mail addresses: unique (to the purchase mailbox), purchase, "
+        "sales, misc; null until ingest knows the dossier's code and mail domain"
+    )
+
+
+def _intake_settings(dossier: object) -> IntakeSettings:
+    row = dict(dossier)  # type: ignore[call-overload]
+    code, domain = row["dossier_code"], row["email_domain"]
+    return IntakeSettings(
+        auto_forward_purchase=row["auto_forward_purchase"],
+        auto_forward_sales=row["auto_forward_sales"],
+        use_sender_whitelist=row["use_sender_whitelist"],
+        sender_whitelist=list(row["sender_whitelist"]),
+        addresses=addresses_of(code, domain) if code and domain else None,
+    )
+
+
+@router.get(
+    "/dossiers/{dossier_id}/intake-settings",
+    response_model=IntakeSettings,
+    tags=["intake settings"],
+    summary="The dossier's e-mail addresses, auto-forward and sender whitelist",
+)
+async def get_intake_settings(
+    runtime: CurrentRuntime,
+    scope: Annotated[DossierScope, dossier_scope(*DELIVERERS)],
+) -> IntakeSettings:
+    async with runtime.pool.acquire() as connection:
+        dossier = await repository.get_dossier(connection, scope.office_id, scope.dossier_id)
+    if dossier is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"dossier {scope.dossier_id} not found")
+    return _intake_settings(dossier)
+
+
+@router.put(
+    "/dossiers/{dossier_id}/intake-settings",
+    response_model=IntakeSettings,
+    tags=["intake settings"],
+    summary="Set auto-forward per purchase / sales and the e-mail sender whitelist",
+    description=(
+        "With `use_sender_whitelist`, the SMTP intake refuses at RCPT (550 5.7.1) mail whose "
+        "envelope sender (MAIL FROM) is neither listed nor of a listed domain. With auto-forward, "
+        "new documents of that mailbox go straight to 'in processing' (document.submitted.v1)."
+    ),
+    responses={422: error_response("A whitelist entry is neither an address nor a domain")},
+)
+async def put_intake_settings(
+    change: IntakeSettingsChange,
+    runtime: CurrentRuntime,
+    scope: Annotated[DossierScope, dossier_scope(*SETTINGS_EDITORS)],
+) -> IntakeSettings:
+    async with runtime.unit_of_work() as uow:
+        dossier = await repository.update_intake_settings(
+            uow.conn, scope.office_id, scope.dossier_id, change.model_dump()
+        )
+    if dossier is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"dossier {scope.dossier_id} not found")
+    return _intake_settings(dossier)
