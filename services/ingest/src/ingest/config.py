@@ -28,3 +28,6 @@ class IngestSettings(ServiceSettings):
         gt=0,
         description="Largest mail accepted (advertised as SIZE; base64 makes attachments ~4/3 larger)",
     )
+    max_files_per_upload: int = Field(
+        default=20, ge=1, le=200, description="Most files one multipart upload may carry"
+    )
