@@ -393,10 +393,6 @@ async def deliver_peppol_document(
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT, "the body must be a UBL or CII XML invoice"
         )
-    try:
-        buyers = buyer_vat_numbers(content)
-    except NoBuyer as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
     sha256 = hashlib.sha256(content).hexdigest()
     try:
         async with runtime.unit_of_work() as uow:
@@ -407,6 +403,10 @@ async def deliver_peppol_document(
                 if first is not None:
                     response.status_code = status.HTTP_200_OK
                     return _same_delivery(first, sha256, idempotency_key)
+            try:
+                buyers = buyer_vat_numbers(content)
+            except NoBuyer as exc:
+                raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
             dossier = await _buyer_dossier(uow.conn, principal, buyers)
             delivery = Delivery(
                 office_id=principal.office_id,

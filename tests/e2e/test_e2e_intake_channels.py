@@ -1,4 +1,4 @@
-"""E-mail intake over real SMTP: mail to a dossier's addresses becomes documents in its mailboxes.
+"""Intake channels end to end: e-mail over real SMTP, multi-file upload, Peppol delivery.
 
 Each test activates a dossier of its own (in an office of its own, through sync), waits until
 ingest knows its code from `dossier.activated.v1`, and talks SMTP with `smtplib` to the
@@ -19,6 +19,7 @@ import asyncpg
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer
+from ledgerline.auth import Role
 from ledgerline.devstack.stack import Stack
 
 pytestmark = [pytest.mark.e2e]
@@ -51,14 +52,17 @@ class Dossier:
         return f"{prefix}{self.code}@{self.domain}"
 
 
-async def activate_dossier(stack: Stack) -> Dossier:
-    office = uuid.uuid4()
+async def activate_dossier(
+    stack: Stack, vat_number: str | None = None, office: uuid.UUID | None = None
+) -> Dossier:
+    office = office or uuid.uuid4()
     headers = {"Authorization": f"Bearer {stack.token(office_id=office, dossiers=[])}"}
     code = f"M{uuid.uuid4().hex[:8].upper()}"
     async with httpx.AsyncClient(timeout=10, headers=headers) as http:
         response = await http.post(
             f"{stack.url('sync')}/dossiers",
-            json={"name": "Mail BV", "accounting_package": "exact", "dossier_code": code},
+            json={"name": "Mail BV", "accounting_package": "exact", "dossier_code": code}
+            | ({"vat_number": vat_number} if vat_number else {}),
         )
         assert response.status_code == 201, response.text
     dossier_id = uuid.UUID(response.json()["id"])
@@ -306,3 +310,102 @@ async def test_with_auto_forward_documents_go_straight_to_processing(stack: Stac
         stack.infrastructure.bootstrap_servers, "document.submitted.v1", ids
     )  # type: ignore[union-attr]
     assert set(submitted) == ids
+
+
+async def test_several_files_in_one_upload_are_stored_all_or_nothing(stack: Stack) -> None:
+    dossier = await activate_dossier(stack)
+    url = f"{dossier.base}/documents/batch"
+    async with httpx.AsyncClient(timeout=10, headers=dossier.headers) as http:
+        refused = await http.post(
+            url,
+            params={"mailbox": "sales"},
+            files=[
+                ("file", ("a.pdf", PDF_1, "application/pdf")),
+                ("file", ("notes.txt", b"just text", "application/pdf")),
+            ],
+        )
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["detail"] == (
+            "notes.txt: the document is not a PDF, an image (PNG, JPEG, TIFF) or an XML file"
+        )
+        assert await documents(dossier) == []
+
+        stored = await http.post(
+            url,
+            params={"mailbox": "sales"},
+            files=[
+                ("file", ("a.pdf", PDF_1, "application/pdf")),
+                ("file", ("b.pdf", PDF_2, "application/pdf")),
+                ("file", ("c.xml", b"<Invoice/>", "text/xml")),
+            ],
+        )
+    assert stored.status_code == 201, stored.text
+    body = stored.json()
+    assert [(d["filename"], d["mailbox"], d["channel"]) for d in body] == [
+        ("a.pdf", "sales", "upload"),
+        ("b.pdf", "sales", "upload"),
+        ("c.xml", "sales", "upload"),
+    ]
+    assert {d["id"] for d in await documents(dossier, mailbox="sales")} == {d["id"] for d in body}
+    ids = {d["id"] for d in body}
+    received = await events_of(stack.infrastructure.bootstrap_servers, "document.received.v1", ids)  # type: ignore[union-attr]
+    assert set(received) == ids
+
+
+def ubl_for(buyer: str) -> bytes:
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
+ xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
+ xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">
+  <cbc:ID>{uuid.uuid4().hex[:10]}</cbc:ID>
+  <cac:AccountingCustomerParty><cac:Party>{buyer}</cac:Party></cac:AccountingCustomerParty>
+</Invoice>""".encode()
+
+
+async def test_a_peppol_delivery_finds_the_dossier_by_the_buyer_and_is_stored_once(
+    stack: Stack,
+) -> None:
+    office = uuid.uuid4()
+    enterprise = f"0{uuid.uuid4().int % 10**9:09d}"
+    dossier = await activate_dossier(stack, vat_number=f"BE{enterprise}", office=office)
+    other = await activate_dossier(stack, vat_number="BE0999999999", office=office)
+    invoice = ubl_for(f'<cbc:EndpointID schemeID="0208">{enterprise}</cbc:EndpointID>')
+    connector = {"Authorization": f"Bearer {stack.token(office_id=office, dossiers=[])}"}
+    url = f"{stack.url('ingest')}/peppol/documents"
+    async with httpx.AsyncClient(timeout=10, headers=connector) as http:
+        key = {"Idempotency-Key": f"ap-{uuid.uuid4()}", "Content-Type": "application/xml"}
+        first = await http.post(url, content=invoice, headers=key)
+        assert first.status_code == 201, first.text
+        retry = await http.post(url, content=invoice, headers=key)
+        assert retry.status_code == 200, retry.text
+        assert retry.json() == first.json()
+        reused = await http.post(url, content=ubl_for(""), headers=key)
+        assert reused.status_code == 409
+        assert reused.json()["detail"] == (
+            f"the Idempotency-Key {key['Idempotency-Key']} was used for another document "
+            f"({first.json()['id']})"
+        )
+
+        unknown = await http.post(
+            url,
+            content=ubl_for('<cbc:EndpointID schemeID="0208">0111111111</cbc:EndpointID>'),
+            headers={"Content-Type": "application/xml"},
+        )
+        assert unknown.status_code == 422
+        assert unknown.json()["detail"] == (
+            "no dossier of your office has the buyer's VAT number BE0111111111"
+        )
+        client = {
+            "Authorization": f"Bearer {stack.token(office_id=office, role=Role.CLIENT_ADMINISTRATOR, dossiers=[dossier.id])}"
+        }
+        forbidden = await http.post(url, content=invoice, headers=client)
+        assert forbidden.status_code == 403
+
+    document = first.json()
+    assert (document["dossier_id"], document["mailbox"], document["channel"]) == (
+        str(dossier.id),
+        "purchase",
+        "peppol",
+    )
+    assert [d["id"] for d in await documents(dossier)] == [document["id"]]
+    assert await documents(other) == []
