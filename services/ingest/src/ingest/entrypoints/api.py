@@ -628,6 +628,25 @@ class IntakeSettingsChange(BaseModel):
 
 
 class IntakeSettings(IntakeSettingsChange):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "auto_forward_purchase": True,
+                    "auto_forward_sales": False,
+                    "use_sender_whitelist": True,
+                    "sender_whitelist": ["energie.example", "facturen@meelhandel-janssens.example"],
+                    "addresses": {
+                        "unique": "peeters@docs.ledgerline.local",
+                        "purchase": "aankoop-peeters@docs.ledgerline.local",
+                        "sales": "verkoop-peeters@docs.ledgerline.local",
+                        "misc": "divers-peeters@docs.ledgerline.local",
+                    },
+                }
+            ]
+        },
+    )
+
     addresses: dict[str, str] | None = Field(
         description="The dossier's e-mail addresses: unique (to the purchase mailbox), purchase, "
         "sales, misc; null until ingest knows the dossier's code and mail domain"
