@@ -7,6 +7,8 @@ running ingest process.
 
 import asyncio
 import json
+import os
+import signal
 import smtplib
 import time
 import uuid
@@ -409,3 +411,61 @@ async def test_a_peppol_delivery_finds_the_dossier_by_the_buyer_and_is_stored_on
     )
     assert [d["id"] for d in await documents(dossier)] == [document["id"]]
     assert await documents(other) == []
+
+
+def _sigkill_ingest(stack: Stack) -> int:
+    """SIGKILLs ingest's process group; the stack's supervisor starts it again."""
+    process = stack.services["ingest"].process
+    assert process is not None
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    return process.pid
+
+
+async def _ingest_back(stack: Stack, killed: int) -> None:
+    async def restarted() -> bool | None:
+        process = stack.services["ingest"].process
+        return True if process is not None and process.pid != killed else None
+
+    await eventually(restarted)
+    await stack.wait_ready()
+
+
+async def test_a_mail_cut_off_by_a_crash_stores_nothing_and_one_answered_250_survives_it(
+    stack: Stack,
+) -> None:
+    dossier = await activate_dossier(stack)
+    to = dossier.address("aankoop-")
+    sender = "facturen@meelhandel.example"
+    message = mail(sender, to, "crash", ("f-1.pdf", PDF_1), ("f-2.pdf", PDF_2)).as_bytes()
+
+    # Killed in the middle of DATA: nothing stored (the sender's server keeps and retries it).
+    smtp = smtplib.SMTP("127.0.0.1", stack.ingest_smtp_port, timeout=20)
+    smtp.ehlo()
+    assert smtp.mail(sender)[0] == 250
+    assert smtp.rcpt(to)[0] == 250
+    assert smtp.docmd("DATA")[0] == 354
+    smtp.send(message[: len(message) // 2])
+    killed = await asyncio.to_thread(_sigkill_ingest, stack)
+    smtp.close()
+    await _ingest_back(stack, killed)
+    assert await documents(dossier) == []
+
+    # Killed right after 250: both documents and both events are there after the restart.
+    assert (
+        await asyncio.to_thread(
+            send,
+            stack,
+            mail(sender, to, "crash", ("f-1.pdf", PDF_1), ("f-2.pdf", PDF_2)),
+            sender,
+            to,
+        )
+        == {}
+    )
+    killed = await asyncio.to_thread(_sigkill_ingest, stack)
+    await _ingest_back(stack, killed)
+    stored = await documents(dossier)
+    assert sorted(d["filename"] for d in stored) == ["f-1.pdf", "f-2.pdf"]
+    ids = {d["id"] for d in stored}
+    received = await events_of(stack.infrastructure.bootstrap_servers, "document.received.v1", ids)  # type: ignore[union-attr]
+    assert set(received) == ids
