@@ -121,8 +121,10 @@ def test_every_operation_has_examples(document: dict[str, Any]) -> None:
 
 
 def is_binary(schema: dict[str, Any]) -> bool:
-    return schema.get("format") == "binary" or any(
-        is_binary(item) for item in schema.get("properties", {}).values()
+    return (
+        schema.get("format") == "binary"
+        or any(is_binary(item) for item in schema.get("properties", {}).values())
+        or ("items" in schema and is_binary(schema["items"]))  # several files in one field
     )
 
 

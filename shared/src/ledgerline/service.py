@@ -4,7 +4,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -42,6 +42,9 @@ class ServiceDefinition:
     # Keep a directory of the dossiers from sync's events (ledgerline.dossiers); False only for
     # sync, which owns the dossiers and answers from its own table.
     keeps_dossier_directory: bool = True
+    # Servers besides the HTTP API that live as long as the service process (ingest's SMTP
+    # intake): each is entered once the runtime has started and left before it stops.
+    servers: Sequence[Callable[["Runtime"], AbstractAsyncContextManager[Any]]] = ()
 
 
 class Runtime:
@@ -178,9 +181,12 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings | None =
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await runtime.start(consumers=resolved.run_consumers, relay=resolved.run_outbox_relay)
-        log.info("%s started", definition.name)
         try:
-            yield
+            async with AsyncExitStack() as servers:
+                for server in definition.servers:
+                    await servers.enter_async_context(server(runtime))
+                log.info("%s started", definition.name)
+                yield
         finally:
             await runtime.stop()
 

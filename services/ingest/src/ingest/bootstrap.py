@@ -5,16 +5,18 @@ from ledgerline.service import ServiceDefinition
 from ingest.config import IngestSettings
 from ingest.entrypoints.api import router
 from ingest.entrypoints.consumers import SUBSCRIPTIONS
+from ingest.entrypoints.smtp import smtp_server
 
 
 def definition() -> ServiceDefinition:
     return ServiceDefinition(
         name="ingest",
         title="Ledgerline ingest",
-        description="Mailboxes per dossier (purchase, sales, misc): documents delivered by upload or API "
-        "(PDF, images, Peppol UBL), their content, and sending them to the office.",
+        description="Mailboxes per dossier (purchase, sales, misc): documents delivered by upload, API, e-mail (SMTP) or Peppol "
+        "(PDF, images, UBL/CII XML), their content, and sending them to the office.",
         settings_type=IngestSettings,
         versions_dir=Path(__file__).parent / "migrations" / "versions",
         routers=[router],
         subscriptions=lambda _settings: SUBSCRIPTIONS,
+        servers=[smtp_server],
     )

@@ -12,3 +12,22 @@ class IngestSettings(ServiceSettings):
     max_document_bytes: int = Field(
         default=20 * 1024 * 1024, description="Largest accepted document"
     )
+    smtp_port: int | None = Field(
+        default=None,
+        ge=0,
+        le=65535,
+        description="Port of the e-mail intake (SMTP) server; unset: no e-mail intake",
+    )
+    smtp_host: str = Field(default="127.0.0.1", description="Address the SMTP server listens on")
+    smtp_hostname: str = Field(
+        default="ingest.ledgerline.local",
+        description="The name the SMTP server greets with (the MX host of the dossiers' domain)",
+    )
+    smtp_max_message_bytes: int = Field(
+        default=35 * 1024 * 1024,
+        gt=0,
+        description="Largest mail accepted (advertised as SIZE; base64 makes attachments ~4/3 larger)",
+    )
+    max_files_per_upload: int = Field(
+        default=20, ge=1, le=200, description="Most files one multipart upload may carry"
+    )

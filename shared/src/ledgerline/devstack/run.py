@@ -20,6 +20,8 @@ from ledgerline.devstack.stack import DEFAULT_PORTS, SERVICES, Stack, service_da
 HTTP_PORT_BASE_ENV = "LEDGERLINE_HTTP_PORT_BASE"
 DEFAULT_HTTP_PORT_BASE = 8000
 DEFAULT_SMTP_PORT = 2525
+# Ingest's e-mail intake: the mail sink's port plus one unless the sink moved.
+DEFAULT_INGEST_SMTP_OFFSET = 1
 EXIT_CANNOT_START = 1
 
 
@@ -40,6 +42,10 @@ class RunPorts:
             service: self.http_base + port - DEFAULT_HTTP_PORT_BASE
             for service, port in DEFAULT_PORTS.items()
         }
+
+    def ingest_smtp(self) -> int:
+        """Ingest's e-mail intake listens next to the local mail sink (2526 by default)."""
+        return self.smtp + DEFAULT_INGEST_SMTP_OFFSET
 
 
 def http_port_base_from_env() -> int:
@@ -91,6 +97,7 @@ def check_ports(root: Path, ports: RunPorts) -> None:
     """Every port this run will listen on is free (servers this data folder left running and
     servers the environment points at excepted); otherwise one sentence naming the port."""
     wanted = [(port, f"the {service} service") for service, port in ports.http().items()]
+    wanted.append((ports.ingest_smtp(), "ingest's e-mail intake (--smtp-port plus one)"))
     if not os.environ.get("PAYMENTS_SMTP_HOST"):
         wanted.append((ports.smtp, "the local SMTP server (--smtp-port)"))
     if (
@@ -113,7 +120,7 @@ def check_ports(root: Path, ports: RunPorts) -> None:
 
 
 async def run_stack(root: Path, ports: RunPorts) -> None:
-    stack = Stack(root, ports=ports.http())
+    stack = Stack(root, ports=ports.http(), ingest_smtp_port=ports.ingest_smtp())
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -145,6 +152,8 @@ def _banner(stack: Stack, ports: RunPorts) -> str:
         f"  SMTP         127.0.0.1:{smtp.port} (mail to banks lands in {stack.root / 'mail'})"
         if smtp is not None
         else "  SMTP         PAYMENTS_SMTP_HOST",
+        f"  e-mail in    127.0.0.1:{stack.ingest_smtp_port} (SMTP; the demo dossier's purchase "
+        "address is aankoop-peeters@docs.ledgerline.local)",
         f"  logs         {stack.root / 'logs'}",
         "",
         f"  demo office  {DEMO_OFFICE_ID}",

@@ -239,6 +239,8 @@ class Stack:
     services: dict[str, ServiceProcess] = field(default_factory=dict)
     database_urls: dict[str, str] = field(default_factory=dict)
     restart_services: bool = True
+    # Ingest's e-mail intake (SMTP); 0: a free port is chosen at start.
+    ingest_smtp_port: int = 0
     _owns_infrastructure: bool = False
     _supervisor: Supervisor | None = None
 
@@ -279,6 +281,7 @@ class Stack:
         await asyncio.to_thread(self._install_demo_ledger)
         logs = self.root / "logs"
         logs.mkdir(parents=True, exist_ok=True)
+        self.ingest_smtp_port = self.ingest_smtp_port or free_port()
         for service in SERVICES:
             port = self.ports.get(service) or free_port()
             self.services[service] = ServiceProcess(
@@ -305,6 +308,7 @@ class Stack:
                 "SYNC_LEDGER_ROOT": str(self.ledger_root),
             }
             | self._smtp_env()
+            | ({"INGEST_SMTP_PORT": str(self.ingest_smtp_port)} if service == "ingest" else {})
         )
 
     @property

@@ -7,7 +7,8 @@ import asyncpg
 
 DOCUMENT_COLUMNS = """id, office_id, dossier_id, mailbox, channel, filename, content_type, size_bytes,
 sha256, status, delivered_by, received_at, submitted_at, recognition_status, counterparty_name,
-total_incl_vat, currency, payment_status, handled, approval_status, approval_waiting_for"""
+total_incl_vat, currency, payment_status, handled, approval_status, approval_waiting_for,
+sender, subject"""
 
 
 async def get_dossier(
@@ -21,11 +22,15 @@ async def get_dossier(
 
 
 async def insert_document(connection: asyncpg.Connection, values: dict[str, Any]) -> asyncpg.Record:
+    """A new document; `submitted` stores it straight `in_processing` (auto-forward)."""
     return await connection.fetchrow(
         f"""
         INSERT INTO documents (id, office_id, dossier_id, mailbox, channel, filename, content_type,
-                               size_bytes, sha256, content, delivered_by)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                               size_bytes, sha256, content, delivered_by, sender, subject,
+                               idempotency_key, status, submitted_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
+                CASE WHEN $15 THEN 'in_processing' ELSE 'in_mailbox' END,
+                CASE WHEN $15 THEN now() END)
         RETURNING {DOCUMENT_COLUMNS}
         """,
         values["id"],
@@ -39,6 +44,86 @@ async def insert_document(connection: asyncpg.Connection, values: dict[str, Any]
         values["sha256"],
         values["content"],
         values["delivered_by"],
+        values.get("sender"),
+        values.get("subject"),
+        values.get("idempotency_key"),
+        bool(values.get("submitted")),
+    )
+
+
+async def find_by_idempotency_key(
+    connection: asyncpg.Connection, office_id: UUID, key: str
+) -> asyncpg.Record | None:
+    return await connection.fetchrow(
+        f"SELECT {DOCUMENT_COLUMNS} FROM documents WHERE office_id = $1 AND idempotency_key = $2",
+        office_id,
+        key,
+    )
+
+
+async def dossiers_for_address(
+    connection: asyncpg.Connection, code: str, domain: str
+) -> list[asyncpg.Record]:
+    """The active dossiers whose mail addresses use this code and domain (case-insensitive);
+    more than one only when two offices gave dossiers the same code on one mail domain."""
+    return await connection.fetch(
+        """SELECT * FROM dossiers
+        WHERE active AND lower(dossier_code) = $1 AND lower(email_domain) = $2""",
+        code.lower(),
+        domain.lower(),
+    )
+
+
+async def dossiers_for_party(
+    connection: asyncpg.Connection, office_id: UUID, vat_number: str
+) -> list[asyncpg.Record]:
+    """The office's active dossiers with this VAT number (compared as digits and letters only)."""
+    return await connection.fetch(
+        """SELECT * FROM dossiers WHERE active AND office_id = $1
+        AND upper(regexp_replace(vat_number, '[^A-Za-z0-9]', '', 'g')) = $2""",
+        office_id,
+        vat_number,
+    )
+
+
+async def record_dossier_details(
+    connection: asyncpg.Connection,
+    dossier_id: UUID,
+    office_id: UUID,
+    dossier_code: str,
+    vat_number: str | None,
+    as_of: Any,
+) -> None:
+    """The code and VAT number a dossier event carries, unless the row has a later event's."""
+    await connection.execute(
+        """
+        UPDATE dossiers SET dossier_code = $3, vat_number = $4, details_as_of = $5
+        WHERE id = $1 AND office_id = $2 AND (details_as_of IS NULL OR details_as_of <= $5)
+        """,
+        dossier_id,
+        office_id,
+        dossier_code,
+        vat_number,
+        as_of,
+    )
+
+
+async def update_intake_settings(
+    connection: asyncpg.Connection, office_id: UUID, dossier_id: UUID, values: dict[str, Any]
+) -> asyncpg.Record | None:
+    return await connection.fetchrow(
+        """
+        UPDATE dossiers SET auto_forward_purchase = $3, auto_forward_sales = $4,
+                            use_sender_whitelist = $5, sender_whitelist = $6
+        WHERE office_id = $1 AND id = $2 AND active
+        RETURNING *
+        """,
+        office_id,
+        dossier_id,
+        values["auto_forward_purchase"],
+        values["auto_forward_sales"],
+        values["use_sender_whitelist"],
+        values["sender_whitelist"],
     )
 
 

@@ -4,19 +4,32 @@ import hashlib
 from collections.abc import AsyncIterator
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
-from uuid import UUID, uuid4
+from typing import Annotated, Any, Literal, cast
+from uuid import UUID
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response, status
-from ledgerline.auth import DELIVERERS, OFFICE_ROLES, DossierScope, Role, dossier_scope
+import asyncpg
+from fastapi import APIRouter, Header, HTTPException, Query, Request, Response, status
+from ledgerline.auth import (
+    DELIVERERS,
+    OFFICE_ROLES,
+    CurrentPrincipal,
+    DossierScope,
+    Principal,
+    Role,
+    dossier_scope,
+)
 from ledgerline.errors import error_response
-from ledgerline.events import DocumentReceived, DocumentSubmitted
+from ledgerline.events import DocumentSubmitted
 from ledgerline.service import CurrentRuntime
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.formparsers import MultiPartException, MultiPartParser
 
 from ingest.adapters import repository
-from ingest.domain.documents import DocumentRefused, classify, safe_filename
+from ingest.config import IngestSettings
+from ingest.domain.documents import DocumentRefused, classify
+from ingest.domain.email import addresses_of, normalise_whitelist_entry
+from ingest.domain.peppol import NoBuyer, buyer_vat_numbers
+from ingest.intake import Delivery, IncomingFile, take_in
 
 router = APIRouter(tags=["documents"])
 
@@ -87,6 +100,8 @@ class Document(BaseModel):
         "caller), to_approve (by others), approved or rejected. Only approved invoices can be "
         "sent or paid",
     )
+    sender: str | None = Field(default=None, description="E-mail: the sender's address")
+    subject: str | None = Field(default=None, description="E-mail: the message's subject")
 
 
 def _approval_status(row: Any, caller: str) -> str | None:
@@ -123,41 +138,74 @@ async def _body_up_to(request: Request, limit: int, max_bytes: int) -> AsyncIter
         yield chunk
 
 
-async def _read_upload(request: Request, max_bytes: int) -> tuple[bytes, str | None, str]:
-    """The uploaded bytes, the file name given, and the channel (multipart upload or raw API)."""
-    content_type = request.headers.get("content-type", "")
-    multipart = content_type.startswith("multipart/form-data")
-    limit = max_bytes + (MULTIPART_ENVELOPE_BYTES if multipart else 0)
+async def _read_multipart(
+    request: Request, max_bytes: int, max_files: int
+) -> list[tuple[bytes, str | None]]:
+    """The `file` fields of a multipart body (at most `max_files`, each at most `max_bytes`),
+    read through the limiter: the body may not exceed what that many files can weigh."""
+    limit = max_bytes * max_files + MULTIPART_ENVELOPE_BYTES
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise _too_large(max_bytes)
-    if multipart:
-        # Starlette's own parser, fed through the limiter instead of `request.form()` (which
-        # would spool a body of any size to disk before we could look at it).
-        parser = MultiPartParser(
-            request.headers, _body_up_to(request, limit, max_bytes), max_files=1, max_fields=5
-        )
-        try:
-            form = await parser.parse()
-        except MultiPartException as exc:
+    # Starlette's own parser, fed through the limiter instead of `request.form()` (which
+    # would spool a body of any size to disk before we could look at it).
+    parser = MultiPartParser(
+        request.headers,
+        _body_up_to(request, limit, max_bytes),
+        max_files=max_files,
+        max_fields=5 + max_files,
+    )
+    try:
+        form = await parser.parse()
+    except MultiPartException as exc:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, f"malformed multipart body: {exc.message}"
+        ) from exc
+    try:
+        uploads = form.getlist("file")
+        if not uploads or any(isinstance(upload, str) for upload in uploads):
             raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_CONTENT, f"malformed multipart body: {exc.message}"
-            ) from exc
-        try:
-            upload = form.get("file")
-            if upload is None or isinstance(upload, str):
-                raise HTTPException(
-                    status.HTTP_422_UNPROCESSABLE_CONTENT, "the multipart form needs a 'file' field"
-                )
+                status.HTTP_422_UNPROCESSABLE_CONTENT, "the multipart form needs a 'file' field"
+            )
+        files = []
+        for upload in uploads:
+            assert not isinstance(upload, str)
             if upload.size is not None and upload.size > max_bytes:
                 raise _too_large(max_bytes)
-            return await upload.read(), upload.filename, "upload"
-        finally:
-            await form.close()
+            files.append((await upload.read(), upload.filename))
+        return files
+    finally:
+        await form.close()
+
+
+async def _read_upload(request: Request, max_bytes: int) -> tuple[bytes, str | None, str]:
+    """The uploaded bytes, the file name given, and the channel (multipart upload or raw API)."""
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("multipart/form-data"):
+        [(content, filename)] = await _read_multipart(request, max_bytes, 1)
+        return content, filename, "upload"
+    return await _read_raw(request, max_bytes), None, "api"
+
+
+async def _read_raw(request: Request, max_bytes: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > max_bytes:
+        raise _too_large(max_bytes)
     body = bytearray()
-    async for chunk in _body_up_to(request, limit, max_bytes):
+    async for chunk in _body_up_to(request, max_bytes, max_bytes):
         body.extend(chunk)
-    return bytes(body), None, "api"
+    return bytes(body)
+
+
+def _classified(content: bytes, filename: str | None, max_bytes: int) -> IncomingFile:
+    """The file checked by its bytes; a refusal is the request's 413 or 422, naming the file."""
+    try:
+        kind = classify(content, max_bytes)
+    except DocumentRefused as exc:
+        code = status.HTTP_413_CONTENT_TOO_LARGE if len(content) > max_bytes else 422
+        named = f"{filename}: {exc}" if filename else str(exc)
+        raise HTTPException(code, named) from exc
+    return IncomingFile(content, kind, filename)
 
 
 @router.post(
@@ -207,46 +255,229 @@ async def deliver_document(
     except DocumentRefused as exc:
         code = status.HTTP_413_CONTENT_TOO_LARGE if len(content) > max_bytes else 422
         raise HTTPException(code, str(exc)) from exc
-    document_id = uuid4()
     async with runtime.unit_of_work() as uow:
-        if await repository.get_dossier(uow.conn, scope.office_id, scope.dossier_id) is None:
+        dossier = await repository.get_dossier(uow.conn, scope.office_id, scope.dossier_id)
+        if dossier is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"dossier {scope.dossier_id} not found")
-        row = await repository.insert_document(
-            uow.conn,
-            {
-                "id": document_id,
-                "office_id": scope.office_id,
-                "dossier_id": scope.dossier_id,
-                "mailbox": mailbox,
-                "channel": channel,
-                "filename": safe_filename(filename or uploaded_name, kind),
-                "content_type": kind.content_type,
-                "size_bytes": len(content),
-                "sha256": hashlib.sha256(content).hexdigest(),
-                "content": content,
-                "delivered_by": scope.principal.subject,
-            },
-        )
-        document = _document(row, scope.principal.subject)
-        base_url: str = runtime.settings.public_base_url.rstrip("/")
-        uow.emit(
-            DocumentReceived(
-                document_id=document.id,
-                mailbox=document.mailbox,
-                channel=channel,  # type: ignore[arg-type]
-                filename=document.filename,
-                content_type=document.content_type,
-                size_bytes=document.size_bytes,
-                sha256=document.sha256,
-                received_at=document.received_at,
-                delivered_by=document.delivered_by,
-                content_url=f"{base_url}/dossiers/{scope.dossier_id}/documents/{document.id}/content",
-            ),
-            dossier_id=scope.dossier_id,
+        delivery = Delivery(
             office_id=scope.office_id,
-            subject=f"documents/{document.id}",
+            dossier_id=scope.dossier_id,
+            mailbox=mailbox,
+            channel=channel,
+            delivered_by=scope.principal.subject,
         )
-    return document
+        base_url: str = runtime.settings.public_base_url
+        rows = await take_in(
+            uow,
+            dossier,
+            delivery,
+            [IncomingFile(content, kind, filename or uploaded_name)],
+            base_url,
+        )
+    return _document(rows[0], scope.principal.subject)
+
+
+@router.post(
+    "/dossiers/{dossier_id}/documents/batch",
+    status_code=status.HTTP_201_CREATED,
+    response_model=list[Document],
+    summary="Deliver several files in one multipart request (drag & drop, the mobile app)",
+    description=(
+        "multipart/form-data with one `file` field per file (at most `INGEST_MAX_FILES_PER_UPLOAD`"
+        ", 20 by default). All or nothing: when one file is refused, none is stored and the "
+        "answer names the file. Each stored file is a document with its own "
+        "`document.received.v1`."
+    ),
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            "file": {
+                                "type": "array",
+                                "items": {"type": "string", "format": "binary"},
+                            }
+                        },
+                        "required": ["file"],
+                    }
+                },
+            },
+            "required": True,
+        }
+    },
+    responses={
+        413: error_response("A file is larger than the limit (20 MB by default)"),
+        422: error_response(
+            "Not multipart, no `file` field, too many files, or a file that is not a PDF, image "
+            "or well-formed XML (the message names it)"
+        ),
+    },
+)
+async def deliver_documents(
+    request: Request,
+    runtime: CurrentRuntime,
+    scope: Annotated[DossierScope, dossier_scope(*DELIVERERS)],
+    mailbox: Annotated[Mailbox, Query(description="Which mailbox receives them")] = "purchase",
+) -> list[Document]:
+    settings = cast(IngestSettings, runtime.settings)
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            "send the files as multipart/form-data, one 'file' field each",
+        )
+    uploads = await _read_multipart(
+        request, settings.max_document_bytes, settings.max_files_per_upload
+    )
+    files = [
+        _classified(content, filename, settings.max_document_bytes) for content, filename in uploads
+    ]
+    async with runtime.unit_of_work() as uow:
+        dossier = await repository.get_dossier(uow.conn, scope.office_id, scope.dossier_id)
+        if dossier is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"dossier {scope.dossier_id} not found")
+        delivery = Delivery(
+            office_id=scope.office_id,
+            dossier_id=scope.dossier_id,
+            mailbox=mailbox,
+            channel="upload",
+            delivered_by=scope.principal.subject,
+        )
+        rows = await take_in(uow, dossier, delivery, files, settings.public_base_url)
+    return [_document(row, scope.principal.subject) for row in rows]
+
+
+PEPPOL_CALLERS = frozenset({Role.ADMIN, Role.EMPLOYEE, Role.SERVICE})
+
+
+@router.post(
+    "/peppol/documents",
+    status_code=status.HTTP_201_CREATED,
+    response_model=Document,
+    tags=["peppol"],
+    summary="Deliver a UBL or CII e-invoice; the dossier is the buyer's (connector, access point)",
+    description=(
+        "The raw XML as the body. The dossier is the caller's office's active dossier whose VAT "
+        "number is the buyer's: the buyer's VAT number, or its Peppol participant id with "
+        "scheme 0208 (Belgian enterprise number) or 9925 (Belgian VAT number). It lands in the "
+        "purchase mailbox with channel `peppol`. With an `Idempotency-Key` header, a retried "
+        "delivery with the same key returns the document of the first (200), stored once."
+    ),
+    openapi_extra={
+        "requestBody": {
+            "content": {"application/xml": {"schema": {"type": "string"}, "example": UBL_EXAMPLE}},
+            "required": True,
+        }
+    },
+    responses={
+        200: {"model": Document, "description": "A retry: the document the key first stored"},
+        403: error_response("The role may not deliver e-invoices"),
+        409: error_response(
+            "More than one dossier of the office has the buyer's VAT number, or the "
+            "Idempotency-Key was used for another document"
+        ),
+        413: error_response("The document is larger than the limit (20 MB by default)"),
+        422: error_response(
+            "Not well-formed UBL/CII XML, no buyer identifier, or no dossier of the office has "
+            "the buyer's VAT number"
+        ),
+    },
+)
+async def deliver_peppol_document(
+    request: Request,
+    response: Response,
+    runtime: CurrentRuntime,
+    principal: CurrentPrincipal,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key", min_length=1, max_length=200, description="Unique per delivery"
+        ),
+    ] = None,
+) -> Document:
+    if principal.role not in PEPPOL_CALLERS:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            f"the role {principal.role.value} may not do this; allowed: "
+            + ", ".join(sorted(role.value for role in PEPPOL_CALLERS)),
+        )
+    settings = cast(IngestSettings, runtime.settings)
+    content = await _read_raw(request, settings.max_document_bytes)
+    file = _classified(content, None, settings.max_document_bytes)
+    if file.kind.content_type != "application/xml":
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, "the body must be a UBL or CII XML invoice"
+        )
+    sha256 = hashlib.sha256(content).hexdigest()
+    try:
+        async with runtime.unit_of_work() as uow:
+            if idempotency_key is not None:
+                first = await repository.find_by_idempotency_key(
+                    uow.conn, principal.office_id, idempotency_key
+                )
+                if first is not None:
+                    response.status_code = status.HTTP_200_OK
+                    return _same_delivery(first, sha256, idempotency_key, principal.subject)
+            try:
+                buyers = buyer_vat_numbers(content)
+            except NoBuyer as exc:
+                raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
+            dossier = await _buyer_dossier(uow.conn, principal, buyers)
+            delivery = Delivery(
+                office_id=principal.office_id,
+                dossier_id=dossier["id"],
+                mailbox="purchase",
+                channel="peppol",
+                delivered_by=principal.subject,
+                idempotency_key=idempotency_key,
+            )
+            [row] = await take_in(uow, dossier, delivery, [file], settings.public_base_url)
+    except asyncpg.UniqueViolationError:
+        # The same key delivered twice at once: the other request stored it first.
+        assert idempotency_key is not None
+        async with runtime.pool.acquire() as connection:
+            first = await repository.find_by_idempotency_key(
+                connection, principal.office_id, idempotency_key
+            )
+        assert first is not None
+        response.status_code = status.HTTP_200_OK
+        return _same_delivery(first, sha256, idempotency_key, principal.subject)
+    return _document(row, principal.subject)
+
+
+def _same_delivery(first: asyncpg.Record, sha256: str, key: str, caller: str) -> Document:
+    if first["sha256"] != sha256:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            f"the Idempotency-Key {key} was used for another document ({first['id']})",
+        )
+    return _document(first, caller)
+
+
+async def _buyer_dossier(
+    connection: asyncpg.Connection, principal: Principal, buyers: list[str]
+) -> asyncpg.Record:
+    """The one dossier of the caller's office (that the caller may see) for the buyer."""
+    for vat_number in buyers:
+        found = [
+            dossier
+            for dossier in await repository.dossiers_for_party(
+                connection, principal.office_id, vat_number
+            )
+            if principal.role is not Role.EMPLOYEE or principal.is_assigned(dossier["id"])
+        ]
+        if len(found) > 1:
+            raise HTTPException(
+                status.HTTP_409_CONFLICT,
+                f"{len(found)} dossiers of your office have the VAT number {vat_number}",
+            )
+        if found:
+            return found[0]
+    raise HTTPException(
+        status.HTTP_422_UNPROCESSABLE_CONTENT,
+        "no dossier of your office has the buyer's VAT number " + " or ".join(buyers),
+    )
 
 
 @router.get(
@@ -387,3 +618,123 @@ async def submit_document(
             subject=f"documents/{document.id}",
         )
     return document
+
+
+SETTINGS_EDITORS = frozenset({Role.ADMIN, Role.EMPLOYEE, Role.CLIENT_ADMINISTRATOR})
+
+
+class IntakeSettingsChange(BaseModel):
+    """The dossier's intake channel settings (seed 003, "Invoerkanalen"), replaced as a whole."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "auto_forward_purchase": True,
+                    "auto_forward_sales": False,
+                    "use_sender_whitelist": True,
+                    "sender_whitelist": ["facturen@meelhandel-janssens.example", "energie.example"],
+                }
+            ]
+        },
+    )
+
+    auto_forward_purchase: bool = Field(
+        description="Purchase documents skip the mailbox and go to the office ('in processing')"
+    )
+    auto_forward_sales: bool = Field(description="The same for sales documents")
+    use_sender_whitelist: bool = Field(
+        description="Mail from senders not on the whitelist is refused (SMTP 550 at RCPT)"
+    )
+    sender_whitelist: list[str] = Field(
+        default_factory=list,
+        max_length=500,
+        description="Sender addresses (invoices@supplier.be) or whole domains (supplier.be)",
+    )
+
+    @field_validator("sender_whitelist")
+    @classmethod
+    def _entries(cls, entries: list[str]) -> list[str]:
+        return sorted({normalise_whitelist_entry(entry) for entry in entries})
+
+
+class IntakeSettings(IntakeSettingsChange):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "auto_forward_purchase": True,
+                    "auto_forward_sales": False,
+                    "use_sender_whitelist": True,
+                    "sender_whitelist": ["energie.example", "facturen@meelhandel-janssens.example"],
+                    "addresses": {
+                        "unique": "peeters@docs.ledgerline.local",
+                        "purchase": "aankoop-peeters@docs.ledgerline.local",
+                        "sales": "verkoop-peeters@docs.ledgerline.local",
+                        "misc": "divers-peeters@docs.ledgerline.local",
+                    },
+                }
+            ]
+        },
+    )
+
+    addresses: dict[str, str] | None = Field(
+        description="The dossier's e-mail addresses: unique (to the purchase mailbox), purchase, "
+        "sales, misc; null until ingest knows the dossier's code and mail domain"
+    )
+
+
+def _intake_settings(dossier: object) -> IntakeSettings:
+    row = dict(dossier)  # type: ignore[call-overload]
+    code, domain = row["dossier_code"], row["email_domain"]
+    return IntakeSettings(
+        auto_forward_purchase=row["auto_forward_purchase"],
+        auto_forward_sales=row["auto_forward_sales"],
+        use_sender_whitelist=row["use_sender_whitelist"],
+        sender_whitelist=list(row["sender_whitelist"]),
+        addresses=addresses_of(code, domain) if code and domain else None,
+    )
+
+
+@router.get(
+    "/dossiers/{dossier_id}/intake-settings",
+    response_model=IntakeSettings,
+    tags=["intake settings"],
+    summary="The dossier's e-mail addresses, auto-forward and sender whitelist",
+)
+async def get_intake_settings(
+    runtime: CurrentRuntime,
+    scope: Annotated[DossierScope, dossier_scope(*DELIVERERS)],
+) -> IntakeSettings:
+    async with runtime.pool.acquire() as connection:
+        dossier = await repository.get_dossier(connection, scope.office_id, scope.dossier_id)
+    if dossier is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"dossier {scope.dossier_id} not found")
+    return _intake_settings(dossier)
+
+
+@router.put(
+    "/dossiers/{dossier_id}/intake-settings",
+    response_model=IntakeSettings,
+    tags=["intake settings"],
+    summary="Set auto-forward per purchase / sales and the e-mail sender whitelist",
+    description=(
+        "With `use_sender_whitelist`, the SMTP intake refuses at RCPT (550 5.7.1) mail whose "
+        "envelope sender (MAIL FROM) is neither listed nor of a listed domain. With auto-forward, "
+        "new documents of that mailbox go straight to 'in processing' (document.submitted.v1)."
+    ),
+    responses={422: error_response("A whitelist entry is neither an address nor a domain")},
+)
+async def put_intake_settings(
+    change: IntakeSettingsChange,
+    runtime: CurrentRuntime,
+    scope: Annotated[DossierScope, dossier_scope(*SETTINGS_EDITORS)],
+) -> IntakeSettings:
+    async with runtime.unit_of_work() as uow:
+        dossier = await repository.update_intake_settings(
+            uow.conn, scope.office_id, scope.dossier_id, change.model_dump()
+        )
+    if dossier is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"dossier {scope.dossier_id} not found")
+    return _intake_settings(dossier)

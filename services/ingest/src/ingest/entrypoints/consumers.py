@@ -6,8 +6,11 @@ keeps from sync's dossier events.
 
 from ledgerline.consumers import Subscription
 from ledgerline.db import UnitOfWork
+from ledgerline.dossier_events import on_dossier_activated, on_dossier_updated
 from ledgerline.events import (
     DocumentRecognized,
+    DossierActivated,
+    DossierUpdated,
     Envelope,
     InvoiceApprovalRequested,
     InvoiceApproved,
@@ -72,7 +75,29 @@ async def on_invoice_rejected(uow: UnitOfWork, event: Envelope[InvoiceRejected])
     )
 
 
+async def on_dossier_details(
+    uow: UnitOfWork, event: Envelope[DossierActivated] | Envelope[DossierUpdated]
+) -> None:
+    """The dossier's code (its mail addresses) and VAT number (its Peppol identity). The
+    directory's own consumer may not have seen the event yet, so the row is recorded here too
+    (the same idempotent upsert) before the details are set."""
+    if isinstance(event.data, DossierActivated):
+        await on_dossier_activated(uow, event)  # type: ignore[arg-type]
+    else:
+        await on_dossier_updated(uow, event)  # type: ignore[arg-type]
+    await repository.record_dossier_details(
+        uow.conn,
+        event.dossierid,
+        event.officeid,
+        event.data.dossier_code,
+        event.data.vat_number,
+        event.time,
+    )
+
+
 SUBSCRIPTIONS = [
+    Subscription(DossierActivated, on_dossier_details),
+    Subscription(DossierUpdated, on_dossier_details),
     Subscription(DocumentRecognized, on_document_recognized),
     Subscription(PaymentQueued, on_payment_queued),
     Subscription(PaymentSettled, on_payment_settled),

@@ -1,0 +1,109 @@
+"""Taking documents in: the one path every channel (upload, API, e-mail, Peppol) goes through.
+
+A delivery of one or more files to one dossier mailbox is stored in the caller's unit of work:
+each file a row, each row its `document.received.v1` in the same transaction, so either all the
+files of a delivery are stored and announced or none is. Where the dossier auto-forwards the
+mailbox (purchase or sales), the documents skip it: they are stored `in_processing` and
+`document.submitted.v1` follows at once.
+"""
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID, uuid4
+
+import asyncpg
+from ledgerline.db import UnitOfWork
+from ledgerline.events import DocumentReceived, DocumentSubmitted
+
+from ingest.adapters import repository
+from ingest.domain.documents import DocumentKind, safe_filename
+
+
+@dataclass(frozen=True)
+class IncomingFile:
+    content: bytes
+    kind: DocumentKind  # from `classify`: every channel checks the bytes before it gets here
+    filename: str | None
+
+
+@dataclass(frozen=True)
+class Delivery:
+    office_id: UUID
+    dossier_id: UUID
+    mailbox: str
+    channel: str
+    delivered_by: str
+    sender: str | None = None
+    subject: str | None = None
+    idempotency_key: str | None = None
+
+
+def auto_forwards(dossier: asyncpg.Record, mailbox: str) -> bool:
+    """Whether the dossier sends this mailbox's documents to the office on arrival."""
+    return mailbox in ("purchase", "sales") and bool(dossier[f"auto_forward_{mailbox}"])
+
+
+async def take_in(
+    uow: UnitOfWork,
+    dossier: asyncpg.Record,
+    delivery: Delivery,
+    files: list[IncomingFile],
+    public_base_url: str,
+) -> list[asyncpg.Record]:
+    """Stores the files as documents of `dossier` (a row of ingest's `dossiers`) and emits their
+    events in `uow`; returns the stored rows in the order of `files`."""
+    forward = auto_forwards(dossier, delivery.mailbox)
+    base_url = public_base_url.rstrip("/")
+    rows = []
+    for file in files:
+        values: dict[str, Any] = {
+            "id": uuid4(),
+            "office_id": delivery.office_id,
+            "dossier_id": delivery.dossier_id,
+            "mailbox": delivery.mailbox,
+            "channel": delivery.channel,
+            "filename": safe_filename(file.filename, file.kind),
+            "content_type": file.kind.content_type,
+            "size_bytes": len(file.content),
+            "sha256": hashlib.sha256(file.content).hexdigest(),
+            "content": file.content,
+            "delivered_by": delivery.delivered_by,
+            "sender": delivery.sender,
+            "subject": delivery.subject,
+            "idempotency_key": delivery.idempotency_key,
+            "submitted": forward,
+        }
+        row = await repository.insert_document(uow.conn, values)
+        scope = {
+            "dossier_id": delivery.dossier_id,
+            "office_id": delivery.office_id,
+            "subject": f"documents/{row['id']}",
+        }
+        uow.emit(
+            DocumentReceived(
+                document_id=row["id"],
+                mailbox=row["mailbox"],
+                channel=row["channel"],
+                filename=row["filename"],
+                content_type=row["content_type"],
+                size_bytes=row["size_bytes"],
+                sha256=row["sha256"],
+                received_at=row["received_at"],
+                delivered_by=row["delivered_by"],
+                content_url=f"{base_url}/dossiers/{delivery.dossier_id}/documents/{row['id']}/content",
+            ),
+            **scope,
+        )
+        if forward:
+            uow.emit(
+                DocumentSubmitted(
+                    document_id=row["id"],
+                    mailbox=row["mailbox"],
+                    submitted_at=row["submitted_at"],
+                    submitted_by=f"auto-forward of the {delivery.mailbox} mailbox",
+                ),
+                **scope,
+            )
+        rows.append(row)
+    return rows

@@ -1,0 +1,163 @@
+"""Which mailbox a mail address delivers to, who may send, and what of a mail is a document."""
+
+from email.message import EmailMessage
+
+import pytest
+from ingest.domain.email import (
+    Route,
+    addresses_of,
+    attachments_of,
+    normalise_whitelist_entry,
+    refusal,
+    routes_for,
+    sender_allowed,
+    sender_of,
+)
+
+PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+UBL = b'<?xml version="1.0"?><Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"/>'
+
+
+@pytest.mark.parametrize(
+    ("address", "first"),
+    [
+        (
+            "aankoop-0400000185@sandbox.clearfacts.be",
+            Route("0400000185", "sandbox.clearfacts.be", "purchase"),
+        ),
+        (
+            "verkoop-0400000185@sandbox.clearfacts.be",
+            Route("0400000185", "sandbox.clearfacts.be", "sales"),
+        ),
+        (
+            "divers-0400000185@sandbox.clearfacts.be",
+            Route("0400000185", "sandbox.clearfacts.be", "misc"),
+        ),
+        (
+            "0400000185@sandbox.clearfacts.be",
+            Route("0400000185", "sandbox.clearfacts.be", "purchase"),
+        ),
+        (
+            "<Aankoop-PEETERS-01@Docs.Ledgerline.Local.>",
+            Route("peeters-01", "docs.ledgerline.local", "purchase"),
+        ),
+    ],
+)
+def test_an_address_reads_as_its_dossier_code_and_mailbox(address: str, first: Route) -> None:
+    assert routes_for(address)[0] == first
+
+
+def test_a_prefixed_address_may_also_be_the_unique_address_of_a_code_with_that_prefix() -> None:
+    assert routes_for("aankoop-x@d.be") == [
+        Route("x", "d.be", "purchase"),
+        Route("aankoop-x", "d.be", "purchase"),
+    ]
+
+
+@pytest.mark.parametrize("address", ["", "nobody", "@d.be", "x@", "aankoop-@"])
+def test_an_address_without_local_part_or_domain_reads_as_nothing(address: str) -> None:
+    assert routes_for(address) == []
+
+
+def test_the_prefix_alone_is_a_code_not_an_empty_one() -> None:
+    assert routes_for("aankoop-@d.be") == [Route("aankoop-", "d.be", "purchase")]
+
+
+def test_a_dossier_has_four_addresses() -> None:
+    assert addresses_of("PEETERS", "docs.example") == {
+        "unique": "peeters@docs.example",
+        "purchase": "aankoop-peeters@docs.example",
+        "sales": "verkoop-peeters@docs.example",
+        "misc": "divers-peeters@docs.example",
+    }
+
+
+@pytest.mark.parametrize(
+    ("entry", "kept"),
+    [
+        ("Facturen@Supplier.be ", "facturen@supplier.be"),
+        ("supplier.be", "supplier.be"),
+        ("@supplier.be", "supplier.be"),
+    ],
+)
+def test_whitelist_entries_are_addresses_or_domains(entry: str, kept: str) -> None:
+    assert normalise_whitelist_entry(entry) == kept
+
+
+@pytest.mark.parametrize("entry", ["", "supplier", "a b@c.be", "x@@c.be", "@", "@localhost"])
+def test_other_whitelist_entries_are_refused_with_a_reason(entry: str) -> None:
+    with pytest.raises(ValueError, match="neither an e-mail address nor a domain"):
+        normalise_whitelist_entry(entry)
+
+
+def test_a_sender_is_allowed_by_address_or_by_domain() -> None:
+    whitelist = ["facturen@supplier.be", "energie.example"]
+    assert sender_allowed("Facturen@supplier.be", whitelist)
+    assert sender_allowed("<billing@energie.example>", whitelist)
+    assert not sender_allowed("other@supplier.be", whitelist)
+    assert not sender_allowed("x@sub.energie.example", whitelist)
+    assert not sender_allowed("", whitelist)  # a bounce (MAIL FROM:<>) is no listed sender
+
+
+def _mail(*attachments: tuple[bytes, str, str, str]) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = "Meelhandel <facturen@meelhandel.example>"
+    message["Subject"] = "Factuur 2026-0042"
+    message.set_content("Zie bijlage.")
+    message.add_alternative("<p>Zie bijlage.</p>", subtype="html")
+    for content, maintype, subtype, name in attachments:
+        message.add_attachment(content, maintype=maintype, subtype=subtype, filename=name)
+    return message
+
+
+def test_every_attachment_that_is_a_document_is_taken_and_the_text_is_not() -> None:
+    message = _mail(
+        (PDF, "application", "octet-stream", "a.pdf"),  # the declared type does not matter
+        (UBL, "text", "xml", "b.xml"),
+    )
+    usable, skipped = attachments_of(message, 1000)
+    assert [(a.filename, a.kind.content_type) for a in usable] == [
+        ("a.pdf", "application/pdf"),
+        ("b.xml", "application/xml"),
+    ]
+    assert skipped == []
+    assert refusal(usable, skipped) is None
+
+
+def test_a_mail_without_attachment_is_refused_with_a_reason() -> None:
+    usable, skipped = attachments_of(_mail(), 1000)
+    assert refusal(usable, skipped) == (
+        "the message has no attachment; attach the invoice as a PDF, image or UBL/CII XML"
+    )
+
+
+def test_one_attachment_that_is_no_document_refuses_the_whole_mail() -> None:
+    message = _mail(
+        (PDF, "application", "pdf", "a.pdf"), (b"PK\x03\x04zip", "application", "zip", "b.zip")
+    )
+    usable, skipped = attachments_of(message, 1000)
+    assert len(usable) == 1
+    assert refusal(usable, skipped) == (
+        "attachment b.zip is refused: the document is not a PDF, an image (PNG, JPEG, TIFF) or "
+        "an XML file; nothing of this message was stored"
+    )
+
+
+def test_an_attachment_over_the_document_limit_refuses_the_mail() -> None:
+    usable, skipped = attachments_of(_mail((PDF, "application", "pdf", "big.pdf")), 10)
+    assert usable == []
+    assert "big.pdf is refused: the document is" in (refusal(usable, skipped) or "")
+
+
+def test_an_smime_signature_is_not_an_attachment() -> None:
+    message = _mail((PDF, "application", "pdf", "a.pdf"))
+    message.add_attachment(
+        b"0\x82sig", maintype="application", subtype="pkcs7-signature", filename="smime.p7s"
+    )
+    usable, skipped = attachments_of(message, 1000)
+    assert len(usable) == 1 and skipped == []
+
+
+def test_the_sender_recorded_is_the_from_address_else_the_envelope_sender() -> None:
+    assert sender_of(_mail(), "bounce@relay.example") == "facturen@meelhandel.example"
+    assert sender_of(EmailMessage(), "bounce@relay.example") == "bounce@relay.example"
