@@ -4,7 +4,7 @@ from ledgerline.service import ServiceDefinition
 
 from approvals import notifier
 from approvals.config import ApprovalsSettings
-from approvals.entrypoints.api import router
+from approvals.entrypoints.api import ROUTERS
 from approvals.entrypoints.consumers import SUBSCRIPTIONS
 
 
@@ -20,6 +20,6 @@ def definition() -> ServiceDefinition:
         "for them, at most once an hour (when an SMTP server is configured).",
         settings_type=ApprovalsSettings,
         versions_dir=Path(__file__).parent / "migrations" / "versions",
-        routers=[router, notifier.router],
+        routers=[*ROUTERS, notifier.router],
         subscriptions=lambda _settings: SUBSCRIPTIONS,
     )
