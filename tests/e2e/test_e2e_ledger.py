@@ -99,7 +99,7 @@ async def test_activation_synchronises_the_demo_ledger_into_sync_s_runs_and_kafk
     chunks = [
         message
         for message in await messages_of(stack, "ledger.synced.v1")
-        if message["data"].get("sync_id") == run["id"]
+        if (message.get("data") or {}).get("sync_id") == run["id"]
     ]
     assert len(chunks) == run["chunks"] >= 1
     assert chunks[-1]["data"]["last_chunk"] is True
@@ -226,7 +226,7 @@ async def event_for(stack: Stack, topic: str, proposal_id: uuid.UUID) -> list[di
         matching = [
             message
             for message in await messages_of(stack, topic, timeout=5)
-            if message["data"]["proposal_id"] == str(proposal_id)
+            if (message.get("data") or {}).get("proposal_id") == str(proposal_id)
         ]
         return matching or None
 
