@@ -59,6 +59,16 @@ class ServiceSettings(BaseSettings):
     run_outbox_relay: bool = True
     consumer_max_attempts: int = Field(default=3, ge=1)
     consumer_retry_backoff_seconds: float = Field(default=0.2, ge=0)
+    consumer_batch_max_records: int = Field(
+        default=100,
+        ge=1,
+        description="Messages a consumer takes from Kafka at once and handles in one transaction",
+    )
+    consumer_batch_timeout_ms: int = Field(
+        default=100,
+        ge=1,
+        description="How long a consumer waits for messages before polling again",
+    )
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
     outbox_max_backoff_seconds: float = Field(
         default=30.0,
