@@ -223,7 +223,11 @@ async def push(
     ingest = stack.url("ingest")
     gate = asyncio.Semaphore(concurrency)
     ids: list[str] = []
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    # Idle connections are dropped before uvicorn's 5 s keep-alive ends, so no request goes out
+    # on a connection the server is closing.
+    limits = httpx.Limits(
+        max_connections=concurrency, max_keepalive_connections=concurrency, keepalive_expiry=2
+    )
     began = time.monotonic()
     async with httpx.AsyncClient(
         timeout=60, headers={"Authorization": f"Bearer {token}"}, limits=limits
@@ -245,10 +249,12 @@ async def push(
                     raise RuntimeError(f"upload {number}: {delivered.text}")
                 document_id = delivered.json()["id"]
                 ids.append(document_id)
-                submitted = await http.post(
-                    f"{ingest}/dossiers/{dossier.id}/documents/{document_id}/submit"
-                )
-                if submitted.status_code != 200:
+                submit = f"{ingest}/dossiers/{dossier.id}/documents/{document_id}/submit"
+                try:
+                    submitted = await http.post(submit)
+                except httpx.TransportError:  # sending it again is harmless: 409 if it went
+                    submitted = await http.post(submit)
+                if submitted.status_code not in (200, 409):
                     raise RuntimeError(f"submit {number}: {submitted.text}")
 
         await asyncio.gather(
