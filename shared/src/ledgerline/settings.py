@@ -93,6 +93,19 @@ class ServiceSettings(BaseSettings):
         ge=0,
         description="Chaos-testing aid: pause between claiming outbox rows and publishing them",
     )
+    outbox_relay_hold_after_publish_seconds: float = Field(
+        default=0.0,
+        ge=0,
+        description="Chaos-testing aid: pause between the broker's acknowledgements and marking "
+        "the rows published",
+    )
+    outbox_linger_seconds: float = Field(
+        default=0.005,
+        ge=0,
+        description="How long the relay, woken by a commit, waits for more commits to join the "
+        "batch",
+    )
+    outbox_batch_size: int = Field(default=500, ge=1, description="Rows the relay claims at once")
     kafka_connect_backoff_seconds: float = Field(
         default=0.5,
         gt=0,
