@@ -20,9 +20,10 @@ import httpx
 from fastapi import APIRouter, HTTPException, Request, Response, status
 from fastapi import Path as PathParam
 
-from ledgerline.auth import CurrentPrincipal, Role, issue_token
+from ledgerline.auth import CurrentPrincipal, Role
 from ledgerline.errors import error_response
 from ledgerline.events import Envelope, EventData
+from ledgerline.service_http import ServiceHttpClient
 
 log = logging.getLogger(__name__)
 
@@ -82,28 +83,15 @@ class DatarefResolver:
     """
 
     def __init__(self, *, service: str, secret: str, issuer: str, timeout: float) -> None:
-        self._service = service
-        self._secret = secret
-        self._issuer = issuer
-        self._timeout = timeout
-        self._client: httpx.AsyncClient | None = None
+        self._http = ServiceHttpClient(
+            service=service, secret=secret, issuer=issuer, timeout=timeout
+        )
 
     async def fetch(self, dataref: str, *, office_id: UUID, dossier_id: UUID) -> dict[str, Any]:
         if not dataref.startswith(("http://", "https://")):
             raise DatarefUnavailable(f"dataref {dataref!r} is not an http(s) URL")
-        if self._client is None:
-            self._client = httpx.AsyncClient(timeout=self._timeout)
-        token = issue_token(
-            secret=self._secret,
-            subject=f"service:{self._service}",
-            office_id=office_id,
-            role=Role.SERVICE,
-            dossiers=[dossier_id],
-            issuer=self._issuer,
-            ttl_seconds=300,
-        )
         try:
-            response = await self._client.get(dataref, headers={"Authorization": f"Bearer {token}"})
+            response = await self._http.get(dataref, office_id=office_id, dossier_id=dossier_id)
         except httpx.HTTPError as exc:
             raise DatarefUnavailable(f"GET {dataref} failed: {exc!r}") from exc
         if response.status_code != 200:
@@ -119,9 +107,7 @@ class DatarefResolver:
         return data
 
     async def aclose(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        await self._http.aclose()
 
 
 router = APIRouter(tags=["platform"])

@@ -3,14 +3,15 @@
 import asyncio
 import logging
 import traceback
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
+from uuid import UUID
 
 import asyncpg
+from aiokafka import ConsumerRecord
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
-from faststream.kafka.message import KafkaMessage as KafkaMessageType
 from pydantic import ValidationError
 
 from ledgerline.claimcheck import ClaimCheck, DatarefResolver, DatarefUnavailable
@@ -49,12 +50,31 @@ class PreparedSubscription(Generic[DataT, PreparedT]):
     record: Callable[[UnitOfWork, Envelope[DataT], PreparedT], Awaitable[None]]
 
 
+@dataclass
+class _Pending:
+    """One message of a batch on its way through `handle_batch`."""
+
+    body: bytes
+    record: ConsumerRecord[Any, Any] | None
+    raw: RawEnvelope
+    envelope: Envelope[Any] | None = None
+    prepared: Any = None
+    has_prepared: bool = False
+    # Its failure failed the batch: that counts as its first attempt.
+    failed_batch: bool = False
+
+
 class EventConsumer:
     """Runs a handler once per event id, in the transaction that records the event in the inbox.
 
-    A redelivered event finds its inbox row and is skipped. A handler that keeps failing after
-    `max_attempts` sends the message to `<topic>.dlq` with the error, and the consumer moves on.
-    The offset is committed after this returns, so a crash anywhere means a redelivery.
+    Messages come in batches (up to `batch_max_records`, as Kafka has them): a batch is handled
+    in ONE transaction, its inbox rows inserted together, each handler called in offset order
+    (so the order per key holds), and the offsets are committed once, after that transaction.
+    A redelivered event finds its inbox row and is skipped. When the batch transaction fails,
+    nothing of it was written, and the batch is handled again one message at a time, each in
+    its own transaction: a handler that keeps failing after `max_attempts` sends its message
+    alone to `<topic>.dlq` with the error, the others take effect once, and the consumer moves
+    on. Offsets are committed after this returns, so a crash anywhere means a redelivery.
     """
 
     def __init__(
@@ -67,8 +87,14 @@ class EventConsumer:
         retry_backoff_seconds: float = 0.2,
         claim_check: ClaimCheck | None = None,
         dataref_resolver: DatarefResolver | None = None,
+        batch_max_records: int = 100,
+        batch_timeout_ms: int = 100,
+        prepare_concurrency: int = 8,
     ) -> None:
         self.service = service
+        self._batch_max_records = batch_max_records
+        self._batch_timeout_ms = batch_timeout_ms
+        self._prepare_concurrency = prepare_concurrency
         self._pool = pool
         self._broker = broker
         self._max_attempts = max_attempts
@@ -91,19 +117,160 @@ class EventConsumer:
         else:
             handler, prepare = subscription.handler, None
 
-        # Only the raw message is taken, so FastStream never decodes or validates the body: a body
+        # Only the raw records are taken, so FastStream never decodes or validates a body: a body
         # it could not cast would be redelivered forever instead of reaching the dead-letter topic.
-        async def on_message(message: KafkaMessage) -> None:
-            await self.handle(
-                consumer_name, spec.topic, model, handler, message.body, message, prepare=prepare
+        async def on_batch(message: KafkaMessage) -> None:
+            records = message.raw_message
+            if not isinstance(records, tuple):
+                records = (records,)
+            await self.handle_batch(
+                consumer_name,
+                spec.topic,
+                model,
+                handler,
+                [(record.value or b"", record) for record in records],
+                prepare=prepare,
             )
 
         self._broker.subscriber(
             spec.topic,
             group_id=consumer_name,
             auto_offset_reset="earliest",
+            batch=True,
+            max_records=self._batch_max_records,
+            batch_timeout_ms=self._batch_timeout_ms,
             title=f"{consumer_name}:{spec.topic}",
-        )(on_message)
+        )(on_batch)
+
+    async def handle_batch(
+        self,
+        consumer: str,
+        topic: str,
+        model: type[Envelope[Any]],
+        handler: Handler,
+        messages: Sequence[tuple[bytes, ConsumerRecord[Any, Any] | None]],
+        *,
+        prepare: Prepare | None = None,
+    ) -> None:
+        """Handle messages (in offset order) in one transaction; on any failure, one by one."""
+        pending: list[_Pending] = []
+        for body, record in messages:
+            try:
+                pending.append(_Pending(body, record, parse_raw_envelope(body)))
+            except PoisonMessage as exc:
+                await self._dead_letter(consumer, topic, body, exc, 1, record)
+        if not pending:
+            return
+        if len(pending) == 1:
+            item = pending[0]
+            await self.handle(
+                consumer, topic, model, handler, item.body, item.record, prepare=prepare
+            )
+            return
+        try:
+            await self._handle_together(consumer, topic, model, handler, pending, prepare)
+            return
+        except Exception as exc:
+            log.warning(
+                "%s: a batch of %d on %s failed (%s); handling it one message at a time",
+                consumer,
+                len(pending),
+                topic,
+                exc,
+            )
+        for item in pending:
+            # What was prepared is kept: a document is not fetched and read twice.
+            await self.handle(
+                consumer,
+                topic,
+                model,
+                handler,
+                item.body,
+                item.record,
+                prepare=prepare,
+                prepared=(item.prepared,) if item.has_prepared else None,
+                attempts_made=1 if item.failed_batch else 0,
+            )
+
+    async def _handle_together(
+        self,
+        consumer: str,
+        topic: str,
+        model: type[Envelope[Any]],
+        handler: Any,
+        pending: list[_Pending],
+        prepare: Prepare | None,
+    ) -> None:
+        for item in pending:
+            enter_flow(item.raw.correlationid, str(item.raw.id))
+            item.failed_batch = True
+            item.envelope = typed_envelope(model, item.raw, await self._data_of(item.raw))
+            item.failed_batch = False
+        if prepare is not None:
+            async with self._pool.acquire() as connection:
+                seen = {
+                    row["event_id"]
+                    for row in await connection.fetch(
+                        "SELECT event_id FROM inbox WHERE consumer = $1"
+                        " AND event_id = ANY($2::uuid[])",
+                        consumer,
+                        [item.raw.id for item in pending],
+                    )
+                }
+            gate = asyncio.Semaphore(self._prepare_concurrency)
+
+            async def prepare_one(item: _Pending) -> None:
+                async with gate:  # no connection held meanwhile
+                    enter_flow(item.raw.correlationid, str(item.raw.id))
+                    assert prepare is not None and item.envelope is not None
+                    item.failed_batch = True
+                    item.prepared = await prepare(item.envelope)
+                    item.failed_batch = False
+                    item.has_prepared = True
+
+            # Every preparation ends before the batch is judged: none runs on behind a fallback.
+            unseen: dict[UUID, _Pending] = {}
+            for item in pending:  # the same event twice in a batch is prepared once
+                if item.raw.id not in seen:
+                    unseen.setdefault(item.raw.id, item)
+            outcomes = await asyncio.gather(
+                *(prepare_one(item) for item in unseen.values()), return_exceptions=True
+            )
+            for outcome in outcomes:
+                if isinstance(outcome, BaseException):
+                    raise outcome
+        async with UnitOfWork(
+            self._pool, source=self.service, claim_check=self._claim_check
+        ) as uow:
+            first_time: set[UUID] = {
+                row["event_id"]
+                for row in await uow.conn.fetch(
+                    "INSERT INTO inbox (consumer, event_id, topic)"
+                    " SELECT $1, event_id, $3 FROM unnest($2::uuid[]) AS event_id"
+                    " ON CONFLICT DO NOTHING RETURNING event_id",
+                    consumer,
+                    [item.raw.id for item in pending],
+                    topic,
+                )
+            }
+            skipped = 0
+            for item in pending:
+                assert item.envelope is not None
+                if item.raw.id not in first_time:
+                    skipped += 1
+                    continue
+                first_time.discard(item.raw.id)  # the same event twice in one batch: once
+                enter_flow(item.raw.correlationid, str(item.raw.id))
+                item.failed_batch = True
+                if prepare is not None:
+                    if not item.has_prepared:  # in the inbox a moment ago, gone since: retry
+                        raise RuntimeError(f"event {item.raw.id} was not prepared")
+                    await handler(uow, item.envelope, item.prepared)
+                else:
+                    await handler(uow, item.envelope)
+                item.failed_batch = False
+            if skipped:
+                log.info("%s: %d events of a batch already handled, skipped", consumer, skipped)
 
     async def handle(
         self,
@@ -112,31 +279,40 @@ class EventConsumer:
         model: type[Envelope[Any]],
         handler: Handler,
         body: bytes,
-        message: KafkaMessageType | None = None,
+        record: ConsumerRecord[Any, Any] | None = None,
         *,
         prepare: Prepare | None = None,
+        prepared: tuple[Any] | None = None,
+        attempts_made: int = 0,
     ) -> None:
-        """Handle one message; with `prepare`, `handler` is a PreparedSubscription's
-        `record` and gets what `prepare` returned."""
+        """Handle one message in its own transaction; with `prepare`, `handler` is a
+        PreparedSubscription's `record` and gets what `prepare` returned (or `prepared[0]`,
+        prepared earlier, for the first attempt). `attempts_made`: failed attempts so far
+        (the batch it failed), counted against `max_attempts`."""
         try:
             raw = parse_raw_envelope(body)
         except PoisonMessage as exc:
-            await self._dead_letter(consumer, topic, body, exc, attempts=1, message=message)
+            await self._dead_letter(consumer, topic, body, exc, attempts=1, record=record)
             return
         enter_flow(raw.correlationid, str(raw.id))
         envelope: Envelope[Any] | None = None
-        for attempt in range(1, self._max_attempts + 1):
+        if attempts_made:
+            await asyncio.sleep(self._backoff * attempts_made)
+        for attempt in range(
+            min(attempts_made, self._max_attempts - 1) + 1, self._max_attempts + 1
+        ):
             try:
                 if envelope is None:
                     envelope = typed_envelope(model, raw, await self._data_of(raw))
-                await self._handle_once(consumer, topic, envelope, handler, prepare)
+                await self._handle_once(consumer, topic, envelope, handler, prepare, prepared)
                 return
             except PoisonMessage as exc:
-                await self._dead_letter(consumer, topic, body, exc, attempt, message)
+                await self._dead_letter(consumer, topic, body, exc, attempt, record)
                 return
             except Exception as exc:
+                prepared = None  # a retry prepares afresh
                 if attempt == self._max_attempts:
-                    await self._dead_letter(consumer, topic, body, exc, attempt, message)
+                    await self._dead_letter(consumer, topic, body, exc, attempt, record)
                     return
                 log.warning("%s: attempt %d on %s failed: %s", consumer, attempt, topic, exc)
                 await asyncio.sleep(self._backoff * attempt)
@@ -159,6 +335,7 @@ class EventConsumer:
         envelope: Envelope[Any],
         handler: Any,
         prepare: Prepare | None = None,
+        prepared: tuple[Any] | None = None,
     ) -> None:
         if prepare is not None:
             async with self._pool.acquire() as connection:
@@ -170,11 +347,11 @@ class EventConsumer:
             if handled:
                 log.info("%s: event %s already handled, skipped", consumer, envelope.id)
                 return
-            prepared = await prepare(envelope)  # no connection held meanwhile
+            result = prepared[0] if prepared else await prepare(envelope)  # no connection held
             record = handler
 
             async def handler(uow: UnitOfWork, envelope: Envelope[Any]) -> None:
-                await record(uow, envelope, prepared)
+                await record(uow, envelope, result)
 
         async with UnitOfWork(
             self._pool, source=self.service, claim_check=self._claim_check
@@ -198,7 +375,7 @@ class EventConsumer:
         body: bytes,
         error: BaseException,
         attempts: int,
-        message: KafkaMessageType | None,
+        record: ConsumerRecord[Any, Any] | None,
     ) -> None:
         log.error(
             "%s: giving up on a message of %s after %d attempts: %s",
@@ -207,7 +384,6 @@ class EventConsumer:
             attempts,
             error,
         )
-        raw = message.raw_message if message is not None else None
         headers = {
             "ledgerline-error": str(error)[:2000] or type(error).__name__,
             "ledgerline-error-type": type(error).__name__,
@@ -216,10 +392,10 @@ class EventConsumer:
             "ledgerline-attempts": str(attempts),
             "ledgerline-original-topic": topic,
         }
-        if raw is not None and not isinstance(raw, tuple):
-            headers["ledgerline-original-partition"] = str(raw.partition)
-            headers["ledgerline-original-offset"] = str(raw.offset)
-        key = raw.key if raw is not None and not isinstance(raw, tuple) else None
+        if record is not None:
+            headers["ledgerline-original-partition"] = str(record.partition)
+            headers["ledgerline-original-offset"] = str(record.offset)
+        key = record.key if record is not None else None
         await self._broker.publish(body, topic + ".dlq", key=key, headers=headers)
 
 

@@ -102,11 +102,12 @@ class UnitOfWork:
                 stored.append(
                     (envelope.id, envelope.officeid, envelope.dossierid, message.stored_data)
                 )
+            spec = spec_for(envelope.data)
             rows.append(
                 (
                     envelope.id,
-                    spec_for(envelope.data).topic,
-                    str(envelope.dossierid),
+                    spec.topic,
+                    spec.message_key(envelope.data, envelope.dossierid),
                     message.payload,
                     envelope.officeid,
                     envelope.correlationid,

@@ -126,6 +126,8 @@ class OutboxRelay:
         max_backoff_seconds: float = 30.0,
         max_row_attempts: int = 12,
         hold_after_claim_seconds: float = 0.0,
+        hold_after_publish_seconds: float = 0.0,
+        linger_seconds: float = 0.005,
     ) -> None:
         self._pool = pool
         self._bootstrap_servers = bootstrap_servers
@@ -137,6 +139,9 @@ class OutboxRelay:
         self._max_backoff = max_backoff_seconds
         self._max_row_attempts = max_row_attempts
         self._hold_after_claim_seconds = hold_after_claim_seconds
+        self._hold_after_publish_seconds = hold_after_publish_seconds
+        self._linger = linger_seconds
+        self._metrics_refreshed_at = 0.0
         self._wakeup = asyncio.Event()
 
     async def publish_pending(self) -> int:
@@ -152,6 +157,9 @@ class OutboxRelay:
                 log.warning("outbox: claimed %d rows, holding before publish", len(rows))
                 await asyncio.sleep(self._hold_after_claim_seconds)
             outcomes = await self._publish(rows)
+            if self._hold_after_publish_seconds:
+                log.warning("outbox: published %d rows, holding before marking them", len(rows))
+                await asyncio.sleep(self._hold_after_publish_seconds)
             broker_answers = True
             if any(outcome.error is not None for outcome in outcomes):
                 broker_answers = await self._broker_answers()
@@ -319,10 +327,13 @@ class OutboxRelay:
             await listener.add_listener(OUTBOX_CHANNEL, self._on_notify)
             while True:
                 try:
-                    while await self.publish_pending():
+                    while await self.publish_pending():  # drain: batches until none is due
                         pass
                     failures = 0
-                    await self.refresh_metrics()
+                    now = asyncio.get_running_loop().time()
+                    if now - self._metrics_refreshed_at >= self._poll_seconds:
+                        await self.refresh_metrics()  # not on every wake-up: a count per poll
+                        self._metrics_refreshed_at = now
                 except Exception as exc:  # a broker or database outage must not stop the relay
                     failures += 1
                     delay = backoff_seconds(failures, self._poll_seconds, self._max_backoff)
@@ -337,6 +348,10 @@ class OutboxRelay:
                 self._wakeup.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wakeup.wait(), self._poll_seconds)
+                if self._wakeup.is_set() and self._linger:
+                    # Woken by a commit: let the commits of the next few milliseconds join it,
+                    # so one claim takes them all instead of one wake-up and batch per commit.
+                    await asyncio.sleep(self._linger)
         finally:
             with contextlib.suppress(Exception):
                 await listener.remove_listener(OUTBOX_CHANNEL, self._on_notify)

@@ -44,7 +44,9 @@ class ParkedEvent(BaseModel):
     id: int = Field(description="The outbox row's id (use it to requeue)")
     event_id: UUID
     topic: str
-    dossier_id: str = Field(description="The Kafka key")
+    dossier_id: str = Field(
+        description="The event's dossier (the Kafka key where the envelope does not name one)"
+    )
     office_id: UUID | None
     correlation_id: str | None
     size_bytes: int = Field(description="Size of the envelope as it would go on the wire")
@@ -99,7 +101,9 @@ async def list_parked(
 ) -> list[ParkedEvent]:
     pool = _pool(request)
     rows = await pool.fetch(
-        "SELECT id, event_id, topic, message_key, office_id, correlation_id,"
+        # The dossier from the envelope: the key is the document for document.* events.
+        "SELECT id, event_id, topic, office_id, correlation_id, COALESCE(substring(payload"
+        ' FROM \'"dossierid":"([0-9a-f-]{36})"\'), message_key) AS dossier_id,'
         " octet_length(payload) AS size_bytes, attempts, error_type, last_error, created_at,"
         " parked_at FROM outbox WHERE parked_at IS NOT NULL AND published_at IS NULL"
         " ORDER BY id LIMIT $1",
@@ -113,7 +117,7 @@ async def list_parked(
             id=row["id"],
             event_id=row["event_id"],
             topic=row["topic"],
-            dossier_id=row["message_key"],
+            dossier_id=row["dossier_id"],
             office_id=row["office_id"],
             correlation_id=row["correlation_id"],
             size_bytes=row["size_bytes"],

@@ -36,6 +36,9 @@ def outbox_relay_for(service: str, pool: asyncpg.Pool, settings: ServiceSettings
         max_backoff_seconds=settings.outbox_max_backoff_seconds,
         max_row_attempts=settings.outbox_max_row_attempts,
         hold_after_claim_seconds=settings.outbox_relay_hold_after_claim_seconds,
+        hold_after_publish_seconds=settings.outbox_relay_hold_after_publish_seconds,
+        linger_seconds=settings.outbox_linger_seconds,
+        batch_size=settings.outbox_batch_size,
     )
 
 

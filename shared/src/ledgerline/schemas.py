@@ -27,7 +27,13 @@ def export_event_schemas(folder: Path) -> list[Path]:
         path.write_text(json.dumps(schema, indent=2, sort_keys=True) + "\n")
         written.append(path)
         catalogue.append(
-            {"topic": spec.topic, "type": spec.type, "dlq": spec.dlq_topic, "schema": path.name}
+            {
+                "topic": spec.topic,
+                "type": spec.type,
+                "dlq": spec.dlq_topic,
+                "key": spec.key,
+                "schema": path.name,
+            }
         )
     index = folder / "index.json"
     index.write_text(json.dumps(catalogue, indent=2) + "\n")

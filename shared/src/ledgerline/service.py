@@ -86,6 +86,8 @@ class Runtime:
                 retry_backoff_seconds=self.settings.consumer_retry_backoff_seconds,
                 claim_check=self.claim_check,
                 dataref_resolver=self.dataref_resolver,
+                batch_max_records=self.settings.consumer_batch_max_records,
+                batch_timeout_ms=self.settings.consumer_batch_timeout_ms,
             )
             for subscription in self.definition.subscriptions(self.settings):
                 consumer.subscribe(subscription)

@@ -59,6 +59,16 @@ class ServiceSettings(BaseSettings):
     run_outbox_relay: bool = True
     consumer_max_attempts: int = Field(default=3, ge=1)
     consumer_retry_backoff_seconds: float = Field(default=0.2, ge=0)
+    consumer_batch_max_records: int = Field(
+        default=100,
+        ge=1,
+        description="Messages a consumer takes from Kafka at once and handles in one transaction",
+    )
+    consumer_batch_timeout_ms: int = Field(
+        default=100,
+        ge=1,
+        description="How long a consumer waits for messages before polling again",
+    )
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
     outbox_max_backoff_seconds: float = Field(
         default=30.0,
@@ -83,6 +93,19 @@ class ServiceSettings(BaseSettings):
         ge=0,
         description="Chaos-testing aid: pause between claiming outbox rows and publishing them",
     )
+    outbox_relay_hold_after_publish_seconds: float = Field(
+        default=0.0,
+        ge=0,
+        description="Chaos-testing aid: pause between the broker's acknowledgements and marking "
+        "the rows published",
+    )
+    outbox_linger_seconds: float = Field(
+        default=0.005,
+        ge=0,
+        description="How long the relay, woken by a commit, waits for more commits to join the "
+        "batch",
+    )
+    outbox_batch_size: int = Field(default=500, ge=1, description="Rows the relay claims at once")
     kafka_connect_backoff_seconds: float = Field(
         default=0.5,
         gt=0,

@@ -243,3 +243,107 @@ async def test_failing_message_goes_to_dlq_and_the_next_one_is_handled(
     assert headers["ledgerline-attempts"] == "3"
     assert headers["ledgerline-original-topic"] == TOPIC
     assert Envelope[LedgerSynced].model_validate_json(dead[0].value).id == poison.id
+
+
+async def test_batch_acknowledged_but_not_marked_when_the_relay_dies_goes_again_and_counts_once(
+    infrastructure: Infrastructure, fresh_database: str
+) -> None:
+    """The relay publishes a batch, the broker acknowledges it, and the relay is SIGKILLed
+    before marking the rows: they stay unpublished, the next relay sends them again, and a
+    consumer gives each event its effect once."""
+    await asyncio.to_thread(run_migrations, fresh_database, INGEST_VERSIONS)
+    pool = await create_pool(fresh_database)
+    dossier = uuid.uuid4()
+    async with UnitOfWork(pool, source="tests") as uow:
+        envelopes = [
+            uow.emit(
+                LedgerSynced(synced_at=datetime.now(UTC), counterparties=n),
+                dossier_id=dossier,
+                office_id=uuid.uuid4(),
+            )
+            for n in range(6)
+        ]
+    ids = [envelope.id for envelope in envelopes]
+    wanted = {str(event_id) for event_id in ids}
+
+    relay_command = [str(Path(sys.executable).parent / "ingest"), "relay"]
+    env = os.environ | {
+        "INGEST_DATABASE_URL": fresh_database,
+        "KAFKA_BOOTSTRAP_SERVERS": infrastructure.bootstrap_servers,
+        "INGEST_OUTBOX_POLL_SECONDS": "0.2",
+    }
+    holding = subprocess.Popen(
+        relay_command,
+        env=env | {"INGEST_OUTBOX_RELAY_HOLD_AFTER_PUBLISH_SECONDS": "60"},
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        assert holding.stderr is not None
+        deadline = time.monotonic() + 60
+        for line in holding.stderr:
+            if "holding before marking" in line:
+                break
+            assert time.monotonic() < deadline, "the relay never published the batch"
+        os.killpg(holding.pid, signal.SIGKILL)
+        holding.wait(10)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(holding.pid, signal.SIGKILL)
+
+    unmarked = (
+        "SELECT count(*) FROM outbox WHERE event_id = ANY($1::uuid[]) AND published_at IS NULL"
+    )
+    assert await pool.fetchval(unmarked, ids) == len(ids)
+    first = await messages_with_ids(infrastructure.bootstrap_servers, TOPIC, wanted, 2)
+    assert len(first) == len(ids)  # acknowledged: on the topic already
+
+    restarted = subprocess.Popen(relay_command, env=env, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 30
+        while await pool.fetchval(unmarked, ids):
+            assert time.monotonic() < deadline, "the restarted relay did not publish the batch"
+            await asyncio.sleep(0.2)
+    finally:
+        os.killpg(restarted.pid, signal.SIGTERM)
+        restarted.wait(15)
+    await pool.close()
+    again = await messages_with_ids(infrastructure.bootstrap_servers, TOPIC, wanted)
+    assert sorted(Envelope[LedgerSynced].model_validate_json(r.value).id for r in again) == sorted(
+        ids * 2
+    )
+
+    consumer_pool = await create_pool(fresh_database)  # ingest's schema has an inbox
+    await consumer_pool.execute(
+        "CREATE TABLE effects (event_id uuid NOT NULL, counterparties int NOT NULL)"
+    )
+
+    async def record_effect(uow: UnitOfWork, event: Envelope[LedgerSynced]) -> None:
+        await uow.conn.execute(
+            "INSERT INTO effects VALUES ($1, $2)", event.id, event.data.counterparties
+        )
+
+    broker = create_broker(infrastructure.bootstrap_servers, client_id="tests")
+    EventConsumer(
+        service=f"resent-{uuid.uuid4().hex[:8]}", pool=consumer_pool, broker=broker
+    ).subscribe(Subscription(LedgerSynced, record_effect))
+    await broker.start()
+    try:
+        deadline = time.monotonic() + 60
+        query = "SELECT count(DISTINCT event_id) FROM effects WHERE event_id = ANY($1::uuid[])"
+        while await consumer_pool.fetchval(query, ids) < len(ids):
+            assert time.monotonic() < deadline, "the consumer did not handle every event"
+            await asyncio.sleep(0.2)
+        await asyncio.sleep(2)  # room for the duplicates to be (not) handled
+        effects = await consumer_pool.fetch(
+            "SELECT event_id, counterparties FROM effects WHERE event_id = ANY($1::uuid[])"
+            " ORDER BY counterparties",
+            ids,
+        )
+    finally:
+        await broker.stop()
+        await consumer_pool.close()
+    assert [(row["event_id"], row["counterparties"]) for row in effects] == [
+        (envelope.id, n) for n, envelope in enumerate(envelopes)
+    ]

@@ -12,11 +12,13 @@ from worklist.domain.proposals import propose
 
 
 async def on_document_recognized(uow: UnitOfWork, event: Envelope[DocumentRecognized]) -> None:
+    await repository.lock_document(uow.conn, event.data.document_id)
     await repository.save_recognition(uow.conn, event)
     await make_proposal_if_ready(uow, event.officeid, event.data.document_id)
 
 
 async def on_document_submitted(uow: UnitOfWork, event: Envelope[DocumentSubmitted]) -> None:
+    await repository.lock_document(uow.conn, event.data.document_id)
     await repository.save_submission(uow.conn, event)
     await make_proposal_if_ready(uow, event.officeid, event.data.document_id)
 

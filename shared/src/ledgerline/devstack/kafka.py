@@ -63,6 +63,19 @@ _log = logging.getLogger(__name__)
 _HOST = "127.0.0.1"
 _TOPIC_ALREADY_EXISTS = 36
 
+DEFAULT_PARTITIONS = 12
+
+
+def topic_partitions() -> int:
+    """Partitions per topic: ``$LEDGERLINE_KAFKA_PARTITIONS`` or 12. A consumer group uses at
+    most one consumer per partition, so this bounds how many consumer processes one stage
+    can use; events are keyed (by dossier or document, see docs/events) so order holds per key."""
+    value = os.environ.get("LEDGERLINE_KAFKA_PARTITIONS", "")
+    partitions = int(value) if value.strip() else DEFAULT_PARTITIONS
+    if partitions < 1:
+        raise ValueError(f"LEDGERLINE_KAFKA_PARTITIONS must be at least 1, not {partitions}")
+    return partitions
+
 
 # ---------------------------------------------------------------------- jars
 
@@ -334,8 +347,10 @@ class LocalKafka:
 
     # ------------------------------------------------------------------ topics
 
-    async def create_topics(self, names: Iterable[str], partitions: int = 3) -> None:
-        """Create topics (replication factor 1) unless they exist; wait until they have leaders."""
+    async def create_topics(self, names: Iterable[str], partitions: int | None = None) -> None:
+        """Create topics (replication factor 1, `topic_partitions()` partitions unless told)
+        unless they exist; wait until they have leaders."""
+        partitions = partitions or topic_partitions()
         wanted = list(dict.fromkeys(names))
         if not wanted:
             return
@@ -401,7 +416,7 @@ class LocalKafka:
             "controller.listener.names": "CONTROLLER",
             "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
             "log.dirs": str(self.log_dirs),
-            "num.partitions": "3",
+            "num.partitions": str(topic_partitions()),
             "default.replication.factor": "1",
             "min.insync.replicas": "1",
             "auto.create.topics.enable": "false",

@@ -23,7 +23,12 @@ from ledgerline.demo import (
     JWT_ISSUER,
     default_dossiers,
 )
-from ledgerline.devstack.kafka import LocalKafka, ensure_kafka_jars, wait_for_group_coordinators
+from ledgerline.devstack.kafka import (
+    LocalKafka,
+    ensure_kafka_jars,
+    topic_partitions,
+    wait_for_group_coordinators,
+)
 from ledgerline.devstack.ports import free_port, free_ports
 from ledgerline.devstack.postgres import LocalPostgres
 from ledgerline.devstack.smtp import LocalSmtp
@@ -96,7 +101,7 @@ class Infrastructure:
         try:
             for topic in all_topics():
                 with contextlib.suppress(TopicAlreadyExistsError):
-                    await admin.create_topics([NewTopic(topic, 3, 1)])
+                    await admin.create_topics([NewTopic(topic, topic_partitions(), 1)])
         finally:
             await admin.close()
         await wait_for_group_coordinators(self.bootstrap_servers)

@@ -25,6 +25,10 @@ class EventSpec:
     version: int
     model: type[EventData]
     description: str
+    # The Kafka key, so the partition: Kafka keeps order per key. "dossier" (the default)
+    # keeps a dossier's events of this type in order; "document" spreads one dossier's
+    # documents over every partition, for events whose consumers need order per document only.
+    key: Literal["dossier", "document"] = "dossier"
 
     @property
     def topic(self) -> str:
@@ -37,6 +41,12 @@ class EventSpec:
     @property
     def dlq_topic(self) -> str:
         return self.topic + DLQ_SUFFIX
+
+    def message_key(self, data: "EventData", dossier_id: object) -> str:
+        """The Kafka key of one event of this type: its dossier, or its document."""
+        if self.key == "document":
+            return str(data.document_id)  # type: ignore[attr-defined]
+        return str(dossier_id)
 
 
 Mailbox = Literal["purchase", "sales", "misc"]
@@ -430,9 +440,29 @@ class BookingFailed(EventData):
 
 
 EVENTS: tuple[EventSpec, ...] = (
-    EventSpec("document.received", 1, DocumentReceived, "A document reached a dossier's mailbox."),
-    EventSpec("document.recognized", 1, DocumentRecognized, "A document's content was read."),
-    EventSpec("document.submitted", 1, DocumentSubmitted, "A document was sent to the office."),
+    # Keyed by document: recognition, worklist and payments handle each document on its own, so a
+    # busy dossier's documents use every partition (and consumer) instead of one.
+    EventSpec(
+        "document.received",
+        1,
+        DocumentReceived,
+        "A document reached a dossier's mailbox.",
+        key="document",
+    ),
+    EventSpec(
+        "document.recognized",
+        1,
+        DocumentRecognized,
+        "A document's content was read.",
+        key="document",
+    ),
+    EventSpec(
+        "document.submitted",
+        1,
+        DocumentSubmitted,
+        "A document was sent to the office.",
+        key="document",
+    ),
     EventSpec("proposal.validated", 1, ProposalValidated, "A booking proposal was validated."),
     EventSpec(
         "invoice.approval-requested",

@@ -3,7 +3,7 @@
 from uuid import UUID
 
 import httpx
-from ledgerline.auth import Role, issue_token
+from ledgerline.service_http import ServiceHttpClient
 
 
 class DocumentUnavailable(Exception):
@@ -11,19 +11,14 @@ class DocumentUnavailable(Exception):
 
 
 async def fetch_content(
-    url: str, *, office_id: UUID, dossier_id: UUID, secret: str, issuer: str, timeout: float
+    client: ServiceHttpClient, url: str, *, office_id: UUID, dossier_id: UUID
 ) -> bytes:
-    token = issue_token(
-        secret=secret,
-        subject="service:recognition",
-        office_id=office_id,
-        role=Role.SERVICE,
-        dossiers=[dossier_id],
-        issuer=issuer,
-        ttl_seconds=300,
-    )
-    async with httpx.AsyncClient(timeout=timeout) as client:
-        response = await client.get(url, headers={"Authorization": f"Bearer {token}"})
+    """The document's bytes, through the process's one client (no connection or SSL set-up
+    per document)."""
+    try:
+        response = await client.get(url, office_id=office_id, dossier_id=dossier_id)
+    except httpx.HTTPError as exc:
+        raise DocumentUnavailable(f"GET {url} failed: {exc!r}") from exc
     if response.status_code != 200:
         raise DocumentUnavailable(
             f"GET {url} answered {response.status_code}: {response.text[:200]}"

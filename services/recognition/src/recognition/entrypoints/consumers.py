@@ -5,6 +5,7 @@ import asyncio
 from ledgerline.consumers import PreparedSubscription
 from ledgerline.db import UnitOfWork
 from ledgerline.events import DocumentReceived, DocumentRecognized, Envelope
+from ledgerline.service_http import ServiceHttpClient
 from ledgerline.settings import ServiceSettings
 
 from recognition.adapters import documents, repository
@@ -23,6 +24,13 @@ def subscriptions(
         time_limit_seconds=settings.reader_time_limit_seconds,
         workers=settings.reader_workers,
     )
+    # One HTTP client for the life of the service, reused for every document.
+    ingest = ServiceHttpClient(
+        service="recognition",
+        secret=settings.jwt_secret,
+        issuer=settings.jwt_issuer,
+        timeout=settings.fetch_timeout_seconds,
+    )
     try:
         asyncio.get_running_loop()
     except RuntimeError:
@@ -34,12 +42,10 @@ def subscriptions(
         """Fetch and read the document, outside any database transaction: an OCR takes
         seconds and must not hold a connection."""
         content = await documents.fetch_content(
+            ingest,
             event.data.content_url,
             office_id=event.officeid,
             dossier_id=event.dossierid,
-            secret=settings.jwt_secret,
-            issuer=settings.jwt_issuer,
-            timeout=settings.fetch_timeout_seconds,
         )
         # PDFs and images are read in a worker process with bounded memory and time, off
         # the event loop, so the API and the consumer stay live.

@@ -16,6 +16,15 @@ currency, total_excl_vat, total_vat, total_incl_vat, iban, payment_reference, va
 warnings, created_at"""
 
 
+async def lock_document(connection: asyncpg.Connection, document_id: UUID) -> None:
+    """Serialises the two events that complete a document (recognised, submitted) until the
+    transaction ends. They come on two topics to two consumers; without this, each transaction
+    writes its half, cannot see the other's uncommitted half, and neither makes the proposal."""
+    await connection.execute(
+        "SELECT pg_advisory_xact_lock(hashtextextended($1::text, 0))", str(document_id)
+    )
+
+
 async def save_recognition(
     connection: asyncpg.Connection, event: Envelope[DocumentRecognized]
 ) -> None:
@@ -52,7 +61,8 @@ async def ready_for_proposal(
     connection: asyncpg.Connection, office_id: UUID, document_id: UUID
 ) -> tuple[DocumentRecognized, str, UUID] | None:
     """The recognition, mailbox and dossier of a document that is recognised and submitted but
-    has no proposal yet; the row lock serialises the two events that can complete it."""
+    has no proposal yet. The caller holds `lock_document`, so of the two events that complete
+    it, the second sees the first's committed half."""
     row = await connection.fetchrow(
         """
         SELECT r.recognition, s.mailbox, s.dossier_id

@@ -1,0 +1,448 @@
+"""Pipeline benchmark: N distinct UBL invoices over K dossiers, from upload to booking proposal.
+
+Starts the local stack (real PostgreSQL and Kafka, six service processes), activates K dossiers
+through sync, uploads and submits the invoices at concurrency C, either as fast as possible
+(`--rate 0`) or at a fixed offered rate, and prints:
+
+- documents/s end to end (first upload received → last proposal created);
+- p50/p95/p99 upload→proposal latency, from the services' own timestamps (ingest's
+  `documents.received_at`, worklist's `proposals.created_at`; one PostgreSQL clock);
+- CPU seconds per process (services, Kafka, PostgreSQL, this load generator) and machine load;
+- consumer lag of every consumer group at the end.
+
+    uv run python bench/pipeline.py --count 600 --dossiers 20 --concurrency 16
+    uv run python bench/pipeline.py --count 600 --dossiers 20 --rate 50
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+import asyncpg
+import httpx
+import psutil
+from aiokafka import AIOKafkaConsumer
+from aiokafka.admin import AIOKafkaAdminClient
+from ledgerline.devstack.stack import Stack
+
+VAT_RATE = Decimal("21")
+
+
+def belgian_vat(n: int) -> str:
+    """A valid Belgian VAT number (mod-97 check digits) derived from `n`."""
+    base = 2_000_000 + n  # "0" + 7 digits: the first 8 of the 10
+    check = 97 - base % 97
+    return f"BE0{base:07d}{check:02d}"
+
+
+def ubl_invoice(number: str, net: Decimal, customer_vat: str, customer: str) -> bytes:
+    """A one-line Peppol BIS 3 invoice of `net` EUR at 21 % VAT to `customer`."""
+    net = net.quantize(Decimal("0.01"))
+    vat = (net * VAT_RATE / 100).quantize(Decimal("0.01"))
+    gross = net + vat
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
+ xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
+ xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">
+  <cbc:CustomizationID>urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0</cbc:CustomizationID>
+  <cbc:ProfileID>urn:fdc:peppol.eu:2017:poacc:billing:01:1.0</cbc:ProfileID>
+  <cbc:ID>{number}</cbc:ID>
+  <cbc:IssueDate>2026-03-02</cbc:IssueDate>
+  <cbc:DueDate>2026-04-01</cbc:DueDate>
+  <cbc:InvoiceTypeCode>380</cbc:InvoiceTypeCode>
+  <cbc:DocumentCurrencyCode>EUR</cbc:DocumentCurrencyCode>
+  <cac:AccountingSupplierParty><cac:Party>
+    <cac:PartyName><cbc:Name>Bench Supplies BV</cbc:Name></cac:PartyName>
+    <cac:PostalAddress><cbc:StreetName>Kerkstraat 1</cbc:StreetName>
+      <cbc:CityName>Gent</cbc:CityName><cbc:PostalZone>9000</cbc:PostalZone>
+      <cac:Country><cbc:IdentificationCode>BE</cbc:IdentificationCode></cac:Country>
+    </cac:PostalAddress>
+    <cac:PartyTaxScheme><cbc:CompanyID>BE0403019261</cbc:CompanyID>
+      <cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:PartyTaxScheme>
+    <cac:PartyLegalEntity><cbc:RegistrationName>Bench Supplies BV</cbc:RegistrationName></cac:PartyLegalEntity>
+  </cac:Party></cac:AccountingSupplierParty>
+  <cac:AccountingCustomerParty><cac:Party>
+    <cac:PostalAddress><cbc:CityName>Leuven</cbc:CityName>
+      <cac:Country><cbc:IdentificationCode>BE</cbc:IdentificationCode></cac:Country>
+    </cac:PostalAddress>
+    <cac:PartyTaxScheme><cbc:CompanyID>{customer_vat}</cbc:CompanyID>
+      <cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:PartyTaxScheme>
+    <cac:PartyLegalEntity><cbc:RegistrationName>{customer}</cbc:RegistrationName></cac:PartyLegalEntity>
+  </cac:Party></cac:AccountingCustomerParty>
+  <cac:TaxTotal>
+    <cbc:TaxAmount currencyID="EUR">{vat}</cbc:TaxAmount>
+    <cac:TaxSubtotal>
+      <cbc:TaxableAmount currencyID="EUR">{net}</cbc:TaxableAmount>
+      <cbc:TaxAmount currencyID="EUR">{vat}</cbc:TaxAmount>
+      <cac:TaxCategory><cbc:ID>S</cbc:ID><cbc:Percent>{VAT_RATE}</cbc:Percent>
+        <cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:TaxCategory>
+    </cac:TaxSubtotal>
+  </cac:TaxTotal>
+  <cac:LegalMonetaryTotal>
+    <cbc:LineExtensionAmount currencyID="EUR">{net}</cbc:LineExtensionAmount>
+    <cbc:TaxExclusiveAmount currencyID="EUR">{net}</cbc:TaxExclusiveAmount>
+    <cbc:TaxInclusiveAmount currencyID="EUR">{gross}</cbc:TaxInclusiveAmount>
+    <cbc:PayableAmount currencyID="EUR">{gross}</cbc:PayableAmount>
+  </cac:LegalMonetaryTotal>
+  <cac:InvoiceLine>
+    <cbc:ID>1</cbc:ID>
+    <cbc:InvoicedQuantity unitCode="C62">1</cbc:InvoicedQuantity>
+    <cbc:LineExtensionAmount currencyID="EUR">{net}</cbc:LineExtensionAmount>
+    <cac:Item><cbc:Name>Flour, invoice {number}</cbc:Name>
+      <cac:ClassifiedTaxCategory><cbc:ID>S</cbc:ID><cbc:Percent>{VAT_RATE}</cbc:Percent>
+        <cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:ClassifiedTaxCategory>
+    </cac:Item>
+    <cac:Price><cbc:PriceAmount currencyID="EUR">{net}</cbc:PriceAmount></cac:Price>
+  </cac:InvoiceLine>
+</Invoice>
+""".encode()
+
+
+@dataclass(frozen=True)
+class BenchDossier:
+    id: uuid.UUID
+    name: str
+    vat: str
+
+
+@dataclass(frozen=True)
+class RunResult:
+    label: str
+    count: int
+    offered_rate: float | None
+    upload_seconds: float
+    docs_per_second: float
+    latencies: list[float]
+    cpu: dict[str, float]
+    wall: float
+    load: tuple[float, float, float]
+    machine_cpu_percent: float
+    lag: dict[str, int]
+
+
+class CpuMeter:
+    """CPU seconds (user + system) per process group of the stack, between two readings."""
+
+    def __init__(self, stack: Stack) -> None:
+        self._stack = stack
+
+    def _groups(self) -> dict[str, list[psutil.Process]]:
+        groups: dict[str, list[psutil.Process]] = {}
+        for name, service in self._stack.services.items():
+            if service.process is not None:
+                groups[name] = _tree(service.process.pid)
+        infra = self._stack.infrastructure
+        if infra is not None and infra.kafka is not None and infra.kafka.pid:
+            groups["kafka"] = _tree(infra.kafka.pid)
+        if infra is not None and infra.postgres is not None and infra.postgres.pid:
+            groups["postgres"] = _tree(infra.postgres.pid)
+        groups["loadgen"] = [psutil.Process()]
+        return groups
+
+    def read(self) -> dict[str, float]:
+        totals: dict[str, float] = {}
+        for name, processes in self._groups().items():
+            seconds = 0.0
+            for process in processes:
+                try:
+                    times = process.cpu_times()
+                except psutil.Error:
+                    continue
+                seconds += times.user + times.system
+            totals[name] = seconds
+        return totals
+
+
+def _tree(pid: int) -> list[psutil.Process]:
+    try:
+        root = psutil.Process(pid)
+        return [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return []
+
+
+async def activate_dossiers(stack: Stack, count: int) -> list[BenchDossier]:
+    dossiers = [
+        BenchDossier(uuid.uuid4(), f"Bench Client {n:03d} BV", belgian_vat(n))
+        for n in range(1, count + 1)
+    ]
+    headers = {"Authorization": f"Bearer {stack.token()}"}
+    async with httpx.AsyncClient(timeout=30, headers=headers) as client:
+        for dossier in dossiers:
+            response = await client.post(
+                stack.url("sync") + "/dossiers",
+                json={
+                    "id": str(dossier.id),
+                    "name": dossier.name,
+                    "vat_number": dossier.vat,
+                    "accounting_package": "exact",
+                    "dossier_code": f"BENCH-{dossier.id.hex[:8]}",
+                    "configuration": "C",
+                    "language": "nl",
+                },
+            )
+            if response.status_code != 201:
+                raise RuntimeError(f"activating a dossier failed: {response.text}")
+    for dossier in dossiers:
+        await stack.wait_for_dossier(dossier.id, timeout=120)
+    return dossiers
+
+
+def invoices(
+    label: str, count: int, dossiers: list[BenchDossier]
+) -> Iterator[tuple[BenchDossier, str, bytes]]:
+    for n in range(count):
+        dossier = dossiers[n % len(dossiers)]
+        number = f"{label}-{n:06d}"
+        net = Decimal("50.00") + Decimal(n) * Decimal("0.73")
+        yield dossier, number, ubl_invoice(number, net, dossier.vat, dossier.name)
+
+
+async def push(
+    stack: Stack,
+    label: str,
+    count: int,
+    dossiers: list[BenchDossier],
+    concurrency: int,
+    rate: float,
+) -> tuple[list[str], float]:
+    """Uploads and submits; returns the document ids and the seconds the uploads took."""
+    token = stack.token(dossiers=[d.id for d in dossiers])
+    ingest = stack.url("ingest")
+    gate = asyncio.Semaphore(concurrency)
+    ids: list[str] = []
+    # Idle connections are dropped before uvicorn's 5 s keep-alive ends, so no request goes out
+    # on a connection the server is closing.
+    limits = httpx.Limits(
+        max_connections=concurrency, max_keepalive_connections=concurrency, keepalive_expiry=2
+    )
+    began = time.monotonic()
+    async with httpx.AsyncClient(
+        timeout=60, headers={"Authorization": f"Bearer {token}"}, limits=limits
+    ) as http:
+
+        async def one(index: int, dossier: BenchDossier, number: str, xml: bytes) -> None:
+            if rate > 0:
+                delay = began + index / rate - time.monotonic()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+            async with gate:
+                delivered = await http.post(
+                    f"{ingest}/dossiers/{dossier.id}/documents",
+                    params={"filename": f"{number}.xml"},
+                    content=xml,
+                    headers={"Content-Type": "application/xml"},
+                )
+                if delivered.status_code != 201:
+                    raise RuntimeError(f"upload {number}: {delivered.text}")
+                document_id = delivered.json()["id"]
+                ids.append(document_id)
+                submit = f"{ingest}/dossiers/{dossier.id}/documents/{document_id}/submit"
+                try:
+                    submitted = await http.post(submit)
+                except httpx.TransportError:  # sending it again is harmless: 409 if it went
+                    submitted = await http.post(submit)
+                if submitted.status_code not in (200, 409):
+                    raise RuntimeError(f"submit {number}: {submitted.text}")
+
+        await asyncio.gather(
+            *(
+                one(index, dossier, number, xml)
+                for index, (dossier, number, xml) in enumerate(invoices(label, count, dossiers))
+            )
+        )
+    return ids, time.monotonic() - began
+
+
+async def wait_for_proposals(stack: Stack, ids: list[str], timeout: float) -> None:
+    wanted = [uuid.UUID(i) for i in ids]
+    connection = await asyncpg.connect(stack.database_urls["worklist"])
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            done = await connection.fetchval(
+                "SELECT count(DISTINCT document_id) FROM proposals WHERE document_id = ANY($1)",
+                wanted,
+            )
+            if done >= len(wanted):
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"only {done} of {len(wanted)} proposals after {timeout:.0f} s")
+            await asyncio.sleep(0.2)
+    finally:
+        await connection.close()
+
+
+async def timestamps(stack: Stack, ids: list[str]) -> list[tuple[datetime, datetime]]:
+    wanted = [uuid.UUID(i) for i in ids]
+    ingest = await asyncpg.connect(stack.database_urls["ingest"])
+    try:
+        received = dict(
+            await ingest.fetch("SELECT id, received_at FROM documents WHERE id = ANY($1)", wanted)
+        )
+    finally:
+        await ingest.close()
+    worklist = await asyncpg.connect(stack.database_urls["worklist"])
+    try:
+        created = dict(
+            await worklist.fetch(
+                "SELECT document_id, min(created_at) FROM proposals"
+                " WHERE document_id = ANY($1) GROUP BY document_id",
+                wanted,
+            )
+        )
+    finally:
+        await worklist.close()
+    return [(received[i], created[i]) for i in wanted]
+
+
+async def consumer_lag(bootstrap: str) -> dict[str, int]:
+    """Messages not yet consumed per consumer group (all its topics)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    probe = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await probe.start()
+    try:
+        lag: dict[str, int] = {}
+        for group, _protocol in await admin.list_consumer_groups():
+            committed = await admin.list_consumer_group_offsets(group)
+            if not committed:
+                continue
+            ends = await probe.end_offsets(list(committed))
+            lag[group] = sum(
+                max(0, ends[tp] - meta.offset) for tp, meta in committed.items() if meta.offset >= 0
+            )
+        return lag
+    finally:
+        await probe.stop()
+        await admin.close()
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))
+    return ordered[index]
+
+
+async def run_once(
+    stack: Stack,
+    label: str,
+    count: int,
+    dossiers: list[BenchDossier],
+    concurrency: int,
+    rate: float,
+    timeout: float,
+) -> RunResult:
+    meter = CpuMeter(stack)
+    cpu_before = meter.read()
+    psutil.cpu_percent()
+    began = time.monotonic()
+    ids, upload_seconds = await push(stack, label, count, dossiers, concurrency, rate)
+    await wait_for_proposals(stack, ids, timeout)
+    wall = time.monotonic() - began
+    machine = psutil.cpu_percent()
+    load = os.getloadavg()
+    cpu_after = meter.read()
+    pairs = await timestamps(stack, ids)
+    latencies = [(made - received).total_seconds() for received, made in pairs]
+    span = (max(m for _, m in pairs) - min(r for r, _ in pairs)).total_seconds()
+    assert stack.infrastructure is not None
+    await asyncio.sleep(1)  # let the last offsets commit
+    return RunResult(
+        label=label,
+        count=count,
+        offered_rate=rate or None,
+        upload_seconds=upload_seconds,
+        docs_per_second=count / span if span > 0 else float("inf"),
+        latencies=latencies,
+        cpu={name: cpu_after.get(name, 0.0) - cpu_before.get(name, 0.0) for name in cpu_after},
+        wall=wall,
+        load=load,
+        machine_cpu_percent=machine,
+        lag=await consumer_lag(stack.infrastructure.bootstrap_servers),
+    )
+
+
+def report(result: RunResult) -> None:
+    offered = f"offered {result.offered_rate:g}/s" if result.offered_rate else "maximum rate"
+    lat = result.latencies
+    print(f"\n== {result.label}: {result.count} invoices, {offered}")
+    print(
+        f"   uploads done in {result.upload_seconds:.1f} s "
+        f"({result.count / result.upload_seconds:.1f} uploads/s); all proposals after "
+        f"{result.wall:.1f} s"
+    )
+    print(f"   end to end: {result.docs_per_second:.1f} docs/s")
+    print(
+        f"   upload→proposal latency: p50 {percentile(lat, 0.50):.3f} s, "
+        f"p95 {percentile(lat, 0.95):.3f} s, p99 {percentile(lat, 0.99):.3f} s, "
+        f"max {max(lat):.3f} s, mean {statistics.fmean(lat):.3f} s"
+    )
+    cpu = ", ".join(
+        f"{name} {seconds:.1f}" for name, seconds in sorted(result.cpu.items(), key=lambda x: -x[1])
+    )
+    total = sum(result.cpu.values())
+    print(f"   CPU seconds: {cpu} (total {total:.1f} over {result.wall:.1f} s)")
+    # On a shared machine docs/s depends on the neighbours; CPU per document does not.
+    print(f"   CPU per document: {1000 * total / result.count:.1f} ms (all processes)")
+    print(
+        f"   machine: {result.machine_cpu_percent:.0f} % CPU of {psutil.cpu_count()} cores, "
+        f"load average {result.load[0]:.2f} {result.load[1]:.2f} {result.load[2]:.2f}"
+    )
+    lagging = {group: n for group, n in result.lag.items() if n}
+    print(f"   consumer lag at the end: {lagging or 'none'}")
+
+
+async def main(args: argparse.Namespace) -> None:
+    root = Path(args.root or tempfile.mkdtemp(prefix="ledgerline-bench-"))
+    stack = Stack(root)
+    began = time.monotonic()
+    try:
+        await stack.start()
+        dossiers = await activate_dossiers(stack, args.dossiers)
+        print(
+            f"stack up with {args.dossiers} dossiers in {time.monotonic() - began:.0f} s "
+            f"(logs in {root / 'logs'})",
+            flush=True,
+        )
+        rates = [float(r) for r in args.rate.split(",")]
+        for index, rate in enumerate(rates):
+            label = f"RUN{index}-{uuid.uuid4().hex[:6]}"
+            result = await run_once(
+                stack, label, args.count, dossiers, args.concurrency, rate, args.timeout
+            )
+            report(result)
+            sys.stdout.flush()
+    finally:
+        await asyncio.to_thread(stack.stop)
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=600, help="invoices per run")
+    parser.add_argument("--dossiers", type=int, default=20, help="dossiers they are spread over")
+    parser.add_argument("--concurrency", type=int, default=16, help="uploads in flight")
+    parser.add_argument(
+        "--rate",
+        default="0,50",
+        help="offered uploads/s per run, comma-separated; 0 = as fast as possible",
+    )
+    parser.add_argument("--timeout", type=float, default=600, help="seconds to wait for proposals")
+    parser.add_argument("--root", help="stack directory (default: a new temporary one)")
+    return parser.parse_args()
+
+
+if __name__ == "__main__":
+    asyncio.run(main(parse_args()))

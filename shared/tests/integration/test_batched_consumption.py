@@ -1,0 +1,219 @@
+"""Batched consumption: a batch is handled in one transaction, in offset order, and a poison
+message in it still goes alone to the dead-letter topic after its attempts, the others taking
+effect exactly once. Against the real Kafka and PostgreSQL."""
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import asyncpg
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from ledgerline.consumers import EventConsumer, PreparedSubscription, Subscription
+from ledgerline.db import UnitOfWork, create_pool
+from ledgerline.devstack.stack import Infrastructure
+from ledgerline.events import Envelope, LedgerSynced, spec_for
+from ledgerline.kafka import create_broker
+from ledgerline.messaging_schema import OUTBOX_INBOX_DDL
+
+pytestmark = [pytest.mark.integration]
+
+TOPIC = spec_for(LedgerSynced).topic
+
+
+def ledger_synced(dossier_id: uuid.UUID, counterparties: int) -> Envelope[LedgerSynced]:
+    return Envelope[LedgerSynced](
+        source="/tests",
+        type=spec_for(LedgerSynced).type,
+        dossierid=dossier_id,
+        officeid=uuid.uuid4(),
+        correlationid=str(uuid.uuid4()),
+        data=LedgerSynced(synced_at=datetime.now(UTC), counterparties=counterparties),
+    )
+
+
+@pytest.fixture
+async def pool(infrastructure: Infrastructure) -> AsyncIterator[asyncpg.Pool]:
+    assert infrastructure.postgres is not None
+    name = f"t{uuid.uuid4().hex[:12]}"
+    dsn = await infrastructure.postgres.ensure_database(name, owner=name, password="test")
+    pool = await create_pool(dsn)
+    await pool.execute(OUTBOX_INBOX_DDL)
+    # `seq` gives the order effects were written in, `tx` the transaction that wrote each.
+    await pool.execute(
+        "CREATE TABLE effects (seq bigserial, event_id uuid NOT NULL, counterparties int NOT NULL,"
+        " tx bigint NOT NULL DEFAULT txid_current())"
+    )
+    yield pool
+    await pool.close()
+    await infrastructure.postgres.drop_database(name)
+
+
+async def _produce(bootstrap: str, envelopes: list[Envelope[LedgerSynced]]) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+    try:
+        for envelope in envelopes:
+            await producer.send_and_wait(
+                TOPIC, envelope.model_dump_json().encode(), key=str(envelope.dossierid).encode()
+            )
+    finally:
+        await producer.stop()
+
+
+async def _effects_for(
+    pool: asyncpg.Pool, ids: list[uuid.UUID], timeout: float
+) -> list[asyncpg.Record]:
+    deadline = time.monotonic() + timeout
+    while True:
+        rows = await pool.fetch(
+            "SELECT * FROM effects WHERE event_id = ANY($1::uuid[]) ORDER BY seq", ids
+        )
+        if len({row["event_id"] for row in rows}) >= len(ids):
+            await asyncio.sleep(1.5)  # room for a doubled effect to show
+            return await pool.fetch(
+                "SELECT * FROM effects WHERE event_id = ANY($1::uuid[]) ORDER BY seq", ids
+            )
+        assert time.monotonic() < deadline, f"only {len(rows)} of {len(ids)} effects"
+        await asyncio.sleep(0.2)
+
+
+async def _dead_letters(bootstrap: str, wanted: set[str]) -> list[dict[str, str]]:
+    consumer = AIOKafkaConsumer(
+        TOPIC + ".dlq",
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    found = []
+    try:
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline:
+            for records in (await consumer.getmany(timeout_ms=300)).values():
+                for record in records:
+                    if any(event_id.encode() in record.value for event_id in wanted):
+                        found.append({k: v.decode() for k, v in record.headers})
+    finally:
+        await consumer.stop()
+    return found
+
+
+async def test_a_batch_is_one_transaction_in_offset_order(
+    infrastructure: Infrastructure, pool: asyncpg.Pool
+) -> None:
+    dossier = uuid.uuid4()
+    envelopes = [ledger_synced(dossier, n) for n in range(40)]
+    await _produce(infrastructure.bootstrap_servers, envelopes)
+
+    async def record_effect(uow: UnitOfWork, event: Envelope[LedgerSynced]) -> None:
+        await uow.conn.execute(
+            "INSERT INTO effects (event_id, counterparties) VALUES ($1, $2)",
+            event.id,
+            event.data.counterparties,
+        )
+
+    broker = create_broker(infrastructure.bootstrap_servers, client_id="tests")
+    EventConsumer(service=f"batch-{uuid.uuid4().hex[:8]}", pool=pool, broker=broker).subscribe(
+        Subscription(LedgerSynced, record_effect)
+    )
+    await broker.start()
+    try:
+        effects = await _effects_for(pool, [e.id for e in envelopes], 60)
+    finally:
+        await broker.stop()
+    assert [row["counterparties"] for row in effects] == list(range(40))  # once each, in order
+    # 40 messages already waiting: a handful of batches, not a transaction per message.
+    assert len({row["tx"] for row in effects}) <= 4
+
+
+async def test_a_poison_message_in_a_batch_goes_alone_to_the_dlq_after_its_attempts(
+    infrastructure: Infrastructure, pool: asyncpg.Pool
+) -> None:
+    dossier = uuid.uuid4()
+    envelopes = [ledger_synced(dossier, n) for n in range(20)]
+    poison = ledger_synced(dossier, -1)
+    envelopes.insert(10, poison)
+    await _produce(infrastructure.bootstrap_servers, envelopes)
+    attempts: list[uuid.UUID] = []
+
+    async def refuse_negative(uow: UnitOfWork, event: Envelope[LedgerSynced]) -> None:
+        attempts.append(event.id)
+        if event.data.counterparties < 0:
+            raise ValueError("a negative counterparty count cannot be stored")
+        await uow.conn.execute(
+            "INSERT INTO effects (event_id, counterparties) VALUES ($1, $2)",
+            event.id,
+            event.data.counterparties,
+        )
+
+    broker = create_broker(infrastructure.bootstrap_servers, client_id="tests")
+    EventConsumer(
+        service=f"batch-dlq-{uuid.uuid4().hex[:8]}",
+        pool=pool,
+        broker=broker,
+        max_attempts=3,
+        retry_backoff_seconds=0.05,
+    ).subscribe(Subscription(LedgerSynced, refuse_negative))
+    await broker.start()
+    healthy = [e.id for e in envelopes if e.id != poison.id]
+    try:
+        effects = await _effects_for(pool, healthy, 60)
+        poison_rows = await pool.fetchval(
+            "SELECT count(*) FROM effects WHERE event_id = $1", poison.id
+        ) + await pool.fetchval("SELECT count(*) FROM inbox WHERE event_id = $1", poison.id)
+    finally:
+        await broker.stop()
+    assert [row["counterparties"] for row in effects] == list(range(20))  # once each, in order
+    assert poison_rows == 0
+    assert attempts.count(poison.id) == 3  # the failed batch counts as its first attempt
+    dead = await _dead_letters(infrastructure.bootstrap_servers, {str(poison.id)})
+    assert len(dead) == 1
+    assert dead[0]["ledgerline-attempts"] == "3"
+    assert dead[0]["ledgerline-error-type"] == "ValueError"
+    assert "ledgerline-original-offset" in dead[0]
+
+
+async def test_prepared_batch_prepares_unseen_events_once_and_records_them_together(
+    pool: asyncpg.Pool,
+) -> None:
+    dossier = uuid.uuid4()
+    envelopes = [ledger_synced(dossier, n) for n in range(6)]
+    consumer_name = "prepared-batch"
+    await pool.execute(
+        "INSERT INTO inbox (consumer, event_id, topic) VALUES ($1, $2, $3)",
+        consumer_name,
+        envelopes[2].id,
+        TOPIC,
+    )
+    prepared: list[uuid.UUID] = []
+
+    async def prepare(event: Envelope[LedgerSynced]) -> int:
+        prepared.append(event.id)
+        return event.data.counterparties * 10
+
+    async def record(uow: UnitOfWork, event: Envelope[LedgerSynced], value: int) -> None:
+        await uow.conn.execute(
+            "INSERT INTO effects (event_id, counterparties) VALUES ($1, $2)", event.id, value
+        )
+
+    consumer = EventConsumer(
+        service="prepared", pool=pool, broker=create_broker("127.0.0.1:1", client_id="tests")
+    )
+    subscription = PreparedSubscription(LedgerSynced, prepare, record)
+    bodies = [(e.model_dump_json().encode(), None) for e in envelopes]
+    bodies.append(bodies[4])  # the same event twice in one batch
+    await consumer.handle_batch(
+        consumer_name,
+        TOPIC,
+        Envelope[LedgerSynced],
+        subscription.record,
+        bodies,
+        prepare=subscription.prepare,
+    )
+    effects = await pool.fetch("SELECT counterparties, tx FROM effects ORDER BY seq")
+    assert sorted(prepared) == sorted(e.id for i, e in enumerate(envelopes) if i != 2)
+    assert [row["counterparties"] for row in effects] == [0, 10, 30, 40, 50]
+    assert len({row["tx"] for row in effects}) == 1
