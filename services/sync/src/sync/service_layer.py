@@ -34,7 +34,7 @@ from sync.connectors.contract import (
     ConnectorUnavailable,
     LedgerSnapshot,
 )
-from sync.domain.ledger_sync import ledger_sync_messages
+from sync.domain.ledger_sync import delta, ledger_sync_messages, record_fingerprints
 from sync.domain.posting import ProposalNotPostable, booking_from_proposal
 
 log = logging.getLogger(__name__)
@@ -65,8 +65,11 @@ async def synchronise(
     *,
     trigger: str,
     requested_by: str | None = None,
+    full: bool = True,
 ) -> asyncpg.Record:
-    """A full resync: the connector's snapshot as ledger.synced.v1 chunks, and the run recorded.
+    """The connector's snapshot as ledger.synced.v1 chunks, and the run recorded: everything
+    (`full`, consumers replace their copies), or what changed since the previous run (a delta:
+    new and changed records, removed counterparties and open items).
 
     A dossier the package does not know is recorded as a failed run (the office must act); an
     unreachable package raises ConnectorUnavailable and nothing is recorded (retry later)."""
@@ -76,7 +79,7 @@ async def synchronise(
         "office_id": dossier["office_id"],
         "dossier_id": dossier["id"],
         "trigger": trigger,
-        "full_resync": True,
+        "full_resync": full,
         "requested_by": requested_by,
     }
     try:
@@ -86,7 +89,23 @@ async def synchronise(
         raise
     except (NoConnector, ConnectorError) as exc:
         return await ledger.record_sync(uow.conn, run | {"status": "failed", "reason": str(exc)})
-    messages = ledger_sync_messages(snapshot, sync_id, datetime.now(UTC))
+    # One run of a dossier at a time writes what was published (the next delta starts there).
+    await ledger.lock_dossier_sync(uow.conn, dossier["id"])
+    fingerprints = record_fingerprints(snapshot)
+    if full:
+        messages = ledger_sync_messages(snapshot, sync_id, datetime.now(UTC))
+    else:
+        changes = delta(snapshot, await ledger.synced_fingerprints(uow.conn, dossier["id"]))
+        messages = ledger_sync_messages(
+            changes.changes,
+            sync_id,
+            datetime.now(UTC),
+            full=False,
+            removed_counterparties=changes.removed_counterparties,
+            removed_open_items=changes.removed_open_items,
+            counts=(len(snapshot.counterparties), len(snapshot.open_items)),
+        )
+    await ledger.replace_fingerprints(uow.conn, dossier["id"], fingerprints)
     for message in messages:
         uow.emit(
             message,

@@ -194,6 +194,21 @@ async def delete_employee(connection: asyncpg.Connection, office_id: UUID, subje
     return bool(deleted)
 
 
+async def assign_activator(
+    connection: asyncpg.Connection, office_id: UUID, subject: str, dossier_id: UUID
+) -> None:
+    """The employee who activated a dossier is assigned to it (admins see every dossier)."""
+    await connection.execute(
+        """INSERT INTO employee_dossiers (office_id, subject, dossier_id)
+        SELECT office_id, subject, $3 FROM employees
+        WHERE office_id = $1 AND subject = $2 AND role <> 'admin'
+        ON CONFLICT DO NOTHING""",
+        office_id,
+        subject,
+        dossier_id,
+    )
+
+
 # ------------------------------------------------------------------ client groups
 
 GROUP_SELECT = """
