@@ -228,13 +228,17 @@ class BeancountConnector:
             period = books.periods.get(header.period)
             if period is None:
                 raise BookingRefused(f"booking period {header.period} is unknown to the dossier")
-            if period.status == "closed":
-                # Also a closure dated tomorrow (see close_periods) refuses new bookings now.
+            today = self._today()
+            if (
+                period.status == "closed"
+                and ledger_books.period_state_at(ledger.entries, period.code, today) != "closed"
+            ):
+                # Closed from tomorrow in the ledger (see close_periods), but closed for new
+                # bookings now; a closure in force is refused by Beancount's plugin itself.
                 raise BookingRefused(f"booking period {header.period} is closed")
             kind = "supplier" if journal.type == "purchase" else "customer"
             new_text = ""
             counterparty = books.counterparties.get(header.counterparty_number)
-            today = self._today()
             if counterparty is None:
                 if header.new_counterparty is None:
                     raise BookingRefused(
