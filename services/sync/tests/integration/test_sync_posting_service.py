@@ -209,3 +209,48 @@ async def test_the_nightly_sync_runs_once_a_day_over_the_connected_dossiers(
     runs = await pool.fetch("SELECT dossier_id, trigger, status FROM ledger_syncs")
     assert [tuple(run) for run in runs] == [(dossier_id, "nightly", "ok")]
     assert len(await outbox(pool, "ledger.synced.v1")) == 1
+
+
+async def test_the_nightly_sync_leaves_out_dossiers_whose_nightly_sync_is_off(
+    pool: asyncpg.Pool, settings: SyncSettings
+) -> None:
+    from sync.scheduler import run_nightly
+
+    nightly = await dossier(pool)
+    async with UnitOfWork(pool, source="test") as uow:
+        await dossiers.insert(
+            uow.conn,
+            {
+                "id": uuid.uuid4(),
+                # Another office's dossier of the same ledger: one office activates a code once.
+                "office_id": uuid.uuid4(),
+                "name": "Bakkerij Peeters, no nightly sync",
+                "vat_number": None,
+                "accounting_package": "beancount",
+                "dossier_code": DOSSIER_CODE,
+                "configuration": "C",
+                "language": "nl",
+                "nightly_sync": False,
+            },
+        )
+
+    assert await run_nightly(pool, settings, date(2026, 12, 2)) == 1
+    runs = await pool.fetch("SELECT dossier_id FROM ledger_syncs")
+    assert [run["dossier_id"] for run in runs] == [nightly]
+
+
+async def test_a_delta_run_publishes_only_what_changed_since_the_previous_run(
+    pool: asyncpg.Pool, settings: SyncSettings
+) -> None:
+    dossier_id = await dossier(pool)
+    async with UnitOfWork(pool, source="test") as uow:
+        row = await dossiers.get(uow.conn, OFFICE, dossier_id)
+        full = await service_layer.synchronise(uow, row, settings, trigger="manual")
+    async with UnitOfWork(pool, source="test") as uow:
+        quiet = await service_layer.synchronise(uow, row, settings, trigger="manual", full=False)
+    assert (full["full_resync"], quiet["full_resync"], quiet["chunks"]) == (True, False, 1)
+    messages = [m["data"] for m in await outbox(pool, "ledger.synced.v1")]
+    last = [m for m in messages if m["sync_id"] == str(quiet["id"])]
+    assert len(last) == 1
+    assert (last[0]["counterparty_records"], last[0]["open_item_records"]) == ([], [])
+    assert last[0]["counterparties"] == full["counterparties"]
