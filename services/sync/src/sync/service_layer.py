@@ -39,6 +39,9 @@ from sync.domain.posting import ProposalNotPostable, booking_from_proposal
 
 log = logging.getLogger(__name__)
 
+# The dossier's fields that say which books it has: a change of one means a full resync.
+LEDGER_FIELDS = frozenset({"accounting_package", "dossier_code", "installation"})
+
 
 class NoConnector(Exception):
     """The dossier's package has no in-process connector."""
@@ -146,7 +149,11 @@ async def _synchronise_if_connected(
 async def on_dossier_updated(
     uow: UnitOfWork, event: Envelope[DossierUpdated], settings: SyncSettings
 ) -> None:
-    """A changed dossier (its code, its package) is synchronised again: a full resync."""
+    """A dossier whose code or package changed is synchronised again: a full resync. Other
+    changes (its name, its options, a manual sync's settings) leave the ledger as it is."""
+    changed = event.data.changed
+    if changed is not None and not set(changed) & LEDGER_FIELDS:
+        return
     await _synchronise_if_connected(uow, event, settings, trigger="change")
 
 

@@ -16,7 +16,13 @@ import asyncpg
 import pytest
 from ledgerline.db import UnitOfWork, create_pool, run_migrations
 from ledgerline.devstack.stack import Infrastructure
-from ledgerline.events import DossierActivated, Envelope, ProposalLine, ProposalValidated
+from ledgerline.events import (
+    DossierActivated,
+    DossierUpdated,
+    Envelope,
+    ProposalLine,
+    ProposalValidated,
+)
 from sync import service_layer
 from sync.adapters import dossiers
 from sync.config import SyncSettings
@@ -254,3 +260,34 @@ async def test_a_delta_run_publishes_only_what_changed_since_the_previous_run(
     assert len(last) == 1
     assert (last[0]["counterparty_records"], last[0]["open_item_records"]) == ([], [])
     assert last[0]["counterparties"] == full["counterparties"]
+
+
+async def test_only_a_change_of_the_dossier_s_books_resynchronises_it(
+    pool: asyncpg.Pool, settings: SyncSettings
+) -> None:
+    """A manual sync's settings or a switched option are no reason to publish the ledger again;
+    a new dossier code is, and so is an update that does not say what changed (older form)."""
+    dossier_id = await dossier(pool)
+
+    def updated(changed: tuple[str, ...] | None) -> DossierUpdated:
+        return DossierUpdated(
+            name="Bakkerij Peeters BV",
+            accounting_package="beancount",
+            dossier_code=DOSSIER_CODE,
+            email_domain="docs.example",
+            changed=changed,
+        )
+
+    for changed in [("nightly_sync",), ("active_period", "books_up_to_date_until")]:
+        async with UnitOfWork(pool, source="sync") as uow:
+            await service_layer.on_dossier_updated(
+                uow, envelope(updated(changed), dossier_id), settings
+            )
+    assert await pool.fetchval("SELECT count(*) FROM ledger_syncs") == 0
+    for changed in [("dossier_code", "name"), None]:
+        async with UnitOfWork(pool, source="sync") as uow:
+            await service_layer.on_dossier_updated(
+                uow, envelope(updated(changed), dossier_id), settings
+            )
+    runs = await pool.fetch("SELECT trigger FROM ledger_syncs")
+    assert [run["trigger"] for run in runs] == ["change", "change"]

@@ -279,6 +279,11 @@ class DossierUpdated(EventData):
         pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$",
         description="The active booking period set at a manual sync; earlier ones are closed",
     )
+    changed: tuple[str, ...] | None = Field(
+        default=None,
+        description="The fields this change set (e.g. `dossier_code`, `nightly_sync`); none: not "
+        "said, take every field as changed",
+    )
 
 
 class DossierDeactivated(EventData):

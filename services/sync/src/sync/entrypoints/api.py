@@ -236,12 +236,13 @@ def dossier_options(dossier: Dossier) -> dict[str, Any]:
     )
 
 
-def updated_event(dossier: Dossier, email_domain: str) -> DossierUpdated:
+def updated_event(dossier: Dossier, email_domain: str, changed: list[str]) -> DossierUpdated:
     return DossierUpdated(
         **dossier_options(dossier),
         proposal_counter_reset_at=dossier.proposal_counter_reset_at,
         active_period=dossier.active_period,
         email_domain=email_domain,
+        changed=tuple(sorted(changed)),
     )
 
 
@@ -444,7 +445,7 @@ async def change_dossier(
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"dossier {scope.dossier_id} not found")
         dossier = Dossier(**dict(row))
         uow.emit(
-            updated_event(dossier, runtime.settings.mail_domain),  # type: ignore[attr-defined]
+            updated_event(dossier, runtime.settings.mail_domain, list(changes)),  # type: ignore[attr-defined]
             dossier_id=dossier.id,
             office_id=dossier.office_id,
             subject=f"dossiers/{dossier.id}",

@@ -230,7 +230,7 @@ async def sync_now(
                     )
                 dossier = row
                 uow.emit(
-                    updated_event(Dossier(**dict(row)), settings.mail_domain),
+                    updated_event(Dossier(**dict(row)), settings.mail_domain, list(changes)),
                     dossier_id=row["id"],
                     office_id=row["office_id"],
                     subject=f"dossiers/{row['id']}",
