@@ -235,7 +235,7 @@ async def test_activation_options_codes_and_who_may_activate(stack: Stack) -> No
     office = uuid.uuid4()
     sync = stack.url("sync")
     admin = headers(stack, office)
-    employee = headers(stack, office, Role.EMPLOYEE)
+    employee = headers(stack, office, Role.EMPLOYEE, subject="eva")
     # Two copies of the demo ledger: two dossier codes the reference connector knows.
     codes = [f"OFF{office.hex[:8]}{n}" for n in range(2)]
     for code in codes:
@@ -277,6 +277,10 @@ async def test_activation_options_codes_and_who_may_activate(stack: Stack) -> No
         ).status_code == 403
         settings = {"payment_module_allowed": True, "dossier_activation": "employees"}
         await http.put(sync + "/office/settings", json=settings, headers=admin)
+        eva = {"subject": "eva", "name": "Eva", "email": "eva@office.example"}
+        assert (
+            await http.post(sync + "/office/employees", json=eva, headers=admin)
+        ).status_code == 201
         several = await http.post(
             sync + "/dossiers/activations",
             json=body | {"dossier_code": f" {codes[0]} ; {codes[1]}", "payment_module": True},
@@ -294,6 +298,9 @@ async def test_activation_options_codes_and_who_may_activate(stack: Stack) -> No
             and (d["nightly_sync"], d["books_up_to_date_until"]) == (False, "2026-09-30")
             for d in activated
         )
+        # Eva activated them: she is assigned to them (her next token lists them).
+        eva_now = (await http.get(sync + "/office/employees/eva", headers=admin)).json()
+        assert sorted(eva_now["dossiers"]) == sorted(d["id"] for d in activated)
         # The same code again: all or nothing, a conflict.
         twice = await http.post(
             sync + "/dossiers/activations", json=body | {"dossier_code": codes[0]}, headers=admin
