@@ -18,3 +18,13 @@ class SyncSettings(ServiceSettings):
     posting_hold_after_write_seconds: float = 0
     """Tests only: wait this long between the ledger write and the commit of a posting, so that
     a test can kill the process exactly there (as outbox_relay_hold_after_claim_seconds)."""
+    smtp_host: str | None = None
+    """The platform's SMTP server, for the e-mail telling a client their books were updated
+    (manual sync option); none: that option is refused."""
+    smtp_port: int = 2525
+    smtp_sender: str = "sync@ledgerline.local"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    portal_url: str = "http://127.0.0.1:8000"
+    """Where clients read their books (named in the e-mail)."""

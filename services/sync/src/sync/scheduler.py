@@ -1,4 +1,5 @@
-"""The nightly sync: every active dossier with an in-process connector, once a day.
+"""The nightly sync: every active dossier with an in-process connector whose nightly sync is
+on (a dossier setting, on by default), once a day.
 
 Runs inside each sync process that runs consumers; the day is claimed in PostgreSQL, so that
 with several sync processes the night's run happens once. Each dossier is synchronised in its
@@ -38,7 +39,8 @@ async def run_nightly(pool: asyncpg.Pool, settings: SyncSettings, day: date) -> 
     if not claimed:
         return None
     rows = await pool.fetch(
-        """SELECT * FROM dossiers WHERE active AND accounting_package = ANY($1::text[])
+        """SELECT * FROM dossiers
+        WHERE active AND nightly_sync AND accounting_package = ANY($1::text[])
         ORDER BY office_id, id""",
         sorted(IN_PROCESS_PACKAGES),
     )

@@ -34,10 +34,13 @@ from sync.connectors.contract import (
     ConnectorUnavailable,
     LedgerSnapshot,
 )
-from sync.domain.ledger_sync import ledger_sync_messages
+from sync.domain.ledger_sync import delta, ledger_sync_messages, record_fingerprints
 from sync.domain.posting import ProposalNotPostable, booking_from_proposal
 
 log = logging.getLogger(__name__)
+
+# The dossier's fields that say which books it has: a change of one means a full resync.
+LEDGER_FIELDS = frozenset({"accounting_package", "dossier_code", "installation"})
 
 
 class NoConnector(Exception):
@@ -65,8 +68,11 @@ async def synchronise(
     *,
     trigger: str,
     requested_by: str | None = None,
+    full: bool = True,
 ) -> asyncpg.Record:
-    """A full resync: the connector's snapshot as ledger.synced.v1 chunks, and the run recorded.
+    """The connector's snapshot as ledger.synced.v1 chunks, and the run recorded: everything
+    (`full`, consumers replace their copies), or what changed since the previous run (a delta:
+    new and changed records, removed counterparties and open items).
 
     A dossier the package does not know is recorded as a failed run (the office must act); an
     unreachable package raises ConnectorUnavailable and nothing is recorded (retry later)."""
@@ -76,7 +82,7 @@ async def synchronise(
         "office_id": dossier["office_id"],
         "dossier_id": dossier["id"],
         "trigger": trigger,
-        "full_resync": True,
+        "full_resync": full,
         "requested_by": requested_by,
     }
     try:
@@ -86,7 +92,23 @@ async def synchronise(
         raise
     except (NoConnector, ConnectorError) as exc:
         return await ledger.record_sync(uow.conn, run | {"status": "failed", "reason": str(exc)})
-    messages = ledger_sync_messages(snapshot, sync_id, datetime.now(UTC))
+    # One run of a dossier at a time writes what was published (the next delta starts there).
+    await ledger.lock_dossier_sync(uow.conn, dossier["id"])
+    fingerprints = record_fingerprints(snapshot)
+    if full:
+        messages = ledger_sync_messages(snapshot, sync_id, datetime.now(UTC))
+    else:
+        changes = delta(snapshot, await ledger.synced_fingerprints(uow.conn, dossier["id"]))
+        messages = ledger_sync_messages(
+            changes.changes,
+            sync_id,
+            datetime.now(UTC),
+            full=False,
+            removed_counterparties=changes.removed_counterparties,
+            removed_open_items=changes.removed_open_items,
+            counts=(len(snapshot.counterparties), len(snapshot.open_items)),
+        )
+    await ledger.replace_fingerprints(uow.conn, dossier["id"], fingerprints)
     for message in messages:
         uow.emit(
             message,
@@ -127,7 +149,11 @@ async def _synchronise_if_connected(
 async def on_dossier_updated(
     uow: UnitOfWork, event: Envelope[DossierUpdated], settings: SyncSettings
 ) -> None:
-    """A changed dossier (its code, its package) is synchronised again: a full resync."""
+    """A dossier whose code or package changed is synchronised again: a full resync. Other
+    changes (its name, its options, a manual sync's settings) leave the ledger as it is."""
+    changed = event.data.changed
+    if changed is not None and not set(changed) & LEDGER_FIELDS:
+        return
     await _synchronise_if_connected(uow, event, settings, trigger="change")
 
 

@@ -587,3 +587,38 @@ def test_without_a_vat_breakdown_the_detail_lines_give_the_vat_per_code(
     ]
     assert sorted(vat) == [(D("12.00"), "A06"), (D("21.00"), "A21")]
     assert postings(entry)["Liabilities:440000"] == D("-333.00")
+
+
+def test_closing_periods_writes_closed_directives_that_beancount_enforces(
+    connector: BeancountConnector, empty_root: Path
+) -> None:
+    """A manual sync's new active period 2026-11 closes 2026-10: bookings entered from the
+    closing day on are refused by post_booking and by the ledger's own plugin."""
+    assert connector.close_periods(DOSSIER_CODE, ("2026-10",)) == date(2026, 11, 30)
+    periods = {p.code: p.status for p in connector.snapshot(DOSSIER_CODE).periods}
+    assert (periods["2026-10"], periods["2026-11"]) == ("closed", "open")
+    _, errors = reloaded(empty_root)
+    assert errors == []
+    with pytest.raises(
+        BookingRefused, match=r"Booking period 2026-10 is closed \(since 2026-11-30\)"
+    ):
+        connector.post_booking(DOSSIER_CODE, booking(period="2026-10"))
+    connector.post_booking(DOSSIER_CODE, booking(period="2026-11"))
+    # Closing again changes nothing; an unknown period is refused and nothing is written.
+    before = bookings_bytes(empty_root)
+    assert connector.close_periods(DOSSIER_CODE, ("2026-10", "2026-09")) is None
+    with pytest.raises(BookingRefused, match="unknown to the dossier: 2031-01"):
+        connector.close_periods(DOSSIER_CODE, ("2031-01",))
+    assert bookings_bytes(empty_root) == before
+
+
+def test_a_period_with_a_booking_entered_today_closes_tomorrow_and_the_ledger_stays_valid(
+    connector: BeancountConnector, empty_root: Path
+) -> None:
+    connector.post_booking(DOSSIER_CODE, booking(period="2026-10", invoice_date=date(2026, 10, 9)))
+    assert connector.close_periods(DOSSIER_CODE, ("2026-10",)) == date(2026, 12, 1)
+    _, errors = reloaded(empty_root)
+    assert errors == []
+    # Closed for the platform at once.
+    with pytest.raises(BookingRefused, match="booking period 2026-10 is closed"):
+        connector.post_booking(DOSSIER_CODE, booking(period="2026-10"))

@@ -16,7 +16,13 @@ import asyncpg
 import pytest
 from ledgerline.db import UnitOfWork, create_pool, run_migrations
 from ledgerline.devstack.stack import Infrastructure
-from ledgerline.events import DossierActivated, Envelope, ProposalLine, ProposalValidated
+from ledgerline.events import (
+    DossierActivated,
+    DossierUpdated,
+    Envelope,
+    ProposalLine,
+    ProposalValidated,
+)
 from sync import service_layer
 from sync.adapters import dossiers
 from sync.config import SyncSettings
@@ -209,3 +215,79 @@ async def test_the_nightly_sync_runs_once_a_day_over_the_connected_dossiers(
     runs = await pool.fetch("SELECT dossier_id, trigger, status FROM ledger_syncs")
     assert [tuple(run) for run in runs] == [(dossier_id, "nightly", "ok")]
     assert len(await outbox(pool, "ledger.synced.v1")) == 1
+
+
+async def test_the_nightly_sync_leaves_out_dossiers_whose_nightly_sync_is_off(
+    pool: asyncpg.Pool, settings: SyncSettings
+) -> None:
+    from sync.scheduler import run_nightly
+
+    nightly = await dossier(pool)
+    async with UnitOfWork(pool, source="test") as uow:
+        await dossiers.insert(
+            uow.conn,
+            {
+                "id": uuid.uuid4(),
+                # Another office's dossier of the same ledger: one office activates a code once.
+                "office_id": uuid.uuid4(),
+                "name": "Bakkerij Peeters, no nightly sync",
+                "vat_number": None,
+                "accounting_package": "beancount",
+                "dossier_code": DOSSIER_CODE,
+                "configuration": "C",
+                "language": "nl",
+                "nightly_sync": False,
+            },
+        )
+
+    assert await run_nightly(pool, settings, date(2026, 12, 2)) == 1
+    runs = await pool.fetch("SELECT dossier_id FROM ledger_syncs")
+    assert [run["dossier_id"] for run in runs] == [nightly]
+
+
+async def test_a_delta_run_publishes_only_what_changed_since_the_previous_run(
+    pool: asyncpg.Pool, settings: SyncSettings
+) -> None:
+    dossier_id = await dossier(pool)
+    async with UnitOfWork(pool, source="test") as uow:
+        row = await dossiers.get(uow.conn, OFFICE, dossier_id)
+        full = await service_layer.synchronise(uow, row, settings, trigger="manual")
+    async with UnitOfWork(pool, source="test") as uow:
+        quiet = await service_layer.synchronise(uow, row, settings, trigger="manual", full=False)
+    assert (full["full_resync"], quiet["full_resync"], quiet["chunks"]) == (True, False, 1)
+    messages = [m["data"] for m in await outbox(pool, "ledger.synced.v1")]
+    last = [m for m in messages if m["sync_id"] == str(quiet["id"])]
+    assert len(last) == 1
+    assert (last[0]["counterparty_records"], last[0]["open_item_records"]) == ([], [])
+    assert last[0]["counterparties"] == full["counterparties"]
+
+
+async def test_only_a_change_of_the_dossier_s_books_resynchronises_it(
+    pool: asyncpg.Pool, settings: SyncSettings
+) -> None:
+    """A manual sync's settings or a switched option are no reason to publish the ledger again;
+    a new dossier code is, and so is an update that does not say what changed (older form)."""
+    dossier_id = await dossier(pool)
+
+    def updated(changed: tuple[str, ...] | None) -> DossierUpdated:
+        return DossierUpdated(
+            name="Bakkerij Peeters BV",
+            accounting_package="beancount",
+            dossier_code=DOSSIER_CODE,
+            email_domain="docs.example",
+            changed=changed,
+        )
+
+    for changed in [("nightly_sync",), ("active_period", "books_up_to_date_until")]:
+        async with UnitOfWork(pool, source="sync") as uow:
+            await service_layer.on_dossier_updated(
+                uow, envelope(updated(changed), dossier_id), settings
+            )
+    assert await pool.fetchval("SELECT count(*) FROM ledger_syncs") == 0
+    for changed in [("dossier_code", "name"), None]:
+        async with UnitOfWork(pool, source="sync") as uow:
+            await service_layer.on_dossier_updated(
+                uow, envelope(updated(changed), dossier_id), settings
+            )
+    runs = await pool.fetch("SELECT trigger FROM ledger_syncs")
+    assert [run["trigger"] for run in runs] == ["change", "change"]

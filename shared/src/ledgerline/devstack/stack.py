@@ -342,6 +342,8 @@ class Stack:
         return {
             "PAYMENTS_SMTP_HOST": "127.0.0.1",
             "PAYMENTS_SMTP_PORT": str(smtp.port),
+            "SYNC_SMTP_HOST": "127.0.0.1",
+            "SYNC_SMTP_PORT": str(smtp.port),
             "APPROVALS_SMTP_HOST": "127.0.0.1",
             "APPROVALS_SMTP_PORT": str(smtp.port),
             # The local stack looks for approvers to e-mail every second (the hour still holds).

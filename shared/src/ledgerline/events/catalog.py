@@ -220,6 +220,25 @@ class DossierActivated(EventData):
     configuration: Literal["B", "C", "D"] = "C"
     language: Literal["nl", "fr", "en", "de"] = "nl"
     email_domain: str = Field(description="Domain of the dossier's mailbox addresses")
+    # Activation options (seed 003 "Dossierbeheer"), optional so that v1 stays compatible:
+    # an event without them says nothing about them.
+    installation: str | None = Field(
+        default=None, description="The package installation (path) the dossier code is in"
+    )
+    validation: Literal["office", "hybrid", "client"] | None = Field(
+        default=None,
+        description="Who validates the booking proposals: an office employee, an employee with "
+        "the client's input (hybrid), or the client",
+    )
+    payment_module: bool | None = None
+    financial_menu: bool | None = Field(
+        default=None, description="Show the financial tab and journals in the client portal"
+    )
+    vat_exempt: bool | None = None
+    nightly_sync: bool | None = None
+    books_up_to_date_until: date | None = Field(
+        default=None, description="The date until which the books are up to date in the package"
+    )
 
 
 class DossierUpdated(EventData):
@@ -232,6 +251,39 @@ class DossierUpdated(EventData):
     configuration: Literal["B", "C", "D"] = "C"
     language: Literal["nl", "fr", "en", "de"] = "nl"
     email_domain: str = Field(description="Domain of the dossier's mailbox addresses")
+    # Activation options (seed 003 "Dossierbeheer"), optional so that v1 stays compatible:
+    # an event without them says nothing about them.
+    installation: str | None = Field(
+        default=None, description="The package installation (path) the dossier code is in"
+    )
+    validation: Literal["office", "hybrid", "client"] | None = Field(
+        default=None,
+        description="Who validates the booking proposals: an office employee, an employee with "
+        "the client's input (hybrid), or the client",
+    )
+    payment_module: bool | None = None
+    financial_menu: bool | None = Field(
+        default=None, description="Show the financial tab and journals in the client portal"
+    )
+    vat_exempt: bool | None = None
+    nightly_sync: bool | None = None
+    books_up_to_date_until: date | None = Field(
+        default=None, description="The date until which the books are up to date in the package"
+    )
+    proposal_counter_reset_at: datetime | None = Field(
+        default=None,
+        description="When the counter of bookings posted was last reset (manual sync option)",
+    )
+    active_period: str | None = Field(
+        default=None,
+        pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$",
+        description="The active booking period set at a manual sync; earlier ones are closed",
+    )
+    changed: tuple[str, ...] | None = Field(
+        default=None,
+        description="The fields this change set (e.g. `dossier_code`, `nightly_sync`); none: not "
+        "said, take every field as changed",
+    )
 
 
 class DossierDeactivated(EventData):

@@ -6,7 +6,19 @@ from uuid import UUID
 import asyncpg
 
 COLUMNS = """id, office_id, name, vat_number, accounting_package, dossier_code, configuration,
-language, activated_at, active, updated_at, deactivated_at"""
+language, activated_at, active, updated_at, deactivated_at, installation, validation,
+payment_module, financial_menu, vat_exempt, nightly_sync, books_up_to_date_until,
+proposal_counter_reset_at, active_period"""
+# The activation options an activation may set (and a change may change).
+OPTIONS = (
+    "installation",
+    "validation",
+    "payment_module",
+    "financial_menu",
+    "vat_exempt",
+    "nightly_sync",
+    "books_up_to_date_until",
+)
 
 
 async def insert(connection: asyncpg.Connection, values: dict[str, Any]) -> asyncpg.Record | None:
@@ -14,8 +26,10 @@ async def insert(connection: asyncpg.Connection, values: dict[str, Any]) -> asyn
     return await connection.fetchrow(
         f"""
         INSERT INTO dossiers (id, office_id, name, vat_number, accounting_package, dossier_code,
-                              configuration, language)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                              configuration, language, installation, validation, payment_module,
+                              financial_menu, vat_exempt, nightly_sync, books_up_to_date_until)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, COALESCE($10, 'office'), COALESCE($11, false),
+                COALESCE($12, true), COALESCE($13, false), COALESCE($14, true), $15)
         ON CONFLICT DO NOTHING
         RETURNING {COLUMNS}
         """,
@@ -27,6 +41,7 @@ async def insert(connection: asyncpg.Connection, values: dict[str, Any]) -> asyn
         values["dossier_code"],
         values["configuration"],
         values["language"],
+        *(values.get(option) for option in OPTIONS),
     )
 
 

@@ -85,3 +85,31 @@ async def list_postings(
         limit,
         offset,
     )
+
+
+async def synced_fingerprints(
+    connection: asyncpg.Connection, dossier_id: UUID
+) -> dict[tuple[str, str], str]:
+    """What the dossier's latest sync run published, by (kind, key)."""
+    rows = await connection.fetch(
+        "SELECT kind, key, fingerprint FROM synced_records WHERE dossier_id = $1", dossier_id
+    )
+    return {(row["kind"], row["key"]): row["fingerprint"] for row in rows}
+
+
+async def replace_fingerprints(
+    connection: asyncpg.Connection, dossier_id: UUID, fingerprints: dict[tuple[str, str], str]
+) -> None:
+    await connection.execute("DELETE FROM synced_records WHERE dossier_id = $1", dossier_id)
+    await connection.copy_records_to_table(
+        "synced_records",
+        records=[(dossier_id, kind, key, value) for (kind, key), value in fingerprints.items()],
+        columns=["dossier_id", "kind", "key", "fingerprint"],
+    )
+
+
+async def lock_dossier_sync(connection: asyncpg.Connection, dossier_id: UUID) -> None:
+    """Until the transaction ends, no other sync run of the dossier records what it published."""
+    await connection.execute(
+        "SELECT pg_advisory_xact_lock(hashtext('sync:' || $1::text))", str(dossier_id)
+    )

@@ -289,6 +289,12 @@ class Connector(Protocol):
         """Book payments made from the platform in the financial journal of their bank account."""
         ...
 
+    def close_periods(self, dossier_code: str, period_codes: tuple[str, ...]) -> date | None:
+        """Close booking periods (a manual sync's new active period closes the earlier ones);
+        periods closed already are left alone. Returns the day they close on (None: nothing to
+        close); a period the dossier does not know raises BookingRefused."""
+        ...
+
 
 # --------------------------------------------------------------------------- Kafka messages
 

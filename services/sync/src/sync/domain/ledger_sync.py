@@ -5,7 +5,9 @@ included) goes above the broker-friendly 512 KiB however many counterparties and
 dossier has.
 """
 
-from collections.abc import Iterator
+import hashlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
@@ -36,18 +38,84 @@ def _size(record: BaseModel) -> int:
     return len(record.model_dump_json().encode()) + 1
 
 
-def _packed(snapshot: LedgerSnapshot, budget: int) -> Iterator[dict[str, list[BaseModel]]]:
-    chunk: dict[str, list[BaseModel]] = {}
+def _packed(
+    snapshot: LedgerSnapshot, budget: int, removals: Mapping[str, tuple[str, ...]]
+) -> Iterator[dict[str, list[BaseModel | str]]]:
+    chunk: dict[str, list[BaseModel | str]] = {}
     used = 0
-    for source, target in RECORD_FIELDS:
-        for record in getattr(snapshot, source):
-            size = _size(record)
-            if chunk and used + size > budget:
-                yield chunk
-                chunk, used = {}, 0
-            chunk.setdefault(target, []).append(record)
-            used += size
+    items: list[tuple[str, BaseModel | str]] = [
+        (target, record) for source, target in RECORD_FIELDS for record in getattr(snapshot, source)
+    ]
+    items += [(target, key) for target, keys in removals.items() for key in keys]
+    for target, item in items:
+        # A removed key travels as a JSON string: its length, quotes and comma.
+        size = _size(item) if isinstance(item, BaseModel) else len(item.encode()) + 3
+        if chunk and used + size > budget:
+            yield chunk
+            chunk, used = {}, 0
+        chunk.setdefault(target, []).append(item)
+        used += size
     yield chunk
+
+
+# ------------------------------------------------------------------ delta runs
+# A delta run publishes the records that are new or changed since the previous run, and the keys
+# of the counterparties and open items that are gone; a full run publishes everything. Each
+# record is remembered by a fingerprint of its JSON, under the key consumers know it by.
+
+RecordKey = tuple[str, str]
+
+
+def _record_key(source: str, record: BaseModel) -> str:
+    if source == "counterparties":
+        return str(record.number)  # type: ignore[attr-defined]
+    if source == "open_items":
+        return f"{record.journal}/{record.document_number}"  # type: ignore[attr-defined]
+    return str(record.code)  # type: ignore[attr-defined]
+
+
+def record_fingerprints(snapshot: LedgerSnapshot) -> dict[RecordKey, str]:
+    return {
+        (source, _record_key(source, record)): hashlib.sha256(
+            record.model_dump_json().encode()
+        ).hexdigest()
+        for source, _ in RECORD_FIELDS
+        for record in getattr(snapshot, source)
+    }
+
+
+@dataclass(frozen=True)
+class Delta:
+    changes: LedgerSnapshot
+    removed_counterparties: tuple[str, ...]
+    removed_open_items: tuple[str, ...]
+
+
+def delta(snapshot: LedgerSnapshot, previous: Mapping[RecordKey, str]) -> Delta:
+    """What changed in `snapshot` since the run that published `previous` (its fingerprints)."""
+    current = record_fingerprints(snapshot)
+    changed = {
+        source: tuple(
+            record
+            for record in getattr(snapshot, source)
+            if previous.get((source, _record_key(source, record)))
+            != current[(source, _record_key(source, record))]
+        )
+        for source, _ in RECORD_FIELDS
+    }
+
+    def gone(kind: str) -> tuple[str, ...]:
+        return tuple(
+            sorted(
+                key for source, key in previous if source == kind and (source, key) not in current
+            )
+        )
+
+    return Delta(
+        changes=snapshot.model_copy(update=changed),
+        removed_counterparties=gone("counterparties"),
+        removed_open_items=gone("open_items"),
+    )
 
 
 def ledger_sync_messages(
@@ -57,12 +125,21 @@ def ledger_sync_messages(
     *,
     full: bool = True,
     chunk_record_bytes: int = CHUNK_RECORD_BYTES,
+    removed_counterparties: tuple[str, ...] = (),
+    removed_open_items: tuple[str, ...] = (),
+    counts: tuple[int, int] | None = None,
 ) -> list[LedgerSynced]:
     """The messages of one sync run, chunk 0 first, the last with `last_chunk`.
 
     The dossier's bank accounts ride on chunk 0 (payments registers them as before); the counts
-    are the whole run's on every chunk."""
-    chunks = list(_packed(snapshot, chunk_record_bytes))
+    are the whole dossier's on every chunk (`counts`: counterparties and open items, when
+    `snapshot` holds only a delta's changes)."""
+    removals = {
+        "removed_counterparties": removed_counterparties,
+        "removed_open_items": removed_open_items,
+    }
+    chunks = list(_packed(snapshot, chunk_record_bytes, removals))
+    counterparties, open_items = counts or (len(snapshot.counterparties), len(snapshot.open_items))
     bank_accounts = tuple(
         LedgerBankAccount(
             iban=bank.iban,
@@ -77,8 +154,8 @@ def ledger_sync_messages(
         LedgerSynced(
             synced_at=synced_at,
             up_to_date_until=snapshot.up_to_date_until,
-            counterparties=len(snapshot.counterparties),
-            open_items=len(snapshot.open_items),
+            counterparties=counterparties,
+            open_items=open_items,
             bank_accounts=bank_accounts if index == 0 else (),
             sync_id=sync_id,
             chunk=index,

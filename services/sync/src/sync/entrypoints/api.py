@@ -5,22 +5,36 @@ Sync owns the dossiers; every other service keeps a copy from the events publish
 """
 
 import asyncio
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID, uuid4
 
 import asyncpg
 from fastapi import APIRouter, HTTPException, status
-from ledgerline.auth import OFFICE_ROLES, CurrentPrincipal, DossierScope, Role, dossier_scope
+from ledgerline.auth import (
+    OFFICE_ROLES,
+    CurrentPrincipal,
+    DossierScope,
+    Principal,
+    Role,
+    dossier_scope,
+)
 from ledgerline.errors import error_response
 from ledgerline.events import DossierActivated, DossierDeactivated, DossierUpdated
-from ledgerline.service import CurrentRuntime
+from ledgerline.service import CurrentRuntime, Runtime
 from ledgerline.text import SingleLine
 from pydantic import BaseModel, ConfigDict, Field
 
-from sync.adapters import dossiers
+from sync.adapters import dossiers, office
 from sync.adapters.connectors import check_dossier_code, connector_for
 from sync.connectors.contract import UnknownDossier
+from sync.domain.office import (
+    OfficeRuleViolation,
+    Validation,
+    check_may_activate,
+    check_payment_module,
+    dossier_codes,
+)
 
 router = APIRouter(tags=["dossiers"])
 
@@ -43,6 +57,12 @@ class DossierActivation(BaseModel):
                     "dossier_code": "PEETERS-01",
                     "configuration": "C",
                     "language": "nl",
+                    "validation": "hybrid",
+                    "payment_module": False,
+                    "financial_menu": True,
+                    "vat_exempt": False,
+                    "nightly_sync": True,
+                    "books_up_to_date_until": "2026-10-31",
                 }
             ]
         }
@@ -52,6 +72,9 @@ class DossierActivation(BaseModel):
     name: SingleLine = Field(min_length=1, max_length=200, examples=["Bakkerij Peeters BV"])
     vat_number: SingleLine | None = Field(default=None, max_length=30, examples=["BE0123456749"])
     accounting_package: AccountingPackage
+    installation: SingleLine | None = Field(
+        default=None, max_length=200, description="The package's installation (or path)"
+    )
     dossier_code: SingleLine = Field(
         min_length=1, max_length=50, description="The dossier's code in the package"
     )
@@ -60,6 +83,48 @@ class DossierActivation(BaseModel):
         description="B processing + archive, C processing + full feedback, D feedback only",
     )
     language: Literal["nl", "fr", "en", "de"] = "nl"
+    validation: Validation = Field(
+        default="office",
+        description="Who validates the booking proposals: an office employee, an employee with "
+        "the client's input (hybrid), or the client",
+    )
+    payment_module: bool = Field(
+        default=False, description="Only when the office allows the payment module (else 409)"
+    )
+    financial_menu: bool = Field(
+        default=True, description="Show the financial tab and journals in the client portal"
+    )
+    vat_exempt: bool = False
+    nightly_sync: bool = Field(default=True, description="Synchronise the ledger every night")
+    books_up_to_date_until: date | None = Field(
+        default=None, description="Until when the books are up to date in the package"
+    )
+
+
+class DossierActivations(DossierActivation):
+    """Several dossiers of one package at once, with the same options: all or none."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Bakkerij Peeters",
+                    "accounting_package": "beancount",
+                    "dossier_code": "PEETERS;PEETERS-2025",
+                    "configuration": "C",
+                    "language": "nl",
+                }
+            ]
+        }
+    )
+
+    id: None = Field(default=None, description="Not with several codes: the platform chooses")
+    dossier_code: SingleLine = Field(  # type: ignore[assignment]
+        min_length=1,
+        max_length=2000,
+        description="The dossiers' codes in the package, separated by `;`; each dossier is named "
+        "`name (code)` when there are several",
+    )
 
 
 class DossierChange(BaseModel):
@@ -74,6 +139,15 @@ class DossierChange(BaseModel):
     dossier_code: SingleLine | None = Field(default=None, min_length=1, max_length=50)
     configuration: Literal["B", "C", "D"] | None = None
     language: Literal["nl", "fr", "en", "de"] | None = None
+    installation: SingleLine | None = Field(default=None, max_length=200)
+    validation: Validation | None = None
+    payment_module: bool | None = Field(
+        default=None, description="Only when the office allows the payment module (else 409)"
+    )
+    financial_menu: bool | None = None
+    vat_exempt: bool | None = None
+    nightly_sync: bool | None = None
+    books_up_to_date_until: date | None = None
 
 
 class Deactivation(BaseModel):
@@ -100,6 +174,15 @@ class Dossier(BaseModel):
                     "activated_at": "2026-11-30T09:15:00Z",
                     "active": True,
                     "updated_at": "2026-11-30T10:00:00Z",
+                    "installation": "exact-online",
+                    "validation": "office",
+                    "payment_module": False,
+                    "financial_menu": True,
+                    "vat_exempt": False,
+                    "nightly_sync": True,
+                    "books_up_to_date_until": "2026-10-31",
+                    "proposal_counter_reset_at": "2026-11-30T10:00:00Z",
+                    "active_period": "2026-11",
                 }
             ]
         }
@@ -117,57 +200,160 @@ class Dossier(BaseModel):
     active: bool
     updated_at: datetime | None = None
     deactivated_at: datetime | None = None
+    installation: str | None = None
+    validation: Validation = "office"
+    payment_module: bool = False
+    financial_menu: bool = True
+    vat_exempt: bool = False
+    nightly_sync: bool = True
+    books_up_to_date_until: date | None = None
+    proposal_counter_reset_at: datetime | None = Field(
+        default=None, description="When the counter of bookings posted was last reset"
+    )
+    active_period: str | None = Field(
+        default=None, description="The active booking period set at the last manual sync"
+    )
+
+
+def dossier_options(dossier: Dossier) -> dict[str, Any]:
+    """What dossier.activated.v1 and dossier.updated.v1 say of the dossier's settings."""
+    return dossier.model_dump(
+        include={
+            "name",
+            "vat_number",
+            "accounting_package",
+            "dossier_code",
+            "configuration",
+            "language",
+            "installation",
+            "validation",
+            "payment_module",
+            "financial_menu",
+            "vat_exempt",
+            "nightly_sync",
+            "books_up_to_date_until",
+        }
+    )
+
+
+def updated_event(dossier: Dossier, email_domain: str, changed: list[str]) -> DossierUpdated:
+    return DossierUpdated(
+        **dossier_options(dossier),
+        proposal_counter_reset_at=dossier.proposal_counter_reset_at,
+        active_period=dossier.active_period,
+        email_domain=email_domain,
+        changed=tuple(sorted(changed)),
+    )
+
+
+ACTIVATION_ERRORS: dict[int | str, dict[str, Any]] = {
+    403: error_response(
+        "The caller may not activate dossiers (office setting dossier_activation)",
+        "only an office admin may activate dossiers in this office (office setting "
+        "dossier_activation)",
+    ),
+    409: error_response(
+        "The office already activated this dossier (same package and code, or same id), or the "
+        "payment module is asked for while the office does not allow it",
+        "dossier PEETERS-01 of exact is already active",
+    ),
+    422: error_response(
+        "Invalid fields, an `id` that cannot be used, or a dossier code the package does not know",
+        "no Beancount ledger for dossier PEETERS-9 in /var/lib/ledgerline/ledgers",
+    ),
+}
 
 
 @router.post(
     "/dossiers",
     status_code=status.HTTP_201_CREATED,
     response_model=Dossier,
-    summary="Activate a dossier from the accounting package (office admin)",
-    responses={
-        403: error_response("Only an office admin may activate dossiers"),
-        409: error_response(
-            "The office already activated this dossier (same package and code, or same id)",
-            "dossier PEETERS-01 of exact is already active",
-        ),
-        422: error_response("Invalid fields, or an `id` that cannot be used"),
-    },
+    summary="Activate a dossier from the accounting package (office admin; employees too when "
+    "the office allows it)",
+    description="Several codes separated by `;`: use POST /dossiers/activations.",
+    responses=ACTIVATION_ERRORS,
 )
 async def activate_dossier(
     activation: DossierActivation, principal: CurrentPrincipal, runtime: CurrentRuntime
 ) -> Dossier:
-    if principal.role is not Role.ADMIN:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "only an office admin may activate dossiers")
+    if ";" in activation.dossier_code:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            "body.dossier_code: several codes separated by ';' are activated with "
+            "POST /dossiers/activations",
+        )
+    return (await _activate(activation, [activation.dossier_code], principal, runtime))[0]
+
+
+@router.post(
+    "/dossiers/activations",
+    status_code=status.HTTP_201_CREATED,
+    response_model=list[Dossier],
+    summary="Activate several dossiers of the package at once: codes separated by `;`, all or none",
+    responses=ACTIVATION_ERRORS,
+)
+async def activate_dossiers(
+    activation: DossierActivations, principal: CurrentPrincipal, runtime: CurrentRuntime
+) -> list[Dossier]:
+    try:
+        codes = dossier_codes(activation.dossier_code)
+    except OfficeRuleViolation as violation:
+        raise HTTPException(violation.status, violation.reason) from violation
+    return await _activate(activation, codes, principal, runtime)
+
+
+async def _activate(
+    activation: DossierActivation,
+    codes: list[str],
+    principal: Principal,
+    runtime: Runtime,
+) -> list[Dossier]:
+    async with runtime.pool.acquire() as connection:
+        settings = await office.settings(connection, principal.office_id)
+    try:
+        check_may_activate(principal.role, settings["dossier_activation"])
+        check_payment_module(activation.payment_module, settings["payment_module_allowed"])
+    except OfficeRuleViolation as violation:
+        raise HTTPException(violation.status, violation.reason) from violation
     connector = connector_for(activation.accounting_package, runtime.settings.ledger_root)  # type: ignore[attr-defined]
     if connector is not None:
-        try:
-            await asyncio.to_thread(check_dossier_code, connector, activation.dossier_code)
-        except UnknownDossier as exc:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, exc.reason) from exc
-    values = activation.model_dump() | {
-        "id": activation.id or uuid4(),
-        "office_id": principal.office_id,
-    }
+        unknown = []
+        for code in codes:
+            try:
+                await asyncio.to_thread(check_dossier_code, connector, code)
+            except UnknownDossier as exc:
+                unknown.append(exc.reason)
+        if unknown:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "; ".join(unknown))
+    activated = []
     async with runtime.unit_of_work() as uow:
-        row = await dossiers.insert(uow.conn, values)
-        if row is None:
-            raise await _refused_activation(uow.conn, values)
-        dossier = Dossier(**dict(row))
-        uow.emit(
-            DossierActivated(
-                name=dossier.name,
-                vat_number=dossier.vat_number,
-                accounting_package=dossier.accounting_package,
-                dossier_code=dossier.dossier_code,
-                configuration=activation.configuration,
-                language=activation.language,
-                email_domain=runtime.settings.mail_domain,  # type: ignore[attr-defined]
-            ),
-            dossier_id=dossier.id,
-            office_id=dossier.office_id,
-            subject=f"dossiers/{dossier.id}",
-        )
-    return dossier
+        for code in codes:
+            values = activation.model_dump() | {
+                "id": activation.id or uuid4(),
+                "office_id": principal.office_id,
+                "dossier_code": code,
+                "name": activation.name if len(codes) == 1 else f"{activation.name} ({code})",
+            }
+            row = await dossiers.insert(uow.conn, values)
+            if row is None:
+                # Raising rolls the whole activation back: all dossiers or none.
+                raise await _refused_activation(uow.conn, values)
+            dossier = Dossier(**dict(row))
+            # An employee who activates a dossier is assigned to it (when the office lists them).
+            await office.assign_activator(
+                uow.conn, principal.office_id, principal.subject, row["id"]
+            )
+            uow.emit(
+                DossierActivated(
+                    **dossier_options(dossier),
+                    email_domain=runtime.settings.mail_domain,  # type: ignore[attr-defined]
+                ),
+                dossier_id=dossier.id,
+                office_id=dossier.office_id,
+                subject=f"dossiers/{dossier.id}",
+            )
+            activated.append(dossier)
+    return activated
 
 
 async def _refused_activation(
@@ -217,7 +403,14 @@ async def get_dossier(
 @router.patch(
     "/dossiers/{dossier_id}",
     response_model=Dossier,
-    summary="Change a dossier's details (office admin)",
+    summary="Change a dossier's details and options (office admin)",
+    responses={
+        409: error_response(
+            "Another dossier of the office has the code, or the payment module is asked for "
+            "while the office does not allow it",
+            "another dossier of the office has the code PEETERS-02",
+        )
+    },
 )
 async def change_dossier(
     change: DossierChange,
@@ -231,7 +424,16 @@ async def change_dossier(
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT, "name and dossier_code cannot be emptied"
         )
+    for field in ("validation", "payment_module", "financial_menu", "vat_exempt", "nightly_sync"):
+        if field in changes and changes[field] is None:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"{field} cannot be emptied")
     async with runtime.unit_of_work() as uow:
+        if changes.get("payment_module"):
+            settings = await office.settings(uow.conn, scope.office_id)
+            try:
+                check_payment_module(True, settings["payment_module_allowed"])
+            except OfficeRuleViolation as violation:
+                raise HTTPException(violation.status, violation.reason) from violation
         try:
             row = await dossiers.update(uow.conn, scope.office_id, scope.dossier_id, changes)
         except asyncpg.UniqueViolationError as exc:
@@ -243,15 +445,7 @@ async def change_dossier(
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"dossier {scope.dossier_id} not found")
         dossier = Dossier(**dict(row))
         uow.emit(
-            DossierUpdated(
-                name=dossier.name,
-                vat_number=dossier.vat_number,
-                accounting_package=dossier.accounting_package,
-                dossier_code=dossier.dossier_code,
-                configuration=dossier.configuration,  # type: ignore[arg-type]
-                language=dossier.language,  # type: ignore[arg-type]
-                email_domain=runtime.settings.mail_domain,  # type: ignore[attr-defined]
-            ),
+            updated_event(dossier, runtime.settings.mail_domain, list(changes)),  # type: ignore[attr-defined]
             dossier_id=dossier.id,
             office_id=dossier.office_id,
             subject=f"dossiers/{dossier.id}",

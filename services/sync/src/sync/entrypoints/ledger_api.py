@@ -1,19 +1,29 @@
-"""The dossier's ledger: synchronise it by hand, and see the sync runs and the postings."""
+"""The dossier's ledger: synchronise it by hand (with the manual sync's options), and see the
+sync runs and the postings."""
 
-from datetime import datetime
-from typing import Annotated
+import asyncio
+from datetime import UTC, date, datetime
+from email.message import EmailMessage
+from typing import Annotated, Any
 from uuid import UUID
 
+import asyncpg
 from fastapi import APIRouter, HTTPException, Query, status
 from ledgerline.auth import OFFICE_ROLES, DossierScope, Role, dossier_scope
 from ledgerline.errors import error_response
-from ledgerline.service import CurrentRuntime
+from ledgerline.events.catalog import PERIOD_PATTERN
+from ledgerline.mail import MailNotSent, send_message
+from ledgerline.service import CurrentRuntime, Runtime
 from pydantic import BaseModel, ConfigDict, Field
 
-from sync.adapters import dossiers, ledger
-from sync.connectors.contract import ConnectorUnavailable
+from sync.adapters import dossiers, ledger, office
+from sync.config import SyncSettings
+from sync.connectors.contract import ConnectorError, ConnectorUnavailable
+from sync.domain.notification import books_updated_mail
+from sync.domain.office import OfficeRuleViolation, Period, periods_to_close
+from sync.entrypoints.api import Dossier, updated_event
 from sync.scheduler import nightly_sync_lifespan
-from sync.service_layer import synchronise
+from sync.service_layer import NoConnector, dossier_connector, synchronise, take_snapshot
 
 # The nightly sync runs beside the routes of the ledger (FastAPI merges a router's lifespan).
 router = APIRouter(tags=["ledger"], lifespan=nightly_sync_lifespan)
@@ -83,40 +93,215 @@ class Posting(BaseModel):
     updated_at: datetime
 
 
+class SyncOptions(BaseModel):
+    """The manual sync's options (seed 003, "Manuele synchronisatie"); all optional."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "up_to_date_until": "2026-10-31",
+                    "reset_proposal_counter": True,
+                    "new_active_period": "2026-11",
+                    "notify_client": True,
+                    "full": False,
+                }
+            ]
+        },
+    )
+
+    up_to_date_until: date | None = Field(
+        default=None,
+        description="Until when the books are up to date (shown in the client portal; the "
+        "dossier's books_up_to_date_until)",
+    )
+    reset_proposal_counter: bool = Field(
+        default=False, description="Set the counter of bookings posted (monitor) back to 0"
+    )
+    new_active_period: str | None = Field(
+        default=None,
+        pattern=PERIOD_PATTERN,
+        description="The new active booking period: the open periods before it are closed in "
+        "the ledger",
+    )
+    notify_client: bool = Field(
+        default=False, description="E-mail the dossier's users that their books were updated"
+    )
+    full: bool = Field(
+        default=True,
+        description="Everything (consumers replace their copies); false: only what changed "
+        "since the previous run",
+    )
+
+
+class ManualSyncRun(SyncRun):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                SYNC_RUN_EXAMPLE
+                | {
+                    "closed_periods": ["2026-09", "2026-10"],
+                    "notified": ["jan@bakkerij-peeters.be"],
+                    "notification_error": "the mail server 127.0.0.1:2525 did not take it",
+                }
+            ]
+        }
+    )
+
+    closed_periods: list[str] = Field(
+        default_factory=list, description="Booking periods this run closed in the ledger"
+    )
+    notified: list[str] = Field(
+        default_factory=list, description="The e-mail addresses told that the books were updated"
+    )
+    notification_error: str | None = Field(
+        default=None, description="Why (some) e-mails were not sent; the sync itself stands"
+    )
+
+
 @router.post(
     "/dossiers/{dossier_id}/sync",
     status_code=status.HTTP_202_ACCEPTED,
-    response_model=SyncRun,
-    summary="Synchronise the dossier's ledger now: a full resync (office admin or employee)",
+    response_model=ManualSyncRun,
+    summary="Synchronise the dossier's ledger now, with the manual sync's options (office admin "
+    "or employee)",
     description="Reads the accounting package through the dossier's connector and publishes "
-    "ledger.synced.v1 in chunks; the worklist and payments replace their copies. 503 when the "
-    "package cannot be reached; a run the office must act on is answered with status failed.",
+    "ledger.synced.v1 in chunks (a full resync unless `full` is false); the worklist and "
+    "payments update their copies. The options set 'books up to date until', reset the counter "
+    "of bookings posted, close the periods before a new active period in the ledger, and "
+    "e-mail the dossier's users; the dossier's new settings go out in dossier.updated.v1. 503 "
+    "when the package cannot be reached; a run the office must act on is answered with status "
+    "failed.",
     responses={
+        409: error_response(
+            "The ledger refused to close the periods, the new active period is closed, or the "
+            "dossier's package has no connector that can close periods",
+            "booking period 2026-09 is closed and cannot become the active period",
+        ),
         503: error_response(
-            "The accounting package cannot be reached now; nothing was synchronised",
+            "The accounting package cannot be reached now, or no mail server is configured for "
+            "notify_client; nothing was synchronised",
             "the ledger cannot be read: main.beancount of PEETERS is missing",
-        )
+        ),
     },
 )
 async def sync_now(
     runtime: CurrentRuntime,
     scope: Annotated[DossierScope, dossier_scope(Role.ADMIN, Role.EMPLOYEE)],
-) -> SyncRun:
-    async with runtime.unit_of_work() as uow:
-        dossier = await dossiers.get(uow.conn, scope.office_id, scope.dossier_id)
-        if dossier is None or not dossier["active"]:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"dossier {scope.dossier_id} not found")
-        try:
+    options: SyncOptions | None = None,
+) -> ManualSyncRun:
+    options = options or SyncOptions()
+    settings: SyncSettings = runtime.settings  # type: ignore[assignment]
+    if options.notify_client and not settings.smtp_host:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            "notify_client: the platform has no mail server configured (SYNC_SMTP_HOST)",
+        )
+    async with runtime.pool.acquire() as connection:
+        dossier = await dossiers.get(connection, scope.office_id, scope.dossier_id)
+    if dossier is None or not dossier["active"]:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"dossier {scope.dossier_id} not found")
+    closed: list[str] = []
+    try:
+        if options.new_active_period:
+            closed = await _close_periods_before(dossier, options.new_active_period, settings)
+        async with runtime.unit_of_work() as uow:
             run = await synchronise(
                 uow,
                 dossier,
-                runtime.settings,  # type: ignore[arg-type]
+                settings,
                 trigger="manual",
                 requested_by=scope.principal.subject,
+                full=options.full,
             )
-        except ConnectorUnavailable as exc:
-            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, exc.reason) from exc
-    return SyncRun.model_validate(dict(run))
+            changes: dict[str, Any] = {}
+            if options.up_to_date_until is not None:
+                changes["books_up_to_date_until"] = options.up_to_date_until
+            if options.reset_proposal_counter:
+                changes["proposal_counter_reset_at"] = datetime.now(UTC)
+            if options.new_active_period:
+                changes["active_period"] = options.new_active_period
+            if changes:
+                row = await dossiers.update(uow.conn, scope.office_id, scope.dossier_id, changes)
+                if row is None:
+                    raise HTTPException(
+                        status.HTTP_404_NOT_FOUND, f"dossier {scope.dossier_id} not found"
+                    )
+                dossier = row
+                uow.emit(
+                    updated_event(Dossier(**dict(row)), settings.mail_domain, list(changes)),
+                    dossier_id=row["id"],
+                    office_id=row["office_id"],
+                    subject=f"dossiers/{row['id']}",
+                )
+    except ConnectorUnavailable as exc:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, exc.reason) from exc
+    except OfficeRuleViolation as violation:
+        raise HTTPException(violation.status, violation.reason) from violation
+    result = ManualSyncRun.model_validate(dict(run) | {"closed_periods": closed})
+    if options.notify_client:
+        result.notified, result.notification_error = await _notify_client(
+            runtime, dossier, settings
+        )
+    return result
+
+
+async def _close_periods_before(
+    dossier: asyncpg.Record, new_active: str, settings: SyncSettings
+) -> list[str]:
+    """Close the open periods before `new_active` in the ledger; the codes closed."""
+    try:
+        connector = dossier_connector(dossier, settings)
+        snapshot = await take_snapshot(connector, dossier["dossier_code"])
+        to_close = periods_to_close(
+            (Period(p.code, p.start, p.end, p.status) for p in snapshot.periods), new_active
+        )
+        if to_close:
+            await asyncio.to_thread(
+                connector.close_periods, dossier["dossier_code"], tuple(to_close)
+            )
+    except NoConnector as exc:
+        raise OfficeRuleViolation(409, f"new_active_period: {exc}") from exc
+    except ConnectorUnavailable:
+        raise
+    except ConnectorError as exc:
+        raise OfficeRuleViolation(409, exc.reason) from exc
+    return to_close
+
+
+async def _notify_client(
+    runtime: Runtime, dossier: asyncpg.Record, settings: SyncSettings
+) -> tuple[list[str], str | None]:
+    """E-mail each of the dossier's users (one message each: they need not see each other)."""
+    async with runtime.pool.acquire() as connection:
+        users = await office.dossier_users(connection, dossier["office_id"], dossier["id"])
+    if not users:
+        return [], "the dossier has no users to notify"
+    mail = books_updated_mail(
+        dossier["name"], dossier["books_up_to_date_until"], dossier["language"], settings.portal_url
+    )
+    sent, errors = [], []
+    for address in sorted({user["email"] for user in users}):
+        message = EmailMessage()
+        message["From"] = settings.smtp_sender
+        message["To"] = address
+        message["Subject"] = mail.subject
+        message.set_content(mail.body)
+        try:
+            await send_message(
+                message,
+                host=settings.smtp_host,  # type: ignore[arg-type]
+                port=settings.smtp_port,
+                starttls=settings.smtp_starttls,
+                username=settings.smtp_username,
+                password=settings.smtp_password,
+            )
+        except MailNotSent as exc:
+            errors.append(f"{address}: {exc}")
+        else:
+            sent.append(address)
+    return sent, "; ".join(errors) or None
 
 
 @router.get(

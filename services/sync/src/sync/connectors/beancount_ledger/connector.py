@@ -20,7 +20,7 @@ import stat
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from beancount import loader
@@ -228,10 +228,17 @@ class BeancountConnector:
             period = books.periods.get(header.period)
             if period is None:
                 raise BookingRefused(f"booking period {header.period} is unknown to the dossier")
+            today = self._today()
+            if (
+                period.status == "closed"
+                and ledger_books.period_state_at(ledger.entries, period.code, today) != "closed"
+            ):
+                # Closed from tomorrow in the ledger (see close_periods), but closed for new
+                # bookings now; a closure in force is refused by Beancount's plugin itself.
+                raise BookingRefused(f"booking period {header.period} is closed")
             kind = "supplier" if journal.type == "purchase" else "customer"
             new_text = ""
             counterparty = books.counterparties.get(header.counterparty_number)
-            today = self._today()
             if counterparty is None:
                 if header.new_counterparty is None:
                     raise BookingRefused(
@@ -269,6 +276,43 @@ class BeancountConnector:
                 period=header.period,
                 transaction_id=f"{journal.code}/{number}",
             )
+
+    def close_periods(self, dossier_code: str, period_codes: tuple[str, ...]) -> date | None:
+        """Close booking periods (a new active period closes the ones before it): a "closed"
+        period directive each, in the platform's file. Returns the day they close on, None when
+        every one was closed already.
+
+        The closed-periods plugin refuses bookings entered on or after the closing day. A
+        booking entered today in one of the periods must stay valid, so the closure is then
+        dated tomorrow; the books count the period closed at once (the latest directive counts)
+        and post_booking refuses it from now on."""
+        with self._locked(dossier_code) as folder:
+            ledger = self._current(dossier_code)
+            books = ledger.books
+            unknown = [code for code in period_codes if code not in books.periods]
+            if unknown:
+                raise BookingRefused(
+                    "booking periods unknown to the dossier: " + ", ".join(unknown)
+                )
+            to_close = [code for code in period_codes if books.periods[code].status != "closed"]
+            if not to_close:
+                return None
+            today = self._today()
+            entered_today = any(
+                isinstance(entry, data.Transaction)
+                and entry.meta.get("period") in to_close
+                and entry.meta.get("entered-on") == today
+                for entry in ledger.entries
+            )
+            day = today + timedelta(days=1) if entered_today else today
+            text = "".join(
+                f'{day.isoformat()} custom "{ledger_books.PERIOD}" "{code}" '
+                f"{books.periods[code].start.isoformat()} {books.periods[code].end.isoformat()} "
+                '"closed"\n'
+                for code in to_close
+            )
+            self._write_checked(dossier_code, folder, _append(folder / BOOKINGS, text))
+            return day
 
     def delete_booking(self, dossier_code: str, booking: BookingToDelete) -> None:
         with self._locked(dossier_code) as folder:
