@@ -20,7 +20,6 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from ledgerline.auth import Role
 from ledgerline.demo import DEMO_OFFICE_ID
-from ledgerline.devstack.paths import given_testdata
 from ledgerline.devstack.stack import Stack
 from ledgerline.events import (
     DocumentReceived,
@@ -30,6 +29,7 @@ from ledgerline.events import (
     spec_for,
 )
 from ledgerline.events.invoice import InvoiceData, InvoiceFields
+from ledgerline.testing.ubl import base_example
 
 pytestmark = [pytest.mark.e2e]
 
@@ -408,12 +408,6 @@ async def test_payment_approval_rules_with_maximum_amounts_decide_and_fill_the_b
 # --- invoices ----------------------------------------------------------------------------------
 
 
-def ubl_invoice(number: str) -> bytes:
-    """The Peppol base example (supplier GB1232434, total 1,656.25), with its own number."""
-    xml = (given_testdata() / "ubl" / "base-example.xml").read_text()
-    return xml.replace("<cbc:ID>Snippet1</cbc:ID>", f"<cbc:ID>{number}</cbc:ID>", 1).encode()
-
-
 def purchase_invoice(
     vat: str, name: str, total: str, mailbox: str = "purchase"
 ) -> tuple[uuid.UUID, DocumentReceived, DocumentRecognized]:
@@ -499,7 +493,7 @@ async def test_invoice_approval_rules_of_the_seed_decide_purchase_invoices(stack
         async def deliver() -> str:
             delivered = await admin.http.post(
                 f"{admin.ingest}/documents?mailbox=purchase",
-                content=ubl_invoice(f"APV-{uuid.uuid4().hex[:8]}"),
+                content=base_example(f"APV-{uuid.uuid4().hex[:8]}"),
                 headers=admin.headers | {"Content-Type": "application/xml"},
             )
             assert delivered.status_code == 201, delivered.text

@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from ingest.config import IngestSettings
-from ledgerline.devstack.paths import given_testdata
 from ledgerline.devstack.stack import Stack
+from ledgerline.testing.ubl import base_example
 
 pytestmark = [pytest.mark.e2e]
 
@@ -81,12 +81,8 @@ async def dossier(stack: Stack) -> Dossier:
 def invoice_xml(number: str, *, variant: str = "") -> bytes:
     """The Peppol base example, payable to a Belgian account; `variant` makes other bytes of the
     same invoice (as a second document of it would be)."""
-    xml = (given_testdata() / "ubl" / "base-example.xml").read_text()
-    return xml.replace("<cbc:ID>Snippet1</cbc:ID>", f"<cbc:ID>{number}</cbc:ID>", 1).replace(
-        "<cbc:ID>IBAN32423940</cbc:ID>", "<cbc:ID>BE71096123456769</cbc:ID>"
-    ).replace("<cbc:ID>BIC324098</cbc:ID>", "<cbc:ID>GKCCBEBB</cbc:ID>").encode() + (
-        f"<!-- {variant} -->\n".encode() if variant else b""
-    )
+    xml = base_example(number, iban="BE71096123456769", bic="GKCCBEBB")
+    return xml + (f"<!-- {variant} -->\n".encode() if variant else b"")
 
 
 async def documents(http: httpx.AsyncClient, stack: Stack, dossier: Dossier) -> list[str]:

@@ -24,6 +24,7 @@ from ledgerline.events import (
     SettledItem,
     spec_for,
 )
+from ledgerline.testing.ubl import base_example
 from lxml import etree
 
 pytestmark = [pytest.mark.e2e]
@@ -34,16 +35,8 @@ OGM_DIGITS = "010806817183"
 
 def belgian_invoice(number: str) -> bytes:
     """The Peppol base example, paid to a Belgian account with a structured communication."""
-    xml = (given_testdata() / "ubl" / "base-example.xml").read_text()
-    return (
-        xml.replace("<cbc:ID>Snippet1</cbc:ID>", f"<cbc:ID>{number}</cbc:ID>", 1)
-        .replace(
-            "<cbc:PaymentID>Snippet1</cbc:PaymentID>",
-            "<cbc:PaymentID>+++010/8068/17183+++</cbc:PaymentID>",
-        )
-        .replace("<cbc:ID>IBAN32423940</cbc:ID>", "<cbc:ID>BE71096123456769</cbc:ID>")
-        .replace("<cbc:ID>BIC324098</cbc:ID>", "<cbc:ID>GKCCBEBB</cbc:ID>")
-        .encode()
+    return base_example(
+        number, iban="BE71096123456769", bic="GKCCBEBB", payment_id="+++010/8068/17183+++"
     )
 
 

@@ -12,7 +12,6 @@ import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
@@ -27,6 +26,7 @@ from ledgerline.devstack.ports import free_port, free_ports
 from ledgerline.devstack.stack import Infrastructure, ServiceProcess, Stack
 from ledgerline.events import DocumentReceived, DossierActivated, Envelope, all_topics, spec_for
 from ledgerline.settings import DEV_JWT_SECRET
+from ledgerline.testing.ubl import GeneratedInvoice, Line, Party, generated_invoice
 
 pytestmark = [pytest.mark.e2e]
 
@@ -47,80 +47,16 @@ async def eventually(probe: Callable[[], Awaitable[T | None]], timeout: float, w
 # ---------------------------------------------------------------------- generated invoices
 
 
-@dataclass(frozen=True)
-class GeneratedInvoice:
-    number: str
-    net: Decimal
-    vat: Decimal
-    gross: Decimal
-    xml: bytes
-
-
-VAT_RATE = Decimal("21")
-
-
-def ubl_invoice(number: str, net: Decimal, supplier: str = "Chaos Supplies BV") -> GeneratedInvoice:
+def ubl_invoice(number: str, net: Decimal) -> GeneratedInvoice:
     """A one-line Peppol BIS 3 invoice of `net` EUR at 21% VAT; its totals add up."""
-    net = net.quantize(Decimal("0.01"))
-    vat = (net * VAT_RATE / 100).quantize(Decimal("0.01"))
-    gross = net + vat
-    xml = f"""<?xml version="1.0" encoding="UTF-8"?>
-<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
- xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
- xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">
-  <cbc:CustomizationID>urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0</cbc:CustomizationID>
-  <cbc:ProfileID>urn:fdc:peppol.eu:2017:poacc:billing:01:1.0</cbc:ProfileID>
-  <cbc:ID>{number}</cbc:ID>
-  <cbc:IssueDate>2026-03-02</cbc:IssueDate>
-  <cbc:DueDate>2026-04-01</cbc:DueDate>
-  <cbc:InvoiceTypeCode>380</cbc:InvoiceTypeCode>
-  <cbc:DocumentCurrencyCode>EUR</cbc:DocumentCurrencyCode>
-  <cac:AccountingSupplierParty><cac:Party>
-    <cac:PartyName><cbc:Name>{supplier}</cbc:Name></cac:PartyName>
-    <cac:PostalAddress><cbc:StreetName>Kerkstraat 1</cbc:StreetName>
-      <cbc:CityName>Gent</cbc:CityName><cbc:PostalZone>9000</cbc:PostalZone>
-      <cac:Country><cbc:IdentificationCode>BE</cbc:IdentificationCode></cac:Country>
-    </cac:PostalAddress>
-    <cac:PartyTaxScheme><cbc:CompanyID>BE0403019261</cbc:CompanyID>
-      <cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:PartyTaxScheme>
-    <cac:PartyLegalEntity><cbc:RegistrationName>{supplier}</cbc:RegistrationName></cac:PartyLegalEntity>
-  </cac:Party></cac:AccountingSupplierParty>
-  <cac:AccountingCustomerParty><cac:Party>
-    <cac:PostalAddress><cbc:CityName>Leuven</cbc:CityName>
-      <cac:Country><cbc:IdentificationCode>BE</cbc:IdentificationCode></cac:Country>
-    </cac:PostalAddress>
-    <cac:PartyTaxScheme><cbc:CompanyID>BE0123456749</cbc:CompanyID>
-      <cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:PartyTaxScheme>
-    <cac:PartyLegalEntity><cbc:RegistrationName>Bakkerij Peeters BV</cbc:RegistrationName></cac:PartyLegalEntity>
-  </cac:Party></cac:AccountingCustomerParty>
-  <cac:TaxTotal>
-    <cbc:TaxAmount currencyID="EUR">{vat}</cbc:TaxAmount>
-    <cac:TaxSubtotal>
-      <cbc:TaxableAmount currencyID="EUR">{net}</cbc:TaxableAmount>
-      <cbc:TaxAmount currencyID="EUR">{vat}</cbc:TaxAmount>
-      <cac:TaxCategory><cbc:ID>S</cbc:ID><cbc:Percent>{VAT_RATE}</cbc:Percent>
-        <cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:TaxCategory>
-    </cac:TaxSubtotal>
-  </cac:TaxTotal>
-  <cac:LegalMonetaryTotal>
-    <cbc:LineExtensionAmount currencyID="EUR">{net}</cbc:LineExtensionAmount>
-    <cbc:TaxExclusiveAmount currencyID="EUR">{net}</cbc:TaxExclusiveAmount>
-    <cbc:TaxInclusiveAmount currencyID="EUR">{gross}</cbc:TaxInclusiveAmount>
-    <cbc:PayableAmount currencyID="EUR">{gross}</cbc:PayableAmount>
-  </cac:LegalMonetaryTotal>
-  <cac:InvoiceLine>
-    <cbc:ID>1</cbc:ID>
-    <cbc:InvoicedQuantity unitCode="C62">1</cbc:InvoicedQuantity>
-    <cbc:LineExtensionAmount currencyID="EUR">{net}</cbc:LineExtensionAmount>
-    <cac:Item><cbc:Name>Flour, invoice {number}</cbc:Name>
-      <cac:ClassifiedTaxCategory><cbc:ID>S</cbc:ID><cbc:Percent>{VAT_RATE}</cbc:Percent>
-        <cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:ClassifiedTaxCategory>
-    </cac:Item>
-    <cac:Price><cbc:PriceAmount currencyID="EUR">{net}</cbc:PriceAmount></cac:Price>
-  </cac:InvoiceLine>
-</Invoice>
-"""
-    return GeneratedInvoice(number, net, vat, gross, xml.encode())
+    return generated_invoice(
+        number,
+        [Line(f"Flour, invoice {number}", net)],
+        supplier=Party(
+            "Chaos Supplies BV", "BE0403019261", "Gent", street="Kerkstraat 1", postal_zone="9000"
+        ),
+        customer=Party("Bakkerij Peeters BV", "BE0123456749", "Leuven"),
+    )
 
 
 # ---------------------------------------------------------------------- Kafka down at start
