@@ -7,8 +7,6 @@ outbox and no proposal at all appeared.
 """
 
 import asyncio
-import json
-import time
 import uuid
 from datetime import date
 from decimal import Decimal
@@ -16,11 +14,19 @@ from typing import Any
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer
 from ledgerline.auth import Role
 from ledgerline.demo import DEMO_DOSSIER_ID
 from ledgerline.devstack.stack import Stack
 from ledgerline.testing.ubl import GeneratedInvoice, Line, Party, generated_invoice
+
+from tests.e2e.helpers import (
+    Message,
+    bearer,
+    bootstrap_of,
+    eventually,
+    read_topics,
+    upload_and_submit,
+)
 
 pytestmark = [pytest.mark.e2e]
 
@@ -53,32 +59,17 @@ def ubl_invoice(number: str, lines: int) -> GeneratedInvoice:
     )
 
 
-def auth(stack: Stack, **claims: Any) -> dict[str, str]:
-    return {"Authorization": f"Bearer {stack.token(**claims)}"}
-
-
-async def recognized_envelope(bootstrap: str, document_id: str) -> dict[str, Any] | None:
-    """The document's envelope on document.recognized.v1, exactly as it went on the wire."""
-    consumer = AIOKafkaConsumer(
+async def recognized(bootstrap: str, document_id: str) -> Message:
+    """The document's message on document.recognized.v1, exactly as it went on the wire."""
+    found = await read_topics(
+        bootstrap,
         "document.recognized.v1",
-        bootstrap_servers=bootstrap,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
+        keep=lambda message: message.envelope.get("subject") == f"documents/{document_id}",
+        enough=bool,
         max_partition_fetch_bytes=2 * 1024 * 1024,
     )
-    await consumer.start()
-    try:
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            for records in (await consumer.getmany(timeout_ms=300)).values():
-                for record in records:
-                    envelope: dict[str, Any] = json.loads(record.value)
-                    if envelope.get("subject") == f"documents/{document_id}":
-                        envelope["_size"] = len(record.value)
-                        return envelope
-    finally:
-        await consumer.stop()
-    return None
+    assert found, f"no document.recognized.v1 about {document_id}"
+    return found[0]
 
 
 async def test_a_10000_line_invoice_and_ordinary_invoices_all_become_proposals(
@@ -89,32 +80,26 @@ async def test_a_10000_line_invoice_and_ordinary_invoices_all_become_proposals(
     large = ubl_invoice(f"BIG-{run}", 10_000)
     ordinary = [ubl_invoice(f"SMALL-{run}-{n}", 3 + n) for n in range(4)]
     invoices = [ordinary[0], ordinary[1], large, ordinary[2], ordinary[3]]
-    client_user = auth(stack, subject="ben@bakkerij.example", role=Role.CLIENT_ADMINISTRATOR)
-    office_user = auth(stack, subject="eva@office.example", role=Role.EMPLOYEE)
+    client_user = bearer(stack, subject="ben@bakkerij.example", role=Role.CLIENT_ADMINISTRATOR)
+    office_user = bearer(stack, subject="eva@office.example", role=Role.EMPLOYEE)
 
     async with httpx.AsyncClient(timeout=60) as http:
 
         async def deliver(invoice: GeneratedInvoice) -> str:
-            delivered = await http.post(
-                f"{stack.url('ingest')}/dossiers/{dossier}/documents",
-                params={"mailbox": "purchase", "filename": f"{invoice.number}.xml"},
-                content=invoice.xml,
-                headers=client_user | {"Content-Type": "application/xml"},
+            return await upload_and_submit(
+                http,
+                stack,
+                dossier,
+                invoice.xml,
+                client_user,
+                mailbox="purchase",
+                filename=f"{invoice.number}.xml",
             )
-            assert delivered.status_code == 201, delivered.text
-            document_id: str = delivered.json()["id"]
-            submitted = await http.post(
-                f"{stack.url('ingest')}/dossiers/{dossier}/documents/{document_id}/submit",
-                headers=client_user,
-            )
-            assert submitted.status_code == 200, submitted.text
-            return document_id
 
         document_ids = await asyncio.gather(*(deliver(invoice) for invoice in invoices))
         by_document = dict(zip(document_ids, invoices, strict=True))
 
-        deadline = time.monotonic() + 180
-        while True:
+        async def every_proposal() -> dict[str, dict[str, Any]] | None:
             response = await http.get(
                 f"{stack.url('worklist')}/dossiers/{dossier}/proposals", headers=office_user
             )
@@ -124,12 +109,11 @@ async def test_a_10000_line_invoice_and_ordinary_invoices_all_become_proposals(
                 for item in response.json()
                 if item["document_id"] in by_document
             }
-            if len(proposals) == len(by_document):
-                break
-            assert time.monotonic() < deadline, (
-                f"only {len(proposals)} of {len(by_document)} invoices became proposals"
-            )
-            await asyncio.sleep(1)
+            return proposals if len(proposals) == len(by_document) else None
+
+        proposals = await eventually(
+            every_proposal, 180, "a proposal for every invoice", interval=1
+        )
 
         for document_id, invoice in by_document.items():
             proposal = proposals[document_id]
@@ -146,25 +130,24 @@ async def test_a_10000_line_invoice_and_ordinary_invoices_all_become_proposals(
         assert Decimal(big["lines"][-1]["net_amount"]) == Decimal("9.99")  # 1 + 9999 % 97 + .99
 
         # On the wire the large event carried a dataref to recognition's API, not its data.
-        assert stack.infrastructure is not None
-        envelope = await recognized_envelope(stack.infrastructure.bootstrap_servers, large_id)
-        assert envelope is not None
+        message = await recognized(bootstrap_of(stack), large_id)
+        envelope = message.envelope
         assert "data" not in envelope
         assert envelope["dataref"].startswith(stack.url("recognition") + "/platform/events/")
-        assert envelope["_size"] < 4096
-        small = await recognized_envelope(stack.infrastructure.bootstrap_servers, document_ids[0])
-        assert small is not None and "dataref" not in small and small["data"]["invoice"]
+        assert message.size < 4096
+        small = (await recognized(bootstrap_of(stack), document_ids[0])).envelope
+        assert "dataref" not in small and small["data"]["invoice"]
 
         # The dataref answers a service token of the event's dossier, and nobody else.
-        service = auth(stack, subject="service:connector", role=Role.SERVICE)
+        service = bearer(stack, subject="service:connector", role=Role.SERVICE)
         fetched = await http.get(envelope["dataref"], headers=service)
         assert fetched.status_code == 200, fetched.text
         assert len(fetched.json()["invoice"]["lines"]) == 10_000
-        other_dossier = auth(stack, role=Role.SERVICE, dossiers=[uuid.uuid4()])
+        other_dossier = bearer(stack, role=Role.SERVICE, dossiers=[uuid.uuid4()])
         assert (await http.get(envelope["dataref"], headers=other_dossier)).status_code == 404
-        other_office = auth(stack, role=Role.SERVICE, office_id=uuid.uuid4())
+        other_office = bearer(stack, role=Role.SERVICE, office_id=uuid.uuid4())
         assert (await http.get(envelope["dataref"], headers=other_office)).status_code == 404
-        office_admin = auth(stack, role=Role.ADMIN)
+        office_admin = bearer(stack, role=Role.ADMIN)
         assert (await http.get(envelope["dataref"], headers=office_admin)).status_code == 403
 
 
@@ -178,9 +161,9 @@ async def test_every_service_reports_and_lists_its_parked_outbox_rows(
         metrics = (await http.get(stack.url(service) + "/metrics")).text
         assert f'ledgerline_outbox_parked_rows{{service="{service}"}} 0.0' in metrics
         parked = f"{stack.url(service)}/platform/outbox/parked"
-        listed = await http.get(parked, headers=auth(stack, role=Role.OPERATOR))
+        listed = await http.get(parked, headers=bearer(stack, role=Role.OPERATOR))
         assert listed.status_code == 200 and listed.json() == []
-        office_admin = await http.get(parked, headers=auth(stack, role=Role.ADMIN))
+        office_admin = await http.get(parked, headers=bearer(stack, role=Role.ADMIN))
         assert office_admin.status_code == 403
-        unknown = await http.post(parked + "/1/requeue", headers=auth(stack, role=Role.OPERATOR))
+        unknown = await http.post(parked + "/1/requeue", headers=bearer(stack, role=Role.OPERATOR))
         assert unknown.status_code == 404

@@ -4,7 +4,6 @@ of Kafka itself."""
 
 import asyncio
 import contextlib
-import json
 import os
 import signal
 import subprocess
@@ -14,7 +13,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import pytest
@@ -28,20 +27,9 @@ from ledgerline.events import DocumentReceived, DossierActivated, Envelope, all_
 from ledgerline.settings import DEV_JWT_SECRET
 from ledgerline.testing.ubl import GeneratedInvoice, Line, Party, generated_invoice
 
+from tests.e2e.helpers import bearer, document_events, eventually, upload_and_submit
+
 pytestmark = [pytest.mark.e2e]
-
-T = TypeVar("T")
-
-
-async def eventually(probe: Callable[[], Awaitable[T | None]], timeout: float, what: str) -> T:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = await probe()
-        if result is not None:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not after {timeout:.0f} s")
-        await asyncio.sleep(0.25)
 
 
 # ---------------------------------------------------------------------- generated invoices
@@ -176,34 +164,13 @@ async def test_a_service_started_while_kafka_is_down_waits_for_it(
                 return response.json()["id"] if response.status_code == 201 else None
 
             document_id = await eventually(delivered, 30, "ingest learning the dossier")
-            received = await received_documents(kafka.bootstrap_servers, {document_id}, 30)
-            assert received == {document_id}
+            received = await document_events(
+                kafka.bootstrap_servers, spec_for(DocumentReceived).topic, {document_id}, 30
+            )
+            assert set(received) == {document_id}
     finally:
         ingest.stop()
         await asyncio.to_thread(kafka.stop)
-
-
-async def received_documents(bootstrap: str, wanted: set[str], timeout: float) -> set[str]:
-    """Which of `wanted` document ids have a document.received.v1 on Kafka (within `timeout`)."""
-    consumer = AIOKafkaConsumer(
-        spec_for(DocumentReceived).topic,
-        bootstrap_servers=bootstrap,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-    )
-    await consumer.start()
-    found: set[str] = set()
-    try:
-        deadline = time.monotonic() + timeout
-        while found != wanted and time.monotonic() < deadline:
-            for records in (await consumer.getmany(timeout_ms=300)).values():
-                for record in records:
-                    document_id = json.loads(record.value)["data"].get("document_id")
-                    if document_id in wanted:
-                        found.add(document_id)
-    finally:
-        await consumer.stop()
-    return found
 
 
 # ---------------------------------------------------------------------- the stack restarts
@@ -302,32 +269,22 @@ async def test_invoices_survive_killed_services_and_a_kafka_restart(tmp_path: Pa
         assert stack.infrastructure is not None and stack.infrastructure.kafka is not None
         kafka = stack.infrastructure.kafka
         dossier = DEMO_DOSSIER_ID
-        headers = {"Authorization": f"Bearer {stack.token()}"}
+        headers = bearer(stack)
         invoices = [
             ubl_invoice(f"CHAOS-{n:04d}", Decimal("100.00") + Decimal(n) * Decimal("1.37"))
             for n in range(1, CHAOS_INVOICES + 1)
         ]
         by_document: dict[str, GeneratedInvoice] = {}
-        ingest = stack.url("ingest")
         gate = asyncio.Semaphore(6)
 
         async with httpx.AsyncClient(timeout=30, headers=headers) as http:
 
             async def deliver(invoice: GeneratedInvoice) -> None:
                 async with gate:
-                    delivered = await http.post(
-                        f"{ingest}/dossiers/{dossier}/documents",
-                        params={"filename": f"{invoice.number}.xml"},
-                        content=invoice.xml,
-                        headers={"Content-Type": "application/xml"},
+                    document_id = await upload_and_submit(
+                        http, stack, dossier, invoice.xml, filename=f"{invoice.number}.xml"
                     )
-                    assert delivered.status_code == 201, delivered.text
-                    document_id = delivered.json()["id"]
                     by_document[document_id] = invoice
-                    submitted = await http.post(
-                        f"{ingest}/dossiers/{dossier}/documents/{document_id}/submit"
-                    )
-                    assert submitted.status_code == 200, submitted.text
 
             # Four waves; between them, while the earlier ones are still in flight, a crash.
             waves = [invoices[i::4] for i in range(4)]
