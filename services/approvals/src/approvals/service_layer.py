@@ -190,21 +190,6 @@ async def _check_fallback(
             )
 
 
-async def _record_version(
-    uow: UnitOfWork, scope: DossierScope, kind: RuleKind, row: asyncpg.Record
-) -> None:
-    await repository.insert_rule_version(
-        uow.conn,
-        kind=kind,
-        office_id=scope.office_id,
-        dossier_id=scope.dossier_id,
-        rule_id=row["id"],
-        version=row["version"],
-        snapshot=_snapshot(row),
-        created_by=scope.principal.subject,
-    )
-
-
 async def _audit_by_caller(
     uow: UnitOfWork,
     scope: DossierScope,
@@ -242,6 +227,38 @@ async def _locked_rule(
     return row
 
 
+async def _record_change(
+    uow: UnitOfWork,
+    scope: DossierScope,
+    kind: RuleKind,
+    row: asyncpg.Record,
+    *,
+    before: asyncpg.Record | None = None,
+    deleted: bool = False,
+) -> None:
+    """Every change of a rule is a new version (the snapshot approvals refer to) and a line in
+    the audit trail; a deleted rule's row is its last version, shown nowhere after."""
+    await repository.insert_rule_version(
+        uow.conn,
+        kind=kind,
+        office_id=scope.office_id,
+        dossier_id=scope.dossier_id,
+        rule_id=row["id"],
+        version=row["version"],
+        snapshot=_snapshot(row),
+        created_by=scope.principal.subject,
+    )
+    await _audit_by_caller(
+        uow,
+        scope,
+        action="rule deleted" if deleted else "rule changed" if before else "rule created",
+        entity=f"{kind}_rule",
+        entity_id=row["id"],
+        before=None if before is None else _snapshot(before),
+        after=None if deleted else _snapshot(row),
+    )
+
+
 async def create_rule(
     uow: UnitOfWork, scope: DossierScope, kind: RuleKind, values: dict[str, Any]
 ) -> asyncpg.Record:
@@ -252,15 +269,7 @@ async def create_rule(
         kind,
         {"id": uuid4(), "office_id": scope.office_id, "dossier_id": scope.dossier_id} | values,
     )
-    await _record_version(uow, scope, kind, row)
-    await _audit_by_caller(
-        uow,
-        scope,
-        action="rule created",
-        entity=f"{kind}_rule",
-        entity_id=row["id"],
-        after=_snapshot(row),
-    )
+    await _record_change(uow, scope, kind, row)
     return row
 
 
@@ -271,31 +280,14 @@ async def update_rule(
     if kind == "invoice":
         await _check_fallback(uow.conn, scope, values, rule_id)
     row = await repository.update_rule(uow.conn, kind, rule_id, values)
-    await _record_version(uow, scope, kind, row)
-    await _audit_by_caller(
-        uow,
-        scope,
-        action="rule changed",
-        entity=f"{kind}_rule",
-        entity_id=rule_id,
-        before=_snapshot(before),
-        after=_snapshot(row),
-    )
+    await _record_change(uow, scope, kind, row, before=before)
     return row
 
 
 async def delete_rule(uow: UnitOfWork, scope: DossierScope, kind: RuleKind, rule_id: UUID) -> None:
     before = await _locked_rule(uow, scope, kind, rule_id)
     row = await repository.delete_rule(uow.conn, kind, rule_id)
-    await _record_version(uow, scope, kind, row)
-    await _audit_by_caller(
-        uow,
-        scope,
-        action="rule deleted",
-        entity=f"{kind}_rule",
-        entity_id=rule_id,
-        before=_snapshot(before),
-    )
+    await _record_change(uow, scope, kind, row, before=before, deleted=True)
 
 
 # --- the invoice approval process ----------------------------------------------------------------
