@@ -5,13 +5,11 @@ approver decides, whatever their role (the approver is the token's subject); off
 the dossier's users read; document-delivery users see nothing.
 """
 
-from collections.abc import Awaitable, Callable
-from typing import Annotated, Concatenate, ParamSpec, TypeVar
+from typing import Annotated
 
 from fastapi import HTTPException, status
 from ledgerline.auth import CLIENT_ROLES, OFFICE_ROLES, DossierScope, Role, dossier_scope
-from ledgerline.db import UnitOfWork
-from ledgerline.service import Runtime
+from ledgerline.use_cases import UseCaseRunner
 
 from approvals import service_layer
 
@@ -21,9 +19,6 @@ ManagerScope = Annotated[DossierScope, dossier_scope(*MANAGERS)]
 ReaderScope = Annotated[DossierScope, dossier_scope(*READERS)]
 # Everyone who reads may try to decide; the approval itself says whether they are an approver.
 DeciderScope = Annotated[DossierScope, dossier_scope(*READERS)]
-
-P = ParamSpec("P")
-T = TypeVar("T")
 
 REFUSALS = (
     service_layer.NotFound,
@@ -45,16 +40,5 @@ def refusal(exc: Exception) -> HTTPException:
     return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc))
 
 
-async def run(
-    runtime: Runtime,
-    use_case: Callable[Concatenate[UnitOfWork, P], Awaitable[T]],
-    *args: P.args,
-    **kwargs: P.kwargs,
-) -> T:
-    """Runs a use case of the service layer in one unit of work; a refusal is its HTTP answer
-    and writes nothing."""
-    try:
-        async with runtime.unit_of_work() as uow:
-            return await use_case(uow, *args, **kwargs)
-    except REFUSALS as exc:
-        raise refusal(exc) from exc
+# Runs a use case of the service layer in one unit of work; a refusal is its HTTP answer.
+run = UseCaseRunner(REFUSALS, refusal)
