@@ -212,7 +212,8 @@ class PaymentSettled(EventData):
     settled_on: date
 
 
-class DossierActivated(EventData):
+class _DossierDetails(EventData):
+    # What dossier.activated.v1 and dossier.updated.v1 both carry: the whole current state.
     name: str
     vat_number: str | None = None
     accounting_package: str
@@ -222,16 +223,12 @@ class DossierActivated(EventData):
     email_domain: str = Field(description="Domain of the dossier's mailbox addresses")
 
 
-class DossierUpdated(EventData):
+class DossierActivated(_DossierDetails):
+    pass
+
+
+class DossierUpdated(_DossierDetails):
     """The dossier's details after a change (the whole current state, not a diff)."""
-
-    name: str
-    vat_number: str | None = None
-    accounting_package: str
-    dossier_code: str
-    configuration: Literal["B", "C", "D"] = "C"
-    language: Literal["nl", "fr", "en", "de"] = "nl"
-    email_domain: str = Field(description="Domain of the dossier's mailbox addresses")
 
 
 class DossierDeactivated(EventData):
