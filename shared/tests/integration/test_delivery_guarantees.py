@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,7 +18,7 @@ import asyncpg
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from ledgerline.consumers import EventConsumer, Subscription
-from ledgerline.db import UnitOfWork, create_pool, run_migrations
+from ledgerline.db import UnitOfWork, create_pool
 from ledgerline.devstack.stack import Infrastructure
 from ledgerline.events import Envelope, LedgerSynced, spec_for
 from ledgerline.kafka import create_broker
@@ -26,9 +26,6 @@ from ledgerline.messaging_schema import OUTBOX_INBOX_DDL
 
 pytestmark = [pytest.mark.integration]
 
-INGEST_VERSIONS = (
-    Path(__file__).resolve().parents[3] / "services/ingest/src/ingest/migrations/versions"
-)
 TOPIC = spec_for(LedgerSynced).topic
 
 
@@ -121,19 +118,10 @@ class Relay:
             restarted.wait(15)
 
 
-@pytest.fixture
-async def fresh_database(infrastructure: Infrastructure) -> AsyncIterator[str]:
-    assert infrastructure.postgres is not None
-    name = f"t{uuid.uuid4().hex[:12]}"
-    yield await infrastructure.postgres.ensure_database(name, owner=name, password="test")
-    await infrastructure.postgres.drop_database(name)
-
-
 async def test_outbox_event_survives_relay_killed_between_commit_and_publish(
-    infrastructure: Infrastructure, fresh_database: str
+    infrastructure: Infrastructure, ingest_database: str
 ) -> None:
-    await asyncio.to_thread(run_migrations, fresh_database, INGEST_VERSIONS)
-    pool = await create_pool(fresh_database)
+    pool = await create_pool(ingest_database)
     dossier = uuid.uuid4()
     async with UnitOfWork(pool, source="tests") as uow:
         envelope = uow.emit(
@@ -141,7 +129,7 @@ async def test_outbox_event_survives_relay_killed_between_commit_and_publish(
         )
     event_id = str(envelope.id)
 
-    relay = Relay(fresh_database, infrastructure.bootstrap_servers)
+    relay = Relay(ingest_database, infrastructure.bootstrap_servers)
     await asyncio.to_thread(
         relay.killed_at,
         {"INGEST_OUTBOX_RELAY_HOLD_AFTER_CLAIM_SECONDS": "60"},
@@ -278,13 +266,12 @@ async def test_failing_message_goes_to_dlq_and_the_next_one_is_handled(
 
 
 async def test_batch_acknowledged_but_not_marked_when_the_relay_dies_goes_again_and_counts_once(
-    infrastructure: Infrastructure, fresh_database: str
+    infrastructure: Infrastructure, ingest_database: str
 ) -> None:
     """The relay publishes a batch, the broker acknowledges it, and the relay is SIGKILLed
     before marking the rows: they stay unpublished, the next relay sends them again, and a
     consumer gives each event its effect once."""
-    await asyncio.to_thread(run_migrations, fresh_database, INGEST_VERSIONS)
-    pool = await create_pool(fresh_database)
+    pool = await create_pool(ingest_database)
     dossier = uuid.uuid4()
     async with UnitOfWork(pool, source="tests") as uow:
         envelopes = [
@@ -298,7 +285,7 @@ async def test_batch_acknowledged_but_not_marked_when_the_relay_dies_goes_again_
     ids = [envelope.id for envelope in envelopes]
     wanted = {str(event_id) for event_id in ids}
 
-    relay = Relay(fresh_database, infrastructure.bootstrap_servers)
+    relay = Relay(ingest_database, infrastructure.bootstrap_servers)
     await asyncio.to_thread(
         relay.killed_at,
         {"INGEST_OUTBOX_RELAY_HOLD_AFTER_PUBLISH_SECONDS": "60"},
@@ -323,7 +310,7 @@ async def test_batch_acknowledged_but_not_marked_when_the_relay_dies_goes_again_
         ids * 2
     )
 
-    consumer_pool = await create_pool(fresh_database)  # ingest's schema has an inbox
+    consumer_pool = await create_pool(ingest_database)  # ingest's schema has an inbox
     await consumer_pool.execute(
         "CREATE TABLE effects (event_id uuid NOT NULL, counterparties int NOT NULL)"
     )
