@@ -11,6 +11,7 @@ import signal
 import smtplib
 import uuid
 from dataclasses import dataclass
+from decimal import Decimal
 from email.message import EmailMessage
 from typing import Any
 
@@ -19,6 +20,7 @@ import httpx
 import pytest
 from ledgerline.auth import Role
 from ledgerline.devstack.stack import Stack
+from ledgerline.testing.ubl import Line, Party, generated_invoice
 
 from tests.e2e.helpers import bearer, bootstrap_of, document_events, eventually
 
@@ -318,14 +320,14 @@ async def test_several_files_in_one_upload_are_stored_all_or_nothing(stack: Stac
     assert set(received) == ids
 
 
-def ubl_for(buyer: str) -> bytes:
-    return f"""<?xml version="1.0" encoding="UTF-8"?>
-<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
- xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
- xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">
-  <cbc:ID>{uuid.uuid4().hex[:10]}</cbc:ID>
-  <cac:AccountingCustomerParty><cac:Party>{buyer}</cac:Party></cac:AccountingCustomerParty>
-</Invoice>""".encode()
+def ubl_for(enterprise: str) -> bytes:
+    """A new invoice to the buyer with this Belgian enterprise number (its Peppol id and VAT)."""
+    return generated_invoice(
+        uuid.uuid4().hex[:10],
+        [Line("Flour", Decimal("10.00"))],
+        supplier=Party("Meelhandel Janssens NV", "BE0403019261", "Gent"),
+        customer=Party("Buyer BV", f"BE{enterprise}", "Leuven", endpoint=enterprise),
+    ).xml
 
 
 async def test_a_peppol_delivery_finds_the_dossier_by_the_buyer_and_is_stored_once(
@@ -335,7 +337,7 @@ async def test_a_peppol_delivery_finds_the_dossier_by_the_buyer_and_is_stored_on
     enterprise = f"0{uuid.uuid4().int % 10**9:09d}"
     dossier = await activate_dossier(stack, vat_number=f"BE{enterprise}", office=office)
     other = await activate_dossier(stack, vat_number="BE0999999999", office=office)
-    invoice = ubl_for(f'<cbc:EndpointID schemeID="0208">{enterprise}</cbc:EndpointID>')
+    invoice = ubl_for(enterprise)
     connector = bearer(stack, office_id=office, dossiers=[])
     url = f"{stack.url('ingest')}/peppol/documents"
     async with httpx.AsyncClient(timeout=10, headers=connector) as http:
@@ -345,7 +347,7 @@ async def test_a_peppol_delivery_finds_the_dossier_by_the_buyer_and_is_stored_on
         retry = await http.post(url, content=invoice, headers=key)
         assert retry.status_code == 200, retry.text
         assert retry.json() == first.json()
-        reused = await http.post(url, content=ubl_for(""), headers=key)
+        reused = await http.post(url, content=ubl_for(enterprise), headers=key)
         assert reused.status_code == 409
         assert reused.json()["detail"] == (
             f"the Idempotency-Key {key['Idempotency-Key']} was used for another document "
@@ -354,7 +356,7 @@ async def test_a_peppol_delivery_finds_the_dossier_by_the_buyer_and_is_stored_on
 
         unknown = await http.post(
             url,
-            content=ubl_for('<cbc:EndpointID schemeID="0208">0111111111</cbc:EndpointID>'),
+            content=ubl_for("0111111111"),
             headers={"Content-Type": "application/xml"},
         )
         assert unknown.status_code == 422
