@@ -36,8 +36,7 @@ import psutil
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 from ledgerline.devstack.stack import Stack
-
-VAT_RATE = Decimal("21")
+from ledgerline.testing.ubl import Line, Party, generated_invoice
 
 
 def belgian_vat(n: int) -> str:
@@ -49,65 +48,14 @@ def belgian_vat(n: int) -> str:
 
 def ubl_invoice(number: str, net: Decimal, customer_vat: str, customer: str) -> bytes:
     """A one-line Peppol BIS 3 invoice of `net` EUR at 21 % VAT to `customer`."""
-    net = net.quantize(Decimal("0.01"))
-    vat = (net * VAT_RATE / 100).quantize(Decimal("0.01"))
-    gross = net + vat
-    return f"""<?xml version="1.0" encoding="UTF-8"?>
-<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
- xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
- xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">
-  <cbc:CustomizationID>urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0</cbc:CustomizationID>
-  <cbc:ProfileID>urn:fdc:peppol.eu:2017:poacc:billing:01:1.0</cbc:ProfileID>
-  <cbc:ID>{number}</cbc:ID>
-  <cbc:IssueDate>2026-03-02</cbc:IssueDate>
-  <cbc:DueDate>2026-04-01</cbc:DueDate>
-  <cbc:InvoiceTypeCode>380</cbc:InvoiceTypeCode>
-  <cbc:DocumentCurrencyCode>EUR</cbc:DocumentCurrencyCode>
-  <cac:AccountingSupplierParty><cac:Party>
-    <cac:PartyName><cbc:Name>Bench Supplies BV</cbc:Name></cac:PartyName>
-    <cac:PostalAddress><cbc:StreetName>Kerkstraat 1</cbc:StreetName>
-      <cbc:CityName>Gent</cbc:CityName><cbc:PostalZone>9000</cbc:PostalZone>
-      <cac:Country><cbc:IdentificationCode>BE</cbc:IdentificationCode></cac:Country>
-    </cac:PostalAddress>
-    <cac:PartyTaxScheme><cbc:CompanyID>BE0403019261</cbc:CompanyID>
-      <cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:PartyTaxScheme>
-    <cac:PartyLegalEntity><cbc:RegistrationName>Bench Supplies BV</cbc:RegistrationName></cac:PartyLegalEntity>
-  </cac:Party></cac:AccountingSupplierParty>
-  <cac:AccountingCustomerParty><cac:Party>
-    <cac:PostalAddress><cbc:CityName>Leuven</cbc:CityName>
-      <cac:Country><cbc:IdentificationCode>BE</cbc:IdentificationCode></cac:Country>
-    </cac:PostalAddress>
-    <cac:PartyTaxScheme><cbc:CompanyID>{customer_vat}</cbc:CompanyID>
-      <cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:PartyTaxScheme>
-    <cac:PartyLegalEntity><cbc:RegistrationName>{customer}</cbc:RegistrationName></cac:PartyLegalEntity>
-  </cac:Party></cac:AccountingCustomerParty>
-  <cac:TaxTotal>
-    <cbc:TaxAmount currencyID="EUR">{vat}</cbc:TaxAmount>
-    <cac:TaxSubtotal>
-      <cbc:TaxableAmount currencyID="EUR">{net}</cbc:TaxableAmount>
-      <cbc:TaxAmount currencyID="EUR">{vat}</cbc:TaxAmount>
-      <cac:TaxCategory><cbc:ID>S</cbc:ID><cbc:Percent>{VAT_RATE}</cbc:Percent>
-        <cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:TaxCategory>
-    </cac:TaxSubtotal>
-  </cac:TaxTotal>
-  <cac:LegalMonetaryTotal>
-    <cbc:LineExtensionAmount currencyID="EUR">{net}</cbc:LineExtensionAmount>
-    <cbc:TaxExclusiveAmount currencyID="EUR">{net}</cbc:TaxExclusiveAmount>
-    <cbc:TaxInclusiveAmount currencyID="EUR">{gross}</cbc:TaxInclusiveAmount>
-    <cbc:PayableAmount currencyID="EUR">{gross}</cbc:PayableAmount>
-  </cac:LegalMonetaryTotal>
-  <cac:InvoiceLine>
-    <cbc:ID>1</cbc:ID>
-    <cbc:InvoicedQuantity unitCode="C62">1</cbc:InvoicedQuantity>
-    <cbc:LineExtensionAmount currencyID="EUR">{net}</cbc:LineExtensionAmount>
-    <cac:Item><cbc:Name>Flour, invoice {number}</cbc:Name>
-      <cac:ClassifiedTaxCategory><cbc:ID>S</cbc:ID><cbc:Percent>{VAT_RATE}</cbc:Percent>
-        <cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:ClassifiedTaxCategory>
-    </cac:Item>
-    <cac:Price><cbc:PriceAmount currencyID="EUR">{net}</cbc:PriceAmount></cac:Price>
-  </cac:InvoiceLine>
-</Invoice>
-""".encode()
+    return generated_invoice(
+        number,
+        [Line(f"Flour, invoice {number}", net)],
+        supplier=Party(
+            "Bench Supplies BV", "BE0403019261", "Gent", street="Kerkstraat 1", postal_zone="9000"
+        ),
+        customer=Party(customer, customer_vat, "Leuven"),
+    ).xml
 
 
 @dataclass(frozen=True)

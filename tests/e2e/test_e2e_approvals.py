@@ -7,8 +7,6 @@ import asyncio
 import csv
 import hashlib
 import io
-import json
-import time
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -17,19 +15,13 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from ledgerline.auth import Role
-from ledgerline.demo import DEMO_OFFICE_ID
-from ledgerline.devstack.paths import given_testdata
 from ledgerline.devstack.stack import Stack
-from ledgerline.events import (
-    DocumentReceived,
-    DocumentRecognized,
-    Envelope,
-    EventData,
-    spec_for,
-)
+from ledgerline.events import DocumentReceived, DocumentRecognized
 from ledgerline.events.invoice import InvoiceData, InvoiceFields
+from ledgerline.testing.ubl import base_example
+
+from tests.e2e.helpers import activate_dossier, bearer, events_where, eventually, publish
 
 pytestmark = [pytest.mark.e2e]
 
@@ -43,35 +35,6 @@ PHILIPPE = "philippe.robert@approvals-test.example"
 SUPPLIER_X = "BE0123456749"
 
 
-async def eventually(probe: Any, timeout: float = 30) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = await probe()
-        if result is not None:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"nothing after {timeout} s")
-        await asyncio.sleep(0.2)
-
-
-async def activate_dossier(stack: Stack, name: str) -> uuid.UUID:
-    dossier = uuid.uuid4()
-    async with httpx.AsyncClient(timeout=10) as http:
-        response = await http.post(
-            stack.url("sync") + "/dossiers",
-            json={
-                "id": str(dossier),
-                "name": name,
-                "accounting_package": "exact",
-                "dossier_code": f"APPR-{dossier.hex[:8]}",
-            },
-            headers={"Authorization": f"Bearer {stack.token()}"},
-        )
-    assert response.status_code == 201, response.text
-    await stack.wait_for_dossier(dossier)
-    return dossier
-
-
 class Caller:
     """One user of the dossier, calling every service with their own token."""
 
@@ -81,9 +44,7 @@ class Caller:
         self.stack = stack
         self.http = http
         self.subject = subject
-        self.headers = {
-            "Authorization": "Bearer " + stack.token(subject=subject, role=role, dossiers=[dossier])
-        }
+        self.headers = bearer(stack, subject=subject, role=role, dossiers=[dossier])
         self.approvals = f"{stack.url('approvals')}/dossiers/{dossier}"
         self.payments = f"{stack.url('payments')}/dossiers/{dossier}"
         self.ingest = f"{stack.url('ingest')}/dossiers/{dossier}"
@@ -102,59 +63,7 @@ class Caller:
             response = await self.get(f"{self.approvals}/{kind}/{subject_id}/approval")
             return response.json() if response.status_code == 200 else None
 
-        return await eventually(found)  # type: ignore[no-any-return]
-
-
-async def publish(stack: Stack, dossier: uuid.UUID, *events: EventData) -> None:
-    """Publishes events as ingest and recognition would."""
-    assert stack.infrastructure is not None
-    producer = AIOKafkaProducer(
-        bootstrap_servers=stack.infrastructure.bootstrap_servers, acks="all"
-    )
-    await producer.start()
-    try:
-        for data in events:
-            envelope = Envelope[type(data)](  # type: ignore[misc]
-                source="/tests/e2e",
-                type=spec_for(data).type,
-                dossierid=dossier,
-                officeid=DEMO_OFFICE_ID,
-                correlationid=str(uuid.uuid4()),
-                data=data,
-            )
-            await producer.send_and_wait(
-                spec_for(data).topic,
-                envelope.model_dump_json().encode(),
-                key=str(dossier).encode(),
-            )
-    finally:
-        await producer.stop()
-
-
-async def events_of(stack: Stack, topic: str, key: str, value: str) -> list[dict[str, Any]]:
-    """Every event on the topic whose data[key] is value (waits up to 15 s for the first)."""
-    assert stack.infrastructure is not None
-    consumer = AIOKafkaConsumer(
-        topic,
-        bootstrap_servers=stack.infrastructure.bootstrap_servers,
-        auto_offset_reset="earliest",
-    )
-    await consumer.start()
-    found: list[dict[str, Any]] = []
-    try:
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            batch = await consumer.getmany(timeout_ms=500)
-            for records in batch.values():
-                for record in records:
-                    envelope = json.loads(record.value)
-                    if envelope["data"].get(key) == value:
-                        found.append(envelope)
-            if found and not batch:
-                break
-    finally:
-        await consumer.stop()
-    return found
+        return await eventually(found)
 
 
 # --- payments ----------------------------------------------------------------------------------
@@ -163,7 +72,7 @@ async def events_of(stack: Stack, topic: str, key: str, value: str) -> list[dict
 async def test_payment_approval_rules_with_maximum_amounts_decide_and_fill_the_basket(
     stack: Stack,
 ) -> None:
-    dossier = await activate_dossier(stack, "Approvals payments BV")
+    dossier = await activate_dossier(stack, "Approvals payments BV", "APPR")
     async with httpx.AsyncClient(timeout=15) as http:
         admin = Caller(stack, http, dossier, CLIENT_ADMIN, Role.CLIENT_ADMINISTRATOR)
         a = Caller(stack, http, dossier, A, Role.CLIENT_FULL_ACCESS)
@@ -232,7 +141,7 @@ async def test_payment_approval_rules_with_maximum_amounts_decide_and_fill_the_b
                 body = (await admin.get(f"{admin.payments}/payments/{payment_id}")).json()
                 return body if body["status"] == wanted else None
 
-            return await eventually(probe)  # type: ignore[no-any-return]
+            return await eventually(probe)
 
         # 1. A (max 1,000) and B (max 10,000): 5,000.00 is B's alone
         first = await pay("5000.00")
@@ -268,7 +177,7 @@ async def test_payment_approval_rules_with_maximum_amounts_decide_and_fill_the_b
         assert in_basket["status_reason"] == f"approved by {B}"
         basket = (await admin.get(f"{admin.payments}/basket")).json()
         assert first in [item["id"] for item in basket]
-        [published] = await events_of(stack, "payment.approved.v1", "payment_id", first)
+        [published] = await events_where(stack, "payment.approved.v1", "payment_id", first)
         assert published["data"]["approved_by"] == [B]
 
         # 2. one rule "A and B both": it needs both
@@ -408,12 +317,6 @@ async def test_payment_approval_rules_with_maximum_amounts_decide_and_fill_the_b
 # --- invoices ----------------------------------------------------------------------------------
 
 
-def ubl_invoice(number: str) -> bytes:
-    """The Peppol base example (supplier GB1232434, total 1,656.25), with its own number."""
-    xml = (given_testdata() / "ubl" / "base-example.xml").read_text()
-    return xml.replace("<cbc:ID>Snippet1</cbc:ID>", f"<cbc:ID>{number}</cbc:ID>", 1).encode()
-
-
 def purchase_invoice(
     vat: str, name: str, total: str, mailbox: str = "purchase"
 ) -> tuple[uuid.UUID, DocumentReceived, DocumentRecognized]:
@@ -449,7 +352,7 @@ def purchase_invoice(
 
 
 async def test_invoice_approval_rules_of_the_seed_decide_purchase_invoices(stack: Stack) -> None:
-    dossier = await activate_dossier(stack, "Approvals invoices BV")
+    dossier = await activate_dossier(stack, "Approvals invoices BV", "APPR")
     async with httpx.AsyncClient(timeout=15) as http:
         admin = Caller(stack, http, dossier, CLIENT_ADMIN, Role.CLIENT_ADMINISTRATOR)
         buyer = Caller(stack, http, dossier, BUYER, Role.CLIENT_FULL_ACCESS)
@@ -499,7 +402,7 @@ async def test_invoice_approval_rules_of_the_seed_decide_purchase_invoices(stack
         async def deliver() -> str:
             delivered = await admin.http.post(
                 f"{admin.ingest}/documents?mailbox=purchase",
-                content=ubl_invoice(f"APV-{uuid.uuid4().hex[:8]}"),
+                content=base_example(f"APV-{uuid.uuid4().hex[:8]}"),
                 headers=admin.headers | {"Content-Type": "application/xml"},
             )
             assert delivered.status_code == 201, delivered.text
@@ -512,9 +415,9 @@ async def test_invoice_approval_rules_of_the_seed_decide_purchase_invoices(stack
         edge = purchase_invoice("BE0987654321", "Other BV", "1000.89")
         sales = purchase_invoice(SUPPLIER_X, "Customer", "9999.00", mailbox="sales")
         # recognized before received for one of them: the order of the topics does not matter
-        await publish(stack, dossier, small_x[2], small_x[1])
+        await publish(stack, small_x[2], small_x[1], dossier=dossier)
         for _, received, recognized in (large_x, other, edge, sales):
-            await publish(stack, dossier, received, recognized)
+            await publish(stack, received, recognized, dossier=dossier)
 
         expected = {
             ubl: [CFO],
@@ -539,7 +442,7 @@ async def test_invoice_approval_rules_of_the_seed_decide_purchase_invoices(stack
                 document = (await caller.get(f"{caller.ingest}/documents/{document_id}")).json()
                 return document if document["approval_status"] == wanted else None
 
-            return await eventually(probe)  # type: ignore[no-any-return]
+            return await eventually(probe)
 
         async def payments_knows(document_id: str, wanted: str) -> None:
             connection = await asyncpg.connect(stack.database_urls["payments"])
@@ -595,7 +498,7 @@ async def test_invoice_approval_rules_of_the_seed_decide_purchase_invoices(stack
         assert f"it waits for {CFO}" in not_mine.json()["detail"]
         by_cfo = await cfo.post(f"{cfo.approvals}/invoices/{large}/approve")
         assert by_cfo.json()["status"] == "approved"
-        [approved] = await events_of(stack, "invoice.approved.v1", "document_id", large)
+        [approved] = await events_where(stack, "invoice.approved.v1", "document_id", large)
         assert approved["data"]["approved_by"] == [BUYER, CFO]
 
         # bulk is all or nothing: one invoice not waiting for the caller refuses them all
@@ -629,7 +532,7 @@ async def test_invoice_approval_rules_of_the_seed_decide_purchase_invoices(stack
             f"{philippe.approvals}/invoices/{other[0]}/reject", {"reason": "not ours"}
         )
         assert rejected.status_code == 200 and rejected.json()["status"] == "rejected"
-        [rejection] = await events_of(stack, "invoice.rejected.v1", "document_id", str(other[0]))
+        [rejection] = await events_where(stack, "invoice.rejected.v1", "document_id", str(other[0]))
         assert rejection["data"] == {
             "document_id": str(other[0]),
             "rejected_by": PHILIPPE,
@@ -656,7 +559,7 @@ async def test_invoice_approval_rules_of_the_seed_decide_purchase_invoices(stack
         )
         assert changed.status_code == 200 and changed.json()["version"] == 2
         later = purchase_invoice(SUPPLIER_X, "Supplier X", "7.00")
-        await publish(stack, dossier, later[1], later[2])
+        await publish(stack, later[1], later[2], dossier=dossier)
         later_approval = await admin.approval("invoices", str(later[0]))
         assert [o["approvers"] for o in later_approval["options"]] == [[CFO]]
         assert later_approval["options"][0]["rules"][0]["version"] == 2

@@ -7,14 +7,16 @@ import httpx
 import pytest
 from ledgerline.devstack.stack import Stack
 
+from tests.e2e.helpers import bearer
+
 pytestmark = [pytest.mark.e2e]
 
 
 async def test_an_id_of_another_office_is_refused_without_revealing_it(stack: Stack) -> None:
     office_a, office_b = uuid.uuid4(), uuid.uuid4()
     taken = uuid.uuid4()
-    admin_a = {"Authorization": f"Bearer {stack.token(office_id=office_a, dossiers=[])}"}
-    admin_b = {"Authorization": f"Bearer {stack.token(office_id=office_b, dossiers=[])}"}
+    admin_a = bearer(stack, office_id=office_a, dossiers=[])
+    admin_b = bearer(stack, office_id=office_b, dossiers=[])
     url = f"{stack.url('sync')}/dossiers"
     dossier = {"name": "Bakkerij Peeters BV", "accounting_package": "exact"}
     async with httpx.AsyncClient(timeout=10) as http:

@@ -3,7 +3,6 @@ characters, amounts in other scripts or out of range, and one invoice paid throu
 Every refusal is a 4xx with a message, and writes nothing."""
 
 import asyncio
-import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -12,24 +11,15 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from ingest.config import IngestSettings
-from ledgerline.devstack.paths import given_testdata
 from ledgerline.devstack.stack import Stack
+from ledgerline.testing.ubl import base_example
+
+from tests.e2e.helpers import bearer, eventually, upload
 
 pytestmark = [pytest.mark.e2e]
 
 MAX_DOCUMENT_BYTES: int = IngestSettings.model_fields["max_document_bytes"].default
 BLOCK = 256 * 1024
-
-
-async def eventually(probe: Any, timeout: float = 30) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = await probe()
-        if result is not None:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"nothing after {timeout} s")
-        await asyncio.sleep(0.2)
 
 
 @dataclass(frozen=True)
@@ -44,7 +34,7 @@ class Dossier:
 @pytest.fixture(scope="module")
 async def dossier(stack: Stack) -> Dossier:
     dossier_id = uuid.uuid4()
-    own = Dossier(dossier_id, {"Authorization": f"Bearer {stack.token(dossiers=[dossier_id])}"})
+    own = Dossier(dossier_id, bearer(stack, dossiers=[dossier_id]))
     async with httpx.AsyncClient(timeout=10, headers=own.headers) as http:
         activated = await http.post(
             f"{stack.url('sync')}/dossiers",
@@ -81,12 +71,8 @@ async def dossier(stack: Stack) -> Dossier:
 def invoice_xml(number: str, *, variant: str = "") -> bytes:
     """The Peppol base example, payable to a Belgian account; `variant` makes other bytes of the
     same invoice (as a second document of it would be)."""
-    xml = (given_testdata() / "ubl" / "base-example.xml").read_text()
-    return xml.replace("<cbc:ID>Snippet1</cbc:ID>", f"<cbc:ID>{number}</cbc:ID>", 1).replace(
-        "<cbc:ID>IBAN32423940</cbc:ID>", "<cbc:ID>BE71096123456769</cbc:ID>"
-    ).replace("<cbc:ID>BIC324098</cbc:ID>", "<cbc:ID>GKCCBEBB</cbc:ID>").encode() + (
-        f"<!-- {variant} -->\n".encode() if variant else b""
-    )
+    xml = base_example(number, iban="BE71096123456769", bic="GKCCBEBB")
+    return xml + (f"<!-- {variant} -->\n".encode() if variant else b"")
 
 
 async def documents(http: httpx.AsyncClient, stack: Stack, dossier: Dossier) -> list[str]:
@@ -385,14 +371,8 @@ async def test_payments_refuse_nul_control_characters_and_odd_amounts(
 async def deliver(
     http: httpx.AsyncClient, stack: Stack, dossier: Dossier, content: bytes, mailbox: str
 ) -> str:
-    response = await http.post(
-        f"{stack.url('ingest')}/dossiers/{dossier.id}/documents",
-        params={"mailbox": mailbox},
-        content=content,
-        headers=dossier.headers | {"Content-Type": "application/xml"},
-    )
-    assert response.status_code == 201, response.text
-    document_id: str = response.json()["id"]
+    document = await upload(http, stack, dossier.id, content, dossier.headers, mailbox=mailbox)
+    document_id: str = document["id"]
     url = f"{stack.url('payments')}/dossiers/{dossier.id}/payable-invoices/{document_id}"
 
     async def payable() -> dict[str, Any] | None:

@@ -6,40 +6,28 @@ running ingest process.
 """
 
 import asyncio
-import json
 import os
 import signal
 import smtplib
-import time
 import uuid
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from email.message import EmailMessage
-from typing import Any, TypeVar
+from typing import Any
 
 import asyncpg
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer
 from ledgerline.auth import Role
 from ledgerline.devstack.stack import Stack
+from ledgerline.testing.ubl import Line, Party, generated_invoice
+
+from tests.e2e.helpers import bearer, bootstrap_of, document_events, eventually
 
 pytestmark = [pytest.mark.e2e]
 
-T = TypeVar("T")
 PDF_1 = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 PDF_2 = b"%PDF-1.4\n% the second invoice\ntrailer<<>>\n%%EOF\n"
-
-
-async def eventually(probe: Callable[[], Awaitable[T | None]], timeout: float = 30) -> T:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = await probe()
-        if result is not None:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"nothing after {timeout} s")
-        await asyncio.sleep(0.2)
 
 
 @dataclass(frozen=True)
@@ -58,7 +46,7 @@ async def activate_dossier(
     stack: Stack, vat_number: str | None = None, office: uuid.UUID | None = None
 ) -> Dossier:
     office = office or uuid.uuid4()
-    headers = {"Authorization": f"Bearer {stack.token(office_id=office, dossiers=[])}"}
+    headers = bearer(stack, office_id=office, dossiers=[])
     code = f"M{uuid.uuid4().hex[:8].upper()}"
     async with httpx.AsyncClient(timeout=10, headers=headers) as http:
         response = await http.post(
@@ -109,26 +97,6 @@ async def documents(dossier: Dossier, **params: str) -> list[dict[str, Any]]:
     return list(response.json())
 
 
-async def events_of(bootstrap: str, topic: str, document_ids: set[str]) -> dict[str, Any]:
-    consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
-    )
-    await consumer.start()
-    found: dict[str, Any] = {}
-    try:
-        deadline = time.monotonic() + 20
-        while set(found) != document_ids and time.monotonic() < deadline:
-            for records in (await consumer.getmany(timeout_ms=300)).values():
-                for record in records:
-                    envelope = json.loads(record.value)
-                    document_id = (envelope.get("data") or {}).get("document_id")
-                    if document_id in document_ids:
-                        found[document_id] = envelope
-    finally:
-        await consumer.stop()
-    return found
-
-
 async def test_a_mail_with_two_pdfs_becomes_two_purchase_documents(stack: Stack) -> None:
     dossier = await activate_dossier(stack)
     to = dossier.address("aankoop-")
@@ -150,7 +118,7 @@ async def test_a_mail_with_two_pdfs_becomes_two_purchase_documents(stack: Stack)
     assert await documents(dossier, mailbox="sales") == []
 
     ids = {d["id"] for d in stored}
-    received = await events_of(stack.infrastructure.bootstrap_servers, "document.received.v1", ids)  # type: ignore[union-attr]
+    received = await document_events(bootstrap_of(stack), "document.received.v1", ids)
     assert set(received) == ids
     for envelope in received.values():
         assert envelope["data"]["channel"] == "email"
@@ -308,9 +276,7 @@ async def test_with_auto_forward_documents_go_straight_to_processing(stack: Stac
         "in_mailbox",
     ]
     ids = {d["id"] for d in purchase}
-    submitted = await events_of(
-        stack.infrastructure.bootstrap_servers, "document.submitted.v1", ids
-    )  # type: ignore[union-attr]
+    submitted = await document_events(bootstrap_of(stack), "document.submitted.v1", ids)
     assert set(submitted) == ids
 
 
@@ -350,18 +316,18 @@ async def test_several_files_in_one_upload_are_stored_all_or_nothing(stack: Stac
     ]
     assert {d["id"] for d in await documents(dossier, mailbox="sales")} == {d["id"] for d in body}
     ids = {d["id"] for d in body}
-    received = await events_of(stack.infrastructure.bootstrap_servers, "document.received.v1", ids)  # type: ignore[union-attr]
+    received = await document_events(bootstrap_of(stack), "document.received.v1", ids)
     assert set(received) == ids
 
 
-def ubl_for(buyer: str) -> bytes:
-    return f"""<?xml version="1.0" encoding="UTF-8"?>
-<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
- xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
- xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">
-  <cbc:ID>{uuid.uuid4().hex[:10]}</cbc:ID>
-  <cac:AccountingCustomerParty><cac:Party>{buyer}</cac:Party></cac:AccountingCustomerParty>
-</Invoice>""".encode()
+def ubl_for(enterprise: str) -> bytes:
+    """A new invoice to the buyer with this Belgian enterprise number (its Peppol id and VAT)."""
+    return generated_invoice(
+        uuid.uuid4().hex[:10],
+        [Line("Flour", Decimal("10.00"))],
+        supplier=Party("Meelhandel Janssens NV", "BE0403019261", "Gent"),
+        customer=Party("Buyer BV", f"BE{enterprise}", "Leuven", endpoint=enterprise),
+    ).xml
 
 
 async def test_a_peppol_delivery_finds_the_dossier_by_the_buyer_and_is_stored_once(
@@ -371,8 +337,8 @@ async def test_a_peppol_delivery_finds_the_dossier_by_the_buyer_and_is_stored_on
     enterprise = f"0{uuid.uuid4().int % 10**9:09d}"
     dossier = await activate_dossier(stack, vat_number=f"BE{enterprise}", office=office)
     other = await activate_dossier(stack, vat_number="BE0999999999", office=office)
-    invoice = ubl_for(f'<cbc:EndpointID schemeID="0208">{enterprise}</cbc:EndpointID>')
-    connector = {"Authorization": f"Bearer {stack.token(office_id=office, dossiers=[])}"}
+    invoice = ubl_for(enterprise)
+    connector = bearer(stack, office_id=office, dossiers=[])
     url = f"{stack.url('ingest')}/peppol/documents"
     async with httpx.AsyncClient(timeout=10, headers=connector) as http:
         key = {"Idempotency-Key": f"ap-{uuid.uuid4()}", "Content-Type": "application/xml"}
@@ -381,7 +347,7 @@ async def test_a_peppol_delivery_finds_the_dossier_by_the_buyer_and_is_stored_on
         retry = await http.post(url, content=invoice, headers=key)
         assert retry.status_code == 200, retry.text
         assert retry.json() == first.json()
-        reused = await http.post(url, content=ubl_for(""), headers=key)
+        reused = await http.post(url, content=ubl_for(enterprise), headers=key)
         assert reused.status_code == 409
         assert reused.json()["detail"] == (
             f"the Idempotency-Key {key['Idempotency-Key']} was used for another document "
@@ -390,16 +356,16 @@ async def test_a_peppol_delivery_finds_the_dossier_by_the_buyer_and_is_stored_on
 
         unknown = await http.post(
             url,
-            content=ubl_for('<cbc:EndpointID schemeID="0208">0111111111</cbc:EndpointID>'),
+            content=ubl_for("0111111111"),
             headers={"Content-Type": "application/xml"},
         )
         assert unknown.status_code == 422
         assert unknown.json()["detail"] == (
             "no dossier of your office has the buyer's VAT number BE0111111111"
         )
-        client = {
-            "Authorization": f"Bearer {stack.token(office_id=office, role=Role.CLIENT_ADMINISTRATOR, dossiers=[dossier.id])}"
-        }
+        client = bearer(
+            stack, office_id=office, role=Role.CLIENT_ADMINISTRATOR, dossiers=[dossier.id]
+        )
         forbidden = await http.post(url, content=invoice, headers=client)
         assert forbidden.status_code == 403
 
@@ -467,5 +433,5 @@ async def test_a_mail_cut_off_by_a_crash_stores_nothing_and_one_answered_250_sur
     stored = await documents(dossier)
     assert sorted(d["filename"] for d in stored) == ["f-1.pdf", "f-2.pdf"]
     ids = {d["id"] for d in stored}
-    received = await events_of(stack.infrastructure.bootstrap_servers, "document.received.v1", ids)  # type: ignore[union-attr]
+    received = await document_events(bootstrap_of(stack), "document.received.v1", ids)
     assert set(received) == ids

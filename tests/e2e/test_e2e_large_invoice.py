@@ -7,120 +7,69 @@ outbox and no proposal at all appeared.
 """
 
 import asyncio
-import json
-import time
 import uuid
-from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer
 from ledgerline.auth import Role
 from ledgerline.demo import DEMO_DOSSIER_ID
 from ledgerline.devstack.stack import Stack
+from ledgerline.testing.ubl import GeneratedInvoice, Line, Party, generated_invoice
+
+from tests.e2e.helpers import (
+    Message,
+    bearer,
+    bootstrap_of,
+    eventually,
+    read_topics,
+    upload_and_submit,
+)
 
 pytestmark = [pytest.mark.e2e]
 
 
-@dataclass(frozen=True)
-class GeneratedInvoice:
-    number: str
-    xml: bytes
-    lines: int
-    total_excl_vat: Decimal
-    total_vat: Decimal
-    total_incl_vat: Decimal
-
-
 def ubl_invoice(number: str, lines: int) -> GeneratedInvoice:
     """A valid Peppol BIS 3 UBL invoice with `lines` lines at 21 % VAT, totals that add up."""
-    rate = Decimal("21")
     amounts = [Decimal(1 + index % 97) + Decimal(index % 100) / 100 for index in range(lines)]
-    net = sum(amounts, Decimal("0"))
-    vat = (net * rate / 100).quantize(Decimal("0.01"))
-    line_xml = "".join(
-        f"<cac:InvoiceLine><cbc:ID>{index + 1}</cbc:ID>"
-        f'<cbc:InvoicedQuantity unitCode="C62">1</cbc:InvoicedQuantity>'
-        f'<cbc:LineExtensionAmount currencyID="EUR">{amount}</cbc:LineExtensionAmount>'
-        f"<cac:Item><cbc:Name>Article {index + 1}</cbc:Name>"
-        f"<cac:ClassifiedTaxCategory><cbc:ID>S</cbc:ID><cbc:Percent>{rate}</cbc:Percent>"
-        f"<cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:ClassifiedTaxCategory>"
-        f"</cac:Item>"
-        f'<cac:Price><cbc:PriceAmount currencyID="EUR">{amount}</cbc:PriceAmount></cac:Price>'
-        f"</cac:InvoiceLine>"
-        for index, amount in enumerate(amounts)
+    return generated_invoice(
+        number,
+        [Line(f"Article {index}", amount) for index, amount in enumerate(amounts, start=1)],
+        supplier=Party(
+            "Groothandel Veldeman NV",
+            "BE0477472701",
+            "Gent",
+            street="Kerkstraat 1",
+            postal_zone="9000",
+            endpoint="0477472701",
+        ),
+        customer=Party(
+            "Bakkerij Peeters",
+            "BE0403170701",
+            "Brugge",
+            street="Markt 2",
+            postal_zone="8000",
+            endpoint="0403170701",
+        ),
+        issue_date=date(2026, 10, 15),
+        due_date=date(2026, 11, 14),
+        buyer_reference=number,
     )
-    xml = f"""<?xml version="1.0" encoding="UTF-8"?>
-<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
- xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
- xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">
-<cbc:CustomizationID>urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0</cbc:CustomizationID>
-<cbc:ProfileID>urn:fdc:peppol.eu:2017:poacc:billing:01:1.0</cbc:ProfileID>
-<cbc:ID>{number}</cbc:ID>
-<cbc:IssueDate>2026-10-15</cbc:IssueDate>
-<cbc:DueDate>2026-11-14</cbc:DueDate>
-<cbc:InvoiceTypeCode>380</cbc:InvoiceTypeCode>
-<cbc:DocumentCurrencyCode>EUR</cbc:DocumentCurrencyCode>
-<cbc:BuyerReference>{number}</cbc:BuyerReference>
-<cac:AccountingSupplierParty><cac:Party>
-<cbc:EndpointID schemeID="0208">0477472701</cbc:EndpointID>
-<cac:PostalAddress><cbc:StreetName>Kerkstraat 1</cbc:StreetName><cbc:CityName>Gent</cbc:CityName>
-<cbc:PostalZone>9000</cbc:PostalZone><cac:Country><cbc:IdentificationCode>BE</cbc:IdentificationCode></cac:Country></cac:PostalAddress>
-<cac:PartyTaxScheme><cbc:CompanyID>BE0477472701</cbc:CompanyID><cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:PartyTaxScheme>
-<cac:PartyLegalEntity><cbc:RegistrationName>Groothandel Veldeman NV</cbc:RegistrationName></cac:PartyLegalEntity>
-</cac:Party></cac:AccountingSupplierParty>
-<cac:AccountingCustomerParty><cac:Party>
-<cbc:EndpointID schemeID="0208">0403170701</cbc:EndpointID>
-<cac:PostalAddress><cbc:StreetName>Markt 2</cbc:StreetName><cbc:CityName>Brugge</cbc:CityName>
-<cbc:PostalZone>8000</cbc:PostalZone><cac:Country><cbc:IdentificationCode>BE</cbc:IdentificationCode></cac:Country></cac:PostalAddress>
-<cac:PartyTaxScheme><cbc:CompanyID>BE0403170701</cbc:CompanyID><cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:PartyTaxScheme>
-<cac:PartyLegalEntity><cbc:RegistrationName>Bakkerij Peeters</cbc:RegistrationName></cac:PartyLegalEntity>
-</cac:Party></cac:AccountingCustomerParty>
-<cac:TaxTotal><cbc:TaxAmount currencyID="EUR">{vat}</cbc:TaxAmount>
-<cac:TaxSubtotal><cbc:TaxableAmount currencyID="EUR">{net}</cbc:TaxableAmount>
-<cbc:TaxAmount currencyID="EUR">{vat}</cbc:TaxAmount>
-<cac:TaxCategory><cbc:ID>S</cbc:ID><cbc:Percent>{rate}</cbc:Percent><cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:TaxCategory>
-</cac:TaxSubtotal></cac:TaxTotal>
-<cac:LegalMonetaryTotal>
-<cbc:LineExtensionAmount currencyID="EUR">{net}</cbc:LineExtensionAmount>
-<cbc:TaxExclusiveAmount currencyID="EUR">{net}</cbc:TaxExclusiveAmount>
-<cbc:TaxInclusiveAmount currencyID="EUR">{net + vat}</cbc:TaxInclusiveAmount>
-<cbc:PayableAmount currencyID="EUR">{net + vat}</cbc:PayableAmount>
-</cac:LegalMonetaryTotal>
-{line_xml}
-</Invoice>
-"""
-    return GeneratedInvoice(number, xml.encode(), lines, net, vat, net + vat)
 
 
-def auth(stack: Stack, **claims: Any) -> dict[str, str]:
-    return {"Authorization": f"Bearer {stack.token(**claims)}"}
-
-
-async def recognized_envelope(bootstrap: str, document_id: str) -> dict[str, Any] | None:
-    """The document's envelope on document.recognized.v1, exactly as it went on the wire."""
-    consumer = AIOKafkaConsumer(
+async def recognized(bootstrap: str, document_id: str) -> Message:
+    """The document's message on document.recognized.v1, exactly as it went on the wire."""
+    found = await read_topics(
+        bootstrap,
         "document.recognized.v1",
-        bootstrap_servers=bootstrap,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
+        keep=lambda message: message.envelope.get("subject") == f"documents/{document_id}",
+        enough=bool,
         max_partition_fetch_bytes=2 * 1024 * 1024,
     )
-    await consumer.start()
-    try:
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            for records in (await consumer.getmany(timeout_ms=300)).values():
-                for record in records:
-                    envelope: dict[str, Any] = json.loads(record.value)
-                    if envelope.get("subject") == f"documents/{document_id}":
-                        envelope["_size"] = len(record.value)
-                        return envelope
-    finally:
-        await consumer.stop()
-    return None
+    assert found, f"no document.recognized.v1 about {document_id}"
+    return found[0]
 
 
 async def test_a_10000_line_invoice_and_ordinary_invoices_all_become_proposals(
@@ -131,32 +80,26 @@ async def test_a_10000_line_invoice_and_ordinary_invoices_all_become_proposals(
     large = ubl_invoice(f"BIG-{run}", 10_000)
     ordinary = [ubl_invoice(f"SMALL-{run}-{n}", 3 + n) for n in range(4)]
     invoices = [ordinary[0], ordinary[1], large, ordinary[2], ordinary[3]]
-    client_user = auth(stack, subject="ben@bakkerij.example", role=Role.CLIENT_ADMINISTRATOR)
-    office_user = auth(stack, subject="eva@office.example", role=Role.EMPLOYEE)
+    client_user = bearer(stack, subject="ben@bakkerij.example", role=Role.CLIENT_ADMINISTRATOR)
+    office_user = bearer(stack, subject="eva@office.example", role=Role.EMPLOYEE)
 
     async with httpx.AsyncClient(timeout=60) as http:
 
         async def deliver(invoice: GeneratedInvoice) -> str:
-            delivered = await http.post(
-                f"{stack.url('ingest')}/dossiers/{dossier}/documents",
-                params={"mailbox": "purchase", "filename": f"{invoice.number}.xml"},
-                content=invoice.xml,
-                headers=client_user | {"Content-Type": "application/xml"},
+            return await upload_and_submit(
+                http,
+                stack,
+                dossier,
+                invoice.xml,
+                client_user,
+                mailbox="purchase",
+                filename=f"{invoice.number}.xml",
             )
-            assert delivered.status_code == 201, delivered.text
-            document_id: str = delivered.json()["id"]
-            submitted = await http.post(
-                f"{stack.url('ingest')}/dossiers/{dossier}/documents/{document_id}/submit",
-                headers=client_user,
-            )
-            assert submitted.status_code == 200, submitted.text
-            return document_id
 
         document_ids = await asyncio.gather(*(deliver(invoice) for invoice in invoices))
         by_document = dict(zip(document_ids, invoices, strict=True))
 
-        deadline = time.monotonic() + 180
-        while True:
+        async def every_proposal() -> dict[str, dict[str, Any]] | None:
             response = await http.get(
                 f"{stack.url('worklist')}/dossiers/{dossier}/proposals", headers=office_user
             )
@@ -166,21 +109,20 @@ async def test_a_10000_line_invoice_and_ordinary_invoices_all_become_proposals(
                 for item in response.json()
                 if item["document_id"] in by_document
             }
-            if len(proposals) == len(by_document):
-                break
-            assert time.monotonic() < deadline, (
-                f"only {len(proposals)} of {len(by_document)} invoices became proposals"
-            )
-            await asyncio.sleep(1)
+            return proposals if len(proposals) == len(by_document) else None
+
+        proposals = await eventually(
+            every_proposal, 180, "a proposal for every invoice", interval=1
+        )
 
         for document_id, invoice in by_document.items():
             proposal = proposals[document_id]
             assert proposal["source"] == "ubl"
             assert proposal["invoice_number"] == invoice.number
             assert proposal["counterparty_name"] == "Groothandel Veldeman NV"
-            assert Decimal(proposal["total_excl_vat"]) == invoice.total_excl_vat
-            assert Decimal(proposal["total_vat"]) == invoice.total_vat
-            assert Decimal(proposal["total_incl_vat"]) == invoice.total_incl_vat
+            assert Decimal(proposal["total_excl_vat"]) == invoice.net
+            assert Decimal(proposal["total_vat"]) == invoice.vat
+            assert Decimal(proposal["total_incl_vat"]) == invoice.gross
             assert len(proposal["lines"]) == invoice.lines
 
         large_id = next(key for key, value in by_document.items() if value is large)
@@ -188,25 +130,24 @@ async def test_a_10000_line_invoice_and_ordinary_invoices_all_become_proposals(
         assert Decimal(big["lines"][-1]["net_amount"]) == Decimal("9.99")  # 1 + 9999 % 97 + .99
 
         # On the wire the large event carried a dataref to recognition's API, not its data.
-        assert stack.infrastructure is not None
-        envelope = await recognized_envelope(stack.infrastructure.bootstrap_servers, large_id)
-        assert envelope is not None
+        message = await recognized(bootstrap_of(stack), large_id)
+        envelope = message.envelope
         assert "data" not in envelope
         assert envelope["dataref"].startswith(stack.url("recognition") + "/platform/events/")
-        assert envelope["_size"] < 4096
-        small = await recognized_envelope(stack.infrastructure.bootstrap_servers, document_ids[0])
-        assert small is not None and "dataref" not in small and small["data"]["invoice"]
+        assert message.size < 4096
+        small = (await recognized(bootstrap_of(stack), document_ids[0])).envelope
+        assert "dataref" not in small and small["data"]["invoice"]
 
         # The dataref answers a service token of the event's dossier, and nobody else.
-        service = auth(stack, subject="service:connector", role=Role.SERVICE)
+        service = bearer(stack, subject="service:connector", role=Role.SERVICE)
         fetched = await http.get(envelope["dataref"], headers=service)
         assert fetched.status_code == 200, fetched.text
         assert len(fetched.json()["invoice"]["lines"]) == 10_000
-        other_dossier = auth(stack, role=Role.SERVICE, dossiers=[uuid.uuid4()])
+        other_dossier = bearer(stack, role=Role.SERVICE, dossiers=[uuid.uuid4()])
         assert (await http.get(envelope["dataref"], headers=other_dossier)).status_code == 404
-        other_office = auth(stack, role=Role.SERVICE, office_id=uuid.uuid4())
+        other_office = bearer(stack, role=Role.SERVICE, office_id=uuid.uuid4())
         assert (await http.get(envelope["dataref"], headers=other_office)).status_code == 404
-        office_admin = auth(stack, role=Role.ADMIN)
+        office_admin = bearer(stack, role=Role.ADMIN)
         assert (await http.get(envelope["dataref"], headers=office_admin)).status_code == 403
 
 
@@ -220,9 +161,9 @@ async def test_every_service_reports_and_lists_its_parked_outbox_rows(
         metrics = (await http.get(stack.url(service) + "/metrics")).text
         assert f'ledgerline_outbox_parked_rows{{service="{service}"}} 0.0' in metrics
         parked = f"{stack.url(service)}/platform/outbox/parked"
-        listed = await http.get(parked, headers=auth(stack, role=Role.OPERATOR))
+        listed = await http.get(parked, headers=bearer(stack, role=Role.OPERATOR))
         assert listed.status_code == 200 and listed.json() == []
-        office_admin = await http.get(parked, headers=auth(stack, role=Role.ADMIN))
+        office_admin = await http.get(parked, headers=bearer(stack, role=Role.ADMIN))
         assert office_admin.status_code == 403
-        unknown = await http.post(parked + "/1/requeue", headers=auth(stack, role=Role.OPERATOR))
+        unknown = await http.post(parked + "/1/requeue", headers=bearer(stack, role=Role.OPERATOR))
         assert unknown.status_code == 404

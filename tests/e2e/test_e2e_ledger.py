@@ -1,12 +1,9 @@
 """The demo dossier's books (the Beancount reference connector) reach the platform, and
 validated proposals reach the books, against the running services."""
 
-import asyncio
-import json
 import os
 import re
 import signal
-import time
 import uuid
 from datetime import date, timedelta
 from decimal import Decimal
@@ -14,18 +11,21 @@ from typing import Any
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from beancount import loader
 from beancount.core import data as bean_data
 from ledgerline.auth import Role
-from ledgerline.demo import DEMO_DOSSIER_ID, DEMO_OFFICE_ID
+from ledgerline.demo import DEMO_DOSSIER_ID
 from ledgerline.devstack.stack import Stack
-from ledgerline.events import (
-    Envelope,
-    ProposalLine,
-    ProposalValidated,
-    ProposalVatLine,
-    spec_for,
+from ledgerline.events import Envelope, ProposalLine, ProposalValidated, ProposalVatLine
+
+from tests.e2e.helpers import (
+    bearer,
+    bootstrap_of,
+    envelope_of,
+    events_where,
+    eventually,
+    publish_envelopes,
+    read_topics,
 )
 
 pytestmark = [pytest.mark.e2e]
@@ -33,48 +33,9 @@ pytestmark = [pytest.mark.e2e]
 DOSSIER_CODE = "PEETERS"
 
 
-async def eventually(probe: Any, timeout: float = 30) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = await probe()
-        if result is not None:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"nothing after {timeout} s")
-        await asyncio.sleep(0.2)
-
-
-def office(stack: Stack) -> dict[str, str]:
-    return {"Authorization": f"Bearer {stack.token()}"}
-
-
 def demo_ledger(stack: Stack) -> tuple[list[Any], list[Any]]:
     entries, errors, _ = loader.load_file(str(stack.ledger_root / DOSSIER_CODE / "main.beancount"))
     return entries, errors
-
-
-async def messages_of(stack: Stack, topic: str, timeout: float = 15) -> list[dict[str, Any]]:
-    """Every envelope on the topic so far."""
-    assert stack.infrastructure is not None
-    consumer = AIOKafkaConsumer(
-        topic,
-        bootstrap_servers=stack.infrastructure.bootstrap_servers,
-        auto_offset_reset="earliest",
-        group_id=None,
-    )
-    await consumer.start()
-    found: list[dict[str, Any]] = []
-    try:
-        deadline = time.monotonic() + timeout
-        idle = 0
-        while time.monotonic() < deadline and idle < 3:
-            batch = await consumer.getmany(timeout_ms=500)
-            records = [record for records in batch.values() for record in records]
-            idle = 0 if records else idle + 1
-            found.extend(json.loads(record.value) for record in records)
-    finally:
-        await consumer.stop()
-    return found
 
 
 async def test_activation_synchronises_the_demo_ledger_into_sync_s_runs_and_kafka(
@@ -84,7 +45,7 @@ async def test_activation_synchronises_the_demo_ledger_into_sync_s_runs_and_kafk
 
         async def first_run() -> dict[str, Any] | None:
             response = await http.get(
-                f"{stack.url('sync')}/dossiers/{DEMO_DOSSIER_ID}/syncs", headers=office(stack)
+                f"{stack.url('sync')}/dossiers/{DEMO_DOSSIER_ID}/syncs", headers=bearer(stack)
             )
             assert response.status_code == 200, response.text
             runs = [run for run in response.json() if run["trigger"] == "activation"]
@@ -97,9 +58,13 @@ async def test_activation_synchronises_the_demo_ledger_into_sync_s_runs_and_kafk
     counterparties = [e for e in entries if getattr(e, "type", None) == "ledgerline-counterparty"]
     assert run["counterparties"] == len({e.values[0].value for e in counterparties}) >= 20
     chunks = [
-        message
-        for message in await messages_of(stack, "ledger.synced.v1")
-        if (message.get("data") or {}).get("sync_id") == run["id"]
+        message.envelope
+        for message in await read_topics(
+            bootstrap_of(stack),
+            "ledger.synced.v1",
+            keep=lambda message: message.data.get("sync_id") == run["id"],
+            quiet_polls=3,
+        )
     ]
     assert len(chunks) == run["chunks"] >= 1
     assert chunks[-1]["data"]["last_chunk"] is True
@@ -132,7 +97,7 @@ async def test_worklist_and_payments_show_the_demo_books_after_activation(stack:
     async with httpx.AsyncClient(timeout=15) as http:
 
         async def counterparties() -> list[dict[str, Any]] | None:
-            response = await http.get(f"{worklist}/counterparties", headers=office(stack))
+            response = await http.get(f"{worklist}/counterparties", headers=bearer(stack))
             assert response.status_code == 200, response.text
             body = response.json()
             return body if len(body) >= len(numbers) else None
@@ -141,30 +106,30 @@ async def test_worklist_and_payments_show_the_demo_books_after_activation(stack:
         assert {party["number"] for party in listed} == numbers
         supplier_list = (
             await http.get(
-                f"{worklist}/counterparties", params={"kind": "supplier"}, headers=office(stack)
+                f"{worklist}/counterparties", params={"kind": "supplier"}, headers=bearer(stack)
             )
         ).json()
         assert {party["number"] for party in supplier_list} == suppliers
         assert all(party["vat_number"] and party["ibans"] for party in supplier_list)
 
-        accounts = (await http.get(f"{worklist}/accounts", headers=office(stack))).json()
+        accounts = (await http.get(f"{worklist}/accounts", headers=bearer(stack))).json()
         by_code = {account["code"]: account for account in accounts}
         assert by_code["999999"]["suspense"] is True
         assert by_code["440000"]["pcmn_class"] == 4
         assert by_code["604000"]["type"] == "expense"
-        vat_codes = (await http.get(f"{worklist}/vat-codes", headers=office(stack))).json()
+        vat_codes = (await http.get(f"{worklist}/vat-codes", headers=bearer(stack))).json()
         a21 = next(code for code in vat_codes if code["code"] == "A21")
         assert (Decimal(a21["rate"]), a21["direction"], a21["kind"]) == (21, "purchase", "goods")
-        journals = (await http.get(f"{worklist}/journals", headers=office(stack))).json()
+        journals = (await http.get(f"{worklist}/journals", headers=bearer(stack))).json()
         cfaan = next(journal for journal in journals if journal["code"] == "CFAAN")
         assert (cfaan["type"], cfaan["number_format"]) == ("purchase", "yy000###")
-        periods = (await http.get(f"{worklist}/periods", headers=office(stack))).json()
+        periods = (await http.get(f"{worklist}/periods", headers=bearer(stack))).json()
         assert [period["code"] for period in periods] == [f"2026-{m:02d}" for m in range(1, 13)]
 
         payments = f"{stack.url('payments')}/dossiers/{DEMO_DOSSIER_ID}"
 
         async def open_items() -> list[dict[str, Any]] | None:
-            response = await http.get(f"{payments}/open-items", headers=office(stack))
+            response = await http.get(f"{payments}/open-items", headers=bearer(stack))
             assert response.status_code == 200, response.text
             return response.json() or None
 
@@ -185,7 +150,7 @@ async def test_worklist_and_payments_show_the_demo_books_after_activation(stack:
             assert Decimal(item["amount_paid"]) == -sign * paid
             assert Decimal(item["open_amount"]) == sign * (posting + paid)
 
-        bank_accounts = (await http.get(f"{payments}/bank-accounts", headers=office(stack))).json()
+        bank_accounts = (await http.get(f"{payments}/bank-accounts", headers=bearer(stack))).json()
         chart_ibans = {
             e.meta["iban"].replace(" ", "")
             for e in entries
@@ -194,50 +159,19 @@ async def test_worklist_and_payments_show_the_demo_books_after_activation(stack:
         assert chart_ibans <= {account["iban"] for account in bank_accounts}
 
 
-async def publish_envelope(stack: Stack, envelope: Envelope[Any]) -> None:
-    assert stack.infrastructure is not None
-    producer = AIOKafkaProducer(
-        bootstrap_servers=stack.infrastructure.bootstrap_servers, acks="all"
-    )
-    await producer.start()
-    try:
-        await producer.send_and_wait(
-            spec_for(envelope.data).topic,
-            envelope.model_dump_json().encode(),
-            key=str(DEMO_DOSSIER_ID).encode(),
-        )
-    finally:
-        await producer.stop()
-
-
 def validated(data: ProposalValidated) -> Envelope[ProposalValidated]:
-    return Envelope[ProposalValidated](
-        source="/ledgerline/worklist",
-        type=spec_for(data).type,
-        dossierid=DEMO_DOSSIER_ID,
-        officeid=DEMO_OFFICE_ID,
-        correlationid=str(uuid.uuid4()),
-        data=data,
-    )
+    return envelope_of(data, source="/ledgerline/worklist")
 
 
 async def event_for(stack: Stack, topic: str, proposal_id: uuid.UUID) -> list[dict[str, Any]]:
-    async def found() -> list[dict[str, Any]] | None:
-        matching = [
-            message
-            for message in await messages_of(stack, topic, timeout=5)
-            if (message.get("data") or {}).get("proposal_id") == str(proposal_id)
-        ]
-        return matching or None
-
-    return await eventually(found, timeout=60)
+    return await events_where(stack, topic, "proposal_id", str(proposal_id), timeout=60)
 
 
 async def open_period(stack: Stack) -> str:
     async with httpx.AsyncClient(timeout=15) as http:
         response = await http.get(
             f"{stack.url('worklist')}/dossiers/{DEMO_DOSSIER_ID}/ledger/periods",
-            headers=office(stack),
+            headers=bearer(stack),
         )
     open_periods = [period["code"] for period in response.json() if period["status"] == "open"]
     assert open_periods, response.text
@@ -283,8 +217,8 @@ async def test_a_validated_proposal_is_one_balanced_transaction_in_the_books(sta
         ),
     )
     first = validated(proposal)
-    await publish_envelope(stack, first)
-    await publish_envelope(stack, first)  # the same event delivered twice
+    await publish_envelopes(stack, first)
+    await publish_envelopes(stack, first)  # the same event delivered twice
     [posted] = await event_for(stack, "booking.posted.v1", proposal.proposal_id)
     data = posted["data"]
     assert data["journal"] == "CFAAN" and data["period"] == period
@@ -293,7 +227,7 @@ async def test_a_validated_proposal_is_one_balanced_transaction_in_the_books(sta
     assert data["already_posted"] is False
 
     # The proposal validated again (a new event, the same proposal): still one transaction.
-    await publish_envelope(stack, validated(proposal))
+    await publish_envelopes(stack, validated(proposal))
 
     async def posted_twice() -> list[dict[str, Any]] | None:
         events = await event_for(stack, "booking.posted.v1", proposal.proposal_id)
@@ -329,7 +263,7 @@ async def test_a_validated_proposal_is_one_balanced_transaction_in_the_books(sta
             await http.get(
                 f"{stack.url('sync')}/dossiers/{DEMO_DOSSIER_ID}/postings",
                 params={"status": "posted"},
-                headers=office(stack),
+                headers=bearer(stack),
             )
         ).json()
     [row] = [p for p in postings if p["proposal_id"] == str(proposal.proposal_id)]
@@ -362,7 +296,7 @@ async def test_a_booking_beancount_refuses_is_booking_failed_with_its_message(
             ),
         ),
     )
-    await publish_envelope(stack, validated(proposal))
+    await publish_envelopes(stack, validated(proposal))
     [failed] = await event_for(stack, "booking.failed.v1", proposal.proposal_id)
     assert "Transaction does not balance: (-10.00 EUR)" in failed["data"]["reason"]
     assert failed["data"]["retryable"] is False
@@ -394,7 +328,7 @@ async def test_aged_balance_equals_a_beanquery_over_the_same_ledger(
             response = await http.get(
                 f"{feedback}/aged-balance",
                 params={"kind": kind, "pivot": pivot.isoformat()},
-                headers=office(stack),
+                headers=bearer(stack),
             )
             assert response.status_code == 200, response.text
             report = response.json()
@@ -440,7 +374,7 @@ async def test_aged_balance_equals_a_beanquery_over_the_same_ledger(
         as_csv = await http.get(
             f"{feedback}/aged-balance",
             params={"kind": kind, "pivot": "2026-08-31"},
-            headers=office(stack) | {"Accept": "text/csv"},
+            headers=bearer(stack) | {"Accept": "text/csv"},
         )
     assert as_csv.status_code == 200
     assert as_csv.headers["content-type"].startswith("text/csv")
@@ -499,7 +433,7 @@ async def test_top_10_suppliers_equal_a_beanquery_and_feedback_is_refused_to_del
 
 
 def auth(stack: Stack, role: Role) -> dict[str, str]:
-    return {"Authorization": f"Bearer {stack.token(role=role, subject=f'{role.value}@x.example')}"}
+    return bearer(stack, role=role, subject=f"{role.value}@x.example")
 
 
 async def restart_sync(stack: Stack, **env: str) -> None:
@@ -542,7 +476,7 @@ async def test_sync_killed_between_the_ledger_write_and_the_commit_still_posts_o
     sync = stack.services["sync"]
     try:
         await restart_sync(stack, SYNC_POSTING_HOLD_AFTER_WRITE_SECONDS="60")
-        await publish_envelope(stack, validated(proposal))
+        await publish_envelopes(stack, validated(proposal))
 
         async def written() -> bool | None:
             return True if marker in bookings.read_text() else None
@@ -551,11 +485,16 @@ async def test_sync_killed_between_the_ledger_write_and_the_commit_still_posts_o
         assert sync.process is not None
         os.killpg(sync.process.pid, signal.SIGKILL)  # the ledger has it, the outbox does not
         sync.process.wait()
-        assert [
-            m
-            for m in await messages_of(stack, "booking.posted.v1", timeout=3)
-            if m["data"]["proposal_id"] == str(proposal.proposal_id)
-        ] == []
+        assert (
+            await read_topics(
+                bootstrap_of(stack),
+                "booking.posted.v1",
+                keep=lambda message: message.data["proposal_id"] == str(proposal.proposal_id),
+                quiet_polls=3,
+                timeout=3,
+            )
+            == []
+        )
     finally:
         await restart_sync(stack)
 
@@ -575,9 +514,7 @@ async def test_sync_killed_between_the_ledger_write_and_the_commit_still_posts_o
 
 async def test_a_manual_full_resync_by_an_employee_republishes_the_books(stack: Stack) -> None:
     url = f"{stack.url('sync')}/dossiers/{DEMO_DOSSIER_ID}/sync"
-    employee = {
-        "Authorization": f"Bearer {stack.token(role=Role.EMPLOYEE, subject='eva@office.example')}"
-    }
+    employee = bearer(stack, role=Role.EMPLOYEE, subject="eva@office.example")
     async with httpx.AsyncClient(timeout=30) as http:
         refused = await http.post(url, headers=auth(stack, Role.CLIENT_ADMINISTRATOR))
         assert refused.status_code == 403
@@ -598,7 +535,7 @@ async def test_a_manual_full_resync_by_an_employee_republishes_the_books(stack: 
             items = (
                 await http.get(
                     f"{stack.url('payments')}/dossiers/{DEMO_DOSSIER_ID}/open-items",
-                    headers=office(stack),
+                    headers=bearer(stack),
                 )
             ).json()
             return items if len(items) == run["open_items"] else None
@@ -619,11 +556,11 @@ async def test_a_beancount_dossier_code_without_a_ledger_is_refused_and_nothing_
                 "accounting_package": "beancount",
                 "dossier_code": "NOWHERE",
             },
-            headers=office(stack),
+            headers=bearer(stack),
         )
         assert refused.status_code == 422
         assert refused.json()["detail"] == (
             f"no Beancount ledger for dossier NOWHERE in {stack.ledger_root}"
         )
-        listed = (await http.get(f"{stack.url('sync')}/dossiers", headers=office(stack))).json()
+        listed = (await http.get(f"{stack.url('sync')}/dossiers", headers=bearer(stack))).json()
     assert str(dossier_id) not in {dossier["id"] for dossier in listed}

@@ -21,6 +21,8 @@ import httpx
 import pytest
 from ledgerline.devstack.stack import SERVICES, Stack
 
+from tests.e2e.helpers import bearer, eventually
+
 pytestmark = [pytest.mark.e2e]
 
 # Bounded so all six services take well under three minutes on two cores.
@@ -64,12 +66,11 @@ class Sandbox:
 
 async def _eventually_ok(http: httpx.AsyncClient, url: str, token: str) -> None:
     # Each service keeps its own copy of the dossiers, from dossier.activated.v1.
-    deadline = time.monotonic() + 30
-    while True:
+    async def ok() -> bool | None:
         answer = await http.get(url, headers={"Authorization": f"Bearer {token}"})
-        if answer.status_code == 200 or time.monotonic() > deadline:
-            return
-        await asyncio.sleep(0.2)
+        return True if answer.status_code == 200 else None
+
+    await eventually(ok, 30, f"{url} answering 200")
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +85,7 @@ async def sandbox(stack: Stack) -> Sandbox:
                 "accounting_package": "exact",
                 "dossier_code": "ST-1",
             },
-            headers={"Authorization": f"Bearer {stack.token(office_id=office, dossiers=[])}"},
+            headers=bearer(stack, office_id=office, dossiers=[]),
         )
         assert activated.status_code == 201, activated.text
         token = stack.token(office_id=office, dossiers=[dossier])

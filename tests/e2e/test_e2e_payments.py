@@ -3,8 +3,6 @@ with approvals, e-mail to the bank and settlement by the books, against the runn
 
 import asyncio
 import hashlib
-import json
-import time
 import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -12,19 +10,14 @@ from typing import Any
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from ledgerline.demo import DEMO_DOSSIER_ID, DEMO_OFFICE_ID
+from ledgerline.demo import DEMO_DOSSIER_ID
 from ledgerline.devstack.paths import given_testdata
 from ledgerline.devstack.stack import Stack
-from ledgerline.events import (
-    Envelope,
-    LedgerBankAccount,
-    LedgerSynced,
-    PaymentApproved,
-    SettledItem,
-    spec_for,
-)
+from ledgerline.events import LedgerBankAccount, LedgerSynced, PaymentApproved, SettledItem
+from ledgerline.testing.ubl import base_example
 from lxml import etree
+
+from tests.e2e.helpers import bearer, events_where, eventually, publish, upload
 
 pytestmark = [pytest.mark.e2e]
 
@@ -34,91 +27,23 @@ OGM_DIGITS = "010806817183"
 
 def belgian_invoice(number: str) -> bytes:
     """The Peppol base example, paid to a Belgian account with a structured communication."""
-    xml = (given_testdata() / "ubl" / "base-example.xml").read_text()
-    return (
-        xml.replace("<cbc:ID>Snippet1</cbc:ID>", f"<cbc:ID>{number}</cbc:ID>", 1)
-        .replace(
-            "<cbc:PaymentID>Snippet1</cbc:PaymentID>",
-            "<cbc:PaymentID>+++010/8068/17183+++</cbc:PaymentID>",
-        )
-        .replace("<cbc:ID>IBAN32423940</cbc:ID>", "<cbc:ID>BE71096123456769</cbc:ID>")
-        .replace("<cbc:ID>BIC324098</cbc:ID>", "<cbc:ID>GKCCBEBB</cbc:ID>")
-        .encode()
+    return base_example(
+        number, iban="BE71096123456769", bic="GKCCBEBB", payment_id="+++010/8068/17183+++"
     )
-
-
-async def eventually(probe: Any, timeout: float = 30) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = await probe()
-        if result is not None:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"nothing after {timeout} s")
-        await asyncio.sleep(0.2)
-
-
-async def publish(stack: Stack, data: Any) -> None:
-    """Publishes an event as another service (approvals, a connector) would."""
-    assert stack.infrastructure is not None
-    envelope = Envelope[type(data)](  # type: ignore[misc]
-        source="/tests/e2e",
-        type=spec_for(data).type,
-        dossierid=DEMO_DOSSIER_ID,
-        officeid=DEMO_OFFICE_ID,
-        correlationid=str(uuid.uuid4()),
-        data=data,
-    )
-    producer = AIOKafkaProducer(
-        bootstrap_servers=stack.infrastructure.bootstrap_servers, acks="all"
-    )
-    await producer.start()
-    try:
-        await producer.send_and_wait(
-            spec_for(data).topic,
-            envelope.model_dump_json().encode(),
-            key=str(DEMO_DOSSIER_ID).encode(),
-        )
-    finally:
-        await producer.stop()
-
-
-async def event_with(stack: Stack, topic: str, key: str, value: str) -> dict[str, Any] | None:
-    assert stack.infrastructure is not None
-    consumer = AIOKafkaConsumer(
-        topic,
-        bootstrap_servers=stack.infrastructure.bootstrap_servers,
-        auto_offset_reset="earliest",
-    )
-    await consumer.start()
-    try:
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            for records in (await consumer.getmany(timeout_ms=300)).values():
-                for record in records:
-                    envelope = json.loads(record.value)
-                    if (envelope.get("data") or {}).get(key) == value:  # dataref: no data
-                        return envelope
-    finally:
-        await consumer.stop()
-    return None
 
 
 class Client:
     def __init__(self, stack: Stack, http: httpx.AsyncClient) -> None:
         self.stack = stack
         self.http = http
-        self.headers = {"Authorization": f"Bearer {stack.token()}"}
+        self.headers = bearer(stack)
         self.base = f"{stack.url('payments')}/dossiers/{DEMO_DOSSIER_ID}"
 
     async def deliver_invoice(self, number: str) -> str:
-        response = await self.http.post(
-            f"{self.stack.url('ingest')}/dossiers/{DEMO_DOSSIER_ID}/documents",
-            content=belgian_invoice(number),
-            headers=self.headers | {"Content-Type": "application/xml"},
+        document = await upload(
+            self.http, self.stack, DEMO_DOSSIER_ID, belgian_invoice(number), self.headers
         )
-        assert response.status_code == 201, response.text
-        document_id: str = response.json()["id"]
+        document_id: str = document["id"]
 
         async def payable() -> dict[str, Any] | None:
             found = await self.http.get(
@@ -160,13 +85,13 @@ async def account(stack: Stack) -> dict[str, Any]:
                 "town": "Antwerpen",
                 "country": "BE",
             },
-            headers={"Authorization": f"Bearer {stack.token()}"},
+            headers=bearer(stack),
         )
         # Another module (test_e2e_inputs) may have registered the demo dossier's account.
         assert response.status_code in (201, 409), response.text
         accounts = await http.get(
             f"{stack.url('payments')}/dossiers/{DEMO_DOSSIER_ID}/bank-accounts",
-            headers={"Authorization": f"Bearer {stack.token()}"},
+            headers=bearer(stack),
         )
     [registered] = [a for a in accounts.json() if a["iban"] == "BE68539007547034"]
     return registered  # type: ignore[no-any-return]
@@ -234,13 +159,14 @@ async def test_invoice_is_paid_by_a_validated_sepa_file_and_never_twice(
         assert document.findtext(".//p:Strd/p:CdtrRefInf/p:Tp/p:Issr", namespaces=PAIN) == "BBA"
         assert document.findtext(".//p:Dbtr/p:PstlAdr/p:TwnNm", namespaces=PAIN) == "Antwerpen"
 
-        generated = await event_with(stack, "sepa-file.generated.v1", "file_id", sepa_file["id"])
-        assert generated is not None
+        generated = (
+            await events_where(stack, "sepa-file.generated.v1", "file_id", sepa_file["id"])
+        )[0]
         assert generated["data"]["sha256"] == sepa_file["sha256"]
         assert generated["data"]["payment_ids"] == [payment["id"]]
         assert (await client.payment(payment["id"]))["status"] == "in_processing"
-        queued = await event_with(stack, "payment.queued.v1", "status", "in_processing")
-        assert queued is not None and queued["data"]["message"] == "payment in processing"
+        queued = (await events_where(stack, "payment.queued.v1", "status", "in_processing"))[0]
+        assert queued["data"]["message"] == "payment in processing"
 
         async def mailbox_shows_payment() -> dict[str, Any] | None:
             document = await http.get(
@@ -322,10 +248,12 @@ async def test_with_approval_on_a_payment_waits_for_payment_approved(
             assert created.status_code == 201, created.text
             payment = created.json()
             assert payment["status"] == "awaiting_approval"
-            requested = await event_with(
-                stack, "payment.approval-requested.v1", "payment_id", payment["id"]
-            )
-            assert requested is not None and requested["data"]["amount"] == "1656.25"
+            requested = (
+                await events_where(
+                    stack, "payment.approval-requested.v1", "payment_id", payment["id"]
+                )
+            )[0]
+            assert requested["data"]["amount"] == "1656.25"
 
             cannot_switch_off = await http.put(
                 f"{client.base}/payment-settings",

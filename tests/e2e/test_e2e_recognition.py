@@ -1,58 +1,29 @@
 """Recognition in the running stack: a text PDF and a scan delivered to ingest come out of
 recognition as document.recognized.v1 with the invoice's fields (UBL is covered by the UBL flow)."""
 
-import asyncio
-import importlib.util
 import random
-import sys
-import time
 from decimal import Decimal
-from types import ModuleType
 from typing import Any
 
 import httpx
 import pytest
 from ledgerline.demo import DEMO_DOSSIER_ID
-from ledgerline.devstack.paths import REPO_ROOT
 from ledgerline.devstack.stack import Stack
+
+from tests.e2e.helpers import bearer, recognition, recognition_corpus, upload
 
 pytestmark = [pytest.mark.e2e]
 
 
-def _corpus() -> ModuleType:
-    path = REPO_ROOT / "services" / "recognition" / "bench" / "corpus.py"
-    spec = importlib.util.spec_from_file_location("recognition_bench_corpus_e2e", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up while being made
-    spec.loader.exec_module(module)
-    return module
-
-
-corpus = _corpus()
+corpus = recognition_corpus()
 
 
 async def recognised(
     stack: Stack, http: httpx.AsyncClient, content: bytes, media_type: str
 ) -> dict[str, Any]:
-    headers = {"Authorization": f"Bearer {stack.token()}"}
-    delivered = await http.post(
-        f"{stack.url('ingest')}/dossiers/{DEMO_DOSSIER_ID}/documents",
-        content=content,
-        headers=headers | {"Content-Type": media_type},
-    )
-    assert delivered.status_code == 201, delivered.text
-    document_id = delivered.json()["id"]
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        response = await http.get(
-            f"{stack.url('recognition')}/dossiers/{DEMO_DOSSIER_ID}/recognitions/{document_id}",
-            headers=headers,
-        )
-        if response.status_code == 200:
-            return response.json()  # type: ignore[no-any-return]
-        await asyncio.sleep(0.3)
-    raise AssertionError(f"document {document_id} was not recognised in 60 s")
+    headers = bearer(stack)
+    document = await upload(http, stack, DEMO_DOSSIER_ID, content, headers, content_type=media_type)
+    return await recognition(http, stack, DEMO_DOSSIER_ID, document["id"], headers)
 
 
 async def test_text_pdf_is_read_by_air_in_the_running_stack(stack: Stack) -> None:

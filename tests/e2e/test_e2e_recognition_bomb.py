@@ -7,22 +7,19 @@ RECOGNITION_READER_MEMORY_LIMIT_MIB (512 by default); the whole service (the pro
 forkserver and its workers) must stay under PEAK_BOUND_MIB while reading the bomb.
 """
 
-import asyncio
-import importlib.util
 import random
-import sys
 import threading
 import time
 from decimal import Decimal
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import httpx
 import pytest
 from ledgerline.demo import DEMO_DOSSIER_ID
-from ledgerline.devstack.paths import REPO_ROOT
 from ledgerline.devstack.stack import Stack
+
+from tests.e2e.helpers import bearer, recognition, recognition_corpus, upload
 
 pytestmark = [pytest.mark.e2e]
 
@@ -32,17 +29,7 @@ forkserver (about 130 MiB together), with some room; measured 637-664 MiB. The b
 the service to 2,154 MiB before."""
 
 
-def _corpus() -> ModuleType:
-    path = REPO_ROOT / "services" / "recognition" / "bench" / "corpus.py"
-    spec = importlib.util.spec_from_file_location("recognition_bench_corpus_e2e_bomb", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up while being made
-    spec.loader.exec_module(module)
-    return module
-
-
-corpus = _corpus()
+corpus = recognition_corpus()
 
 
 def _session_processes(session_id: int) -> dict[int, int]:
@@ -98,24 +85,11 @@ class PeakMemory:
 async def _recognised(
     stack: Stack, http: httpx.AsyncClient, content: bytes, timeout: float = 90
 ) -> dict[str, Any]:
-    headers = {"Authorization": f"Bearer {stack.token()}"}
-    delivered = await http.post(
-        f"{stack.url('ingest')}/dossiers/{DEMO_DOSSIER_ID}/documents",
-        content=content,
-        headers=headers | {"Content-Type": "application/pdf"},
+    headers = bearer(stack)
+    document = await upload(
+        http, stack, DEMO_DOSSIER_ID, content, headers, content_type="application/pdf"
     )
-    assert delivered.status_code == 201, delivered.text
-    document_id = delivered.json()["id"]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        response = await http.get(
-            f"{stack.url('recognition')}/dossiers/{DEMO_DOSSIER_ID}/recognitions/{document_id}",
-            headers=headers,
-        )
-        if response.status_code == 200:
-            return response.json()  # type: ignore[no-any-return]
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"document {document_id} was not recognised in {timeout:.0f} s")
+    return await recognition(http, stack, DEMO_DOSSIER_ID, document["id"], headers, timeout)
 
 
 async def test_pdf_bomb_is_refused_in_bounded_memory_and_the_next_pdf_is_read(

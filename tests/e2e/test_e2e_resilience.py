@@ -4,7 +4,6 @@ of Kafka itself."""
 
 import asyncio
 import contextlib
-import json
 import os
 import signal
 import subprocess
@@ -12,10 +11,9 @@ import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import pytest
@@ -27,100 +25,26 @@ from ledgerline.devstack.ports import free_port, free_ports
 from ledgerline.devstack.stack import Infrastructure, ServiceProcess, Stack
 from ledgerline.events import DocumentReceived, DossierActivated, Envelope, all_topics, spec_for
 from ledgerline.settings import DEV_JWT_SECRET
+from ledgerline.testing.ubl import GeneratedInvoice, Line, Party, generated_invoice
+
+from tests.e2e.helpers import bearer, document_events, eventually, upload_and_submit
 
 pytestmark = [pytest.mark.e2e]
-
-T = TypeVar("T")
-
-
-async def eventually(probe: Callable[[], Awaitable[T | None]], timeout: float, what: str) -> T:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = await probe()
-        if result is not None:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not after {timeout:.0f} s")
-        await asyncio.sleep(0.25)
 
 
 # ---------------------------------------------------------------------- generated invoices
 
 
-@dataclass(frozen=True)
-class GeneratedInvoice:
-    number: str
-    net: Decimal
-    vat: Decimal
-    gross: Decimal
-    xml: bytes
-
-
-VAT_RATE = Decimal("21")
-
-
-def ubl_invoice(number: str, net: Decimal, supplier: str = "Chaos Supplies BV") -> GeneratedInvoice:
+def ubl_invoice(number: str, net: Decimal) -> GeneratedInvoice:
     """A one-line Peppol BIS 3 invoice of `net` EUR at 21% VAT; its totals add up."""
-    net = net.quantize(Decimal("0.01"))
-    vat = (net * VAT_RATE / 100).quantize(Decimal("0.01"))
-    gross = net + vat
-    xml = f"""<?xml version="1.0" encoding="UTF-8"?>
-<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
- xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
- xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">
-  <cbc:CustomizationID>urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0</cbc:CustomizationID>
-  <cbc:ProfileID>urn:fdc:peppol.eu:2017:poacc:billing:01:1.0</cbc:ProfileID>
-  <cbc:ID>{number}</cbc:ID>
-  <cbc:IssueDate>2026-03-02</cbc:IssueDate>
-  <cbc:DueDate>2026-04-01</cbc:DueDate>
-  <cbc:InvoiceTypeCode>380</cbc:InvoiceTypeCode>
-  <cbc:DocumentCurrencyCode>EUR</cbc:DocumentCurrencyCode>
-  <cac:AccountingSupplierParty><cac:Party>
-    <cac:PartyName><cbc:Name>{supplier}</cbc:Name></cac:PartyName>
-    <cac:PostalAddress><cbc:StreetName>Kerkstraat 1</cbc:StreetName>
-      <cbc:CityName>Gent</cbc:CityName><cbc:PostalZone>9000</cbc:PostalZone>
-      <cac:Country><cbc:IdentificationCode>BE</cbc:IdentificationCode></cac:Country>
-    </cac:PostalAddress>
-    <cac:PartyTaxScheme><cbc:CompanyID>BE0403019261</cbc:CompanyID>
-      <cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:PartyTaxScheme>
-    <cac:PartyLegalEntity><cbc:RegistrationName>{supplier}</cbc:RegistrationName></cac:PartyLegalEntity>
-  </cac:Party></cac:AccountingSupplierParty>
-  <cac:AccountingCustomerParty><cac:Party>
-    <cac:PostalAddress><cbc:CityName>Leuven</cbc:CityName>
-      <cac:Country><cbc:IdentificationCode>BE</cbc:IdentificationCode></cac:Country>
-    </cac:PostalAddress>
-    <cac:PartyTaxScheme><cbc:CompanyID>BE0123456749</cbc:CompanyID>
-      <cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:PartyTaxScheme>
-    <cac:PartyLegalEntity><cbc:RegistrationName>Bakkerij Peeters BV</cbc:RegistrationName></cac:PartyLegalEntity>
-  </cac:Party></cac:AccountingCustomerParty>
-  <cac:TaxTotal>
-    <cbc:TaxAmount currencyID="EUR">{vat}</cbc:TaxAmount>
-    <cac:TaxSubtotal>
-      <cbc:TaxableAmount currencyID="EUR">{net}</cbc:TaxableAmount>
-      <cbc:TaxAmount currencyID="EUR">{vat}</cbc:TaxAmount>
-      <cac:TaxCategory><cbc:ID>S</cbc:ID><cbc:Percent>{VAT_RATE}</cbc:Percent>
-        <cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:TaxCategory>
-    </cac:TaxSubtotal>
-  </cac:TaxTotal>
-  <cac:LegalMonetaryTotal>
-    <cbc:LineExtensionAmount currencyID="EUR">{net}</cbc:LineExtensionAmount>
-    <cbc:TaxExclusiveAmount currencyID="EUR">{net}</cbc:TaxExclusiveAmount>
-    <cbc:TaxInclusiveAmount currencyID="EUR">{gross}</cbc:TaxInclusiveAmount>
-    <cbc:PayableAmount currencyID="EUR">{gross}</cbc:PayableAmount>
-  </cac:LegalMonetaryTotal>
-  <cac:InvoiceLine>
-    <cbc:ID>1</cbc:ID>
-    <cbc:InvoicedQuantity unitCode="C62">1</cbc:InvoicedQuantity>
-    <cbc:LineExtensionAmount currencyID="EUR">{net}</cbc:LineExtensionAmount>
-    <cac:Item><cbc:Name>Flour, invoice {number}</cbc:Name>
-      <cac:ClassifiedTaxCategory><cbc:ID>S</cbc:ID><cbc:Percent>{VAT_RATE}</cbc:Percent>
-        <cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:ClassifiedTaxCategory>
-    </cac:Item>
-    <cac:Price><cbc:PriceAmount currencyID="EUR">{net}</cbc:PriceAmount></cac:Price>
-  </cac:InvoiceLine>
-</Invoice>
-"""
-    return GeneratedInvoice(number, net, vat, gross, xml.encode())
+    return generated_invoice(
+        number,
+        [Line(f"Flour, invoice {number}", net)],
+        supplier=Party(
+            "Chaos Supplies BV", "BE0403019261", "Gent", street="Kerkstraat 1", postal_zone="9000"
+        ),
+        customer=Party("Bakkerij Peeters BV", "BE0123456749", "Leuven"),
+    )
 
 
 # ---------------------------------------------------------------------- Kafka down at start
@@ -240,34 +164,13 @@ async def test_a_service_started_while_kafka_is_down_waits_for_it(
                 return response.json()["id"] if response.status_code == 201 else None
 
             document_id = await eventually(delivered, 30, "ingest learning the dossier")
-            received = await received_documents(kafka.bootstrap_servers, {document_id}, 30)
-            assert received == {document_id}
+            received = await document_events(
+                kafka.bootstrap_servers, spec_for(DocumentReceived).topic, {document_id}, 30
+            )
+            assert set(received) == {document_id}
     finally:
         ingest.stop()
         await asyncio.to_thread(kafka.stop)
-
-
-async def received_documents(bootstrap: str, wanted: set[str], timeout: float) -> set[str]:
-    """Which of `wanted` document ids have a document.received.v1 on Kafka (within `timeout`)."""
-    consumer = AIOKafkaConsumer(
-        spec_for(DocumentReceived).topic,
-        bootstrap_servers=bootstrap,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-    )
-    await consumer.start()
-    found: set[str] = set()
-    try:
-        deadline = time.monotonic() + timeout
-        while found != wanted and time.monotonic() < deadline:
-            for records in (await consumer.getmany(timeout_ms=300)).values():
-                for record in records:
-                    document_id = json.loads(record.value)["data"].get("document_id")
-                    if document_id in wanted:
-                        found.add(document_id)
-    finally:
-        await consumer.stop()
-    return found
 
 
 # ---------------------------------------------------------------------- the stack restarts
@@ -366,32 +269,22 @@ async def test_invoices_survive_killed_services_and_a_kafka_restart(tmp_path: Pa
         assert stack.infrastructure is not None and stack.infrastructure.kafka is not None
         kafka = stack.infrastructure.kafka
         dossier = DEMO_DOSSIER_ID
-        headers = {"Authorization": f"Bearer {stack.token()}"}
+        headers = bearer(stack)
         invoices = [
             ubl_invoice(f"CHAOS-{n:04d}", Decimal("100.00") + Decimal(n) * Decimal("1.37"))
             for n in range(1, CHAOS_INVOICES + 1)
         ]
         by_document: dict[str, GeneratedInvoice] = {}
-        ingest = stack.url("ingest")
         gate = asyncio.Semaphore(6)
 
         async with httpx.AsyncClient(timeout=30, headers=headers) as http:
 
             async def deliver(invoice: GeneratedInvoice) -> None:
                 async with gate:
-                    delivered = await http.post(
-                        f"{ingest}/dossiers/{dossier}/documents",
-                        params={"filename": f"{invoice.number}.xml"},
-                        content=invoice.xml,
-                        headers={"Content-Type": "application/xml"},
+                    document_id = await upload_and_submit(
+                        http, stack, dossier, invoice.xml, filename=f"{invoice.number}.xml"
                     )
-                    assert delivered.status_code == 201, delivered.text
-                    document_id = delivered.json()["id"]
                     by_document[document_id] = invoice
-                    submitted = await http.post(
-                        f"{ingest}/dossiers/{dossier}/documents/{document_id}/submit"
-                    )
-                    assert submitted.status_code == 200, submitted.text
 
             # Four waves; between them, while the earlier ones are still in flight, a crash.
             waves = [invoices[i::4] for i in range(4)]

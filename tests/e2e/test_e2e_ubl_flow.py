@@ -1,11 +1,9 @@
 """The first flow, over HTTP, with all six services as processes on the real broker and database:
 a Peppol UBL invoice delivered to ingest becomes a booking proposal in the worklist."""
 
-import asyncio
 import json
 import subprocess
 import sys
-import time
 import uuid
 from decimal import Decimal
 from pathlib import Path
@@ -13,63 +11,51 @@ from typing import Any
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer
 from ledgerline.auth import Role
 from ledgerline.demo import DEMO_DOSSIER_ID
 from ledgerline.devstack.paths import given_testdata
 from ledgerline.devstack.stack import Stack
+
+from tests.e2e.helpers import (
+    bearer,
+    bootstrap_of,
+    eventually,
+    read_topics,
+    recognition,
+    submit,
+    upload,
+    upload_and_submit,
+)
 
 pytestmark = [pytest.mark.e2e]
 
 UBL_SAMPLES = given_testdata() / "ubl"
 
 
-async def eventually(probe: Any, timeout: float = 30) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = await probe()
-        if result is not None:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"nothing after {timeout} s")
-        await asyncio.sleep(0.2)
-
-
-def auth(stack: Stack, **claims: Any) -> dict[str, str]:
-    return {"Authorization": f"Bearer {stack.token(**claims)}"}
-
-
 async def test_ubl_invoice_becomes_a_booking_proposal(stack: Stack) -> None:
     dossier = DEMO_DOSSIER_ID
-    client_user = auth(stack, subject="ben@bakkerij.example", role=Role.CLIENT_ADMINISTRATOR)
-    office_user = auth(stack, subject="eva@office.example", role=Role.EMPLOYEE)
+    client_user = bearer(stack, subject="ben@bakkerij.example", role=Role.CLIENT_ADMINISTRATOR)
+    office_user = bearer(stack, subject="eva@office.example", role=Role.EMPLOYEE)
     correlation_id = f"e2e-{uuid.uuid4()}"
     async with httpx.AsyncClient(timeout=10) as http:
-        delivered = await http.post(
-            f"{stack.url('ingest')}/dossiers/{dossier}/documents",
-            params={"mailbox": "purchase", "filename": "base-example.xml"},
-            content=(UBL_SAMPLES / "base-example.xml").read_bytes(),
-            headers=client_user
-            | {"Content-Type": "application/xml", "X-Correlation-ID": correlation_id},
+        document = await upload(
+            http,
+            stack,
+            dossier,
+            (UBL_SAMPLES / "base-example.xml").read_bytes(),
+            client_user | {"X-Correlation-ID": correlation_id},
+            mailbox="purchase",
+            filename="base-example.xml",
         )
-        assert delivered.status_code == 201, delivered.text
-        document = delivered.json()
         assert document["status"] == "in_mailbox"
         assert document["channel"] == "api"
         document_id = document["id"]
 
-        async def recognised() -> dict[str, Any] | None:
-            response = await http.get(
-                f"{stack.url('recognition')}/dossiers/{dossier}/recognitions/{document_id}",
-                headers=client_user,
-            )
-            return response.json() if response.status_code == 200 else None
-
-        recognition = await eventually(recognised)
-        assert recognition["status"] == "ok"
-        assert recognition["source"] == "ubl"
+        recognised = await recognition(http, stack, dossier, document_id, client_user, 30)
+        assert recognised["status"] == "ok"
+        assert recognised["source"] == "ubl"
         # One shape for users: the API answers exactly what `recognition extract` prints.
-        assert recognition["fields"]["total_incl_vat"] == "1656.25"
+        assert recognised["fields"]["total_incl_vat"] == "1656.25"
         extracted = subprocess.run(
             [
                 Path(sys.executable).with_name("recognition"),
@@ -80,14 +66,10 @@ async def test_ubl_invoice_becomes_a_booking_proposal(stack: Stack) -> None:
             text=True,
             check=True,
         )
-        assert recognition == json.loads(extracted.stdout)
+        assert recognised == json.loads(extracted.stdout)
 
-        submitted = await http.post(
-            f"{stack.url('ingest')}/dossiers/{dossier}/documents/{document_id}/submit",
-            headers=client_user,
-        )
-        assert submitted.status_code == 200, submitted.text
-        assert submitted.json()["status"] == "in_processing"
+        submitted = await submit(http, stack, dossier, document_id, client_user)
+        assert submitted["status"] == "in_processing"
 
         async def proposal() -> dict[str, Any] | None:
             response = await http.get(
@@ -125,8 +107,7 @@ async def test_ubl_invoice_becomes_a_booking_proposal(stack: Stack) -> None:
         assert Decimal(listed["total_incl_vat"]) == Decimal("1656.25")
 
     # The flow's correlation id travels from the HTTP request through every event it caused.
-    assert stack.infrastructure is not None
-    chain = await events_about(stack.infrastructure.bootstrap_servers, document_id)
+    chain = await events_about(bootstrap_of(stack), document_id)
     received = chain["document.received.v1"]
     recognized = chain["document.recognized.v1"]
     submitted = chain["document.submitted.v1"]
@@ -140,42 +121,23 @@ async def test_ubl_invoice_becomes_a_booking_proposal(stack: Stack) -> None:
 async def events_about(bootstrap: str, document_id: str) -> dict[str, dict[str, Any]]:
     """The envelopes on the document topics whose data names `document_id`, by topic."""
     topics = ("document.received.v1", "document.recognized.v1", "document.submitted.v1")
-    consumer = AIOKafkaConsumer(
-        *topics, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
+    found = await read_topics(
+        bootstrap,
+        *topics,
+        keep=lambda message: message.data.get("document_id") == document_id,
+        enough=lambda found: len({message.topic for message in found}) == len(topics),
     )
-    await consumer.start()
-    found: dict[str, dict[str, Any]] = {}
-    try:
-        deadline = time.monotonic() + 15
-        while len(found) < len(topics) and time.monotonic() < deadline:
-            for records in (await consumer.getmany(timeout_ms=300)).values():
-                for record in records:
-                    envelope = json.loads(record.value)
-                    if (envelope.get("data") or {}).get("document_id") == document_id:
-                        found[record.topic] = envelope
-    finally:
-        await consumer.stop()
-    return found
+    return {message.topic: message.envelope for message in found}
 
 
 async def test_same_invoice_twice_is_flagged_as_possible_duplicate(stack: Stack) -> None:
     dossier = DEMO_DOSSIER_ID
-    headers = auth(stack)
+    headers = bearer(stack)
     ids = []
     async with httpx.AsyncClient(timeout=10) as http:
         for _ in range(2):
-            delivered = await http.post(
-                f"{stack.url('ingest')}/dossiers/{dossier}/documents",
-                content=(UBL_SAMPLES / "ubl-tc434-example1.xml").read_bytes(),
-                headers=headers | {"Content-Type": "application/xml"},
-            )
-            assert delivered.status_code == 201, delivered.text
-            ids.append(delivered.json()["id"])
-            submitted = await http.post(
-                f"{stack.url('ingest')}/dossiers/{dossier}/documents/{ids[-1]}/submit",
-                headers=headers,
-            )
-            assert submitted.status_code == 200
+            content = (UBL_SAMPLES / "ubl-tc434-example1.xml").read_bytes()
+            ids.append(await upload_and_submit(http, stack, dossier, content, headers))
 
             async def proposal_of(document_id: str = ids[-1]) -> dict[str, Any] | None:
                 response = await http.get(
@@ -210,7 +172,7 @@ async def test_bad_requests_get_clear_4xx_answers(stack: Stack) -> None:
     dossier = DEMO_DOSSIER_ID
     documents = f"{stack.url('ingest')}/dossiers/{dossier}/documents"
     async with httpx.AsyncClient(timeout=10) as http:
-        before = (await http.get(documents, headers=auth(stack))).json()
+        before = (await http.get(documents, headers=bearer(stack))).json()
         no_token = await http.post(documents, content=b"<a/>")
         assert no_token.status_code == 401
         assert "bearer token" in no_token.json()["detail"]
@@ -221,19 +183,19 @@ async def test_bad_requests_get_clear_4xx_answers(stack: Stack) -> None:
         other_dossier = uuid.uuid4()
         hidden = await http.get(
             f"{stack.url('ingest')}/dossiers/{dossier}/documents",
-            headers=auth(stack, role=Role.EMPLOYEE, dossiers=[other_dossier]),
+            headers=bearer(stack, role=Role.EMPLOYEE, dossiers=[other_dossier]),
         )
         assert hidden.status_code == 404
 
         other_office = await http.get(
-            documents, headers=auth(stack, office_id=uuid.uuid4(), dossiers=[dossier])
+            documents, headers=bearer(stack, office_id=uuid.uuid4(), dossiers=[dossier])
         )
         assert other_office.status_code == 404
 
         not_xml = await http.post(
             documents,
             content=b"this is not xml at all",
-            headers=auth(stack) | {"Content-Type": "application/xml"},
+            headers=bearer(stack) | {"Content-Type": "application/xml"},
         )
         assert not_xml.status_code == 422
         assert "not a PDF" in not_xml.json()["detail"]
@@ -241,7 +203,7 @@ async def test_bad_requests_get_clear_4xx_answers(stack: Stack) -> None:
         broken_xml = await http.post(
             documents,
             content=b"<Invoice><cbc:ID>1</Invoice>",
-            headers=auth(stack) | {"Content-Type": "application/xml"},
+            headers=bearer(stack) | {"Content-Type": "application/xml"},
         )
         assert broken_xml.status_code == 422
         assert "well-formed" in broken_xml.json()["detail"]
@@ -249,14 +211,14 @@ async def test_bad_requests_get_clear_4xx_answers(stack: Stack) -> None:
         entity_bomb = await http.post(
             documents,
             content=b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaa">]><l>&a;</l>',
-            headers=auth(stack) | {"Content-Type": "application/xml"},
+            headers=bearer(stack) | {"Content-Type": "application/xml"},
         )
         assert entity_bomb.status_code == 422
 
         malformed_json = await http.post(
             f"{stack.url('sync')}/dossiers",
             content=b'{"name": "x", ',
-            headers=auth(stack) | {"Content-Type": "application/json"},
+            headers=bearer(stack) | {"Content-Type": "application/json"},
         )
         assert malformed_json.status_code == 422
         assert "JSON" in malformed_json.json()["detail"]
@@ -264,23 +226,23 @@ async def test_bad_requests_get_clear_4xx_answers(stack: Stack) -> None:
         client_cannot_activate = await http.post(
             f"{stack.url('sync')}/dossiers",
             json={"name": "X", "accounting_package": "exact", "dossier_code": "X1"},
-            headers=auth(stack, role=Role.CLIENT_ADMINISTRATOR),
+            headers=bearer(stack, role=Role.CLIENT_ADMINISTRATOR),
         )
         assert client_cannot_activate.status_code == 403
 
         wrong_role = await http.get(
             f"{stack.url('worklist')}/dossiers/{dossier}/proposals",
-            headers=auth(stack, role=Role.CLIENT_DOCUMENT_DELIVERY),
+            headers=bearer(stack, role=Role.CLIENT_DOCUMENT_DELIVERY),
         )
         assert wrong_role.status_code == 403
 
         bad_iban = await http.post(
             f"{stack.url('payments')}/dossiers/{dossier}/bank-accounts",
             json={"iban": "BE00 0000 0000 0000", "holder_name": "Bakkerij Peeters"},
-            headers=auth(stack),
+            headers=bearer(stack),
         )
         assert bad_iban.status_code == 422
         assert "IBAN" in bad_iban.json()["detail"]
 
-        after = (await http.get(documents, headers=auth(stack))).json()
+        after = (await http.get(documents, headers=bearer(stack))).json()
         assert after == before, "a refused request must write nothing"

@@ -29,6 +29,8 @@ from fastapi.routing import APIRoute
 from ledgerline.auth import Role, allowed_roles
 from ledgerline.devstack.stack import SERVICES, Stack
 
+from tests.e2e.helpers import activate_dossier, bearer
+
 pytestmark = [pytest.mark.e2e]
 
 OUR_OFFICE = uuid.uuid4()
@@ -72,22 +74,8 @@ _state: dict[str, Tenancy] = {}
 
 
 async def _activate(stack: Stack, name: str) -> uuid.UUID:
-    dossier = uuid.uuid4()
-    token = stack.token(office_id=OUR_OFFICE, subject="matrix.admin@office.example")
-    async with httpx.AsyncClient(timeout=10) as http:
-        response = await http.post(
-            stack.url("sync") + "/dossiers",
-            json={
-                "id": str(dossier),
-                "name": name,
-                "accounting_package": "exact",
-                "dossier_code": f"MATRIX-{dossier.hex[:8]}",
-            },
-            headers={"Authorization": f"Bearer {token}"},
-        )
-    assert response.status_code == 201, response.text
-    await stack.wait_for_dossier(dossier)
-    return dossier
+    admin = bearer(stack, office_id=OUR_OFFICE, subject="matrix.admin@office.example")
+    return await activate_dossier(stack, name, "MATRIX", admin)
 
 
 @pytest.fixture
@@ -98,10 +86,9 @@ async def tenancy(stack: Stack) -> AsyncIterator[Tenancy]:
             await _activate(stack, "Matrix dossier"), await _activate(stack, "Matrix sibling")
         )
     async with httpx.AsyncClient(timeout=10) as http:
-        token = stack.token(office_id=OUR_OFFICE)
         still = await http.get(
             f"{stack.url('sync')}/dossiers/{_state['ours'].dossier}",
-            headers={"Authorization": f"Bearer {token}"},
+            headers=bearer(stack, office_id=OUR_OFFICE),
         )
     if still.status_code == 404:  # deactivated by the previous caller's test
         _state["ours"].dossier = await _activate(stack, "Matrix dossier")
@@ -320,10 +307,8 @@ async def test_an_admin_sees_a_dossier_as_soon_as_it_is_activated_and_not_after_
     stack: Stack,
 ) -> None:
     office = uuid.uuid4()
-    admin = {"Authorization": f"Bearer {stack.token(office_id=office)}"}
-    employee = {
-        "Authorization": f"Bearer {stack.token(office_id=office, role=Role.EMPLOYEE, dossiers=[])}"
-    }
+    admin = bearer(stack, office_id=office)
+    employee = bearer(stack, office_id=office, role=Role.EMPLOYEE, dossiers=[])
     dossier = uuid.uuid4()
     async with httpx.AsyncClient(timeout=10) as http:
         activated = await http.post(

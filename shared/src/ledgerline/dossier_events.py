@@ -8,7 +8,9 @@ from ledgerline.dossiers import record
 from ledgerline.events import DossierActivated, DossierDeactivated, DossierUpdated, Envelope
 
 
-async def on_dossier_activated(uow: UnitOfWork, event: Envelope[DossierActivated]) -> None:
+async def on_dossier_activated(
+    uow: UnitOfWork, event: Envelope[DossierActivated] | Envelope[DossierUpdated]
+) -> None:
     await record(
         uow.conn,
         dossier_id=event.dossierid,
@@ -20,17 +22,9 @@ async def on_dossier_activated(uow: UnitOfWork, event: Envelope[DossierActivated
     )
 
 
-async def on_dossier_updated(uow: UnitOfWork, event: Envelope[DossierUpdated]) -> None:
-    # Sync changes only active dossiers, so an update says the dossier is active.
-    await record(
-        uow.conn,
-        dossier_id=event.dossierid,
-        office_id=event.officeid,
-        name=event.data.name,
-        email_domain=event.data.email_domain,
-        active=True,
-        as_of=event.time,
-    )
+# Sync changes only active dossiers, so an update is recorded as an activation is: the dossier
+# is active, with these details.
+on_dossier_updated = on_dossier_activated
 
 
 async def on_dossier_deactivated(uow: UnitOfWork, event: Envelope[DossierDeactivated]) -> None:

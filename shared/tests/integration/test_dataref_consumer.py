@@ -7,7 +7,6 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 from types import SimpleNamespace
 
 import asyncpg
@@ -18,7 +17,7 @@ from fastapi import FastAPI
 from ledgerline import claimcheck
 from ledgerline.claimcheck import ClaimCheck, DatarefResolver
 from ledgerline.consumers import EventConsumer, Subscription
-from ledgerline.db import UnitOfWork, create_pool, run_migrations
+from ledgerline.db import UnitOfWork
 from ledgerline.devstack.ports import free_port
 from ledgerline.devstack.stack import Infrastructure
 from ledgerline.events import Envelope, LedgerSynced, spec_for
@@ -27,31 +26,16 @@ from ledgerline.settings import DEV_JWT_SECRET
 
 pytestmark = [pytest.mark.integration]
 
-INGEST_VERSIONS = (
-    Path(__file__).resolve().parents[3] / "services/ingest/src/ingest/migrations/versions"
-)
 TOPIC = spec_for(LedgerSynced).topic
 ISSUER = "ledgerline-dev"
 
 
 @pytest.fixture
-async def pool(infrastructure: Infrastructure) -> AsyncIterator[asyncpg.Pool]:
-    assert infrastructure.postgres is not None
-    name = f"t{uuid.uuid4().hex[:12]}"
-    dsn = await infrastructure.postgres.ensure_database(name, owner=name, password="test")
-    await asyncio.to_thread(run_migrations, dsn, INGEST_VERSIONS)
-    created = await create_pool(dsn)
-    yield created
-    await created.close()
-    await infrastructure.postgres.drop_database(name)
-
-
-@pytest.fixture
-async def producer_api(pool: asyncpg.Pool) -> AsyncIterator[str]:
+async def producer_api(ingest_pool: asyncpg.Pool) -> AsyncIterator[str]:
     """The shared event-data route, served over HTTP from the producer's database."""
     app = FastAPI()
     app.state.settings = SimpleNamespace(jwt_secret=DEV_JWT_SECRET, jwt_issuer=ISSUER)
-    app.state.runtime = SimpleNamespace(pool=pool)
+    app.state.runtime = SimpleNamespace(pool=ingest_pool)
     app.include_router(claimcheck.router)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
@@ -84,19 +68,19 @@ async def dead_letters(bootstrap: str, event_id: str) -> list[dict[str, str]]:
 
 
 async def test_consumer_resolves_a_dataref_and_dead_letters_one_it_cannot_fetch(
-    infrastructure: Infrastructure, pool: asyncpg.Pool, producer_api: str
+    infrastructure: Infrastructure, ingest_pool: asyncpg.Pool, producer_api: str
 ) -> None:
     dossier, office = uuid.uuid4(), uuid.uuid4()
     # Every event's data is "too large" here, so both go out with a dataref.
     served = ClaimCheck(max_inline_bytes=1, public_base_url=producer_api)
     unreachable = ClaimCheck(max_inline_bytes=1, public_base_url=f"http://127.0.0.1:{free_port()}")
-    async with UnitOfWork(pool, source="tests", claim_check=unreachable) as uow:
+    async with UnitOfWork(ingest_pool, source="tests", claim_check=unreachable) as uow:
         lost = uow.emit(
             LedgerSynced(synced_at=datetime.now(UTC), counterparties=1),
             dossier_id=dossier,
             office_id=office,
         )
-    async with UnitOfWork(pool, source="tests", claim_check=served) as uow:
+    async with UnitOfWork(ingest_pool, source="tests", claim_check=served) as uow:
         kept = uow.emit(
             LedgerSynced(synced_at=datetime.now(UTC), counterparties=42),
             dossier_id=dossier,
@@ -104,7 +88,7 @@ async def test_consumer_resolves_a_dataref_and_dead_letters_one_it_cannot_fetch(
         )
     payloads = {
         row["event_id"]: row["payload"]
-        for row in await pool.fetch("SELECT event_id, payload FROM outbox")
+        for row in await ingest_pool.fetch("SELECT event_id, payload FROM outbox")
     }
     assert all("dataref" in json.loads(payload) for payload in payloads.values())
 
@@ -118,7 +102,7 @@ async def test_consumer_resolves_a_dataref_and_dead_letters_one_it_cannot_fetch(
     broker = create_broker(infrastructure.bootstrap_servers, client_id="tests")
     EventConsumer(
         service=f"dataref-{uuid.uuid4().hex[:8]}",
-        pool=pool,
+        pool=ingest_pool,
         broker=broker,
         max_attempts=3,
         retry_backoff_seconds=0.05,

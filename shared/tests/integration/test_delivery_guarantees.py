@@ -8,7 +8,8 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ import asyncpg
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from ledgerline.consumers import EventConsumer, Subscription
-from ledgerline.db import UnitOfWork, create_pool, run_migrations
+from ledgerline.db import UnitOfWork, create_pool
 from ledgerline.devstack.stack import Infrastructure
 from ledgerline.events import Envelope, LedgerSynced, spec_for
 from ledgerline.kafka import create_broker
@@ -25,9 +26,6 @@ from ledgerline.messaging_schema import OUTBOX_INBOX_DDL
 
 pytestmark = [pytest.mark.integration]
 
-INGEST_VERSIONS = (
-    Path(__file__).resolve().parents[3] / "services/ingest/src/ingest/migrations/versions"
-)
 TOPIC = spec_for(LedgerSynced).topic
 
 
@@ -64,19 +62,66 @@ async def messages_with_ids(
     return found
 
 
-@pytest.fixture
-async def fresh_database(infrastructure: Infrastructure) -> AsyncIterator[str]:
-    assert infrastructure.postgres is not None
-    name = f"t{uuid.uuid4().hex[:12]}"
-    yield await infrastructure.postgres.ensure_database(name, owner=name, password="test")
-    await infrastructure.postgres.drop_database(name)
+async def until(condition: Callable[[], Awaitable[bool]], timeout: float, what: str) -> None:
+    """Waits until `condition()` holds; fails naming `what` did not happen after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while not await condition():
+        assert time.monotonic() < deadline, what
+        await asyncio.sleep(0.2)
+
+
+@dataclass(frozen=True)
+class Relay:
+    """ingest's outbox relay as a process of its own, on a test database."""
+
+    database_url: str
+    bootstrap_servers: str
+
+    @property
+    def command(self) -> list[str]:
+        return [str(Path(sys.executable).parent / "ingest"), "relay"]
+
+    @property
+    def env(self) -> dict[str, str]:
+        return os.environ | {
+            "INGEST_DATABASE_URL": self.database_url,
+            "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap_servers,
+            "INGEST_OUTBOX_POLL_SECONDS": "0.2",
+        }
+
+    def killed_at(self, hold: dict[str, str], marker: str, what: str) -> None:
+        """Runs a relay that holds where `hold` tells it to, SIGKILLs it once it logs `marker`."""
+        holding = subprocess.Popen(
+            self.command, env=self.env | hold, stderr=subprocess.PIPE, text=True,
+            start_new_session=True,
+        )  # fmt: skip
+        try:
+            assert holding.stderr is not None
+            deadline = time.monotonic() + 60
+            for line in holding.stderr:
+                if marker in line:
+                    break
+                assert time.monotonic() < deadline, what
+            os.killpg(holding.pid, signal.SIGKILL)
+            holding.wait(10)
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(holding.pid, signal.SIGKILL)
+
+    async def run_until(self, condition: Callable[[], Awaitable[bool]], what: str) -> None:
+        """Runs a relay until `condition()` holds, then stops it."""
+        restarted = subprocess.Popen(self.command, env=self.env, start_new_session=True)
+        try:
+            await until(condition, 30, what)
+        finally:
+            os.killpg(restarted.pid, signal.SIGTERM)
+            restarted.wait(15)
 
 
 async def test_outbox_event_survives_relay_killed_between_commit_and_publish(
-    infrastructure: Infrastructure, fresh_database: str
+    infrastructure: Infrastructure, ingest_database: str
 ) -> None:
-    await asyncio.to_thread(run_migrations, fresh_database, INGEST_VERSIONS)
-    pool = await create_pool(fresh_database)
+    pool = await create_pool(ingest_database)
     dossier = uuid.uuid4()
     async with UnitOfWork(pool, source="tests") as uow:
         envelope = uow.emit(
@@ -84,31 +129,13 @@ async def test_outbox_event_survives_relay_killed_between_commit_and_publish(
         )
     event_id = str(envelope.id)
 
-    relay_command = [str(Path(sys.executable).parent / "ingest"), "relay"]
-    env = os.environ | {
-        "INGEST_DATABASE_URL": fresh_database,
-        "KAFKA_BOOTSTRAP_SERVERS": infrastructure.bootstrap_servers,
-        "INGEST_OUTBOX_POLL_SECONDS": "0.2",
-    }
-    holding = subprocess.Popen(
-        relay_command,
-        env=env | {"INGEST_OUTBOX_RELAY_HOLD_AFTER_CLAIM_SECONDS": "60"},
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
+    relay = Relay(ingest_database, infrastructure.bootstrap_servers)
+    await asyncio.to_thread(
+        relay.killed_at,
+        {"INGEST_OUTBOX_RELAY_HOLD_AFTER_CLAIM_SECONDS": "60"},
+        "claimed 1 rows",
+        "the relay never claimed the row",
     )
-    try:
-        assert holding.stderr is not None
-        deadline = time.monotonic() + 60
-        for line in holding.stderr:
-            if "claimed 1 rows" in line:
-                break
-            assert time.monotonic() < deadline, "the relay never claimed the row"
-        os.killpg(holding.pid, signal.SIGKILL)
-        holding.wait(10)
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(holding.pid, signal.SIGKILL)
 
     assert (
         await pool.fetchval("SELECT published_at FROM outbox WHERE event_id = $1", envelope.id)
@@ -116,18 +143,11 @@ async def test_outbox_event_survives_relay_killed_between_commit_and_publish(
     )
     assert await messages_with_ids(infrastructure.bootstrap_servers, TOPIC, {event_id}, 1.5) == []
 
-    restarted = subprocess.Popen(relay_command, env=env, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 30
-        while (
-            await pool.fetchval("SELECT published_at FROM outbox WHERE event_id = $1", envelope.id)
-            is None
-        ):
-            assert time.monotonic() < deadline, "the restarted relay did not publish the event"
-            await asyncio.sleep(0.2)
-    finally:
-        os.killpg(restarted.pid, signal.SIGTERM)
-        restarted.wait(15)
+    async def is_published() -> bool:
+        query = "SELECT published_at FROM outbox WHERE event_id = $1"
+        return await pool.fetchval(query, envelope.id) is not None
+
+    await relay.run_until(is_published, "the restarted relay did not publish the event")
     await pool.close()
 
     published = await messages_with_ids(infrastructure.bootstrap_servers, TOPIC, {event_id})
@@ -166,12 +186,12 @@ async def test_event_delivered_twice_has_its_effect_once(
             await producer.send_and_wait(
                 TOPIC, envelope.model_dump_json().encode(), key=str(envelope.dossierid).encode()
             )
-        deadline = time.monotonic() + 30
-        while (
-            await pool.fetchval("SELECT count(*) FROM inbox WHERE event_id = $1", envelope.id) == 0
-        ):
-            assert time.monotonic() < deadline, "the event was never handled"
-            await asyncio.sleep(0.2)
+        inbox = "SELECT count(*) FROM inbox WHERE event_id = $1"
+
+        async def handled() -> bool:
+            return bool(await pool.fetchval(inbox, envelope.id))
+
+        await until(handled, 30, "the event was never handled")
         await asyncio.sleep(2)  # room for the second delivery to be (not) handled
         effects = await pool.fetch("SELECT * FROM effects WHERE event_id = $1", envelope.id)
     finally:
@@ -213,12 +233,12 @@ async def test_failing_message_goes_to_dlq_and_the_next_one_is_handled(
             await producer.send_and_wait(
                 TOPIC, envelope.model_dump_json().encode(), key=str(envelope.dossierid).encode()
             )
-        deadline = time.monotonic() + 30
-        while (
-            await pool.fetchval("SELECT count(*) FROM effects WHERE event_id = $1", healthy.id) == 0
-        ):
-            assert time.monotonic() < deadline, "the message after the poison one was not handled"
-            await asyncio.sleep(0.2)
+        effects_of = "SELECT count(*) FROM effects WHERE event_id = $1"
+
+        async def healthy_handled() -> bool:
+            return bool(await pool.fetchval(effects_of, healthy.id))
+
+        await until(healthy_handled, 30, "the message after the poison one was not handled")
         poison_effects = await pool.fetchval(
             "SELECT count(*) FROM effects WHERE event_id = $1", poison.id
         )
@@ -246,13 +266,12 @@ async def test_failing_message_goes_to_dlq_and_the_next_one_is_handled(
 
 
 async def test_batch_acknowledged_but_not_marked_when_the_relay_dies_goes_again_and_counts_once(
-    infrastructure: Infrastructure, fresh_database: str
+    infrastructure: Infrastructure, ingest_database: str
 ) -> None:
     """The relay publishes a batch, the broker acknowledges it, and the relay is SIGKILLed
     before marking the rows: they stay unpublished, the next relay sends them again, and a
     consumer gives each event its effect once."""
-    await asyncio.to_thread(run_migrations, fresh_database, INGEST_VERSIONS)
-    pool = await create_pool(fresh_database)
+    pool = await create_pool(ingest_database)
     dossier = uuid.uuid4()
     async with UnitOfWork(pool, source="tests") as uow:
         envelopes = [
@@ -266,31 +285,13 @@ async def test_batch_acknowledged_but_not_marked_when_the_relay_dies_goes_again_
     ids = [envelope.id for envelope in envelopes]
     wanted = {str(event_id) for event_id in ids}
 
-    relay_command = [str(Path(sys.executable).parent / "ingest"), "relay"]
-    env = os.environ | {
-        "INGEST_DATABASE_URL": fresh_database,
-        "KAFKA_BOOTSTRAP_SERVERS": infrastructure.bootstrap_servers,
-        "INGEST_OUTBOX_POLL_SECONDS": "0.2",
-    }
-    holding = subprocess.Popen(
-        relay_command,
-        env=env | {"INGEST_OUTBOX_RELAY_HOLD_AFTER_PUBLISH_SECONDS": "60"},
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
+    relay = Relay(ingest_database, infrastructure.bootstrap_servers)
+    await asyncio.to_thread(
+        relay.killed_at,
+        {"INGEST_OUTBOX_RELAY_HOLD_AFTER_PUBLISH_SECONDS": "60"},
+        "holding before marking",
+        "the relay never published the batch",
     )
-    try:
-        assert holding.stderr is not None
-        deadline = time.monotonic() + 60
-        for line in holding.stderr:
-            if "holding before marking" in line:
-                break
-            assert time.monotonic() < deadline, "the relay never published the batch"
-        os.killpg(holding.pid, signal.SIGKILL)
-        holding.wait(10)
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(holding.pid, signal.SIGKILL)
 
     unmarked = (
         "SELECT count(*) FROM outbox WHERE event_id = ANY($1::uuid[]) AND published_at IS NULL"
@@ -299,22 +300,17 @@ async def test_batch_acknowledged_but_not_marked_when_the_relay_dies_goes_again_
     first = await messages_with_ids(infrastructure.bootstrap_servers, TOPIC, wanted, 2)
     assert len(first) == len(ids)  # acknowledged: on the topic already
 
-    restarted = subprocess.Popen(relay_command, env=env, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 30
-        while await pool.fetchval(unmarked, ids):
-            assert time.monotonic() < deadline, "the restarted relay did not publish the batch"
-            await asyncio.sleep(0.2)
-    finally:
-        os.killpg(restarted.pid, signal.SIGTERM)
-        restarted.wait(15)
+    async def all_marked() -> bool:
+        return not await pool.fetchval(unmarked, ids)
+
+    await relay.run_until(all_marked, "the restarted relay did not publish the batch")
     await pool.close()
     again = await messages_with_ids(infrastructure.bootstrap_servers, TOPIC, wanted)
     assert sorted(Envelope[LedgerSynced].model_validate_json(r.value).id for r in again) == sorted(
         ids * 2
     )
 
-    consumer_pool = await create_pool(fresh_database)  # ingest's schema has an inbox
+    consumer_pool = await create_pool(ingest_database)  # ingest's schema has an inbox
     await consumer_pool.execute(
         "CREATE TABLE effects (event_id uuid NOT NULL, counterparties int NOT NULL)"
     )
@@ -330,11 +326,12 @@ async def test_batch_acknowledged_but_not_marked_when_the_relay_dies_goes_again_
     ).subscribe(Subscription(LedgerSynced, record_effect))
     await broker.start()
     try:
-        deadline = time.monotonic() + 60
         query = "SELECT count(DISTINCT event_id) FROM effects WHERE event_id = ANY($1::uuid[])"
-        while await consumer_pool.fetchval(query, ids) < len(ids):
-            assert time.monotonic() < deadline, "the consumer did not handle every event"
-            await asyncio.sleep(0.2)
+
+        async def every_one_handled() -> bool:
+            return bool(await consumer_pool.fetchval(query, ids) == len(ids))
+
+        await until(every_one_handled, 60, "the consumer did not handle every event")
         await asyncio.sleep(2)  # room for the duplicates to be (not) handled
         effects = await consumer_pool.fetch(
             "SELECT event_id, counterparties FROM effects WHERE event_id = ANY($1::uuid[])"

@@ -9,8 +9,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
+from collections.abc import Awaitable, Callable
 from types import SimpleNamespace
 from typing import Any
 
@@ -22,7 +21,6 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from fastapi import FastAPI
 from ledgerline.auth import Role, issue_token
-from ledgerline.db import create_pool, run_migrations
 from ledgerline.devstack.ports import free_port
 from ledgerline.devstack.stack import Infrastructure
 from ledgerline.outbox import OutboxRelay
@@ -32,22 +30,7 @@ from prometheus_client import REGISTRY
 
 pytestmark = [pytest.mark.integration]
 
-INGEST_VERSIONS = (
-    Path(__file__).resolve().parents[3] / "services/ingest/src/ingest/migrations/versions"
-)
 ISSUER = "ledgerline-dev"
-
-
-@pytest.fixture
-async def pool(infrastructure: Infrastructure) -> AsyncIterator[asyncpg.Pool]:
-    assert infrastructure.postgres is not None
-    name = f"t{uuid.uuid4().hex[:12]}"
-    dsn = await infrastructure.postgres.ensure_database(name, owner=name, password="test")
-    await asyncio.to_thread(run_migrations, dsn, INGEST_VERSIONS)
-    created = await create_pool(dsn)
-    yield created
-    await created.close()
-    await infrastructure.postgres.drop_database(name)
 
 
 async def create_topic(bootstrap: str, name: str, configs: dict[str, str] | None = None) -> None:
@@ -59,8 +42,8 @@ async def create_topic(bootstrap: str, name: str, configs: dict[str, str] | None
         await admin.close()
 
 
-async def insert_row(pool: asyncpg.Pool, topic: str, key: str, payload: str) -> int:
-    row_id: int = await pool.fetchval(
+async def insert_row(ingest_pool: asyncpg.Pool, topic: str, key: str, payload: str) -> int:
+    row_id: int = await ingest_pool.fetchval(
         "INSERT INTO outbox (event_id, topic, message_key, payload, correlation_id)"
         " VALUES ($1, $2, $3, $4, $5) RETURNING id",
         uuid.uuid4(),
@@ -102,18 +85,18 @@ async def markers_on(bootstrap: str, topic: str, settle_seconds: float = 3.0) ->
     return markers
 
 
-async def status_of(pool: asyncpg.Pool, row_id: int) -> asyncpg.Record:
-    return await pool.fetchrow(
+async def status_of(ingest_pool: asyncpg.Pool, row_id: int) -> asyncpg.Record:
+    return await ingest_pool.fetchrow(
         "SELECT published_at, parked_at, attempts, error_type, last_error, next_attempt_at"
         " FROM outbox WHERE id = $1",
         row_id,
     )
 
 
-def admin_app(pool: asyncpg.Pool, service: str) -> FastAPI:
+def admin_app(ingest_pool: asyncpg.Pool, service: str) -> FastAPI:
     app = FastAPI()
     app.state.settings = SimpleNamespace(jwt_secret=DEV_JWT_SECRET, jwt_issuer=ISSUER)
-    app.state.runtime = SimpleNamespace(pool=pool, definition=SimpleNamespace(name=service))
+    app.state.runtime = SimpleNamespace(pool=ingest_pool, definition=SimpleNamespace(name=service))
     install_outbox_routes(app)
     return app
 
@@ -135,37 +118,37 @@ async def run_relay(relay: OutboxRelay) -> asyncio.Task[None]:
 
 
 async def test_a_row_the_broker_refuses_is_parked_and_the_rows_behind_it_are_published(
-    infrastructure: Infrastructure, pool: asyncpg.Pool
+    infrastructure: Infrastructure, ingest_pool: asyncpg.Pool
 ) -> None:
     bootstrap = infrastructure.bootstrap_servers
     service = f"tests-{uuid.uuid4().hex[:6]}"
     topic = f"outbox-parking-{uuid.uuid4().hex[:8]}"
     # The broker refuses anything over 20 kB on this topic, as it refuses > 1 MiB by default.
     await create_topic(bootstrap, topic, {"max.message.bytes": "20000"})
-    too_large = await insert_row(pool, topic, "dossier-a", event_payload("a1", 50_000))
-    same_dossier_after = await insert_row(pool, topic, "dossier-a", event_payload("a2"))
-    other_dossier = await insert_row(pool, topic, "dossier-b", event_payload("b1"))
+    too_large = await insert_row(ingest_pool, topic, "dossier-a", event_payload("a1", 50_000))
+    same_dossier_after = await insert_row(ingest_pool, topic, "dossier-a", event_payload("a2"))
+    other_dossier = await insert_row(ingest_pool, topic, "dossier-b", event_payload("b1"))
 
-    relay = OutboxRelay(pool, bootstrap, service=service, poll_seconds=0.2)
+    relay = OutboxRelay(ingest_pool, bootstrap, service=service, poll_seconds=0.2)
     task = await run_relay(relay)
     try:
 
         async def b_published() -> bool:
-            return (await status_of(pool, other_dossier))["published_at"] is not None
+            return (await status_of(ingest_pool, other_dossier))["published_at"] is not None
 
         await eventually(b_published)
         await relay.refresh_metrics()
-        parked = await status_of(pool, too_large)
+        parked = await status_of(ingest_pool, too_large)
         assert parked["parked_at"] is not None and parked["published_at"] is None
         assert parked["error_type"] == "MessageSizeTooLargeError"
         assert "MessageSizeTooLargeError" in parked["last_error"]
         # The parked row blocks nothing, not even its own dossier (see ledgerline.outbox: order).
-        assert (await status_of(pool, same_dossier_after))["published_at"] is not None
+        assert (await status_of(ingest_pool, same_dossier_after))["published_at"] is not None
         assert sorted(await markers_on(bootstrap, topic)) == ["a2", "b1"]
         gauge = REGISTRY.get_sample_value("ledgerline_outbox_parked_rows", {"service": service})
         assert gauge == 1
 
-        transport = httpx.ASGITransport(app=admin_app(pool, service))
+        transport = httpx.ASGITransport(app=admin_app(ingest_pool, service))
         async with httpx.AsyncClient(transport=transport, base_url="http://relay") as http:
             office_admin = await http.get("/platform/outbox/parked", headers=bearer(Role.ADMIN))
             assert office_admin.status_code == 403
@@ -198,7 +181,7 @@ async def test_a_row_the_broker_refuses_is_parked_and_the_rows_behind_it_are_pub
             assert requeued.status_code == 200, requeued.text
 
             async def a1_published() -> bool:
-                return (await status_of(pool, too_large))["published_at"] is not None
+                return (await status_of(ingest_pool, too_large))["published_at"] is not None
 
             await eventually(a1_published)
             again = await http.post(
@@ -216,21 +199,21 @@ async def test_a_row_the_broker_refuses_is_parked_and_the_rows_behind_it_are_pub
 
 
 async def test_a_row_failing_transiently_is_retried_with_backoff_and_never_parked(
-    infrastructure: Infrastructure, pool: asyncpg.Pool
+    infrastructure: Infrastructure, ingest_pool: asyncpg.Pool
 ) -> None:
     bootstrap = infrastructure.bootstrap_servers
     ready_topic = f"outbox-ready-{uuid.uuid4().hex[:8]}"
     late_topic = f"outbox-late-{uuid.uuid4().hex[:8]}"
     await create_topic(bootstrap, ready_topic)
     # `late_topic` does not exist yet (topics are not auto-created): a transient, retriable error.
-    waiting = await insert_row(pool, late_topic, "dossier-a", event_payload("late"))
+    waiting = await insert_row(ingest_pool, late_topic, "dossier-a", event_payload("late"))
     flowing = [
-        await insert_row(pool, ready_topic, f"dossier-{n}", event_payload(f"ready-{n}"))
+        await insert_row(ingest_pool, ready_topic, f"dossier-{n}", event_payload(f"ready-{n}"))
         for n in range(3)
     ]
 
     relay = OutboxRelay(
-        pool,
+        ingest_pool,
         bootstrap,
         service="tests",
         producer_options={"request_timeout_ms": 1500},
@@ -241,26 +224,26 @@ async def test_a_row_failing_transiently_is_retried_with_backoff_and_never_parke
     try:
 
         async def retried_twice() -> bool:
-            return bool((await status_of(pool, waiting))["attempts"] >= 2)
+            return bool((await status_of(ingest_pool, waiting))["attempts"] >= 2)
 
         await eventually(retried_twice)
-        state = await status_of(pool, waiting)
+        state = await status_of(ingest_pool, waiting)
         assert state["parked_at"] is None and state["published_at"] is None
         assert state["error_type"] in ("UnknownTopicOrPartitionError", "KafkaTimeoutError")
         assert state["next_attempt_at"] is not None
         for row_id in flowing:
-            assert (await status_of(pool, row_id))["published_at"] is not None
+            assert (await status_of(ingest_pool, row_id))["published_at"] is not None
 
         await create_topic(bootstrap, late_topic)
 
         async def late_published() -> bool:
-            return (await status_of(pool, waiting))["published_at"] is not None
+            return (await status_of(ingest_pool, waiting))["published_at"] is not None
 
         await eventually(late_published)
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
-    assert (await status_of(pool, waiting))["parked_at"] is None
+    assert (await status_of(ingest_pool, waiting))["parked_at"] is None
     assert await markers_on(bootstrap, late_topic) == ["late"]
 
 
@@ -276,7 +259,7 @@ async def forward(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) ->
 
 
 async def test_while_the_broker_is_unreachable_the_relay_backs_off_and_parks_nothing(
-    infrastructure: Infrastructure, pool: asyncpg.Pool, caplog: pytest.LogCaptureFixture
+    infrastructure: Infrastructure, ingest_pool: asyncpg.Pool, caplog: pytest.LogCaptureFixture
 ) -> None:
     """The relay bootstraps through a port where no broker answers yet; once a proxy to the
     broker listens there, the waiting rows go out."""
@@ -284,10 +267,13 @@ async def test_while_the_broker_is_unreachable_the_relay_backs_off_and_parks_not
     entry = free_port()
     topic = f"outbox-outage-{uuid.uuid4().hex[:8]}"
     await create_topic(infrastructure.bootstrap_servers, topic)
-    rows = [await insert_row(pool, topic, f"dossier-{n}", event_payload(f"m{n}")) for n in range(3)]
+    rows = [
+        await insert_row(ingest_pool, topic, f"dossier-{n}", event_payload(f"m{n}"))
+        for n in range(3)
+    ]
 
     relay = OutboxRelay(
-        pool,
+        ingest_pool,
         f"127.0.0.1:{entry}",
         service="tests",
         producer_options={"request_timeout_ms": 2000},
@@ -307,7 +293,7 @@ async def test_while_the_broker_is_unreachable_the_relay_backs_off_and_parks_not
         assert len(delays) >= 3, delays
         assert delays[:4] == sorted(delays[:4]) and max(delays) == 1.6, delays
         for row_id in rows:
-            state = await status_of(pool, row_id)
+            state = await status_of(ingest_pool, row_id)
             assert state["parked_at"] is None and state["published_at"] is None
             assert state["attempts"] == 0, "an outage is not the rows' fault"
 
@@ -318,7 +304,7 @@ async def test_while_the_broker_is_unreachable_the_relay_backs_off_and_parks_not
         proxy = await asyncio.start_server(to_broker, "127.0.0.1", entry)
 
         async def all_published() -> bool:
-            states = [await status_of(pool, row_id) for row_id in rows]
+            states = [await status_of(ingest_pool, row_id) for row_id in rows]
             return all(state["published_at"] is not None for state in states)
 
         await eventually(all_published)

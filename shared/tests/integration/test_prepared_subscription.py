@@ -3,7 +3,6 @@ with no database connection held, and records once per event, in the inbox trans
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
@@ -15,14 +14,6 @@ from ledgerline.kafka import create_broker
 from ledgerline.messaging_schema import OUTBOX_INBOX_DDL
 
 pytestmark = [pytest.mark.integration]
-
-
-@pytest.fixture
-async def fresh_database(infrastructure: Infrastructure) -> AsyncIterator[str]:
-    assert infrastructure.postgres is not None
-    name = f"t{uuid.uuid4().hex[:12]}"
-    yield await infrastructure.postgres.ensure_database(name, owner=name, password="test")
-    await infrastructure.postgres.drop_database(name)
 
 
 async def test_prepare_holds_no_connection_and_a_redelivery_is_skipped(

@@ -14,6 +14,7 @@ from ledgerline.events import (
     DocumentReceived,
     DocumentRecognized,
     Envelope,
+    EventData,
     InvoiceApprovalRequested,
     InvoiceApproved,
     InvoiceRejected,
@@ -189,9 +190,54 @@ async def _check_fallback(
             )
 
 
-async def _record_version(
-    uow: UnitOfWork, scope: DossierScope, kind: RuleKind, row: asyncpg.Record
+async def _audit_by_caller(
+    uow: UnitOfWork,
+    scope: DossierScope,
+    *,
+    action: str,
+    entity: str,
+    entity_id: UUID,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    reason: str | None = None,
 ) -> None:
+    """The audit trail's line for what the caller did in the dossier."""
+    await repository.audit(
+        uow.conn,
+        office_id=scope.office_id,
+        dossier_id=scope.dossier_id,
+        actor=scope.principal.subject,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        before=before,
+        after=after,
+        reason=reason,
+    )
+
+
+async def _locked_rule(
+    uow: UnitOfWork, scope: DossierScope, kind: RuleKind, rule_id: UUID
+) -> asyncpg.Record:
+    row = await repository.get_rule(
+        uow.conn, kind, scope.office_id, scope.dossier_id, rule_id, lock=True
+    )
+    if row is None:
+        raise NotFound(f"{kind} approval rule {rule_id} not found")
+    return row
+
+
+async def _record_change(
+    uow: UnitOfWork,
+    scope: DossierScope,
+    kind: RuleKind,
+    row: asyncpg.Record,
+    *,
+    before: asyncpg.Record | None = None,
+    deleted: bool = False,
+) -> None:
+    """Every change of a rule is a new version (the snapshot approvals refer to) and a line in
+    the audit trail; a deleted rule's row is its last version, shown nowhere after."""
     await repository.insert_rule_version(
         uow.conn,
         kind=kind,
@@ -201,6 +247,15 @@ async def _record_version(
         version=row["version"],
         snapshot=_snapshot(row),
         created_by=scope.principal.subject,
+    )
+    await _audit_by_caller(
+        uow,
+        scope,
+        action="rule deleted" if deleted else "rule changed" if before else "rule created",
+        entity=f"{kind}_rule",
+        entity_id=row["id"],
+        before=None if before is None else _snapshot(before),
+        after=None if deleted else _snapshot(row),
     )
 
 
@@ -214,64 +269,25 @@ async def create_rule(
         kind,
         {"id": uuid4(), "office_id": scope.office_id, "dossier_id": scope.dossier_id} | values,
     )
-    await _record_version(uow, scope, kind, row)
-    await repository.audit(
-        uow.conn,
-        office_id=scope.office_id,
-        dossier_id=scope.dossier_id,
-        actor=scope.principal.subject,
-        action="rule created",
-        entity=f"{kind}_rule",
-        entity_id=row["id"],
-        after=_snapshot(row),
-    )
+    await _record_change(uow, scope, kind, row)
     return row
 
 
 async def update_rule(
     uow: UnitOfWork, scope: DossierScope, kind: RuleKind, rule_id: UUID, values: dict[str, Any]
 ) -> asyncpg.Record:
-    before = await repository.get_rule(
-        uow.conn, kind, scope.office_id, scope.dossier_id, rule_id, lock=True
-    )
-    if before is None:
-        raise NotFound(f"{kind} approval rule {rule_id} not found")
+    before = await _locked_rule(uow, scope, kind, rule_id)
     if kind == "invoice":
         await _check_fallback(uow.conn, scope, values, rule_id)
     row = await repository.update_rule(uow.conn, kind, rule_id, values)
-    await _record_version(uow, scope, kind, row)
-    await repository.audit(
-        uow.conn,
-        office_id=scope.office_id,
-        dossier_id=scope.dossier_id,
-        actor=scope.principal.subject,
-        action="rule changed",
-        entity=f"{kind}_rule",
-        entity_id=rule_id,
-        before=_snapshot(before),
-        after=_snapshot(row),
-    )
+    await _record_change(uow, scope, kind, row, before=before)
     return row
 
 
 async def delete_rule(uow: UnitOfWork, scope: DossierScope, kind: RuleKind, rule_id: UUID) -> None:
-    before = await repository.get_rule(
-        uow.conn, kind, scope.office_id, scope.dossier_id, rule_id, lock=True
-    )
-    if before is None:
-        raise NotFound(f"{kind} approval rule {rule_id} not found")
+    before = await _locked_rule(uow, scope, kind, rule_id)
     row = await repository.delete_rule(uow.conn, kind, rule_id)
-    await _record_version(uow, scope, kind, row)
-    await repository.audit(
-        uow.conn,
-        office_id=scope.office_id,
-        dossier_id=scope.dossier_id,
-        actor=scope.principal.subject,
-        action="rule deleted",
-        entity=f"{kind}_rule",
-        entity_id=rule_id,
-        before=_snapshot(before),
-    )
+    await _record_change(uow, scope, kind, row, before=before, deleted=True)
 
 
 # --- the invoice approval process ----------------------------------------------------------------
@@ -293,11 +309,9 @@ async def switch_invoice_process(uow: UnitOfWork, scope: DossierScope, enabled: 
     await repository.set_invoice_process(
         conn, scope.office_id, scope.dossier_id, enabled, scope.principal.subject
     )
-    await repository.audit(
-        conn,
-        office_id=scope.office_id,
-        dossier_id=scope.dossier_id,
-        actor=scope.principal.subject,
+    await _audit_by_caller(
+        uow,
+        scope,
         action="process switched on" if enabled else "process switched off",
         entity="invoice_process",
         entity_id=scope.dossier_id,
@@ -411,12 +425,7 @@ async def create_invoice_approval(
         after=requirement_json(requirement) | {"invoice": facts},
     )
     if requirement.needs_nobody:
-        uow.emit(
-            InvoiceApproved(document_id=document_id, rule_id=None, approved_by=()),
-            dossier_id=dossier_id,
-            office_id=office_id,
-            subject=f"invoices/{document_id}",
-        )
+        _announce(uow, row, InvoiceApproved(document_id=document_id, rule_id=None, approved_by=()))
     else:
         _announce_waiting(uow, row, Approval(status, requirement))
     return row
@@ -424,15 +433,14 @@ async def create_invoice_approval(
 
 def _announce_waiting(uow: UnitOfWork, row: asyncpg.Record, approval: Approval) -> None:
     """Ingest and payments hold an invoice that waits (and show who it waits for)."""
-    uow.emit(
+    _announce(
+        uow,
+        row,
         InvoiceApprovalRequested(
             document_id=row["subject_id"],
             approvers=tuple(sorted(approval.required)),
             waiting_for=tuple(sorted(approval.waiting_for())),
         ),
-        dossier_id=row["dossier_id"],
-        office_id=row["office_id"],
-        subject=f"invoices/{row['subject_id']}",
     )
 
 
@@ -523,11 +531,9 @@ async def decide(
         row = item.row
         if new_status is not ApprovalStatus.PENDING:
             row = await repository.set_approval_status(conn, row["id"], new_status.value, reason)
-        await repository.audit(
-            conn,
-            office_id=scope.office_id,
-            dossier_id=scope.dossier_id,
-            actor=caller,
+        await _audit_by_caller(
+            uow,
+            scope,
             action=decision if new_status is not ApprovalStatus.PENDING else "approved (partly)",
             entity=kind,
             entity_id=subject_id,
@@ -551,6 +557,16 @@ async def decide(
     return [by_subject[subject_id] for subject_id in unique]
 
 
+def _announce(uow: UnitOfWork, row: asyncpg.Record, event: EventData) -> None:
+    """An event about the approval's invoice or payment, in its dossier."""
+    uow.emit(
+        event,
+        dossier_id=row["dossier_id"],
+        office_id=row["office_id"],
+        subject=f"{row['kind']}s/{row['subject_id']}",
+    )
+
+
 def _announce_approved(
     uow: UnitOfWork, row: asyncpg.Record, after: Approval, item: StoredApproval, caller: str
 ) -> None:
@@ -560,19 +576,13 @@ def _announce_approved(
     if row["kind"] == "invoice":
         options = after.requirement.options
         rule_id = options[0].rules[0].rule_id if options and options[0].rules else None
-        uow.emit(
+        _announce(
+            uow,
+            row,
             InvoiceApproved(document_id=subject_id, rule_id=rule_id, approved_by=approved_by),
-            dossier_id=row["dossier_id"],
-            office_id=row["office_id"],
-            subject=f"invoices/{subject_id}",
         )
     else:
-        uow.emit(
-            PaymentApproved(payment_id=subject_id, approved_by=approved_by),
-            dossier_id=row["dossier_id"],
-            office_id=row["office_id"],
-            subject=f"payments/{subject_id}",
-        )
+        _announce(uow, row, PaymentApproved(payment_id=subject_id, approved_by=approved_by))
 
 
 def _announce_rejected(
@@ -580,16 +590,9 @@ def _announce_rejected(
 ) -> None:
     subject_id = row["subject_id"]
     if row["kind"] == "invoice":
-        uow.emit(
-            InvoiceRejected(document_id=subject_id, rejected_by=caller, reason=reason),
-            dossier_id=row["dossier_id"],
-            office_id=row["office_id"],
-            subject=f"invoices/{subject_id}",
+        event: EventData = InvoiceRejected(
+            document_id=subject_id, rejected_by=caller, reason=reason
         )
     else:
-        uow.emit(
-            PaymentRejected(payment_id=subject_id, rejected_by=caller, reason=reason),
-            dossier_id=row["dossier_id"],
-            office_id=row["office_id"],
-            subject=f"payments/{subject_id}",
-        )
+        event = PaymentRejected(payment_id=subject_id, rejected_by=caller, reason=reason)
+    _announce(uow, row, event)

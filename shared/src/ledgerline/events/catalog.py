@@ -212,7 +212,8 @@ class PaymentSettled(EventData):
     settled_on: date
 
 
-class DossierActivated(EventData):
+class _DossierDetails(EventData):
+    # What dossier.activated.v1 and dossier.updated.v1 both carry: the whole current state.
     name: str
     vat_number: str | None = None
     accounting_package: str
@@ -241,35 +242,13 @@ class DossierActivated(EventData):
     )
 
 
-class DossierUpdated(EventData):
+class DossierActivated(_DossierDetails):
+    pass
+
+
+class DossierUpdated(_DossierDetails):
     """The dossier's details after a change (the whole current state, not a diff)."""
 
-    name: str
-    vat_number: str | None = None
-    accounting_package: str
-    dossier_code: str
-    configuration: Literal["B", "C", "D"] = "C"
-    language: Literal["nl", "fr", "en", "de"] = "nl"
-    email_domain: str = Field(description="Domain of the dossier's mailbox addresses")
-    # Activation options (seed 003 "Dossierbeheer"), optional so that v1 stays compatible:
-    # an event without them says nothing about them.
-    installation: str | None = Field(
-        default=None, description="The package installation (path) the dossier code is in"
-    )
-    validation: Literal["office", "hybrid", "client"] | None = Field(
-        default=None,
-        description="Who validates the booking proposals: an office employee, an employee with "
-        "the client's input (hybrid), or the client",
-    )
-    payment_module: bool | None = None
-    financial_menu: bool | None = Field(
-        default=None, description="Show the financial tab and journals in the client portal"
-    )
-    vat_exempt: bool | None = None
-    nightly_sync: bool | None = None
-    books_up_to_date_until: date | None = Field(
-        default=None, description="The date until which the books are up to date in the package"
-    )
     proposal_counter_reset_at: datetime | None = Field(
         default=None,
         description="When the counter of bookings posted was last reset (manual sync option)",

@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import HTTPException, status
 from ledgerline.auth import CLIENT_ROLES, OFFICE_ROLES, DossierScope, Role, dossier_scope
+from ledgerline.use_cases import UseCaseRunner
 
 from approvals import service_layer
 
@@ -37,3 +38,7 @@ def refusal(exc: Exception) -> HTTPException:
     if isinstance(exc, service_layer.Conflict | service_layer.AlreadyDecided):
         return HTTPException(status.HTTP_409_CONFLICT, str(exc))
     return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc))
+
+
+# Runs a use case of the service layer in one unit of work; a refusal is its HTTP answer.
+run = UseCaseRunner(REFUSALS, refusal)

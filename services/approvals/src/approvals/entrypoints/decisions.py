@@ -1,5 +1,6 @@
 """Approvals: what waits for whom, and deciding them (one or in bulk, all or nothing)."""
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -12,7 +13,7 @@ from approvals import service_layer
 from approvals.adapters import repository
 from approvals.adapters.repository import ApprovalKind
 from approvals.domain.rules import CallerStatus
-from approvals.entrypoints.access import READERS, REFUSALS, DeciderScope, ReaderScope, refusal
+from approvals.entrypoints.access import READERS, DeciderScope, ReaderScope, run
 from approvals.entrypoints.schemas import (
     APPROVAL_EXAMPLE,
     ApprovalOption,
@@ -89,14 +90,33 @@ async def _decide(
     approve: bool,
     reason: str | None,
 ) -> list[ApprovalView]:
-    try:
-        async with runtime.unit_of_work() as uow:
-            items = await service_layer.decide(
-                uow, scope, kind, ids, approve=approve, reason=reason
-            )
-    except REFUSALS as exc:
-        raise refusal(exc) from exc
+    items = await run(
+        runtime, service_layer.decide, scope, kind, ids, approve=approve, reason=reason
+    )
     return [_view(item, scope.principal.subject) for item in items]
+
+
+def _decide_one(kind: ApprovalKind, approve: bool) -> Callable[..., Awaitable[ApprovalView]]:
+    async def decide_one(
+        subject_id: UUID,
+        runtime: CurrentRuntime,
+        scope: DeciderScope,
+        body: DecisionInput | None = None,
+    ) -> ApprovalView:
+        reason = body and body.reason
+        [view] = await _decide(runtime, scope, kind, [subject_id], approve=approve, reason=reason)
+        return view
+
+    return decide_one
+
+
+def _decide_many(kind: ApprovalKind, approve: bool) -> Callable[..., Awaitable[list[ApprovalView]]]:
+    async def decide_many(
+        body: BulkDecisionInput, runtime: CurrentRuntime, scope: DeciderScope
+    ) -> list[ApprovalView]:
+        return await _decide(runtime, scope, kind, body.ids, approve=approve, reason=body.reason)
+
+    return decide_many
 
 
 @router.get(
@@ -170,73 +190,27 @@ def _approval_routes(plural: str, kind: ApprovalKind) -> None:
             [item] = await service_layer.with_decisions(connection, [row])
         return _view(item, scope.principal.subject)
 
-    @router.post(
-        f"{one}/approve",
-        response_model=ApprovalView,
-        tags=["approvals"],
-        summary=f"Approve {noun}",
-        description=DECIDE_DOC,
-        name=f"approve_{kind}",
-        responses=decision_errors,
-    )
-    async def approve_one(
-        subject_id: UUID,
-        runtime: CurrentRuntime,
-        scope: DeciderScope,
-        body: DecisionInput | None = None,
-    ) -> ApprovalView:
-        [view] = await _decide(
-            runtime, scope, kind, [subject_id], approve=True, reason=body and body.reason
-        )
-        return view
-
-    @router.post(
-        f"{one}/reject",
-        response_model=ApprovalView,
-        tags=["approvals"],
-        summary=f"Reject {noun}",
-        description=DECIDE_DOC,
-        name=f"reject_{kind}",
-        responses=decision_errors,
-    )
-    async def reject_one(
-        subject_id: UUID,
-        runtime: CurrentRuntime,
-        scope: DeciderScope,
-        body: DecisionInput | None = None,
-    ) -> ApprovalView:
-        [view] = await _decide(
-            runtime, scope, kind, [subject_id], approve=False, reason=body and body.reason
-        )
-        return view
-
-    @router.post(
-        f"{base}/approve",
-        response_model=list[ApprovalView],
-        tags=["approvals"],
-        summary=f"Approve several {plural}",
-        description=DECIDE_DOC,
-        name=f"approve_{plural}",
-        responses=decision_errors,
-    )
-    async def approve_many(
-        body: BulkDecisionInput, runtime: CurrentRuntime, scope: DeciderScope
-    ) -> list[ApprovalView]:
-        return await _decide(runtime, scope, kind, body.ids, approve=True, reason=body.reason)
-
-    @router.post(
-        f"{base}/reject",
-        response_model=list[ApprovalView],
-        tags=["approvals"],
-        summary=f"Reject several {plural}",
-        description=DECIDE_DOC,
-        name=f"reject_{plural}",
-        responses=decision_errors,
-    )
-    async def reject_many(
-        body: BulkDecisionInput, runtime: CurrentRuntime, scope: DeciderScope
-    ) -> list[ApprovalView]:
-        return await _decide(runtime, scope, kind, body.ids, approve=False, reason=body.reason)
+    decisions = (("approve", True), ("reject", False))
+    for verb, approve in decisions:
+        router.post(
+            f"{one}/{verb}",
+            response_model=ApprovalView,
+            tags=["approvals"],
+            summary=f"{verb.capitalize()} {noun}",
+            description=DECIDE_DOC,
+            name=f"{verb}_{kind}",
+            responses=decision_errors,
+        )(_decide_one(kind, approve))
+    for verb, approve in decisions:
+        router.post(
+            f"{base}/{verb}",
+            response_model=list[ApprovalView],
+            tags=["approvals"],
+            summary=f"{verb.capitalize()} several {plural}",
+            description=DECIDE_DOC,
+            name=f"{verb}_{plural}",
+            responses=decision_errors,
+        )(_decide_many(kind, approve))
 
 
 for _plural, _kind in KINDS.items():

@@ -1,6 +1,7 @@
 """Invoice and payment approval rules, and the invoice approval process switch."""
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, Response, status
@@ -11,7 +12,7 @@ from ledgerline.service import CurrentRuntime
 from approvals import service_layer
 from approvals.adapters import repository
 from approvals.adapters.repository import RuleKind
-from approvals.entrypoints.access import REFUSALS, ManagerScope, ReaderScope, refusal
+from approvals.entrypoints.access import ManagerScope, ReaderScope, run
 from approvals.entrypoints.schemas import (
     InvoiceRule,
     InvoiceRuleInput,
@@ -22,24 +23,15 @@ from approvals.entrypoints.schemas import (
 
 router = APIRouter()
 
+RuleInput = TypeVar("RuleInput", InvoiceRuleInput, PaymentRuleInput)
+RuleView = TypeVar("RuleView", InvoiceRule, PaymentRule)
+
 INVOICE_RULES = "/dossiers/{dossier_id}/invoice-approval-rules"
 PAYMENT_RULES = "/dossiers/{dossier_id}/payment-approval-rules"
 CHANGES_APPLY = (
     "A change applies to invoices and payments arriving after it; pending approvals keep the "
     "rule version they were created under."
 )
-NO_INVOICE_RULE = {
-    404: error_response(
-        "No such invoice approval rule in the dossier (or the dossier is not the caller's)",
-        "invoice approval rule a9900000-0000-4000-8000-000000000001 not found",
-    )
-}
-NO_PAYMENT_RULE = {
-    404: error_response(
-        "No such payment approval rule in the dossier (or the dossier is not the caller's)",
-        "payment approval rule a9900000-0000-4000-8000-000000000002 not found",
-    )
-}
 SECOND_FALLBACK = {
     409: error_response(
         "The dossier already has another active fallback rule",
@@ -78,40 +70,6 @@ def _payment_values(rule: PaymentRuleInput) -> dict[str, Any]:
     }
 
 
-async def _create(
-    runtime: CurrentRuntime, scope: DossierScope, kind: RuleKind, values: dict[str, Any]
-) -> Any:
-    try:
-        async with runtime.unit_of_work() as uow:
-            return await service_layer.create_rule(uow, scope, kind, values)
-    except REFUSALS as exc:
-        raise refusal(exc) from exc
-
-
-async def _update(
-    runtime: CurrentRuntime,
-    scope: DossierScope,
-    kind: RuleKind,
-    rule_id: UUID,
-    values: dict[str, Any],
-) -> Any:
-    try:
-        async with runtime.unit_of_work() as uow:
-            return await service_layer.update_rule(uow, scope, kind, rule_id, values)
-    except REFUSALS as exc:
-        raise refusal(exc) from exc
-
-
-async def _delete(
-    runtime: CurrentRuntime, scope: DossierScope, kind: RuleKind, rule_id: UUID
-) -> None:
-    try:
-        async with runtime.unit_of_work() as uow:
-            await service_layer.delete_rule(uow, scope, kind, rule_id)
-    except REFUSALS as exc:
-        raise refusal(exc) from exc
-
-
 async def _get(runtime: CurrentRuntime, scope: DossierScope, kind: RuleKind, rule_id: UUID) -> Any:
     async with runtime.pool.acquire() as connection:
         row = await repository.get_rule(
@@ -127,143 +85,127 @@ async def _list(runtime: CurrentRuntime, scope: DossierScope, kind: RuleKind) ->
         return await repository.list_rules(connection, kind, scope.office_id, scope.dossier_id)
 
 
-# --- invoice rules -------------------------------------------------------------------------------
+def _rule_routes(
+    kind: RuleKind,
+    path: str,
+    rule_input: type[RuleInput],
+    rule_view: type[RuleView],
+    view: Callable[[Any], RuleView],
+    values: Callable[[RuleInput], dict[str, Any]],
+    *,
+    article: str,
+    add_summary: str,
+    add_description: str,
+    conflicts: dict[int | str, dict[str, Any]],
+    example_id: str,
+) -> None:
+    """The same endpoints for invoice and payment rules; `view` and `values` convert between
+    the API's shape of a rule and its row."""
+    tag = f"{kind} approval rules"
+    no_rule: dict[int | str, dict[str, Any]] = {
+        404: error_response(
+            f"No such {kind} approval rule in the dossier (or the dossier is not the caller's)",
+            f"{kind} approval rule {example_id} not found",
+        )
+    }
+
+    @router.post(
+        path,
+        status_code=status.HTTP_201_CREATED,
+        response_model=rule_view,
+        tags=[tag],
+        summary=add_summary,
+        description=add_description,
+        responses=conflicts,
+        name=f"add_{kind}_rule",
+    )
+    async def add_rule(
+        rule: rule_input,  # type: ignore[valid-type]
+        runtime: CurrentRuntime,
+        scope: ManagerScope,
+    ) -> RuleView:
+        return view(await run(runtime, service_layer.create_rule, scope, kind, values(rule)))
+
+    @router.get(
+        path,
+        response_model=list[rule_view],  # type: ignore[valid-type]
+        tags=[tag],
+        summary=f"The dossier's {kind} approval rules",
+        name=f"list_{kind}_rules",
+    )
+    async def list_rules(runtime: CurrentRuntime, scope: ReaderScope) -> list[RuleView]:
+        return [view(row) for row in await _list(runtime, scope, kind)]
+
+    @router.get(
+        path + "/{rule_id}",
+        response_model=rule_view,
+        tags=[tag],
+        summary=f"One {kind} approval rule",
+        responses=no_rule,
+        name=f"get_{kind}_rule",
+    )
+    async def get_rule(rule_id: UUID, runtime: CurrentRuntime, scope: ReaderScope) -> RuleView:
+        return view(await _get(runtime, scope, kind, rule_id))
+
+    @router.put(
+        path + "/{rule_id}",
+        response_model=rule_view,
+        tags=[tag],
+        summary=f"Change {article} approval rule (a new version)",
+        description=CHANGES_APPLY,
+        responses=no_rule | conflicts,
+        name=f"change_{kind}_rule",
+    )
+    async def change_rule(
+        rule_id: UUID,
+        rule: rule_input,  # type: ignore[valid-type]
+        runtime: CurrentRuntime,
+        scope: ManagerScope,
+    ) -> RuleView:
+        row = await run(runtime, service_layer.update_rule, scope, kind, rule_id, values(rule))
+        return view(row)
+
+    @router.delete(
+        path + "/{rule_id}",
+        status_code=status.HTTP_204_NO_CONTENT,
+        tags=[tag],
+        summary=f"Delete {article} approval rule",
+        description=CHANGES_APPLY,
+        responses=no_rule,
+        name=f"delete_{kind}_rule",
+    )
+    async def delete_rule(rule_id: UUID, runtime: CurrentRuntime, scope: ManagerScope) -> Response:
+        await run(runtime, service_layer.delete_rule, scope, kind, rule_id)
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post(
+_rule_routes(
+    "invoice",
     INVOICE_RULES,
-    status_code=status.HTTP_201_CREATED,
-    response_model=InvoiceRule,
-    tags=["invoice approval rules"],
-    summary="Add an invoice approval rule",
-    description=CHANGES_APPLY,
-    responses=SECOND_FALLBACK,
+    InvoiceRuleInput,
+    InvoiceRule,
+    _invoice_rule,
+    _invoice_values,
+    article="an invoice",
+    add_summary="Add an invoice approval rule",
+    add_description=CHANGES_APPLY,
+    conflicts=SECOND_FALLBACK,
+    example_id="a9900000-0000-4000-8000-000000000001",
 )
-async def add_invoice_rule(
-    rule: InvoiceRuleInput, runtime: CurrentRuntime, scope: ManagerScope
-) -> InvoiceRule:
-    return _invoice_rule(await _create(runtime, scope, "invoice", _invoice_values(rule)))
-
-
-@router.get(
-    INVOICE_RULES,
-    response_model=list[InvoiceRule],
-    tags=["invoice approval rules"],
-    summary="The dossier's invoice approval rules",
-)
-async def list_invoice_rules(runtime: CurrentRuntime, scope: ReaderScope) -> list[InvoiceRule]:
-    return [_invoice_rule(row) for row in await _list(runtime, scope, "invoice")]
-
-
-@router.get(
-    INVOICE_RULES + "/{rule_id}",
-    response_model=InvoiceRule,
-    tags=["invoice approval rules"],
-    summary="One invoice approval rule",
-    responses=NO_INVOICE_RULE,
-)
-async def get_invoice_rule(
-    rule_id: UUID, runtime: CurrentRuntime, scope: ReaderScope
-) -> InvoiceRule:
-    return _invoice_rule(await _get(runtime, scope, "invoice", rule_id))
-
-
-@router.put(
-    INVOICE_RULES + "/{rule_id}",
-    response_model=InvoiceRule,
-    tags=["invoice approval rules"],
-    summary="Change an invoice approval rule (a new version)",
-    description=CHANGES_APPLY,
-    responses=NO_INVOICE_RULE | SECOND_FALLBACK,
-)
-async def change_invoice_rule(
-    rule_id: UUID, rule: InvoiceRuleInput, runtime: CurrentRuntime, scope: ManagerScope
-) -> InvoiceRule:
-    return _invoice_rule(await _update(runtime, scope, "invoice", rule_id, _invoice_values(rule)))
-
-
-@router.delete(
-    INVOICE_RULES + "/{rule_id}",
-    status_code=status.HTTP_204_NO_CONTENT,
-    tags=["invoice approval rules"],
-    summary="Delete an invoice approval rule",
-    description=CHANGES_APPLY,
-    responses=NO_INVOICE_RULE,
-)
-async def delete_invoice_rule(
-    rule_id: UUID, runtime: CurrentRuntime, scope: ManagerScope
-) -> Response:
-    await _delete(runtime, scope, "invoice", rule_id)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
-
-
-# --- payment rules -------------------------------------------------------------------------------
-
-
-@router.post(
+_rule_routes(
+    "payment",
     PAYMENT_RULES,
-    status_code=status.HTTP_201_CREATED,
-    response_model=PaymentRule,
-    tags=["payment approval rules"],
-    summary="Add a payment approval rule: approvers, each with a maximum amount",
-    description="With several approvers on one rule, all of them must approve. " + CHANGES_APPLY,
+    PaymentRuleInput,
+    PaymentRule,
+    _payment_rule,
+    _payment_values,
+    article="a payment",
+    add_summary="Add a payment approval rule: approvers, each with a maximum amount",
+    add_description="With several approvers on one rule, all of them must approve. "
+    + CHANGES_APPLY,
+    conflicts={},
+    example_id="a9900000-0000-4000-8000-000000000002",
 )
-async def add_payment_rule(
-    rule: PaymentRuleInput, runtime: CurrentRuntime, scope: ManagerScope
-) -> PaymentRule:
-    return _payment_rule(await _create(runtime, scope, "payment", _payment_values(rule)))
-
-
-@router.get(
-    PAYMENT_RULES,
-    response_model=list[PaymentRule],
-    tags=["payment approval rules"],
-    summary="The dossier's payment approval rules",
-)
-async def list_payment_rules(runtime: CurrentRuntime, scope: ReaderScope) -> list[PaymentRule]:
-    return [_payment_rule(row) for row in await _list(runtime, scope, "payment")]
-
-
-@router.get(
-    PAYMENT_RULES + "/{rule_id}",
-    response_model=PaymentRule,
-    tags=["payment approval rules"],
-    summary="One payment approval rule",
-    responses=NO_PAYMENT_RULE,
-)
-async def get_payment_rule(
-    rule_id: UUID, runtime: CurrentRuntime, scope: ReaderScope
-) -> PaymentRule:
-    return _payment_rule(await _get(runtime, scope, "payment", rule_id))
-
-
-@router.put(
-    PAYMENT_RULES + "/{rule_id}",
-    response_model=PaymentRule,
-    tags=["payment approval rules"],
-    summary="Change a payment approval rule (a new version)",
-    description=CHANGES_APPLY,
-    responses=NO_PAYMENT_RULE,
-)
-async def change_payment_rule(
-    rule_id: UUID, rule: PaymentRuleInput, runtime: CurrentRuntime, scope: ManagerScope
-) -> PaymentRule:
-    return _payment_rule(await _update(runtime, scope, "payment", rule_id, _payment_values(rule)))
-
-
-@router.delete(
-    PAYMENT_RULES + "/{rule_id}",
-    status_code=status.HTTP_204_NO_CONTENT,
-    tags=["payment approval rules"],
-    summary="Delete a payment approval rule",
-    description=CHANGES_APPLY,
-    responses=NO_PAYMENT_RULE,
-)
-async def delete_payment_rule(
-    rule_id: UUID, runtime: CurrentRuntime, scope: ManagerScope
-) -> Response:
-    await _delete(runtime, scope, "payment", rule_id)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 # --- the invoice approval process ----------------------------------------------------------------
@@ -302,9 +244,5 @@ async def get_invoice_process(runtime: CurrentRuntime, scope: ReaderScope) -> Pr
 async def put_invoice_process(
     setting: ProcessSetting, runtime: CurrentRuntime, scope: ManagerScope
 ) -> ProcessSetting:
-    try:
-        async with runtime.unit_of_work() as uow:
-            enabled = await service_layer.switch_invoice_process(uow, scope, setting.enabled)
-    except REFUSALS as exc:
-        raise refusal(exc) from exc
+    enabled = await run(runtime, service_layer.switch_invoice_process, scope, setting.enabled)
     return ProcessSetting(enabled=enabled)

@@ -11,6 +11,7 @@ from ledgerline.errors import error_response
 from ledgerline.money import Money
 from ledgerline.service import CurrentRuntime
 from ledgerline.text import SingleLine
+from ledgerline.use_cases import UseCaseRunner
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
@@ -411,6 +412,8 @@ def _refusal(exc: Exception) -> HTTPException:
 
 
 REFUSALS = (service_layer.NotFound, service_layer.Conflict, PaymentRefused, InvalidBatch)
+# Runs a use case of the service layer in one unit of work; a refusal is its HTTP answer.
+run = UseCaseRunner(REFUSALS, _refusal)
 
 
 @router.post(
@@ -449,11 +452,8 @@ async def create_payment(
         remittance_value=payment.remittance.value if payment.remittance else None,
         execution_date=payment.execution_date,
     )
-    try:
-        async with runtime.unit_of_work() as uow:
-            row = await service_layer.create_payment(uow, scope, request, datetime.now(UTC).date())
-    except REFUSALS as exc:
-        raise _refusal(exc) from exc
+    today = datetime.now(UTC).date()
+    row = await run(runtime, service_layer.create_payment, scope, request, today)
     return Payment.model_validate(dict(row))
 
 
@@ -579,11 +579,8 @@ async def payment_qr(
     },
 )
 async def mark_paid(payment_id: UUID, runtime: CurrentRuntime, scope: PayerScope) -> Payment:
-    try:
-        async with runtime.unit_of_work() as uow:
-            row = await service_layer.mark_qr_paid(uow, scope, payment_id, datetime.now(UTC).date())
-    except REFUSALS as exc:
-        raise _refusal(exc) from exc
+    today = datetime.now(UTC).date()
+    row = await run(runtime, service_layer.mark_qr_paid, scope, payment_id, today)
     return Payment.model_validate(dict(row))
 
 
@@ -659,13 +656,14 @@ class SepaFile(BaseModel):
 async def make_sepa_file(
     request: SepaFileRequest, runtime: CurrentRuntime, scope: PayerScope
 ) -> SepaFile:
-    try:
-        async with runtime.unit_of_work() as uow:
-            row = await service_layer.make_sepa_file(
-                uow, scope, request.payment_ids, request.format, datetime.now(UTC)
-            )
-    except REFUSALS as exc:
-        raise _refusal(exc) from exc
+    row = await run(
+        runtime,
+        service_layer.make_sepa_file,
+        scope,
+        request.payment_ids,
+        request.format,
+        datetime.now(UTC),
+    )
     return SepaFile.model_validate(dict(row))
 
 

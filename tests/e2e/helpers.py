@@ -1,0 +1,300 @@
+"""What the end-to-end tests share: waiting for the asynchronous services, delivering documents
+to ingest, and reading the events on Kafka as another consumer would."""
+
+import asyncio
+import functools
+import importlib.util
+import json
+import sys
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any, TypeVar
+
+import httpx
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from ledgerline.demo import DEMO_DOSSIER_ID, DEMO_OFFICE_ID
+from ledgerline.devstack.paths import REPO_ROOT
+from ledgerline.devstack.stack import Stack
+from ledgerline.events import Envelope, EventData, spec_for
+
+T = TypeVar("T")
+
+# --------------------------------------------------------------------------- waiting
+
+
+async def eventually(
+    probe: Callable[[], Awaitable[T | None]],
+    timeout: float = 30,
+    what: str = "the probe",
+    interval: float = 0.2,
+) -> T:
+    """Calls `probe` until it answers something other than None and returns that answer; after
+    `timeout` seconds fails the test, naming `what` it waited for."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = await probe()
+        if result is not None:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: nothing after {timeout:.0f} s")
+        await asyncio.sleep(interval)
+
+
+# --------------------------------------------------------------------------- HTTP
+
+
+def bearer(stack: Stack, **claims: Any) -> dict[str, str]:
+    """The Authorization header of a token of the local stack (`Stack.token` claims)."""
+    return {"Authorization": f"Bearer {stack.token(**claims)}"}
+
+
+async def upload(
+    http: httpx.AsyncClient,
+    stack: Stack,
+    dossier: uuid.UUID | str,
+    content: bytes,
+    headers: Mapping[str, str] | None = None,
+    *,
+    mailbox: str | None = None,
+    filename: str | None = None,
+    content_type: str = "application/xml",
+) -> dict[str, Any]:
+    """Uploads a document to the dossier's mailbox through ingest; the stored document."""
+    params = {"mailbox": mailbox, "filename": filename}
+    response = await http.post(
+        f"{stack.url('ingest')}/dossiers/{dossier}/documents",
+        params={name: value for name, value in params.items() if value is not None},
+        content=content,
+        headers={**(headers or {}), "Content-Type": content_type},
+    )
+    assert response.status_code == 201, response.text
+    document: dict[str, Any] = response.json()
+    return document
+
+
+async def submit(
+    http: httpx.AsyncClient,
+    stack: Stack,
+    dossier: uuid.UUID | str,
+    document_id: str,
+    headers: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """Submits a document in the mailbox for processing; the document, now in processing."""
+    response = await http.post(
+        f"{stack.url('ingest')}/dossiers/{dossier}/documents/{document_id}/submit",
+        headers=dict(headers or {}),
+    )
+    assert response.status_code == 200, response.text
+    document: dict[str, Any] = response.json()
+    return document
+
+
+async def upload_and_submit(
+    http: httpx.AsyncClient,
+    stack: Stack,
+    dossier: uuid.UUID | str,
+    content: bytes,
+    headers: Mapping[str, str] | None = None,
+    **options: str,
+) -> str:
+    """Uploads a document (`options` as `upload` takes them) and submits it; its id."""
+    document = await upload(http, stack, dossier, content, headers, **options)
+    await submit(http, stack, dossier, document["id"], headers)
+    document_id: str = document["id"]
+    return document_id
+
+
+async def activate_dossier(
+    stack: Stack, name: str, code_prefix: str, headers: Mapping[str, str] | None = None
+) -> uuid.UUID:
+    """Activates a new Exact dossier through sync (as `headers`, else the demo office's
+    administrator) and waits until every service knows it."""
+    dossier = uuid.uuid4()
+    async with httpx.AsyncClient(timeout=10) as http:
+        response = await http.post(
+            stack.url("sync") + "/dossiers",
+            json={
+                "id": str(dossier),
+                "name": name,
+                "accounting_package": "exact",
+                "dossier_code": f"{code_prefix}-{dossier.hex[:8]}",
+            },
+            headers=dict(headers or bearer(stack)),
+        )
+    assert response.status_code == 201, response.text
+    await stack.wait_for_dossier(dossier)
+    return dossier
+
+
+async def recognition(
+    http: httpx.AsyncClient,
+    stack: Stack,
+    dossier: uuid.UUID | str,
+    document_id: str,
+    headers: Mapping[str, str] | None = None,
+    timeout: float = 60,
+) -> dict[str, Any]:
+    """The document's recognition, once recognition has one."""
+
+    async def recognised() -> dict[str, Any] | None:
+        response = await http.get(
+            f"{stack.url('recognition')}/dossiers/{dossier}/recognitions/{document_id}",
+            headers=dict(headers or {}),
+        )
+        return response.json() if response.status_code == 200 else None  # type: ignore[no-any-return]
+
+    return await eventually(recognised, timeout, f"the recognition of document {document_id}")
+
+
+@functools.cache
+def recognition_corpus() -> ModuleType:
+    """recognition's benchmark corpus (services/recognition/bench/corpus.py): invoices as PDFs
+    and scans with their truth, and the decompression bomb."""
+    path = REPO_ROOT / "services" / "recognition" / "bench" / "corpus.py"
+    spec = importlib.util.spec_from_file_location("recognition_bench_corpus_e2e", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up while being made
+    spec.loader.exec_module(module)
+    return module
+
+
+# --------------------------------------------------------------------------- Kafka
+
+
+@dataclass(frozen=True)
+class Message:
+    topic: str
+    envelope: dict[str, Any]
+    size: int  # bytes on the wire
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The event's data; empty when the envelope carries a `dataref` (claim check) instead."""
+        data: dict[str, Any] = self.envelope.get("data") or {}
+        return data
+
+
+def bootstrap_of(stack: Stack) -> str:
+    assert stack.infrastructure is not None
+    return stack.infrastructure.bootstrap_servers
+
+
+async def publish_envelopes(stack: Stack, *envelopes: Envelope[Any]) -> None:
+    """Publishes envelopes to their events' topics, with their events' keys, as a service would."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap_of(stack), acks="all")
+    await producer.start()
+    try:
+        for envelope in envelopes:
+            spec = spec_for(envelope.data)
+            await producer.send_and_wait(
+                spec.topic,
+                envelope.model_dump_json().encode(),
+                key=spec.message_key(envelope.data, envelope.dossierid).encode(),
+            )
+    finally:
+        await producer.stop()
+
+
+def envelope_of(
+    data: EventData,
+    dossier: uuid.UUID = DEMO_DOSSIER_ID,
+    office: uuid.UUID = DEMO_OFFICE_ID,
+    source: str = "/tests/e2e",
+) -> Envelope[Any]:
+    return Envelope[type(data)](  # type: ignore[misc]
+        source=source,
+        type=spec_for(data).type,
+        dossierid=dossier,
+        officeid=office,
+        correlationid=str(uuid.uuid4()),
+        data=data,
+    )
+
+
+async def publish(
+    stack: Stack,
+    *events: EventData,
+    dossier: uuid.UUID = DEMO_DOSSIER_ID,
+    office: uuid.UUID = DEMO_OFFICE_ID,
+) -> None:
+    """Publishes events as the service that owns them (ingest, recognition, a connector) would."""
+    await publish_envelopes(stack, *(envelope_of(data, dossier, office) for data in events))
+
+
+async def read_topics(
+    bootstrap: str,
+    *topics: str,
+    keep: Callable[[Message], bool] = lambda message: True,
+    enough: Callable[[list[Message]], bool] = lambda found: False,
+    quiet_polls: int | None = None,
+    timeout: float = 15,
+    max_partition_fetch_bytes: int = 1024 * 1024,
+) -> list[Message]:
+    """The messages on `topics` that `keep` accepts, read from the beginning as a consumer
+    without a group. Stops as soon as `enough(found)` holds; with `quiet_polls`, once the
+    topics have given something, after that many polls in a row that bring nothing (the end is
+    reached); else after `timeout` seconds. The caller asserts on what it got."""
+    consumer = AIOKafkaConsumer(
+        *topics,
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        max_partition_fetch_bytes=max_partition_fetch_bytes,
+    )
+    await consumer.start()
+    found: list[Message] = []
+    try:
+        deadline = time.monotonic() + timeout
+        started, quiet = False, 0
+        while time.monotonic() < deadline and not enough(found):
+            batch = await consumer.getmany(timeout_ms=500)
+            records = [record for records in batch.values() for record in records]
+            started = started or bool(records)
+            quiet = 0 if records else quiet + 1
+            for record in records:
+                assert record.value is not None
+                message = Message(record.topic, json.loads(record.value), len(record.value))
+                if keep(message):
+                    found.append(message)
+            if quiet_polls is not None and started and quiet >= quiet_polls:
+                break
+    finally:
+        await consumer.stop()
+    return found
+
+
+async def events_where(
+    stack: Stack, topic: str, key: str, value: str, timeout: float = 30
+) -> list[dict[str, Any]]:
+    """Every envelope on `topic` whose data[key] is `value`, once there is at least one (the
+    topic is read to its end each try)."""
+
+    async def matching() -> list[dict[str, Any]] | None:
+        found = await read_topics(
+            bootstrap_of(stack),
+            topic,
+            keep=lambda message: message.data.get(key) == value,
+            quiet_polls=3,
+        )
+        return [message.envelope for message in found] or None
+
+    return await eventually(matching, timeout, f"an event on {topic} with {key}={value}")
+
+
+async def document_events(
+    bootstrap: str, topic: str, document_ids: set[str], timeout: float = 20
+) -> dict[str, dict[str, Any]]:
+    """The envelope on `topic` about each of `document_ids` that has one (the last, if several),
+    by document id; stops once every document has one."""
+    found = await read_topics(
+        bootstrap,
+        topic,
+        keep=lambda message: message.data.get("document_id") in document_ids,
+        enough=lambda found: {message.data["document_id"] for message in found} >= document_ids,
+        timeout=timeout,
+    )
+    return {message.data["document_id"]: message.envelope for message in found}
