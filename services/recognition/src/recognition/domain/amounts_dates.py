@@ -86,6 +86,12 @@ _AMOUNT_RE: Final = re.compile(
 )
 
 
+_ID_DIGITS: Final = 8
+"""An integer of this many digits printed without thousands separators or decimals is a
+number that identifies something (tax, account, order, phone), not an amount of money:
+invoices print ten million and more with separators or cents."""
+
+
 @dataclass(frozen=True, slots=True)
 class AmountMatch:
     """An amount found in a text: its value, the currency written next to it (if any), how
@@ -133,6 +139,8 @@ def find_amounts(text: str) -> list[AmountMatch]:
         if parsed is None:
             continue
         value, decimals = parsed
+        if match["group"] is None and decimals == 0 and len(match["number"]) >= _ID_DIGITS:
+            continue  # "VAT/TIN: 29670869006", "Account No. 00030340067212": an identifier
         negative = bool(match["sign"] or match["sign2"] or match["trail"])
         negative = negative or bool(match["lparen"] and match["rparen"])
         currency_token = match["cur1"] or match["cur2"]

@@ -1,0 +1,173 @@
+"""General layout and label rules of AIR (issue 10), each pinned by a small page drawn here
+with reportlab: wordings and layouts seen on real invoices, not copies of their files.
+
+Each page states its values once; the expected values are what is printed.
+"""
+
+import io
+import uuid
+from decimal import Decimal
+
+from recognition.domain.amounts_dates import find_amounts
+from recognition.domain.recognize import recognize
+from reportlab.pdfgen.canvas import Canvas
+
+Text = tuple[float, float, str] | tuple[float, float, str, float]
+
+
+def _pdf(*pages: tuple[Text, ...]) -> bytes:
+    """A4 pages; each text at (x, y from the top) in points, 10 pt unless given."""
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, invariant=1)
+    for texts in pages:
+        for item in texts:
+            x, y, text = item[0], item[1], item[2]
+            size = item[3] if len(item) > 3 else 10  # type: ignore[misc]
+            canvas.setFont("Helvetica", size)
+            canvas.drawString(x, 842 - y, text)
+        canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
+def _read(*pages: tuple[Text, ...]):  # type: ignore[no-untyped-def]
+    result = recognize(uuid.uuid4(), _pdf(*pages), "application/pdf")
+    assert result.invoice is not None, result.reason
+    return result
+
+
+# --- amounts --------------------------------------------------------------------------------
+
+
+def test_a_long_integer_is_an_identifier_not_an_amount() -> None:
+    assert find_amounts("VAT/TIN: 29670869006") == []
+    assert find_amounts("Account No. 00030340067212") == []
+    # Amounts keep their separators or cents, however large.
+    assert [a.value for a in find_amounts("12.345.678,00")] == [Decimal("12345678.00")]
+    assert [a.value for a in find_amounts("Rs 1939")] == [Decimal("1939")]
+
+
+def test_a_tax_registration_number_after_a_vat_label_is_not_the_vat_total() -> None:
+    result = _read(
+        (
+            (230, 40, "Retail Invoice", 14),
+            (400, 70, "Invoice No: A-2015-0042"),
+            (20, 90, "Sold By: Northwind Retail Ltd."),
+            (20, 120, "Invoice Date: 20-10-2015"),
+            (20, 140, "VAT/TIN: 29670869006"),
+            (20, 200, "Product"),
+            (200, 200, "Qty"),
+            (300, 200, "Price"),
+            (400, 200, "Tax"),
+            (500, 200, "Total"),
+            (20, 220, "Memory card 16 GB"),
+            (200, 220, "1"),
+            (300, 220, "278.61"),
+            (400, 220, "40.39"),
+            (500, 220, "319.00"),
+            (250, 260, "Total"),
+            (300, 260, "278.61"),
+            (400, 260, "40.39"),
+            (500, 260, "319.00"),
+            (380, 300, "Grand Total"),
+            (500, 300, "319.00"),
+        ),
+    )
+    fields = result.invoice.fields
+    # The table's "Total" row is its sum, not a second item.
+    assert [line.net_amount for line in result.invoice.lines] == [Decimal("319.00")]
+    assert fields.total_incl_vat == Decimal("319.00")
+    assert fields.total_vat != Decimal("29670869006")
+    assert fields.total_vat is None or fields.total_vat < fields.total_incl_vat
+
+
+def test_ohne_mwst_is_the_net_total_and_inkl_mwst_the_gross_total() -> None:
+    result = _read(
+        (
+            (60, 60, "Gartenbau Lindner GmbH • Am Hang 4 • 01067 Dresden", 7),
+            (60, 80, "Schreinerei Huber GmbH"),
+            (60, 92, "Bahnstraße 42"),
+            (60, 104, "88802 Spielkreis"),
+            (60, 200, "Rechnungsnr. 2024-118"),
+            (60, 214, "Rechnungsdatum 13.06.2024"),
+            (300, 300, "Summe ohne MwSt."),
+            (480, 300, "200,00"),
+            (300, 328, "Betrag inkl. MwSt."),
+            (480, 328, "238,00"),
+            (60, 760, "USt-IdNr.: DE136695976", 8),
+        ),
+    )
+    fields = result.invoice.fields
+    # No VAT line: the VAT is what the two printed totals leave.
+    assert (fields.total_excl_vat, fields.total_vat, fields.total_incl_vat) == (
+        Decimal("200.00"),
+        Decimal("38.00"),
+        Decimal("238.00"),
+    )
+
+
+# --- items ----------------------------------------------------------------------------------
+
+_HEADER: tuple[Text, ...] = (
+    (60, 300, "Pos."),
+    (100, 300, "Menge"),
+    (150, 300, "Beschreibung"),
+    (420, 300, "VK-Preis"),
+    (500, 300, "Zeilenbetrag"),
+    (500, 310, "Ohne MwSt.", 8),
+)
+_FOOTER: tuple[Text, ...] = (
+    (56, 780, "Hostwerk AG", 7),
+    (230, 780, "Vorstand: Erika Muster", 7),
+    (400, 780, "Bankverbindung", 7),
+    (56, 788, "Hafenweg 7", 7),
+    (230, 788, "Registergericht Hanau HRB 13302", 7),
+    (400, 788, "IBAN DE89 3704 0044 0532 0130 00", 7),
+)
+
+
+def _row(y: float, position: int, text: str, amount: str) -> tuple[Text, ...]:
+    return (
+        (60, y, str(position)),
+        (100, y, "1"),
+        (150, y, text),
+        (430, y, amount),
+        (510, y, amount),
+    )
+
+
+def test_items_continue_on_the_next_page_under_a_repeated_two_line_header() -> None:
+    first = (
+        (60, 200, "Rechnung"),
+        (60, 220, "Rechnungsnr."),
+        (150, 220, "30064443"),
+        (60, 234, "Rechnungsdatum"),
+        (150, 234, "7. Mai 2014"),
+        *_HEADER,
+        *_row(340, 1, "Exchange Standard", "3,89"),
+        (150, 354, "Grundgebühr pro Einheit"),
+        *_row(380, 2, "Exchange Premium", "5,39"),
+        *_row(420, 3, "Exchange Premium", "5,39"),
+        *_FOOTER,
+    )
+    second = (
+        *_HEADER,
+        *_row(340, 4, "Exchange Standard", "3,89"),
+        (400, 400, "Total EUR"),
+        (510, 400, "18,56"),
+        (56, 440, "Zahlungsziel"),
+        (200, 440, "21.05.14"),
+        *_FOOTER,
+    )
+    invoice = _read(first, second).invoice
+    assert [line.net_amount for line in invoice.lines] == [
+        Decimal("3.89"),
+        Decimal("5.39"),
+        Decimal("5.39"),
+        Decimal("3.89"),
+    ]
+    # The footer under the first page's last row is not part of that row.
+    assert "Vorstand" not in (invoice.lines[2].description or "")
+    assert invoice.fields.total_excl_vat == Decimal("18.56")
+    assert invoice.fields.total_incl_vat == Decimal("18.56")
+    assert invoice.fields.iban == "DE89370400440532013000"
