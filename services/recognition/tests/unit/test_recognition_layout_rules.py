@@ -171,3 +171,63 @@ def test_items_continue_on_the_next_page_under_a_repeated_two_line_header() -> N
     assert invoice.fields.total_excl_vat == Decimal("18.56")
     assert invoice.fields.total_incl_vat == Decimal("18.56")
     assert invoice.fields.iban == "DE89370400440532013000"
+
+
+# --- invoice number -------------------------------------------------------------------------
+
+
+def test_a_hash_opening_a_cell_under_the_title_announces_the_number() -> None:
+    fields = _read(
+        (
+            (50, 30, "Jordan Plumbing"),
+            (50, 40, "jordan@example.com"),
+            (460, 40, "INVOICE", 16),
+            (460, 62, "# inv_2022_007"),
+            (430, 110, "Date:"),
+            (510, 110, "Jan 1, 2022"),
+            (50, 130, "Bill To:"),
+            (50, 142, "Taylor Riddel"),
+            (420, 500, "Total:"),
+            (510, 500, "$127.50"),
+        ),
+    ).invoice.fields
+    assert fields.invoice_number == "inv_2022_007"
+
+
+def test_a_label_word_inside_an_underscored_identifier_is_not_a_label() -> None:
+    from recognition.domain.labels import starts_with_label
+
+    assert not starts_with_label("invoice_number_1")
+    assert starts_with_label("Invoice number 1")
+
+
+def test_a_receipt_without_invoice_number_is_numbered_by_its_booking_id() -> None:
+    fields = _read(
+        (
+            (120, 40, "PAYMENT RECEIPT", 14),
+            (40, 80, "Guest Name: Sanjay"),
+            (420, 80, "Date: 31/12/2017"),
+            (320, 140, "Booking ID"),
+            (405, 140, "Payment Mode"),
+            (320, 152, "XKQP2087"),
+            (405, 152, "Cash at Hotel"),
+            (50, 260, "Grand Total"),
+            (500, 260, "Rs 1939"),
+        ),
+    ).invoice.fields
+    assert fields.invoice_number == "XKQP2087"
+
+
+def test_an_invoice_number_label_beats_a_booking_id() -> None:
+    result = _read(
+        (
+            (60, 60, "Hotel Aurora BV • Kade 2 • 1011 AB Amsterdam", 7),
+            (60, 100, "Invoice number: 2024-0815"),
+            (60, 114, "Invoice date: 14.03.2024"),
+            (60, 128, "Booking ID: BK-55812"),
+            (300, 300, "Total"),
+            (480, 300, "250,00"),
+        ),
+    )
+    assert result.invoice.fields.invoice_number == "2024-0815"
+    assert result.field_confidence["invoice_number"] >= 0.9
