@@ -231,3 +231,86 @@ def test_an_invoice_number_label_beats_a_booking_id() -> None:
     )
     assert result.invoice.fields.invoice_number == "2024-0815"
     assert result.field_confidence["invoice_number"] >= 0.9
+
+
+# --- parties --------------------------------------------------------------------------------
+
+
+def test_a_french_legal_form_stated_with_the_capital_is_not_part_of_the_name() -> None:
+    fields = _read(
+        (
+            (170, 30, "Fromagerie Lenoir SARL - 8 rue des Halles - 21000 Dijon", 8),
+            (170, 48, "TVA : FR11999999998 - SARL au capital de 20 000,00 €", 8),
+            (30, 90, "Facture FA-2024-0031", 14),
+            (40, 140, "Café du Port"),
+            (40, 152, "3 quai Vauban"),
+            (40, 164, "17000 La Rochelle"),
+            (34, 220, "Date de facture"),
+            (155, 220, "13/11/2024"),
+            (450, 400, "Total HT"),
+            (520, 400, "100,00 €"),
+            (450, 414, "TVA 20 %"),
+            (520, 414, "20,00 €"),
+            (450, 428, "Total TTC"),
+            (520, 428, "120,00 €"),
+        ),
+    ).invoice.fields
+    assert fields.supplier_name == "Fromagerie Lenoir"
+
+
+def test_a_legal_form_without_a_separate_mention_stays_in_the_name() -> None:
+    from recognition.domain.air.parties import french_denomination
+    from recognition.domain.layout import build_pages
+    from recognition.domain.pdf_text import read_pdf
+
+    content = read_pdf(_pdf(((60, 60, "Fromagerie Lenoir SARL - 8 rue des Halles"),)))
+    _, lines, _ = build_pages(content.words, content.page_sizes)
+    assert french_denomination("Fromagerie Lenoir SARL", lines) == "Fromagerie Lenoir SARL"
+    assert french_denomination("Holzbau Gruber GmbH", lines) == "Holzbau Gruber GmbH"
+
+
+def test_the_seller_named_in_its_capital_mention_not_the_subscriber() -> None:
+    fields = _read(
+        (
+            (40, 84, "Fibre Service Clients"),
+            (40, 93, "75371 Paris Cedex 08"),
+            (300, 150, "Martin Claire"),
+            (300, 160, "12 rue des Lilas"),
+            (300, 172, "69100 VILLEURBANNE"),
+            (255, 254, "Nom de l’abonné"),
+            (255, 263, "Martin Claire"),
+            (40, 321, "Facture n°562044387 du 02 Juillet 2015"),
+            (300, 372, "Montant EUR HT"),
+            (400, 372, "Montant TVA"),
+            (480, 372, "Montant EUR TTC"),
+            (40, 423, "Total facture"),
+            (335, 423, "24.99"),
+            (431, 423, "5.00"),
+            (530, 423, "29.99"),
+            (
+                45,
+                774,
+                "Fibra SAS au capital de 3.441.812 Euros - 8 rue de la Paix 75008 Paris - "
+                "N° de TVA intra communautaire: FR 604 219 388 61",
+                7,
+            ),
+        ),
+    ).invoice.fields
+    assert fields.supplier_name == "Fibra"
+    assert fields.customer_name == "Martin Claire"
+
+
+def test_sold_by_names_the_seller() -> None:
+    fields = _read(
+        (
+            (230, 16, "Retail Invoice", 12),
+            (400, 42, "Invoice No: A-2015-0042"),
+            (6, 55, "Sold By : Northwind Retail Pvt. Ltd.,"),
+            (6, 72, "Warehouse Address: 42 Mill Road, Bangalore 560067"),
+            (167, 90, "Billing Address"),
+            (167, 101, "Anushka Rao"),
+            (380, 300, "Grand Total"),
+            (500, 300, "319.00"),
+        ),
+    ).invoice.fields
+    assert fields.supplier_name == "Northwind Retail Pvt. Ltd."

@@ -90,6 +90,51 @@ _NAMED_TITLE: Final = re.compile(
 )
 
 
+# French company law lists the name (dénomination sociale), the legal form and the share
+# capital as separate mentions ("Au bon moulin", "SARL au capital de 120 000 €"): where the
+# page states the form that way, the form is not part of the name.
+_FRENCH_FORMS: Final = r"sarl|sas|sasu|eurl|selarl|selas|snc|sa|sca|sci"
+_CAPITAL_MENTION: Final = re.compile(rf"(?<![a-z])({_FRENCH_FORMS})\s+(?:au|a)\s+capital(?![a-z])")
+_NAMED_CAPITAL_MENTION: Final = re.compile(
+    rf"(?:^|[|•·;:]\s*|\s-\s)([a-z0-9][\w&'’. -]{{0,60}}?)\s*,?\s+(?:{_FRENCH_FORMS})"
+    r"\s+(?:au|a)\s+capital(?![a-z])"
+)
+_CAPITAL_MENTION_SCORE: Final = 0.8
+
+
+def french_denomination(name: str, lines: list[Line]) -> str:
+    """`name` without a trailing French legal form that the page states as a mention of its
+    own ("Au bon moulin SARL" where "SARL au capital de ..." is printed)."""
+    match = re.search(rf"[\s,]+({_FRENCH_FORMS})\.?$", fold(name))
+    if match is None or match.start() < 2:
+        return name
+    form = match[1]
+    if any(m[1] == form for line in lines for m in _CAPITAL_MENTION.finditer(line.folded)):
+        return name[: match.start()].strip(" ,")
+    return name
+
+
+def _capital_mentions(lines: list[Line], customer_cells: set[int]) -> list["NameEvidence"]:
+    """The name before "SAS au capital de ..." in a company's legal mentions."""
+    found = []
+    for line in lines:
+        for match in _NAMED_CAPITAL_MENTION.finditer(line.folded):
+            cell = next(
+                (
+                    c
+                    for c in line.cells
+                    if line.text.find(c.text) <= match.start(1) < len(line.text)
+                ),
+                line.cells[0],
+            )
+            if cell.index in customer_cells:
+                continue
+            name = _short_name(line.text[match.start(1) : match.end(1)])
+            if name is not None:
+                found.append(NameEvidence(name, _CAPITAL_MENTION_SCORE, cell, "capital mention"))
+    return found
+
+
 @dataclass(frozen=True, slots=True)
 class NameEvidence:
     """A name that layout evidence says is the supplier's, and how strong that is."""
@@ -222,6 +267,7 @@ def supplier_evidence(
             name = _short_name(cell.text[: len(match[1])])
             if name is not None and len(name.split()) >= 2:
                 evidence.append(NameEvidence(name, _TITLE_NAME_SCORE, cell, "title"))
+    evidence += _capital_mentions(lines, customer_cells)
     evidence = [item for item in evidence if item.cell.index not in recipient]
     return evidence, recipient
 
@@ -346,6 +392,8 @@ class PartiesMixin:
                 supplier_ids = {cell.index for cell in block}
         else:
             supplier_ids = {cell.index for cell in supplier_block}
+        if supplier is not None:
+            supplier.value = french_denomination(supplier.value, self.doc.lines)
         if customer is None:
             customer, customer_ids = self._window_address(
                 excluded=supplier_ids, preferred=recipient
