@@ -314,3 +314,40 @@ def test_sold_by_names_the_seller() -> None:
         ),
     ).invoice.fields
     assert fields.supplier_name == "Northwind Retail Pvt. Ltd."
+
+
+# --- the dossier's own VAT number -----------------------------------------------------------
+
+_TWO_PARTIES: tuple[Text, ...] = (
+    (60, 80, "Brasserie Lemaire SRL"),
+    (60, 92, "Rue Haute 5"),
+    (60, 104, "1000 Bruxelles"),
+    (60, 116, "TVA BE 0428.759.497"),
+    (340, 80, "Molens Verbeke BV"),
+    (340, 92, "Kerkstraat 1"),
+    (340, 104, "2000 Antwerpen"),
+    (340, 116, "BTW BE 0403.170.701"),
+    (60, 200, "Factuur 2024-118"),
+    (60, 214, "Datum 14/03/2024"),
+    (300, 300, "Totaal excl. btw"),
+    (480, 300, "100,00"),
+    (300, 314, "Btw 21 %"),
+    (480, 314, "21,00"),
+    (300, 328, "Totaal incl. btw"),
+    (480, 328, "121,00"),
+)
+
+
+def _read_for(own_vat: str):  # type: ignore[no-untyped-def]
+    return recognize(uuid.uuid4(), _pdf(_TWO_PARTIES), "application/pdf", own_vat_numbers=[own_vat])
+
+
+def test_the_dossiers_own_vat_number_on_the_page_is_the_buyers() -> None:
+    left_is_ours = _read_for("BE0428759497").invoice.fields
+    assert left_is_ours.customer_vat == "BE0428759497"
+    assert left_is_ours.supplier_vat == "BE0403170701"
+    assert left_is_ours.supplier_name == "Molens Verbeke BV"
+    right_is_ours = _read_for("be 0403.170.701").invoice.fields
+    assert right_is_ours.customer_vat == "BE0403170701"
+    assert right_is_ours.supplier_vat == "BE0428759497"
+    assert right_is_ours.supplier_name == "Brasserie Lemaire SRL"

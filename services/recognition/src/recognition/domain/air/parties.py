@@ -304,6 +304,8 @@ def matches_domain(name: str, domains: set[str]) -> bool:
 
 class PartiesMixin:
     doc: Document
+    # Cells of the block that carries the dossier's own VAT number: the buyer's.
+    own_party_cells: set[int]
 
     # parties -------------------------------------------------------------------------------
 
@@ -363,6 +365,13 @@ class PartiesMixin:
     ) -> tuple[Candidate[str] | None, Candidate[str] | None, set[int]]:
         customer, customer_block = self._labelled_block("customer_block")
         customer_ids = {cell.index for cell in customer_block}
+        if customer is None and self.own_party_cells:
+            first = min(self.own_party_cells)
+            if name_like(self.doc.cells[first].text):
+                customer = Candidate(
+                    clean_name(self.doc.cells[first].text), 0.8, (self.doc.cells[first],)
+                )
+            customer_ids |= self.own_party_cells
         supplier, supplier_block = self._labelled_block("supplier_block")
         recipient: set[int] = set()
         if supplier is None:
@@ -395,9 +404,8 @@ class PartiesMixin:
         if supplier is not None:
             supplier.value = french_denomination(supplier.value, self.doc.lines)
         if customer is None:
-            customer, customer_ids = self._window_address(
-                excluded=supplier_ids, preferred=recipient
-            )
+            customer, window = self._window_address(excluded=supplier_ids, preferred=recipient)
+            customer_ids |= window
         return supplier, customer, customer_ids
 
     def _prominent_name(self, excluded: set[int]) -> Candidate[str] | None:
