@@ -351,3 +351,17 @@ def test_the_dossiers_own_vat_number_on_the_page_is_the_buyers() -> None:
     assert right_is_ours.customer_vat == "BE0403170701"
     assert right_is_ours.supplier_vat == "BE0428759497"
     assert right_is_ours.supplier_name == "Brasserie Lemaire SRL"
+
+
+def test_a_booking_id_is_never_read_with_booking_confidence() -> None:
+    result = _read(
+        (
+            (120, 40, "PAYMENT RECEIPT", 14),
+            (40, 100, "Booking ID: XKQP2087"),
+            (40, 114, "Date: 31/12/2017"),
+            (50, 260, "Grand Total"),
+            (500, 260, "€ 1939,00"),
+        ),
+    )
+    assert result.invoice.fields.invoice_number == "XKQP2087"
+    assert result.field_confidence["invoice_number"] < 0.9
