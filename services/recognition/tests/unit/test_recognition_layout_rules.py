@@ -365,3 +365,35 @@ def test_a_booking_id_is_never_read_with_booking_confidence() -> None:
     )
     assert result.invoice.fields.invoice_number == "XKQP2087"
     assert result.field_confidence["invoice_number"] < 0.9
+
+
+def test_the_recipient_stacked_right_under_the_return_address_line_is_the_customer() -> None:
+    # The return-address line and the window address share their left edge; the seller's
+    # own block stands on the right and names the seller a second time.
+    result = _read(
+        (
+            (60, 40, "Elektro Brandt GmbH · Lindenallee 8 · 50667 Köln", 7),
+            (60, 52, "Bäckerei Wolf"),
+            (60, 64, "Hauptstr. 3"),
+            (60, 76, "53111 Bonn"),
+            (380, 52, "Elektro Brandt GmbH", 12),
+            (380, 68, "Lindenallee 8"),
+            (380, 80, "50667 Köln"),
+            (60, 160, "Rechnung", 16),
+            (60, 185, "Rechnungs-Nr.:"),
+            (160, 185, "R-2024-0042"),
+            (60, 199, "Datum:"),
+            (160, 199, "12.02.2024"),
+            (350, 320, "Nettobetrag"),
+            (470, 320, "180,00 €"),
+            (350, 334, "zzgl. 19 % MwSt."),
+            (470, 334, "34,20 €"),
+            (350, 348, "Rechnungsbetrag"),
+            (470, 348, "214,20 €"),
+            (60, 770, "IBAN DE89 3704 0044 0532 0130 00 · USt-IdNr. DE136695976", 7),
+        ),
+    )
+    fields = result.invoice.fields
+    assert fields.supplier_name == "Elektro Brandt GmbH"
+    assert fields.customer_name == "Bäckerei Wolf"
+    assert result.field_confidence["supplier_name"] >= 0.9

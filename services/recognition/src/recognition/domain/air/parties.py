@@ -189,6 +189,29 @@ def _continuation(block: list[Cell], blocks: list[list[Cell]]) -> list[Cell]:
     return []
 
 
+def _recipient_block(
+    line: Line, own: list[Cell], blocks: list[list[Cell]], left: float, right: float
+) -> list[Cell]:
+    """The address block that starts on `line` under a sender line, nearest its left edge.
+    Lines stacked under the sender line with its alignment are the recipient's address when
+    they read as one (name, then postal address), and the sender's own continuation
+    (contact and registration details) otherwise."""
+    starts = sorted(
+        (c for c in line.cells if left - 20 <= c.x0 <= right and name_like(c.text)),
+        key=lambda c: abs(c.x0 - left),
+    )
+    for start in starts:
+        if start in own:
+            block = own[own.index(start) :]
+            if any(_marks_seller(c.text) for c in block):
+                continue
+        else:
+            block = next((b for b in blocks if b[0] is start), [])
+        if any(_is_address(c.text) for c in block[1:5]):
+            return block
+    return []
+
+
 def supplier_evidence(
     lines: list[Line],
     blocks: list[list[Cell]],
@@ -216,13 +239,8 @@ def supplier_evidence(
         own = next((b for b in blocks if line.cells[0] in b), [])
         left, right = line.cells[0].x0, line.cells[0].x1 + 200
         for below in first_page[position + 1 : position + 3]:
-            starts = [
-                c
-                for c in below.cells
-                if left - 20 <= c.x0 <= right and c not in own and name_like(c.text)
-            ]
-            block = next((b for b in blocks if starts and b[0] is starts[0]), None)
-            if block is not None and any(_is_address(c.text) for c in block[1:5]):
+            block = _recipient_block(below, own, blocks, left, right)
+            if block:
                 recipient.update(cell.index for cell in block)
                 break
     for block in blocks:
@@ -398,7 +416,9 @@ class PartiesMixin:
             supplier_ids = set()
             if supplier is not None and supplier.cells:
                 block = self.doc.blocks[self.doc.block_of[supplier.cells[0].index]]
-                supplier_ids = {cell.index for cell in block}
+                # A return-address line chained to the window address under it by
+                # alignment: the recipient's lines are not the supplier's.
+                supplier_ids = {cell.index for cell in block} - recipient
         else:
             supplier_ids = {cell.index for cell in supplier_block}
         if supplier is not None:
@@ -489,7 +509,12 @@ class PartiesMixin:
         if page is None:
             return None, set()
         options = []
-        for block in self._address_blocks():
+        blocks = self._address_blocks()
+        if preferred:
+            # The recipient under a return-address line, also when alignment chained it to
+            # that line in one block.
+            blocks.append([self.doc.cells[index] for index in sorted(preferred)])
+        for block in blocks:
             if any(cell.index in excluded for cell in block):
                 continue
             first = block[0]
