@@ -6,6 +6,7 @@ Each page states its values once; the expected values are what is printed.
 
 import io
 import uuid
+from datetime import date
 from decimal import Decimal
 
 from recognition.domain.amounts_dates import find_amounts
@@ -397,3 +398,35 @@ def test_the_recipient_stacked_right_under_the_return_address_line_is_the_custom
     assert fields.supplier_name == "Elektro Brandt GmbH"
     assert fields.customer_name == "Bäckerei Wolf"
     assert result.field_confidence["supplier_name"] >= 0.9
+
+
+# --- credit notes ---------------------------------------------------------------------------
+
+
+def test_a_credit_note_is_not_numbered_nor_dated_by_the_invoice_it_credits() -> None:
+    result = _read(
+        (
+            (60, 40, "Papeterie Dubois SPRL", 14),
+            (60, 58, "Rue Neuve 10"),
+            (60, 70, "1000 Bruxelles"),
+            (60, 82, "TVA BE 0403.170.701"),
+            (330, 120, "Client :"),
+            (330, 132, "Cabinet Lambert"),
+            (330, 144, "Avenue Louise 200"),
+            (330, 156, "1050 Ixelles"),
+            (60, 220, "NOTE DE CRÉDIT", 14),
+            (60, 245, "N° : NC-2024-004"),
+            (60, 259, "Date : 3 mars 2024"),
+            (60, 273, "Concerne facture F-2024-0031 du 12 février 2024"),
+            (350, 400, "Total HTVA"),
+            (470, 400, "- 80,00"),
+            (350, 414, "TVA 21 %"),
+            (470, 414, "- 16,80"),
+            (350, 428, "Total TVAC"),
+            (470, 428, "- 96,80"),
+        ),
+    )
+    fields = result.invoice.fields
+    assert fields.document_type == "credit_note"
+    assert fields.invoice_number == "NC-2024-004"
+    assert fields.issue_date == date(2024, 3, 3)

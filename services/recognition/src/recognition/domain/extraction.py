@@ -66,6 +66,7 @@ class _Extractor(PartiesMixin, IdentifiersMixin, DatesMixin, AmountsMixin, Refer
     def run(self) -> Extraction:
         doc_type = self.document_type()
         credit = doc_type is not None and doc_type.value == "credit_note"
+        self.doc.credit_note = credit
         items = self.items(credit)
         number = self.invoice_number()
         issue, due = self.dates()

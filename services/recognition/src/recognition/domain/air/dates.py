@@ -58,7 +58,7 @@ class DatesMixin:
         "Invoice 2025-17 dated 3 March 2025": the date joined to the invoice's number."""
         found: list[Candidate[date]] = []
         for hit in self.doc.hits_for("invoice_number", "doc_title"):
-            if hit.cell.line_index in self.doc.table_lines:
+            if hit.cell.line_index in self.doc.table_lines or self.doc.names_other_document(hit):
                 continue
             match = _NUMBER_THEN_DATE.match(hit.cell.folded[hit.end :])
             if match is None:

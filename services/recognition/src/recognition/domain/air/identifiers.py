@@ -96,7 +96,7 @@ class IdentifiersMixin:
     def invoice_number(self) -> Candidate[str] | None:
         candidates: list[Candidate[str]] = []
         for hit in self.doc.hits_for("invoice_number", "doc_title"):
-            if hit.cell.line_index in self.doc.table_lines:
+            if hit.cell.line_index in self.doc.table_lines or self.doc.names_other_document(hit):
                 continue
             if hit.role == "invoice_number":
                 sources = self.doc.value_sources(hit)
