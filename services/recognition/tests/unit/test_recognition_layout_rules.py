@@ -430,3 +430,36 @@ def test_a_credit_note_is_not_numbered_nor_dated_by_the_invoice_it_credits() -> 
     assert fields.document_type == "credit_note"
     assert fields.invoice_number == "NC-2024-004"
     assert fields.issue_date == date(2024, 3, 3)
+
+
+# --- dates ----------------------------------------------------------------------------------
+
+
+def test_ambiguous_numeric_dates_are_read_month_first_when_day_first_puts_due_before_issue() -> (
+    None
+):
+    result = _read(
+        (
+            (50, 50, "Blue Ridge Software LLC", 16),
+            (50, 70, "200 Main Street"),
+            (50, 82, "Asheville, NC 28801"),
+            (420, 50, "INVOICE", 18),
+            (300, 130, "Invoice #"),
+            (300, 142, "1043"),
+            (380, 130, "Invoice Date"),
+            (380, 142, "03/04/2024"),
+            (470, 130, "Due Date"),
+            (470, 142, "04/03/2024"),
+            (380, 320, "Subtotal"),
+            (480, 320, "$1,200.00"),
+            (380, 334, "Sales Tax (7%)"),
+            (480, 334, "$84.00"),
+            (380, 348, "Balance Due"),
+            (480, 348, "$1,284.00"),
+        ),
+    )
+    fields = result.invoice.fields
+    assert (fields.issue_date, fields.due_date) == (date(2024, 3, 4), date(2024, 4, 3))
+    # The order is inferred, not read: the issue date goes to review.
+    assert result.field_confidence["issue_date"] < 0.9
+    assert result.status == "nok"

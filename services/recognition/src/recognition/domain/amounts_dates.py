@@ -31,6 +31,7 @@ __all__ = [
     "find_percentages",
     "fold",
     "month_first_dates",
+    "numeric_date_evidence",
     "parse_amount",
     "parse_date",
 ]
@@ -251,6 +252,13 @@ def month_first_dates(texts: Iterable[str]) -> bool:
     month first (second number above 12) and none that can only be read day first. An
     ambiguous 11/03/2017 is then 3 November, not 11 March.
     """
+    month_only, day_only = numeric_date_evidence(texts)
+    return month_only and not day_only
+
+
+def numeric_date_evidence(texts: Iterable[str]) -> tuple[bool, bool]:
+    """(some numeric date can only be read month first, some only day first); neither when
+    every numeric date of the document is ambiguous (03/04/2024)."""
     month_only = day_only = False
     for text in texts:
         for match in _NUMERIC_DATE.finditer(fold(text)):
@@ -259,7 +267,7 @@ def month_first_dates(texts: Iterable[str]) -> bool:
                 month_only = True
             elif second <= 12 < first <= 31:
                 day_only = True
-    return month_only and not day_only
+    return month_only, day_only
 
 
 def find_dates(text: str, *, month_first: bool = False) -> list[DateMatch]:

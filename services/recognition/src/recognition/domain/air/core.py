@@ -21,7 +21,7 @@ from ledgerline.events.invoice import (
 from recognition.domain.amounts_dates import (
     AmountMatch,
     find_amounts,
-    month_first_dates,
+    numeric_date_evidence,
 )
 from recognition.domain.items import ItemTable
 from recognition.domain.labels import (
@@ -134,7 +134,10 @@ class Document:
         self.table: ItemTable | None = None
         self.table_lines: set[int] = set()
         # The day/month order is the document's, not each date's (11/03 and 11/17 together).
-        self.month_first = month_first_dates(line.text for line in lines)
+        month_only, day_only = numeric_date_evidence(line.text for line in lines)
+        self.month_first = month_only and not day_only
+        # No numeric date tells the order (all read either way, 03/04/2024).
+        self.date_order_open = not (month_only or day_only)
 
     # -- neighbourhood ---------------------------------------------------------------------
 
