@@ -463,3 +463,22 @@ def test_ambiguous_numeric_dates_are_read_month_first_when_day_first_puts_due_be
     # The order is inferred, not read: the issue date goes to review.
     assert result.field_confidence["issue_date"] < 0.9
     assert result.status == "nok"
+
+
+def test_a_heading_with_an_invoice_word_is_not_the_supplier() -> None:
+    fields = _read(
+        (
+            (200, 30, "Retail Invoices/Bill", 16),
+            (60, 90, "Invoice No: A-2015-0042"),
+            (60, 104, "Invoice Date: 20-10-2015"),
+            (300, 90, "Billing Address"),
+            (300, 102, "Jane Doe"),
+            (300, 114, "12 Mill Road"),
+            (300, 126, "Leeds LS1 4AP"),
+            (60, 780, "Quillon Supplies Ltd - VAT Reg No: GB 980 7806 84", 7),
+            (380, 300, "Grand Total"),
+            (500, 300, "€ 319,00"),
+        ),
+    ).invoice.fields
+    # The seller named only in the footer, beside its VAT number.
+    assert fields.supplier_name == "Quillon Supplies Ltd"

@@ -135,6 +135,11 @@ def _capital_mentions(lines: list[Line], customer_cells: set[int]) -> list["Name
     return found
 
 
+_TITLE_WORD: Final = re.compile(
+    r"(?<![a-z])(?:factuur|facture|invoice|rechnung|tax invoice|credit ?nota|avoir)s?(?![a-z])"
+)
+
+
 @dataclass(frozen=True, slots=True)
 class NameEvidence:
     """A name that layout evidence says is the supplier's, and how strong that is."""
@@ -459,10 +464,9 @@ class PartiesMixin:
             if (
                 not name_like(text)
                 or is_credit_word(text)
-                or re.fullmatch(
-                    r"(?:factuur|facture|invoice|rechnung|tax invoice|credit ?nota|avoir)s?\b.*",
-                    fold(text),
-                )
+                # A title ("Invoice", "Retail Invoices/Bill", "Acme Invoice"): the issuer
+                # named in a title is read by `supplier_evidence` without the title word.
+                or _TITLE_WORD.search(fold(text))
             ):
                 continue
             if len(text.split()) > 7:
