@@ -29,6 +29,7 @@ import multiprocessing
 import resource
 import signal
 import threading
+from collections.abc import Collection
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Final
 from uuid import UUID
@@ -75,8 +76,10 @@ def _ready() -> None:
     """A task that only makes the pool start its workers."""
 
 
-def _read(document_id: UUID, content: bytes, content_type: str) -> DocumentRecognized:
-    return recognize(document_id, content, content_type)
+def _read(
+    document_id: UUID, content: bytes, content_type: str, own_vat_numbers: tuple[str, ...] = ()
+) -> DocumentRecognized:
+    return recognize(document_id, content, content_type, own_vat_numbers)
 
 
 class ReaderPool:
@@ -105,10 +108,18 @@ class ReaderPool:
         with self._lock:
             self._running_pool().schedule(_ready)
 
-    def _schedule(self, document_id: UUID, content: bytes, content_type: str) -> ProcessFuture:
+    def _schedule(
+        self,
+        document_id: UUID,
+        content: bytes,
+        content_type: str,
+        own_vat_numbers: tuple[str, ...] = (),
+    ) -> ProcessFuture:
         with self._lock:
             return self._running_pool().schedule(
-                _read, args=(document_id, content, content_type), timeout=self.time_limit_seconds
+                _read,
+                args=(document_id, content, content_type, own_vat_numbers),
+                timeout=self.time_limit_seconds,
             )
 
     def _running_pool(self) -> ProcessPool:
@@ -158,20 +169,33 @@ class ReaderPool:
                 f" MiB for reading one document{how}; it was not read.",
             )
 
-    def recognize(self, document_id: UUID, content: bytes, content_type: str) -> DocumentRecognized:
-        """Read one document; PDFs and images in a bounded worker, XML in this process."""
+    def recognize(
+        self,
+        document_id: UUID,
+        content: bytes,
+        content_type: str,
+        own_vat_numbers: Collection[str] = (),
+    ) -> DocumentRecognized:
+        """Read one document; PDFs and images in a bounded worker, XML in this process.
+        `own_vat_numbers`: the dossier's VAT numbers, if known (see `recognize`)."""
+        own = tuple(own_vat_numbers)
         if not needs_isolation(content, content_type):
-            return recognize(document_id, content, content_type)
-        future = self._schedule(document_id, content, content_type)
+            return recognize(document_id, content, content_type, own)
+        future = self._schedule(document_id, content, content_type, own)
         return self._outcome(future, document_id, content, content_type)
 
     async def recognize_async(
-        self, document_id: UUID, content: bytes, content_type: str
+        self,
+        document_id: UUID,
+        content: bytes,
+        content_type: str,
+        own_vat_numbers: Collection[str] = (),
     ) -> DocumentRecognized:
         """`recognize` without blocking the event loop (cancelling it stops the worker)."""
+        own = tuple(own_vat_numbers)
         if not needs_isolation(content, content_type):
-            return await asyncio.to_thread(recognize, document_id, content, content_type)
-        future = self._schedule(document_id, content, content_type)
+            return await asyncio.to_thread(recognize, document_id, content, content_type, own)
+        future = self._schedule(document_id, content, content_type, own)
         # A worker over a limit is turned into a result below.
         with contextlib.suppress(FutureTimeout, ProcessExpired, MemoryError):
             await asyncio.wrap_future(future)

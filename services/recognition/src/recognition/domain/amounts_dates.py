@@ -31,6 +31,7 @@ __all__ = [
     "find_percentages",
     "fold",
     "month_first_dates",
+    "numeric_date_evidence",
     "parse_amount",
     "parse_date",
 ]
@@ -86,6 +87,12 @@ _AMOUNT_RE: Final = re.compile(
 )
 
 
+_ID_DIGITS: Final = 8
+"""An integer of this many digits printed without thousands separators or decimals is a
+number that identifies something (tax, account, order, phone), not an amount of money:
+invoices print ten million and more with separators or cents."""
+
+
 @dataclass(frozen=True, slots=True)
 class AmountMatch:
     """An amount found in a text: its value, the currency written next to it (if any), how
@@ -133,6 +140,8 @@ def find_amounts(text: str) -> list[AmountMatch]:
         if parsed is None:
             continue
         value, decimals = parsed
+        if match["group"] is None and decimals == 0 and len(match["number"]) >= _ID_DIGITS:
+            continue  # "VAT/TIN: 29670869006", "Account No. 00030340067212": an identifier
         negative = bool(match["sign"] or match["sign2"] or match["trail"])
         negative = negative or bool(match["lparen"] and match["rparen"])
         currency_token = match["cur1"] or match["cur2"]
@@ -243,6 +252,13 @@ def month_first_dates(texts: Iterable[str]) -> bool:
     month first (second number above 12) and none that can only be read day first. An
     ambiguous 11/03/2017 is then 3 November, not 11 March.
     """
+    month_only, day_only = numeric_date_evidence(texts)
+    return month_only and not day_only
+
+
+def numeric_date_evidence(texts: Iterable[str]) -> tuple[bool, bool]:
+    """(some numeric date can only be read month first, some only day first); neither when
+    every numeric date of the document is ambiguous (03/04/2024)."""
     month_only = day_only = False
     for text in texts:
         for match in _NUMERIC_DATE.finditer(fold(text)):
@@ -251,7 +267,7 @@ def month_first_dates(texts: Iterable[str]) -> bool:
                 month_only = True
             elif second <= 12 < first <= 31:
                 day_only = True
-    return month_only and not day_only
+    return month_only, day_only
 
 
 def find_dates(text: str, *, month_first: bool = False) -> list[DateMatch]:

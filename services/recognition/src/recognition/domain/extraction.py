@@ -24,6 +24,7 @@ up, two kinds of supplier evidence naming the same name). Each confidence is low
 OCR confidence of the words it was read from.
 """
 
+from collections.abc import Collection
 from typing import Any, Final
 
 from ledgerline.events.invoice import (
@@ -54,24 +55,38 @@ __all__ = ["EURO_COUNTRIES", "Extraction", "extract_invoice"]
 class _Extractor(PartiesMixin, IdentifiersMixin, DatesMixin, AmountsMixin, ReferencesMixin):
     """Every field family, assembled by `run`."""
 
-    def __init__(self, document: Document) -> None:
+    def __init__(self, document: Document, own_vat_numbers: frozenset[str] = frozenset()) -> None:
         self.doc = document
         self.confidence: dict[str, float] = {}
+        self.own_vat_numbers = own_vat_numbers
+        self.own_party_cells: set[int] = set()
 
     # assembly ------------------------------------------------------------------------------
 
     def run(self) -> Extraction:
         doc_type = self.document_type()
         credit = doc_type is not None and doc_type.value == "credit_note"
+        self.doc.credit_note = credit
         items = self.items(credit)
         number = self.invoice_number()
         issue, due = self.dates()
-        supplier, customer, customer_ids = self.supplier_and_customer_names()
-        customer_ids = self._region(customer_ids)
-
         vat_numbers = self._vat_numbers()
+        # The dossier's own VAT number printed on the page is the buyer's (the document was
+        # received for the dossier): its block is the customer's, never the seller's.
+        own = [
+            (item, cell)
+            for item, cell, _ in vat_numbers
+            if _compact(item.value) in self.own_vat_numbers
+        ]
+        for _, cell in own:
+            block = self.doc.blocks[self.doc.block_of[cell.index]]
+            self.own_party_cells |= {member.index for member in block}
+        supplier, customer, customer_ids = self.supplier_and_customer_names()
+        customer_ids = self._region(customer_ids | self.own_party_cells)
+
         customer_vat = _best(
-            [
+            [Candidate(item.value, 0.97, (cell,), strong=True) for item, cell in own]
+            or [
                 Candidate(item.value, 0.85, (cell,))
                 for item, cell, _ in vat_numbers
                 if cell.index in customer_ids
@@ -87,6 +102,7 @@ class _Extractor(PartiesMixin, IdentifiersMixin, DatesMixin, AmountsMixin, Refer
             for item, cell, labelled in vat_numbers
             if cell.index not in customer_ids
             and (customer_vat is None or item.value != customer_vat.value)
+            and _compact(item.value) not in self.own_vat_numbers
         ]
         if supplier is not None and supplier.cells:
             supplier_block = self.doc.block_of[supplier.cells[0].index]
@@ -211,6 +227,17 @@ def _calibrate(chosen: dict[str, Candidate[Any] | None], country_hints: list[str
         lift("currency")  # a euro-area seller paid to a euro-area account
 
 
-def extract_invoice(pages: list[Page], lines: list[Line], cells: list[Cell]) -> Extraction:
-    """Invoice fields and per-field confidences from the page structure."""
-    return _Extractor(Document(pages, lines, cells)).run()
+def _compact(vat_number: str) -> str:
+    return "".join(ch for ch in vat_number if ch.isalnum()).upper()
+
+
+def extract_invoice(
+    pages: list[Page],
+    lines: list[Line],
+    cells: list[Cell],
+    own_vat_numbers: Collection[str] = (),
+) -> Extraction:
+    """Invoice fields and per-field confidences from the page structure. `own_vat_numbers`
+    are the VAT numbers of the dossier the document belongs to (the buyer's), if known."""
+    own = frozenset(_compact(number) for number in own_vat_numbers)
+    return _Extractor(Document(pages, lines, cells), own).run()

@@ -12,6 +12,7 @@ amount per line, the amounts adding up to the total excl. VAT).
 """
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Final
@@ -24,11 +25,11 @@ __all__ = ["ItemRow", "ItemTable", "find_items"]
 _HEADER_VOCABULARY: Final[list[tuple[str, re.Pattern[str]]]] = [
     (kind, re.compile(rf"^(?:{pattern})(?![a-z])"))
     for kind, pattern in [
-        ("price", r"eenheids?prijs|prijs\s*(?:/|per)\s*(?:eenheid|stuk)|e\.?\s?p\.?|prix\s+unit\w*\.?|p\.?\s?u\.?(?:\s+h\.?t\.?)?|unit\s+(?:price|cost)|price|rate|einzelpreis|prijs|prix"),
+        ("price", r"(?:vk|ek|stuck|e)\s*-?\s*preis|prijs\s*(?:/|per)\s*(?:eenheid|stuk)|e\.?\s?p\.?|prix\s+unit\w*\.?|p\.?\s?u\.?(?:\s+h\.?t\.?)?|unit\s+(?:price|cost)|price|rate|einzelpreis|prijs|prix"),
         ("vat", r"btw\s*-?\s*(?:%|tarief|voet)?|%\s*(?:btw|tva|vat)|taux(?:\s+(?:de\s+)?tva)?|tva\s*%?|vat\s*(?:%|rate)?|tax\s*%?|tarief|mwst\.?\s*%?|%"),
-        ("amount", r"(?:totaal|total|bedrag|montant|amount|prix\s+total|line\s+total|net(?:to)?|subtotal|betrag|gesamt)(?:\s*(?:excl\.?|ht|htva|h\.t\.|net|\(\w+\)|eur|€)\.?)*"),
-        ("quantity", r"aantal|hoeveelheid|aant\.?|qty\.?|quantity|quantite|qte\.?|nombre|nbr?\.?|units?|uren|heures|hours|hrs|menge|st\.?|pcs"),
-        ("description", r"omschrijving|beschrijving|artikel|product|dienst|prestatie|description|designation|libelle|article|produit|prestation|items?|details?|service|omschr\.?|bezeichnung|leistung"),
+        ("amount", r"(?:totaal|total|bedrag|montant|amount|prix\s+total|line\s+total|net(?:to)?|subtotal|betrag|zeilen\s*-?\s*betrag|gesamt(?:\s*-?\s*preis|betrag)?|summe)(?:\s*(?:excl\.?|ht|htva|h\.t\.|net|\(\w+\)|eur|€)\.?)*"),
+        ("quantity", r"aantal|hoeveelheid|aant\.?|qty\.?|quantity|quantite|qte\.?|nombre|nbr?\.?|units?|uren|heures|hours|hrs|menge|anzahl|st\.?|pcs"),
+        ("description", r"omschrijving|beschrijving|artikel|product|dienst|prestatie|description|designation|libelle|article|produit|prestation|items?|details?|service|omschr\.?|bezeichnung|beschreibung|leistung"),
     ]
 ]  # fmt: skip
 
@@ -159,7 +160,13 @@ def _row_from_cells(cells: list[Cell], columns: list[_Column]) -> ItemRow:
     )
 
 
-def _table_items(lines: list[Line], stop: set[int]) -> ItemTable | None:
+_FOOTER_BAND: Final = 0.88
+"""Share of the page height below which a page footer (company details) is printed."""
+
+
+def _table_items(
+    lines: list[Line], stop: set[int], page_heights: Sequence[float] = ()
+) -> ItemTable | None:
     rows: list[ItemRow] = []
     header_indices: list[int] = []
     row_indices: set[int] = set()
@@ -174,6 +181,10 @@ def _table_items(lines: list[Line], stop: set[int]) -> ItemTable | None:
             continue
         if columns is None:
             continue
+        if line.index in stop and line.index - 1 in header_indices and not find_amounts(line.text):
+            # A column title on two lines ("Ohne" over "Ohne MwSt."): part of the header.
+            header_indices.append(line.index)
+            continue
         if line.page != page or line.index in stop:
             columns = None
             continue
@@ -181,6 +192,15 @@ def _table_items(lines: list[Line], stop: set[int]) -> ItemTable | None:
             columns = None
             continue
         row = _row_from_cells(line.cells, columns)
+        if (
+            row.net_amount is None
+            and line.page < len(page_heights)
+            and line.top > _FOOTER_BAND * page_heights[line.page]
+            and line.top - previous_bottom > 1.2 * max(line.height, 6.0)
+        ):
+            # The page's footer under the last row of a table continued on the next page.
+            columns = None
+            continue
         row.line_indices.append(line.index)
         row_indices.add(line.index)
         previous_bottom = line.bottom
@@ -230,6 +250,9 @@ def _list_items(lines: list[Line], stop: set[int]) -> ItemTable | None:
     return ItemTable(rows, [], indices) if rows else None
 
 
-def find_items(lines: list[Line], stop: set[int]) -> ItemTable | None:
-    """The invoice lines; `stop` holds the indices of lines that end a table (totals)."""
-    return _table_items(lines, stop) or _list_items(lines, stop)
+def find_items(
+    lines: list[Line], stop: set[int], page_heights: Sequence[float] = ()
+) -> ItemTable | None:
+    """The invoice lines; `stop` holds the indices of lines that end a table (totals),
+    `page_heights` (points, per page) let a table end where the page's footer starts."""
+    return _table_items(lines, stop, page_heights) or _list_items(lines, stop)

@@ -55,7 +55,9 @@ def _load_vocabulary() -> tuple[list[tuple[str, float, bool, str]], list[tuple[s
 _VOCABULARY, _FUZZY_LABELS = _load_vocabulary()
 
 
-_BOUNDED = r"(?<![a-z0-9])(?:{})(?![a-z0-9])"
+# A label is a word of its own: not inside a word, nor inside an identifier joined with
+# underscores ("invoice_number_1" is a value).
+_BOUNDED = r"(?<![a-z0-9_])(?:{})(?![a-z0-9_])"
 
 
 def _compile() -> tuple[re.Pattern[str], list[tuple[re.Pattern[str], str, float, bool]]]:

@@ -15,7 +15,7 @@ will not help), a technical failure (Tesseract missing, timed out, an unexpected
 
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from typing import Final
 from uuid import UUID
@@ -84,16 +84,25 @@ def unreadable(
     )
 
 
-def recognize(document_id: UUID, content: bytes, content_type: str) -> DocumentRecognized:
-    """Read one document; never raises (see the module docstring for the statuses)."""
+def recognize(
+    document_id: UUID,
+    content: bytes,
+    content_type: str,
+    own_vat_numbers: Collection[str] = (),
+) -> DocumentRecognized:
+    """Read one document; never raises (see the module docstring for the statuses).
+
+    `own_vat_numbers`: the VAT numbers of the dossier (the bookkeeping client) the document
+    was received for, if known; a page that prints one of them names the buyer with it."""
+    own = frozenset(_compact_vat(number) for number in own_vat_numbers)
     kind = _kind(content, content_type)
     try:
         if _is_xml(content, kind):
             return _recognize_xml(document_id, content)
         if kind == "application/pdf":
-            return _recognize_pdf(document_id, content)
+            return _recognize_pdf(document_id, content, own)
         if kind in IMAGE_TYPES or kind.startswith("image/"):
-            return _recognize_image(document_id, content)
+            return _recognize_image(document_id, content, own)
         return _result(
             document_id,
             "empty",
@@ -190,6 +199,9 @@ class _Reading:
     notes: list[str] = field(default_factory=list)
     ocr_pages: int = 0
     text_pages: int = 0
+    # The VAT numbers of the dossier the document was received in: on a purchase invoice
+    # they are the buyer's, which tells the supplier's number from the customer's.
+    own_vat_numbers: frozenset[str] = frozenset()
 
 
 PageImages = Callable[[], Iterator[tuple[int, Image.Image, float]]]
@@ -248,6 +260,7 @@ def _ocr_and_extract(
             page_sizes=list(base.page_sizes),
             notes=list(base.notes),
             text_pages=base.text_pages,
+            own_vat_numbers=base.own_vat_numbers,
         )
         try:
             _ocr_into(reading, images, mode, deadline)
@@ -275,7 +288,9 @@ def _extract(document_id: UUID, reading: _Reading, source: str) -> DocumentRecog
             source,
             reason=_with_notes("no text was found in the document", reading.notes),
         )
-    extraction: Extraction = extract_invoice(pages, lines, cells)
+    extraction: Extraction = extract_invoice(
+        pages, lines, cells, own_vat_numbers=reading.own_vat_numbers
+    )
     status, reason = status_of(extraction.invoice.fields)
     if status == "ok":
         status, reason = confidence.review(
@@ -293,7 +308,13 @@ def _extract(document_id: UUID, reading: _Reading, source: str) -> DocumentRecog
     )
 
 
-def _recognize_pdf(document_id: UUID, content: bytes) -> DocumentRecognized:
+def _compact_vat(number: str) -> str:
+    return "".join(ch for ch in number if ch.isalnum()).upper()
+
+
+def _recognize_pdf(
+    document_id: UUID, content: bytes, own_vat_numbers: frozenset[str] = frozenset()
+) -> DocumentRecognized:
     notes: list[str] = []
     try:
         embedded = facturx.read_embedded_invoice(content)
@@ -309,7 +330,12 @@ def _recognize_pdf(document_id: UUID, content: bytes) -> DocumentRecognized:
         pdf = pdf_text.read_pdf(content, max_pages=MAX_PDF_PAGES)
     except pdf_text.PdfUnreadable as exc:
         return _result(document_id, "empty", "air", reason=str(exc))
-    reading = _Reading(words=pdf.words, page_sizes=list(pdf.page_sizes), notes=notes)
+    reading = _Reading(
+        words=pdf.words,
+        page_sizes=list(pdf.page_sizes),
+        notes=notes,
+        own_vat_numbers=own_vat_numbers,
+    )
     reading.text_pages = pdf.pages_read - len(pdf.image_pages)
     if pdf.page_count > pdf.pages_read:
         reading.notes.append(f"only the first {pdf.pages_read} of {pdf.page_count} pages were read")
@@ -335,7 +361,9 @@ def _recognize_pdf(document_id: UUID, content: bytes) -> DocumentRecognized:
         return _result(document_id, "empty", source, reason=str(exc))
 
 
-def _recognize_image(document_id: UUID, content: bytes) -> DocumentRecognized:
+def _recognize_image(
+    document_id: UUID, content: bytes, own_vat_numbers: frozenset[str] = frozenset()
+) -> DocumentRecognized:
     def frames() -> Iterator[tuple[int, Image.Image, float]]:
         for index, image in enumerate(ocr.load_images(content, max_frames=MAX_OCR_PAGES)):
             dpi = image.info.get("dpi")
@@ -347,7 +375,8 @@ def _recognize_image(document_id: UUID, content: bytes) -> DocumentRecognized:
             yield index, image, points_per_pixel
 
     try:
-        return _ocr_and_extract(document_id, _Reading(), frames, "ocr")
+        reading = _Reading(own_vat_numbers=own_vat_numbers)
+        return _ocr_and_extract(document_id, reading, frames, "ocr")
     except ocr.ImageUnreadable as exc:
         return _result(document_id, "empty", "ocr", reason=str(exc))
     except ocr.OcrFailed as exc:

@@ -270,9 +270,10 @@ class AmountsMixin:
         stop = {
             hit.cell.line_index
             for hit in self.doc.hits_for("total_excl", "total_vat", "total_incl", "amount_due")
-            if hit.weight >= 1.0 or (hit.at_start and hit.role != "total_incl")
+            # A bare "Total" alone in its cell under the header is the table's sum row.
+            if hit.weight >= 1.0 or (hit.at_start and hit.role != "total_incl") or hit.owns_cell
         }
-        table = find_items(self.doc.lines, stop)
+        table = find_items(self.doc.lines, stop, [page.height for page in self.doc.pages])
         self.doc.table = table
         if table is None:
             return []

@@ -21,12 +21,13 @@ from ledgerline.events.invoice import (
 from recognition.domain.amounts_dates import (
     AmountMatch,
     find_amounts,
-    month_first_dates,
+    numeric_date_evidence,
 )
 from recognition.domain.items import ItemTable
 from recognition.domain.labels import (
     LabelHit,
     find_label_hits,
+    is_credit_word,
 )
 from recognition.domain.layout import Cell, Line, Page
 
@@ -127,10 +128,16 @@ class Document:
         }
         self.hits = [hit for cell in cells for hit in self.hits_by_cell[cell.index]]
         self.block_of, self.blocks = self._build_blocks()
+        # Set once the document type is known: on a credit note, "Facture F-17 du 12/02"
+        # names the invoice it credits, not the document itself.
+        self.credit_note = False
         self.table: ItemTable | None = None
         self.table_lines: set[int] = set()
         # The day/month order is the document's, not each date's (11/03 and 11/17 together).
-        self.month_first = month_first_dates(line.text for line in lines)
+        month_only, day_only = numeric_date_evidence(line.text for line in lines)
+        self.month_first = month_only and not day_only
+        # No numeric date tells the order (all read either way, 03/04/2024).
+        self.date_order_open = not (month_only or day_only)
 
     # -- neighbourhood ---------------------------------------------------------------------
 
@@ -289,6 +296,15 @@ class Document:
 
     def hits_for(self, *roles: str) -> list[LabelHit]:
         return [hit for hit in self.hits if hit.role in roles]
+
+    def names_other_document(self, hit: LabelHit) -> bool:
+        """An invoice title word on a credit note: the credited invoice ("Concerne facture
+        F-2024-0031 du 12 février 2024"), whose number and date are not the note's."""
+        return (
+            self.credit_note
+            and hit.role == "doc_title"
+            and not is_credit_word(hit.cell.folded[hit.start : hit.end])
+        )
 
 
 # --- helpers --------------------------------------------------------------------------------

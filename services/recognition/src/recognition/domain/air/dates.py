@@ -58,7 +58,7 @@ class DatesMixin:
         "Invoice 2025-17 dated 3 March 2025": the date joined to the invoice's number."""
         found: list[Candidate[date]] = []
         for hit in self.doc.hits_for("invoice_number", "doc_title"):
-            if hit.cell.line_index in self.doc.table_lines:
+            if hit.cell.line_index in self.doc.table_lines or self.doc.names_other_document(hit):
                 continue
             match = _NUMBER_THEN_DATE.match(hit.cell.folded[hit.end :])
             if match is None:
@@ -69,6 +69,32 @@ class DatesMixin:
         return found
 
     def dates(self) -> tuple[Candidate[date] | None, Candidate[date] | None]:
+        issue, due = self._issue_and_due()
+        if (
+            issue is not None
+            and due is not None
+            and due.value < issue.value
+            and self.doc.date_order_open
+            and not self.doc.month_first
+        ):
+            # Every numeric date reads either way and day first puts the due date before
+            # the issue date: the document writes them month first (03/04 then 04/03).
+            self.doc.month_first = True
+            flipped_issue, flipped_due = self._issue_and_due()
+            if (
+                flipped_issue is not None
+                and flipped_due is not None
+                and flipped_due.value >= flipped_issue.value
+            ):
+                # Inferred from the order of two dates, not read: never booked unchecked.
+                for candidate in (flipped_issue, flipped_due):
+                    candidate.score = min(candidate.score, 0.85)
+                    candidate.strong = False
+                return flipped_issue, flipped_due
+            self.doc.month_first = False
+        return issue, due
+
+    def _issue_and_due(self) -> tuple[Candidate[date] | None, Candidate[date] | None]:
         issue = self._dates("issue_date") + self._dated_titles()
         due = self._dates("due_date")
         strong_issue = [c for c in issue if c.score >= 0.8]

@@ -96,7 +96,7 @@ class IdentifiersMixin:
     def invoice_number(self) -> Candidate[str] | None:
         candidates: list[Candidate[str]] = []
         for hit in self.doc.hits_for("invoice_number", "doc_title"):
-            if hit.cell.line_index in self.doc.table_lines:
+            if hit.cell.line_index in self.doc.table_lines or self.doc.names_other_document(hit):
                 continue
             if hit.role == "invoice_number":
                 sources = self.doc.value_sources(hit)
@@ -118,7 +118,7 @@ class IdentifiersMixin:
                 strong = opens and (
                     (hit.role == "invoice_number" and hit.weight >= 1.0 and position >= 0.8)
                     # a bare "Nummer" / "No." label with its value beside it
-                    or (hit.role == "invoice_number" and position >= 0.95)
+                    or (hit.role == "invoice_number" and hit.weight >= 0.6 and position >= 0.95)
                     or (hit.role == "doc_title" and any(ch.isdigit() for ch in token))
                 )
                 candidates.append(Candidate(token, 0.55 * score + 0.35, (cell,), strong))

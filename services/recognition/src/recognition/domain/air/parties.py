@@ -90,6 +90,56 @@ _NAMED_TITLE: Final = re.compile(
 )
 
 
+# French company law lists the name (dénomination sociale), the legal form and the share
+# capital as separate mentions ("Au bon moulin", "SARL au capital de 120 000 €"): where the
+# page states the form that way, the form is not part of the name.
+_FRENCH_FORMS: Final = r"sarl|sas|sasu|eurl|selarl|selas|snc|sa|sca|sci"
+_CAPITAL_MENTION: Final = re.compile(rf"(?<![a-z])({_FRENCH_FORMS})\s+(?:au|a)\s+capital(?![a-z])")
+_NAMED_CAPITAL_MENTION: Final = re.compile(
+    rf"(?:^|[|•·;:]\s*|\s-\s)([a-z0-9][\w&'’. -]{{0,60}}?)\s*,?\s+(?:{_FRENCH_FORMS})"
+    r"\s+(?:au|a)\s+capital(?![a-z])"
+)
+_CAPITAL_MENTION_SCORE: Final = 0.8
+
+
+def french_denomination(name: str, lines: list[Line]) -> str:
+    """`name` without a trailing French legal form that the page states as a mention of its
+    own ("Au bon moulin SARL" where "SARL au capital de ..." is printed)."""
+    match = re.search(rf"[\s,]+({_FRENCH_FORMS})\.?$", fold(name))
+    if match is None or match.start() < 2:
+        return name
+    form = match[1]
+    if any(m[1] == form for line in lines for m in _CAPITAL_MENTION.finditer(line.folded)):
+        return name[: match.start()].strip(" ,")
+    return name
+
+
+def _capital_mentions(lines: list[Line], customer_cells: set[int]) -> list["NameEvidence"]:
+    """The name before "SAS au capital de ..." in a company's legal mentions."""
+    found = []
+    for line in lines:
+        for match in _NAMED_CAPITAL_MENTION.finditer(line.folded):
+            cell = next(
+                (
+                    c
+                    for c in line.cells
+                    if line.text.find(c.text) <= match.start(1) < len(line.text)
+                ),
+                line.cells[0],
+            )
+            if cell.index in customer_cells:
+                continue
+            name = _short_name(line.text[match.start(1) : match.end(1)])
+            if name is not None:
+                found.append(NameEvidence(name, _CAPITAL_MENTION_SCORE, cell, "capital mention"))
+    return found
+
+
+_TITLE_WORD: Final = re.compile(
+    r"(?<![a-z])(?:factuur|facture|invoice|rechnung|tax invoice|credit ?nota|avoir)s?(?![a-z])"
+)
+
+
 @dataclass(frozen=True, slots=True)
 class NameEvidence:
     """A name that layout evidence says is the supplier's, and how strong that is."""
@@ -144,6 +194,29 @@ def _continuation(block: list[Cell], blocks: list[list[Cell]]) -> list[Cell]:
     return []
 
 
+def _recipient_block(
+    line: Line, own: list[Cell], blocks: list[list[Cell]], left: float, right: float
+) -> list[Cell]:
+    """The address block that starts on `line` under a sender line, nearest its left edge.
+    Lines stacked under the sender line with its alignment are the recipient's address when
+    they read as one (name, then postal address), and the sender's own continuation
+    (contact and registration details) otherwise."""
+    starts = sorted(
+        (c for c in line.cells if left - 20 <= c.x0 <= right and name_like(c.text)),
+        key=lambda c: abs(c.x0 - left),
+    )
+    for start in starts:
+        if start in own:
+            block = own[own.index(start) :]
+            if any(_marks_seller(c.text) for c in block):
+                continue
+        else:
+            block = next((b for b in blocks if b[0] is start), [])
+        if any(_is_address(c.text) for c in block[1:5]):
+            return block
+    return []
+
+
 def supplier_evidence(
     lines: list[Line],
     blocks: list[list[Cell]],
@@ -171,13 +244,8 @@ def supplier_evidence(
         own = next((b for b in blocks if line.cells[0] in b), [])
         left, right = line.cells[0].x0, line.cells[0].x1 + 200
         for below in first_page[position + 1 : position + 3]:
-            starts = [
-                c
-                for c in below.cells
-                if left - 20 <= c.x0 <= right and c not in own and name_like(c.text)
-            ]
-            block = next((b for b in blocks if starts and b[0] is starts[0]), None)
-            if block is not None and any(_is_address(c.text) for c in block[1:5]):
+            block = _recipient_block(below, own, blocks, left, right)
+            if block:
                 recipient.update(cell.index for cell in block)
                 break
     for block in blocks:
@@ -222,6 +290,7 @@ def supplier_evidence(
             name = _short_name(cell.text[: len(match[1])])
             if name is not None and len(name.split()) >= 2:
                 evidence.append(NameEvidence(name, _TITLE_NAME_SCORE, cell, "title"))
+    evidence += _capital_mentions(lines, customer_cells)
     evidence = [item for item in evidence if item.cell.index not in recipient]
     return evidence, recipient
 
@@ -258,6 +327,8 @@ def matches_domain(name: str, domains: set[str]) -> bool:
 
 class PartiesMixin:
     doc: Document
+    # Cells of the block that carries the dossier's own VAT number: the buyer's.
+    own_party_cells: set[int]
 
     # parties -------------------------------------------------------------------------------
 
@@ -317,6 +388,13 @@ class PartiesMixin:
     ) -> tuple[Candidate[str] | None, Candidate[str] | None, set[int]]:
         customer, customer_block = self._labelled_block("customer_block")
         customer_ids = {cell.index for cell in customer_block}
+        if customer is None and self.own_party_cells:
+            first = min(self.own_party_cells)
+            if name_like(self.doc.cells[first].text):
+                customer = Candidate(
+                    clean_name(self.doc.cells[first].text), 0.8, (self.doc.cells[first],)
+                )
+            customer_ids |= self.own_party_cells
         supplier, supplier_block = self._labelled_block("supplier_block")
         recipient: set[int] = set()
         if supplier is None:
@@ -343,13 +421,16 @@ class PartiesMixin:
             supplier_ids = set()
             if supplier is not None and supplier.cells:
                 block = self.doc.blocks[self.doc.block_of[supplier.cells[0].index]]
-                supplier_ids = {cell.index for cell in block}
+                # A return-address line chained to the window address under it by
+                # alignment: the recipient's lines are not the supplier's.
+                supplier_ids = {cell.index for cell in block} - recipient
         else:
             supplier_ids = {cell.index for cell in supplier_block}
+        if supplier is not None:
+            supplier.value = french_denomination(supplier.value, self.doc.lines)
         if customer is None:
-            customer, customer_ids = self._window_address(
-                excluded=supplier_ids, preferred=recipient
-            )
+            customer, window = self._window_address(excluded=supplier_ids, preferred=recipient)
+            customer_ids |= window
         return supplier, customer, customer_ids
 
     def _prominent_name(self, excluded: set[int]) -> Candidate[str] | None:
@@ -383,10 +464,9 @@ class PartiesMixin:
             if (
                 not name_like(text)
                 or is_credit_word(text)
-                or re.fullmatch(
-                    r"(?:factuur|facture|invoice|rechnung|tax invoice|credit ?nota|avoir)s?\b.*",
-                    fold(text),
-                )
+                # A title ("Invoice", "Retail Invoices/Bill", "Acme Invoice"): the issuer
+                # named in a title is read by `supplier_evidence` without the title word.
+                or _TITLE_WORD.search(fold(text))
             ):
                 continue
             if len(text.split()) > 7:
@@ -433,7 +513,12 @@ class PartiesMixin:
         if page is None:
             return None, set()
         options = []
-        for block in self._address_blocks():
+        blocks = self._address_blocks()
+        if preferred:
+            # The recipient under a return-address line, also when alignment chained it to
+            # that line in one block.
+            blocks.append([self.doc.cells[index] for index in sorted(preferred)])
+        for block in blocks:
             if any(cell.index in excluded for cell in block):
                 continue
             first = block[0]
