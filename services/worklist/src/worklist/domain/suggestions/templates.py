@@ -19,6 +19,9 @@ from worklist.domain.suggestions.history import PastBooking
 
 MIN_BOOKINGS = 3
 MAX_TEMPLATES = 5
+# Templates come from the counterparty's most recent bookings: how it was booked three years ago
+# says less than how it is booked now, and the work stays small for a weekly supplier.
+WINDOW = 36
 CENT = Decimal("0.01")
 
 Pattern = tuple[tuple[str, str], ...]  # (GL account, VAT code or "") per line
@@ -73,9 +76,11 @@ def templates_for(
     *,
     min_bookings: int = MIN_BOOKINGS,
     limit: int = MAX_TEMPLATES,
+    window: int = WINDOW,
 ) -> list[Template]:
-    """The templates of one counterparty's posted bookings; none before `min_bookings`."""
-    history = [booking for booking in bookings if booking.lines]
+    """The templates of one counterparty's posted bookings (in the order they were posted); none
+    before `min_bookings`."""
+    history = [booking for booking in bookings if booking.lines][-window:]
     if len(history) < min_bookings:
         return []
     groups: dict[Pattern, list[PastBooking]] = defaultdict(list)

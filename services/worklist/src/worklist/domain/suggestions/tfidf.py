@@ -49,10 +49,13 @@ class TfidfIndex:
         """Up to k (document, cosine similarity) pairs, most similar first; among equals the
         most recent document first."""
         query = Counter(tokens)
-        weights = {token: count * self.idf(token) for token, count in query.items()}
+        idf = {token: self.idf(token) for token in query}
+        weights = {token: count * idf[token] for token, count in query.items()}
         query_norm = math.sqrt(sum(weight * weight for weight in weights.values()))
         if not query_norm:
             return []
+        # The query's weight times the IDF once more: the document's side of the product.
+        both = {token: weight * idf[token] for token, weight in weights.items()}
         candidates: set[int] = set()
         for token in query:
             if self._is_candidate_token(token):
@@ -60,11 +63,7 @@ class TfidfIndex:
         scored = []
         for doc_id in candidates:
             doc = self._docs[doc_id]
-            dot = sum(
-                weight * doc[token] * self.idf(token)
-                for token, weight in weights.items()
-                if token in doc
-            )
+            dot = sum(weight * doc[token] for token, weight in both.items() if token in doc)
             scored.append((round(dot / (query_norm * self._norms[doc_id]), 6), doc_id))
         scored.sort(reverse=True)
         return [(doc_id, similarity) for similarity, doc_id in scored[:k]]
