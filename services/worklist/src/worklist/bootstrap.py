@@ -5,6 +5,8 @@ from ledgerline.service import ServiceDefinition
 from worklist.config import WorklistSettings
 from worklist.entrypoints.api import router
 from worklist.entrypoints.ledger_api import router as ledger_router
+from worklist.entrypoints.suggestion_consumers import SUGGESTION_SUBSCRIPTIONS
+from worklist.entrypoints.suggestions_api import router as suggestions_router
 from worklist.service_layer import SUBSCRIPTIONS
 
 
@@ -16,6 +18,6 @@ def definition() -> ServiceDefinition:
         "duplicate check, totals; listed and read per dossier.",
         settings_type=WorklistSettings,
         versions_dir=Path(__file__).parent / "migrations" / "versions",
-        routers=[router, ledger_router],
-        subscriptions=lambda _settings: SUBSCRIPTIONS,
+        routers=[router, ledger_router, suggestions_router],
+        subscriptions=lambda _settings: [*SUBSCRIPTIONS, *SUGGESTION_SUBSCRIPTIONS],
     )
