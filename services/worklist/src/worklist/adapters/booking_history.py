@@ -1,9 +1,10 @@
 """SQL for the dossier's posted booking history (the suggestions' training data).
 
 A booking enters the history when both proposal.validated.v1 and booking.posted.v1 are in (two
-topics: either may come first). Its `history_seq` is taken under a per-dossier transaction lock,
-so a dossier's sequence numbers become visible in the order they were taken and a reader that
-learnt up to N has missed none below N."""
+topics: either may come first). Every write takes a per-dossier transaction lock first: so a
+dossier's sequence numbers become visible in the order they were taken (a reader that learnt up
+to N has missed none below N), and the two consumers' transactions on one booking cannot
+deadlock (row lock against the dossier lock)."""
 
 import json
 from datetime import date, datetime
@@ -33,6 +34,7 @@ async def record_validated(
 ) -> None:
     """The proposal as last validated (a proposal sent again after a failed booking replaces
     its lines)."""
+    await _lock_dossier(connection, dossier_id)
     await connection.execute(
         """INSERT INTO suggestion_bookings (office_id, dossier_id, proposal_id, counterparty,
                 booked_on, lines, validated_at)
@@ -60,6 +62,7 @@ async def record_posted(
     proposal_id: UUID,
     posted_at: datetime,
 ) -> None:
+    await _lock_dossier(connection, dossier_id)
     await connection.execute(
         """INSERT INTO suggestion_bookings (office_id, dossier_id, proposal_id, booked_on,
                 posted_at)
@@ -76,13 +79,16 @@ async def record_posted(
     await _join_history(connection, office_id, dossier_id, proposal_id)
 
 
+async def _lock_dossier(connection: asyncpg.Connection, dossier_id: UUID) -> None:
+    await connection.execute(
+        "SELECT pg_advisory_xact_lock(hashtextextended('suggestions:' || $1::uuid::text, 0))",
+        dossier_id,
+    )
+
+
 async def _join_history(
     connection: asyncpg.Connection, office_id: UUID, dossier_id: UUID, proposal_id: UUID
 ) -> None:
-    await connection.execute(
-        "SELECT pg_advisory_xact_lock(hashtextextended('suggestions:' || $1::text, 0))",
-        dossier_id,
-    )
     await connection.execute(
         """UPDATE suggestion_bookings SET history_seq = nextval('suggestion_history_seq')
         WHERE office_id = $1 AND dossier_id = $2 AND proposal_id = $3
