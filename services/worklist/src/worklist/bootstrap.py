@@ -15,7 +15,9 @@ def definition() -> ServiceDefinition:
         name="worklist",
         title="Ledgerline worklist",
         description="Booking proposals made from recognised, submitted documents: status, counterparty, "
-        "duplicate check, totals; listed and read per dossier.",
+        "duplicate check, totals; listed and read per dossier. Templates of detail lines per "
+        "counterparty and GL account / VAT code suggestions learnt from the dossier's posted "
+        "bookings.",
         settings_type=WorklistSettings,
         versions_dir=Path(__file__).parent / "migrations" / "versions",
         routers=[router, ledger_router, suggestions_router],

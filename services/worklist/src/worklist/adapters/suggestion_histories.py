@@ -14,7 +14,13 @@ from uuid import UUID
 import asyncpg
 
 from worklist.adapters.booking_history import history_after
-from worklist.domain.suggestions import DossierHistory, PastBooking, PastLine
+from worklist.domain.suggestions import (
+    DossierHistory,
+    InvoiceHeader,
+    PastBooking,
+    PastLine,
+    ProposedLines,
+)
 
 # Learning more bookings than this at once goes to a thread, so the event loop stays free.
 IN_THREAD_FROM = 50
@@ -95,3 +101,16 @@ def past_booking(row: dict[str, Any], rates: dict[str, Decimal]) -> PastBooking:
 
 
 HISTORIES = HistoryCache()
+
+
+async def propose_lines(
+    connection: asyncpg.Connection,
+    office_id: UUID,
+    dossier_id: UUID,
+    counterparty_number: str | None,
+    header: InvoiceHeader,
+) -> ProposedLines | None:
+    """Detail lines for a new invoice from the dossier's posted history (templates, else the
+    learnt model); None when the history has nothing, and the caller keeps its own default."""
+    async with HISTORIES.history(connection, office_id, dossier_id) as history:
+        return history.propose(counterparty_number, header)
