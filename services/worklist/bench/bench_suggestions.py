@@ -24,6 +24,7 @@ import argparse
 import sys
 import time
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -72,10 +73,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--warmup", type=float, default=0.2, help="share of bookings only learnt")
+    parser.add_argument(
+        "--without-rates",
+        action="store_true",
+        help="the model does not see the lines' VAT rates (as for an invoice read without them)",
+    )
     args = parser.parse_args()
 
     started = time.perf_counter()
     bookings = generate(args.seed)
+    if args.without_rates:
+        bookings = [
+            replace(booking, lines=tuple(replace(line, vat_rate=None) for line in booking.lines))
+            for booking in bookings
+        ]
     suppliers = {booking.counterparty_number for booking in bookings}
     line_count = sum(len(booking.lines) for booking in bookings)
     assert len(bookings) >= 2000 and len(suppliers) >= 50, "the history is too small"
@@ -83,7 +94,8 @@ def main() -> None:
     generated = time.perf_counter() - started
     print(
         f"history: seed {args.seed}, {len(bookings)} bookings, {line_count} lines, "
-        f"{len(suppliers)} suppliers, {bookings[0].booked_on} to {bookings[-1].booked_on}"
+        f"{len(suppliers)} suppliers, {bookings[0].booked_on} to {bookings[-1].booked_on}; "
+        f"the model {'does not see' if args.without_rates else 'sees'} the lines' VAT rates"
     )
     print(
         f"split: the first {split} bookings (to {bookings[split - 1].booked_on}) only learnt; "
