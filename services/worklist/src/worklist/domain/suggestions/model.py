@@ -15,6 +15,9 @@ from worklist.domain.suggestions.history import PastBooking, PastLine
 from worklist.domain.suggestions.tfidf import TfidfIndex
 
 NEIGHBOURS = 5
+# Below this cosine similarity even the nearest past line is not much alike: the raw score is
+# damped in proportion (calibration then maps it to what such scores turned out to be worth).
+ALIKE = 0.5
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,7 @@ class LineModel:
             return None
         (gl_account, vat_code), weight = max(votes.items(), key=lambda vote: vote[1])
         # Agreement among the neighbours, damped when even the nearest is not much alike.
-        raw = (weight / total) * min(1.0, neighbours[0][1] / 0.5)
+        raw = (weight / total) * min(1.0, neighbours[0][1] / ALIKE)
         evidence = tuple(
             Evidence(example.booking_id, example.booked_on, example.line.description, similarity)
             for doc_id, similarity in neighbours
