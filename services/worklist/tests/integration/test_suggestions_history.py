@@ -59,8 +59,7 @@ async def pool(infrastructure: Infrastructure) -> AsyncIterator[asyncpg.Pool]:
         uuid.uuid4(),
     )
     yield pool
-    await pool.close()
-    await infrastructure.postgres.drop_database(name)
+    await pool.close()  # the session's PostgreSQL is temporary: the database goes with it
 
 
 def envelope(data: EventData, office: uuid.UUID = OFFICE) -> Envelope[Any]:
