@@ -43,6 +43,7 @@ test-unit: install
 bench: install
 	$(UV) run python services/payments/bench/bench_sepa.py --repeat 3
 	$(UV) run python services/recognition/bench/bench_recognition.py --count 60
+	$(UV) run python services/worklist/bench/bench_suggestions.py --seed 2026
 	$(UV) run python bench/pipeline.py --count 600 --dossiers 20 --concurrency 16 --rate 0,50
 
 lint: install

@@ -35,6 +35,10 @@ class PoisonMessage(Exception):
 class Subscription(Generic[DataT]):
     event: type[DataT]
     handler: Callable[[UnitOfWork, Envelope[DataT]], Awaitable[None]]
+    # The consumer group and inbox name; by default the service's. A second handler of the same
+    # event in one service needs its own: in one group, Kafka would split the topic's
+    # partitions between the two handlers, and the inbox would let only one of them run.
+    consumer: str | None = None
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,7 @@ class PreparedSubscription(Generic[DataT, PreparedT]):
     event: type[DataT]
     prepare: Callable[[Envelope[DataT]], Awaitable[PreparedT]]
     record: Callable[[UnitOfWork, Envelope[DataT], PreparedT], Awaitable[None]]
+    consumer: str | None = None  # as Subscription.consumer
 
 
 @dataclass
@@ -109,7 +114,7 @@ class EventConsumer:
         consumer: str | None = None,
     ) -> None:
         spec = spec_for(subscription.event)
-        consumer_name = consumer or self.service
+        consumer_name = consumer or subscription.consumer or self.service
         model = Envelope[subscription.event]  # type: ignore[name-defined]
         if isinstance(subscription, PreparedSubscription):
             handler: Any = subscription.record

@@ -1,0 +1,36 @@
+"""Two handlers of one event in one consumer group would split the topic's partitions between
+them (each seeing part of the events) and share one inbox (the second skipped as a redelivery):
+within a service, every (consumer group, event) pair is subscribed once."""
+
+import importlib
+from collections import Counter
+
+import pytest
+from ledgerline.settings import ServiceSettings
+
+SERVICES = ["ingest", "recognition", "worklist", "approvals", "payments", "sync"]
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_no_event_is_handled_twice_in_one_consumer_group(service: str) -> None:
+    definition = importlib.import_module(f"{service}.bootstrap").definition()
+    settings: ServiceSettings = definition.settings_type(database_url="postgresql://x@h/d")  # type: ignore[call-arg]
+    pairs = Counter(
+        (subscription.consumer or definition.name, subscription.event)
+        for subscription in definition.subscriptions(settings)
+    )
+    assert [pair for pair, count in pairs.items() if count > 1] == []
+
+
+def test_the_worklist_keeps_the_booking_history_in_a_group_of_its_own() -> None:
+    definition = importlib.import_module("worklist.bootstrap").definition()
+    settings = definition.settings_type(database_url="postgresql://x@h/d")  # type: ignore[call-arg]
+    groups = {
+        subscription.event.__name__: subscription.consumer
+        for subscription in definition.subscriptions(settings)
+        if subscription.consumer
+    }
+    assert groups == {
+        "ProposalValidated": "worklist.suggestions",
+        "BookingPosted": "worklist.suggestions",
+    }
