@@ -39,7 +39,9 @@ class PageInfo(BaseModel):
     total: int = Field(description="Rows matching the filters, over all pages")
     limit: int
     offset: int
-    next_offset: int | None = Field(description="Offset of the next page; null on the last")
+    next_offset: int | None = Field(
+        default=None, description="Offset of the next page; null (or absent) on the last"
+    )
 
 
 def page(rows: Sequence[T], paging: Paging) -> tuple[list[T], PageInfo]:
