@@ -35,6 +35,10 @@ class PoisonMessage(Exception):
 class Subscription(Generic[DataT]):
     event: type[DataT]
     handler: Callable[[UnitOfWork, Envelope[DataT]], Awaitable[None]]
+    # A consumer (group and inbox name) of its own, e.g. a read model beside the service's
+    # main handlers: it keeps its own offsets, so it never holds those handlers back. None: the
+    # service's name.
+    consumer: str | None = None
 
 
 @dataclass(frozen=True)
@@ -109,7 +113,7 @@ class EventConsumer:
         consumer: str | None = None,
     ) -> None:
         spec = spec_for(subscription.event)
-        consumer_name = consumer or self.service
+        consumer_name = consumer or getattr(subscription, "consumer", None) or self.service
         model = Envelope[subscription.event]  # type: ignore[name-defined]
         if isinstance(subscription, PreparedSubscription):
             handler: Any = subscription.record

@@ -339,10 +339,13 @@ async def get_top(
 
 
 def _include_more_feedback() -> None:
-    # The other feedback reports live in their own module; they are served with these routes.
+    # The other feedback reports and the active clients monitor live in their own modules;
+    # they are served with these routes (bootstrap registers this router).
     from sync.entrypoints.feedback_reports import router as reports
+    from sync.entrypoints.monitor_api import router as monitor
 
     router.include_router(reports)
+    router.include_router(monitor)
 
 
 _include_more_feedback()
