@@ -70,6 +70,8 @@ def test_open_items_at_a_pivot_with_flags_filters_and_totals() -> None:
 
     only = open_item_rows(items, "customer", PIVOT, OpenItemFilter(status="overdue"))
     assert [r.item.document_number for r in only] == ["3", "5"]
+    only = open_item_rows(items, "customer", PIVOT, OpenItemFilter(status="due"))
+    assert [r.item.document_number for r in only] == ["3", "5", "2"]
     only = open_item_rows(items, "customer", PIVOT, OpenItemFilter(counterparty_number="K0002"))
     assert [r.item.document_number for r in only] == ["3"]
     only = open_item_rows(items, "customer", PIVOT, OpenItemFilter(min_open=D("100.00")))

@@ -159,7 +159,7 @@ def due_status(due: date, pivot: date) -> DueStatus:
 class OpenItemFilter:
     """Filters of the open-items list; None means no filter on that field."""
 
-    status: DueStatus | None = None
+    status: DueStatus | Literal["due"] | None = None  # "due": overdue or due today (in red)
     counterparty_number: str | None = None
     journal: str | None = None
     invoice_from: date | None = None
@@ -172,7 +172,11 @@ class OpenItemFilter:
     def admits(self, row: OpenItemRow) -> bool:
         item = row.item
         return (
-            (self.status is None or row.status == self.status)
+            (
+                self.status is None
+                or row.status == self.status
+                or (self.status == "due" and row.status != "not_due")
+            )
             and (self.counterparty_number in (None, item.counterparty_number))
             and (self.journal in (None, item.journal))
             and (self.invoice_from is None or item.invoice_date >= self.invoice_from)

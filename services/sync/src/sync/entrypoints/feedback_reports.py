@@ -399,7 +399,8 @@ async def list_open_items(
     paged: Annotated[Paging, Depends(paging)],
     pivot: Annotated[date | None, Query(description="Default: today")] = None,
     due_status: Annotated[
-        Literal["overdue", "due_today", "not_due"] | None, Query(alias="status")
+        Literal["overdue", "due_today", "due", "not_due"] | None,
+        Query(alias="status", description="due = overdue or due today (the lines in red)"),
     ] = None,
     counterparty: Annotated[str | None, Query(max_length=64)] = None,
     journal: Annotated[str | None, Query(max_length=32)] = None,
