@@ -336,16 +336,3 @@ async def get_top(
             f"top-{kind}-{first}-{last}.csv",
         )
     return TopReport(kind=kind, first_period=first, last_period=last, currency=currency, rows=rows)
-
-
-def _include_more_feedback() -> None:
-    # The other feedback reports and the active clients monitor live in their own modules;
-    # they are served with these routes (bootstrap registers this router).
-    from sync.entrypoints.feedback_reports import router as reports
-    from sync.entrypoints.monitor_api import router as monitor
-
-    router.include_router(reports)
-    router.include_router(monitor)
-
-
-_include_more_feedback()
