@@ -29,7 +29,7 @@ from ledgerline.service import CurrentRuntime
 from pydantic import BaseModel, ConfigDict, Field
 
 from sync.adapters import connectors as connector_reads
-from sync.connectors.contract import ConnectorError
+from sync.connectors.contract import ConnectorError, LedgerMovement, LedgerSnapshot
 from sync.domain.feedback import (
     ClassBlock,
     OpenItemFilter,
@@ -548,15 +548,18 @@ async def get_open_item_history(
 # --------------------------------------------------------------------------- statements
 
 
-async def _general_ledger(runtime: CurrentRuntime, scope: FeedbackScope) -> tuple[list, object]:
+async def _general_ledger(
+    runtime: CurrentRuntime, scope: FeedbackScope
+) -> tuple[list[LedgerMovement], LedgerSnapshot]:
     connector, code = await _connector(runtime, scope)
     try:
-        return await asyncio.gather(
+        movements, snapshot = await asyncio.gather(
             asyncio.to_thread(connector_reads.ledger_movements, connector, code),
             asyncio.to_thread(connector.snapshot, code),
         )
     except ConnectorError as exc:
         raise _connector_failure(exc) from exc
+    return movements, snapshot
 
 
 @router.get(
@@ -577,7 +580,7 @@ async def get_profit_and_loss(
 ) -> ProfitAndLossReport | Response:
     first, last = _period_range(first_period, last_period)
     movements, snapshot = await _general_ledger(runtime, scope)
-    report = profit_and_loss(movements, snapshot.gl_accounts, first, last)  # type: ignore[attr-defined]
+    report = profit_and_loss(movements, snapshot.gl_accounts, first, last)
     if wants_csv(accept):
         return _statement_csv(report.classes, f"profit-and-loss-{first}-{last}.csv")
     return ProfitAndLossReport(
@@ -607,7 +610,7 @@ async def get_balance_sheet(
 ) -> BalanceSheetReport | Response:
     last = at or date.today().strftime("%Y-%m")
     movements, snapshot = await _general_ledger(runtime, scope)
-    sheet = balance_sheet(movements, snapshot.gl_accounts, last)  # type: ignore[attr-defined]
+    sheet = balance_sheet(movements, snapshot.gl_accounts, last)
     if wants_csv(accept):
         return _statement_csv(sheet.classes, f"balance-sheet-{last}.csv")
     return BalanceSheetReport(
@@ -654,7 +657,7 @@ async def get_key_figures(
     movements, snapshot = await _general_ledger(runtime, scope)
     figures = key_figures(
         movements,
-        snapshot.periods,  # type: ignore[attr-defined]
+        snapshot.periods,
         first,
         last,
         closed_periods_only or forced,
