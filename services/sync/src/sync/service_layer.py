@@ -36,6 +36,7 @@ from sync.connectors.contract import (
 )
 from sync.domain.ledger_sync import delta, ledger_sync_messages, record_fingerprints
 from sync.domain.posting import ProposalNotPostable, booking_from_proposal
+from sync.monitor_handlers import monitor_subscriptions
 
 log = logging.getLogger(__name__)
 
@@ -265,4 +266,5 @@ def subscriptions(settings: SyncSettings) -> list[Subscription[Any]]:
         Subscription(DossierActivated, bound(on_dossier_activated)),
         Subscription(DossierUpdated, bound(on_dossier_updated)),
         Subscription(ProposalValidated, bound(on_proposal_validated)),
+        *monitor_subscriptions(),
     ]

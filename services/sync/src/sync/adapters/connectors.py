@@ -10,7 +10,13 @@ from functools import cache
 from pathlib import Path
 
 from sync.connectors.beancount_ledger.connector import BeancountConnector
-from sync.connectors.contract import Connector, OpenItem
+from sync.connectors.contract import (
+    Connector,
+    ConnectorError,
+    LedgerMovement,
+    OpenItem,
+    OpenItemMovement,
+)
 
 IN_PROCESS_PACKAGES = frozenset({"beancount"})
 
@@ -41,3 +47,24 @@ def open_items_at(connector: Connector, dossier_code: str, pivot: date) -> list[
     if isinstance(connector, BeancountConnector):
         return connector.open_items(dossier_code, as_of=pivot)
     return list(connector.snapshot(dossier_code).open_items)
+
+
+class NoGeneralLedger(ConnectorError):
+    """The connector gives open items and master data but no general ledger lines."""
+
+
+def ledger_movements(connector: Connector, dossier_code: str) -> list[LedgerMovement]:
+    """The general ledger lines behind the P&L, balance sheet and key figures. Only the
+    Beancount connector reads them today; the connector contract (LedgerSnapshot) has no
+    general ledger yet, so other packages answer NoGeneralLedger."""
+    if isinstance(connector, BeancountConnector):
+        return connector.ledger_movements(dossier_code)
+    raise NoGeneralLedger(f"the {connector.name} connector gives no general ledger lines")
+
+
+def open_item_history(
+    connector: Connector, dossier_code: str, journal: str, document_number: str
+) -> list[OpenItemMovement] | None:
+    if isinstance(connector, BeancountConnector):
+        return connector.open_item_history(dossier_code, journal, document_number)
+    raise NoGeneralLedger(f"the {connector.name} connector gives no history of open items")

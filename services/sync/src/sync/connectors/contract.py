@@ -110,6 +110,31 @@ class CounterpartyTurnover(ContractModel):
     currency: str = Field(default="EUR", pattern=CURRENCY_PATTERN)
 
 
+class LedgerMovement(ContractModel):
+    """One posting on a GL account in the dossier's currency, debit positive (the P&L and the
+    balance sheet are sums of these). A foreign-currency posting counts at its booked rate."""
+
+    gl_account: str = Field(pattern=GL_ACCOUNT_PATTERN)
+    period: str = Field(pattern=PERIOD_PATTERN)
+    date: date
+    amount: Amount
+
+
+class OpenItemMovement(ContractModel):
+    """A line of an open item's history: the invoice or credit note itself, then what settled
+    it (payments, credit notes applied to it, other bookings), in the item's own sign: the
+    invoice is positive, a payment of it negative."""
+
+    kind: str = Field(description="invoice, credit_note, payment or other")
+    journal: str
+    document_number: str
+    date: date
+    period: str | None = None
+    amount: Amount
+    currency: str = Field(default="EUR", pattern=CURRENCY_PATTERN)
+    description: str | None = None
+
+
 class LedgerSnapshot(ContractModel):
     """Everything a connector provides about one dossier, read consistently at one moment."""
 

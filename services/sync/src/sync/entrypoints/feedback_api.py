@@ -7,8 +7,6 @@ dossier (processing and archive only).
 """
 
 import asyncio
-import csv
-import io
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
@@ -17,6 +15,16 @@ import asyncpg
 from fastapi import APIRouter, Header, HTTPException, Query, Response, status
 from ledgerline.auth import OFFICE_ROLES, DossierScope, Role, dossier_scope
 from ledgerline.errors import error_response
+from ledgerline.listing import (
+    CSV_MEDIA_TYPE,
+    PageInfo,
+    Paging,
+    csv_response,
+    page,
+    parse_sort,
+    sort_rows,
+    wants_csv,
+)
 from ledgerline.service import CurrentRuntime, Runtime
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -35,7 +43,6 @@ FEEDBACK_ROLES = OFFICE_ROLES | {
 }
 FeedbackScope = Annotated[DossierScope, dossier_scope(*FEEDBACK_ROLES)]
 PERIOD = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
-CSV_MEDIA_TYPE = "text/csv"
 
 # Examples for the OpenAPI document, from the demo dossier PEETERS (FastAPI leaves nulls out of
 # examples, so optional fields show values).
@@ -63,6 +70,7 @@ AGED_BALANCE_EXAMPLE = {
         "over_90": "150.00",
         "total": "1296.68",
     },
+    "page": {"total": 1, "limit": 1000, "offset": 0, "next_offset": None},
 }
 AGED_BALANCE_CSV_EXAMPLE = (
     "counterparty_number,counterparty_name,not_due,days_0_30,days_31_60,days_61_90,over_90,"
@@ -143,6 +151,7 @@ class AgedBalanceReport(BaseModel):
     currency: str
     rows: list[AgedRow] = Field(description="Largest total first")
     totals: dict[str, Decimal] = Field(description="Per bucket, and `total`")
+    page: PageInfo | None = Field(default=None, description="Rows matching, over all pages")
 
 
 class TopRow(BaseModel):
@@ -186,20 +195,8 @@ def _connector_failure(exc: ConnectorError) -> HTTPException:
     return HTTPException(status.HTTP_409_CONFLICT, exc.reason)
 
 
-def _wants_csv(accept: str | None) -> bool:
-    return accept is not None and CSV_MEDIA_TYPE in accept.lower()
-
-
-def _csv(header: list[str], rows: list[list[object]], filename: str) -> Response:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return Response(
-        buffer.getvalue(),
-        media_type=f"{CSV_MEDIA_TYPE}; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+_wants_csv = wants_csv
+_csv = csv_response
 
 
 @router.get(
@@ -217,10 +214,24 @@ async def get_aged_balance(
     kind: Literal["customer", "supplier"],
     pivot: Annotated[date | None, Query(description="Default: today")] = None,
     currency: Annotated[str, Query(pattern=r"^[A-Z]{3}$")] = "EUR",
+    counterparty: Annotated[
+        str | None, Query(max_length=64, description="Only this counterparty number")
+    ] = None,
+    sort: Annotated[
+        str | None,
+        Query(
+            max_length=40,
+            description="total (default -total), counterparty_number, counterparty_name or a "
+            "bucket; - for descending",
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
     offset: Annotated[int, Query(ge=0)] = 0,
     accept: Annotated[str | None, Header()] = None,
 ) -> AgedBalanceReport | Response:
+    order = parse_sort(
+        sort, {"total", "counterparty_number", "counterparty_name", *BUCKETS}, "-total"
+    )
     connector, code = await _connector(runtime, scope)
     at = pivot or date.today()
     try:
@@ -232,29 +243,42 @@ async def get_aged_balance(
         raise _connector_failure(exc) from exc
     names = {party.number: party.name for party in snapshot.counterparties}
     report = aged_balance(items, kind, at, currency)
-    rows = [
+    matching = [
         AgedRow(
             counterparty_number=row.counterparty_number,
             counterparty_name=names.get(row.counterparty_number),
             total=row.total,
             **row.buckets,
         )
-        for row in report.rows[offset : offset + limit]
+        for row in report.rows
+        if counterparty in (None, row.counterparty_number)
     ]
-    totals = report.totals
+    matching = sort_rows(
+        matching,
+        order,
+        lambda row, name: getattr(row, name),
+        lambda row: row.counterparty_number,
+    )
+    totals = {
+        bucket: sum((getattr(row, bucket) for row in matching), Decimal(0)) for bucket in BUCKETS
+    }
     totals["total"] = sum(totals.values(), Decimal(0))
     if _wants_csv(accept):
+        # An export holds every matching row, whatever the page.
         return _csv(
             ["counterparty_number", "counterparty_name", *BUCKETS, "total"],
             [
                 [row.counterparty_number, row.counterparty_name or ""]
                 + [getattr(row, bucket) for bucket in BUCKETS]
                 + [row.total]
-                for row in rows
+                for row in matching
             ],
             f"aged-balance-{kind}-{at.isoformat()}.csv",
         )
-    return AgedBalanceReport(kind=kind, pivot=at, currency=currency, rows=rows, totals=totals)
+    rows, info = page(matching, Paging(limit=limit, offset=offset))
+    return AgedBalanceReport(
+        kind=kind, pivot=at, currency=currency, rows=rows, totals=totals, page=info
+    )
 
 
 @router.get(

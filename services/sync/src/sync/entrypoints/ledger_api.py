@@ -16,7 +16,7 @@ from ledgerline.mail import MailNotSent, send_message
 from ledgerline.service import CurrentRuntime, Runtime
 from pydantic import BaseModel, ConfigDict, Field
 
-from sync.adapters import dossiers, ledger, office
+from sync.adapters import dossiers, ledger, monitor, office
 from sync.config import SyncSettings
 from sync.connectors.contract import ConnectorError, ConnectorUnavailable
 from sync.domain.notification import books_updated_mail
@@ -220,6 +220,12 @@ async def sync_now(
                 changes["books_up_to_date_until"] = options.up_to_date_until
             if options.reset_proposal_counter:
                 changes["proposal_counter_reset_at"] = datetime.now(UTC)
+                await monitor.reset_bookings_counter(
+                    uow.conn,
+                    scope.office_id,
+                    scope.dossier_id,
+                    changes["proposal_counter_reset_at"],
+                )
             if options.new_active_period:
                 changes["active_period"] = options.new_active_period
             if changes:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from beancount.core import data
+from beancount.core import convert, data
 from beancount.core.amount import Amount as BeanAmount
 from beancount.parser.grammar import ValueType
 
@@ -38,7 +38,9 @@ from sync.connectors.contract import (
     FinancialTransaction,
     GLAccount,
     Journal,
+    LedgerMovement,
     OpenItem,
+    OpenItemMovement,
     PaymentToJournalise,
     VatCode,
     VatLine,
@@ -474,6 +476,77 @@ def financial_transactions(
             )
         )
     return result
+
+
+def _period_of(entry: data.Transaction) -> str:
+    return str(entry.meta.get("period") or entry.date.strftime("%Y-%m"))
+
+
+def ledger_movements(entries: Sequence[data.Directive], books: Books) -> list[LedgerMovement]:
+    """Every posting on a GL account of the chart, at its weight in the dossier's currency
+    (a foreign-currency posting at the rate it was booked with), debit positive."""
+    codes = {name: code for code, name in books.account_names.items()}
+    movements = []
+    for entry in transactions(entries):
+        period = _period_of(entry)
+        for posting in entry.postings:
+            code = codes.get(posting.account)
+            if code is None:
+                continue
+            movements.append(
+                LedgerMovement(
+                    gl_account=code,
+                    period=period,
+                    date=entry.date,
+                    amount=convert.get_weight(posting).number,
+                )
+            )
+    return movements
+
+
+def open_item_history(
+    entries: Sequence[data.Directive], books: Books, journal: str, document_number: str
+) -> list[OpenItemMovement] | None:
+    """The invoice (or credit note) `journal/document_number` and every booking on the
+    customers / suppliers account that names it, oldest first; None when no such item."""
+    collectives = {
+        books.collective("customer"): 1,
+        books.collective("supplier"): -1,
+    }
+    document = f"{journal}/{document_number}"
+    item: OpenItemMovement | None = None
+    settlements: list[OpenItemMovement] = []
+    for entry in transactions(entries):
+        for posting in entry.postings:
+            sign = collectives.get(posting.account)
+            meta = posting.meta or {}
+            if sign is None or str(meta.get("document", "")) != document:
+                continue
+            entry_journal = books.journals.get(str(entry.meta.get("journal")))
+            line = {
+                "journal": str(entry.meta.get("journal") or ""),
+                "document_number": str(entry.meta.get("document-number") or ""),
+                "date": entry.date,
+                "period": _period_of(entry),
+                "amount": sign * posting.units.number,
+                "currency": posting.units.currency,
+                "description": entry.narration or None,
+            }
+            if "invoice-date" in meta:
+                kind = "credit_note" if line["amount"] < 0 else "invoice"
+                item = OpenItemMovement(kind=kind, **line)
+                continue
+            if entry_journal is not None and entry_journal.type == "financial":
+                kind = "payment"
+            elif entry_journal is not None and entry_journal.credit_note_only:
+                kind = "credit_note"
+            else:
+                kind = "other"
+            settlements.append(OpenItemMovement(kind=kind, **line))
+    if item is None:
+        return None
+    # The item itself first, then what settled it (transactions come in date order).
+    return [item, *settlements]
 
 
 # --------------------------------------------------------------------------- writing

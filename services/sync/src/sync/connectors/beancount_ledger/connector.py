@@ -36,8 +36,10 @@ from sync.connectors.contract import (
     ConnectorUnavailable,
     Counterparty,
     JournalisedPayment,
+    LedgerMovement,
     LedgerSnapshot,
     OpenItem,
+    OpenItemMovement,
     PaymentToJournalise,
     PostedBooking,
     UnknownDossier,
@@ -196,6 +198,20 @@ class BeancountConnector:
         """Every invoice and credit note with what was paid on it up to `as_of`, settled too."""
         ledger = self.load(dossier_code)
         return ledger_books.open_items(ledger.entries, ledger.books, as_of)
+
+    def ledger_movements(self, dossier_code: str) -> list[LedgerMovement]:
+        """Every posting on a GL account, debit positive (P&L and balance sheet)."""
+        ledger = self.load(dossier_code)
+        return ledger_books.ledger_movements(ledger.entries, ledger.books)
+
+    def open_item_history(
+        self, dossier_code: str, journal: str, document_number: str
+    ) -> list[OpenItemMovement] | None:
+        """The item and what settled it, read from the ledger; None when there is no such item."""
+        ledger = self.load(dossier_code)
+        return ledger_books.open_item_history(
+            ledger.entries, ledger.books, journal, document_number
+        )
 
     # ----------------------------------------------------------------- writing
 

@@ -1,0 +1,239 @@
+"""The active clients monitor on the real PostgreSQL (sync's own migrations): events through
+the real inbox consumer, delivered twice and out of order, give the counts once; another
+office's dossiers never show."""
+
+import asyncio
+import importlib
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import asyncpg
+import pytest
+from ledgerline.consumers import EventConsumer
+from ledgerline.db import UnitOfWork, create_pool, run_migrations
+from ledgerline.devstack.stack import Infrastructure
+from ledgerline.events import (
+    BookingFailed,
+    BookingPeriod,
+    BookingPosted,
+    DocumentReceived,
+    DocumentSubmitted,
+    Envelope,
+    LedgerSynced,
+    spec_for,
+)
+from ledgerline.kafka import create_broker
+from sync.adapters import dossiers, ledger, monitor
+from sync.monitor_handlers import CONSUMER, monitor_subscriptions
+
+pytestmark = [pytest.mark.integration]
+
+OFFICE = uuid.uuid4()
+OTHER_OFFICE = uuid.uuid4()
+T0 = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def pool(infrastructure: Infrastructure) -> AsyncIterator[asyncpg.Pool]:
+    assert infrastructure.postgres is not None
+    name = f"t{uuid.uuid4().hex[:12]}"
+    url = await infrastructure.postgres.ensure_database(name, owner=name, password="test")
+    versions = importlib.import_module("sync.bootstrap").definition().versions_dir
+    await asyncio.to_thread(run_migrations, url, versions)
+    pool = await create_pool(url)
+    yield pool
+    await pool.close()
+    await infrastructure.postgres.drop_database(name)
+
+
+async def dossier(pool: asyncpg.Pool, office: uuid.UUID, name: str) -> uuid.UUID:
+    dossier_id = uuid.uuid4()
+    async with UnitOfWork(pool, source="test") as uow:
+        await dossiers.insert(
+            uow.conn,
+            {
+                "id": dossier_id,
+                "office_id": office,
+                "name": name,
+                "vat_number": None,
+                "accounting_package": "beancount",
+                "dossier_code": name.upper()[:8],
+                "configuration": "C",
+                "language": "nl",
+            },
+        )
+    return dossier_id
+
+
+class Deliver:
+    """Delivers events to the monitor's handlers through the real inbox consumer."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.consumer = EventConsumer(
+            service="sync", pool=pool, broker=create_broker("127.0.0.1:1", client_id="tests")
+        )
+        self.handlers = {s.event: s.handler for s in monitor_subscriptions()}
+
+    async def __call__(
+        self, data: Any, dossier_id: uuid.UUID, office: uuid.UUID = OFFICE, twice: bool = True
+    ) -> Envelope[Any]:
+        envelope = Envelope[type(data)](  # type: ignore[misc]
+            source="/ledgerline/test",
+            type=spec_for(data).type,
+            dossierid=dossier_id,
+            officeid=office,
+            correlationid="c",
+            data=data,
+        )
+        for _ in range(2 if twice else 1):
+            await self.consumer.handle(
+                CONSUMER,
+                spec_for(data).topic,
+                Envelope[type(data)],  # type: ignore[misc]
+                self.handlers[type(data)],
+                envelope.model_dump_json().encode(),
+            )
+        return envelope
+
+
+def received(document_id: uuid.UUID, minutes: int) -> DocumentReceived:
+    return DocumentReceived(
+        document_id=document_id,
+        mailbox="purchase",
+        channel="upload",
+        filename="f.pdf",
+        content_type="application/pdf",
+        size_bytes=10,
+        sha256="0" * 64,
+        received_at=T0 + timedelta(minutes=minutes),
+        content_url="http://ingest/documents/x/content",
+    )
+
+
+def submitted(document_id: uuid.UUID, minutes: int) -> DocumentSubmitted:
+    return DocumentSubmitted(
+        document_id=document_id,
+        mailbox="purchase",
+        submitted_at=T0 + timedelta(minutes=minutes),
+        submitted_by="client@x.example",
+    )
+
+
+def posted(document_id: uuid.UUID, minutes: int) -> BookingPosted:
+    return BookingPosted(
+        proposal_id=uuid.uuid4(),
+        document_id=document_id,
+        journal="CFAAN",
+        document_number="26000900",
+        posted_at=T0 + timedelta(minutes=minutes),
+    )
+
+
+async def line(pool: asyncpg.Pool, office: uuid.UUID, dossier_id: uuid.UUID) -> dict[str, Any]:
+    async with pool.acquire() as connection:
+        rows = await monitor.rows(connection, office, None)
+    return next(dict(row) for row in rows if row["dossier_id"] == dossier_id)
+
+
+async def test_events_delivered_twice_and_out_of_order_count_once(pool: asyncpg.Pool) -> None:
+    deliver = Deliver(pool)
+    peeters = await dossier(pool, OFFICE, "Peeters")
+    portal, waiting, booked, refused = (uuid.uuid4() for _ in range(4))
+    await deliver(received(portal, 0), peeters)
+    # Submitted before its received arrives (other topic, other order).
+    await deliver(submitted(waiting, 20), peeters)
+    await deliver(received(waiting, 10), peeters)
+    await deliver(received(booked, 5), peeters)
+    await deliver(submitted(booked, 6), peeters)
+    await deliver(posted(booked, 30), peeters)
+    await deliver(received(refused, 1), peeters)
+    await deliver(submitted(refused, 2), peeters)
+    await deliver(
+        BookingFailed(proposal_id=uuid.uuid4(), document_id=refused, reason="period closed"),
+        peeters,
+    )
+    row = await line(pool, OFFICE, peeters)
+    assert row["documents_in_portal"] == 1
+    assert row["to_validate"] == 2  # the waiting one, and the refused one back in the worklist
+    assert row["bookings_posted"] == 1
+    assert row["failed_bookings"] == 1 and row["failed_bookings_retryable"] == 0
+    assert row["oldest_document_at"] == T0  # the oldest not yet posted
+    assert row["last_document_at"] == T0 + timedelta(minutes=10)
+    inbox = await pool.fetchval("SELECT count(*) FROM inbox WHERE consumer = $1", CONSUMER)
+    assert inbox == 9
+
+    # The counter's reset: postings before it are no longer counted, later ones are.
+    async with pool.acquire() as connection:
+        await monitor.reset_bookings_counter(connection, OFFICE, peeters, T0 + timedelta(hours=1))
+    assert (await line(pool, OFFICE, peeters))["bookings_posted"] == 0
+    later = uuid.uuid4()
+    await deliver(posted(later, 120), peeters)
+    assert (await line(pool, OFFICE, peeters))["bookings_posted"] == 1
+
+
+async def test_periods_from_ledger_synced_chunks_and_sync_failures(pool: asyncpg.Pool) -> None:
+    deliver = Deliver(pool)
+    peeters = await dossier(pool, OFFICE, "Peeters")
+    sync_id = uuid.uuid4()
+
+    def period(code: str, status: str) -> BookingPeriod:
+        start = date.fromisoformat(f"{code}-01")
+        return BookingPeriod(fiscal_year="2026", code=code, start=start, end=start, status=status)
+
+    def chunk(number: int, *periods: BookingPeriod, run: uuid.UUID = sync_id) -> LedgerSynced:
+        return LedgerSynced(
+            synced_at=T0,
+            sync_id=run,
+            chunk=number,
+            last_chunk=False,
+            full=True,
+            periods=periods,
+            up_to_date_until=date(2026, 11, 28),
+        )
+
+    await deliver(chunk(0, period("2026-01", "closed"), period("2026-05", "open")), peeters)
+    await deliver(chunk(1, period("2026-04", "open")), peeters)
+    row = await line(pool, OFFICE, peeters)
+    assert (row["oldest_open_period"], row["up_to_date_until"]) == ("2026-04", date(2026, 11, 28))
+    # A new run replaces what the last one said.
+    await deliver(
+        chunk(0, period("2026-04", "closed"), period("2026-06", "open"), run=uuid.uuid4()), peeters
+    )
+    assert (await line(pool, OFFICE, peeters))["oldest_open_period"] == "2026-06"
+
+    assert (await line(pool, OFFICE, peeters))["last_sync_failed"] is False
+    async with pool.acquire() as connection:
+        await ledger.record_sync(
+            connection,
+            {
+                "id": uuid.uuid4(),
+                "office_id": OFFICE,
+                "dossier_id": peeters,
+                "trigger": "manual",
+                "status": "failed",
+                "full_resync": True,
+                "reason": "no Beancount ledger for dossier PEETERS",
+            },
+        )
+    assert (await line(pool, OFFICE, peeters))["last_sync_failed"] is True
+
+
+async def test_an_office_never_sees_another_office_s_dossiers_or_documents(
+    pool: asyncpg.Pool,
+) -> None:
+    deliver = Deliver(pool)
+    ours = await dossier(pool, OFFICE, "Ours")
+    theirs = await dossier(pool, OTHER_OFFICE, "Theirs")
+    document = uuid.uuid4()
+    await deliver(received(document, 0), ours)
+    # The same document id claimed by an event of another office changes nothing of ours.
+    await deliver(submitted(document, 5), theirs, office=OTHER_OFFICE)
+    async with pool.acquire() as connection:
+        mine = await monitor.rows(connection, OFFICE, None)
+        other = await monitor.rows(connection, OTHER_OFFICE, None)
+    assert [row["dossier_id"] for row in mine] == [ours]
+    assert [row["dossier_id"] for row in other] == [theirs]
+    assert (mine[0]["documents_in_portal"], mine[0]["to_validate"]) == (1, 0)
+    assert (other[0]["documents_in_portal"], other[0]["to_validate"]) == (0, 0)

@@ -1,0 +1,113 @@
+"""The active clients monitor's rules: a document's state from events in any order, the sync
+status, the oldest open period."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sync.domain.monitor import (
+    DocumentState,
+    Failed,
+    Posted,
+    Received,
+    StatusSet,
+    Submitted,
+    Validated,
+    apply,
+    oldest_open_period,
+    sync_status,
+)
+
+T0 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+
+
+def at(minutes: int) -> datetime:
+    return T0 + timedelta(minutes=minutes)
+
+
+def run(*changes: object) -> DocumentState:
+    state = None
+    for change in changes:
+        state = apply(state, change)  # type: ignore[arg-type]
+    assert state is not None
+    return state
+
+
+def test_a_document_goes_from_the_portal_to_the_worklist_to_the_books() -> None:
+    assert run(Received(at(0))).stage == "portal"
+    state = run(Received(at(0)), Submitted(at(5)))
+    assert (state.stage, state.worklist_status) == ("worklist", "to_validate")
+    state = run(Received(at(0)), Submitted(at(5)), Validated(at(9)))
+    assert (state.stage, state.worklist_status) == ("validated", None)
+    state = run(Received(at(0)), Submitted(at(5)), Validated(at(9)), Posted(at(10)))
+    assert (state.stage, state.posted_at, state.received_at) == ("posted", at(10), at(0))
+
+
+def test_late_events_never_move_a_document_back() -> None:
+    # The document.received of a document already submitted (another topic, another order).
+    state = run(Submitted(at(5)), Received(at(0)))
+    assert (state.stage, state.received_at) == ("worklist", at(0))
+    # A submission delivered after the posting.
+    state = run(Posted(at(10)), Submitted(at(5)), Received(at(0)))
+    assert state.stage == "posted"
+    # A refusal older than the successful posting does not undo it.
+    state = run(
+        Received(at(0)),
+        Submitted(at(1)),
+        Validated(at(2)),
+        Posted(at(9)),
+        Failed(at(4), "x", False),
+    )
+    assert state.stage == "posted" and not state.failed
+
+
+def test_a_refused_booking_goes_back_to_the_worklist_until_validated_again() -> None:
+    state = run(
+        Received(at(0)), Submitted(at(1)), Validated(at(2)), Failed(at(3), "closed period", False)
+    )
+    assert (state.stage, state.worklist_status, state.failed) == ("worklist", "to_validate", True)
+    assert state.failure_reason == "closed period"
+    state = apply(state, Validated(at(7)))
+    assert (state.stage, state.failed) == ("validated", False)
+    state = apply(state, Posted(at(8)))
+    assert state.stage == "posted"
+
+
+def test_worklist_statuses_follow_the_newest_status_event() -> None:
+    state = run(Submitted(at(1)), StatusSet("on_hold", at(3)), StatusSet("checked", at(2)))
+    assert state.worklist_status == "on_hold"
+    state = apply(state, StatusSet("help_asked", at(4)))
+    assert state.worklist_status == "help_asked"
+    assert apply(apply(state, Validated(at(5))), StatusSet("checked", at(6))).stage == "validated"
+
+
+@pytest.mark.parametrize(
+    ("failed", "retryable", "waiting", "sync_failed", "expected"),
+    [
+        (0, 0, 0, False, "ok"),
+        (2, 0, 0, False, "failed_office_action"),
+        (0, 0, 0, True, "failed_office_action"),
+        (0, 0, 1, False, "failed_support"),
+        (1, 1, 0, False, "failed_support"),
+        (3, 0, 2, True, "failed_support"),
+    ],
+)
+def test_sync_status(
+    failed: int, retryable: int, waiting: int, sync_failed: bool, expected: str
+) -> None:
+    assert (
+        sync_status(
+            failed_bookings=failed,
+            failed_bookings_retryable=retryable,
+            postings_waiting_for_package=waiting,
+            last_sync_failed=sync_failed,
+        )
+        == expected
+    )
+
+
+def test_oldest_open_period() -> None:
+    assert (
+        oldest_open_period([("2026-01", "closed"), ("2026-03", "open"), ("2026-02", "open")])
+        == "2026-02"
+    )
+    assert oldest_open_period([("2026-01", "closed")]) is None
