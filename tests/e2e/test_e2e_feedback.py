@@ -303,3 +303,31 @@ async def test_the_monitor_counts_a_document_from_its_events_and_is_office_scope
         )
         assert reset.status_code == 200, reset.text
         assert reset.json()["bookings_posted"] == 0
+
+
+async def test_the_office_setting_keeps_open_periods_out_of_the_key_figures(stack: Stack) -> None:
+    settings = f"{stack.url('sync')}/office/settings"
+    key_figures = f"{stack.url('sync')}/dossiers/{DEMO_DOSSIER_ID}/feedback/key-figures"
+    year = {"from": "2026-01", "to": "2026-12"}
+    async with httpx.AsyncClient(timeout=30) as http:
+        every_period = (await http.get(key_figures, params=year, headers=auth(stack))).json()
+        saved = await http.put(
+            settings, json={"key_figures_closed_periods_only": True}, headers=auth(stack)
+        )
+        assert saved.status_code == 200, saved.text
+        try:
+            asked_for_all = await http.get(
+                key_figures, params=year, headers=auth(stack, Role.CLIENT_ADMINISTRATOR)
+            )
+            closed = await http.get(
+                key_figures, params=year | {"closed_periods_only": "true"}, headers=auth(stack)
+            )
+        finally:
+            await http.put(settings, json={}, headers=auth(stack))
+    assert asked_for_all.status_code == 200, asked_for_all.text
+    assert every_period["closed_periods_only"] is False
+    assert "2026-12" in every_period["periods"]
+    # The client asked for every period; the office's setting leaves the open ones out.
+    assert asked_for_all.json()["periods"] == closed.json()["periods"]
+    assert "2026-12" not in asked_for_all.json()["periods"]
+    assert asked_for_all.json()["revenue"] == closed.json()["revenue"]
