@@ -185,7 +185,9 @@ async def remove_open_items(
     )
 
 
-async def load_ledger(connection: asyncpg.Connection, office_id: UUID, dossier_id: UUID) -> LedgerData:
+async def load_ledger(
+    connection: asyncpg.Connection, office_id: UUID, dossier_id: UUID
+) -> LedgerData:
     """The dossier's whole copy, for enrichment and validation."""
     parties = await connection.fetch(
         """SELECT number, kind, name, vat_number, ibans, currency, default_gl_account,
@@ -200,7 +202,12 @@ async def load_ledger(connection: asyncpg.Connection, office_id: UUID, dossier_i
         office_id,
         dossier_id,
     )
-    models = {"account": GLAccount, "vat_code": VatCode, "journal": Journal, "period": BookingPeriod}
+    models = {
+        "account": GLAccount,
+        "vat_code": VatCode,
+        "journal": Journal,
+        "period": BookingPeriod,
+    }
     parsed: dict[str, list[EventData]] = {kind: [] for kind in models}
     for row in records:
         parsed[row["kind"]].append(models[row["kind"]].model_validate(row["record"]))
@@ -239,3 +246,16 @@ async def registered_open_items(
         )
         for row in rows
     ]
+
+
+async def suspense_accounts(
+    connection: asyncpg.Connection, office_id: UUID, dossier_id: UUID
+) -> set[str]:
+    """The dossier's suspense accounts (shown in red), or the seed's 999999 when none is known."""
+    rows = await connection.fetch(
+        """SELECT code FROM ledger_master_data WHERE office_id = $1 AND dossier_id = $2
+           AND kind = 'account' AND (record->>'suspense')::boolean""",
+        office_id,
+        dossier_id,
+    )
+    return {row["code"] for row in rows} or {"999999"}

@@ -104,10 +104,12 @@ async def counts(
             count(*) FILTER (WHERE mailbox = 'purchase') AS purchase,
             count(*) FILTER (WHERE mailbox = 'sales') AS sales,
             count(*) FILTER (WHERE mailbox = 'misc') AS misc,
-            {", ".join(
+            {
+            ", ".join(
                 f"count(*) FILTER (WHERE ($3::text IS NULL OR mailbox = $3) AND {condition}) AS {name}"
                 for name, condition in FILTERS.items()
-            )}
+            )
+        }
         FROM proposals WHERE office_id = $1 AND dossier_id = $2 AND stage = 'open'""",
         office_id,
         dossier_id,

@@ -63,4 +63,6 @@ def _value(node: ast.AST, source: str) -> Decimal:
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
         operand = _value(node.operand, source)
         return -operand if isinstance(node.op, ast.USub) else operand
-    raise NotArithmetic(f"{source[:50]!r} is not a calculation of amounts (numbers and + - * / ( ))")
+    raise NotArithmetic(
+        f"{source[:50]!r} is not a calculation of amounts (numbers and + - * / ( ))"
+    )

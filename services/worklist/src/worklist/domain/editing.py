@@ -46,7 +46,11 @@ def check_lines(ledger: LedgerData, lines: Sequence[DetailLine]) -> None:
             raise InvalidReference(
                 f"line {number}: GL account {line.gl_account} is unknown to the dossier"
             )
-        if line.vat_code is not None and ledger.vat_codes and ledger.vat_code(line.vat_code) is None:
+        if (
+            line.vat_code is not None
+            and ledger.vat_codes
+            and ledger.vat_code(line.vat_code) is None
+        ):
             raise InvalidReference(
                 f"line {number}: VAT code {line.vat_code} is unknown to the dossier"
             )

@@ -129,7 +129,9 @@ def recompute(lines: Iterable[DetailLine], ledger: LedgerData) -> list[DetailLin
     return [
         line
         if line.locked
-        else replace(line, vat_amount=computed_vat(line.amount_excl_vat, ledger.vat_code(line.vat_code)))
+        else replace(
+            line, vat_amount=computed_vat(line.amount_excl_vat, ledger.vat_code(line.vat_code))
+        )
         for line in lines
     ]
 
