@@ -193,4 +193,3 @@ def test_credit_notes_are_sent_with_positive_amounts(ledger: LedgerData) -> None
 )
 def test_confidence_levels(value: Decimal | None, stars: str) -> None:
     assert level(value) == stars
-

@@ -343,8 +343,8 @@ async def save_booking(
 ) -> None:
     await connection.execute(
         """UPDATE proposals SET status = $2, auto_status = $3, journal = $4, period = $5,
-            counterparty_number = $6, counterparty_name = $7, counterparty_vat = $8,
-            counterparty_known = $6 IS NOT NULL, invoice_number = $9, invoice_date = $10,
+            counterparty_number = $6::text, counterparty_name = $7, counterparty_vat = $8,
+            counterparty_known = $6::text IS NOT NULL, invoice_number = $9, invoice_date = $10,
             due_date = $11, currency = $12, exchange_rate = $13, total_excl_vat = $14,
             total_vat = $15, total_incl_vat = $16, payment_reference = $17,
             financial_discount = $18, labels = $19, booking_instruction = $20,
