@@ -27,7 +27,7 @@ def evaluate_amount(text: str) -> Decimal:
         raise NotArithmetic(f"a calculation has at most {MAX_EXPRESSION_LENGTH} characters")
     try:
         tree = ast.parse(source, mode="eval")
-    except SyntaxError as exc:
+    except (SyntaxError, ValueError) as exc:  # ValueError: a NUL byte in the text
         raise NotArithmetic(f"{source[:50]!r} is not a calculation of amounts") from exc
     try:
         value = _value(tree.body, source)

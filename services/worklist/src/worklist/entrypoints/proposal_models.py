@@ -7,6 +7,7 @@ from uuid import UUID
 
 import asyncpg
 from ledgerline.events.invoice import RecognitionSource
+from ledgerline.text import SingleLine, Text
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from worklist.adapters.repository import lines_from_json
@@ -238,11 +239,11 @@ class LineInput(BaseModel):
 
     gl_account: str = Field(pattern=r"^[0-9]{3,10}$", examples=["604000"])
     amount_excl_vat: AmountInput
-    vat_code: str | None = Field(default=None, max_length=20, examples=["A21"])
+    vat_code: SingleLine | None = Field(default=None, max_length=20, examples=["A21"])
     vat_amount: AmountInput | None = Field(
         default=None, description="Kept only with the lock closed; else computed from the code"
     )
-    comment: str | None = Field(default=None, max_length=500)
+    comment: Text | None = Field(default=None, max_length=500)
     locked: bool = False
 
 
@@ -265,10 +266,10 @@ class ProposalChanges(BaseModel):
         },
     )
 
-    counterparty_number: str | None = Field(default=None, max_length=40)
-    counterparty_name: str | None = Field(default=None, max_length=200)
-    counterparty_vat: str | None = Field(default=None, max_length=30)
-    invoice_number: str | None = Field(default=None, max_length=100)
+    counterparty_number: SingleLine | None = Field(default=None, max_length=40)
+    counterparty_name: SingleLine | None = Field(default=None, max_length=200)
+    counterparty_vat: SingleLine | None = Field(default=None, max_length=30)
+    invoice_number: SingleLine | None = Field(default=None, max_length=100)
     invoice_date: date | None = None
     due_date: date | None = None
     currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
@@ -276,11 +277,13 @@ class ProposalChanges(BaseModel):
     total_excl_vat: AmountInput | None = None
     total_vat: AmountInput | None = None
     total_incl_vat: AmountInput | None = None
-    payment_reference: str | None = Field(default=None, max_length=140)
+    payment_reference: SingleLine | None = Field(default=None, max_length=140)
     financial_discount: Decimal | None = Field(default=None, ge=0, le=100, decimal_places=2)
-    labels: list[Annotated[str, Field(max_length=50)]] | None = Field(default=None, max_length=20)
-    booking_instruction: str | None = Field(default=None, max_length=1000)
-    journal: str | None = Field(default=None, max_length=20)
+    labels: list[Annotated[SingleLine, Field(max_length=50)]] | None = Field(
+        default=None, max_length=20
+    )
+    booking_instruction: Text | None = Field(default=None, max_length=1000)
+    journal: SingleLine | None = Field(default=None, max_length=20)
     period: str | None = Field(default=None, pattern=PERIOD)
     lines: list[LineInput] | None = Field(default=None, max_length=200)
 
@@ -305,7 +308,7 @@ class BulkChange(ProposalIds):
     )
 
     mailbox: Mailbox | None = Field(default=None, description="The type: purchase, sales, misc")
-    journal: str | None = Field(default=None, max_length=20)
+    journal: SingleLine | None = Field(default=None, max_length=20)
     period: str | None = Field(default=None, pattern=PERIOD)
 
 
