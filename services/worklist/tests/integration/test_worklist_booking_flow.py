@@ -252,3 +252,42 @@ async def test_duplicates_of_open_items_and_of_the_worklist_are_flagged(pool: as
             journal=None,
             period="2026-09",
         )
+
+
+async def test_the_list_filters_sorts_pages_and_counts(pool: asyncpg.Pool) -> None:
+    from worklist.adapters.worklist_queries import ListQuery, counts, list_page, ordered_ids
+
+    await sync_books(pool)
+    documents = [await deliver(pool, f"VH-L{n}", f"{100 * n}.00") for n in (1, 2, 3)]
+    duplicate = await deliver(pool, "VH-L1", "100.00")
+    ids = [(await proposal_of(pool, d))["id"] for d in [*documents, duplicate]]
+    await act(pool, booking_actions.set_flags, [ids[1]], "check")
+    async with pool.acquire() as connection:
+        rows, total = await list_page(
+            connection, OFFICE, DOSSIER, ListQuery(tab="purchase", sort="-total", limit=2)
+        )
+        assert total == 4
+        assert [row["invoice_number"] for row in rows] == ["VH-L3", "VH-L2"]
+        rows, total = await list_page(
+            connection, OFFICE, DOSSIER, ListQuery(filters=("duplicates",))
+        )
+        assert [row["id"] for row in rows] == [ids[3]]
+        rows, _ = await list_page(connection, OFFICE, DOSSIER, ListQuery(status="checked"))
+        assert [row["id"] for row in rows] == [ids[1]]
+        rows, total = await list_page(connection, OFFICE, DOSSIER, ListQuery(tab="sales"))
+        assert (rows, total) == ([], 0)
+        assert await ordered_ids(connection, OFFICE, DOSSIER, ListQuery(sort="total")) == [
+            ids[0],
+            ids[3],
+            ids[1],
+            ids[2],
+        ]
+        counted = await counts(connection, OFFICE, DOSSIER, "purchase")
+    assert counted["tabs"] == {"purchase": 4, "sales": 0, "misc": 0}
+    assert counted["filters"] == {
+        "no_counterparty": 0,
+        "amount_zero": 0,
+        "duplicates": 1,
+        "not_checked": 3,
+        "date_after_period": 0,
+    }
