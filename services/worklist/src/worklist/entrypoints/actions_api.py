@@ -1,23 +1,27 @@
 """What the office does with proposals: edit, check, hold / release, ask for help, delete,
 change in bulk, send. Bulk actions are all or nothing: one proposal that cannot take the action
-refuses the whole request and nothing is written."""
+refuses the whole request and nothing is written.
+
+Who may act: the office (admin, employee, support), as in the seed's default validation "by an
+office employee"; the hybrid and client modes (dossier settings) will admit client users.
+Client users read the worklist (`api.py`)."""
 
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, Response, status
-from ledgerline.auth import DossierScope, dossier_scope
+from ledgerline.auth import OFFICE_ROLES, DossierScope, dossier_scope
 from ledgerline.errors import error_response
 from ledgerline.service import CurrentRuntime
 
 from worklist import booking_actions
 from worklist.booking_actions import InvalidReference, NotEditable, NotFound, NotSendable
-from worklist.entrypoints.api import NOT_FOUND, VALIDATORS, read_proposal
+from worklist.entrypoints.api import NOT_FOUND, read_proposal
 from worklist.entrypoints.proposal_models import BulkChange, Proposal, ProposalChanges, ProposalIds
 
 router = APIRouter(tags=["worklist actions"])
-Scope = Annotated[DossierScope, dossier_scope(*VALIDATORS)]
+Scope = Annotated[DossierScope, dossier_scope(*OFFICE_ROLES)]
 
 ID = "b00c0000-0000-4000-8000-0000000000a1"
 NOT_EDITABLE = error_response(
