@@ -208,6 +208,29 @@ async def books_synced(worklist: Worklist) -> None:
     await eventually(known)
 
 
+@pytest.fixture(scope="module", autouse=True)
+async def books_resynced_afterwards(stack: Stack) -> Any:
+    """The bookings made here are in the demo ledger every e2e test shares: a full resync
+    afterwards brings the copies (payments' open items, the worklist's) up to date with them,
+    as the office's nightly synchronisation would."""
+    yield
+    employee = {
+        "Authorization": f"Bearer {stack.token(role=Role.EMPLOYEE, subject='eva@office.example')}"
+    }
+    async with httpx.AsyncClient(timeout=60) as http:
+        response = await http.post(f"{stack.url('sync')}/dossiers/{DOSSIER}/sync", headers=employee)
+        assert response.status_code == 202, response.text
+        run = response.json()
+
+        async def replaced() -> bool | None:
+            items = await http.get(
+                f"{stack.url('payments')}/dossiers/{DOSSIER}/open-items", headers=employee
+            )
+            return True if len(items.json()) == run["open_items"] else None
+
+        await eventually(replaced)
+
+
 def transaction_of(stack: Stack, proposal_id: str) -> bean_data.Transaction:
     entries, errors, _ = loader.load_file(str(stack.ledger_root / "PEETERS" / "main.beancount"))
     assert errors == []
