@@ -7,7 +7,7 @@ import pytest
 # Features the descriptions once promised that no endpoint or consumer provides.
 NOT_BUILT = {
     "ingest": [],
-    "worklist": ["enrichment"],
+    "worklist": [],
     "approvals": [],
     "payments": ["direct debit"],
     "sync": [],

@@ -3,6 +3,7 @@ from pathlib import Path
 from ledgerline.service import ServiceDefinition
 
 from worklist.config import WorklistSettings
+from worklist.entrypoints.actions_api import router as actions_router
 from worklist.entrypoints.api import router
 from worklist.entrypoints.ledger_api import router as ledger_router
 from worklist.entrypoints.suggestion_consumers import SUGGESTION_SUBSCRIPTIONS
@@ -14,12 +15,13 @@ def definition() -> ServiceDefinition:
     return ServiceDefinition(
         name="worklist",
         title="Ledgerline worklist",
-        description="Booking proposals made from recognised, submitted documents: status, counterparty, "
-        "duplicate check, totals; listed and read per dossier. Templates of detail lines per "
-        "counterparty and GL account / VAT code suggestions learnt from the dossier's posted "
-        "bookings.",
+        description="The booking factory: proposals made from recognised, submitted documents, "
+        "enriched from the dossier's books (counterparty, journal, period, detail lines with GL "
+        "account and VAT code, from the counterparty's templates or learnt from the dossier's "
+        "posted bookings), reviewed (statuses, warnings, duplicates, confidence), edited, "
+        "checked and sent to the books (proposal.validated.v1; booked on booking.posted.v1).",
         settings_type=WorklistSettings,
         versions_dir=Path(__file__).parent / "migrations" / "versions",
-        routers=[router, ledger_router, suggestions_router],
+        routers=[router, actions_router, ledger_router, suggestions_router],
         subscriptions=lambda _settings: [*SUBSCRIPTIONS, *SUGGESTION_SUBSCRIPTIONS],
     )

@@ -1,14 +1,23 @@
 """Event handlers: a proposal is made once a document is both recognised and submitted; the
-dossier's ledger master data is kept from ledger.synced.v1."""
+dossier's ledger master data is kept from ledger.synced.v1; what sync did with a sent proposal
+comes back as booking.posted.v1 / booking.failed.v1."""
 
+from dataclasses import replace
 from uuid import UUID
 
 from ledgerline.consumers import Subscription
 from ledgerline.db import UnitOfWork
-from ledgerline.events import DocumentRecognized, DocumentSubmitted, Envelope, LedgerSynced
+from ledgerline.events import (
+    BookingFailed,
+    BookingPosted,
+    DocumentRecognized,
+    DocumentSubmitted,
+    Envelope,
+    LedgerSynced,
+)
 
 from worklist.adapters import ledger_copy, repository
-from worklist.domain.proposals import propose
+from worklist.proposal_making import draft_for
 
 
 async def on_document_recognized(uow: UnitOfWork, event: Envelope[DocumentRecognized]) -> None:
@@ -28,28 +37,11 @@ async def make_proposal_if_ready(uow: UnitOfWork, office_id: UUID, document_id: 
     if ready is None:
         return
     recognition, mailbox, dossier_id = ready
-    fields = recognition.invoice.fields if recognition.invoice else None
-    vat = None
-    if fields is not None:
-        vat = fields.customer_vat if mailbox == "sales" else fields.supplier_vat
-    invoice_number = fields.invoice_number if fields else None
-    draft = propose(
-        recognition,
-        mailbox=mailbox,
-        counterparty_known=await repository.counterparty_known(
-            uow.conn, office_id, dossier_id, vat
-        ),
-        duplicate_of_existing=await repository.invoice_already_registered(
-            uow.conn, office_id, dossier_id, vat, invoice_number
-        ),
-    )
+    ledger = await ledger_copy.load_ledger(uow.conn, office_id, dossier_id)
+    draft = await draft_for(uow.conn, office_id, dossier_id, recognition, mailbox, ledger)
     await repository.insert_proposal(
         uow.conn, office_id, dossier_id, document_id, draft, recognition
     )
-    if draft.counterparty_vat and draft.counterparty_name:
-        await repository.remember_counterparty(
-            uow.conn, office_id, dossier_id, draft.counterparty_vat, draft.counterparty_name
-        )
 
 
 async def on_ledger_synced(uow: UnitOfWork, event: Envelope[LedgerSynced]) -> None:
@@ -71,16 +63,46 @@ async def on_ledger_synced(uow: UnitOfWork, event: Envelope[LedgerSynced]) -> No
         await ledger_copy.upsert_master_data(
             uow.conn, office_id, dossier_id, sync_id, kind, records
         )
+    await ledger_copy.upsert_open_items(
+        uow.conn, office_id, dossier_id, sync_id, data.open_item_records
+    )
     if data.removed_counterparties:
         await ledger_copy.remove_counterparties(
             uow.conn, office_id, dossier_id, list(data.removed_counterparties)
         )
+    if data.removed_open_items:
+        await ledger_copy.remove_open_items(
+            uow.conn, office_id, dossier_id, list(data.removed_open_items)
+        )
     if data.full and data.last_chunk:
         await ledger_copy.remove_stale(uow.conn, office_id, dossier_id, sync_id)
+
+
+async def on_booking_posted(uow: UnitOfWork, event: Envelope[BookingPosted]) -> None:
+    """The books have it: the proposal shows "booked" with its document number."""
+    data = event.data
+    await repository.mark_booked(
+        uow.conn, event.officeid, data.proposal_id, data.journal, data.document_number, data.period
+    )
+
+
+async def on_booking_failed(uow: UnitOfWork, event: Envelope[BookingFailed]) -> None:
+    """The package refused: the proposal goes back to the worklist with the package's reason."""
+    row = await repository.proposal_for_event(uow.conn, event.officeid, event.data.proposal_id)
+    if row is None or row["stage"] != "sent":
+        return  # not ours (a proposal published by hand), or booked meanwhile
+    ledger = await ledger_copy.load_ledger(uow.conn, event.officeid, row["dossier_id"])
+    booking = replace(repository.booking_of(row), stage="open")
+    reason = event.data.reason
+    if event.data.details:
+        reason += " (" + "; ".join(event.data.details) + ")"
+    await repository.mark_failed(uow.conn, booking.id, reason, booking.status(ledger))
 
 
 SUBSCRIPTIONS = [
     Subscription(DocumentRecognized, on_document_recognized),
     Subscription(DocumentSubmitted, on_document_submitted),
     Subscription(LedgerSynced, on_ledger_synced),
+    Subscription(BookingPosted, on_booking_posted),
+    Subscription(BookingFailed, on_booking_failed),
 ]

@@ -1,100 +1,212 @@
+"""Enrichment from the dossier's books: counterparty, journal, period, detail lines, status."""
+
 import uuid
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from ledgerline.events import DocumentRecognized
-from ledgerline.events.invoice import InvoiceData, InvoiceFields
-from worklist.domain.proposals import propose
+from ledgerline.events.invoice import VatBreakdown
+from worklist.domain.duplicates import Registered
+from worklist.domain.ledger import LedgerData
+from worklist.domain.lines import default_lines
+from worklist.domain.proposals import ProposalDraft, enrich, propose
+
+Recognised = Callable[..., DocumentRecognized]
+DOSSIER = uuid.uuid4()
 
 
-def recognised(
-    status: str = "ok", document_type: str = "invoice", source: str = "ubl"
-) -> DocumentRecognized:
-    return DocumentRecognized(
-        document_id=uuid.uuid4(),
-        status=status,  # type: ignore[arg-type]
-        source=source,  # type: ignore[arg-type]
-        confidence=1.0,
-        invoice=InvoiceData(
-            fields=InvoiceFields(
-                document_type=document_type,  # type: ignore[arg-type]
-                supplier_name="Brouwerij Het Anker",
-                supplier_vat="BE0404164418",
-                customer_name="Bakkerij Peeters",
-                customer_vat="BE0123456749",
-                invoice_number="2026/0042",
-                issue_date=date(2026, 3, 14),
-                due_date=date(2026, 4, 13),
-                currency="EUR",
-                total_excl_vat=Decimal("100.00"),
-                total_vat=Decimal("21.00"),
-                total_incl_vat=Decimal("121.00"),
-            )
-        ),
+def proposal(
+    recognition: DocumentRecognized,
+    ledger: LedgerData,
+    mailbox: str = "purchase",
+    duplicate_of: Registered | None = None,
+    earlier_sales: tuple[str, ...] = (),
+) -> ProposalDraft:
+    enrichment = enrich(recognition, dossier_id=DOSSIER, mailbox=mailbox, ledger=ledger)
+    return propose(
+        recognition,
+        enrichment,
+        ledger=ledger,
+        lines=default_lines(enrichment.line_request, ledger),
+        duplicate_of=duplicate_of,
+        earlier_sales_numbers=earlier_sales,
     )
 
 
-def test_purchase_invoice_from_a_new_supplier_is_ok_new_in_the_purchase_journal() -> None:
-    draft = propose(
-        recognised(), mailbox="purchase", counterparty_known=False, duplicate_of_existing=False
+def test_known_supplier_by_vat_gets_its_gl_account_and_vat_code(
+    recognised: Recognised, ledger: LedgerData
+) -> None:
+    draft = proposal(recognised(), ledger)
+    assert (draft.status, draft.counterparty_number, draft.counterparty_match) == (
+        "ok",
+        "L0006",
+        "vat",
     )
-    assert draft.status == "ok_new"
-    assert draft.journal == "CFAAN"
-    assert draft.period == "2026-03"
-    assert (draft.counterparty_name, draft.counterparty_vat) == (
-        "Brouwerij Het Anker",
-        "BE0404164418",
-    )
-    assert (draft.total_excl_vat, draft.total_vat, draft.total_incl_vat) == (
+    assert draft.counterparty_name == "Van Hoorebeke Verpakkingen"  # the books' name
+    assert (draft.journal, draft.period) == ("CFAAN", "2026-11")
+    [line] = draft.detail_lines
+    assert (line.gl_account, line.amount_excl_vat, line.vat_code, line.vat_amount) == (
+        "604000",
         Decimal("100.00"),
+        "A21",
         Decimal("21.00"),
-        Decimal("121.00"),
     )
+    assert draft.warnings == ()
+    assert draft.confidence == Decimal("1.000")
 
 
-def test_known_supplier_is_ok_and_a_second_registration_is_a_possible_duplicate() -> None:
-    assert (
-        propose(
-            recognised(), mailbox="purchase", counterparty_known=True, duplicate_of_existing=False
-        ).status
-        == "ok"
+@pytest.mark.parametrize(
+    ("overrides", "matched_by"),
+    [
+        ({"supplier_vat": None, "iban": "BE46 0681 8578 5036"}, "iban"),
+        ({"supplier_vat": None, "supplier_name": "VAN HOOREBEKE VERPAKKINGEN BV"}, "name"),
+    ],
+)
+def test_without_a_vat_number_the_supplier_is_found_by_iban_then_name(
+    recognised: Recognised, ledger: LedgerData, overrides: dict[str, Any], matched_by: str
+) -> None:
+    draft = proposal(recognised(**overrides), ledger)
+    assert (draft.counterparty_number, draft.counterparty_match) == ("L0006", matched_by)
+    assert draft.status == "ok"
+
+
+def test_a_new_supplier_is_ok_new_and_booked_on_suspense(
+    recognised: Recognised, ledger: LedgerData
+) -> None:
+    draft = proposal(
+        recognised(supplier_vat="BE0404164418", supplier_name="Brouwerij Het Anker"), ledger
     )
-    duplicate = propose(
-        recognised(), mailbox="purchase", counterparty_known=True, duplicate_of_existing=True
+    assert (draft.status, draft.counterparty_number) == ("ok_new", None)
+    assert draft.counterparty_vat == "BE0404164418"
+    [line] = draft.detail_lines
+    assert (line.gl_account, line.vat_code) == ("999999", "A21")
+    assert draft.confidence < Decimal("0.8")  # new counterparty and suspense: a grey star
+
+
+def test_one_detail_line_per_vat_rate_with_vat_computed_from_the_code(
+    recognised: Recognised, ledger: LedgerData
+) -> None:
+    draft = proposal(
+        recognised(
+            total_excl_vat=Decimal("800.00"),
+            total_vat=Decimal("78.00"),
+            total_incl_vat=Decimal("878.00"),
+            vat_breakdown=(
+                VatBreakdown(
+                    rate=Decimal(6), taxable_amount=Decimal("600.00"), vat_amount=Decimal("36.00")
+                ),
+                VatBreakdown(
+                    rate=Decimal(21), taxable_amount=Decimal("200.00"), vat_amount=Decimal("42.00")
+                ),
+            ),
+        ),
+        ledger,
     )
-    assert duplicate.status == "ok_duplicate"
-    assert duplicate.warnings
+    assert [
+        (line.amount_excl_vat, line.vat_code, line.vat_amount) for line in draft.detail_lines
+    ] == [
+        (Decimal("600.00"), "A06", Decimal("36.00")),
+        (Decimal("200.00"), "A21", Decimal("42.00")),
+    ]
+    assert all(line.gl_account == "604000" for line in draft.detail_lines)
 
 
-def test_sales_credit_note_is_booked_on_the_customer_in_the_sales_credit_note_journal() -> None:
-    draft = propose(
-        recognised(document_type="credit_note"),
-        mailbox="sales",
-        counterparty_known=True,
-        duplicate_of_existing=False,
+def test_the_invoice_s_own_rounding_is_kept_with_the_lock_closed(
+    recognised: Recognised, ledger: LedgerData
+) -> None:
+    draft = proposal(
+        recognised(
+            total_excl_vat=Decimal("10.05"),
+            total_vat=Decimal("2.10"),
+            total_incl_vat=Decimal("12.15"),
+            vat_breakdown=(
+                VatBreakdown(
+                    rate=Decimal(21), taxable_amount=Decimal("10.05"), vat_amount=Decimal("2.10")
+                ),
+            ),
+        ),
+        ledger,
     )
-    assert draft.journal == "CFCNVK"
-    assert draft.counterparty_vat == "BE0123456749"
+    [line] = draft.detail_lines
+    assert (line.vat_amount, line.locked) == (Decimal("2.10"), True)  # computed: 2.11
+    assert draft.warnings == ()
 
 
-def test_incomplete_recognition_keeps_its_status() -> None:
-    draft = propose(
-        recognised(status="nok"),
-        mailbox="purchase",
-        counterparty_known=False,
-        duplicate_of_existing=False,
+def test_credit_notes_go_to_the_credit_note_journal(
+    recognised: Recognised, ledger: LedgerData
+) -> None:
+    assert proposal(recognised(document_type="credit_note"), ledger).journal == "CFCNAK"
+    sale = proposal(
+        recognised(document_type="credit_note", customer_vat="BE0556887787"), ledger, "sales"
     )
-    assert draft.status == "nok"
+    assert (sale.journal, sale.counterparty_number) == ("CFCNVK", "K0006")
+    assert sale.detail_lines[0].vat_code == "V21"  # the customer's default V06 is not 21 %
 
 
-@pytest.mark.parametrize("source", ["ubl", "facturx", "air", "ocr"])
-def test_the_proposal_keeps_the_source_recognition_gives(source: str) -> None:
-    # A photo read by OCR must not be shown as a text PDF (air) in the worklist.
-    draft = propose(
-        recognised(source=source),
-        mailbox="purchase",
-        counterparty_known=True,
-        duplicate_of_existing=False,
+@pytest.mark.parametrize(
+    ("invoice_date", "period", "codes"),
+    [
+        (date(2026, 11, 14), "2026-11", []),
+        (date(2026, 9, 3), "2026-10", ["invoice_date_before_period"]),  # 2026-09 is closed
+        (date(2027, 1, 5), "2026-12", ["invoice_date_after_period"]),
+        (
+            date(2017, 11, 13),
+            "2026-10",
+            ["invoice_date_before_period", "invoice_date_year_outside_period"],
+        ),
+    ],
+)
+def test_the_period_is_the_open_one_nearest_the_invoice_date(
+    recognised: Recognised, ledger: LedgerData, invoice_date: date, period: str, codes: list[str]
+) -> None:
+    draft = proposal(recognised(issue_date=invoice_date), ledger)
+    assert draft.period == period
+    assert [w.code for w in draft.warnings] == codes
+
+
+def test_a_similar_invoice_already_registered_is_a_possible_duplicate(
+    recognised: Recognised, ledger: LedgerData
+) -> None:
+    registered = Registered(
+        "L0006",
+        None,
+        "VH-0042",
+        date(2026, 11, 1),
+        Decimal("500"),
+        "open item CFAAN/26000012 in the books",
     )
-    assert draft.source == source
+    draft = proposal(recognised(), ledger, duplicate_of=registered)
+    assert (draft.status, draft.possible_duplicate) == ("ok_duplicate", True)
+    assert [w.code for w in draft.warnings] == ["possible_duplicate"]
+    assert "CFAAN/26000012" in draft.warnings[0].message
+
+
+@pytest.mark.parametrize("status", ["nok", "empty", "ocr"])
+def test_incomplete_recognition_keeps_its_status(
+    recognised: Recognised, ledger: LedgerData, status: str
+) -> None:
+    assert proposal(recognised(status=status), ledger).status == status
+
+
+def test_without_synced_books_the_seed_defaults_apply(recognised: Recognised) -> None:
+    draft = proposal(recognised(issue_date=date(2017, 11, 13)), LedgerData())
+    assert (draft.status, draft.journal, draft.period) == ("ok_new", "CFAAN", "2017-11")
+    assert draft.detail_lines[0].gl_account == "999999"
+
+
+def test_a_sales_number_out_of_sequence_is_warned(
+    recognised: Recognised, ledger: LedgerData
+) -> None:
+    recognition = recognised(customer_vat="BE0556887787", invoice_number="2026-0180")
+    draft = proposal(recognition, ledger, "sales", earlier_sales=("2026-0176", "2026-0177"))
+    assert [w.code for w in draft.warnings] == ["sales_number_out_of_sequence"]
+    in_order = proposal(
+        recognised(customer_vat="BE0556887787", invoice_number="2026-0178"),
+        ledger,
+        "sales",
+        earlier_sales=("2026-0176", "2026-0177"),
+    )
+    assert in_order.warnings == ()

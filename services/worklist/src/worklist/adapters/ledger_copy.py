@@ -5,7 +5,18 @@ from collections.abc import Iterable
 from uuid import UUID
 
 import asyncpg
-from ledgerline.events import Counterparty, EventData
+from ledgerline.events import (
+    BookingPeriod,
+    Counterparty,
+    EventData,
+    GLAccount,
+    Journal,
+    OpenItem,
+    VatCode,
+)
+
+from worklist.domain.duplicates import Registered
+from worklist.domain.ledger import LedgerData
 
 MASTER_DATA_KINDS = ("account", "vat_code", "journal", "period")
 
@@ -81,7 +92,7 @@ async def remove_stale(
     connection: asyncpg.Connection, office_id: UUID, dossier_id: UUID, sync_id: UUID
 ) -> None:
     """After the last chunk of a full resync: what the run did not send is gone from the books."""
-    for table in ("ledger_counterparties", "ledger_master_data"):
+    for table in ("ledger_counterparties", "ledger_master_data", "ledger_open_items"):
         await connection.execute(
             f"DELETE FROM {table} WHERE office_id = $1 AND dossier_id = $2 AND sync_id <> $3",
             office_id,
@@ -126,3 +137,125 @@ async def list_master_data(
         kind,
     )
     return [row["record"] for row in rows]
+
+
+async def upsert_open_items(
+    connection: asyncpg.Connection,
+    office_id: UUID,
+    dossier_id: UUID,
+    sync_id: UUID,
+    items: Iterable[OpenItem],
+) -> None:
+    await connection.executemany(
+        """INSERT INTO ledger_open_items (office_id, dossier_id, journal, document_number, kind,
+                counterparty_number, invoice_number, invoice_date, amount, sync_id)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+        ON CONFLICT (office_id, dossier_id, journal, document_number) DO UPDATE SET
+            kind = EXCLUDED.kind, counterparty_number = EXCLUDED.counterparty_number,
+            invoice_number = EXCLUDED.invoice_number, invoice_date = EXCLUDED.invoice_date,
+            amount = EXCLUDED.amount, sync_id = EXCLUDED.sync_id""",
+        [
+            (
+                office_id,
+                dossier_id,
+                item.journal,
+                item.document_number,
+                item.kind,
+                item.counterparty_number,
+                item.invoice_number,
+                item.invoice_date,
+                item.amount,
+                sync_id,
+            )
+            for item in items
+        ],
+    )
+
+
+async def remove_open_items(
+    connection: asyncpg.Connection, office_id: UUID, dossier_id: UUID, keys: list[str]
+) -> None:
+    """`keys` are `journal/document number`, as ledger.synced.v1 names removed items."""
+    await connection.execute(
+        """DELETE FROM ledger_open_items WHERE office_id = $1 AND dossier_id = $2
+           AND journal || '/' || document_number = ANY($3::text[])""",
+        office_id,
+        dossier_id,
+        keys,
+    )
+
+
+async def load_ledger(
+    connection: asyncpg.Connection, office_id: UUID, dossier_id: UUID
+) -> LedgerData:
+    """The dossier's whole copy, for enrichment and validation."""
+    parties = await connection.fetch(
+        """SELECT number, kind, name, vat_number, ibans, currency, default_gl_account,
+                  default_vat_code
+        FROM ledger_counterparties WHERE office_id = $1 AND dossier_id = $2 ORDER BY number""",
+        office_id,
+        dossier_id,
+    )
+    records = await connection.fetch(
+        """SELECT kind, record FROM ledger_master_data
+        WHERE office_id = $1 AND dossier_id = $2 ORDER BY kind, code""",
+        office_id,
+        dossier_id,
+    )
+    models = {
+        "account": GLAccount,
+        "vat_code": VatCode,
+        "journal": Journal,
+        "period": BookingPeriod,
+    }
+    parsed: dict[str, list[EventData]] = {kind: [] for kind in models}
+    for row in records:
+        parsed[row["kind"]].append(models[row["kind"]].model_validate(row["record"]))
+    return LedgerData(
+        counterparties=tuple(
+            Counterparty.model_validate(dict(row) | {"ibans": tuple(row["ibans"])})
+            for row in parties
+        ),
+        accounts=tuple(parsed["account"]),  # type: ignore[arg-type]
+        vat_codes=tuple(parsed["vat_code"]),  # type: ignore[arg-type]
+        journals=tuple(parsed["journal"]),  # type: ignore[arg-type]
+        periods=tuple(parsed["period"]),  # type: ignore[arg-type]
+    )
+
+
+async def registered_open_items(
+    connection: asyncpg.Connection, office_id: UUID, dossier_id: UUID, counterparty_number: str
+) -> list[Registered]:
+    rows = await connection.fetch(
+        """SELECT journal, document_number, counterparty_number, invoice_number, invoice_date,
+                  amount
+        FROM ledger_open_items
+        WHERE office_id = $1 AND dossier_id = $2 AND counterparty_number = $3""",
+        office_id,
+        dossier_id,
+        counterparty_number,
+    )
+    return [
+        Registered(
+            counterparty_number=row["counterparty_number"],
+            counterparty_vat=None,
+            invoice_number=row["invoice_number"],
+            invoice_date=row["invoice_date"],
+            total_incl_vat=row["amount"],
+            where=f"open item {row['journal']}/{row['document_number']} in the books",
+        )
+        for row in rows
+    ]
+
+
+async def suspense_accounts(
+    connection: asyncpg.Connection, office_id: UUID, dossier_id: UUID
+) -> set[str]:
+    """The dossier's suspense accounts (shown in red), or the seed's 999999 when none is known."""
+    rows = await connection.fetch(
+        """SELECT code FROM ledger_master_data WHERE office_id = $1 AND dossier_id = $2
+           AND kind = 'account' AND (record->>'suspense')::boolean""",
+        office_id,
+        dossier_id,
+    )
+    return {row["code"] for row in rows} or {"999999"}

@@ -1,127 +1,165 @@
-"""The worklist: booking proposals waiting for validation."""
+"""The worklist: booking proposals waiting for validation, listed, counted and read."""
 
-from datetime import date, datetime
-from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
 from ledgerline.auth import OFFICE_ROLES, DossierScope, Role, dossier_scope
 from ledgerline.errors import error_response
-from ledgerline.events.invoice import RecognitionSource
 from ledgerline.service import CurrentRuntime
-from pydantic import BaseModel, ConfigDict, Field
 
-from worklist.adapters import repository
+from worklist.adapters import ledger_copy, repository, worklist_queries
+from worklist.adapters.worklist_queries import FILTERS, SORT_COLUMNS, ListQuery, Tab
+from worklist.entrypoints.proposal_models import Counts, Proposal, Status, proposal_out
 
 router = APIRouter(tags=["worklist"])
 
 VALIDATORS = OFFICE_ROLES | {Role.CLIENT_ADMINISTRATOR, Role.CLIENT_FULL_ACCESS}
+Scope = Annotated[DossierScope, dossier_scope(*VALIDATORS)]
+NOT_FOUND = error_response(
+    "No such proposal in the dossier",
+    "proposal b00c0000-0000-4000-8000-0000000000a1 not found",
+)
+Filter = Literal[tuple(FILTERS)]  # type: ignore[valid-type]
+Sort = Literal[tuple(SORT_COLUMNS) + tuple(f"-{c}" for c in SORT_COLUMNS)]  # type: ignore[valid-type]
 
 
-PROPOSAL_EXAMPLE = {
-    "id": "b00c0000-0000-4000-8000-0000000000a1",
-    "dossier_id": "d0551e00-0000-4000-8000-000000000001",
-    "document_id": "5d0c0000-0000-4000-8000-00000000d0c1",
-    "source": "ubl",
-    "status": "ok",
-    "document_type": "invoice",
-    "journal": "CFAAN",
-    "period": "2026-11",
-    "invoice_number": "2026-0042",
-    "invoice_date": "2026-11-30",
-    "due_date": "2026-12-30",
-    "counterparty_name": "Meelhandel Janssens NV",
-    "counterparty_vat": "BE0403019261",
-    "counterparty_known": True,
-    "currency": "EUR",
-    "total_excl_vat": "1000.00",
-    "total_vat": "210.00",
-    "total_incl_vat": "1210.00",
-    "iban": "BE71096123456769",
-    "payment_reference": "+++010/8068/17183+++",
-    "vat_breakdown": [
-        {"category": "S", "rate": "21.00", "taxable_amount": "1000.00", "vat_amount": "210.00"}
-    ],
-    "lines": [
-        {
-            "description": "Bloem T55, 25 kg",
-            "quantity": "40.00",
-            "unit_code": "C62",
-            "unit_price": "25.00",
-            "net_amount": "1000.00",
-            "vat_category": "S",
-            "vat_rate": "21.00",
-        }
-    ],
-    "warnings": [],
-    "created_at": "2026-11-30T09:20:05Z",
-}
-
-
-class Proposal(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [PROPOSAL_EXAMPLE]})
-
-    id: UUID
-    dossier_id: UUID
-    document_id: UUID
-    source: RecognitionSource = Field(
-        description="how recognition read the document: ubl, facturx, air (text PDF) or ocr (scan)"
+def list_query(
+    tab: Annotated[Tab | None, Query(description="purchase, sales or misc")] = None,
+    filter_: Annotated[
+        list[Filter] | None,  # type: ignore[valid-type]
+        Query(alias="filter", description="The seed's filters; several narrow down"),
+    ] = None,
+    status_filter: Annotated[Status | None, Query(alias="status")] = None,  # type: ignore[valid-type]
+    period: Annotated[str | None, Query(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")] = None,
+    journal: Annotated[str | None, Query(max_length=20, pattern=r"^[A-Za-z0-9_-]+$")] = None,
+    sort: Annotated[
+        Sort | None,  # type: ignore[valid-type]
+        Query(description="A column, `-` in front for descending; default: oldest first"),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 1000,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> ListQuery:
+    return ListQuery(
+        tab=tab,
+        filters=tuple(filter_ or ()),
+        status=status_filter,
+        period=period,
+        journal=journal,
+        sort=sort,
+        limit=limit,
+        offset=offset,
     )
-    status: str
-    document_type: str | None
-    journal: str
-    period: str | None
-    invoice_number: str | None
-    invoice_date: date | None
-    due_date: date | None
-    counterparty_name: str | None
-    counterparty_vat: str | None
-    counterparty_known: bool
-    currency: str | None
-    total_excl_vat: Decimal | None
-    total_vat: Decimal | None
-    total_incl_vat: Decimal | None
-    iban: str | None
-    payment_reference: str | None
-    vat_breakdown: list[dict[str, Any]]
-    lines: list[dict[str, Any]]
-    warnings: list[str]
-    created_at: datetime
+
+
+Listing = Annotated[ListQuery, Depends(list_query)]
 
 
 @router.get(
     "/dossiers/{dossier_id}/proposals",
     response_model=list[Proposal],
-    summary="Booking proposals of a dossier (the worklist), oldest first",
+    summary="The worklist of a dossier: proposals, filtered, sorted and paged",
+    description="Oldest first unless sorted. The total before paging is in `X-Total-Count`.",
 )
 async def list_proposals(
-    runtime: CurrentRuntime,
-    scope: Annotated[DossierScope, dossier_scope(*VALIDATORS)],
-    status_filter: Annotated[str | None, Query(alias="status", max_length=20)] = None,
+    runtime: CurrentRuntime, scope: Scope, response: Response, query: Listing
 ) -> list[Proposal]:
     async with runtime.pool.acquire() as connection:
-        rows = await repository.list_proposals(
-            connection, scope.office_id, scope.dossier_id, status_filter
+        rows, total = await worklist_queries.list_page(
+            connection, scope.office_id, scope.dossier_id, query
         )
-    return [Proposal.model_validate(dict(row)) for row in rows]
+        suspense = await ledger_copy.suspense_accounts(
+            connection, scope.office_id, scope.dossier_id
+        )
+    response.headers["X-Total-Count"] = str(total)
+    return [proposal_out(row, suspense) for row in rows]
 
 
 @router.get(
-    "/dossiers/{dossier_id}/proposals/{proposal_id}",
-    response_model=Proposal,
-    summary="One booking proposal",
-    responses={404: error_response("No such proposal in the dossier")},
+    "/dossiers/{dossier_id}/proposals/counts",
+    response_model=Counts,
+    summary="How many proposals wait, per tab and per filter (within `tab` when given)",
 )
-async def get_proposal(
-    proposal_id: UUID,
+async def count_proposals(
     runtime: CurrentRuntime,
-    scope: Annotated[DossierScope, dossier_scope(*VALIDATORS)],
+    scope: Scope,
+    tab: Annotated[Tab | None, Query(description="purchase, sales or misc")] = None,
+) -> Counts:
+    async with runtime.pool.acquire() as connection:
+        counted = await worklist_queries.counts(connection, scope.office_id, scope.dossier_id, tab)
+    return Counts.model_validate(counted)
+
+
+async def read_proposal(
+    runtime: CurrentRuntime, scope: DossierScope, proposal_id: UUID
 ) -> Proposal:
     async with runtime.pool.acquire() as connection:
         row = await repository.get_proposal(
             connection, scope.office_id, scope.dossier_id, proposal_id
         )
+        suspense = await ledger_copy.suspense_accounts(
+            connection, scope.office_id, scope.dossier_id
+        )
     if row is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"proposal {proposal_id} not found")
-    return Proposal.model_validate(dict(row))
+    return proposal_out(row, suspense)
+
+
+@router.get(
+    "/dossiers/{dossier_id}/proposals/{proposal_id}",
+    response_model=Proposal,
+    summary="One booking proposal (the annotation screen's data)",
+    responses={404: NOT_FOUND},
+)
+async def get_proposal(proposal_id: UUID, runtime: CurrentRuntime, scope: Scope) -> Proposal:
+    return await read_proposal(runtime, scope, proposal_id)
+
+
+async def _neighbour(
+    runtime: CurrentRuntime, scope: DossierScope, proposal_id: UUID, query: ListQuery, step: int
+) -> Proposal:
+    async with runtime.pool.acquire() as connection:
+        ids = await worklist_queries.ordered_ids(
+            connection, scope.office_id, scope.dossier_id, query
+        )
+    if proposal_id not in ids:
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND, f"proposal {proposal_id} not found in this list"
+        )
+    position = ids.index(proposal_id) + step
+    if not 0 <= position < len(ids):
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND,
+            f"proposal {proposal_id} is the {'last' if step > 0 else 'first'} of this list",
+        )
+    return await read_proposal(runtime, scope, ids[position])
+
+
+NO_NEIGHBOUR = error_response(
+    "No such proposal in the list, or it is the last (first) one",
+    "proposal b00c0000-0000-4000-8000-0000000000a1 is the last of this list",
+)
+
+
+@router.get(
+    "/dossiers/{dossier_id}/proposals/{proposal_id}/next",
+    response_model=Proposal,
+    summary="The next proposal of the same list (same tab, filters and sort)",
+    responses={404: NO_NEIGHBOUR},
+)
+async def next_proposal(
+    proposal_id: UUID, runtime: CurrentRuntime, scope: Scope, query: Listing
+) -> Proposal:
+    return await _neighbour(runtime, scope, proposal_id, query, 1)
+
+
+@router.get(
+    "/dossiers/{dossier_id}/proposals/{proposal_id}/previous",
+    response_model=Proposal,
+    summary="The previous proposal of the same list (same tab, filters and sort)",
+    responses={404: NO_NEIGHBOUR},
+)
+async def previous_proposal(
+    proposal_id: UUID, runtime: CurrentRuntime, scope: Scope, query: Listing
+) -> Proposal:
+    return await _neighbour(runtime, scope, proposal_id, query, -1)

@@ -2,14 +2,14 @@
 the history once both its validated proposal (proposal.validated.v1: counterparty and lines) and
 its posting (booking.posted.v1) have arrived, in either order.
 
-Revision ID: 0005_suggest
-Revises: 0004_posting
+Revision ID: 0006_suggest
+Revises: 0005_booking
 """
 
 from alembic import op
 
-revision = "0005_suggest"
-down_revision = "0004_posting"
+revision = "0006_suggest"
+down_revision = "0005_booking"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,213 @@
+"""What the office does with proposals: edit, check, hold, ask for help, delete, change in bulk,
+send. Each runs in the caller's unit of work, on rows it locked; domain errors tell the API
+what to answer (NotFound 404, NotEditable/NotSendable 409, InvalidReference 422)."""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+from ledgerline.db import UnitOfWork
+
+from worklist.adapters import ledger_copy, repository
+from worklist.domain.booking import Booking
+from worklist.domain.duplicates import Registered
+from worklist.domain.editing import (
+    InvalidReference,
+    NotEditable,
+    apply_changes,
+    check_journal,
+    check_period,
+    ensure_open,
+)
+from worklist.domain.ledger import LedgerData
+from worklist.domain.lines import DetailLine
+from worklist.domain.review import review
+from worklist.domain.sending import NotSendable, validated_event
+from worklist.domain.statuses import auto_status
+from worklist.proposal_making import draft_for, registered_like
+
+__all__ = ["InvalidReference", "NotEditable", "NotFound", "NotSendable"]
+
+
+class NotFound(LookupError):
+    """No such proposal in the dossier (404)."""
+
+
+async def _locked(
+    connection: asyncpg.Connection, office_id: UUID, dossier_id: UUID, ids: Sequence[UUID]
+) -> list[asyncpg.Record]:
+    rows = await repository.get_proposals_for_update(connection, office_id, dossier_id, ids)
+    missing = set(ids) - {row["id"] for row in rows}
+    if missing:
+        raise NotFound(f"proposal {sorted(map(str, missing))[0]} not found")
+    return rows
+
+
+async def save_reviewed(
+    connection: asyncpg.Connection,
+    office_id: UUID,
+    dossier_id: UUID,
+    booking: Booking,
+    ledger: LedgerData,
+) -> None:
+    """Store the booking with its duplicate check, warnings and status computed again."""
+    duplicate = await registered_like(
+        connection,
+        office_id,
+        dossier_id,
+        Registered(
+            counterparty_number=booking.counterparty_number,
+            counterparty_vat=booking.counterparty_vat,
+            invoice_number=booking.invoice_number,
+            invoice_date=booking.invoice_date,
+            total_incl_vat=booking.total_incl_vat,
+            where="",
+        ),
+        booking.id,
+    )
+    if booking.auto_status in ("ok", "ok_new", "ok_duplicate"):
+        booking = replace(
+            booking,
+            auto_status=auto_status(
+                "ok", booking.counterparty_number is not None, duplicate is not None
+            ),
+        )
+    earlier_sales: list[str] = []
+    if booking.mailbox == "sales":
+        earlier_sales = await repository.sales_invoice_numbers(
+            connection, office_id, dossier_id, booking.id
+        )
+    warnings = review(
+        ledger=ledger,
+        invoice_date=booking.invoice_date,
+        period=booking.period,
+        lines=booking.lines,
+        total_incl_vat=booking.total_incl_vat,
+        duplicate_of=duplicate.where if duplicate else None,
+        sales_invoice_number=booking.invoice_number if booking.mailbox == "sales" else None,
+        earlier_sales_numbers=earlier_sales,
+    )
+    await repository.save_booking(
+        connection,
+        booking,
+        status=booking.status(ledger),
+        possible_duplicate=duplicate is not None,
+        warnings=warnings,
+    )
+
+
+async def edit(
+    uow: UnitOfWork,
+    office_id: UUID,
+    dossier_id: UUID,
+    proposal_id: UUID,
+    changes: Mapping[str, Any],
+) -> None:
+    [row] = await _locked(uow.conn, office_id, dossier_id, [proposal_id])
+    ledger = await ledger_copy.load_ledger(uow.conn, office_id, dossier_id)
+    booking = apply_changes(repository.booking_of(row), changes, ledger)
+    await save_reviewed(uow.conn, office_id, dossier_id, booking, ledger)
+
+
+FLAGS: dict[str, dict[str, bool]] = {
+    "check": {"checked": True, "help_asked": False},
+    "hold": {"on_hold": True},
+    "release": {"on_hold": False},
+    "help": {"help_asked": True},
+}
+
+
+async def set_flags(
+    uow: UnitOfWork, office_id: UUID, dossier_id: UUID, ids: Sequence[UUID], action: str
+) -> None:
+    rows = await _locked(uow.conn, office_id, dossier_id, ids)
+    ledger = await ledger_copy.load_ledger(uow.conn, office_id, dossier_id)
+    for row in rows:
+        booking = repository.booking_of(row)
+        ensure_open(booking)
+        await save_reviewed(
+            uow.conn, office_id, dossier_id, replace(booking, **FLAGS[action]), ledger
+        )
+
+
+async def delete(uow: UnitOfWork, office_id: UUID, dossier_id: UUID, ids: Sequence[UUID]) -> None:
+    rows = await _locked(uow.conn, office_id, dossier_id, ids)
+    for row in rows:
+        ensure_open(repository.booking_of(row))
+    for row in rows:
+        await repository.delete_proposal(uow.conn, row["id"])
+
+
+async def change(
+    uow: UnitOfWork,
+    office_id: UUID,
+    dossier_id: UUID,
+    ids: Sequence[UUID],
+    *,
+    mailbox: str | None,
+    journal: str | None,
+    period: str | None,
+) -> None:
+    """Bulk edit: the type (purchase / sales / misc: the proposal is enriched again as that
+    type), the journal or the period of every proposal given, or of none."""
+    rows = await _locked(uow.conn, office_id, dossier_id, ids)
+    ledger = await ledger_copy.load_ledger(uow.conn, office_id, dossier_id)
+    if journal is not None:
+        check_journal(ledger, journal)
+    if period is not None:
+        check_period(ledger, period)
+    for row in rows:
+        booking = repository.booking_of(row)
+        ensure_open(booking)
+        if mailbox is not None and mailbox != booking.mailbox:
+            recognition = await repository.recognition_of(uow.conn, office_id, booking.document_id)
+            if recognition is not None:
+                draft = await draft_for(
+                    uow.conn, office_id, dossier_id, recognition, mailbox, ledger, booking.id
+                )
+                await repository.replace_with_draft(uow.conn, booking.id, draft)
+                [row] = await _locked(uow.conn, office_id, dossier_id, [booking.id])
+                booking = repository.booking_of(row)
+        changes = {"journal": journal, "period": period}
+        booking = apply_changes(booking, {k: v for k, v in changes.items() if v}, ledger)
+        await save_reviewed(uow.conn, office_id, dossier_id, booking, ledger)
+
+
+async def send(
+    uow: UnitOfWork, office_id: UUID, dossier_id: UUID, ids: Sequence[UUID], validated_by: str
+) -> None:
+    """All or nothing: every proposal given must be sendable, then each one's
+    proposal.validated.v1 is written to the outbox in the same transaction as its "sent"."""
+    rows = await _locked(uow.conn, office_id, dossier_id, ids)
+    ledger = await ledger_copy.load_ledger(uow.conn, office_id, dossier_id)
+    events = []
+    for row in rows:
+        booking = repository.booking_of(row)
+        if booking.stage != "open":
+            raise NotSendable(f"proposal {booking.id} is already {booking.stage}")
+        events.append(validated_event(booking, ledger, validated_by))
+    for event in events:
+        uow.emit(
+            event,
+            dossier_id=dossier_id,
+            office_id=office_id,
+            subject=f"proposals/{event.proposal_id}",
+        )
+        await repository.mark_sent(uow.conn, event.proposal_id, validated_by)
+
+
+def line_from_input(values: Mapping[str, Any]) -> DetailLine:
+    """A line as the caller sent it; the VAT amount counts only with the lock closed."""
+    locked = bool(values.get("locked"))
+    vat_amount = values.get("vat_amount")
+    return DetailLine(
+        gl_account=values["gl_account"],
+        amount_excl_vat=values["amount_excl_vat"],
+        vat_code=values.get("vat_code"),
+        vat_amount=vat_amount if locked and vat_amount is not None else Decimal("0.00"),
+        comment=values.get("comment"),
+        locked=locked and vat_amount is not None,
+    )

@@ -1,0 +1,113 @@
+"""Changes the office makes to a proposal: validated against the dossier's ledger data, then
+applied, with the VAT of unlocked lines recomputed. A sent or booked proposal is not changed."""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+from worklist.domain.booking import Booking
+from worklist.domain.ledger import LedgerData
+from worklist.domain.lines import DetailLine, recompute
+
+
+class NotEditable(Exception):
+    """The proposal's state does not allow the change (409)."""
+
+
+class InvalidReference(ValueError):
+    """A GL account, VAT code, journal, period or counterparty the dossier does not know, or a
+    closed period (422); the message names it."""
+
+
+def ensure_open(booking: Booking) -> None:
+    if booking.stage != "open":
+        raise NotEditable(f"proposal {booking.id} is {booking.stage} and can no longer be changed")
+
+
+def check_journal(ledger: LedgerData, code: str) -> None:
+    if ledger.journals and ledger.journal(code) is None:
+        raise InvalidReference(f"journal {code} is unknown to the dossier")
+
+
+def check_period(ledger: LedgerData, code: str) -> None:
+    if not ledger.periods:
+        return
+    period = ledger.period(code)
+    if period is None:
+        raise InvalidReference(f"period {code} is unknown to the dossier")
+    if period.status != "open":
+        raise InvalidReference(f"period {code} is closed")
+
+
+def check_lines(ledger: LedgerData, lines: Sequence[DetailLine]) -> None:
+    for number, line in enumerate(lines, start=1):
+        account = ledger.account(line.gl_account)
+        if ledger.accounts and (account is None or not account.active):
+            raise InvalidReference(
+                f"line {number}: GL account {line.gl_account} is unknown to the dossier"
+            )
+        if (
+            line.vat_code is not None
+            and ledger.vat_codes
+            and ledger.vat_code(line.vat_code) is None
+        ):
+            raise InvalidReference(
+                f"line {number}: VAT code {line.vat_code} is unknown to the dossier"
+            )
+
+
+HEADER_FIELDS = {
+    "invoice_number",
+    "invoice_date",
+    "due_date",
+    "currency",
+    "exchange_rate",
+    "total_excl_vat",
+    "total_vat",
+    "total_incl_vat",
+    "payment_reference",
+    "financial_discount",
+    "labels",
+    "booking_instruction",
+    "counterparty_name",
+    "counterparty_vat",
+}
+
+
+def apply_changes(booking: Booking, changes: Mapping[str, Any], ledger: LedgerData) -> Booking:
+    """`changes` holds only the fields the caller sent; each is checked before any is applied."""
+    ensure_open(booking)
+    updated: dict[str, Any] = {key: value for key, value in changes.items() if key in HEADER_FIELDS}
+    if "labels" in updated:
+        updated["labels"] = tuple(updated["labels"] or ())
+    if changes.get("journal") is not None:
+        check_journal(ledger, changes["journal"])
+        updated["journal"] = changes["journal"]
+    if changes.get("period") is not None:
+        check_period(ledger, changes["period"])
+        updated["period"] = changes["period"]
+    if "counterparty_number" in changes:
+        number = changes["counterparty_number"]
+        if number is None:
+            updated["counterparty_number"] = None
+        else:
+            party = ledger.counterparty(number)
+            if party is None:
+                raise InvalidReference(f"counterparty {number} is unknown to the dossier")
+            updated |= {
+                "counterparty_number": party.number,
+                "counterparty_name": party.name,
+                "counterparty_vat": party.vat_number,
+            }
+    elif "counterparty_name" in updated or "counterparty_vat" in updated:
+        updated["counterparty_number"] = None  # typed in by hand: a new counterparty
+    if "lines" in changes and changes["lines"] is not None:
+        lines = tuple(changes["lines"])
+        check_lines(ledger, lines)
+        updated["lines"] = tuple(recompute(lines, ledger))
+    changed = replace(booking, **updated)
+    if "counterparty_number" in updated and changed.auto_status in ("ok", "ok_new"):
+        changed = replace(
+            changed, auto_status="ok" if changed.counterparty_number is not None else "ok_new"
+        )
+    return changed

@@ -1,0 +1,209 @@
+"""What the office does with proposals: edit, check, hold / release, ask for help, delete,
+change in bulk, send. Bulk actions are all or nothing: one proposal that cannot take the action
+refuses the whole request and nothing is written.
+
+Who may act: the office (admin, employee, support), as in the seed's default validation "by an
+office employee"; the hybrid and client modes (dossier settings) will admit client users.
+Client users read the worklist (`api.py`)."""
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, HTTPException, Response, status
+from ledgerline.auth import OFFICE_ROLES, DossierScope, dossier_scope
+from ledgerline.errors import error_response
+from ledgerline.service import CurrentRuntime
+
+from worklist import booking_actions
+from worklist.booking_actions import InvalidReference, NotEditable, NotFound, NotSendable
+from worklist.entrypoints.api import NOT_FOUND, read_proposal
+from worklist.entrypoints.proposal_models import BulkChange, Proposal, ProposalChanges, ProposalIds
+
+router = APIRouter(tags=["worklist actions"])
+Scope = Annotated[DossierScope, dossier_scope(*OFFICE_ROLES)]
+
+ID = "b00c0000-0000-4000-8000-0000000000a1"
+NOT_EDITABLE = error_response(
+    "The proposal was sent or booked: it can no longer be changed",
+    f"proposal {ID} is booked and can no longer be changed",
+)
+NOT_SENDABLE = error_response(
+    "Not sendable: not Ok or Checked, incomplete, or its detail lines do not add up to the total",
+    f"proposal {ID}: the detail lines add up to 1000.00, the invoice total is 1210.00",
+)
+INVALID = error_response(
+    "A GL account, VAT code, journal, period or counterparty unknown to the dossier, a closed "
+    "period, or an amount that is not arithmetic; the message names it",
+    "line 1: GL account 123456 is unknown to the dossier",
+)
+
+
+async def _run(runtime: CurrentRuntime, action: Callable[[Any], Awaitable[None]]) -> None:
+    """One transaction; the domain's refusals become the API's answers (and roll it back)."""
+    try:
+        async with runtime.unit_of_work() as uow:
+            await action(uow)
+    except NotFound as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+    except (NotEditable, NotSendable) as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
+    except InvalidReference as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from exc
+
+
+# The bulk routes first: `/proposals/bulk/send` must not be read as a proposal id `bulk`.
+async def _read_all(
+    runtime: CurrentRuntime, scope: DossierScope, ids: list[UUID]
+) -> list[Proposal]:
+    return [await read_proposal(runtime, scope, proposal_id) for proposal_id in ids]
+
+
+def _bulk_route(action: str, summary: str, errors: dict[int | str, dict[str, Any]]) -> None:
+    async def bulk(body: ProposalIds, runtime: CurrentRuntime, scope: Scope) -> list[Proposal]:
+        ids = list(dict.fromkeys(body.proposal_ids))
+
+        async def act(uow: Any) -> None:
+            if action == "send":
+                await booking_actions.send(
+                    uow, scope.office_id, scope.dossier_id, ids, scope.principal.subject
+                )
+            elif action == "delete":
+                await booking_actions.delete(uow, scope.office_id, scope.dossier_id, ids)
+            else:
+                await booking_actions.set_flags(uow, scope.office_id, scope.dossier_id, ids, action)
+
+        await _run(runtime, act)
+        return [] if action == "delete" else await _read_all(runtime, scope, ids)
+
+    bulk.__name__ = f"bulk_{action}"
+    router.post(
+        f"/dossiers/{{dossier_id}}/proposals/bulk/{action}",
+        response_model=list[Proposal],
+        summary=summary,
+        responses=errors,
+    )(bulk)
+
+
+BULK_NOT_FOUND = error_response(
+    "One of the proposals is not in the dossier", f"proposal {ID} not found"
+)
+_bulk_route(
+    "send",
+    "Send a set of Ok / Checked proposals (all or none)",
+    {404: BULK_NOT_FOUND, 409: NOT_SENDABLE},
+)
+_bulk_route("check", "Check a set of proposals", {404: BULK_NOT_FOUND, 409: NOT_EDITABLE})
+_bulk_route("hold", "Put a set of proposals on hold", {404: BULK_NOT_FOUND, 409: NOT_EDITABLE})
+_bulk_route("release", "Release a set of proposals", {404: BULK_NOT_FOUND, 409: NOT_EDITABLE})
+_bulk_route(
+    "delete",
+    "Delete a set of proposals not sent (answers an empty list)",
+    {404: BULK_NOT_FOUND, 409: NOT_EDITABLE},
+)
+
+
+@router.post(
+    "/dossiers/{dossier_id}/proposals/bulk/change",
+    response_model=list[Proposal],
+    summary="Change the type (purchase / sales / misc), journal or period of a set of proposals",
+    responses={404: BULK_NOT_FOUND, 409: NOT_EDITABLE, 422: INVALID},
+)
+async def bulk_change(body: BulkChange, runtime: CurrentRuntime, scope: Scope) -> list[Proposal]:
+    if body.mailbox is None and body.journal is None and body.period is None:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_ENTITY, "give a mailbox (type), journal or period"
+        )
+    ids = list(dict.fromkeys(body.proposal_ids))
+    await _run(
+        runtime,
+        lambda uow: booking_actions.change(
+            uow,
+            scope.office_id,
+            scope.dossier_id,
+            ids,
+            mailbox=body.mailbox,
+            journal=body.journal,
+            period=body.period,
+        ),
+    )
+    return await _read_all(runtime, scope, ids)
+
+
+@router.patch(
+    "/dossiers/{dossier_id}/proposals/{proposal_id}",
+    response_model=Proposal,
+    summary="Edit a proposal: header, booking details, detail lines (amounts may be `12+25`)",
+    responses={404: NOT_FOUND, 409: NOT_EDITABLE, 422: INVALID},
+)
+async def edit_proposal(
+    proposal_id: UUID, changes: ProposalChanges, runtime: CurrentRuntime, scope: Scope
+) -> Proposal:
+    values = changes.model_dump(exclude_unset=True)
+    if "lines" in values and changes.lines is not None:
+        values["lines"] = [
+            booking_actions.line_from_input(line.model_dump()) for line in changes.lines
+        ]
+    await _run(
+        runtime,
+        lambda uow: booking_actions.edit(
+            uow, scope.office_id, scope.dossier_id, proposal_id, values
+        ),
+    )
+    return await read_proposal(runtime, scope, proposal_id)
+
+
+def _flag_route(action: str, summary: str) -> None:
+    async def flag(proposal_id: UUID, runtime: CurrentRuntime, scope: Scope) -> Proposal:
+        await _run(
+            runtime,
+            lambda uow: booking_actions.set_flags(
+                uow, scope.office_id, scope.dossier_id, [proposal_id], action
+            ),
+        )
+        return await read_proposal(runtime, scope, proposal_id)
+
+    flag.__name__ = f"{action}_proposal"
+    router.post(
+        f"/dossiers/{{dossier_id}}/proposals/{{proposal_id}}/{action}",
+        response_model=Proposal,
+        summary=summary,
+        responses={404: NOT_FOUND, 409: NOT_EDITABLE},
+    )(flag)
+
+
+_flag_route("check", "Check: reviewed by an employee (Checked, or Checked with suspense account)")
+_flag_route("hold", "Put on hold: stays in the worklist and is not sent")
+_flag_route("release", "Release a proposal on hold")
+_flag_route("help", "Ask for help with this proposal (help asked)")
+
+
+@router.delete(
+    "/dossiers/{dossier_id}/proposals/{proposal_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    summary="Delete a proposal that was not sent",
+    responses={404: NOT_FOUND, 409: NOT_EDITABLE},
+)
+async def delete_proposal(proposal_id: UUID, runtime: CurrentRuntime, scope: Scope) -> Response:
+    await _run(
+        runtime,
+        lambda uow: booking_actions.delete(uow, scope.office_id, scope.dossier_id, [proposal_id]),
+    )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/dossiers/{dossier_id}/proposals/{proposal_id}/send",
+    response_model=Proposal,
+    summary="Send an Ok or Checked proposal to the books (proposal.validated.v1): status sent",
+    responses={404: NOT_FOUND, 409: NOT_SENDABLE},
+)
+async def send_proposal(proposal_id: UUID, runtime: CurrentRuntime, scope: Scope) -> Proposal:
+    await _run(
+        runtime,
+        lambda uow: booking_actions.send(
+            uow, scope.office_id, scope.dossier_id, [proposal_id], scope.principal.subject
+        ),
+    )
+    return await read_proposal(runtime, scope, proposal_id)

@@ -1,0 +1,80 @@
+"""Making (and re-making) the proposal of a recognised, submitted document."""
+
+from uuid import UUID
+
+import asyncpg
+from ledgerline.events import DocumentRecognized
+
+from worklist.adapters import ledger_copy, repository
+from worklist.domain.duplicates import Registered, find_duplicate
+from worklist.domain.ledger import LedgerData
+from worklist.domain.proposals import ProposalDraft, enrich, propose
+from worklist.line_proposals import lines_for
+
+
+async def registered_like(
+    connection: asyncpg.Connection,
+    office_id: UUID,
+    dossier_id: UUID,
+    candidate: Registered,
+    exclude: UUID | None,
+) -> Registered | None:
+    """The first invoice already registered (books' open items, the worklist's history) or
+    already in the worklist that looks like the candidate."""
+    registered = []
+    if candidate.counterparty_number:
+        registered += await ledger_copy.registered_open_items(
+            connection, office_id, dossier_id, candidate.counterparty_number
+        )
+    registered += await repository.registered_proposals(
+        connection,
+        office_id,
+        dossier_id,
+        candidate.counterparty_number,
+        candidate.counterparty_vat,
+        exclude,
+    )
+    return find_duplicate(candidate, registered)
+
+
+async def draft_for(
+    connection: asyncpg.Connection,
+    office_id: UUID,
+    dossier_id: UUID,
+    recognition: DocumentRecognized,
+    mailbox: str,
+    ledger: LedgerData,
+    exclude: UUID | None = None,
+) -> ProposalDraft:
+    enrichment = enrich(recognition, dossier_id=dossier_id, mailbox=mailbox, ledger=ledger)
+    lines = await lines_for(connection, enrichment.line_request, ledger)
+    fields = recognition.invoice.fields if recognition.invoice else None
+    duplicate = None
+    if fields is not None:
+        duplicate = await registered_like(
+            connection,
+            office_id,
+            dossier_id,
+            Registered(
+                counterparty_number=enrichment.line_request.counterparty_number,
+                counterparty_vat=enrichment.counterparty_vat,
+                invoice_number=fields.invoice_number,
+                invoice_date=fields.issue_date,
+                total_incl_vat=fields.total_incl_vat,
+                where="",
+            ),
+            exclude,
+        )
+    earlier_sales: list[str] = []
+    if mailbox == "sales":
+        earlier_sales = await repository.sales_invoice_numbers(
+            connection, office_id, dossier_id, exclude
+        )
+    return propose(
+        recognition,
+        enrichment,
+        ledger=ledger,
+        lines=lines,
+        duplicate_of=duplicate,
+        earlier_sales_numbers=earlier_sales,
+    )

@@ -1,0 +1,293 @@
+"""The booking factory against a real PostgreSQL: the books arrive (ledger.synced.v1), a
+document becomes an enriched proposal, the office edits, checks and sends it (one
+proposal.validated.v1 in the outbox), and booking.posted.v1 / booking.failed.v1 come back."""
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+from ledgerline.db import UnitOfWork, create_pool, run_migrations
+from ledgerline.devstack.stack import Infrastructure
+from ledgerline.events import (
+    BookingFailed,
+    BookingPosted,
+    DocumentRecognized,
+    DocumentSubmitted,
+    Envelope,
+    EventData,
+    LedgerSynced,
+    OpenItem,
+    spec_for,
+)
+from ledgerline.events.invoice import InvoiceData, InvoiceFields, VatBreakdown
+from worklist import booking_actions
+from worklist.adapters import repository
+from worklist.domain.lines import DetailLine
+from worklist.service_layer import (
+    on_booking_failed,
+    on_booking_posted,
+    on_document_recognized,
+    on_document_submitted,
+    on_ledger_synced,
+)
+
+pytestmark = [pytest.mark.integration]
+
+VERSIONS = Path(__file__).resolve().parents[2] / "src/worklist/migrations/versions"
+UNIT = Path(__file__).resolve().parents[1] / "unit"
+OFFICE, DOSSIER = uuid.uuid4(), uuid.uuid4()
+
+
+def _peeters() -> Any:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("worklist_unit_conftest", UNIT / "conftest.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.PEETERS
+
+
+@pytest.fixture
+async def pool(infrastructure: Infrastructure) -> AsyncIterator[asyncpg.Pool]:
+    assert infrastructure.postgres is not None
+    name = f"t{uuid.uuid4().hex[:12]}"
+    dsn = await infrastructure.postgres.ensure_database(name, owner=name, password="test")
+    await asyncio.to_thread(run_migrations, dsn, VERSIONS)
+    pool = await create_pool(dsn)
+    yield pool
+    await pool.close()
+
+
+def envelope(data: EventData) -> Envelope:  # type: ignore[type-arg]
+    return Envelope[type(data)](  # type: ignore[misc]
+        source="/tests",
+        type=spec_for(data).type,
+        dossierid=DOSSIER,
+        officeid=OFFICE,
+        correlationid=str(uuid.uuid4()),
+        data=data,
+    )
+
+
+async def handle(pool: asyncpg.Pool, handler: Any, data: EventData) -> None:
+    async with UnitOfWork(pool, source="worklist") as uow:
+        await handler(uow, envelope(data))
+
+
+async def sync_books(pool: asyncpg.Pool) -> None:
+    books = _peeters()
+    await handle(
+        pool,
+        on_ledger_synced,
+        LedgerSynced(
+            synced_at=datetime.now(UTC),
+            sync_id=uuid.uuid4(),
+            full=True,
+            gl_accounts=books.accounts,
+            vat_codes=books.vat_codes,
+            journals=books.journals,
+            periods=books.periods,
+            counterparty_records=books.counterparties,
+            open_item_records=(
+                OpenItem(
+                    kind="supplier",
+                    journal="CFAAN",
+                    document_number="26000012",
+                    counterparty_number="L0006",
+                    invoice_number="VH-OLD",
+                    invoice_date=date(2026, 10, 3),
+                    amount=Decimal("242.00"),
+                    amount_paid=Decimal(0),
+                ),
+            ),
+        ),
+    )
+
+
+async def deliver(pool: asyncpg.Pool, number: str, net: str = "100.00") -> uuid.UUID:
+    document = uuid.uuid4()
+    base = Decimal(net)
+    vat = (base * Decimal("0.21")).quantize(Decimal("0.01"))
+    await handle(
+        pool,
+        on_document_recognized,
+        DocumentRecognized(
+            document_id=document,
+            status="ok",
+            source="ubl",
+            confidence=1.0,
+            invoice=InvoiceData(
+                fields=InvoiceFields(
+                    document_type="invoice",
+                    supplier_name="Van Hoorebeke Verpakkingen",
+                    supplier_vat="BE 0715.231.874",
+                    invoice_number=number,
+                    issue_date=date(2026, 11, 14),
+                    currency="EUR",
+                    total_excl_vat=base,
+                    total_vat=vat,
+                    total_incl_vat=base + vat,
+                ),
+                vat_breakdown=(
+                    VatBreakdown(rate=Decimal(21), taxable_amount=base, vat_amount=vat),
+                ),
+            ),
+        ),
+    )
+    await handle(
+        pool,
+        on_document_submitted,
+        DocumentSubmitted(
+            document_id=document,
+            mailbox="purchase",
+            submitted_at=datetime.now(UTC),
+            submitted_by="ben",
+        ),
+    )
+    return document
+
+
+async def proposal_of(pool: asyncpg.Pool, document: uuid.UUID) -> asyncpg.Record:
+    async with pool.acquire() as connection:
+        return await connection.fetchrow("SELECT * FROM proposals WHERE document_id = $1", document)
+
+
+async def act(pool: asyncpg.Pool, action: Any, *args: Any, **kwargs: Any) -> None:
+    async with UnitOfWork(pool, source="worklist") as uow:
+        await action(uow, OFFICE, DOSSIER, *args, **kwargs)
+
+
+async def test_enriched_edited_checked_sent_and_booked(pool: asyncpg.Pool) -> None:
+    await sync_books(pool)
+    proposal = await proposal_of(pool, await deliver(pool, "VH-1"))
+    assert (proposal["status"], proposal["counterparty_number"], proposal["period"]) == (
+        "ok",
+        "L0006",
+        "2026-11",
+    )
+    booking = repository.booking_of(proposal)
+    assert booking.lines == (DetailLine("604000", Decimal("100.00"), "A21", Decimal("21.00")),)
+
+    await act(
+        pool,
+        booking_actions.edit,
+        proposal["id"],
+        {"lines": [DetailLine("604000", Decimal("60.00"), "A21", Decimal(0))], "labels": ["x"]},
+    )
+    edited = await proposal_of(pool, proposal["document_id"])
+    assert [w["code"] for w in edited["warnings"]] == ["lines_total_differs"]
+    await act(pool, booking_actions.set_flags, [proposal["id"]], "check")
+    with pytest.raises(booking_actions.NotSendable, match=r"add up to 72\.60"):
+        await act(pool, booking_actions.send, [proposal["id"]], "eva")
+
+    await act(pool, booking_actions.edit, proposal["id"], {"lines": []})
+    assert (await proposal_of(pool, proposal["document_id"]))["status"] == "checked_suspense"
+    await act(pool, booking_actions.send, [proposal["id"]], "eva")
+    async with pool.acquire() as connection:
+        outbox = await connection.fetch("SELECT topic, payload FROM outbox")
+    assert [row["topic"] for row in outbox] == ["proposal.validated.v1"]
+    assert (await proposal_of(pool, proposal["document_id"]))["status"] == "sent"
+    with pytest.raises(booking_actions.NotEditable):
+        await act(pool, booking_actions.edit, proposal["id"], {"invoice_number": "X"})
+
+    await handle(
+        pool,
+        on_booking_failed,
+        BookingFailed(proposal_id=proposal["id"], reason="Transaction does not balance"),
+    )
+    back = await proposal_of(pool, proposal["document_id"])
+    assert (back["status"], back["booking_error"]) == (
+        "checked_suspense",
+        "Transaction does not balance",
+    )
+    await act(pool, booking_actions.send, [proposal["id"]], "eva")
+    await handle(
+        pool,
+        on_booking_posted,
+        BookingPosted(
+            proposal_id=proposal["id"],
+            document_id=proposal["document_id"],
+            journal="CFAAN",
+            document_number="26000216",
+            posted_at=datetime.now(UTC),
+            period="2026-11",
+        ),
+    )
+    booked = await proposal_of(pool, proposal["document_id"])
+    assert (booked["status"], booked["document_number"]) == ("booked", "26000216")
+
+
+async def test_duplicates_of_open_items_and_of_the_worklist_are_flagged(pool: asyncpg.Pool) -> None:
+    await sync_books(pool)
+    of_open_item = await proposal_of(pool, await deliver(pool, "VH-OLD"))
+    assert of_open_item["status"] == "ok_duplicate"
+    assert "open item CFAAN/26000012" in of_open_item["warnings"][0]["message"]
+    first = await proposal_of(pool, await deliver(pool, "VH-2", "200.00"))
+    second = await proposal_of(pool, await deliver(pool, "VH-2", "200.00"))
+    assert (first["status"], second["status"]) == ("ok", "ok_duplicate")
+    with pytest.raises(booking_actions.NotSendable, match="! Ok"):
+        await act(pool, booking_actions.send, [first["id"], second["id"]], "eva")
+    async with pool.acquire() as connection:
+        assert await connection.fetchval("SELECT count(*) FROM outbox") == 0  # all or nothing
+    await act(pool, booking_actions.delete, [second["id"]])
+    await act(
+        pool, booking_actions.change, [first["id"]], mailbox=None, journal=None, period="2026-12"
+    )
+    moved = await proposal_of(pool, first["document_id"])
+    assert (moved["period"], moved["status"]) == ("2026-12", "ok")
+    assert [w["code"] for w in moved["warnings"]] == ["invoice_date_before_period"]
+    with pytest.raises(booking_actions.InvalidReference, match="period 2026-09 is closed"):
+        await act(
+            pool,
+            booking_actions.change,
+            [first["id"]],
+            mailbox=None,
+            journal=None,
+            period="2026-09",
+        )
+
+
+async def test_the_list_filters_sorts_pages_and_counts(pool: asyncpg.Pool) -> None:
+    from worklist.adapters.worklist_queries import ListQuery, counts, list_page, ordered_ids
+
+    await sync_books(pool)
+    documents = [await deliver(pool, f"VH-L{n}", f"{100 * n}.00") for n in (1, 2, 3)]
+    duplicate = await deliver(pool, "VH-L1", "100.00")
+    ids = [(await proposal_of(pool, d))["id"] for d in [*documents, duplicate]]
+    await act(pool, booking_actions.set_flags, [ids[1]], "check")
+    async with pool.acquire() as connection:
+        rows, total = await list_page(
+            connection, OFFICE, DOSSIER, ListQuery(tab="purchase", sort="-total", limit=2)
+        )
+        assert total == 4
+        assert [row["invoice_number"] for row in rows] == ["VH-L3", "VH-L2"]
+        rows, total = await list_page(
+            connection, OFFICE, DOSSIER, ListQuery(filters=("duplicates",))
+        )
+        assert [row["id"] for row in rows] == [ids[3]]
+        rows, _ = await list_page(connection, OFFICE, DOSSIER, ListQuery(status="checked"))
+        assert [row["id"] for row in rows] == [ids[1]]
+        rows, total = await list_page(connection, OFFICE, DOSSIER, ListQuery(tab="sales"))
+        assert (rows, total) == ([], 0)
+        assert await ordered_ids(connection, OFFICE, DOSSIER, ListQuery(sort="total")) == [
+            ids[0],
+            ids[3],
+            ids[1],
+            ids[2],
+        ]
+        counted = await counts(connection, OFFICE, DOSSIER, "purchase")
+    assert counted["tabs"] == {"purchase": 4, "sales": 0, "misc": 0}
+    assert counted["filters"] == {
+        "no_counterparty": 0,
+        "amount_zero": 0,
+        "duplicates": 1,
+        "not_checked": 3,
+        "date_after_period": 0,
+    }
