@@ -58,8 +58,9 @@ def side_of(role: Role) -> Side:
 
 
 def normalised(subject: str) -> str:
-    """Subjects are compared without regard to case (they are e-mail addresses mostly)."""
-    return subject.strip().casefold()
+    """Subjects are compared without regard to case (they are e-mail addresses mostly); lower()
+    as PostgreSQL's lower() does, so that queries compare the same way."""
+    return subject.strip().lower()
 
 
 @dataclass(frozen=True)
