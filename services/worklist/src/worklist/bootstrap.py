@@ -4,6 +4,7 @@ from ledgerline.service import ServiceDefinition
 
 from worklist.config import WorklistSettings
 from worklist.entrypoints.api import router
+from worklist.entrypoints.conversations_api import ROUTERS as conversation_routers
 from worklist.entrypoints.ledger_api import router as ledger_router
 from worklist.service_layer import SUBSCRIPTIONS
 
@@ -16,6 +17,6 @@ def definition() -> ServiceDefinition:
         "duplicate check, totals; listed and read per dossier.",
         settings_type=WorklistSettings,
         versions_dir=Path(__file__).parent / "migrations" / "versions",
-        routers=[router, ledger_router],
+        routers=[router, ledger_router, *conversation_routers],
         subscriptions=lambda _settings: SUBSCRIPTIONS,
     )

@@ -269,7 +269,12 @@ async def get_conversation(
 
 
 async def messages(
-    conn: asyncpg.Connection, conversation_id: UUID, limit: int, offset: int
+    conn: asyncpg.Connection,
+    conversation_id: UUID,
+    limit: int,
+    offset: int,
+    *,
+    message_id: UUID | None = None,
 ) -> list[asyncpg.Record]:
     """Oldest first, each with its attachments (without content) and who on the other side
     has read it."""
@@ -286,11 +291,13 @@ async def messages(
                             WHERE p.conversation_id = m.conversation_id
                               AND p.side <> m.author_side AND p.last_read_seq >= m.seq),
                            '{}') AS read_by
-           FROM conversation_messages m WHERE m.conversation_id = $1
+           FROM conversation_messages m
+           WHERE m.conversation_id = $1 AND ($4::uuid IS NULL OR m.id = $4)
            ORDER BY m.seq LIMIT $2 OFFSET $3""",
         conversation_id,
         limit,
         offset,
+        message_id,
     )
 
 
