@@ -77,8 +77,6 @@ CONVERSATION_EXAMPLE = {
     "started_by_side": "office",
     "created_at": "2026-11-30T09:20:05Z",
     "last_message_at": "2026-11-30T10:02:11Z",
-    "closed_at": None,
-    "closed_by": None,
     "message_count": 2,
     "unread": 1,
 }
@@ -157,8 +155,8 @@ class Conversation(BaseModel):
     started_by_side: Side
     created_at: datetime
     last_message_at: datetime
-    closed_at: datetime | None
-    closed_by: str | None
+    closed_at: datetime | None = None
+    closed_by: str | None = None
     message_count: int
     unread: int = Field(description="Messages of the other side the caller has not read")
 
