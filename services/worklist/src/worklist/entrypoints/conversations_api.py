@@ -251,7 +251,7 @@ class MessageTemplateIn(BaseModel):
 
 
 class MessageTemplate(MessageTemplateIn):
-    model_config = ConfigDict(json_schema_extra={"examples": [TEMPLATE_EXAMPLE]})
+    model_config = ConfigDict(extra="ignore", json_schema_extra={"examples": [TEMPLATE_EXAMPLE]})
 
     id: UUID
     updated_by: str
