@@ -31,6 +31,7 @@ from worklist.adapters import conversations as store
 from worklist.conversations_notifier import router as notifier_router
 from worklist.conversations_notifier import settings_of, wake
 from worklist.domain.conversations import (
+    ALLOWED_ATTACHMENT_TYPES,
     CLOSERS,
     CONVERSATION_ROLES,
     TEMPLATE_EDITORS,
@@ -628,7 +629,8 @@ async def _read_message(request: Request, settings: Any) -> tuple[str, list[stor
             "description": "The file, with the type it was checked as, to download (never shown "
             "inline)",
             "content": {
-                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+                content_type: {"schema": {"type": "string", "format": "binary"}}
+                for content_type in ALLOWED_ATTACHMENT_TYPES
             },
         },
         404: error_response(
