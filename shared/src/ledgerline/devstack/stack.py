@@ -348,6 +348,9 @@ class Stack:
             "APPROVALS_SMTP_PORT": str(smtp.port),
             # The local stack looks for approvers to e-mail every second (the hour still holds).
             "APPROVALS_NOTIFY_POLL_SECONDS": "1",
+            # The worklist e-mails new messages of conversations to the other side.
+            "WORKLIST_SMTP_HOST": "127.0.0.1",
+            "WORKLIST_SMTP_PORT": str(smtp.port),
         }
 
     def _migrate(self, service: str) -> None:
