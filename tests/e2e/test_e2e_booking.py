@@ -466,3 +466,58 @@ async def test_what_the_books_refuse_comes_back_with_the_reason(stack: Stack) ->
         )
         assert elsewhere.status_code == 404
         assert elsewhere.json()["detail"] == f"proposal {proposal['id']} not found"
+
+
+async def test_a_fourth_invoice_is_proposed_as_the_supplier_s_last_three_were_booked(
+    stack: Stack,
+) -> None:
+    """The office books Boekhoudkantoor Demo (L0009, 613000 in the books) on 612000: after
+    three such bookings the counterparty has a template and the next invoice is proposed on it."""
+    tag = uuid.uuid4().hex[:6].upper()
+    supplier, vat_number = "Boekhoudkantoor Demo", "BE0376349211"
+    async with httpx.AsyncClient(timeout=20) as http:
+        worklist = Worklist(stack, http)
+        await books_synced(worklist)
+        for index, net in enumerate((Decimal("300.00"), Decimal("320.00"), Decimal("310.00"))):
+            document = await worklist.deliver(
+                ubl(f"BD-{tag}-{index}", supplier, vat_number, net), "application/xml"
+            )
+            proposal = await worklist.proposal_of(document)
+            assert proposal["counterparty_number"] == "L0009"
+            edited = await worklist.patch(
+                proposal["id"],
+                {
+                    "lines": [
+                        {"gl_account": "612000", "amount_excl_vat": str(net), "vat_code": "D21"}
+                    ]
+                },
+            )
+            assert edited.status_code == 200, edited.text
+            assert (await worklist.post(f"{proposal['id']}/check")).status_code == 200
+            assert (await worklist.post(f"{proposal['id']}/send")).status_code == 200
+            await worklist.until_status(proposal["id"], "booked")
+
+        async def template() -> list[dict[str, Any]] | None:
+            response = await http.get(
+                f"{stack.url('worklist')}/dossiers/{DOSSIER}/counterparties/L0009/templates",
+                headers=worklist.office,
+            )
+            assert response.status_code == 200, response.text
+            return response.json() or None
+
+        [learnt] = await eventually(template)
+        assert learnt["uses"] == 3
+        assert [(line["gl_account"], line["vat_code"]) for line in learnt["lines"]] == [
+            ("612000", "D21")
+        ]
+
+        fourth = await worklist.proposal_of(
+            await worklist.deliver(
+                ubl(f"BD-{tag}-4", supplier, vat_number, Decimal("330.00")), "application/xml"
+            )
+        )
+        assert [
+            (line["gl_account"], line["vat_code"], line["amount_excl_vat"], line["vat_amount"])
+            for line in fourth["detail_lines"]
+        ] == [("612000", "D21", "330.00", "69.30")]
+        assert (fourth["status"], fourth["lines_total_matches"]) == ("ok", True)

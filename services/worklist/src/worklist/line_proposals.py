@@ -1,33 +1,92 @@
 """The seam where detail lines are proposed.
 
-A `LineProposer` is asked first (templates after three bookings, suggestions learnt from the
-dossier's history: another package plugs in here by appending to `LINE_PROPOSERS`); one that
-has no proposal answers None and the next is asked. The last word is the default: one line per
-VAT rate of the recognised breakdown on the counterparty's defaults (else suspense 999999).
-Whatever a proposer answers, the VAT of unlocked lines is recomputed from the VAT codes."""
+The proposers are asked in turn; one that has no proposal answers None and the next is asked.
+First the dossier's own history (`LearntLines`: the counterparty's template after three
+bookings, else GL account and VAT code learnt from the dossier's posted bookings), then the
+default: one line per VAT rate of the recognised breakdown on the counterparty's defaults (else
+suspense 999999). Whatever a proposer answers, the VAT of unlocked lines is recomputed from the
+VAT codes, and the invoice's own VAT rounding is kept on the largest line."""
 
+from decimal import Decimal
 from typing import Protocol
+from uuid import UUID
 
 import asyncpg
 
+from worklist.adapters import suggestion_histories
 from worklist.domain.ledger import LedgerData
-from worklist.domain.lines import DetailLine, LineRequest, default_lines, recompute
+from worklist.domain.lines import (
+    DetailLine,
+    LineRequest,
+    default_lines,
+    recompute,
+    settle_rounding,
+)
+from worklist.domain.suggestions import InvoiceHeader, InvoiceLine
 
 
 class LineProposer(Protocol):
     async def propose_lines(
-        self, connection: asyncpg.Connection, request: LineRequest, ledger: LedgerData
+        self,
+        connection: asyncpg.Connection,
+        office_id: UUID,
+        request: LineRequest,
+        ledger: LedgerData,
     ) -> list[DetailLine] | None: ...
 
 
-LINE_PROPOSERS: list[LineProposer] = []
+class LearntLines:
+    """Lines from the dossier's posted bookings: a template, or the learnt model's GL account
+    and VAT code per line; None when the history knows nothing that fits."""
+
+    async def propose_lines(
+        self,
+        connection: asyncpg.Connection,
+        office_id: UUID,
+        request: LineRequest,
+        ledger: LedgerData,
+    ) -> list[DetailLine] | None:
+        if request.total_excl_vat is None:
+            return None
+        header = InvoiceHeader(
+            total_excl_vat=request.total_excl_vat,
+            vat_breakdown=tuple(
+                (rate.rate, rate.taxable_amount)
+                for rate in request.vat_breakdown
+                if rate.rate is not None
+            ),
+            lines=tuple(
+                InvoiceLine(line.description, line.net_amount, line.vat_rate)
+                for line in request.invoice_lines
+            ),
+        )
+        proposed = await suggestion_histories.propose_lines(
+            connection, office_id, request.dossier_id, request.counterparty_number, header
+        )
+        if proposed is None or not all(
+            ledger.account(line.gl_account) is not None for line in proposed.lines
+        ):
+            return None  # a booking on an account the books no longer have is no proposal
+        return [
+            DetailLine(
+                gl_account=line.gl_account,
+                amount_excl_vat=line.amount_excl_vat,
+                vat_code=line.vat_code,
+                vat_amount=Decimal("0.00"),
+                description=line.description,
+            )
+            for line in proposed.lines
+        ]
+
+
+LINE_PROPOSERS: list[LineProposer] = [LearntLines()]
 
 
 async def lines_for(
-    connection: asyncpg.Connection, request: LineRequest, ledger: LedgerData
+    connection: asyncpg.Connection, office_id: UUID, request: LineRequest, ledger: LedgerData
 ) -> list[DetailLine]:
     for proposer in LINE_PROPOSERS:
-        lines = await proposer.propose_lines(connection, request, ledger)
+        lines = await proposer.propose_lines(connection, office_id, request, ledger)
         if lines is not None:
-            return recompute(lines, ledger)
+            return settle_rounding(recompute(lines, ledger), request.total_vat)
     return default_lines(request, ledger)

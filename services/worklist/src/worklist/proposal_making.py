@@ -47,7 +47,7 @@ async def draft_for(
     exclude: UUID | None = None,
 ) -> ProposalDraft:
     enrichment = enrich(recognition, dossier_id=dossier_id, mailbox=mailbox, ledger=ledger)
-    lines = await lines_for(connection, enrichment.line_request, ledger)
+    lines = await lines_for(connection, office_id, enrichment.line_request, ledger)
     fields = recognition.invoice.fields if recognition.invoice else None
     duplicate = None
     if fields is not None:

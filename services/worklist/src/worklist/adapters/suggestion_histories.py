@@ -111,6 +111,11 @@ async def propose_lines(
     header: InvoiceHeader,
 ) -> ProposedLines | None:
     """Detail lines for a new invoice from the dossier's posted history (templates, else the
-    learnt model); None when the history has nothing, and the caller keeps its own default."""
+    learnt model); None when the history has nothing, and the caller keeps its own default.
+
+    Only for a counterparty the history has booked: for any other, what the books say of it
+    (its default GL account and VAT code) is better evidence than other suppliers' lines."""
     async with HISTORIES.history(connection, office_id, dossier_id) as history:
+        if not counterparty_number or counterparty_number not in history.by_counterparty:
+            return None
         return history.propose(counterparty_number, header)

@@ -45,6 +45,15 @@ class BreakdownRate:
 
 
 @dataclass(frozen=True)
+class RecognisedLine:
+    """An invoice line as recognised: what a learnt proposer books line by line."""
+
+    description: str | None
+    net_amount: Decimal
+    vat_rate: Decimal | None
+
+
+@dataclass(frozen=True)
 class LineRequest:
     """What a line proposer is given: the dossier, the counterparty and the invoice's amounts."""
 
@@ -59,6 +68,7 @@ class LineRequest:
     total_incl_vat: Decimal | None
     vat_breakdown: tuple[BreakdownRate, ...]
     descriptions: tuple[str, ...]  # the invoice's line descriptions, as recognised
+    invoice_lines: tuple[RecognisedLine, ...] = ()  # those with an amount
 
 
 def computed_vat(base: Decimal, code: VatCode | None) -> Decimal:
@@ -134,6 +144,22 @@ def recompute(lines: Iterable[DetailLine], ledger: LedgerData) -> list[DetailLin
         )
         for line in lines
     ]
+
+
+def settle_rounding(lines: list[DetailLine], invoice_vat: Decimal | None) -> list[DetailLine]:
+    """When the computed VAT differs from the invoice's by its own rounding, the largest line
+    takes the difference, with its lock closed, so that the lines add up to the total."""
+    if not lines or invoice_vat is None:
+        return lines
+    difference = invoice_vat - sum((line.vat_amount for line in lines), Decimal("0.00"))
+    if difference == 0 or abs(difference) > ROUNDING_TOLERANCE:
+        return lines
+    largest = max(range(len(lines)), key=lambda index: abs(lines[index].amount_excl_vat))
+    settled = list(lines)
+    settled[largest] = replace(
+        lines[largest], vat_amount=lines[largest].vat_amount + difference, locked=True
+    )
+    return settled
 
 
 def lines_total(lines: Sequence[DetailLine]) -> Decimal:

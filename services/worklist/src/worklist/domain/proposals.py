@@ -16,7 +16,7 @@ from worklist.domain.booking_details import choose_journal, choose_period
 from worklist.domain.confidence import confidence
 from worklist.domain.duplicates import Registered
 from worklist.domain.ledger import LedgerData
-from worklist.domain.lines import BreakdownRate, DetailLine, LineRequest
+from worklist.domain.lines import BreakdownRate, DetailLine, LineRequest, RecognisedLine
 from worklist.domain.matching import CounterpartyMatch, MatchedBy, match_counterparty
 from worklist.domain.review import review
 from worklist.domain.statuses import auto_status
@@ -79,6 +79,11 @@ def enrich(
             ),
             descriptions=tuple(
                 line.description for line in (invoice.lines if invoice else ()) if line.description
+            ),
+            invoice_lines=tuple(
+                RecognisedLine(line.description, line.net_amount, line.vat_rate)
+                for line in (invoice.lines if invoice else ())
+                if line.net_amount is not None
             ),
         ),
     )
