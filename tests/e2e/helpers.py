@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any, TypeVar
 
+import asyncpg
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from ledgerline.demo import DEMO_DOSSIER_ID, DEMO_OFFICE_ID
@@ -108,10 +109,15 @@ async def upload_and_submit(
 
 
 async def activate_dossier(
-    stack: Stack, name: str, code_prefix: str, headers: Mapping[str, str] | None = None
+    stack: Stack,
+    name: str,
+    code_prefix: str,
+    headers: Mapping[str, str] | None = None,
+    options: Mapping[str, Any] | None = None,
 ) -> uuid.UUID:
     """Activates a new Exact dossier through sync (as `headers`, else the demo office's
-    administrator) and waits until every service knows it."""
+    administrator; with activation `options` such as `validation`) and waits until every
+    service knows it."""
     dossier = uuid.uuid4()
     async with httpx.AsyncClient(timeout=10) as http:
         response = await http.post(
@@ -121,12 +127,31 @@ async def activate_dossier(
                 "name": name,
                 "accounting_package": "exact",
                 "dossier_code": f"{code_prefix}-{dossier.hex[:8]}",
+                **(options or {}),
             },
             headers=dict(headers or bearer(stack)),
         )
     assert response.status_code == 201, response.text
     await stack.wait_for_dossier(dossier)
+    if options and "validation" in options:
+        await worklist_knows_validation(stack, dossier, options["validation"])
     return dossier
+
+
+async def worklist_knows_validation(stack: Stack, dossier: uuid.UUID, mode: str) -> None:
+    """Until the worklist's copy of the dossier's validation mode says `mode`."""
+
+    async def known() -> bool | None:
+        connection = await asyncpg.connect(stack.database_urls["worklist"])
+        try:
+            found = await connection.fetchval(
+                "SELECT validation FROM dossier_settings WHERE dossier_id = $1", dossier
+            )
+        finally:
+            await connection.close()
+        return True if found == mode else None
+
+    await eventually(known, what=f"the worklist to know dossier {dossier} is validated by {mode}")
 
 
 async def recognition(

@@ -75,7 +75,8 @@ _state: dict[str, Tenancy] = {}
 
 async def _activate(stack: Stack, name: str) -> uuid.UUID:
     admin = bearer(stack, office_id=OUR_OFFICE, subject="matrix.admin@office.example")
-    return await activate_dossier(stack, name, "MATRIX", admin)
+    # Validated by the client: the worklist then admits client validators to every action.
+    return await activate_dossier(stack, name, "MATRIX", admin, {"validation": "client"})
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from worklist.config import WorklistSettings
 from worklist.entrypoints.actions_api import router as actions_router
 from worklist.entrypoints.api import router
 from worklist.entrypoints.conversations_api import ROUTERS as conversation_routers
+from worklist.entrypoints.dossier_settings_consumers import DOSSIER_SETTINGS_SUBSCRIPTIONS
 from worklist.entrypoints.ledger_api import router as ledger_router
 from worklist.entrypoints.suggestion_consumers import SUGGESTION_SUBSCRIPTIONS
 from worklist.entrypoints.suggestions_api import router as suggestions_router
@@ -25,5 +26,9 @@ def definition() -> ServiceDefinition:
         settings_type=WorklistSettings,
         versions_dir=Path(__file__).parent / "migrations" / "versions",
         routers=[router, actions_router, ledger_router, suggestions_router, *conversation_routers],
-        subscriptions=lambda _settings: [*SUBSCRIPTIONS, *SUGGESTION_SUBSCRIPTIONS],
+        subscriptions=lambda _settings: [
+            *SUBSCRIPTIONS,
+            *SUGGESTION_SUBSCRIPTIONS,
+            *DOSSIER_SETTINGS_SUBSCRIPTIONS,
+        ],
     )

@@ -2,26 +2,46 @@
 change in bulk, send. Bulk actions are all or nothing: one proposal that cannot take the action
 refuses the whole request and nothing is written.
 
-Who may act: the office (admin, employee, support), as in the seed's default validation "by an
-office employee"; the hybrid and client modes (dossier settings) will admit client users.
-Client users read the worklist (`api.py`)."""
+Who may act follows the dossier's validation mode (`domain/validation.py`): the office always;
+the client administrator and full-access users correct proposals in hybrid and client mode, and
+send or delete them in client mode. Everyone else reads the worklist (`api.py`)."""
 
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException, Response, status
-from ledgerline.auth import OFFICE_ROLES, DossierScope, dossier_scope
+from fastapi import APIRouter, Depends, HTTPException, Response, status
+from ledgerline.auth import DossierScope, dossier_scope
 from ledgerline.errors import error_response
 from ledgerline.service import CurrentRuntime
 
 from worklist import booking_actions
+from worklist.adapters.dossier_settings import validation_of
 from worklist.booking_actions import InvalidReference, NotEditable, NotFound, NotSendable
+from worklist.domain.validation import ACTING_ROLES, Action, refusal
 from worklist.entrypoints.api import NOT_FOUND, read_proposal
 from worklist.entrypoints.proposal_models import BulkChange, Proposal, ProposalChanges, ProposalIds
 
 router = APIRouter(tags=["worklist actions"])
-Scope = Annotated[DossierScope, dossier_scope(*OFFICE_ROLES)]
+ActingScope = Annotated[DossierScope, dossier_scope(*ACTING_ROLES)]
+
+
+def admitted_to(action: Action) -> Any:
+    """The dossier scope of a caller whose role may take `action` in the dossier's validation
+    mode; 403 naming the mode otherwise."""
+
+    async def dependency(runtime: CurrentRuntime, scope: ActingScope) -> DossierScope:
+        mode = await validation_of(runtime.pool, scope.office_id, scope.dossier_id)
+        reason = refusal(scope.principal.role, mode, action)
+        if reason is not None:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, reason)
+        return scope
+
+    return Depends(dependency)
+
+
+Scope = Annotated[DossierScope, admitted_to("correct")]
+DecidingScope = Annotated[DossierScope, admitted_to("decide")]
 
 ID = "b00c0000-0000-4000-8000-0000000000a1"
 NOT_EDITABLE = error_response(
@@ -60,7 +80,13 @@ async def _read_all(
 
 
 def _bulk_route(action: str, summary: str, errors: dict[int | str, dict[str, Any]]) -> None:
-    async def bulk(body: ProposalIds, runtime: CurrentRuntime, scope: Scope) -> list[Proposal]:
+    deciding = action in ("send", "delete")
+
+    async def bulk(
+        body: ProposalIds,
+        runtime: CurrentRuntime,
+        scope: Annotated[DossierScope, admitted_to("decide" if deciding else "correct")],
+    ) -> list[Proposal]:
         ids = list(dict.fromkeys(body.proposal_ids))
 
         async def act(uow: Any) -> None:
@@ -109,7 +135,9 @@ _bulk_route(
     summary="Change the type (purchase / sales / misc), journal or period of a set of proposals",
     responses={404: BULK_NOT_FOUND, 409: NOT_EDITABLE, 422: INVALID},
 )
-async def bulk_change(body: BulkChange, runtime: CurrentRuntime, scope: Scope) -> list[Proposal]:
+async def bulk_change(
+    body: BulkChange, runtime: CurrentRuntime, scope: DecidingScope
+) -> list[Proposal]:
     if body.mailbox is None and body.journal is None and body.period is None:
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_ENTITY, "give a mailbox (type), journal or period"
@@ -185,7 +213,9 @@ _flag_route("help", "Ask for help with this proposal (help asked)")
     summary="Delete a proposal that was not sent",
     responses={404: NOT_FOUND, 409: NOT_EDITABLE},
 )
-async def delete_proposal(proposal_id: UUID, runtime: CurrentRuntime, scope: Scope) -> Response:
+async def delete_proposal(
+    proposal_id: UUID, runtime: CurrentRuntime, scope: DecidingScope
+) -> Response:
     await _run(
         runtime,
         lambda uow: booking_actions.delete(uow, scope.office_id, scope.dossier_id, [proposal_id]),
@@ -199,7 +229,9 @@ async def delete_proposal(proposal_id: UUID, runtime: CurrentRuntime, scope: Sco
     summary="Send an Ok or Checked proposal to the books (proposal.validated.v1): status sent",
     responses={404: NOT_FOUND, 409: NOT_SENDABLE},
 )
-async def send_proposal(proposal_id: UUID, runtime: CurrentRuntime, scope: Scope) -> Proposal:
+async def send_proposal(
+    proposal_id: UUID, runtime: CurrentRuntime, scope: DecidingScope
+) -> Proposal:
     await _run(
         runtime,
         lambda uow: booking_actions.send(
