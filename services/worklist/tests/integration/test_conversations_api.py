@@ -97,10 +97,10 @@ async def world(infrastructure: Infrastructure, tmp_path: Path) -> AsyncIterator
         [(dossier, office, "Bakkerij Peeters"), (sibling, office, "Garage Janssens")],
     )
     await pool.execute(
-        """INSERT INTO proposals (id, office_id, dossier_id, document_id, source, status, journal,
-               invoice_number, invoice_date, counterparty_name, counterparty_known, currency,
-               total_incl_vat)
-           VALUES ($1, $2, $3, $4, 'ubl', 'ok', 'CFAAN', '2026-0042', '2026-11-30',
+        """INSERT INTO proposals (id, office_id, dossier_id, document_id, source, status,
+               auto_status, recognition_status, journal, invoice_number, invoice_date,
+               counterparty_name, counterparty_known, currency, total_incl_vat)
+           VALUES ($1, $2, $3, $4, 'ubl', 'ok', 'ok', 'ok', 'CFAAN', '2026-0042', '2026-11-30',
                    'Meelhandel Janssens NV', true, 'EUR', 1210.00)""",
         proposal,
         office,
