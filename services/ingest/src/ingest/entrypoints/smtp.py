@@ -99,13 +99,13 @@ class IntakeHandler:
         recipients: list[Recipient] = getattr(envelope, "ledgerline_recipients", [])
         content = envelope.original_content or b""
         message = cast(EmailMessage, message_from_bytes(content, policy=policy.default))
-        usable, skipped = attachments_of(message, self._settings.max_document_bytes)
+        usable, skipped = attachments_of(message, self._settings.limits())
         problem = refusal(usable, skipped)
         if problem is not None:
             return _one_line(f"554 5.6.0 {problem}")
         sender = sender_of(message, envelope.mail_from or "")
         subject = _one_line(str(message.get("Subject", "")), 998) or None
-        files = [IncomingFile(a.content, a.kind, a.filename) for a in usable]
+        files = [IncomingFile(a.content, a.kind, a.filename, a.page_count) for a in usable]
         try:
             stored = 0
             async with self._runtime.unit_of_work() as uow:
