@@ -30,6 +30,14 @@ JPEG = DocumentKind("image/jpeg", ".jpg")
 TIFF = DocumentKind("image/tiff", ".tif")
 
 
+KINDS = {kind.content_type: kind for kind in (PDF, XML, PNG, JPEG, TIFF)}
+
+
+def kind_of(content_type: str) -> DocumentKind:
+    """The kind a stored document was classified as, from its recorded content type."""
+    return KINDS[content_type]
+
+
 def classify(content: bytes, max_bytes: int) -> DocumentKind:
     """The kind of document, by its leading bytes; refuses empty, oversized or unknown content."""
     if not content:
