@@ -30,6 +30,18 @@ class IngestSettings(ServiceSettings):
         gt=0,
         description="Largest mail accepted (advertised as SIZE; base64 makes attachments ~4/3 larger)",
     )
+    smtp_tls_cert_file: str | None = Field(
+        default=None,
+        description="PEM certificate (chain) for STARTTLS on the SMTP intake; unset: no STARTTLS",
+    )
+    smtp_tls_key_file: str | None = Field(
+        default=None, description="PEM private key of `smtp_tls_cert_file`"
+    )
+    smtp_require_tls: bool = Field(
+        default=False,
+        description="With a certificate: refuse MAIL before STARTTLS (530). Off by default: "
+        "sending servers that cannot do TLS would lose mail",
+    )
     max_pdf_pages: int = Field(
         default=200, ge=1, description="Most pages a PDF may have (refused with 422 above)"
     )
