@@ -588,3 +588,41 @@ async def test_labels_decide_the_approval_rules_at_intake_and_after(stack: Stack
         await eventually(waits_for_lead)
         trail = await http.get(f"{approvals}/invoices/{plain}/audit-trail", headers=admin)
         assert "labels changed; approvers tested again" in [e["action"] for e in trail.json()]
+
+
+async def test_a_pdf_with_an_embedded_ubl_mailed_in_is_read_as_ubl(stack: Stack) -> None:
+    """Ingest stores the PDF as delivered; recognition finds the UBL inside it (issue 12's
+    "a PDF with an embedded UBL"), so the mailbox shows the UBL's supplier and total."""
+    async with httpx.AsyncClient(timeout=20) as http:
+        dossier = await activate(stack, http)
+        writer = PdfWriter()
+        writer.add_blank_page(595, 842)
+        writer.add_attachment("invoice.xml", ubl_invoice(f"EMB-{uuid.uuid4().hex[:8]}"))
+        buffer = io.BytesIO()
+        writer.write(buffer)
+        to = f"aankoop-{dossier.code}@{dossier.domain}"
+        message = EmailMessage()
+        message["From"], message["To"], message["Subject"] = "f@supplier.example", to, "factuur"
+        message.set_content("in bijlage")
+        message.add_attachment(
+            buffer.getvalue(), maintype="application", subtype="pdf", filename="factuur.pdf"
+        )
+
+        def send() -> None:
+            with smtplib.SMTP("127.0.0.1", stack.ingest_smtp_port, timeout=20) as smtp:
+                smtp.send_message(message, from_addr="f@supplier.example", to_addrs=[to])
+
+        await asyncio.to_thread(send)
+        [document] = (await dossier.box("purchase"))["items"]
+        assert (document["content_type"], document["channel"]) == ("application/pdf", "email")
+
+        async def recognised() -> dict[str, Any] | None:
+            answer = await dossier.call("GET", f"/documents/{document['id']}")
+            found = answer.json()
+            return found if found["recognition_status"] is not None else None
+
+        shown = await eventually(recognised, timeout=60)
+        assert (shown["recognition_status"], shown["total_incl_vat"]) == ("ok", "1656.25")
+        assert shown["counterparty_name"]
+        [event] = await events_for(stack, "document.recognized.v1", document["id"])
+        assert event["data"]["source"] == "ubl"

@@ -298,7 +298,10 @@ LabelsParam = Annotated[
         413: error_response("The document is larger than the limit (20 MB by default)"),
         422: error_response(
             "Not a PDF, image or well-formed XML (or XML with a DOCTYPE), an empty body, "
-            "a multipart form without a `file`, or invalid parameters"
+            "a multipart form without a `file`, a PDF over the page limit (200 by default) or "
+            "protected with a password, an image over 100 megapixels, a ZIP archive (use "
+            "/documents/batch), an invalid label, or invalid parameters",
+            "the PDF is protected with a password; send it without the password",
         ),
     },
 )
@@ -348,9 +351,13 @@ async def deliver_document(
     summary="Deliver several files in one multipart request (drag & drop, the mobile app)",
     description=(
         "multipart/form-data with one `file` field per file (at most `INGEST_MAX_FILES_PER_UPLOAD`"
-        ", 20 by default). All or nothing: when one file is refused, none is stored and the "
+        ", 20 by default). A ZIP archive is unpacked: each of its files becomes a document "
+        "(folders flattened; at most that many files, each within the size limit, together at "
+        "most `INGEST_MAX_ZIP_UNPACKED_BYTES`, compressed at most 100 to 1, no encrypted "
+        "entries). All or nothing: when one file is refused, none is stored and the "
         "answer names the file. Each stored file is a document with its own "
-        "`document.received.v1`."
+        "`document.received.v1`; a file the dossier already has is stored and flagged "
+        "`duplicate_of` the first."
     ),
     openapi_extra={
         "requestBody": {
@@ -374,8 +381,11 @@ async def deliver_document(
     responses={
         413: error_response("A file is larger than the limit (20 MB by default)"),
         422: error_response(
-            "Not multipart, no `file` field, too many files, or a file that is not a PDF, image "
-            "or well-formed XML (the message names it)"
+            "Not multipart, no `file` field, too many files, a file that is not a PDF, image "
+            "or well-formed XML, a PDF over the page limit or with a password, an image over "
+            "100 megapixels, or a ZIP archive beyond its limits (the message names the file)",
+            "scans.zip: bomb.pdf in the ZIP archive is compressed more than 100 to 1; it is "
+            "refused as a possible zip bomb",
         ),
     },
 )
