@@ -216,6 +216,23 @@ async def test_boxes_filter_sort_page_and_count(stack: Stack) -> None:
             if cursor is None:
                 break
         assert seen == ["Alfa.pdf", "bravo.pdf", "charlie.pdf", "delta.pdf"]
+        # empty values (no counterparty read from blank pages) page by id, in both orders
+        for order in ("asc", "desc"):
+            ids: list[str] = []
+            cursor = None
+            while True:
+                page = await dossier.box(
+                    "purchase",
+                    sort="counterparty",
+                    order=order,
+                    limit=3,
+                    **({"cursor": cursor} if cursor else {}),
+                )
+                ids += [d["id"] for d in page["items"]]
+                cursor = page["next_cursor"]
+                if cursor is None:
+                    break
+            assert len(ids) == len(set(ids)) == 4, order
         descending = await dossier.box("purchase", sort="name", order="desc")
         assert [d["filename"] for d in descending["items"]] == seen[::-1]
         assert descending["next_cursor"] is None
