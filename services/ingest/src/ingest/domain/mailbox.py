@@ -105,7 +105,8 @@ class Cursor:
             cursor = cls(SortColumn(sort_name), Order(order_name), value, UUID(document_id))
         except (ValueError, TypeError, binascii.Error) as exc:
             raise BadCursor("the cursor is not valid; start again without one") from exc
-        if value is not None and not isinstance(value, str):
+        # The value goes back to the database: text only, and never a NUL (PostgreSQL refuses it).
+        if value is not None and (not isinstance(value, str) or "\x00" in value):
             raise BadCursor("the cursor is not valid; start again without one")
         if (cursor.sort, cursor.order) != (sort, order):
             raise BadCursor(

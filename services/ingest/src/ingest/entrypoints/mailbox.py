@@ -5,12 +5,14 @@ from datetime import date, datetime
 from typing import Annotated
 from uuid import UUID, uuid4
 
+import asyncpg
 from fastapi import APIRouter, HTTPException, Query, Response, status
 from ledgerline.auth import DELIVERERS, DossierScope, Role, dossier_scope
 from ledgerline.db import UnitOfWork
 from ledgerline.errors import error_response
 from ledgerline.events import DocumentDeleted, DocumentLabelsChanged
 from ledgerline.service import CurrentRuntime
+from ledgerline.text import SingleLine, Text
 from pydantic import BaseModel, ConfigDict, Field
 
 from ingest.adapters import repository
@@ -189,18 +191,24 @@ async def list_box(
         duplicates_only=duplicates,
     )
     async with runtime.pool.acquire() as connection:
-        rows = await repository.list_box(
-            connection,
-            scope.office_id,
-            scope.dossier_id,
-            box,
-            filters,
-            scope.principal.subject,
-            sort,
-            order,
-            after,
-            limit + 1,  # one more tells whether there is a next page
-        )
+        try:
+            rows = await repository.list_box(
+                connection,
+                scope.office_id,
+                scope.dossier_id,
+                box,
+                filters,
+                scope.principal.subject,
+                sort,
+                order,
+                after,
+                limit + 1,  # one more tells whether there is a next page
+            )
+        except asyncpg.DataError as exc:  # a forged cursor whose value is not of the column
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
+                "the cursor is not valid; start again without one",
+            ) from exc
     page, more = rows[:limit], len(rows) > limit
     next_cursor = None
     if more:
@@ -219,7 +227,7 @@ class DocumentChange(BaseModel):
         json_schema_extra={"examples": [{"filename": "Meelhandel november.pdf", "handled": True}]},
     )
 
-    filename: str | None = Field(
+    filename: SingleLine | None = Field(
         default=None,
         min_length=1,
         max_length=200,
@@ -269,7 +277,7 @@ class LabelsToAdd(BaseModel):
         extra="forbid", json_schema_extra={"examples": [{"labels": ["Project 2"]}]}
     )
 
-    labels: list[Annotated[str, Field(min_length=1, max_length=MAX_LABEL_LENGTH)]] = Field(
+    labels: list[Annotated[SingleLine, Field(min_length=1, max_length=MAX_LABEL_LENGTH)]] = Field(
         min_length=1, max_length=MAX_LABELS
     )
 
@@ -385,7 +393,7 @@ class CommentIn(BaseModel):
         extra="forbid", json_schema_extra={"examples": [{"text": COMMENT_EXAMPLE["text"]}]}
     )
 
-    text: str = Field(min_length=1, max_length=2000)
+    text: Text = Field(min_length=1, max_length=2000)
 
 
 class Comment(BaseModel):
