@@ -24,6 +24,8 @@ def test_document_events_are_keyed_by_document_and_the_rest_by_dossier() -> None
         "document.received.v1",
         "document.recognized.v1",
         "document.submitted.v1",
+        "document.labels-changed.v1",
+        "document.deleted.v1",
     }
     for spec in EVENTS:  # a document key needs a document id in the data
         if spec.key == "document":

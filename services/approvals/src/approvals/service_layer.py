@@ -11,6 +11,7 @@ import asyncpg
 from ledgerline.auth import DossierScope, Role
 from ledgerline.db import UnitOfWork
 from ledgerline.events import (
+    DocumentLabelsChanged,
     DocumentReceived,
     DocumentRecognized,
     Envelope,
@@ -336,12 +337,20 @@ def _facts(event: DocumentRecognized) -> dict[str, Any]:
             "supplier_name": fields.supplier_name or (supplier.name if supplier else None),
             "total": fields.total_incl_vat,
             "invoice_number": fields.invoice_number,
-            "labels": [],  # no event carries the client's labels yet
+            "labels": [],  # the client's labels come from ingest's events, kept on the row
         }
     )
 
 
 async def on_document_received(uow: UnitOfWork, event: Envelope[DocumentReceived]) -> None:
+    await repository.remember_labels(
+        uow.conn,
+        document_id=event.data.document_id,
+        office_id=event.officeid,
+        dossier_id=event.dossierid,
+        labels=list(event.data.labels),
+        as_of=event.time,
+    )
     row = await repository.remember_document(
         uow.conn,
         document_id=event.data.document_id,
@@ -372,8 +381,87 @@ async def _evaluate_when_known(uow: UnitOfWork, row: asyncpg.Record | None) -> N
         return
     if row["mailbox"] != "purchase":
         return
+    facts = dict(row["facts"]) | {"labels": list(row["labels"])}
     await create_invoice_approval(
-        uow, row["office_id"], row["dossier_id"], row["document_id"], row["facts"]
+        uow, row["office_id"], row["dossier_id"], row["document_id"], facts
+    )
+
+
+async def on_document_labels_changed(
+    uow: UnitOfWork, event: Envelope[DocumentLabelsChanged]
+) -> None:
+    """The client relabelled a document. Before the document is tested against the rules, the
+    new labels are simply the ones it is tested with. After, an invoice approval that nobody has
+    decided yet is tested again with the new labels (under the rules as they are now), so a
+    label rule added by relabelling asks its approvers; once someone has approved or rejected,
+    or when the new labels would need nobody's approval, the approvers stay as they were: a
+    relabelling never approves anything by itself. Every outcome is in the audit trail."""
+    conn = uow.conn
+    labels = list(event.data.labels)
+    row = await repository.remember_labels(
+        conn,
+        document_id=event.data.document_id,
+        office_id=event.officeid,
+        dossier_id=event.dossierid,
+        labels=labels,
+        as_of=event.time,
+    )
+    if row is None or not row["evaluated"]:
+        return
+    approval = await repository.get_approval(
+        conn, "invoice", event.officeid, event.dossierid, event.data.document_id, lock=True
+    )
+    if approval is None:
+        return
+    facts = dict(approval["details"]) | {"labels": labels}
+    audit = {
+        "office_id": event.officeid,
+        "dossier_id": event.dossierid,
+        "actor": event.data.changed_by,
+        "entity": "invoice",
+        "entity_id": event.data.document_id,
+        "before": {"labels": list(approval["details"].get("labels") or [])},
+    }
+    decided = await repository.decisions(conn, [approval["id"]])
+    if approval["status"] != ApprovalStatus.PENDING.value or decided:
+        await repository.audit(
+            conn,
+            **audit,
+            action="labels changed; approvers kept (already decided)",
+            after={"labels": labels},
+        )
+        return
+    rules = [
+        invoice_rule(rule)
+        for rule in await repository.lock_rules(conn, "invoice", event.officeid, event.dossierid)
+    ]
+    requirement = invoice_requirement(rules, _invoice_facts(facts))
+    if requirement.needs_nobody:
+        await repository.audit(
+            conn,
+            **audit,
+            action="labels changed; approvers kept (no rule would need an approval)",
+            after={"labels": labels},
+        )
+        return
+    updated = await repository.replace_requirement(
+        conn, approval["id"], requirement_json(requirement), jsonable(facts)
+    )
+    await repository.audit(
+        conn,
+        **audit | {"before": audit["before"] | approval["requirement"]},
+        action="labels changed; approvers tested again",
+        after={"labels": labels} | requirement_json(requirement),
+    )
+    _announce_waiting(uow, updated, Approval(ApprovalStatus.PENDING, requirement))
+
+
+def _invoice_facts(facts: dict[str, Any]) -> InvoiceFacts:
+    return InvoiceFacts(
+        supplier_vat=facts.get("supplier_vat"),
+        supplier_name=facts.get("supplier_name"),
+        total=None if facts.get("total") is None else Decimal(facts["total"]),
+        labels=tuple(facts.get("labels") or ()),
     )
 
 
@@ -388,12 +476,7 @@ async def create_invoice_approval(
         invoice_rule(row)
         for row in await repository.lock_rules(conn, "invoice", office_id, dossier_id)
     ]
-    invoice = InvoiceFacts(
-        supplier_vat=facts.get("supplier_vat"),
-        supplier_name=facts.get("supplier_name"),
-        total=None if facts.get("total") is None else Decimal(facts["total"]),
-        labels=tuple(facts.get("labels") or ()),
-    )
+    invoice = _invoice_facts(facts)
     requirement = invoice_requirement(rules, invoice)
     status = ApprovalStatus.APPROVED if requirement.needs_nobody else ApprovalStatus.PENDING
     row = await repository.insert_approval(

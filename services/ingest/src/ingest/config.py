@@ -2,6 +2,8 @@ from ledgerline.settings import ServiceSettings
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from ingest.domain.documents import Limits
+
 
 class IngestSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="INGEST_", extra="ignore")
@@ -28,6 +30,35 @@ class IngestSettings(ServiceSettings):
         gt=0,
         description="Largest mail accepted (advertised as SIZE; base64 makes attachments ~4/3 larger)",
     )
+    smtp_tls_cert_file: str | None = Field(
+        default=None,
+        description="PEM certificate (chain) for STARTTLS on the SMTP intake; unset: no STARTTLS",
+    )
+    smtp_tls_key_file: str | None = Field(
+        default=None, description="PEM private key of `smtp_tls_cert_file`"
+    )
+    smtp_require_tls: bool = Field(
+        default=False,
+        description="With a certificate: refuse MAIL before STARTTLS (530). Off by default: "
+        "sending servers that cannot do TLS would lose mail",
+    )
+    max_pdf_pages: int = Field(
+        default=200, ge=1, description="Most pages a PDF may have (refused with 422 above)"
+    )
+    max_image_pixels: int = Field(
+        default=100_000_000,
+        ge=1,
+        description="Most pixels an image may have (width x height, read from its header)",
+    )
+    max_zip_unpacked_bytes: int = Field(
+        default=100 * 1024 * 1024,
+        ge=1,
+        description="Most bytes the files of one uploaded ZIP archive may unpack to, together",
+    )
     max_files_per_upload: int = Field(
         default=20, ge=1, le=200, description="Most files one multipart upload may carry"
     )
+
+    def limits(self) -> "Limits":
+        """What every channel checks each file against."""
+        return Limits(self.max_document_bytes, self.max_pdf_pages, self.max_image_pixels)

@@ -5,6 +5,11 @@ each file a row, each row its `document.received.v1` in the same transaction, so
 files of a delivery are stored and announced or none is. Where the dossier auto-forwards the
 mailbox (purchase or sales), the documents skip it: they are stored `in_processing` and
 `document.submitted.v1` follows at once.
+
+The bytes are stored once per content (sha256) in the blob store. A file whose bytes the
+dossier already has is stored again as its own document, flagged `duplicate_of` the earliest
+one: the client may have sent it twice on purpose (a copy for another year), so it is never
+silently dropped.
 """
 
 import hashlib
@@ -25,6 +30,7 @@ class IncomingFile:
     content: bytes
     kind: DocumentKind  # from `classify`: every channel checks the bytes before it gets here
     filename: str | None
+    page_count: int | None = None  # from `examine`, for PDFs it could read
 
 
 @dataclass(frozen=True)
@@ -37,6 +43,7 @@ class Delivery:
     sender: str | None = None
     subject: str | None = None
     idempotency_key: str | None = None
+    labels: tuple[str, ...] = ()  # the client's labels, already cleaned (`with_labels`)
 
 
 def auto_forwards(dossier: asyncpg.Record, mailbox: str) -> bool:
@@ -57,6 +64,10 @@ async def take_in(
     base_url = public_base_url.rstrip("/")
     rows = []
     for file in files:
+        sha256 = hashlib.sha256(file.content).hexdigest()
+        duplicate_of = await repository.earlier_copy(
+            uow.conn, delivery.office_id, delivery.dossier_id, sha256
+        )
         values: dict[str, Any] = {
             "id": uuid4(),
             "office_id": delivery.office_id,
@@ -66,13 +77,16 @@ async def take_in(
             "filename": safe_filename(file.filename, file.kind),
             "content_type": file.kind.content_type,
             "size_bytes": len(file.content),
-            "sha256": hashlib.sha256(file.content).hexdigest(),
+            "sha256": sha256,
             "content": file.content,
             "delivered_by": delivery.delivered_by,
             "sender": delivery.sender,
             "subject": delivery.subject,
             "idempotency_key": delivery.idempotency_key,
             "submitted": forward,
+            "labels": list(delivery.labels),
+            "page_count": file.page_count,
+            "duplicate_of": duplicate_of,
         }
         row = await repository.insert_document(uow.conn, values)
         scope = {
@@ -92,6 +106,8 @@ async def take_in(
                 received_at=row["received_at"],
                 delivered_by=row["delivered_by"],
                 content_url=f"{base_url}/dossiers/{delivery.dossier_id}/documents/{row['id']}/content",
+                labels=tuple(row["labels"]),
+                duplicate_of=row["duplicate_of"],
             ),
             **scope,
         )

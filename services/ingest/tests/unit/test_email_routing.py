@@ -3,6 +3,7 @@
 from email.message import EmailMessage
 
 import pytest
+from ingest.domain.documents import Limits
 from ingest.domain.email import (
     Route,
     addresses_of,
@@ -115,7 +116,7 @@ def test_every_attachment_that_is_a_document_is_taken_and_the_text_is_not() -> N
         (PDF, "application", "octet-stream", "a.pdf"),  # the declared type does not matter
         (UBL, "text", "xml", "b.xml"),
     )
-    usable, skipped = attachments_of(message, 1000)
+    usable, skipped = attachments_of(message, Limits(1000, 200))
     assert [(a.filename, a.kind.content_type) for a in usable] == [
         ("a.pdf", "application/pdf"),
         ("b.xml", "application/xml"),
@@ -125,7 +126,7 @@ def test_every_attachment_that_is_a_document_is_taken_and_the_text_is_not() -> N
 
 
 def test_a_mail_without_attachment_is_refused_with_a_reason() -> None:
-    usable, skipped = attachments_of(_mail(), 1000)
+    usable, skipped = attachments_of(_mail(), Limits(1000, 200))
     assert refusal(usable, skipped) == (
         "the message has no attachment; attach the invoice as a PDF, image or UBL/CII XML"
     )
@@ -135,7 +136,7 @@ def test_one_attachment_that_is_no_document_refuses_the_whole_mail() -> None:
     message = _mail(
         (PDF, "application", "pdf", "a.pdf"), (b"PK\x03\x04zip", "application", "zip", "b.zip")
     )
-    usable, skipped = attachments_of(message, 1000)
+    usable, skipped = attachments_of(message, Limits(1000, 200))
     assert len(usable) == 1
     assert refusal(usable, skipped) == (
         "attachment b.zip is refused: the document is not a PDF, an image (PNG, JPEG, TIFF) or "
@@ -144,7 +145,7 @@ def test_one_attachment_that_is_no_document_refuses_the_whole_mail() -> None:
 
 
 def test_an_attachment_over_the_document_limit_refuses_the_mail() -> None:
-    usable, skipped = attachments_of(_mail((PDF, "application", "pdf", "big.pdf")), 10)
+    usable, skipped = attachments_of(_mail((PDF, "application", "pdf", "big.pdf")), Limits(10, 200))
     assert usable == []
     assert "big.pdf is refused: the document is" in (refusal(usable, skipped) or "")
 
@@ -154,7 +155,7 @@ def test_an_smime_signature_is_not_an_attachment() -> None:
     message.add_attachment(
         b"0\x82sig", maintype="application", subtype="pkcs7-signature", filename="smime.p7s"
     )
-    usable, skipped = attachments_of(message, 1000)
+    usable, skipped = attachments_of(message, Limits(1000, 200))
     assert len(usable) == 1 and skipped == []
 
 

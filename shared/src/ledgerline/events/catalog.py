@@ -66,6 +66,13 @@ class DocumentReceived(EventData):
     content_url: str = Field(
         description="Where the content can be fetched over HTTP (service token)"
     )
+    labels: tuple[str, ...] = Field(
+        default=(), description="The client's labels given at delivery (approval rules use them)"
+    )
+    duplicate_of: UUID | None = Field(
+        default=None,
+        description="The dossier's earliest document with the same content (sha256), if any",
+    )
 
 
 class DocumentRecognized(EventData):
@@ -85,6 +92,24 @@ class DocumentSubmitted(EventData):
     mailbox: Mailbox
     submitted_at: datetime
     submitted_by: str
+
+
+class DocumentLabelsChanged(EventData):
+    """The client changed a document's labels after delivery; `labels` is the whole new set."""
+
+    document_id: UUID
+    labels: tuple[str, ...]
+    changed_by: str
+    changed_at: datetime
+
+
+class DocumentDeleted(EventData):
+    """A document was deleted from its mailbox (soft: ingest keeps the row, with the reason)."""
+
+    document_id: UUID
+    deleted_by: str
+    deleted_at: datetime
+    reason: str | None = None
 
 
 class ProposalLine(EventData):
@@ -492,6 +517,20 @@ EVENTS: tuple[EventSpec, ...] = (
         1,
         DocumentSubmitted,
         "A document was sent to the office.",
+        key="document",
+    ),
+    EventSpec(
+        "document.labels-changed",
+        1,
+        DocumentLabelsChanged,
+        "A document's labels were changed in its mailbox.",
+        key="document",
+    ),
+    EventSpec(
+        "document.deleted",
+        1,
+        DocumentDeleted,
+        "A document was deleted from its mailbox.",
         key="document",
     ),
     EventSpec("proposal.validated", 1, ProposalValidated, "A booking proposal was validated."),

@@ -201,7 +201,7 @@ async def remember_document(
             mailbox = COALESCE(EXCLUDED.mailbox, incoming_documents.mailbox),
             facts = COALESCE(EXCLUDED.facts, incoming_documents.facts)
         WHERE incoming_documents.office_id = EXCLUDED.office_id
-        RETURNING document_id, office_id, dossier_id, mailbox, facts, evaluated""",
+        RETURNING document_id, office_id, dossier_id, mailbox, facts, evaluated, labels""",
         document_id,
         office_id,
         dossier_id,
@@ -209,6 +209,47 @@ async def remember_document(
         facts,
     )
     return row
+
+
+async def remember_labels(
+    conn: asyncpg.Connection,
+    *,
+    document_id: UUID,
+    office_id: UUID,
+    dossier_id: UUID,
+    labels: list[str],
+    as_of: datetime,
+) -> asyncpg.Record | None:
+    """The client's labels as of an event, unless the row has a later event's (the received
+    and labels-changed topics are not ordered relative to each other). None: the id is known in
+    another office, or the row already has later labels."""
+    return await conn.fetchrow(
+        """INSERT INTO incoming_documents (document_id, office_id, dossier_id, labels, labels_as_of)
+        VALUES ($1, $2, $3, $4, $5)
+        ON CONFLICT (document_id) DO UPDATE SET
+            labels = EXCLUDED.labels, labels_as_of = EXCLUDED.labels_as_of
+        WHERE incoming_documents.office_id = EXCLUDED.office_id
+          AND (incoming_documents.labels_as_of IS NULL
+               OR incoming_documents.labels_as_of <= EXCLUDED.labels_as_of)
+        RETURNING document_id, office_id, dossier_id, mailbox, facts, evaluated, labels""",
+        document_id,
+        office_id,
+        dossier_id,
+        labels,
+        as_of,
+    )
+
+
+async def replace_requirement(
+    conn: asyncpg.Connection, approval_id: UUID, requirement: dict[str, Any], details: Any
+) -> asyncpg.Record:
+    return await conn.fetchrow(
+        f"""UPDATE approvals SET requirement = $2, details = $3 WHERE id = $1
+        RETURNING {APPROVAL_COLUMNS}""",
+        approval_id,
+        requirement,
+        details,
+    )
 
 
 async def claim_evaluation(conn: asyncpg.Connection, document_id: UUID) -> bool:

@@ -5,10 +5,20 @@ from uuid import UUID
 
 import asyncpg
 
+from ingest.domain.mailbox import (
+    SORT_EXPRESSIONS,
+    Box,
+    Cursor,
+    Filters,
+    Order,
+    SortColumn,
+    box_condition,
+)
+
 DOCUMENT_COLUMNS = """id, office_id, dossier_id, mailbox, channel, filename, content_type, size_bytes,
 sha256, status, delivered_by, received_at, submitted_at, recognition_status, counterparty_name,
 total_incl_vat, currency, payment_status, handled, approval_status, approval_waiting_for,
-sender, subject"""
+sender, subject, labels, page_count, duplicate_of, document_number"""
 
 
 async def get_dossier(
@@ -21,16 +31,47 @@ async def get_dossier(
     )
 
 
+async def earlier_copy(
+    connection: asyncpg.Connection, office_id: UUID, dossier_id: UUID, sha256: str
+) -> UUID | None:
+    """The dossier's earliest (not deleted) document with these bytes. Deliveries of one file
+    to one dossier are serialised on a lock of (dossier, hash) until the transaction ends, so
+    two at once still see each other and the second is flagged."""
+    await connection.execute(
+        "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", f"{dossier_id}/{sha256}"
+    )
+    return await connection.fetchval(  # type: ignore[no-any-return]
+        """SELECT id FROM documents
+        WHERE office_id = $1 AND dossier_id = $2 AND sha256 = $3 AND status <> 'deleted'
+        ORDER BY received_at, id LIMIT 1""",
+        office_id,
+        dossier_id,
+        sha256,
+    )
+
+
+async def store_blob(connection: asyncpg.Connection, sha256: str, content: bytes) -> None:
+    """The bytes, once per content (content-addressed): a second copy is not written."""
+    await connection.execute(
+        "INSERT INTO document_blobs (sha256, content) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        sha256,
+        content,
+    )
+
+
 async def insert_document(connection: asyncpg.Connection, values: dict[str, Any]) -> asyncpg.Record:
-    """A new document; `submitted` stores it straight `in_processing` (auto-forward)."""
+    """A new document, its bytes in the blob store; `submitted` stores it straight
+    `in_processing` (auto-forward)."""
+    await store_blob(connection, values["sha256"], values["content"])
     return await connection.fetchrow(
         f"""
         INSERT INTO documents (id, office_id, dossier_id, mailbox, channel, filename, content_type,
                                size_bytes, sha256, content, delivered_by, sender, subject,
-                               idempotency_key, status, submitted_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
-                CASE WHEN $15 THEN 'in_processing' ELSE 'in_mailbox' END,
-                CASE WHEN $15 THEN now() END)
+                               idempotency_key, status, submitted_at, labels, page_count,
+                               duplicate_of)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, $10, $11, $12, $13,
+                CASE WHEN $14 THEN 'in_processing' ELSE 'in_mailbox' END,
+                CASE WHEN $14 THEN now() END, $15, $16, $17)
         RETURNING {DOCUMENT_COLUMNS}
         """,
         values["id"],
@@ -42,12 +83,14 @@ async def insert_document(connection: asyncpg.Connection, values: dict[str, Any]
         values["content_type"],
         values["size_bytes"],
         values["sha256"],
-        values["content"],
         values["delivered_by"],
         values.get("sender"),
         values.get("subject"),
         values.get("idempotency_key"),
         bool(values.get("submitted")),
+        list(values.get("labels") or []),
+        values.get("page_count"),
+        values.get("duplicate_of"),
     )
 
 
@@ -163,9 +206,11 @@ async def get_document(
 async def get_content(
     connection: asyncpg.Connection, office_id: UUID, dossier_id: UUID, document_id: UUID
 ) -> asyncpg.Record | None:
+    # Rows from before the blob store keep their own bytes; newer ones point into it.
     return await connection.fetchrow(
-        """SELECT filename, content_type, content FROM documents
-        WHERE office_id = $1 AND dossier_id = $2 AND id = $3 AND status <> 'deleted'""",
+        """SELECT d.filename, d.content_type, COALESCE(d.content, b.content) AS content
+        FROM documents d LEFT JOIN document_blobs b ON b.sha256 = d.sha256 AND d.content IS NULL
+        WHERE d.office_id = $1 AND d.dossier_id = $2 AND d.id = $3 AND d.status <> 'deleted'""",
         office_id,
         dossier_id,
         document_id,
@@ -241,4 +286,217 @@ async def record_approval(
         document_id,
         approval_status,
         waiting_for,
+    )
+
+
+# --- mailboxes ------------------------------------------------------------------------------
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+async def list_box(
+    connection: asyncpg.Connection,
+    office_id: UUID,
+    dossier_id: UUID,
+    box: Box,
+    filters: Filters,
+    caller: str,
+    sort: SortColumn,
+    order: Order,
+    after: Cursor | None,
+    limit: int,
+) -> list[asyncpg.Record]:
+    """One page of a box: `limit` rows after the cursor, in the sort, empty values last. Each
+    row also carries `sort_value`, the value its cursor keeps."""
+    status, mailbox = box_condition(box)
+    expression, sql_type = SORT_EXPRESSIONS[sort]
+    args: list[Any] = [office_id, dossier_id, status, mailbox or filters.mailbox]
+    where = [
+        "office_id = $1",
+        "dossier_id = $2",
+        "status = $3",
+        "($4::text IS NULL OR mailbox = $4)",
+    ]
+
+    def arg(value: Any) -> str:
+        args.append(value)
+        return f"${len(args)}"
+
+    if filters.labels:
+        where.append(
+            f"EXISTS (SELECT 1 FROM unnest(labels) l WHERE lower(l) = ANY({arg([label.lower() for label in filters.labels])}::text[]))"
+        )
+    if filters.handled is not None:
+        where.append(f"handled = {arg(filters.handled)}")
+    if filters.received_from is not None:
+        where.append(f"received_at >= {arg(filters.received_from)}::date")
+    if filters.received_to is not None:
+        where.append(f"received_at < {arg(filters.received_to)}::date + 1")
+    if filters.sender:
+        pattern = arg(_like(filters.sender))
+        where.append(f"(sender ILIKE {pattern} OR delivered_by ILIKE {pattern})")
+    if filters.text:
+        pattern = arg(_like(filters.text))
+        where.append(
+            f"(filename ILIKE {pattern} OR counterparty_name ILIKE {pattern} "
+            f"OR subject ILIKE {pattern})"
+        )
+    if filters.duplicates_only:
+        where.append("duplicate_of IS NOT NULL")
+    if filters.approval == "to_approve_by_me":
+        where.append(f"approval_status = 'pending' AND {arg(caller)} = ANY(approval_waiting_for)")
+    elif filters.approval == "to_approve":
+        where.append(
+            f"approval_status = 'pending' AND NOT {arg(caller)} = ANY(approval_waiting_for)"
+        )
+    elif filters.approval is not None:
+        where.append(f"approval_status = {arg(filters.approval)}")
+
+    # Keyset: (value present, value, id); ascending puts empty values last with `IS NULL`
+    # (false first), descending with `IS NOT NULL` (true first). The sentinel replacing an
+    # empty value is only ever compared among empty values, where the id decides.
+    present = f"({expression} IS NULL)" if order is Order.ASC else f"({expression} IS NOT NULL)"
+    sentinel = {"text": "''", "numeric": "0", "integer": "0", "boolean": "false"}.get(
+        sql_type, "'epoch'::timestamptz"
+    )
+    key = f"({present}, COALESCE({expression}, {sentinel}), id)"
+    direction = "ASC" if order is Order.ASC else "DESC"
+    if after is not None:
+        flag = (after.value is None) if order is Order.ASC else (after.value is not None)
+        comparison = ">" if order is Order.ASC else "<"
+        value = arg(after.value)
+        where.append(
+            f"{key} {comparison} ({arg(flag)}::boolean, "
+            f"COALESCE({value}::text::{sql_type}, {sentinel}), {arg(after.document_id)}::uuid)"
+        )
+    return await connection.fetch(
+        f"""
+        SELECT {DOCUMENT_COLUMNS}, {expression} AS sort_value FROM documents
+        WHERE {" AND ".join(where)}
+        ORDER BY {present} {direction}, COALESCE({expression}, {sentinel}) {direction},
+                 id {direction}
+        LIMIT {arg(limit)}
+        """,
+        *args,
+    )
+
+
+async def box_counters(
+    connection: asyncpg.Connection, office_id: UUID, dossier_id: UUID, caller: str
+) -> list[asyncpg.Record]:
+    """Per box: its documents, those not yet handled, and those waiting for the caller."""
+    return await connection.fetch(
+        """
+        SELECT CASE status WHEN 'in_mailbox' THEN mailbox WHEN 'booked' THEN 'archive'
+                           ELSE status END AS box,
+               count(*) AS documents,
+               count(*) FILTER (WHERE NOT handled) AS unhandled,
+               count(*) FILTER (WHERE approval_status = 'pending'
+                                AND $3 = ANY(approval_waiting_for)) AS to_approve_by_me
+        FROM documents
+        WHERE office_id = $1 AND dossier_id = $2 AND status <> 'deleted'
+        GROUP BY 1
+        """,
+        office_id,
+        dossier_id,
+        caller,
+    )
+
+
+async def lock_document(
+    connection: asyncpg.Connection, office_id: UUID, dossier_id: UUID, document_id: UUID
+) -> asyncpg.Record | None:
+    """The document, locked for a change until the transaction ends (None: not there)."""
+    return await connection.fetchrow(
+        f"""SELECT {DOCUMENT_COLUMNS} FROM documents
+        WHERE office_id = $1 AND dossier_id = $2 AND id = $3 AND status <> 'deleted'
+        FOR UPDATE""",
+        office_id,
+        dossier_id,
+        document_id,
+    )
+
+
+async def update_document(
+    connection: asyncpg.Connection, document_id: UUID, changes: dict[str, Any]
+) -> asyncpg.Record:
+    """Sets the given columns (filename, handled, labels) of a locked document."""
+    allowed = {"filename", "handled", "labels"}
+    assert changes and set(changes) <= allowed, changes
+    columns = list(changes)
+    assignments = ", ".join(f"{column} = ${i + 2}" for i, column in enumerate(columns))
+    return await connection.fetchrow(
+        f"UPDATE documents SET {assignments} WHERE id = $1 RETURNING {DOCUMENT_COLUMNS}",
+        document_id,
+        *(changes[column] for column in columns),
+    )
+
+
+async def mark_deleted(
+    connection: asyncpg.Connection, document_id: UUID, deleted_by: str, reason: str | None
+) -> asyncpg.Record:
+    return await connection.fetchrow(
+        """UPDATE documents SET status = 'deleted', deleted_at = now(), deleted_by = $2,
+                                delete_reason = $3
+        WHERE id = $1 RETURNING id, deleted_at""",
+        document_id,
+        deleted_by,
+        reason,
+    )
+
+
+async def dossier_labels(
+    connection: asyncpg.Connection, office_id: UUID, dossier_id: UUID
+) -> list[asyncpg.Record]:
+    """The labels the dossier's documents carry, with how many carry each."""
+    return await connection.fetch(
+        """SELECT min(l) AS label, count(DISTINCT d.id) AS documents
+        FROM documents d, unnest(d.labels) l
+        WHERE d.office_id = $1 AND d.dossier_id = $2 AND d.status <> 'deleted'
+        GROUP BY lower(l) ORDER BY lower(l)""",
+        office_id,
+        dossier_id,
+    )
+
+
+async def add_comment(connection: asyncpg.Connection, values: dict[str, Any]) -> asyncpg.Record:
+    return await connection.fetchrow(
+        """INSERT INTO document_comments (id, office_id, dossier_id, document_id, author, body)
+        VALUES ($1, $2, $3, $4, $5, $6)
+        RETURNING id, document_id, author, body, created_at""",
+        values["id"],
+        values["office_id"],
+        values["dossier_id"],
+        values["document_id"],
+        values["author"],
+        values["body"],
+    )
+
+
+async def comments_of(
+    connection: asyncpg.Connection, office_id: UUID, dossier_id: UUID, document_id: UUID
+) -> list[asyncpg.Record]:
+    return await connection.fetch(
+        """SELECT id, document_id, author, body, created_at FROM document_comments
+        WHERE office_id = $1 AND dossier_id = $2 AND document_id = $3
+        ORDER BY created_at, id""",
+        office_id,
+        dossier_id,
+        document_id,
+    )
+
+
+async def record_booking(
+    connection: asyncpg.Connection, office_id: UUID, document_id: UUID, document_number: str
+) -> None:
+    """A booked document leaves 'in processing' for the archive, with its number."""
+    await connection.execute(
+        """UPDATE documents SET status = 'booked', document_number = $3
+        WHERE office_id = $1 AND id = $2 AND status <> 'deleted'""",
+        office_id,
+        document_id,
+        document_number,
     )

@@ -1,10 +1,16 @@
 """What ingest accepts as a document, decided from the bytes themselves."""
 
+import warnings
+import zipfile
 from dataclasses import dataclass
-from pathlib import PurePath
+from io import BytesIO
+from pathlib import PurePath, PurePosixPath
 
 from ledgerline.xml import safe_parser
 from lxml import etree
+from PIL import Image, UnidentifiedImageError
+from pypdf import PasswordType, PdfReader
+from pypdf.errors import PdfReadError, PdfStreamError
 
 
 class DocumentRefused(ValueError):
@@ -22,6 +28,14 @@ XML = DocumentKind("application/xml", ".xml")
 PNG = DocumentKind("image/png", ".png")
 JPEG = DocumentKind("image/jpeg", ".jpg")
 TIFF = DocumentKind("image/tiff", ".tif")
+
+
+KINDS = {kind.content_type: kind for kind in (PDF, XML, PNG, JPEG, TIFF)}
+
+
+def kind_of(content_type: str) -> DocumentKind:
+    """The kind a stored document was classified as, from its recorded content type."""
+    return KINDS[content_type]
 
 
 def classify(content: bytes, max_bytes: int) -> DocumentKind:
@@ -63,3 +77,152 @@ def safe_filename(name: str | None, kind: DocumentKind) -> str:
     # Leading dots would make a hidden file or a relative path segment.
     cleaned = cleaned.lstrip(". ")[:200] or "document"
     return cleaned if PurePath(cleaned).suffix else cleaned + kind.extension
+
+
+# --- what is inside: pages, encryption, pixels -------------------------------------------------
+
+MAX_IMAGE_PIXELS = 100_000_000
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_bytes: int
+    max_pages: int
+    max_pixels: int = MAX_IMAGE_PIXELS
+
+
+@dataclass(frozen=True)
+class Examined:
+    kind: DocumentKind
+    page_count: int | None  # None: not counted (not a PDF, or a PDF pypdf cannot parse)
+
+
+def examine(content: bytes, limits: Limits) -> Examined:
+    """`classify`, then what the bytes say about their inside: a PDF's page count (refused above
+    the limit), whether it is encrypted (refused unless it opens with an empty password), an
+    image's pixel count (refused above the limit, read from the header: no pixel is decoded).
+
+    A PDF or image that cannot be parsed at all is let through as delivered: recognition reads
+    what it can and says so, as it did before these checks."""
+    kind = classify(content, limits.max_bytes)
+    if kind is PDF:
+        return Examined(kind, pdf_page_count(content, limits.max_pages))
+    if kind in (PNG, JPEG, TIFF):
+        check_image_size(content, limits.max_pixels)
+    return Examined(kind, None)
+
+
+def pdf_page_count(content: bytes, max_pages: int) -> int | None:
+    try:
+        reader = PdfReader(BytesIO(content))
+        if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
+            raise DocumentRefused(
+                "the PDF is protected with a password; send it without the password"
+            )
+        # The page tree's own count: counting by walking the tree would load every page.
+        declared = reader.trailer["/Root"]["/Pages"].get("/Count")
+        pages = int(declared) if isinstance(declared, int) else len(reader.pages)
+    except DocumentRefused:
+        raise
+    except (PdfReadError, PdfStreamError, KeyError, TypeError, ValueError, AttributeError):
+        return None
+    if pages > max_pages:
+        raise DocumentRefused(f"the PDF has {pages} pages; the limit is {max_pages}")
+    return pages
+
+
+def check_image_size(content: bytes, max_pixels: int) -> None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            # `open` reads the header only; the pixels would be decoded by `load`, never called.
+            with Image.open(BytesIO(content)) as image:
+                width, height = image.size
+    except Image.DecompressionBombError:
+        width, height = max_pixels + 1, 1  # Pillow's own bound is above ours: refuse
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        return
+    if width * height > max_pixels:
+        raise DocumentRefused(
+            f"the image has {width * height:,} pixels; the limit is {max_pixels:,} "
+            f"({max_pixels // 1_000_000} megapixels)"
+        )
+
+
+# --- ZIP archives (HTTP upload only) -----------------------------------------------------------
+
+ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+MAX_ZIP_RATIO = 100  # uncompressed / compressed: beyond this an entry is a zip bomb
+
+
+def is_zip(content: bytes) -> bool:
+    return content[:4] in ZIP_MAGIC
+
+
+@dataclass(frozen=True)
+class ZipLimits:
+    max_entries: int
+    max_entry_bytes: int
+    max_total_bytes: int
+    max_ratio: int = MAX_ZIP_RATIO
+
+
+def unzip(content: bytes, limits: ZipLimits) -> list[tuple[str, bytes]]:
+    """The files of a ZIP archive as (name, bytes), in archive order, or a refusal of the whole
+    archive. Folders are flattened (only the file's own name is kept: no path is ever used);
+    folder entries and the hidden files archivers add (`__MACOSX/`, `.DS_Store`) are skipped.
+    Refused: more entries than allowed, an entry or a total larger than allowed, a compression
+    ratio above `max_ratio`, encrypted entries, an archive that cannot be read. The declared
+    sizes are checked first and reading is bounded too, so a lying header reads no more."""
+    try:
+        archive = zipfile.ZipFile(BytesIO(content))
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise DocumentRefused(f"the ZIP archive cannot be read: {exc}") from exc
+    with archive:
+        entries = [
+            info
+            for info in archive.infolist()
+            if not info.is_dir()
+            and not info.filename.startswith("__MACOSX/")
+            and not PurePosixPath(info.filename.replace("\\", "/")).name.startswith(".")
+        ]
+        if not entries:
+            raise DocumentRefused("the ZIP archive holds no file")
+        if len(entries) > limits.max_entries:
+            raise DocumentRefused(
+                f"the ZIP archive holds {len(entries)} files; the limit is {limits.max_entries}"
+            )
+        declared_total = sum(info.file_size for info in entries)
+        if declared_total > limits.max_total_bytes:
+            raise DocumentRefused(
+                f"the ZIP archive unpacks to {declared_total} bytes; the limit is "
+                f"{limits.max_total_bytes}"
+            )
+        files: list[tuple[str, bytes]] = []
+        total = 0
+        for info in entries:
+            name = PurePosixPath(info.filename.replace("\\", "/")).name
+            if info.flag_bits & 0x1:
+                raise DocumentRefused(f"{name} in the ZIP archive is encrypted")
+            if info.file_size > limits.max_entry_bytes:
+                raise DocumentRefused(
+                    f"{name} in the ZIP archive is {info.file_size} bytes; the limit is "
+                    f"{limits.max_entry_bytes}"
+                )
+            if info.file_size > limits.max_ratio * max(info.compress_size, 1):
+                raise DocumentRefused(
+                    f"{name} in the ZIP archive is compressed more than {limits.max_ratio} to 1; "
+                    "it is refused as a possible zip bomb"
+                )
+            try:
+                with archive.open(info) as member:
+                    data = member.read(limits.max_entry_bytes + 1)
+            except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as exc:
+                raise DocumentRefused(f"{name} in the ZIP archive cannot be read: {exc}") from exc
+            total += len(data)
+            if len(data) > limits.max_entry_bytes or total > limits.max_total_bytes:
+                raise DocumentRefused(
+                    f"{name} in the ZIP archive unpacks to more than its header says; refused"
+                )
+            files.append((name, data))
+        return files

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import parseaddr
 
-from ingest.domain.documents import DocumentKind, DocumentRefused, classify
+from ingest.domain.documents import DocumentKind, DocumentRefused, Limits, examine
 
 MAILBOX_PREFIXES = {"aankoop-": "purchase", "verkoop-": "sales", "divers-": "misc"}
 UNIQUE_ADDRESS_MAILBOX = "purchase"
@@ -90,6 +90,7 @@ class Attachment:
     filename: str | None
     content: bytes
     kind: DocumentKind
+    page_count: int | None = None
 
 
 @dataclass(frozen=True)
@@ -104,12 +105,13 @@ SIGNATURE_TYPES = frozenset(
 )
 
 
-def attachments_of(message: EmailMessage, max_bytes: int) -> tuple[list[Attachment], list[Skipped]]:
+def attachments_of(message: EmailMessage, limits: Limits) -> tuple[list[Attachment], list[Skipped]]:
     """The mail's parts that are documents ingest accepts, and the other parts with why not.
 
     Every leaf part counts except the mail's own text (text/plain or text/html without a file
     name) and signatures: mail clients mark PDFs `inline` as often as `attachment`. What a part
-    is comes from its bytes (`classify`), never from its name or declared type.
+    is comes from its bytes (`examine`: kind, size, pages, password, pixels), never from its
+    name or declared type.
     """
     usable: list[Attachment] = []
     skipped: list[Skipped] = []
@@ -122,7 +124,8 @@ def attachments_of(message: EmailMessage, max_bytes: int) -> tuple[list[Attachme
         payload = part.get_payload(decode=True)
         content = payload if isinstance(payload, bytes) else b""
         try:
-            usable.append(Attachment(filename, content, classify(content, max_bytes)))
+            examined = examine(content, limits)
+            usable.append(Attachment(filename, content, examined.kind, examined.page_count))
         except DocumentRefused as exc:
             skipped.append(Skipped(filename, str(exc)))
     return usable, skipped

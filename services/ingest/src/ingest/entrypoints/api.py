@@ -26,8 +26,9 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 
 from ingest.adapters import repository
 from ingest.config import IngestSettings
-from ingest.domain.documents import DocumentRefused, classify
+from ingest.domain.documents import DocumentRefused, Limits, ZipLimits, examine, is_zip, unzip
 from ingest.domain.email import addresses_of, normalise_whitelist_entry
+from ingest.domain.mailbox import BadLabel, with_labels
 from ingest.domain.peppol import NoBuyer, buyer_vat_numbers
 from ingest.intake import Delivery, IncomingFile, take_in
 
@@ -59,6 +60,8 @@ DOCUMENT_EXAMPLE = {
     "currency": "EUR",
     "payment_status": "in_basket",
     "handled": False,
+    "labels": ["Project 2"],
+    "page_count": 1,
 }
 UBL_EXAMPLE = (
     '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -102,6 +105,20 @@ class Document(BaseModel):
     )
     sender: str | None = Field(default=None, description="E-mail: the sender's address")
     subject: str | None = Field(default=None, description="E-mail: the message's subject")
+    labels: list[str] = Field(
+        default_factory=list, description="The client's labels (approval rules use them)"
+    )
+    page_count: int | None = Field(
+        default=None, description="Pages of a PDF; null for other files or unreadable PDFs"
+    )
+    duplicate_of: UUID | None = Field(
+        default=None,
+        description="The dossier's earliest document with the same bytes: this one is a "
+        "duplicate of it (stored anyway, flagged)",
+    )
+    document_number: str | None = Field(
+        default=None, description="Booked: the document number in the accounting package"
+    )
 
 
 def _approval_status(row: Any, caller: str) -> str | None:
@@ -113,6 +130,7 @@ def _approval_status(row: Any, caller: str) -> str | None:
 def _document(row: Any, caller: str) -> Document:
     values = dict(row)
     values.pop("approval_waiting_for")
+    values.pop("sort_value", None)
     values["approval_status"] = _approval_status(row, caller)
     return Document.model_validate(values)
 
@@ -197,15 +215,58 @@ async def _read_raw(request: Request, max_bytes: int) -> bytes:
     return bytes(body)
 
 
-def _classified(content: bytes, filename: str | None, max_bytes: int) -> IncomingFile:
-    """The file checked by its bytes; a refusal is the request's 413 or 422, naming the file."""
+def _classified(content: bytes, filename: str | None, limits: Limits) -> IncomingFile:
+    """The file checked by its bytes (kind, size, pages, password, pixels); a refusal is the
+    request's 413 or 422, naming the file."""
     try:
-        kind = classify(content, max_bytes)
+        examined = examine(content, limits)
     except DocumentRefused as exc:
-        code = status.HTTP_413_CONTENT_TOO_LARGE if len(content) > max_bytes else 422
+        code = status.HTTP_413_CONTENT_TOO_LARGE if len(content) > limits.max_bytes else 422
         named = f"{filename}: {exc}" if filename else str(exc)
         raise HTTPException(code, named) from exc
-    return IncomingFile(content, kind, filename)
+    return IncomingFile(content, examined.kind, filename, examined.page_count)
+
+
+def _unzipped(content: bytes, filename: str | None, settings: IngestSettings) -> list[IncomingFile]:
+    """Each file of an uploaded ZIP archive, checked like an uploaded file; one refusal refuses
+    the archive (and so the whole upload)."""
+    limits = ZipLimits(
+        max_entries=settings.max_files_per_upload,
+        max_entry_bytes=settings.max_document_bytes,
+        max_total_bytes=settings.max_zip_unpacked_bytes,
+    )
+    try:
+        entries = unzip(content, limits)
+    except DocumentRefused as exc:
+        named = f"{filename}: {exc}" if filename else str(exc)
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, named) from exc
+    files = []
+    for name, data in entries:
+        try:
+            examined = examine(data, settings.limits())
+        except DocumentRefused as exc:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT, f"{filename or 'the ZIP'}: {name}: {exc}"
+            ) from exc
+        files.append(IncomingFile(data, examined.kind, name, examined.page_count))
+    return files
+
+
+def _labels(labels: list[str] | None) -> tuple[str, ...]:
+    try:
+        return tuple(with_labels([], labels or []))
+    except BadLabel as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
+
+
+LabelsParam = Annotated[
+    list[str] | None,
+    Query(
+        alias="label",
+        description="The client's labels for the delivered documents (repeat for several)",
+        examples=["Project 2"],
+    ),
+]
 
 
 @router.post(
@@ -237,7 +298,10 @@ def _classified(content: bytes, filename: str | None, max_bytes: int) -> Incomin
         413: error_response("The document is larger than the limit (20 MB by default)"),
         422: error_response(
             "Not a PDF, image or well-formed XML (or XML with a DOCTYPE), an empty body, "
-            "a multipart form without a `file`, or invalid parameters"
+            "a multipart form without a `file`, a PDF over the page limit (200 by default) or "
+            "protected with a password, an image over 100 megapixels, a ZIP archive (use "
+            "/documents/batch), an invalid label, or invalid parameters",
+            "the PDF is protected with a password; send it without the password",
         ),
     },
 )
@@ -247,14 +311,17 @@ async def deliver_document(
     scope: Annotated[DossierScope, dossier_scope(*DELIVERERS)],
     mailbox: Annotated[Mailbox, Query(description="Which mailbox receives it")] = "purchase",
     filename: Annotated[str | None, Query(max_length=200)] = None,
+    label: LabelsParam = None,
 ) -> Document:
-    max_bytes: int = runtime.settings.max_document_bytes  # type: ignore[attr-defined]
-    content, uploaded_name, channel = await _read_upload(request, max_bytes)
-    try:
-        kind = classify(content, max_bytes)
-    except DocumentRefused as exc:
-        code = status.HTTP_413_CONTENT_TOO_LARGE if len(content) > max_bytes else 422
-        raise HTTPException(code, str(exc)) from exc
+    settings = cast(IngestSettings, runtime.settings)
+    content, uploaded_name, channel = await _read_upload(request, settings.max_document_bytes)
+    if is_zip(content):
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            "a ZIP archive holds several documents: upload it to /documents/batch",
+        )
+    file = _classified(content, None, settings.limits())
+    labels = _labels(label)
     async with runtime.unit_of_work() as uow:
         dossier = await repository.get_dossier(uow.conn, scope.office_id, scope.dossier_id)
         if dossier is None:
@@ -265,14 +332,14 @@ async def deliver_document(
             mailbox=mailbox,
             channel=channel,
             delivered_by=scope.principal.subject,
+            labels=labels,
         )
-        base_url: str = runtime.settings.public_base_url
         rows = await take_in(
             uow,
             dossier,
             delivery,
-            [IncomingFile(content, kind, filename or uploaded_name)],
-            base_url,
+            [IncomingFile(content, file.kind, filename or uploaded_name, file.page_count)],
+            settings.public_base_url,
         )
     return _document(rows[0], scope.principal.subject)
 
@@ -284,9 +351,13 @@ async def deliver_document(
     summary="Deliver several files in one multipart request (drag & drop, the mobile app)",
     description=(
         "multipart/form-data with one `file` field per file (at most `INGEST_MAX_FILES_PER_UPLOAD`"
-        ", 20 by default). All or nothing: when one file is refused, none is stored and the "
+        ", 20 by default). A ZIP archive is unpacked: each of its files becomes a document "
+        "(folders flattened; at most that many files, each within the size limit, together at "
+        "most `INGEST_MAX_ZIP_UNPACKED_BYTES`, compressed at most 100 to 1, no encrypted "
+        "entries). All or nothing: when one file is refused, none is stored and the "
         "answer names the file. Each stored file is a document with its own "
-        "`document.received.v1`."
+        "`document.received.v1`; a file the dossier already has is stored and flagged "
+        "`duplicate_of` the first."
     ),
     openapi_extra={
         "requestBody": {
@@ -310,8 +381,11 @@ async def deliver_document(
     responses={
         413: error_response("A file is larger than the limit (20 MB by default)"),
         422: error_response(
-            "Not multipart, no `file` field, too many files, or a file that is not a PDF, image "
-            "or well-formed XML (the message names it)"
+            "Not multipart, no `file` field, too many files, a file that is not a PDF, image "
+            "or well-formed XML, a PDF over the page limit or with a password, an image over "
+            "100 megapixels, or a ZIP archive beyond its limits (the message names the file)",
+            "scans.zip: bomb.pdf in the ZIP archive is compressed more than 100 to 1; it is "
+            "refused as a possible zip bomb",
         ),
     },
 )
@@ -320,6 +394,7 @@ async def deliver_documents(
     runtime: CurrentRuntime,
     scope: Annotated[DossierScope, dossier_scope(*DELIVERERS)],
     mailbox: Annotated[Mailbox, Query(description="Which mailbox receives them")] = "purchase",
+    label: LabelsParam = None,
 ) -> list[Document]:
     settings = cast(IngestSettings, runtime.settings)
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
@@ -330,9 +405,19 @@ async def deliver_documents(
     uploads = await _read_multipart(
         request, settings.max_document_bytes, settings.max_files_per_upload
     )
-    files = [
-        _classified(content, filename, settings.max_document_bytes) for content, filename in uploads
-    ]
+    labels = _labels(label)
+    files: list[IncomingFile] = []
+    for content, filename in uploads:
+        if is_zip(content):
+            files += _unzipped(content, filename, settings)
+        else:
+            files.append(_classified(content, filename, settings.limits()))
+    if len(files) > settings.max_files_per_upload:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            f"the upload holds {len(files)} documents (ZIP archives unpacked); the limit is "
+            f"{settings.max_files_per_upload}",
+        )
     async with runtime.unit_of_work() as uow:
         dossier = await repository.get_dossier(uow.conn, scope.office_id, scope.dossier_id)
         if dossier is None:
@@ -343,6 +428,7 @@ async def deliver_documents(
             mailbox=mailbox,
             channel="upload",
             delivered_by=scope.principal.subject,
+            labels=labels,
         )
         rows = await take_in(uow, dossier, delivery, files, settings.public_base_url)
     return [_document(row, scope.principal.subject) for row in rows]
@@ -404,7 +490,7 @@ async def deliver_peppol_document(
         )
     settings = cast(IngestSettings, runtime.settings)
     content = await _read_raw(request, settings.max_document_bytes)
-    file = _classified(content, None, settings.max_document_bytes)
+    file = _classified(content, None, settings.limits())
     if file.kind.content_type != "application/xml":
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT, "the body must be a UBL or CII XML invoice"

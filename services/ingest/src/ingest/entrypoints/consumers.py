@@ -8,6 +8,7 @@ from ledgerline.consumers import Subscription
 from ledgerline.db import UnitOfWork
 from ledgerline.dossier_events import on_dossier_activated, on_dossier_updated
 from ledgerline.events import (
+    BookingPosted,
     DocumentRecognized,
     DossierActivated,
     DossierUpdated,
@@ -75,6 +76,13 @@ async def on_invoice_rejected(uow: UnitOfWork, event: Envelope[InvoiceRejected])
     )
 
 
+async def on_booking_posted(uow: UnitOfWork, event: Envelope[BookingPosted]) -> None:
+    """Booked: the document moves to the archive box, with its document number."""
+    await repository.record_booking(
+        uow.conn, event.officeid, event.data.document_id, event.data.document_number
+    )
+
+
 async def on_dossier_details(
     uow: UnitOfWork, event: Envelope[DossierActivated] | Envelope[DossierUpdated]
 ) -> None:
@@ -104,4 +112,5 @@ SUBSCRIPTIONS = [
     Subscription(InvoiceApprovalRequested, on_invoice_approval_requested),
     Subscription(InvoiceApproved, on_invoice_approved),
     Subscription(InvoiceRejected, on_invoice_rejected),
+    Subscription(BookingPosted, on_booking_posted),
 ]

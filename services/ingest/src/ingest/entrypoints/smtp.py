@@ -11,11 +11,15 @@
   before that stores nothing (the sender's server retries), a crash after loses nothing. An
   error while storing answers `451 4.3.0` (try again later) with nothing stored.
 - SIZE is advertised (`smtp_max_message_bytes`) and a larger mail is refused with `552`.
+- STARTTLS is offered when a certificate and key are configured (`smtp_tls_cert_file`,
+  `smtp_tls_key_file`); with `smtp_require_tls`, commands other than EHLO/NOOP/QUIT/STARTTLS
+  are refused (530) until TLS is on.
 """
 
 import asyncio
 import contextlib
 import logging
+import ssl
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from email import message_from_bytes, policy
@@ -99,13 +103,13 @@ class IntakeHandler:
         recipients: list[Recipient] = getattr(envelope, "ledgerline_recipients", [])
         content = envelope.original_content or b""
         message = cast(EmailMessage, message_from_bytes(content, policy=policy.default))
-        usable, skipped = attachments_of(message, self._settings.max_document_bytes)
+        usable, skipped = attachments_of(message, self._settings.limits())
         problem = refusal(usable, skipped)
         if problem is not None:
             return _one_line(f"554 5.6.0 {problem}")
         sender = sender_of(message, envelope.mail_from or "")
         subject = _one_line(str(message.get("Subject", "")), 998) or None
-        files = [IncomingFile(a.content, a.kind, a.filename) for a in usable]
+        files = [IncomingFile(a.content, a.kind, a.filename, a.page_count) for a in usable]
         try:
             stored = 0
             async with self._runtime.unit_of_work() as uow:
@@ -134,6 +138,20 @@ class IntakeHandler:
         return f"250 2.0.0 {stored} document(s) stored"
 
 
+def tls_context(settings: IngestSettings) -> ssl.SSLContext | None:
+    """The server side of STARTTLS, when a certificate is configured (both files or neither)."""
+    if settings.smtp_tls_cert_file is None and settings.smtp_tls_key_file is None:
+        return None
+    if settings.smtp_tls_cert_file is None or settings.smtp_tls_key_file is None:
+        raise ValueError(
+            "STARTTLS needs both INGEST_SMTP_TLS_CERT_FILE and INGEST_SMTP_TLS_KEY_FILE"
+        )
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.load_cert_chain(settings.smtp_tls_cert_file, settings.smtp_tls_key_file)
+    return context
+
+
 @contextlib.asynccontextmanager
 async def smtp_server(runtime: Runtime) -> AsyncIterator[Any]:
     """Listens for mail while the service runs (when `smtp_port` is set)."""
@@ -142,6 +160,7 @@ async def smtp_server(runtime: Runtime) -> AsyncIterator[Any]:
         yield None
         return
     handler = IntakeHandler(runtime)
+    context = tls_context(settings)
 
     def protocol() -> SMTP:
         return SMTP(
@@ -149,12 +168,19 @@ async def smtp_server(runtime: Runtime) -> AsyncIterator[Any]:
             data_size_limit=settings.smtp_max_message_bytes,
             hostname=settings.smtp_hostname,
             ident="Ledgerline ingest",
+            tls_context=context,
+            require_starttls=settings.smtp_require_tls,
         )
 
     server = await asyncio.get_running_loop().create_server(
         protocol, host=settings.smtp_host, port=settings.smtp_port
     )
-    log.info("e-mail intake listening on %s:%s", settings.smtp_host, settings.smtp_port)
+    log.info(
+        "e-mail intake listening on %s:%s%s",
+        settings.smtp_host,
+        settings.smtp_port,
+        " (STARTTLS)" if context else "",
+    )
     try:
         yield server
     finally:

@@ -1,0 +1,136 @@
+"""What ingest refuses by what is inside a file: pages, password, pixels, ZIP archives."""
+
+import io
+import struct
+import zipfile
+import zlib
+
+import pytest
+from ingest.domain.documents import (
+    PDF,
+    PNG,
+    DocumentRefused,
+    Limits,
+    ZipLimits,
+    examine,
+    is_zip,
+    unzip,
+)
+from pypdf import PdfWriter
+
+LIMITS = Limits(max_bytes=10_000_000, max_pages=3)
+
+
+def pdf(pages: int, password: str | None = None, owner: str | None = None) -> bytes:
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(595, 842)
+    if password is not None:
+        writer.encrypt(user_password=password, owner_password=owner or password)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def png_header(width: int, height: int) -> bytes:
+    """A PNG whose header claims width x height, with one tiny (invalid) data chunk: what a
+    decompression bomb looks like to a reader that only reads the header."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(b"\x00"))
+        + chunk(b"IEND", b"")
+    )
+
+
+def test_a_pdf_within_the_page_limit_is_taken_with_its_page_count() -> None:
+    examined = examine(pdf(3), LIMITS)
+    assert (examined.kind, examined.page_count) == (PDF, 3)
+
+
+def test_a_pdf_over_the_page_limit_is_refused() -> None:
+    with pytest.raises(DocumentRefused, match=r"^the PDF has 4 pages; the limit is 3$"):
+        examine(pdf(4), LIMITS)
+
+
+def test_a_password_protected_pdf_is_refused_with_a_sentence() -> None:
+    with pytest.raises(
+        DocumentRefused,
+        match=r"^the PDF is protected with a password; send it without the password$",
+    ):
+        examine(pdf(1, password="geheim"), LIMITS)
+
+
+def test_an_encrypted_pdf_that_opens_without_a_password_is_taken() -> None:
+    # Only an owner password (printing/copying restrictions): it opens with the empty password.
+    assert examine(pdf(2, password="", owner="owner"), LIMITS).page_count == 2
+
+
+def test_a_pdf_pypdf_cannot_parse_is_taken_as_delivered() -> None:
+    assert examine(b"%PDF-1.4\n% no structure\n%%EOF\n", LIMITS).page_count is None
+
+
+@pytest.mark.parametrize(
+    ("width", "height"),
+    [(12_000, 9_000), (20_000, 20_000)],  # above ours; above Pillow's own bomb bound too
+)
+def test_an_image_above_100_megapixels_is_refused_from_its_header(width: int, height: int) -> None:
+    with pytest.raises(DocumentRefused, match=r"the limit is 100,000,000 \(100 megapixels\)"):
+        examine(png_header(width, height), Limits(10_000_000, 200))
+
+
+def test_an_image_within_the_limit_is_taken() -> None:
+    assert examine(png_header(10_000, 10_000), Limits(10_000_000, 200)).kind == PNG
+
+
+def archive(*entries: tuple[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", method) as zipped:
+        for name, data in entries:
+            zipped.writestr(name, data)
+    return buffer.getvalue()
+
+
+ZIP_LIMITS = ZipLimits(max_entries=3, max_entry_bytes=100_000, max_total_bytes=150_000)
+
+
+def test_a_zip_gives_its_files_by_their_own_names_without_folders() -> None:
+    content = archive(
+        ("november/a.pdf", b"%PDF-1.4 a"),
+        ("../../etc/b.xml", b"<Invoice/>"),
+        ("__MACOSX/._a.pdf", b"junk"),
+        (".DS_Store", b"junk"),
+        ("empty-folder/", b""),
+    )
+    assert is_zip(content)
+    assert unzip(content, ZIP_LIMITS) == [("a.pdf", b"%PDF-1.4 a"), ("b.xml", b"<Invoice/>")]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (archive(*[(f"{i}.pdf", b"%PDF") for i in range(4)]), "holds 4 files; the limit is 3"),
+        (
+            archive(("big.pdf", b"%PDF" + bytes(100_000)), method=zipfile.ZIP_STORED),
+            "big.pdf in the ZIP archive is 100004 bytes; the limit is 100000",
+        ),
+        (
+            archive(*[(f"{i}.pdf", b"%PDF" + bytes(60_000)) for i in range(3)]),
+            "unpacks to 180012 bytes; the limit is 150000",
+        ),
+        (archive(("bomb.pdf", bytes(90_000))), "compressed more than 100 to 1"),
+        (b"PK\x03\x04 not really a zip", "the ZIP archive cannot be read"),
+        (archive(("folder/", b"")), "the ZIP archive holds no file"),
+    ],
+    ids=["count", "entry size", "total size", "ratio", "corrupt", "empty"],
+)
+def test_a_zip_beyond_a_limit_is_refused_whole(content: bytes, message: str) -> None:
+    with pytest.raises(DocumentRefused, match=message):
+        unzip(content, ZIP_LIMITS)
