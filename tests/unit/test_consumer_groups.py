@@ -22,15 +22,17 @@ def test_no_event_is_handled_twice_in_one_consumer_group(service: str) -> None:
     assert [pair for pair, count in pairs.items() if count > 1] == []
 
 
-def test_the_worklist_keeps_the_booking_history_in_a_group_of_its_own() -> None:
+def test_the_worklist_keeps_its_read_models_in_groups_of_their_own() -> None:
     definition = importlib.import_module("worklist.bootstrap").definition()
     settings = definition.settings_type(database_url="postgresql://x@h/d")  # type: ignore[call-arg]
     groups = {
-        subscription.event.__name__: subscription.consumer
+        (subscription.event.__name__, subscription.consumer)
         for subscription in definition.subscriptions(settings)
         if subscription.consumer
     }
     assert groups == {
-        "ProposalValidated": "worklist.suggestions",
-        "BookingPosted": "worklist.suggestions",
+        ("ProposalValidated", "worklist.suggestions"),
+        ("BookingPosted", "worklist.suggestions"),
+        ("DossierActivated", "worklist.dossier-settings"),
+        ("DossierUpdated", "worklist.dossier-settings"),
     }
