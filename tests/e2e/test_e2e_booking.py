@@ -436,8 +436,34 @@ async def test_what_the_books_refuse_comes_back_with_the_reason(stack: Stack) ->
         assert proposal["detail_lines"][0]["suspense"] is True
         assert proposal["confidence_level"] == "grey"
         assert (await worklist.post(f"{proposal['id']}/send")).status_code == 200
-        back = await worklist.until_status(proposal["id"], "ok_new")
-        assert "BE0404164418" in back["booking_error"]
+        # Ok-new: the counterparty is created in the books with the next supplier number.
+        booked = await worklist.until_status(proposal["id"], "booked")
+        transaction = transaction_of(stack, proposal["id"])
+        assert transaction.meta["document-number"] == booked["document_number"]
+        entries, _, _ = loader.load_file(str(stack.ledger_root / "PEETERS" / "main.beancount"))
+        [created] = [
+            entry
+            for entry in entries
+            if isinstance(entry, bean_data.Custom)
+            and entry.type == "ledgerline-counterparty"
+            and entry.meta.get("vat") == "BE0404164418"
+        ]
+        assert transaction.meta["counterparty"] == created.values[0].value
+        assert created.meta["name"] == "Brouwerij Nergens"
+
+        # What only the books know comes back with their reason: a customer on a purchase.
+        refused = await worklist.proposal_of(
+            await worklist.deliver(
+                ubl(f"CUST-{tag}", "Van Hoorebeke Verpakkingen", "BE0715231874", Decimal("60")),
+                "application/xml",
+            )
+        )
+        edited = await worklist.patch(refused["id"], {"counterparty_number": "K0001"})
+        assert edited.status_code == 200, edited.text
+        assert (await worklist.post(f"{refused['id']}/check")).status_code == 200
+        assert (await worklist.post(f"{refused['id']}/send")).status_code == 200
+        back = await worklist.until_status(refused["id"], "checked", "ok")
+        assert "K0001 is a customer" in back["booking_error"]
 
         # Another dossier of the office does not see this proposal.
         other = uuid.uuid4()

@@ -134,3 +134,60 @@ def test_a_booking_without_detail_balances_in_beancount_on_the_suspense_account(
         ("Assets:999999", D("500.00")),
         ("Liabilities:440000", D("-530.00")),
     ]
+
+
+def test_a_new_counterparty_is_created_with_the_next_number_and_booked_once(
+    empty_root: Path,
+) -> None:
+    connector = BeancountConnector(empty_root, today=lambda: date(2026, 11, 30))
+    validated = proposal(
+        counterparty_name="Maalderij De Molen BV",
+        counterparty_vat="BE0477472701",
+        new_counterparty=True,
+        lines=(
+            ProposalLine(
+                gl_account="600000", amount_excl_vat="500.00", vat_code="A06", vat_amount="30.00"
+            ),
+        ),
+        vat_lines=(ProposalVatLine(vat_code="A06", base="500.00", vat_amount="30.00"),),
+    )
+    booking = booking_from_proposal(validated, connector.snapshot(DOSSIER_CODE))
+    assert booking.header.counterparty_number == "L0013"  # after L0001 ... L0012
+    assert booking.header.new_counterparty is not None
+    assert (
+        booking.header.new_counterparty.name,
+        booking.header.new_counterparty.vat_number,
+        booking.header.new_counterparty.default_gl_account,
+    ) == ("Maalderij De Molen BV", "BE0477472701", "600000")
+
+    connector.post_booking(DOSSIER_CODE, booking)
+    connector.post_booking(DOSSIER_CODE, booking)  # delivered twice: booked once
+    entries, errors, _ = loader.load_file(str(empty_root / DOSSIER_CODE / "main.beancount"))
+    assert errors == []
+    assert {
+        party.number: party.name
+        for party in connector.snapshot(DOSSIER_CODE).counterparties
+        if party.number == "L0013"
+    } == {"L0013": "Maalderij De Molen BV"}
+    transactions = [
+        e
+        for e in entries
+        if isinstance(e, data.Transaction)
+        and e.meta.get("proposal-id") == str(validated.proposal_id)
+    ]
+    assert len(transactions) == 1
+    # Known now: the next new supplier gets the number after it.
+    assert (
+        booking_from_proposal(
+            proposal(counterparty_name="Nieuw BV", counterparty_vat=None, new_counterparty=True),
+            connector.snapshot(DOSSIER_CODE),
+        ).header.counterparty_number
+        == "L0014"
+    )
+
+
+def test_a_new_counterparty_is_not_created_when_one_has_its_vat_number(
+    snapshot: LedgerSnapshot,
+) -> None:
+    booking = booking_from_proposal(proposal(new_counterparty=True), snapshot)
+    assert (booking.header.counterparty_number, booking.header.new_counterparty) == ("L0001", None)

@@ -162,6 +162,12 @@ class ProposalValidated(EventData):
         default=None, description="Units of currency per EUR, when the currency is not EUR"
     )
     structured_communication: str | None = None
+    new_counterparty: bool = Field(
+        default=False,
+        description="The books have no such counterparty yet (status Ok-new): unless one has "
+        "`counterparty_vat`, the package creates it from `counterparty_name` and "
+        "`counterparty_vat`, with the first line's GL account and VAT code as its defaults",
+    )
     lines: tuple[ProposalLine, ...] = ()
     vat_lines: tuple[ProposalVatLine, ...] = ()
 

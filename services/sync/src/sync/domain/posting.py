@@ -8,6 +8,9 @@ Decisions (docs/connectors.md, "Posting"):
   credit note); a journal code the dossier does not know is refused by the connector;
 - no period: the booking period of the invoice date;
 - no counterparty number: the counterparty of the journal's kind with the proposal's VAT number;
+  none, and the proposal says the counterparty is new: created with the next number of its kind
+  (`L0012` -> `L0013`), the proposal's name and VAT number, the first line's GL account and VAT
+  code as its defaults;
 - no detail lines: booked "without detail" on the dossier's suspense account (999999): one line
   for the total excluding VAT and, when there is VAT, one for the VAT, so that the counterparty
   is owed the invoice's total and the office completes the booking in the package;
@@ -26,6 +29,7 @@ from sync.connectors.contract import (
     Counterparty,
     Journal,
     LedgerSnapshot,
+    NewCounterparty,
     VatLine,
 )
 
@@ -64,7 +68,9 @@ def choose_journal(proposal: ProposalValidated, snapshot: LedgerSnapshot) -> Jou
 
 def find_counterparty(
     proposal: ProposalValidated, snapshot: LedgerSnapshot, journal: Journal
-) -> Counterparty:
+) -> Counterparty | None:
+    """The dossier's counterparty of the proposal; None when the proposal says it is new and
+    the books have none with its VAT number (the caller creates it)."""
     by_number = {party.number: party for party in snapshot.counterparties}
     if proposal.counterparty_number:
         party = by_number.get(proposal.counterparty_number)
@@ -73,17 +79,41 @@ def find_counterparty(
                 f"counterparty {proposal.counterparty_number} is unknown to the dossier"
             )
         return party
-    kind = "customer" if journal.type == "sales" else "supplier"
+    kind = counterparty_kind(journal)
     if proposal.counterparty_vat:
         wanted = _compact_vat(proposal.counterparty_vat)
         for party in snapshot.counterparties:
             if party.kind == kind and party.vat_number and _compact_vat(party.vat_number) == wanted:
                 return party
+    if proposal.new_counterparty and proposal.counterparty_name:
+        return None
     raise ProposalNotPostable(
         f"no {kind} of the dossier has the VAT number {proposal.counterparty_vat or '(none)'}"
         + (f" ({proposal.counterparty_name})" if proposal.counterparty_name else "")
         + "; send the counterparty's number"
     )
+
+
+def counterparty_kind(journal: Journal) -> str:
+    return "customer" if journal.type == "sales" else "supplier"
+
+
+def next_counterparty_number(snapshot: LedgerSnapshot, kind: str) -> str:
+    """The number after the highest of the kind's numbers that end in digits, keeping their
+    prefix and width (`L0012` -> `L0013`); `S0001` / `C0001` for the first of its kind."""
+    numbered = [
+        match
+        for party in snapshot.counterparties
+        if party.kind == kind and (match := re.fullmatch(r"(.*?)(\d+)", party.number))
+    ]
+    if not numbered:
+        return ("S" if kind == "supplier" else "C") + "0001"
+    prefix, digits = max(numbered, key=lambda match: int(match.group(2))).groups()
+    taken = {party.number for party in snapshot.counterparties}
+    candidate = int(digits) + 1
+    while f"{prefix}{candidate:0{len(digits)}d}" in taken:
+        candidate += 1
+    return f"{prefix}{candidate:0{len(digits)}d}"
 
 
 def suspense_account(snapshot: LedgerSnapshot) -> str:
@@ -98,6 +128,22 @@ def booking_from_proposal(proposal: ProposalValidated, snapshot: LedgerSnapshot)
         raise ProposalNotPostable("the proposal has no invoice date")
     journal = choose_journal(proposal, snapshot)
     counterparty = find_counterparty(proposal, snapshot, journal)
+    new_counterparty = None
+    if counterparty is None:
+        assert proposal.counterparty_name is not None  # find_counterparty's condition
+        first_line = proposal.lines[0] if proposal.lines else None
+        new_counterparty = NewCounterparty(
+            name=proposal.counterparty_name,
+            vat_number=proposal.counterparty_vat,
+            currency=proposal.currency,
+            default_gl_account=first_line.gl_account if first_line else None,
+            default_vat_code=first_line.vat_code if first_line else None,
+        )
+    counterparty_number = (
+        counterparty.number
+        if counterparty is not None
+        else next_counterparty_number(snapshot, counterparty_kind(journal))
+    )
     credit_note = proposal.document_type == "credit_note"
 
     def amount(value: Decimal) -> Decimal:
@@ -138,7 +184,8 @@ def booking_from_proposal(proposal: ProposalValidated, snapshot: LedgerSnapshot)
         header=BookingHeader(
             journal=journal.code,
             period=proposal.period or proposal.invoice_date.strftime("%Y-%m"),
-            counterparty_number=counterparty.number,
+            counterparty_number=counterparty_number,
+            new_counterparty=new_counterparty,
             invoice_number=proposal.invoice_number,
             invoice_date=proposal.invoice_date,
             due_date=proposal.due_date,

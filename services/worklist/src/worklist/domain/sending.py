@@ -81,6 +81,7 @@ def validated_event(booking: Booking, ledger: LedgerData, validated_by: str) -> 
         validated_by=validated_by,
         document_type="credit_note" if credit_note else "invoice",
         structured_communication=booking.payment_reference,
+        new_counterparty=booking.counterparty_number is None,
         lines=tuple(
             ProposalLine(
                 gl_account=line.gl_account,
