@@ -98,7 +98,7 @@ async def documents(dossier: Dossier, **params: str) -> list[dict[str, Any]]:
 
 
 async def test_a_mail_with_two_pdfs_becomes_two_purchase_documents(stack: Stack) -> None:
-    dossier = await activate_dossier(stack)
+    dossier = await activate_dossier(stack, vat_number="BE0477472701")
     to = dossier.address("aankoop-")
     sender = "facturen@meelhandel.example"
     message = mail(sender, to, "Facturen november", ("f-1.pdf", PDF_1), ("f-2.pdf", PDF_2))
@@ -124,6 +124,10 @@ async def test_a_mail_with_two_pdfs_becomes_two_purchase_documents(stack: Stack)
         assert envelope["data"]["channel"] == "email"
         assert envelope["data"]["mailbox"] == "purchase"
         assert envelope["dossierid"] == str(dossier.id)
+        # Recognition is told the dossier's own VAT number: the buyer's, never the supplier's.
+        assert envelope["data"]["dossier_vat_number"].replace(" ", "").replace(".", "") == (
+            "BE0477472701"
+        )
 
     async with httpx.AsyncClient(timeout=10, headers=dossier.headers) as http:
         contents = {

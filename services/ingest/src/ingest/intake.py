@@ -108,6 +108,7 @@ async def take_in(
                 content_url=f"{base_url}/dossiers/{delivery.dossier_id}/documents/{row['id']}/content",
                 labels=tuple(row["labels"]),
                 duplicate_of=row["duplicate_of"],
+                dossier_vat_number=dossier.get("vat_number"),
             ),
             **scope,
         )

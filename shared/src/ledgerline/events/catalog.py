@@ -73,6 +73,11 @@ class DocumentReceived(EventData):
         default=None,
         description="The dossier's earliest document with the same content (sha256), if any",
     )
+    dossier_vat_number: str | None = Field(
+        default=None,
+        description="The dossier's own VAT number: on a purchase invoice the buyer's, never the "
+        "supplier's (recognition uses it to tell the two parties apart)",
+    )
 
 
 class DocumentRecognized(EventData):

@@ -49,8 +49,13 @@ def subscriptions(
         )
         # PDFs and images are read in a worker process with bounded memory and time, off
         # the event loop, so the API and the consumer stay live.
+        # On a purchase invoice the dossier is the buyer: its VAT number is never the supplier's.
+        own_vat = event.data.dossier_vat_number
         return await reader.recognize_async(
-            event.data.document_id, content, event.data.content_type
+            event.data.document_id,
+            content,
+            event.data.content_type,
+            own_vat_numbers=(own_vat,) if own_vat and event.data.mailbox == "purchase" else (),
         )
 
     async def record_result(
