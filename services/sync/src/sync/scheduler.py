@@ -40,7 +40,8 @@ async def run_nightly(pool: asyncpg.Pool, settings: SyncSettings, day: date) -> 
         return None
     rows = await pool.fetch(
         """SELECT * FROM dossiers
-        WHERE active AND nightly_sync AND accounting_package = ANY($1::text[])
+        WHERE active AND nightly_sync AND connector = 'in_process'
+              AND accounting_package = ANY($1::text[])
         ORDER BY office_id, id""",
         sorted(IN_PROCESS_PACKAGES),
     )

@@ -19,9 +19,11 @@ from ledgerline.db import UnitOfWork
 from ledgerline.events import (
     BookingFailed,
     BookingPosted,
+    BookingRequested,
     DossierActivated,
     DossierUpdated,
     Envelope,
+    LedgerSynced,
     ProposalValidated,
 )
 
@@ -34,14 +36,24 @@ from sync.connectors.contract import (
     ConnectorUnavailable,
     LedgerSnapshot,
 )
+from sync.domain.kafka_connector import (
+    KEPT_RECORDS,
+    answer_applies,
+    kafka_posting_action,
+    posting_route,
+    record_key,
+    snapshot_of_records,
+)
 from sync.domain.ledger_sync import delta, ledger_sync_messages, record_fingerprints
 from sync.domain.posting import ProposalNotPostable, booking_from_proposal
 from sync.monitor_handlers import monitor_subscriptions
 
 log = logging.getLogger(__name__)
 
+SERVICE = "sync"
+
 # The dossier's fields that say which books it has: a change of one means a full resync.
-LEDGER_FIELDS = frozenset({"accounting_package", "dossier_code", "installation"})
+LEDGER_FIELDS = frozenset({"accounting_package", "dossier_code", "installation", "connector"})
 
 
 class NoConnector(Exception):
@@ -49,6 +61,11 @@ class NoConnector(Exception):
 
 
 def dossier_connector(dossier: asyncpg.Record, settings: SyncSettings) -> Connector:
+    if dossier["connector"] == "kafka":
+        raise NoConnector(
+            f"dossier {dossier['dossier_code']} is connected over Kafka: its external connector "
+            "keeps the ledger in sync (ledger.synced.v1), sync has no in-process connector for it"
+        )
     connector = connector_for(dossier["accounting_package"], settings.ledger_root)
     if connector is None:
         raise NoConnector(
@@ -142,6 +159,8 @@ async def _synchronise_if_connected(
     dossier = await dossiers.get(uow.conn, event.officeid, event.dossierid)
     if dossier is None or not dossier["active"]:
         return
+    if posting_route(dossier["connector"]) == "kafka":
+        return  # its external connector publishes the books (ledger.synced.v1)
     if connector_for(dossier["accounting_package"], settings.ledger_root) is None:
         return
     await synchronise(uow, dossier, settings, trigger=trigger)
@@ -197,6 +216,9 @@ async def on_proposal_validated(
         outcome = _failed(uow, event, f"dossier {event.dossierid} is not an active dossier")
         await ledger.save_posting(uow.conn, posting | outcome)
         return
+    if posting_route(dossier["connector"]) == "kafka":
+        await _request_over_kafka(uow, event, dossier, posting)
+        return
     try:
         connector = dossier_connector(dossier, settings)
         code = dossier["dossier_code"]
@@ -239,6 +261,176 @@ async def on_proposal_validated(
     await ledger.save_posting(uow.conn, posting | outcome)
 
 
+def _posted_event(
+    event: Envelope[Any], posted: dict[str, Any], dossier_code: str, *, already_posted: bool
+) -> BookingPosted:
+    return BookingPosted(
+        proposal_id=posted["proposal_id"],
+        document_id=event.data.document_id,
+        journal=posted["journal"],
+        document_number=posted["document_number"],
+        posted_at=datetime.now(UTC),
+        period=posted["period"],
+        transaction_id=posted["transaction_id"],
+        dossier_code=dossier_code,
+        already_posted=already_posted,
+    )
+
+
+async def _request_over_kafka(
+    uow: UnitOfWork,
+    event: Envelope[ProposalValidated],
+    dossier: asyncpg.Record,
+    posting: dict[str, Any],
+) -> None:
+    """A Kafka-connected dossier: booking.requested.v1 through the outbox, in the transaction
+    that records the validated event; the connector answers (see on_connector_posted)."""
+    proposal = event.data
+    current = await ledger.posting(uow.conn, event.officeid, proposal.proposal_id)
+    code = dossier["dossier_code"]
+    if kafka_posting_action(current["status"] if current else None) == "answer_posted":
+        assert current is not None
+        uow.emit(
+            _posted_event(event, dict(current), code, already_posted=True),
+            dossier_id=event.dossierid,
+            office_id=event.officeid,
+            subject=f"proposals/{proposal.proposal_id}",
+        )
+        return
+    records = await ledger.connector_records(uow.conn, dossier["id"])
+    if not records:
+        outcome = _failed(
+            uow,
+            event,
+            f"the books of dossier {code} have not reached the platform yet: its connector "
+            "publishes them (ledger.synced.v1) when the dossier is activated",
+        )
+        await ledger.save_posting(uow.conn, posting | outcome)
+        return
+    try:
+        booking = booking_from_proposal(
+            proposal, snapshot_of_records(code, datetime.now(UTC), records)
+        )
+    except ProposalNotPostable as exc:
+        outcome = _failed(uow, event, str(exc))
+        await ledger.save_posting(uow.conn, posting | outcome)
+        return
+    uow.emit(
+        BookingRequested(
+            dossier_code=code, accounting_package=dossier["accounting_package"], booking=booking
+        ),
+        dossier_id=event.dossierid,
+        office_id=event.officeid,
+        subject=f"proposals/{proposal.proposal_id}",
+    )
+    await ledger.save_posting(
+        uow.conn, posting | {"status": "requested", "journal": booking.header.journal}
+    )
+
+
+def _from_a_connector(event: Envelope[Any]) -> bool:
+    """An answer published by an external connector, not sync's own (in-process) one."""
+    return event.source != f"/ledgerline/{SERVICE}"
+
+
+async def _kafka_dossier(uow: UnitOfWork, event: Envelope[Any]) -> asyncpg.Record | None:
+    if not _from_a_connector(event):
+        return None
+    dossier = await dossiers.get(uow.conn, event.officeid, event.dossierid)
+    if dossier is None or posting_route(dossier["connector"]) != "kafka":
+        return None
+    return dossier
+
+
+async def on_connector_posted(
+    uow: UnitOfWork, event: Envelope[BookingPosted], settings: SyncSettings
+) -> None:
+    """An external connector posted a booking: the posting is `posted` (final)."""
+    if await _kafka_dossier(uow, event) is None:
+        return
+    answer = event.data
+    current = await ledger.posting(uow.conn, event.officeid, answer.proposal_id)
+    if not answer_applies(current["status"] if current else None, "posted"):
+        return
+    await ledger.save_posting(
+        uow.conn,
+        {
+            "proposal_id": answer.proposal_id,
+            "office_id": event.officeid,
+            "dossier_id": event.dossierid,
+            "document_id": answer.document_id,
+            "status": "posted",
+            "journal": answer.journal,
+            "document_number": answer.document_number,
+            "period": answer.period,
+            "transaction_id": answer.transaction_id,
+        },
+        attempt=False,
+    )
+
+
+async def on_connector_failed(
+    uow: UnitOfWork, event: Envelope[BookingFailed], settings: SyncSettings
+) -> None:
+    """An external connector refused a booking: `failed` with the package's reason, unless the
+    proposal was posted meanwhile (posted is final)."""
+    if await _kafka_dossier(uow, event) is None:
+        return
+    answer = event.data
+    current = await ledger.posting(uow.conn, event.officeid, answer.proposal_id)
+    if not answer_applies(current["status"] if current else None, "failed"):
+        return
+    await ledger.save_posting(
+        uow.conn,
+        {
+            "proposal_id": answer.proposal_id,
+            "office_id": event.officeid,
+            "dossier_id": event.dossierid,
+            "document_id": answer.document_id,
+            "status": "failed",
+            "journal": current["journal"] if current else None,
+            "reason": answer.reason,
+        },
+        attempt=False,
+    )
+
+
+async def on_connector_synced(
+    uow: UnitOfWork, event: Envelope[LedgerSynced], settings: SyncSettings
+) -> None:
+    """An external connector's ledger.synced.v1: sync keeps the journals, counterparties and
+    GL accounts it resolves proposals against, and records the run when its last chunk comes."""
+    dossier = await _kafka_dossier(uow, event)
+    data = event.data
+    if dossier is None or data.sync_id is None:
+        return
+    upserts = [
+        (kind, record_key(kind, record), record.model_dump(mode="json"))
+        for field, kind in KEPT_RECORDS.items()
+        for record in getattr(data, field)
+    ]
+    await ledger.upsert_connector_records(uow.conn, dossier["id"], data.sync_id, upserts)
+    if data.removed_counterparties:
+        await ledger.remove_connector_records(
+            uow.conn, dossier["id"], "counterparty", list(data.removed_counterparties)
+        )
+    if data.last_chunk:
+        if data.full:
+            await ledger.keep_only_connector_run(uow.conn, dossier["id"], data.sync_id)
+        await ledger.record_connector_sync(
+            uow.conn,
+            {
+                "id": data.sync_id,
+                "office_id": event.officeid,
+                "dossier_id": dossier["id"],
+                "full_resync": data.full,
+                "chunks": data.chunk + 1,
+                "counterparties": data.counterparties,
+                "open_items": data.open_items,
+            },
+        )
+
+
 async def _remember_unavailable(settings: SyncSettings, posting: dict[str, Any]) -> None:
     """Outside the handler's transaction, which rolls back: the office sees the posting wait."""
     try:
@@ -266,5 +458,9 @@ def subscriptions(settings: SyncSettings) -> list[Subscription[Any]]:
         Subscription(DossierActivated, bound(on_dossier_activated)),
         Subscription(DossierUpdated, bound(on_dossier_updated)),
         Subscription(ProposalValidated, bound(on_proposal_validated)),
+        # The answers of external (Kafka) connectors.
+        Subscription(BookingPosted, bound(on_connector_posted)),
+        Subscription(BookingFailed, bound(on_connector_failed)),
+        Subscription(LedgerSynced, bound(on_connector_synced)),
         *monitor_subscriptions(),
     ]

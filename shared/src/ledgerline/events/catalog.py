@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ledgerline.events.invoice import InvoiceData, RecognitionSource, RecognitionStatus
 from ledgerline.money import Amount
@@ -248,6 +248,9 @@ class PaymentSettled(EventData):
     settled_on: date
 
 
+ConnectorKind = Literal["in_process", "kafka"]
+
+
 class _DossierDetails(EventData):
     # What dossier.activated.v1 and dossier.updated.v1 both carry: the whole current state.
     name: str
@@ -275,6 +278,13 @@ class _DossierDetails(EventData):
     nightly_sync: bool | None = None
     books_up_to_date_until: date | None = Field(
         default=None, description="The date until which the books are up to date in the package"
+    )
+    connector: ConnectorKind | None = Field(
+        default=None,
+        description="How sync reaches the package: `in_process` (a connector inside sync, e.g. "
+        "the Beancount reference connector) or `kafka` (an external connector that consumes "
+        "booking.requested.v1 and answers with booking.posted.v1 / booking.failed.v1 and "
+        "ledger.synced.v1); none: in_process",
     )
 
 
@@ -506,6 +516,124 @@ class BookingFailed(EventData):
     retryable: bool = False
 
 
+# --------------------------------------------------------------------------- connector requests
+# What sync asks an accounting-package connector to do (the connector contract of services/sync,
+# docs/connectors.md). Shared here because an out-of-process connector receives them over Kafka
+# (booking.requested.v1, booking.delete-requested.v1, payments.journalise-requested.v1); the
+# in-process `Connector` protocol takes the same models.
+
+
+class NewCounterparty(EventData):
+    """A counterparty the worklist found on the invoice but the package does not know yet."""
+
+    name: str
+    vat_number: str | None = None
+    ibans: tuple[str, ...] = ()
+    currency: str = Field(default="EUR", pattern=CURRENCY_PATTERN)
+    default_gl_account: str | None = Field(default=None, pattern=GL_ACCOUNT_PATTERN)
+    default_vat_code: str | None = None
+
+
+class BookingHeader(EventData):
+    journal: str = Field(examples=["CFAAN"])
+    period: str = Field(pattern=PERIOD_PATTERN, examples=["2026-03"])
+    counterparty_number: str = Field(description="Existing number, or the number to create")
+    new_counterparty: NewCounterparty | None = Field(
+        default=None, description="Create the counterparty with this number first (status ok_new)"
+    )
+    invoice_number: str | None = None
+    invoice_date: date
+    due_date: date | None = None
+    currency: str = Field(default="EUR", pattern=CURRENCY_PATTERN)
+    exchange_rate: Amount | None = Field(
+        default=None, description="Units of currency per EUR, when the currency is not EUR"
+    )
+    total_excl_vat: Amount
+    total_vat: Amount
+    total_incl_vat: Amount
+    structured_communication: str | None = None
+    description: str | None = None
+    credit_note: bool = False
+
+
+class BookingLine(EventData):
+    """A detail line: the GL account and amount excluding VAT, as validated in the worklist."""
+
+    gl_account: str = Field(pattern=GL_ACCOUNT_PATTERN)
+    amount_excl_vat: Amount = Field(description="Positive; a credit note reverses the signs")
+    vat_code: str | None = None
+    vat_amount: Amount = Decimal(0)
+    description: str | None = None
+
+
+class VatLine(EventData):
+    """One line of the VAT breakdown: base and VAT per VAT code."""
+
+    vat_code: str
+    base: Amount
+    vat_amount: Amount
+
+
+class BookingToPost(EventData):
+    proposal_id: UUID = Field(description="Idempotency key: posting twice gives the same booking")
+    document_id: UUID | None = None
+    header: BookingHeader
+    lines: tuple[BookingLine, ...] = Field(min_length=1)
+    vat_lines: tuple[VatLine, ...] = ()
+    validated_by: str | None = None
+
+    @model_validator(mode="after")
+    def _one_currency_of_amounts(self) -> "BookingToPost":
+        if self.header.currency != "EUR" and self.header.exchange_rate is None:
+            raise ValueError("a foreign-currency booking needs its exchange rate")
+        return self
+
+
+class BookingToDelete(EventData):
+    journal: str
+    document_number: str
+    reason: str | None = None
+
+
+class PaymentToJournalise(EventData):
+    payment_id: UUID = Field(description="Idempotency key")
+    paid_on: date
+    bank_account_iban: str
+    counterparty_number: str
+    kind: CounterpartyKind = "supplier"
+    amount: Amount = Field(gt=0, description="Amount paid (supplier) or received (customer)")
+    currency: str = Field(default="EUR", pattern=CURRENCY_PATTERN)
+    settles_journal: str | None = None
+    settles_document_number: str | None = None
+    communication: str | None = None
+
+
+class BookingRequested(EventData):
+    """`booking.requested.v1`: sync asks the dossier's out-of-process connector to post a
+    booking. The connector answers with booking.posted.v1 or booking.failed.v1 (same proposal id)
+    and publishes what changed in the books as ledger.synced.v1."""
+
+    dossier_code: str
+    accounting_package: str
+    booking: BookingToPost
+
+
+class BookingDeleteRequested(EventData):
+    """`booking.delete-requested.v1`: sync asks a connector to delete a booking."""
+
+    dossier_code: str
+    accounting_package: str
+    booking: BookingToDelete
+
+
+class PaymentsJournaliseRequested(EventData):
+    """`payments.journalise-requested.v1`: sync asks a connector to book payments."""
+
+    dossier_code: str
+    accounting_package: str
+    payments: tuple[PaymentToJournalise, ...] = Field(min_length=1)
+
+
 EVENTS: tuple[EventSpec, ...] = (
     # Keyed by document: recognition, worklist and payments handle each document on its own, so a
     # busy dossier's documents use every partition (and consumer) instead of one.
@@ -567,6 +695,24 @@ EVENTS: tuple[EventSpec, ...] = (
     EventSpec("ledger.synced", 1, LedgerSynced, "Ledger master data was synchronised."),
     EventSpec("booking.posted", 1, BookingPosted, "A booking was posted to the package."),
     EventSpec("booking.failed", 1, BookingFailed, "The package refused a booking."),
+    EventSpec(
+        "booking.requested",
+        1,
+        BookingRequested,
+        "Sync asks a dossier's out-of-process connector to post a booking.",
+    ),
+    EventSpec(
+        "booking.delete-requested",
+        1,
+        BookingDeleteRequested,
+        "Sync asks a dossier's out-of-process connector to delete a booking.",
+    ),
+    EventSpec(
+        "payments.journalise-requested",
+        1,
+        PaymentsJournaliseRequested,
+        "Sync asks a dossier's out-of-process connector to book payments.",
+    ),
 )
 
 _BY_MODEL: dict[type[EventData], EventSpec] = {spec.model: spec for spec in EVENTS}

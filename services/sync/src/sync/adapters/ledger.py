@@ -43,17 +43,20 @@ async def list_syncs(
     )
 
 
-async def save_posting(connection: asyncpg.Connection, values: dict[str, Any]) -> None:
-    """The posting's current state; `attempts` counts the tries that reached the connector."""
+async def save_posting(
+    connection: asyncpg.Connection, values: dict[str, Any], *, attempt: bool = True
+) -> None:
+    """The posting's current state; `attempts` counts the tries that reached the connector
+    (`attempt=False`: an external connector's answer, not a try)."""
     await connection.execute(
         """INSERT INTO postings (proposal_id, office_id, dossier_id, document_id, status, journal,
                                  document_number, period, transaction_id, reason, attempts)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
         ON CONFLICT (proposal_id) DO UPDATE SET
             status = EXCLUDED.status, journal = EXCLUDED.journal,
             document_number = EXCLUDED.document_number, period = EXCLUDED.period,
             transaction_id = EXCLUDED.transaction_id, reason = EXCLUDED.reason,
-            attempts = postings.attempts + 1, updated_at = now()""",
+            attempts = postings.attempts + EXCLUDED.attempts, updated_at = now()""",
         values["proposal_id"],
         values["office_id"],
         values["dossier_id"],
@@ -64,6 +67,20 @@ async def save_posting(connection: asyncpg.Connection, values: dict[str, Any]) -
         values.get("period"),
         values.get("transaction_id"),
         values.get("reason"),
+        1 if attempt else 0,
+    )
+
+
+async def posting(
+    connection: asyncpg.Connection, office_id: UUID, proposal_id: UUID
+) -> asyncpg.Record | None:
+    """The posting of a proposal, locked until the transaction ends (its answers and a new
+    validation of the proposal are applied one at a time)."""
+    return await connection.fetchrow(
+        f"""SELECT {POSTING_COLUMNS} FROM postings WHERE office_id = $1 AND proposal_id = $2
+        FOR UPDATE""",
+        office_id,
+        proposal_id,
     )
 
 
@@ -112,4 +129,71 @@ async def lock_dossier_sync(connection: asyncpg.Connection, dossier_id: UUID) ->
     """Until the transaction ends, no other sync run of the dossier records what it published."""
     await connection.execute(
         "SELECT pg_advisory_xact_lock(hashtext('sync:' || $1::text))", str(dossier_id)
+    )
+
+
+# ------------------------------------------------------------------ Kafka-connected dossiers
+
+
+async def upsert_connector_records(
+    connection: asyncpg.Connection,
+    dossier_id: UUID,
+    sync_id: UUID,
+    records: list[tuple[str, str, dict[str, Any]]],
+) -> None:
+    """Records (kind, key, JSON) an external connector published in ledger.synced.v1."""
+    await connection.executemany(
+        """INSERT INTO connector_records (dossier_id, kind, key, record, sync_id)
+        VALUES ($1, $2, $3, $4, $5)
+        ON CONFLICT (dossier_id, kind, key) DO UPDATE SET
+            record = EXCLUDED.record, sync_id = EXCLUDED.sync_id""",
+        [(dossier_id, kind, key, record, sync_id) for kind, key, record in records],
+    )
+
+
+async def remove_connector_records(
+    connection: asyncpg.Connection, dossier_id: UUID, kind: str, keys: list[str]
+) -> None:
+    await connection.execute(
+        "DELETE FROM connector_records WHERE dossier_id = $1 AND kind = $2 AND key = ANY($3)",
+        dossier_id,
+        kind,
+        keys,
+    )
+
+
+async def keep_only_connector_run(
+    connection: asyncpg.Connection, dossier_id: UUID, sync_id: UUID
+) -> None:
+    """The last chunk of a full run: what that run did not send is gone from the books."""
+    await connection.execute(
+        "DELETE FROM connector_records WHERE dossier_id = $1 AND sync_id <> $2",
+        dossier_id,
+        sync_id,
+    )
+
+
+async def connector_records(
+    connection: asyncpg.Connection, dossier_id: UUID
+) -> list[tuple[str, dict[str, Any]]]:
+    rows = await connection.fetch(
+        "SELECT kind, record FROM connector_records WHERE dossier_id = $1", dossier_id
+    )
+    return [(row["kind"], row["record"]) for row in rows]
+
+
+async def record_connector_sync(connection: asyncpg.Connection, values: dict[str, Any]) -> None:
+    """A run of an external connector, once (its last chunk delivered again changes nothing)."""
+    await connection.execute(
+        """INSERT INTO ledger_syncs (id, office_id, dossier_id, trigger, status, full_resync,
+                                    chunks, counterparties, open_items)
+        VALUES ($1, $2, $3, 'connector', 'ok', $4, $5, $6, $7)
+        ON CONFLICT (id) DO NOTHING""",
+        values["id"],
+        values["office_id"],
+        values["dossier_id"],
+        values["full_resync"],
+        values["chunks"],
+        values["counterparties"],
+        values["open_items"],
     )

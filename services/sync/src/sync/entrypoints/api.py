@@ -20,7 +20,7 @@ from ledgerline.auth import (
     dossier_scope,
 )
 from ledgerline.errors import error_response
-from ledgerline.events import DossierActivated, DossierDeactivated, DossierUpdated
+from ledgerline.events import ConnectorKind, DossierActivated, DossierDeactivated, DossierUpdated
 from ledgerline.service import CurrentRuntime, Runtime
 from ledgerline.text import SingleLine
 from pydantic import BaseModel, ConfigDict, Field
@@ -99,6 +99,13 @@ class DossierActivation(BaseModel):
     books_up_to_date_until: date | None = Field(
         default=None, description="Until when the books are up to date in the package"
     )
+    connector: ConnectorKind = Field(
+        default="in_process",
+        description="How sync reaches the package: `in_process` (a connector inside sync: the "
+        "Beancount reference connector) or `kafka` (an external connector that consumes "
+        "booking.requested.v1 and answers over Kafka; docs/connectors.md). The dossier code "
+        "of a `kafka` dossier is checked by its connector, not at activation",
+    )
 
 
 class DossierActivations(DossierActivation):
@@ -148,6 +155,9 @@ class DossierChange(BaseModel):
     vat_exempt: bool | None = None
     nightly_sync: bool | None = None
     books_up_to_date_until: date | None = None
+    connector: ConnectorKind | None = Field(
+        default=None, description="Move the dossier to an in-process or a Kafka connector"
+    )
 
 
 class Deactivation(BaseModel):
@@ -213,6 +223,9 @@ class Dossier(BaseModel):
     active_period: str | None = Field(
         default=None, description="The active booking period set at the last manual sync"
     )
+    connector: ConnectorKind = Field(
+        default="in_process", description="in_process, or kafka: an external connector"
+    )
 
 
 def dossier_options(dossier: Dossier) -> dict[str, Any]:
@@ -232,6 +245,7 @@ def dossier_options(dossier: Dossier) -> dict[str, Any]:
             "vat_exempt",
             "nightly_sync",
             "books_up_to_date_until",
+            "connector",
         }
     )
 
@@ -315,7 +329,12 @@ async def _activate(
         check_payment_module(activation.payment_module, settings["payment_module_allowed"])
     except OfficeRuleViolation as violation:
         raise HTTPException(violation.status, violation.reason) from violation
-    connector = connector_for(activation.accounting_package, runtime.settings.ledger_root)  # type: ignore[attr-defined]
+    # A Kafka-connected dossier's code is known to its external connector only.
+    connector = (
+        connector_for(activation.accounting_package, runtime.settings.ledger_root)  # type: ignore[attr-defined]
+        if activation.connector == "in_process"
+        else None
+    )
     if connector is not None:
         unknown = []
         for code in codes:
@@ -424,7 +443,14 @@ async def change_dossier(
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT, "name and dossier_code cannot be emptied"
         )
-    for field in ("validation", "payment_module", "financial_menu", "vat_exempt", "nightly_sync"):
+    for field in (
+        "validation",
+        "payment_module",
+        "financial_menu",
+        "vat_exempt",
+        "nightly_sync",
+        "connector",
+    ):
         if field in changes and changes[field] is None:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"{field} cannot be emptied")
     async with runtime.unit_of_work() as uow:
