@@ -1,7 +1,9 @@
 import argparse
+import os
 from pathlib import Path
+from typing import Any
 
-from ledgerline.service_cli import run_service_cli
+from ledgerline.service_cli import add_service_commands, run_service_cli
 
 from sync.bootstrap import definition
 
@@ -31,6 +33,20 @@ def _install_demo_ledger(args: argparse.Namespace) -> int:
     return 0
 
 
+class _LedgerDir(argparse.Action):
+    """--ledger-dir is CONNECTOR_LEDGER_ROOT: the connector's settings read the environment."""
+
+    def __call__(self, parser: Any, namespace: Any, values: Any, option: Any = None) -> None:
+        os.environ["CONNECTOR_LEDGER_ROOT"] = str(values)
+        setattr(namespace, self.dest, values)
+
+
+def _connector_definition() -> Any:
+    from sync.kafka_connector.service import definition
+
+    return definition()
+
+
 def _register(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     schemas = subparsers.add_parser(
         "connector-schemas",
@@ -51,6 +67,25 @@ def _register(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]")
     )
     install.add_argument("folder", help="the ledger root (SYNC_LEDGER_ROOT)")
     install.set_defaults(func=_install_demo_ledger)
+    connector = subparsers.add_parser(
+        "kafka-connector",
+        help="the reference external connector: Beancount ledgers behind the Kafka contract",
+        description="Run the reference Kafka connector (docs/connectors.md, 'Over Kafka'): it "
+        "consumes booking.requested.v1 for dossiers activated with connector 'kafka', posts to "
+        "their Beancount ledgers and answers with booking.posted.v1 / booking.failed.v1 and "
+        "ledger.synced.v1. Its own database (CONNECTOR_DATABASE_URL) holds its inbox and "
+        "outbox; run 'migrate' once, then 'serve'.",
+        epilog="example: CONNECTOR_DATABASE_URL=postgresql://... sync kafka-connector "
+        "--ledger-dir .ledgerline/connector-ledgers serve --port 8010",
+    )
+    connector.add_argument(
+        "--ledger-dir",
+        action=_LedgerDir,
+        help="one Beancount ledger folder per dossier code (default: CONNECTOR_LEDGER_ROOT, "
+        "else .ledgerline/connector-ledgers)",
+    )
+    commands = connector.add_subparsers(dest="connector_command", required=True, metavar="COMMAND")
+    add_service_commands(commands, _connector_definition)
 
 
 def main(argv: list[str] | None = None) -> int:

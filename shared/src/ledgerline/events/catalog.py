@@ -609,9 +609,10 @@ class PaymentToJournalise(EventData):
 
 
 class BookingRequested(EventData):
-    """`booking.requested.v1`: sync asks the dossier's out-of-process connector to post a
-    booking. The connector answers with booking.posted.v1 or booking.failed.v1 (same proposal id)
-    and publishes what changed in the books as ledger.synced.v1."""
+    """`booking.requested.v1`: sync asks a dossier's external connector to post a booking.
+
+    The connector answers with booking.posted.v1 or booking.failed.v1 (same proposal id) and
+    publishes what changed in the books as ledger.synced.v1."""
 
     dossier_code: str
     accounting_package: str

@@ -1,0 +1,245 @@
+"""The reference Kafka connector as a Ledgerline process: consumers, outbox, health routes.
+
+Every request is handled by `ledgerline.consumers.EventConsumer` (inbox: once per event id;
+retries with backoff, then `<topic>.dlq`), and the answers are written to the outbox in the
+same transaction and published by the relay (idempotent producer). The ledger write itself is
+idempotent on the proposal id (the Beancount connector finds the transaction by its
+`proposal-id` metadata), so a request handled again after a crash between the ledger write and
+the commit answers `already_posted: true` and writes nothing.
+"""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+from ledgerline.consumers import Subscription
+from ledgerline.db import UnitOfWork
+from ledgerline.events import (
+    BookingDeleteRequested,
+    BookingFailed,
+    BookingPosted,
+    BookingRequested,
+    DossierActivated,
+    DossierUpdated,
+    Envelope,
+)
+from ledgerline.service import ServiceDefinition
+
+from sync.connectors.beancount_ledger.connector import BeancountConnector
+from sync.connectors.contract import (
+    BookingRefused,
+    ConnectorUnavailable,
+    LedgerSnapshot,
+    UnknownDossier,
+)
+from sync.domain.kafka_connector import booking_delta
+from sync.domain.ledger_sync import ledger_sync_messages
+from sync.kafka_connector.settings import ConnectorSettings
+
+log = logging.getLogger(__name__)
+
+NAME = "beancount-connector"
+# A change of one of these fields means another ledger: publish it whole again.
+LEDGER_FIELDS = frozenset({"accounting_package", "dossier_code", "installation", "connector"})
+
+
+@cache
+def _connector(root: Path) -> BeancountConnector:
+    return BeancountConnector(root)
+
+
+def connector_of(settings: ConnectorSettings) -> BeancountConnector:
+    return _connector(Path(settings.ledger_root).resolve())
+
+
+def _emit_synced(
+    uow: UnitOfWork,
+    event: Envelope[Any],
+    snapshot: LedgerSnapshot,
+    *,
+    full: bool,
+    counts: tuple[int, int] | None = None,
+    removed_open_items: tuple[str, ...] = (),
+) -> None:
+    sync_id = uuid4()
+    for message in ledger_sync_messages(
+        snapshot,
+        sync_id,
+        datetime.now(UTC),
+        full=full,
+        counts=counts,
+        removed_open_items=removed_open_items,
+    ):
+        uow.emit(
+            message,
+            dossier_id=event.dossierid,
+            office_id=event.officeid,
+            subject=f"dossiers/{event.dossierid}/syncs/{sync_id}",
+        )
+
+
+async def on_dossier(
+    uow: UnitOfWork, event: Envelope[DossierActivated | DossierUpdated], settings: ConnectorSettings
+) -> None:
+    """A dossier of our package activated (or moved) to `connector: kafka`: its whole ledger
+    as a full ledger.synced.v1 run, so that the platform knows its books."""
+    data = event.data
+    if data.connector != "kafka" or data.accounting_package != settings.accounting_package:
+        return
+    changed = getattr(data, "changed", None)
+    if changed is not None and not set(changed) & LEDGER_FIELDS:
+        return
+    try:
+        snapshot = await asyncio.to_thread(connector_of(settings).snapshot, data.dossier_code)
+    except UnknownDossier as exc:
+        # Nothing to publish; the office sees no sync run for the dossier and sync refuses its
+        # postings with a reason saying the books have not arrived.
+        log.error("dossier %s (%s): %s", event.dossierid, data.dossier_code, exc.reason)
+        return
+    _emit_synced(uow, event, snapshot, full=True)
+
+
+async def on_booking_requested(
+    uow: UnitOfWork, event: Envelope[BookingRequested], settings: ConnectorSettings
+) -> None:
+    """Post the booking: booking.posted.v1 and the ledger.synced.v1 delta of what it changed,
+    or booking.failed.v1 with the package's own reason. An unreachable package raises: the
+    consumer retries with backoff and keeps the request on `booking.requested.v1.dlq` after
+    the last attempt (nothing was written)."""
+    request = event.data
+    if request.accounting_package != settings.accounting_package:
+        return
+    booking = request.booking
+    connector = connector_of(settings)
+    subject = f"proposals/{booking.proposal_id}"
+    try:
+        if booking.document_id is None:  # booking.posted.v1 names the document
+            raise BookingRefused("a booking request needs the document_id of its proposal")
+        posted = await asyncio.to_thread(connector.post_booking, request.dossier_code, booking)
+    except ConnectorUnavailable:
+        raise
+    except (BookingRefused, UnknownDossier) as exc:
+        uow.emit(
+            BookingFailed(
+                proposal_id=booking.proposal_id,
+                document_id=booking.document_id,
+                reason=exc.reason,
+                details=exc.details,
+                retryable=False,
+            ),
+            dossier_id=event.dossierid,
+            office_id=event.officeid,
+            subject=subject,
+        )
+        return
+    assert booking.document_id is not None  # refused above
+    uow.emit(
+        BookingPosted(
+            proposal_id=booking.proposal_id,
+            document_id=booking.document_id,
+            journal=posted.journal,
+            document_number=posted.document_number,
+            posted_at=datetime.now(UTC),
+            period=posted.period,
+            transaction_id=posted.transaction_id,
+            dossier_code=request.dossier_code,
+            already_posted=posted.already_posted,
+        ),
+        dossier_id=event.dossierid,
+        office_id=event.officeid,
+        subject=subject,
+    )
+    if posted.already_posted:
+        return  # the books did not change
+    snapshot = await asyncio.to_thread(connector.snapshot, request.dossier_code)
+    _emit_synced(
+        uow,
+        event,
+        booking_delta(snapshot, posted, booking.header.counterparty_number),
+        full=False,
+        counts=(len(snapshot.counterparties), len(snapshot.open_items)),
+    )
+
+
+async def on_booking_delete_requested(
+    uow: UnitOfWork, event: Envelope[BookingDeleteRequested], settings: ConnectorSettings
+) -> None:
+    """Delete a booking of one of the platform's journals; the open item goes as a removal in
+    a ledger.synced.v1 delta. A refusal is logged (the contract has no answer topic for it)."""
+    request = event.data
+    if request.accounting_package != settings.accounting_package:
+        return
+    connector = connector_of(settings)
+    booking = request.booking
+    try:
+        await asyncio.to_thread(connector.delete_booking, request.dossier_code, booking)
+    except ConnectorUnavailable:
+        raise
+    except (BookingRefused, UnknownDossier) as exc:
+        log.error(
+            "deleting %s/%s of %s refused: %s",
+            booking.journal,
+            booking.document_number,
+            request.dossier_code,
+            exc.reason,
+        )
+        return
+    snapshot = await asyncio.to_thread(connector.snapshot, request.dossier_code)
+    _emit_synced(
+        uow,
+        event,
+        snapshot.model_copy(
+            update={
+                "gl_accounts": (),
+                "vat_codes": (),
+                "journals": tuple(j for j in snapshot.journals if j.code == booking.journal),
+                "periods": (),
+                "counterparties": (),
+                "open_items": (),
+                "bank_accounts": (),
+            }
+        ),
+        full=False,
+        counts=(len(snapshot.counterparties), len(snapshot.open_items)),
+        removed_open_items=(f"{booking.journal}/{booking.document_number}",),
+    )
+
+
+Handler = Callable[[UnitOfWork, Envelope[Any]], Awaitable[None]]
+
+
+def subscriptions(settings: ConnectorSettings) -> list[Subscription[Any]]:
+    def bound(handler: Callable[..., Awaitable[None]]) -> Handler:
+        async def handle(uow: UnitOfWork, event: Envelope[Any]) -> None:
+            await handler(uow, event, settings)
+
+        return handle
+
+    group = settings.consumer_group
+    return [
+        Subscription(DossierActivated, bound(on_dossier), consumer=group),
+        Subscription(DossierUpdated, bound(on_dossier), consumer=group),
+        Subscription(BookingRequested, bound(on_booking_requested), consumer=group),
+        Subscription(BookingDeleteRequested, bound(on_booking_delete_requested), consumer=group),
+    ]
+
+
+def definition() -> ServiceDefinition:
+    return ServiceDefinition(
+        name=NAME,
+        title="Ledgerline reference Kafka connector (Beancount)",
+        description="The Beancount reference connector behind the Kafka contract: consumes "
+        "booking.requested.v1 and booking.delete-requested.v1 of dossiers activated with "
+        "`connector: kafka`, answers with booking.posted.v1 / booking.failed.v1 and publishes "
+        "ledger.synced.v1 (docs/connectors.md).",
+        settings_type=ConnectorSettings,
+        versions_dir=Path(__file__).parent / "migrations" / "versions",
+        subscriptions=subscriptions,
+        # It answers no dossier-scoped HTTP request: no copy of the dossiers to keep.
+        keeps_dossier_directory=False,
+    )
