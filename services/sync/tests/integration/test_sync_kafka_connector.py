@@ -1,0 +1,384 @@
+"""A dossier connected over Kafka, on the real PostgreSQL: sync's handlers (its database) and
+the reference connector's handlers (a database of its own, a copy of the demo ledger), with the
+events passed from one outbox to the other handler as Kafka would deliver them. Sync never
+touches the ledger; a proposal is booked once however often the request or the answers come."""
+
+import asyncio
+import json
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+from beancount import loader
+from beancount.core import data as bean_data
+from ledgerline.db import UnitOfWork, create_pool, run_migrations
+from ledgerline.devstack.stack import Infrastructure
+from ledgerline.events import (
+    BookingFailed,
+    BookingPosted,
+    BookingRequested,
+    DossierActivated,
+    Envelope,
+    LedgerSynced,
+    ProposalLine,
+    ProposalValidated,
+    spec_for_topic,
+)
+from sync import service_layer
+from sync.adapters import dossiers
+from sync.config import SyncSettings
+from sync.connectors.demo.generate import DEMO_ROOT, DOSSIER_CODE
+from sync.kafka_connector import service as connector_service
+from sync.kafka_connector.settings import ConnectorSettings
+
+pytestmark = [pytest.mark.integration]
+
+OFFICE = uuid.uuid4()
+
+
+async def _database(infrastructure: Infrastructure, versions: Path) -> tuple[str, str]:
+    assert infrastructure.postgres is not None
+    name = f"t{uuid.uuid4().hex[:12]}"
+    url = await infrastructure.postgres.ensure_database(name, owner=name, password="test")
+    await asyncio.to_thread(run_migrations, url, versions)
+    return name, url
+
+
+@pytest.fixture
+async def pools(infrastructure: Infrastructure) -> AsyncIterator[tuple[asyncpg.Pool, asyncpg.Pool]]:
+    """Sync's database and the connector's."""
+    assert infrastructure.postgres is not None
+    sync_db = await _database(infrastructure, service_layer_versions())
+    connector_db = await _database(infrastructure, connector_service.definition().versions_dir)
+    sync_pool, connector_pool = await create_pool(sync_db[1]), await create_pool(connector_db[1])
+    yield sync_pool, connector_pool
+    await sync_pool.close()
+    await connector_pool.close()
+    for name, _ in (sync_db, connector_db):
+        await infrastructure.postgres.drop_database(name)
+
+
+def service_layer_versions() -> Path:
+    from sync.bootstrap import definition
+
+    return definition().versions_dir
+
+
+@pytest.fixture
+def ledger_root(tmp_path: Path) -> Path:
+    root = tmp_path / "connector"
+    shutil.copytree(DEMO_ROOT / DOSSIER_CODE, root / DOSSIER_CODE)
+    return root
+
+
+@pytest.fixture
+def sync_settings(tmp_path: Path) -> SyncSettings:
+    # Sync's own ledger root is empty: a Kafka-connected dossier is never read or written here.
+    (tmp_path / "sync").mkdir()
+    return SyncSettings(database_url="postgresql://unused", ledger_root=tmp_path / "sync")
+
+
+@pytest.fixture
+def connector_settings(ledger_root: Path) -> ConnectorSettings:
+    return ConnectorSettings(database_url="postgresql://unused", ledger_root=ledger_root)
+
+
+async def kafka_dossier(pool: asyncpg.Pool) -> uuid.UUID:
+    dossier_id = uuid.uuid4()
+    async with UnitOfWork(pool, source="test") as uow:
+        await dossiers.insert(
+            uow.conn,
+            {
+                "id": dossier_id,
+                "office_id": OFFICE,
+                "name": "Bakkerij Peeters BV",
+                "vat_number": None,
+                "accounting_package": "beancount",
+                "dossier_code": DOSSIER_CODE,
+                "configuration": "C",
+                "language": "nl",
+                "connector": "kafka",
+            },
+        )
+    return dossier_id
+
+
+def envelope(data: Any, dossier_id: uuid.UUID, source: str = "/ledgerline/test") -> Any:
+    return Envelope[type(data)](  # type: ignore[misc]
+        source=source,
+        type="t",
+        dossierid=dossier_id,
+        officeid=OFFICE,
+        correlationid="c",
+        data=data,
+    )
+
+
+async def run(
+    pool: asyncpg.Pool,
+    source: str,
+    handler: Callable[..., Awaitable[None]],
+    event: Any,
+    settings: Any,
+) -> None:
+    async with UnitOfWork(pool, source=source) as uow:
+        await handler(uow, event, settings)
+
+
+async def drain(pool: asyncpg.Pool) -> list[Envelope[Any]]:
+    """The outbox's rows not taken yet, as typed envelopes (what Kafka would deliver)."""
+    rows = await pool.fetch("SELECT id, topic, payload FROM outbox WHERE published_at IS NULL")
+    await pool.execute("UPDATE outbox SET published_at = now() WHERE published_at IS NULL")
+    envelopes = []
+    for row in sorted(rows, key=lambda row: row["id"]):
+        model = spec_for_topic(row["topic"]).model
+        envelopes.append(Envelope[model].model_validate(json.loads(row["payload"])))  # type: ignore[valid-type]
+    return envelopes
+
+
+def of_type(envelopes: list[Envelope[Any]], model: type) -> list[Envelope[Any]]:
+    return [e for e in envelopes if isinstance(e.data, model)]
+
+
+def proposal(**changes: Any) -> ProposalValidated:
+    values: dict[str, Any] = {
+        "proposal_id": uuid.uuid4(),
+        "document_id": uuid.uuid4(),
+        "journal": "CFAAN",
+        "period": "2026-11",
+        "counterparty_number": "L0003",
+        "invoice_number": "F-77",
+        "invoice_date": date(2026, 11, 20),
+        "currency": "EUR",
+        "total_excl_vat": Decimal("100.00"),
+        "total_vat": Decimal("21.00"),
+        "total_incl_vat": Decimal("121.00"),
+        "validated_by": "eva@office.example",
+        "lines": (
+            ProposalLine(
+                gl_account="604000",
+                amount_excl_vat=Decimal("100.00"),
+                vat_code="A21",
+                vat_amount=Decimal("21.00"),
+            ),
+        ),
+    }
+    return ProposalValidated(**(values | changes))
+
+
+def transactions(root: Path, proposal_id: uuid.UUID) -> list[bean_data.Transaction]:
+    entries, errors, _ = loader.load_file(str(root / DOSSIER_CODE / "main.beancount"))
+    assert errors == []
+    return [
+        e
+        for e in entries
+        if isinstance(e, bean_data.Transaction) and e.meta.get("proposal-id") == str(proposal_id)
+    ]
+
+
+async def posting(pool: asyncpg.Pool, proposal_id: uuid.UUID) -> asyncpg.Record:
+    return await pool.fetchrow("SELECT * FROM postings WHERE proposal_id = $1", proposal_id)
+
+
+CONNECTOR = "/ledgerline/beancount-connector"
+
+
+async def activated(
+    pools: tuple[asyncpg.Pool, asyncpg.Pool],
+    sync_settings: SyncSettings,
+    connector_settings: ConnectorSettings,
+) -> uuid.UUID:
+    """A dossier activated with the Kafka connector, its books published by the connector and
+    kept by sync."""
+    sync_pool, connector_pool = pools
+    dossier_id = await kafka_dossier(sync_pool)
+    activation = envelope(
+        DossierActivated(
+            name="Bakkerij Peeters BV",
+            accounting_package="beancount",
+            dossier_code=DOSSIER_CODE,
+            email_domain="docs.example",
+            connector="kafka",
+        ),
+        dossier_id,
+        "/ledgerline/sync",
+    )
+    await run(sync_pool, "sync", service_layer.on_dossier_activated, activation, sync_settings)
+    assert await drain(sync_pool) == []  # sync itself synchronises nothing for this dossier
+    await run(
+        connector_pool,
+        "beancount-connector",
+        connector_service.on_dossier,
+        activation,
+        connector_settings,
+    )
+    chunks = of_type(await drain(connector_pool), LedgerSynced)
+    assert chunks and chunks[-1].data.last_chunk and chunks[0].data.full
+    for chunk in chunks:
+        await run(sync_pool, "sync", service_layer.on_connector_synced, chunk, sync_settings)
+    return dossier_id
+
+
+async def test_a_kafka_dossier_is_booked_once_through_the_connector(
+    pools: tuple[asyncpg.Pool, asyncpg.Pool],
+    sync_settings: SyncSettings,
+    connector_settings: ConnectorSettings,
+    ledger_root: Path,
+) -> None:
+    sync_pool, connector_pool = pools
+    dossier_id = await activated(pools, sync_settings, connector_settings)
+    [run_row] = await sync_pool.fetch(
+        "SELECT * FROM ledger_syncs WHERE dossier_id = $1", dossier_id
+    )
+    assert (run_row["trigger"], run_row["status"], run_row["full_resync"]) == (
+        "connector",
+        "ok",
+        True,
+    )
+
+    validated = envelope(proposal(), dossier_id, "/ledgerline/worklist")
+    await run(sync_pool, "sync", service_layer.on_proposal_validated, validated, sync_settings)
+    [request] = of_type(await drain(sync_pool), BookingRequested)
+    assert request.data.booking.proposal_id == validated.data.proposal_id
+    assert request.data.booking.header.counterparty_number == "L0003"
+    assert request.dossierid == dossier_id
+    assert (await posting(sync_pool, validated.data.proposal_id))["status"] == "requested"
+    assert not (sync_settings.ledger_root / DOSSIER_CODE).exists()
+
+    # The request delivered twice (a redelivery with another event id: the inbox would skip
+    # the same id): one transaction, the second answer says already_posted.
+    await run(
+        connector_pool,
+        "beancount-connector",
+        connector_service.on_booking_requested,
+        request,
+        connector_settings,
+    )
+    again = envelope(request.data, dossier_id, "/ledgerline/sync")
+    await run(
+        connector_pool,
+        "beancount-connector",
+        connector_service.on_booking_requested,
+        again,
+        connector_settings,
+    )
+    answers = await drain(connector_pool)
+    posted = of_type(answers, BookingPosted)
+    assert [p.data.already_posted for p in posted] == [False, True]
+    assert posted[0].data.document_number == posted[1].data.document_number
+    [delta] = of_type(answers, LedgerSynced)
+    assert delta.data.full is False
+    assert [f"{i.journal}/{i.document_number}" for i in delta.data.open_item_records] == [
+        posted[0].data.transaction_id
+    ]
+    [transaction] = transactions(ledger_root, validated.data.proposal_id)
+    assert transaction.meta["document-number"] == posted[0].data.document_number
+    by_account = {p.account: p.units.number for p in transaction.postings}
+    assert by_account == {
+        "Expenses:604000": Decimal("100.00"),
+        "Assets:411000": Decimal("21.00"),
+        "Liabilities:440000": Decimal("-121.00"),
+    }
+
+    # Sync takes both answers (and the delta): one effect; a stale failure changes nothing.
+    for answer in [*posted, delta]:
+        await run(
+            sync_pool,
+            "sync",
+            service_layer.on_connector_posted
+            if isinstance(answer.data, BookingPosted)
+            else service_layer.on_connector_synced,
+            answer,
+            sync_settings,
+        )
+    stale = envelope(
+        BookingFailed(proposal_id=validated.data.proposal_id, reason="late"), dossier_id, CONNECTOR
+    )
+    await run(sync_pool, "sync", service_layer.on_connector_failed, stale, sync_settings)
+    row = await posting(sync_pool, validated.data.proposal_id)
+    assert (row["status"], row["document_number"], row["reason"]) == (
+        "posted",
+        posted[0].data.document_number,
+        None,
+    )
+    assert row["attempts"] == 1  # answers are not tries
+
+    # The same proposal validated again: answered from sync's record, no new request.
+    revalidated = envelope(validated.data, dossier_id, "/ledgerline/worklist")
+    await run(sync_pool, "sync", service_layer.on_proposal_validated, revalidated, sync_settings)
+    out = await drain(sync_pool)
+    assert of_type(out, BookingRequested) == []
+    [answer] = of_type(out, BookingPosted)
+    assert (answer.data.already_posted, answer.data.document_number) == (
+        True,
+        posted[0].data.document_number,
+    )
+    assert len(transactions(ledger_root, validated.data.proposal_id)) == 1
+
+
+async def test_what_beancount_refuses_comes_back_as_booking_failed_with_its_reason(
+    pools: tuple[asyncpg.Pool, asyncpg.Pool],
+    sync_settings: SyncSettings,
+    connector_settings: ConnectorSettings,
+    ledger_root: Path,
+) -> None:
+    sync_pool, connector_pool = pools
+    dossier_id = await activated(pools, sync_settings, connector_settings)
+    # The office closed 604000 in the package after the books reached the platform (after the
+    # demo's last booking on it, so that the books stay valid).
+    with (ledger_root / DOSSIER_CODE / "chart.beancount").open("a") as chart:
+        chart.write("\n2026-11-28 close Expenses:604000\n")
+    validated = envelope(
+        proposal(invoice_date=date(2026, 11, 29)), dossier_id, "/ledgerline/worklist"
+    )
+    await run(sync_pool, "sync", service_layer.on_proposal_validated, validated, sync_settings)
+    [request] = of_type(await drain(sync_pool), BookingRequested)
+    await run(
+        connector_pool,
+        "beancount-connector",
+        connector_service.on_booking_requested,
+        request,
+        connector_settings,
+    )
+    answers = await drain(connector_pool)
+    assert of_type(answers, BookingPosted) == of_type(answers, LedgerSynced) == []
+    [failed] = of_type(answers, BookingFailed)
+    assert "inactive account 'Expenses:604000'" in failed.data.reason
+    assert failed.data.document_id == validated.data.document_id
+    assert transactions(ledger_root, validated.data.proposal_id) == []
+
+    await run(sync_pool, "sync", service_layer.on_connector_failed, failed, sync_settings)
+    row = await posting(sync_pool, validated.data.proposal_id)
+    assert row["status"] == "failed"
+    assert "inactive account 'Expenses:604000'" in row["reason"]
+
+
+async def test_a_kafka_dossier_without_books_yet_is_refused_with_the_reason(
+    pools: tuple[asyncpg.Pool, asyncpg.Pool], sync_settings: SyncSettings
+) -> None:
+    sync_pool, _ = pools
+    dossier_id = await kafka_dossier(sync_pool)
+    validated = envelope(proposal(), dossier_id, "/ledgerline/worklist")
+    await run(sync_pool, "sync", service_layer.on_proposal_validated, validated, sync_settings)
+    out = await drain(sync_pool)
+    assert of_type(out, BookingRequested) == []
+    [failed] = of_type(out, BookingFailed)
+    assert "have not reached the platform yet" in failed.data.reason
+
+
+async def test_sync_ignores_its_own_answers_and_those_of_in_process_dossiers(
+    pools: tuple[asyncpg.Pool, asyncpg.Pool], sync_settings: SyncSettings
+) -> None:
+    sync_pool, _ = pools
+    dossier_id = await kafka_dossier(sync_pool)
+    own = envelope(
+        BookingFailed(proposal_id=uuid.uuid4(), reason="x"), dossier_id, "/ledgerline/sync"
+    )
+    await run(sync_pool, "sync", service_layer.on_connector_failed, own, sync_settings)
+    assert await posting(sync_pool, own.data.proposal_id) is None
