@@ -20,9 +20,11 @@ from beancount.core import data as bean_data
 from ledgerline.db import UnitOfWork, create_pool, run_migrations
 from ledgerline.devstack.stack import Infrastructure
 from ledgerline.events import (
+    BookingDeleteRequested,
     BookingFailed,
     BookingPosted,
     BookingRequested,
+    BookingToDelete,
     DossierActivated,
     Envelope,
     LedgerSynced,
@@ -382,3 +384,57 @@ async def test_sync_ignores_its_own_answers_and_those_of_in_process_dossiers(
     )
     await run(sync_pool, "sync", service_layer.on_connector_failed, own, sync_settings)
     assert await posting(sync_pool, own.data.proposal_id) is None
+
+
+async def test_the_reference_connector_deletes_a_platform_booking_on_request(
+    pools: tuple[asyncpg.Pool, asyncpg.Pool],
+    sync_settings: SyncSettings,
+    connector_settings: ConnectorSettings,
+    ledger_root: Path,
+) -> None:
+    sync_pool, connector_pool = pools
+    dossier_id = await activated(pools, sync_settings, connector_settings)
+    validated = envelope(proposal(), dossier_id, "/ledgerline/worklist")
+    await run(sync_pool, "sync", service_layer.on_proposal_validated, validated, sync_settings)
+    [request] = of_type(await drain(sync_pool), BookingRequested)
+    await run(
+        connector_pool,
+        "beancount-connector",
+        connector_service.on_booking_requested,
+        request,
+        connector_settings,
+    )
+    [posted] = of_type(await drain(connector_pool), BookingPosted)
+    delete = envelope(
+        BookingDeleteRequested(
+            dossier_code=DOSSIER_CODE,
+            accounting_package="beancount",
+            booking=BookingToDelete(
+                journal=posted.data.journal, document_number=posted.data.document_number
+            ),
+        ),
+        dossier_id,
+        "/ledgerline/sync",
+    )
+    await run(
+        connector_pool,
+        "beancount-connector",
+        connector_service.on_booking_delete_requested,
+        delete,
+        connector_settings,
+    )
+    assert transactions(ledger_root, validated.data.proposal_id) == []
+    [delta] = of_type(await drain(connector_pool), LedgerSynced)
+    assert delta.data.full is False
+    assert delta.data.removed_open_items == (posted.data.transaction_id,)
+    assert delta.data.open_item_records == ()
+
+    # Asked again (a redelivery): refused by the books, logged, nothing published.
+    await run(
+        connector_pool,
+        "beancount-connector",
+        connector_service.on_booking_delete_requested,
+        delete,
+        connector_settings,
+    )
+    assert await drain(connector_pool) == []
