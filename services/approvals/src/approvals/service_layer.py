@@ -278,15 +278,37 @@ def supplier_of(row: asyncpg.Record) -> Supplier:
     )
 
 
+def _named(kind: RuleKind, values: Any) -> tuple[list[str], list[str], list[str]]:
+    """The approvers, supplier numbers and supplier VAT numbers a rule names (its values, or its
+    row: both answer `get`)."""
+    if kind == "payment":
+        return [limit["approver"] for limit in values.get("limits") or []], [], []
+    return (
+        list(values.get("approvers") or []),
+        list(values.get("supplier_numbers") or []),
+        list(values.get("supplier_vats") or []),
+    )
+
+
 async def _check_names(
-    conn: asyncpg.Connection, scope: DossierScope, kind: RuleKind, values: dict[str, Any]
+    conn: asyncpg.Connection,
+    scope: DossierScope,
+    kind: RuleKind,
+    values: dict[str, Any],
+    before: asyncpg.Record | None = None,
 ) -> None:
     """A rule names only users of the dossier as approvers (sync's dossier.users-changed.v1)
-    and, for invoices, only suppliers of the dossier's books (ledger.synced.v1)."""
-    if kind == "invoice":
-        approvers = list(values["approvers"])
-    else:
-        approvers = [limit["approver"] for limit in values["limits"]]
+    and, for invoices, only suppliers of the dossier's books (ledger.synced.v1). A change checks
+    only what it adds: a rule can still be changed (e.g. deactivated) after one of its approvers
+    left the dossier or one of its suppliers left the books."""
+    approvers, numbers, vats = _named(kind, values)
+    if before is not None:
+        kept_approvers, kept_numbers, kept_vats = _named(kind, before)
+        approvers = [a for a in approvers if a not in kept_approvers]
+        numbers = [n for n in numbers if n not in kept_numbers]
+        vats = [v for v in vats if v not in kept_vats]
+    if not approvers and not numbers and not vats:
+        return
     users = [row["subject"] for row in await repository.dossier_users(conn, *_dossier(scope))]
     strangers = unknown_approvers(users, approvers)
     if strangers:
@@ -296,9 +318,6 @@ async def _check_names(
             + ": an approver must be a user of the dossier"
             + ("" if users else " (the dossier has no users yet)")
         )
-    if kind != "invoice":
-        return
-    numbers, vats = values.get("supplier_numbers") or [], values.get("supplier_vats") or []
     if not numbers and not vats:
         return
     known = [supplier_of(row) for row in await repository.suppliers(conn, *_dossier(scope))]
@@ -335,7 +354,7 @@ async def update_rule(
     uow: UnitOfWork, scope: DossierScope, kind: RuleKind, rule_id: UUID, values: dict[str, Any]
 ) -> asyncpg.Record:
     before = await _locked_rule(uow, scope, kind, rule_id)
-    await _check_names(uow.conn, scope, kind, values)
+    await _check_names(uow.conn, scope, kind, values, before)
     if kind == "invoice":
         await _check_fallback(uow.conn, scope, values, rule_id)
     row = await repository.update_rule(uow.conn, kind, rule_id, values)

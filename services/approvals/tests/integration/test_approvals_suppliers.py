@@ -212,3 +212,23 @@ async def test_rules_name_known_suppliers_and_users_and_match_by_the_resolved_co
     [option] = approval["requirement"]["options"]
     assert option["approvers"] == [BUYER]
     assert option["rules"][0]["rule_id"] == str(rule["id"])
+
+    # the buyer leaves the dossier: the rule can still be changed (deactivated), but a change
+    # cannot add someone who is not a user
+    await handle(
+        pool,
+        service_layer.on_dossier_users_changed,
+        envelope(DossierUsersChanged(users=())),
+    )
+    values = {"name": "Janssens", "supplier_vats": [], "supplier_numbers": ["L0002"],
+              "labels": [], "amount_from": None, "approvers": [BUYER], "is_fallback": False}  # fmt: skip
+    async with UnitOfWork(pool, source="approvals") as uow:
+        changed = await service_layer.update_rule(
+            uow, scope(), "invoice", rule["id"], values | {"active": False}
+        )
+    assert (changed["active"], changed["version"]) == (False, 2)
+    with pytest.raises(service_layer.Invalid, match=re.escape(f"unknown approver {ADMIN}")):
+        async with UnitOfWork(pool, source="approvals") as uow:
+            await service_layer.update_rule(
+                uow, scope(), "invoice", rule["id"], values | {"approvers": [BUYER, ADMIN]}
+            )
