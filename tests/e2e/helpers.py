@@ -323,3 +323,30 @@ async def document_events(
         timeout=timeout,
     )
     return {message.data["document_id"]: message.envelope for message in found}
+
+
+async def add_dossier_users(
+    stack: Stack,
+    dossier: uuid.UUID,
+    *subjects: str,
+    office: uuid.UUID = DEMO_OFFICE_ID,
+    profile: str = "client_full_access",
+) -> None:
+    """Makes `subjects` users of the dossier through sync (as the office's admin) and waits until
+    approvals knows them (dossier.users-changed.v1): only they may be named approvers."""
+    headers = bearer(stack, office_id=office, dossiers=[dossier])
+    async with httpx.AsyncClient(timeout=10, headers=headers) as http:
+        for subject in subjects:
+            added = await http.post(
+                f"{stack.url('sync')}/dossiers/{dossier}/users",
+                json={"subject": subject, "name": subject.split("@")[0], "email": subject,
+                      "profile": profile},
+            )  # fmt: skip
+            assert added.status_code in (201, 409), added.text
+
+        async def known() -> bool | None:
+            answer = await http.get(f"{stack.url('approvals')}/dossiers/{dossier}/approvers")
+            listed = {user["subject"] for user in answer.json()} if answer.is_success else set()
+            return True if set(subjects) <= listed else None
+
+        await eventually(known)

@@ -17,11 +17,18 @@ import httpx
 import pytest
 from ledgerline.auth import Role
 from ledgerline.devstack.stack import Stack
-from ledgerline.events import DocumentReceived, DocumentRecognized
+from ledgerline.events import Counterparty, DocumentReceived, DocumentRecognized, LedgerSynced
 from ledgerline.events.invoice import InvoiceData, InvoiceFields
 from ledgerline.testing.ubl import base_example
 
-from tests.e2e.helpers import activate_dossier, bearer, events_where, eventually, publish
+from tests.e2e.helpers import (
+    activate_dossier,
+    add_dossier_users,
+    bearer,
+    events_where,
+    eventually,
+    publish,
+)
 
 pytestmark = [pytest.mark.e2e]
 
@@ -33,6 +40,8 @@ BUYER = "buyer@approvals-test.example"
 CFO = "cfo@approvals-test.example"
 PHILIPPE = "philippe.robert@approvals-test.example"
 SUPPLIER_X = "BE0123456749"
+JANSSENS_IBAN = "BE68539007547034"
+STRANGER = "nobody@approvals-test.example"
 
 
 class Caller:
@@ -78,6 +87,7 @@ async def test_payment_approval_rules_with_maximum_amounts_decide_and_fill_the_b
         a = Caller(stack, http, dossier, A, Role.CLIENT_FULL_ACCESS)
         b = Caller(stack, http, dossier, B, Role.CLIENT_FULL_ACCESS)
         delivery = Caller(stack, http, dossier, "post@x.example", Role.CLIENT_DOCUMENT_DELIVERY)
+        await add_dossier_users(stack, dossier, A, B)
 
         assert stack.infrastructure is not None and stack.infrastructure.smtp is not None
         smtp = stack.infrastructure.smtp
@@ -109,6 +119,8 @@ async def test_payment_approval_rules_with_maximum_amounts_decide_and_fill_the_b
             ({"name": "neg", "approvers": [{"approver": A, "max_amount": "-5.00"}]}, "amount"),
             ({"name": "who", "approvers": [{"approver": "Anna", "max_amount": "5.00"}]},
              "unknown approver"),
+            ({"name": "stranger", "approvers": [{"approver": A}, {"approver": STRANGER}]},
+             f"unknown approver {STRANGER}: an approver must be a user of the dossier"),
         ]:  # fmt: skip
             refused = await admin.post(rules_url, body)
             assert refused.status_code == 422, refused.text
@@ -318,7 +330,7 @@ async def test_payment_approval_rules_with_maximum_amounts_decide_and_fill_the_b
 
 
 def purchase_invoice(
-    vat: str, name: str, total: str, mailbox: str = "purchase"
+    vat: str | None, name: str, total: str, mailbox: str = "purchase", iban: str | None = None
 ) -> tuple[uuid.UUID, DocumentReceived, DocumentRecognized]:
     document_id = uuid.uuid4()
     received = DocumentReceived(
@@ -342,6 +354,7 @@ def purchase_invoice(
                 document_type="invoice",
                 supplier_name=name,
                 supplier_vat=vat,
+                iban=iban,
                 invoice_number=f"INV-{document_id.hex[:6]}",
                 currency="EUR",
                 total_incl_vat=Decimal(total),
@@ -360,6 +373,37 @@ async def test_invoice_approval_rules_of_the_seed_decide_purchase_invoices(stack
         philippe = Caller(stack, http, dossier, PHILIPPE, Role.CLIENT_FULL_ACCESS)
         employee = Caller(stack, http, dossier, "eva@office.example", Role.EMPLOYEE)
         rules_url = f"{admin.approvals}/invoice-approval-rules"
+        await add_dossier_users(stack, dossier, LEAD, BUYER, CFO, PHILIPPE)
+        # The dossier's books, as a connector synchronises them: approvals keeps the suppliers.
+        books = [
+            Counterparty(number="L0101", kind="supplier", name="Supplier X",
+                         vat_number=SUPPLIER_X),
+            Counterparty(number="L0102", kind="supplier", name="Other BV",
+                         vat_number="BE0987654321"),
+            Counterparty(number="L0103", kind="supplier", name="Janssens",
+                         ibans=(JANSSENS_IBAN,)),
+            Counterparty(number="K0101", kind="customer", name="A customer",
+                         vat_number="BE0403170701"),
+        ]  # fmt: skip
+        await publish(
+            stack,
+            LedgerSynced(
+                synced_at=datetime.now(UTC), sync_id=uuid.uuid4(), full=True,
+                counterparties=len(books), counterparty_records=tuple(books),
+            ),
+            dossier=dossier,
+        )  # fmt: skip
+
+        async def suppliers_known() -> list[Any] | None:
+            listed = (await employee.get(f"{admin.approvals}/suppliers")).json()
+            return listed if len(listed) == 3 else None
+
+        suppliers = await eventually(suppliers_known)
+        assert [(s["number"], s["vat_number"], s["ibans"]) for s in suppliers] == [
+            ("L0101", SUPPLIER_X, []),
+            ("L0102", "BE0987654321", []),
+            ("L0103", None, [JANSSENS_IBAN]),
+        ]  # the customer is no supplier
 
         for body in [
             {"name": "Project 2", "labels": ["Project 2"], "amount_from": "10.00",
@@ -382,6 +426,12 @@ async def test_invoice_approval_rules_of_the_seed_decide_purchase_invoices(stack
             ({"name": "who", "approvers": ["Philippe Robert"]}, "unknown approver"),
             ({"name": "vat", "supplier_vats": ["Administration TVA"], "approvers": [CFO]},
              "unknown supplier"),
+            ({"name": "id", "supplier_numbers": ["L0103", "L9999"], "approvers": [CFO]},
+             "unknown supplier L9999: not a supplier of the dossier's books"),
+            ({"name": "not in the books", "supplier_vats": ["BE0403170701"], "approvers": [CFO]},
+             "unknown supplier BE0403170701: not a supplier"),  # a customer's
+            ({"name": "stranger", "approvers": [CFO, STRANGER]},
+             f"unknown approver {STRANGER}: an approver must be a user of the dossier"),
         ]:  # fmt: skip
             refused = await admin.post(rules_url, body)
             assert refused.status_code == 422, refused.text
@@ -564,6 +614,29 @@ async def test_invoice_approval_rules_of_the_seed_decide_purchase_invoices(stack
         assert [o["approvers"] for o in later_approval["options"]] == [[CFO]]
         assert later_approval["options"][0]["rules"][0]["version"] == 2
         await cfo.post(f"{cfo.approvals}/invoices/{later[0]}/approve")
+
+        # a rule naming a supplier by its counterparty number in the books: an invoice that shows
+        # no VAT number, only that supplier's IBAN, is matched through approvals' copy
+        by_number = await admin.post(
+            rules_url, {"name": "Janssens", "supplier_numbers": ["L0103"], "approvers": [LEAD]}
+        )
+        assert by_number.status_code == 201, by_number.text
+        assert by_number.json()["supplier_numbers"] == ["L0103"]
+        janssens = purchase_invoice(None, "Janssens", "5.00", iban="BE68 5390 0754 7034")
+        await publish(stack, janssens[1], janssens[2], dossier=dossier)
+        janssens_approval = await admin.approval("invoices", str(janssens[0]))
+        [option] = janssens_approval["options"]
+        assert option["approvers"] == [LEAD]  # not the fallback's
+        assert option["rules"][0]["rule_id"] == by_number.json()["id"]
+        assert janssens_approval["details"]["supplier_numbers"] == ["L0103"]
+        lead = Caller(stack, http, dossier, LEAD, Role.CLIENT_FULL_ACCESS)
+        assert (await lead.post(f"{lead.approvals}/invoices/{janssens[0]}/approve")).json()[
+            "status"
+        ] == "approved"
+        [by_lead] = await events_where(
+            stack, "invoice.approved.v1", "document_id", str(janssens[0])
+        )
+        assert by_lead["data"]["rule_id"] == by_number.json()["id"]
 
         assert (await admin.put(process, {"enabled": False})).json() == {"enabled": False}
 

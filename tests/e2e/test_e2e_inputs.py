@@ -14,7 +14,7 @@ from ingest.config import IngestSettings
 from ledgerline.devstack.stack import Stack
 from ledgerline.testing.ubl import base_example
 
-from tests.e2e.helpers import bearer, eventually, upload
+from tests.e2e.helpers import add_dossier_users, bearer, eventually, upload
 
 pytestmark = [pytest.mark.e2e]
 
@@ -267,6 +267,7 @@ async def test_approval_rules_refuse_nul_and_amounts_out_of_range(
         for body, reason in cases:
             assert_refused(await http.post(url, json=body, headers=dossier.headers), reason, body)
         assert (await http.get(url, headers=dossier.headers)).json() == before
+        await add_dossier_users(stack, dossier.id, "anna@bakkerij-peeters.example")
         accepted = await http.post(url, json=rule, headers=dossier.headers)
         assert accepted.status_code == 201 and accepted.json()["amount_from"] == "1000.00"
 

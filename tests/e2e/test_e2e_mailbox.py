@@ -29,6 +29,8 @@ from ledgerline.devstack.stack import Stack
 from ledgerline.events import Envelope, EventData, InvoiceRejected, spec_for
 from pypdf import PdfWriter
 
+from tests.e2e.helpers import add_dossier_users
+
 pytestmark = [pytest.mark.e2e]
 
 T = TypeVar("T")
@@ -544,6 +546,7 @@ async def test_labels_decide_the_approval_rules_at_intake_and_after(stack: Stack
         dossier = await activate(stack, http)
         admin = dossier.headers(CLIENT, Role.CLIENT_ADMINISTRATOR)
         approvals = f"{stack.url('approvals')}/dossiers/{dossier.id}"
+        await add_dossier_users(stack, dossier.id, LEAD, FALLBACK, office=dossier.office)
         for body in [
             {"name": "Project 2", "labels": ["Project 2"], "amount_from": "10.00",
              "approvers": [LEAD]},

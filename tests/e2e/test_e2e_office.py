@@ -17,6 +17,8 @@ from ledgerline.auth import Role
 from ledgerline.devstack.stack import Stack
 from sync.connectors.beancount_ledger import books
 
+from tests.e2e.helpers import bootstrap_of, read_topics
+
 pytestmark = [pytest.mark.e2e]
 
 
@@ -189,6 +191,17 @@ async def test_employees_groups_users_and_what_the_identity_provider_is_told(
             f"{users}/jan", json={"profile": "client_document_delivery"}, headers=admin
         )
         assert changed.json()["profile"] == "client_document_delivery"
+        # every change publishes the dossier's users as they are now (approvals keeps them)
+        users_changed = await read_topics(
+            bootstrap_of(stack),
+            "dossier.users-changed.v1",
+            keep=lambda message: message.envelope["dossierid"] == three,
+            enough=lambda found: len(found) >= 2,
+        )
+        assert [[(u["subject"], u["profile"]) for u in m.data["users"]] for m in users_changed] == [
+            [("jan", "client_full_feedback")],
+            [("jan", "client_document_delivery")],
+        ]
         hidden = await http.get(users, headers=headers(stack, other, dossiers=[uuid.UUID(three)]))
         assert hidden.status_code == 404
         assert (await http.delete(f"{users}/nobody", headers=admin)).status_code == 404

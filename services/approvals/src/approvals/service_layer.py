@@ -9,16 +9,20 @@ from uuid import UUID, uuid4
 
 import asyncpg
 from ledgerline.auth import DossierScope, Role
+from ledgerline.counterparty_copy import keep_counterparties
 from ledgerline.db import UnitOfWork
 from ledgerline.events import (
     DocumentLabelsChanged,
     DocumentReceived,
     DocumentRecognized,
+    DossierUsersChanged,
     Envelope,
     EventData,
+    InvoiceApprovalProcessSwitched,
     InvoiceApprovalRequested,
     InvoiceApproved,
     InvoiceRejected,
+    LedgerSynced,
     PaymentApprovalRequested,
     PaymentApproved,
     PaymentRejected,
@@ -39,9 +43,13 @@ from approvals.domain.rules import (
     PaymentRule,
     Requirement,
     RuleRef,
+    Supplier,
     approver_limits,
     invoice_requirement,
     payment_requirement,
+    resolve_suppliers,
+    unknown_approvers,
+    unknown_suppliers,
 )
 
 # Who the audit trail names for what the service decides by itself.
@@ -79,6 +87,7 @@ def invoice_rule(row: asyncpg.Record) -> InvoiceRule:
         name=row["name"],
         approvers=tuple(row["approvers"]),
         supplier_vats=tuple(row["supplier_vats"]),
+        supplier_numbers=tuple(row["supplier_numbers"]),
         labels=tuple(row["labels"]),
         amount_from=row["amount_from"],
         is_fallback=row["is_fallback"],
@@ -260,9 +269,76 @@ async def _record_change(
     )
 
 
+def supplier_of(row: asyncpg.Record) -> Supplier:
+    return Supplier(
+        number=row["number"],
+        name=row["name"],
+        vat_number=row["vat_number"],
+        ibans=tuple(row["ibans"]),
+    )
+
+
+def _named(kind: RuleKind, values: Any) -> tuple[list[str], list[str], list[str]]:
+    """The approvers, supplier numbers and supplier VAT numbers a rule names (its values, or its
+    row: both answer `get`)."""
+    if kind == "payment":
+        return [limit["approver"] for limit in values.get("limits") or []], [], []
+    return (
+        list(values.get("approvers") or []),
+        list(values.get("supplier_numbers") or []),
+        list(values.get("supplier_vats") or []),
+    )
+
+
+async def _check_names(
+    conn: asyncpg.Connection,
+    scope: DossierScope,
+    kind: RuleKind,
+    values: dict[str, Any],
+    before: asyncpg.Record | None = None,
+) -> None:
+    """A rule names only users of the dossier as approvers (sync's dossier.users-changed.v1)
+    and, for invoices, only suppliers of the dossier's books (ledger.synced.v1). A change checks
+    only what it adds: a rule can still be changed (e.g. deactivated) after one of its approvers
+    left the dossier or one of its suppliers left the books."""
+    approvers, numbers, vats = _named(kind, values)
+    if before is not None:
+        kept_approvers, kept_numbers, kept_vats = _named(kind, before)
+        approvers = [a for a in approvers if a not in kept_approvers]
+        numbers = [n for n in numbers if n not in kept_numbers]
+        vats = [v for v in vats if v not in kept_vats]
+    if not approvers and not numbers and not vats:
+        return
+    users = [row["subject"] for row in await repository.dossier_users(conn, *_dossier(scope))]
+    strangers = unknown_approvers(users, approvers)
+    if strangers:
+        raise Invalid(
+            "unknown approver "
+            + ", ".join(strangers)
+            + ": an approver must be a user of the dossier"
+            + ("" if users else " (the dossier has no users yet)")
+        )
+    if not numbers and not vats:
+        return
+    known = [supplier_of(row) for row in await repository.suppliers(conn, *_dossier(scope))]
+    unknown = unknown_suppliers(known, numbers, vats)
+    if unknown:
+        raise Invalid(
+            "unknown supplier "
+            + ", ".join(unknown)
+            + ": not a supplier of the dossier's books (by counterparty number or VAT number)"
+            + ("" if known else "; no suppliers were synchronised for the dossier yet")
+        )
+
+
+def _dossier(scope: DossierScope) -> tuple[UUID, UUID]:
+    return scope.office_id, scope.dossier_id
+
+
 async def create_rule(
     uow: UnitOfWork, scope: DossierScope, kind: RuleKind, values: dict[str, Any]
 ) -> asyncpg.Record:
+    await _check_names(uow.conn, scope, kind, values)
     if kind == "invoice":
         await _check_fallback(uow.conn, scope, values, None)
     row = await repository.insert_rule(
@@ -278,6 +354,7 @@ async def update_rule(
     uow: UnitOfWork, scope: DossierScope, kind: RuleKind, rule_id: UUID, values: dict[str, Any]
 ) -> asyncpg.Record:
     before = await _locked_rule(uow, scope, kind, rule_id)
+    await _check_names(uow.conn, scope, kind, values, before)
     if kind == "invoice":
         await _check_fallback(uow.conn, scope, values, rule_id)
     row = await repository.update_rule(uow.conn, kind, rule_id, values)
@@ -310,6 +387,13 @@ async def switch_invoice_process(uow: UnitOfWork, scope: DossierScope, enabled: 
     await repository.set_invoice_process(
         conn, scope.office_id, scope.dossier_id, enabled, scope.principal.subject
     )
+    # Ingest and payments keep the flag: while it is on, a purchase invoice awaits approval
+    # from its arrival, before this service has even tested it against the rules.
+    uow.emit(
+        InvoiceApprovalProcessSwitched(enabled=enabled, switched_by=scope.principal.subject),
+        dossier_id=scope.dossier_id,
+        office_id=scope.office_id,
+    )
     await _audit_by_caller(
         uow,
         scope,
@@ -337,6 +421,7 @@ def _facts(event: DocumentRecognized) -> dict[str, Any]:
             "supplier_name": fields.supplier_name or (supplier.name if supplier else None),
             "total": fields.total_incl_vat,
             "invoice_number": fields.invoice_number,
+            "supplier_iban": fields.iban,
             "labels": [],  # the client's labels come from ingest's events, kept on the row
         }
     )
@@ -413,7 +498,9 @@ async def on_document_labels_changed(
     )
     if approval is None:
         return
-    facts = dict(approval["details"]) | {"labels": labels}
+    facts = await _with_suppliers(
+        conn, event.officeid, event.dossierid, dict(approval["details"]) | {"labels": labels}
+    )
     audit = {
         "office_id": event.officeid,
         "dossier_id": event.dossierid,
@@ -462,7 +549,22 @@ def _invoice_facts(facts: dict[str, Any]) -> InvoiceFacts:
         supplier_name=facts.get("supplier_name"),
         total=None if facts.get("total") is None else Decimal(facts["total"]),
         labels=tuple(facts.get("labels") or ()),
+        supplier_numbers=tuple(facts.get("supplier_numbers") or ()),
+        supplier_ledger_vats=tuple(facts.get("supplier_ledger_vats") or ()),
     )
+
+
+async def _with_suppliers(
+    conn: asyncpg.Connection, office_id: UUID, dossier_id: UUID, facts: dict[str, Any]
+) -> dict[str, Any]:
+    """The facts with the suppliers of the books the invoice resolves to (by its VAT number,
+    else its IBAN), as the copy of the ledger has them now; kept with the approval."""
+    known = [supplier_of(row) for row in await repository.suppliers(conn, office_id, dossier_id)]
+    found = resolve_suppliers(known, facts.get("supplier_vat"), facts.get("supplier_iban"))
+    return facts | {
+        "supplier_numbers": [supplier.number for supplier in found],
+        "supplier_ledger_vats": [s.vat_number for s in found if s.vat_number is not None],
+    }
 
 
 async def create_invoice_approval(
@@ -476,6 +578,7 @@ async def create_invoice_approval(
         invoice_rule(row)
         for row in await repository.lock_rules(conn, "invoice", office_id, dossier_id)
     ]
+    facts = await _with_suppliers(conn, office_id, dossier_id, facts)
     invoice = _invoice_facts(facts)
     requirement = invoice_requirement(rules, invoice)
     status = ApprovalStatus.APPROVED if requirement.needs_nobody else ApprovalStatus.PENDING
@@ -568,6 +671,25 @@ async def on_payment_approval_requested(
         entity_id=data.payment_id,
         after=requirement_json(requirement) | {"payment": details},
         reason=requirement.blocked_reason,
+    )
+
+
+# --- what approvals keeps of the dossier ------------------------------------------------------
+
+
+async def on_ledger_synced(uow: UnitOfWork, event: Envelope[LedgerSynced]) -> None:
+    """The dossier's counterparties (suppliers are named by rules and resolved from invoices),
+    kept chunk by chunk as the worklist keeps its copy."""
+    await keep_counterparties(uow.conn, event)
+
+
+async def on_dossier_users_changed(uow: UnitOfWork, event: Envelope[DossierUsersChanged]) -> None:
+    """The dossier's users (the only ones a rule may name as approvers), as sync says now."""
+    await repository.replace_dossier_users(
+        uow.conn,
+        event.officeid,
+        event.dossierid,
+        [user.model_dump() for user in event.data.users],
     )
 
 

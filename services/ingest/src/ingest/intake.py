@@ -18,6 +18,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import asyncpg
+from ledgerline import invoice_approval_process
 from ledgerline.db import UnitOfWork
 from ledgerline.events import DocumentReceived, DocumentSubmitted
 
@@ -60,7 +61,13 @@ async def take_in(
 ) -> list[asyncpg.Record]:
     """Stores the files as documents of `dossier` (a row of ingest's `dossiers`) and emits their
     events in `uow`; returns the stored rows in the order of `files`."""
-    forward = auto_forwards(dossier, delivery.mailbox)
+    # While the dossier's invoice approval process is on, a purchase document awaits approval
+    # from its arrival; it is not auto-forwarded either: only approved invoices are sent.
+    held = invoice_approval_process.holds_on_arrival(
+        await invoice_approval_process.is_on(uow.conn, delivery.office_id, delivery.dossier_id),
+        delivery.mailbox,
+    )
+    forward = auto_forwards(dossier, delivery.mailbox) and not held
     base_url = public_base_url.rstrip("/")
     rows = []
     for file in files:
@@ -87,6 +94,7 @@ async def take_in(
             "labels": list(delivery.labels),
             "page_count": file.page_count,
             "duplicate_of": duplicate_of,
+            "approval_status": "pending" if held else None,
         }
         row = await repository.insert_document(uow.conn, values)
         scope = {

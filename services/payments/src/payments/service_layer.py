@@ -7,12 +7,14 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import asyncpg
+from ledgerline import invoice_approval_process
 from ledgerline.auth import DossierScope
 from ledgerline.db import UnitOfWork
 from ledgerline.events import (
     DocumentReceived,
     DocumentRecognized,
     Envelope,
+    InvoiceApprovalProcessSwitched,
     InvoiceApprovalRequested,
     InvoiceApproved,
     InvoiceRejected,
@@ -462,6 +464,10 @@ async def on_document_recognized(uow: UnitOfWork, event: Envelope[DocumentRecogn
             "supplier_name_key": identity.supplier_name,
         },
     )
+    mailbox = await repository.document_mailbox(
+        uow.conn, event.officeid, event.dossierid, event.data.document_id
+    )
+    await _hold_if_process_on(uow, event, mailbox)
 
 
 async def _record_invoice_approval(
@@ -504,6 +510,29 @@ async def on_document_received(uow: UnitOfWork, event: Envelope[DocumentReceived
             "mailbox": event.data.mailbox,
         },
     )
+    if event.data.mailbox == "purchase":
+        await _hold_if_process_on(uow, event, "purchase")
+    else:
+        # Held when its content came first: approvals never asks about other mailboxes.
+        await repository.release_held_document(uow.conn, event.officeid, event.data.document_id)
+
+
+async def _hold_if_process_on(uow: UnitOfWork, event: Envelope[Any], mailbox: str | None) -> None:
+    """While the dossier's invoice approval process is on, a purchase invoice awaits approval
+    from its arrival, before approvals' own answer (invoice.approval-requested.v1) is here."""
+    process_on = await invoice_approval_process.is_on(uow.conn, event.officeid, event.dossierid)
+    if invoice_approval_process.holds_on_arrival(process_on, mailbox):
+        await repository.hold_for_approval(
+            uow.conn, event.officeid, event.dossierid, event.data.document_id
+        )
+
+
+async def on_invoice_approval_process_switched(
+    uow: UnitOfWork, event: Envelope[InvoiceApprovalProcessSwitched]
+) -> None:
+    recorded = await invoice_approval_process.keep_switch(uow.conn, event)
+    if recorded and not event.data.enabled:
+        await repository.release_held(uow.conn, event.officeid, event.dossierid)
 
 
 async def on_ledger_synced(uow: UnitOfWork, event: Envelope[LedgerSynced]) -> None:

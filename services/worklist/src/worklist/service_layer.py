@@ -5,6 +5,7 @@ comes back as booking.posted.v1 / booking.failed.v1."""
 from dataclasses import replace
 from uuid import UUID
 
+from ledgerline import counterparty_copy
 from ledgerline.consumers import Subscription
 from ledgerline.db import UnitOfWork
 from ledgerline.events import (
@@ -51,9 +52,7 @@ async def on_ledger_synced(uow: UnitOfWork, event: Envelope[LedgerSynced]) -> No
     if data.sync_id is None:
         return
     office_id, dossier_id, sync_id = event.officeid, event.dossierid, data.sync_id
-    await ledger_copy.upsert_counterparties(
-        uow.conn, office_id, dossier_id, sync_id, data.counterparty_records
-    )
+    await counterparty_copy.keep_counterparties(uow.conn, event)
     for kind, records in (
         ("account", [(account.code, account) for account in data.gl_accounts]),
         ("vat_code", [(code.code, code) for code in data.vat_codes]),
@@ -66,10 +65,6 @@ async def on_ledger_synced(uow: UnitOfWork, event: Envelope[LedgerSynced]) -> No
     await ledger_copy.upsert_open_items(
         uow.conn, office_id, dossier_id, sync_id, data.open_item_records
     )
-    if data.removed_counterparties:
-        await ledger_copy.remove_counterparties(
-            uow.conn, office_id, dossier_id, list(data.removed_counterparties)
-        )
     if data.removed_open_items:
         await ledger_copy.remove_open_items(
             uow.conn, office_id, dossier_id, list(data.removed_open_items)

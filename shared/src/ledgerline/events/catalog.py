@@ -186,6 +186,16 @@ class InvoiceApprovalRequested(EventData):
     waiting_for: tuple[str, ...] = Field(description="Who has not approved it yet")
 
 
+class InvoiceApprovalProcessSwitched(EventData):
+    """The dossier's invoice approval process was switched on or off. Ingest and payments keep
+    the flag: while it is on, a purchase invoice counts as awaiting approval from the moment it
+    arrives until approvals decides it, so that it is never sent or paid in the short while
+    before `invoice.approval-requested.v1` reaches them."""
+
+    enabled: bool
+    switched_by: str = Field(description="The subject who switched it")
+
+
 class InvoiceApproved(EventData):
     document_id: UUID
     rule_id: UUID | None = None
@@ -317,6 +327,29 @@ class DossierDeactivated(EventData):
     name: str
     reason: str | None = None
     deactivated_by: str
+
+
+class DossierUser(EventData):
+    """A user of a dossier (someone of the client) with their profile."""
+
+    subject: str = Field(description="The subject (`sub` claim) the identity provider knows")
+    name: str
+    email: str
+    profile: str = Field(
+        examples=["client_administrator"],
+        description="One of the six client profiles (client_administrator, client_full_access, "
+        "client_document_processing, client_document_processing_archive, client_full_feedback, "
+        "client_document_delivery)",
+    )
+
+
+class DossierUsersChanged(EventData):
+    """A dossier's users after a change (the whole current list, not a diff): a user was added,
+    changed or removed. Services that check who may act in a dossier (approvals: who may be
+    named an approver) keep a copy of it."""
+
+    users: tuple[DossierUser, ...]
+    changed_by: str | None = None
 
 
 # --------------------------------------------------------------------------- ledger records
@@ -680,6 +713,12 @@ EVENTS: tuple[EventSpec, ...] = (
         InvoiceApprovalRequested,
         "A purchase invoice waits for approval.",
     ),
+    EventSpec(
+        "invoice.approval-process-switched",
+        1,
+        InvoiceApprovalProcessSwitched,
+        "A dossier's invoice approval process was switched on or off.",
+    ),
     EventSpec("invoice.approved", 1, InvoiceApproved, "A purchase invoice was approved."),
     EventSpec("invoice.rejected", 1, InvoiceRejected, "A purchase invoice was rejected."),
     EventSpec(
@@ -693,6 +732,7 @@ EVENTS: tuple[EventSpec, ...] = (
     EventSpec("dossier.activated", 1, DossierActivated, "A dossier was activated."),
     EventSpec("dossier.updated", 1, DossierUpdated, "A dossier's details were changed."),
     EventSpec("dossier.deactivated", 1, DossierDeactivated, "A dossier was deactivated."),
+    EventSpec("dossier.users-changed", 1, DossierUsersChanged, "A dossier's users were changed."),
     EventSpec("ledger.synced", 1, LedgerSynced, "Ledger master data was synchronised."),
     EventSpec("booking.posted", 1, BookingPosted, "A booking was posted to the package."),
     EventSpec("booking.failed", 1, BookingFailed, "The package refused a booking."),

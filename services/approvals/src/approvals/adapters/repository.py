@@ -16,8 +16,8 @@ RULE_TABLES: dict[RuleKind, str] = {
     "payment": "payment_approval_rules",
 }
 RULE_COLUMNS: dict[RuleKind, str] = {
-    "invoice": "id, dossier_id, name, supplier_vats, labels, amount_from, approvers, is_fallback, "
-    "active, version, created_at, updated_at",
+    "invoice": "id, dossier_id, name, supplier_vats, supplier_numbers, labels, amount_from, "
+    "approvers, is_fallback, active, version, created_at, updated_at",
     "payment": "id, dossier_id, name, limits, active, version, created_at, updated_at",
 }
 APPROVAL_COLUMNS = """id, office_id, dossier_id, kind, subject_id, status, amount, counterparty,
@@ -520,3 +520,51 @@ async def release_notification(
             now,
             previous,
         )
+
+
+# --- what approvals keeps of the dossier: its suppliers and its users -------------------------
+
+
+async def suppliers(
+    conn: asyncpg.Connection,
+    office_id: UUID,
+    dossier_id: UUID,
+    *,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[asyncpg.Record]:
+    """The dossier's suppliers in the copy of its books (ledger.synced.v1), by number."""
+    return await conn.fetch(
+        """SELECT number, name, vat_number, ibans FROM ledger_counterparties
+        WHERE office_id = $1 AND dossier_id = $2 AND kind = 'supplier'
+        ORDER BY number LIMIT $3 OFFSET $4""",
+        office_id,
+        dossier_id,
+        limit,
+        offset,
+    )
+
+
+async def replace_dossier_users(
+    conn: asyncpg.Connection, office_id: UUID, dossier_id: UUID, users: list[dict[str, str]]
+) -> None:
+    """The dossier's users as sync last published them (the whole list)."""
+    await conn.execute(
+        "DELETE FROM dossier_users WHERE office_id = $1 AND dossier_id = $2", office_id, dossier_id
+    )
+    await conn.executemany(
+        """INSERT INTO dossier_users (office_id, dossier_id, subject, name, email, profile)
+        VALUES ($1, $2, $3, $4, $5, $6)""",
+        [(office_id, dossier_id, u["subject"], u["name"], u["email"], u["profile"]) for u in users],
+    )
+
+
+async def dossier_users(
+    conn: asyncpg.Connection, office_id: UUID, dossier_id: UUID
+) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """SELECT subject, name, email, profile FROM dossier_users
+        WHERE office_id = $1 AND dossier_id = $2 ORDER BY subject""",
+        office_id,
+        dossier_id,
+    )

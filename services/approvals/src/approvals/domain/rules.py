@@ -2,8 +2,8 @@
 
 Invoice approval rules (seed 003, "Goedkeuringsproces voor facturen")
 -------------------------------------------------------------------------
-A dossier's invoice rule has none, one or several suppliers (VAT numbers), none, one or several
-labels, an "amount from" (or none), one or several approvers, and is active or not. One rule of
+A dossier's invoice rule has none, one or several suppliers (by VAT number or by counterparty
+number, both from the dossier's synced ledger), none, one or several labels, an "amount from" (or none), one or several approvers, and is active or not. One rule of
 the dossier may be the fallback ("all invoices that no other rule has approved must be approved
 by ...").
 
@@ -11,7 +11,11 @@ Every purchase invoice is tested against every active rule. A rule *matches* an 
 each criterion the rule sets holds; a criterion the rule leaves empty holds for every invoice:
 
 * suppliers: the invoice's supplier VAT number is one of the rule's (compared without spaces,
-  dots and case: "BE 0123.456.749" is "BE0123456749");
+  dots and case: "BE 0123.456.749" is "BE0123456749"), or the supplier the ledger copy resolves
+  from the invoice is one of the rule's: by number, or by its VAT number in the books. The
+  invoice is resolved by its VAT number to the suppliers of the books with that VAT number and,
+  when none has it (or the invoice shows none), by its IBAN to the suppliers with that IBAN
+  (see `resolve_suppliers`);
 * labels: the invoice carries at least one of the rule's labels (case-insensitive);
 * amount from: the invoice's total (incl. VAT) is known and at least that amount ("from
   10.00" includes 10.00). An invoice whose total was not read matches no amount rule.
@@ -113,6 +117,61 @@ class InvoiceRule:
     amount_from: Decimal | None = None
     is_fallback: bool = False
     active: bool = True
+    supplier_numbers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Supplier:
+    """A supplier of the dossier's books, as approvals' copy of the ledger has it."""
+
+    number: str
+    name: str
+    vat_number: str | None = None
+    ibans: tuple[str, ...] = ()
+
+
+def normalise_iban(iban: str | None) -> str | None:
+    if iban is None:
+        return None
+    compact = re.sub(r"\s", "", iban).upper()
+    return compact or None
+
+
+def resolve_suppliers(
+    suppliers: Iterable[Supplier], vat: str | None, iban: str | None
+) -> tuple[Supplier, ...]:
+    """The suppliers of the books an invoice comes from: those with its VAT number; when none
+    has it (or the invoice shows none), those with its IBAN; else none. Several suppliers may
+    share a VAT number (branches) or an IBAN: the invoice is from each of them."""
+    known = list(suppliers)
+    wanted_vat = normalise_vat(vat)
+    if wanted_vat is not None:
+        by_vat = tuple(s for s in known if normalise_vat(s.vat_number) == wanted_vat)
+        if by_vat:
+            return by_vat
+    wanted_iban = normalise_iban(iban)
+    if wanted_iban is not None:
+        return tuple(s for s in known if wanted_iban in {normalise_iban(i) for i in s.ibans})
+    return ()
+
+
+def unknown_suppliers(
+    suppliers: Iterable[Supplier], numbers: Iterable[str], vats: Iterable[str]
+) -> list[str]:
+    """What a rule names that is no supplier of the books: numbers, then VAT numbers."""
+    known = list(suppliers)
+    known_numbers = {s.number for s in known}
+    known_vats = {normalise_vat(s.vat_number) for s in known} - {None}
+    return [n for n in numbers if n not in known_numbers] + [
+        v for v in vats if normalise_vat(v) not in known_vats
+    ]
+
+
+def unknown_approvers(users: Iterable[str], approvers: Iterable[str]) -> list[str]:
+    """The approvers a rule names who are not users of the dossier. Compared exactly: an approver
+    decides with a token whose subject must be the one the rule names."""
+    known = set(users)
+    return [approver for approver in approvers if approver not in known]
 
 
 @dataclass(frozen=True)
@@ -123,12 +182,20 @@ class InvoiceFacts:
     supplier_name: str | None = None
     total: Decimal | None = None
     labels: tuple[str, ...] = ()
+    # The suppliers of the books the invoice resolves to (resolve_suppliers), when known.
+    supplier_numbers: tuple[str, ...] = ()
+    supplier_ledger_vats: tuple[str, ...] = ()
 
 
 def rule_matches(rule: InvoiceRule, invoice: InvoiceFacts) -> bool:
-    if rule.supplier_vats:
-        vats = {normalise_vat(vat) for vat in rule.supplier_vats}
-        if normalise_vat(invoice.supplier_vat) not in vats:
+    if rule.supplier_vats or rule.supplier_numbers:
+        vats = {normalise_vat(vat) for vat in rule.supplier_vats} - {None}
+        invoice_vats = {
+            normalise_vat(vat) for vat in (invoice.supplier_vat, *invoice.supplier_ledger_vats)
+        }
+        by_vat = bool(vats & invoice_vats)
+        by_number = bool(set(rule.supplier_numbers) & set(invoice.supplier_numbers))
+        if not (by_vat or by_number):
             return False
     if rule.labels:
         wanted = {label.casefold() for label in rule.labels}

@@ -8,6 +8,11 @@ others) so that tools reading `definition().routers` see every route and its dos
 
 from fastapi import APIRouter
 
-from approvals.entrypoints import audit, decisions, rules
+from approvals.entrypoints import audit, decisions, directory, rules
 
-ROUTERS: tuple[APIRouter, ...] = (rules.router, decisions.router, audit.router)
+ROUTERS: tuple[APIRouter, ...] = (
+    rules.router,
+    decisions.router,
+    audit.router,
+    directory.router,
+)

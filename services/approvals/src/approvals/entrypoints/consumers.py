@@ -1,11 +1,14 @@
 """What approvals learns from events: purchase documents (mailbox, the client's labels and
-content) to test against the invoice rules, and payments that await approval."""
+content) to test against the invoice rules, payments that await approval, the dossier's
+suppliers (ledger.synced.v1) and its users (dossier.users-changed.v1)."""
 
 from ledgerline.consumers import Subscription
 from ledgerline.events import (
     DocumentLabelsChanged,
     DocumentReceived,
     DocumentRecognized,
+    DossierUsersChanged,
+    LedgerSynced,
     PaymentApprovalRequested,
 )
 
@@ -16,4 +19,6 @@ SUBSCRIPTIONS = [
     Subscription(DocumentRecognized, service_layer.on_document_recognized),
     Subscription(DocumentLabelsChanged, service_layer.on_document_labels_changed),
     Subscription(PaymentApprovalRequested, service_layer.on_payment_approval_requested),
+    Subscription(LedgerSynced, service_layer.on_ledger_synced),
+    Subscription(DossierUsersChanged, service_layer.on_dossier_users_changed),
 ]

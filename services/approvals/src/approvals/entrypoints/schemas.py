@@ -32,6 +32,7 @@ DECIDED_AT = "2026-11-30T14:30:00Z"
 INVOICE_RULE_INPUT_EXAMPLE: dict[str, Any] = {
     "name": "Flour suppliers from 1000 EUR",
     "supplier_vats": ["BE0403170701"],
+    "supplier_numbers": ["L0004"],
     "labels": ["raw materials"],
     "amount_from": "1000.00",
     "approvers": [APPROVER, SECOND_APPROVER],
@@ -155,7 +156,16 @@ class InvoiceRuleInput(BaseModel):
 
     name: SingleLine = Field(min_length=1, max_length=120)
     supplier_vats: list[Annotated[SingleLine, Field(max_length=32)]] = Field(
-        default=[], max_length=200, description="Suppliers by VAT number; none: every supplier"
+        default=[],
+        max_length=200,
+        description="Suppliers by VAT number (a supplier of the dossier's books); with "
+        "`supplier_numbers` none: every supplier",
+    )
+    supplier_numbers: list[Annotated[SingleLine, Field(min_length=1, max_length=40)]] = Field(
+        default=[],
+        max_length=200,
+        description="Suppliers by their counterparty number in the books (see `GET .../suppliers`)"
+        "; an invoice from such a supplier is matched by its VAT number or IBAN",
     )
     labels: list[Annotated[SingleLine, Field(min_length=1, max_length=60)]] = Field(
         default=[], max_length=50, description="None: every invoice, labelled or not"
@@ -190,9 +200,19 @@ class InvoiceRuleInput(BaseModel):
             normalised.append(compact)
         return list(dict.fromkeys(normalised))
 
+    @field_validator("supplier_numbers")
+    @classmethod
+    def once_each(cls, value: list[str]) -> list[str]:
+        return list(dict.fromkeys(value))
+
     @model_validator(mode="after")
     def fallback_has_no_criteria(self) -> "InvoiceRuleInput":
-        if self.is_fallback and (self.supplier_vats or self.labels or self.amount_from is not None):
+        if self.is_fallback and (
+            self.supplier_vats
+            or self.supplier_numbers
+            or self.labels
+            or self.amount_from is not None
+        ):
             raise ValueError(
                 "a fallback rule applies to every invoice no other rule matches: "
                 "it has no suppliers, labels or amount"
@@ -207,6 +227,7 @@ class InvoiceRule(BaseModel):
     dossier_id: UUID
     name: str
     supplier_vats: list[str]
+    supplier_numbers: list[str]
     labels: list[str]
     amount_from: Decimal | None = None
     approvers: list[str]
@@ -360,3 +381,46 @@ class AuditRecord(BaseModel):
     before: dict[str, Any] | None = None
     after: dict[str, Any] | None = None
     reason: str | None = None
+
+
+# --- what the rule editor offers -----------------------------------------------------------------
+
+
+class KnownSupplier(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "number": "L0004",
+                    "name": "Meelhandel Janssens NV",
+                    "vat_number": "BE0403170701",
+                    "ibans": ["BE71096123456769"],
+                }
+            ]
+        }
+    )
+
+    number: str = Field(description="The counterparty's number in the books")
+    name: str
+    vat_number: str | None = None
+    ibans: list[str]
+
+
+class KnownUser(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "subject": APPROVER,
+                    "name": "Ben Baker",
+                    "email": APPROVER,
+                    "profile": "client_full_access",
+                }
+            ]
+        }
+    )
+
+    subject: str = Field(description="What a rule names as approver")
+    name: str
+    email: str
+    profile: str

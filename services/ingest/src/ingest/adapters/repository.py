@@ -68,10 +68,10 @@ async def insert_document(connection: asyncpg.Connection, values: dict[str, Any]
         INSERT INTO documents (id, office_id, dossier_id, mailbox, channel, filename, content_type,
                                size_bytes, sha256, content, delivered_by, sender, subject,
                                idempotency_key, status, submitted_at, labels, page_count,
-                               duplicate_of)
+                               duplicate_of, approval_status)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, $10, $11, $12, $13,
                 CASE WHEN $14 THEN 'in_processing' ELSE 'in_mailbox' END,
-                CASE WHEN $14 THEN now() END, $15, $16, $17)
+                CASE WHEN $14 THEN now() END, $15, $16, $17, $18)
         RETURNING {DOCUMENT_COLUMNS}
         """,
         values["id"],
@@ -91,6 +91,7 @@ async def insert_document(connection: asyncpg.Connection, values: dict[str, Any]
         list(values.get("labels") or []),
         values.get("page_count"),
         values.get("duplicate_of"),
+        values.get("approval_status"),
     )
 
 
@@ -286,6 +287,36 @@ async def record_approval(
         document_id,
         approval_status,
         waiting_for,
+    )
+
+
+async def hold_for_approval(
+    connection: asyncpg.Connection, office_id: UUID, dossier_id: UUID, document_id: UUID
+) -> None:
+    """A purchase document still in the mailbox that approvals has said nothing of awaits
+    approval (the dossier's process is on; approvals' own event follows)."""
+    await connection.execute(
+        """
+        UPDATE documents SET approval_status = 'pending'
+        WHERE office_id = $1 AND dossier_id = $2 AND id = $3 AND mailbox = 'purchase'
+          AND status = 'in_mailbox' AND approval_status IS NULL
+        """,
+        office_id,
+        dossier_id,
+        document_id,
+    )
+
+
+async def release_held(connection: asyncpg.Connection, office_id: UUID, dossier_id: UUID) -> None:
+    """The process was switched off: approvals had nothing pending then (it refuses otherwise),
+    so what still shows pending was only held on arrival, and is free."""
+    await connection.execute(
+        """
+        UPDATE documents SET approval_status = NULL, approval_waiting_for = '{}'
+        WHERE office_id = $1 AND dossier_id = $2 AND approval_status = 'pending'
+        """,
+        office_id,
+        dossier_id,
     )
 
 

@@ -677,8 +677,12 @@ async def submit_document(
             if existing["approval_status"] == "pending":
                 raise HTTPException(
                     status.HTTP_409_CONFLICT,
-                    f"document {document_id} waits for approval by "
-                    + ", ".join(existing["approval_waiting_for"])
+                    f"document {document_id} waits for approval"
+                    + (
+                        " by " + ", ".join(existing["approval_waiting_for"])
+                        if existing["approval_waiting_for"]
+                        else ""
+                    )
                     + "; only approved invoices can be sent",
                 )
             if existing["approval_status"] == "rejected":

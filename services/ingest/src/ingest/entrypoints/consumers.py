@@ -4,6 +4,7 @@ Its dossiers come from the shared dossier directory (ledgerline.dossiers), which
 keeps from sync's dossier events.
 """
 
+from ledgerline import invoice_approval_process
 from ledgerline.consumers import Subscription
 from ledgerline.db import UnitOfWork
 from ledgerline.dossier_events import on_dossier_activated, on_dossier_updated
@@ -13,6 +14,7 @@ from ledgerline.events import (
     DossierActivated,
     DossierUpdated,
     Envelope,
+    InvoiceApprovalProcessSwitched,
     InvoiceApprovalRequested,
     InvoiceApproved,
     InvoiceRejected,
@@ -36,6 +38,19 @@ async def on_document_recognized(uow: UnitOfWork, event: Envelope[DocumentRecogn
             "currency": fields.currency if fields else None,
         },
     )
+    # Approvals tests the invoice now; until its answer arrives, the invoice is held.
+    if await invoice_approval_process.is_on(uow.conn, event.officeid, event.dossierid):
+        await repository.hold_for_approval(
+            uow.conn, event.officeid, event.dossierid, event.data.document_id
+        )
+
+
+async def on_invoice_approval_process_switched(
+    uow: UnitOfWork, event: Envelope[InvoiceApprovalProcessSwitched]
+) -> None:
+    recorded = await invoice_approval_process.keep_switch(uow.conn, event)
+    if recorded and not event.data.enabled:
+        await repository.release_held(uow.conn, event.officeid, event.dossierid)
 
 
 async def on_payment_queued(uow: UnitOfWork, event: Envelope[PaymentQueued]) -> None:
@@ -109,6 +124,7 @@ SUBSCRIPTIONS = [
     Subscription(DocumentRecognized, on_document_recognized),
     Subscription(PaymentQueued, on_payment_queued),
     Subscription(PaymentSettled, on_payment_settled),
+    Subscription(InvoiceApprovalProcessSwitched, on_invoice_approval_process_switched),
     Subscription(InvoiceApprovalRequested, on_invoice_approval_requested),
     Subscription(InvoiceApproved, on_invoice_approved),
     Subscription(InvoiceRejected, on_invoice_rejected),

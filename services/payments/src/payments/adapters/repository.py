@@ -443,6 +443,42 @@ async def record_invoice_approval(connection: asyncpg.Connection, values: dict[s
     )
 
 
+async def hold_for_approval(
+    connection: asyncpg.Connection, office_id: UUID, dossier_id: UUID, document_id: UUID
+) -> None:
+    """An invoice approvals has said nothing of yet awaits approval (its process is on)."""
+    await connection.execute(
+        """INSERT INTO invoice_approvals (document_id, office_id, dossier_id, status, waiting_for)
+        VALUES ($1, $2, $3, 'pending', '{}') ON CONFLICT (document_id) DO NOTHING""",
+        document_id,
+        office_id,
+        dossier_id,
+    )
+
+
+async def release_held_document(
+    connection: asyncpg.Connection, office_id: UUID, document_id: UUID
+) -> None:
+    """Not a purchase document after all: approvals will not ask about it."""
+    await connection.execute(
+        "DELETE FROM invoice_approvals WHERE office_id = $1 AND document_id = $2 "
+        "AND status = 'pending'",
+        office_id,
+        document_id,
+    )
+
+
+async def release_held(connection: asyncpg.Connection, office_id: UUID, dossier_id: UUID) -> None:
+    """The process was switched off: approvals had nothing pending then (it refuses otherwise),
+    so what is still pending here was only held on arrival, and is free."""
+    await connection.execute(
+        "DELETE FROM invoice_approvals WHERE office_id = $1 AND dossier_id = $2 "
+        "AND status = 'pending'",
+        office_id,
+        dossier_id,
+    )
+
+
 async def invoice_approval(
     connection: asyncpg.Connection, office_id: UUID, dossier_id: UUID, document_id: UUID
 ) -> asyncpg.Record | None:

@@ -5,6 +5,7 @@ from ledgerline.consumers import Subscription
 from ledgerline.events import (
     DocumentReceived,
     DocumentRecognized,
+    InvoiceApprovalProcessSwitched,
     InvoiceApprovalRequested,
     InvoiceApproved,
     InvoiceRejected,
@@ -21,6 +22,9 @@ SUBSCRIPTIONS = [
     Subscription(PaymentApproved, service_layer.on_payment_approved),
     Subscription(PaymentRejected, service_layer.on_payment_rejected),
     Subscription(LedgerSynced, service_layer.on_ledger_synced),
+    Subscription(
+        InvoiceApprovalProcessSwitched, service_layer.on_invoice_approval_process_switched
+    ),
     Subscription(InvoiceApprovalRequested, service_layer.on_invoice_approval_requested),
     Subscription(InvoiceApproved, service_layer.on_invoice_approved),
     Subscription(InvoiceRejected, service_layer.on_invoice_rejected),

@@ -30,6 +30,7 @@ from sync.domain.office import (
     client_role,
     employee_dossiers,
 )
+from sync.dossier_users_events import announce_dossier_users
 
 router = APIRouter(tags=["office"])
 
@@ -632,6 +633,10 @@ async def add_dossier_user(
         row = await office.insert_dossier_user(
             uow.conn, scope.office_id, scope.dossier_id, body.model_dump()
         )
+        if row is not None:
+            await announce_dossier_users(
+                uow, scope.office_id, scope.dossier_id, scope.principal.subject
+            )
     if row is None:
         raise HTTPException(
             status.HTTP_409_CONFLICT, f"{body.subject} is a user of this dossier already"
@@ -660,6 +665,10 @@ async def change_dossier_user(
         row = await office.update_dossier_user(
             uow.conn, scope.office_id, scope.dossier_id, subject, changes
         )
+        if row is not None:
+            await announce_dossier_users(
+                uow, scope.office_id, scope.dossier_id, scope.principal.subject
+            )
     if row is None:
         raise _user_not_found(subject)
     return DossierUser(**dict(row))
@@ -682,6 +691,9 @@ async def remove_dossier_user(
             uow.conn, scope.office_id, scope.dossier_id, subject
         ):
             raise _user_not_found(subject)
+        await announce_dossier_users(
+            uow, scope.office_id, scope.dossier_id, scope.principal.subject
+        )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

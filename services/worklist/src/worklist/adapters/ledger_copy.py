@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from uuid import UUID
 
 import asyncpg
+from ledgerline import counterparty_copy
 from ledgerline.events import (
     BookingPeriod,
     Counterparty,
@@ -19,41 +20,6 @@ from worklist.domain.duplicates import Registered
 from worklist.domain.ledger import LedgerData
 
 MASTER_DATA_KINDS = ("account", "vat_code", "journal", "period")
-
-
-async def upsert_counterparties(
-    connection: asyncpg.Connection,
-    office_id: UUID,
-    dossier_id: UUID,
-    sync_id: UUID,
-    counterparties: Iterable[Counterparty],
-) -> None:
-    await connection.executemany(
-        """INSERT INTO ledger_counterparties (office_id, dossier_id, number, kind, name, vat_number,
-                ibans, currency, default_gl_account, default_vat_code, sync_id)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-        ON CONFLICT (office_id, dossier_id, number) DO UPDATE SET
-            kind = EXCLUDED.kind, name = EXCLUDED.name, vat_number = EXCLUDED.vat_number,
-            ibans = EXCLUDED.ibans, currency = EXCLUDED.currency,
-            default_gl_account = EXCLUDED.default_gl_account,
-            default_vat_code = EXCLUDED.default_vat_code, sync_id = EXCLUDED.sync_id""",
-        [
-            (
-                office_id,
-                dossier_id,
-                party.number,
-                party.kind,
-                party.name,
-                party.vat_number,
-                list(party.ibans),
-                party.currency,
-                party.default_gl_account,
-                party.default_vat_code,
-                sync_id,
-            )
-            for party in counterparties
-        ],
-    )
 
 
 async def upsert_master_data(
@@ -76,29 +42,14 @@ async def upsert_master_data(
     )
 
 
-async def remove_counterparties(
-    connection: asyncpg.Connection, office_id: UUID, dossier_id: UUID, numbers: list[str]
-) -> None:
-    await connection.execute(
-        """DELETE FROM ledger_counterparties
-        WHERE office_id = $1 AND dossier_id = $2 AND number = ANY($3::text[])""",
-        office_id,
-        dossier_id,
-        numbers,
-    )
-
-
 async def remove_stale(
     connection: asyncpg.Connection, office_id: UUID, dossier_id: UUID, sync_id: UUID
 ) -> None:
-    """After the last chunk of a full resync: what the run did not send is gone from the books."""
-    for table in ("ledger_counterparties", "ledger_master_data", "ledger_open_items"):
-        await connection.execute(
-            f"DELETE FROM {table} WHERE office_id = $1 AND dossier_id = $2 AND sync_id <> $3",
-            office_id,
-            dossier_id,
-            sync_id,
-        )
+    """After the last chunk of a full resync: the master data and open items the run did not
+    send are gone from the books (the counterparties: `counterparty_copy.keep_counterparties`)."""
+    await counterparty_copy.remove_stale(
+        connection, office_id, dossier_id, sync_id, ("ledger_master_data", "ledger_open_items")
+    )
 
 
 async def list_counterparties(

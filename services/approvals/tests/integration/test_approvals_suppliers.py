@@ -1,0 +1,234 @@
+"""Approvals' copies on the real PostgreSQL with its migrations: the dossier's suppliers kept from
+ledger.synced.v1 chunk by chunk, its users from dossier.users-changed.v1, rules refused when
+they name a supplier or approver the dossier does not have, and an invoice matched to a rule by
+the counterparty the copy resolves from its IBAN."""
+
+import asyncio
+import json
+import re
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import asyncpg
+import pytest
+from approvals import service_layer
+from approvals.adapters import repository
+from approvals.bootstrap import definition
+from ledgerline.auth import DossierScope, Principal, Role
+from ledgerline.db import UnitOfWork, create_pool, run_migrations
+from ledgerline.devstack.stack import Infrastructure
+from ledgerline.dossiers import record
+from ledgerline.events import (
+    Counterparty,
+    DocumentReceived,
+    DocumentRecognized,
+    DossierUser,
+    DossierUsersChanged,
+    Envelope,
+    EventData,
+    LedgerSynced,
+)
+from ledgerline.events.invoice import InvoiceData, InvoiceFields
+
+pytestmark = [pytest.mark.integration]
+
+OFFICE, DOSSIER = uuid.uuid4(), uuid.uuid4()
+ADMIN = "clara.admin@client.example"
+BUYER = "buyer@client.example"
+T0 = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def pool(infrastructure: Infrastructure) -> AsyncIterator[asyncpg.Pool]:
+    assert infrastructure.postgres is not None
+    name = f"t{uuid.uuid4().hex[:12]}"
+    url = await infrastructure.postgres.ensure_database(name, owner=name, password="test")
+    await asyncio.to_thread(run_migrations, url, definition().versions_dir)
+    pool = await create_pool(url)
+    try:
+        async with pool.acquire() as conn:
+            await record(
+                conn, dossier_id=DOSSIER, office_id=OFFICE, name="Bakkerij Peeters",
+                email_domain=None, active=True, as_of=T0,
+            )  # fmt: skip
+        yield pool
+    finally:
+        await pool.close()
+        await infrastructure.postgres.drop_database(name)
+
+
+def envelope(data: EventData) -> Envelope[Any]:
+    return Envelope[type(data)](  # type: ignore[misc]
+        source="/tests", type="t", dossierid=DOSSIER, officeid=OFFICE, correlationid="c", data=data
+    )
+
+
+def party(number: str, name: str, kind: str = "supplier", **values: Any) -> Counterparty:
+    return Counterparty(number=number, kind=kind, name=name, **values)  # type: ignore[arg-type]
+
+
+def synced(sync_id: uuid.UUID, chunk: int, last: bool, full: bool, **records: Any) -> Any:
+    return envelope(
+        LedgerSynced(
+            synced_at=T0, sync_id=sync_id, chunk=chunk, last_chunk=last, full=full, **records
+        )
+    )
+
+
+async def suppliers(pool: asyncpg.Pool) -> list[str]:
+    async with pool.acquire() as conn:
+        return [row["number"] for row in await repository.suppliers(conn, OFFICE, DOSSIER)]
+
+
+async def handle(pool: asyncpg.Pool, handler: Any, event: Envelope[Any]) -> None:
+    async with UnitOfWork(pool, source="approvals") as uow:
+        await handler(uow, event)
+
+
+async def test_the_suppliers_are_kept_from_chunks_deltas_and_full_resyncs(
+    pool: asyncpg.Pool,
+) -> None:
+    on_synced = service_layer.on_ledger_synced
+    first = uuid.uuid4()
+    await handle(pool, on_synced, synced(first, 0, False, True, counterparty_records=(
+        party("L0001", "Van Damme", vat_number="BE0123456749"),
+        party("K0001", "A customer", kind="customer"),
+    )))  # fmt: skip
+    await handle(pool, on_synced, synced(first, 1, True, True, counterparty_records=(
+        party("L0002", "Janssens", ibans=("BE68539007547034",)),
+    )))  # fmt: skip
+    assert await suppliers(pool) == ["L0001", "L0002"]  # customers are no suppliers
+    # a delta: one changed, one removed
+    delta = uuid.uuid4()
+    await handle(pool, on_synced, synced(delta, 0, True, False,
+        counterparty_records=(party("L0003", "Peeters"),), removed_counterparties=("L0001",),
+    ))  # fmt: skip
+    assert await suppliers(pool) == ["L0002", "L0003"]
+    # a counts-only message changes nothing
+    await handle(pool, on_synced, envelope(LedgerSynced(synced_at=T0, counterparties=3)))
+    assert await suppliers(pool) == ["L0002", "L0003"]
+    # a full resync: what it does not send is gone once its last chunk arrived, not before
+    full = uuid.uuid4()
+    await handle(pool, on_synced, synced(full, 0, False, True,
+        counterparty_records=(party("L0004", "Claes"),)))  # fmt: skip
+    assert await suppliers(pool) == ["L0002", "L0003", "L0004"]
+    await handle(pool, on_synced, synced(full, 1, True, True,
+        counterparty_records=(party("L0002", "Janssens NV"),)))  # fmt: skip
+    assert await suppliers(pool) == ["L0002", "L0004"]
+    async with pool.acquire() as conn:
+        [janssens, _] = await repository.suppliers(conn, OFFICE, DOSSIER)
+    assert janssens["name"] == "Janssens NV" and janssens["ibans"] == []
+
+
+def scope(subject: str = ADMIN) -> DossierScope:
+    principal = Principal(subject, OFFICE, Role.CLIENT_ADMINISTRATOR, frozenset({DOSSIER}))
+    return DossierScope(OFFICE, DOSSIER, principal)
+
+
+async def create(pool: asyncpg.Pool, values: dict[str, Any]) -> asyncpg.Record:
+    rule = {"name": "r", "supplier_vats": [], "supplier_numbers": [], "labels": [],
+            "amount_from": None, "is_fallback": False, "active": True} | values  # fmt: skip
+    async with UnitOfWork(pool, source="approvals") as uow:
+        return await service_layer.create_rule(uow, scope(), "invoice", rule)
+
+
+async def count(pool: asyncpg.Pool, sql: str) -> int:
+    async with pool.acquire() as conn:
+        return int(await conn.fetchval(sql))
+
+
+async def test_rules_name_known_suppliers_and_users_and_match_by_the_resolved_counterparty(
+    pool: asyncpg.Pool,
+) -> None:
+    refusal = "unknown approver buyer@client.example: an approver must be a user of the dossier"
+    with pytest.raises(
+        service_layer.Invalid, match=re.escape(refusal + " (the dossier has no users")
+    ):
+        await create(pool, {"approvers": [BUYER]})
+
+    users = DossierUsersChanged(
+        users=(
+            DossierUser(subject=ADMIN, name="Clara", email=ADMIN, profile="client_administrator"),
+            DossierUser(subject=BUYER, name="Bert", email=BUYER, profile="client_full_access"),
+        ),
+        changed_by=ADMIN,
+    )
+    await handle(pool, service_layer.on_dossier_users_changed, envelope(users))
+    # a later list replaces the copy: someone removed is no approver any more
+    await handle(
+        pool,
+        service_layer.on_dossier_users_changed,
+        envelope(DossierUsersChanged(users=users.users[1:])),
+    )
+    with pytest.raises(service_layer.Invalid, match=re.escape(f"unknown approver {ADMIN}")):
+        await create(pool, {"approvers": [ADMIN]})
+    with pytest.raises(service_layer.Invalid, match=r"unknown supplier L0002: .*no suppliers"):
+        await create(pool, {"approvers": [BUYER], "supplier_numbers": ["L0002"]})
+
+    await handle(pool, service_layer.on_ledger_synced, synced(uuid.uuid4(), 0, True, False,
+        counterparty_records=(party("L0002", "Janssens", ibans=("BE68539007547034",)),
+                              party("L0005", "Van Damme", vat_number="BE0123456749"))))  # fmt: skip
+    with pytest.raises(service_layer.Invalid, match="unknown supplier L0009, BE0987654321: not a"):
+        await create(
+            pool,
+            {"approvers": [BUYER], "supplier_numbers": ["L0002", "L0009"],
+             "supplier_vats": ["BE0123456749", "BE0987654321"]},
+        )  # fmt: skip
+    assert await count(pool, "SELECT count(*) FROM invoice_approval_rules") == 0
+    assert await count(pool, "SELECT count(*) FROM audit_trail") == 0
+
+    rule = await create(pool, {"approvers": [BUYER], "supplier_numbers": ["L0002"]})
+    assert list(rule["supplier_numbers"]) == ["L0002"]
+    async with UnitOfWork(pool, source="approvals") as uow:
+        await service_layer.switch_invoice_process(uow, scope(), True)
+    async with pool.acquire() as conn:
+        [switched] = await conn.fetch(
+            "SELECT topic, payload FROM outbox WHERE topic LIKE 'invoice.approval-process%'"
+        )
+    assert switched["topic"] == "invoice.approval-process-switched.v1"
+    assert json.loads(switched["payload"])["data"] == {"enabled": True, "switched_by": ADMIN}
+
+    # an invoice that shows no VAT number, only Janssens' IBAN: the copy says it is L0002
+    document = uuid.uuid4()
+    await handle(pool, service_layer.on_document_received, envelope(DocumentReceived(
+        document_id=document, mailbox="purchase", channel="upload", filename="j.pdf",
+        content_type="application/pdf", size_bytes=10, sha256="0" * 64, received_at=T0,
+        content_url="http://x/content",
+    )))  # fmt: skip
+    await handle(pool, service_layer.on_document_recognized, envelope(DocumentRecognized(
+        document_id=document, status="ok", source="air", confidence=0.9,
+        invoice=InvoiceData(fields=InvoiceFields(
+            document_type="invoice", supplier_name="Janssens", iban="BE68 5390 0754 7034",
+            invoice_number="J-1", currency="EUR", total_incl_vat=Decimal("12.10"),
+        )),
+    )))  # fmt: skip
+    async with pool.acquire() as conn:
+        approval = await repository.get_approval(conn, "invoice", OFFICE, DOSSIER, document)
+    assert approval is not None and approval["status"] == "pending"
+    assert approval["details"]["supplier_numbers"] == ["L0002"]
+    [option] = approval["requirement"]["options"]
+    assert option["approvers"] == [BUYER]
+    assert option["rules"][0]["rule_id"] == str(rule["id"])
+
+    # the buyer leaves the dossier: the rule can still be changed (deactivated), but a change
+    # cannot add someone who is not a user
+    await handle(
+        pool,
+        service_layer.on_dossier_users_changed,
+        envelope(DossierUsersChanged(users=())),
+    )
+    values = {"name": "Janssens", "supplier_vats": [], "supplier_numbers": ["L0002"],
+              "labels": [], "amount_from": None, "approvers": [BUYER], "is_fallback": False}  # fmt: skip
+    async with UnitOfWork(pool, source="approvals") as uow:
+        changed = await service_layer.update_rule(
+            uow, scope(), "invoice", rule["id"], values | {"active": False}
+        )
+    assert (changed["active"], changed["version"]) == (False, 2)
+    with pytest.raises(service_layer.Invalid, match=re.escape(f"unknown approver {ADMIN}")):
+        async with UnitOfWork(pool, source="approvals") as uow:
+            await service_layer.update_rule(
+                uow, scope(), "invoice", rule["id"], values | {"approvers": [BUYER, ADMIN]}
+            )

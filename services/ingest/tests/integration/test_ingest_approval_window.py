@@ -1,0 +1,122 @@
+"""Ingest on the real PostgreSQL with its migrations: while the dossier's invoice approval process
+is on (approvals' invoice.approval-process-switched.v1), a purchase invoice awaits approval from
+its arrival: it is neither sent (by hand or by auto-forward) before approvals has decided it,
+even before its invoice.approval-requested.v1 arrived."""
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import asyncpg
+import pytest
+from ingest.adapters import repository
+from ingest.bootstrap import definition
+from ingest.domain.documents import PDF
+from ingest.entrypoints import consumers
+from ingest.intake import Delivery, IncomingFile, take_in
+from ledgerline.db import UnitOfWork, create_pool, run_migrations
+from ledgerline.devstack.stack import Infrastructure
+from ledgerline.dossiers import record
+from ledgerline.events import (
+    DocumentRecognized,
+    Envelope,
+    EventData,
+    InvoiceApprovalProcessSwitched,
+    InvoiceApproved,
+)
+
+pytestmark = [pytest.mark.integration]
+
+OFFICE, DOSSIER = uuid.uuid4(), uuid.uuid4()
+T0 = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+ADMIN = "clara.admin@client.example"
+
+
+@pytest.fixture
+async def pool(infrastructure: Infrastructure) -> AsyncIterator[asyncpg.Pool]:
+    assert infrastructure.postgres is not None
+    name = f"t{uuid.uuid4().hex[:12]}"
+    url = await infrastructure.postgres.ensure_database(name, owner=name, password="test")
+    await asyncio.to_thread(run_migrations, url, definition().versions_dir)
+    pool = await create_pool(url)
+    try:
+        async with pool.acquire() as conn:
+            await record(
+                conn, dossier_id=DOSSIER, office_id=OFFICE, name="Bakkerij Peeters",
+                email_domain=None, active=True, as_of=T0,
+            )  # fmt: skip
+        yield pool
+    finally:
+        await pool.close()
+        await infrastructure.postgres.drop_database(name)
+
+
+async def handle(pool: asyncpg.Pool, handler: Any, data: EventData, minutes: int = 0) -> None:
+    event = Envelope[type(data)](  # type: ignore[misc]
+        source="/tests", type="t", dossierid=DOSSIER, officeid=OFFICE, correlationid="c",
+        data=data, time=T0 + timedelta(minutes=minutes),
+    )  # fmt: skip
+    async with UnitOfWork(pool, source="ingest") as uow:
+        await handler(uow, event)
+
+
+async def deliver(pool: asyncpg.Pool, mailbox: str = "purchase") -> asyncpg.Record:
+    async with UnitOfWork(pool, source="ingest") as uow:
+        dossier = await repository.get_dossier(uow.conn, OFFICE, DOSSIER)
+        assert dossier is not None
+        delivery = Delivery(OFFICE, DOSSIER, mailbox, "upload", ADMIN)
+        content = b"%PDF-1.4 " + uuid.uuid4().bytes
+        [row] = await take_in(uow, dossier, delivery, [IncomingFile(content, PDF, "i.pdf")], "")
+        return row
+
+
+async def send(pool: asyncpg.Pool, document: uuid.UUID) -> asyncpg.Record | None:
+    async with UnitOfWork(pool, source="ingest") as uow:
+        return await repository.mark_submitted(uow.conn, OFFICE, DOSSIER, document)
+
+
+def switched(enabled: bool) -> InvoiceApprovalProcessSwitched:
+    return InvoiceApprovalProcessSwitched(enabled=enabled, switched_by=ADMIN)
+
+
+def recognized(document: uuid.UUID) -> DocumentRecognized:
+    return DocumentRecognized(document_id=document, status="ok", source="air", confidence=0.9)
+
+
+async def test_while_the_process_is_on_an_invoice_is_not_sent_before_approvals_decides(
+    pool: asyncpg.Pool,
+) -> None:
+    before = await deliver(pool)  # arrived while the process was off, not recognised yet
+    recognised_before = await deliver(pool)
+    await handle(pool, consumers.on_document_recognized, recognized(recognised_before["id"]))
+    await handle(pool, consumers.on_invoice_approval_process_switched, switched(True), 1)
+    async with pool.acquire() as conn:
+        await conn.execute(
+            "UPDATE dossiers SET auto_forward_purchase = true, auto_forward_sales = true"
+        )
+
+    # approvals has said nothing of it yet: it waits, and is not auto-forwarded either
+    waiting = await deliver(pool)
+    assert (waiting["status"], waiting["approval_status"]) == ("in_mailbox", "pending")
+    assert await send(pool, waiting["id"]) is None
+    # a sales document is no invoice to approve: auto-forwarded as before
+    assert (await deliver(pool, "sales"))["status"] == "in_processing"
+    # one that arrived before but is recognised now is tested by approvals now: it waits too
+    await handle(pool, consumers.on_document_recognized, recognized(before["id"]))
+    assert await send(pool, before["id"]) is None
+    # one recognised before the switch was never tested: it is free
+    assert await send(pool, recognised_before["id"]) is not None
+
+    await handle(pool, consumers.on_invoice_approved, InvoiceApproved(
+        document_id=waiting["id"], approved_by=(ADMIN,)))  # fmt: skip
+    sent = await send(pool, waiting["id"])
+    assert sent is not None and sent["status"] == "in_processing"
+
+    # switching off releases what was only held (an older switch arriving late does not)
+    await handle(pool, consumers.on_invoice_approval_process_switched, switched(False), 0)
+    assert await send(pool, before["id"]) is None
+    await handle(pool, consumers.on_invoice_approval_process_switched, switched(False), 2)
+    released = await send(pool, before["id"])
+    assert released is not None and released["approval_status"] is None

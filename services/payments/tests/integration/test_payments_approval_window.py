@@ -1,0 +1,141 @@
+"""Payments on the real PostgreSQL with its migrations: while the dossier's invoice approval
+process is on (approvals' invoice.approval-process-switched.v1), a purchase invoice is not paid
+before approvals has decided it, even before its invoice.approval-requested.v1 arrived."""
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import asyncpg
+import pytest
+from ledgerline.auth import DossierScope, Principal, Role
+from ledgerline.db import UnitOfWork, create_pool, run_migrations
+from ledgerline.devstack.stack import Infrastructure
+from ledgerline.dossiers import record
+from ledgerline.events import (
+    DocumentReceived,
+    DocumentRecognized,
+    Envelope,
+    EventData,
+    InvoiceApprovalProcessSwitched,
+    InvoiceApproved,
+    LedgerBankAccount,
+    LedgerSynced,
+)
+from ledgerline.events.invoice import InvoiceData, InvoiceFields
+from payments import service_layer
+from payments.bootstrap import definition
+from payments.domain.payment import NotApproved
+
+pytestmark = [pytest.mark.integration]
+
+OFFICE, DOSSIER = uuid.uuid4(), uuid.uuid4()
+T0 = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+ADMIN = "clara.admin@client.example"
+
+
+@pytest.fixture
+async def pool(infrastructure: Infrastructure) -> AsyncIterator[asyncpg.Pool]:
+    assert infrastructure.postgres is not None
+    name = f"t{uuid.uuid4().hex[:12]}"
+    url = await infrastructure.postgres.ensure_database(name, owner=name, password="test")
+    await asyncio.to_thread(run_migrations, url, definition().versions_dir)
+    pool = await create_pool(url)
+    try:
+        async with pool.acquire() as conn:
+            await record(
+                conn, dossier_id=DOSSIER, office_id=OFFICE, name="Bakkerij Peeters",
+                email_domain=None, active=True, as_of=T0,
+            )  # fmt: skip
+        yield pool
+    finally:
+        await pool.close()
+        await infrastructure.postgres.drop_database(name)
+
+
+def envelope(data: EventData, minutes: int = 0) -> Envelope[Any]:
+    return Envelope[type(data)](  # type: ignore[misc]
+        source="/tests", type="t", dossierid=DOSSIER, officeid=OFFICE, correlationid="c",
+        data=data, time=T0 + timedelta(minutes=minutes),
+    )  # fmt: skip
+
+
+async def handle(pool: asyncpg.Pool, handler: Any, data: EventData, minutes: int = 0) -> None:
+    async with UnitOfWork(pool, source="payments") as uow:
+        await handler(uow, envelope(data, minutes))
+
+
+async def arrives(pool: asyncpg.Pool, mailbox: str = "purchase") -> uuid.UUID:
+    """A purchase invoice received and recognised, as ingest and recognition publish it."""
+    document = uuid.uuid4()
+    await handle(pool, service_layer.on_document_received, DocumentReceived(
+        document_id=document, mailbox=mailbox, channel="upload", filename="i.pdf",  # type: ignore[arg-type]
+        content_type="application/pdf", size_bytes=10, sha256="0" * 64, received_at=T0,
+        content_url="http://x/content",
+    ))  # fmt: skip
+    await handle(pool, service_layer.on_document_recognized, DocumentRecognized(
+        document_id=document, status="ok", source="air", confidence=0.9,
+        invoice=InvoiceData(fields=InvoiceFields(
+            document_type="invoice", supplier_name="Drukkerij Van Damme",
+            iban="BE71096123456769", invoice_number=f"I-{document.hex[:6]}", currency="EUR",
+            total_incl_vat=Decimal("121.00"),
+        )),
+    ))  # fmt: skip
+    return document
+
+
+async def pay(pool: asyncpg.Pool, document: uuid.UUID) -> asyncpg.Record:
+    principal = Principal(ADMIN, OFFICE, Role.CLIENT_ADMINISTRATOR, frozenset({DOSSIER}))
+    async with UnitOfWork(pool, source="payments") as uow:
+        return await service_layer.create_payment(
+            uow,
+            DossierScope(OFFICE, DOSSIER, principal),
+            service_layer.NewPayment(document_id=document),
+            date(2026, 11, 30),
+        )
+
+
+def switched(enabled: bool) -> InvoiceApprovalProcessSwitched:
+    return InvoiceApprovalProcessSwitched(enabled=enabled, switched_by=ADMIN)
+
+
+async def test_while_the_process_is_on_an_invoice_is_not_paid_before_approvals_decides(
+    pool: asyncpg.Pool,
+) -> None:
+    account = LedgerBankAccount(
+        iban="BE68539007547034", holder_name="Bakkerij Peeters", town="Gent", country="BE"
+    )
+    await handle(pool, service_layer.on_ledger_synced, LedgerSynced(
+        synced_at=T0, bank_accounts=(account,)))  # fmt: skip
+    before = await arrives(pool)  # arrived while the process was off: nobody asks about it
+    await handle(pool, service_layer.on_invoice_approval_process_switched, switched(True), 1)
+
+    # approvals has not said anything of this one yet: it waits all the same
+    waiting = await arrives(pool)
+    with pytest.raises(NotApproved, match="waits for approval by others; only approved"):
+        await pay(pool, waiting)
+    assert (await pay(pool, before))["status"] == "in_basket"
+    sales = await arrives(pool, mailbox="sales")  # not a purchase: approvals never asks
+
+    # approvals approves it: it is paid
+    await handle(pool, service_layer.on_invoice_approved, InvoiceApproved(
+        document_id=waiting, approved_by=(ADMIN,)))  # fmt: skip
+    assert (await pay(pool, waiting))["status"] == "in_basket"
+
+    # an older switch arriving late changes nothing; switching off releases what was held
+    held = await arrives(pool)
+    await handle(pool, service_layer.on_invoice_approval_process_switched, switched(False), 0)
+    with pytest.raises(NotApproved):
+        await pay(pool, held)
+    await handle(pool, service_layer.on_invoice_approval_process_switched, switched(False), 2)
+    assert (await pay(pool, held))["status"] == "in_basket"
+    async with pool.acquire() as conn:
+        assert (
+            await conn.fetchval(
+                "SELECT count(*) FROM invoice_approvals WHERE document_id = $1", sales
+            )
+            == 0
+        )

@@ -1,0 +1,62 @@
+"""Ingest's and payments' copy of each dossier's invoice approval process switch, kept from
+approvals' `invoice.approval-process-switched.v1`.
+
+Why: approvals tests a purchase invoice against its rules once the invoice is recognised and
+then publishes `invoice.approval-requested.v1`; until that event reaches ingest and payments an
+invoice would look free to send or pay. With the switch known, they hold every purchase invoice
+that arrives (or is recognised) while the process is on as "awaiting approval" from the start,
+until approvals approves or rejects it. Switching off (approvals refuses while approvals are
+pending) releases the invoices held that way.
+"""
+
+from uuid import UUID
+
+import asyncpg
+
+from ledgerline.events import Envelope, InvoiceApprovalProcessSwitched
+
+# The table each of the two services creates in a migration of its own.
+PROCESS_TABLE = """
+CREATE TABLE invoice_approval_process (
+    dossier_id uuid PRIMARY KEY,
+    office_id  uuid        NOT NULL,
+    enabled    boolean     NOT NULL,
+    as_of      timestamptz NOT NULL
+);
+"""
+
+
+def holds_on_arrival(process_on: bool, mailbox: str | None) -> bool:
+    """Whether a document arriving now awaits approval before approvals has said anything: a
+    purchase document while the process is on. A document whose mailbox is not known yet (its
+    content came first) is held too; it is released when it turns out not to be a purchase."""
+    return process_on and mailbox in ("purchase", None)
+
+
+async def keep_switch(
+    connection: asyncpg.Connection, event: Envelope[InvoiceApprovalProcessSwitched]
+) -> bool:
+    """Record the switch unless a later one is known; True when it was recorded."""
+    recorded = await connection.fetchval(
+        """INSERT INTO invoice_approval_process (dossier_id, office_id, enabled, as_of)
+        VALUES ($1, $2, $3, $4)
+        ON CONFLICT (dossier_id) DO UPDATE SET enabled = EXCLUDED.enabled, as_of = EXCLUDED.as_of
+        WHERE invoice_approval_process.office_id = EXCLUDED.office_id
+          AND invoice_approval_process.as_of <= EXCLUDED.as_of
+        RETURNING true""",
+        event.dossierid,
+        event.officeid,
+        event.data.enabled,
+        event.time,
+    )
+    return bool(recorded)
+
+
+async def is_on(connection: asyncpg.Connection, office_id: UUID, dossier_id: UUID) -> bool:
+    return bool(
+        await connection.fetchval(
+            "SELECT enabled FROM invoice_approval_process WHERE office_id = $1 AND dossier_id = $2",
+            office_id,
+            dossier_id,
+        )
+    )
