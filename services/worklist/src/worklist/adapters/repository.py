@@ -22,7 +22,8 @@ counterparty_name, counterparty_vat, counterparty_number, counterparty_known, co
 currency, exchange_rate, total_excl_vat, total_vat, total_incl_vat, iban, payment_reference,
 financial_discount, labels, booking_instruction, vat_breakdown, lines, detail_lines,
 possible_duplicate, checked, on_hold, help_asked, stage, confidence, document_number,
-booking_error, validated_by, sent_at, booked_at, warnings, created_at, updated_at"""
+booking_error, validated_by, sent_at, booked_at, warnings, recognition_requested_at, created_at,
+updated_at"""
 
 
 async def lock_document(connection: asyncpg.Connection, document_id: UUID) -> None:
