@@ -189,7 +189,7 @@ async def bulk_move(
     target = body.dossier_id
     if not scope.principal.may_see(await dossier_directory(request).find(target)):
         raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_ENTITY,
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
             f"dossier {target} is not a dossier of your office you may see",
         )
     ids = list(dict.fromkeys(body.proposal_ids))
