@@ -83,8 +83,10 @@ async def _plant_proposal(stack: Stack, dossier: uuid.UUID) -> None:
     try:
         await connection.execute(
             """INSERT INTO proposals (id, office_id, dossier_id, document_id, source, status,
-                   auto_status, recognition_status, journal, invoice_number, currency)
-               VALUES ($1, $2, $3, $4, 'ubl', 'ok', 'ok', 'ok', 'CFAAN', 'MATRIX-1', 'EUR')""",
+                   auto_status, recognition_status, journal, invoice_number, invoice_date,
+                   counterparty_name, counterparty_known, currency, total_incl_vat)
+               VALUES ($1, $2, $3, $4, 'ubl', 'ok', 'ok', 'ok', 'CFAAN', 'MATRIX-1',
+                       '2026-11-30', 'Matrix NV', true, 'EUR', 121.00)""",
             uuid.uuid4(),
             OUR_OFFICE,
             dossier,
