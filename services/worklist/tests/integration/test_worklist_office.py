@@ -8,7 +8,7 @@ Oud BV (deactivated); the other office has Andere BV."""
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -68,8 +68,8 @@ class World:
     andere: uuid.UUID
 
     def headers(
-        self, role: Role, *, office: uuid.UUID | None = None, dossiers: list[uuid.UUID] = ()
-    ) -> dict[str, str]:  # type: ignore[assignment]
+        self, role: Role, *, office: uuid.UUID | None = None, dossiers: Sequence[uuid.UUID] = ()
+    ) -> dict[str, str]:
         token = issue_token(
             secret=DEV_JWT_SECRET,
             subject=f"{role.value}@office.example",
