@@ -11,6 +11,9 @@ bodies are the smallest the request schema accepts. Expected:
 - a caller of our office who may see the dossier (an admin; anyone else assigned to it) gets 403
   exactly when the route's `dossier_scope` does not admit the role, and never the dossier's 404;
 - an employee of our office not assigned to the dossier gets 404;
+- a route across the office (no dossier in its path, an `office_scope` declaring its roles, such
+  as the office-wide worklist) answers 403 exactly when the role is not admitted, and never
+  shows our dossier (it holds a proposal) to a caller who may not see it;
 - nobody ever gets a 5xx.
 """
 
@@ -73,10 +76,32 @@ class Tenancy:
 _state: dict[str, Tenancy] = {}
 
 
+async def _plant_proposal(stack: Stack, dossier: uuid.UUID) -> None:
+    """A proposal in the worklist's own table, so that a route across the office that leaked
+    the dossier would show it."""
+    connection = await asyncpg.connect(stack.database_urls["worklist"])
+    try:
+        await connection.execute(
+            """INSERT INTO proposals (id, office_id, dossier_id, document_id, source, status,
+                   auto_status, recognition_status, journal, invoice_number, invoice_date,
+                   counterparty_name, counterparty_known, currency, total_incl_vat)
+               VALUES ($1, $2, $3, $4, 'ubl', 'ok', 'ok', 'ok', 'CFAAN', 'MATRIX-1',
+                       '2026-11-30', 'Matrix NV', true, 'EUR', 121.00)""",
+            uuid.uuid4(),
+            OUR_OFFICE,
+            dossier,
+            uuid.uuid4(),
+        )
+    finally:
+        await connection.close()
+
+
 async def _activate(stack: Stack, name: str) -> uuid.UUID:
     admin = bearer(stack, office_id=OUR_OFFICE, subject="matrix.admin@office.example")
     # Validated by the client: the worklist then admits client validators to every action.
-    return await activate_dossier(stack, name, "MATRIX", admin, {"validation": "client"})
+    dossier = await activate_dossier(stack, name, "MATRIX", admin, {"validation": "client"})
+    await _plant_proposal(stack, dossier)
+    return dossier
 
 
 @pytest.fixture
@@ -165,6 +190,11 @@ class Operation:
     def scoped(self) -> bool:
         return "{dossier_id}" in self.path
 
+    @property
+    def office_wide(self) -> bool:
+        """Across the caller's office: no dossier in the path, roles declared (office_scope)."""
+        return not self.scoped and self.roles is not None
+
 
 def _operations(service: str, spec: dict[str, Any]) -> list[Operation]:
     roles = _route_roles(service)
@@ -233,6 +263,8 @@ def _violation(
     dossier_hidden = status == 404 and str(dossier) in response.text
     if status >= 500:
         return f"{status} (server error)"
+    if operation.office_wide:
+        return _office_wide_violation(caller, operation, response, dossier)
     if not operation.scoped:
         return None
     if caller.office == "other":
@@ -250,6 +282,23 @@ def _violation(
         return None if status == 403 else f"{status}, expected 403 (role not admitted)"
     if status == 403 or dossier_hidden:
         return f"{status}, expected the dossier to be reached (role admitted)"
+    return None
+
+
+def _office_wide_violation(
+    caller: Caller, operation: Operation, response: httpx.Response, dossier: uuid.UUID
+) -> str | None:
+    status = response.status_code
+    allowed = operation.roles is not None and caller.role in operation.roles
+    if not allowed:
+        return None if status == 403 else f"{status}, expected 403 (role not admitted)"
+    if status == 403:
+        return f"{status}, expected the role to be admitted"
+    may_see = caller.office == "ours" and (
+        caller.role == Role.ADMIN or caller.assigned == "dossier"
+    )
+    if not may_see and str(dossier) in response.text:
+        return "shows a dossier the caller may not see"
     return None
 
 
@@ -281,9 +330,28 @@ async def test_every_endpoint_keeps_dossiers_within_their_office(
 async def test_the_matrix_covers_every_service(operations: list[Operation]) -> None:
     services = {operation.service for operation in operations}
     assert services == set(SERVICES)
+    office_wide = {f"{op.service} {op.path}" for op in operations if op.office_wide}
+    assert {"worklist /office/proposals", "worklist /office/proposals/counts"} <= office_wide
     scoped = [operation for operation in operations if operation.scoped]
     assert len(scoped) >= 25, [f"{op.method} {op.path}" for op in scoped]
     assert all(op.roles for op in scoped), "every dossier route declares its roles"
+
+
+async def test_the_office_wide_worklist_shows_the_dossier_to_those_who_may_see_it(
+    stack: Stack, tenancy: Tenancy
+) -> None:
+    """The other side of the matrix's check: the planted proposal is there for the admin and
+    the employee assigned to the dossier (so its absence elsewhere means something)."""
+    async with httpx.AsyncClient(timeout=10) as http:
+        for caller in CALLERS:
+            if caller.role not in (Role.ADMIN, Role.EMPLOYEE):
+                continue
+            headers = {"Authorization": f"Bearer {_token(stack, caller, tenancy)}"}
+            listed = await http.get(stack.url("worklist") + "/office/proposals", headers=headers)
+            assert listed.status_code == 200, listed.text
+            dossiers = {proposal["dossier_id"] for proposal in listed.json()}
+            sees = caller.office == "ours" and caller.assigned in ("none", "dossier")
+            assert (str(tenancy.dossier) in dossiers) == sees, caller.name
 
 
 # --- the directory follows sync ----------------------------------------------------------------

@@ -329,6 +329,43 @@ def dossier_scope(*roles: Role) -> object:
     return Depends(dependency)
 
 
+@dataclass(frozen=True)
+class OfficeScope:
+    """The dossiers of the caller's office the caller may see (active ones; for everyone but
+    an office admin, the assigned ones): scope every query across the office by both."""
+
+    office_id: UUID
+    dossier_ids: tuple[UUID, ...]
+    principal: Principal
+
+
+def office_scope(*roles: Role) -> object:
+    """A dependency for routes across the office (no dossier in the path): callers with one of
+    `roles` get the dossiers they may see, decided as `dossier_scope` decides one (the service's
+    own directory: active dossiers of the caller's office; an admin all of them, anyone else
+    those the token lists). Another role gets 403; a dossier of another office is never in it,
+    whatever the token lists."""
+    allowed = frozenset(roles)
+
+    async def dependency(request: Request, principal: CurrentPrincipal) -> OfficeScope:
+        if principal.role not in allowed:
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN,
+                f"the role {principal.role.value} may not do this; allowed: "
+                + ", ".join(sorted(role.value for role in allowed)),
+            )
+        active = await dossier_directory(request).active_in_office(principal.office_id)
+        visible = tuple(
+            dossier
+            for dossier in active
+            if principal.sees_whole_office or principal.is_assigned(dossier)
+        )
+        return OfficeScope(office_id=principal.office_id, dossier_ids=visible, principal=principal)
+
+    dependency.allowed_roles = allowed  # type: ignore[attr-defined]
+    return Depends(dependency)
+
+
 def allowed_roles(dependant: Any) -> frozenset[Role] | None:
     """The roles the `dossier_scope` among a route's dependencies admits (None: no scope)."""
     for dependency in dependant.dependencies:

@@ -48,6 +48,10 @@ class DirectoryEntry:
 class DossierDirectory(Protocol):
     async def find(self, dossier_id: UUID) -> DirectoryEntry | None: ...
 
+    async def active_in_office(self, office_id: UUID) -> list[UUID]:
+        """The office's active dossiers, in id order (for lists across the office)."""
+        ...
+
 
 class PostgresDossierDirectory:
     """Looks a dossier up in the service's own `dossiers` table (a primary-key read)."""
@@ -66,6 +70,12 @@ class PostgresDossierDirectory:
             dossier_id=dossier_id, office_id=row["office_id"], active=row["active"]
         )
 
+    async def active_in_office(self, office_id: UUID) -> list[UUID]:
+        rows = await self._pool().fetch(
+            "SELECT id FROM dossiers WHERE office_id = $1 AND active ORDER BY id", office_id
+        )
+        return [row["id"] for row in rows]
+
 
 class InMemoryDossierDirectory:
     """A directory held in a dict: for tests of code that needs one, and for tools."""
@@ -75,6 +85,13 @@ class InMemoryDossierDirectory:
 
     async def find(self, dossier_id: UUID) -> DirectoryEntry | None:
         return self.entries.get(dossier_id)
+
+    async def active_in_office(self, office_id: UUID) -> list[UUID]:
+        return sorted(
+            entry.dossier_id
+            for entry in self.entries.values()
+            if entry.office_id == office_id and entry.active
+        )
 
 
 async def record(

@@ -26,6 +26,8 @@ def test_document_events_are_keyed_by_document_and_the_rest_by_dossier() -> None
         "document.submitted.v1",
         "document.labels-changed.v1",
         "document.deleted.v1",
+        "document.moved.v1",
+        "document.recognition-requested.v1",
     }
     for spec in EVENTS:  # a document key needs a document id in the data
         if spec.key == "document":

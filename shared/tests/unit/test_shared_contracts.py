@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import httpx
 import jwt
@@ -14,11 +14,13 @@ import pytest
 from fastapi import FastAPI
 from ledgerline.auth import (
     DossierScope,
+    OfficeScope,
     Role,
     TokenError,
     decode_token,
     dossier_scope,
     issue_token,
+    office_scope,
 )
 from ledgerline.dossiers import DirectoryEntry, InMemoryDossierDirectory
 from ledgerline.events import (
@@ -191,6 +193,53 @@ async def test_dossier_scope_answers_401_404_403_and_admits_the_right_caller() -
             "/dossiers/nope/things", headers=bearer(Role.ADMIN, [dossier])
         )
         assert not_a_uuid.status_code == 422
+
+
+async def test_office_scope_gives_the_dossiers_the_caller_may_see_in_their_office() -> None:
+    office, other = uuid.uuid4(), uuid.uuid4()
+    first, second, retired, theirs = (uuid.uuid4() for _ in range(4))
+    directory = InMemoryDossierDirectory(
+        [
+            DirectoryEntry(first, office, active=True),
+            DirectoryEntry(second, office, active=True),
+            DirectoryEntry(retired, office, active=False),
+            DirectoryEntry(theirs, other, active=True),
+        ]
+    )
+    app = FastAPI()
+    app.state.settings = _Settings()
+    app.state.dossier_directory = directory
+
+    @app.get("/office/things")
+    async def things(
+        scope: Annotated[OfficeScope, office_scope(Role.ADMIN, Role.EMPLOYEE)],
+    ) -> list[str]:
+        return sorted(str(dossier) for dossier in scope.dossier_ids)
+
+    def bearer(role: Role, dossiers: list[uuid.UUID], office_id: uuid.UUID = office) -> Any:
+        token = issue_token(
+            secret=DEV_JWT_SECRET, subject="s", office_id=office_id, role=role, dossiers=dossiers
+        )
+        return {"Authorization": f"Bearer {token}"}
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://unit") as client:
+        assert (await client.get("/office/things")).status_code == 401
+        admin = await client.get("/office/things", headers=bearer(Role.ADMIN, []))
+        assert admin.json() == sorted([str(first), str(second)])
+        assigned = await client.get(
+            "/office/things", headers=bearer(Role.EMPLOYEE, [second, retired, theirs])
+        )
+        assert assigned.json() == [str(second)]
+        intruder = await client.get(
+            "/office/things", headers=bearer(Role.EMPLOYEE, [first, second], office_id=other)
+        )
+        assert intruder.json() == []
+        client_user = await client.get(
+            "/office/things", headers=bearer(Role.CLIENT_ADMINISTRATOR, [first])
+        )
+        assert client_user.status_code == 403
+        assert "may not do this" in client_user.json()["detail"]
 
 
 def test_time_is_timezone_aware_in_envelopes() -> None:

@@ -1,15 +1,17 @@
 """What the office does with proposals: edit, check, hold, ask for help, delete, change in bulk,
-send. Each runs in the caller's unit of work, on rows it locked; domain errors tell the API
+move to another dossier, have the document read again, send. Each runs in the caller's unit of work, on rows it locked; domain errors tell the API
 what to answer (NotFound 404, NotEditable/NotSendable 409, InvalidReference 422)."""
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 import asyncpg
 from ledgerline.db import UnitOfWork
+from ledgerline.events import DocumentMoved, DocumentRecognitionRequested
 
 from worklist.adapters import ledger_copy, repository
 from worklist.domain.booking import Booking
@@ -21,6 +23,7 @@ from worklist.domain.editing import (
     check_journal,
     check_period,
     ensure_open,
+    ensure_rereadable,
 )
 from worklist.domain.ledger import LedgerData
 from worklist.domain.lines import DetailLine
@@ -174,6 +177,86 @@ async def change(
         changes = {"journal": journal, "period": period}
         booking = apply_changes(booking, {k: v for k, v in changes.items() if v}, ledger)
         await save_reviewed(uow.conn, office_id, dossier_id, booking, ledger)
+
+
+async def move(
+    uow: UnitOfWork,
+    office_id: UUID,
+    dossier_id: UUID,
+    ids: Sequence[UUID],
+    *,
+    target: UUID,
+    moved_by: str,
+) -> None:
+    """Move every proposal given (or none) to `target`, another dossier of the same office that
+    the caller may see (the API checked that). Each is enriched again against the target's
+    books (counterparty, journal, period, detail lines, duplicates), as the type change does;
+    document.moved.v1 tells ingest to file the document there."""
+    if target == dossier_id:
+        raise InvalidReference(f"the proposals are already in dossier {target}")
+    rows = await _locked(uow.conn, office_id, dossier_id, ids)
+    for row in rows:
+        ensure_open(repository.booking_of(row))
+    ledger = await ledger_copy.load_ledger(uow.conn, office_id, target)
+    moved_at = datetime.now(UTC)
+    for row in rows:
+        booking = repository.booking_of(row)
+        await repository.move_to_dossier(
+            uow.conn, office_id, booking.id, booking.document_id, target
+        )
+        recognition = await repository.recognition_of(uow.conn, office_id, booking.document_id)
+        if recognition is not None:
+            draft = await draft_for(
+                uow.conn, office_id, target, recognition, booking.mailbox, ledger, booking.id
+            )
+            await repository.replace_with_draft(uow.conn, booking.id, draft)
+        [moved] = await _locked(uow.conn, office_id, target, [booking.id])
+        await save_reviewed(uow.conn, office_id, target, repository.booking_of(moved), ledger)
+        uow.emit(
+            DocumentMoved(
+                document_id=booking.document_id,
+                from_dossier_id=dossier_id,
+                moved_by=moved_by,
+                moved_at=moved_at,
+            ),
+            dossier_id=target,
+            office_id=office_id,
+            subject=f"documents/{booking.document_id}",
+        )
+
+
+# A request recognition has not answered within this time may be made again (it may have been
+# lost: a document recognition cannot fetch any more); before, asking again changes nothing.
+REREAD_PENDING = timedelta(minutes=10)
+
+
+async def request_recognition(
+    uow: UnitOfWork, office_id: UUID, dossier_id: UUID, ids: Sequence[UUID], requested_by: str
+) -> None:
+    """Ask recognition to read the documents of OCR, Empty or Nok proposals again (all or none);
+    its new document.recognized.v1 updates the same proposal (`service_layer`). Idempotent: a
+    proposal already waiting for its new reading is not asked for again."""
+    rows = await _locked(uow.conn, office_id, dossier_id, ids)
+    for row in rows:
+        ensure_open(repository.booking_of(row))
+        ensure_rereadable(row["id"], row["status"])
+    now = datetime.now(UTC)
+    for row in rows:
+        asked = row["recognition_requested_at"]
+        if asked is not None and now - asked < REREAD_PENDING:
+            continue
+        await repository.mark_recognition_requested(uow.conn, row["id"])
+        uow.emit(
+            DocumentRecognitionRequested(
+                document_id=row["document_id"],
+                mailbox=row["mailbox"],
+                requested_by=requested_by,
+                requested_at=now,
+            ),
+            dossier_id=dossier_id,
+            office_id=office_id,
+            subject=f"documents/{row['document_id']}",
+        )
 
 
 async def send(

@@ -25,6 +25,24 @@ async def on_document_recognized(uow: UnitOfWork, event: Envelope[DocumentRecogn
     await repository.lock_document(uow.conn, event.data.document_id)
     await repository.save_recognition(uow.conn, event)
     await make_proposal_if_ready(uow, event.officeid, event.data.document_id)
+    await refresh_if_reread(uow, event.officeid, event.data)
+
+
+async def refresh_if_reread(
+    uow: UnitOfWork, office_id: UUID, recognition: DocumentRecognized
+) -> None:
+    """A document read again at the office's request (re-run recognition) updates its open
+    proposal in place: one document, one proposal. A reading nobody asked for leaves the
+    office's proposal as it is (the recognition is kept)."""
+    row = await repository.proposal_of_document(uow.conn, office_id, recognition.document_id)
+    if row is None or row["stage"] != "open" or row["recognition_requested_at"] is None:
+        return
+    dossier_id = row["dossier_id"]
+    ledger = await ledger_copy.load_ledger(uow.conn, office_id, dossier_id)
+    draft = await draft_for(
+        uow.conn, office_id, dossier_id, recognition, row["mailbox"], ledger, row["id"]
+    )
+    await repository.refresh_from_recognition(uow.conn, row["id"], draft, recognition)
 
 
 async def on_document_submitted(uow: UnitOfWork, event: Envelope[DocumentSubmitted]) -> None:

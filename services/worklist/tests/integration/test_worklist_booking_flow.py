@@ -264,25 +264,25 @@ async def test_the_list_filters_sorts_pages_and_counts(pool: asyncpg.Pool) -> No
     await act(pool, booking_actions.set_flags, [ids[1]], "check")
     async with pool.acquire() as connection:
         rows, total = await list_page(
-            connection, OFFICE, DOSSIER, ListQuery(tab="purchase", sort="-total", limit=2)
+            connection, OFFICE, [DOSSIER], ListQuery(tab="purchase", sort="-total", limit=2)
         )
         assert total == 4
         assert [row["invoice_number"] for row in rows] == ["VH-L3", "VH-L2"]
         rows, total = await list_page(
-            connection, OFFICE, DOSSIER, ListQuery(filters=("duplicates",))
+            connection, OFFICE, [DOSSIER], ListQuery(filters=("duplicates",))
         )
         assert [row["id"] for row in rows] == [ids[3]]
-        rows, _ = await list_page(connection, OFFICE, DOSSIER, ListQuery(status="checked"))
+        rows, _ = await list_page(connection, OFFICE, [DOSSIER], ListQuery(status="checked"))
         assert [row["id"] for row in rows] == [ids[1]]
-        rows, total = await list_page(connection, OFFICE, DOSSIER, ListQuery(tab="sales"))
+        rows, total = await list_page(connection, OFFICE, [DOSSIER], ListQuery(tab="sales"))
         assert (rows, total) == ([], 0)
-        assert await ordered_ids(connection, OFFICE, DOSSIER, ListQuery(sort="total")) == [
+        assert await ordered_ids(connection, OFFICE, [DOSSIER], ListQuery(sort="total")) == [
             ids[0],
             ids[3],
             ids[1],
             ids[2],
         ]
-        counted = await counts(connection, OFFICE, DOSSIER, "purchase")
+        counted = await counts(connection, OFFICE, [DOSSIER], "purchase")
     assert counted["tabs"] == {"purchase": 4, "sales": 0, "misc": 0}
     assert counted["filters"] == {
         "no_counterparty": 0,

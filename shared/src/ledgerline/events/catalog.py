@@ -117,6 +117,26 @@ class DocumentDeleted(EventData):
     reason: str | None = None
 
 
+class DocumentMoved(EventData):
+    """The office moved a document (and its proposal) to another dossier of the same office.
+    The envelope's dossier is the new one; ingest files the document there."""
+
+    document_id: UUID
+    from_dossier_id: UUID = Field(description="The dossier the document was in")
+    moved_by: str
+    moved_at: datetime
+
+
+class DocumentRecognitionRequested(EventData):
+    """The office asked recognition to read a document again (its proposal was OCR, Empty or
+    Nok): recognition publishes document.recognized.v1 again for it."""
+
+    document_id: UUID
+    mailbox: Mailbox = Field(description="The document's mailbox now (it may have changed)")
+    requested_by: str
+    requested_at: datetime
+
+
 class ProposalLine(EventData):
     """A detail line as validated in the worklist: GL account and amount excluding VAT."""
 
@@ -704,6 +724,20 @@ EVENTS: tuple[EventSpec, ...] = (
         1,
         DocumentDeleted,
         "A document was deleted from its mailbox.",
+        key="document",
+    ),
+    EventSpec(
+        "document.moved",
+        1,
+        DocumentMoved,
+        "A document was moved to another dossier of its office.",
+        key="document",
+    ),
+    EventSpec(
+        "document.recognition-requested",
+        1,
+        DocumentRecognitionRequested,
+        "The office asked for a document to be read again.",
         key="document",
     ),
     EventSpec("proposal.validated", 1, ProposalValidated, "A booking proposal was validated."),

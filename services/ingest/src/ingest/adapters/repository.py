@@ -531,3 +531,33 @@ async def record_booking(
         document_id,
         document_number,
     )
+
+
+async def move_document(
+    connection: asyncpg.Connection,
+    office_id: UUID,
+    document_id: UUID,
+    from_dossier: UUID,
+    to_dossier: UUID,
+) -> bool:
+    """File the document (and its comments) in another dossier of the same office. Only from
+    the dossier the event names, so a replayed or stale move changes nothing."""
+    result = await connection.execute(
+        """UPDATE documents SET dossier_id = $4
+        WHERE office_id = $1 AND id = $2 AND dossier_id = $3
+          AND EXISTS (SELECT 1 FROM dossiers WHERE id = $4 AND office_id = $1)""",
+        office_id,
+        document_id,
+        from_dossier,
+        to_dossier,
+    )
+    if result == "UPDATE 0":
+        return False
+    await connection.execute(
+        """UPDATE document_comments SET dossier_id = $3
+        WHERE office_id = $1 AND document_id = $2""",
+        office_id,
+        document_id,
+        to_dossier,
+    )
+    return True

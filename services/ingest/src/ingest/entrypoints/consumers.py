@@ -10,6 +10,7 @@ from ledgerline.db import UnitOfWork
 from ledgerline.dossier_events import on_dossier_activated, on_dossier_updated
 from ledgerline.events import (
     BookingPosted,
+    DocumentMoved,
     DocumentRecognized,
     DossierActivated,
     DossierUpdated,
@@ -98,6 +99,18 @@ async def on_booking_posted(uow: UnitOfWork, event: Envelope[BookingPosted]) -> 
     )
 
 
+async def on_document_moved(uow: UnitOfWork, event: Envelope[DocumentMoved]) -> None:
+    """The office moved the document's proposal to another dossier: the document follows (its
+    mailbox, content URL and comments are the new dossier's from now on)."""
+    await repository.move_document(
+        uow.conn,
+        event.officeid,
+        event.data.document_id,
+        event.data.from_dossier_id,
+        event.dossierid,
+    )
+
+
 async def on_dossier_details(
     uow: UnitOfWork, event: Envelope[DossierActivated] | Envelope[DossierUpdated]
 ) -> None:
@@ -129,4 +142,5 @@ SUBSCRIPTIONS = [
     Subscription(InvoiceApproved, on_invoice_approved),
     Subscription(InvoiceRejected, on_invoice_rejected),
     Subscription(BookingPosted, on_booking_posted),
+    Subscription(DocumentMoved, on_document_moved),
 ]

@@ -1,7 +1,7 @@
 """SQL for the worklist's copy of the dossier's ledger master data (from ledger.synced.v1)."""
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from uuid import UUID
 
 import asyncpg
@@ -210,3 +210,20 @@ async def suspense_accounts(
         dossier_id,
     )
     return {row["code"] for row in rows} or {"999999"}
+
+
+async def suspense_accounts_by_dossier(
+    connection: asyncpg.Connection, office_id: UUID, dossier_ids: Sequence[UUID]
+) -> dict[UUID, set[str]]:
+    """`suspense_accounts` of several dossiers at once (the office-wide list)."""
+    rows = await connection.fetch(
+        """SELECT dossier_id, code FROM ledger_master_data
+           WHERE office_id = $1 AND dossier_id = ANY($2::uuid[])
+           AND kind = 'account' AND (record->>'suspense')::boolean""",
+        office_id,
+        list(dossier_ids),
+    )
+    found: dict[UUID, set[str]] = {}
+    for row in rows:
+        found.setdefault(row["dossier_id"], set()).add(row["code"])
+    return {dossier: found.get(dossier) or {"999999"} for dossier in dossier_ids}

@@ -22,7 +22,8 @@ counterparty_name, counterparty_vat, counterparty_number, counterparty_known, co
 currency, exchange_rate, total_excl_vat, total_vat, total_incl_vat, iban, payment_reference,
 financial_discount, labels, booking_instruction, vat_breakdown, lines, detail_lines,
 possible_duplicate, checked, on_hold, help_asked, stage, confidence, document_number,
-booking_error, validated_by, sent_at, booked_at, warnings, created_at, updated_at"""
+booking_error, validated_by, sent_at, booked_at, warnings, recognition_requested_at, created_at,
+updated_at"""
 
 
 async def lock_document(connection: asyncpg.Connection, document_id: UUID) -> None:
@@ -269,6 +270,100 @@ async def replace_with_draft(
         warnings_json(draft.warnings),
         draft.confidence,
     )
+
+
+async def refresh_from_recognition(
+    connection: asyncpg.Connection,
+    proposal_id: UUID,
+    draft: ProposalDraft,
+    recognition: DocumentRecognized,
+) -> None:
+    """The document was read again (re-run recognition): the proposal becomes what the new
+    reading makes of it, in place (same id, same dossier), and no longer waits for it."""
+    invoice = recognition.invoice
+    await connection.execute(
+        """UPDATE proposals SET source = $2, status = $3, auto_status = $3,
+            recognition_status = $4, document_type = $5, journal = $6, period = $7,
+            invoice_number = $8, invoice_date = $9, due_date = $10, counterparty_name = $11,
+            counterparty_vat = $12, counterparty_number = $13, counterparty_known = $14,
+            counterparty_match = $15, currency = $16, total_excl_vat = $17, total_vat = $18,
+            total_incl_vat = $19, iban = $20, payment_reference = $21,
+            vat_breakdown = $22::jsonb, lines = $23::jsonb, detail_lines = $24::jsonb,
+            possible_duplicate = $25, warnings = $26::jsonb, confidence = $27, checked = false,
+            recognition_requested_at = NULL, updated_at = now()
+        WHERE id = $1""",
+        proposal_id,
+        draft.source,
+        draft.status,
+        draft.recognition_status,
+        draft.document_type,
+        draft.journal,
+        draft.period,
+        draft.invoice_number,
+        draft.invoice_date,
+        draft.due_date,
+        draft.counterparty_name,
+        draft.counterparty_vat,
+        draft.counterparty_number,
+        draft.counterparty_known,
+        draft.counterparty_match,
+        draft.currency,
+        draft.total_excl_vat,
+        draft.total_vat,
+        draft.total_incl_vat,
+        draft.iban,
+        draft.payment_reference,
+        [json.loads(item.model_dump_json()) for item in invoice.vat_breakdown] if invoice else [],
+        [json.loads(item.model_dump_json()) for item in invoice.lines] if invoice else [],
+        lines_json(draft.detail_lines),
+        draft.possible_duplicate,
+        warnings_json(draft.warnings),
+        draft.confidence,
+    )
+
+
+async def proposal_of_document(
+    connection: asyncpg.Connection, office_id: UUID, document_id: UUID
+) -> asyncpg.Record | None:
+    """The document's proposal, locked (a document has at most one)."""
+    return await connection.fetchrow(
+        f"SELECT {PROPOSAL_COLUMNS} FROM proposals "
+        "WHERE office_id = $1 AND document_id = $2 FOR UPDATE",
+        office_id,
+        document_id,
+    )
+
+
+async def mark_recognition_requested(connection: asyncpg.Connection, proposal_id: UUID) -> None:
+    await connection.execute(
+        "UPDATE proposals SET recognition_requested_at = now(), updated_at = now() WHERE id = $1",
+        proposal_id,
+    )
+
+
+async def move_to_dossier(
+    connection: asyncpg.Connection,
+    office_id: UUID,
+    proposal_id: UUID,
+    document_id: UUID,
+    target: UUID,
+) -> None:
+    """The proposal and what it was made from now belong to `target` (of the same office); the
+    office's check no longer holds against the other books."""
+    await connection.execute(
+        """UPDATE proposals SET dossier_id = $3, checked = false, updated_at = now()
+        WHERE office_id = $1 AND id = $2""",
+        office_id,
+        proposal_id,
+        target,
+    )
+    for table in ("recognized_documents", "submitted_documents"):
+        await connection.execute(
+            f"UPDATE {table} SET dossier_id = $3 WHERE office_id = $1 AND document_id = $2",
+            office_id,
+            document_id,
+            target,
+        )
 
 
 async def get_proposal(

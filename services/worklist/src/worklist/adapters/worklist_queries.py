@@ -1,5 +1,9 @@
-"""The worklist's list: filters, sort, pagination and counts, as SQL."""
+"""The worklist's list: filters, sort, pagination and counts, as SQL.
 
+One list serves a dossier's worklist and the office-wide one: every query takes the dossiers it
+may read (one, or those the caller may see across the office), and never reads outside them."""
+
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 from uuid import UUID
@@ -9,6 +13,8 @@ import asyncpg
 from worklist.adapters.repository import PROPOSAL_COLUMNS
 
 Tab = Literal["purchase", "sales", "misc"]
+# The dossier's name, from the service's dossier directory (the office-wide list's column).
+DOSSIER_NAME = "(SELECT d.name FROM dossiers d WHERE d.id = proposals.dossier_id)"
 # The columns of the seed's overview the list sorts on, by their API name.
 SORT_COLUMNS = {
     "type": "source",
@@ -21,6 +27,7 @@ SORT_COLUMNS = {
     "processed": "created_at",
     "status": "status",
     "confidence": "confidence",
+    "dossier": DOSSIER_NAME,
 }
 # The seed's filters, each a condition on a proposal.
 FILTERS = {
@@ -43,10 +50,15 @@ class ListQuery:
     sort: str | None = None  # a SORT_COLUMNS key, "-" in front for descending
     limit: int = 100
     offset: int = 0
+    dossiers: tuple[UUID, ...] = ()  # across the office: only these of the visible dossiers
 
 
 def _where(query: ListQuery, args: list[Any]) -> str:
-    conditions = ["office_id = $1", "dossier_id = $2"]
+    """`args` holds the office and the readable dossiers; the query may narrow the dossiers."""
+    conditions = ["office_id = $1", "dossier_id = ANY($2::uuid[])"]
+    if query.dossiers:
+        args.append(list(query.dossiers))
+        conditions.append(f"dossier_id = ANY(${len(args)}::uuid[])")
     for column, value in (
         ("mailbox", query.tab),
         ("status", query.status),
@@ -69,13 +81,16 @@ def _order(sort: str | None) -> str:
 
 
 async def list_page(
-    connection: asyncpg.Connection, office_id: UUID, dossier_id: UUID, query: ListQuery
+    connection: asyncpg.Connection,
+    office_id: UUID,
+    dossier_ids: Sequence[UUID],
+    query: ListQuery,
 ) -> tuple[list[asyncpg.Record], int]:
-    args: list[Any] = [office_id, dossier_id]
+    args: list[Any] = [office_id, list(dossier_ids)]
     where = _where(query, args)
     total = await connection.fetchval(f"SELECT count(*) FROM proposals WHERE {where}", *args)
     rows = await connection.fetch(
-        f"""SELECT {PROPOSAL_COLUMNS} FROM proposals WHERE {where}
+        f"""SELECT {PROPOSAL_COLUMNS}, {DOSSIER_NAME} AS dossier_name FROM proposals WHERE {where}
         ORDER BY {_order(query.sort)} LIMIT {int(query.limit)} OFFSET {int(query.offset)}""",
         *args,
     )
@@ -83,10 +98,13 @@ async def list_page(
 
 
 async def ordered_ids(
-    connection: asyncpg.Connection, office_id: UUID, dossier_id: UUID, query: ListQuery
+    connection: asyncpg.Connection,
+    office_id: UUID,
+    dossier_ids: Sequence[UUID],
+    query: ListQuery,
 ) -> list[UUID]:
     """Every id the list holds in its order, for opening the next or previous proposal."""
-    args: list[Any] = [office_id, dossier_id]
+    args: list[Any] = [office_id, list(dossier_ids)]
     rows = await connection.fetch(
         f"SELECT id FROM proposals WHERE {_where(query, args)} ORDER BY {_order(query.sort)}",
         *args,
@@ -95,10 +113,13 @@ async def ordered_ids(
 
 
 async def counts(
-    connection: asyncpg.Connection, office_id: UUID, dossier_id: UUID, tab: Tab | None
+    connection: asyncpg.Connection,
+    office_id: UUID,
+    dossier_ids: Sequence[UUID],
+    tab: Tab | None,
 ) -> dict[str, dict[str, int]]:
     """Proposals still to be validated (not sent, not booked): per tab, and per filter within
-    the tab (or all tabs)."""
+    the tab (or all tabs), over the dossiers given."""
     row = await connection.fetchrow(
         f"""SELECT
             count(*) FILTER (WHERE mailbox = 'purchase') AS purchase,
@@ -110,9 +131,10 @@ async def counts(
                 for name, condition in FILTERS.items()
             )
         }
-        FROM proposals WHERE office_id = $1 AND dossier_id = $2 AND stage = 'open'""",
+        FROM proposals
+        WHERE office_id = $1 AND dossier_id = ANY($2::uuid[]) AND stage = 'open'""",
         office_id,
-        dossier_id,
+        list(dossier_ids),
         tab,
     )
     return {

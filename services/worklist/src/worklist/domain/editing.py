@@ -8,6 +8,7 @@ from typing import Any
 from worklist.domain.booking import Booking
 from worklist.domain.ledger import LedgerData
 from worklist.domain.lines import DetailLine, recompute
+from worklist.domain.statuses import REREADABLE, STATUS_LABELS
 
 
 class NotEditable(Exception):
@@ -22,6 +23,16 @@ class InvalidReference(ValueError):
 def ensure_open(booking: Booking) -> None:
     if booking.stage != "open":
         raise NotEditable(f"proposal {booking.id} is {booking.stage} and can no longer be changed")
+
+
+def ensure_rereadable(proposal_id: object, status: str) -> None:
+    """Only a proposal recognition could not read (OCR, Empty, Nok) is read again; any other
+    holds what the office or recognition already settled (409)."""
+    if status not in REREADABLE:
+        raise NotEditable(
+            f"proposal {proposal_id} is {STATUS_LABELS[status]}: only OCR, Empty or Nok "
+            "proposals can be read again"
+        )
 
 
 def check_journal(ledger: LedgerData, code: str) -> None:

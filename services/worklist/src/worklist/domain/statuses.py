@@ -30,6 +30,8 @@ STATUSES = tuple(STATUS_LABELS)
 # "Sending is only possible for Ok / Checked proposals" (seed 003): a new counterparty is Ok
 # too; a possible duplicate must be checked first.
 SENDABLE = frozenset({"ok", "ok_new", "checked", "checked_suspense"})
+# What recognition could not read (well): the office may ask for the document to be read again.
+REREADABLE = frozenset({"ocr", "empty", "nok"})
 
 
 def auto_status(recognition_status: str, counterparty_known: bool, possible_duplicate: bool) -> str:

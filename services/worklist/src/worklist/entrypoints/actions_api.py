@@ -1,5 +1,5 @@
 """What the office does with proposals: edit, check, hold / release, ask for help, delete,
-change in bulk, send. Bulk actions are all or nothing: one proposal that cannot take the action
+change in bulk, move to another dossier, have the document read again, send. Bulk actions are all or nothing: one proposal that cannot take the action
 refuses the whole request and nothing is written.
 
 Who may act follows the dossier's validation mode (`domain/validation.py`): the office always;
@@ -10,8 +10,8 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, HTTPException, Response, status
-from ledgerline.auth import DossierScope, dossier_scope
+from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
+from ledgerline.auth import OFFICE_ROLES, DossierScope, dossier_directory, dossier_scope
 from ledgerline.errors import error_response
 from ledgerline.service import CurrentRuntime
 
@@ -20,7 +20,13 @@ from worklist.adapters.dossier_settings import validation_of
 from worklist.booking_actions import InvalidReference, NotEditable, NotFound, NotSendable
 from worklist.domain.validation import ACTING_ROLES, Action, refusal
 from worklist.entrypoints.api import NOT_FOUND, read_proposal
-from worklist.entrypoints.proposal_models import BulkChange, Proposal, ProposalChanges, ProposalIds
+from worklist.entrypoints.proposal_models import (
+    BulkChange,
+    BulkMove,
+    Proposal,
+    ProposalChanges,
+    ProposalIds,
+)
 
 router = APIRouter(tags=["worklist actions"])
 ActingScope = Annotated[DossierScope, dossier_scope(*ACTING_ROLES)]
@@ -156,6 +162,94 @@ async def bulk_change(
         ),
     )
     return await _read_all(runtime, scope, ids)
+
+
+# Moving between dossiers is the office's: a client user works one dossier.
+MovingScope = Annotated[DossierScope, dossier_scope(*OFFICE_ROLES)]
+NO_TARGET = error_response(
+    "The target dossier is this one, or not a dossier of the caller's office they may see; "
+    "nothing is moved",
+    "dossier d0551e20-0000-4000-8000-000000000002 is not a dossier of your office you may see",
+)
+
+
+@router.post(
+    "/dossiers/{dossier_id}/proposals/bulk/move",
+    response_model=list[Proposal],
+    summary="Move a set of proposals to another dossier of the office (all or none)",
+    description="Each proposal is enriched again against the target dossier's books "
+    "(counterparty, journal, period, detail lines, duplicates) and loses its check; "
+    "`document.moved.v1` files the document in the target dossier in ingest. Answers the "
+    "proposals as they are in the target dossier.",
+    responses={404: BULK_NOT_FOUND, 409: NOT_EDITABLE, 422: NO_TARGET},
+)
+async def bulk_move(
+    body: BulkMove, request: Request, runtime: CurrentRuntime, scope: MovingScope
+) -> list[Proposal]:
+    target = body.dossier_id
+    if not scope.principal.may_see(await dossier_directory(request).find(target)):
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            f"dossier {target} is not a dossier of your office you may see",
+        )
+    ids = list(dict.fromkeys(body.proposal_ids))
+    await _run(
+        runtime,
+        lambda uow: booking_actions.move(
+            uow,
+            scope.office_id,
+            scope.dossier_id,
+            ids,
+            target=target,
+            moved_by=scope.principal.subject,
+        ),
+    )
+    moved = DossierScope(office_id=scope.office_id, dossier_id=target, principal=scope.principal)
+    return await _read_all(runtime, moved, ids)
+
+
+NOT_REREADABLE = error_response(
+    "Only an open proposal in status OCR, Empty or Nok can be read again",
+    f"proposal {ID} is Ok: only OCR, Empty or Nok proposals can be read again",
+)
+
+
+async def _reread(runtime: CurrentRuntime, scope: DossierScope, ids: list[UUID]) -> None:
+    await _run(
+        runtime,
+        lambda uow: booking_actions.request_recognition(
+            uow, scope.office_id, scope.dossier_id, ids, scope.principal.subject
+        ),
+    )
+
+
+@router.post(
+    "/dossiers/{dossier_id}/proposals/bulk/recognize",
+    response_model=list[Proposal],
+    summary="Have the documents of a set of OCR / Empty / Nok proposals read again (all or none)",
+    description="Publishes document.recognition-requested.v1 per proposal; recognition reads "
+    "the document again and its new result updates the same proposal. A proposal already "
+    "waiting for its new reading (`recognition_requested_at`) is not asked for again.",
+    responses={404: BULK_NOT_FOUND, 409: NOT_REREADABLE},
+)
+async def bulk_recognize(
+    body: ProposalIds, runtime: CurrentRuntime, scope: Scope
+) -> list[Proposal]:
+    ids = list(dict.fromkeys(body.proposal_ids))
+    await _reread(runtime, scope, ids)
+    return await _read_all(runtime, scope, ids)
+
+
+@router.post(
+    "/dossiers/{dossier_id}/proposals/{proposal_id}/recognize",
+    response_model=Proposal,
+    summary="Have the document of an OCR / Empty / Nok proposal read again",
+    description="As the bulk action, for one proposal.",
+    responses={404: NOT_FOUND, 409: NOT_REREADABLE},
+)
+async def recognize_proposal(proposal_id: UUID, runtime: CurrentRuntime, scope: Scope) -> Proposal:
+    await _reread(runtime, scope, [proposal_id])
+    return await read_proposal(runtime, scope, proposal_id)
 
 
 @router.patch(

@@ -4,7 +4,14 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
-from ledgerline.auth import OFFICE_ROLES, DossierScope, Role, dossier_scope
+from ledgerline.auth import (
+    OFFICE_ROLES,
+    DossierScope,
+    OfficeScope,
+    Role,
+    dossier_scope,
+    office_scope,
+)
 from ledgerline.errors import error_response
 from ledgerline.service import CurrentRuntime
 
@@ -66,7 +73,7 @@ async def list_proposals(
 ) -> list[Proposal]:
     async with runtime.pool.acquire() as connection:
         rows, total = await worklist_queries.list_page(
-            connection, scope.office_id, scope.dossier_id, query
+            connection, scope.office_id, [scope.dossier_id], query
         )
         suspense = await ledger_copy.suspense_accounts(
             connection, scope.office_id, scope.dossier_id
@@ -86,7 +93,9 @@ async def count_proposals(
     tab: Annotated[Tab | None, Query(description="purchase, sales or misc")] = None,
 ) -> Counts:
     async with runtime.pool.acquire() as connection:
-        counted = await worklist_queries.counts(connection, scope.office_id, scope.dossier_id, tab)
+        counted = await worklist_queries.counts(
+            connection, scope.office_id, [scope.dossier_id], tab
+        )
     return Counts.model_validate(counted)
 
 
@@ -120,7 +129,7 @@ async def _neighbour(
 ) -> Proposal:
     async with runtime.pool.acquire() as connection:
         ids = await worklist_queries.ordered_ids(
-            connection, scope.office_id, scope.dossier_id, query
+            connection, scope.office_id, [scope.dossier_id], query
         )
     if proposal_id not in ids:
         raise HTTPException(
@@ -163,3 +172,84 @@ async def previous_proposal(
     proposal_id: UUID, runtime: CurrentRuntime, scope: Scope, query: Listing
 ) -> Proposal:
     return await _neighbour(runtime, scope, proposal_id, query, -1)
+
+
+# --- across the office -------------------------------------------------------------------------
+
+# The office's own people work the office-wide worklist; a client user works a dossier's.
+OfficeWide = Annotated[OfficeScope, office_scope(*OFFICE_ROLES)]
+DossierFilter = Annotated[
+    list[UUID] | None,
+    Query(
+        alias="dossier",
+        description="Only these dossiers (repeat the parameter for several); each must be one "
+        "the caller may see",
+    ),
+]
+
+
+def _dossiers_of(scope: OfficeScope, wanted: list[UUID] | None) -> tuple[UUID, ...]:
+    """The dossiers the list reads: those the caller may see, narrowed by the dossier filter;
+    a dossier in the filter the caller may not see is a 404 naming it (as on its own routes)."""
+    if not wanted:
+        return scope.dossier_ids
+    for dossier in wanted:
+        if dossier not in scope.dossier_ids:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"dossier {dossier} not found")
+    return tuple(dict.fromkeys(wanted))
+
+
+OFFICE_DOSSIER_NOT_FOUND = error_response(
+    "A dossier in the filter is not one the caller may see in their office",
+    "dossier d0551e20-0000-4000-8000-000000000002 not found",
+)
+OFFICE_FORBIDDEN = error_response(
+    "Only the office (admin, employee, support) has an office-wide worklist",
+    "the role client_administrator may not do this; allowed: admin, employee, support",
+)
+
+
+@router.get(
+    "/office/proposals",
+    response_model=list[Proposal],
+    summary="The office-wide worklist: proposals of every dossier the caller may see",
+    description="The office admin sees every active dossier of the office, an employee or "
+    "support user the dossiers assigned to them. Tabs, filters, sort and paging as in a "
+    "dossier's worklist, plus the `dossier` filter and the `dossier` sort column "
+    "(`dossier_name`). Oldest first unless sorted; the total before paging is in "
+    "`X-Total-Count`.",
+    responses={403: OFFICE_FORBIDDEN, 404: OFFICE_DOSSIER_NOT_FOUND},
+)
+async def list_office_proposals(
+    runtime: CurrentRuntime,
+    scope: OfficeWide,
+    response: Response,
+    query: Listing,
+    dossier: DossierFilter = None,
+) -> list[Proposal]:
+    dossiers = _dossiers_of(scope, dossier)
+    async with runtime.pool.acquire() as connection:
+        rows, total = await worklist_queries.list_page(connection, scope.office_id, dossiers, query)
+        suspense = await ledger_copy.suspense_accounts_by_dossier(
+            connection, scope.office_id, sorted({row["dossier_id"] for row in rows})
+        )
+    response.headers["X-Total-Count"] = str(total)
+    return [proposal_out(row, suspense[row["dossier_id"]]) for row in rows]
+
+
+@router.get(
+    "/office/proposals/counts",
+    response_model=Counts,
+    summary="How many proposals wait across the office, per tab and per filter",
+    responses={403: OFFICE_FORBIDDEN, 404: OFFICE_DOSSIER_NOT_FOUND},
+)
+async def count_office_proposals(
+    runtime: CurrentRuntime,
+    scope: OfficeWide,
+    tab: Annotated[Tab | None, Query(description="purchase, sales or misc")] = None,
+    dossier: DossierFilter = None,
+) -> Counts:
+    dossiers = _dossiers_of(scope, dossier)
+    async with runtime.pool.acquire() as connection:
+        counted = await worklist_queries.counts(connection, scope.office_id, dossiers, tab)
+    return Counts.model_validate(counted)

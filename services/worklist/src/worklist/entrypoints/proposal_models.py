@@ -146,6 +146,9 @@ class Proposal(BaseModel):
 
     id: UUID
     dossier_id: UUID
+    dossier_name: str | None = Field(
+        default=None, description="The dossier's name (in the office-wide list)"
+    )
     document_id: UUID
     source: RecognitionSource = Field(
         description="how recognition read the document (the seed's type): ubl, facturx, air "
@@ -201,6 +204,10 @@ class Proposal(BaseModel):
     sent_at: datetime | None
     booked_at: datetime | None
     warnings: list[WarningOut]
+    recognition_requested_at: datetime | None = Field(
+        default=None,
+        description="Recognition was asked to read the document again and has not answered yet",
+    )
     created_at: datetime
     updated_at: datetime
 
@@ -295,6 +302,24 @@ class ProposalIds(BaseModel):
     )
 
     proposal_ids: list[UUID] = Field(min_length=1, max_length=500)
+
+
+class BulkMove(ProposalIds):
+    """Move a set of proposals (and their documents) to another dossier of the office."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "proposal_ids": [PROPOSAL_EXAMPLE["id"]],
+                    "dossier_id": "d0551e20-0000-4000-8000-000000000002",
+                }
+            ]
+        },
+    )
+
+    dossier_id: UUID = Field(description="The dossier to move them to (same office)")
 
 
 class BulkChange(ProposalIds):

@@ -1,0 +1,485 @@
+"""The office-wide worklist, moving proposals between dossiers and reading documents again,
+through the worklist's HTTP API against a real PostgreSQL (no Kafka: what is published is read
+from the outbox).
+
+Two offices: ours has Bakkerij Peeters and Garage Janssens (active, with different books) and
+Oud BV (deactivated); the other office has Andere BV."""
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from ledgerline.auth import Role, issue_token
+from ledgerline.db import UnitOfWork, create_pool, run_migrations
+from ledgerline.demo import JWT_ISSUER
+from ledgerline.devstack.ports import free_port
+from ledgerline.devstack.stack import Infrastructure
+from ledgerline.events import (
+    Counterparty,
+    DocumentRecognized,
+    DocumentSubmitted,
+    Envelope,
+    EventData,
+    Journal,
+    LedgerSynced,
+    spec_for,
+)
+from ledgerline.events.invoice import InvoiceData, InvoiceFields, VatBreakdown
+from ledgerline.service import create_app
+from ledgerline.settings import DEV_JWT_SECRET
+from worklist.bootstrap import definition
+from worklist.config import WorklistSettings
+from worklist.service_layer import on_document_recognized, on_document_submitted, on_ledger_synced
+
+pytestmark = [pytest.mark.integration]
+
+VERSIONS = Path(__file__).resolve().parents[2] / "src/worklist/migrations/versions"
+UNIT = Path(__file__).resolve().parents[1] / "unit"
+
+
+def _peeters() -> Any:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("worklist_unit_conftest", UNIT / "conftest.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.PEETERS
+
+
+@dataclass
+class World:
+    http: httpx.AsyncClient
+    pool: asyncpg.Pool
+    office: uuid.UUID
+    other_office: uuid.UUID
+    peeters: uuid.UUID
+    janssens: uuid.UUID
+    retired: uuid.UUID
+    andere: uuid.UUID
+
+    def headers(
+        self, role: Role, *, office: uuid.UUID | None = None, dossiers: Sequence[uuid.UUID] = ()
+    ) -> dict[str, str]:
+        token = issue_token(
+            secret=DEV_JWT_SECRET,
+            subject=f"{role.value}@office.example",
+            office_id=office or self.office,
+            role=role,
+            dossiers=list(dossiers),
+            issuer=JWT_ISSUER,
+        )
+        return {"Authorization": f"Bearer {token}"}
+
+    @property
+    def admin(self) -> dict[str, str]:
+        return self.headers(Role.ADMIN)
+
+    async def handle(
+        self, handler: Any, data: EventData, dossier: uuid.UUID, office: uuid.UUID | None = None
+    ) -> None:
+        envelope = Envelope[type(data)](  # type: ignore[misc]
+            source="/tests",
+            type=spec_for(data).type,
+            dossierid=dossier,
+            officeid=office or self.office,
+            correlationid=str(uuid.uuid4()),
+            data=data,
+        )
+        async with UnitOfWork(self.pool, source="worklist") as uow:
+            await handler(uow, envelope)
+
+    async def deliver(
+        self,
+        dossier: uuid.UUID,
+        number: str,
+        net: str = "100.00",
+        *,
+        office: uuid.UUID | None = None,
+        status: str = "ok",
+    ) -> uuid.UUID:
+        """A purchase invoice of Van Hoorebeke recognised and submitted: its proposal's id."""
+        document = uuid.uuid4()
+        await self.handle(
+            on_document_recognized, recognised(document, number, net, status), dossier, office
+        )
+        await self.handle(
+            on_document_submitted,
+            DocumentSubmitted(
+                document_id=document,
+                mailbox="purchase",
+                submitted_at=datetime.now(UTC),
+                submitted_by="ben",
+            ),
+            dossier,
+            office,
+        )
+        return await self.pool.fetchval("SELECT id FROM proposals WHERE document_id = $1", document)
+
+    async def outbox(self) -> list[tuple[str, dict[str, Any]]]:
+        rows = await self.pool.fetch("SELECT topic, payload FROM outbox ORDER BY id")
+        return [(row["topic"], json.loads(row["payload"])) for row in rows]
+
+
+def recognised(document: uuid.UUID, number: str, net: str, status: str) -> DocumentRecognized:
+    if status != "ok":  # a scan recognition could not read
+        return DocumentRecognized(
+            document_id=document,
+            status=status,
+            source="ocr",
+            confidence=0.2,  # type: ignore[arg-type]
+        )
+    base = Decimal(net)
+    vat = (base * Decimal("0.21")).quantize(Decimal("0.01"))
+    return DocumentRecognized(
+        document_id=document,
+        status="ok",
+        source="ubl",
+        confidence=1.0,
+        invoice=InvoiceData(
+            fields=InvoiceFields(
+                document_type="invoice",
+                supplier_name="Van Hoorebeke Verpakkingen",
+                supplier_vat="BE 0715.231.874",
+                invoice_number=number,
+                issue_date=date(2026, 11, 14),
+                currency="EUR",
+                total_excl_vat=base,
+                total_vat=vat,
+                total_incl_vat=base + vat,
+            ),
+            vat_breakdown=(VatBreakdown(rate=Decimal(21), taxable_amount=base, vat_amount=vat),),
+        ),
+    )
+
+
+async def sync_books(world: World, dossier: uuid.UUID, **changes: Any) -> None:
+    books = _peeters()
+    await world.handle(
+        on_ledger_synced,
+        LedgerSynced(
+            synced_at=datetime.now(UTC),
+            sync_id=uuid.uuid4(),
+            full=True,
+            gl_accounts=books.accounts,
+            vat_codes=books.vat_codes,
+            journals=changes.get("journals", books.journals),
+            periods=books.periods,
+            counterparty_records=changes.get("counterparties", books.counterparties),
+        ),
+        dossier,
+    )
+
+
+@pytest.fixture
+async def world(infrastructure: Infrastructure) -> AsyncIterator[World]:
+    assert infrastructure.postgres is not None
+    name = f"t{uuid.uuid4().hex[:12]}"
+    dsn = await infrastructure.postgres.ensure_database(name, owner=name, password="test")
+    await asyncio.to_thread(run_migrations, dsn, VERSIONS)
+    office, other_office = uuid.uuid4(), uuid.uuid4()
+    peeters, janssens, retired, andere = (uuid.uuid4() for _ in range(4))
+    pool = await create_pool(dsn)
+    await pool.executemany(
+        "INSERT INTO dossiers (id, office_id, name, active) VALUES ($1, $2, $3, $4)",
+        [
+            (peeters, office, "Bakkerij Peeters", True),
+            (janssens, office, "Garage Janssens", True),
+            (retired, office, "Oud BV", False),
+            (andere, other_office, "Andere BV", True),
+        ],
+    )
+    settings = WorklistSettings(
+        database_url=dsn,
+        kafka_bootstrap_servers=f"127.0.0.1:{free_port()}",
+        run_consumers=False,
+        run_outbox_relay=False,
+    )
+    app = create_app(definition(), settings)
+    try:
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://worklist") as http:
+                world = World(http, pool, office, other_office, peeters, janssens, retired, andere)
+                await sync_books(world, peeters)
+                # Janssens knows the same supplier under its own number, GL account and journal.
+                await sync_books(
+                    world,
+                    janssens,
+                    counterparties=(
+                        Counterparty(
+                            number="F0099",
+                            kind="supplier",
+                            name="Van Hoorebeke Verpakkingen",
+                            vat_number="BE0715231874",
+                            default_gl_account="612000",
+                            default_vat_code="D21",
+                        ),
+                    ),
+                    journals=(
+                        Journal(
+                            code="AANK",
+                            name="Aankopen",
+                            type="purchase",
+                            number_format="yy000###",
+                            first_period="2026-01",
+                            platform=True,
+                        ),
+                    ),
+                )
+                yield world
+    finally:
+        await pool.close()
+
+
+async def test_the_office_wide_list_shows_only_the_dossiers_the_caller_may_see(
+    world: World,
+) -> None:
+    in_peeters = await world.deliver(world.peeters, "VH-P1", "100.00")
+    in_janssens = await world.deliver(world.janssens, "VH-J1", "300.00")
+    await world.deliver(world.retired, "VH-R1")
+    in_andere = await world.deliver(world.andere, "VH-A1", office=world.other_office)
+    ocr_in_janssens = await world.deliver(world.janssens, "scan", status="ocr")
+    http = world.http
+
+    listed = await http.get("/office/proposals", headers=world.admin)
+    assert listed.status_code == 200, listed.text
+    assert [p["id"] for p in listed.json()] == [
+        str(in_peeters),
+        str(in_janssens),
+        str(ocr_in_janssens),
+    ]
+    assert listed.headers["X-Total-Count"] == "3"
+    assert {p["dossier_name"] for p in listed.json()} == {"Bakkerij Peeters", "Garage Janssens"}
+
+    by_dossier = await http.get(
+        "/office/proposals",
+        params={"sort": "-dossier", "limit": 1, "offset": 1},
+        headers=world.admin,
+    )
+    assert by_dossier.headers["X-Total-Count"] == "3"
+    assert by_dossier.json()[0]["dossier_name"] == "Garage Janssens"
+    filtered = await http.get(
+        "/office/proposals",
+        params={"dossier": str(world.peeters), "sort": "-total"},
+        headers=world.admin,
+    )
+    assert [p["id"] for p in filtered.json()] == [str(in_peeters)]
+    ocr = await http.get("/office/proposals", params={"status": "ocr"}, headers=world.admin)
+    assert [p["id"] for p in ocr.json()] == [str(ocr_in_janssens)]
+    counts = await http.get("/office/proposals/counts", headers=world.admin)
+    assert counts.json()["tabs"] == {"purchase": 3, "sales": 0, "misc": 0}
+    assert counts.json()["filters"]["no_counterparty"] == 1
+
+    # An employee assigned to Janssens only: Janssens' proposals, never Peeters'.
+    employee = world.headers(Role.EMPLOYEE, dossiers=[world.janssens])
+    mine = await http.get("/office/proposals", headers=employee)
+    assert [p["id"] for p in mine.json()] == [str(in_janssens), str(ocr_in_janssens)]
+    assert (await http.get("/office/proposals/counts", headers=employee)).json()["tabs"][
+        "purchase"
+    ] == 2
+    hidden = await http.get(
+        "/office/proposals", params={"dossier": str(world.peeters)}, headers=employee
+    )
+    assert hidden.status_code == 404
+    assert f"dossier {world.peeters} not found" in hidden.text
+
+    # The other office: its own proposals only, even with a token that lists our dossiers.
+    other_admin = world.headers(Role.ADMIN, office=world.other_office)
+    assert [p["id"] for p in (await http.get("/office/proposals", headers=other_admin)).json()] == [
+        str(in_andere)
+    ]
+    intruder = world.headers(
+        Role.EMPLOYEE, office=world.other_office, dossiers=[world.peeters, world.janssens]
+    )
+    assert (await http.get("/office/proposals", headers=intruder)).json() == []
+    assert (await http.get("/office/proposals/counts", headers=intruder)).json()["tabs"] == {
+        "purchase": 0,
+        "sales": 0,
+        "misc": 0,
+    }
+    sneaking = await http.get(
+        "/office/proposals", params={"dossier": str(world.peeters)}, headers=intruder
+    )
+    assert sneaking.status_code == 404
+
+    client = world.headers(Role.CLIENT_ADMINISTRATOR, dossiers=[world.peeters])
+    refused = await http.get("/office/proposals", headers=client)
+    assert refused.status_code == 403
+    assert "client_administrator may not do this" in refused.text
+
+
+async def test_moving_proposals_enriches_them_against_the_target_books(world: World) -> None:
+    first = await world.deliver(world.peeters, "VH-M1", "100.00")
+    second = await world.deliver(world.peeters, "VH-M2", "50.00")
+    http = world.http
+    base = f"/dossiers/{world.peeters}/proposals"
+    before = (await http.get(f"{base}/{first}", headers=world.admin)).json()
+    assert (before["counterparty_number"], before["journal"]) == ("L0006", "CFAAN")
+    assert before["detail_lines"][0]["gl_account"] == "604000"
+    await http.post(f"{base}/{first}/check", headers=world.admin)
+
+    # Not visible, another office's or the same dossier: 422, nothing moved, nothing published.
+    for target, message in (
+        (world.andere, f"dossier {world.andere} is not a dossier of your office you may see"),
+        (world.retired, f"dossier {world.retired} is not a dossier of your office you may see"),
+        (world.peeters, f"the proposals are already in dossier {world.peeters}"),
+    ):
+        refused = await http.post(
+            f"{base}/bulk/move",
+            json={"proposal_ids": [str(first)], "dossier_id": str(target)},
+            headers=world.admin,
+        )
+        assert refused.status_code == 422, refused.text
+        assert message in refused.text
+    employee = world.headers(Role.EMPLOYEE, dossiers=[world.peeters])
+    not_assigned = await http.post(
+        f"{base}/bulk/move",
+        json={"proposal_ids": [str(first)], "dossier_id": str(world.janssens)},
+        headers=employee,
+    )
+    assert not_assigned.status_code == 422
+    unknown = await http.post(
+        f"{base}/bulk/move",
+        json={"proposal_ids": [str(first), str(uuid.uuid4())], "dossier_id": str(world.janssens)},
+        headers=world.admin,
+    )
+    assert unknown.status_code == 404
+    assert (
+        await world.pool.fetchval(
+            "SELECT count(*) FROM proposals WHERE dossier_id = $1", world.peeters
+        )
+        == 2
+    )
+    assert await world.outbox() == []
+
+    moved = await http.post(
+        f"{base}/bulk/move",
+        json={"proposal_ids": [str(first), str(second)], "dossier_id": str(world.janssens)},
+        headers=world.admin,
+    )
+    assert moved.status_code == 200, moved.text
+    after = moved.json()[0]
+    assert after["id"] == str(first)
+    assert (after["dossier_id"], after["counterparty_number"], after["journal"]) == (
+        str(world.janssens),
+        "F0099",
+        "AANK",
+    )
+    assert [(line["gl_account"], line["vat_code"]) for line in after["detail_lines"]] == [
+        ("612000", "D21")
+    ]
+    assert (after["status"], after["checked"], after["invoice_number"]) == ("ok", False, "VH-M1")
+    assert after["period"] == "2026-11"
+    # It is Janssens' now: gone from Peeters' list, in Janssens'.
+    assert (await http.get(f"{base}/{first}", headers=world.admin)).status_code == 404
+    janssens = await http.get(f"/dossiers/{world.janssens}/proposals", headers=world.admin)
+    assert {p["id"] for p in janssens.json()} == {str(first), str(second)}
+    assert (
+        await world.pool.fetchval(
+            "SELECT dossier_id FROM submitted_documents WHERE document_id = $1",
+            uuid.UUID(after["document_id"]),
+        )
+        == world.janssens
+    )
+
+    published = await world.outbox()
+    assert [topic for topic, _ in published] == ["document.moved.v1"] * 2
+    _, envelope = published[0]
+    assert envelope["dossierid"] == str(world.janssens)
+    assert envelope["data"]["document_id"] == after["document_id"]
+    assert envelope["data"]["from_dossier_id"] == str(world.peeters)
+    assert envelope["data"]["moved_by"] == "admin@office.example"
+
+    # A sent proposal stays where it is.
+    await http.post(f"/dossiers/{world.janssens}/proposals/{first}/send", headers=world.admin)
+    sent = await http.post(
+        f"/dossiers/{world.janssens}/proposals/bulk/move",
+        json={"proposal_ids": [str(first), str(second)], "dossier_id": str(world.peeters)},
+        headers=world.admin,
+    )
+    assert sent.status_code == 409
+    assert "can no longer be changed" in sent.text
+    assert (
+        await world.pool.fetchval("SELECT dossier_id FROM proposals WHERE id = $1", second)
+        == world.janssens
+    )
+
+    # A client user works one dossier: moving is the office's.
+    client = world.headers(Role.CLIENT_ADMINISTRATOR, dossiers=[world.janssens, world.peeters])
+    forbidden = await http.post(
+        f"/dossiers/{world.janssens}/proposals/bulk/move",
+        json={"proposal_ids": [str(second)], "dossier_id": str(world.peeters)},
+        headers=client,
+    )
+    assert forbidden.status_code == 403
+
+
+async def test_reading_a_document_again_updates_its_proposal(world: World) -> None:
+    scan = await world.deliver(world.peeters, "scan", status="ocr")
+    readable = await world.deliver(world.peeters, "VH-OK", "80.00")
+    http = world.http
+    base = f"/dossiers/{world.peeters}/proposals"
+
+    # Only OCR, Empty and Nok proposals; all or none.
+    refused = await http.post(f"{base}/{readable}/recognize", headers=world.admin)
+    assert refused.status_code == 409
+    assert "only OCR, Empty or Nok proposals can be read again" in refused.text
+    both = await http.post(
+        f"{base}/bulk/recognize",
+        json={"proposal_ids": [str(scan), str(readable)]},
+        headers=world.admin,
+    )
+    assert both.status_code == 409
+    assert await world.outbox() == []
+
+    asked = await http.post(f"{base}/{scan}/recognize", headers=world.admin)
+    assert asked.status_code == 200, asked.text
+    assert asked.json()["recognition_requested_at"] is not None
+    assert asked.json()["status"] == "ocr"
+    again = await http.post(
+        f"{base}/bulk/recognize", json={"proposal_ids": [str(scan)]}, headers=world.admin
+    )
+    assert again.status_code == 200
+    published = await world.outbox()
+    assert [topic for topic, _ in published] == ["document.recognition-requested.v1"]
+    request = published[0][1]
+    document = uuid.UUID(asked.json()["document_id"])
+    assert request["data"]["document_id"] == str(document)
+    assert (request["data"]["mailbox"], request["dossierid"]) == ("purchase", str(world.peeters))
+
+    # Recognition answers with a better reading: the same proposal, now enriched and Ok.
+    await world.handle(
+        on_document_recognized, recognised(document, "VH-SCAN", "120.00", "ok"), world.peeters
+    )
+    rows = await world.pool.fetch("SELECT id FROM proposals WHERE document_id = $1", document)
+    assert [row["id"] for row in rows] == [scan]
+    updated = (await http.get(f"{base}/{scan}", headers=world.admin)).json()
+    assert (updated["status"], updated["invoice_number"], updated["counterparty_number"]) == (
+        "ok",
+        "VH-SCAN",
+        "L0006",
+    )
+    assert updated["total_incl_vat"] == "145.20"
+    assert updated["recognition_requested_at"] is None
+    assert [line["gl_account"] for line in updated["detail_lines"]] == ["604000"]
+    # Now Ok: it is not read again.
+    assert (await http.post(f"{base}/{scan}/recognize", headers=world.admin)).status_code == 409
+
+    # A reading nobody asked for leaves the office's proposal as it is.
+    await world.handle(
+        on_document_recognized,
+        recognised(uuid.UUID(updated["document_id"]), "OTHER", "1.00", "ok"),
+        world.peeters,
+    )
+    unchanged = (await http.get(f"{base}/{scan}", headers=world.admin)).json()
+    assert unchanged["invoice_number"] == "VH-SCAN"
