@@ -6,7 +6,9 @@ files of a delivery are stored and announced or none is. Where the dossier auto-
 mailbox (purchase or sales), the documents skip it: they are stored `in_processing` and
 `document.submitted.v1` follows at once.
 
-The bytes are stored once per content (sha256) in the blob store. A file whose bytes the
+The bytes are stored once per content (sha256) in the blob store, before the row (see
+`ingest.adapters.blobs`: with an object store the blob may outlive a failed transaction, a
+row never exists without its blob). A file whose bytes the
 dossier already has is stored again as its own document, flagged `duplicate_of` the earliest
 one: the client may have sent it twice on purpose (a copy for another year), so it is never
 silently dropped.
@@ -22,6 +24,7 @@ from ledgerline.db import UnitOfWork
 from ledgerline.events import DocumentReceived, DocumentSubmitted
 
 from ingest.adapters import repository
+from ingest.adapters.blobs import BlobStore
 from ingest.domain.documents import DocumentKind, safe_filename
 
 
@@ -57,9 +60,12 @@ async def take_in(
     delivery: Delivery,
     files: list[IncomingFile],
     public_base_url: str,
+    *,
+    blobs: BlobStore,
 ) -> list[asyncpg.Record]:
     """Stores the files as documents of `dossier` (a row of ingest's `dossiers`) and emits their
-    events in `uow`; returns the stored rows in the order of `files`."""
+    events in `uow`; the bytes go to `blobs` first. Returns the stored rows in the order of
+    `files`."""
     forward = auto_forwards(dossier, delivery.mailbox)
     base_url = public_base_url.rstrip("/")
     rows = []
@@ -78,7 +84,6 @@ async def take_in(
             "content_type": file.kind.content_type,
             "size_bytes": len(file.content),
             "sha256": sha256,
-            "content": file.content,
             "delivered_by": delivery.delivered_by,
             "sender": delivery.sender,
             "subject": delivery.subject,
@@ -88,6 +93,7 @@ async def take_in(
             "page_count": file.page_count,
             "duplicate_of": duplicate_of,
         }
+        await blobs.put(uow.conn, sha256, file.content)
         row = await repository.insert_document(uow.conn, values)
         scope = {
             "dossier_id": delivery.dossier_id,

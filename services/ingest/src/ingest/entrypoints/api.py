@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.formparsers import MultiPartException, MultiPartParser
 
 from ingest.adapters import repository
+from ingest.adapters.blobs import blob_store
 from ingest.config import IngestSettings
 from ingest.domain.documents import DocumentRefused, Limits, ZipLimits, examine, is_zip, unzip
 from ingest.domain.email import addresses_of, normalise_whitelist_entry
@@ -340,6 +341,7 @@ async def deliver_document(
             delivery,
             [IncomingFile(content, file.kind, filename or uploaded_name, file.page_count)],
             settings.public_base_url,
+            blobs=blob_store(runtime),
         )
     return _document(rows[0], scope.principal.subject)
 
@@ -430,7 +432,9 @@ async def deliver_documents(
             delivered_by=scope.principal.subject,
             labels=labels,
         )
-        rows = await take_in(uow, dossier, delivery, files, settings.public_base_url)
+        rows = await take_in(
+            uow, dossier, delivery, files, settings.public_base_url, blobs=blob_store(runtime)
+        )
     return [_document(row, scope.principal.subject) for row in rows]
 
 
@@ -518,7 +522,9 @@ async def deliver_peppol_document(
                 delivered_by=principal.subject,
                 idempotency_key=idempotency_key,
             )
-            [row] = await take_in(uow, dossier, delivery, [file], settings.public_base_url)
+            [row] = await take_in(
+                uow, dossier, delivery, [file], settings.public_base_url, blobs=blob_store(runtime)
+            )
     except asyncpg.UniqueViolationError:
         # The same key delivered twice at once: the other request stored it first.
         assert idempotency_key is not None
@@ -637,10 +643,16 @@ async def get_document_content(
         row = await repository.get_content(
             connection, scope.office_id, scope.dossier_id, document_id
         )
-    if row is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"document {document_id} not found")
+        if row is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"document {document_id} not found")
+        content = row["content"]
+        if content is None:
+            content = await blob_store(runtime).get(connection, row["sha256"])
+    if content is None:
+        # A row never exists without its blob (the blob is written first): the store lost it.
+        raise RuntimeError(f"the blob {row['sha256']} of document {document_id} is missing")
     return Response(
-        content=row["content"],
+        content=content,
         media_type=row["content_type"],
         headers={"Content-Disposition": f'attachment; filename="{row["filename"]}"'},
     )
