@@ -4,12 +4,11 @@ real S3-compatible server for the tests that need one."""
 import asyncio
 import os
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from ledgerline.devstack.ports import free_port
-from ledgerline.devstack.s3 import LocalS3, ensure_s3proxy_jars
+from ledgerline.devstack.s3 import LocalS3, S3Server, ensure_s3proxy_jars
 from ledgerline.devstack.stack import Infrastructure, Stack
 
 
@@ -39,15 +38,6 @@ async def stack(
         if os.environ.get("LEDGERLINE_SHOW_LOGS"):
             for service in running.services.values():
                 print(await asyncio.to_thread(Path(service.log_path).read_text))
-
-
-@dataclass(frozen=True)
-class S3Server:
-    """An S3-compatible server for the tests: its endpoint and one access key."""
-
-    endpoint_url: str
-    access_key: str
-    secret_key: str
 
 
 @pytest.fixture(scope="session")

@@ -21,18 +21,28 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 from ledgerline.devstack.maven import default_cache_dir, java_executable, resolve_jars
 from ledgerline.devstack.paths import REPO_ROOT
 from ledgerline.devstack.processes import tail
 
-__all__ = ["S3PROXY_VERSION", "LocalS3", "ensure_s3proxy_jars"]
+__all__ = ["S3PROXY_VERSION", "LocalS3", "S3Server", "ensure_s3proxy_jars"]
 
 S3PROXY_VERSION = "2.6.0"
 """S3Proxy version in deploy/s3proxy/pom.xml (kept in step by hand; checked after the download)."""
 
 _DEPLOY = REPO_ROOT / "deploy" / "s3proxy"
+
+
+@dataclass(frozen=True)
+class S3Server:
+    """A running S3-compatible server, as the tests reach it: its endpoint and one access key."""
+
+    endpoint_url: str
+    access_key: str
+    secret_key: str
 
 
 def ensure_s3proxy_jars(cache_dir: Path | None = None) -> Path:
