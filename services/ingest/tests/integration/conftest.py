@@ -83,7 +83,7 @@ async def running_ingest(infrastructure: Infrastructure, **settings: Any) -> Asy
 RunIngest = Callable[..., AbstractAsyncContextManager[Ingest]]
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def ingest_app(infrastructure: Infrastructure) -> RunIngest:
     """`async with ingest_app(**settings) as ingest:` runs ingest with those settings."""
     return functools.partial(running_ingest, infrastructure)

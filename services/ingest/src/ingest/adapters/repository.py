@@ -199,7 +199,7 @@ async def get_content(
     """The file's name, type and hash; `content` only for rows from before the blob store,
     which keep their own bytes (newer rows point into the blob store by `sha256`)."""
     return await connection.fetchrow(
-        """SELECT d.filename, d.content_type, d.sha256, d.content
+        """SELECT d.filename, d.content_type, d.sha256, d.content, d.status
         FROM documents d
         WHERE d.office_id = $1 AND d.dossier_id = $2 AND d.id = $3 AND d.status <> 'deleted'""",
         office_id,

@@ -10,8 +10,6 @@ from uuid import UUID
 import asyncpg
 from fastapi import APIRouter, Header, HTTPException, Query, Request, Response, status
 from ledgerline.auth import (
-    DELIVERERS,
-    OFFICE_ROLES,
     CurrentPrincipal,
     DossierScope,
     Principal,
@@ -31,6 +29,14 @@ from ingest.domain.documents import DocumentRefused, Limits, ZipLimits, examine,
 from ingest.domain.email import addresses_of, normalise_whitelist_entry
 from ingest.domain.mailbox import BadLabel, with_labels
 from ingest.domain.peppol import NoBuyer, buyer_vat_numbers
+from ingest.domain.profiles import (
+    DOCUMENT_READERS,
+    MAILBOX_READERS,
+    SENDERS,
+    SETTINGS_EDITORS,
+    UPLOADERS,
+    sees_archive,
+)
 from ingest.intake import Delivery, IncomingFile, take_in
 
 router = APIRouter(tags=["documents"])
@@ -38,7 +44,6 @@ router = APIRouter(tags=["documents"])
 Mailbox = Literal["purchase", "sales", "misc"]
 DocumentStatus = Literal["in_mailbox", "in_processing", "booked"]
 ApprovalStatus = Literal["to_approve_by_me", "to_approve", "approved", "rejected"]
-READERS = DELIVERERS | {Role.SERVICE}
 
 
 # FastAPI leaves nulls out of the document's examples: examples show fields that have values.
@@ -309,7 +314,7 @@ LabelsParam = Annotated[
 async def deliver_document(
     request: Request,
     runtime: CurrentRuntime,
-    scope: Annotated[DossierScope, dossier_scope(*DELIVERERS)],
+    scope: Annotated[DossierScope, dossier_scope(*UPLOADERS)],
     mailbox: Annotated[Mailbox, Query(description="Which mailbox receives it")] = "purchase",
     filename: Annotated[str | None, Query(max_length=200)] = None,
     label: LabelsParam = None,
@@ -394,7 +399,7 @@ async def deliver_document(
 async def deliver_documents(
     request: Request,
     runtime: CurrentRuntime,
-    scope: Annotated[DossierScope, dossier_scope(*DELIVERERS)],
+    scope: Annotated[DossierScope, dossier_scope(*UPLOADERS)],
     mailbox: Annotated[Mailbox, Query(description="Which mailbox receives them")] = "purchase",
     label: LabelsParam = None,
 ) -> list[Document]:
@@ -572,6 +577,13 @@ async def _buyer_dossier(
     )
 
 
+def _archive_refused(role: Role) -> HTTPException:
+    """Booked documents are the archive, which some client profiles may not see."""
+    return HTTPException(
+        status.HTTP_403_FORBIDDEN, f"the role {role.value} may not see the archive"
+    )
+
+
 @router.get(
     "/dossiers/{dossier_id}/documents",
     response_model=list[Document],
@@ -579,20 +591,27 @@ async def _buyer_dossier(
 )
 async def list_documents(
     runtime: CurrentRuntime,
-    scope: Annotated[DossierScope, dossier_scope(*DELIVERERS)],
+    scope: Annotated[DossierScope, dossier_scope(*MAILBOX_READERS)],
     mailbox: Mailbox | None = None,
     status_filter: Annotated[DocumentStatus | None, Query(alias="status")] = None,
     approval: Annotated[
         ApprovalStatus | None, Query(description="Only invoices with this approval status")
     ] = None,
 ) -> list[Document]:
+    archive = sees_archive(scope.principal.role)
+    if status_filter == "booked" and not archive:
+        raise _archive_refused(scope.principal.role)
     async with runtime.pool.acquire() as connection:
         if await repository.get_dossier(connection, scope.office_id, scope.dossier_id) is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"dossier {scope.dossier_id} not found")
         rows = await repository.list_documents(
             connection, scope.office_id, scope.dossier_id, mailbox, status_filter
         )
-    documents = [_document(row, scope.principal.subject) for row in rows]
+    documents = [
+        _document(row, scope.principal.subject)
+        for row in rows
+        if archive or row["status"] != "booked"
+    ]
     return [d for d in documents if approval is None or d.approval_status == approval]
 
 
@@ -605,7 +624,7 @@ async def list_documents(
 async def get_document(
     document_id: UUID,
     runtime: CurrentRuntime,
-    scope: Annotated[DossierScope, dossier_scope(*READERS)],
+    scope: Annotated[DossierScope, dossier_scope(*DOCUMENT_READERS)],
 ) -> Document:
     async with runtime.pool.acquire() as connection:
         row = await repository.get_document(
@@ -613,6 +632,8 @@ async def get_document(
         )
     if row is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"document {document_id} not found")
+    if row["status"] == "booked" and not sees_archive(scope.principal.role):
+        raise _archive_refused(scope.principal.role)
     return _document(row, scope.principal.subject)
 
 
@@ -637,7 +658,7 @@ async def get_document(
 async def get_document_content(
     document_id: UUID,
     runtime: CurrentRuntime,
-    scope: Annotated[DossierScope, dossier_scope(*READERS)],
+    scope: Annotated[DossierScope, dossier_scope(*DOCUMENT_READERS)],
 ) -> Response:
     async with runtime.pool.acquire() as connection:
         row = await repository.get_content(
@@ -645,6 +666,8 @@ async def get_document_content(
         )
         if row is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"document {document_id} not found")
+        if row["status"] == "booked" and not sees_archive(scope.principal.role):
+            raise _archive_refused(scope.principal.role)
         content = row["content"]
         if content is None:
             content = await blob_store(runtime).get(connection, row["sha256"])
@@ -674,7 +697,7 @@ async def get_document_content(
 async def submit_document(
     document_id: UUID,
     runtime: CurrentRuntime,
-    scope: Annotated[DossierScope, dossier_scope(*(DELIVERERS | OFFICE_ROLES))],
+    scope: Annotated[DossierScope, dossier_scope(*SENDERS)],
 ) -> Document:
     async with runtime.unit_of_work() as uow:
         row = await repository.mark_submitted(
@@ -716,9 +739,6 @@ async def submit_document(
             subject=f"documents/{document.id}",
         )
     return document
-
-
-SETTINGS_EDITORS = frozenset({Role.ADMIN, Role.EMPLOYEE, Role.CLIENT_ADMINISTRATOR})
 
 
 class IntakeSettingsChange(BaseModel):
@@ -803,7 +823,7 @@ def _intake_settings(dossier: object) -> IntakeSettings:
 )
 async def get_intake_settings(
     runtime: CurrentRuntime,
-    scope: Annotated[DossierScope, dossier_scope(*DELIVERERS)],
+    scope: Annotated[DossierScope, dossier_scope(*MAILBOX_READERS)],
 ) -> IntakeSettings:
     async with runtime.pool.acquire() as connection:
         dossier = await repository.get_dossier(connection, scope.office_id, scope.dossier_id)
