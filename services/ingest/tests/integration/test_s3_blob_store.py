@@ -185,3 +185,27 @@ async def test_by_default_the_bytes_stay_in_postgresql_with_the_row(ingest_app: 
         )
         assert served.status_code == 200
         assert served.content == content
+
+
+async def test_when_the_bucket_is_gone_an_upload_is_refused_with_503_and_stores_no_row(
+    ingest_app: Any, s3_server: S3Server
+) -> None:
+    bucket = f"gone-{uuid.uuid4().hex[:12]}"
+    async with ingest_app(**s3_settings(s3_server, bucket)) as ingest:
+        settings = IngestSettings(  # type: ignore[call-arg]
+            database_url="postgresql://nobody@127.0.0.1:1/unused",
+            **s3_settings(s3_server, bucket),
+        )
+        async with open_s3_client(settings) as client:
+            await client.delete_bucket(Bucket=bucket)  # after start-up: the store fails
+        refused = await ingest.http.post(
+            f"/dossiers/{ingest.dossier}/documents",
+            files={"file": ("factuur.pdf", pdf("no bucket"), "application/pdf")},
+            headers=ingest.headers(Role.CLIENT_DOCUMENT_DELIVERY),
+        )
+        assert refused.status_code == 503, refused.text
+        assert refused.json()["detail"] == (
+            "the document store is unavailable; nothing was stored, try again later"
+        )
+        assert await ingest.pool.fetchval("SELECT count(*) FROM documents") == 0
+        assert await ingest.pool.fetchval("SELECT count(*) FROM outbox") == 0

@@ -27,7 +27,7 @@ from typing import Any, Protocol, cast
 import asyncpg
 from aiobotocore.config import AioConfig
 from aiobotocore.session import get_session
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 from ledgerline.service import Runtime
 
 from ingest.config import IngestSettings
@@ -45,6 +45,21 @@ class BlobStore(Protocol):
 
     async def exists(self, connection: asyncpg.Connection, sha256: str) -> bool:
         """Whether bytes are stored under `sha256`."""
+
+
+class BlobStoreUnavailable(RuntimeError):
+    """The object store did not answer, or refused: nothing was stored (or read)."""
+
+
+@contextlib.asynccontextmanager
+async def _answering(bucket: str) -> AsyncIterator[None]:
+    """Turns the S3 client's failures (other than a missing key) into BlobStoreUnavailable."""
+    try:
+        yield
+    except ClientError as exc:
+        raise BlobStoreUnavailable(f"the S3 bucket {bucket!r} refused: {exc}") from exc
+    except BotoCoreError as exc:
+        raise BlobStoreUnavailable(f"the S3 server did not answer: {exc}") from exc
 
 
 class BlobMismatch(ValueError):
@@ -113,33 +128,38 @@ class S3BlobStore:
             return
         # Content-MD5 makes the server refuse bytes damaged on the way (S3 checks it).
         digest = hashlib.md5(content, usedforsecurity=False).digest()
-        await self._client.put_object(
-            Bucket=self.bucket,
-            Key=object_key(self.prefix, sha256),
-            Body=content,
-            ContentMD5=base64.b64encode(digest).decode("ascii"),
-            ContentType="application/octet-stream",
-        )
+        async with _answering(self.bucket):
+            await self._client.put_object(
+                Bucket=self.bucket,
+                Key=object_key(self.prefix, sha256),
+                Body=content,
+                ContentMD5=base64.b64encode(digest).decode("ascii"),
+                ContentType="application/octet-stream",
+            )
 
     async def get(self, connection: asyncpg.Connection, sha256: str) -> bytes | None:
-        try:
-            response = await self._client.get_object(
-                Bucket=self.bucket, Key=object_key(self.prefix, sha256)
-            )
-        except ClientError as exc:
-            if _missing(exc):
-                return None
-            raise
-        async with response["Body"] as body:
-            return cast(bytes, await body.read())
+        async with _answering(self.bucket):
+            try:
+                response = await self._client.get_object(
+                    Bucket=self.bucket, Key=object_key(self.prefix, sha256)
+                )
+            except ClientError as exc:
+                if _missing(exc):
+                    return None
+                raise
+            async with response["Body"] as body:
+                return cast(bytes, await body.read())
 
     async def exists(self, connection: asyncpg.Connection, sha256: str) -> bool:
-        try:
-            await self._client.head_object(Bucket=self.bucket, Key=object_key(self.prefix, sha256))
-        except ClientError as exc:
-            if _missing(exc):
-                return False
-            raise
+        async with _answering(self.bucket):
+            try:
+                await self._client.head_object(
+                    Bucket=self.bucket, Key=object_key(self.prefix, sha256)
+                )
+            except ClientError as exc:
+                if _missing(exc):
+                    return False
+                raise
         return True
 
     async def orphans(

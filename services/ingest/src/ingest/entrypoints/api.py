@@ -1,7 +1,8 @@
 """Mailboxes: deliver documents, list them, fetch their content, send them to the office."""
 
+import contextlib
 import hashlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal, cast
@@ -23,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.formparsers import MultiPartException, MultiPartParser
 
 from ingest.adapters import repository
-from ingest.adapters.blobs import blob_store
+from ingest.adapters.blobs import BlobStoreUnavailable, blob_store
 from ingest.config import IngestSettings
 from ingest.domain.documents import DocumentRefused, Limits, ZipLimits, examine, is_zip, unzip
 from ingest.domain.email import addresses_of, normalise_whitelist_entry
@@ -258,6 +259,20 @@ def _unzipped(content: bytes, filename: str | None, settings: IngestSettings) ->
     return files
 
 
+@contextlib.contextmanager
+def _blob_store_answering(storing: bool = True) -> Iterator[None]:
+    """An object store that is down is the service's trouble, not the caller's: 503, and the
+    unit of work around rolls back, so nothing is stored."""
+    try:
+        yield
+    except BlobStoreUnavailable as exc:
+        stored = "nothing was stored, " if storing else ""
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            f"the document store is unavailable; {stored}try again later",
+        ) from exc
+
+
 def _labels(labels: list[str] | None) -> tuple[str, ...]:
     try:
         return tuple(with_labels([], labels or []))
@@ -340,14 +355,15 @@ async def deliver_document(
             delivered_by=scope.principal.subject,
             labels=labels,
         )
-        rows = await take_in(
-            uow,
-            dossier,
-            delivery,
-            [IncomingFile(content, file.kind, filename or uploaded_name, file.page_count)],
-            settings.public_base_url,
-            blobs=blob_store(runtime),
-        )
+        with _blob_store_answering():
+            rows = await take_in(
+                uow,
+                dossier,
+                delivery,
+                [IncomingFile(content, file.kind, filename or uploaded_name, file.page_count)],
+                settings.public_base_url,
+                blobs=blob_store(runtime),
+            )
     return _document(rows[0], scope.principal.subject)
 
 
@@ -437,9 +453,10 @@ async def deliver_documents(
             delivered_by=scope.principal.subject,
             labels=labels,
         )
-        rows = await take_in(
-            uow, dossier, delivery, files, settings.public_base_url, blobs=blob_store(runtime)
-        )
+        with _blob_store_answering():
+            rows = await take_in(
+                uow, dossier, delivery, files, settings.public_base_url, blobs=blob_store(runtime)
+            )
     return [_document(row, scope.principal.subject) for row in rows]
 
 
@@ -527,9 +544,15 @@ async def deliver_peppol_document(
                 delivered_by=principal.subject,
                 idempotency_key=idempotency_key,
             )
-            [row] = await take_in(
-                uow, dossier, delivery, [file], settings.public_base_url, blobs=blob_store(runtime)
-            )
+            with _blob_store_answering():
+                [row] = await take_in(
+                    uow,
+                    dossier,
+                    delivery,
+                    [file],
+                    settings.public_base_url,
+                    blobs=blob_store(runtime),
+                )
     except asyncpg.UniqueViolationError:
         # The same key delivered twice at once: the other request stored it first.
         assert idempotency_key is not None
@@ -670,7 +693,8 @@ async def get_document_content(
             raise _archive_refused(scope.principal.role)
         content = row["content"]
         if content is None:
-            content = await blob_store(runtime).get(connection, row["sha256"])
+            with _blob_store_answering(storing=False):
+                content = await blob_store(runtime).get(connection, row["sha256"])
     if content is None:
         # A row never exists without its blob (the blob is written first): the store lost it.
         raise RuntimeError(f"the blob {row['sha256']} of document {document_id} is missing")
