@@ -25,8 +25,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, cast
 
 import asyncpg
-from aiobotocore.config import AioConfig
-from aiobotocore.session import get_session
 from botocore.exceptions import BotoCoreError, ClientError
 from ledgerline.service import Runtime
 
@@ -196,6 +194,11 @@ def _missing(exc: ClientError) -> bool:
 async def open_s3_client(settings: IngestSettings) -> AsyncIterator[Any]:
     """An aiobotocore S3 client for the settings' endpoint and credentials (none given: the
     default AWS credential chain, e.g. a Kubernetes service account's web identity)."""
+    # Imported here: aiobotocore takes seconds to import on a busy machine, and a service on
+    # the PostgreSQL store (the default) should not pay that at every start.
+    from aiobotocore.config import AioConfig
+    from aiobotocore.session import get_session
+
     secret = settings.s3_secret_access_key
     config = AioConfig(
         s3={"addressing_style": settings.s3_addressing_style},
