@@ -259,6 +259,12 @@ def _unzipped(content: bytes, filename: str | None, settings: IngestSettings) ->
     return files
 
 
+STORE_UNAVAILABLE = error_response(
+    "The document store (the S3-compatible object store, when configured) is unavailable",
+    "the document store is unavailable; nothing was stored, try again later",
+)
+
+
 @contextlib.contextmanager
 def _blob_store_answering(storing: bool = True) -> Iterator[None]:
     """An object store that is down is the service's trouble, not the caller's: 503, and the
@@ -316,6 +322,7 @@ LabelsParam = Annotated[
         }
     },
     responses={
+        503: STORE_UNAVAILABLE,
         413: error_response("The document is larger than the limit (20 MB by default)"),
         422: error_response(
             "Not a PDF, image or well-formed XML (or XML with a DOCTYPE), an empty body, "
@@ -402,6 +409,7 @@ async def deliver_document(
         }
     },
     responses={
+        503: STORE_UNAVAILABLE,
         413: error_response("A file is larger than the limit (20 MB by default)"),
         422: error_response(
             "Not multipart, no `file` field, too many files, a file that is not a PDF, image "
@@ -483,6 +491,7 @@ PEPPOL_CALLERS = frozenset({Role.ADMIN, Role.EMPLOYEE, Role.SERVICE})
         }
     },
     responses={
+        503: STORE_UNAVAILABLE,
         200: {"model": Document, "description": "A retry: the document the key first stored"},
         403: error_response("The role may not deliver e-invoices"),
         409: error_response(
@@ -665,6 +674,7 @@ async def get_document(
     summary="The document's file, byte for byte",
     response_class=Response,
     responses={
+        503: STORE_UNAVAILABLE,
         200: {
             "description": "The file as delivered, with the type found when it was received",
             "content": {
