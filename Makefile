@@ -20,11 +20,12 @@ install: system-deps
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
 	$(UV) sync --frozen
 
-# Java 17+ and Maven run the local Kafka; Tesseract reads scans; the README's walkthrough uses jq.
+# Java 17+ and Maven run the local Kafka and the tests' S3-compatible server (S3Proxy, jars from
+# Maven Central, fetched on first use); Tesseract reads scans; the README's walkthrough uses jq.
 # Tesseract and jq are installed with apt where missing.
 system-deps:
-	@command -v java >/dev/null || { echo "Java 17+ is needed for the local Kafka broker (apt-get install default-jre-headless)"; exit 1; }
-	@command -v mvn >/dev/null || { echo "Maven is needed to fetch the Kafka jars (apt-get install maven)"; exit 1; }
+	@command -v java >/dev/null || { echo "Java 17+ is needed for the local Kafka broker and S3Proxy (apt-get install default-jre-headless)"; exit 1; }
+	@command -v mvn >/dev/null || { echo "Maven is needed to fetch the Kafka and S3Proxy jars (apt-get install maven)"; exit 1; }
 	@if ! command -v jq >/dev/null || ! command -v tesseract >/dev/null \
 		|| ! tesseract --list-langs 2>/dev/null | grep -q nld; then \
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \

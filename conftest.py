@@ -1,4 +1,5 @@
-"""Session fixtures: the real PostgreSQL and Kafka, started once per test run, and the stack."""
+"""Session fixtures: the real PostgreSQL and Kafka, started once per test run, the stack, and a
+real S3-compatible server for the tests that need one."""
 
 import asyncio
 import os
@@ -6,6 +7,8 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from ledgerline.devstack.ports import free_port
+from ledgerline.devstack.s3 import LocalS3, S3Server, ensure_s3proxy_jars
 from ledgerline.devstack.stack import Infrastructure, Stack
 
 
@@ -35,3 +38,24 @@ async def stack(
         if os.environ.get("LEDGERLINE_SHOW_LOGS"):
             for service in running.services.values():
                 print(await asyncio.to_thread(Path(service.log_path).read_text))
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
+    """A real S3-compatible server over HTTP: S3Proxy (from Maven Central, like Kafka) as a
+    process of its own, or the one LEDGERLINE_S3_ENDPOINT_URL (with LEDGERLINE_S3_ACCESS_KEY and
+    LEDGERLINE_S3_SECRET_KEY) names. Started only for the tests that ask for it."""
+    external = os.environ.get("LEDGERLINE_S3_ENDPOINT_URL")
+    if external:
+        yield S3Server(
+            external,
+            os.environ["LEDGERLINE_S3_ACCESS_KEY"],
+            os.environ["LEDGERLINE_S3_SECRET_KEY"],
+        )
+        return
+    server = LocalS3(tmp_path_factory.mktemp("s3"), free_port(), ensure_s3proxy_jars())
+    server.start()
+    try:
+        yield S3Server(server.endpoint_url, server.access_key, server.secret_key)
+    finally:
+        server.stop()

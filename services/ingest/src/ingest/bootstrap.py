@@ -2,6 +2,7 @@ from pathlib import Path
 
 from ledgerline.service import ServiceDefinition
 
+from ingest.adapters.blobs import blob_store_server
 from ingest.config import IngestSettings
 from ingest.entrypoints.api import router
 from ingest.entrypoints.consumers import SUBSCRIPTIONS
@@ -19,5 +20,6 @@ def definition() -> ServiceDefinition:
         versions_dir=Path(__file__).parent / "migrations" / "versions",
         routers=[router, mailbox_router],
         subscriptions=lambda _settings: SUBSCRIPTIONS,
-        servers=[smtp_server],
+        # The blob store opens first: the SMTP intake stores into it.
+        servers=[blob_store_server, smtp_server],
     )

@@ -1,5 +1,7 @@
+from typing import Literal, Self
+
 from ledgerline.settings import ServiceSettings
-from pydantic import Field
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from ingest.domain.documents import Limits
@@ -58,6 +60,43 @@ class IngestSettings(ServiceSettings):
     max_files_per_upload: int = Field(
         default=20, ge=1, le=200, description="Most files one multipart upload may carry"
     )
+
+    blob_store: Literal["postgres", "s3"] = Field(
+        default="postgres",
+        description="Where document files are kept: `postgres` (ingest's database, the default) "
+        "or `s3` (an S3-compatible object store, see the s3_* settings)",
+    )
+    s3_endpoint_url: str | None = Field(
+        default=None,
+        description="The S3-compatible server, e.g. http://minio.storage:9000; unset: AWS S3",
+    )
+    s3_bucket: str | None = Field(default=None, description="Bucket of the document files (s3)")
+    s3_prefix: str = Field(
+        default="documents/", description="Key prefix of the document files in the bucket"
+    )
+    s3_region: str = Field(default="us-east-1", description="Region of the bucket")
+    s3_access_key_id: str | None = Field(
+        default=None,
+        description="Access key; unset: the default AWS credential chain (environment, "
+        "web identity of a Kubernetes service account, instance profile)",
+    )
+    s3_secret_access_key: SecretStr | None = Field(
+        default=None, description="Secret of `s3_access_key_id`"
+    )
+    s3_addressing_style: Literal["auto", "path", "virtual"] = Field(
+        default="path",
+        description="Bucket in the path (most S3-compatible servers) or in the host name",
+    )
+    s3_create_bucket: bool = Field(
+        default=False,
+        description="Create the bucket at start-up when it is missing (else: refuse to start)",
+    )
+
+    @model_validator(mode="after")
+    def _s3_needs_a_bucket(self) -> Self:
+        if self.blob_store == "s3" and not self.s3_bucket:
+            raise ValueError("blob_store s3 needs s3_bucket (INGEST_S3_BUCKET)")
+        return self
 
     def limits(self) -> "Limits":
         """What every channel checks each file against."""

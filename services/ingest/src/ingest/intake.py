@@ -6,7 +6,9 @@ files of a delivery are stored and announced or none is. Where the dossier auto-
 mailbox (purchase or sales), the documents skip it: they are stored `in_processing` and
 `document.submitted.v1` follows at once.
 
-The bytes are stored once per content (sha256) in the blob store. A file whose bytes the
+The bytes are stored once per content (sha256) in the blob store, before the row (see
+`ingest.adapters.blobs`: with an object store the blob may outlive a failed transaction, a
+row never exists without its blob). A file whose bytes the
 dossier already has is stored again as its own document, flagged `duplicate_of` the earliest
 one: the client may have sent it twice on purpose (a copy for another year), so it is never
 silently dropped.
@@ -23,6 +25,7 @@ from ledgerline.db import UnitOfWork
 from ledgerline.events import DocumentReceived, DocumentSubmitted
 
 from ingest.adapters import repository
+from ingest.adapters.blobs import BlobStore
 from ingest.domain.documents import DocumentKind, safe_filename
 
 
@@ -58,9 +61,12 @@ async def take_in(
     delivery: Delivery,
     files: list[IncomingFile],
     public_base_url: str,
+    *,
+    blobs: BlobStore,
 ) -> list[asyncpg.Record]:
     """Stores the files as documents of `dossier` (a row of ingest's `dossiers`) and emits their
-    events in `uow`; returns the stored rows in the order of `files`."""
+    events in `uow`; the bytes go to `blobs` first. Returns the stored rows in the order of
+    `files`."""
     # While the dossier's invoice approval process is on, a purchase document awaits approval
     # from its arrival; it is not auto-forwarded either: only approved invoices are sent.
     held = invoice_approval_process.holds_on_arrival(
@@ -85,7 +91,6 @@ async def take_in(
             "content_type": file.kind.content_type,
             "size_bytes": len(file.content),
             "sha256": sha256,
-            "content": file.content,
             "delivered_by": delivery.delivered_by,
             "sender": delivery.sender,
             "subject": delivery.subject,
@@ -96,6 +101,7 @@ async def take_in(
             "duplicate_of": duplicate_of,
             "approval_status": "pending" if held else None,
         }
+        await blobs.put(uow.conn, sha256, file.content)
         row = await repository.insert_document(uow.conn, values)
         scope = {
             "dossier_id": delivery.dossier_id,

@@ -29,12 +29,10 @@ import hashlib
 import logging
 import os
 import re
-import shutil
 import signal
 import socket
 import struct
 import subprocess
-import tempfile
 import time
 import uuid
 from collections.abc import Iterable, Mapping
@@ -47,8 +45,10 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.client import AIOKafkaClient, CoordinationType
 from aiokafka.errors import KafkaError, for_code
 
+from ledgerline.devstack.maven import default_cache_dir, resolve_jars
+from ledgerline.devstack.maven import java_executable as _java_executable
 from ledgerline.devstack.paths import REPO_ROOT
-from ledgerline.devstack.processes import file_lock, last_lines, process_alive, tail
+from ledgerline.devstack.processes import file_lock, process_alive, tail
 
 __all__ = ["KAFKA_VERSION", "SCALA_VERSION", "LocalKafka", "default_cache_dir", "ensure_kafka_jars"]
 
@@ -80,12 +80,6 @@ def topic_partitions() -> int:
 # ---------------------------------------------------------------------- jars
 
 
-def default_cache_dir() -> Path:
-    """``$LEDGERLINE_CACHE_DIR`` or ``~/.cache/ledgerline``."""
-    env = os.environ.get("LEDGERLINE_CACHE_DIR")
-    return Path(env).expanduser() if env else Path.home() / ".cache" / "ledgerline"
-
-
 def kafka_pom() -> Path:
     """``$LEDGERLINE_KAFKA_POM`` or ``<repo>/deploy/kafka/pom.xml``."""
     env = os.environ.get("LEDGERLINE_KAFKA_POM")
@@ -99,86 +93,13 @@ def ensure_kafka_jars(cache_dir: Path | None = None) -> Path:
     after a complete download, so an interrupted download (or a changed pom) is redone.
     """
     base = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
-    base = base / f"kafka-{KAFKA_VERSION}"
-    libs = base / "libs"
-    marker = base / "libs.complete"
-    pom = kafka_pom()
-    if not pom.is_file():
-        raise RuntimeError(
-            f"The Kafka pom {pom} does not exist (set LEDGERLINE_KAFKA_POM to deploy/kafka/pom.xml)."
-        )
-    digest = hashlib.sha256(pom.read_bytes()).hexdigest()
-
-    def complete() -> bool:
-        try:
-            return marker.read_text().strip() == digest and libs.is_dir()
-        except FileNotFoundError:
-            return False
-
-    if complete():
-        return libs
-    base.mkdir(parents=True, exist_ok=True)
-    with file_lock(base / ".lock"):
-        if complete():
-            return libs
-        _java_executable()  # fail early and clearly if there is no usable java
-        mvn = shutil.which("mvn")
-        if mvn is None:
-            raise RuntimeError(
-                "Maven (mvn) is not on PATH, so the Kafka jars cannot be downloaded;"
-                " install Maven (apt-get install maven)."
-            )
-        marker.unlink(missing_ok=True)
-        for leftover in base.glob("libs.partial-*"):  # from an interrupted download
-            shutil.rmtree(leftover, ignore_errors=True)
-        staging = base / f"libs.partial-{os.getpid()}"
-        command = [
-            mvn,
-            "-q",
-            "-B",
-            "-Dstyle.color=never",
-            "-f",
-            str(pom),
-            "dependency:copy-dependencies",
-            f"-DoutputDirectory={staging}",
-            "-DincludeScope=runtime",
-        ]
-        with tempfile.TemporaryFile("w+") as out:
-            try:
-                result = subprocess.run(
-                    command,
-                    cwd=base,
-                    stdin=subprocess.DEVNULL,
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                    text=True,
-                    timeout=1800,
-                    check=False,
-                )
-                returncode: int | str = result.returncode
-            except subprocess.TimeoutExpired:
-                returncode = "timeout"
-            out.seek(0)
-            output = out.read()
-        if returncode != 0:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise RuntimeError(
-                f"Downloading the Kafka jars with Maven failed ({returncode}):"
-                f" {' '.join(command)}\n{last_lines(output, 30)}"
-            )
-        main_jar = staging / f"kafka_{SCALA_VERSION}-{KAFKA_VERSION}.jar"
-        if not main_jar.is_file():
-            shutil.rmtree(staging, ignore_errors=True)
-            raise RuntimeError(
-                f"{pom} did not provide {main_jar.name}; keep its kafka.version equal to"
-                f" KAFKA_VERSION ({KAFKA_VERSION}) in {__name__}."
-            )
-        shutil.rmtree(libs, ignore_errors=True)
-        staging.rename(libs)
-        tmp_marker = base / f"libs.complete.tmp-{os.getpid()}"
-        tmp_marker.write_text(digest + "\n")
-        os.replace(tmp_marker, marker)
-    return libs
+    return resolve_jars(
+        kafka_pom(),
+        base / f"kafka-{KAFKA_VERSION}",
+        main_jar=f"kafka_{SCALA_VERSION}-{KAFKA_VERSION}.jar",
+        what=f"Kafka (keep the pom's kafka.version equal to KAFKA_VERSION in {__name__})",
+        check_java=_java_executable,
+    )
 
 
 # ---------------------------------------------------------------------- broker
@@ -649,36 +570,6 @@ class LocalKafka:
 
 
 # ---------------------------------------------------------------------- helpers
-
-
-_checked_java: dict[str, str] = {}
-
-
-def _java_executable() -> str:
-    """``$JAVA_HOME/bin/java`` or ``java`` on PATH, checked to run (once per process)."""
-    java_home = os.environ.get("JAVA_HOME")
-    candidate = Path(java_home) / "bin" / "java" if java_home else None
-    java = str(candidate) if candidate is not None and candidate.is_file() else shutil.which("java")
-    if java is None:
-        raise RuntimeError(
-            "Java is not installed (no java on PATH or in JAVA_HOME); Kafka needs Java 17 or newer."
-        )
-    if java in _checked_java:
-        return java
-    try:
-        subprocess.run(
-            [java, "-version"],
-            capture_output=True,
-            check=True,
-            timeout=30,
-            stdin=subprocess.DEVNULL,
-        )
-    except (OSError, subprocess.SubprocessError) as exc:
-        raise RuntimeError(
-            f"Running {java} -version failed ({exc}); Kafka needs Java 17+."
-        ) from exc
-    _checked_java[java] = java
-    return java
 
 
 def _broker_answers(bootstrap_servers: str) -> bool:

@@ -50,19 +50,9 @@ async def earlier_copy(
     )
 
 
-async def store_blob(connection: asyncpg.Connection, sha256: str, content: bytes) -> None:
-    """The bytes, once per content (content-addressed): a second copy is not written."""
-    await connection.execute(
-        "INSERT INTO document_blobs (sha256, content) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-        sha256,
-        content,
-    )
-
-
 async def insert_document(connection: asyncpg.Connection, values: dict[str, Any]) -> asyncpg.Record:
-    """A new document, its bytes in the blob store; `submitted` stores it straight
-    `in_processing` (auto-forward)."""
-    await store_blob(connection, values["sha256"], values["content"])
+    """A new document (its bytes already in the blob store, under `sha256`); `submitted`
+    stores it straight `in_processing` (auto-forward)."""
     return await connection.fetchrow(
         f"""
         INSERT INTO documents (id, office_id, dossier_id, mailbox, channel, filename, content_type,
@@ -207,10 +197,11 @@ async def get_document(
 async def get_content(
     connection: asyncpg.Connection, office_id: UUID, dossier_id: UUID, document_id: UUID
 ) -> asyncpg.Record | None:
-    # Rows from before the blob store keep their own bytes; newer ones point into it.
+    """The file's name, type and hash; `content` only for rows from before the blob store,
+    which keep their own bytes (newer rows point into the blob store by `sha256`)."""
     return await connection.fetchrow(
-        """SELECT d.filename, d.content_type, COALESCE(d.content, b.content) AS content
-        FROM documents d LEFT JOIN document_blobs b ON b.sha256 = d.sha256 AND d.content IS NULL
+        """SELECT d.filename, d.content_type, d.sha256, d.content, d.status
+        FROM documents d
         WHERE d.office_id = $1 AND d.dossier_id = $2 AND d.id = $3 AND d.status <> 'deleted'""",
         office_id,
         dossier_id,

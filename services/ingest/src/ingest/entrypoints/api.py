@@ -1,7 +1,8 @@
 """Mailboxes: deliver documents, list them, fetch their content, send them to the office."""
 
+import contextlib
 import hashlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal, cast
@@ -10,8 +11,6 @@ from uuid import UUID
 import asyncpg
 from fastapi import APIRouter, Header, HTTPException, Query, Request, Response, status
 from ledgerline.auth import (
-    DELIVERERS,
-    OFFICE_ROLES,
     CurrentPrincipal,
     DossierScope,
     Principal,
@@ -25,11 +24,20 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.formparsers import MultiPartException, MultiPartParser
 
 from ingest.adapters import repository
+from ingest.adapters.blobs import BlobStoreUnavailable, blob_store
 from ingest.config import IngestSettings
 from ingest.domain.documents import DocumentRefused, Limits, ZipLimits, examine, is_zip, unzip
 from ingest.domain.email import addresses_of, normalise_whitelist_entry
 from ingest.domain.mailbox import BadLabel, with_labels
 from ingest.domain.peppol import NoBuyer, buyer_vat_numbers
+from ingest.domain.profiles import (
+    DOCUMENT_READERS,
+    MAILBOX_READERS,
+    SENDERS,
+    SETTINGS_EDITORS,
+    UPLOADERS,
+    sees_archive,
+)
 from ingest.intake import Delivery, IncomingFile, take_in
 
 router = APIRouter(tags=["documents"])
@@ -37,7 +45,6 @@ router = APIRouter(tags=["documents"])
 Mailbox = Literal["purchase", "sales", "misc"]
 DocumentStatus = Literal["in_mailbox", "in_processing", "booked"]
 ApprovalStatus = Literal["to_approve_by_me", "to_approve", "approved", "rejected"]
-READERS = DELIVERERS | {Role.SERVICE}
 
 
 # FastAPI leaves nulls out of the document's examples: examples show fields that have values.
@@ -252,6 +259,26 @@ def _unzipped(content: bytes, filename: str | None, settings: IngestSettings) ->
     return files
 
 
+STORE_UNAVAILABLE = error_response(
+    "The document store (the S3-compatible object store, when configured) is unavailable",
+    "the document store is unavailable; nothing was stored, try again later",
+)
+
+
+@contextlib.contextmanager
+def _blob_store_answering(storing: bool = True) -> Iterator[None]:
+    """An object store that is down is the service's trouble, not the caller's: 503, and the
+    unit of work around rolls back, so nothing is stored."""
+    try:
+        yield
+    except BlobStoreUnavailable as exc:
+        stored = "nothing was stored, " if storing else ""
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            f"the document store is unavailable; {stored}try again later",
+        ) from exc
+
+
 def _labels(labels: list[str] | None) -> tuple[str, ...]:
     try:
         return tuple(with_labels([], labels or []))
@@ -295,6 +322,7 @@ LabelsParam = Annotated[
         }
     },
     responses={
+        503: STORE_UNAVAILABLE,
         413: error_response("The document is larger than the limit (20 MB by default)"),
         422: error_response(
             "Not a PDF, image or well-formed XML (or XML with a DOCTYPE), an empty body, "
@@ -308,7 +336,7 @@ LabelsParam = Annotated[
 async def deliver_document(
     request: Request,
     runtime: CurrentRuntime,
-    scope: Annotated[DossierScope, dossier_scope(*DELIVERERS)],
+    scope: Annotated[DossierScope, dossier_scope(*UPLOADERS)],
     mailbox: Annotated[Mailbox, Query(description="Which mailbox receives it")] = "purchase",
     filename: Annotated[str | None, Query(max_length=200)] = None,
     label: LabelsParam = None,
@@ -334,13 +362,15 @@ async def deliver_document(
             delivered_by=scope.principal.subject,
             labels=labels,
         )
-        rows = await take_in(
-            uow,
-            dossier,
-            delivery,
-            [IncomingFile(content, file.kind, filename or uploaded_name, file.page_count)],
-            settings.public_base_url,
-        )
+        with _blob_store_answering():
+            rows = await take_in(
+                uow,
+                dossier,
+                delivery,
+                [IncomingFile(content, file.kind, filename or uploaded_name, file.page_count)],
+                settings.public_base_url,
+                blobs=blob_store(runtime),
+            )
     return _document(rows[0], scope.principal.subject)
 
 
@@ -379,6 +409,7 @@ async def deliver_document(
         }
     },
     responses={
+        503: STORE_UNAVAILABLE,
         413: error_response("A file is larger than the limit (20 MB by default)"),
         422: error_response(
             "Not multipart, no `file` field, too many files, a file that is not a PDF, image "
@@ -392,7 +423,7 @@ async def deliver_document(
 async def deliver_documents(
     request: Request,
     runtime: CurrentRuntime,
-    scope: Annotated[DossierScope, dossier_scope(*DELIVERERS)],
+    scope: Annotated[DossierScope, dossier_scope(*UPLOADERS)],
     mailbox: Annotated[Mailbox, Query(description="Which mailbox receives them")] = "purchase",
     label: LabelsParam = None,
 ) -> list[Document]:
@@ -430,7 +461,10 @@ async def deliver_documents(
             delivered_by=scope.principal.subject,
             labels=labels,
         )
-        rows = await take_in(uow, dossier, delivery, files, settings.public_base_url)
+        with _blob_store_answering():
+            rows = await take_in(
+                uow, dossier, delivery, files, settings.public_base_url, blobs=blob_store(runtime)
+            )
     return [_document(row, scope.principal.subject) for row in rows]
 
 
@@ -457,6 +491,7 @@ PEPPOL_CALLERS = frozenset({Role.ADMIN, Role.EMPLOYEE, Role.SERVICE})
         }
     },
     responses={
+        503: STORE_UNAVAILABLE,
         200: {"model": Document, "description": "A retry: the document the key first stored"},
         403: error_response("The role may not deliver e-invoices"),
         409: error_response(
@@ -518,7 +553,15 @@ async def deliver_peppol_document(
                 delivered_by=principal.subject,
                 idempotency_key=idempotency_key,
             )
-            [row] = await take_in(uow, dossier, delivery, [file], settings.public_base_url)
+            with _blob_store_answering():
+                [row] = await take_in(
+                    uow,
+                    dossier,
+                    delivery,
+                    [file],
+                    settings.public_base_url,
+                    blobs=blob_store(runtime),
+                )
     except asyncpg.UniqueViolationError:
         # The same key delivered twice at once: the other request stored it first.
         assert idempotency_key is not None
@@ -566,6 +609,13 @@ async def _buyer_dossier(
     )
 
 
+def _archive_refused(role: Role) -> HTTPException:
+    """Booked documents are the archive, which some client profiles may not see."""
+    return HTTPException(
+        status.HTTP_403_FORBIDDEN, f"the role {role.value} may not see the archive"
+    )
+
+
 @router.get(
     "/dossiers/{dossier_id}/documents",
     response_model=list[Document],
@@ -573,20 +623,27 @@ async def _buyer_dossier(
 )
 async def list_documents(
     runtime: CurrentRuntime,
-    scope: Annotated[DossierScope, dossier_scope(*DELIVERERS)],
+    scope: Annotated[DossierScope, dossier_scope(*MAILBOX_READERS)],
     mailbox: Mailbox | None = None,
     status_filter: Annotated[DocumentStatus | None, Query(alias="status")] = None,
     approval: Annotated[
         ApprovalStatus | None, Query(description="Only invoices with this approval status")
     ] = None,
 ) -> list[Document]:
+    archive = sees_archive(scope.principal.role)
+    if status_filter == "booked" and not archive:
+        raise _archive_refused(scope.principal.role)
     async with runtime.pool.acquire() as connection:
         if await repository.get_dossier(connection, scope.office_id, scope.dossier_id) is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"dossier {scope.dossier_id} not found")
         rows = await repository.list_documents(
             connection, scope.office_id, scope.dossier_id, mailbox, status_filter
         )
-    documents = [_document(row, scope.principal.subject) for row in rows]
+    documents = [
+        _document(row, scope.principal.subject)
+        for row in rows
+        if archive or row["status"] != "booked"
+    ]
     return [d for d in documents if approval is None or d.approval_status == approval]
 
 
@@ -599,7 +656,7 @@ async def list_documents(
 async def get_document(
     document_id: UUID,
     runtime: CurrentRuntime,
-    scope: Annotated[DossierScope, dossier_scope(*READERS)],
+    scope: Annotated[DossierScope, dossier_scope(*DOCUMENT_READERS)],
 ) -> Document:
     async with runtime.pool.acquire() as connection:
         row = await repository.get_document(
@@ -607,6 +664,8 @@ async def get_document(
         )
     if row is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"document {document_id} not found")
+    if row["status"] == "booked" and not sees_archive(scope.principal.role):
+        raise _archive_refused(scope.principal.role)
     return _document(row, scope.principal.subject)
 
 
@@ -615,6 +674,7 @@ async def get_document(
     summary="The document's file, byte for byte",
     response_class=Response,
     responses={
+        503: STORE_UNAVAILABLE,
         200: {
             "description": "The file as delivered, with the type found when it was received",
             "content": {
@@ -631,16 +691,25 @@ async def get_document(
 async def get_document_content(
     document_id: UUID,
     runtime: CurrentRuntime,
-    scope: Annotated[DossierScope, dossier_scope(*READERS)],
+    scope: Annotated[DossierScope, dossier_scope(*DOCUMENT_READERS)],
 ) -> Response:
     async with runtime.pool.acquire() as connection:
         row = await repository.get_content(
             connection, scope.office_id, scope.dossier_id, document_id
         )
-    if row is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"document {document_id} not found")
+        if row is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"document {document_id} not found")
+        if row["status"] == "booked" and not sees_archive(scope.principal.role):
+            raise _archive_refused(scope.principal.role)
+        content = row["content"]
+        if content is None:
+            with _blob_store_answering(storing=False):
+                content = await blob_store(runtime).get(connection, row["sha256"])
+    if content is None:
+        # A row never exists without its blob (the blob is written first): the store lost it.
+        raise RuntimeError(f"the blob {row['sha256']} of document {document_id} is missing")
     return Response(
-        content=row["content"],
+        content=content,
         media_type=row["content_type"],
         headers={"Content-Disposition": f'attachment; filename="{row["filename"]}"'},
     )
@@ -662,7 +731,7 @@ async def get_document_content(
 async def submit_document(
     document_id: UUID,
     runtime: CurrentRuntime,
-    scope: Annotated[DossierScope, dossier_scope(*(DELIVERERS | OFFICE_ROLES))],
+    scope: Annotated[DossierScope, dossier_scope(*SENDERS)],
 ) -> Document:
     async with runtime.unit_of_work() as uow:
         row = await repository.mark_submitted(
@@ -708,9 +777,6 @@ async def submit_document(
             subject=f"documents/{document.id}",
         )
     return document
-
-
-SETTINGS_EDITORS = frozenset({Role.ADMIN, Role.EMPLOYEE, Role.CLIENT_ADMINISTRATOR})
 
 
 class IntakeSettingsChange(BaseModel):
@@ -795,7 +861,7 @@ def _intake_settings(dossier: object) -> IntakeSettings:
 )
 async def get_intake_settings(
     runtime: CurrentRuntime,
-    scope: Annotated[DossierScope, dossier_scope(*DELIVERERS)],
+    scope: Annotated[DossierScope, dossier_scope(*MAILBOX_READERS)],
 ) -> IntakeSettings:
     async with runtime.pool.acquire() as connection:
         dossier = await repository.get_dossier(connection, scope.office_id, scope.dossier_id)

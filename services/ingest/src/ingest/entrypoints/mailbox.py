@@ -7,7 +7,7 @@ from uuid import UUID, uuid4
 
 import asyncpg
 from fastapi import APIRouter, HTTPException, Query, Response, status
-from ledgerline.auth import DELIVERERS, DossierScope, Role, dossier_scope
+from ledgerline.auth import DossierScope, dossier_scope
 from ledgerline.db import UnitOfWork
 from ledgerline.errors import error_response
 from ledgerline.events import DocumentDeleted, DocumentLabelsChanged
@@ -32,6 +32,7 @@ from ingest.domain.mailbox import (
     with_labels,
     without_label,
 )
+from ingest.domain.profiles import ARCHIVE_READERS, EDITORS, MAILBOX_READERS
 from ingest.entrypoints.api import (
     DOCUMENT_EXAMPLE,
     ApprovalStatus,
@@ -42,14 +43,6 @@ from ingest.entrypoints.api import (
 
 router = APIRouter(tags=["mailboxes"])
 
-# Document delivery users may only deliver (seed 003, "Een dossier configureren 4/5"): they
-# see the mailboxes but change nothing in them.
-EDITORS = DELIVERERS - {Role.CLIENT_DOCUMENT_DELIVERY}
-# The archive is not for the profiles without it.
-ARCHIVE_READERS = DELIVERERS - {
-    Role.CLIENT_DOCUMENT_DELIVERY,
-    Role.CLIENT_DOCUMENT_PROCESSING,
-}
 
 NOT_FOUND = error_response(
     "No such document in the dossier (or it was deleted)",
@@ -98,7 +91,7 @@ class DocumentPage(BaseModel):
 )
 async def mailbox_counters(
     runtime: CurrentRuntime,
-    scope: Annotated[DossierScope, dossier_scope(*DELIVERERS)],
+    scope: Annotated[DossierScope, dossier_scope(*MAILBOX_READERS)],
 ) -> list[BoxCounter]:
     async with runtime.pool.acquire() as connection:
         rows = await repository.box_counters(
@@ -139,7 +132,7 @@ async def mailbox_counters(
 async def list_box(
     box: Box,
     runtime: CurrentRuntime,
-    scope: Annotated[DossierScope, dossier_scope(*DELIVERERS)],
+    scope: Annotated[DossierScope, dossier_scope(*MAILBOX_READERS)],
     mailbox: Annotated[
         Mailbox | None,
         Query(description="In processing and archive: only this mailbox's documents"),
@@ -372,7 +365,7 @@ class LabelCount(BaseModel):
 )
 async def list_labels(
     runtime: CurrentRuntime,
-    scope: Annotated[DossierScope, dossier_scope(*DELIVERERS)],
+    scope: Annotated[DossierScope, dossier_scope(*MAILBOX_READERS)],
 ) -> list[LabelCount]:
     async with runtime.pool.acquire() as connection:
         rows = await repository.dossier_labels(connection, scope.office_id, scope.dossier_id)
@@ -455,7 +448,7 @@ def _comment(row: object) -> Comment:
 async def list_comments(
     document_id: UUID,
     runtime: CurrentRuntime,
-    scope: Annotated[DossierScope, dossier_scope(*DELIVERERS)],
+    scope: Annotated[DossierScope, dossier_scope(*MAILBOX_READERS)],
 ) -> list[Comment]:
     async with runtime.pool.acquire() as connection:
         if (

@@ -32,6 +32,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from ledgerline.service import Runtime
 
 from ingest.adapters import repository
+from ingest.adapters.blobs import blob_store
 from ingest.config import IngestSettings
 from ingest.domain.email import attachments_of, refusal, routes_for, sender_allowed, sender_of
 from ingest.intake import Delivery, IncomingFile, take_in
@@ -129,7 +130,14 @@ class IntakeHandler:
                         subject=subject,
                     )
                     stored += len(
-                        await take_in(uow, dossier, delivery, files, self._settings.public_base_url)
+                        await take_in(
+                            uow,
+                            dossier,
+                            delivery,
+                            files,
+                            self._settings.public_base_url,
+                            blobs=blob_store(self._runtime),
+                        )
                     )
         except Exception:
             log.exception("storing a mail from %s failed; answered 451", envelope.mail_from)
