@@ -46,6 +46,12 @@ AccountingPackage = Literal[
 EXAMPLE_DOSSIER_ID = "d0551e00-0000-4000-8000-000000000001"
 
 
+SALES_SEQUENCE_CHECK = (
+    "Warn in the worklist when a sales invoice number does not follow the previous one "
+    "(seed 003: unless the dossier switches the check off)"
+)
+
+
 class DossierActivation(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={
@@ -63,6 +69,7 @@ class DossierActivation(BaseModel):
                     "vat_exempt": False,
                     "nightly_sync": True,
                     "books_up_to_date_until": "2026-10-31",
+                    "sales_sequence_check": True,
                 }
             ]
         }
@@ -99,6 +106,7 @@ class DossierActivation(BaseModel):
     books_up_to_date_until: date | None = Field(
         default=None, description="Until when the books are up to date in the package"
     )
+    sales_sequence_check: bool = Field(default=True, description=SALES_SEQUENCE_CHECK)
 
 
 class DossierActivations(DossierActivation):
@@ -148,6 +156,7 @@ class DossierChange(BaseModel):
     vat_exempt: bool | None = None
     nightly_sync: bool | None = None
     books_up_to_date_until: date | None = None
+    sales_sequence_check: bool | None = Field(default=None, description=SALES_SEQUENCE_CHECK)
 
 
 class Deactivation(BaseModel):
@@ -183,6 +192,7 @@ class Dossier(BaseModel):
                     "books_up_to_date_until": "2026-10-31",
                     "proposal_counter_reset_at": "2026-11-30T10:00:00Z",
                     "active_period": "2026-11",
+                    "sales_sequence_check": True,
                 }
             ]
         }
@@ -213,6 +223,7 @@ class Dossier(BaseModel):
     active_period: str | None = Field(
         default=None, description="The active booking period set at the last manual sync"
     )
+    sales_sequence_check: bool = Field(default=True, description=SALES_SEQUENCE_CHECK)
 
 
 def dossier_options(dossier: Dossier) -> dict[str, Any]:
@@ -232,6 +243,7 @@ def dossier_options(dossier: Dossier) -> dict[str, Any]:
             "vat_exempt",
             "nightly_sync",
             "books_up_to_date_until",
+            "sales_sequence_check",
         }
     )
 
@@ -424,7 +436,14 @@ async def change_dossier(
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT, "name and dossier_code cannot be emptied"
         )
-    for field in ("validation", "payment_module", "financial_menu", "vat_exempt", "nightly_sync"):
+    for field in (
+        "validation",
+        "payment_module",
+        "financial_menu",
+        "vat_exempt",
+        "nightly_sync",
+        "sales_sequence_check",
+    ):
         if field in changes and changes[field] is None:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"{field} cannot be emptied")
     async with runtime.unit_of_work() as uow:
