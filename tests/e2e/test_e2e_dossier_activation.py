@@ -1,13 +1,15 @@
 """Activating a dossier whose id or code is taken: own clashes are conflicts, another office's
-id is refused without a word about that office's dossier."""
+id is refused without a word about that office's dossier; an activation option (the sales
+number sequence check) reaches the worklist."""
 
 import uuid
 
+import asyncpg
 import httpx
 import pytest
 from ledgerline.devstack.stack import Stack
 
-from tests.e2e.helpers import bearer
+from tests.e2e.helpers import activate_dossier, bearer, eventually
 
 pytestmark = [pytest.mark.e2e]
 
@@ -49,3 +51,47 @@ async def test_an_id_of_another_office_is_refused_without_revealing_it(stack: St
         )
         assert reused.status_code == 409
         assert reused.json()["detail"] == f"dossier {taken} is already active"
+
+
+async def test_the_sales_sequence_check_option_reaches_the_worklist_both_ways(
+    stack: Stack,
+) -> None:
+    """Activated with the "sales invoice number out of sequence" check switched off, then on:
+    dossier.activated/updated.v1 carry it, and the worklist keeps it for its warning."""
+
+    async def worklist_says(dossier: uuid.UUID, expected: bool) -> None:
+        async def known() -> bool | None:
+            connection = await asyncpg.connect(stack.database_urls["worklist"])
+            try:
+                found = await connection.fetchval(
+                    "SELECT sales_sequence_check FROM dossier_settings WHERE dossier_id = $1",
+                    dossier,
+                )
+            finally:
+                await connection.close()
+            return True if found is expected else None
+
+        await eventually(known, what=f"the worklist to know the sequence check is {expected}")
+
+    dossier = await activate_dossier(
+        stack, "Drukkerij Claes", "CLAES", options={"sales_sequence_check": False}
+    )
+    await worklist_says(dossier, False)
+    async with httpx.AsyncClient(timeout=10) as http:
+        shown = await http.get(f"{stack.url('sync')}/dossiers/{dossier}", headers=bearer(stack))
+        assert shown.status_code == 200 and shown.json()["sales_sequence_check"] is False
+        changed = await http.patch(
+            f"{stack.url('sync')}/dossiers/{dossier}",
+            json={"sales_sequence_check": True},
+            headers=bearer(stack),
+        )
+        assert changed.status_code == 200, changed.text
+        assert changed.json()["sales_sequence_check"] is True
+        emptied = await http.patch(
+            f"{stack.url('sync')}/dossiers/{dossier}",
+            json={"sales_sequence_check": None},
+            headers=bearer(stack),
+        )
+        assert emptied.status_code == 422
+        assert "sales_sequence_check cannot be emptied" in emptied.text
+    await worklist_says(dossier, True)

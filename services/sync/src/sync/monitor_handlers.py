@@ -3,13 +3,10 @@ periods) from one event type, in the transaction that records the event in the i
 redelivered event changes nothing. They run as their own consumer (`sync-monitor`): the
 monitor never holds back posting, and posting never holds back the monitor.
 
-Worklist statuses: the worklist publishes no proposal status event yet (checked, on hold, help
-asked are being added on branch `booking`). When it does, add one line to
-`PROPOSAL_STATUS_EVENTS` (sync.domain.monitor) and one `Subscription` below with
-`_status_handler(<status>)`; the counts and columns are there already.
+Worklist statuses (checked, on hold, help asked, back to validate, deleted) come from the
+worklist's proposal.status-changed.v1 (`change_for_status` in sync.domain.monitor).
 """
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 from uuid import UUID
 
@@ -22,6 +19,7 @@ from ledgerline.events import (
     DocumentSubmitted,
     Envelope,
     LedgerSynced,
+    ProposalStatusChanged,
     ProposalValidated,
 )
 
@@ -31,11 +29,10 @@ from sync.domain.monitor import (
     Failed,
     Posted,
     Received,
-    StatusSet,
     Submitted,
     Validated,
-    WorklistStatus,
     apply,
+    change_for_status,
     oldest_open_period,
 )
 
@@ -74,15 +71,11 @@ async def on_failed(uow: UnitOfWork, event: Envelope[BookingFailed]) -> None:
     await _change(uow, event, data.document_id, Failed(event.time, data.reason, data.retryable))
 
 
-def _status_handler(
-    status: WorklistStatus,
-) -> Callable[[UnitOfWork, Envelope[Any]], Awaitable[None]]:
-    """For a worklist status event carrying `document_id` (see the module's docstring)."""
-
-    async def handle(uow: UnitOfWork, event: Envelope[Any]) -> None:
-        await _change(uow, event, event.data.document_id, StatusSet(status, event.time))
-
-    return handle
+async def on_status_changed(uow: UnitOfWork, event: Envelope[ProposalStatusChanged]) -> None:
+    data = event.data
+    change = change_for_status(data.new_status, data.changed_at)
+    if change is not None:
+        await _change(uow, event, data.document_id, change)
 
 
 async def on_ledger_synced(uow: UnitOfWork, event: Envelope[LedgerSynced]) -> None:
@@ -104,6 +97,7 @@ def monitor_subscriptions() -> list[Subscription[Any]]:
         Subscription(DocumentReceived, on_received, consumer=CONSUMER),
         Subscription(DocumentSubmitted, on_submitted, consumer=CONSUMER),
         Subscription(ProposalValidated, on_validated, consumer=CONSUMER),
+        Subscription(ProposalStatusChanged, on_status_changed, consumer=CONSUMER),
         Subscription(BookingPosted, on_posted, consumer=CONSUMER),
         Subscription(BookingFailed, on_failed, consumer=CONSUMER),
         Subscription(LedgerSynced, on_ledger_synced, consumer=CONSUMER),

@@ -22,6 +22,7 @@ from ledgerline.events import (
     DocumentSubmitted,
     Envelope,
     LedgerSynced,
+    ProposalStatusChanged,
     spec_for,
 )
 from ledgerline.kafka import create_broker
@@ -171,6 +172,46 @@ async def test_events_delivered_twice_and_out_of_order_count_once(pool: asyncpg.
     later = uuid.uuid4()
     await deliver(posted(later, 120), peeters)
     assert (await line(pool, OFFICE, peeters))["bookings_posted"] == 1
+
+
+def status(
+    document_id: uuid.UUID, old: str | None, new: str, minutes: int
+) -> ProposalStatusChanged:
+    return ProposalStatusChanged(
+        proposal_id=uuid.uuid4(),
+        document_id=document_id,
+        old_status=old,  # type: ignore[arg-type]
+        new_status=new,  # type: ignore[arg-type]
+        reason="checked",
+        changed_at=T0 + timedelta(minutes=minutes),
+    )
+
+
+async def test_the_worklists_status_events_give_checked_on_hold_and_help_asked(
+    pool: asyncpg.Pool,
+) -> None:
+    deliver = Deliver(pool)
+    peeters = await dossier(pool, OFFICE, "Peeters")
+    checked, held, helped, deleted = (uuid.uuid4() for _ in range(4))
+    for minutes, document in enumerate((checked, held, helped, deleted)):
+        await deliver(received(document, minutes), peeters)
+        await deliver(submitted(document, 10 + minutes), peeters)
+    assert (await line(pool, OFFICE, peeters))["to_validate"] == 4
+    await deliver(status(checked, "ok", "checked_suspense", 20), peeters)
+    await deliver(status(held, "ok", "checked", 20), peeters)
+    await deliver(status(held, "checked", "on_hold", 21), peeters)
+    await deliver(status(helped, "ok", "help_asked", 22), peeters)
+    await deliver(status(deleted, "ok", "deleted", 23), peeters)
+    row = await line(pool, OFFICE, peeters)
+    assert (row["to_validate"], row["checked"], row["on_hold"], row["help_asked"]) == (0, 1, 1, 1)
+    assert row["oldest_document_at"] == T0  # the deleted one (received at T0 + 3) is out
+    # Released: back to what it was before it was held.
+    await deliver(status(held, "on_hold", "checked", 24), peeters)
+    row = await line(pool, OFFICE, peeters)
+    assert (row["checked"], row["on_hold"]) == (2, 0)
+    # Sent: proposal.validated.v1 moves it on; the status event's "sent" changes nothing.
+    await deliver(status(helped, "help_asked", "sent", 25), peeters)
+    assert (await line(pool, OFFICE, peeters))["help_asked"] == 1
 
 
 async def test_periods_from_ledger_synced_chunks_and_sync_failures(pool: asyncpg.Pool) -> None:

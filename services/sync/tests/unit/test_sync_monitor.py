@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sync.domain.monitor import (
+    Deleted,
     DocumentState,
     Failed,
     Posted,
@@ -13,6 +14,7 @@ from sync.domain.monitor import (
     Submitted,
     Validated,
     apply,
+    change_for_status,
     oldest_open_period,
     sync_status,
 )
@@ -78,6 +80,27 @@ def test_worklist_statuses_follow_the_newest_status_event() -> None:
     state = apply(state, StatusSet("help_asked", at(4)))
     assert state.worklist_status == "help_asked"
     assert apply(apply(state, Validated(at(5))), StatusSet("checked", at(6))).stage == "validated"
+
+
+def test_the_worklists_statuses_map_onto_the_monitors_columns() -> None:
+    assert change_for_status("checked_suspense", at(1)) == StatusSet("checked", at(1))
+    assert change_for_status("ok_duplicate", at(1)) == StatusSet("to_validate", at(1))
+    assert change_for_status("on_hold", at(1)) == StatusSet("on_hold", at(1))
+    assert change_for_status("help_asked", at(1)) == StatusSet("help_asked", at(1))
+    assert change_for_status("deleted", at(1)) == Deleted(at(1))
+    # Sent and booked have their own events (proposal.validated, booking.posted).
+    assert change_for_status("sent", at(1)) is None
+    assert change_for_status("booked", at(1)) is None
+
+
+def test_a_deleted_proposal_leaves_the_counts_unless_it_was_sent() -> None:
+    state = run(Received(at(0)), Submitted(at(1)), StatusSet("checked", at(2)), Deleted(at(3)))
+    assert (state.stage, state.worklist_status) == ("deleted", None)
+    # A late status event or submission does not bring it back.
+    assert apply(state, StatusSet("on_hold", at(2))).stage == "deleted"
+    assert apply(state, Submitted(at(1))).stage == "deleted"
+    sent = run(Submitted(at(1)), Validated(at(2)), Deleted(at(3)))
+    assert sent.stage == "validated"
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ from uuid import UUID
 import asyncpg
 from ledgerline.db import UnitOfWork
 from ledgerline.events import DocumentMoved, DocumentRecognitionRequested
+from ledgerline.events.catalog import ProposalChangeReason
 
 from worklist.adapters import ledger_copy, repository
 from worklist.domain.booking import Booking
@@ -29,8 +30,10 @@ from worklist.domain.ledger import LedgerData
 from worklist.domain.lines import DetailLine
 from worklist.domain.review import review
 from worklist.domain.sending import NotSendable, validated_event
+from worklist.domain.status_events import ACTION_REASONS
 from worklist.domain.statuses import auto_status
-from worklist.proposal_making import draft_for, registered_like
+from worklist.proposal_making import draft_for, registered_like, sales_sequence_context
+from worklist.status_publishing import publish_status_change
 
 __all__ = ["InvalidReference", "NotEditable", "NotFound", "NotSendable"]
 
@@ -55,8 +58,9 @@ async def save_reviewed(
     dossier_id: UUID,
     booking: Booking,
     ledger: LedgerData,
-) -> None:
-    """Store the booking with its duplicate check, warnings and status computed again."""
+) -> str:
+    """Store the booking with its duplicate check, warnings and status computed again; its
+    status."""
     duplicate = await registered_like(
         connection,
         office_id,
@@ -78,11 +82,9 @@ async def save_reviewed(
                 "ok", booking.counterparty_number is not None, duplicate is not None
             ),
         )
-    earlier_sales: list[str] = []
-    if booking.mailbox == "sales":
-        earlier_sales = await repository.sales_invoice_numbers(
-            connection, office_id, dossier_id, booking.id
-        )
+    earlier_sales, sequence_check = await sales_sequence_context(
+        connection, office_id, dossier_id, booking.mailbox, booking.id
+    )
     warnings = review(
         ledger=ledger,
         invoice_date=booking.invoice_date,
@@ -92,13 +94,41 @@ async def save_reviewed(
         duplicate_of=duplicate.where if duplicate else None,
         sales_invoice_number=booking.invoice_number if booking.mailbox == "sales" else None,
         earlier_sales_numbers=earlier_sales,
+        sales_sequence_check=sequence_check,
     )
+    status = booking.status(ledger)
     await repository.save_booking(
         connection,
         booking,
-        status=booking.status(ledger),
+        status=status,
         possible_duplicate=duplicate is not None,
         warnings=warnings,
+    )
+    return status
+
+
+async def _save_and_tell(
+    uow: UnitOfWork,
+    office_id: UUID,
+    dossier_id: UUID,
+    row: asyncpg.Record,
+    booking: Booking,
+    ledger: LedgerData,
+    reason: ProposalChangeReason,
+    changed_by: str | None,
+) -> None:
+    """`save_reviewed`, and proposal.status-changed.v1 when the status is not what `row` had."""
+    status = await save_reviewed(uow.conn, office_id, dossier_id, booking, ledger)
+    publish_status_change(
+        uow,
+        office_id,
+        dossier_id,
+        proposal_id=booking.id,
+        document_id=booking.document_id,
+        old_status=row["status"],
+        new_status=status,
+        reason=reason,
+        changed_by=changed_by,
     )
 
 
@@ -108,11 +138,12 @@ async def edit(
     dossier_id: UUID,
     proposal_id: UUID,
     changes: Mapping[str, Any],
+    changed_by: str | None = None,
 ) -> None:
     [row] = await _locked(uow.conn, office_id, dossier_id, [proposal_id])
     ledger = await ledger_copy.load_ledger(uow.conn, office_id, dossier_id)
     booking = apply_changes(repository.booking_of(row), changes, ledger)
-    await save_reviewed(uow.conn, office_id, dossier_id, booking, ledger)
+    await _save_and_tell(uow, office_id, dossier_id, row, booking, ledger, "edited", changed_by)
 
 
 FLAGS: dict[str, dict[str, bool]] = {
@@ -124,24 +155,53 @@ FLAGS: dict[str, dict[str, bool]] = {
 
 
 async def set_flags(
-    uow: UnitOfWork, office_id: UUID, dossier_id: UUID, ids: Sequence[UUID], action: str
+    uow: UnitOfWork,
+    office_id: UUID,
+    dossier_id: UUID,
+    ids: Sequence[UUID],
+    action: str,
+    changed_by: str | None = None,
 ) -> None:
     rows = await _locked(uow.conn, office_id, dossier_id, ids)
     ledger = await ledger_copy.load_ledger(uow.conn, office_id, dossier_id)
     for row in rows:
         booking = repository.booking_of(row)
         ensure_open(booking)
-        await save_reviewed(
-            uow.conn, office_id, dossier_id, replace(booking, **FLAGS[action]), ledger
+        await _save_and_tell(
+            uow,
+            office_id,
+            dossier_id,
+            row,
+            replace(booking, **FLAGS[action]),
+            ledger,
+            ACTION_REASONS[action],
+            changed_by,
         )
 
 
-async def delete(uow: UnitOfWork, office_id: UUID, dossier_id: UUID, ids: Sequence[UUID]) -> None:
+async def delete(
+    uow: UnitOfWork,
+    office_id: UUID,
+    dossier_id: UUID,
+    ids: Sequence[UUID],
+    changed_by: str | None = None,
+) -> None:
     rows = await _locked(uow.conn, office_id, dossier_id, ids)
     for row in rows:
         ensure_open(repository.booking_of(row))
     for row in rows:
         await repository.delete_proposal(uow.conn, row["id"])
+        publish_status_change(
+            uow,
+            office_id,
+            dossier_id,
+            proposal_id=row["id"],
+            document_id=row["document_id"],
+            old_status=row["status"],
+            new_status="deleted",
+            reason="deleted",
+            changed_by=changed_by,
+        )
 
 
 async def change(
@@ -153,6 +213,7 @@ async def change(
     mailbox: str | None,
     journal: str | None,
     period: str | None,
+    changed_by: str | None = None,
 ) -> None:
     """Bulk edit: the type (purchase / sales / misc: the proposal is enriched again as that
     type), the journal or the period of every proposal given, or of none."""
@@ -163,6 +224,7 @@ async def change(
     if period is not None:
         check_period(ledger, period)
     for row in rows:
+        before = row
         booking = repository.booking_of(row)
         ensure_open(booking)
         if mailbox is not None and mailbox != booking.mailbox:
@@ -176,7 +238,9 @@ async def change(
                 booking = repository.booking_of(row)
         changes = {"journal": journal, "period": period}
         booking = apply_changes(booking, {k: v for k, v in changes.items() if v}, ledger)
-        await save_reviewed(uow.conn, office_id, dossier_id, booking, ledger)
+        await _save_and_tell(
+            uow, office_id, dossier_id, before, booking, ledger, "changed", changed_by
+        )
 
 
 async def move(
@@ -211,7 +275,9 @@ async def move(
             )
             await repository.replace_with_draft(uow.conn, booking.id, draft)
         [moved] = await _locked(uow.conn, office_id, target, [booking.id])
-        await save_reviewed(uow.conn, office_id, target, repository.booking_of(moved), ledger)
+        await _save_and_tell(
+            uow, office_id, target, row, repository.booking_of(moved), ledger, "changed", moved_by
+        )
         uow.emit(
             DocumentMoved(
                 document_id=booking.document_id,
@@ -271,8 +337,8 @@ async def send(
         booking = repository.booking_of(row)
         if booking.stage != "open":
             raise NotSendable(f"proposal {booking.id} is already {booking.stage}")
-        events.append(validated_event(booking, ledger, validated_by))
-    for event in events:
+        events.append((row, validated_event(booking, ledger, validated_by)))
+    for row, event in events:
         uow.emit(
             event,
             dossier_id=dossier_id,
@@ -280,6 +346,17 @@ async def send(
             subject=f"proposals/{event.proposal_id}",
         )
         await repository.mark_sent(uow.conn, event.proposal_id, validated_by)
+        publish_status_change(
+            uow,
+            office_id,
+            dossier_id,
+            proposal_id=event.proposal_id,
+            document_id=event.document_id,
+            old_status=row["status"],
+            new_status="sent",
+            reason="sent",
+            changed_by=validated_by,
+        )
 
 
 def line_from_input(values: Mapping[str, Any]) -> DetailLine:

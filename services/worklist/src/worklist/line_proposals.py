@@ -5,8 +5,12 @@ First the dossier's own history (`LearntLines`: the counterparty's template afte
 bookings, else GL account and VAT code learnt from the dossier's posted bookings), then the
 default: one line per VAT rate of the recognised breakdown on the counterparty's defaults (else
 suspense 999999). Whatever a proposer answers, the VAT of unlocked lines is recomputed from the
-VAT codes, and the invoice's own VAT rounding is kept on the largest line."""
+VAT codes, and the invoice's own VAT rounding is kept on the largest line.
 
+Each answer says where its lines came from (`LinesSource`: template, model, default or
+suspense); the proposal shows it as `lines_source`, and an edit of the lines makes it manual."""
+
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
 from uuid import UUID
@@ -18,11 +22,19 @@ from worklist.domain.ledger import LedgerData
 from worklist.domain.lines import (
     DetailLine,
     LineRequest,
+    LinesSource,
     default_lines,
+    default_lines_source,
     recompute,
     settle_rounding,
 )
 from worklist.domain.suggestions import InvoiceHeader, InvoiceLine
+
+
+@dataclass(frozen=True)
+class LinesProposal:
+    lines: list[DetailLine]
+    source: LinesSource
 
 
 class LineProposer(Protocol):
@@ -32,7 +44,7 @@ class LineProposer(Protocol):
         office_id: UUID,
         request: LineRequest,
         ledger: LedgerData,
-    ) -> list[DetailLine] | None: ...
+    ) -> LinesProposal | None: ...
 
 
 class LearntLines:
@@ -45,7 +57,7 @@ class LearntLines:
         office_id: UUID,
         request: LineRequest,
         ledger: LedgerData,
-    ) -> list[DetailLine] | None:
+    ) -> LinesProposal | None:
         if request.total_excl_vat is None:
             return None
         header = InvoiceHeader(
@@ -67,7 +79,7 @@ class LearntLines:
             ledger.account(line.gl_account) is not None for line in proposed.lines
         ):
             return None  # a booking on an account the books no longer have is no proposal
-        return [
+        lines = [
             DetailLine(
                 gl_account=line.gl_account,
                 amount_excl_vat=line.amount_excl_vat,
@@ -77,6 +89,7 @@ class LearntLines:
             )
             for line in proposed.lines
         ]
+        return LinesProposal(lines, proposed.source)
 
 
 LINE_PROPOSERS: list[LineProposer] = [LearntLines()]
@@ -84,9 +97,11 @@ LINE_PROPOSERS: list[LineProposer] = [LearntLines()]
 
 async def lines_for(
     connection: asyncpg.Connection, office_id: UUID, request: LineRequest, ledger: LedgerData
-) -> list[DetailLine]:
+) -> LinesProposal:
     for proposer in LINE_PROPOSERS:
-        lines = await proposer.propose_lines(connection, office_id, request, ledger)
-        if lines is not None:
-            return settle_rounding(recompute(lines, ledger), request.total_vat)
-    return default_lines(request, ledger)
+        proposed = await proposer.propose_lines(connection, office_id, request, ledger)
+        if proposed is not None:
+            lines = settle_rounding(recompute(proposed.lines, ledger), request.total_vat)
+            return LinesProposal(lines, proposed.source)
+    lines = default_lines(request, ledger)
+    return LinesProposal(lines, default_lines_source(lines, ledger))

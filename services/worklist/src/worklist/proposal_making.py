@@ -5,7 +5,7 @@ from uuid import UUID
 import asyncpg
 from ledgerline.events import DocumentRecognized
 
-from worklist.adapters import ledger_copy, repository
+from worklist.adapters import dossier_settings, ledger_copy, repository
 from worklist.domain.duplicates import Registered, find_duplicate
 from worklist.domain.ledger import LedgerData
 from worklist.domain.proposals import ProposalDraft, enrich, propose
@@ -37,6 +37,23 @@ async def registered_like(
     return find_duplicate(candidate, registered)
 
 
+async def sales_sequence_context(
+    connection: asyncpg.Connection,
+    office_id: UUID,
+    dossier_id: UUID,
+    mailbox: str,
+    exclude: UUID | None,
+) -> tuple[list[str], bool]:
+    """For a sales invoice: the numbers already issued, and whether the dossier checks that the
+    number follows them (its setting; on unless switched off)."""
+    if mailbox != "sales":
+        return [], True
+    if not await dossier_settings.sales_sequence_check_of(connection, office_id, dossier_id):
+        return [], False
+    numbers = await repository.sales_invoice_numbers(connection, office_id, dossier_id, exclude)
+    return numbers, True
+
+
 async def draft_for(
     connection: asyncpg.Connection,
     office_id: UUID,
@@ -47,7 +64,7 @@ async def draft_for(
     exclude: UUID | None = None,
 ) -> ProposalDraft:
     enrichment = enrich(recognition, dossier_id=dossier_id, mailbox=mailbox, ledger=ledger)
-    lines = await lines_for(connection, office_id, enrichment.line_request, ledger)
+    proposed = await lines_for(connection, office_id, enrichment.line_request, ledger)
     fields = recognition.invoice.fields if recognition.invoice else None
     duplicate = None
     if fields is not None:
@@ -65,16 +82,16 @@ async def draft_for(
             ),
             exclude,
         )
-    earlier_sales: list[str] = []
-    if mailbox == "sales":
-        earlier_sales = await repository.sales_invoice_numbers(
-            connection, office_id, dossier_id, exclude
-        )
+    earlier_sales, sequence_check = await sales_sequence_context(
+        connection, office_id, dossier_id, mailbox, exclude
+    )
     return propose(
         recognition,
         enrichment,
         ledger=ledger,
-        lines=lines,
+        lines=proposed.lines,
+        lines_source=proposed.source,
         duplicate_of=duplicate,
         earlier_sales_numbers=earlier_sales,
+        sales_sequence_check=sequence_check,
     )

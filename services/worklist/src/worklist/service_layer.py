@@ -1,7 +1,10 @@
 """Event handlers: a proposal is made once a document is both recognised and submitted; the
 dossier's ledger master data is kept from ledger.synced.v1; what sync did with a sent proposal
-comes back as booking.posted.v1 / booking.failed.v1."""
+comes back as booking.posted.v1 / booking.failed.v1; a document deleted in its mailbox
+(document.deleted.v1) takes its unsent proposal out of the worklist. Each change of a
+proposal's status is told as proposal.status-changed.v1."""
 
+import logging
 from dataclasses import replace
 from uuid import UUID
 
@@ -11,6 +14,7 @@ from ledgerline.db import UnitOfWork
 from ledgerline.events import (
     BookingFailed,
     BookingPosted,
+    DocumentDeleted,
     DocumentRecognized,
     DocumentSubmitted,
     Envelope,
@@ -19,6 +23,9 @@ from ledgerline.events import (
 
 from worklist.adapters import ledger_copy, repository
 from worklist.proposal_making import draft_for
+from worklist.status_publishing import publish_status_change
+
+log = logging.getLogger(__name__)
 
 
 async def on_document_recognized(uow: UnitOfWork, event: Envelope[DocumentRecognized]) -> None:
@@ -57,9 +64,21 @@ async def make_proposal_if_ready(uow: UnitOfWork, office_id: UUID, document_id: 
         return
     recognition, mailbox, dossier_id = ready
     ledger = await ledger_copy.load_ledger(uow.conn, office_id, dossier_id)
+    if await repository.document_deleted(uow.conn, office_id, document_id):
+        return  # deleted in its mailbox before it was complete: no proposal
     draft = await draft_for(uow.conn, office_id, dossier_id, recognition, mailbox, ledger)
-    await repository.insert_proposal(
+    proposal_id = await repository.insert_proposal(
         uow.conn, office_id, dossier_id, document_id, draft, recognition
+    )
+    publish_status_change(
+        uow,
+        office_id,
+        dossier_id,
+        proposal_id=proposal_id,
+        document_id=document_id,
+        old_status=None,
+        new_status=draft.status,
+        reason="made",
     )
 
 
@@ -94,9 +113,21 @@ async def on_ledger_synced(uow: UnitOfWork, event: Envelope[LedgerSynced]) -> No
 async def on_booking_posted(uow: UnitOfWork, event: Envelope[BookingPosted]) -> None:
     """The books have it: the proposal shows "booked" with its document number."""
     data = event.data
+    row = await repository.proposal_for_event(uow.conn, event.officeid, data.proposal_id)
     await repository.mark_booked(
         uow.conn, event.officeid, data.proposal_id, data.journal, data.document_number, data.period
     )
+    if row is not None:
+        publish_status_change(
+            uow,
+            event.officeid,
+            row["dossier_id"],
+            proposal_id=row["id"],
+            document_id=row["document_id"],
+            old_status=row["status"],
+            new_status="booked",
+            reason="booked",
+        )
 
 
 async def on_booking_failed(uow: UnitOfWork, event: Envelope[BookingFailed]) -> None:
@@ -109,7 +140,53 @@ async def on_booking_failed(uow: UnitOfWork, event: Envelope[BookingFailed]) -> 
     reason = event.data.reason
     if event.data.details:
         reason += " (" + "; ".join(event.data.details) + ")"
-    await repository.mark_failed(uow.conn, booking.id, reason, booking.status(ledger))
+    status = booking.status(ledger)
+    await repository.mark_failed(uow.conn, booking.id, reason, status)
+    publish_status_change(
+        uow,
+        event.officeid,
+        row["dossier_id"],
+        proposal_id=booking.id,
+        document_id=booking.document_id,
+        old_status=row["status"],
+        new_status=status,
+        reason="booking_failed",
+        message=reason,
+    )
+
+
+async def on_document_deleted(uow: UnitOfWork, event: Envelope[DocumentDeleted]) -> None:
+    """The document was deleted in its mailbox: its proposal leaves the worklist unless it was
+    sent or booked (the books have it, or will: that is kept, and the event only logged). A
+    redelivery finds nothing left to do."""
+    data = event.data
+    await repository.lock_document(uow.conn, data.document_id)
+    # Remembered, so that a recognition or submission arriving later makes no proposal.
+    await repository.save_deletion(uow.conn, event.officeid, event.dossierid, data)
+    row = await repository.proposal_of_document(uow.conn, event.officeid, data.document_id)
+    if row is None:
+        return
+    if row["stage"] != "open":
+        log.info(
+            "document %s was deleted, its proposal %s is %s: kept, the deletion is ignored",
+            data.document_id,
+            row["id"],
+            row["stage"],
+        )
+        return
+    await repository.delete_proposal(uow.conn, row["id"])
+    publish_status_change(
+        uow,
+        event.officeid,
+        row["dossier_id"],
+        proposal_id=row["id"],
+        document_id=data.document_id,
+        old_status=row["status"],
+        new_status="deleted",
+        reason="document_deleted",
+        changed_by=data.deleted_by,
+        message=data.reason,
+    )
 
 
 SUBSCRIPTIONS = [
@@ -118,4 +195,5 @@ SUBSCRIPTIONS = [
     Subscription(LedgerSynced, on_ledger_synced),
     Subscription(BookingPosted, on_booking_posted),
     Subscription(BookingFailed, on_booking_failed),
+    Subscription(DocumentDeleted, on_document_deleted),
 ]

@@ -1,7 +1,7 @@
 """Editing, checking and sending a proposal; statuses; confidence levels."""
 
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -11,6 +11,7 @@ from worklist.domain.editing import InvalidReference, NotEditable, apply_changes
 from worklist.domain.ledger import LedgerData
 from worklist.domain.lines import DetailLine
 from worklist.domain.sending import NotSendable, validated_event
+from worklist.domain.status_events import status_changed
 from worklist.domain.statuses import STATUS_LABELS
 
 
@@ -43,6 +44,7 @@ def booking(**overrides: object) -> Booking:
         on_hold=False,
         help_asked=False,
         stage="open",
+        lines_source="default",
     )
     return Booking(**(values | overrides))  # type: ignore[arg-type]
 
@@ -72,6 +74,54 @@ def test_editing_lines_recomputes_vat_unless_locked(ledger: LedgerData) -> None:
         ledger,
     )
     assert [line.vat_amount for line in edited.lines] == [Decimal("12.60"), Decimal("2.35")]
+    assert edited.lines_source == "manual"
+
+
+def test_lines_stay_of_their_source_until_the_lines_themselves_are_edited(
+    ledger: LedgerData,
+) -> None:
+    template = booking(lines_source="template")
+    assert apply_changes(template, {"booking_instruction": "x"}, ledger).lines_source == "template"
+    assert apply_changes(template, {"lines": []}, ledger).lines_source == "manual"
+
+
+def test_a_change_of_status_is_told_and_no_change_is_not() -> None:
+    proposal_id, document_id = uuid.uuid4(), uuid.uuid4()
+    at = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    event = status_changed(
+        proposal_id=proposal_id,
+        document_id=document_id,
+        old_status="ok",
+        new_status="checked",
+        reason="checked",
+        at=at,
+        changed_by="eva@office.example",
+    )
+    assert event is not None
+    assert (event.old_status, event.new_status, event.reason) == ("ok", "checked", "checked")
+    assert (event.proposal_id, event.document_id, event.changed_at) == (
+        proposal_id,
+        document_id,
+        at,
+    )
+    made = status_changed(
+        proposal_id=proposal_id,
+        document_id=document_id,
+        old_status=None,
+        new_status="ok_new",
+        reason="made",
+        at=at,
+    )
+    assert made is not None and made.old_status is None
+    unchanged = status_changed(
+        proposal_id=proposal_id,
+        document_id=document_id,
+        old_status="checked",
+        new_status="checked",
+        reason="checked",
+        at=at,
+    )
+    assert unchanged is None
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from ledgerline.events import DocumentRecognized
 from ledgerline.events.invoice import VatBreakdown
 from worklist.domain.duplicates import Registered
 from worklist.domain.ledger import LedgerData
-from worklist.domain.lines import default_lines
+from worklist.domain.lines import default_lines, default_lines_source
 from worklist.domain.proposals import ProposalDraft, enrich, propose
 
 Recognised = Callable[..., DocumentRecognized]
@@ -24,15 +24,19 @@ def proposal(
     mailbox: str = "purchase",
     duplicate_of: Registered | None = None,
     earlier_sales: tuple[str, ...] = (),
+    sales_sequence_check: bool = True,
 ) -> ProposalDraft:
     enrichment = enrich(recognition, dossier_id=DOSSIER, mailbox=mailbox, ledger=ledger)
+    lines = default_lines(enrichment.line_request, ledger)
     return propose(
         recognition,
         enrichment,
         ledger=ledger,
-        lines=default_lines(enrichment.line_request, ledger),
+        lines=lines,
+        lines_source=default_lines_source(lines, ledger),
         duplicate_of=duplicate_of,
         earlier_sales_numbers=earlier_sales,
+        sales_sequence_check=sales_sequence_check,
     )
 
 
@@ -56,6 +60,7 @@ def test_known_supplier_by_vat_gets_its_gl_account_and_vat_code(
     )
     assert draft.warnings == ()
     assert draft.confidence == Decimal("1.000")
+    assert draft.lines_source == "default"  # the supplier's default GL account and VAT code
 
 
 @pytest.mark.parametrize(
@@ -83,6 +88,7 @@ def test_a_new_supplier_is_ok_new_and_booked_on_suspense(
     assert draft.counterparty_vat == "BE0404164418"
     [line] = draft.detail_lines
     assert (line.gl_account, line.vat_code) == ("999999", "A21")
+    assert draft.lines_source == "suspense"
     assert draft.confidence < Decimal("0.8")  # new counterparty and suspense: a grey star
 
 
@@ -210,3 +216,16 @@ def test_a_sales_number_out_of_sequence_is_warned(
         earlier_sales=("2026-0176", "2026-0177"),
     )
     assert in_order.warnings == ()
+
+
+def test_the_dossier_that_switched_the_sequence_check_off_gets_no_sequence_warning(
+    recognised: Recognised, ledger: LedgerData
+) -> None:
+    recognition = recognised(customer_vat="BE0556887787", invoice_number="2026-0180")
+    earlier = ("2026-0176", "2026-0177")
+    checked = proposal(recognition, ledger, "sales", earlier_sales=earlier)
+    assert [w.code for w in checked.warnings] == ["sales_number_out_of_sequence"]
+    unchecked = proposal(
+        recognition, ledger, "sales", earlier_sales=earlier, sales_sequence_check=False
+    )
+    assert unchecked.warnings == ()

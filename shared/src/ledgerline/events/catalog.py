@@ -197,6 +197,63 @@ class ProposalValidated(EventData):
     vat_lines: tuple[ProposalVatLine, ...] = ()
 
 
+ProposalStatus = Literal[
+    "ok",
+    "ok_new",
+    "ocr",
+    "empty",
+    "nok",
+    "checked",
+    "checked_suspense",
+    "ok_duplicate",
+    "on_hold",
+    "help_asked",
+    "sent",
+    "booked",
+    "deleted",
+]
+ProposalChangeReason = Literal[
+    "made",
+    "edited",
+    "checked",
+    "held",
+    "released",
+    "help_asked",
+    "changed",
+    "deleted",
+    "document_deleted",
+    "sent",
+    "booked",
+    "booking_failed",
+]
+
+
+class ProposalStatusChanged(EventData):
+    """A proposal's status in the worklist changed: its validation code (the seed's Ok, Ok-new,
+    OCR, Empty, Nok, Checked, Checked with suspense account, ! Ok, On hold, help asked), sent,
+    booked, or `deleted` (it left the worklist). Published only when the status changes."""
+
+    proposal_id: UUID
+    document_id: UUID
+    old_status: ProposalStatus | None = Field(
+        description="None when the proposal was just made from its document"
+    )
+    new_status: ProposalStatus
+    reason: ProposalChangeReason = Field(
+        description="What changed it: made, edited, checked, held, released, help_asked, "
+        "changed (bulk change of type, journal or period), deleted (by the office), "
+        "document_deleted (the document was deleted in its mailbox), sent, booked, "
+        "booking_failed (the books refused it: back in the worklist)"
+    )
+    message: str | None = Field(
+        default=None, description="The books' refusal, or why the document was deleted"
+    )
+    changed_by: str | None = Field(
+        default=None, description="Who did it; none when an event of another service did"
+    )
+    changed_at: datetime
+
+
 class InvoiceApprovalRequested(EventData):
     """A purchase invoice waits for approval; published again after each approval that leaves
     it waiting, with who it still waits for."""
@@ -315,6 +372,11 @@ class _DossierDetails(EventData):
         "the Beancount reference connector) or `kafka` (an external connector that consumes "
         "booking.requested.v1 and answers with booking.posted.v1 / booking.failed.v1 and "
         "ledger.synced.v1); none: in_process",
+    )
+    sales_sequence_check: bool | None = Field(
+        default=None,
+        description="Warn when a sales invoice number does not follow the previous one "
+        "(seed 003: unless the dossier switched the check off)",
     )
 
 
@@ -741,6 +803,12 @@ EVENTS: tuple[EventSpec, ...] = (
         key="document",
     ),
     EventSpec("proposal.validated", 1, ProposalValidated, "A booking proposal was validated."),
+    EventSpec(
+        "proposal.status-changed",
+        1,
+        ProposalStatusChanged,
+        "A booking proposal's status in the worklist changed.",
+    ),
     EventSpec(
         "invoice.approval-requested",
         1,

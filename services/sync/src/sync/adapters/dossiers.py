@@ -8,7 +8,7 @@ import asyncpg
 COLUMNS = """id, office_id, name, vat_number, accounting_package, dossier_code, configuration,
 language, activated_at, active, updated_at, deactivated_at, installation, validation,
 payment_module, financial_menu, vat_exempt, nightly_sync, books_up_to_date_until,
-proposal_counter_reset_at, active_period, connector"""
+proposal_counter_reset_at, active_period, connector, sales_sequence_check"""
 # The activation options an activation may set (and a change may change).
 OPTIONS = (
     "installation",
@@ -19,6 +19,7 @@ OPTIONS = (
     "nightly_sync",
     "books_up_to_date_until",
     "connector",
+    "sales_sequence_check",
 )
 
 
@@ -29,10 +30,10 @@ async def insert(connection: asyncpg.Connection, values: dict[str, Any]) -> asyn
         INSERT INTO dossiers (id, office_id, name, vat_number, accounting_package, dossier_code,
                               configuration, language, installation, validation, payment_module,
                               financial_menu, vat_exempt, nightly_sync, books_up_to_date_until,
-                              connector)
+                              connector, sales_sequence_check)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, COALESCE($10, 'office'), COALESCE($11, false),
                 COALESCE($12, true), COALESCE($13, false), COALESCE($14, true), $15,
-                COALESCE($16, 'in_process'))
+                COALESCE($16, 'in_process'), COALESCE($17, true))
         ON CONFLICT DO NOTHING
         RETURNING {COLUMNS}
         """,

@@ -124,7 +124,8 @@ async def rows(
                 OR m.posted_at > s.bookings_counter_reset_at)) AS bookings_posted,
             count(*) FILTER (WHERE m.failed) AS failed_bookings,
             count(*) FILTER (WHERE m.failed AND m.failed_retryable) AS failed_bookings_retryable,
-            min(m.received_at) FILTER (WHERE m.stage <> 'posted') AS oldest_document_at,
+            min(m.received_at) FILTER (WHERE m.stage NOT IN ('posted', 'deleted'))
+                AS oldest_document_at,
             max(m.received_at) AS last_document_at,
             s.oldest_open_period, s.up_to_date_until, s.bookings_counter_reset_at,
             (SELECT count(*) FROM postings p WHERE p.office_id = d.office_id

@@ -7,25 +7,38 @@ newer than what moved it last: a document already in the worklist stays there wh
 `document.received` arrives, and a booking refused before a later successful posting does not
 undo the posting.
 
-Worklist statuses (to validate, checked, on hold, help asked) come from the worklist's proposal
-status events; `PROPOSAL_STATUS_EVENTS` maps an event type to the status it sets, so a new
-status event is one line there and one subscription.
+Worklist statuses (to validate, checked, on hold, help asked) come from the worklist's
+`proposal.status-changed.v1`; `PROPOSAL_STATUS_EVENTS` maps the proposal's new status to the
+monitor's (`change_for_status`). A proposal deleted from the worklist takes its document out of
+every count. Sent and booked are not taken from it: `proposal.validated.v1` and
+`booking.posted.v1` / `booking.failed.v1` move the document on.
 """
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Literal
 
-Stage = Literal["portal", "worklist", "validated", "posted"]
+Stage = Literal["portal", "worklist", "validated", "posted", "deleted"]
 WorklistStatus = Literal["to_validate", "checked", "on_hold", "help_asked"]
 SyncStatus = Literal["ok", "failed_office_action", "failed_support"]
 
 # The stage order: a document only moves forward, except a refused booking (back to worklist).
-RANK: dict[Stage, int] = {"portal": 1, "worklist": 2, "validated": 3, "posted": 4}
+# A deleted proposal's document is out of the counts for good.
+RANK: dict[Stage, int] = {"portal": 1, "worklist": 2, "validated": 3, "posted": 4, "deleted": 5}
 
-# Worklist status events (published by the worklist) -> the status they set. Empty until the
-# worklist publishes them; see `ProposalStatusChanged` in `monitor_consumers`.
-PROPOSAL_STATUS_EVENTS: dict[str, WorklistStatus] = {}
+# A proposal's status in proposal.status-changed.v1 (the worklist's codes) -> the monitor's.
+PROPOSAL_STATUS_EVENTS: dict[str, WorklistStatus] = {
+    "ok": "to_validate",
+    "ok_new": "to_validate",
+    "ok_duplicate": "to_validate",
+    "ocr": "to_validate",
+    "empty": "to_validate",
+    "nok": "to_validate",
+    "checked": "checked",
+    "checked_suspense": "checked",
+    "on_hold": "on_hold",
+    "help_asked": "help_asked",
+}
 
 
 @dataclass(frozen=True)
@@ -59,6 +72,14 @@ class StatusSet:
 
 
 @dataclass(frozen=True)
+class Deleted:
+    """The worklist deleted the document's proposal (by the office, or the document was deleted
+    in its mailbox)."""
+
+    at: datetime
+
+
+@dataclass(frozen=True)
 class Validated:
     at: datetime
 
@@ -75,7 +96,16 @@ class Failed:
     retryable: bool
 
 
-Change = Received | Submitted | StatusSet | Validated | Posted | Failed
+Change = Received | Submitted | StatusSet | Deleted | Validated | Posted | Failed
+
+
+def change_for_status(new_status: str, at: datetime) -> Change | None:
+    """What a proposal.status-changed.v1 to `new_status` does to its document; None for sent
+    and booked (their own events move it)."""
+    if new_status == "deleted":
+        return Deleted(at)
+    status = PROPOSAL_STATUS_EVENTS.get(new_status)
+    return None if status is None else StatusSet(status, at)
 
 
 def _newer(state: DocumentState, at: datetime) -> bool:
@@ -102,8 +132,21 @@ def apply(state: DocumentState | None, change: Change) -> DocumentState:
             if RANK[state.stage] > RANK["worklist"] or not _newer(state, at):
                 return state
             return replace(state, stage="worklist", worklist_status=status, changed_at=at)
+        case Deleted(at=at):
+            if RANK[state.stage] > RANK["worklist"]:
+                return state  # sent or booked: the worklist keeps those
+            # A refused booking that is deleted is no longer the office's to fix.
+            return replace(
+                state,
+                stage="deleted",
+                worklist_status=None,
+                changed_at=at,
+                failed=False,
+                failed_retryable=False,
+                failure_reason=None,
+            )
         case Validated(at=at):
-            if state.stage == "posted" or not _newer(state, at):
+            if state.stage in ("posted", "deleted") or not _newer(state, at):
                 return state
             # Validated again after a refusal: the refusal is handled, the posting is pending.
             return replace(
@@ -127,7 +170,7 @@ def apply(state: DocumentState | None, change: Change) -> DocumentState:
                 failure_reason=None,
             )
         case Failed(at=at, reason=reason, retryable=retryable):
-            if state.stage == "posted" or not _newer(state, at):
+            if state.stage in ("posted", "deleted") or not _newer(state, at):
                 return state
             # The proposal goes back to the worklist with the package's message.
             return replace(

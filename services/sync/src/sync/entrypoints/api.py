@@ -46,6 +46,12 @@ AccountingPackage = Literal[
 EXAMPLE_DOSSIER_ID = "d0551e00-0000-4000-8000-000000000001"
 
 
+SALES_SEQUENCE_CHECK = (
+    "Warn in the worklist when a sales invoice number does not follow the previous one "
+    "(seed 003: unless the dossier switches the check off)"
+)
+
+
 class DossierActivation(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={
@@ -63,6 +69,7 @@ class DossierActivation(BaseModel):
                     "vat_exempt": False,
                     "nightly_sync": True,
                     "books_up_to_date_until": "2026-10-31",
+                    "sales_sequence_check": True,
                 }
             ]
         }
@@ -106,6 +113,7 @@ class DossierActivation(BaseModel):
         "booking.requested.v1 and answers over Kafka; docs/connectors.md). The dossier code "
         "of a `kafka` dossier is checked by its connector, not at activation",
     )
+    sales_sequence_check: bool = Field(default=True, description=SALES_SEQUENCE_CHECK)
 
 
 class DossierActivations(DossierActivation):
@@ -158,6 +166,7 @@ class DossierChange(BaseModel):
     connector: ConnectorKind | None = Field(
         default=None, description="Move the dossier to an in-process or a Kafka connector"
     )
+    sales_sequence_check: bool | None = Field(default=None, description=SALES_SEQUENCE_CHECK)
 
 
 class Deactivation(BaseModel):
@@ -193,6 +202,7 @@ class Dossier(BaseModel):
                     "books_up_to_date_until": "2026-10-31",
                     "proposal_counter_reset_at": "2026-11-30T10:00:00Z",
                     "active_period": "2026-11",
+                    "sales_sequence_check": True,
                 }
             ]
         }
@@ -226,6 +236,7 @@ class Dossier(BaseModel):
     connector: ConnectorKind = Field(
         default="in_process", description="in_process, or kafka: an external connector"
     )
+    sales_sequence_check: bool = Field(default=True, description=SALES_SEQUENCE_CHECK)
 
 
 def dossier_options(dossier: Dossier) -> dict[str, Any]:
@@ -246,6 +257,7 @@ def dossier_options(dossier: Dossier) -> dict[str, Any]:
             "nightly_sync",
             "books_up_to_date_until",
             "connector",
+            "sales_sequence_check",
         }
     )
 
@@ -450,6 +462,7 @@ async def change_dossier(
         "vat_exempt",
         "nightly_sync",
         "connector",
+        "sales_sequence_check",
     ):
         if field in changes and changes[field] is None:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"{field} cannot be emptied")

@@ -75,8 +75,8 @@ class MonitorLine(BaseModel):
     documents_in_portal: int = Field(description="Received in the portal, not yet submitted")
     to_validate: int = Field(description="Submitted proposals waiting for validation")
     checked: int = Field(description="Proposals the worklist marked checked")
-    on_hold: int
-    help_asked: int
+    on_hold: int = Field(description="Proposals the worklist put on hold")
+    help_asked: int = Field(description="Proposals someone asked help with")
     awaiting_posting: int = Field(description="Validated, not yet posted by the package")
     bookings_posted: int = Field(description="Posted since the counter's last reset")
     failed_bookings: int = Field(description="Refused by the package, back in the worklist")
@@ -124,7 +124,8 @@ def _line(row: dict) -> MonitorLine:
     response_model=MonitorPage,
     summary="Active clients monitor: one line per dossier the caller may see (JSON or CSV)",
     description="Counts kept from the platform's events (documents received and submitted, "
-    "proposals validated, bookings posted or refused) and the sync status. Filters, `sort` "
+    "the worklist's proposal status changes: checked, on hold, help asked, deleted; proposals "
+    "validated, bookings posted or refused) and the sync status. Filters, `sort` "
     "(`-column` descending, default name), `limit` / `offset`; `Accept: text/csv` exports "
     "every matching line.",
     responses={

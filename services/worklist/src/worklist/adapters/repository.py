@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import asyncpg
-from ledgerline.events import DocumentRecognized, DocumentSubmitted, Envelope
+from ledgerline.events import DocumentDeleted, DocumentRecognized, DocumentSubmitted, Envelope
 
 from worklist.domain.booking import Booking
 from worklist.domain.duplicates import Registered
@@ -20,7 +20,7 @@ PROPOSAL_COLUMNS = """id, dossier_id, document_id, source, status, auto_status, 
 document_type, mailbox, journal, period, invoice_number, invoice_date, due_date,
 counterparty_name, counterparty_vat, counterparty_number, counterparty_known, counterparty_match,
 currency, exchange_rate, total_excl_vat, total_vat, total_incl_vat, iban, payment_reference,
-financial_discount, labels, booking_instruction, vat_breakdown, lines, detail_lines,
+financial_discount, labels, booking_instruction, vat_breakdown, lines, detail_lines, lines_source,
 possible_duplicate, checked, on_hold, help_asked, stage, confidence, document_number,
 booking_error, validated_by, sent_at, booked_at, warnings, recognition_requested_at, created_at,
 updated_at"""
@@ -204,10 +204,10 @@ async def insert_proposal(
             invoice_number, invoice_date, due_date, counterparty_name, counterparty_vat,
             counterparty_number, counterparty_known, counterparty_match, currency,
             total_excl_vat, total_vat, total_incl_vat, iban, payment_reference, vat_breakdown,
-            lines, detail_lines, possible_duplicate, warnings, confidence)
+            lines, detail_lines, possible_duplicate, warnings, confidence, lines_source)
         VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
                 $18, $19, $20, $21, $22, $23, $24, $25, $26::jsonb, $27::jsonb, $28::jsonb, $29,
-                $30::jsonb, $31)
+                $30::jsonb, $31, $32)
         """,
         proposal_id,
         office_id,
@@ -240,6 +240,7 @@ async def insert_proposal(
         draft.possible_duplicate,
         warnings_json(draft.warnings),
         draft.confidence,
+        draft.lines_source,
     )
     return proposal_id
 
@@ -253,7 +254,8 @@ async def replace_with_draft(
         """UPDATE proposals SET status = $2, auto_status = $2, mailbox = $3, journal = $4,
             period = $5, counterparty_name = $6, counterparty_vat = $7, counterparty_number = $8,
             counterparty_known = $9, counterparty_match = $10, detail_lines = $11::jsonb,
-            possible_duplicate = $12, warnings = $13::jsonb, confidence = $14, updated_at = now()
+            possible_duplicate = $12, warnings = $13::jsonb, confidence = $14, lines_source = $15,
+            updated_at = now()
         WHERE id = $1""",
         proposal_id,
         draft.status,
@@ -269,6 +271,7 @@ async def replace_with_draft(
         draft.possible_duplicate,
         warnings_json(draft.warnings),
         draft.confidence,
+        draft.lines_source,
     )
 
 
@@ -425,6 +428,7 @@ def booking_of(row: asyncpg.Record) -> Booking:
         on_hold=row["on_hold"],
         help_asked=row["help_asked"],
         stage=row["stage"],
+        lines_source=row["lines_source"],
     )
 
 
@@ -444,7 +448,7 @@ async def save_booking(
             total_vat = $15, total_incl_vat = $16, payment_reference = $17,
             financial_discount = $18, labels = $19, booking_instruction = $20,
             detail_lines = $21::jsonb, checked = $22, on_hold = $23, help_asked = $24,
-            possible_duplicate = $25, warnings = $26::jsonb, updated_at = now()
+            possible_duplicate = $25, warnings = $26::jsonb, lines_source = $27, updated_at = now()
         WHERE id = $1""",
         booking.id,
         status,
@@ -472,6 +476,7 @@ async def save_booking(
         booking.help_asked,
         possible_duplicate,
         warnings_json(warnings),
+        booking.lines_source,
     )
 
 
@@ -532,3 +537,32 @@ async def mark_failed(
         reason,
         status,
     )
+
+
+async def save_deletion(
+    connection: asyncpg.Connection, office_id: UUID, dossier_id: UUID, deletion: DocumentDeleted
+) -> None:
+    await connection.execute(
+        """INSERT INTO deleted_documents (document_id, office_id, dossier_id, deleted_by,
+            deleted_at, reason)
+        VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (document_id) DO NOTHING""",
+        deletion.document_id,
+        office_id,
+        dossier_id,
+        deletion.deleted_by,
+        deletion.deleted_at,
+        deletion.reason,
+    )
+
+
+async def document_deleted(
+    connection: asyncpg.Connection, office_id: UUID, document_id: UUID
+) -> bool:
+    found = await connection.fetchval(
+        "SELECT 1 FROM deleted_documents WHERE office_id = $1 AND document_id = $2",
+        office_id,
+        document_id,
+    )
+    return found is not None
+
+

@@ -6,7 +6,7 @@ from decimal import Decimal
 from uuid import UUID
 
 from worklist.domain.ledger import LedgerData
-from worklist.domain.lines import DetailLine
+from worklist.domain.lines import DetailLine, LinesSource
 from worklist.domain.statuses import ProposalState, Stage, status_of
 
 
@@ -39,6 +39,7 @@ class Booking:
     on_hold: bool
     help_asked: bool
     stage: Stage
+    lines_source: LinesSource
 
     def on_suspense(self, ledger: LedgerData) -> bool:
         """Booked "without detail" (no lines) or with a line on the suspense account."""

@@ -116,6 +116,7 @@ def apply_changes(booking: Booking, changes: Mapping[str, Any], ledger: LedgerDa
         lines = tuple(changes["lines"])
         check_lines(ledger, lines)
         updated["lines"] = tuple(recompute(lines, ledger))
+        updated["lines_source"] = "manual"
     changed = replace(booking, **updated)
     if "counterparty_number" in updated and changed.auto_status in ("ok", "ok_new"):
         changed = replace(

@@ -24,6 +24,12 @@ NO_VAT_ON_INVOICE = {"intra_eu", "reverse_charge", "export", "exempt"}
 ROUNDING_TOLERANCE = Decimal("0.05")
 
 Direction = Literal["purchase", "sales"]
+# Where a proposal's detail lines came from: the counterparty's template (after three bookings),
+# the model learnt from the dossier's posted bookings, the counterparty's default GL account and
+# VAT code, the suspense account (nothing better known, or no lines at all: "without detail"),
+# or the office's own edit.
+LinesSource = Literal["template", "model", "default", "suspense", "manual"]
+LINES_SOURCES: tuple[LinesSource, ...] = ("template", "model", "default", "suspense", "manual")
 
 
 @dataclass(frozen=True)
@@ -123,6 +129,14 @@ def default_lines(request: LineRequest, ledger: LedgerData) -> list[DetailLine]:
             )
         )
     return lines
+
+
+def default_lines_source(lines: Sequence[DetailLine], ledger: LedgerData) -> LinesSource:
+    """`default_lines` on the counterparty's default GL account, or on the suspense account
+    (no default known, or no lines at all)."""
+    if not lines or any(ledger.is_suspense(line.gl_account) for line in lines):
+        return "suspense"
+    return "default"
 
 
 def _rate_of(base: Decimal, vat: Decimal | None) -> Decimal | None:

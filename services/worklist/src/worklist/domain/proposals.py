@@ -16,7 +16,13 @@ from worklist.domain.booking_details import choose_journal, choose_period
 from worklist.domain.confidence import confidence
 from worklist.domain.duplicates import Registered
 from worklist.domain.ledger import LedgerData
-from worklist.domain.lines import BreakdownRate, DetailLine, LineRequest, RecognisedLine
+from worklist.domain.lines import (
+    BreakdownRate,
+    DetailLine,
+    LineRequest,
+    LinesSource,
+    RecognisedLine,
+)
 from worklist.domain.matching import CounterpartyMatch, MatchedBy, match_counterparty
 from worklist.domain.review import review
 from worklist.domain.statuses import auto_status
@@ -112,6 +118,7 @@ class ProposalDraft:
     iban: str | None
     payment_reference: str | None
     detail_lines: tuple[DetailLine, ...]
+    lines_source: LinesSource
     possible_duplicate: bool
     warnings: tuple[Warning, ...]
     confidence: Decimal
@@ -128,7 +135,9 @@ def propose(
     ledger: LedgerData,
     lines: Sequence[DetailLine],
     duplicate_of: Registered | None,
+    lines_source: LinesSource,
     earlier_sales_numbers: Sequence[str] = (),
+    sales_sequence_check: bool = True,
 ) -> ProposalDraft:
     invoice = recognition.invoice
     fields = invoice.fields if invoice else None
@@ -145,6 +154,7 @@ def propose(
             fields.invoice_number if fields and enrichment.mailbox == "sales" else None
         ),
         earlier_sales_numbers=earlier_sales_numbers,
+        sales_sequence_check=sales_sequence_check,
     )
     on_suspense = not lines or any(ledger.is_suspense(line.gl_account) for line in lines)
     period = ledger.period(enrichment.period)
@@ -173,6 +183,7 @@ def propose(
         iban=fields.iban if fields else None,
         payment_reference=fields.payment_reference if fields else None,
         detail_lines=tuple(lines),
+        lines_source=lines_source,
         possible_duplicate=duplicate_of is not None,
         warnings=tuple(warnings),
         confidence=confidence(recognition.confidence, match.matched_by, on_suspense, in_period),

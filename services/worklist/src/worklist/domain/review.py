@@ -24,7 +24,10 @@ def review(
     duplicate_of: str | None,
     sales_invoice_number: str | None = None,
     earlier_sales_numbers: Sequence[str] = (),
+    sales_sequence_check: bool = True,
 ) -> list[Warning]:
+    """`sales_sequence_check` is the dossier's setting: the seed's "sales invoice number out of
+    sequence" warning applies unless the dossier switched the check off."""
     found = period_warnings(invoice_date, ledger.period(period))
     if (differs := lines_total_warning(lines, total_incl_vat)) is not None:
         found.append(differs)
@@ -35,6 +38,8 @@ def review(
                 f"a similar invoice is already registered ({duplicate_of}): possible duplicate",
             )
         )
-    if (order := sequence_warning(sales_invoice_number, earlier_sales_numbers)) is not None:
+    if sales_sequence_check and (
+        order := sequence_warning(sales_invoice_number, earlier_sales_numbers)
+    ):
         found.append(order)
     return found

@@ -101,9 +101,13 @@ def _bulk_route(action: str, summary: str, errors: dict[int | str, dict[str, Any
                     uow, scope.office_id, scope.dossier_id, ids, scope.principal.subject
                 )
             elif action == "delete":
-                await booking_actions.delete(uow, scope.office_id, scope.dossier_id, ids)
+                await booking_actions.delete(
+                    uow, scope.office_id, scope.dossier_id, ids, scope.principal.subject
+                )
             else:
-                await booking_actions.set_flags(uow, scope.office_id, scope.dossier_id, ids, action)
+                await booking_actions.set_flags(
+                    uow, scope.office_id, scope.dossier_id, ids, action, scope.principal.subject
+                )
 
         await _run(runtime, act)
         return [] if action == "delete" else await _read_all(runtime, scope, ids)
@@ -159,6 +163,7 @@ async def bulk_change(
             mailbox=body.mailbox,
             journal=body.journal,
             period=body.period,
+            changed_by=scope.principal.subject,
         ),
     )
     return await _read_all(runtime, scope, ids)
@@ -269,7 +274,7 @@ async def edit_proposal(
     await _run(
         runtime,
         lambda uow: booking_actions.edit(
-            uow, scope.office_id, scope.dossier_id, proposal_id, values
+            uow, scope.office_id, scope.dossier_id, proposal_id, values, scope.principal.subject
         ),
     )
     return await read_proposal(runtime, scope, proposal_id)
@@ -280,7 +285,12 @@ def _flag_route(action: str, summary: str) -> None:
         await _run(
             runtime,
             lambda uow: booking_actions.set_flags(
-                uow, scope.office_id, scope.dossier_id, [proposal_id], action
+                uow,
+                scope.office_id,
+                scope.dossier_id,
+                [proposal_id],
+                action,
+                scope.principal.subject,
             ),
         )
         return await read_proposal(runtime, scope, proposal_id)
@@ -312,7 +322,9 @@ async def delete_proposal(
 ) -> Response:
     await _run(
         runtime,
-        lambda uow: booking_actions.delete(uow, scope.office_id, scope.dossier_id, [proposal_id]),
+        lambda uow: booking_actions.delete(
+            uow, scope.office_id, scope.dossier_id, [proposal_id], scope.principal.subject
+        ),
     )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

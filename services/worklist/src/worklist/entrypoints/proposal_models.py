@@ -13,7 +13,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSche
 from worklist.adapters.repository import lines_from_json
 from worklist.domain.arithmetic import evaluate_amount
 from worklist.domain.confidence import ConfidenceLevel, level
-from worklist.domain.lines import lines_total
+from worklist.domain.lines import LinesSource, lines_total
 from worklist.domain.statuses import STATUS_LABELS, STATUSES
 
 DOSSIER = "d0551e00-0000-4000-8000-000000000001"
@@ -121,6 +121,7 @@ PROPOSAL_EXAMPLE: dict[str, Any] = {
             "locked": False,
         }
     ],
+    "lines_source": "default",
     "lines_total": "1210.00",
     "lines_total_matches": True,
     "without_detail": False,
@@ -185,6 +186,12 @@ class Proposal(BaseModel):
     vat_breakdown: list[dict[str, Any]] = Field(description="As recognised")
     lines: list[dict[str, Any]] = Field(description="The invoice's lines as recognised")
     detail_lines: list[DetailLineOut] = Field(description="The booking's detail lines")
+    lines_source: LinesSource = Field(
+        description="Where the detail lines came from: template (the counterparty's, after "
+        "three bookings), model (learnt from the dossier's posted bookings), default (the "
+        "counterparty's default GL account and VAT code), suspense (nothing better known, or "
+        "no lines), manual (edited by hand)"
+    )
     lines_total: Decimal = Field(description="The total of the detail lines, VAT included")
     lines_total_matches: bool = Field(
         description="The detail lines add up to the total (or there are none)"
