@@ -564,5 +564,3 @@ async def document_deleted(
         document_id,
     )
     return found is not None
-
-
