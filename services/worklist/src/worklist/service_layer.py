@@ -50,6 +50,17 @@ async def refresh_if_reread(
         uow.conn, office_id, dossier_id, recognition, row["mailbox"], ledger, row["id"]
     )
     await repository.refresh_from_recognition(uow.conn, row["id"], draft, recognition)
+    publish_status_change(
+        uow,
+        office_id,
+        dossier_id,
+        proposal_id=row["id"],
+        document_id=recognition.document_id,
+        old_status=row["status"],
+        new_status=draft.status,
+        reason="changed",
+        message="the document was read again",
+    )
 
 
 async def on_document_submitted(uow: UnitOfWork, event: Envelope[DocumentSubmitted]) -> None:

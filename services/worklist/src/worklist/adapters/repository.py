@@ -293,7 +293,7 @@ async def refresh_from_recognition(
             total_incl_vat = $19, iban = $20, payment_reference = $21,
             vat_breakdown = $22::jsonb, lines = $23::jsonb, detail_lines = $24::jsonb,
             possible_duplicate = $25, warnings = $26::jsonb, confidence = $27, checked = false,
-            recognition_requested_at = NULL, updated_at = now()
+            lines_source = $28, recognition_requested_at = NULL, updated_at = now()
         WHERE id = $1""",
         proposal_id,
         draft.source,
@@ -322,6 +322,7 @@ async def refresh_from_recognition(
         draft.possible_duplicate,
         warnings_json(draft.warnings),
         draft.confidence,
+        draft.lines_source,
     )
 
 
