@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from lxml import etree
-from payments.domain import credit_transfer, pain001, parallel_xsd
+from payments.domain import pain001, parallel_xsd, transfer_file
 from payments.domain.credit_transfer import CreditTransferBatch, build_credit_transfer
 from payments.domain.parallel_xsd import ValidatorProcess, raise_for_verdict
 from payments.domain.xsd import XsdValidationError
@@ -61,7 +61,7 @@ def child_is_gone(process: subprocess.Popen[bytes]) -> bool:
 @pytest.fixture
 def verdicts(monkeypatch: pytest.MonkeyPatch) -> list[list[str] | None]:
     """Parallel path from 10 payments on; records each verdict the child gives."""
-    monkeypatch.setattr(credit_transfer, "PARALLEL_VALIDATION_MIN_PAYMENTS", 10)
+    monkeypatch.setattr(transfer_file, "PARALLEL_VALIDATION_MIN_PAYMENTS", 10)
     recorded: list[list[str] | None] = []
     original = ValidatorProcess.verdict
 
@@ -113,7 +113,7 @@ def test_small_batches_are_not_forked(monkeypatch: pytest.MonkeyPatch) -> None:
     def no_fork(*args: Any) -> None:
         raise AssertionError("forked for a small batch")
 
-    monkeypatch.setattr(credit_transfer, "ValidatorProcess", no_fork)
+    monkeypatch.setattr(transfer_file, "ValidatorProcess", no_fork)
     built = build_credit_transfer(large_batch(20), today=TODAY)
     assert built.sha256 == hashlib.sha256(built.content).hexdigest()
 

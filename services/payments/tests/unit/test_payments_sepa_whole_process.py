@@ -245,7 +245,7 @@ def test_the_service_commands_are_still_offered(capsys: pytest.CaptureFixture[st
 def test_a_large_input_starts_the_validating_child_early_and_always_ends_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, valid: bool
 ) -> None:
-    from payments.domain import credit_transfer, parallel_xsd
+    from payments.domain import parallel_xsd, transfer_file
 
     started: list[parallel_xsd.ValidatorProcess] = []
 
@@ -254,12 +254,12 @@ def test_a_large_input_starts_the_validating_child_early_and_always_ends_it(
             super().__init__(message_format)
             started.append(self)
 
-    monkeypatch.setattr(credit_transfer, "ValidatorProcess", Recorded)
+    monkeypatch.setattr(transfer_file, "ValidatorProcess", Recorded)
     data = many_payments(3)
     if not valid:
         data["payments"][1]["amount"] = "-1"
     # Three payments, but as many bytes as a batch validated in a child process.
-    padding = " " * credit_transfer.PARALLEL_VALIDATION_MIN_PAYMENTS * 150
+    padding = " " * transfer_file.PARALLEL_VALIDATION_MIN_PAYMENTS * 150
     source = tmp_path / "batch.json"
     source.write_text(json.dumps(data) + padding, encoding="utf-8")
     output = tmp_path / "out.xml"
