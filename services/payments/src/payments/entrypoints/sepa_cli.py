@@ -13,11 +13,15 @@ import sys
 import uuid
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 # The domain modules are imported by the command that needs them: `payments epc-qr` has no use
 # for the credit transfer models, nor `sepa-credit-transfer` for the QR code library.
 from payments.domain.xsd import DEFAULT_FORMAT, SUPPORTED_FORMATS
+
+if TYPE_CHECKING:
+    from payments.domain.parallel_xsd import ValidatorProcess
+    from payments.domain.transfer_file import CreditTransferFile
 
 COMMANDS: Final = ("sepa-credit-transfer", "epc-qr")
 EXIT_OK = 0
@@ -159,12 +163,9 @@ def write_atomically(path: Path, data: bytes) -> None:
 
 
 def run_credit_transfer(args: argparse.Namespace) -> int:
-    from payments.domain.credit_transfer import (
-        CreditTransferBatch,
-        InvalidBatch,
-        build_credit_transfer,
-        early_validator,
-    )
+    from payments.domain.batch_fields import InvalidBatch
+    from payments.domain.gc_pause import gc_paused
+    from payments.domain.transfer_file import early_validator, new_message_id
     from payments.domain.xsd import XsdValidationError
 
     input_path: Path = args.input
@@ -173,19 +174,14 @@ def run_credit_transfer(args: argparse.Namespace) -> int:
         data = input_path.read_bytes()
     except OSError as error:
         return _fail([f"cannot read {input_path}: {error.strerror or error}."])
-    # A large file is validated in a child process while it is written: that child gets ready
-    # on the other core while the input is checked here.
+    # A large file is validated in a child process: that child gets ready on the other core
+    # while the input is checked here.
     validator = early_validator(args.format, len(data))
+    today = args.today if args.today is not None else date.today()
+    created_at = datetime.now().astimezone().replace(microsecond=0)
     try:
-        batch = CreditTransferBatch.from_json(data)
-        today = args.today if args.today is not None else date.today()
-        built = build_credit_transfer(
-            batch,
-            today=today,
-            format=args.format,
-            created_at=datetime.now().astimezone().replace(microsecond=0),
-            validator=validator,
-        )
+        with gc_paused():
+            built = _build_file(data, args.format, today, new_message_id(), created_at, validator)
     except InvalidBatch as error:
         return _fail(error.problems)
     except XsdValidationError as error:
@@ -203,6 +199,45 @@ def run_credit_transfer(args: argparse.Namespace) -> int:
     }
     print(json.dumps(summary, indent=2, ensure_ascii=False))
     return EXIT_OK
+
+
+def _build_file(
+    data: bytes,
+    message_format: str,
+    today: date,
+    message_id: str,
+    created_at: datetime,
+    validator: ValidatorProcess | None,
+) -> CreditTransferFile:
+    """The checked, written and validated file of a JSON batch; raises `InvalidBatch`.
+
+    A well-formed batch takes the quick path (`quick_batch`, without pydantic); anything else
+    is validated by the model, which words every problem.
+    """
+    import orjson
+
+    from payments.domain.quick_batch import quick_prepare
+    from payments.domain.transfer_file import write_credit_transfer
+
+    try:
+        decoded: object = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        prepared = None  # the model words what is wrong with it
+    else:
+        prepared = quick_prepare(decoded, today=today, format=message_format, message_id=message_id)
+        del decoded
+    if prepared is None:
+        from payments.domain.credit_transfer import CreditTransferBatch, prepare_batch
+
+        batch = CreditTransferBatch.from_json(data)
+        prepared = prepare_batch(batch, today=today, format=message_format, message_id=message_id)
+    return write_credit_transfer(
+        prepared,
+        message_id=message_id,
+        format=message_format,
+        created_at=created_at,
+        validator=validator,
+    )
 
 
 def run_epc_qr(args: argparse.Namespace) -> int:
