@@ -16,6 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from payments.domain.accounts import InvalidAccount, normalise_bic
+from payments.domain.batch_fields import parse_amount, plain_amount
 from payments.domain.credit_transfer import CreditTransferBatch, InvalidBatch, prepare_batch
 from payments.domain.quick_batch import quick_prepare
 from payments.domain.transfer_file import PreparedBatch
@@ -178,3 +179,15 @@ def test_quick_bic_check_agrees_with_schwifty(value: str) -> None:
     except InvalidAccount:
         checked = None
     assert checked == expected
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.from_regex(r"[0-9]{1,10}(\.[0-9]{0,3})?", fullmatch=True)
+    | st.sampled_from(["0.00", "0.0", "0.01", "999999999.99", "1000000000", "00.10", "+1", ""])
+)
+def test_plain_amounts_read_as_parse_amount_reads_them(text: str) -> None:
+    plain = plain_amount(text)
+    if plain is not None:
+        amount = parse_amount(text)
+        assert plain == (str(amount), int(amount * 100))

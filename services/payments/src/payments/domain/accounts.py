@@ -19,15 +19,14 @@ from typing import Final
 
 from payments.domain.registry_snapshot import ISO_3166_ALPHA_2, SEPA_IBAN_RULES
 
-# schwifty's own first check of a compact IBAN (`iban._IBAN_STRUCTURE_RE`).
-_IBAN_CHARACTERS: Final = re.compile(r"[A-Z]{2}\d{2}[A-Z0-9]+")
 _WHITESPACE: Final = re.compile(r"\s+")  # removed by schwifty's `clean`, as here
 # A=10 ... Z=35: the letters of an IBAN as ISO 7064 mod 97-10 reads them.
 _LETTER_DIGITS: Final = {
     ord(letter): str(value) for value, letter in enumerate(string.ascii_uppercase, start=10)
 }
-# Per country code of the SEPA scheme: (IBAN length, BBAN pattern, the code as mod-97 digits),
-# or None for any other code; compiled from the snapshot on first use.
+# Per country code of the SEPA scheme: (IBAN length, pattern of the whole compact IBAN: country,
+# two check digits and the country's BBAN format, the code as mod-97 digits), or None for any
+# other code; compiled from the snapshot on first use.
 _CountryRules = tuple[int, re.Pattern[str], str]
 _COUNTRY_RULES: dict[str, _CountryRules | None] = {}
 # schwifty's ISO 9362 structure of a BIC (`bic._bic_iso9362_re`).
@@ -38,9 +37,12 @@ def _country_rules(country: str) -> _CountryRules | None:
     if country in _COUNTRY_RULES:
         return _COUNTRY_RULES[country]
     spec = SEPA_IBAN_RULES.get(country)
-    rules = (
-        None if spec is None else (spec[0], re.compile(spec[1]), country.translate(_LETTER_DIGITS))
-    )
+    rules = None
+    if spec is not None:
+        # One match for schwifty's structure check and the BBAN format (anchored ^...$).
+        bban = spec[1].removeprefix("^").removesuffix("$")
+        pattern = re.compile(rf"[A-Z]{{2}}\d{{2}}(?:{bban})")
+        rules = (spec[0], pattern, country.translate(_LETTER_DIGITS))
     _COUNTRY_RULES[country] = rules
     return rules
 
@@ -57,17 +59,15 @@ def quick_sepa_iban(value: str) -> str | None:
         compact = _WHITESPACE.sub("", value).upper()
         if not compact.isascii():
             return None
-    if _IBAN_CHARACTERS.fullmatch(compact) is None:
-        return None
     rules = _COUNTRY_RULES.get(compact[:2]) or _country_rules(compact[:2])
     if rules is None:
         return None
-    length, bban_pattern, country_digits = rules
-    if len(compact) != length or not "02" <= compact[2:4] <= "98":
+    length, pattern, country_digits = rules
+    if len(compact) != length or pattern.fullmatch(compact) is None:
+        return None
+    if not "02" <= compact[2:4] <= "98":  # digits, by the pattern
         return None
     bban = compact[4:]
-    if bban_pattern.match(bban) is None:
-        return None
     # ISO 7064 mod 97-10 over BBAN, country and check digits, letters as 10 to 35.
     digits = bban if bban.isdigit() else bban.translate(_LETTER_DIGITS)
     if int(digits + country_digits + compact[2:4]) % 97 != 1:

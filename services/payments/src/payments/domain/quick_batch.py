@@ -26,6 +26,7 @@ from payments.domain.batch_fields import (
     parse_amount,
     parse_date,
     parse_remittance_field,
+    plain_amount,
     plain_unstructured_text,
 )
 from payments.domain.pain001 import DebtorDetails, Transaction
@@ -159,7 +160,7 @@ def _prepare(data: object, today: date, format: str, message_id: str) -> Prepare
     )
 
     blocks: dict[BlockKey, list[Transaction]] = {}
-    sums: dict[BlockKey, Decimal] = {}
+    cents: dict[BlockKey, int] = {}  # totals per block, in cents
     end_to_end_ids: list[str] = []
     # Once per payment: names bound to locals, the common case checked first.
     payment_keys, party_keys = _PAYMENT_KEYS, _PARTY_KEYS
@@ -182,16 +183,22 @@ def _prepare(data: object, today: date, format: str, message_id: str) -> Prepare
             or name[0] == " "
             or name[-1] == " "
         ):
-            name = _text(name, MAX_NAME_LENGTH, "name")
-            if outside_sepa(name) is not None:
-                name = convert(name, "creditor.name", index)
+            # The model's check: not empty and within the limit once converted.
+            if type(name) is not str or name.strip() is not name:
+                raise _NotQuick
+            name = convert(name, "creditor.name", index)
+            if not 0 < len(name) <= MAX_NAME_LENGTH:
+                raise _NotQuick
         iban = _iban(creditor["iban"])
         bic = _bic(creditor.get("bic"), strict)
         address = creditor.get("address")
         if address is not None:
             address = _address(address, "creditor.address", converter, index)
 
-        amount = parse_amount(payment["amount"])
+        amount = plain_amount(payment["amount"])
+        if amount is None:
+            checked = parse_amount(payment["amount"])
+            amount = (str(checked), int(checked * 100))
         if payment["currency"] != "EUR":
             raise _NotQuick
         execution_date = parse_date(payment["execution_date"])
@@ -221,13 +228,13 @@ def _prepare(data: object, today: date, format: str, message_id: str) -> Prepare
         members = blocks.get(key)
         if members is None:
             members = blocks[key] = []
-            sums[key] = Decimal(0)
-        members.append((end_to_end_id, str(amount), bic, name, address, iban, kind, issuer, text))
-        sums[key] += amount
+            cents[key] = 0
+        members.append((end_to_end_id, amount[0], bic, name, address, iban, kind, issuer, text))
+        cents[key] += amount[1]
     return PreparedBatch(
         debtor=debtor_details,
         blocks=blocks,
-        sums=sums,
+        sums={key: Decimal(total).scaleb(-2) for key, total in cents.items()},
         end_to_end_ids=end_to_end_ids,
         conversions=converter.records,
     )
