@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -33,7 +33,7 @@ from payments.domain.sepa_text import (
     ConversionRecord,
     TextConversion,
 )
-from payments.domain.xsd import FEED_CHUNK_BYTES, check_format, validate_pain001
+from payments.domain.xsd import check_format, validate_pain001
 
 # pain.001.001.03 has a stricter BIC pattern than ISO 9362:2014 (and schwifty) accept.
 BIC_PAIN_001_03: Final = re.compile(r"^[A-Z]{6}[A-Z2-9][A-NP-Z0-9]([A-Z0-9]{3})?$")
@@ -179,8 +179,13 @@ def write_credit_transfer(
     format: str,
     created_at: datetime,
     validator: ValidatorProcess | None = None,
+    while_validating: Callable[[bytes], object] | None = None,
 ) -> CreditTransferFile:
     """Write, XSD-validate and hash the file of a prepared batch.
+
+    `while_validating(content)` is called with the bytes before they are known to be valid,
+    while a child process validates them (a large file): a command can write them to a
+    temporary file meanwhile, and must drop it if this then raises.
 
     `validator`: a validating child started earlier by the caller (`early_validator`); it is
     used for this file whatever its size, and ended when this returns. Without one, a large
@@ -190,7 +195,7 @@ def write_credit_transfer(
     check_format(format)
     count = len(prepared.end_to_end_ids)
     with gc_paused(), _validator_process(count, format, validator) as child:
-        return _write(prepared, message_id, format, created_at, child)
+        return _write(prepared, message_id, format, created_at, child, while_validating)
 
 
 def early_validator(format: str, input_bytes: int) -> ValidatorProcess | None:
@@ -241,6 +246,7 @@ def _write(
     format: str,
     created_at: datetime,
     validator: ValidatorProcess | None,
+    while_validating: Callable[[bytes], object] | None,
 ) -> CreditTransferFile:
     sums = prepared.sums
     blocks = [
@@ -266,14 +272,16 @@ def _write(
         blocks=blocks,
     )
     if validator is not None:
-        view = memoryview(content)
-        for offset in range(0, len(content), FEED_CHUNK_BYTES):
-            validator.feed(view[offset : offset + FEED_CHUNK_BYTES])
-        sha256 = file_digest(content, "sha256")  # while the child validates
+        validator.feed_all(content)
+        sha256 = file_digest(content, "sha256")  # while the child validates, on the other core
+        if while_validating is not None:
+            while_validating(content)
         raise_for_verdict(format, validator.verdict(), content)
     else:
         validate_pain001(content, format)
         sha256 = file_digest(content, "sha256")
+        if while_validating is not None:
+            while_validating(content)
     records = prepared.conversions
     return CreditTransferFile(
         content=content,
