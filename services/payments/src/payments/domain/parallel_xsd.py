@@ -63,6 +63,7 @@ except xsd.XsdValidationError as error:
 view = memoryview(json.dumps(errors).encode())
 while view:
     view = view[os.write(1, view):]
+os._exit(0)  # the verdict is out: freeing the tree (a fifth of the work) would only cost time
 """
 
 
