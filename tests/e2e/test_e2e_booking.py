@@ -4,17 +4,12 @@ books (supplier, journal, period, GL account and VAT code lines); they are check
 booked in the Beancount ledger with their document number. A duplicate is flagged "! Ok", a
 proposal whose lines do not add up cannot be sent, and what the books refuse comes back."""
 
-import asyncio
 import dataclasses
-import importlib.util
 import random
 import re
-import sys
-import time
 import uuid
 from datetime import date, timedelta
 from decimal import Decimal
-from types import ModuleType
 from typing import Any
 
 import httpx
@@ -23,8 +18,10 @@ from beancount import loader
 from beancount.core import data as bean_data
 from ledgerline.auth import Role
 from ledgerline.demo import DEMO_DOSSIER_ID
-from ledgerline.devstack.paths import REPO_ROOT
 from ledgerline.devstack.stack import Stack
+from ledgerline.testing.ubl import Line, Party, generated_invoice
+
+from tests.e2e.helpers import eventually, recognition, recognition_corpus, submit, upload
 
 pytestmark = [pytest.mark.e2e]
 
@@ -32,90 +29,26 @@ DOSSIER = DEMO_DOSSIER_ID
 INVOICE_DATE = date(2026, 11, 20)  # in PEETERS's open period 2026-11
 
 
-def _corpus() -> ModuleType:
-    path = REPO_ROOT / "services" / "recognition" / "bench" / "corpus.py"
-    spec = importlib.util.spec_from_file_location("recognition_bench_corpus_booking", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-async def eventually(probe: Any, timeout: float = 60) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = await probe()
-        if result is not None:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"nothing after {timeout} s")
-        await asyncio.sleep(0.3)
+# The dossier's own party on its purchase invoices (Bakkerij Peeters, the demo dossier).
+CUSTOMER = Party(name="Bakkerij Peeters BV", vat="BE0123456749", city="Antwerpen")
 
 
 def ubl(number: str, supplier: str, vat_number: str, net: Decimal, rate: int = 21) -> bytes:
-    vat = (net * rate / 100).quantize(Decimal("0.01"))
-    gross = net + vat
-    return f"""<?xml version="1.0" encoding="UTF-8"?>
-<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
- xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
- xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">
-  <cbc:CustomizationID>urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0</cbc:CustomizationID>
-  <cbc:ProfileID>urn:fdc:peppol.eu:2017:poacc:billing:01:1.0</cbc:ProfileID>
-  <cbc:ID>{number}</cbc:ID>
-  <cbc:IssueDate>{INVOICE_DATE}</cbc:IssueDate>
-  <cbc:DueDate>{INVOICE_DATE + timedelta(days=30)}</cbc:DueDate>
-  <cbc:InvoiceTypeCode>380</cbc:InvoiceTypeCode>
-  <cbc:DocumentCurrencyCode>EUR</cbc:DocumentCurrencyCode>
-  <cac:AccountingSupplierParty><cac:Party>
-    <cac:PartyName><cbc:Name>{supplier}</cbc:Name></cac:PartyName>
-    <cac:PostalAddress><cbc:CityName>Gent</cbc:CityName>
-      <cac:Country><cbc:IdentificationCode>BE</cbc:IdentificationCode></cac:Country>
-    </cac:PostalAddress>
-    <cac:PartyTaxScheme><cbc:CompanyID>{vat_number}</cbc:CompanyID>
-      <cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:PartyTaxScheme>
-    <cac:PartyLegalEntity><cbc:RegistrationName>{supplier}</cbc:RegistrationName></cac:PartyLegalEntity>
-  </cac:Party></cac:AccountingSupplierParty>
-  <cac:AccountingCustomerParty><cac:Party>
-    <cac:PostalAddress><cbc:CityName>Antwerpen</cbc:CityName>
-      <cac:Country><cbc:IdentificationCode>BE</cbc:IdentificationCode></cac:Country>
-    </cac:PostalAddress>
-    <cac:PartyTaxScheme><cbc:CompanyID>BE0123456749</cbc:CompanyID>
-      <cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:PartyTaxScheme>
-    <cac:PartyLegalEntity><cbc:RegistrationName>Bakkerij Peeters BV</cbc:RegistrationName></cac:PartyLegalEntity>
-  </cac:Party></cac:AccountingCustomerParty>
-  <cac:TaxTotal>
-    <cbc:TaxAmount currencyID="EUR">{vat}</cbc:TaxAmount>
-    <cac:TaxSubtotal>
-      <cbc:TaxableAmount currencyID="EUR">{net}</cbc:TaxableAmount>
-      <cbc:TaxAmount currencyID="EUR">{vat}</cbc:TaxAmount>
-      <cac:TaxCategory><cbc:ID>S</cbc:ID><cbc:Percent>{rate}</cbc:Percent>
-        <cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:TaxCategory>
-    </cac:TaxSubtotal>
-  </cac:TaxTotal>
-  <cac:LegalMonetaryTotal>
-    <cbc:LineExtensionAmount currencyID="EUR">{net}</cbc:LineExtensionAmount>
-    <cbc:TaxExclusiveAmount currencyID="EUR">{net}</cbc:TaxExclusiveAmount>
-    <cbc:TaxInclusiveAmount currencyID="EUR">{gross}</cbc:TaxInclusiveAmount>
-    <cbc:PayableAmount currencyID="EUR">{gross}</cbc:PayableAmount>
-  </cac:LegalMonetaryTotal>
-  <cac:InvoiceLine>
-    <cbc:ID>1</cbc:ID>
-    <cbc:InvoicedQuantity unitCode="C62">1</cbc:InvoicedQuantity>
-    <cbc:LineExtensionAmount currencyID="EUR">{net}</cbc:LineExtensionAmount>
-    <cac:Item><cbc:Name>Taartdozen, {number}</cbc:Name>
-      <cac:ClassifiedTaxCategory><cbc:ID>S</cbc:ID><cbc:Percent>{rate}</cbc:Percent>
-        <cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:ClassifiedTaxCategory>
-    </cac:Item>
-    <cac:Price><cbc:PriceAmount currencyID="EUR">{net}</cbc:PriceAmount></cac:Price>
-  </cac:InvoiceLine>
-</Invoice>
-""".encode()
+    """A one-line purchase invoice of the dossier from `supplier`, dated INVOICE_DATE."""
+    return generated_invoice(
+        number,
+        [Line(f"Taartdozen, {number}", net)],
+        supplier=Party(name=supplier, vat=vat_number, city="Gent"),
+        customer=CUSTOMER,
+        issue_date=INVOICE_DATE,
+        due_date=INVOICE_DATE + timedelta(days=30),
+        rate=Decimal(rate),
+    ).xml
 
 
 def pdf_of_molens_dedeyne(number: str) -> tuple[bytes, Any]:
     """A text PDF from PEETERS's supplier L0001 (Molens Dedeyne, VAT BE0299925087), all at 6 %."""
-    corpus = _corpus()
+    corpus = recognition_corpus()
     spec = corpus.random_spec(
         random.Random(2026), 0, layout="classic", language="nl", credit=False, reference="ogm"
     )
@@ -146,26 +79,18 @@ class Worklist:
         self.base = f"{stack.url('worklist')}/dossiers/{DOSSIER}/proposals"
 
     async def deliver(self, content: bytes, content_type: str) -> str:
-        ingest = f"{self.stack.url('ingest')}/dossiers/{DOSSIER}/documents"
-        delivered = await self.http.post(
-            ingest,
-            params={"mailbox": "purchase"},
-            content=content,
-            headers=self.client | {"Content-Type": content_type},
+        document = await upload(
+            self.http,
+            self.stack,
+            DOSSIER,
+            content,
+            self.client,
+            mailbox="purchase",
+            content_type=content_type,
         )
-        assert delivered.status_code == 201, delivered.text
-        document_id: str = delivered.json()["id"]
-
-        async def recognised() -> bool | None:
-            response = await self.http.get(
-                f"{self.stack.url('recognition')}/dossiers/{DOSSIER}/recognitions/{document_id}",
-                headers=self.client,
-            )
-            return True if response.status_code == 200 else None
-
-        await eventually(recognised)
-        submitted = await self.http.post(f"{ingest}/{document_id}/submit", headers=self.client)
-        assert submitted.status_code == 200, submitted.text
+        await recognition(self.http, self.stack, DOSSIER, document["id"], self.client)
+        await submit(self.http, self.stack, DOSSIER, document["id"], self.client)
+        document_id: str = document["id"]
         return document_id
 
     async def proposal_of(self, document_id: str) -> dict[str, Any]:
@@ -175,7 +100,7 @@ class Worklist:
             mine = [p for p in response.json() if p["document_id"] == document_id]
             return mine[0] if mine else None
 
-        return await eventually(found)  # type: ignore[no-any-return]
+        return await eventually(found, 60)  # type: ignore[no-any-return]
 
     async def get(self, proposal_id: str) -> dict[str, Any]:
         response = await self.http.get(f"{self.base}/{proposal_id}", headers=self.office)
@@ -205,7 +130,7 @@ async def books_synced(worklist: Worklist) -> None:
         )
         return True if response.status_code == 200 and response.json() else None
 
-    await eventually(known)
+    await eventually(known, 60)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -228,7 +153,7 @@ async def books_resynced_afterwards(stack: Stack) -> Any:
             )
             return True if len(items.json()) == run["open_items"] else None
 
-        await eventually(replaced)
+        await eventually(replaced, 60)
 
 
 def transaction_of(stack: Stack, proposal_id: str) -> bean_data.Transaction:
@@ -486,7 +411,7 @@ async def test_what_the_books_refuse_comes_back_with_the_reason(stack: Stack) ->
             )
             return True if response.status_code == 200 else None
 
-        await eventually(visible)
+        await eventually(visible, 60)
         elsewhere = await http.get(
             f"{other_list}/{proposal['id']}", headers={"Authorization": f"Bearer {stack.token()}"}
         )
@@ -531,7 +456,7 @@ async def test_a_fourth_invoice_is_proposed_as_the_supplier_s_last_three_were_bo
             assert response.status_code == 200, response.text
             return response.json() or None
 
-        [learnt] = await eventually(template)
+        [learnt] = await eventually(template, 60)
         assert learnt["uses"] == 3
         assert [(line["gl_account"], line["vat_code"]) for line in learnt["lines"]] == [
             ("612000", "D21")

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from lxml import etree
-from payments.domain import credit_transfer, pain001, parallel_xsd
+from payments.domain import pain001, parallel_xsd, transfer_file
 from payments.domain.credit_transfer import CreditTransferBatch, build_credit_transfer
 from payments.domain.parallel_xsd import ValidatorProcess, raise_for_verdict
 from payments.domain.xsd import XsdValidationError
@@ -61,7 +61,7 @@ def child_is_gone(process: subprocess.Popen[bytes]) -> bool:
 @pytest.fixture
 def verdicts(monkeypatch: pytest.MonkeyPatch) -> list[list[str] | None]:
     """Parallel path from 10 payments on; records each verdict the child gives."""
-    monkeypatch.setattr(credit_transfer, "PARALLEL_VALIDATION_MIN_PAYMENTS", 10)
+    monkeypatch.setattr(transfer_file, "PARALLEL_VALIDATION_MIN_PAYMENTS", 10)
     recorded: list[list[str] | None] = []
     original = ValidatorProcess.verdict
 
@@ -113,21 +113,25 @@ def test_small_batches_are_not_forked(monkeypatch: pytest.MonkeyPatch) -> None:
     def no_fork(*args: Any) -> None:
         raise AssertionError("forked for a small batch")
 
-    monkeypatch.setattr(credit_transfer, "ValidatorProcess", no_fork)
+    monkeypatch.setattr(transfer_file, "ValidatorProcess", no_fork)
     built = build_credit_transfer(large_batch(20), today=TODAY)
     assert built.sha256 == hashlib.sha256(built.content).hexdigest()
 
 
-def test_child_reports_an_early_error_while_more_is_fed() -> None:
+def test_child_reports_schema_errors_and_stops_reading_at_a_syntax_error() -> None:
     content = build_credit_transfer(large_batch(), today=TODAY).content
     broken = content.replace(b"<ChrgBr>SLEV</ChrgBr>", b"<ChrgBr>NONE</ChrgBr>")
     with ValidatorProcess("pain.001.001.09") as validator:
-        for _ in range(40):  # the child stops reading after the error: no hang, no error here
-            validator.feed(broken)
+        validator.feed(broken)
         errors = validator.verdict()
     assert errors and any("ChrgBr" in error for error in errors)
     with pytest.raises(XsdValidationError):
         raise_for_verdict("pain.001.001.09", errors, broken)
+    with ValidatorProcess("pain.001.001.09") as validator:
+        for _ in range(40):  # a second document: the child stops reading, no hang, no error here
+            validator.feed(content)
+        errors = validator.verdict()
+    assert errors
 
 
 def test_child_reports_a_document_cut_short() -> None:

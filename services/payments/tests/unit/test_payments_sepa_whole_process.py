@@ -245,7 +245,7 @@ def test_the_service_commands_are_still_offered(capsys: pytest.CaptureFixture[st
 def test_a_large_input_starts_the_validating_child_early_and_always_ends_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, valid: bool
 ) -> None:
-    from payments.domain import credit_transfer, parallel_xsd
+    from payments.domain import parallel_xsd, transfer_file
 
     started: list[parallel_xsd.ValidatorProcess] = []
 
@@ -254,12 +254,12 @@ def test_a_large_input_starts_the_validating_child_early_and_always_ends_it(
             super().__init__(message_format)
             started.append(self)
 
-    monkeypatch.setattr(credit_transfer, "ValidatorProcess", Recorded)
+    monkeypatch.setattr(transfer_file, "ValidatorProcess", Recorded)
     data = many_payments(3)
     if not valid:
         data["payments"][1]["amount"] = "-1"
     # Three payments, but as many bytes as a batch validated in a child process.
-    padding = " " * credit_transfer.PARALLEL_VALIDATION_MIN_PAYMENTS * 150
+    padding = " " * transfer_file.PARALLEL_VALIDATION_MIN_PAYMENTS * 150
     source = tmp_path / "batch.json"
     source.write_text(json.dumps(data) + padding, encoding="utf-8")
     output = tmp_path / "out.xml"
@@ -271,3 +271,30 @@ def test_a_large_input_starts_the_validating_child_early_and_always_ends_it(
     assert len(started) == 1
     assert started[0]._process is None  # ended, in both cases
     assert output.exists() == valid
+
+
+@pytest.mark.parametrize("in_a_child", [True, False])
+def test_a_file_that_fails_validation_is_written_meanwhile_but_never_left(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    in_a_child: bool,
+) -> None:
+    from lxml import etree
+    from payments.domain import pain001, transfer_file
+
+    if in_a_child:  # validated by the child while the temporary file is written
+        monkeypatch.setattr(transfer_file, "PARALLEL_VALIDATION_MIN_PAYMENTS", 1)
+    original = pain001._block_header
+
+    def broken_header(*args: Any) -> list[etree._Element]:
+        return [*original(*args), etree.Element("Bogus")]
+
+    monkeypatch.setattr(pain001, "_block_header", broken_header)
+    assert run_command(tmp_path, many_payments(3)) == {"code": sepa_cli.EXIT_DEFECT}
+    assert "internal error, no file written" in capsys.readouterr().err
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["batch.json"]
+
+    monkeypatch.setattr(pain001, "_block_header", original)
+    assert run_command(tmp_path, many_payments(3)) == {"code": 0}
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["batch.json", "out.xml"]

@@ -1,39 +1,6 @@
-"""Settings of the worklist's conversations (environment, prefix WORKLIST_).
+"""The conversations' settings are part of `WorklistSettings` (`worklist.config`); this name
+stays for code that imports it from here."""
 
-Apart from `WorklistSettings` so that the conversations can be read and changed on their own;
-the names are the service's own (`WORKLIST_SMTP_HOST`, ...), as approvals' and payments' are.
-"""
+from worklist.config import ConversationSettings
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
-
-
-class ConversationSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="WORKLIST_", extra="ignore")
-
-    smtp_host: str | None = Field(
-        default=None,
-        description="SMTP server that e-mails new messages to the other side; none: no e-mails",
-    )
-    smtp_port: int = 2525
-    smtp_sender: str = "conversations@ledgerline.local"
-    smtp_username: str | None = None
-    smtp_password: str | None = None
-    smtp_starttls: bool = False
-    notify_poll_seconds: float = Field(
-        default=5, gt=0, description="How often the service looks for e-mails to (re)send"
-    )
-    notify_max_attempts: int = Field(
-        default=8, ge=1, description="Tries per e-mail before it is given up (marked failed)"
-    )
-    notify_retry_seconds: float = Field(
-        default=30, gt=0, description="Wait after a refused e-mail; doubles with every try"
-    )
-    portal_url: str = Field(
-        default="http://127.0.0.1:8003/docs",
-        description="Where users read conversations (in e-mails)",
-    )
-    attachment_max_bytes: int = Field(
-        default=10 * 1024 * 1024, gt=0, description="Largest attachment (413 above)"
-    )
-    attachments_per_message: int = Field(default=5, ge=1, le=20)
+__all__ = ["ConversationSettings"]

@@ -22,7 +22,7 @@ from fastapi import APIRouter, FastAPI, Request
 from ledgerline.mail import MailNotSent, send_message
 
 from worklist.adapters import conversations as store
-from worklist.conversations_config import ConversationSettings
+from worklist.config import ConversationSettings
 from worklist.domain.conversations import notification_text
 
 log = logging.getLogger(__name__)
@@ -33,10 +33,13 @@ LEASE_SECONDS = 120.0
 
 
 def settings_of(app: FastAPI) -> ConversationSettings:
-    settings: ConversationSettings | None = getattr(app.state, "conversation_settings", None)
-    if settings is None:
-        settings = ConversationSettings()
-        app.state.conversation_settings = settings
+    """The conversations' settings: the service's own (part of `WorklistSettings`), unless
+    `app.state.conversation_settings` holds others (tests set short delays there)."""
+    override: ConversationSettings | None = getattr(app.state, "conversation_settings", None)
+    if override is not None:
+        return override
+    settings = app.state.settings
+    assert isinstance(settings, ConversationSettings), "the worklist runs with WorklistSettings"
     return settings
 
 

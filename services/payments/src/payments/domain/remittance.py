@@ -2,7 +2,8 @@
 
 Structured references are the Belgian OGM/VCS ("gestructureerde mededeling",
 `+++123/4567/89012+++`) and the international ISO 11649 RF reference. Both are checked with
-python-stdnum so that a typo is refused here instead of by the bank days later.
+python-stdnum so that a typo is refused here instead of by the bank days later (imported when
+first needed: valid Belgian references are checked without it, see `parse_ogm`).
 """
 
 from __future__ import annotations
@@ -10,10 +11,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
-
-from stdnum import iso11649
-from stdnum.be import ogm_vcs
-from stdnum.exceptions import ValidationError as StdnumValidationError
 
 from payments.domain.sepa_text import to_sepa
 
@@ -64,6 +61,9 @@ class CreditorReference:
     @property
     def display(self) -> str:
         """Printed form: `+++010/8068/17183+++` or `RF18 5390 0754 7034`."""
+        from stdnum import iso11649
+        from stdnum.be import ogm_vcs
+
         if self.scheme is ReferenceScheme.BE_OGM:
             return f"+++{ogm_vcs.format(self.reference)}+++"
         return iso11649.format(self.reference)
@@ -116,6 +116,9 @@ def parse_ogm(value: str) -> str:
     # for 0), written out: this runs for every structured payment of a batch.
     if int(digits) > 0 and int(digits[10:]) == (int(digits[:10]) % 97 or 97):
         return digits
+    from stdnum.be import ogm_vcs
+    from stdnum.exceptions import ValidationError as StdnumValidationError
+
     try:
         return ogm_vcs.validate(digits)
     except StdnumValidationError:
@@ -133,6 +136,9 @@ def parse_ogm(value: str) -> str:
 
 def parse_rf(value: str) -> str:
     """Return an ISO 11649 creditor reference in compact upper-case form after checking it."""
+    from stdnum import iso11649
+    from stdnum.exceptions import ValidationError as StdnumValidationError
+
     compact = iso11649.compact(value)
     if not _RF_COMPACT.match(compact):
         raise InvalidRemittance(

@@ -150,25 +150,38 @@ _REPORTS: dict[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]] = {}
 _MAX_SHARED_REPORTS = 4096
 
 
-def _convert(text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
-    # The regex engine finds the few characters to change; str.replace does the copying in C.
-    # A replacement only holds characters of the set, so later replacements cannot touch it.
+# The (character, replacement) report of a text, by the characters outside the set found in it
+# (in order, repeats included). A batch has a handful of such combinations; bounded.
+_PLANS: dict[tuple[str, ...], tuple[tuple[str, str], ...]] = {}
+
+
+def _plan(found: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     replacements: dict[str, str] = {}
-    for character in _OUTSIDE_SEPA.findall(text):
+    for character in found:
         replacement = _SEEN.get(character)
         if replacement is None:
             replacement = _SEEN[character] = _replace_character(character)
         replacements[character] = replacement
-    converted = text
-    for character, replacement in replacements.items():
-        converted = converted.replace(character, replacement)
     report = tuple(replacements.items())
     shared = _REPORTS.get(report)
     if shared is None:
         if len(_REPORTS) < _MAX_SHARED_REPORTS:
             _REPORTS[report] = report
         shared = report
-    return converted.strip(), shared
+    if len(_PLANS) < _MAX_SHARED_REPORTS:
+        _PLANS[found] = shared
+    return shared
+
+
+def _convert(text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+    # The regex engine finds the few characters to change; str.replace does the copying in C.
+    # A replacement only holds characters of the set, so later replacements cannot touch it.
+    found = tuple(_OUTSIDE_SEPA.findall(text))
+    report = _PLANS.get(found) or _plan(found)
+    converted = text
+    for character, replacement in report:
+        converted = converted.replace(character, replacement)
+    return converted.strip(), report
 
 
 _VISIBLE_SEPA = re.compile(r"[a-zA-Z0-9/\-?:().,'+]")

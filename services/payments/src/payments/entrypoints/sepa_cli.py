@@ -11,13 +11,18 @@ import json
 import os
 import sys
 import uuid
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 # The domain modules are imported by the command that needs them: `payments epc-qr` has no use
 # for the credit transfer models, nor `sepa-credit-transfer` for the QR code library.
 from payments.domain.xsd import DEFAULT_FORMAT, SUPPORTED_FORMATS
+
+if TYPE_CHECKING:
+    from payments.domain.parallel_xsd import ValidatorProcess
+    from payments.domain.transfer_file import CreditTransferFile
 
 COMMANDS: Final = ("sepa-credit-transfer", "epc-qr")
 EXIT_OK = 0
@@ -142,8 +147,16 @@ def _fail(problems: list[str], exit_code: int = EXIT_INVALID_INPUT) -> int:
 def write_atomically(path: Path, data: bytes) -> None:
     """Write `data` to a new file beside `path`, then rename it over `path`.
 
-    Readers (and an upload watching the folder) see either no file or the whole file. The temp
-    file is created with mode 0o666 so the umask applies as for any new file.
+    Readers (and an upload watching the folder) see either no file or the whole file.
+    """
+    os.replace(write_temporary(path, data), path)
+
+
+def write_temporary(path: Path, data: bytes) -> Path:
+    """Write `data` to a new hidden file beside `path`, flushed to disk; its path.
+
+    The file is created with mode 0o666 so the umask applies as for any new file; renaming it
+    over `path` (`os.replace`) then gives readers the whole file at once.
     """
     temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
@@ -152,19 +165,16 @@ def write_atomically(path: Path, data: bytes) -> None:
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
-        os.replace(temporary, path)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+    return temporary
 
 
 def run_credit_transfer(args: argparse.Namespace) -> int:
-    from payments.domain.credit_transfer import (
-        CreditTransferBatch,
-        InvalidBatch,
-        build_credit_transfer,
-        early_validator,
-    )
+    from payments.domain.batch_fields import InvalidBatch
+    from payments.domain.gc_pause import gc_paused
+    from payments.domain.transfer_file import early_validator, new_message_id
     from payments.domain.xsd import XsdValidationError
 
     input_path: Path = args.input
@@ -173,36 +183,81 @@ def run_credit_transfer(args: argparse.Namespace) -> int:
         data = input_path.read_bytes()
     except OSError as error:
         return _fail([f"cannot read {input_path}: {error.strerror or error}."])
-    # A large file is validated in a child process while it is written: that child gets ready
-    # on the other core while the input is checked here.
+    # A large file is validated in a child process: that child gets ready on the other core
+    # while the input is checked here.
     validator = early_validator(args.format, len(data))
+    today = args.today if args.today is not None else date.today()
+    created_at = datetime.now().astimezone().replace(microsecond=0)
+    written: list[Path] = []  # the temporary file, written while the file is validated
+
+    def write_meanwhile(content: bytes) -> None:
+        written.append(write_temporary(output_path, content))
+
     try:
-        batch = CreditTransferBatch.from_json(data)
-        today = args.today if args.today is not None else date.today()
-        built = build_credit_transfer(
-            batch,
-            today=today,
-            format=args.format,
-            created_at=datetime.now().astimezone().replace(microsecond=0),
-            validator=validator,
-        )
+        with gc_paused():
+            built = _build_file(
+                data, args.format, today, new_message_id(), created_at, validator, write_meanwhile
+            )
+        os.replace(written.pop(), output_path)  # valid: the written file becomes the output
     except InvalidBatch as error:
         return _fail(error.problems)
     except XsdValidationError as error:
         return _fail([f"internal error, no file written: {error}", *error.errors[1:]], EXIT_DEFECT)
+    except OSError as error:
+        return _fail([f"cannot write {output_path}: {error.strerror or error}."])
     finally:
         if validator is not None:
             validator.close()  # ended already when the file was built; here if it was refused
-    try:
-        write_atomically(output_path, built.content)
-    except OSError as error:
-        return _fail([f"cannot write {output_path}: {error.strerror or error}."])
+        for temporary in written:  # not renamed: refused by the validation
+            temporary.unlink(missing_ok=True)
     summary: dict[str, Any] = {
         "output": str(output_path),
         **built.summary(conversions=args.conversions),
     }
     print(json.dumps(summary, indent=2, ensure_ascii=False))
     return EXIT_OK
+
+
+def _build_file(
+    data: bytes,
+    message_format: str,
+    today: date,
+    message_id: str,
+    created_at: datetime,
+    validator: ValidatorProcess | None,
+    while_validating: Callable[[bytes], object],
+) -> CreditTransferFile:
+    """The checked, written and validated file of a JSON batch; raises `InvalidBatch`.
+
+    A well-formed batch takes the quick path (`quick_batch`, without pydantic); anything else
+    is validated by the model, which words every problem. `while_validating` gets the bytes
+    while the validating child checks them (see `write_credit_transfer`).
+    """
+    import orjson
+
+    from payments.domain.quick_batch import quick_prepare
+    from payments.domain.transfer_file import write_credit_transfer
+
+    try:
+        decoded: object = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        prepared = None  # the model words what is wrong with it
+    else:
+        prepared = quick_prepare(decoded, today=today, format=message_format, message_id=message_id)
+        del decoded
+    if prepared is None:
+        from payments.domain.credit_transfer import CreditTransferBatch, prepare_batch
+
+        batch = CreditTransferBatch.from_json(data)
+        prepared = prepare_batch(batch, today=today, format=message_format, message_id=message_id)
+    return write_credit_transfer(
+        prepared,
+        message_id=message_id,
+        format=message_format,
+        created_at=created_at,
+        validator=validator,
+        while_validating=while_validating,
+    )
 
 
 def run_epc_qr(args: argparse.Namespace) -> int:

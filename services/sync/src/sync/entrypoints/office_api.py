@@ -7,12 +7,14 @@ claims from `GET /access/offices/{office_id}/subjects/{subject}`; the lists kept
 reads. Office settings, employees and client groups are for the office's admins only.
 """
 
+import inspect
+from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID, uuid4
 
 import asyncpg
-from fastapi import APIRouter, HTTPException, Path, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Response, status
 from ledgerline.auth import CurrentPrincipal, DossierScope, Principal, Role, dossier_scope
 from ledgerline.errors import error_response
 from ledgerline.service import CurrentRuntime
@@ -59,6 +61,66 @@ def _admin(principal: Principal) -> Principal:
 
 def _refused(violation: OfficeRuleViolation) -> HTTPException:
     return HTTPException(violation.status, violation.reason)
+
+
+def _admin_read_routes(
+    collection: str,
+    model: type[BaseModel],
+    *,
+    key: Callable[..., Any],
+    rows: Callable[[asyncpg.Connection, UUID], Awaitable[list[asyncpg.Record]]],
+    row: Callable[[asyncpg.Connection, UUID, Any], Awaitable[asyncpg.Record | None]],
+    not_found: Callable[[Any], HTTPException],
+    list_name: str,
+    list_summary: str,
+    one_name: str,
+    one_summary: str,
+    one_responses: dict[int | str, dict[str, Any]],
+) -> None:
+    """`GET /office/<collection>` and `GET /office/<collection>/{key}` of what an office admin
+    manages: load (all of the office's, or one), 404 when the one is not the office's, answer
+    as `model`. `key` is the dependency that reads the path's key: its one parameter gives the
+    key's name and type."""
+
+    @router.get(
+        f"/office/{collection}",
+        response_model=list[model],  # type: ignore[valid-type]
+        summary=list_summary,
+        responses={403: ADMINS_ONLY},
+        name=list_name,
+    )
+    async def list_all(principal: CurrentPrincipal, runtime: CurrentRuntime) -> list[Any]:
+        _admin(principal)
+        async with runtime.pool.acquire() as connection:
+            found = await rows(connection, principal.office_id)
+        return [model(**dict(record)) for record in found]
+
+    @router.get(
+        f"/office/{collection}/{{{next(iter(inspect.signature(key).parameters))}}}",
+        response_model=model,
+        summary=one_summary,
+        responses=one_responses,
+        name=one_name,
+    )
+    async def get_one(
+        identifier: Annotated[Any, Depends(key)],
+        principal: CurrentPrincipal,
+        runtime: CurrentRuntime,
+    ) -> Any:
+        _admin(principal)
+        async with runtime.pool.acquire() as connection:
+            record = await row(connection, principal.office_id, identifier)
+        if record is None:
+            raise not_found(identifier)
+        return model(**dict(record))
+
+
+def _subject_key(subject: Subject) -> str:
+    return subject
+
+
+def _group_key(group_id: UUID) -> UUID:
+    return group_id
 
 
 # ------------------------------------------------------------------ settings
@@ -235,17 +297,22 @@ def _employee_not_found(subject: str) -> HTTPException:
     return HTTPException(status.HTTP_404_NOT_FOUND, f"employee {subject} not found")
 
 
-@router.get(
-    "/office/employees",
-    response_model=list[Employee],
-    summary="The office's employees (office admin)",
-    responses={403: ADMINS_ONLY},
+_admin_read_routes(
+    "employees",
+    Employee,
+    key=_subject_key,
+    rows=office.employees,
+    row=office.employee,
+    not_found=_employee_not_found,
+    list_name="list_employees",
+    list_summary="The office's employees (office admin)",
+    one_name="get_employee",
+    one_summary="One employee (office admin)",
+    one_responses={
+        403: ADMINS_ONLY,
+        404: error_response("No such employee in the office", "employee els@x.be not found"),
+    },
 )
-async def list_employees(principal: CurrentPrincipal, runtime: CurrentRuntime) -> list[Employee]:
-    _admin(principal)
-    async with runtime.pool.acquire() as connection:
-        rows = await office.employees(connection, principal.office_id)
-    return [Employee(**dict(row)) for row in rows]
 
 
 @router.post(
@@ -281,26 +348,6 @@ async def add_employee(
             uow.conn, principal.office_id, body.subject, body.dossiers, body.client_groups
         )
         row = await office.employee(uow.conn, principal.office_id, body.subject)
-    return Employee(**dict(row))
-
-
-@router.get(
-    "/office/employees/{subject}",
-    response_model=Employee,
-    summary="One employee (office admin)",
-    responses={
-        403: ADMINS_ONLY,
-        404: error_response("No such employee in the office", "employee els@x.be not found"),
-    },
-)
-async def get_employee(
-    subject: Subject, principal: CurrentPrincipal, runtime: CurrentRuntime
-) -> Employee:
-    _admin(principal)
-    async with runtime.pool.acquire() as connection:
-        row = await office.employee(connection, principal.office_id, subject)
-    if row is None:
-        raise _employee_not_found(subject)
     return Employee(**dict(row))
 
 
@@ -428,19 +475,19 @@ GROUP_EXISTS = error_response(
 )
 
 
-@router.get(
-    "/office/client-groups",
-    response_model=list[ClientGroup],
-    summary="The office's client groups (office admin)",
-    responses={403: ADMINS_ONLY},
+_admin_read_routes(
+    "client-groups",
+    ClientGroup,
+    key=_group_key,
+    rows=office.client_groups,
+    row=office.client_group,
+    not_found=_group_not_found,
+    list_name="list_client_groups",
+    list_summary="The office's client groups (office admin)",
+    one_name="get_client_group",
+    one_summary="One client group (office admin)",
+    one_responses={403: ADMINS_ONLY, 404: error_response("No such client group in the office")},
 )
-async def list_client_groups(
-    principal: CurrentPrincipal, runtime: CurrentRuntime
-) -> list[ClientGroup]:
-    _admin(principal)
-    async with runtime.pool.acquire() as connection:
-        rows = await office.client_groups(connection, principal.office_id)
-    return [ClientGroup(**dict(row)) for row in rows]
 
 
 @router.post(
@@ -469,23 +516,6 @@ async def add_client_group(
             )
         await office.set_group_dossiers(uow.conn, group_id, body.dossiers)
         row = await office.client_group(uow.conn, principal.office_id, group_id)
-    return ClientGroup(**dict(row))
-
-
-@router.get(
-    "/office/client-groups/{group_id}",
-    response_model=ClientGroup,
-    summary="One client group (office admin)",
-    responses={403: ADMINS_ONLY, 404: error_response("No such client group in the office")},
-)
-async def get_client_group(
-    group_id: UUID, principal: CurrentPrincipal, runtime: CurrentRuntime
-) -> ClientGroup:
-    _admin(principal)
-    async with runtime.pool.acquire() as connection:
-        row = await office.client_group(connection, principal.office_id, group_id)
-    if row is None:
-        raise _group_not_found(group_id)
     return ClientGroup(**dict(row))
 
 

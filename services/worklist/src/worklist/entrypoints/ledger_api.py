@@ -146,48 +146,61 @@ async def list_counterparties(
     return [Counterparty.model_validate(dict(row) | {"ibans": tuple(row["ibans"])}) for row in rows]
 
 
-async def _master_data(runtime: Any, scope: DossierScope, kind: str) -> list[dict]:
-    async with runtime.pool.acquire() as connection:
-        return await ledger_copy.list_master_data(
-            connection, scope.office_id, scope.dossier_id, kind
-        )
+def _master_data_route(
+    path: str,
+    kind: str,
+    model: type[Any],
+    example: list[dict[str, Any]],
+    *,
+    name: str,
+    summary: str,
+) -> None:
+    """`GET /dossiers/{dossier_id}/ledger/<path>`: the dossier's master data of one kind, as
+    `ledger_copy` keeps it (`name` is the operation's, as a function of that name would give)."""
+
+    @router.get(
+        f"/dossiers/{{dossier_id}}/ledger/{path}",
+        responses=_example(example),
+        response_model=list[model],  # type: ignore[valid-type]
+        summary=summary,
+        name=name,
+    )
+    async def list_master_data(runtime: CurrentRuntime, scope: Scope) -> list[dict]:
+        async with runtime.pool.acquire() as connection:
+            return await ledger_copy.list_master_data(
+                connection, scope.office_id, scope.dossier_id, kind
+            )
 
 
-@router.get(
-    "/dossiers/{dossier_id}/ledger/accounts",
-    responses=_example(ACCOUNTS_EXAMPLE),
-    response_model=list[GLAccount],
+_master_data_route(
+    "accounts",
+    "account",
+    GLAccount,
+    ACCOUNTS_EXAMPLE,
+    name="list_accounts",
     summary="The dossier's chart of accounts (PCMN class, type, suspense)",
 )
-async def list_accounts(runtime: CurrentRuntime, scope: Scope) -> list[dict]:
-    return await _master_data(runtime, scope, "account")
-
-
-@router.get(
-    "/dossiers/{dossier_id}/ledger/vat-codes",
-    responses=_example(VAT_CODES_EXAMPLE),
-    response_model=list[VatCode],
+_master_data_route(
+    "vat-codes",
+    "vat_code",
+    VatCode,
+    VAT_CODES_EXAMPLE,
+    name="list_vat_codes",
     summary="The dossier's VAT codes",
 )
-async def list_vat_codes(runtime: CurrentRuntime, scope: Scope) -> list[dict]:
-    return await _master_data(runtime, scope, "vat_code")
-
-
-@router.get(
-    "/dossiers/{dossier_id}/ledger/journals",
-    responses=_example(JOURNALS_EXAMPLE),
-    response_model=list[Journal],
+_master_data_route(
+    "journals",
+    "journal",
+    Journal,
+    JOURNALS_EXAMPLE,
+    name="list_journals",
     summary="The dossier's journals with their document number format and next number",
 )
-async def list_journals(runtime: CurrentRuntime, scope: Scope) -> list[dict]:
-    return await _master_data(runtime, scope, "journal")
-
-
-@router.get(
-    "/dossiers/{dossier_id}/ledger/periods",
-    responses=_example(PERIODS_EXAMPLE),
-    response_model=list[BookingPeriod],
+_master_data_route(
+    "periods",
+    "period",
+    BookingPeriod,
+    PERIODS_EXAMPLE,
+    name="list_periods",
     summary="The dossier's booking periods, open or closed",
 )
-async def list_periods(runtime: CurrentRuntime, scope: Scope) -> list[dict]:
-    return await _master_data(runtime, scope, "period")
