@@ -29,7 +29,6 @@ from tests.e2e.helpers import bearer, bootstrap_of, document_events, eventually
 pytestmark = [pytest.mark.e2e]
 
 
-
 def _pdf(title: str) -> bytes:
     """A one-page PDF; the title makes its bytes its own (ingest refuses damaged PDFs)."""
     writer = PdfWriter()

@@ -17,6 +17,7 @@ from ingest.domain.email import (
 )
 from pypdf import PdfWriter
 
+
 def _pdf() -> bytes:
     writer = PdfWriter()
     writer.add_blank_page(595, 842)

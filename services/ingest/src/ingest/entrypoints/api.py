@@ -1,7 +1,6 @@
 """Mailboxes: deliver documents, list them, fetch their content, send them to the office."""
 
 import hashlib
-from collections.abc import AsyncIterator
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal, cast
@@ -18,11 +17,11 @@ from ledgerline.auth import (
     Role,
     dossier_scope,
 )
-from ledgerline.errors import error_response
+from ledgerline.errors import error_response, found_or_404
 from ledgerline.events import DocumentSubmitted
 from ledgerline.service import CurrentRuntime
+from ledgerline.uploads import read_body, read_form
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from starlette.formparsers import MultiPartException, MultiPartParser
 
 from ingest.adapters import repository
 from ingest.config import IngestSettings
@@ -135,65 +134,24 @@ def _document(row: Any, caller: str) -> Document:
     return Document.model_validate(values)
 
 
-# What a multipart body may carry besides the file itself: boundaries, part headers, a name.
-MULTIPART_ENVELOPE_BYTES = 64 * 1024
-
-
-def _too_large(max_bytes: int) -> HTTPException:
-    return HTTPException(
-        status.HTTP_413_CONTENT_TOO_LARGE, f"the document is larger than {max_bytes} bytes"
-    )
-
-
-async def _body_up_to(request: Request, limit: int, max_bytes: int) -> AsyncIterator[bytes]:
-    """The request body as it arrives, chunked or not; stops reading with a 413 as soon as more
-    than `limit` bytes came, so an oversized upload is never read, spooled or kept whole."""
-    received = 0
-    async for chunk in request.stream():
-        received += len(chunk)
-        if received > limit:
-            raise _too_large(max_bytes)
-        yield chunk
-
-
 async def _read_multipart(
     request: Request, max_bytes: int, max_files: int
 ) -> list[tuple[bytes, str | None]]:
     """The `file` fields of a multipart body (at most `max_files`, each at most `max_bytes`),
-    read through the limiter: the body may not exceed what that many files can weigh."""
-    limit = max_bytes * max_files + MULTIPART_ENVELOPE_BYTES
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise _too_large(max_bytes)
-    # Starlette's own parser, fed through the limiter instead of `request.form()` (which
-    # would spool a body of any size to disk before we could look at it).
-    parser = MultiPartParser(
-        request.headers,
-        _body_up_to(request, limit, max_bytes),
+    read within the limit by the shared reader."""
+    form = await read_form(
+        request,
+        file_field="file",
+        max_bytes=max_bytes,
         max_files=max_files,
         max_fields=5 + max_files,
+        what="the document",
     )
-    try:
-        form = await parser.parse()
-    except MultiPartException as exc:
+    if not form.files:
         raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT, f"malformed multipart body: {exc.message}"
-        ) from exc
-    try:
-        uploads = form.getlist("file")
-        if not uploads or any(isinstance(upload, str) for upload in uploads):
-            raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_CONTENT, "the multipart form needs a 'file' field"
-            )
-        files = []
-        for upload in uploads:
-            assert not isinstance(upload, str)
-            if upload.size is not None and upload.size > max_bytes:
-                raise _too_large(max_bytes)
-            files.append((await upload.read(), upload.filename))
-        return files
-    finally:
-        await form.close()
+            status.HTTP_422_UNPROCESSABLE_CONTENT, "the multipart form needs a 'file' field"
+        )
+    return [(upload.content, upload.filename) for upload in form.files]
 
 
 async def _read_upload(request: Request, max_bytes: int) -> tuple[bytes, str | None, str]:
@@ -206,13 +164,7 @@ async def _read_upload(request: Request, max_bytes: int) -> tuple[bytes, str | N
 
 
 async def _read_raw(request: Request, max_bytes: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > max_bytes:
-        raise _too_large(max_bytes)
-    body = bytearray()
-    async for chunk in _body_up_to(request, max_bytes, max_bytes):
-        body.extend(chunk)
-    return bytes(body)
+    return await read_body(request, max_bytes=max_bytes, what="the document")
 
 
 def _classified(content: bytes, filename: str | None, limits: Limits) -> IncomingFile:
@@ -323,9 +275,10 @@ async def deliver_document(
     file = _classified(content, None, settings.limits())
     labels = _labels(label)
     async with runtime.unit_of_work() as uow:
-        dossier = await repository.get_dossier(uow.conn, scope.office_id, scope.dossier_id)
-        if dossier is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"dossier {scope.dossier_id} not found")
+        dossier = found_or_404(
+            await repository.get_dossier(uow.conn, scope.office_id, scope.dossier_id),
+            f"dossier {scope.dossier_id}",
+        )
         delivery = Delivery(
             office_id=scope.office_id,
             dossier_id=scope.dossier_id,
@@ -419,9 +372,10 @@ async def deliver_documents(
             f"{settings.max_files_per_upload}",
         )
     async with runtime.unit_of_work() as uow:
-        dossier = await repository.get_dossier(uow.conn, scope.office_id, scope.dossier_id)
-        if dossier is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"dossier {scope.dossier_id} not found")
+        dossier = found_or_404(
+            await repository.get_dossier(uow.conn, scope.office_id, scope.dossier_id),
+            f"dossier {scope.dossier_id}",
+        )
         delivery = Delivery(
             office_id=scope.office_id,
             dossier_id=scope.dossier_id,
@@ -581,8 +535,10 @@ async def list_documents(
     ] = None,
 ) -> list[Document]:
     async with runtime.pool.acquire() as connection:
-        if await repository.get_dossier(connection, scope.office_id, scope.dossier_id) is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"dossier {scope.dossier_id} not found")
+        found_or_404(
+            await repository.get_dossier(connection, scope.office_id, scope.dossier_id),
+            f"dossier {scope.dossier_id}",
+        )
         rows = await repository.list_documents(
             connection, scope.office_id, scope.dossier_id, mailbox, status_filter
         )
@@ -605,9 +561,7 @@ async def get_document(
         row = await repository.get_document(
             connection, scope.office_id, scope.dossier_id, document_id
         )
-    if row is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"document {document_id} not found")
-    return _document(row, scope.principal.subject)
+    return _document(found_or_404(row, f"document {document_id}"), scope.principal.subject)
 
 
 @router.get(
@@ -637,8 +591,7 @@ async def get_document_content(
         row = await repository.get_content(
             connection, scope.office_id, scope.dossier_id, document_id
         )
-    if row is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"document {document_id} not found")
+    row = found_or_404(row, f"document {document_id}")
     return Response(
         content=row["content"],
         media_type=row["content_type"],
@@ -669,11 +622,12 @@ async def submit_document(
             uow.conn, scope.office_id, scope.dossier_id, document_id
         )
         if row is None:
-            existing = await repository.get_document(
-                uow.conn, scope.office_id, scope.dossier_id, document_id
+            existing = found_or_404(
+                await repository.get_document(
+                    uow.conn, scope.office_id, scope.dossier_id, document_id
+                ),
+                f"document {document_id}",
             )
-            if existing is None:
-                raise HTTPException(status.HTTP_404_NOT_FOUND, f"document {document_id} not found")
             if existing["approval_status"] == "pending":
                 raise HTTPException(
                     status.HTTP_409_CONFLICT,
@@ -795,9 +749,7 @@ async def get_intake_settings(
 ) -> IntakeSettings:
     async with runtime.pool.acquire() as connection:
         dossier = await repository.get_dossier(connection, scope.office_id, scope.dossier_id)
-    if dossier is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"dossier {scope.dossier_id} not found")
-    return _intake_settings(dossier)
+    return _intake_settings(found_or_404(dossier, f"dossier {scope.dossier_id}"))
 
 
 @router.put(
@@ -821,6 +773,4 @@ async def put_intake_settings(
         dossier = await repository.update_intake_settings(
             uow.conn, scope.office_id, scope.dossier_id, change.model_dump()
         )
-    if dossier is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"dossier {scope.dossier_id} not found")
-    return _intake_settings(dossier)
+    return _intake_settings(found_or_404(dossier, f"dossier {scope.dossier_id}"))

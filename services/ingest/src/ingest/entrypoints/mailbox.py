@@ -9,7 +9,7 @@ import asyncpg
 from fastapi import APIRouter, HTTPException, Query, Response, status
 from ledgerline.auth import DELIVERERS, DossierScope, Role, dossier_scope
 from ledgerline.db import UnitOfWork
-from ledgerline.errors import error_response
+from ledgerline.errors import error_response, found_or_404
 from ledgerline.events import DocumentDeleted, DocumentLabelsChanged
 from ledgerline.service import CurrentRuntime
 from ledgerline.text import SingleLine, Text
@@ -236,11 +236,12 @@ class DocumentChange(BaseModel):
     handled: bool | None = Field(default=None, description="The mailbox's 'handled' tick")
 
 
-async def _locked(uow: UnitOfWork, scope: DossierScope, document_id: UUID) -> object:
-    row = await repository.lock_document(uow.conn, scope.office_id, scope.dossier_id, document_id)
-    if row is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"document {document_id} not found")
-    return row
+async def _locked(uow: UnitOfWork, scope: DossierScope, document_id: UUID) -> asyncpg.Record:
+    """The dossier's document, locked until the unit of work ends; 404 when there is none."""
+    return found_or_404(
+        await repository.lock_document(uow.conn, scope.office_id, scope.dossier_id, document_id),
+        f"document {document_id}",
+    )
 
 
 @router.patch(
@@ -260,7 +261,7 @@ async def change_document(
     async with runtime.unit_of_work() as uow:
         row = await _locked(uow, scope, document_id)
         if change.filename is not None:
-            kind = kind_of(row["content_type"])  # type: ignore[index]
+            kind = kind_of(row["content_type"])
             changes["filename"] = safe_filename(change.filename, kind)
         if change.handled is not None:
             changes["handled"] = change.handled
@@ -286,8 +287,8 @@ async def _set_labels(
     uow: UnitOfWork, scope: DossierScope, row: object, labels: list[str]
 ) -> object:
     """Stores the labels and, when they changed, tells approvals (its label rules) and others."""
-    document_id = row["id"]  # type: ignore[index]
-    if labels == list(row["labels"]):  # type: ignore[index]
+    document_id = row["id"]
+    if labels == list(row["labels"]):
         return row
     updated = await repository.update_document(uow.conn, document_id, {"labels": labels})
     uow.emit(
@@ -328,7 +329,7 @@ async def add_labels(
     async with runtime.unit_of_work() as uow:
         row = await _locked(uow, scope, document_id)
         try:
-            labels = with_labels(list(row["labels"]), body.labels)  # type: ignore[index]
+            labels = with_labels(list(row["labels"]), body.labels)
         except BadLabel as exc:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
         updated = await _set_labels(uow, scope, row, labels)
@@ -350,7 +351,7 @@ async def remove_label(
 ) -> Document:
     async with runtime.unit_of_work() as uow:
         row = await _locked(uow, scope, document_id)
-        labels = without_label(list(row["labels"]), label)  # type: ignore[index]
+        labels = without_label(list(row["labels"]), label)
         updated = await _set_labels(uow, scope, row, labels)
     return _document(updated, scope.principal.subject)
 
@@ -458,13 +459,12 @@ async def list_comments(
     scope: Annotated[DossierScope, dossier_scope(*DELIVERERS)],
 ) -> list[Comment]:
     async with runtime.pool.acquire() as connection:
-        if (
+        found_or_404(
             await repository.get_document(
                 connection, scope.office_id, scope.dossier_id, document_id
-            )
-            is None
-        ):
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"document {document_id} not found")
+            ),
+            f"document {document_id}",
+        )
         rows = await repository.comments_of(
             connection, scope.office_id, scope.dossier_id, document_id
         )
@@ -504,7 +504,7 @@ async def delete_document(
 ) -> Response:
     async with runtime.unit_of_work() as uow:
         row = await _locked(uow, scope, document_id)
-        refusal = deletion_refusal(row["status"], row["approval_status"])  # type: ignore[index]
+        refusal = deletion_refusal(row["status"], row["approval_status"])
         if refusal is not None:
             raise HTTPException(
                 status.HTTP_409_CONFLICT, f"document {document_id} cannot be deleted: {refusal}"
