@@ -346,6 +346,16 @@ async def list_box(
         )
     if filters.duplicates_only:
         where.append("duplicate_of IS NOT NULL")
+    if filters.counterparty:
+        where.append(f"counterparty_name ILIKE {arg(_like(filters.counterparty))}")
+    if filters.amount_min is not None:
+        where.append(f"total_incl_vat >= {arg(filters.amount_min)}")
+    if filters.amount_max is not None:
+        where.append(f"total_incl_vat <= {arg(filters.amount_max)}")
+    if filters.payment == "none":
+        where.append("payment_status IS NULL")
+    elif filters.payment is not None:
+        where.append(f"payment_status = {arg(filters.payment)}")
     if filters.approval == "to_approve_by_me":
         where.append(f"approval_status = 'pending' AND {arg(caller)} = ANY(approval_waiting_for)")
     elif filters.approval == "to_approve":

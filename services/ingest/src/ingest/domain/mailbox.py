@@ -15,6 +15,7 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 from uuid import UUID
@@ -204,3 +205,28 @@ class Filters:
     approval: str | None = None  # to_approve_by_me, to_approve, approved, rejected
     text: str | None = None  # part of the name, the counterparty or the subject
     duplicates_only: bool = False
+    counterparty: str | None = None  # part of the counterparty's name (after recognition)
+    amount_min: Decimal | None = None  # total incl. VAT at least (after recognition)
+    amount_max: Decimal | None = None  # total incl. VAT at most
+    payment: str | None = None  # a PaymentFilter value
+
+
+class PaymentFilter(StrEnum):
+    """The payment column of the mailbox, as payments' events set it (`payment.queued.v1`,
+    `payment.settled.v1`): `none` is an invoice no payment was made for yet."""
+
+    NONE = "none"
+    IN_BASKET = "in_basket"
+    IN_PROCESSING = "in_processing"  # "payment in processing": in a SEPA file
+    PAID = "paid"
+
+
+def amount_range_problem(amount_min: Decimal | None, amount_max: Decimal | None) -> str | None:
+    """Why an amount range is refused (422), or None. Amounts are compared as the mailbox shows
+    them: the total incl. VAT, a credit note's negative."""
+    for name, value in (("amount_min", amount_min), ("amount_max", amount_max)):
+        if value is not None and not value.is_finite():
+            return f"{name} must be a number"
+    if amount_min is not None and amount_max is not None and amount_min > amount_max:
+        return f"amount_min ({amount_min}) is above amount_max ({amount_max})"
+    return None

@@ -2,6 +2,7 @@
 operations of seed 003 (rename, labels, comments, handled, delete)."""
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated
 from uuid import UUID, uuid4
 
@@ -26,7 +27,9 @@ from ingest.domain.mailbox import (
     Cursor,
     Filters,
     Order,
+    PaymentFilter,
     SortColumn,
+    amount_range_problem,
     cursor_value,
     deletion_refusal,
     with_labels,
@@ -130,7 +133,8 @@ async def mailbox_counters(
     ),
     responses={
         422: error_response(
-            "An unknown box, sort or filter value, or a cursor of another sort",
+            "An unknown box, sort or filter value, amount_min above amount_max, or a cursor of "
+            "another sort",
             "the cursor belongs to the sort received_at desc; ask the first page again for sort "
             "name asc",
         )
@@ -165,6 +169,25 @@ async def list_box(
     duplicates: Annotated[
         bool, Query(description="Only documents flagged as duplicates of an earlier one")
     ] = False,
+    counterparty: Annotated[
+        str | None,
+        Query(max_length=200, description="Part of the counterparty's name (after recognition)"),
+    ] = None,
+    amount_min: Annotated[
+        Decimal | None,
+        Query(description="Total incl. VAT at least (after recognition)", examples=["100.00"]),
+    ] = None,
+    amount_max: Annotated[
+        Decimal | None,
+        Query(description="Total incl. VAT at most (after recognition)", examples=["1000.00"]),
+    ] = None,
+    payment: Annotated[
+        PaymentFilter | None,
+        Query(
+            description="Payment status from payments: none (no payment yet), in_basket, "
+            "in_processing ('payment in processing'), paid"
+        ),
+    ] = None,
     sort: SortColumn = SortColumn.RECEIVED_AT,
     order: Order = Order.DESC,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
@@ -175,6 +198,9 @@ async def list_box(
             status.HTTP_403_FORBIDDEN,
             f"the role {scope.principal.role.value} may not see the archive",
         )
+    problem = amount_range_problem(amount_min, amount_max)
+    if problem is not None:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, problem)
     try:
         after = Cursor.decode(cursor, sort, order) if cursor else None
     except BadCursor as exc:
@@ -189,6 +215,10 @@ async def list_box(
         approval=approval,
         text=q or None,
         duplicates_only=duplicates,
+        counterparty=counterparty or None,
+        amount_min=amount_min,
+        amount_max=amount_max,
+        payment=payment.value if payment else None,
     )
     async with runtime.pool.acquire() as connection:
         try:
