@@ -4,7 +4,8 @@ A dossier's documents are shown in five boxes:
 
 * `purchase`, `sales`, `misc`: documents still in that mailbox (not yet sent to the office);
 * `in_processing`: documents sent to the office (by hand or by auto-forward), until booked;
-* `archive`: booked documents.
+* `archive`: booked documents, and the sources of merged and split documents (kept, never
+  deleted, each naming the documents made of it).
 
 Deleted documents are in no box. A box is listed with filters, sorted on a column, a page at a
 time: the cursor of the next page holds the sort key of the page's last row (keyset pagination),
@@ -32,13 +33,14 @@ class Box(StrEnum):
 MAILBOXES = (Box.PURCHASE, Box.SALES, Box.MISC)
 
 
-def box_condition(box: Box) -> tuple[str, str | None]:
-    """The document status a box holds and, for the three mailboxes, the mailbox."""
+def box_condition(box: Box) -> tuple[tuple[str, ...], str | None]:
+    """The document statuses a box holds and, for the three mailboxes, the mailbox. The archive
+    holds booked documents and the sources of merges and splits (`archived`)."""
     if box is Box.IN_PROCESSING:
-        return "in_processing", None
+        return ("in_processing",), None
     if box is Box.ARCHIVE:
-        return "booked", None
-    return "in_mailbox", box.value
+        return ("booked", "archived"), None
+    return ("in_mailbox",), box.value
 
 
 class SortColumn(StrEnum):
@@ -189,6 +191,8 @@ def deletion_refusal(status: str, approval_status: str | None) -> str | None:
         return None
     if status == "booked":
         return "it is booked; a booked document cannot be deleted"
+    if status == "archived":
+        return "it was merged or split into other documents and is kept in the archive"
     return "it was sent to the office (in processing); ask the office to remove it"
 
 

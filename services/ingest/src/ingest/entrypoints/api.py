@@ -34,7 +34,7 @@ from ingest.intake import Delivery, IncomingFile, take_in
 router = APIRouter(tags=["documents"])
 
 Mailbox = Literal["purchase", "sales", "misc"]
-DocumentStatus = Literal["in_mailbox", "in_processing", "booked"]
+DocumentStatus = Literal["in_mailbox", "in_processing", "booked", "archived"]
 ApprovalStatus = Literal["to_approve_by_me", "to_approve", "approved", "rejected"]
 READERS = DELIVERERS | {Role.SERVICE}
 
@@ -117,6 +117,14 @@ class Document(BaseModel):
     )
     document_number: str | None = Field(
         default=None, description="Booked: the document number in the accounting package"
+    )
+    derived_from: list[UUID] = Field(
+        default_factory=list,
+        description="Made by a merge or split: the documents it was made of (in the archive)",
+    )
+    replaced_by: list[UUID] = Field(
+        default_factory=list,
+        description="Archived as the source of a merge or split: the documents made of it",
     )
 
 
