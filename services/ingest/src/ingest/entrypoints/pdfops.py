@@ -227,6 +227,15 @@ async def merge_documents(
     settings = cast(IngestSettings, runtime.settings)
     async with runtime.unit_of_work() as uow:
         found = await _sources(uow, scope, body.document_ids)
+        # The pages known at intake (an image: at least one) tell a merge over the page limit
+        # before any file is opened.
+        known_pages = sum(row["page_count"] or 1 for row, _ in found)
+        if known_pages > settings.max_pdf_pages:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
+                f"the merged PDF would have {known_pages} pages; the limit is "
+                f"{settings.max_pdf_pages}",
+            )
         try:
             # pypdf and Pillow work on the CPU: off the event loop, which serves other requests
             merged = await asyncio.to_thread(merge, [source for _, source in found])
