@@ -258,8 +258,8 @@ LabelsParam = Annotated[
         413: error_response("The document is larger than the limit (20 MB by default)"),
         422: error_response(
             "Not a PDF, image or well-formed XML (or XML with a DOCTYPE), an empty body, "
-            "a multipart form without a `file`, a PDF over the page limit (200 by default) or "
-            "protected with a password, an image over 100 megapixels, a ZIP archive (use "
+            "a multipart form without a `file`, a damaged PDF, a PDF over the page limit (200 "
+            "by default) or protected with a password, an image over 100 megapixels, a ZIP archive (use "
             "/documents/batch), an invalid label, or invalid parameters",
             "the PDF is protected with a password; send it without the password",
         ),
@@ -343,7 +343,7 @@ async def deliver_document(
         413: error_response("A file is larger than the limit (20 MB by default)"),
         422: error_response(
             "Not multipart, no `file` field, too many files, a file that is not a PDF, image "
-            "or well-formed XML, a PDF over the page limit or with a password, an image over "
+            "or well-formed XML, a damaged PDF, a PDF over the page limit or with a password, an image over "
             "100 megapixels, or a ZIP archive beyond its limits (the message names the file)",
             "scans.zip: bomb.pdf in the ZIP archive is compressed more than 100 to 1; it is "
             "refused as a possible zip bomb",
