@@ -6,6 +6,7 @@ running ingest process.
 """
 
 import asyncio
+import io
 import os
 import signal
 import smtplib
@@ -21,13 +22,25 @@ import pytest
 from ledgerline.auth import Role
 from ledgerline.devstack.stack import Stack
 from ledgerline.testing.ubl import Line, Party, generated_invoice
+from pypdf import PdfWriter
 
 from tests.e2e.helpers import bearer, bootstrap_of, document_events, eventually
 
 pytestmark = [pytest.mark.e2e]
 
-PDF_1 = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-PDF_2 = b"%PDF-1.4\n% the second invoice\ntrailer<<>>\n%%EOF\n"
+
+def _pdf(title: str) -> bytes:
+    """A one-page PDF; the title makes its bytes its own (ingest refuses damaged PDFs)."""
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    writer.add_metadata({"/Title": title})
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+PDF_1 = _pdf("the first invoice")
+PDF_2 = _pdf("the second invoice")
 
 
 @dataclass(frozen=True)

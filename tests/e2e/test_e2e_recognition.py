@@ -53,10 +53,15 @@ async def test_scan_is_read_by_ocr_in_the_running_stack(stack: Stack) -> None:
     assert Decimal(fields["total_incl_vat"]) == spec.total_incl
 
 
-async def test_corrupt_pdf_ends_with_a_clear_status(stack: Stack) -> None:
+async def test_corrupt_pdf_is_refused_at_intake_and_never_reaches_recognition(
+    stack: Stack,
+) -> None:
+    # Ingest refuses a PDF it cannot read (422): recognition's own handling of one is unit-tested.
     async with httpx.AsyncClient(timeout=15) as http:
-        result = await recognised(
-            stack, http, b"%PDF-1.7\n" + b"\x00garbage" * 100, "application/pdf"
+        response = await http.post(
+            f"{stack.url('ingest')}/dossiers/{DEMO_DOSSIER_ID}/documents",
+            content=b"%PDF-1.7\n" + b"\x00garbage" * 100,
+            headers={**bearer(stack), "Content-Type": "application/pdf"},
         )
-    assert result["status"] in ("empty", "ocr")
-    assert result["reason"]
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"].startswith("the PDF is damaged and cannot be read")

@@ -7,9 +7,9 @@ depends on: bearer authentication can answer 401, a dossier in the path 403 and 
 route with `responses={409: error_response("...")}`.
 """
 
-from typing import Any
+from typing import Any, TypeVar
 
-from fastapi import FastAPI
+from fastapi import FastAPI, HTTPException
 from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
@@ -68,6 +68,17 @@ STANDARD_ERRORS: dict[int, tuple[str, dict[str, Any]]] = {
     ),
     502: ("A server this one relies on refused", {"detail": "the mail server refused the message"}),
 }
+
+
+T = TypeVar("T")
+
+
+def found_or_404(found: T | None, what: str) -> T:
+    """`found`, or the 404 every service answers for something it does not have (or that the
+    caller may not see): "<what> not found", e.g. `found_or_404(row, f"document {id}")`."""
+    if found is None:
+        raise HTTPException(404, f"{what} not found")
+    return found
 
 
 def error_response(description: str, example: str | None = None) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 """Which mailbox a mail address delivers to, who may send, and what of a mail is a document."""
 
+import io
 from email.message import EmailMessage
 
 import pytest
@@ -14,8 +15,18 @@ from ingest.domain.email import (
     sender_allowed,
     sender_of,
 )
+from pypdf import PdfWriter
 
-PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+def _pdf() -> bytes:
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+PDF = _pdf()
 UBL = b'<?xml version="1.0"?><Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"/>'
 
 
@@ -162,3 +173,14 @@ def test_an_smime_signature_is_not_an_attachment() -> None:
 def test_the_sender_recorded_is_the_from_address_else_the_envelope_sender() -> None:
     assert sender_of(_mail(), "bounce@relay.example") == "facturen@meelhandel.example"
     assert sender_of(EmailMessage(), "bounce@relay.example") == "bounce@relay.example"
+
+
+def test_a_corrupt_pdf_attachment_refuses_the_mail_with_a_text() -> None:
+    # Before: the damaged PDF was taken as a document and the mail answered 250.
+    broken = b"%PDF-1.7\n" + b"\x00garbage" * 100
+    message = _mail((PDF, "application", "pdf", "a.pdf"), (broken, "application", "pdf", "b.pdf"))
+    usable, skipped = attachments_of(message, Limits(10_000, 200))
+    assert len(usable) == 1
+    problem = refusal(usable, skipped) or ""
+    assert problem.startswith("attachment b.pdf is refused: the PDF is damaged and cannot be read")
+    assert problem.endswith("; nothing of this message was stored")

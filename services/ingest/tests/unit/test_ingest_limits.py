@@ -73,8 +73,24 @@ def test_an_encrypted_pdf_that_opens_without_a_password_is_taken() -> None:
     assert examine(pdf(2, password="", owner="owner"), LIMITS).page_count == 2
 
 
-def test_a_pdf_pypdf_cannot_parse_is_taken_as_delivered() -> None:
-    assert examine(b"%PDF-1.4\n% no structure\n%%EOF\n", LIMITS).page_count is None
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"%PDF-1.4\n% no structure\n%%EOF\n",  # no cross-reference table
+        b"%PDF-1.7\n" + b"\x00garbage" * 100,  # a PDF header on junk
+        pdf(2)[: len(pdf(2)) // 2],  # cut off in transit
+    ],
+    ids=["no-structure", "junk", "truncated"],
+)
+def test_a_corrupt_pdf_is_refused_with_a_sentence(content: bytes) -> None:
+    # Before: let through as delivered (page_count None), to fail later out of the client's sight.
+    with pytest.raises(DocumentRefused, match=r"^the PDF is damaged and cannot be read \(.+\); "):
+        examine(content, LIMITS)
+
+
+def test_a_pdf_without_pages_is_refused() -> None:
+    with pytest.raises(DocumentRefused, match=r"^the PDF has no pages$"):
+        examine(pdf(0), LIMITS)
 
 
 @pytest.mark.parametrize(

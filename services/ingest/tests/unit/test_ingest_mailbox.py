@@ -1,6 +1,7 @@
 """Mailbox rules: the cursor of a page, labels, and what may be deleted."""
 
 import uuid
+from decimal import Decimal
 
 import pytest
 from ingest.domain.mailbox import (
@@ -9,7 +10,9 @@ from ingest.domain.mailbox import (
     Box,
     Cursor,
     Order,
+    PaymentFilter,
     SortColumn,
+    amount_range_problem,
     box_condition,
     cursor_value,
     deletion_refusal,
@@ -19,10 +22,11 @@ from ingest.domain.mailbox import (
 
 
 def test_each_box_holds_a_status_and_the_mailboxes_a_mailbox() -> None:
-    assert box_condition(Box.PURCHASE) == ("in_mailbox", "purchase")
-    assert box_condition(Box.MISC) == ("in_mailbox", "misc")
-    assert box_condition(Box.IN_PROCESSING) == ("in_processing", None)
-    assert box_condition(Box.ARCHIVE) == ("booked", None)
+    assert box_condition(Box.PURCHASE) == (("in_mailbox",), "purchase")
+    assert box_condition(Box.MISC) == (("in_mailbox",), "misc")
+    assert box_condition(Box.IN_PROCESSING) == (("in_processing",), None)
+    # the sources of merges and splits are kept in the archive with the booked documents
+    assert box_condition(Box.ARCHIVE) == (("booked", "archived"), None)
 
 
 def test_a_cursor_round_trips_and_belongs_to_its_sort() -> None:
@@ -78,3 +82,24 @@ def test_only_mailbox_documents_and_rejected_invoices_may_be_deleted(
     assert (reason is None) == (refused is None)
     if refused:
         assert refused in str(reason)
+
+
+def test_an_amount_range_must_be_in_order() -> None:
+    assert amount_range_problem(None, None) is None
+    assert amount_range_problem(Decimal("100"), None) is None
+    assert amount_range_problem(Decimal("-50"), Decimal("100.00")) is None  # credit notes
+    assert amount_range_problem(Decimal("100"), Decimal("100")) is None
+    assert amount_range_problem(Decimal("100.01"), Decimal("100")) == (
+        "amount_min (100.01) is above amount_max (100)"
+    )
+    assert amount_range_problem(Decimal("NaN"), None) == "amount_min must be a number"
+
+
+def test_the_payment_filter_knows_payments_statuses() -> None:
+    # The values payments' events carry (payment.queued.v1's status, settled: paid), and none.
+    assert {value.value for value in PaymentFilter} == {
+        "none",
+        "in_basket",
+        "in_processing",
+        "paid",
+    }

@@ -18,7 +18,7 @@ from ingest.domain.mailbox import (
 DOCUMENT_COLUMNS = """id, office_id, dossier_id, mailbox, channel, filename, content_type, size_bytes,
 sha256, status, delivered_by, received_at, submitted_at, recognition_status, counterparty_name,
 total_incl_vat, currency, payment_status, handled, approval_status, approval_waiting_for,
-sender, subject, labels, page_count, duplicate_of, document_number"""
+sender, subject, labels, page_count, duplicate_of, document_number, derived_from, replaced_by"""
 
 
 async def get_dossier(
@@ -333,13 +333,13 @@ async def list_box(
 ) -> list[asyncpg.Record]:
     """One page of a box: `limit` rows after the cursor, in the sort, empty values last. Each
     row also carries `sort_value`, the value its cursor keeps."""
-    status, mailbox = box_condition(box)
+    statuses, mailbox = box_condition(box)
     expression, sql_type = SORT_EXPRESSIONS[sort]
-    args: list[Any] = [office_id, dossier_id, status, mailbox or filters.mailbox]
+    args: list[Any] = [office_id, dossier_id, list(statuses), mailbox or filters.mailbox]
     where = [
         "office_id = $1",
         "dossier_id = $2",
-        "status = $3",
+        "status = ANY($3::text[])",
         "($4::text IS NULL OR mailbox = $4)",
     ]
 
@@ -368,6 +368,16 @@ async def list_box(
         )
     if filters.duplicates_only:
         where.append("duplicate_of IS NOT NULL")
+    if filters.counterparty:
+        where.append(f"counterparty_name ILIKE {arg(_like(filters.counterparty))}")
+    if filters.amount_min is not None:
+        where.append(f"total_incl_vat >= {arg(filters.amount_min)}")
+    if filters.amount_max is not None:
+        where.append(f"total_incl_vat <= {arg(filters.amount_max)}")
+    if filters.payment == "none":
+        where.append("payment_status IS NULL")
+    elif filters.payment is not None:
+        where.append(f"payment_status = {arg(filters.payment)}")
     if filters.approval == "to_approve_by_me":
         where.append(f"approval_status = 'pending' AND {arg(caller)} = ANY(approval_waiting_for)")
     elif filters.approval == "to_approve":
@@ -413,7 +423,7 @@ async def box_counters(
     return await connection.fetch(
         """
         SELECT CASE status WHEN 'in_mailbox' THEN mailbox WHEN 'booked' THEN 'archive'
-                           ELSE status END AS box,
+                           WHEN 'archived' THEN 'archive' ELSE status END AS box,
                count(*) AS documents,
                count(*) FILTER (WHERE NOT handled) AS unhandled,
                count(*) FILTER (WHERE approval_status = 'pending'
@@ -552,3 +562,33 @@ async def move_document(
         to_dossier,
     )
     return True
+
+
+# --- merge and split ----------------------------------------------------------------------
+
+
+async def mark_archived(
+    connection: asyncpg.Connection, document_ids: list[UUID], replaced_by: list[UUID]
+) -> None:
+    """The sources of a merge or split leave their mailbox for the archive, naming the
+    documents made of them (locked by the caller, still in their mailbox)."""
+    await connection.execute(
+        """UPDATE documents SET status = 'archived', archived_at = now(), replaced_by = $2
+        WHERE id = ANY($1::uuid[]) AND status = 'in_mailbox'""",
+        document_ids,
+        replaced_by,
+    )
+
+
+async def set_derived_from(
+    connection: asyncpg.Connection, document_ids: list[UUID], sources: list[UUID]
+) -> list[asyncpg.Record]:
+    """The documents a merge or split made name their sources; the rows, in the given order."""
+    rows = await connection.fetch(
+        f"""UPDATE documents SET derived_from = $2 WHERE id = ANY($1::uuid[])
+        RETURNING {DOCUMENT_COLUMNS}""",
+        document_ids,
+        sources,
+    )
+    by_id = {row["id"]: row for row in rows}
+    return [by_id[document_id] for document_id in document_ids]

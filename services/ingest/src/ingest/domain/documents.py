@@ -94,7 +94,7 @@ class Limits:
 @dataclass(frozen=True)
 class Examined:
     kind: DocumentKind
-    page_count: int | None  # None: not counted (not a PDF, or a PDF pypdf cannot parse)
+    page_count: int | None  # None: not a PDF
 
 
 def examine(content: bytes, limits: Limits) -> Examined:
@@ -102,8 +102,9 @@ def examine(content: bytes, limits: Limits) -> Examined:
     the limit), whether it is encrypted (refused unless it opens with an empty password), an
     image's pixel count (refused above the limit, read from the header: no pixel is decoded).
 
-    A PDF or image that cannot be parsed at all is let through as delivered: recognition reads
-    what it can and says so, as it did before these checks."""
+    A PDF that cannot be parsed (damaged, truncated, not a PDF behind its header) or has no page
+    is refused: stored, it would only fail later, out of the client's sight. An image whose
+    header cannot be read is let through: recognition reads what it can and says so."""
     kind = classify(content, limits.max_bytes)
     if kind is PDF:
         return Examined(kind, pdf_page_count(content, limits.max_pages))
@@ -112,7 +113,7 @@ def examine(content: bytes, limits: Limits) -> Examined:
     return Examined(kind, None)
 
 
-def pdf_page_count(content: bytes, max_pages: int) -> int | None:
+def pdf_page_count(content: bytes, max_pages: int) -> int:
     try:
         reader = PdfReader(BytesIO(content))
         if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
@@ -124,11 +125,21 @@ def pdf_page_count(content: bytes, max_pages: int) -> int | None:
         pages = int(declared) if isinstance(declared, int) else len(reader.pages)
     except DocumentRefused:
         raise
-    except (PdfReadError, PdfStreamError, KeyError, TypeError, ValueError, AttributeError):
-        return None
+    except (PdfReadError, PdfStreamError, KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise DocumentRefused(
+            f"the PDF is damaged and cannot be read ({_reason(exc)}); send an intact copy"
+        ) from exc
+    if pages < 1:
+        raise DocumentRefused("the PDF has no pages")
     if pages > max_pages:
         raise DocumentRefused(f"the PDF has {pages} pages; the limit is {max_pages}")
     return pages
+
+
+def _reason(exc: Exception) -> str:
+    """pypdf's own words, on one short line (they go into an HTTP detail or an SMTP reply)."""
+    text = " ".join(str(exc).split())[:120]
+    return text or type(exc).__name__
 
 
 def check_image_size(content: bytes, max_pixels: int) -> None:

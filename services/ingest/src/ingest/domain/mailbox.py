@@ -4,7 +4,8 @@ A dossier's documents are shown in five boxes:
 
 * `purchase`, `sales`, `misc`: documents still in that mailbox (not yet sent to the office);
 * `in_processing`: documents sent to the office (by hand or by auto-forward), until booked;
-* `archive`: booked documents.
+* `archive`: booked documents, and the sources of merged and split documents (kept, never
+  deleted, each naming the documents made of it).
 
 Deleted documents are in no box. A box is listed with filters, sorted on a column, a page at a
 time: the cursor of the next page holds the sort key of the page's last row (keyset pagination),
@@ -15,6 +16,7 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 from uuid import UUID
@@ -31,13 +33,14 @@ class Box(StrEnum):
 MAILBOXES = (Box.PURCHASE, Box.SALES, Box.MISC)
 
 
-def box_condition(box: Box) -> tuple[str, str | None]:
-    """The document status a box holds and, for the three mailboxes, the mailbox."""
+def box_condition(box: Box) -> tuple[tuple[str, ...], str | None]:
+    """The document statuses a box holds and, for the three mailboxes, the mailbox. The archive
+    holds booked documents and the sources of merges and splits (`archived`)."""
     if box is Box.IN_PROCESSING:
-        return "in_processing", None
+        return ("in_processing",), None
     if box is Box.ARCHIVE:
-        return "booked", None
-    return "in_mailbox", box.value
+        return ("booked", "archived"), None
+    return ("in_mailbox",), box.value
 
 
 class SortColumn(StrEnum):
@@ -188,6 +191,8 @@ def deletion_refusal(status: str, approval_status: str | None) -> str | None:
         return None
     if status == "booked":
         return "it is booked; a booked document cannot be deleted"
+    if status == "archived":
+        return "it was merged or split into other documents and is kept in the archive"
     return "it was sent to the office (in processing); ask the office to remove it"
 
 
@@ -204,3 +209,28 @@ class Filters:
     approval: str | None = None  # to_approve_by_me, to_approve, approved, rejected
     text: str | None = None  # part of the name, the counterparty or the subject
     duplicates_only: bool = False
+    counterparty: str | None = None  # part of the counterparty's name (after recognition)
+    amount_min: Decimal | None = None  # total incl. VAT at least (after recognition)
+    amount_max: Decimal | None = None  # total incl. VAT at most
+    payment: str | None = None  # a PaymentFilter value
+
+
+class PaymentFilter(StrEnum):
+    """The payment column of the mailbox, as payments' events set it (`payment.queued.v1`,
+    `payment.settled.v1`): `none` is an invoice no payment was made for yet."""
+
+    NONE = "none"
+    IN_BASKET = "in_basket"
+    IN_PROCESSING = "in_processing"  # "payment in processing": in a SEPA file
+    PAID = "paid"
+
+
+def amount_range_problem(amount_min: Decimal | None, amount_max: Decimal | None) -> str | None:
+    """Why an amount range is refused (422), or None. Amounts are compared as the mailbox shows
+    them: the total incl. VAT, a credit note's negative."""
+    for name, value in (("amount_min", amount_min), ("amount_max", amount_max)):
+        if value is not None and not value.is_finite():
+            return f"{name} must be a number"
+    if amount_min is not None and amount_max is not None and amount_min > amount_max:
+        return f"amount_min ({amount_min}) is above amount_max ({amount_max})"
+    return None

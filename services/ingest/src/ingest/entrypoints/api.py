@@ -2,7 +2,7 @@
 
 import contextlib
 import hashlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal, cast
@@ -17,11 +17,11 @@ from ledgerline.auth import (
     Role,
     dossier_scope,
 )
-from ledgerline.errors import error_response
+from ledgerline.errors import error_response, found_or_404
 from ledgerline.events import DocumentSubmitted
 from ledgerline.service import CurrentRuntime
+from ledgerline.uploads import read_body, read_form
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from starlette.formparsers import MultiPartException, MultiPartParser
 
 from ingest.adapters import repository
 from ingest.adapters.blobs import BlobStoreUnavailable, blob_store
@@ -43,8 +43,10 @@ from ingest.intake import Delivery, IncomingFile, take_in
 router = APIRouter(tags=["documents"])
 
 Mailbox = Literal["purchase", "sales", "misc"]
-DocumentStatus = Literal["in_mailbox", "in_processing", "booked"]
+DocumentStatus = Literal["in_mailbox", "in_processing", "booked", "archived"]
 ApprovalStatus = Literal["to_approve_by_me", "to_approve", "approved", "rejected"]
+# Booked documents and the sources of a merge or split: what only the archive profiles see.
+ARCHIVED = ("booked", "archived")
 
 
 # FastAPI leaves nulls out of the document's examples: examples show fields that have values.
@@ -126,6 +128,14 @@ class Document(BaseModel):
     document_number: str | None = Field(
         default=None, description="Booked: the document number in the accounting package"
     )
+    derived_from: list[UUID] = Field(
+        default_factory=list,
+        description="Made by a merge or split: the documents it was made of (in the archive)",
+    )
+    replaced_by: list[UUID] = Field(
+        default_factory=list,
+        description="Archived as the source of a merge or split: the documents made of it",
+    )
 
 
 def _approval_status(row: Any, caller: str) -> str | None:
@@ -142,65 +152,24 @@ def _document(row: Any, caller: str) -> Document:
     return Document.model_validate(values)
 
 
-# What a multipart body may carry besides the file itself: boundaries, part headers, a name.
-MULTIPART_ENVELOPE_BYTES = 64 * 1024
-
-
-def _too_large(max_bytes: int) -> HTTPException:
-    return HTTPException(
-        status.HTTP_413_CONTENT_TOO_LARGE, f"the document is larger than {max_bytes} bytes"
-    )
-
-
-async def _body_up_to(request: Request, limit: int, max_bytes: int) -> AsyncIterator[bytes]:
-    """The request body as it arrives, chunked or not; stops reading with a 413 as soon as more
-    than `limit` bytes came, so an oversized upload is never read, spooled or kept whole."""
-    received = 0
-    async for chunk in request.stream():
-        received += len(chunk)
-        if received > limit:
-            raise _too_large(max_bytes)
-        yield chunk
-
-
 async def _read_multipart(
     request: Request, max_bytes: int, max_files: int
 ) -> list[tuple[bytes, str | None]]:
     """The `file` fields of a multipart body (at most `max_files`, each at most `max_bytes`),
-    read through the limiter: the body may not exceed what that many files can weigh."""
-    limit = max_bytes * max_files + MULTIPART_ENVELOPE_BYTES
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise _too_large(max_bytes)
-    # Starlette's own parser, fed through the limiter instead of `request.form()` (which
-    # would spool a body of any size to disk before we could look at it).
-    parser = MultiPartParser(
-        request.headers,
-        _body_up_to(request, limit, max_bytes),
+    read within the limit by the shared reader."""
+    form = await read_form(
+        request,
+        file_field="file",
+        max_bytes=max_bytes,
         max_files=max_files,
         max_fields=5 + max_files,
+        what="the document",
     )
-    try:
-        form = await parser.parse()
-    except MultiPartException as exc:
+    if not form.files:
         raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT, f"malformed multipart body: {exc.message}"
-        ) from exc
-    try:
-        uploads = form.getlist("file")
-        if not uploads or any(isinstance(upload, str) for upload in uploads):
-            raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_CONTENT, "the multipart form needs a 'file' field"
-            )
-        files = []
-        for upload in uploads:
-            assert not isinstance(upload, str)
-            if upload.size is not None and upload.size > max_bytes:
-                raise _too_large(max_bytes)
-            files.append((await upload.read(), upload.filename))
-        return files
-    finally:
-        await form.close()
+            status.HTTP_422_UNPROCESSABLE_CONTENT, "the multipart form needs a 'file' field"
+        )
+    return [(upload.content, upload.filename) for upload in form.files]
 
 
 async def _read_upload(request: Request, max_bytes: int) -> tuple[bytes, str | None, str]:
@@ -213,13 +182,7 @@ async def _read_upload(request: Request, max_bytes: int) -> tuple[bytes, str | N
 
 
 async def _read_raw(request: Request, max_bytes: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > max_bytes:
-        raise _too_large(max_bytes)
-    body = bytearray()
-    async for chunk in _body_up_to(request, max_bytes, max_bytes):
-        body.extend(chunk)
-    return bytes(body)
+    return await read_body(request, max_bytes=max_bytes, what="the document")
 
 
 def _classified(content: bytes, filename: str | None, limits: Limits) -> IncomingFile:
@@ -326,8 +289,8 @@ LabelsParam = Annotated[
         413: error_response("The document is larger than the limit (20 MB by default)"),
         422: error_response(
             "Not a PDF, image or well-formed XML (or XML with a DOCTYPE), an empty body, "
-            "a multipart form without a `file`, a PDF over the page limit (200 by default) or "
-            "protected with a password, an image over 100 megapixels, a ZIP archive (use "
+            "a multipart form without a `file`, a damaged PDF, a PDF over the page limit (200 "
+            "by default) or protected with a password, an image over 100 megapixels, a ZIP archive (use "
             "/documents/batch), an invalid label, or invalid parameters",
             "the PDF is protected with a password; send it without the password",
         ),
@@ -351,9 +314,10 @@ async def deliver_document(
     file = _classified(content, None, settings.limits())
     labels = _labels(label)
     async with runtime.unit_of_work() as uow:
-        dossier = await repository.get_dossier(uow.conn, scope.office_id, scope.dossier_id)
-        if dossier is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"dossier {scope.dossier_id} not found")
+        dossier = found_or_404(
+            await repository.get_dossier(uow.conn, scope.office_id, scope.dossier_id),
+            f"dossier {scope.dossier_id}",
+        )
         delivery = Delivery(
             office_id=scope.office_id,
             dossier_id=scope.dossier_id,
@@ -413,7 +377,7 @@ async def deliver_document(
         413: error_response("A file is larger than the limit (20 MB by default)"),
         422: error_response(
             "Not multipart, no `file` field, too many files, a file that is not a PDF, image "
-            "or well-formed XML, a PDF over the page limit or with a password, an image over "
+            "or well-formed XML, a damaged PDF, a PDF over the page limit or with a password, an image over "
             "100 megapixels, or a ZIP archive beyond its limits (the message names the file)",
             "scans.zip: bomb.pdf in the ZIP archive is compressed more than 100 to 1; it is "
             "refused as a possible zip bomb",
@@ -450,9 +414,10 @@ async def deliver_documents(
             f"{settings.max_files_per_upload}",
         )
     async with runtime.unit_of_work() as uow:
-        dossier = await repository.get_dossier(uow.conn, scope.office_id, scope.dossier_id)
-        if dossier is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"dossier {scope.dossier_id} not found")
+        dossier = found_or_404(
+            await repository.get_dossier(uow.conn, scope.office_id, scope.dossier_id),
+            f"dossier {scope.dossier_id}",
+        )
         delivery = Delivery(
             office_id=scope.office_id,
             dossier_id=scope.dossier_id,
@@ -631,18 +596,20 @@ async def list_documents(
     ] = None,
 ) -> list[Document]:
     archive = sees_archive(scope.principal.role)
-    if status_filter == "booked" and not archive:
+    if status_filter in ARCHIVED and not archive:
         raise _archive_refused(scope.principal.role)
     async with runtime.pool.acquire() as connection:
-        if await repository.get_dossier(connection, scope.office_id, scope.dossier_id) is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"dossier {scope.dossier_id} not found")
+        found_or_404(
+            await repository.get_dossier(connection, scope.office_id, scope.dossier_id),
+            f"dossier {scope.dossier_id}",
+        )
         rows = await repository.list_documents(
             connection, scope.office_id, scope.dossier_id, mailbox, status_filter
         )
     documents = [
         _document(row, scope.principal.subject)
         for row in rows
-        if archive or row["status"] != "booked"
+        if archive or row["status"] not in ARCHIVED
     ]
     return [d for d in documents if approval is None or d.approval_status == approval]
 
@@ -662,9 +629,8 @@ async def get_document(
         row = await repository.get_document(
             connection, scope.office_id, scope.dossier_id, document_id
         )
-    if row is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"document {document_id} not found")
-    if row["status"] == "booked" and not sees_archive(scope.principal.role):
+    row = found_or_404(row, f"document {document_id}")
+    if row["status"] in ARCHIVED and not sees_archive(scope.principal.role):
         raise _archive_refused(scope.principal.role)
     return _document(row, scope.principal.subject)
 
@@ -697,9 +663,8 @@ async def get_document_content(
         row = await repository.get_content(
             connection, scope.office_id, scope.dossier_id, document_id
         )
-        if row is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"document {document_id} not found")
-        if row["status"] == "booked" and not sees_archive(scope.principal.role):
+        row = found_or_404(row, f"document {document_id}")
+        if row["status"] in ARCHIVED and not sees_archive(scope.principal.role):
             raise _archive_refused(scope.principal.role)
         content = row["content"]
         if content is None:
@@ -738,11 +703,12 @@ async def submit_document(
             uow.conn, scope.office_id, scope.dossier_id, document_id
         )
         if row is None:
-            existing = await repository.get_document(
-                uow.conn, scope.office_id, scope.dossier_id, document_id
+            existing = found_or_404(
+                await repository.get_document(
+                    uow.conn, scope.office_id, scope.dossier_id, document_id
+                ),
+                f"document {document_id}",
             )
-            if existing is None:
-                raise HTTPException(status.HTTP_404_NOT_FOUND, f"document {document_id} not found")
             if existing["approval_status"] == "pending":
                 raise HTTPException(
                     status.HTTP_409_CONFLICT,
@@ -865,9 +831,7 @@ async def get_intake_settings(
 ) -> IntakeSettings:
     async with runtime.pool.acquire() as connection:
         dossier = await repository.get_dossier(connection, scope.office_id, scope.dossier_id)
-    if dossier is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"dossier {scope.dossier_id} not found")
-    return _intake_settings(dossier)
+    return _intake_settings(found_or_404(dossier, f"dossier {scope.dossier_id}"))
 
 
 @router.put(
@@ -891,6 +855,4 @@ async def put_intake_settings(
         dossier = await repository.update_intake_settings(
             uow.conn, scope.office_id, scope.dossier_id, change.model_dump()
         )
-    if dossier is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"dossier {scope.dossier_id} not found")
-    return _intake_settings(dossier)
+    return _intake_settings(found_or_404(dossier, f"dossier {scope.dossier_id}"))

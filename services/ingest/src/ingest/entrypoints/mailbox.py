@@ -2,6 +2,7 @@
 operations of seed 003 (rename, labels, comments, handled, delete)."""
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated
 from uuid import UUID, uuid4
 
@@ -9,7 +10,7 @@ import asyncpg
 from fastapi import APIRouter, HTTPException, Query, Response, status
 from ledgerline.auth import DossierScope, dossier_scope
 from ledgerline.db import UnitOfWork
-from ledgerline.errors import error_response
+from ledgerline.errors import error_response, found_or_404
 from ledgerline.events import DocumentDeleted, DocumentLabelsChanged
 from ledgerline.service import CurrentRuntime
 from ledgerline.text import SingleLine, Text
@@ -26,7 +27,9 @@ from ingest.domain.mailbox import (
     Cursor,
     Filters,
     Order,
+    PaymentFilter,
     SortColumn,
+    amount_range_problem,
     cursor_value,
     deletion_refusal,
     with_labels,
@@ -123,7 +126,8 @@ async def mailbox_counters(
     ),
     responses={
         422: error_response(
-            "An unknown box, sort or filter value, or a cursor of another sort",
+            "An unknown box, sort or filter value, amount_min above amount_max, or a cursor of "
+            "another sort",
             "the cursor belongs to the sort received_at desc; ask the first page again for sort "
             "name asc",
         )
@@ -158,6 +162,25 @@ async def list_box(
     duplicates: Annotated[
         bool, Query(description="Only documents flagged as duplicates of an earlier one")
     ] = False,
+    counterparty: Annotated[
+        str | None,
+        Query(max_length=200, description="Part of the counterparty's name (after recognition)"),
+    ] = None,
+    amount_min: Annotated[
+        Decimal | None,
+        Query(description="Total incl. VAT at least (after recognition)", examples=["100.00"]),
+    ] = None,
+    amount_max: Annotated[
+        Decimal | None,
+        Query(description="Total incl. VAT at most (after recognition)", examples=["1000.00"]),
+    ] = None,
+    payment: Annotated[
+        PaymentFilter | None,
+        Query(
+            description="Payment status from payments: none (no payment yet), in_basket, "
+            "in_processing ('payment in processing'), paid"
+        ),
+    ] = None,
     sort: SortColumn = SortColumn.RECEIVED_AT,
     order: Order = Order.DESC,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
@@ -168,6 +191,9 @@ async def list_box(
             status.HTTP_403_FORBIDDEN,
             f"the role {scope.principal.role.value} may not see the archive",
         )
+    problem = amount_range_problem(amount_min, amount_max)
+    if problem is not None:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, problem)
     try:
         after = Cursor.decode(cursor, sort, order) if cursor else None
     except BadCursor as exc:
@@ -182,6 +208,10 @@ async def list_box(
         approval=approval,
         text=q or None,
         duplicates_only=duplicates,
+        counterparty=counterparty or None,
+        amount_min=amount_min,
+        amount_max=amount_max,
+        payment=payment.value if payment else None,
     )
     async with runtime.pool.acquire() as connection:
         try:
@@ -229,11 +259,12 @@ class DocumentChange(BaseModel):
     handled: bool | None = Field(default=None, description="The mailbox's 'handled' tick")
 
 
-async def _locked(uow: UnitOfWork, scope: DossierScope, document_id: UUID) -> object:
-    row = await repository.lock_document(uow.conn, scope.office_id, scope.dossier_id, document_id)
-    if row is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"document {document_id} not found")
-    return row
+async def _locked(uow: UnitOfWork, scope: DossierScope, document_id: UUID) -> asyncpg.Record:
+    """The dossier's document, locked until the unit of work ends; 404 when there is none."""
+    return found_or_404(
+        await repository.lock_document(uow.conn, scope.office_id, scope.dossier_id, document_id),
+        f"document {document_id}",
+    )
 
 
 @router.patch(
@@ -253,7 +284,7 @@ async def change_document(
     async with runtime.unit_of_work() as uow:
         row = await _locked(uow, scope, document_id)
         if change.filename is not None:
-            kind = kind_of(row["content_type"])  # type: ignore[index]
+            kind = kind_of(row["content_type"])
             changes["filename"] = safe_filename(change.filename, kind)
         if change.handled is not None:
             changes["handled"] = change.handled
@@ -279,8 +310,8 @@ async def _set_labels(
     uow: UnitOfWork, scope: DossierScope, row: object, labels: list[str]
 ) -> object:
     """Stores the labels and, when they changed, tells approvals (its label rules) and others."""
-    document_id = row["id"]  # type: ignore[index]
-    if labels == list(row["labels"]):  # type: ignore[index]
+    document_id = row["id"]
+    if labels == list(row["labels"]):
         return row
     updated = await repository.update_document(uow.conn, document_id, {"labels": labels})
     uow.emit(
@@ -321,7 +352,7 @@ async def add_labels(
     async with runtime.unit_of_work() as uow:
         row = await _locked(uow, scope, document_id)
         try:
-            labels = with_labels(list(row["labels"]), body.labels)  # type: ignore[index]
+            labels = with_labels(list(row["labels"]), body.labels)
         except BadLabel as exc:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
         updated = await _set_labels(uow, scope, row, labels)
@@ -343,7 +374,7 @@ async def remove_label(
 ) -> Document:
     async with runtime.unit_of_work() as uow:
         row = await _locked(uow, scope, document_id)
-        labels = without_label(list(row["labels"]), label)  # type: ignore[index]
+        labels = without_label(list(row["labels"]), label)
         updated = await _set_labels(uow, scope, row, labels)
     return _document(updated, scope.principal.subject)
 
@@ -451,13 +482,12 @@ async def list_comments(
     scope: Annotated[DossierScope, dossier_scope(*MAILBOX_READERS)],
 ) -> list[Comment]:
     async with runtime.pool.acquire() as connection:
-        if (
+        found_or_404(
             await repository.get_document(
                 connection, scope.office_id, scope.dossier_id, document_id
-            )
-            is None
-        ):
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"document {document_id} not found")
+            ),
+            f"document {document_id}",
+        )
         rows = await repository.comments_of(
             connection, scope.office_id, scope.dossier_id, document_id
         )
@@ -497,7 +527,7 @@ async def delete_document(
 ) -> Response:
     async with runtime.unit_of_work() as uow:
         row = await _locked(uow, scope, document_id)
-        refusal = deletion_refusal(row["status"], row["approval_status"])  # type: ignore[index]
+        refusal = deletion_refusal(row["status"], row["approval_status"])
         if refusal is not None:
             raise HTTPException(
                 status.HTTP_409_CONFLICT, f"document {document_id} cannot be deleted: {refusal}"

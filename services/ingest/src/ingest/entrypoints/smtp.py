@@ -5,8 +5,8 @@
   on it is refused at RCPT with `550 5.7.1` (the recipient names the dossier, so the whitelist can
   only be checked there).
 - DATA: every attachment must be a document (PDF, PNG, JPEG, TIFF, UBL/CII XML, checked by its
-  bytes); a mail without one, or with another kind of attachment, is refused with `554 5.6.0`
-  and a text saying which. Otherwise all its documents, for every accepted recipient, are stored
+  bytes; a damaged PDF is none); a mail without one, or with another kind of attachment, is
+  refused with `554 5.6.0` and a text saying which. Otherwise all its documents, for every accepted recipient, are stored
   in one transaction with their events, and `250` is answered only after it committed: a crash
   before that stores nothing (the sender's server retries), a crash after loses nothing. An
   error while storing answers `451 4.3.0` (try again later) with nothing stored.
