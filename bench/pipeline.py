@@ -82,6 +82,8 @@ class RunResult:
     docs_per_second: float
     latencies: list[float]
     cpu: dict[str, float]
+    # CPU seconds per second per process group while nothing was sent (polls, heartbeats).
+    idle_rate: dict[str, float]
     wall: float
     load: tuple[float, float, float]
     machine_cpu_percent: float
@@ -357,9 +359,17 @@ async def run_once(
     rate: float,
     timeout: float,
     bulk: int = 0,
+    idle_seconds: float = 10,
 ) -> RunResult:
     meter = CpuMeter(stack)
+    idle_before, idle_began = meter.read(), time.monotonic()
+    await asyncio.sleep(idle_seconds)
     cpu_before = meter.read()
+    idle_wall = time.monotonic() - idle_began
+    idle_rate = {
+        name: (cpu_before.get(name, 0.0) - idle_before.get(name, 0.0)) / idle_wall
+        for name in cpu_before
+    }
     psutil.cpu_percent()
     began = time.monotonic()
     if bulk:
@@ -388,6 +398,7 @@ async def run_once(
         docs_per_second=count / span if span > 0 else float("inf"),
         latencies=latencies,
         cpu={name: cpu_after.get(name, 0.0) - cpu_before.get(name, 0.0) for name in cpu_after},
+        idle_rate=idle_rate,
         wall=wall,
         load=load,
         machine_cpu_percent=machine,
@@ -428,6 +439,24 @@ def report(result: RunResult) -> None:
         for name, seconds in sorted(result.cpu.items(), key=lambda x: -x[1])
     )
     print(f"   CPU ms per document per process: {per_document}")
+    # What the processes burn idle (polls, heartbeats) grows with the run's wall time, which a
+    # loaded machine stretches: net of it, the figures compare across runs and machines.
+    net = {
+        name: max(0.0, seconds - result.idle_rate.get(name, 0.0) * result.wall)
+        for name, seconds in result.cpu.items()
+    }
+    idle_total = sum(result.idle_rate.values())
+    print(
+        f"   idle CPU: {1000 * idle_total:.0f} ms per second ({idle_total * result.wall:.1f} s "
+        f"of this run's {result.wall:.1f} s)"
+    )
+    print(
+        f"   CPU per document net of idle: {1000 * sum(net.values()) / result.count:.1f} ms: "
+        + ", ".join(
+            f"{name} {1000 * seconds / result.count:.2f}"
+            for name, seconds in sorted(net.items(), key=lambda x: -x[1])
+        )
+    )
     print(
         f"   machine: {result.machine_cpu_percent:.0f} % CPU of {psutil.cpu_count()} cores, "
         f"load average {result.load[0]:.2f} {result.load[1]:.2f} {result.load[2]:.2f}"
@@ -461,7 +490,15 @@ async def bench_stack(args: argparse.Namespace, consumer_processes: int) -> None
         for index, rate in enumerate(rates):
             label = f"RUN{index}-{uuid.uuid4().hex[:6]}"
             result = await run_once(
-                stack, label, args.count, dossiers, args.concurrency, rate, args.timeout, args.bulk
+                stack,
+                label,
+                args.count,
+                dossiers,
+                args.concurrency,
+                rate,
+                args.timeout,
+                args.bulk,
+                args.idle_seconds,
             )
             report(result)
             sys.stdout.flush()
@@ -490,6 +527,12 @@ def parse_args() -> argparse.Namespace:
         default="0",
         help="`<service> consume` processes per service, comma-separated for a stack each "
         "(0: the API process consumes)",
+    )
+    parser.add_argument(
+        "--idle-seconds",
+        type=float,
+        default=10,
+        help="seconds the idle CPU of every process is measured before each run",
     )
     parser.add_argument("--timeout", type=float, default=600, help="seconds to wait for proposals")
     parser.add_argument("--root", help="stack directory (default: a new temporary one)")
