@@ -88,6 +88,7 @@ class Runtime:
                 dataref_resolver=self.dataref_resolver,
                 batch_max_records=self.settings.consumer_batch_max_records,
                 batch_timeout_ms=self.settings.consumer_batch_timeout_ms,
+                fetch_max_wait_ms=self.settings.consumer_fetch_max_wait_ms,
             )
             for subscription in self.definition.subscriptions(self.settings):
                 consumer.subscribe(subscription)
