@@ -21,6 +21,7 @@ from ledgerline.auth import (
 from ledgerline.errors import error_response
 from ledgerline.events import DocumentSubmitted
 from ledgerline.service import CurrentRuntime
+from ledgerline.text import SingleLine
 from pydantic import (
     Base64Bytes,
     BaseModel,
@@ -454,14 +455,14 @@ class BulkItem(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    key: str = Field(
+    key: SingleLine = Field(
         min_length=1,
         max_length=200,
         description="The document's idempotency key, unique within the office (e.g. the access "
         "point's message id): a retried delivery with a key already stored returns that document "
         "instead of storing it again",
     )
-    filename: str | None = Field(default=None, max_length=200)
+    filename: SingleLine | None = Field(default=None, max_length=200)
     xml: str | None = Field(default=None, description="An XML e-invoice as text")
     content: Base64Bytes | None = Field(
         default=None, description="Any accepted file (PDF, image, XML), base64-encoded"
