@@ -508,6 +508,24 @@ class BulkDelivery(BaseModel):
     documents: list[BulkItem] = Field(min_length=1)
 
 
+def _inlined(schema: dict[str, Any]) -> dict[str, Any]:
+    """A model's JSON Schema with its `$defs` written in place (the models are not recursive),
+    for an OpenAPI request body that FastAPI does not parse itself."""
+    definitions = schema.pop("$defs", {})
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            reference = node.get("$ref", "")
+            if reference.startswith("#/$defs/"):
+                return resolve(definitions[reference.removeprefix("#/$defs/")])
+            return {key: resolve(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [resolve(value) for value in node]
+        return node
+
+    return cast(dict[str, Any], resolve(schema))
+
+
 class BulkResult(BaseModel):
     key: str
     created: bool = Field(description="false: the key was stored before; that document")
@@ -523,6 +541,13 @@ class BulkDelivered(BaseModel):
     status_code=status.HTTP_201_CREATED,
     response_model=BulkDelivered,
     summary="Deliver many documents in one request (connectors, Peppol access points)",
+    # The body is read through a size limit and parsed here, not by FastAPI: described by hand.
+    openapi_extra={
+        "requestBody": {
+            "content": {"application/json": {"schema": _inlined(BulkDelivery.model_json_schema())}},
+            "required": True,
+        }
+    },
     description=(
         "A JSON body with up to `INGEST_MAX_DOCUMENTS_PER_BULK` (1000) documents, each with its "
         "own idempotency `key`. They are stored in one transaction, each a document with its own "
