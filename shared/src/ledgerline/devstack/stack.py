@@ -285,9 +285,10 @@ class Stack:
             self.infrastructure = Infrastructure(
                 self.root, pg_port=pg_port, kafka_port=kafka_port, smtp_port=smtp_port
             )
+            # Owned from here: a failure creating the topics still stops Kafka and PostgreSQL.
+            self._owns_infrastructure = True
             await asyncio.to_thread(self.infrastructure.start)
             await self.infrastructure.create_topics()
-            self._owns_infrastructure = True
         for service in SERVICES:
             self.database_urls[service] = await self.infrastructure.database_url(service)
         await asyncio.gather(*(asyncio.to_thread(self._migrate, service) for service in SERVICES))
