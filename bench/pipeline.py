@@ -12,6 +12,12 @@ through sync, uploads and submits the invoices at concurrency C, either as fast 
 
     uv run python bench/pipeline.py --count 600 --dossiers 20 --concurrency 16
     uv run python bench/pipeline.py --count 600 --dossiers 20 --rate 50
+    uv run python bench/pipeline.py --count 3000 --bulk 100 --consumer-processes 1,2
+
+`--bulk N` sends the invoices N at a time through the bulk intake (POST .../documents/bulk with
+`submit`), as a connector or Peppol access point does, instead of an upload and a submit per
+invoice. `--consumer-processes 1,2` runs the benchmark on a stack per value, with that many
+`<service> consume` processes per service (0: the API process consumes, the default).
 """
 
 from __future__ import annotations
@@ -69,11 +75,15 @@ class BenchDossier:
 class RunResult:
     label: str
     count: int
+    bulk: int
+    consumer_processes: int
     offered_rate: float | None
     upload_seconds: float
     docs_per_second: float
     latencies: list[float]
     cpu: dict[str, float]
+    # CPU seconds per second per process group while nothing was sent (polls, heartbeats).
+    idle_rate: dict[str, float]
     wall: float
     load: tuple[float, float, float]
     machine_cpu_percent: float
@@ -88,7 +98,7 @@ class CpuMeter:
 
     def _groups(self) -> dict[str, list[psutil.Process]]:
         groups: dict[str, list[psutil.Process]] = {}
-        for name, service in self._stack.services.items():
+        for name, service in (self._stack.services | self._stack.consumers).items():
             if service.process is not None:
                 groups[name] = _tree(service.process.pid)
         infra = self._stack.infrastructure
@@ -156,6 +166,62 @@ def invoices(
         number = f"{label}-{n:06d}"
         net = Decimal("50.00") + Decimal(n) * Decimal("0.73")
         yield dossier, number, ubl_invoice(number, net, dossier.vat, dossier.name)
+
+
+async def push_bulk(
+    stack: Stack,
+    label: str,
+    count: int,
+    dossiers: list[BenchDossier],
+    concurrency: int,
+    rate: float,
+    size: int,
+) -> tuple[list[str], float]:
+    """Delivers the invoices `size` at a time per dossier through the bulk intake, submitted;
+    returns the document ids and the seconds the deliveries took."""
+    token = stack.token(dossiers=[d.id for d in dossiers])
+    ingest = stack.url("ingest")
+    gate = asyncio.Semaphore(concurrency)
+    ids: list[str] = []
+    per_dossier: dict[uuid.UUID, list[tuple[int, str, bytes]]] = {}
+    for index, (dossier, number, xml) in enumerate(invoices(label, count, dossiers)):
+        per_dossier.setdefault(dossier.id, []).append((index, number, xml))
+    chunks = [
+        (dossier_id, items[start : start + size])
+        for dossier_id, items in per_dossier.items()
+        for start in range(0, len(items), size)
+    ]
+    chunks.sort(key=lambda chunk: chunk[1][0][0])  # in the order a steady source sends them
+    limits = httpx.Limits(
+        max_connections=concurrency, max_keepalive_connections=concurrency, keepalive_expiry=2
+    )
+    began = time.monotonic()
+    async with httpx.AsyncClient(
+        timeout=120, headers={"Authorization": f"Bearer {token}"}, limits=limits
+    ) as http:
+
+        async def one(dossier_id: uuid.UUID, items: list[tuple[int, str, bytes]]) -> None:
+            if rate > 0:  # a chunk leaves when its last invoice would have
+                delay = began + items[-1][0] / rate - time.monotonic()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+            body = {
+                "submit": True,
+                "documents": [
+                    {"key": number, "filename": f"{number}.xml", "xml": xml.decode()}
+                    for _, number, xml in items
+                ],
+            }
+            async with gate:
+                delivered = await http.post(
+                    f"{ingest}/dossiers/{dossier_id}/documents/bulk", json=body
+                )
+            if delivered.status_code not in (200, 201):
+                raise RuntimeError(f"bulk delivery: {delivered.status_code} {delivered.text[:500]}")
+            ids.extend(result["document"]["id"] for result in delivered.json()["documents"])
+
+        await asyncio.gather(*(one(dossier_id, items) for dossier_id, items in chunks))
+    return ids, time.monotonic() - began
 
 
 async def push(
@@ -292,12 +358,26 @@ async def run_once(
     concurrency: int,
     rate: float,
     timeout: float,
+    bulk: int = 0,
+    idle_seconds: float = 10,
 ) -> RunResult:
     meter = CpuMeter(stack)
+    idle_before, idle_began = meter.read(), time.monotonic()
+    await asyncio.sleep(idle_seconds)
     cpu_before = meter.read()
+    idle_wall = time.monotonic() - idle_began
+    idle_rate = {
+        name: (cpu_before.get(name, 0.0) - idle_before.get(name, 0.0)) / idle_wall
+        for name in cpu_before
+    }
     psutil.cpu_percent()
     began = time.monotonic()
-    ids, upload_seconds = await push(stack, label, count, dossiers, concurrency, rate)
+    if bulk:
+        ids, upload_seconds = await push_bulk(
+            stack, label, count, dossiers, concurrency, rate, bulk
+        )
+    else:
+        ids, upload_seconds = await push(stack, label, count, dossiers, concurrency, rate)
     await wait_for_proposals(stack, ids, timeout)
     wall = time.monotonic() - began
     machine = psutil.cpu_percent()
@@ -311,11 +391,14 @@ async def run_once(
     return RunResult(
         label=label,
         count=count,
+        bulk=bulk,
+        consumer_processes=stack.consumer_processes,
         offered_rate=rate or None,
         upload_seconds=upload_seconds,
         docs_per_second=count / span if span > 0 else float("inf"),
         latencies=latencies,
         cpu={name: cpu_after.get(name, 0.0) - cpu_before.get(name, 0.0) for name in cpu_after},
+        idle_rate=idle_rate,
         wall=wall,
         load=load,
         machine_cpu_percent=machine,
@@ -326,7 +409,13 @@ async def run_once(
 def report(result: RunResult) -> None:
     offered = f"offered {result.offered_rate:g}/s" if result.offered_rate else "maximum rate"
     lat = result.latencies
-    print(f"\n== {result.label}: {result.count} invoices, {offered}")
+    intake = f"bulk of {result.bulk}" if result.bulk else "upload + submit each"
+    consumers = (
+        f"{result.consumer_processes} consumer processes per service"
+        if result.consumer_processes
+        else "the API process consumes"
+    )
+    print(f"\n== {result.label}: {result.count} invoices, {offered}, {intake}, {consumers}")
     print(
         f"   uploads done in {result.upload_seconds:.1f} s "
         f"({result.count / result.upload_seconds:.1f} uploads/s); all proposals after "
@@ -345,6 +434,29 @@ def report(result: RunResult) -> None:
     print(f"   CPU seconds: {cpu} (total {total:.1f} over {result.wall:.1f} s)")
     # On a shared machine docs/s depends on the neighbours; CPU per document does not.
     print(f"   CPU per document: {1000 * total / result.count:.1f} ms (all processes)")
+    per_document = ", ".join(
+        f"{name} {1000 * seconds / result.count:.2f}"
+        for name, seconds in sorted(result.cpu.items(), key=lambda x: -x[1])
+    )
+    print(f"   CPU ms per document per process: {per_document}")
+    # What the processes burn idle (polls, heartbeats) grows with the run's wall time, which a
+    # loaded machine stretches: net of it, the figures compare across runs and machines.
+    net = {
+        name: max(0.0, seconds - result.idle_rate.get(name, 0.0) * result.wall)
+        for name, seconds in result.cpu.items()
+    }
+    idle_total = sum(result.idle_rate.values())
+    print(
+        f"   idle CPU: {1000 * idle_total:.0f} ms per second ({idle_total * result.wall:.1f} s "
+        f"of this run's {result.wall:.1f} s)"
+    )
+    print(
+        f"   CPU per document net of idle: {1000 * sum(net.values()) / result.count:.1f} ms: "
+        + ", ".join(
+            f"{name} {1000 * seconds / result.count:.2f}"
+            for name, seconds in sorted(net.items(), key=lambda x: -x[1])
+        )
+    )
     print(
         f"   machine: {result.machine_cpu_percent:.0f} % CPU of {psutil.cpu_count()} cores, "
         f"load average {result.load[0]:.2f} {result.load[1]:.2f} {result.load[2]:.2f}"
@@ -354,8 +466,17 @@ def report(result: RunResult) -> None:
 
 
 async def main(args: argparse.Namespace) -> None:
-    root = Path(args.root or tempfile.mkdtemp(prefix="ledgerline-bench-"))
-    stack = Stack(root)
+    for processes in [int(n) for n in args.consumer_processes.split(",")]:
+        await bench_stack(args, processes)
+
+
+async def bench_stack(args: argparse.Namespace, consumer_processes: int) -> None:
+    root = (
+        Path(args.root) / f"consumer-processes-{consumer_processes}"
+        if args.root
+        else Path(tempfile.mkdtemp(prefix="ledgerline-bench-"))
+    )
+    stack = Stack(root, consumer_processes=consumer_processes)
     began = time.monotonic()
     try:
         await stack.start()
@@ -369,7 +490,15 @@ async def main(args: argparse.Namespace) -> None:
         for index, rate in enumerate(rates):
             label = f"RUN{index}-{uuid.uuid4().hex[:6]}"
             result = await run_once(
-                stack, label, args.count, dossiers, args.concurrency, rate, args.timeout
+                stack,
+                label,
+                args.count,
+                dossiers,
+                args.concurrency,
+                rate,
+                args.timeout,
+                args.bulk,
+                args.idle_seconds,
             )
             report(result)
             sys.stdout.flush()
@@ -386,6 +515,24 @@ def parse_args() -> argparse.Namespace:
         "--rate",
         default="0,50",
         help="offered uploads/s per run, comma-separated; 0 = as fast as possible",
+    )
+    parser.add_argument(
+        "--bulk",
+        type=int,
+        default=0,
+        help="deliver N invoices per request through the bulk intake (0: upload + submit each)",
+    )
+    parser.add_argument(
+        "--consumer-processes",
+        default="0",
+        help="`<service> consume` processes per service, comma-separated for a stack each "
+        "(0: the API process consumes)",
+    )
+    parser.add_argument(
+        "--idle-seconds",
+        type=float,
+        default=10,
+        help="seconds the idle CPU of every process is measured before each run",
     )
     parser.add_argument("--timeout", type=float, default=600, help="seconds to wait for proposals")
     parser.add_argument("--root", help="stack directory (default: a new temporary one)")

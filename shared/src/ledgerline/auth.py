@@ -89,6 +89,8 @@ class DossierScope:
     office_id: UUID
     dossier_id: UUID
     principal: Principal
+    # The dossier as the service's directory has it (active, of the caller's office).
+    dossier: DirectoryEntry | None = None
 
 
 class TokenError(ValueError):
@@ -138,6 +140,10 @@ def _invalid(exc: jwt.PyJWTError) -> TokenError:
 
 def decode_token(token: str, *, secret: str, issuer: str) -> Principal:
     """A development (HS256) token."""
+    return _principal(_decoded(token, secret=secret, issuer=issuer))
+
+
+def _decoded(token: str, *, secret: str, issuer: str) -> dict[str, Any]:
     try:
         claims = jwt.decode(
             token,
@@ -148,11 +154,15 @@ def decode_token(token: str, *, secret: str, issuer: str) -> Principal:
         )
     except jwt.PyJWTError as exc:
         raise _invalid(exc) from exc
-    return _principal(claims)
+    return claims
 
 
 # Asymmetric algorithms accepted from the OpenID Connect issuer; never "none" or HS* with its keys.
 OIDC_ALGORITHMS = ("RS256", "ES256")
+# How long a verified token is taken without checking it again (never past its `exp`), and how
+# many are kept. A short time: a key the issuer withdraws stops being accepted within it.
+VERIFIED_CACHE_SECONDS = 60.0
+VERIFIED_CACHE_SIZE = 10_000
 
 
 class TokenVerifier:
@@ -192,6 +202,10 @@ class TokenVerifier:
                 cooldown_duration=jwks_refetch_cooldown_seconds,
             )
         self._fetching = asyncio.Lock()
+        # Verified tokens: a client sends the same token with every request, and checking its
+        # signature and claims again (PyJWT, pure Python) was a tenth of an upload's CPU. An
+        # entry lives until the token expires, at most `VERIFIED_CACHE_SECONDS`.
+        self._verified: dict[str, tuple[Principal, float]] = {}
 
     @classmethod
     def from_settings(cls, settings: Any) -> "TokenVerifier":
@@ -205,13 +219,26 @@ class TokenVerifier:
         )
 
     async def verify(self, token: str) -> Principal:
+        now = time.time()
+        cached = self._verified.get(token)
+        if cached is not None and cached[1] > now:
+            return cached[0]
+        principal, expires_at = await self._verify(token)
+        if len(self._verified) >= VERIFIED_CACHE_SIZE:
+            self._verified.clear()  # bounded; the tokens in use come back at once
+        self._verified[token] = (principal, min(expires_at, now + VERIFIED_CACHE_SECONDS))
+        return principal
+
+    async def _verify(self, token: str) -> tuple[Principal, float]:
+        """The token's principal and expiry (seconds since the epoch), or TokenError."""
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
             raise _invalid(exc) from exc
         algorithm = header.get("alg")
         if algorithm == "HS256" and self._secret:
-            return decode_token(token, secret=self._secret, issuer=self._issuer)
+            claims = _decoded(token, secret=self._secret, issuer=self._issuer)
+            return _principal(claims), float(claims["exp"])
         if algorithm in OIDC_ALGORITHMS and self._jwks is not None:
             key = await self._signing_key(token, header.get("kid"))
             if key.algorithm_name != algorithm:
@@ -227,7 +254,7 @@ class TokenVerifier:
                 )
             except jwt.PyJWTError as exc:
                 raise _invalid(exc) from exc
-            return _principal(claims)
+            return _principal(claims), float(claims["exp"])
         raise TokenError(f"the token is not valid: algorithm {algorithm!r} is not accepted")
 
     async def _signing_key(self, token: str, kid: object) -> jwt.PyJWK:
@@ -312,7 +339,8 @@ def dossier_scope(*roles: Role) -> object:
         dossier_id: Annotated[UUID, Path(description="The dossier's id")],
     ) -> DossierScope:
         visible = principal.sees_whole_office or principal.is_assigned(dossier_id)
-        if not visible or not principal.may_see(await dossier_directory(request).find(dossier_id)):
+        entry = await dossier_directory(request).find(dossier_id) if visible else None
+        if not principal.may_see(entry):
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"dossier {dossier_id} not found")
         if principal.role not in allowed:
             raise HTTPException(
@@ -321,7 +349,7 @@ def dossier_scope(*roles: Role) -> object:
                 + ", ".join(sorted(role.value for role in allowed)),
             )
         return DossierScope(
-            office_id=principal.office_id, dossier_id=dossier_id, principal=principal
+            office_id=principal.office_id, dossier_id=dossier_id, principal=principal, dossier=entry
         )
 
     # Who may call the route, readable from the app's routes (the tenancy matrix test reads it).

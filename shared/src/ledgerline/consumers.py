@@ -94,11 +94,13 @@ class EventConsumer:
         dataref_resolver: DatarefResolver | None = None,
         batch_max_records: int = 100,
         batch_timeout_ms: int = 100,
+        fetch_max_wait_ms: int = 500,
         prepare_concurrency: int = 8,
     ) -> None:
         self.service = service
         self._batch_max_records = batch_max_records
         self._batch_timeout_ms = batch_timeout_ms
+        self._fetch_max_wait_ms = fetch_max_wait_ms
         self._prepare_concurrency = prepare_concurrency
         self._pool = pool
         self._broker = broker
@@ -144,6 +146,7 @@ class EventConsumer:
             batch=True,
             max_records=self._batch_max_records,
             batch_timeout_ms=self._batch_timeout_ms,
+            fetch_max_wait_ms=self._fetch_max_wait_ms,
             title=f"{consumer_name}:{spec.topic}",
         )(on_batch)
 

@@ -11,10 +11,10 @@ The three events travel on three topics, so they may arrive in any order: each r
 time of the event it reflects (`as_of`) and an older event never overwrites a newer one.
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 from uuid import UUID
 
 import asyncpg
@@ -43,6 +43,9 @@ class DirectoryEntry:
     dossier_id: UUID
     office_id: UUID
     active: bool
+    # The service's whole directory row (its own columns too, e.g. ingest's intake settings), so
+    # a route need not read the dossier a second time.
+    details: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
 
 
 class DossierDirectory(Protocol):
@@ -61,13 +64,11 @@ class PostgresDossierDirectory:
         self._pool = pool
 
     async def find(self, dossier_id: UUID) -> DirectoryEntry | None:
-        row = await self._pool().fetchrow(
-            "SELECT office_id, active FROM dossiers WHERE id = $1", dossier_id
-        )
+        row = await self._pool().fetchrow("SELECT * FROM dossiers WHERE id = $1", dossier_id)
         if row is None:
             return None
         return DirectoryEntry(
-            dossier_id=dossier_id, office_id=row["office_id"], active=row["active"]
+            dossier_id=dossier_id, office_id=row["office_id"], active=row["active"], details=row
         )
 
     async def active_in_office(self, office_id: UUID) -> list[UUID]:

@@ -27,7 +27,7 @@ class Paging:
     offset: int
 
 
-def paging(
+async def paging(
     limit: Annotated[int, Query(ge=1, le=1000, description="Rows per page")] = 100,
     offset: Annotated[int, Query(ge=0, description="Rows to skip")] = 0,
 ) -> Paging:

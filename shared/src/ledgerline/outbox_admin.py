@@ -69,7 +69,7 @@ class Requeued(BaseModel):
     status: str = "requeued"
 
 
-def platform_operator(principal: CurrentPrincipal) -> Principal:
+async def platform_operator(principal: CurrentPrincipal) -> Principal:
     if principal.role not in PLATFORM_OPERATORS:
         raise HTTPException(
             status.HTTP_403_FORBIDDEN,

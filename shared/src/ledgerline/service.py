@@ -88,6 +88,7 @@ class Runtime:
                 dataref_resolver=self.dataref_resolver,
                 batch_max_records=self.settings.consumer_batch_max_records,
                 batch_timeout_ms=self.settings.consumer_batch_timeout_ms,
+                fetch_max_wait_ms=self.settings.consumer_fetch_max_wait_ms,
             )
             for subscription in self.definition.subscriptions(self.settings):
                 consumer.subscribe(subscription)
@@ -214,7 +215,8 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings | None =
     return app
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
+    # async: FastAPI runs a plain `def` dependency in its thread pool, a thread hop per request.
     return request.app.state.runtime  # type: ignore[no-any-return]
 
 
@@ -228,6 +230,42 @@ async def run_relay(definition: ServiceDefinition, settings: ServiceSettings) ->
     await runtime.start(consumers=False, relay=False)
     try:
         await runtime.broker_connected.wait()
-        await outbox_relay_for(definition.name, runtime.pool, settings).run()
+        relay = asyncio.create_task(outbox_relay_for(definition.name, runtime.pool, settings).run())
+        await _until_terminated(relay)
     finally:
         await runtime.stop()
+
+
+async def run_consumers(definition: ServiceDefinition, settings: ServiceSettings) -> None:
+    """The service's Kafka consumers alone (no HTTP API, no relay), for running several
+    processes of them: Kafka shares the topics' partitions among the processes of a consumer
+    group. Events the handlers emit go to the outbox; the API process's relay (or `relay`)
+    publishes them."""
+    configure_logging(f"{definition.name}-consumer", settings.log_level)
+    runtime = Runtime(definition, settings)
+    await runtime.start(consumers=True, relay=False)
+    try:
+        await _until_terminated()
+    finally:
+        await runtime.stop()
+
+
+async def _until_terminated(task: "asyncio.Task[None] | None" = None) -> None:
+    """Until SIGTERM or SIGINT (or `task` ends), so the process leaves its consumer groups and
+    closes its connections instead of dying mid-batch."""
+    import signal
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    waiting = asyncio.create_task(stop.wait())
+    watched = {waiting} | ({task} if task is not None else set())
+    try:
+        await asyncio.wait(watched, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for pending in watched:
+            pending.cancel()
+        for pending in watched:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await pending

@@ -1,11 +1,11 @@
-"""The commands every service has: serve, migrate, relay, asyncapi."""
+"""The commands every service has: serve, migrate, relay, consume, asyncapi."""
 
 import argparse
-import asyncio
 import contextlib
 import sys
 from collections.abc import Callable
 
+import uvloop
 from pydantic import ValidationError
 
 from ledgerline.console import run_writing_stdout
@@ -42,6 +42,15 @@ def add_service_commands(
         description="Run the outbox relay alone, for scaling it apart from the API.",
     )
     relay.set_defaults(func=lambda args: _relay(load_definition()))
+
+    consume = subparsers.add_parser(
+        "consume",
+        help="run only the Kafka consumers (no HTTP API, no relay); start several to scale out",
+        description="Run the service's event consumers alone. Several such processes share the "
+        "topics' partitions (one consumer group). Set <SERVICE>_RUN_CONSUMERS=false on the "
+        "`serve` process so the API does not consume too.",
+    )
+    consume.set_defaults(func=lambda args: _consume(load_definition()))
 
     asyncapi = subparsers.add_parser(
         "asyncapi", help="print the AsyncAPI document of the service's consumers"
@@ -92,7 +101,17 @@ def _relay(definition: ServiceDefinition) -> int:
 
     settings = load_settings(definition)
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(run_relay(definition, settings))
+        uvloop.run(run_relay(definition, settings))
+    return 0
+
+
+def _consume(definition: ServiceDefinition) -> int:
+    from ledgerline.service import run_consumers
+
+    settings = load_settings(definition)
+    with contextlib.suppress(KeyboardInterrupt):
+        # uvloop, as uvicorn uses for `serve`: the same loop whatever the process runs.
+        uvloop.run(run_consumers(definition, settings))
     return 0
 
 

@@ -55,7 +55,11 @@ class ServiceSettings(BaseSettings):
     public_base_url: str = Field(
         default="http://127.0.0.1:8000", description="How other services reach this one"
     )
-    run_consumers: bool = True
+    run_consumers: bool = Field(
+        default=True,
+        description="The `serve` process consumes events too; false when `<service> consume` "
+        "processes do",
+    )
     run_outbox_relay: bool = True
     consumer_max_attempts: int = Field(default=3, ge=1)
     consumer_retry_backoff_seconds: float = Field(default=0.2, ge=0)
@@ -68,6 +72,12 @@ class ServiceSettings(BaseSettings):
         default=100,
         ge=1,
         description="How long a consumer waits for messages before polling again",
+    )
+    consumer_fetch_max_wait_ms: int = Field(
+        default=2000,
+        ge=1,
+        description="How long the broker holds an idle consumer's fetch request (it answers at "
+        "once when a message comes): longer means fewer idle fetches, not more latency",
     )
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
     outbox_max_backoff_seconds: float = Field(

@@ -98,6 +98,18 @@ class IngestSettings(ServiceSettings):
             raise ValueError("blob_store s3 needs s3_bucket (INGEST_S3_BUCKET)")
         return self
 
+    max_documents_per_bulk: int = Field(
+        default=1000,
+        ge=1,
+        le=10_000,
+        description="Most documents one bulk intake request (POST .../documents/bulk) may carry",
+    )
+    max_bulk_bytes: int = Field(
+        default=64 * 1024 * 1024,
+        ge=1,
+        description="Largest bulk intake request body (JSON, base64 content included)",
+    )
+
     def limits(self) -> "Limits":
         """What every channel checks each file against."""
         return Limits(self.max_document_bytes, self.max_pdf_pages, self.max_image_pixels)

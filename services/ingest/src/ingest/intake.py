@@ -35,6 +35,8 @@ class IncomingFile:
     kind: DocumentKind  # from `classify`: every channel checks the bytes before it gets here
     filename: str | None
     page_count: int | None = None  # from `examine`, for PDFs it could read
+    # Bulk intake: the item's own idempotency key (else the delivery's, if any).
+    idempotency_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,9 @@ class Delivery:
     subject: str | None = None
     idempotency_key: str | None = None
     labels: tuple[str, ...] = ()  # the client's labels, already cleaned (`with_labels`)
+    # Send the documents to the office at once, as auto-forward does (bulk intake's `submit`).
+    submit: bool = False
+    submitted_by: str | None = None  # who sent them on with `submit` (else auto-forward)
 
 
 def auto_forwards(dossier: asyncpg.Record, mailbox: str) -> bool:
@@ -73,36 +78,54 @@ async def take_in(
         await invoice_approval_process.is_on(uow.conn, delivery.office_id, delivery.dossier_id),
         delivery.mailbox,
     )
-    forward = auto_forwards(dossier, delivery.mailbox) and not held
+    forward = (delivery.submit or auto_forwards(dossier, delivery.mailbox)) and not held
     base_url = public_base_url.rstrip("/")
-    rows = []
-    for file in files:
-        sha256 = hashlib.sha256(file.content).hexdigest()
-        duplicate_of = await repository.earlier_copy(
-            uow.conn, delivery.office_id, delivery.dossier_id, sha256
+    if not files:
+        return []
+    # A few statements per delivery, whatever its number of files: lock the contents, find
+    # the earlier copies, store the blobs, insert every document at once.
+    hashes = [hashlib.sha256(file.content).hexdigest() for file in files]
+    await repository.lock_contents(uow.conn, delivery.dossier_id, hashes)
+    earlier = await repository.earlier_copies(
+        uow.conn, delivery.office_id, delivery.dossier_id, hashes
+    )
+    values: list[dict[str, Any]] = []
+    for file, sha256 in zip(files, hashes, strict=True):
+        document_id = uuid4()
+        values.append(
+            {
+                "id": document_id,
+                "filename": safe_filename(file.filename, file.kind),
+                "content_type": file.kind.content_type,
+                "size_bytes": len(file.content),
+                "sha256": sha256,
+                "idempotency_key": file.idempotency_key or delivery.idempotency_key,
+                "page_count": file.page_count,
+                # The same bytes twice in one delivery: the second is a copy of the first.
+                "duplicate_of": earlier.get(sha256),
+            }
         )
-        values: dict[str, Any] = {
-            "id": uuid4(),
+        earlier.setdefault(sha256, document_id)
+    await blobs.put_many(
+        uow.conn, {sha256: file.content for file, sha256 in zip(files, hashes, strict=True)}
+    )
+    rows = await repository.insert_documents(
+        uow.conn,
+        {
             "office_id": delivery.office_id,
             "dossier_id": delivery.dossier_id,
             "mailbox": delivery.mailbox,
             "channel": delivery.channel,
-            "filename": safe_filename(file.filename, file.kind),
-            "content_type": file.kind.content_type,
-            "size_bytes": len(file.content),
-            "sha256": sha256,
             "delivered_by": delivery.delivered_by,
             "sender": delivery.sender,
             "subject": delivery.subject,
-            "idempotency_key": delivery.idempotency_key,
-            "submitted": forward,
             "labels": list(delivery.labels),
-            "page_count": file.page_count,
-            "duplicate_of": duplicate_of,
+            "submitted": forward,
             "approval_status": "pending" if held else None,
-        }
-        await blobs.put(uow.conn, sha256, file.content)
-        row = await repository.insert_document(uow.conn, values)
+        },
+        values,
+    )
+    for row in rows:
         scope = {
             "dossier_id": delivery.dossier_id,
             "office_id": delivery.office_id,
@@ -132,9 +155,9 @@ async def take_in(
                     document_id=row["id"],
                     mailbox=row["mailbox"],
                     submitted_at=row["submitted_at"],
-                    submitted_by=f"auto-forward of the {delivery.mailbox} mailbox",
+                    submitted_by=delivery.submitted_by
+                    or f"auto-forward of the {delivery.mailbox} mailbox",
                 ),
                 **scope,
             )
-        rows.append(row)
     return rows

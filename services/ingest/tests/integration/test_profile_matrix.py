@@ -54,6 +54,7 @@ PROFILES: dict[Role, set[str]] = {
 ACTIONS: dict[tuple[str, str], str] = {
     ("POST", "/dossiers/{dossier_id}/documents"): UPLOAD,
     ("POST", "/dossiers/{dossier_id}/documents/batch"): UPLOAD,
+    ("POST", "/dossiers/{dossier_id}/documents/bulk"): UPLOAD,
     ("POST", "/peppol/documents"): PEPPOL,
     ("POST", "/dossiers/{dossier_id}/documents/{document_id}/submit"): SEND,
     ("PUT", "/dossiers/{dossier_id}/intake-settings"): SETTINGS,

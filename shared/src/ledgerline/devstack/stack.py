@@ -132,6 +132,9 @@ class ServiceProcess:
     process: subprocess.Popen[bytes] | None = None
     stopping: bool = False
     restarts: int = 0
+    # `serve` (HTTP API, and consumers and relay unless configured off) or `consume`.
+    command: str = "serve"
+    service: str = ""  # the service's command; `name` by default
 
     def note(self, line: str) -> None:
         """A line of the supervisor's in this service's log, between the service's own lines."""
@@ -144,10 +147,11 @@ class ServiceProcess:
 
     def start(self) -> None:
         self.stopping = False
-        executable = Path(sys.executable).parent / self.name
+        executable = Path(sys.executable).parent / (self.service or self.name)
+        arguments = ["--port", str(self.port)] if self.command == "serve" else []
         with self.log_path.open("ab") as log_file:
             self.process = subprocess.Popen(
-                [str(executable), "serve", "--port", str(self.port)],
+                [str(executable), self.command, *arguments],
                 env=self.env,
                 stdout=log_file,
                 stderr=subprocess.STDOUT,
@@ -246,6 +250,10 @@ class Stack:
     restart_services: bool = True
     # Ingest's e-mail intake (SMTP); 0: a free port is chosen at start.
     ingest_smtp_port: int = 0
+    # 0: each service's API process consumes its events. N: N `<service> consume` processes
+    # per service share its consumer groups, and the API process does not consume.
+    consumer_processes: int = 0
+    consumers: dict[str, ServiceProcess] = field(default_factory=dict)
     _owns_infrastructure: bool = False
     _supervisor: Supervisor | None = None
 
@@ -277,9 +285,10 @@ class Stack:
             self.infrastructure = Infrastructure(
                 self.root, pg_port=pg_port, kafka_port=kafka_port, smtp_port=smtp_port
             )
+            # Owned from here: a failure creating the topics still stops Kafka and PostgreSQL.
+            self._owns_infrastructure = True
             await asyncio.to_thread(self.infrastructure.start)
             await self.infrastructure.create_topics()
-            self._owns_infrastructure = True
         for service in SERVICES:
             self.database_urls[service] = await self.infrastructure.database_url(service)
         await asyncio.gather(*(asyncio.to_thread(self._migrate, service) for service in SERVICES))
@@ -289,13 +298,25 @@ class Stack:
         self.ingest_smtp_port = self.ingest_smtp_port or free_port()
         for service in SERVICES:
             port = self.ports.get(service) or free_port()
-            self.services[service] = ServiceProcess(
-                service, port, self._service_env(service, port), logs / f"{service}.log"
-            )
+            env = self._service_env(service, port)
+            if self.consumer_processes:
+                env[f"{service.upper()}_RUN_CONSUMERS"] = "false"
+            self.services[service] = ServiceProcess(service, port, env, logs / f"{service}.log")
             self.services[service].start()
+            for number in range(1, self.consumer_processes + 1):
+                name = f"{service}-consumer-{number}"
+                self.consumers[name] = ServiceProcess(
+                    name,
+                    port,
+                    self._service_env(service, port),
+                    logs / f"{name}.log",
+                    command="consume",
+                    service=service,
+                )
+                self.consumers[name].start()
         await self.wait_ready()
         if self.restart_services:
-            self._supervisor = Supervisor(self.services)
+            self._supervisor = Supervisor(self.services | self.consumers)
             self._supervisor.start()
 
     def _service_env(self, service: str, port: int) -> dict[str, str]:
@@ -435,7 +456,7 @@ class Stack:
     def stop(self) -> None:
         if self._supervisor is not None:
             self._supervisor.stop()
-        for service in self.services.values():
+        for service in [*self.consumers.values(), *self.services.values()]:
             service.stop()
         if self.infrastructure is not None and self._owns_infrastructure:
             self.infrastructure.stop()

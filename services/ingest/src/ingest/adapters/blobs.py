@@ -38,6 +38,9 @@ class BlobStore(Protocol):
     async def put(self, connection: asyncpg.Connection, sha256: str, content: bytes) -> None:
         """Stores `content` under its hash, unless it is there already (written once)."""
 
+    async def put_many(self, connection: asyncpg.Connection, blobs: dict[str, bytes]) -> None:
+        """`put` for each (hash, bytes) of a delivery."""
+
     async def get(self, connection: asyncpg.Connection, sha256: str) -> bytes | None:
         """The bytes stored under `sha256`, or None."""
 
@@ -101,6 +104,17 @@ class PostgresBlobStore:
             content,
         )
 
+    async def put_many(self, connection: asyncpg.Connection, blobs: dict[str, bytes]) -> None:
+        for sha256, content in blobs.items():
+            checked(sha256, content)
+        # One statement for a whole delivery (bulk intake stores hundreds at once).
+        await connection.execute(
+            """INSERT INTO document_blobs (sha256, content)
+            SELECT * FROM unnest($1::text[], $2::bytea[]) ON CONFLICT DO NOTHING""",
+            list(blobs),
+            list(blobs.values()),
+        )
+
     async def get(self, connection: asyncpg.Connection, sha256: str) -> bytes | None:
         return await connection.fetchval(  # type: ignore[no-any-return]
             "SELECT content FROM document_blobs WHERE sha256 = $1", sha256
@@ -119,6 +133,10 @@ class S3BlobStore:
         self._client = client
         self.bucket = bucket
         self.prefix = prefix
+
+    async def put_many(self, connection: asyncpg.Connection, blobs: dict[str, bytes]) -> None:
+        for sha256, content in blobs.items():
+            await self.put(connection, sha256, content)
 
     async def put(self, connection: asyncpg.Connection, sha256: str, content: bytes) -> None:
         checked(sha256, content)

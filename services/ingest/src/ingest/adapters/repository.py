@@ -31,58 +31,96 @@ async def get_dossier(
     )
 
 
-async def earlier_copy(
-    connection: asyncpg.Connection, office_id: UUID, dossier_id: UUID, sha256: str
-) -> UUID | None:
-    """The dossier's earliest (not deleted) document with these bytes. Deliveries of one file
-    to one dossier are serialised on a lock of (dossier, hash) until the transaction ends, so
-    two at once still see each other and the second is flagged."""
+async def lock_contents(
+    connection: asyncpg.Connection, dossier_id: UUID, sha256s: list[str]
+) -> None:
+    """Serialises deliveries of the same bytes to one dossier until the transaction ends, so
+    two at once still see each other in `earlier_copies` and the second is flagged. The locks
+    are taken in one order (sorted), so two deliveries of several files never deadlock."""
     await connection.execute(
-        "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", f"{dossier_id}/{sha256}"
+        """SELECT count(pg_advisory_xact_lock(hashtextextended(key, 0)))
+        FROM (SELECT DISTINCT $1::text || '/' || sha256 AS key FROM unnest($2::text[]) AS sha256
+              ORDER BY key) AS keys""",
+        str(dossier_id),
+        sha256s,
     )
-    return await connection.fetchval(  # type: ignore[no-any-return]
-        """SELECT id FROM documents
-        WHERE office_id = $1 AND dossier_id = $2 AND sha256 = $3 AND status <> 'deleted'
-        ORDER BY received_at, id LIMIT 1""",
+
+
+async def earlier_copies(
+    connection: asyncpg.Connection, office_id: UUID, dossier_id: UUID, sha256s: list[str]
+) -> dict[str, UUID]:
+    """Per content hash, the dossier's earliest (not deleted) document with those bytes. Call
+    it after `lock_contents` (a statement of its own, so it sees what committed meanwhile)."""
+    rows = await connection.fetch(
+        """SELECT DISTINCT ON (sha256) sha256, id FROM documents
+        WHERE office_id = $1 AND dossier_id = $2 AND sha256 = ANY($3::text[])
+          AND status <> 'deleted'
+        ORDER BY sha256, received_at, id""",
         office_id,
         dossier_id,
-        sha256,
+        sha256s,
     )
+    return {row["sha256"]: row["id"] for row in rows}
 
 
-async def insert_document(connection: asyncpg.Connection, values: dict[str, Any]) -> asyncpg.Record:
-    """A new document (its bytes already in the blob store, under `sha256`); `submitted`
-    stores it straight `in_processing` (auto-forward)."""
-    return await connection.fetchrow(
+async def insert_documents(
+    connection: asyncpg.Connection, delivery: dict[str, Any], files: list[dict[str, Any]]
+) -> list[asyncpg.Record]:
+    """New documents of one delivery (`delivery`: office_id, dossier_id, mailbox, channel,
+    delivered_by, sender, subject, labels, submitted, approval_status; `files`: id, filename,
+    content_type, size_bytes, sha256, idempotency_key, page_count, duplicate_of), their bytes
+    already in the blob store under `sha256`, all in one statement; `submitted` stores them
+    straight `in_processing`. Returns the rows in the order of `files`."""
+    rows = await connection.fetch(
         f"""
         INSERT INTO documents (id, office_id, dossier_id, mailbox, channel, filename, content_type,
                                size_bytes, sha256, content, delivered_by, sender, subject,
                                idempotency_key, status, submitted_at, labels, page_count,
                                duplicate_of, approval_status)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, $10, $11, $12, $13,
-                CASE WHEN $14 THEN 'in_processing' ELSE 'in_mailbox' END,
-                CASE WHEN $14 THEN now() END, $15, $16, $17, $18)
+        SELECT f.id, $1, $2, $3, $4, f.filename, f.content_type, f.size_bytes, f.sha256, NULL,
+               $5, $6, $7, f.idempotency_key,
+               CASE WHEN $8 THEN 'in_processing' ELSE 'in_mailbox' END,
+               CASE WHEN $8 THEN now() END, $9, f.page_count, f.duplicate_of, $18
+        FROM unnest($10::uuid[], $11::text[], $12::text[], $13::integer[], $14::text[],
+                    $15::text[], $16::integer[], $17::uuid[])
+             AS f (id, filename, content_type, size_bytes, sha256, idempotency_key, page_count,
+                   duplicate_of)
         RETURNING {DOCUMENT_COLUMNS}
         """,
-        values["id"],
-        values["office_id"],
-        values["dossier_id"],
-        values["mailbox"],
-        values["channel"],
-        values["filename"],
-        values["content_type"],
-        values["size_bytes"],
-        values["sha256"],
-        values["delivered_by"],
-        values.get("sender"),
-        values.get("subject"),
-        values.get("idempotency_key"),
-        bool(values.get("submitted")),
-        list(values.get("labels") or []),
-        values.get("page_count"),
-        values.get("duplicate_of"),
-        values.get("approval_status"),
+        delivery["office_id"],
+        delivery["dossier_id"],
+        delivery["mailbox"],
+        delivery["channel"],
+        delivery["delivered_by"],
+        delivery.get("sender"),
+        delivery.get("subject"),
+        bool(delivery.get("submitted")),
+        list(delivery.get("labels") or []),
+        [file["id"] for file in files],
+        [file["filename"] for file in files],
+        [file["content_type"] for file in files],
+        [file["size_bytes"] for file in files],
+        [file["sha256"] for file in files],
+        [file.get("idempotency_key") for file in files],
+        [file.get("page_count") for file in files],
+        [file.get("duplicate_of") for file in files],
+        delivery.get("approval_status"),
     )
+    by_id = {row["id"]: row for row in rows}
+    return [by_id[file["id"]] for file in files]
+
+
+async def find_by_idempotency_keys(
+    connection: asyncpg.Connection, office_id: UUID, keys: list[str]
+) -> dict[str, asyncpg.Record]:
+    """The office's documents stored under these idempotency keys, by key."""
+    rows = await connection.fetch(
+        f"""SELECT {DOCUMENT_COLUMNS}, idempotency_key FROM documents
+        WHERE office_id = $1 AND idempotency_key = ANY($2::text[])""",
+        office_id,
+        keys,
+    )
+    return {row["idempotency_key"]: row for row in rows}
 
 
 async def find_by_idempotency_key(

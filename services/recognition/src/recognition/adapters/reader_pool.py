@@ -82,6 +82,10 @@ def _read(
     return recognize(document_id, content, content_type, own_vat_numbers)
 
 
+# XML up to this size is read on the event loop; larger files in a thread, so the loop stays live.
+INLINE_MAX_BYTES = 256 * 1024
+
+
 class ReaderPool:
     """Recognises documents in bounded worker processes; see the module docstring.
 
@@ -194,6 +198,10 @@ class ReaderPool:
         """`recognize` without blocking the event loop (cancelling it stops the worker)."""
         own = tuple(own_vat_numbers)
         if not needs_isolation(content, content_type):
+            if len(content) <= INLINE_MAX_BYTES:
+                # A UBL invoice reads in about a millisecond: handing it to a thread costs more
+                # than it saves (the GIL serialises the reading anyway).
+                return recognize(document_id, content, content_type, own)
             return await asyncio.to_thread(recognize, document_id, content, content_type, own)
         future = self._schedule(document_id, content, content_type, own)
         # A worker over a limit is turned into a result below.

@@ -31,7 +31,7 @@ Filter = Literal[tuple(FILTERS)]  # type: ignore[valid-type]
 Sort = Literal[tuple(SORT_COLUMNS) + tuple(f"-{c}" for c in SORT_COLUMNS)]  # type: ignore[valid-type]
 
 
-def list_query(
+async def list_query(
     tab: Annotated[Tab | None, Query(description="purchase, sales or misc")] = None,
     filter_: Annotated[
         list[Filter] | None,  # type: ignore[valid-type]
