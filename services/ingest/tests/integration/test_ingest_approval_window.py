@@ -12,6 +12,7 @@ from typing import Any
 import asyncpg
 import pytest
 from ingest.adapters import repository
+from ingest.adapters.blobs import PostgresBlobStore
 from ingest.bootstrap import definition
 from ingest.domain.documents import PDF
 from ingest.entrypoints import consumers
@@ -68,7 +69,8 @@ async def deliver(pool: asyncpg.Pool, mailbox: str = "purchase") -> asyncpg.Reco
         assert dossier is not None
         delivery = Delivery(OFFICE, DOSSIER, mailbox, "upload", ADMIN)
         content = b"%PDF-1.4 " + uuid.uuid4().bytes
-        [row] = await take_in(uow, dossier, delivery, [IncomingFile(content, PDF, "i.pdf")], "")
+        file = IncomingFile(content, PDF, "i.pdf")
+        [row] = await take_in(uow, dossier, delivery, [file], "", blobs=PostgresBlobStore())
         return row
 
 
