@@ -530,6 +530,18 @@ class BulkResult(BaseModel):
 
 
 class BulkDelivered(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "documents": [
+                        {"key": "ap-msg-000123", "created": True, "document": DOCUMENT_EXAMPLE}
+                    ]
+                }
+            ]
+        }
+    )
+
     documents: list[BulkResult] = Field(description="In the order of the request's documents")
 
 
