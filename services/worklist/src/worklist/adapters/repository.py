@@ -283,33 +283,22 @@ async def refresh_from_recognition(
 ) -> None:
     """The document was read again (re-run recognition): the proposal becomes what the new
     reading makes of it, in place (same id, same dossier), and no longer waits for it."""
+    await replace_with_draft(connection, proposal_id, draft)
     invoice = recognition.invoice
     await connection.execute(
-        """UPDATE proposals SET source = $2, status = $3, auto_status = $3,
-            recognition_status = $4, document_type = $5, journal = $6, period = $7,
-            invoice_number = $8, invoice_date = $9, due_date = $10, counterparty_name = $11,
-            counterparty_vat = $12, counterparty_number = $13, counterparty_known = $14,
-            counterparty_match = $15, currency = $16, total_excl_vat = $17, total_vat = $18,
-            total_incl_vat = $19, iban = $20, payment_reference = $21,
-            vat_breakdown = $22::jsonb, lines = $23::jsonb, detail_lines = $24::jsonb,
-            possible_duplicate = $25, warnings = $26::jsonb, confidence = $27, checked = false,
-            lines_source = $28, recognition_requested_at = NULL, updated_at = now()
+        """UPDATE proposals SET source = $2, recognition_status = $3, document_type = $4,
+            invoice_number = $5, invoice_date = $6, due_date = $7, currency = $8,
+            total_excl_vat = $9, total_vat = $10, total_incl_vat = $11, iban = $12,
+            payment_reference = $13, vat_breakdown = $14::jsonb, lines = $15::jsonb,
+            checked = false, recognition_requested_at = NULL
         WHERE id = $1""",
         proposal_id,
         draft.source,
-        draft.status,
         draft.recognition_status,
         draft.document_type,
-        draft.journal,
-        draft.period,
         draft.invoice_number,
         draft.invoice_date,
         draft.due_date,
-        draft.counterparty_name,
-        draft.counterparty_vat,
-        draft.counterparty_number,
-        draft.counterparty_known,
-        draft.counterparty_match,
         draft.currency,
         draft.total_excl_vat,
         draft.total_vat,
@@ -318,11 +307,6 @@ async def refresh_from_recognition(
         draft.payment_reference,
         [json.loads(item.model_dump_json()) for item in invoice.vat_breakdown] if invoice else [],
         [json.loads(item.model_dump_json()) for item in invoice.lines] if invoice else [],
-        lines_json(draft.detail_lines),
-        draft.possible_duplicate,
-        warnings_json(draft.warnings),
-        draft.confidence,
-        draft.lines_source,
     )
 
 
