@@ -75,7 +75,7 @@ async def _run(runtime: CurrentRuntime, action: Callable[[Any], Awaitable[None]]
     except (NotEditable, NotSendable) as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
     except InvalidReference as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from exc
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
 
 
 # The bulk routes first: `/proposals/bulk/send` must not be read as a proposal id `bulk`.
@@ -150,7 +150,7 @@ async def bulk_change(
 ) -> list[Proposal]:
     if body.mailbox is None and body.journal is None and body.period is None:
         raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_ENTITY, "give a mailbox (type), journal or period"
+            status.HTTP_422_UNPROCESSABLE_CONTENT, "give a mailbox (type), journal or period"
         )
     ids = list(dict.fromkeys(body.proposal_ids))
     await _run(
