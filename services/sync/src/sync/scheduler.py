@@ -1,5 +1,6 @@
 """The nightly sync: every active dossier with an in-process connector whose nightly sync is
-on (a dossier setting, on by default), once a day.
+on (a dossier setting, on by default), once a day; a Kafka-connected one is asked of its
+external connector (ledger.sync-requested.v1).
 
 Runs inside each sync process that runs consumers; the day is claimed in PostgreSQL, so that
 with several sync processes the night's run happens once. Each dossier is synchronised in its
@@ -40,8 +41,8 @@ async def run_nightly(pool: asyncpg.Pool, settings: SyncSettings, day: date) -> 
         return None
     rows = await pool.fetch(
         """SELECT * FROM dossiers
-        WHERE active AND nightly_sync AND connector = 'in_process'
-              AND accounting_package = ANY($1::text[])
+        WHERE active AND nightly_sync
+              AND (connector = 'kafka' OR accounting_package = ANY($1::text[]))
         ORDER BY office_id, id""",
         sorted(IN_PROCESS_PACKAGES),
     )

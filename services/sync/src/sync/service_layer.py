@@ -9,7 +9,7 @@ ledger write and the commit, still gives one transaction in the books and one bo
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import uuid4
 
@@ -24,6 +24,7 @@ from ledgerline.events import (
     DossierUpdated,
     Envelope,
     LedgerSynced,
+    LedgerSyncRequested,
     ProposalValidated,
 )
 
@@ -44,7 +45,7 @@ from sync.domain.kafka_connector import (
     record_key,
     snapshot_of_records,
 )
-from sync.domain.ledger_sync import delta, ledger_sync_messages, record_fingerprints
+from sync.domain.ledger_sync import record_fingerprints, sync_run_messages
 from sync.domain.posting import ProposalNotPostable, booking_from_proposal
 from sync.monitor_handlers import monitor_subscriptions
 
@@ -87,13 +88,16 @@ async def synchronise(
     trigger: str,
     requested_by: str | None = None,
     full: bool = True,
+    up_to_date_until: date | None = None,
 ) -> asyncpg.Record:
     """The connector's snapshot as ledger.synced.v1 chunks, and the run recorded: everything
     (`full`, consumers replace their copies), or what changed since the previous run (a delta:
     new and changed records, removed counterparties and open items).
 
     A dossier the package does not know is recorded as a failed run (the office must act); an
-    unreachable package raises ConnectorUnavailable and nothing is recorded (retry later)."""
+    unreachable package raises ConnectorUnavailable and nothing is recorded (retry later).
+    A Kafka-connected dossier's run is asked of its connector (ledger.sync-requested.v1) and
+    recorded `requested`, `ok` once the connector's last chunk of that run arrives."""
     sync_id = uuid4()
     run: dict[str, Any] = {
         "id": sync_id,
@@ -103,6 +107,22 @@ async def synchronise(
         "full_resync": full,
         "requested_by": requested_by,
     }
+    if posting_route(dossier["connector"]) == "kafka":
+        uow.emit(
+            LedgerSyncRequested(
+                sync_id=sync_id,
+                dossier_code=dossier["dossier_code"],
+                accounting_package=dossier["accounting_package"],
+                full=full,
+                up_to_date_until=up_to_date_until,
+                trigger="nightly" if trigger == "nightly" else "manual",
+                requested_by=requested_by,
+            ),
+            dossier_id=dossier["id"],
+            office_id=dossier["office_id"],
+            subject=f"dossiers/{dossier['id']}/syncs/{sync_id}",
+        )
+        return await ledger.record_sync(uow.conn, run | {"status": "requested"})
     try:
         connector = dossier_connector(dossier, settings)
         snapshot = await take_snapshot(connector, dossier["dossier_code"])
@@ -112,21 +132,9 @@ async def synchronise(
         return await ledger.record_sync(uow.conn, run | {"status": "failed", "reason": str(exc)})
     # One run of a dossier at a time writes what was published (the next delta starts there).
     await ledger.lock_dossier_sync(uow.conn, dossier["id"])
-    fingerprints = record_fingerprints(snapshot)
-    if full:
-        messages = ledger_sync_messages(snapshot, sync_id, datetime.now(UTC))
-    else:
-        changes = delta(snapshot, await ledger.synced_fingerprints(uow.conn, dossier["id"]))
-        messages = ledger_sync_messages(
-            changes.changes,
-            sync_id,
-            datetime.now(UTC),
-            full=False,
-            removed_counterparties=changes.removed_counterparties,
-            removed_open_items=changes.removed_open_items,
-            counts=(len(snapshot.counterparties), len(snapshot.open_items)),
-        )
-    await ledger.replace_fingerprints(uow.conn, dossier["id"], fingerprints)
+    previous = {} if full else await ledger.synced_fingerprints(uow.conn, dossier["id"])
+    messages = sync_run_messages(snapshot, sync_id, datetime.now(UTC), full=full, previous=previous)
+    await ledger.replace_fingerprints(uow.conn, dossier["id"], record_fingerprints(snapshot))
     for message in messages:
         uow.emit(
             message,

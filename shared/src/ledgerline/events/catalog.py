@@ -750,6 +750,26 @@ class PaymentsJournaliseRequested(EventData):
     payments: tuple[PaymentToJournalise, ...] = Field(min_length=1)
 
 
+class LedgerSyncRequested(EventData):
+    """`ledger.sync-requested.v1`: sync asks a dossier's external connector for a sync run (a
+    manual or the nightly sync of a `connector: kafka` dossier).
+
+    The connector answers with a ledger.synced.v1 run whose `sync_id` is this request's, as an
+    in-process sync would publish it: the whole ledger with `full` true, else what changed since
+    its previous run (`full` false)."""
+
+    sync_id: UUID = Field(description="The run's id: the ledger.synced.v1 chunks carry it back")
+    dossier_code: str
+    accounting_package: str
+    full: bool = Field(default=True, description="A full resync; false: a delta run")
+    up_to_date_until: date | None = Field(
+        default=None, description="The office's 'books up to date until', for the run to carry"
+    )
+    trigger: Literal["manual", "nightly"] = "manual"
+    reason: str | None = Field(default=None, description="Why, for the connector's log")
+    requested_by: str | None = None
+
+
 EVENTS: tuple[EventSpec, ...] = (
     # Keyed by document: recognition, worklist and payments handle each document on its own, so a
     # busy dossier's documents use every partition (and consumer) instead of one.
@@ -849,6 +869,12 @@ EVENTS: tuple[EventSpec, ...] = (
         1,
         BookingDeleteRequested,
         "Sync asks a dossier's out-of-process connector to delete a booking.",
+    ),
+    EventSpec(
+        "ledger.sync-requested",
+        1,
+        LedgerSyncRequested,
+        "Sync asks a dossier's out-of-process connector for a sync run.",
     ),
     EventSpec(
         "payments.journalise-requested",

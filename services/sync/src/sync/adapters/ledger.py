@@ -183,12 +183,16 @@ async def connector_records(
 
 
 async def record_connector_sync(connection: asyncpg.Connection, values: dict[str, Any]) -> None:
-    """A run of an external connector, once (its last chunk delivered again changes nothing)."""
+    """A run of an external connector, once (its last chunk delivered again changes nothing):
+    a run sync asked for (`requested`, same id) becomes `ok`, keeping its trigger."""
     await connection.execute(
         """INSERT INTO ledger_syncs (id, office_id, dossier_id, trigger, status, full_resync,
                                     chunks, counterparties, open_items)
         VALUES ($1, $2, $3, 'connector', 'ok', $4, $5, $6, $7)
-        ON CONFLICT (id) DO NOTHING""",
+        ON CONFLICT (id) DO UPDATE SET status = 'ok', full_resync = EXCLUDED.full_resync,
+            chunks = EXCLUDED.chunks, counterparties = EXCLUDED.counterparties,
+            open_items = EXCLUDED.open_items
+        WHERE ledger_syncs.status = 'requested' AND ledger_syncs.dossier_id = EXCLUDED.dossier_id""",
         values["id"],
         values["office_id"],
         values["dossier_id"],

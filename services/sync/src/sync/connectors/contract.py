@@ -34,6 +34,7 @@ from ledgerline.events.catalog import (
     Journal,
     JournalType,
     LedgerSynced,
+    LedgerSyncRequested,
     NewCounterparty,
     OpenItem,
     PaymentsJournaliseRequested,
@@ -66,6 +67,7 @@ __all__ = [
     "GLAccount",
     "Journal",
     "JournalType",
+    "LedgerSyncRequested",
     "LedgerSynced",
     "NewCounterparty",
     "OpenItem",
@@ -277,6 +279,7 @@ CONTRACT_MODELS: tuple[type[BaseModel], ...] = (
     BookingRequested,
     BookingDeleteRequested,
     PaymentsJournaliseRequested,
+    LedgerSyncRequested,
     BookingFailed,
     LedgerSynced,
 )

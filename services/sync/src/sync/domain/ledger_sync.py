@@ -166,3 +166,27 @@ def ledger_sync_messages(
         )
         for index, chunk in enumerate(chunks)
     ]
+
+
+def sync_run_messages(
+    snapshot: LedgerSnapshot,
+    sync_id: UUID,
+    synced_at: datetime,
+    *,
+    full: bool,
+    previous: Mapping[RecordKey, str],
+) -> list[LedgerSynced]:
+    """One sync run's messages, as sync and the reference Kafka connector publish them: the
+    whole snapshot (`full`), or its delta against the fingerprints of the previous run."""
+    if full:
+        return ledger_sync_messages(snapshot, sync_id, synced_at)
+    changes = delta(snapshot, previous)
+    return ledger_sync_messages(
+        changes.changes,
+        sync_id,
+        synced_at,
+        full=False,
+        removed_counterparties=changes.removed_counterparties,
+        removed_open_items=changes.removed_open_items,
+        counts=(len(snapshot.counterparties), len(snapshot.open_items)),
+    )

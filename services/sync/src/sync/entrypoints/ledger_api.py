@@ -67,7 +67,10 @@ class SyncRun(BaseModel):
     trigger: str = Field(
         description="activation, change (the dossier was changed), manual or nightly"
     )
-    status: str = Field(description="ok, or failed with the reason (the office must act)")
+    status: str = Field(
+        description="ok, or failed with the reason (the office must act); requested: asked of "
+        "the dossier's external (Kafka) connector, ok when its run arrives"
+    )
     full_resync: bool
     chunks: int = Field(description="ledger.synced.v1 messages published")
     counterparties: int
@@ -214,6 +217,7 @@ async def sync_now(
                 trigger="manual",
                 requested_by=scope.principal.subject,
                 full=options.full,
+                up_to_date_until=options.up_to_date_until,
             )
             changes: dict[str, Any] = {}
             if options.up_to_date_until is not None:

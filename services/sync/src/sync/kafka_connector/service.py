@@ -27,9 +27,11 @@ from ledgerline.events import (
     DossierActivated,
     DossierUpdated,
     Envelope,
+    LedgerSyncRequested,
 )
 from ledgerline.service import ServiceDefinition
 
+from sync.adapters import ledger
 from sync.connectors.beancount_ledger.connector import BeancountConnector
 from sync.connectors.contract import (
     BookingRefused,
@@ -38,7 +40,7 @@ from sync.connectors.contract import (
     UnknownDossier,
 )
 from sync.domain.kafka_connector import booking_delta
-from sync.domain.ledger_sync import ledger_sync_messages
+from sync.domain.ledger_sync import ledger_sync_messages, record_fingerprints, sync_run_messages
 from sync.kafka_connector.settings import ConnectorSettings
 
 log = logging.getLogger(__name__)
@@ -102,6 +104,39 @@ async def on_dossier(
         log.error("dossier %s (%s): %s", event.dossierid, data.dossier_code, exc.reason)
         return
     _emit_synced(uow, event, snapshot, full=True)
+    # What a later delta run (ledger.sync-requested.v1, full false) compares against.
+    await ledger.replace_fingerprints(uow.conn, event.dossierid, record_fingerprints(snapshot))
+
+
+async def on_sync_requested(
+    uow: UnitOfWork, event: Envelope[LedgerSyncRequested], settings: ConnectorSettings
+) -> None:
+    """Sync asks for a run (a manual or the nightly sync): ledger.synced.v1 under the request's
+    sync_id, the whole ledger or what changed since the previous run, as sync publishes an
+    in-process dossier's. An unknown dossier is logged (sync's run stays `requested`); an
+    unreachable package raises (retried, then `ledger.sync-requested.v1.dlq`)."""
+    request = event.data
+    if request.accounting_package != settings.accounting_package:
+        return
+    try:
+        snapshot = await asyncio.to_thread(connector_of(settings).snapshot, request.dossier_code)
+    except UnknownDossier as exc:
+        log.error("sync of %s (%s): %s", event.dossierid, request.dossier_code, exc.reason)
+        return
+    if request.up_to_date_until is not None:
+        snapshot = snapshot.model_copy(update={"up_to_date_until": request.up_to_date_until})
+    await ledger.lock_dossier_sync(uow.conn, event.dossierid)  # one run of a dossier at a time
+    previous = {} if request.full else await ledger.synced_fingerprints(uow.conn, event.dossierid)
+    for message in sync_run_messages(
+        snapshot, request.sync_id, datetime.now(UTC), full=request.full, previous=previous
+    ):
+        uow.emit(
+            message,
+            dossier_id=event.dossierid,
+            office_id=event.officeid,
+            subject=f"dossiers/{event.dossierid}/syncs/{request.sync_id}",
+        )
+    await ledger.replace_fingerprints(uow.conn, event.dossierid, record_fingerprints(snapshot))
 
 
 async def on_booking_requested(
@@ -226,6 +261,7 @@ def subscriptions(settings: ConnectorSettings) -> list[Subscription[Any]]:
         Subscription(DossierUpdated, bound(on_dossier), consumer=group),
         Subscription(BookingRequested, bound(on_booking_requested), consumer=group),
         Subscription(BookingDeleteRequested, bound(on_booking_delete_requested), consumer=group),
+        Subscription(LedgerSyncRequested, bound(on_sync_requested), consumer=group),
     ]
 
 
@@ -234,7 +270,8 @@ def definition() -> ServiceDefinition:
         name=NAME,
         title="Ledgerline reference Kafka connector (Beancount)",
         description="The Beancount reference connector behind the Kafka contract: consumes "
-        "booking.requested.v1 and booking.delete-requested.v1 of dossiers activated with "
+        "booking.requested.v1, booking.delete-requested.v1 and ledger.sync-requested.v1 of "
+        "dossiers activated with "
         "`connector: kafka`, answers with booking.posted.v1 / booking.failed.v1 and publishes "
         "ledger.synced.v1 (docs/connectors.md).",
         settings_type=ConnectorSettings,
