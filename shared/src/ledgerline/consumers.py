@@ -25,6 +25,7 @@ DataT = TypeVar("DataT", bound=EventData)
 PreparedT = TypeVar("PreparedT")
 Handler = Callable[[UnitOfWork, Envelope[Any]], Awaitable[None]]
 Prepare = Callable[[Envelope[Any]], Awaitable[Any]]
+Accepts = Callable[[RawEnvelope], bool]
 
 
 class PoisonMessage(Exception):
@@ -39,6 +40,9 @@ class Subscription(Generic[DataT]):
     # event in one service needs its own: in one group, Kafka would split the topic's
     # partitions between the two handlers, and the inbox would let only one of them run.
     consumer: str | None = None
+    # Which messages are for this handler, judged on the envelope alone (source, type, ids)
+    # before its data is fetched (a dataref) or an inbox row written: the others are skipped.
+    accepts: Accepts | None = None
 
 
 @dataclass(frozen=True)
@@ -118,11 +122,12 @@ class EventConsumer:
         spec = spec_for(subscription.event)
         consumer_name = consumer or subscription.consumer or self.service
         model = Envelope[subscription.event]  # type: ignore[name-defined]
+        accepts: Accepts | None = None
         if isinstance(subscription, PreparedSubscription):
             handler: Any = subscription.record
             prepare: Prepare | None = subscription.prepare
         else:
-            handler, prepare = subscription.handler, None
+            handler, prepare, accepts = subscription.handler, None, subscription.accepts
 
         # Only the raw records are taken, so FastStream never decodes or validates a body: a body
         # it could not cast would be redelivered forever instead of reaching the dead-letter topic.
@@ -137,6 +142,7 @@ class EventConsumer:
                 handler,
                 [(record.value or b"", record) for record in records],
                 prepare=prepare,
+                accepts=accepts,
             )
 
         self._broker.subscriber(
@@ -159,14 +165,19 @@ class EventConsumer:
         messages: Sequence[tuple[bytes, ConsumerRecord[Any, Any] | None]],
         *,
         prepare: Prepare | None = None,
+        accepts: Accepts | None = None,
     ) -> None:
-        """Handle messages (in offset order) in one transaction; on any failure, one by one."""
+        """Handle messages (in offset order) in one transaction; on any failure, one by one.
+        Those `accepts` refuses are skipped first: no data fetched, no inbox row."""
         pending: list[_Pending] = []
         for body, record in messages:
             try:
-                pending.append(_Pending(body, record, parse_raw_envelope(body)))
+                raw = parse_raw_envelope(body)
             except PoisonMessage as exc:
                 await self._dead_letter(consumer, topic, body, exc, 1, record)
+                continue
+            if accepts is None or accepts(raw):
+                pending.append(_Pending(body, record, raw))
         if not pending:
             return
         if len(pending) == 1:

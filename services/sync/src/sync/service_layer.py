@@ -466,9 +466,10 @@ def subscriptions(settings: SyncSettings) -> list[Subscription[Any]]:
         Subscription(DossierActivated, bound(on_dossier_activated)),
         Subscription(DossierUpdated, bound(on_dossier_updated)),
         Subscription(ProposalValidated, bound(on_proposal_validated)),
-        # The answers of external (Kafka) connectors.
-        Subscription(BookingPosted, bound(on_connector_posted)),
-        Subscription(BookingFailed, bound(on_connector_failed)),
-        Subscription(LedgerSynced, bound(on_connector_synced)),
+        # The answers of external (Kafka) connectors; sync's own are skipped unread (a large
+        # ledger.synced.v1 chunk of its own would otherwise be fetched from itself first).
+        Subscription(BookingPosted, bound(on_connector_posted), accepts=_from_a_connector),
+        Subscription(BookingFailed, bound(on_connector_failed), accepts=_from_a_connector),
+        Subscription(LedgerSynced, bound(on_connector_synced), accepts=_from_a_connector),
         *monitor_subscriptions(),
     ]

@@ -28,6 +28,7 @@ from ledgerline.events import (
     DossierActivated,
     Envelope,
     LedgerSynced,
+    LedgerSyncRequested,
     ProposalLine,
     ProposalValidated,
     spec_for_topic,
@@ -438,3 +439,197 @@ async def test_the_reference_connector_deletes_a_platform_booking_on_request(
         connector_settings,
     )
     assert await drain(connector_pool) == []
+
+
+# ------------------------------------------------ resync asked of the connector (issue 8)
+
+
+async def _sync_runs(pool: asyncpg.Pool, dossier_id: uuid.UUID) -> list[tuple[Any, ...]]:
+    rows = await pool.fetch(
+        "SELECT trigger, status, full_resync FROM ledger_syncs WHERE dossier_id = $1"
+        " ORDER BY started_at, trigger",
+        dossier_id,
+    )
+    return [tuple(row) for row in rows]
+
+
+async def _resync(
+    pools: tuple[asyncpg.Pool, asyncpg.Pool],
+    dossier_id: uuid.UUID,
+    sync_settings: SyncSettings,
+    connector_settings: ConnectorSettings,
+    **options: Any,
+) -> tuple[Envelope[LedgerSyncRequested], list[Envelope[LedgerSynced]]]:
+    """A manual sync by sync, the connector's answer, sync taking it."""
+    sync_pool, connector_pool = pools
+    async with UnitOfWork(sync_pool, source="sync") as uow:
+        row = await dossiers.get(uow.conn, OFFICE, dossier_id)
+        run_row = await service_layer.synchronise(
+            uow, row, sync_settings, trigger="manual", requested_by="eva@office.example", **options
+        )
+    assert run_row["status"] == "requested"
+    [request] = of_type(await drain(sync_pool), LedgerSyncRequested)
+    assert request.data.sync_id == run_row["id"]
+    await run(
+        connector_pool,
+        "beancount-connector",
+        connector_service.on_sync_requested,
+        request,
+        connector_settings,
+    )
+    chunks = of_type(await drain(connector_pool), LedgerSynced)
+    for chunk in chunks:
+        await run(sync_pool, "sync", service_layer.on_connector_synced, chunk, sync_settings)
+    return request, chunks
+
+
+async def test_a_manual_sync_of_a_kafka_dossier_is_a_run_of_its_connector_full_or_delta(
+    pools: tuple[asyncpg.Pool, asyncpg.Pool],
+    sync_settings: SyncSettings,
+    connector_settings: ConnectorSettings,
+    ledger_root: Path,
+) -> None:
+    sync_pool, _ = pools
+    dossier_id = await activated(pools, sync_settings, connector_settings)
+
+    request, chunks = await _resync(
+        pools, dossier_id, sync_settings, connector_settings, up_to_date_until=date(2026, 10, 31)
+    )
+    assert (request.data.dossier_code, request.data.full, request.data.trigger) == (
+        DOSSIER_CODE,
+        True,
+        "manual",
+    )
+    assert request.source == "/ledgerline/sync"
+    assert {c.data.sync_id for c in chunks} == {request.data.sync_id}
+    assert chunks[-1].data.last_chunk and all(c.data.full for c in chunks)
+    assert chunks[0].data.up_to_date_until == date(2026, 10, 31)
+    assert sum(len(c.data.counterparty_records) for c in chunks) == chunks[0].data.counterparties
+    # Sync's run went from requested to ok, keeping its trigger.
+    assert await _sync_runs(sync_pool, dossier_id) == [
+        ("connector", "ok", True),
+        ("manual", "ok", True),
+    ]
+
+    # A delta: nothing changed, then the office closed an account in the package.
+    _, unchanged = await _resync(pools, dossier_id, sync_settings, connector_settings, full=False)
+    assert [c.data.full for c in unchanged] == [False]
+    assert unchanged[0].data.gl_accounts == unchanged[0].data.counterparty_records == ()
+    with (ledger_root / DOSSIER_CODE / "chart.beancount").open("a") as chart:
+        chart.write("\n2026-11-28 close Expenses:604000\n")
+    _, changed = await _resync(pools, dossier_id, sync_settings, connector_settings, full=False)
+    assert [(a.code, a.active) for c in changed for a in c.data.gl_accounts] == [("604000", False)]
+    assert changed[0].data.counterparty_records == changed[0].data.open_item_records == ()
+    assert (await _sync_runs(sync_pool, dossier_id))[-2:] == [
+        ("manual", "ok", False),
+        ("manual", "ok", False),
+    ]
+    assert not (sync_settings.ledger_root / DOSSIER_CODE).exists()
+
+
+async def test_the_nightly_sync_asks_the_connector_of_a_kafka_dossier(
+    pools: tuple[asyncpg.Pool, asyncpg.Pool], sync_settings: SyncSettings
+) -> None:
+    from sync.scheduler import run_nightly
+
+    sync_pool, _ = pools
+    dossier_id = await kafka_dossier(sync_pool)
+    assert await run_nightly(sync_pool, sync_settings, date(2026, 12, 1)) == 1
+    [request] = of_type(await drain(sync_pool), LedgerSyncRequested)
+    assert (request.dossierid, request.data.trigger, request.data.full) == (
+        dossier_id,
+        "nightly",
+        True,
+    )
+    assert await _sync_runs(sync_pool, dossier_id) == [("nightly", "requested", True)]
+
+
+async def test_sync_does_not_fetch_its_own_claim_checked_ledger_synced_chunks(
+    pools: tuple[asyncpg.Pool, asyncpg.Pool], sync_settings: SyncSettings
+) -> None:
+    """Sync's main consumer skips its own ledger.synced.v1 on the envelope's source, before
+    resolving the claim check: a large chunk of its own is not fetched back from itself. A
+    connector's chunk is still fetched and kept."""
+    from ledgerline.claimcheck import ClaimCheck, to_outbox_message
+    from ledgerline.consumers import EventConsumer
+
+    sync_pool, _ = pools
+    dossier_id = await kafka_dossier(sync_pool)
+
+    class CountingResolver:
+        def __init__(self) -> None:
+            self.fetched: list[str] = []
+            self.data: dict[str, dict[str, Any]] = {}
+
+        async def fetch(self, dataref: str, **_: Any) -> dict[str, Any]:
+            self.fetched.append(dataref)
+            return self.data[dataref]
+
+    class Broker:
+        """Only what EventConsumer.subscribe uses: the batch handler of each topic."""
+
+        def __init__(self) -> None:
+            self.handlers: dict[str, Callable[[Any], Awaitable[None]]] = {}
+
+        def subscriber(self, topic: str, **_: Any) -> Callable[[Any], Any]:
+            def register(handler: Callable[[Any], Awaitable[None]]) -> Any:
+                self.handlers[topic] = handler
+                return handler
+
+            return register
+
+    class Record:
+        def __init__(self, value: bytes) -> None:
+            self.value, self.key, self.partition, self.offset = value, None, 0, 0
+
+    class Message:
+        def __init__(self, *bodies: bytes) -> None:
+            self.raw_message = tuple(Record(body) for body in bodies)
+
+    resolver, broker = CountingResolver(), Broker()
+    consumer = EventConsumer(
+        service="sync",
+        pool=sync_pool,
+        broker=broker,  # type: ignore[arg-type]
+        dataref_resolver=resolver,  # type: ignore[arg-type]
+    )
+    for subscription in service_layer.subscriptions(sync_settings):
+        if subscription.event is LedgerSynced and subscription.consumer is None:
+            consumer.subscribe(subscription)
+    claim_check = ClaimCheck(max_inline_bytes=0, public_base_url="http://producer.test")
+
+    def claim_checked(source: str) -> bytes:
+        chunk = envelope(
+            LedgerSynced(
+                synced_at=date(2026, 12, 1),
+                sync_id=uuid.uuid4(),
+                full=False,
+                dossier_code=DOSSIER_CODE,
+                journals=(
+                    {
+                        "code": "CFAAN",
+                        "name": "Aankopen",
+                        "type": "purchase",
+                        "number_format": "yy000###",
+                    },
+                ),
+            ),
+            dossier_id,
+            source,
+        )
+        message = to_outbox_message(chunk, claim_check)
+        wire = json.loads(message.payload)
+        assert "data" not in wire
+        assert message.stored_data is not None
+        resolver.data[wire["dataref"]] = json.loads(message.stored_data)
+        return message.payload.encode()
+
+    own, theirs = claim_checked("/ledgerline/sync"), claim_checked(CONNECTOR)
+    await broker.handlers["ledger.synced.v1"](Message(own))
+    assert resolver.fetched == []  # before: fetched from sync itself, then ignored
+    await broker.handlers["ledger.synced.v1"](Message(own, theirs))
+    assert resolver.fetched == [json.loads(theirs)["dataref"]]
+    kept = await sync_pool.fetch(
+        "SELECT kind, key FROM connector_records WHERE dossier_id = $1", dossier_id
+    )
+    assert [tuple(row) for row in kept] == [("journal", "CFAAN")]
