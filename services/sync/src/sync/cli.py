@@ -2,6 +2,7 @@ import argparse
 import os
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 from ledgerline.service_cli import add_service_commands, run_service_cli
 
@@ -30,6 +31,30 @@ def _install_demo_ledger(args: argparse.Namespace) -> int:
     present = (root / DOSSIER_CODE / "main.beancount").exists()
     folder = install_demo_ledger(root)
     print(f"{'kept the existing' if present else 'installed the'} demo ledger in {folder}")
+    return 0
+
+
+def _republish_users(args: argparse.Namespace) -> int:
+    import uvloop
+    from ledgerline.db import create_pool
+    from ledgerline.service_cli import load_settings
+
+    from sync.dossier_users_events import republish_dossier_users
+
+    settings = load_settings(definition())
+
+    async def republish() -> int:
+        pool = await create_pool(settings.database_url, max_size=2)
+        try:
+            return await republish_dossier_users(pool, office_id=args.office)
+        finally:
+            await pool.close()
+
+    count = uvloop.run(republish())
+    print(
+        f"dossier.users-changed.v1 written to the outbox for {count} active dossiers "
+        "(a running sync's relay publishes them)"
+    )
     return 0
 
 
@@ -67,6 +92,17 @@ def _register(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]")
     )
     install.add_argument("folder", help="the ledger root (SYNC_LEDGER_ROOT)")
     install.set_defaults(func=_install_demo_ledger)
+    republish = subparsers.add_parser(
+        "republish-users",
+        help="publish dossier.users-changed.v1 again for every active dossier (idempotent)",
+        description="Writes dossier.users-changed.v1 with each active dossier's current users "
+        "to sync's outbox (SYNC_DATABASE_URL): for a service that learnt the event after the "
+        "users were set (approvals, upgraded). Consumers replace their copy with the list, so "
+        "running it again changes nothing. A running sync's relay publishes the events.",
+        epilog="example: SYNC_DATABASE_URL=postgresql://... sync republish-users",
+    )
+    republish.add_argument("--office", type=UUID, help="only this office's dossiers")
+    republish.set_defaults(func=_republish_users)
     connector = subparsers.add_parser(
         "kafka-connector",
         help="the reference external connector: Beancount ledgers behind the Kafka contract",

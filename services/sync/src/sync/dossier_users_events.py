@@ -4,10 +4,14 @@ approver) keep a copy. Kept apart from the office routes so that they only call 
 
 from uuid import UUID
 
+import asyncpg
 from ledgerline.db import UnitOfWork
 from ledgerline.events import DossierUser, DossierUsersChanged
 
 from sync.adapters import office
+
+# `changed_by` of a republished list (no change: the users as they stand).
+REPUBLISHED_BY = "sync republish-users"
 
 
 async def announce_dossier_users(
@@ -36,3 +40,21 @@ async def announce_dossier_users(
         dossier_id=dossier_id,
         office_id=office_id,
     )
+
+
+async def republish_dossier_users(
+    pool: asyncpg.Pool, *, office_id: UUID | None = None, changed_by: str = REPUBLISHED_BY
+) -> int:
+    """`dossier.users-changed.v1` once more for every active dossier (of one office): the users
+    as they are, for a consumer that learnt the event after they were set (approvals). Each is
+    the whole current list, so a consumer that had it already keeps the same copy. One
+    transaction per dossier; returns how many were published (through the outbox)."""
+    rows = await pool.fetch(
+        "SELECT office_id, id FROM dossiers WHERE active AND ($1::uuid IS NULL OR office_id = $1)"
+        " ORDER BY office_id, id",
+        office_id,
+    )
+    for row in rows:
+        async with UnitOfWork(pool, source="sync") as uow:
+            await announce_dossier_users(uow, row["office_id"], row["id"], changed_by)
+    return len(rows)
