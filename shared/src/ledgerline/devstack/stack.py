@@ -48,6 +48,16 @@ DEFAULT_PORTS = {
 }
 
 
+# The reference Kafka connector (`sync kafka-connector`): its process, database and settings
+# prefix (CONNECTOR_DATABASE_URL, CONNECTOR_LEDGER_ROOT), its port after the services' (8010).
+KAFKA_CONNECTOR = "kafka-connector"
+KAFKA_CONNECTOR_DATABASE = "connector"
+KAFKA_CONNECTOR_PORT = 8010
+# The demo dossier's books in the connector's ledger folder, under their own code: PEETERS is
+# the in-process demo dossier of the same office.
+KAFKA_DEMO_DOSSIER_CODE = "PEETERS-K"
+
+
 def service_database_env(service: str) -> str:
     return f"{service.upper()}_DATABASE_URL"
 
@@ -135,6 +145,8 @@ class ServiceProcess:
     # `serve` (HTTP API, and consumers and relay unless configured off) or `consume`.
     command: str = "serve"
     service: str = ""  # the service's command; `name` by default
+    # Arguments before `command` (the Kafka connector: `kafka-connector --ledger-dir DIR`).
+    before_command: tuple[str, ...] = ()
 
     def note(self, line: str) -> None:
         """A line of the supervisor's in this service's log, between the service's own lines."""
@@ -151,7 +163,7 @@ class ServiceProcess:
         arguments = ["--port", str(self.port)] if self.command == "serve" else []
         with self.log_path.open("ab") as log_file:
             self.process = subprocess.Popen(
-                [str(executable), self.command, *arguments],
+                [str(executable), *self.before_command, self.command, *arguments],
                 env=self.env,
                 stdout=log_file,
                 stderr=subprocess.STDOUT,
@@ -254,6 +266,9 @@ class Stack:
     # per service share its consumer groups, and the API process does not consume.
     consumer_processes: int = 0
     consumers: dict[str, ServiceProcess] = field(default_factory=dict)
+    # Start the reference Kafka connector too (`make run`); the tests start it when they need it.
+    with_kafka_connector: bool = False
+    kafka_connector: ServiceProcess | None = None
     _owns_infrastructure: bool = False
     _supervisor: Supervisor | None = None
 
@@ -314,10 +329,76 @@ class Stack:
                     service=service,
                 )
                 self.consumers[name].start()
+        if self.with_kafka_connector:
+            if self.infrastructure.postgres is None and not os.environ.get(
+                service_database_env(KAFKA_CONNECTOR_DATABASE)
+            ):
+                log.warning(
+                    "the Kafka connector is not started: the services' databases come from the "
+                    "environment, and CONNECTOR_DATABASE_URL is not set"
+                )
+            else:
+                await self.start_kafka_connector(
+                    self.kafka_connector_ledger_root, self.ports.get(KAFKA_CONNECTOR, 0)
+                )
         await self.wait_ready()
         if self.restart_services:
-            self._supervisor = Supervisor(self.services | self.consumers)
+            supervised = self.services | self.consumers
+            if self.kafka_connector is not None:
+                supervised[KAFKA_CONNECTOR] = self.kafka_connector
+            self._supervisor = Supervisor(supervised)
             self._supervisor.start()
+
+    @property
+    def kafka_connector_ledger_root(self) -> Path:
+        """The reference Kafka connector's Beancount ledgers: apart from sync's own."""
+        configured = os.environ.get("CONNECTOR_LEDGER_ROOT")
+        return Path(configured) if configured else self.root / "connector-ledgers"
+
+    async def start_kafka_connector(self, ledger_root: Path, port: int = 0) -> ServiceProcess:
+        """The reference Kafka connector as a process of its own, with its own database
+        (migrated here) and ledger folder (with the demo's books as PEETERS-K), in its consumer
+        group `beancount-connector`; `stop()` stops it. Not ready yet when this returns."""
+        assert self.infrastructure is not None
+        database_url = await self.infrastructure.database_url(KAFKA_CONNECTOR_DATABASE)
+        port = port or free_port()
+        executable = str(Path(sys.executable).parent / "sync")
+        env = os.environ | {
+            "CONNECTOR_DATABASE_URL": database_url,
+            "CONNECTOR_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+            "CONNECTOR_OUTBOX_POLL_SECONDS": "0.5",
+            "KAFKA_BOOTSTRAP_SERVERS": self.infrastructure.bootstrap_servers,
+            "LEDGERLINE_JWT_SECRET": self.jwt_secret,
+            "LEDGERLINE_JWT_ISSUER": JWT_ISSUER,
+        }
+        before = ("kafka-connector", "--ledger-dir", str(ledger_root))
+        for command in (
+            [executable, *before, "migrate"],
+            [
+                executable,
+                "install-demo-ledger",
+                str(ledger_root),
+                "--code",
+                KAFKA_DEMO_DOSSIER_CODE,
+            ],
+        ):
+            result = await asyncio.to_thread(
+                subprocess.run, command, env=env, capture_output=True, text=True, check=False
+            )
+            if result.returncode != 0:
+                raise RuntimeError(f"{' '.join(command[1:])} failed:\n{result.stderr[-3000:]}")
+        logs = self.root / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        self.kafka_connector = ServiceProcess(
+            KAFKA_CONNECTOR,
+            port,
+            env,
+            logs / f"{KAFKA_CONNECTOR}.log",
+            service="sync",
+            before_command=before,
+        )
+        self.kafka_connector.start()
+        return self.kafka_connector
 
     def _service_env(self, service: str, port: int) -> dict[str, str]:
         assert self.infrastructure is not None
@@ -385,8 +466,11 @@ class Stack:
 
     async def wait_ready(self, timeout: float = 90) -> None:
         deadline = time.monotonic() + timeout
+        waited = [*self.services.values()]
+        if self.kafka_connector is not None:
+            waited.append(self.kafka_connector)
         async with httpx.AsyncClient(timeout=3) as client:
-            for service in self.services.values():
+            for service in waited:
                 while True:
                     supervised = self._supervisor is not None
                     if (
@@ -456,7 +540,8 @@ class Stack:
     def stop(self) -> None:
         if self._supervisor is not None:
             self._supervisor.stop()
-        for service in [*self.consumers.values(), *self.services.values()]:
+        connector = [self.kafka_connector] if self.kafka_connector is not None else []
+        for service in [*connector, *self.consumers.values(), *self.services.values()]:
             service.stop()
         if self.infrastructure is not None and self._owns_infrastructure:
             self.infrastructure.stop()

@@ -585,16 +585,16 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def install_demo_ledger(root: Path) -> Path:
+def install_demo_ledger(root: Path, code: str = DOSSIER_CODE) -> Path:
     """Copy the packaged demo ledger into `root` unless the dossier already has one there (the
-    books of a running platform are never overwritten). `make run` and the test stack call it
-    through `sync install-demo-ledger`."""
-    target = root / DOSSIER_CODE
+    books of a running platform are never overwritten), as dossier `code` (the demo's own by
+    default). `make run` and the test stack call it through `sync install-demo-ledger`."""
+    target = root / code
     if (target / "main.beancount").exists():
         return target
     root.mkdir(parents=True, exist_ok=True)
     # Copied beside the target and renamed: a crash never leaves half a ledger behind.
-    staging = Path(tempfile.mkdtemp(dir=root, prefix=f".{DOSSIER_CODE}."))
+    staging = Path(tempfile.mkdtemp(dir=root, prefix=f".{code}."))
     try:
         shutil.copytree(
             DEMO_ROOT / DOSSIER_CODE,
