@@ -10,9 +10,7 @@ import contextlib
 import os
 import re
 import shutil
-import signal
 import subprocess
-import sys
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -26,8 +24,7 @@ import pytest
 from beancount import loader
 from beancount.core import data as bean_data
 from ledgerline.auth import Role
-from ledgerline.devstack.ports import free_port
-from ledgerline.devstack.stack import JWT_ISSUER, Stack
+from ledgerline.devstack.stack import Stack
 from ledgerline.testing.ubl import Line, Party, generated_invoice
 from sync.connectors.demo.generate import DEMO_ROOT, DOSSIER_CODE
 
@@ -51,46 +48,19 @@ class Connector:
 async def connector(
     stack: Stack, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Connector]:
-    """The reference Kafka connector as its own process: migrated, serving, connected."""
+    """The reference Kafka connector as its own process, started as `make run` starts it:
+    migrated, serving, connected, with a ledger folder of its own."""
     assert stack.infrastructure is not None
-    root = tmp_path_factory.mktemp("kafka-connector")
-    ledgers = root / "ledgers"
-    ledgers.mkdir()
-    database_url = await stack.infrastructure.database_url("kafkaconnector")
-    port = free_port()
-    env = os.environ | {
-        "CONNECTOR_DATABASE_URL": database_url,
-        "CONNECTOR_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-        "CONNECTOR_OUTBOX_POLL_SECONDS": "0.5",
-        "KAFKA_BOOTSTRAP_SERVERS": bootstrap_of(stack),
-        "LEDGERLINE_JWT_SECRET": stack.jwt_secret,
-        "LEDGERLINE_JWT_ISSUER": JWT_ISSUER,
-    }
-    command = [
-        str(Path(sys.executable).parent / "sync"),
-        "kafka-connector",
-        "--ledger-dir",
-        str(ledgers),
-    ]
-    migrated = await asyncio.to_thread(
-        subprocess.run, [*command, "migrate"], env=env, capture_output=True, text=True, check=False
-    )
-    assert migrated.returncode == 0, migrated.stderr[-3000:]
-    log_path = root / "connector.log"
-    with log_path.open("ab") as log_file:
-        process = subprocess.Popen(
-            [*command, "serve", "--port", str(port)],
-            env=env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    running = Connector(f"http://127.0.0.1:{port}", ledgers, process, log_path)
+    ledgers = tmp_path_factory.mktemp("kafka-connector") / "ledgers"
+    started = await stack.start_kafka_connector(ledgers)
+    process = started.process
+    assert process is not None
+    running = Connector(started.url, ledgers, process, started.log_path)
     try:
         async with httpx.AsyncClient(timeout=3) as http:
 
             async def ready() -> bool | None:
-                assert process.poll() is None, log_path.read_text()[-3000:]
+                assert process.poll() is None, started.log_path.read_text()[-3000:]
                 with contextlib.suppress(httpx.HTTPError):
                     if (await http.get(running.url + "/readyz")).status_code == 200:
                         return True
@@ -99,16 +69,10 @@ async def connector(
             await eventually(ready, timeout=90, what="the Kafka connector to be ready")
         yield running
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            await asyncio.to_thread(process.wait, 15)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            await asyncio.to_thread(process.wait)
+        await asyncio.to_thread(started.stop)
+        stack.kafka_connector = None
         if os.environ.get("LEDGERLINE_SHOW_LOGS"):
-            print(log_path.read_text())
+            print(started.log_path.read_text())
 
 
 def ledger_transaction(root: Path, code: str, proposal_id: str) -> bean_data.Transaction | None:
@@ -299,3 +263,61 @@ async def test_a_kafka_connected_dossier_is_booked_by_the_external_connector(
         assert ledger_transaction(connector.ledger_root, code, refused["id"]) is None
         failed = await office.posting(refused["id"], "failed")
         assert "inactive account 'Expenses:604000'" in failed["reason"]
+
+        # A manual sync of the dossier is a run of its connector (ledger.sync-requested.v1):
+        # a delta since the activation's run brings the account closed in the package and the
+        # booking's open item, and sync's run goes from requested to ok.
+        synced = await http.post(
+            f"{stack.url('sync')}/dossiers/{dossier}/sync",
+            json={"full": False, "up_to_date_until": "2026-11-30"},
+            headers=office.admin,
+        )
+        assert synced.status_code == 202, synced.text
+        run = synced.json()
+        assert (run["trigger"], run["status"], run["full_resync"]) == ("manual", "requested", False)
+
+        async def run_done() -> dict[str, Any] | None:
+            response = await http.get(
+                f"{stack.url('sync')}/dossiers/{dossier}/syncs", headers=office.admin
+            )
+            mine = [r for r in response.json() if r["id"] == run["id"]]
+            return mine[0] if mine and mine[0]["status"] == "ok" else None
+
+        done = await eventually(run_done, timeout=60, what="the connector's run of the manual sync")
+        assert (done["trigger"], done["full_resync"]) == ("manual", False)
+        [request] = [
+            m
+            for m in await read_topics(
+                bootstrap_of(stack),
+                "ledger.sync-requested.v1",
+                keep=lambda m: m.envelope["dossierid"] == str(dossier),
+                quiet_polls=3,
+            )
+        ]
+        assert request.envelope["source"] == "/ledgerline/sync"
+        assert (request.data["sync_id"], request.data["dossier_code"]) == (run["id"], code)
+        chunks = await read_topics(
+            bootstrap_of(stack),
+            "ledger.synced.v1",
+            keep=lambda m: m.data.get("sync_id") == run["id"],
+            quiet_polls=3,
+        )
+        assert {m.envelope["source"] for m in chunks} == {"/ledgerline/beancount-connector"}
+        assert [(m.data["full"], m.data["up_to_date_until"]) for m in chunks] == [
+            (False, "2026-11-30")
+        ]
+        assert [(a["code"], a["active"]) for a in chunks[0].data["gl_accounts"]] == [
+            ("604000", False)
+        ]
+        assert f"CFAAN/{booked['document_number']}" in [
+            f"{i['journal']}/{i['document_number']}" for i in chunks[0].data["open_item_records"]
+        ]
+
+        async def account_closed() -> bool | None:
+            response = await http.get(
+                f"{stack.url('worklist')}/dossiers/{dossier}/ledger/accounts", headers=office.admin
+            )
+            accounts = {a["code"]: a for a in response.json()}
+            return True if accounts["604000"]["active"] is False else None
+
+        await eventually(account_closed, timeout=30, what="the worklist to learn 604000 closed")
