@@ -175,7 +175,9 @@ class ManualSyncRun(SyncRun):
     "of bookings posted, close the periods before a new active period in the ledger, and "
     "e-mail the dossier's users; the dossier's new settings go out in dossier.updated.v1. 503 "
     "when the package cannot be reached; a run the office must act on is answered with status "
-    "failed.",
+    "failed. A dossier with `connector: kafka` is synchronised by its external connector: the "
+    "run is asked of it with ledger.sync-requested.v1 and answered with status requested (ok "
+    "in GET /dossiers/{id}/syncs once the connector's run arrived).",
     responses={
         409: error_response(
             "The ledger refused to close the periods, the new active period is closed, or the "
