@@ -10,6 +10,7 @@ from worklist.entrypoints.dossier_settings_consumers import DOSSIER_SETTINGS_SUB
 from worklist.entrypoints.ledger_api import router as ledger_router
 from worklist.entrypoints.suggestion_consumers import SUGGESTION_SUBSCRIPTIONS
 from worklist.entrypoints.suggestions_api import router as suggestions_router
+from worklist.proposal_merging import MERGE_SUBSCRIPTIONS
 from worklist.service_layer import SUBSCRIPTIONS
 
 
@@ -30,5 +31,6 @@ def definition() -> ServiceDefinition:
             *SUBSCRIPTIONS,
             *SUGGESTION_SUBSCRIPTIONS,
             *DOSSIER_SETTINGS_SUBSCRIPTIONS,
+            *MERGE_SUBSCRIPTIONS,
         ],
     )
