@@ -43,7 +43,8 @@ async def merge(
     await repository.save_merged(
         uow.conn, office_id, dossier_id, document_ids, merged_by, now, note
     )
-    for row in rows:
+    by_id = {row["id"]: row for row in rows}
+    for row in (by_id[proposal_id] for proposal_id in ids):  # told in page order
         await repository.delete_proposal(uow.conn, row["id"])
         publish_status_change(
             uow,

@@ -25,6 +25,7 @@ from ledgerline.devstack.ports import free_port
 from ledgerline.devstack.stack import Infrastructure
 from ledgerline.events import (
     Counterparty,
+    DocumentMergeRefused,
     DocumentRecognized,
     DocumentSubmitted,
     Envelope,
@@ -38,6 +39,7 @@ from ledgerline.service import create_app
 from ledgerline.settings import DEV_JWT_SECRET
 from worklist.bootstrap import definition
 from worklist.config import WorklistSettings
+from worklist.proposal_merging import on_document_merge_refused
 from worklist.service_layer import on_document_recognized, on_document_submitted, on_ledger_synced
 
 pytestmark = [pytest.mark.integration]
@@ -487,3 +489,105 @@ async def test_reading_a_document_again_updates_its_proposal(world: World) -> No
     )
     unchanged = (await http.get(f"{base}/{scan}", headers=world.admin)).json()
     assert unchanged["invoice_number"] == "VH-SCAN"
+
+
+async def status_changes(world: World, *proposals: uuid.UUID) -> list[tuple[str, str, str]]:
+    rows = await world.pool.fetch(
+        "SELECT payload FROM outbox WHERE topic = 'proposal.status-changed.v1' ORDER BY id"
+    )
+    events = [json.loads(row["payload"])["data"] for row in rows]
+    wanted = {str(proposal) for proposal in proposals}
+    return [
+        (e["proposal_id"], e["new_status"], e["reason"])
+        for e in events
+        if e["proposal_id"] in wanted and e["reason"] != "made"
+    ]
+
+
+async def test_merging_proposals_asks_ingest_all_or_nothing(world: World) -> None:
+    first = await world.deliver(world.peeters, "scan 1", status="ocr")
+    second = await world.deliver(world.peeters, "scan 2", status="nok")
+    e_invoice = await world.deliver(world.peeters, "VH-XML", "80.00")  # read from UBL
+    sent = await world.deliver(world.peeters, "scan 3", status="ocr")
+    await world.pool.execute(
+        "UPDATE proposals SET stage = 'sent', status = 'sent' WHERE id = $1", sent
+    )
+    elsewhere = await world.deliver(world.janssens, "scan J", status="ocr")
+    http = world.http
+    base = f"/dossiers/{world.peeters}/proposals"
+
+    async def merge(*ids: uuid.UUID, headers: dict[str, str] | None = None) -> httpx.Response:
+        return await http.post(
+            f"{base}/merge",
+            json={"proposal_ids": [str(i) for i in ids]},
+            headers=headers or world.admin,
+        )
+
+    for ids, code, message in (
+        ((first,), 422, "choose at least 2 proposals to merge"),
+        ((first, first), 422, "a proposal is chosen more than once"),
+        ((first, e_invoice), 422, f"proposal {e_invoice} was read from an e-invoice (XML)"),
+        ((first, elsewhere), 404, f"proposal {elsewhere} not found"),
+        ((first, sent), 409, f"proposal {sent} is sent: only proposals not sent can be merged"),
+        ((first,) * 51, 422, "a proposal is chosen more than once"),
+    ):
+        refused = await merge(*ids)
+        assert refused.status_code == code, refused.text
+        assert message in refused.json()["detail"], refused.text
+    reader = world.headers(Role.CLIENT_DOCUMENT_PROCESSING, dossiers=[world.peeters])
+    assert (await merge(first, second, headers=reader)).status_code == 403
+    # Nothing was written: every proposal is there, nothing asked of ingest.
+    assert await world.outbox() == []
+    assert await status_changes(world, first, second, e_invoice, sent) == []
+
+    documents = {
+        row["id"]: row["document_id"]
+        for row in await world.pool.fetch("SELECT id, document_id FROM proposals")
+    }
+    merged = await merge(second, first)
+    assert merged.status_code == 202, merged.text
+    answer = merged.json()
+    assert answer["proposal_ids"] == [str(second), str(first)]
+    assert answer["document_ids"] == [str(documents[second]), str(documents[first])]
+    for proposal in (first, second):
+        assert (await http.get(f"{base}/{proposal}", headers=world.admin)).status_code == 404
+    [(topic, request)] = await world.outbox()
+    assert topic == "document.merge-requested.v1"
+    assert request["dossierid"] == str(world.peeters)
+    assert request["data"]["merge_id"] == answer["merge_id"]
+    assert request["data"]["document_ids"] == answer["document_ids"]
+    assert await status_changes(world, first, second) == [
+        (str(second), "deleted", "merged"),
+        (str(first), "deleted", "merged"),
+    ]
+    # A late reading of a merged document makes no proposal of its own.
+    await world.handle(
+        on_document_recognized,
+        recognised(documents[first], "LATE", "1.00", "ok"),
+        world.peeters,
+    )
+    assert (
+        await world.pool.fetchval(
+            "SELECT count(*) FROM proposals WHERE document_id = $1", documents[first]
+        )
+        == 0
+    )
+
+    # Ingest could not merge them: both proposals come back, made again from their documents.
+    await world.handle(
+        on_document_merge_refused,
+        DocumentMergeRefused(
+            merge_id=uuid.UUID(answer["merge_id"]),
+            document_ids=(documents[second], documents[first]),
+            reason="b.pdf is a damaged PDF and cannot be read",
+        ),
+        world.peeters,
+    )
+    back = await world.pool.fetch(
+        "SELECT document_id, status FROM proposals WHERE document_id = ANY($1::uuid[])",
+        [documents[first], documents[second]],
+    )
+    assert {row["document_id"]: row["status"] for row in back} == {
+        documents[first]: "ok",  # its latest reading
+        documents[second]: "nok",
+    }
