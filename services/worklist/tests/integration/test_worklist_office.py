@@ -591,3 +591,49 @@ async def test_merging_proposals_asks_ingest_all_or_nothing(world: World) -> Non
         documents[first]: "ok",  # its latest reading
         documents[second]: "nok",
     }
+
+
+async def test_next_and_previous_across_the_office_follow_the_office_list(world: World) -> None:
+    p1 = await world.deliver(world.peeters, "VH-N1", "100.00")
+    j1 = await world.deliver(world.janssens, "VH-N2", "300.00")
+    j_ocr = await world.deliver(world.janssens, "scan", status="ocr")
+    p2 = await world.deliver(world.peeters, "VH-N3", "200.00")
+    hidden = await world.deliver(world.andere, "VH-N4", office=world.other_office)
+    http = world.http
+
+    async def step(
+        proposal: uuid.UUID, way: str, headers: dict[str, str] | None = None, **params: Any
+    ) -> httpx.Response:
+        return await http.get(
+            f"/office/proposals/{proposal}/{way}", params=params, headers=headers or world.admin
+        )
+
+    listed = [p["id"] for p in (await http.get("/office/proposals", headers=world.admin)).json()]
+    assert listed == [str(p1), str(j1), str(j_ocr), str(p2)]
+    # Oldest first, across the dossiers: the answer is another dossier's proposal when next.
+    answer = await step(p1, "next")
+    assert answer.status_code == 200, answer.text
+    assert (answer.json()["id"], answer.json()["dossier_name"]) == (str(j1), "Garage Janssens")
+    assert (await step(p2, "previous")).json()["id"] == str(j_ocr)
+    last = await step(p2, "next")
+    assert last.status_code == 404 and "is the last of this list" in last.text
+    first = await step(p1, "previous")
+    assert first.status_code == 404 and "is the first of this list" in first.text
+    # The same sort and filters as the list.
+    assert (await step(p2, "next", sort="-total")).json()["id"] == str(p1)
+    assert (await step(j1, "next", sort="-total")).json()["id"] == str(p2)
+    assert (await step(p1, "next", dossier=str(world.peeters))).json()["id"] == str(p2)
+    filtered = await step(p1, "next", status="ocr")
+    assert filtered.status_code == 404 and "not found in this list" in filtered.text
+
+    # An employee of Janssens walks Janssens' proposals only; another office nothing of ours.
+    employee = world.headers(Role.EMPLOYEE, dossiers=[world.janssens])
+    assert (await step(j1, "next", employee)).json()["id"] == str(j_ocr)
+    assert (await step(j_ocr, "next", employee)).status_code == 404
+    assert (await step(p1, "next", employee)).status_code == 404
+    assert (await step(j1, "next", employee, dossier=str(world.peeters))).status_code == 404
+    other_admin = world.headers(Role.ADMIN, office=world.other_office)
+    assert (await step(p1, "next", other_admin)).status_code == 404
+    assert (await step(hidden, "previous", other_admin)).status_code == 404  # its only one
+    client = world.headers(Role.CLIENT_ADMINISTRATOR, dossiers=[world.peeters])
+    assert (await step(p1, "next", client)).status_code == 403
