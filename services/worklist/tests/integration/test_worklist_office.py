@@ -30,8 +30,10 @@ from ledgerline.events import (
     DocumentSubmitted,
     Envelope,
     EventData,
+    InvoiceApproved,
     Journal,
     LedgerSynced,
+    PaymentQueued,
     spec_for,
 )
 from ledgerline.events.invoice import InvoiceData, InvoiceFields, VatBreakdown
@@ -39,6 +41,7 @@ from ledgerline.service import create_app
 from ledgerline.settings import DEV_JWT_SECRET
 from worklist.bootstrap import definition
 from worklist.config import WorklistSettings
+from worklist.entrypoints.progress_consumers import on_invoice_approved, on_payment_queued
 from worklist.proposal_merging import on_document_merge_refused
 from worklist.service_layer import on_document_recognized, on_document_submitted, on_ledger_synced
 
@@ -637,3 +640,72 @@ async def test_next_and_previous_across_the_office_follow_the_office_list(world:
     assert (await step(hidden, "previous", other_admin)).status_code == 404  # its only one
     client = world.headers(Role.CLIENT_ADMINISTRATOR, dossiers=[world.peeters])
     assert (await step(p1, "next", client)).status_code == 403
+
+
+async def test_a_move_takes_the_conversations_along_and_stops_at_approval_or_payment(
+    world: World,
+) -> None:
+    talked = await world.deliver(world.peeters, "VH-C1", "100.00")
+    approved = await world.deliver(world.peeters, "VH-C2", "100.00")
+    in_basket = await world.deliver(world.peeters, "VH-C3", "100.00")
+    http = world.http
+    base = f"/dossiers/{world.peeters}/proposals"
+    documents = {
+        row["id"]: row["document_id"]
+        for row in await world.pool.fetch("SELECT id, document_id FROM proposals")
+    }
+    started = await http.post(
+        f"/dossiers/{world.peeters}/conversations",
+        json={"proposal_id": str(talked), "subject": "Welke kost?", "text": "Is dit van jullie?"},
+        headers=world.admin,
+    )
+    assert started.status_code == 201, started.text
+    conversation = started.json()["id"]
+    await world.handle(
+        on_invoice_approved,
+        InvoiceApproved(document_id=documents[approved], approved_by=("ann@peeters.example",)),
+        world.peeters,
+    )
+    await world.handle(
+        on_payment_queued,
+        PaymentQueued(
+            payment_id=uuid.uuid4(),
+            document_id=documents[in_basket],
+            amount=Decimal("121.00"),
+            status="in_basket",
+        ),
+        world.peeters,
+    )
+
+    async def move(*ids: uuid.UUID) -> httpx.Response:
+        return await http.post(
+            f"{base}/bulk/move",
+            json={"proposal_ids": [str(i) for i in ids], "dossier_id": str(world.janssens)},
+            headers=world.admin,
+        )
+
+    refused = await move(talked, approved)
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["detail"] == (
+        f"proposal {approved} cannot be moved: its invoice was approved by this dossier's "
+        "approvers; delete it here and deliver the document to the other dossier, where its "
+        "own approval process applies"
+    )
+    refused = await move(in_basket)
+    assert refused.status_code == 409
+    assert "its invoice is in this dossier's payment basket" in refused.json()["detail"]
+    # Nothing moved, not even the proposal that could have been.
+    assert (await http.get(f"{base}/{talked}", headers=world.admin)).status_code == 200
+    assert await world.outbox() == []
+
+    moved = await move(talked)
+    assert moved.status_code == 200, moved.text
+    there = await http.get(
+        f"/dossiers/{world.janssens}/conversations/{conversation}", headers=world.admin
+    )
+    assert there.status_code == 200, there.text
+    assert there.json()["dossier_id"] == str(world.janssens)
+    gone = await http.get(
+        f"/dossiers/{world.peeters}/conversations/{conversation}", headers=world.admin
+    )
+    assert gone.status_code == 404
