@@ -16,9 +16,10 @@ from ledgerline.consumers import Subscription
 from ledgerline.db import UnitOfWork
 from ledgerline.events import DocumentMergeRefused, DocumentMergeRequested, Envelope
 
-from worklist.adapters import repository
-from worklist.booking_actions import NotFound
+from worklist.adapters import document_progress, repository
+from worklist.booking_actions import NotEditable, NotFound
 from worklist.domain.merging import Mergeable, check_count, documents_to_merge, merge_note
+from worklist.domain.moving import PAYMENT_WORDS
 from worklist.service_layer import make_proposal_if_ready
 from worklist.status_publishing import publish_status_change
 
@@ -38,6 +39,15 @@ async def merge(
         ids,
         [Mergeable(row["id"], row["document_id"], row["stage"], row["source"]) for row in rows],
     )
+    # A document in payment stays as it is: merged, it would be a new invoice to pay again.
+    progress = await document_progress.of_documents(uow.conn, office_id, document_ids)
+    for row in rows:
+        known = progress.get(row["document_id"])
+        if known is not None and known["payment"] is not None:
+            raise NotEditable(
+                f"proposal {row['id']} cannot be merged: its invoice "
+                f"{PAYMENT_WORDS[known['payment']]}"
+            )
     merge_id, now = uuid4(), datetime.now(UTC)
     note = merge_note(merge_id)
     await repository.save_merged(

@@ -516,6 +516,20 @@ async def test_merging_proposals_asks_ingest_all_or_nothing(world: World) -> Non
         "UPDATE proposals SET stage = 'sent', status = 'sent' WHERE id = $1", sent
     )
     elsewhere = await world.deliver(world.janssens, "scan J", status="ocr")
+    paid = await world.deliver(world.peeters, "scan 4", status="ocr")
+    paid_document = await world.pool.fetchval(
+        "SELECT document_id FROM proposals WHERE id = $1", paid
+    )
+    await world.handle(
+        on_payment_queued,
+        PaymentQueued(
+            payment_id=uuid.uuid4(),
+            document_id=paid_document,
+            amount=Decimal("10.00"),
+            status="in_processing",
+        ),
+        world.peeters,
+    )
     http = world.http
     base = f"/dossiers/{world.peeters}/proposals"
 
@@ -533,6 +547,11 @@ async def test_merging_proposals_asks_ingest_all_or_nothing(world: World) -> Non
         ((first, elsewhere), 404, f"proposal {elsewhere} not found"),
         ((first, sent), 409, f"proposal {sent} is sent: only proposals not sent can be merged"),
         ((first,) * 51, 422, "a proposal is chosen more than once"),
+        (
+            (first, paid),
+            409,
+            f"proposal {paid} cannot be merged: its invoice is in a payment file of this dossier",
+        ),
     ):
         refused = await merge(*ids)
         assert refused.status_code == code, refused.text
@@ -541,7 +560,7 @@ async def test_merging_proposals_asks_ingest_all_or_nothing(world: World) -> Non
     assert (await merge(first, second, headers=reader)).status_code == 403
     # Nothing was written: every proposal is there, nothing asked of ingest.
     assert await world.outbox() == []
-    assert await status_changes(world, first, second, e_invoice, sent) == []
+    assert await status_changes(world, first, second, e_invoice, sent, paid) == []
 
     documents = {
         row["id"]: row["document_id"]

@@ -185,10 +185,23 @@ NO_TARGET = error_response(
     response_model=list[Proposal],
     summary="Move a set of proposals to another dossier of the office (all or none)",
     description="Each proposal is enriched again against the target dossier's books "
-    "(counterparty, journal, period, detail lines, duplicates) and loses its check; "
-    "`document.moved.v1` files the document in the target dossier in ingest. Answers the "
-    "proposals as they are in the target dossier.",
-    responses={404: BULK_NOT_FOUND, 409: NOT_EDITABLE, 422: NO_TARGET},
+    "(counterparty, journal, period, detail lines, duplicates) and loses its check; the "
+    "conversations about its document go along; `document.moved.v1` files the document in "
+    "the target dossier in ingest, recognition, approvals and payments. A proposal whose "
+    "invoice this dossier's approvers took up (approval asked, approved or rejected) or that "
+    "is in payment (payment awaiting approval, in the basket, in a file, paid) is not moved: "
+    "409 saying why (the approval and the money are this company's). Answers the proposals "
+    "as they are in the target dossier.",
+    responses={
+        404: BULK_NOT_FOUND,
+        409: error_response(
+            "A proposal was sent or booked, or its invoice went through this dossier's "
+            "approval or into payment",
+            f"proposal {ID} cannot be moved: its invoice is in this dossier's payment basket; "
+            "settle that in this dossier first (the payment is this company's)",
+        ),
+        422: NO_TARGET,
+    },
 )
 async def bulk_move(
     body: BulkMove, request: Request, runtime: CurrentRuntime, scope: MovingScope
@@ -225,11 +238,14 @@ async def bulk_move(
     "(proposal.status-changed.v1, reason `merged`) and document.merge-requested.v1 asks "
     "ingest to merge the documents. The new document is sent to the office, read by "
     "recognition, and gets its own proposal. If ingest cannot merge them (a damaged file, "
-    "over the page limit), the proposals come back as they were recognised. All or nothing.",
+    "over the page limit), the proposals come back as they were recognised. With the "
+    "dossier's invoice approval process on, the new purchase document awaits approval as any "
+    "new invoice does. All or nothing.",
     responses={
         404: BULK_NOT_FOUND,
         409: error_response(
-            "A proposal was sent or booked: only proposals not sent can be merged",
+            "A proposal was sent or booked (only proposals not sent can be merged), or its "
+            "invoice is in payment (merged, it would be a new invoice to pay again)",
             f"proposal {ID} is booked: only proposals not sent can be merged",
         ),
         422: error_response(
