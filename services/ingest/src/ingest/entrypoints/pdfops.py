@@ -149,7 +149,7 @@ async def _sources(
             raise HTTPException(
                 status.HTTP_409_CONFLICT,
                 f"document {document_id} is {row['status']}; only documents "
-                f"{' or '.join(WHERE[status] for status in where)} can be merged or split",
+                f"{' or '.join(WHERE[state] for state in where)} can be merged or split",
             )
         rows[document_id] = row
     found = []
