@@ -242,6 +242,63 @@ async def test_merge_and_split_make_new_documents_that_are_recognised_again(
         assert set(await recognised(stack, made)) == made
 
 
+async def test_the_office_merges_proposals_into_one_document_through_ingest(
+    stack: Stack,
+) -> None:
+    """Two scans sent to the office, each with its proposal, merged from the worklist: ingest
+    merges the documents (document.merge-requested.v1), the merged document is recognised and
+    gets its own proposal, the two proposals are gone and their documents archived."""
+    async with httpx.AsyncClient(timeout=60) as http:
+        dossier = await new_dossier(stack, http)
+        office = bearer(stack, office_id=dossier.office, subject="eva@pdfops-office.example")
+        first, second = await dossier.upload(
+            ("first.pdf", pdf("OFFICE-1A", "OFFICE-1B")), ("second.pdf", pdf("OFFICE-2"))
+        )
+        for document in (first, second):
+            sent = await dossier.call("POST", f"/documents/{document['id']}/submit")
+            assert sent.status_code == 200, sent.text
+        worklist = f"{stack.url('worklist')}/dossiers/{dossier.id}/proposals"
+
+        async def proposals() -> dict[str, dict[str, Any]]:
+            answer = await http.get(worklist, headers=office)
+            assert answer.status_code == 200, answer.text
+            return {p["document_id"]: p for p in answer.json()}
+
+        async def both() -> dict[str, dict[str, Any]] | None:
+            found = await proposals()
+            return found if {first["id"], second["id"]} <= set(found) else None
+
+        made = await eventually(both, 120, "the two proposals")
+        one = await http.post(
+            f"{worklist}/merge",
+            json={"proposal_ids": [made[second["id"]]["id"]]},
+            headers=office,
+        )
+        assert one.status_code == 422, one.text
+        answer = await http.post(
+            f"{worklist}/merge",
+            json={"proposal_ids": [made[second["id"]]["id"], made[first["id"]]["id"]]},
+            headers=office,
+        )
+        assert answer.status_code == 202, answer.text
+        assert answer.json()["document_ids"] == [second["id"], first["id"]]
+        assert not {first["id"], second["id"]} & set(await proposals())
+
+        async def merged_proposal() -> dict[str, Any] | None:
+            found = [p for p in (await proposals()).values()]
+            return found[0] if found else None
+
+        proposal = await eventually(merged_proposal, 120, "the merged document's proposal")
+        merged = await dossier.document(proposal["document_id"])
+        assert merged["derived_from"] == [second["id"], first["id"]]
+        assert (merged["status"], merged["filename"]) == ("in_processing", "second (merged).pdf")
+        assert await dossier.pages(merged["id"]) == ["OFFICE-2", "OFFICE-1A", "OFFICE-1B"]
+        for source in (first, second):
+            kept = await dossier.document(source["id"])
+            assert (kept["status"], kept["replaced_by"]) == ("archived", [merged["id"]])
+        assert list(await proposals()) == [merged["id"]]
+
+
 async def test_merge_and_split_refuse_bad_input_and_write_nothing(stack: Stack) -> None:
     async with httpx.AsyncClient(timeout=30) as http:
         dossier = await new_dossier(stack, http)

@@ -13,6 +13,7 @@ from ledgerline.counterparty_copy import keep_counterparties
 from ledgerline.db import UnitOfWork
 from ledgerline.events import (
     DocumentLabelsChanged,
+    DocumentMoved,
     DocumentReceived,
     DocumentRecognized,
     DossierUsersChanged,
@@ -801,3 +802,17 @@ def _announce_rejected(
     else:
         event = PaymentRejected(payment_id=subject_id, rejected_by=caller, reason=reason)
     _announce(uow, row, event)
+
+
+async def on_document_moved(uow: UnitOfWork, event: Envelope[DocumentMoved]) -> None:
+    """The office moved a document to another dossier of the office (the worklist refuses that
+    once an invoice approval was asked or decided): what approvals knows of it, to test it
+    against the rules, is the new dossier's now, and so is an invoice approval of it that
+    nobody decided yet (asked in the short while before the worklist knew)."""
+    await repository.move_document(
+        uow.conn,
+        event.officeid,
+        event.data.document_id,
+        event.data.from_dossier_id,
+        event.dossierid,
+    )

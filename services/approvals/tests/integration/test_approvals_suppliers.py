@@ -23,6 +23,7 @@ from ledgerline.devstack.stack import Infrastructure
 from ledgerline.dossiers import record
 from ledgerline.events import (
     Counterparty,
+    DocumentMoved,
     DocumentReceived,
     DocumentRecognized,
     DossierUser,
@@ -232,3 +233,23 @@ async def test_rules_name_known_suppliers_and_users_and_match_by_the_resolved_co
             await service_layer.update_rule(
                 uow, scope(), "invoice", rule["id"], values | {"approvers": [BUYER, ADMIN]}
             )
+
+    # the office moves the invoice to another dossier before anyone decided: what approvals
+    # knows of it and its undecided approval are the new dossier's (a replay changes nothing)
+    other = uuid.uuid4()
+    moved = DocumentMoved(
+        document_id=document, from_dossier_id=DOSSIER, moved_by="eva@office.example", moved_at=T0
+    )
+    for _ in range(2):
+        await handle(pool, service_layer.on_document_moved, Envelope[DocumentMoved](
+            source="/tests", type="t", dossierid=other, officeid=OFFICE, correlationid="c",
+            data=moved,
+        ))  # fmt: skip
+    async with pool.acquire() as conn:
+        assert await repository.get_approval(conn, "invoice", OFFICE, DOSSIER, document) is None
+        there = await repository.get_approval(conn, "invoice", OFFICE, other, document)
+        facts_in = await conn.fetchval(
+            "SELECT dossier_id FROM incoming_documents WHERE document_id = $1", document
+        )
+    assert there is not None and there["status"] == "pending"
+    assert facts_in == other

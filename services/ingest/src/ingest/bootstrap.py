@@ -7,6 +7,7 @@ from ingest.config import IngestSettings
 from ingest.entrypoints.api import router
 from ingest.entrypoints.consumers import SUBSCRIPTIONS
 from ingest.entrypoints.mailbox import router as mailbox_router
+from ingest.entrypoints.pdfops import merge_subscription
 from ingest.entrypoints.pdfops import router as pdfops_router
 from ingest.entrypoints.smtp import smtp_server
 
@@ -20,7 +21,7 @@ def definition() -> ServiceDefinition:
         settings_type=IngestSettings,
         versions_dir=Path(__file__).parent / "migrations" / "versions",
         routers=[router, mailbox_router, pdfops_router],
-        subscriptions=lambda _settings: SUBSCRIPTIONS,
+        subscriptions=lambda settings: [*SUBSCRIPTIONS, merge_subscription(settings)],
         # The blob store opens first: the SMTP intake stores into it.
         servers=[blob_store_server, smtp_server],
     )

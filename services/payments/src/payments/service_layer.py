@@ -11,6 +11,7 @@ from ledgerline import invoice_approval_process
 from ledgerline.auth import DossierScope
 from ledgerline.db import UnitOfWork
 from ledgerline.events import (
+    DocumentMoved,
     DocumentReceived,
     DocumentRecognized,
     Envelope,
@@ -579,3 +580,17 @@ async def _keep_open_items(uow: UnitOfWork, event: Envelope[LedgerSynced]) -> No
 
 
 __all__ = ["Conflict", "InvalidBatch", "NewPayment", "NotFound", "PaymentRefused"]
+
+
+async def on_document_moved(uow: UnitOfWork, event: Envelope[DocumentMoved]) -> None:
+    """The office moved a document to another dossier of the office: the invoice to pay, its
+    mailbox and its approval are the new dossier's, to be paid from its bank accounts. Its
+    payments are not moved: the worklist refuses to move a document once a payment of it was
+    asked for, queued or made (the money is the first dossier's)."""
+    await repository.move_document(
+        uow.conn,
+        event.officeid,
+        event.data.document_id,
+        event.data.from_dossier_id,
+        event.dossierid,
+    )

@@ -16,6 +16,7 @@ from ledgerline.db import UnitOfWork, create_pool, run_migrations
 from ledgerline.devstack.stack import Infrastructure
 from ledgerline.dossiers import record
 from ledgerline.events import (
+    DocumentMoved,
     DocumentReceived,
     DocumentRecognized,
     Envelope,
@@ -139,3 +140,27 @@ async def test_while_the_process_is_on_an_invoice_is_not_paid_before_approvals_d
             )
             == 0
         )
+
+
+async def test_a_moved_document_is_to_be_paid_from_its_new_dossier(pool: asyncpg.Pool) -> None:
+    document = await arrives(pool)
+    await handle(pool, service_layer.on_invoice_approved, InvoiceApproved(
+        document_id=document, approved_by=(ADMIN,)))  # fmt: skip
+    other = uuid.uuid4()
+    moved = DocumentMoved(
+        document_id=document, from_dossier_id=DOSSIER, moved_by="eva@office.example", moved_at=T0
+    )
+    for _ in range(2):  # a redelivered move changes nothing more
+        async with UnitOfWork(pool, source="payments") as uow:
+            await service_layer.on_document_moved(
+                uow,
+                Envelope[DocumentMoved](
+                    source="/tests", type="t", dossierid=other, officeid=OFFICE,
+                    correlationid="c", data=moved,
+                ),
+            )  # fmt: skip
+    for table in ("payable_invoices", "received_documents", "invoice_approvals"):
+        dossier = await pool.fetchval(
+            f"SELECT dossier_id FROM {table} WHERE document_id = $1", document
+        )
+        assert dossier == other, table

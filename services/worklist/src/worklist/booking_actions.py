@@ -14,7 +14,7 @@ from ledgerline.db import UnitOfWork
 from ledgerline.events import DocumentMoved, DocumentRecognitionRequested
 from ledgerline.events.catalog import ProposalChangeReason
 
-from worklist.adapters import ledger_copy, repository
+from worklist.adapters import conversations, document_progress, ledger_copy, repository
 from worklist.domain.booking import Booking
 from worklist.domain.duplicates import Registered
 from worklist.domain.editing import (
@@ -28,6 +28,7 @@ from worklist.domain.editing import (
 )
 from worklist.domain.ledger import LedgerData
 from worklist.domain.lines import DetailLine
+from worklist.domain.moving import move_refusal
 from worklist.domain.review import review
 from worklist.domain.sending import NotSendable, validated_event
 from worklist.domain.status_events import ACTION_REASONS
@@ -255,18 +256,31 @@ async def move(
     """Move every proposal given (or none) to `target`, another dossier of the same office that
     the caller may see (the API checked that). Each is enriched again against the target's
     books (counterparty, journal, period, detail lines, duplicates), as the type change does;
-    document.moved.v1 tells ingest to file the document there."""
+    the conversations about its document go along; document.moved.v1 tells ingest (and
+    approvals, payments) to file the document there. A document the dossier's approvers or
+    payments took up is not moved (`domain/moving.py`)."""
     if target == dossier_id:
         raise InvalidReference(f"the proposals are already in dossier {target}")
     rows = await _locked(uow.conn, office_id, dossier_id, ids)
     for row in rows:
         ensure_open(repository.booking_of(row))
+    progress = await document_progress.of_documents(
+        uow.conn, office_id, [row["document_id"] for row in rows]
+    )
+    for row in rows:
+        if (known := progress.get(row["document_id"])) is not None:
+            reason = move_refusal(row["id"], known["approval"], known["payment"])
+            if reason is not None:
+                raise NotEditable(reason)
     ledger = await ledger_copy.load_ledger(uow.conn, office_id, target)
     moved_at = datetime.now(UTC)
     for row in rows:
         booking = repository.booking_of(row)
         await repository.move_to_dossier(
             uow.conn, office_id, booking.id, booking.document_id, target
+        )
+        await conversations.move_document_conversations(
+            uow.conn, office_id, dossier_id, booking.document_id, target
         )
         recognition = await repository.recognition_of(uow.conn, office_id, booking.document_id)
         if recognition is not None:

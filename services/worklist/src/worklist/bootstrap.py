@@ -8,8 +8,10 @@ from worklist.entrypoints.api import router
 from worklist.entrypoints.conversations_api import ROUTERS as conversation_routers
 from worklist.entrypoints.dossier_settings_consumers import DOSSIER_SETTINGS_SUBSCRIPTIONS
 from worklist.entrypoints.ledger_api import router as ledger_router
+from worklist.entrypoints.progress_consumers import PROGRESS_SUBSCRIPTIONS
 from worklist.entrypoints.suggestion_consumers import SUGGESTION_SUBSCRIPTIONS
 from worklist.entrypoints.suggestions_api import router as suggestions_router
+from worklist.proposal_merging import MERGE_SUBSCRIPTIONS
 from worklist.service_layer import SUBSCRIPTIONS
 
 
@@ -30,5 +32,7 @@ def definition() -> ServiceDefinition:
             *SUBSCRIPTIONS,
             *SUGGESTION_SUBSCRIPTIONS,
             *DOSSIER_SETTINGS_SUBSCRIPTIONS,
+            *MERGE_SUBSCRIPTIONS,
+            *PROGRESS_SUBSCRIPTIONS,
         ],
     )

@@ -25,12 +25,15 @@ from ledgerline.devstack.ports import free_port
 from ledgerline.devstack.stack import Infrastructure
 from ledgerline.events import (
     Counterparty,
+    DocumentMergeRefused,
     DocumentRecognized,
     DocumentSubmitted,
     Envelope,
     EventData,
+    InvoiceApproved,
     Journal,
     LedgerSynced,
+    PaymentQueued,
     spec_for,
 )
 from ledgerline.events.invoice import InvoiceData, InvoiceFields, VatBreakdown
@@ -38,6 +41,8 @@ from ledgerline.service import create_app
 from ledgerline.settings import DEV_JWT_SECRET
 from worklist.bootstrap import definition
 from worklist.config import WorklistSettings
+from worklist.entrypoints.progress_consumers import on_invoice_approved, on_payment_queued
+from worklist.proposal_merging import on_document_merge_refused
 from worklist.service_layer import on_document_recognized, on_document_submitted, on_ledger_synced
 
 pytestmark = [pytest.mark.integration]
@@ -487,3 +492,239 @@ async def test_reading_a_document_again_updates_its_proposal(world: World) -> No
     )
     unchanged = (await http.get(f"{base}/{scan}", headers=world.admin)).json()
     assert unchanged["invoice_number"] == "VH-SCAN"
+
+
+async def status_changes(world: World, *proposals: uuid.UUID) -> list[tuple[str, str, str]]:
+    rows = await world.pool.fetch(
+        "SELECT payload FROM outbox WHERE topic = 'proposal.status-changed.v1' ORDER BY id"
+    )
+    events = [json.loads(row["payload"])["data"] for row in rows]
+    wanted = {str(proposal) for proposal in proposals}
+    return [
+        (e["proposal_id"], e["new_status"], e["reason"])
+        for e in events
+        if e["proposal_id"] in wanted and e["reason"] != "made"
+    ]
+
+
+async def test_merging_proposals_asks_ingest_all_or_nothing(world: World) -> None:
+    first = await world.deliver(world.peeters, "scan 1", status="ocr")
+    second = await world.deliver(world.peeters, "scan 2", status="nok")
+    e_invoice = await world.deliver(world.peeters, "VH-XML", "80.00")  # read from UBL
+    sent = await world.deliver(world.peeters, "scan 3", status="ocr")
+    await world.pool.execute(
+        "UPDATE proposals SET stage = 'sent', status = 'sent' WHERE id = $1", sent
+    )
+    elsewhere = await world.deliver(world.janssens, "scan J", status="ocr")
+    paid = await world.deliver(world.peeters, "scan 4", status="ocr")
+    paid_document = await world.pool.fetchval(
+        "SELECT document_id FROM proposals WHERE id = $1", paid
+    )
+    await world.handle(
+        on_payment_queued,
+        PaymentQueued(
+            payment_id=uuid.uuid4(),
+            document_id=paid_document,
+            amount=Decimal("10.00"),
+            status="in_processing",
+        ),
+        world.peeters,
+    )
+    http = world.http
+    base = f"/dossiers/{world.peeters}/proposals"
+
+    async def merge(*ids: uuid.UUID, headers: dict[str, str] | None = None) -> httpx.Response:
+        return await http.post(
+            f"{base}/merge",
+            json={"proposal_ids": [str(i) for i in ids]},
+            headers=headers or world.admin,
+        )
+
+    for ids, code, message in (
+        ((first,), 422, "choose at least 2 proposals to merge"),
+        ((first, first), 422, "a proposal is chosen more than once"),
+        ((first, e_invoice), 422, f"proposal {e_invoice} was read from an e-invoice (XML)"),
+        ((first, elsewhere), 404, f"proposal {elsewhere} not found"),
+        ((first, sent), 409, f"proposal {sent} is sent: only proposals not sent can be merged"),
+        ((first,) * 51, 422, "a proposal is chosen more than once"),
+        (
+            (first, paid),
+            409,
+            f"proposal {paid} cannot be merged: its invoice is in a payment file of this dossier",
+        ),
+    ):
+        refused = await merge(*ids)
+        assert refused.status_code == code, refused.text
+        assert message in refused.json()["detail"], refused.text
+    reader = world.headers(Role.CLIENT_DOCUMENT_PROCESSING, dossiers=[world.peeters])
+    assert (await merge(first, second, headers=reader)).status_code == 403
+    # Nothing was written: every proposal is there, nothing asked of ingest.
+    assert await world.outbox() == []
+    assert await status_changes(world, first, second, e_invoice, sent, paid) == []
+
+    documents = {
+        row["id"]: row["document_id"]
+        for row in await world.pool.fetch("SELECT id, document_id FROM proposals")
+    }
+    merged = await merge(second, first)
+    assert merged.status_code == 202, merged.text
+    answer = merged.json()
+    assert answer["proposal_ids"] == [str(second), str(first)]
+    assert answer["document_ids"] == [str(documents[second]), str(documents[first])]
+    for proposal in (first, second):
+        assert (await http.get(f"{base}/{proposal}", headers=world.admin)).status_code == 404
+    [(topic, request)] = await world.outbox()
+    assert topic == "document.merge-requested.v1"
+    assert request["dossierid"] == str(world.peeters)
+    assert request["data"]["merge_id"] == answer["merge_id"]
+    assert request["data"]["document_ids"] == answer["document_ids"]
+    assert await status_changes(world, first, second) == [
+        (str(second), "deleted", "merged"),
+        (str(first), "deleted", "merged"),
+    ]
+    # A late reading of a merged document makes no proposal of its own.
+    await world.handle(
+        on_document_recognized,
+        recognised(documents[first], "LATE", "1.00", "ok"),
+        world.peeters,
+    )
+    assert (
+        await world.pool.fetchval(
+            "SELECT count(*) FROM proposals WHERE document_id = $1", documents[first]
+        )
+        == 0
+    )
+
+    # Ingest could not merge them: both proposals come back, made again from their documents.
+    await world.handle(
+        on_document_merge_refused,
+        DocumentMergeRefused(
+            merge_id=uuid.UUID(answer["merge_id"]),
+            document_ids=(documents[second], documents[first]),
+            reason="b.pdf is a damaged PDF and cannot be read",
+        ),
+        world.peeters,
+    )
+    back = await world.pool.fetch(
+        "SELECT document_id, status FROM proposals WHERE document_id = ANY($1::uuid[])",
+        [documents[first], documents[second]],
+    )
+    assert {row["document_id"]: row["status"] for row in back} == {
+        documents[first]: "ok",  # its latest reading
+        documents[second]: "nok",
+    }
+
+
+async def test_next_and_previous_across_the_office_follow_the_office_list(world: World) -> None:
+    p1 = await world.deliver(world.peeters, "VH-N1", "100.00")
+    j1 = await world.deliver(world.janssens, "VH-N2", "300.00")
+    j_ocr = await world.deliver(world.janssens, "scan", status="ocr")
+    p2 = await world.deliver(world.peeters, "VH-N3", "200.00")
+    hidden = await world.deliver(world.andere, "VH-N4", office=world.other_office)
+    http = world.http
+
+    async def step(
+        proposal: uuid.UUID, way: str, headers: dict[str, str] | None = None, **params: Any
+    ) -> httpx.Response:
+        return await http.get(
+            f"/office/proposals/{proposal}/{way}", params=params, headers=headers or world.admin
+        )
+
+    listed = [p["id"] for p in (await http.get("/office/proposals", headers=world.admin)).json()]
+    assert listed == [str(p1), str(j1), str(j_ocr), str(p2)]
+    # Oldest first, across the dossiers: the answer is another dossier's proposal when next.
+    answer = await step(p1, "next")
+    assert answer.status_code == 200, answer.text
+    assert (answer.json()["id"], answer.json()["dossier_name"]) == (str(j1), "Garage Janssens")
+    assert (await step(p2, "previous")).json()["id"] == str(j_ocr)
+    last = await step(p2, "next")
+    assert last.status_code == 404 and "is the last of this list" in last.text
+    first = await step(p1, "previous")
+    assert first.status_code == 404 and "is the first of this list" in first.text
+    # The same sort and filters as the list.
+    assert (await step(p2, "next", sort="-total")).json()["id"] == str(p1)
+    assert (await step(j1, "next", sort="-total")).json()["id"] == str(p2)
+    assert (await step(p1, "next", dossier=str(world.peeters))).json()["id"] == str(p2)
+    filtered = await step(p1, "next", status="ocr")
+    assert filtered.status_code == 404 and "not found in this list" in filtered.text
+
+    # An employee of Janssens walks Janssens' proposals only; another office nothing of ours.
+    employee = world.headers(Role.EMPLOYEE, dossiers=[world.janssens])
+    assert (await step(j1, "next", employee)).json()["id"] == str(j_ocr)
+    assert (await step(j_ocr, "next", employee)).status_code == 404
+    assert (await step(p1, "next", employee)).status_code == 404
+    assert (await step(j1, "next", employee, dossier=str(world.peeters))).status_code == 404
+    other_admin = world.headers(Role.ADMIN, office=world.other_office)
+    assert (await step(p1, "next", other_admin)).status_code == 404
+    assert (await step(hidden, "previous", other_admin)).status_code == 404  # its only one
+    client = world.headers(Role.CLIENT_ADMINISTRATOR, dossiers=[world.peeters])
+    assert (await step(p1, "next", client)).status_code == 403
+
+
+async def test_a_move_takes_the_conversations_along_and_stops_at_approval_or_payment(
+    world: World,
+) -> None:
+    talked = await world.deliver(world.peeters, "VH-C1", "100.00")
+    approved = await world.deliver(world.peeters, "VH-C2", "100.00")
+    in_basket = await world.deliver(world.peeters, "VH-C3", "100.00")
+    http = world.http
+    base = f"/dossiers/{world.peeters}/proposals"
+    documents = {
+        row["id"]: row["document_id"]
+        for row in await world.pool.fetch("SELECT id, document_id FROM proposals")
+    }
+    started = await http.post(
+        f"/dossiers/{world.peeters}/conversations",
+        json={"proposal_id": str(talked), "subject": "Welke kost?", "text": "Is dit van jullie?"},
+        headers=world.admin,
+    )
+    assert started.status_code == 201, started.text
+    conversation = started.json()["id"]
+    await world.handle(
+        on_invoice_approved,
+        InvoiceApproved(document_id=documents[approved], approved_by=("ann@peeters.example",)),
+        world.peeters,
+    )
+    await world.handle(
+        on_payment_queued,
+        PaymentQueued(
+            payment_id=uuid.uuid4(),
+            document_id=documents[in_basket],
+            amount=Decimal("121.00"),
+            status="in_basket",
+        ),
+        world.peeters,
+    )
+
+    async def move(*ids: uuid.UUID) -> httpx.Response:
+        return await http.post(
+            f"{base}/bulk/move",
+            json={"proposal_ids": [str(i) for i in ids], "dossier_id": str(world.janssens)},
+            headers=world.admin,
+        )
+
+    refused = await move(talked, approved)
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["detail"] == (
+        f"proposal {approved} cannot be moved: its invoice was approved by this dossier's "
+        "approvers; delete it here and deliver the document to the other dossier, where its "
+        "own approval process applies"
+    )
+    refused = await move(in_basket)
+    assert refused.status_code == 409
+    assert "its invoice is in this dossier's payment basket" in refused.json()["detail"]
+    # Nothing moved, not even the proposal that could have been.
+    assert (await http.get(f"{base}/{talked}", headers=world.admin)).status_code == 200
+    assert await world.outbox() == []
+
+    moved = await move(talked)
+    assert moved.status_code == 200, moved.text
+    there = await http.get(
+        f"/dossiers/{world.janssens}/conversations/{conversation}", headers=world.admin
+    )
+    assert there.status_code == 200, there.text
+    assert there.json()["dossier_id"] == str(world.janssens)
+    gone = await http.get(
+        f"/dossiers/{world.peeters}/conversations/{conversation}", headers=world.admin
+    )
+    assert gone.status_code == 404

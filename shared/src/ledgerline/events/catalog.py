@@ -137,6 +137,25 @@ class DocumentRecognitionRequested(EventData):
     requested_at: datetime
 
 
+class DocumentMergeRequested(EventData):
+    """The office merged the proposals of documents sent to it into one (worklist): ingest
+    merges the documents' pages in this order into a new document (document.received.v1 and
+    document.submitted.v1) and archives them, or answers document.merge-refused.v1."""
+
+    merge_id: UUID
+    document_ids: tuple[UUID, ...] = Field(min_length=2, max_length=50)
+    requested_by: str
+    requested_at: datetime
+
+
+class DocumentMergeRefused(EventData):
+    """Ingest could not merge the documents of a document.merge-requested.v1; none changed."""
+
+    merge_id: UUID
+    document_ids: tuple[UUID, ...]
+    reason: str
+
+
 class ProposalLine(EventData):
     """A detail line as validated in the worklist: GL account and amount excluding VAT."""
 
@@ -222,6 +241,7 @@ ProposalChangeReason = Literal[
     "changed",
     "deleted",
     "document_deleted",
+    "merged",
     "sent",
     "booked",
     "booking_failed",
@@ -242,7 +262,8 @@ class ProposalStatusChanged(EventData):
     reason: ProposalChangeReason = Field(
         description="What changed it: made, edited, checked, held, released, help_asked, "
         "changed (bulk change of type, journal or period), deleted (by the office), "
-        "document_deleted (the document was deleted in its mailbox), sent, booked, "
+        "document_deleted (the document was deleted in its mailbox), merged (into one new "
+        "document, whose proposal follows), sent, booked, "
         "booking_failed (the books refused it: back in the worklist)"
     )
     message: str | None = Field(
@@ -821,6 +842,18 @@ EVENTS: tuple[EventSpec, ...] = (
         DocumentRecognitionRequested,
         "The office asked for a document to be read again.",
         key="document",
+    ),
+    EventSpec(
+        "document.merge-requested",
+        1,
+        DocumentMergeRequested,
+        "The office asked for documents to be merged into one.",
+    ),
+    EventSpec(
+        "document.merge-refused",
+        1,
+        DocumentMergeRefused,
+        "Documents could not be merged.",
     ),
     EventSpec("proposal.validated", 1, ProposalValidated, "A booking proposal was validated."),
     EventSpec(

@@ -568,3 +568,27 @@ async def dossier_users(
         office_id,
         dossier_id,
     )
+
+
+async def move_document(
+    conn: asyncpg.Connection, office_id: UUID, document_id: UUID, from_dossier: UUID, to: UUID
+) -> None:
+    """A document moved between dossiers of the office: its facts and its undecided invoice
+    approval follow it. Only from the dossier the move names, so a replay changes nothing."""
+    await conn.execute(
+        """UPDATE incoming_documents SET dossier_id = $4
+        WHERE office_id = $1 AND document_id = $2 AND dossier_id = $3""",
+        office_id,
+        document_id,
+        from_dossier,
+        to,
+    )
+    await conn.execute(
+        """UPDATE approvals SET dossier_id = $4
+        WHERE office_id = $1 AND kind = 'invoice' AND subject_id = $2 AND dossier_id = $3
+          AND status IN ('pending', 'blocked')""",
+        office_id,
+        document_id,
+        from_dossier,
+        to,
+    )

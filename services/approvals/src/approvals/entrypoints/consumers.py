@@ -1,10 +1,12 @@
 """What approvals learns from events: purchase documents (mailbox, the client's labels and
 content) to test against the invoice rules, payments that await approval, the dossier's
-suppliers (ledger.synced.v1) and its users (dossier.users-changed.v1)."""
+suppliers (ledger.synced.v1) and its users (dossier.users-changed.v1); a document the office
+moved to another dossier (document.moved.v1)."""
 
 from ledgerline.consumers import Subscription
 from ledgerline.events import (
     DocumentLabelsChanged,
+    DocumentMoved,
     DocumentReceived,
     DocumentRecognized,
     DossierUsersChanged,
@@ -21,4 +23,5 @@ SUBSCRIPTIONS = [
     Subscription(PaymentApprovalRequested, service_layer.on_payment_approval_requested),
     Subscription(LedgerSynced, service_layer.on_ledger_synced),
     Subscription(DossierUsersChanged, service_layer.on_dossier_users_changed),
+    Subscription(DocumentMoved, service_layer.on_document_moved),
 ]

@@ -268,6 +268,15 @@ def blob_store(runtime: Runtime) -> BlobStore:
         ) from None
 
 
+def blob_store_for(settings: IngestSettings) -> BlobStore:
+    """The open blob store of the running service with these settings: for event handlers,
+    which get the settings, not the runtime."""
+    for runtime, store in _stores.items():
+        if runtime.settings is settings:
+            return store
+    raise RuntimeError("the blob store is not open: ingest's servers have not started")
+
+
 @contextlib.asynccontextmanager
 async def blob_store_server(runtime: Runtime) -> AsyncIterator[BlobStore]:
     """Opens the configured blob store for as long as the service runs."""

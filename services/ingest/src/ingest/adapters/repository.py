@@ -608,11 +608,12 @@ async def move_document(
 async def mark_archived(
     connection: asyncpg.Connection, document_ids: list[UUID], replaced_by: list[UUID]
 ) -> None:
-    """The sources of a merge or split leave their mailbox for the archive, naming the
-    documents made of them (locked by the caller, still in their mailbox)."""
+    """The sources of a merge or split leave their mailbox (or the office's work, for the
+    office's merge) for the archive, naming the documents made of them (locked by the
+    caller)."""
     await connection.execute(
         """UPDATE documents SET status = 'archived', archived_at = now(), replaced_by = $2
-        WHERE id = ANY($1::uuid[]) AND status = 'in_mailbox'""",
+        WHERE id = ANY($1::uuid[]) AND status IN ('in_mailbox', 'in_processing')""",
         document_ids,
         replaced_by,
     )

@@ -5,23 +5,29 @@ bytes in the blob store, its row, its `document.received.v1` (so recognition rea
 The sources leave their mailbox for the archive (status `archived`, `replaced_by` the results);
 they are never deleted. Everything happens in one transaction with the sources locked: a
 refusal or a crash leaves no result behind and every source where it was.
+
+The office merges documents already sent to it from its worklist (document.merge-requested.v1,
+`merge_requested_handler`): the same merge, the result sent to the office at once; a refusal is
+answered with document.merge-refused.v1.
 """
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Annotated, Literal, cast
 from uuid import UUID
 
 import asyncpg
 from fastapi import APIRouter, HTTPException, status
 from ledgerline.auth import DossierScope, dossier_scope
+from ledgerline.consumers import Subscription
 from ledgerline.db import UnitOfWork
 from ledgerline.errors import error_response, found_or_404
+from ledgerline.events import DocumentMergeRefused, DocumentMergeRequested, Envelope
 from ledgerline.service import CurrentRuntime
 from pydantic import BaseModel, ConfigDict, Field
 
 from ingest.adapters import repository
-from ingest.adapters.blobs import BlobStore, blob_store
+from ingest.adapters.blobs import BlobStore, blob_store, blob_store_for
 from ingest.config import IngestSettings
 from ingest.domain.documents import PDF, DocumentRefused, examine, kind_of
 from ingest.domain.mailbox import BadLabel, with_labels
@@ -111,15 +117,24 @@ class SplitRequest(BaseModel):
     )
 
 
+WHERE = {"in_mailbox": "in a mailbox", "in_processing": "sent to the office"}
+
+
 def _refused(exc: ValueError) -> HTTPException:
     return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc))
 
 
 async def _sources(
-    uow: UnitOfWork, scope: DossierScope, document_ids: Sequence[UUID], blobs: BlobStore
+    uow: UnitOfWork,
+    office_id: UUID,
+    dossier_id: UUID,
+    document_ids: Sequence[UUID],
+    blobs: BlobStore,
+    where: tuple[str, ...] = ("in_mailbox",),
 ) -> list[tuple[asyncpg.Record, Source]]:
-    """The documents locked (in id order, so two operations never wait on each other), each in
-    its mailbox, with its bytes from the blob store; in the order asked."""
+    """The documents locked (in id order, so two operations never wait on each other), each
+    with a status of `where` (the client's merge: in its mailbox; the office's: sent to it),
+    with its bytes from the blob store; in the order asked."""
     if len(set(document_ids)) != len(document_ids):
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT, "a document is chosen more than once"
@@ -127,22 +142,20 @@ async def _sources(
     rows: dict[UUID, asyncpg.Record] = {}
     for document_id in sorted(document_ids):
         row = found_or_404(
-            await repository.lock_document(
-                uow.conn, scope.office_id, scope.dossier_id, document_id
-            ),
+            await repository.lock_document(uow.conn, office_id, dossier_id, document_id),
             f"document {document_id}",
         )
-        if row["status"] != "in_mailbox":
+        if row["status"] not in where:
             raise HTTPException(
                 status.HTTP_409_CONFLICT,
-                f"document {document_id} is {row['status']}; only documents in a mailbox can be "
-                "merged or split",
+                f"document {document_id} is {row['status']}; only documents "
+                f"{' or '.join(WHERE[state] for state in where)} can be merged or split",
             )
         rows[document_id] = row
     found = []
     for document_id in document_ids:
         content = found_or_404(
-            await repository.get_content(uow.conn, scope.office_id, scope.dossier_id, document_id),
+            await repository.get_content(uow.conn, office_id, dossier_id, document_id),
             f"document {document_id}",
         )
         row = rows[document_id]
@@ -159,14 +172,19 @@ async def _sources(
 
 async def _take_in_results(
     uow: UnitOfWork,
-    scope: DossierScope,
+    office_id: UUID,
+    dossier_id: UUID,
+    by: str,
     settings: IngestSettings,
     blobs: BlobStore,
     sources: list[asyncpg.Record],
     results: list[tuple[bytes, str]],
+    *,
+    submit: bool = False,
 ) -> list[asyncpg.Record]:
     """The results as new documents of the first source's mailbox, each checked as a delivery
-    is (size, pages), with their events; the sources archived, naming them."""
+    is (size, pages), with their events (`submit`: sent to the office at once, as the sources
+    were); the sources archived, naming them."""
     files = []
     for content, name in results:
         try:
@@ -177,8 +195,8 @@ async def _take_in_results(
             ) from exc
         files.append(IncomingFile(content, examined.kind, name, examined.page_count))
     dossier = found_or_404(
-        await repository.get_dossier(uow.conn, scope.office_id, scope.dossier_id),
-        f"dossier {scope.dossier_id}",
+        await repository.get_dossier(uow.conn, office_id, dossier_id),
+        f"dossier {dossier_id}",
     )
     first = sources[0]
     labels: list[str] = []
@@ -188,12 +206,14 @@ async def _take_in_results(
     except BadLabel as exc:
         raise _refused(exc) from exc
     delivery = Delivery(
-        office_id=scope.office_id,
-        dossier_id=scope.dossier_id,
+        office_id=office_id,
+        dossier_id=dossier_id,
         mailbox=first["mailbox"],
         channel=first["channel"],  # how the pages came in; `derived_from` says the rest
-        delivered_by=scope.principal.subject,
+        delivered_by=by,
         labels=tuple(labels),
+        submit=submit,
+        submitted_by=by if submit else None,
     )
     with _blob_store_answering():
         rows = await take_in(uow, dossier, delivery, files, settings.public_base_url, blobs=blobs)
@@ -201,6 +221,58 @@ async def _take_in_results(
     source_ids = [source["id"] for source in sources]
     await repository.mark_archived(uow.conn, source_ids, made)
     return await repository.set_derived_from(uow.conn, made, source_ids)
+
+
+async def merge_into_one(
+    uow: UnitOfWork,
+    office_id: UUID,
+    dossier_id: UUID,
+    document_ids: Sequence[UUID],
+    filename: str | None,
+    by: str,
+    settings: IngestSettings,
+    blobs: BlobStore,
+    *,
+    sent_to_office: bool = False,
+) -> asyncpg.Record:
+    """Merge the documents into one new document; the sources are archived. The client merges
+    documents in their mailbox; the office (`sent_to_office`, from its worklist) merges
+    documents sent to it, and the result is sent to it at once. Refusals are HTTPExceptions
+    (404, 409, 422), raised before anything is written."""
+    found = await _sources(
+        uow,
+        office_id,
+        dossier_id,
+        document_ids,
+        blobs,
+        ("in_processing",) if sent_to_office else ("in_mailbox",),
+    )
+    # The pages known at intake (an image: at least one) tell a merge over the page limit
+    # before any file is opened.
+    known_pages = sum(row["page_count"] or 1 for row, _ in found)
+    if known_pages > settings.max_pdf_pages:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            f"the merged PDF would have {known_pages} pages; the limit is {settings.max_pdf_pages}",
+        )
+    try:
+        # pypdf and Pillow work on the CPU: off the event loop, which serves other requests
+        merged = await asyncio.to_thread(merge, [source for _, source in found])
+    except PdfOperationRefused as exc:
+        raise _refused(exc) from exc
+    name = filename or result_name(found[0][1].name, "merged")
+    [row] = await _take_in_results(
+        uow,
+        office_id,
+        dossier_id,
+        by,
+        settings,
+        blobs,
+        [row for row, _ in found],
+        [(merged, name)],
+        submit=sent_to_office,
+    )
+    return row
 
 
 @router.post(
@@ -234,24 +306,15 @@ async def merge_documents(
 ) -> Document:
     settings = cast(IngestSettings, runtime.settings)
     async with runtime.unit_of_work() as uow:
-        found = await _sources(uow, scope, body.document_ids, blob_store(runtime))
-        # The pages known at intake (an image: at least one) tell a merge over the page limit
-        # before any file is opened.
-        known_pages = sum(row["page_count"] or 1 for row, _ in found)
-        if known_pages > settings.max_pdf_pages:
-            raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_CONTENT,
-                f"the merged PDF would have {known_pages} pages; the limit is "
-                f"{settings.max_pdf_pages}",
-            )
-        try:
-            # pypdf and Pillow work on the CPU: off the event loop, which serves other requests
-            merged = await asyncio.to_thread(merge, [source for _, source in found])
-        except PdfOperationRefused as exc:
-            raise _refused(exc) from exc
-        name = body.filename or result_name(found[0][1].name, "merged")
-        [row] = await _take_in_results(
-            uow, scope, settings, blob_store(runtime), [row for row, _ in found], [(merged, name)]
+        row = await merge_into_one(
+            uow,
+            scope.office_id,
+            scope.dossier_id,
+            body.document_ids,
+            body.filename,
+            scope.principal.subject,
+            settings,
+            blob_store(runtime),
         )
     return _document(row, scope.principal.subject)
 
@@ -303,7 +366,9 @@ async def split_document(
             return bulk_parts(order, starts, count)
 
     async with runtime.unit_of_work() as uow:
-        [(row, source)] = await _sources(uow, scope, [document_id], blob_store(runtime))
+        [(row, source)] = await _sources(
+            uow, scope.office_id, scope.dossier_id, [document_id], blob_store(runtime)
+        )
         if source.kind is not PDF:
             raise _refused(
                 ValueError(
@@ -319,5 +384,65 @@ async def split_document(
             (content, result_name(source.name, f"part {number} of {len(parts)}"))
             for number, content in enumerate(parts, start=1)
         ]
-        rows = await _take_in_results(uow, scope, settings, blob_store(runtime), [row], results)
+        rows = await _take_in_results(
+            uow,
+            scope.office_id,
+            scope.dossier_id,
+            scope.principal.subject,
+            settings,
+            blob_store(runtime),
+            [row],
+            results,
+        )
     return [_document(result, scope.principal.subject) for result in rows]
+
+
+# What the office's merge (worklist's document.merge-requested.v1) may be refused for: the
+# same checks as the client's merge, all made before anything is written.
+REFUSALS = (
+    status.HTTP_404_NOT_FOUND,
+    status.HTTP_409_CONFLICT,
+    status.HTTP_422_UNPROCESSABLE_CONTENT,
+)
+
+
+def merge_requested_handler(
+    settings: IngestSettings,
+) -> Callable[[UnitOfWork, Envelope[DocumentMergeRequested]], Awaitable[None]]:
+    async def on_document_merge_requested(
+        uow: UnitOfWork, event: Envelope[DocumentMergeRequested]
+    ) -> None:
+        """The office merged the documents' proposals: the documents (sent to the office)
+        become one new document sent to the office (its proposal follows from recognition),
+        or, when they cannot be merged, document.merge-refused.v1 says why and nothing
+        changes. A failure of the blob store is not a refusal: the event is tried again."""
+        data = event.data
+        try:
+            await merge_into_one(
+                uow,
+                event.officeid,
+                event.dossierid,
+                list(data.document_ids),
+                None,
+                data.requested_by,
+                settings,
+                blob_store_for(settings),
+                sent_to_office=True,
+            )
+        except HTTPException as exc:
+            if exc.status_code not in REFUSALS:
+                raise
+            uow.emit(
+                DocumentMergeRefused(
+                    merge_id=data.merge_id, document_ids=data.document_ids, reason=str(exc.detail)
+                ),
+                dossier_id=event.dossierid,
+                office_id=event.officeid,
+                subject=f"merges/{data.merge_id}",
+            )
+
+    return on_document_merge_requested
+
+
+def merge_subscription(settings: IngestSettings) -> Subscription[DocumentMergeRequested]:
+    return Subscription(DocumentMergeRequested, merge_requested_handler(settings))

@@ -489,3 +489,23 @@ async def invoice_approval(
         dossier_id,
         document_id,
     )
+
+
+async def move_document(
+    connection: asyncpg.Connection,
+    office_id: UUID,
+    document_id: UUID,
+    from_dossier: UUID,
+    to: UUID,
+) -> None:
+    """What payments knows of a document, filed in another dossier of the office. Only from the
+    dossier the move names, so a replay changes nothing."""
+    for table in ("payable_invoices", "received_documents", "invoice_approvals"):
+        await connection.execute(
+            f"""UPDATE {table} SET dossier_id = $4
+            WHERE office_id = $1 AND document_id = $2 AND dossier_id = $3""",
+            office_id,
+            document_id,
+            from_dossier,
+            to,
+        )

@@ -3,6 +3,7 @@ settled items."""
 
 from ledgerline.consumers import Subscription
 from ledgerline.events import (
+    DocumentMoved,
     DocumentReceived,
     DocumentRecognized,
     InvoiceApprovalProcessSwitched,
@@ -28,4 +29,5 @@ SUBSCRIPTIONS = [
     Subscription(InvoiceApprovalRequested, service_layer.on_invoice_approval_requested),
     Subscription(InvoiceApproved, service_layer.on_invoice_approved),
     Subscription(InvoiceRejected, service_layer.on_invoice_rejected),
+    Subscription(DocumentMoved, service_layer.on_document_moved),
 ]

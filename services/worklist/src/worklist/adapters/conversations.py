@@ -492,3 +492,19 @@ async def delete_template(conn: asyncpg.Connection, office_id: UUID, template_id
         "DELETE FROM message_templates WHERE office_id = $1 AND id = $2", office_id, template_id
     )
     return deleted.endswith(" 1")  # type: ignore[no-any-return]
+
+
+async def move_document_conversations(
+    conn: asyncpg.Connection, office_id: UUID, from_dossier: UUID, document_id: UUID, target: UUID
+) -> None:
+    """The conversations about a document go with it to another dossier of the office: the
+    office and the new dossier's users read them there; the old dossier's users no longer do
+    (the document is not their company's)."""
+    await conn.execute(
+        """UPDATE conversations SET dossier_id = $4
+        WHERE office_id = $1 AND dossier_id = $2 AND document_id = $3""",
+        office_id,
+        from_dossier,
+        document_id,
+        target,
+    )

@@ -3,6 +3,7 @@
 import json
 from collections.abc import Sequence
 from dataclasses import asdict
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
@@ -549,3 +550,40 @@ async def document_deleted(
         document_id,
     )
     return found is not None
+
+
+async def save_merged(
+    connection: asyncpg.Connection,
+    office_id: UUID,
+    dossier_id: UUID,
+    document_ids: Sequence[UUID],
+    merged_by: str,
+    merged_at: datetime,
+    note: str,
+) -> None:
+    """The documents of merged proposals make no proposal of their own any more (a late
+    recognition finds them here, as it finds deleted ones)."""
+    await connection.executemany(
+        """INSERT INTO deleted_documents (document_id, office_id, dossier_id, deleted_by,
+            deleted_at, reason)
+        VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (document_id) DO NOTHING""",
+        [
+            (document_id, office_id, dossier_id, merged_by, merged_at, note)
+            for document_id in document_ids
+        ],
+    )
+
+
+async def forget_merged(
+    connection: asyncpg.Connection, office_id: UUID, document_ids: Sequence[UUID], note: str
+) -> list[UUID]:
+    """A refused merge: its documents may have proposals again; the ones it had marked."""
+    rows = await connection.fetch(
+        """DELETE FROM deleted_documents
+        WHERE office_id = $1 AND document_id = ANY($2::uuid[]) AND reason = $3
+        RETURNING document_id""",
+        office_id,
+        list(document_ids),
+        note,
+    )
+    return [row["document_id"] for row in rows]

@@ -112,6 +112,19 @@ async def ordered_ids(
     return [row["id"] for row in rows]
 
 
+async def listed_row(
+    connection: asyncpg.Connection, office_id: UUID, dossier_ids: Sequence[UUID], proposal_id: UUID
+) -> asyncpg.Record | None:
+    """One proposal as the list shows it (with its dossier's name), within the dossiers given."""
+    return await connection.fetchrow(
+        f"""SELECT {PROPOSAL_COLUMNS}, {DOSSIER_NAME} AS dossier_name FROM proposals
+        WHERE office_id = $1 AND dossier_id = ANY($2::uuid[]) AND id = $3""",
+        office_id,
+        list(dossier_ids),
+        proposal_id,
+    )
+
+
 async def counts(
     connection: asyncpg.Connection,
     office_id: UUID,

@@ -15,7 +15,7 @@ from ledgerline.auth import OFFICE_ROLES, DossierScope, dossier_directory, dossi
 from ledgerline.errors import error_response
 from ledgerline.service import CurrentRuntime
 
-from worklist import booking_actions
+from worklist import booking_actions, proposal_merging
 from worklist.adapters.dossier_settings import validation_of
 from worklist.booking_actions import InvalidReference, NotEditable, NotFound, NotSendable
 from worklist.domain.validation import ACTING_ROLES, Action, refusal
@@ -23,6 +23,8 @@ from worklist.entrypoints.api import NOT_FOUND, read_proposal
 from worklist.entrypoints.proposal_models import (
     BulkChange,
     BulkMove,
+    MergeRequest,
+    MergeRequested,
     Proposal,
     ProposalChanges,
     ProposalIds,
@@ -183,10 +185,23 @@ NO_TARGET = error_response(
     response_model=list[Proposal],
     summary="Move a set of proposals to another dossier of the office (all or none)",
     description="Each proposal is enriched again against the target dossier's books "
-    "(counterparty, journal, period, detail lines, duplicates) and loses its check; "
-    "`document.moved.v1` files the document in the target dossier in ingest. Answers the "
-    "proposals as they are in the target dossier.",
-    responses={404: BULK_NOT_FOUND, 409: NOT_EDITABLE, 422: NO_TARGET},
+    "(counterparty, journal, period, detail lines, duplicates) and loses its check; the "
+    "conversations about its document go along; `document.moved.v1` files the document in "
+    "the target dossier in ingest, recognition, approvals and payments. A proposal whose "
+    "invoice this dossier's approvers took up (approval asked, approved or rejected) or that "
+    "is in payment (payment awaiting approval, in the basket, in a file, paid) is not moved: "
+    "409 saying why (the approval and the money are this company's). Answers the proposals "
+    "as they are in the target dossier.",
+    responses={
+        404: BULK_NOT_FOUND,
+        409: error_response(
+            "A proposal was sent or booked, or its invoice went through this dossier's "
+            "approval or into payment",
+            f"proposal {ID} cannot be moved: its invoice is in this dossier's payment basket; "
+            "settle that in this dossier first (the payment is this company's)",
+        ),
+        422: NO_TARGET,
+    },
 )
 async def bulk_move(
     body: BulkMove, request: Request, runtime: CurrentRuntime, scope: MovingScope
@@ -211,6 +226,52 @@ async def bulk_move(
     )
     moved = DossierScope(office_id=scope.office_id, dossier_id=target, principal=scope.principal)
     return await _read_all(runtime, moved, ids)
+
+
+@router.post(
+    "/dossiers/{dossier_id}/proposals/merge",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=MergeRequested,
+    summary="Merge proposals of the dossier into one document (through ingest)",
+    description="The documents of 2 to 50 proposals not sent, in the order given (the order "
+    "of their pages), become one new document: the proposals leave the worklist at once "
+    "(proposal.status-changed.v1, reason `merged`) and document.merge-requested.v1 asks "
+    "ingest to merge the documents. The new document is sent to the office, read by "
+    "recognition, and gets its own proposal. If ingest cannot merge them (a damaged file, "
+    "over the page limit), the proposals come back as they were recognised. With the "
+    "dossier's invoice approval process on, the new purchase document awaits approval as any "
+    "new invoice does. All or nothing.",
+    responses={
+        404: BULK_NOT_FOUND,
+        409: error_response(
+            "A proposal was sent or booked (only proposals not sent can be merged), or its "
+            "invoice is in payment (merged, it would be a new invoice to pay again)",
+            f"proposal {ID} is booked: only proposals not sent can be merged",
+        ),
+        422: error_response(
+            "Fewer than two proposals, more than 50, one twice, or one read from an e-invoice "
+            "(XML), which has no pages",
+            "choose at least 2 proposals to merge",
+        ),
+    },
+)
+async def merge_proposals(
+    body: MergeRequest, runtime: CurrentRuntime, scope: DecidingScope
+) -> MergeRequested:
+    merged: list[tuple[UUID, list[UUID]]] = []
+
+    async def act(uow: Any) -> None:
+        merged.append(
+            await proposal_merging.merge(
+                uow, scope.office_id, scope.dossier_id, body.proposal_ids, scope.principal.subject
+            )
+        )
+
+    await _run(runtime, act)
+    [(merge_id, document_ids)] = merged
+    return MergeRequested(
+        merge_id=merge_id, proposal_ids=body.proposal_ids, document_ids=document_ids
+    )
 
 
 NOT_REREADABLE = error_response(

@@ -1,8 +1,10 @@
 """The worklist: booking proposals waiting for validation, listed, counted and read."""
 
+from collections.abc import Sequence
 from typing import Annotated, Literal
 from uuid import UUID
 
+import asyncpg
 from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
 from ledgerline.auth import (
     OFFICE_ROLES,
@@ -124,13 +126,17 @@ async def get_proposal(proposal_id: UUID, runtime: CurrentRuntime, scope: Scope)
     return await read_proposal(runtime, scope, proposal_id)
 
 
-async def _neighbour(
-    runtime: CurrentRuntime, scope: DossierScope, proposal_id: UUID, query: ListQuery, step: int
-) -> Proposal:
-    async with runtime.pool.acquire() as connection:
-        ids = await worklist_queries.ordered_ids(
-            connection, scope.office_id, [scope.dossier_id], query
-        )
+async def _neighbour_id(
+    connection: asyncpg.Connection,
+    office_id: UUID,
+    dossier_ids: Sequence[UUID],
+    proposal_id: UUID,
+    query: ListQuery,
+    step: int,
+) -> UUID:
+    """The id `step` places from the proposal in the list over `dossier_ids`, in its order; 404
+    when the proposal is not in the list or has no such neighbour."""
+    ids = await worklist_queries.ordered_ids(connection, office_id, dossier_ids, query)
     if proposal_id not in ids:
         raise HTTPException(
             status.HTTP_404_NOT_FOUND, f"proposal {proposal_id} not found in this list"
@@ -141,7 +147,17 @@ async def _neighbour(
             status.HTTP_404_NOT_FOUND,
             f"proposal {proposal_id} is the {'last' if step > 0 else 'first'} of this list",
         )
-    return await read_proposal(runtime, scope, ids[position])
+    return ids[position]
+
+
+async def _neighbour(
+    runtime: CurrentRuntime, scope: DossierScope, proposal_id: UUID, query: ListQuery, step: int
+) -> Proposal:
+    async with runtime.pool.acquire() as connection:
+        found = await _neighbour_id(
+            connection, scope.office_id, [scope.dossier_id], proposal_id, query, step
+        )
+    return await read_proposal(runtime, scope, found)
 
 
 NO_NEIGHBOUR = error_response(
@@ -253,3 +269,65 @@ async def count_office_proposals(
     async with runtime.pool.acquire() as connection:
         counted = await worklist_queries.counts(connection, scope.office_id, dossiers, tab)
     return Counts.model_validate(counted)
+
+
+async def _office_neighbour(
+    runtime: CurrentRuntime,
+    scope: OfficeScope,
+    proposal_id: UUID,
+    query: ListQuery,
+    dossier: list[UUID] | None,
+    step: int,
+) -> Proposal:
+    dossiers = _dossiers_of(scope, dossier)
+    async with runtime.pool.acquire() as connection:
+        found = await _neighbour_id(connection, scope.office_id, dossiers, proposal_id, query, step)
+        row = await worklist_queries.listed_row(connection, scope.office_id, dossiers, found)
+        if row is None:  # deleted or moved out of sight since the list was read
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"proposal {found} not found")
+        suspense = await ledger_copy.suspense_accounts(
+            connection, scope.office_id, row["dossier_id"]
+        )
+    return proposal_out(row, suspense)
+
+
+OFFICE_NO_NEIGHBOUR = error_response(
+    "No such proposal in the office-wide list (as the caller sees it, with these filters), "
+    "or it is the last (first) one, or a dossier in the filter the caller may not see",
+    "proposal b00c0000-0000-4000-8000-0000000000a1 is the last of this list",
+)
+
+
+@router.get(
+    "/office/proposals/{proposal_id}/next",
+    response_model=Proposal,
+    summary="The next proposal of the office-wide list (same tab, filters, dossiers and sort)",
+    description="Across the dossiers the caller may see, as `GET /office/proposals` lists "
+    "them; the answer may be of another dossier (`dossier_id`, `dossier_name`).",
+    responses={403: OFFICE_FORBIDDEN, 404: OFFICE_NO_NEIGHBOUR},
+)
+async def next_office_proposal(
+    proposal_id: UUID,
+    runtime: CurrentRuntime,
+    scope: OfficeWide,
+    query: Listing,
+    dossier: DossierFilter = None,
+) -> Proposal:
+    return await _office_neighbour(runtime, scope, proposal_id, query, dossier, 1)
+
+
+@router.get(
+    "/office/proposals/{proposal_id}/previous",
+    response_model=Proposal,
+    summary="The previous proposal of the office-wide list (same tab, filters, dossiers and sort)",
+    description="As `next`, the other way.",
+    responses={403: OFFICE_FORBIDDEN, 404: OFFICE_NO_NEIGHBOUR},
+)
+async def previous_office_proposal(
+    proposal_id: UUID,
+    runtime: CurrentRuntime,
+    scope: OfficeWide,
+    query: Listing,
+    dossier: DossierFilter = None,
+) -> Proposal:
+    return await _office_neighbour(runtime, scope, proposal_id, query, dossier, -1)

@@ -364,3 +364,52 @@ class Counts(BaseModel):
 
     tabs: dict[str, int]
     filters: dict[str, int]
+
+
+class MergeRequest(BaseModel):
+    """Proposals of one dossier to merge into one document, in the order their pages follow
+    each other."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "proposal_ids": [
+                        "b00c0000-0000-4000-8000-0000000000a1",
+                        "b00c0000-0000-4000-8000-0000000000a2",
+                    ]
+                }
+            ]
+        },
+    )
+
+    # Counted by the domain (`domain/merging.py`), which answers 422 with one sentence.
+    proposal_ids: list[UUID] = Field(max_length=500)
+
+
+class MergeRequested(BaseModel):
+    """The merge asked of ingest: the proposals left the worklist; the merged document's
+    proposal comes once it is read (or, if ingest cannot merge them, the proposals come back)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "merge_id": "3e60e000-0000-4000-8000-0000000000e1",
+                    "proposal_ids": [
+                        "b00c0000-0000-4000-8000-0000000000a1",
+                        "b00c0000-0000-4000-8000-0000000000a2",
+                    ],
+                    "document_ids": [
+                        "5d0c0000-0000-4000-8000-00000000d0c1",
+                        "5d0c0000-0000-4000-8000-00000000d0c2",
+                    ],
+                }
+            ]
+        }
+    )
+
+    merge_id: UUID
+    proposal_ids: list[UUID]
+    document_ids: list[UUID] = Field(description="The documents merged, in page order")
