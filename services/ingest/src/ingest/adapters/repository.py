@@ -305,12 +305,15 @@ async def record_approval(
     waiting_for: list[str],
 ) -> None:
     """What approvals says of the invoice; a decision is final, a later 'waiting' never undoes it
-    (the events travel on different topics)."""
+    (the events travel on different topics), nor makes a merged or split source wait again
+    (approvals withdrew its approval)."""
     await connection.execute(
         """
         UPDATE documents SET approval_status = $3, approval_waiting_for = $4
         WHERE office_id = $1 AND id = $2
-          AND ($3 <> 'pending' OR approval_status IS NULL OR approval_status = 'pending')
+          AND ($3 <> 'pending'
+               OR (status <> 'archived'
+                   AND (approval_status IS NULL OR approval_status = 'pending')))
         """,
         office_id,
         document_id,
@@ -607,15 +610,21 @@ async def move_document(
 
 async def mark_archived(
     connection: asyncpg.Connection, document_ids: list[UUID], replaced_by: list[UUID]
-) -> None:
+) -> dict[UUID, Any]:
     """The sources of a merge or split leave their mailbox for the archive, naming the
-    documents made of them (locked by the caller, still in their mailbox)."""
-    await connection.execute(
-        """UPDATE documents SET status = 'archived', archived_at = now(), replaced_by = $2
-        WHERE id = ANY($1::uuid[]) AND status = 'in_mailbox'""",
+    documents made of them (locked by the caller, still in their mailbox). An approval they
+    waited for is withdrawn by approvals (`document.archived.v1`): they wait no more."""
+    rows = await connection.fetch(
+        """UPDATE documents SET status = 'archived', archived_at = now(), replaced_by = $2,
+            approval_status = NULLIF(approval_status, 'pending'),
+            approval_waiting_for = CASE WHEN approval_status = 'pending' THEN '{}'::text[]
+                                        ELSE approval_waiting_for END
+        WHERE id = ANY($1::uuid[]) AND status = 'in_mailbox'
+        RETURNING id, archived_at""",
         document_ids,
         replaced_by,
     )
+    return {row["id"]: row["archived_at"] for row in rows}
 
 
 async def set_derived_from(
