@@ -58,6 +58,7 @@ ACTIONS: dict[tuple[str, str], str] = {
     ("POST", "/dossiers/{dossier_id}/documents/bulk"): UPLOAD,
     ("POST", "/peppol/documents"): PEPPOL,
     ("POST", "/dossiers/{dossier_id}/documents/{document_id}/submit"): SEND,
+    ("POST", "/dossiers/{dossier_id}/documents/submit"): SEND,
     ("PUT", "/dossiers/{dossier_id}/intake-settings"): SETTINGS,
     ("GET", "/dossiers/{dossier_id}/documents/{document_id}"): DOCUMENT,
     ("GET", "/dossiers/{dossier_id}/documents/{document_id}/content"): DOCUMENT,
