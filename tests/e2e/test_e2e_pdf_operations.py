@@ -527,6 +527,9 @@ async def test_the_mailbox_filters_on_counterparty_amount_and_payment(stack: Sta
         assert await names(counterparty="janssens") == ["flour.xml"]
         assert await names(counterparty="PEETERS") == ["oven.xml"]
         assert await names(counterparty="nobody") == []
+        # the free text finds the invoice number recognition read
+        assert await names(q="o-1") == ["oven.xml"]
+        assert [d["invoice_number"] for d in await dossier.box("purchase", q="F-1")] == ["F-1"]
         assert await names(amount_min="121.00") == ["flour.xml", "oven.xml"]
         assert await names(amount_min="121.01") == ["oven.xml"]
         assert await names(amount_max="121.00") == ["flour.xml"]

@@ -18,7 +18,8 @@ from ingest.domain.mailbox import (
 DOCUMENT_COLUMNS = """id, office_id, dossier_id, mailbox, channel, filename, content_type, size_bytes,
 sha256, status, delivered_by, received_at, submitted_at, recognition_status, counterparty_name,
 total_incl_vat, currency, payment_status, handled, approval_status, approval_waiting_for,
-sender, subject, labels, page_count, duplicate_of, document_number, derived_from, replaced_by"""
+sender, subject, labels, page_count, duplicate_of, document_number, derived_from, replaced_by,
+invoice_number"""
 
 
 async def get_dossier(
@@ -269,7 +270,7 @@ async def record_recognition(connection: asyncpg.Connection, values: dict[str, A
     await connection.execute(
         """
         UPDATE documents SET recognition_status = $3, counterparty_name = $4, total_incl_vat = $5,
-                             currency = $6
+                             currency = $6, invoice_number = $7
         WHERE office_id = $1 AND id = $2
         """,
         values["office_id"],
@@ -278,6 +279,7 @@ async def record_recognition(connection: asyncpg.Connection, values: dict[str, A
         values["counterparty_name"],
         values["total_incl_vat"],
         values["currency"],
+        values.get("invoice_number"),
     )
 
 
@@ -405,7 +407,7 @@ async def list_box(
         pattern = arg(_like(filters.text))
         where.append(
             f"(filename ILIKE {pattern} OR counterparty_name ILIKE {pattern} "
-            f"OR subject ILIKE {pattern})"
+            f"OR subject ILIKE {pattern} OR invoice_number ILIKE {pattern})"
         )
     if filters.duplicates_only:
         where.append("duplicate_of IS NOT NULL")

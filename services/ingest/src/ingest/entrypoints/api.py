@@ -77,6 +77,7 @@ DOCUMENT_EXAMPLE = {
     "counterparty_name": "Meelhandel Janssens NV",
     "total_incl_vat": "1210.00",
     "currency": "EUR",
+    "invoice_number": "2026-0042",
     "payment_status": "in_basket",
     "handled": False,
     "labels": ["Project 2"],
@@ -112,6 +113,9 @@ class Document(BaseModel):
     counterparty_name: str | None
     total_incl_vat: Decimal | None
     currency: str | None
+    invoice_number: str | None = Field(
+        default=None, description="The invoice (or credit note) number, after recognition"
+    )
     payment_status: str | None = Field(
         description="in_basket, in_processing ('payment in processing') or paid"
     )

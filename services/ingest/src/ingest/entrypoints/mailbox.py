@@ -167,7 +167,10 @@ async def list_box(
     ] = None,
     q: Annotated[
         str | None,
-        Query(max_length=200, description="Text in the name, the counterparty or the subject"),
+        Query(
+            max_length=200,
+            description="Text in the name, the counterparty, the invoice number or the subject",
+        ),
     ] = None,
     duplicates: Annotated[
         bool, Query(description="Only documents flagged as duplicates of an earlier one")
