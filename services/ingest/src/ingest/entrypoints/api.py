@@ -311,7 +311,7 @@ LabelsParam = Annotated[
     },
     responses={
         503: STORE_UNAVAILABLE,
-        413: error_response("The document is larger than the limit (20 MB by default)"),
+        413: error_response("The document is larger than the limit (25 MB by default)"),
         422: error_response(
             "Not a PDF, image or well-formed XML (or XML with a DOCTYPE), an empty body, "
             "a multipart form without a `file`, a damaged PDF, a PDF over the page limit (200 "
@@ -396,7 +396,7 @@ async def deliver_document(
     },
     responses={
         503: STORE_UNAVAILABLE,
-        413: error_response("A file is larger than the limit (20 MB by default)"),
+        413: error_response("A file is larger than the limit (25 MB by default)"),
         422: error_response(
             "Not multipart, no `file` field, too many files, a file that is not a PDF, image "
             "or well-formed XML, a damaged PDF, a PDF over the page limit or with a password, an image over "
@@ -732,7 +732,7 @@ PEPPOL_CALLERS = frozenset({Role.ADMIN, Role.EMPLOYEE, Role.SERVICE})
             "More than one dossier of the office has the buyer's VAT number, or the "
             "Idempotency-Key was used for another document"
         ),
-        413: error_response("The document is larger than the limit (20 MB by default)"),
+        413: error_response("The document is larger than the limit (25 MB by default)"),
         422: error_response(
             "Not well-formed UBL/CII XML, no buyer identifier, or no dossier of the office has "
             "the buyer's VAT number"
