@@ -498,6 +498,30 @@ async def test_limits_refuse_with_a_sentence_and_store_nothing(stack: Stack) -> 
         assert single.json()["detail"] == (
             "a ZIP archive holds several documents: upload it to /documents/batch"
         )
+        # The kind comes from the bytes, never from the name or the declared Content-Type; an
+        # empty file is refused as such, whichever way it comes.
+        for name, content, message in [
+            ("empty.pdf", b"", "the document is empty"),
+            (
+                "invoice.pdf",
+                b"Invoice 42, total 100 EUR",
+                "the document is not a PDF, an image (PNG, JPEG, TIFF) or an XML file",
+            ),
+        ]:
+            multipart = await http.post(
+                f"{dossier.base}/documents",
+                files={"file": (name, content, "application/pdf")},
+                headers=dossier.headers(),
+            )
+            assert multipart.status_code == 422, (name, multipart.text)
+            assert message in multipart.json()["detail"], (name, multipart.text)
+            raw = await http.post(
+                f"{dossier.base}/documents",
+                content=content,
+                headers=dossier.headers() | {"Content-Type": "application/pdf"},
+            )
+            assert raw.status_code == 422, (name, raw.text)
+            assert message in raw.json()["detail"], (name, raw.text)
         assert await dossier.stored() == 0
 
         # by e-mail, a password-protected PDF is refused at DATA with the same sentence
@@ -521,6 +545,29 @@ async def test_limits_refuse_with_a_sentence_and_store_nothing(stack: Stack) -> 
             b"send it without the password; nothing of this message was stored"
         )
         assert await dossier.stored() == 0
+
+        # an empty attachment refuses the mail the same way
+        message.replace_header("Subject", "empty")
+        for part in message.iter_attachments():
+            part.set_content(b"", maintype="application", subtype="pdf", filename="empty.pdf")
+        with pytest.raises(smtplib.SMTPDataError) as refused:
+            await asyncio.to_thread(send)
+        assert refused.value.smtp_code == 554
+        assert refused.value.smtp_error == (
+            b"5.6.0 attachment empty.pdf is refused: the document is empty; nothing of this "
+            b"message was stored"
+        )
+        assert await dossier.stored() == 0
+
+        # a PNG named and declared as a PDF is stored as the PNG it is
+        disguised = await http.post(
+            f"{dossier.base}/documents",
+            files={"file": ("scan.pdf", png_header(10, 10), "application/pdf")},
+            headers=dossier.headers(),
+        )
+        assert disguised.status_code == 201, disguised.text
+        assert disguised.json()["content_type"] == "image/png"
+        assert await dossier.stored() == 1
 
         # a ZIP within the limits: each file a document, folders flattened
         stored = await dossier.upload(

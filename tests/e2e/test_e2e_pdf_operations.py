@@ -31,6 +31,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from tests.e2e.helpers import (
     activate_dossier,
+    add_dossier_users,
     bearer,
     bootstrap_of,
     document_events,
@@ -240,6 +241,104 @@ async def test_merge_and_split_make_new_documents_that_are_recognised_again(
             assert envelope["data"]["content_type"] == "application/pdf"
             assert envelope["data"]["content_url"].endswith(f"/documents/{document_id}/content")
         assert set(await recognised(stack, made)) == made
+
+        # each source is announced as archived, naming what was made of it
+        sources = {a["id"], b["id"], scan["id"], three["id"], four["id"]}
+        archived = await document_events(bootstrap_of(stack), "document.archived.v1", sources)
+        assert {
+            document_id: (
+                e["data"]["operation"],
+                e["data"]["replaced_by"],
+                e["data"]["archived_by"],
+            )
+            for document_id, e in archived.items()
+        } == {
+            a["id"]: ("merge", [merged["id"]], CLIENT),
+            b["id"]: ("merge", [merged["id"]], CLIENT),
+            scan["id"]: ("merge", [merged["id"]], CLIENT),
+            three["id"]: ("split", [chosen["id"], rest["id"]], CLIENT),
+            four["id"]: ("split", [d["id"] for d in bulk], CLIENT),
+        }
+
+
+async def test_a_merged_or_split_invoice_no_longer_waits_for_its_approvers(stack: Stack) -> None:
+    """With the invoice approval process on, PDFs in the purchase mailbox wait for approval; once
+    merged or split, approvals withdraws the sources' approvals (document.archived.v1): they
+    leave the approver's list, their audit trail says so, and the results wait instead."""
+    approver = "approver@pdfops-test.example"
+    async with httpx.AsyncClient(timeout=60) as http:
+        dossier = await new_dossier(stack, http)
+        approvals = f"{stack.url('approvals')}/dossiers/{dossier.id}"
+        admin = bearer(
+            stack,
+            subject=CLIENT,
+            role=Role.CLIENT_ADMINISTRATOR,
+            office_id=dossier.office,
+            dossiers=[dossier.id],
+        )
+        await add_dossier_users(stack, dossier.id, approver, office=dossier.office)
+        rule = {"name": "Every invoice", "is_fallback": True, "approvers": [approver]}
+        created = await http.post(f"{approvals}/invoice-approval-rules", json=rule, headers=admin)
+        assert created.status_code == 201, created.text
+        switched = await http.put(
+            f"{approvals}/invoice-approval-process", json={"enabled": True}, headers=admin
+        )
+        assert switched.status_code == 200, switched.text
+
+        a, b, two = await dossier.upload(
+            ("a.pdf", pdf("APPROVE-A")), ("b.pdf", pdf("APPROVE-B")), ("two.pdf", pdf("P1", "P2"))
+        )
+        sources = {a["id"], b["id"], two["id"]}
+
+        async def approval(document_id: str) -> int:
+            answer = await http.get(f"{approvals}/invoices/{document_id}/approval", headers=admin)
+            return answer.status_code
+
+        async def all_wait() -> bool | None:
+            return True if [await approval(d) for d in sources] == [200] * 3 else None
+
+        await eventually(all_wait, 120, "the three invoices waiting for approval")
+
+        merged = await dossier.call(
+            "POST", "/documents/merge", json={"document_ids": [a["id"], b["id"]]}
+        )
+        assert merged.status_code == 201, merged.text
+        parts = await dossier.call(
+            "POST", f"/documents/{two['id']}/split", json={"mode": "individual", "pages": [2]}
+        )
+        assert parts.status_code == 201, parts.text
+        results = {merged.json()["id"], *(part["id"] for part in parts.json())}
+
+        async def withdrawn() -> bool | None:
+            return True if [await approval(d) for d in sources] == [404] * 3 else None
+
+        await eventually(withdrawn, 60, "the sources' approvals withdrawn")
+        trail = await http.get(f"{approvals}/invoices/{a['id']}/audit-trail", headers=admin)
+        assert trail.status_code == 200, trail.text
+        [entry] = [e for e in trail.json() if e["action"].startswith("approval withdrawn")]
+        assert entry["action"] == "approval withdrawn: document merged"
+        assert entry["reason"] == f"replaced by {merged.json()['id']}"
+
+        # the approver's list holds the results, not the sources
+        async def waiting_for_approver() -> set[str] | None:
+            answer = await http.get(
+                f"{dossier.base}/mailboxes/purchase/documents",
+                params={"approval": "to_approve_by_me"},
+                headers=bearer(
+                    stack,
+                    subject=approver,
+                    role=Role.CLIENT_FULL_ACCESS,
+                    office_id=dossier.office,
+                    dossiers=[dossier.id],
+                ),
+            )
+            found = {d["id"] for d in answer.json()["items"]}
+            return found if found == results else None
+
+        await eventually(waiting_for_approver, 120, "the results waiting for the approver")
+        for source in sources:
+            kept = await dossier.document(source)
+            assert (kept["status"], kept["approval_status"]) == ("archived", None)
 
 
 async def test_the_office_merges_proposals_into_one_document_through_ingest(
@@ -485,6 +584,9 @@ async def test_the_mailbox_filters_on_counterparty_amount_and_payment(stack: Sta
         assert await names(counterparty="janssens") == ["flour.xml"]
         assert await names(counterparty="PEETERS") == ["oven.xml"]
         assert await names(counterparty="nobody") == []
+        # the free text finds the invoice number recognition read
+        assert await names(q="o-1") == ["oven.xml"]
+        assert [d["invoice_number"] for d in await dossier.box("purchase", q="F-1")] == ["F-1"]
         assert await names(amount_min="121.00") == ["flour.xml", "oven.xml"]
         assert await names(amount_min="121.01") == ["oven.xml"]
         assert await names(amount_max="121.00") == ["flour.xml"]

@@ -26,6 +26,7 @@ def test_document_events_are_keyed_by_document_and_the_rest_by_dossier() -> None
         "document.submitted.v1",
         "document.labels-changed.v1",
         "document.deleted.v1",
+        "document.archived.v1",
         "document.moved.v1",
         "document.recognition-requested.v1",
     }

@@ -12,6 +12,8 @@ from ledgerline.auth import DossierScope, Role
 from ledgerline.counterparty_copy import keep_counterparties
 from ledgerline.db import UnitOfWork
 from ledgerline.events import (
+    DocumentArchived,
+    DocumentDeleted,
     DocumentLabelsChanged,
     DocumentMoved,
     DocumentReceived,
@@ -542,6 +544,64 @@ async def on_document_labels_changed(
         after={"labels": labels} | requirement_json(requirement),
     )
     _announce_waiting(uow, updated, Approval(ApprovalStatus.PENDING, requirement))
+
+
+async def on_document_deleted(uow: UnitOfWork, event: Envelope[DocumentDeleted]) -> None:
+    await _withdraw_invoice_approval(
+        uow, event, event.data.deleted_by, "document deleted", event.data.reason
+    )
+
+
+async def on_document_archived(uow: UnitOfWork, event: Envelope[DocumentArchived]) -> None:
+    done = {"merge": "merged", "split": "split"}[event.data.operation]
+    made = ", ".join(str(document_id) for document_id in event.data.replaced_by)
+    await _withdraw_invoice_approval(
+        uow, event, event.data.archived_by, f"document {done}", f"replaced by {made}"
+    )
+
+
+async def _withdraw_invoice_approval(
+    uow: UnitOfWork, event: Envelope[Any], actor: str, what: str, reason: str | None
+) -> None:
+    """The document left the client's flow (deleted, or merged or split into new documents,
+    which are tested on their own): an invoice approval still waiting for approvers is
+    withdrawn, so it leaves the approvers' lists and no longer keeps the process from being
+    switched off. A decided one stays (the decision happened). A recognition arriving later
+    tests nothing: the document counts as tested."""
+    conn = uow.conn
+    document_id = event.data.document_id
+    row = await repository.remember_document(
+        conn, document_id=document_id, office_id=event.officeid, dossier_id=event.dossierid
+    )
+    if row is None:
+        return  # another office's document id
+    await repository.claim_evaluation(conn, document_id)
+    approval = await repository.get_approval(
+        conn, "invoice", event.officeid, event.dossierid, document_id, lock=True
+    )
+    if approval is None or approval["status"] != ApprovalStatus.PENDING.value:
+        return
+    decided = await repository.decisions(conn, [approval["id"]])
+    await repository.delete_approval(conn, approval["id"])
+    await repository.audit(
+        conn,
+        office_id=event.officeid,
+        dossier_id=event.dossierid,
+        actor=actor,
+        action=f"approval withdrawn: {what}",
+        entity="invoice",
+        entity_id=document_id,
+        before=jsonable(
+            {
+                "status": approval["status"],
+                "requirement": approval["requirement"],
+                "decisions": [
+                    {"approver": d["approver"], "decision": d["decision"]} for d in decided
+                ],
+            }
+        ),
+        reason=reason,
+    )
 
 
 def _invoice_facts(facts: dict[str, Any]) -> InvoiceFacts:

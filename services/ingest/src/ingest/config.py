@@ -14,7 +14,8 @@ class IngestSettings(ServiceSettings):
         default="http://127.0.0.1:8001", description="How other services reach ingest"
     )
     max_document_bytes: int = Field(
-        default=20 * 1024 * 1024, description="Largest accepted document"
+        default=25 * 1024 * 1024,
+        description="Largest accepted document (any channel), 25 MiB by default",
     )
     smtp_port: int | None = Field(
         default=None,

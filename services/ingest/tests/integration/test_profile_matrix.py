@@ -21,6 +21,7 @@ import pytest
 from ingest.bootstrap import definition
 from ingest.config import IngestSettings
 from ingest.domain.mailbox import Box
+from ingest.domain.profiles import MAILBOX_READERS
 from ledgerline.auth import Role
 from ledgerline.service import create_app
 from pypdf import PdfWriter
@@ -57,6 +58,7 @@ ACTIONS: dict[tuple[str, str], str] = {
     ("POST", "/dossiers/{dossier_id}/documents/bulk"): UPLOAD,
     ("POST", "/peppol/documents"): PEPPOL,
     ("POST", "/dossiers/{dossier_id}/documents/{document_id}/submit"): SEND,
+    ("POST", "/dossiers/{dossier_id}/documents/submit"): SEND,
     ("PUT", "/dossiers/{dossier_id}/intake-settings"): SETTINGS,
     ("GET", "/dossiers/{dossier_id}/documents/{document_id}"): DOCUMENT,
     ("GET", "/dossiers/{dossier_id}/documents/{document_id}/content"): DOCUMENT,
@@ -189,3 +191,32 @@ async def test_a_role_is_allowed_exactly_what_its_profile_allows(
             f"{response.status_code} {response.text[:300]}"
         )
         assert "may not" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "role",
+    sorted(MAILBOX_READERS),
+    ids=lambda role: role.value,
+)
+async def test_the_counters_count_what_the_role_s_lists_show(world: World, role: Role) -> None:
+    """Every counter equals the length of its box's list for that caller; a profile that may
+    not list the archive gets no archive counter (it would tell the archive's size)."""
+    ingest = world.ingest
+    headers = ingest.headers(role, subject=f"{role.value}@matrix.example")
+    counters = await ingest.http.get(f"/dossiers/{ingest.dossier}/mailboxes", headers=headers)
+    assert counters.status_code == 200, counters.text
+    counted = {counter["box"]: counter["documents"] for counter in counters.json()}
+    listed = {}
+    for box in Box:
+        page = await ingest.http.get(
+            f"/dossiers/{ingest.dossier}/mailboxes/{box.value}/documents",
+            params={"limit": 200},
+            headers=headers,
+        )
+        if page.status_code == 403:
+            continue
+        assert page.status_code == 200, page.text
+        listed[box.value] = len(page.json()["items"])
+    assert counted == listed
+    assert (Box.ARCHIVE.value in counted) == (ARCHIVE in PROFILES[role])
+    assert counted[Box.PURCHASE.value] >= 1  # the world's mailbox document is counted

@@ -1,8 +1,9 @@
 """The S3 blob store against a real S3-compatible server (S3Proxy, started by the `s3_server`
 fixture as a process of its own, over HTTP): put / get / exists, the same content stored once,
-a missing bucket refused at start-up, and uploads through ingest's API landing in the bucket,
-not in PostgreSQL."""
+a missing bucket refused at start-up, and uploads (single, bulk) and merges through ingest's API
+landing in the bucket, not in PostgreSQL, and downloaded from it."""
 
+import base64
 import hashlib
 import io
 import uuid
@@ -21,7 +22,7 @@ from ingest.adapters.blobs import (
 from ingest.config import IngestSettings
 from ledgerline.auth import Role
 from ledgerline.devstack.s3 import S3Server
-from pypdf import PdfWriter
+from pypdf import PdfReader, PdfWriter
 
 pytestmark = [pytest.mark.integration]
 
@@ -209,3 +210,54 @@ async def test_when_the_bucket_is_gone_an_upload_is_refused_with_503_and_stores_
         )
         assert await ingest.pool.fetchval("SELECT count(*) FROM documents") == 0
         assert await ingest.pool.fetchval("SELECT count(*) FROM outbox") == 0
+
+
+async def test_a_bulk_delivery_and_a_merge_go_through_the_bucket(
+    ingest_app: Any, s3_server: S3Server
+) -> None:
+    """The batched delivery (bulk intake: `put_many`) writes to the bucket; a merge reads its
+    sources from it and writes its result there; each is downloaded through the API."""
+    bucket = f"bulk-{uuid.uuid4().hex[:12]}"
+    first, second = pdf("bulk one"), pdf("bulk two")
+    async with ingest_app(**s3_settings(s3_server, bucket)) as ingest:
+        base = f"/dossiers/{ingest.dossier}/documents"
+        headers = ingest.headers(Role.ADMIN)
+        delivered = await ingest.http.post(
+            f"{base}/bulk",
+            json={
+                "channel": "api",
+                "documents": [
+                    {
+                        "key": f"s3-{uuid.uuid4()}",
+                        "filename": name,
+                        "content": base64.b64encode(content).decode(),
+                    }
+                    for name, content in (("one.pdf", first), ("two.pdf", second))
+                ],
+            },
+            headers=headers,
+        )
+        assert delivered.status_code == 201, delivered.text
+        one, two = (item["document"] for item in delivered.json()["documents"])
+        merged = await ingest.http.post(
+            f"{base}/merge", json={"document_ids": [two["id"], one["id"]]}, headers=headers
+        )
+        assert merged.status_code == 201, merged.text
+        served = await ingest.http.get(f"{base}/{merged.json()['id']}/content", headers=headers)
+        assert served.status_code == 200
+        assert hashlib.sha256(served.content).hexdigest() == merged.json()["sha256"]
+        assert len(PdfReader(io.BytesIO(served.content)).pages) == 2
+        for document, content in ((one, first), (two, second)):
+            source = await ingest.http.get(f"{base}/{document['id']}/content", headers=headers)
+            assert source.content == content
+
+        settings = IngestSettings(  # type: ignore[call-arg]
+            database_url="postgresql://nobody@127.0.0.1:1/unused",
+            **s3_settings(s3_server, bucket),
+        )
+        async with open_s3_client(settings) as client:
+            assert sorted(await keys(client, bucket)) == sorted(
+                object_key("documents/", sha256)
+                for sha256 in (one["sha256"], two["sha256"], merged.json()["sha256"])
+            )
+        assert await ingest.pool.fetchval("SELECT count(*) FROM document_blobs") == 0

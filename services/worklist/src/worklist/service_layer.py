@@ -1,11 +1,13 @@
 """Event handlers: a proposal is made once a document is both recognised and submitted; the
 dossier's ledger master data is kept from ledger.synced.v1; what sync did with a sent proposal
 comes back as booking.posted.v1 / booking.failed.v1; a document deleted in its mailbox
-(document.deleted.v1) takes its unsent proposal out of the worklist. Each change of a
-proposal's status is told as proposal.status-changed.v1."""
+(document.deleted.v1), or merged or split into new ones (document.archived.v1), takes its
+unsent proposal out of the worklist. Each change of a proposal's status is told as
+proposal.status-changed.v1."""
 
 import logging
 from dataclasses import replace
+from typing import Any
 from uuid import UUID
 
 from ledgerline import counterparty_copy
@@ -14,12 +16,14 @@ from ledgerline.db import UnitOfWork
 from ledgerline.events import (
     BookingFailed,
     BookingPosted,
+    DocumentArchived,
     DocumentDeleted,
     DocumentRecognized,
     DocumentSubmitted,
     Envelope,
     LedgerSynced,
 )
+from ledgerline.events.catalog import ProposalChangeReason
 
 from worklist.adapters import ledger_copy, repository
 from worklist.proposal_making import draft_for
@@ -171,16 +175,48 @@ async def on_document_deleted(uow: UnitOfWork, event: Envelope[DocumentDeleted])
     sent or booked (the books have it, or will: that is kept, and the event only logged). A
     redelivery finds nothing left to do."""
     data = event.data
-    await repository.lock_document(uow.conn, data.document_id)
+    await _document_left(
+        uow, event, data, data.deleted_by, "document_deleted", data.reason, "deleted"
+    )
+
+
+async def on_document_archived(uow: UnitOfWork, event: Envelope[DocumentArchived]) -> None:
+    """The document was merged or split into new documents (each with its own proposal once
+    read and sent): its own unsent proposal leaves the worklist, as for a deleted document."""
+    data = event.data
+    made = ", ".join(str(document_id) for document_id in data.replaced_by)
+    done = {"merge": "merged", "split": "split"}[data.operation]
+    message = f"{done} into {made}"
+    deletion = DocumentDeleted(
+        document_id=data.document_id,
+        deleted_by=data.archived_by,
+        deleted_at=data.archived_at,
+        reason=message,
+    )
+    await _document_left(uow, event, deletion, data.archived_by, "document_archived", message, done)
+
+
+async def _document_left(
+    uow: UnitOfWork,
+    event: Envelope[Any],
+    deletion: DocumentDeleted,
+    by: str,
+    reason: ProposalChangeReason,
+    message: str | None,
+    what: str,
+) -> None:
+    document_id = deletion.document_id
+    await repository.lock_document(uow.conn, document_id)
     # Remembered, so that a recognition or submission arriving later makes no proposal.
-    await repository.save_deletion(uow.conn, event.officeid, event.dossierid, data)
-    row = await repository.proposal_of_document(uow.conn, event.officeid, data.document_id)
+    await repository.save_deletion(uow.conn, event.officeid, event.dossierid, deletion)
+    row = await repository.proposal_of_document(uow.conn, event.officeid, document_id)
     if row is None:
         return
     if row["stage"] != "open":
         log.info(
-            "document %s was deleted, its proposal %s is %s: kept, the deletion is ignored",
-            data.document_id,
+            "document %s was %s, its proposal %s is %s: kept, the event is ignored",
+            document_id,
+            what,
             row["id"],
             row["stage"],
         )
@@ -191,12 +227,12 @@ async def on_document_deleted(uow: UnitOfWork, event: Envelope[DocumentDeleted])
         event.officeid,
         row["dossier_id"],
         proposal_id=row["id"],
-        document_id=data.document_id,
+        document_id=document_id,
         old_status=row["status"],
         new_status="deleted",
-        reason="document_deleted",
-        changed_by=data.deleted_by,
-        message=data.reason,
+        reason=reason,
+        changed_by=by,
+        message=message,
     )
 
 
@@ -207,4 +243,5 @@ SUBSCRIPTIONS = [
     Subscription(BookingPosted, on_booking_posted),
     Subscription(BookingFailed, on_booking_failed),
     Subscription(DocumentDeleted, on_document_deleted),
+    Subscription(DocumentArchived, on_document_archived),
 ]

@@ -1,6 +1,7 @@
 """Following the worklist against a real PostgreSQL: every change of a proposal's status is in
 the outbox as proposal.status-changed.v1 (and no event when the status stays); `lines_source`;
-a document deleted in its mailbox (document.deleted.v1) takes its unsent proposal out; the
+a document deleted in its mailbox (document.deleted.v1), or merged or split into new ones
+(document.archived.v1), takes its unsent proposal out; the
 dossier's sales number sequence check, switched on and off through the dossier events."""
 
 import asyncio
@@ -20,6 +21,7 @@ from ledgerline.devstack.stack import Infrastructure
 from ledgerline.events import (
     BookingFailed,
     BookingPosted,
+    DocumentArchived,
     DocumentDeleted,
     DocumentRecognized,
     DocumentSubmitted,
@@ -35,6 +37,7 @@ from worklist.entrypoints.dossier_settings_consumers import on_dossier_details
 from worklist.service_layer import (
     on_booking_failed,
     on_booking_posted,
+    on_document_archived,
     on_document_deleted,
     on_document_recognized,
     on_document_submitted,
@@ -166,6 +169,39 @@ async def test_a_deleted_document_takes_its_unsent_proposal_out_once(pool: async
     assert told[-1]["data"]["message"] == "rejected in approval"
     assert told[-1]["data"]["changed_by"] == "client@peeters.example"
     # The submission delivered again makes no new proposal of the deleted document.
+    await handle(
+        pool,
+        on_document_submitted,
+        DocumentSubmitted(
+            document_id=document,
+            mailbox="purchase",
+            submitted_at=datetime.now(UTC),
+            submitted_by="ben",
+        ),
+    )
+    assert await proposal_of(pool, document) is None
+
+
+async def test_a_merged_document_takes_its_unsent_proposal_out_once(pool: asyncpg.Pool) -> None:
+    await sync_books(pool)
+    document = await deliver(pool, "VH-14")
+    proposal = await proposal_of(pool, document)
+    merged_into = uuid.uuid4()
+    archived = DocumentArchived(
+        document_id=document,
+        operation="merge",
+        replaced_by=(merged_into,),
+        archived_by="client@peeters.example",
+        archived_at=datetime.now(UTC),
+    )
+    await handle(pool, on_document_archived, archived)
+    assert await proposal_of(pool, document) is None
+    await handle(pool, on_document_archived, archived)  # delivered again: nothing
+    told = await status_events(pool, proposal["id"])
+    assert changes(told) == [(None, "ok", "made"), ("ok", "deleted", "document_archived")]
+    assert told[-1]["data"]["message"] == f"merged into {merged_into}"
+    assert told[-1]["data"]["changed_by"] == "client@peeters.example"
+    # The submission delivered again makes no new proposal of the merged document.
     await handle(
         pool,
         on_document_submitted,

@@ -117,6 +117,21 @@ class DocumentDeleted(EventData):
     reason: str | None = None
 
 
+class DocumentArchived(EventData):
+    """A document was merged or split into new documents and left its mailbox for the archive.
+    It is kept (not deleted) and names the documents made of it, each announced with its own
+    `document.received.v1`. Whatever waited on this one (an invoice approval, an unsent
+    proposal) is dropped: the new documents take its place."""
+
+    document_id: UUID
+    operation: Literal["merge", "split"]
+    replaced_by: tuple[UUID, ...] = Field(
+        min_length=1, description="The documents made of it (a merge: one; a split: its parts)"
+    )
+    archived_by: str
+    archived_at: datetime
+
+
 class DocumentMoved(EventData):
     """The office moved a document (and its proposal) to another dossier of the same office.
     The envelope's dossier is the new one; ingest files the document there."""
@@ -242,6 +257,7 @@ ProposalChangeReason = Literal[
     "deleted",
     "document_deleted",
     "merged",
+    "document_archived",
     "sent",
     "booked",
     "booking_failed",
@@ -263,7 +279,8 @@ class ProposalStatusChanged(EventData):
         description="What changed it: made, edited, checked, held, released, help_asked, "
         "changed (bulk change of type, journal or period), deleted (by the office), "
         "document_deleted (the document was deleted in its mailbox), merged (into one new "
-        "document, whose proposal follows), sent, booked, "
+        "document, whose proposal follows), document_archived (it was merged or split into new "
+        "documents in the mailbox), sent, booked, "
         "booking_failed (the books refused it: back in the worklist)"
     )
     message: str | None = Field(
@@ -827,6 +844,13 @@ EVENTS: tuple[EventSpec, ...] = (
         1,
         DocumentDeleted,
         "A document was deleted from its mailbox.",
+        key="document",
+    ),
+    EventSpec(
+        "document.archived",
+        1,
+        DocumentArchived,
+        "A document was merged or split into new ones and kept in the archive.",
         key="document",
     ),
     EventSpec(

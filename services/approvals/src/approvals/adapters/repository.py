@@ -401,6 +401,13 @@ async def insert_decision(
     )
 
 
+async def delete_approval(conn: asyncpg.Connection, approval_id: UUID) -> None:
+    """An approval nobody needs any more (its document is gone), with its partial decisions;
+    the audit trail keeps what they were."""
+    await conn.execute("DELETE FROM approval_decisions WHERE approval_id = $1", approval_id)
+    await conn.execute("DELETE FROM approvals WHERE id = $1", approval_id)
+
+
 async def decisions(conn: asyncpg.Connection, approval_ids: list[UUID]) -> list[asyncpg.Record]:
     return await conn.fetch(
         "SELECT approval_id, approver, decision, reason, decided_at FROM approval_decisions "

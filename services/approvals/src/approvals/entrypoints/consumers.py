@@ -1,10 +1,13 @@
 """What approvals learns from events: purchase documents (mailbox, the client's labels and
-content) to test against the invoice rules, payments that await approval, the dossier's
-suppliers (ledger.synced.v1) and its users (dossier.users-changed.v1); a document the office
-moved to another dossier (document.moved.v1)."""
+content) to test against the invoice rules, and when one is deleted, merged or split (its
+pending approval is withdrawn), payments that await approval, the dossier's suppliers
+(ledger.synced.v1) and its users (dossier.users-changed.v1); a document the office moved to
+another dossier (document.moved.v1)."""
 
 from ledgerline.consumers import Subscription
 from ledgerline.events import (
+    DocumentArchived,
+    DocumentDeleted,
     DocumentLabelsChanged,
     DocumentMoved,
     DocumentReceived,
@@ -20,6 +23,9 @@ SUBSCRIPTIONS = [
     Subscription(DocumentReceived, service_layer.on_document_received),
     Subscription(DocumentRecognized, service_layer.on_document_recognized),
     Subscription(DocumentLabelsChanged, service_layer.on_document_labels_changed),
+    # A document deleted, merged or split: its invoice approval no longer waits for anyone.
+    Subscription(DocumentDeleted, service_layer.on_document_deleted),
+    Subscription(DocumentArchived, service_layer.on_document_archived),
     Subscription(PaymentApprovalRequested, service_layer.on_payment_approval_requested),
     Subscription(LedgerSynced, service_layer.on_ledger_synced),
     Subscription(DossierUsersChanged, service_layer.on_dossier_users_changed),

@@ -18,7 +18,8 @@ from ingest.domain.mailbox import (
 DOCUMENT_COLUMNS = """id, office_id, dossier_id, mailbox, channel, filename, content_type, size_bytes,
 sha256, status, delivered_by, received_at, submitted_at, recognition_status, counterparty_name,
 total_incl_vat, currency, payment_status, handled, approval_status, approval_waiting_for,
-sender, subject, labels, page_count, duplicate_of, document_number, derived_from, replaced_by"""
+sender, subject, labels, page_count, duplicate_of, document_number, derived_from, replaced_by,
+invoice_number"""
 
 
 async def get_dossier(
@@ -269,7 +270,7 @@ async def record_recognition(connection: asyncpg.Connection, values: dict[str, A
     await connection.execute(
         """
         UPDATE documents SET recognition_status = $3, counterparty_name = $4, total_incl_vat = $5,
-                             currency = $6
+                             currency = $6, invoice_number = $7
         WHERE office_id = $1 AND id = $2
         """,
         values["office_id"],
@@ -278,6 +279,7 @@ async def record_recognition(connection: asyncpg.Connection, values: dict[str, A
         values["counterparty_name"],
         values["total_incl_vat"],
         values["currency"],
+        values.get("invoice_number"),
     )
 
 
@@ -305,12 +307,15 @@ async def record_approval(
     waiting_for: list[str],
 ) -> None:
     """What approvals says of the invoice; a decision is final, a later 'waiting' never undoes it
-    (the events travel on different topics)."""
+    (the events travel on different topics), nor makes a merged or split source wait again
+    (approvals withdrew its approval)."""
     await connection.execute(
         """
         UPDATE documents SET approval_status = $3, approval_waiting_for = $4
         WHERE office_id = $1 AND id = $2
-          AND ($3 <> 'pending' OR approval_status IS NULL OR approval_status = 'pending')
+          AND ($3 <> 'pending'
+               OR (status <> 'archived'
+                   AND (approval_status IS NULL OR approval_status = 'pending')))
         """,
         office_id,
         document_id,
@@ -402,7 +407,7 @@ async def list_box(
         pattern = arg(_like(filters.text))
         where.append(
             f"(filename ILIKE {pattern} OR counterparty_name ILIKE {pattern} "
-            f"OR subject ILIKE {pattern})"
+            f"OR subject ILIKE {pattern} OR invoice_number ILIKE {pattern})"
         )
     if filters.duplicates_only:
         where.append("duplicate_of IS NOT NULL")
@@ -607,16 +612,22 @@ async def move_document(
 
 async def mark_archived(
     connection: asyncpg.Connection, document_ids: list[UUID], replaced_by: list[UUID]
-) -> None:
+) -> dict[UUID, Any]:
     """The sources of a merge or split leave their mailbox (or the office's work, for the
     office's merge) for the archive, naming the documents made of them (locked by the
-    caller)."""
-    await connection.execute(
-        """UPDATE documents SET status = 'archived', archived_at = now(), replaced_by = $2
-        WHERE id = ANY($1::uuid[]) AND status IN ('in_mailbox', 'in_processing')""",
+    caller). An approval they
+    waited for is withdrawn by approvals (`document.archived.v1`): they wait no more."""
+    rows = await connection.fetch(
+        """UPDATE documents SET status = 'archived', archived_at = now(), replaced_by = $2,
+            approval_status = NULLIF(approval_status, 'pending'),
+            approval_waiting_for = CASE WHEN approval_status = 'pending' THEN '{}'::text[]
+                                        ELSE approval_waiting_for END
+        WHERE id = ANY($1::uuid[]) AND status IN ('in_mailbox', 'in_processing')
+        RETURNING id, archived_at""",
         document_ids,
         replaced_by,
     )
+    return {row["id"]: row["archived_at"] for row in rows}
 
 
 async def set_derived_from(

@@ -207,7 +207,7 @@ class Filters:
     received_to: Any = None  # a date, inclusive
     sender: str | None = None  # part of the sender's address or the delivering user
     approval: str | None = None  # to_approve_by_me, to_approve, approved, rejected
-    text: str | None = None  # part of the name, the counterparty or the subject
+    text: str | None = None  # part of the name, the counterparty, the invoice number, the subject
     duplicates_only: bool = False
     counterparty: str | None = None  # part of the counterparty's name (after recognition)
     amount_min: Decimal | None = None  # total incl. VAT at least (after recognition)

@@ -17,6 +17,7 @@ from ledgerline.auth import (
     Role,
     dossier_scope,
 )
+from ledgerline.db import UnitOfWork
 from ledgerline.errors import error_response, found_or_404
 from ledgerline.events import DocumentSubmitted
 from ledgerline.service import CurrentRuntime
@@ -76,6 +77,7 @@ DOCUMENT_EXAMPLE = {
     "counterparty_name": "Meelhandel Janssens NV",
     "total_incl_vat": "1210.00",
     "currency": "EUR",
+    "invoice_number": "2026-0042",
     "payment_status": "in_basket",
     "handled": False,
     "labels": ["Project 2"],
@@ -111,6 +113,9 @@ class Document(BaseModel):
     counterparty_name: str | None
     total_incl_vat: Decimal | None
     currency: str | None
+    invoice_number: str | None = Field(
+        default=None, description="The invoice (or credit note) number, after recognition"
+    )
     payment_status: str | None = Field(
         description="in_basket, in_processing ('payment in processing') or paid"
     )
@@ -306,7 +311,7 @@ LabelsParam = Annotated[
     },
     responses={
         503: STORE_UNAVAILABLE,
-        413: error_response("The document is larger than the limit (20 MB by default)"),
+        413: error_response("The document is larger than the limit (25 MB by default)"),
         422: error_response(
             "Not a PDF, image or well-formed XML (or XML with a DOCTYPE), an empty body, "
             "a multipart form without a `file`, a damaged PDF, a PDF over the page limit (200 "
@@ -391,7 +396,7 @@ async def deliver_document(
     },
     responses={
         503: STORE_UNAVAILABLE,
-        413: error_response("A file is larger than the limit (20 MB by default)"),
+        413: error_response("A file is larger than the limit (25 MB by default)"),
         422: error_response(
             "Not multipart, no `file` field, too many files, a file that is not a PDF, image "
             "or well-formed XML, a damaged PDF, a PDF over the page limit or with a password, an image over "
@@ -727,7 +732,7 @@ PEPPOL_CALLERS = frozenset({Role.ADMIN, Role.EMPLOYEE, Role.SERVICE})
             "More than one dossier of the office has the buyer's VAT number, or the "
             "Idempotency-Key was used for another document"
         ),
-        413: error_response("The document is larger than the limit (20 MB by default)"),
+        413: error_response("The document is larger than the limit (25 MB by default)"),
         422: error_response(
             "Not well-formed UBL/CII XML, no buyer identifier, or no dossier of the office has "
             "the buyer's VAT number"
@@ -963,50 +968,115 @@ async def submit_document(
     scope: Annotated[DossierScope, dossier_scope(*SENDERS)],
 ) -> Document:
     async with runtime.unit_of_work() as uow:
-        row = await repository.mark_submitted(
-            uow.conn, scope.office_id, scope.dossier_id, document_id
+        return await _submit(uow, scope, document_id)
+
+
+async def _submit(uow: UnitOfWork, scope: DossierScope, document_id: UUID) -> Document:
+    """Sends one mailbox document to the office with its `document.submitted.v1`; a 404 or a
+    409 saying why not (no longer in its mailbox, waiting for approval, rejected)."""
+    row = await repository.mark_submitted(uow.conn, scope.office_id, scope.dossier_id, document_id)
+    if row is None:
+        existing = found_or_404(
+            await repository.get_document(uow.conn, scope.office_id, scope.dossier_id, document_id),
+            f"document {document_id}",
         )
-        if row is None:
-            existing = found_or_404(
-                await repository.get_document(
-                    uow.conn, scope.office_id, scope.dossier_id, document_id
-                ),
-                f"document {document_id}",
-            )
-            if existing["approval_status"] == "pending":
-                raise HTTPException(
-                    status.HTTP_409_CONFLICT,
-                    f"document {document_id} waits for approval"
-                    + (
-                        " by " + ", ".join(existing["approval_waiting_for"])
-                        if existing["approval_waiting_for"]
-                        else ""
-                    )
-                    + "; only approved invoices can be sent",
-                )
-            if existing["approval_status"] == "rejected":
-                raise HTTPException(
-                    status.HTTP_409_CONFLICT,
-                    f"document {document_id} was rejected in approval; it cannot be sent or paid",
-                )
+        if existing["approval_status"] == "pending":
             raise HTTPException(
                 status.HTTP_409_CONFLICT,
-                f"document {document_id} is {existing['status']}; only mailbox documents can be sent",
+                f"document {document_id} waits for approval"
+                + (
+                    " by " + ", ".join(existing["approval_waiting_for"])
+                    if existing["approval_waiting_for"]
+                    else ""
+                )
+                + "; only approved invoices can be sent",
             )
-        document = _document(row, scope.principal.subject)
-        assert document.submitted_at is not None
-        uow.emit(
-            DocumentSubmitted(
-                document_id=document.id,
-                mailbox=document.mailbox,
-                submitted_at=document.submitted_at,
-                submitted_by=scope.principal.subject,
-            ),
-            dossier_id=scope.dossier_id,
-            office_id=scope.office_id,
-            subject=f"documents/{document.id}",
+        if existing["approval_status"] == "rejected":
+            raise HTTPException(
+                status.HTTP_409_CONFLICT,
+                f"document {document_id} was rejected in approval; it cannot be sent or paid",
+            )
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            f"document {document_id} is {existing['status']}; only mailbox documents can be sent",
         )
+    document = _document(row, scope.principal.subject)
+    assert document.submitted_at is not None
+    uow.emit(
+        DocumentSubmitted(
+            document_id=document.id,
+            mailbox=document.mailbox,
+            submitted_at=document.submitted_at,
+            submitted_by=scope.principal.subject,
+        ),
+        dossier_id=scope.dossier_id,
+        office_id=scope.office_id,
+        subject=f"documents/{document.id}",
+    )
     return document
+
+
+MAX_SUBMITTED_AT_ONCE = 200
+
+
+class SubmitRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "document_ids": [
+                        "5d0c0000-0000-4000-8000-00000000d0c1",
+                        "5d0c0000-0000-4000-8000-00000000d0c2",
+                    ]
+                }
+            ]
+        },
+    )
+
+    document_ids: list[UUID] = Field(
+        min_length=1,
+        max_length=MAX_SUBMITTED_AT_ONCE,
+        description="The mailbox documents to send to the office",
+    )
+
+
+@router.post(
+    "/dossiers/{dossier_id}/documents/submit",
+    response_model=list[Document],
+    summary="Send several mailbox documents to the office at once (all or nothing)",
+    description=(
+        "The bulk form of `POST …/documents/{document_id}/submit`: each document moves to 'in "
+        "processing' with its `document.submitted.v1`. All or nothing: one document that cannot "
+        "be sent (unknown, no longer in its mailbox, waiting for approval, rejected) refuses "
+        "the request with that document's reason, and none is sent. The answer lists the "
+        "documents in the order asked."
+    ),
+    responses={
+        404: error_response("A document is not in the dossier"),
+        409: error_response(
+            "A document cannot be sent",
+            "document 5d0c0000-0000-4000-8000-00000000d0c1 waits for approval by "
+            "lead@client.example; only approved invoices can be sent",
+        ),
+        422: error_response("No document, more than 200, or one twice"),
+    },
+)
+async def submit_documents(
+    body: SubmitRequest,
+    runtime: CurrentRuntime,
+    scope: Annotated[DossierScope, dossier_scope(*SENDERS)],
+) -> list[Document]:
+    if len(set(body.document_ids)) != len(body.document_ids):
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, "a document is chosen more than once"
+        )
+    sent: dict[UUID, Document] = {}
+    async with runtime.unit_of_work() as uow:
+        # In id order, so two bulk sends of overlapping documents never wait on each other.
+        for document_id in sorted(body.document_ids):
+            sent[document_id] = await _submit(uow, scope, document_id)
+    return [sent[document_id] for document_id in body.document_ids]
 
 
 class IntakeSettingsChange(BaseModel):

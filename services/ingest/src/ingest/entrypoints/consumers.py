@@ -37,6 +37,7 @@ async def on_document_recognized(uow: UnitOfWork, event: Envelope[DocumentRecogn
             "counterparty_name": fields.supplier_name if fields else None,
             "total_incl_vat": fields.total_incl_vat if fields else None,
             "currency": fields.currency if fields else None,
+            "invoice_number": fields.invoice_number if fields else None,
         },
     )
     # Approvals tests the invoice now; until its answer arrives, the invoice is held.

@@ -91,6 +91,11 @@ class DocumentPage(BaseModel):
     "/dossiers/{dossier_id}/mailboxes",
     response_model=list[BoxCounter],
     summary="Counters per mailbox: purchase, sales, misc, in processing, archive",
+    description=(
+        "One counter per box the caller may list: the document delivery and document "
+        "processing profiles may not see the archive, so they get no archive counter (its "
+        "documents are not counted anywhere else either)."
+    ),
 )
 async def mailbox_counters(
     runtime: CurrentRuntime,
@@ -101,6 +106,11 @@ async def mailbox_counters(
             connection, scope.office_id, scope.dossier_id, scope.principal.subject
         )
     found = {row["box"]: row for row in rows}
+    # A counter counts what the box's list shows the caller: no archive for a profile that
+    # is refused the archive's list (403), so that its size is not told either.
+    boxes = [
+        box for box in Box if box is not Box.ARCHIVE or scope.principal.role in ARCHIVE_READERS
+    ]
     return [
         BoxCounter(
             box=box,
@@ -108,7 +118,7 @@ async def mailbox_counters(
             unhandled=found[box.value]["unhandled"] if box.value in found else 0,
             to_approve_by_me=found[box.value]["to_approve_by_me"] if box.value in found else 0,
         )
-        for box in Box
+        for box in boxes
     ]
 
 
@@ -157,7 +167,10 @@ async def list_box(
     ] = None,
     q: Annotated[
         str | None,
-        Query(max_length=200, description="Text in the name, the counterparty or the subject"),
+        Query(
+            max_length=200,
+            description="Text in the name, the counterparty, the invoice number or the subject",
+        ),
     ] = None,
     duplicates: Annotated[
         bool, Query(description="Only documents flagged as duplicates of an earlier one")

@@ -2,9 +2,10 @@
 
 Each result is a new document of the dossier, taken in like a delivery (`ingest.intake`): its
 bytes in the blob store, its row, its `document.received.v1` (so recognition reads it again).
-The sources leave their mailbox for the archive (status `archived`, `replaced_by` the results);
-they are never deleted. Everything happens in one transaction with the sources locked: a
-refusal or a crash leaves no result behind and every source where it was.
+The sources leave their mailbox for the archive (status `archived`, `replaced_by` the results,
+announced with `document.archived.v1`); they are never deleted. Everything happens in one
+transaction with the sources locked: a refusal or a crash leaves no result behind and every
+source where it was.
 
 The office merges documents already sent to it from its worklist (document.merge-requested.v1,
 `merge_requested_handler`): the same merge, the result sent to the office at once; a refusal is
@@ -22,7 +23,12 @@ from ledgerline.auth import DossierScope, dossier_scope
 from ledgerline.consumers import Subscription
 from ledgerline.db import UnitOfWork
 from ledgerline.errors import error_response, found_or_404
-from ledgerline.events import DocumentMergeRefused, DocumentMergeRequested, Envelope
+from ledgerline.events import (
+    DocumentArchived,
+    DocumentMergeRefused,
+    DocumentMergeRequested,
+    Envelope,
+)
 from ledgerline.service import CurrentRuntime
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -179,12 +185,13 @@ async def _take_in_results(
     blobs: BlobStore,
     sources: list[asyncpg.Record],
     results: list[tuple[bytes, str]],
+    operation: Literal["merge", "split"],
     *,
     submit: bool = False,
 ) -> list[asyncpg.Record]:
     """The results as new documents of the first source's mailbox, each checked as a delivery
     is (size, pages), with their events (`submit`: sent to the office at once, as the sources
-    were); the sources archived, naming them."""
+    were); the sources archived, naming them, each with its `document.archived.v1`."""
     files = []
     for content, name in results:
         try:
@@ -219,7 +226,21 @@ async def _take_in_results(
         rows = await take_in(uow, dossier, delivery, files, settings.public_base_url, blobs=blobs)
     made = [row["id"] for row in rows]
     source_ids = [source["id"] for source in sources]
-    await repository.mark_archived(uow.conn, source_ids, made)
+    archived = await repository.mark_archived(uow.conn, source_ids, made)
+    for source_id in source_ids:
+        # Approvals withdraws the source's pending approval, the worklist its unsent proposal.
+        uow.emit(
+            DocumentArchived(
+                document_id=source_id,
+                operation=operation,
+                replaced_by=tuple(made),
+                archived_by=by,
+                archived_at=archived[source_id],
+            ),
+            dossier_id=dossier_id,
+            office_id=office_id,
+            subject=f"documents/{source_id}",
+        )
     return await repository.set_derived_from(uow.conn, made, source_ids)
 
 
@@ -270,6 +291,7 @@ async def merge_into_one(
         blobs,
         [row for row, _ in found],
         [(merged, name)],
+        "merge",
         submit=sent_to_office,
     )
     return row
@@ -285,7 +307,8 @@ async def merge_into_one(
         "of a multi-page TIFF a page), make one new PDF in the first document's mailbox. It is "
         "a new document: `document.received.v1` is published and recognition reads it again. "
         "The documents merged leave their mailbox for the archive, each with `replaced_by` the "
-        "new one; the new one has `derived_from` them. Only documents still in a mailbox can "
+        "new one and a `document.archived.v1` (approvals withdraws an approval they waited "
+        "for); the new one has `derived_from` them. Only documents still in a mailbox can "
         "be merged. All or nothing."
     ),
     responses={
@@ -331,7 +354,8 @@ async def merge_documents(
         "each chosen page starts a new document that runs up to the next one. Pages are "
         "numbered from 1. Each result is a new PDF document in the same mailbox with "
         "`document.received.v1` (recognition reads it again); the PDF split leaves its mailbox "
-        "for the archive with `replaced_by` the results. All or nothing."
+        "for the archive with `replaced_by` the results and a `document.archived.v1`. All or "
+        "nothing."
     ),
     responses={
         404: NOT_FOUND,
@@ -393,6 +417,7 @@ async def split_document(
             blob_store(runtime),
             [row],
             results,
+            "split",
         )
     return [_document(result, scope.principal.subject) for result in rows]
 
