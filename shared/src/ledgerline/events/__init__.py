@@ -2,6 +2,8 @@
 
 from ledgerline.events.catalog import (
     EVENTS,
+    BookingDeleted,
+    BookingDeleteFailed,
     BookingDeleteRequested,
     BookingFailed,
     BookingHeader,
@@ -60,7 +62,9 @@ from ledgerline.events.envelope import Envelope, RawEnvelope
 
 __all__ = [
     "EVENTS",
+    "BookingDeleteFailed",
     "BookingDeleteRequested",
+    "BookingDeleted",
     "BookingFailed",
     "BookingHeader",
     "BookingLine",
