@@ -14,6 +14,7 @@ from ledgerline.errors import error_response
 from ledgerline.events.catalog import PERIOD_PATTERN
 from ledgerline.mail import MailNotSent, send_message
 from ledgerline.service import CurrentRuntime, Runtime
+from ledgerline.text import SingleLine
 from pydantic import BaseModel, ConfigDict, Field
 
 from sync.adapters import dossiers, ledger, monitor, office
@@ -426,17 +427,20 @@ async def delete_posting(
     proposal_id: UUID,
     response: Response,
     reason: Annotated[
-        str,
+        SingleLine,
         Query(
             min_length=1,
             max_length=500,
-            pattern=r"\S",
             description="Why it is deleted (kept with the posting, sent with the events)",
             examples=["wrong supplier: booked on L0006 instead of L0003"],
         ),
     ],
 ) -> Posting:
     settings: SyncSettings = runtime.settings  # type: ignore[assignment]
+    if not reason.strip():
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, "reason: say why the booking is deleted"
+        )
     async with runtime.pool.acquire() as connection:
         dossier = await dossiers.get(connection, scope.office_id, scope.dossier_id)
     if dossier is None or not dossier["active"]:
