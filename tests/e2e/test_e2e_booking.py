@@ -2,14 +2,18 @@
 suppliers are delivered, recognised and submitted; the worklist proposes them enriched from the
 books (supplier, journal, period, GL account and VAT code lines); they are checked and sent, and
 booked in the Beancount ledger with their document number. A duplicate is flagged "! Ok", a
-proposal whose lines do not add up cannot be sent, and what the books refuse comes back."""
+proposal whose lines do not add up cannot be sent, what the books refuse comes back, and a
+booking the office deletes leaves the ledger and comes back to the worklist to be sent again."""
 
 import dataclasses
 import random
 import re
+import subprocess
+import sys
 import uuid
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -156,14 +160,19 @@ async def books_resynced_afterwards(stack: Stack) -> Any:
         await eventually(replaced, 60)
 
 
-def transaction_of(stack: Stack, proposal_id: str) -> bean_data.Transaction:
+def ledger_transactions_of(stack: Stack, proposal_id: str) -> list[bean_data.Transaction]:
+    """The proposal's transactions in the demo ledger, loaded by Beancount without errors."""
     entries, errors, _ = loader.load_file(str(stack.ledger_root / "PEETERS" / "main.beancount"))
     assert errors == []
-    [transaction] = [
+    return [
         entry
         for entry in entries
         if isinstance(entry, bean_data.Transaction) and entry.meta.get("proposal-id") == proposal_id
     ]
+
+
+def transaction_of(stack: Stack, proposal_id: str) -> bean_data.Transaction:
+    [transaction] = ledger_transactions_of(stack, proposal_id)
     return transaction
 
 
@@ -342,6 +351,59 @@ async def test_lines_that_do_not_add_up_cannot_be_sent_and_no_lines_books_on_sus
         assert transaction.meta["document-number"] == booked["document_number"]
         assert by_account(transaction) == {
             "Assets:999999": Decimal("968.00"),
+            "Liabilities:440000": Decimal("-968.00"),
+        }
+
+        # Booked on suspense by mistake: the office deletes the booking (seed 003, "Boeking
+        # verwijderen"); it leaves the ledger, which bean-check still accepts, and the
+        # proposal is back in the worklist, editable, to be corrected and sent again.
+        posting = f"{stack.url('sync')}/dossiers/{DOSSIER}/postings/{proposal_id}"
+        reason = {"reason": "booked without detail by mistake"}
+        refused = await http.delete(posting, params=reason, headers=worklist.client)
+        assert refused.status_code == 403, refused.text
+        deleted = await http.delete(posting, params=reason, headers=worklist.office)
+        assert deleted.status_code == 200, deleted.text
+        assert deleted.json()["status"] == "deleted"
+        again = await http.delete(posting, params=reason, headers=worklist.office)
+        assert (again.status_code, again.json()["status"]) == (200, "deleted")
+        assert ledger_transactions_of(stack, proposal_id) == []
+        checked = subprocess.run(
+            [
+                str(Path(sys.executable).parent / "bean-check"),
+                str(stack.ledger_root / "PEETERS" / "main.beancount"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+        back = await worklist.until_status(proposal_id, "ok")
+        assert back["document_number"] is None
+        assert back["booking_error"] == (
+            f"deleted in the books (CFAAN/{booked['document_number']}): "
+            "booked without detail by mistake"
+        )
+
+        async def in_processing() -> bool | None:
+            response = await http.get(
+                f"{stack.url('ingest')}/dossiers/{DOSSIER}/documents/{document}",
+                headers=worklist.client,
+            )
+            assert response.status_code == 200, response.text
+            return True if response.json()["status"] == "in_processing" else None
+
+        await eventually(in_processing, 60, "the document back in processing")
+        corrected = await worklist.patch(
+            proposal_id,
+            {"lines": [{"gl_account": "604000", "amount_excl_vat": "800", "vat_code": "A21"}]},
+        )
+        assert corrected.status_code == 200, corrected.text
+        assert (await worklist.post(f"{proposal_id}/check")).status_code == 200
+        assert (await worklist.post(f"{proposal_id}/send")).status_code == 200
+        await worklist.until_status(proposal_id, "booked")
+        assert by_account(transaction_of(stack, proposal_id)) == {
+            "Expenses:604000": Decimal("800.00"),
+            "Assets:411000": Decimal("168.00"),
             "Liabilities:440000": Decimal("-968.00"),
         }
 

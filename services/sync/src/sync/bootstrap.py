@@ -19,7 +19,8 @@ def definition() -> ServiceDefinition:
         description="Dossiers of an office and their accounting package: activate, list and read "
         "them (dossier.activated.v1); synchronise their ledger (ledger.synced.v1), post validated "
         "proposals (booking.posted.v1 / booking.failed.v1; booking.requested.v1 for a dossier whose "
-        "package is reached over Kafka), feedback reports, the active clients "
+        "package is reached over Kafka), delete bookings it posted (booking.deleted.v1; "
+        "booking.delete-requested.v1 over Kafka), feedback reports, the active clients "
         "monitor; the office's settings, employees, client groups and dossier users, and which "
         "dossiers a subject may see.",
         settings_type=SyncSettings,

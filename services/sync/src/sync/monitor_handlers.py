@@ -13,6 +13,7 @@ from uuid import UUID
 from ledgerline.consumers import Subscription
 from ledgerline.db import UnitOfWork
 from ledgerline.events import (
+    BookingDeleted,
     BookingFailed,
     BookingPosted,
     DocumentReceived,
@@ -30,6 +31,7 @@ from sync.domain.monitor import (
     Posted,
     Received,
     Submitted,
+    Unbooked,
     Validated,
     apply,
     change_for_status,
@@ -71,6 +73,10 @@ async def on_failed(uow: UnitOfWork, event: Envelope[BookingFailed]) -> None:
     await _change(uow, event, data.document_id, Failed(event.time, data.reason, data.retryable))
 
 
+async def on_deleted(uow: UnitOfWork, event: Envelope[BookingDeleted]) -> None:
+    await _change(uow, event, event.data.document_id, Unbooked(event.data.deleted_at))
+
+
 async def on_status_changed(uow: UnitOfWork, event: Envelope[ProposalStatusChanged]) -> None:
     data = event.data
     change = change_for_status(data.new_status, data.changed_at)
@@ -100,5 +106,6 @@ def monitor_subscriptions() -> list[Subscription[Any]]:
         Subscription(ProposalStatusChanged, on_status_changed, consumer=CONSUMER),
         Subscription(BookingPosted, on_posted, consumer=CONSUMER),
         Subscription(BookingFailed, on_failed, consumer=CONSUMER),
+        Subscription(BookingDeleted, on_deleted, consumer=CONSUMER),
         Subscription(LedgerSynced, on_ledger_synced, consumer=CONSUMER),
     ]

@@ -11,15 +11,19 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import asyncpg
 from ledgerline.consumers import Subscription
 from ledgerline.db import UnitOfWork
 from ledgerline.events import (
+    BookingDeleted,
+    BookingDeleteFailed,
+    BookingDeleteRequested,
     BookingFailed,
     BookingPosted,
     BookingRequested,
+    BookingToDelete,
     DossierActivated,
     DossierUpdated,
     Envelope,
@@ -36,6 +40,14 @@ from sync.connectors.contract import (
     ConnectorError,
     ConnectorUnavailable,
     LedgerSnapshot,
+)
+from sync.domain.deletion import (
+    DELETE_REQUESTED,
+    DELETED,
+    NotDeletable,
+    delete_failed_applies,
+    deleted_answer_applies,
+    deletion_action,
 )
 from sync.domain.kafka_connector import (
     KEPT_RECORDS,
@@ -89,6 +101,7 @@ async def synchronise(
     requested_by: str | None = None,
     full: bool = True,
     up_to_date_until: date | None = None,
+    removed_open_items: tuple[str, ...] = (),
 ) -> asyncpg.Record:
     """The connector's snapshot as ledger.synced.v1 chunks, and the run recorded: everything
     (`full`, consumers replace their copies), or what changed since the previous run (a delta:
@@ -97,7 +110,8 @@ async def synchronise(
     A dossier the package does not know is recorded as a failed run (the office must act); an
     unreachable package raises ConnectorUnavailable and nothing is recorded (retry later).
     A Kafka-connected dossier's run is asked of its connector (ledger.sync-requested.v1) and
-    recorded `requested`, `ok` once the connector's last chunk of that run arrives."""
+    recorded `requested`, `ok` once the connector's last chunk of that run arrives.
+    `removed_open_items` go out as removals in a delta whatever the previous run published."""
     sync_id = uuid4()
     run: dict[str, Any] = {
         "id": sync_id,
@@ -133,7 +147,14 @@ async def synchronise(
     # One run of a dossier at a time writes what was published (the next delta starts there).
     await ledger.lock_dossier_sync(uow.conn, dossier["id"])
     previous = {} if full else await ledger.synced_fingerprints(uow.conn, dossier["id"])
-    messages = sync_run_messages(snapshot, sync_id, datetime.now(UTC), full=full, previous=previous)
+    messages = sync_run_messages(
+        snapshot,
+        sync_id,
+        datetime.now(UTC),
+        full=full,
+        previous=previous,
+        removed_open_items=removed_open_items,
+    )
     await ledger.replace_fingerprints(uow.conn, dossier["id"], record_fingerprints(snapshot))
     for message in messages:
         uow.emit(
@@ -336,6 +357,128 @@ async def _request_over_kafka(
     )
 
 
+async def delete_booking(
+    uow: UnitOfWork,
+    dossier: asyncpg.Record,
+    proposal_id: UUID,
+    reason: str,
+    requested_by: str,
+    settings: SyncSettings,
+) -> asyncpg.Record:
+    """Delete the booking sync posted for a proposal; the posting as it is then (`deleted`, or
+    `delete_requested` for a Kafka-connected dossier, whose connector answers).
+
+    In-process: through the connector, then booking.deleted.v1 and a ledger.synced.v1 delta
+    without the open item, in this transaction. The connector finds the transaction by its
+    proposal id and answers `already_deleted` when the books no longer have it, so a request
+    retried after a crash between the ledger write and the commit finishes the job once.
+    Raises NotDeletable, ConnectorError (the books refuse: nothing written), ConnectorUnavailable."""
+    current = await ledger.posting(uow.conn, dossier["office_id"], proposal_id)
+    if current is not None and current["dossier_id"] != dossier["id"]:
+        current = None
+    action = deletion_action(
+        proposal_id, current["status"] if current else None, posting_route(dossier["connector"])
+    )
+    assert current is not None  # deletion_action raises for a proposal without posting
+    if action in ("answer_deleted", "pending"):
+        return current
+    code = dossier["dossier_code"]
+    request = BookingToDelete(
+        proposal_id=proposal_id,
+        document_id=current["document_id"],
+        journal=current["journal"],
+        document_number=current["document_number"],
+        reason=reason,
+        requested_by=requested_by,
+    )
+    subject = f"proposals/{proposal_id}"
+    status = DELETE_REQUESTED
+    if action == "request":
+        uow.emit(
+            BookingDeleteRequested(
+                dossier_code=code, accounting_package=dossier["accounting_package"], booking=request
+            ),
+            dossier_id=dossier["id"],
+            office_id=dossier["office_id"],
+            subject=subject,
+        )
+    else:
+        try:
+            connector = dossier_connector(dossier, settings)
+        except NoConnector as exc:
+            raise NotDeletable(409, str(exc)) from exc
+        deleted = await asyncio.to_thread(connector.delete_booking, code, request)
+        uow.emit(
+            BookingDeleted(
+                proposal_id=proposal_id,
+                document_id=current["document_id"],
+                journal=deleted.journal,
+                document_number=deleted.document_number,
+                deleted_at=datetime.now(UTC),
+                reason=reason,
+                deleted_by=requested_by,
+                dossier_code=code,
+                already_deleted=deleted.already_deleted,
+            ),
+            dossier_id=dossier["id"],
+            office_id=dossier["office_id"],
+            subject=subject,
+        )
+        status = DELETED
+    await ledger.save_posting(
+        uow.conn, dict(current) | {"status": status, "reason": reason}, attempt=False
+    )
+    if status == DELETED:
+        await synchronise(
+            uow,
+            dossier,
+            settings,
+            trigger="deletion",
+            requested_by=requested_by,
+            full=False,
+            removed_open_items=(f"{request.journal}/{request.document_number}",),
+        )
+    return await ledger.posting(uow.conn, dossier["office_id"], proposal_id)
+
+
+async def on_connector_deleted(
+    uow: UnitOfWork, event: Envelope[BookingDeleted], settings: SyncSettings
+) -> None:
+    """An external connector deleted a booking: the posting is `deleted`."""
+    if await _kafka_dossier(uow, event) is None:
+        return
+    answer = event.data
+    current = await ledger.posting(uow.conn, event.officeid, answer.proposal_id)
+    if current is None or not deleted_answer_applies(
+        current["status"],
+        (current["journal"], current["document_number"]),
+        (answer.journal, answer.document_number),
+    ):
+        return
+    await ledger.save_posting(uow.conn, dict(current) | {"status": DELETED}, attempt=False)
+
+
+async def on_connector_delete_failed(
+    uow: UnitOfWork, event: Envelope[BookingDeleteFailed], settings: SyncSettings
+) -> None:
+    """An external connector refused a deletion: the booking stays, `posted`, with the reason."""
+    if await _kafka_dossier(uow, event) is None:
+        return
+    answer = event.data
+    current = await ledger.posting(uow.conn, event.officeid, answer.proposal_id)
+    if current is None or not delete_failed_applies(
+        current["status"],
+        (current["journal"], current["document_number"]),
+        (answer.journal, answer.document_number),
+    ):
+        return
+    await ledger.save_posting(
+        uow.conn,
+        dict(current) | {"status": "posted", "reason": f"not deleted: {answer.reason}"},
+        attempt=False,
+    )
+
+
 def _from_a_connector(event: Envelope[Any]) -> bool:
     """An answer published by an external connector, not sync's own (in-process) one."""
     return event.source != f"/ledgerline/{SERVICE}"
@@ -471,5 +614,9 @@ def subscriptions(settings: SyncSettings) -> list[Subscription[Any]]:
         Subscription(BookingPosted, bound(on_connector_posted), accepts=_from_a_connector),
         Subscription(BookingFailed, bound(on_connector_failed), accepts=_from_a_connector),
         Subscription(LedgerSynced, bound(on_connector_synced), accepts=_from_a_connector),
+        Subscription(BookingDeleted, bound(on_connector_deleted), accepts=_from_a_connector),
+        Subscription(
+            BookingDeleteFailed, bound(on_connector_delete_failed), accepts=_from_a_connector
+        ),
         *monitor_subscriptions(),
     ]

@@ -297,41 +297,74 @@ def test_deleting_a_platform_booking_removes_it_and_keeps_the_ledger_valid(
     drop = booking(base="50.00", vat="10.50")
     connector.post_booking(DOSSIER_CODE, keep)
     posted = connector.post_booking(DOSSIER_CODE, drop)
-
-    connector.delete_booking(
-        DOSSIER_CODE, BookingToDelete(journal="CFAAN", document_number=posted.document_number)
+    request = BookingToDelete(
+        proposal_id=drop.proposal_id, journal="CFAAN", document_number=posted.document_number
     )
 
+    deleted = connector.delete_booking(DOSSIER_CODE, request)
+
+    assert (deleted.document_number, deleted.period, deleted.already_deleted) == (
+        posted.document_number,
+        "2026-11",
+        False,
+    )
     entries, errors = reloaded(empty_root)
     assert errors == []
     assert transaction_of(entries, drop.proposal_id) == []
     assert len(transaction_of(entries, keep.proposal_id)) == 1
+    assert posted.document_number not in {
+        item.document_number for item in connector.snapshot(DOSSIER_CODE).open_items
+    }
+
+    # The number is free again and a later booking takes it: the same request seen again
+    # (redelivered, or retried after a crash) deletes nothing, it answers already_deleted.
+    later = booking(base="70.00", vat="14.70")
+    assert connector.post_booking(DOSSIER_CODE, later).document_number == posted.document_number
+    before = bookings_bytes(empty_root)
+    assert connector.delete_booking(DOSSIER_CODE, request).already_deleted is True
+    assert bookings_bytes(empty_root) == before
+    assert len(transaction_of(reloaded(empty_root)[0], later.proposal_id)) == 1
+
+
+def _proposal_of(root: Path, journal: str, number: str) -> uuid.UUID:
+    entries, _ = reloaded(root)
+    [found] = [
+        entry.meta["proposal-id"]
+        for entry in entries
+        if isinstance(entry, data.Transaction)
+        and (entry.meta.get("journal"), str(entry.meta.get("document-number"))) == (journal, number)
+    ]
+    return uuid.UUID(found)
 
 
 def test_only_open_unpaid_platform_bookings_may_be_deleted(demo_root: Path) -> None:
     connector = BeancountConnector(demo_root, today=lambda: date(2026, 11, 30))
     before = bookings_bytes(demo_root)
+
+    def delete(journal: str, number: str, proposal_id: uuid.UUID | None = None) -> None:
+        connector.delete_booking(
+            DOSSIER_CODE,
+            BookingToDelete(
+                proposal_id=proposal_id or _proposal_of(demo_root, journal, number),
+                journal=journal,
+                document_number=number,
+            ),
+        )
+
     with pytest.raises(BookingRefused, match="not one of the platform's journals"):
-        connector.delete_booking(
-            DOSSIER_CODE, BookingToDelete(journal="DIV", document_number="26000001")
-        )
+        delete("DIV", "26000001", uuid.uuid4())
     with pytest.raises(BookingRefused, match="period 2026-01 is closed"):
-        connector.delete_booking(
-            DOSSIER_CODE, BookingToDelete(journal="CFAAN", document_number="26000001")
-        )
+        delete("CFAAN", "26000001")
     paid = next(
         item
         for item in connector.open_items(DOSSIER_CODE)
         if item.amount_paid and item.invoice_date >= date(2026, 10, 1) and item.journal == "CFAAN"
     )
     with pytest.raises(BookingRefused, match="has payments"):
-        connector.delete_booking(
-            DOSSIER_CODE, BookingToDelete(journal="CFAAN", document_number=paid.document_number)
-        )
-    with pytest.raises(BookingRefused, match="no booking CFAAN/26999999"):
-        connector.delete_booking(
-            DOSSIER_CODE, BookingToDelete(journal="CFAAN", document_number="26999999")
-        )
+        delete("CFAAN", paid.document_number)
+    # A proposal's booking is deleted by its own number only.
+    with pytest.raises(BookingRefused, match=r"is CFAAN/26000001, not CFAAN/26999999"):
+        delete("CFAAN", "26999999", _proposal_of(demo_root, "CFAAN", "26000001"))
     assert bookings_bytes(demo_root) == before
 
 

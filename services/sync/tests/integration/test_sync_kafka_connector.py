@@ -20,6 +20,8 @@ from beancount.core import data as bean_data
 from ledgerline.db import UnitOfWork, create_pool, run_migrations
 from ledgerline.devstack.stack import Infrastructure
 from ledgerline.events import (
+    BookingDeleted,
+    BookingDeleteFailed,
     BookingDeleteRequested,
     BookingFailed,
     BookingPosted,
@@ -29,6 +31,7 @@ from ledgerline.events import (
     Envelope,
     LedgerSynced,
     LedgerSyncRequested,
+    PaymentToJournalise,
     ProposalLine,
     ProposalValidated,
     spec_for_topic,
@@ -387,12 +390,12 @@ async def test_sync_ignores_its_own_answers_and_those_of_in_process_dossiers(
     assert await posting(sync_pool, own.data.proposal_id) is None
 
 
-async def test_the_reference_connector_deletes_a_platform_booking_on_request(
+async def _posted_over_kafka(
     pools: tuple[asyncpg.Pool, asyncpg.Pool],
     sync_settings: SyncSettings,
     connector_settings: ConnectorSettings,
-    ledger_root: Path,
-) -> None:
+) -> tuple[asyncpg.Record, Envelope[Any]]:
+    """A Kafka-connected dossier with one proposal booked by the connector; sync knows it."""
     sync_pool, connector_pool = pools
     dossier_id = await activated(pools, sync_settings, connector_settings)
     validated = envelope(proposal(), dossier_id, "/ledgerline/worklist")
@@ -406,39 +409,134 @@ async def test_the_reference_connector_deletes_a_platform_booking_on_request(
         connector_settings,
     )
     [posted] = of_type(await drain(connector_pool), BookingPosted)
-    delete = envelope(
-        BookingDeleteRequested(
-            dossier_code=DOSSIER_CODE,
-            accounting_package="beancount",
-            booking=BookingToDelete(
-                journal=posted.data.journal, document_number=posted.data.document_number
-            ),
-        ),
-        dossier_id,
-        "/ledgerline/sync",
+    await run(sync_pool, "sync", service_layer.on_connector_posted, posted, sync_settings)
+    async with sync_pool.acquire() as connection:
+        dossier = await dossiers.get(connection, OFFICE, dossier_id)
+    return dossier, posted
+
+
+async def delete(
+    pool: asyncpg.Pool, dossier: asyncpg.Record, proposal_id: uuid.UUID, settings: SyncSettings
+) -> asyncpg.Record:
+    async with UnitOfWork(pool, source="sync") as uow:
+        return await service_layer.delete_booking(
+            uow, dossier, proposal_id, "wrong supplier", "eva@office.example", settings
+        )
+
+
+async def test_a_kafka_dossier_s_booking_is_deleted_by_its_connector_once(
+    pools: tuple[asyncpg.Pool, asyncpg.Pool],
+    sync_settings: SyncSettings,
+    connector_settings: ConnectorSettings,
+    ledger_root: Path,
+) -> None:
+    sync_pool, connector_pool = pools
+    dossier, posted = await _posted_over_kafka(pools, sync_settings, connector_settings)
+    proposal_id = posted.data.proposal_id
+
+    waiting = await delete(sync_pool, dossier, proposal_id, sync_settings)
+    assert waiting["status"] == "delete_requested"
+    assert await delete(sync_pool, dossier, proposal_id, sync_settings) == waiting  # asked once
+    [request] = await drain(sync_pool)
+    assert isinstance(request.data, BookingDeleteRequested)
+    assert request.data.booking == BookingToDelete(
+        proposal_id=proposal_id,
+        document_id=posted.data.document_id,
+        journal=posted.data.journal,
+        document_number=posted.data.document_number,
+        reason="wrong supplier",
+        requested_by="eva@office.example",
     )
+
     await run(
         connector_pool,
         "beancount-connector",
         connector_service.on_booking_delete_requested,
-        delete,
+        request,
         connector_settings,
     )
-    assert transactions(ledger_root, validated.data.proposal_id) == []
-    [delta] = of_type(await drain(connector_pool), LedgerSynced)
+    assert transactions(ledger_root, proposal_id) == []
+    answers = await drain(connector_pool)
+    [deleted] = of_type(answers, BookingDeleted)
+    assert (deleted.data.document_number, deleted.data.already_deleted) == (
+        posted.data.document_number,
+        False,
+    )
+    assert (deleted.data.document_id, deleted.data.deleted_by) == (
+        posted.data.document_id,
+        "eva@office.example",
+    )
+    [delta] = of_type(answers, LedgerSynced)
     assert delta.data.full is False
     assert delta.data.removed_open_items == (posted.data.transaction_id,)
     assert delta.data.open_item_records == ()
+    await run(sync_pool, "sync", service_layer.on_connector_deleted, deleted, sync_settings)
+    assert (await posting(sync_pool, proposal_id))["status"] == "deleted"
 
-    # Asked again (a redelivery): refused by the books, logged, nothing published.
+    # The request again (sent again, or redelivered under another id): the books no longer
+    # have it, the answer says so and nothing is written.
+    again = request.model_copy(update={"id": str(uuid.uuid4())})
     await run(
         connector_pool,
         "beancount-connector",
         connector_service.on_booking_delete_requested,
-        delete,
+        again,
         connector_settings,
     )
-    assert await drain(connector_pool) == []
+    [repeated] = of_type(await drain(connector_pool), BookingDeleted)
+    assert repeated.data.already_deleted is True
+    await run(sync_pool, "sync", service_layer.on_connector_deleted, repeated, sync_settings)
+    assert (await posting(sync_pool, proposal_id))["status"] == "deleted"
+    # Deleted already: asking sync again publishes nothing.
+    assert (await delete(sync_pool, dossier, proposal_id, sync_settings))["status"] == "deleted"
+    assert await drain(sync_pool) == []
+
+
+async def test_a_deletion_the_books_refuse_leaves_the_booking_posted_with_the_reason(
+    pools: tuple[asyncpg.Pool, asyncpg.Pool],
+    sync_settings: SyncSettings,
+    connector_settings: ConnectorSettings,
+    ledger_root: Path,
+) -> None:
+    sync_pool, connector_pool = pools
+    dossier, posted = await _posted_over_kafka(pools, sync_settings, connector_settings)
+    proposal_id = posted.data.proposal_id
+    books = connector_service.connector_of(connector_settings)
+    bank = next(b for b in books.snapshot(DOSSIER_CODE).bank_accounts if b.gl_account == "550000")
+    books.journalise_payments(
+        DOSSIER_CODE,
+        (
+            PaymentToJournalise(
+                payment_id=uuid.uuid4(),
+                paid_on=date(2026, 11, 28),
+                bank_account_iban=bank.iban,
+                counterparty_number="L0003",
+                amount=Decimal("121.00"),
+                settles_journal=posted.data.journal,
+                settles_document_number=posted.data.document_number,
+            ),
+        ),
+    )
+
+    await delete(sync_pool, dossier, proposal_id, sync_settings)
+    [request] = await drain(sync_pool)
+    await run(
+        connector_pool,
+        "beancount-connector",
+        connector_service.on_booking_delete_requested,
+        request,
+        connector_settings,
+    )
+    [refused] = await drain(connector_pool)
+    assert isinstance(refused.data, BookingDeleteFailed)
+    assert refused.data.reason == (
+        f"booking {posted.data.transaction_id} has payments; delete those first"
+    )
+    assert len(transactions(ledger_root, proposal_id)) == 1
+    await run(sync_pool, "sync", service_layer.on_connector_delete_failed, refused, sync_settings)
+    row = await posting(sync_pool, proposal_id)
+    assert (row["status"], row["document_number"]) == ("posted", posted.data.document_number)
+    assert row["reason"] == f"not deleted: {refused.data.reason}"
 
 
 # ------------------------------------------------ resync asked of the connector (issue 8)

@@ -12,6 +12,7 @@ from sync.domain.monitor import (
     Received,
     StatusSet,
     Submitted,
+    Unbooked,
     Validated,
     apply,
     change_for_status,
@@ -134,3 +135,21 @@ def test_oldest_open_period() -> None:
         == "2026-02"
     )
     assert oldest_open_period([("2026-01", "closed")]) is None
+
+
+def test_a_booking_deleted_from_the_books_is_to_validate_again_and_no_longer_posted() -> None:
+    posted = run(Submitted(at(1)), Validated(at(2)), Posted(at(3)))
+    state = apply(posted, Unbooked(at(4)))
+    assert (state.stage, state.worklist_status, state.posted_at) == (
+        "worklist",
+        "to_validate",
+        None,
+    )
+    # The worklist's own status change after it counts; sent and booked again moves it on.
+    assert apply(state, StatusSet("checked", at(5))).worklist_status == "checked"
+    again = run(Submitted(at(1)), Validated(at(2)), Posted(at(3)), Unbooked(at(4)), Posted(at(6)))
+    assert (again.stage, again.posted_at) == ("posted", at(6))
+    # Told twice, or about a document that was never posted: nothing changes.
+    assert apply(state, Unbooked(at(4))) == state
+    in_worklist = run(Submitted(at(1)), StatusSet("checked", at(2)))
+    assert apply(in_worklist, Unbooked(at(3))) == in_worklist

@@ -1,9 +1,9 @@
 """Event handlers: a proposal is made once a document is both recognised and submitted; the
 dossier's ledger master data is kept from ledger.synced.v1; what sync did with a sent proposal
-comes back as booking.posted.v1 / booking.failed.v1; a document deleted in its mailbox
-(document.deleted.v1), or merged or split into new ones (document.archived.v1), takes its
-unsent proposal out of the worklist. Each change of a proposal's status is told as
-proposal.status-changed.v1."""
+comes back as booking.posted.v1 / booking.failed.v1 (and booking.deleted.v1 when the office
+deleted the booking from the books); a document deleted in its mailbox (document.deleted.v1),
+or merged or split into new ones (document.archived.v1), takes its unsent proposal out of the
+worklist. Each change of a proposal's status is told as proposal.status-changed.v1."""
 
 import logging
 from dataclasses import replace
@@ -14,6 +14,7 @@ from ledgerline import counterparty_copy
 from ledgerline.consumers import Subscription
 from ledgerline.db import UnitOfWork
 from ledgerline.events import (
+    BookingDeleted,
     BookingFailed,
     BookingPosted,
     DocumentArchived,
@@ -26,6 +27,7 @@ from ledgerline.events import (
 from ledgerline.events.catalog import ProposalChangeReason
 
 from worklist.adapters import ledger_copy, repository
+from worklist.domain.sending import back_from_the_books, deletion_applies, deletion_message
 from worklist.proposal_making import draft_for
 from worklist.status_publishing import publish_status_change
 
@@ -170,6 +172,36 @@ async def on_booking_failed(uow: UnitOfWork, event: Envelope[BookingFailed]) -> 
     )
 
 
+async def on_booking_deleted(uow: UnitOfWork, event: Envelope[BookingDeleted]) -> None:
+    """The booking was deleted from the books: the proposal is in the worklist again, editable,
+    unchecked, without its document number, with "deleted in the books" and the reason."""
+    data = event.data
+    row = await repository.proposal_for_event(uow.conn, event.officeid, data.proposal_id)
+    if row is None or not deletion_applies(
+        row["stage"],
+        (row["journal"], row["document_number"]),
+        (data.journal, data.document_number),
+    ):
+        return
+    ledger = await ledger_copy.load_ledger(uow.conn, event.officeid, row["dossier_id"])
+    booking = back_from_the_books(repository.booking_of(row))
+    message = deletion_message(data.journal, data.document_number, data.reason)
+    status = booking.status(ledger)
+    await repository.mark_unbooked(uow.conn, booking.id, message, status)
+    publish_status_change(
+        uow,
+        event.officeid,
+        row["dossier_id"],
+        proposal_id=booking.id,
+        document_id=booking.document_id,
+        old_status=row["status"],
+        new_status=status,
+        reason="booking_deleted",
+        changed_by=data.deleted_by,
+        message=message,
+    )
+
+
 async def on_document_deleted(uow: UnitOfWork, event: Envelope[DocumentDeleted]) -> None:
     """The document was deleted in its mailbox: its proposal leaves the worklist unless it was
     sent or booked (the books have it, or will: that is kept, and the event only logged). A
@@ -242,6 +274,7 @@ SUBSCRIPTIONS = [
     Subscription(LedgerSynced, on_ledger_synced),
     Subscription(BookingPosted, on_booking_posted),
     Subscription(BookingFailed, on_booking_failed),
+    Subscription(BookingDeleted, on_booking_deleted),
     Subscription(DocumentDeleted, on_document_deleted),
     Subscription(DocumentArchived, on_document_archived),
 ]

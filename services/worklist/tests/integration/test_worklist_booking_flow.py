@@ -3,6 +3,7 @@ document becomes an enriched proposal, the office edits, checks and sends it (on
 proposal.validated.v1 in the outbox), and booking.posted.v1 / booking.failed.v1 come back."""
 
 import asyncio
+import json
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
@@ -15,6 +16,7 @@ import pytest
 from ledgerline.db import UnitOfWork, create_pool, run_migrations
 from ledgerline.devstack.stack import Infrastructure
 from ledgerline.events import (
+    BookingDeleted,
     BookingFailed,
     BookingPosted,
     DocumentRecognized,
@@ -30,6 +32,7 @@ from worklist import booking_actions
 from worklist.adapters import repository
 from worklist.domain.lines import DetailLine
 from worklist.service_layer import (
+    on_booking_deleted,
     on_booking_failed,
     on_booking_posted,
     on_document_recognized,
@@ -224,6 +227,85 @@ async def test_enriched_edited_checked_sent_and_booked(pool: asyncpg.Pool) -> No
     )
     booked = await proposal_of(pool, proposal["document_id"])
     assert (booked["status"], booked["document_number"]) == ("booked", "26000216")
+
+
+def posted(proposal: asyncpg.Record, number: str) -> BookingPosted:
+    return BookingPosted(
+        proposal_id=proposal["id"],
+        document_id=proposal["document_id"],
+        journal="CFAAN",
+        document_number=number,
+        posted_at=datetime.now(UTC),
+        period="2026-11",
+    )
+
+
+def deleted(proposal: asyncpg.Record, number: str) -> BookingDeleted:
+    return BookingDeleted(
+        proposal_id=proposal["id"],
+        document_id=proposal["document_id"],
+        journal="CFAAN",
+        document_number=number,
+        deleted_at=datetime.now(UTC),
+        reason="wrong supplier",
+        deleted_by="eva@office.example",
+    )
+
+
+async def status_events(pool: asyncpg.Pool, proposal_id: uuid.UUID) -> list[dict[str, Any]]:
+    rows = await pool.fetch(
+        "SELECT payload FROM outbox WHERE topic = 'proposal.status-changed.v1' ORDER BY id"
+    )
+    events = [json.loads(row["payload"])["data"] for row in rows]
+    return [event for event in events if event["proposal_id"] == str(proposal_id)]
+
+
+async def test_a_booking_deleted_from_the_books_brings_the_proposal_back_to_edit_and_send(
+    pool: asyncpg.Pool,
+) -> None:
+    await sync_books(pool)
+    proposal = await proposal_of(pool, await deliver(pool, "VH-DEL"))
+    await act(pool, booking_actions.set_flags, [proposal["id"]], "check")
+    await act(pool, booking_actions.send, [proposal["id"]], "eva")
+    await handle(pool, on_booking_posted, posted(proposal, "26000300"))
+    assert (await proposal_of(pool, proposal["document_id"]))["status"] == "booked"
+
+    await handle(pool, on_booking_deleted, deleted(proposal, "26000300"))
+
+    back = await proposal_of(pool, proposal["document_id"])
+    assert (back["stage"], back["status"], back["checked"], back["document_number"]) == (
+        "open",
+        "ok",
+        False,
+        None,
+    )
+    assert back["booking_error"] == "deleted in the books (CFAAN/26000300): wrong supplier"
+    assert back["booked_at"] is None
+    *_, changed = await status_events(pool, proposal["id"])
+    assert (changed["old_status"], changed["new_status"], changed["reason"]) == (
+        "booked",
+        "ok",
+        "booking_deleted",
+    )
+    assert (changed["changed_by"], changed["message"]) == (
+        "eva@office.example",
+        "deleted in the books (CFAAN/26000300): wrong supplier",
+    )
+    # Editable again; corrected, checked and sent again, it is booked anew.
+    await act(pool, booking_actions.edit, proposal["id"], {"invoice_number": "VH-DEL-2"})
+    await act(pool, booking_actions.set_flags, [proposal["id"]], "check")
+    await act(pool, booking_actions.send, [proposal["id"]], "eva")
+    sent_again = await proposal_of(pool, proposal["document_id"])
+    assert (sent_again["status"], sent_again["booking_error"]) == ("sent", None)
+    # The deletion told again (or late, after the new booking) changes nothing.
+    await handle(pool, on_booking_deleted, deleted(proposal, "26000300"))
+    assert (await proposal_of(pool, proposal["document_id"]))["status"] == "sent"
+    await handle(pool, on_booking_posted, posted(proposal, "26000301"))
+    events_before = len(await status_events(pool, proposal["id"]))
+    await handle(pool, on_booking_deleted, deleted(proposal, "26000300"))
+    rebooked = await proposal_of(pool, proposal["document_id"])
+    assert (rebooked["status"], rebooked["document_number"]) == ("booked", "26000301")
+    assert len(await status_events(pool, proposal["id"])) == events_before
 
 
 async def test_duplicates_of_open_items_and_of_the_worklist_are_flagged(pool: asyncpg.Pool) -> None:

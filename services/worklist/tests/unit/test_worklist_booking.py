@@ -10,7 +10,13 @@ from worklist.domain.confidence import level
 from worklist.domain.editing import InvalidReference, NotEditable, apply_changes
 from worklist.domain.ledger import LedgerData
 from worklist.domain.lines import DetailLine
-from worklist.domain.sending import NotSendable, validated_event
+from worklist.domain.sending import (
+    NotSendable,
+    back_from_the_books,
+    deletion_applies,
+    deletion_message,
+    validated_event,
+)
 from worklist.domain.status_events import status_changed
 from worklist.domain.statuses import STATUS_LABELS
 
@@ -243,3 +249,26 @@ def test_credit_notes_are_sent_with_positive_amounts(ledger: LedgerData) -> None
 )
 def test_confidence_levels(value: Decimal | None, stars: str) -> None:
     assert level(value) == stars
+
+
+def test_a_booking_deleted_from_the_books_brings_its_proposal_back_to_validate(
+    ledger: LedgerData,
+) -> None:
+    booked = booking(stage="booked", checked=True)
+    assert booked.status(ledger) == "booked"
+    back = back_from_the_books(booked)
+    assert (back.stage, back.checked, back.status(ledger)) == ("open", False, "ok")
+    # Sendable again once checked (validated) again.
+    assert validated_event(back, ledger, "eva@office.example").proposal_id == back.id
+    assert deletion_message("CFAAN", "26000214", "wrong supplier") == (
+        "deleted in the books (CFAAN/26000214): wrong supplier"
+    )
+    assert deletion_message("CFAAN", "26000214", None) == "deleted in the books (CFAAN/26000214)"
+
+
+def test_only_the_deletion_of_the_proposal_s_current_booking_applies() -> None:
+    assert deletion_applies("booked", ("CFAAN", "26000214"), ("CFAAN", "26000214"))
+    assert not deletion_applies("open", ("CFAAN", None), ("CFAAN", "26000214"))  # told twice
+    assert not deletion_applies("sent", ("CFAAN", None), ("CFAAN", "26000214"))
+    # Booked again since under another number: an old deletion changes nothing.
+    assert not deletion_applies("booked", ("CFAAN", "26000215"), ("CFAAN", "26000214"))

@@ -2,6 +2,8 @@
 
 from ledgerline.events.catalog import (
     EVENTS,
+    BookingDeleted,
+    BookingDeleteFailed,
     BookingDeleteRequested,
     BookingFailed,
     BookingHeader,
@@ -64,7 +66,9 @@ from ledgerline.events.envelope import Envelope, RawEnvelope
 
 __all__ = [
     "EVENTS",
+    "BookingDeleteFailed",
     "BookingDeleteRequested",
+    "BookingDeleted",
     "BookingFailed",
     "BookingHeader",
     "BookingLine",

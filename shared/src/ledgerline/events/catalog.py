@@ -261,6 +261,7 @@ ProposalChangeReason = Literal[
     "sent",
     "booked",
     "booking_failed",
+    "booking_deleted",
 ]
 
 
@@ -281,7 +282,8 @@ class ProposalStatusChanged(EventData):
         "document_deleted (the document was deleted in its mailbox), merged (into one new "
         "document, whose proposal follows), document_archived (it was merged or split into new "
         "documents in the mailbox), sent, booked, "
-        "booking_failed (the books refused it: back in the worklist)"
+        "booking_failed (the books refused it: back in the worklist), booking_deleted (its "
+        "booking was deleted from the books: back in the worklist)"
     )
     message: str | None = Field(
         default=None, description="The books' refusal, or why the document was deleted"
@@ -743,9 +745,18 @@ class BookingToPost(EventData):
 
 
 class BookingToDelete(EventData):
+    """A booking the platform posted, to be deleted from the books (seed 003: deleting a
+    booking is done on the platform, never in the package's platform journals by hand)."""
+
+    proposal_id: UUID = Field(
+        description="Idempotency key: the proposal whose booking it is. Only that proposal's "
+        "transaction is deleted; when the books no longer have it, the answer is already_deleted"
+    )
+    document_id: UUID | None = None
     journal: str
     document_number: str
     reason: str | None = None
+    requested_by: str | None = Field(default=None, description="Who asked (for the audit trail)")
 
 
 class PaymentToJournalise(EventData):
@@ -773,11 +784,43 @@ class BookingRequested(EventData):
 
 
 class BookingDeleteRequested(EventData):
-    """`booking.delete-requested.v1`: sync asks a connector to delete a booking."""
+    """`booking.delete-requested.v1`: sync asks a connector to delete a booking.
+
+    The connector answers with booking.deleted.v1 (and the open item's removal in a
+    ledger.synced.v1 delta) or booking.delete-failed.v1 with the package's reason."""
 
     dossier_code: str
     accounting_package: str
     booking: BookingToDelete
+
+
+class BookingDeleted(EventData):
+    """A booking the platform posted is no longer in the books: the proposal goes back to the
+    worklist to be corrected and sent again, its document back to "in processing"."""
+
+    proposal_id: UUID
+    document_id: UUID | None = None
+    journal: str
+    document_number: str = Field(description="The number the deleted booking had")
+    deleted_at: datetime
+    reason: str | None = None
+    deleted_by: str | None = None
+    dossier_code: str | None = None
+    already_deleted: bool = Field(
+        default=False, description="The books did not have it any more (a request seen again)"
+    )
+
+
+class BookingDeleteFailed(EventData):
+    """The package refused to delete a booking (payments on it, closed period, not one of the
+    platform's journals); `reason` is the package's own message. The booking stays."""
+
+    proposal_id: UUID
+    document_id: UUID | None = None
+    journal: str
+    document_number: str
+    reason: str
+    details: tuple[str, ...] = ()
 
 
 class PaymentsJournaliseRequested(EventData):
@@ -926,6 +969,19 @@ EVENTS: tuple[EventSpec, ...] = (
         1,
         BookingDeleteRequested,
         "Sync asks a dossier's out-of-process connector to delete a booking.",
+    ),
+    # Keyed by dossier like booking.posted.v1 (a connector's answer may not name the document).
+    EventSpec(
+        "booking.deleted",
+        1,
+        BookingDeleted,
+        "A booking the platform posted was deleted from the books.",
+    ),
+    EventSpec(
+        "booking.delete-failed",
+        1,
+        BookingDeleteFailed,
+        "The package refused to delete a booking.",
     ),
     EventSpec(
         "ledger.sync-requested",

@@ -577,6 +577,19 @@ async def record_booking(
     )
 
 
+async def clear_booking(
+    connection: asyncpg.Connection, office_id: UUID, document_id: UUID, document_number: str
+) -> None:
+    """A booking deleted from the books: the document is 'in processing' again."""
+    await connection.execute(
+        """UPDATE documents SET status = 'in_processing', document_number = NULL
+        WHERE office_id = $1 AND id = $2 AND status = 'booked' AND document_number = $3""",
+        office_id,
+        document_id,
+        document_number,
+    )
+
+
 async def move_document(
     connection: asyncpg.Connection,
     office_id: UUID,

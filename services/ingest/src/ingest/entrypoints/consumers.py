@@ -9,6 +9,7 @@ from ledgerline.consumers import Subscription
 from ledgerline.db import UnitOfWork
 from ledgerline.dossier_events import on_dossier_activated, on_dossier_updated
 from ledgerline.events import (
+    BookingDeleted,
     BookingPosted,
     DocumentMoved,
     DocumentRecognized,
@@ -100,6 +101,15 @@ async def on_booking_posted(uow: UnitOfWork, event: Envelope[BookingPosted]) -> 
     )
 
 
+async def on_booking_deleted(uow: UnitOfWork, event: Envelope[BookingDeleted]) -> None:
+    """Its booking was deleted from the books: back to 'in processing', without the number
+    (only when the number is the one deleted: a booking made again since keeps its own)."""
+    if event.data.document_id is not None:
+        await repository.clear_booking(
+            uow.conn, event.officeid, event.data.document_id, event.data.document_number
+        )
+
+
 async def on_document_moved(uow: UnitOfWork, event: Envelope[DocumentMoved]) -> None:
     """The office moved the document's proposal to another dossier: the document follows (its
     mailbox, content URL and comments are the new dossier's from now on)."""
@@ -143,5 +153,6 @@ SUBSCRIPTIONS = [
     Subscription(InvoiceApproved, on_invoice_approved),
     Subscription(InvoiceRejected, on_invoice_rejected),
     Subscription(BookingPosted, on_booking_posted),
+    Subscription(BookingDeleted, on_booking_deleted),
     Subscription(DocumentMoved, on_document_moved),
 ]

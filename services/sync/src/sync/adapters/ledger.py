@@ -84,6 +84,18 @@ async def posting(
     )
 
 
+async def get_posting(
+    connection: asyncpg.Connection, office_id: UUID, dossier_id: UUID, proposal_id: UUID
+) -> asyncpg.Record | None:
+    return await connection.fetchrow(
+        f"""SELECT {POSTING_COLUMNS} FROM postings
+        WHERE office_id = $1 AND dossier_id = $2 AND proposal_id = $3""",
+        office_id,
+        dossier_id,
+        proposal_id,
+    )
+
+
 async def list_postings(
     connection: asyncpg.Connection,
     office_id: UUID,

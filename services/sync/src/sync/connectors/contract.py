@@ -20,6 +20,8 @@ from ledgerline.events.catalog import (
     GL_ACCOUNT_PATTERN,
     PERIOD_PATTERN,
     AccountType,
+    BookingDeleted,
+    BookingDeleteFailed,
     BookingDeleteRequested,
     BookingFailed,
     BookingHeader,
@@ -54,7 +56,9 @@ __all__ = [
     "GL_ACCOUNT_PATTERN",
     "PERIOD_PATTERN",
     "AccountType",
+    "BookingDeleteFailed",
     "BookingDeleteRequested",
+    "BookingDeleted",
     "BookingFailed",
     "BookingHeader",
     "BookingLine",
@@ -192,6 +196,17 @@ class PostedBooking(ContractModel):
     )
 
 
+class DeletedBooking(ContractModel):
+    proposal_id: UUID
+    journal: str
+    document_number: str
+    period: str | None = None
+    already_deleted: bool = Field(
+        default=False,
+        description="True when the books no longer had the proposal's booking (deleted before)",
+    )
+
+
 class JournalisedPayment(ContractModel):
     payment_id: UUID
     journal: str
@@ -243,8 +258,9 @@ class Connector(Protocol):
         """Post a booking; the same proposal id again returns the first result."""
         ...
 
-    def delete_booking(self, dossier_code: str, booking: BookingToDelete) -> None:
-        """Delete a booking posted through one of the platform's journals."""
+    def delete_booking(self, dossier_code: str, booking: BookingToDelete) -> DeletedBooking:
+        """Delete the proposal's booking from one of the platform's journals; when the books no
+        longer have it, answer `already_deleted` and write nothing."""
         ...
 
     def journalise_payments(
@@ -274,6 +290,7 @@ CONTRACT_MODELS: tuple[type[BaseModel], ...] = (
     BookingToPost,
     PostedBooking,
     BookingToDelete,
+    DeletedBooking,
     PaymentToJournalise,
     JournalisedPayment,
     BookingRequested,
@@ -281,6 +298,8 @@ CONTRACT_MODELS: tuple[type[BaseModel], ...] = (
     PaymentsJournaliseRequested,
     LedgerSyncRequested,
     BookingFailed,
+    BookingDeleted,
+    BookingDeleteFailed,
     LedgerSynced,
 )
 """The models whose JSON Schemas are published in docs/connectors/."""

@@ -175,9 +175,11 @@ def sync_run_messages(
     *,
     full: bool,
     previous: Mapping[RecordKey, str],
+    removed_open_items: tuple[str, ...] = (),
 ) -> list[LedgerSynced]:
     """One sync run's messages, as sync and the reference Kafka connector publish them: the
-    whole snapshot (`full`), or its delta against the fingerprints of the previous run."""
+    whole snapshot (`full`), or its delta against the fingerprints of the previous run
+    (`removed_open_items` go out as removals whatever the previous run published)."""
     if full:
         return ledger_sync_messages(snapshot, sync_id, synced_at)
     changes = delta(snapshot, previous)
@@ -187,6 +189,6 @@ def sync_run_messages(
         synced_at,
         full=False,
         removed_counterparties=changes.removed_counterparties,
-        removed_open_items=changes.removed_open_items,
+        removed_open_items=tuple(sorted({*changes.removed_open_items, *removed_open_items})),
         counts=(len(snapshot.counterparties), len(snapshot.open_items)),
     )

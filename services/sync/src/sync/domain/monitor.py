@@ -11,7 +11,8 @@ Worklist statuses (to validate, checked, on hold, help asked) come from the work
 `proposal.status-changed.v1`; `PROPOSAL_STATUS_EVENTS` maps the proposal's new status to the
 monitor's (`change_for_status`). A proposal deleted from the worklist takes its document out of
 every count. Sent and booked are not taken from it: `proposal.validated.v1` and
-`booking.posted.v1` / `booking.failed.v1` move the document on.
+`booking.posted.v1` / `booking.failed.v1` move the document on, and `booking.deleted.v1` takes
+a posted one back to the worklist.
 """
 
 from dataclasses import dataclass, replace
@@ -96,7 +97,15 @@ class Failed:
     retryable: bool
 
 
-Change = Received | Submitted | StatusSet | Deleted | Validated | Posted | Failed
+@dataclass(frozen=True)
+class Unbooked:
+    """The document's booking was deleted from the books (booking.deleted.v1): its proposal is
+    in the worklist again, to validate."""
+
+    at: datetime
+
+
+Change = Received | Submitted | StatusSet | Deleted | Validated | Posted | Failed | Unbooked
 
 
 def change_for_status(new_status: str, at: datetime) -> Change | None:
@@ -181,6 +190,17 @@ def apply(state: DocumentState | None, change: Change) -> DocumentState:
                 failed=True,
                 failed_retryable=retryable,
                 failure_reason=reason,
+            )
+        case Unbooked(at=at):
+            if state.stage != "posted" or not _newer(state, at):
+                return state
+            # Out of "bookings posted", back to "to validate" (the worklist unchecks it).
+            return replace(
+                state,
+                stage="worklist",
+                worklist_status="to_validate",
+                posted_at=None,
+                changed_at=at,
             )
     raise AssertionError(f"unknown change {change!r}")
 

@@ -8,22 +8,30 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import asyncpg
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, Query, Response, status
 from ledgerline.auth import OFFICE_ROLES, DossierScope, Role, dossier_scope
 from ledgerline.errors import error_response
 from ledgerline.events.catalog import PERIOD_PATTERN
 from ledgerline.mail import MailNotSent, send_message
 from ledgerline.service import CurrentRuntime, Runtime
+from ledgerline.text import SingleLine
 from pydantic import BaseModel, ConfigDict, Field
 
 from sync.adapters import dossiers, ledger, monitor, office
 from sync.config import SyncSettings
 from sync.connectors.contract import ConnectorError, ConnectorUnavailable
+from sync.domain.deletion import DELETED, NotDeletable
 from sync.domain.notification import books_updated_mail
 from sync.domain.office import OfficeRuleViolation, Period, periods_to_close
 from sync.entrypoints.api import Dossier, updated_event
 from sync.scheduler import nightly_sync_lifespan
-from sync.service_layer import NoConnector, dossier_connector, synchronise, take_snapshot
+from sync.service_layer import (
+    NoConnector,
+    delete_booking,
+    dossier_connector,
+    synchronise,
+    take_snapshot,
+)
 
 # The nightly sync runs beside the routes of the ledger (FastAPI merges a router's lifespan).
 router = APIRouter(tags=["ledger"], lifespan=nightly_sync_lifespan)
@@ -65,7 +73,8 @@ class SyncRun(BaseModel):
     id: UUID
     dossier_id: UUID
     trigger: str = Field(
-        description="activation, change (the dossier was changed), manual or nightly"
+        description="activation, change (the dossier was changed), manual, nightly or deletion "
+        "(a booking was deleted: the delta without its open item)"
     )
     status: str = Field(
         description="ok, or failed with the reason (the office must act); requested: asked of "
@@ -86,7 +95,11 @@ class Posting(BaseModel):
     proposal_id: UUID
     dossier_id: UUID
     document_id: UUID | None
-    status: str = Field(description="posted, failed, or connector_unavailable (being retried)")
+    status: str = Field(
+        description="posted, failed, connector_unavailable (being retried), deleted (deleted "
+        "from the books), or delete_requested (a Kafka-connected dossier's connector has not "
+        "answered the deletion yet)"
+    )
     journal: str | None
     document_number: str | None
     period: str | None
@@ -340,7 +353,11 @@ async def list_postings(
     runtime: CurrentRuntime,
     scope: Annotated[DossierScope, dossier_scope(*OFFICE_ROLES)],
     status_filter: Annotated[
-        str | None, Query(alias="status", pattern="^(posted|failed|connector_unavailable)$")
+        str | None,
+        Query(
+            alias="status",
+            pattern="^(posted|failed|connector_unavailable|deleted|delete_requested)$",
+        ),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
@@ -350,3 +367,103 @@ async def list_postings(
             connection, scope.office_id, scope.dossier_id, status_filter, limit, offset
         )
     return [Posting.model_validate(dict(row)) for row in rows]
+
+
+def _posting_not_found(proposal_id: UUID) -> HTTPException:
+    # Never names the dossier: its 404 is the dossier scope's ("dossier ... not found").
+    return HTTPException(
+        status.HTTP_404_NOT_FOUND,
+        f"proposal {proposal_id} has no booking posted through the platform",
+    )
+
+
+@router.get(
+    "/dossiers/{dossier_id}/postings/{proposal_id}",
+    response_model=Posting,
+    summary="What became of one validated proposal in the books",
+    responses={404: error_response("Sync never received the proposal for the dossier")},
+)
+async def get_posting(
+    runtime: CurrentRuntime,
+    scope: Annotated[DossierScope, dossier_scope(*OFFICE_ROLES)],
+    proposal_id: UUID,
+) -> Posting:
+    async with runtime.pool.acquire() as connection:
+        row = await ledger.get_posting(connection, scope.office_id, scope.dossier_id, proposal_id)
+    if row is None:
+        raise _posting_not_found(proposal_id)
+    return Posting.model_validate(dict(row))
+
+
+@router.delete(
+    "/dossiers/{dossier_id}/postings/{proposal_id}",
+    response_model=Posting,
+    summary="Delete a proposal's booking from the books (office admin or employee)",
+    description="The seed's 'Boeking verwijderen': a booking posted through the platform's "
+    "journals is deleted on the platform, never by hand in the package. The proposal goes back "
+    "to the worklist (editable, with the reason, without its document number) to be corrected "
+    "and sent again; its document goes back to 'in processing'. In-process dossiers: deleted "
+    "at once (200, status `deleted`), booking.deleted.v1 and a ledger.synced.v1 delta without "
+    "the open item are published. Dossiers with `connector: kafka`: booking.delete-requested.v1 "
+    "goes to their connector (202, status `delete_requested`); its answer makes the posting "
+    "`deleted`, or `posted` again with the package's reason (follow it with GET). Asking again "
+    "changes nothing and answers the posting as it is.",
+    responses={
+        202: {"model": Posting, "description": "Asked the dossier's Kafka connector"},
+        404: error_response(
+            "The proposal has no booking posted through the platform in this dossier",
+            "proposal d8e9f057-f201-5040-b16d-3995b5976c30 has no booking posted through the "
+            "platform",
+        ),
+        409: error_response(
+            "The books refuse the deletion (payments on it, a closed period, not one of the "
+            "platform's journals; the package's own message), or the proposal is still on its "
+            "way to the books; nothing was written",
+            "booking CFAAN/26000001 has payments; delete those first",
+        ),
+        503: error_response(
+            "The accounting package cannot be reached now; nothing was deleted",
+            "the ledger cannot be read: main.beancount of PEETERS is missing",
+        ),
+    },
+)
+async def delete_posting(
+    runtime: CurrentRuntime,
+    scope: Annotated[DossierScope, dossier_scope(Role.ADMIN, Role.EMPLOYEE)],
+    proposal_id: UUID,
+    response: Response,
+    reason: Annotated[
+        SingleLine,
+        Query(
+            min_length=1,
+            max_length=500,
+            description="Why it is deleted (kept with the posting, sent with the events)",
+            examples=["wrong supplier: booked on L0006 instead of L0003"],
+        ),
+    ],
+) -> Posting:
+    settings: SyncSettings = runtime.settings  # type: ignore[assignment]
+    if not reason.strip():
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, "reason: say why the booking is deleted"
+        )
+    async with runtime.pool.acquire() as connection:
+        dossier = await dossiers.get(connection, scope.office_id, scope.dossier_id)
+    if dossier is None or not dossier["active"]:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"dossier {scope.dossier_id} not found")
+    try:
+        async with runtime.unit_of_work() as uow:
+            row = await delete_booking(
+                uow, dossier, proposal_id, reason.strip(), scope.principal.subject, settings
+            )
+    except NotDeletable as exc:
+        if exc.status == status.HTTP_404_NOT_FOUND:
+            raise _posting_not_found(proposal_id) from exc
+        raise HTTPException(exc.status, exc.reason) from exc
+    except ConnectorUnavailable as exc:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, exc.reason) from exc
+    except ConnectorError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, exc.reason) from exc
+    if row["status"] != DELETED:
+        response.status_code = status.HTTP_202_ACCEPTED
+    return Posting.model_validate(dict(row))

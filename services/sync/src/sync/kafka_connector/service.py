@@ -5,7 +5,8 @@ retries with backoff, then `<topic>.dlq`), and the answers are written to the ou
 same transaction and published by the relay (idempotent producer). The ledger write itself is
 idempotent on the proposal id (the Beancount connector finds the transaction by its
 `proposal-id` metadata), so a request handled again after a crash between the ledger write and
-the commit answers `already_posted: true` and writes nothing.
+the commit answers `already_posted: true` (a deletion: `already_deleted: true`) and writes
+nothing.
 """
 
 import asyncio
@@ -20,6 +21,8 @@ from uuid import uuid4
 from ledgerline.consumers import Subscription
 from ledgerline.db import UnitOfWork
 from ledgerline.events import (
+    BookingDeleted,
+    BookingDeleteFailed,
     BookingDeleteRequested,
     BookingFailed,
     BookingPosted,
@@ -39,6 +42,7 @@ from sync.connectors.contract import (
     LedgerSnapshot,
     UnknownDossier,
 )
+from sync.domain.deletion import deletion_delta
 from sync.domain.kafka_connector import booking_delta
 from sync.domain.ledger_sync import ledger_sync_messages, record_fingerprints, sync_run_messages
 from sync.kafka_connector.settings import ConnectorSettings
@@ -204,41 +208,55 @@ async def on_booking_requested(
 async def on_booking_delete_requested(
     uow: UnitOfWork, event: Envelope[BookingDeleteRequested], settings: ConnectorSettings
 ) -> None:
-    """Delete a booking of one of the platform's journals; the open item goes as a removal in
-    a ledger.synced.v1 delta. A refusal is logged (the contract has no answer topic for it)."""
+    """Delete the proposal's booking from one of the platform's journals: booking.deleted.v1
+    and the open item as a removal in a ledger.synced.v1 delta, or booking.delete-failed.v1
+    with the package's own reason. A request seen again answers `already_deleted`."""
     request = event.data
     if request.accounting_package != settings.accounting_package:
         return
     connector = connector_of(settings)
     booking = request.booking
+    subject = f"proposals/{booking.proposal_id}"
     try:
-        await asyncio.to_thread(connector.delete_booking, request.dossier_code, booking)
+        deleted = await asyncio.to_thread(connector.delete_booking, request.dossier_code, booking)
     except ConnectorUnavailable:
         raise
     except (BookingRefused, UnknownDossier) as exc:
-        log.error(
-            "deleting %s/%s of %s refused: %s",
-            booking.journal,
-            booking.document_number,
-            request.dossier_code,
-            exc.reason,
+        uow.emit(
+            BookingDeleteFailed(
+                proposal_id=booking.proposal_id,
+                document_id=booking.document_id,
+                journal=booking.journal,
+                document_number=booking.document_number,
+                reason=exc.reason,
+                details=exc.details,
+            ),
+            dossier_id=event.dossierid,
+            office_id=event.officeid,
+            subject=subject,
         )
         return
+    uow.emit(
+        BookingDeleted(
+            proposal_id=booking.proposal_id,
+            document_id=booking.document_id,
+            journal=deleted.journal,
+            document_number=deleted.document_number,
+            deleted_at=datetime.now(UTC),
+            reason=booking.reason,
+            deleted_by=booking.requested_by,
+            dossier_code=request.dossier_code,
+            already_deleted=deleted.already_deleted,
+        ),
+        dossier_id=event.dossierid,
+        office_id=event.officeid,
+        subject=subject,
+    )
     snapshot = await asyncio.to_thread(connector.snapshot, request.dossier_code)
     _emit_synced(
         uow,
         event,
-        snapshot.model_copy(
-            update={
-                "gl_accounts": (),
-                "vat_codes": (),
-                "journals": tuple(j for j in snapshot.journals if j.code == booking.journal),
-                "periods": (),
-                "counterparties": (),
-                "open_items": (),
-                "bank_accounts": (),
-            }
-        ),
+        deletion_delta(snapshot, booking.journal),
         full=False,
         counts=(len(snapshot.counterparties), len(snapshot.open_items)),
         removed_open_items=(f"{booking.journal}/{booking.document_number}",),
@@ -271,8 +289,8 @@ def definition() -> ServiceDefinition:
         title="Ledgerline reference Kafka connector (Beancount)",
         description="The Beancount reference connector behind the Kafka contract: consumes "
         "booking.requested.v1, booking.delete-requested.v1 and ledger.sync-requested.v1 of "
-        "dossiers activated with "
-        "`connector: kafka`, answers with booking.posted.v1 / booking.failed.v1 and publishes "
+        "dossiers activated with `connector: kafka`, answers with booking.posted.v1 / "
+        "booking.failed.v1 and booking.deleted.v1 / booking.delete-failed.v1, and publishes "
         "ledger.synced.v1 (docs/connectors.md).",
         settings_type=ConnectorSettings,
         versions_dir=Path(__file__).parent / "migrations" / "versions",

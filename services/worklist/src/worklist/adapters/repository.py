@@ -525,6 +525,21 @@ async def mark_failed(
     )
 
 
+async def mark_unbooked(
+    connection: asyncpg.Connection, proposal_id: UUID, message: str, status: str
+) -> None:
+    """Its booking was deleted from the books: back to the worklist, unchecked, without its
+    document number, with the message."""
+    await connection.execute(
+        """UPDATE proposals SET stage = 'open', status = $3, checked = false,
+            document_number = NULL, booked_at = NULL, booking_error = $2, updated_at = now()
+        WHERE id = $1 AND stage = 'booked'""",
+        proposal_id,
+        message,
+        status,
+    )
+
+
 async def save_deletion(
     connection: asyncpg.Connection, office_id: UUID, dossier_id: UUID, deletion: DocumentDeleted
 ) -> None:

@@ -1,6 +1,8 @@
 """Sending a proposal to the books: only Ok and Checked proposals whose details are complete
-and whose lines add up; the result is the proposal.validated.v1 that sync posts."""
+and whose lines add up; the result is the proposal.validated.v1 that sync posts. A booking
+deleted from the books brings its proposal back to be validated again."""
 
+from dataclasses import replace
 from decimal import Decimal
 
 from ledgerline.events import ProposalLine, ProposalValidated, ProposalVatLine
@@ -97,3 +99,24 @@ def validated_event(booking: Booking, ledger: LedgerData, validated_by: str) -> 
             for code, base, vat in vat_lines(booking.lines)
         ),
     )
+
+
+def deletion_applies(
+    stage: str, booked_as: tuple[str | None, str | None], deleted: tuple[str, str]
+) -> bool:
+    """Whether booking.deleted.v1 (journal, document number) is about the proposal's booking
+    as the worklist has it: a deletion told twice, or about an earlier booking of a proposal
+    sent and booked again since, changes nothing."""
+    return stage == "booked" and booked_as == deleted
+
+
+def back_from_the_books(booking: Booking) -> Booking:
+    """The proposal of a booking deleted from the books: in the worklist again, to be
+    corrected, validated (checked) and sent again."""
+    return replace(booking, stage="open", checked=False)
+
+
+def deletion_message(journal: str, document_number: str, reason: str | None) -> str:
+    """What the office reads on the proposal (its booking_error) after the deletion."""
+    message = f"deleted in the books ({journal}/{document_number})"
+    return f"{message}: {reason}" if reason else message

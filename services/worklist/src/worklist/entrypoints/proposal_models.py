@@ -206,7 +206,10 @@ class Proposal(BaseModel):
         description="full star from 0.9, half from 0.8, grey below"
     )
     document_number: str | None = Field(description="In the journal, once booked")
-    booking_error: str | None = Field(description="Why the books refused it, when they did")
+    booking_error: str | None = Field(
+        description="Why the books refused it, or that its booking was deleted from them "
+        '("deleted in the books (CFAAN/26000215): reason")'
+    )
     validated_by: str | None
     sent_at: datetime | None
     booked_at: datetime | None

@@ -35,6 +35,7 @@ from sync.connectors.contract import (
     BookingToPost,
     ConnectorUnavailable,
     Counterparty,
+    DeletedBooking,
     JournalisedPayment,
     LedgerMovement,
     LedgerSnapshot,
@@ -330,7 +331,10 @@ class BeancountConnector:
             self._write_checked(dossier_code, folder, _append(folder / BOOKINGS, text))
             return day
 
-    def delete_booking(self, dossier_code: str, booking: BookingToDelete) -> None:
+    def delete_booking(self, dossier_code: str, booking: BookingToDelete) -> DeletedBooking:
+        """Delete the proposal's transaction (found by its `proposal-id`, so a number used again
+        by a later booking is never touched); none in the ledger: `already_deleted`."""
+        document = f"{booking.journal}/{booking.document_number}"
         with self._locked(dossier_code) as folder:
             ledger = self._current(dossier_code)
             journal = ledger.books.journals.get(booking.journal)
@@ -339,18 +343,25 @@ class BeancountConnector:
                     f"journal {booking.journal} is not one of the platform's journals; "
                     "only bookings posted through them may be deleted"
                 )
-            transaction = ledger_books.find_document(
-                ledger.entries, booking.journal, booking.document_number
+            transaction = ledger_books.find_by_meta(
+                ledger.entries, "proposal-id", str(booking.proposal_id)
             )
             if transaction is None:
+                return DeletedBooking(
+                    proposal_id=booking.proposal_id,
+                    journal=booking.journal,
+                    document_number=booking.document_number,
+                    already_deleted=True,
+                )
+            found = f"{transaction.meta.get('journal')}/{transaction.meta.get('document-number')}"
+            if found != document:
                 raise BookingRefused(
-                    f"no booking {booking.journal}/{booking.document_number} in the ledger"
+                    f"the booking of proposal {booking.proposal_id} is {found}, not {document}"
                 )
             period = str(transaction.meta.get("period"))
             state = ledger_books.period_state_at(ledger.entries, period, self._today())
             if state == "closed":
                 raise BookingRefused(f"booking period {period} is closed")
-            document = f"{booking.journal}/{booking.document_number}"
             if any(
                 p.meta and p.meta.get("document") == document and "invoice-date" not in p.meta
                 for entry in ledger_books.transactions(ledger.entries)
@@ -365,6 +376,12 @@ class BeancountConnector:
                     "(it is not in bookings.beancount)"
                 )
             self._write_checked(dossier_code, folder, text)
+            return DeletedBooking(
+                proposal_id=booking.proposal_id,
+                journal=booking.journal,
+                document_number=booking.document_number,
+                period=period,
+            )
 
     def journalise_payments(
         self, dossier_code: str, payments: tuple[PaymentToJournalise, ...]
