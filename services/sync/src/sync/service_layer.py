@@ -25,9 +25,10 @@ from ledgerline.events import (
     Envelope,
     LedgerSynced,
     ProposalValidated,
+    SettledItem,
 )
 
-from sync.adapters import dossiers, ledger
+from sync.adapters import dossiers, journalisings, ledger
 from sync.adapters.connectors import connector_for
 from sync.config import SyncSettings
 from sync.connectors.contract import (
@@ -87,6 +88,7 @@ async def synchronise(
     trigger: str,
     requested_by: str | None = None,
     full: bool = True,
+    settled_items: tuple[SettledItem, ...] = (),
 ) -> asyncpg.Record:
     """The connector's snapshot as ledger.synced.v1 chunks, and the run recorded: everything
     (`full`, consumers replace their copies), or what changed since the previous run (a delta:
@@ -125,6 +127,7 @@ async def synchronise(
             removed_counterparties=changes.removed_counterparties,
             removed_open_items=changes.removed_open_items,
             counts=(len(snapshot.counterparties), len(snapshot.open_items)),
+            settled_items=settled_items,  # what a journalised payment settled
         )
     await ledger.replace_fingerprints(uow.conn, dossier["id"], fingerprints)
     for message in messages:
@@ -414,6 +417,7 @@ async def on_connector_synced(
         await ledger.remove_connector_records(
             uow.conn, dossier["id"], "counterparty", list(data.removed_counterparties)
         )
+    await journalisings.mark_settled(uow.conn, event.officeid, data.settled_items)
     if data.last_chunk:
         if data.full:
             await ledger.keep_only_connector_run(uow.conn, dossier["id"], data.sync_id)
