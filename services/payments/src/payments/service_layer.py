@@ -46,6 +46,7 @@ from payments.domain.payment import (
     open_amount,
     remittance_for,
 )
+from payments.domain.remittance import parse_creditor_reference
 
 # The statuses of a payment that the books may settle (payments_to_settle reads the same).
 SETTLEABLE = frozenset({PaymentStatus.IN_PROCESSING, PaymentStatus.QR_ISSUED})
@@ -434,7 +435,7 @@ async def _to_journalise(
         "currency": payment["currency"],
         "kind": "supplier",
         "bank_account_iban": account["iban"] if account else None,
-        "communication": payment["remittance_value"],
+        "communication": _communication(payment),
     }
     if payment["document_id"] is not None:
         item = await open_items.item_of_document(
@@ -448,6 +449,15 @@ async def _to_journalise(
                 "kind": item["kind"] or "supplier",
             }
     return details
+
+
+def _communication(payment: asyncpg.Record) -> str | None:
+    """The remittance information as the books write it: a structured reference printed
+    (`+++010/8068/17183+++`), free text as given."""
+    value = payment["remittance_value"]
+    if payment["remittance_type"] == "structured" and value:
+        return parse_creditor_reference(value).display
+    return value
 
 
 def _settled(
