@@ -87,6 +87,19 @@ async def journalise(
             "the payment in the package"
         )
     code = dossier["dossier_code"]
+    if data.settles_journal is None and data.document_id is not None:
+        # Payments did not know the invoice's booking yet (its booking.posted.v1 on its way):
+        # sync posted it, and knows.
+        booked = await journalisings.booking_of_document(
+            uow.conn, office_id, dossier_id, data.document_id
+        )
+        if booked is not None:
+            data = data.model_copy(
+                update={
+                    "settles_journal": booked["journal"],
+                    "settles_document_number": booked["document_number"],
+                }
+            )
     if posting_route(dossier["connector"]) == "kafka":
         try:
             payment = payment_request(data)

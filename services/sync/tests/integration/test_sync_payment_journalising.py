@@ -29,7 +29,7 @@ from ledgerline.events import (
     spec_for_topic,
 )
 from sync import payment_journalising, service_layer
-from sync.adapters import dossiers
+from sync.adapters import dossiers, ledger
 from sync.adapters import monitor as monitor_sql
 from sync.config import SyncSettings
 from sync.connectors.demo.generate import DEMO_ROOT, DOSSIER_CODE
@@ -310,3 +310,32 @@ async def test_a_kafka_dossier_is_journalised_by_the_reference_connector(
     finally:
         await connector_pool.close()
         await infrastructure.postgres.drop_database(name)  # type: ignore[union-attr]
+
+
+async def test_the_open_item_comes_from_sync_s_posting_when_payments_did_not_know_it(
+    pool: asyncpg.Pool, settings: SyncSettings, demo_root: Path
+) -> None:
+    """Paid right after booking: payments had not had the booking.posted.v1 yet."""
+    dossier_id = await dossier(pool, payment_module=True)
+    document_id = uuid.uuid4()
+    await ledger.save_posting(
+        pool,  # type: ignore[arg-type]
+        {
+            "proposal_id": uuid.uuid4(),
+            "office_id": OFFICE,
+            "dossier_id": dossier_id,
+            "document_id": document_id,
+            "status": "posted",
+            "journal": ITEM[0],
+            "document_number": ITEM[1],
+        },
+    )
+    data = settled(
+        document_id=document_id,
+        settles_journal=None,
+        settles_document_number=None,
+        counterparty_number=None,
+    )
+    await handle(pool, envelope(data, dossier_id), settings)
+    assert (await journalising(pool, data.payment_id))["status"] == "journalised"
+    assert supplier_balance(demo_root, "CFAAN/26000041") == 0

@@ -93,3 +93,17 @@ async def list_for_dossier(
         limit,
         offset,
     )
+
+
+async def booking_of_document(
+    connection: asyncpg.Connection, office_id: UUID, dossier_id: UUID, document_id: UUID
+) -> asyncpg.Record | None:
+    """The journal and document number sync posted a document as (its latest posted booking)."""
+    return await connection.fetchrow(
+        """SELECT journal, document_number FROM postings
+        WHERE office_id = $1 AND dossier_id = $2 AND document_id = $3 AND status = 'posted'
+        ORDER BY updated_at DESC LIMIT 1""",
+        office_id,
+        dossier_id,
+        document_id,
+    )
