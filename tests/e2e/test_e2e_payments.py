@@ -463,7 +463,7 @@ async def test_a_qr_payment_of_a_booked_invoice_is_journalised_and_its_item_paid
                 )
             ).json()
             found = [row for row in rows if row["payment_id"] == payment["id"]]
-            assert not found or found[0]["status"] != "failed", found
+            assert not found or found[0]["status"] != "failed", found[0]["reason"]
             return found[0] if found and found[0]["status"] == "journalised" else None
 
         done = await eventually(journalised, timeout=60)

@@ -16,7 +16,7 @@
 
 import asyncio
 import logging
-from datetime import UTC, datetime
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -123,12 +123,12 @@ async def journalise(
         snapshot = await take_snapshot(connector, code)
         # Every item with what was paid on it (settled ones too, where the connector can say):
         # a payment journalised before a crash still finds the item it settled.
-        items = await asyncio.to_thread(open_items_at, connector, code, data.settled_on)
+        # (`date.max`: invoices dated after the payment too.)
+        items = await asyncio.to_thread(open_items_at, connector, code, date.max)
         payment = payment_request(data, items)
         before = item_of(items, payment)
         [result] = await asyncio.to_thread(connector.journalise_payments, code, (payment,))
-        today = max(datetime.now(UTC).date(), data.settled_on)
-        after = item_of(await asyncio.to_thread(open_items_at, connector, code, today), payment)
+        after = item_of(await asyncio.to_thread(open_items_at, connector, code, date.max), payment)
     except ConnectorUnavailable as exc:
         await _remember_unavailable(settings, row | {"reason": exc.reason})
         raise

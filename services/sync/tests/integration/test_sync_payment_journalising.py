@@ -26,10 +26,12 @@ from ledgerline.events import (
     LedgerSynced,
     PaymentSettled,
     PaymentsJournaliseRequested,
+    ProposalLine,
+    ProposalValidated,
     spec_for_topic,
 )
 from sync import payment_journalising, service_layer
-from sync.adapters import dossiers, ledger
+from sync.adapters import dossiers
 from sync.adapters import monitor as monitor_sql
 from sync.config import SyncSettings
 from sync.connectors.demo.generate import DEMO_ROOT, DOSSIER_CODE
@@ -315,27 +317,46 @@ async def test_a_kafka_dossier_is_journalised_by_the_reference_connector(
 async def test_the_open_item_comes_from_sync_s_posting_when_payments_did_not_know_it(
     pool: asyncpg.Pool, settings: SyncSettings, demo_root: Path
 ) -> None:
-    """Paid right after booking: payments had not had the booking.posted.v1 yet."""
+    """Paid right after booking (payments had not had the booking.posted.v1 yet), and before
+    the invoice's own date."""
     dossier_id = await dossier(pool, payment_module=True)
-    document_id = uuid.uuid4()
-    await ledger.save_posting(
-        pool,  # type: ignore[arg-type]
-        {
-            "proposal_id": uuid.uuid4(),
-            "office_id": OFFICE,
-            "dossier_id": dossier_id,
-            "document_id": document_id,
-            "status": "posted",
-            "journal": ITEM[0],
-            "document_number": ITEM[1],
-        },
+    proposal = ProposalValidated(
+        proposal_id=uuid.uuid4(),
+        document_id=uuid.uuid4(),
+        journal="CFAAN",
+        period="2026-12",
+        counterparty_number="L0004",
+        invoice_number="F-2026-12",
+        invoice_date=date(2026, 12, 12),
+        currency="EUR",
+        total_excl_vat=Decimal("100.00"),
+        total_vat=Decimal("21.00"),
+        total_incl_vat=Decimal("121.00"),
+        validated_by="eva@office.example",
+        lines=(
+            ProposalLine(
+                gl_account="604000",
+                amount_excl_vat=Decimal("100.00"),
+                vat_code="A21",
+                vat_amount=Decimal("21.00"),
+            ),
+        ),
+    )
+    async with UnitOfWork(pool, source="sync") as uow:
+        await service_layer.on_proposal_validated(
+            uow, envelope(proposal, dossier_id, "/ledgerline/worklist"), settings
+        )
+    number = await pool.fetchval(
+        "SELECT document_number FROM postings WHERE proposal_id = $1", proposal.proposal_id
     )
     data = settled(
-        document_id=document_id,
+        document_id=proposal.document_id,
+        amount=Decimal("121.00"),
         settles_journal=None,
         settles_document_number=None,
         counterparty_number=None,
     )
     await handle(pool, envelope(data, dossier_id), settings)
-    assert (await journalising(pool, data.payment_id))["status"] == "journalised"
-    assert supplier_balance(demo_root, "CFAAN/26000041") == 0
+    done = await journalising(pool, data.payment_id)
+    assert done["status"] == "journalised", done["reason"]
+    assert supplier_balance(demo_root, f"CFAAN/{number}") == 0
