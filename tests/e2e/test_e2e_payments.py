@@ -385,25 +385,13 @@ def supplier_postings(stack: Stack, document: str) -> tuple[list[Any], Decimal]:
 async def test_a_qr_payment_of_a_booked_invoice_is_journalised_and_its_item_paid(
     stack: Stack,
 ) -> None:
-    """Booked invoice -> QR payment marked paid -> payment.settled.v1 -> sync journalises it in
-    the Beancount ledger's bank journal -> ledger.synced.v1 -> paid in payments' open items."""
+    """Booked invoice -> QR payment marked paid -> payment.settled.v1 -> refused while the
+    dossier's payment module is off (visible, with the reason) -> switched on and retried -> sync
+    journalises it in the Beancount ledger's bank journal -> ledger.synced.v1 -> paid in
+    payments' open items."""
     sync, admin = stack.url("sync"), bearer(stack)
     async with httpx.AsyncClient(timeout=15) as http:
         client = Client(stack, http)
-        # The office has the payment module and the demo dossier uses it.
-        current = (await http.get(f"{sync}/office/settings", headers=admin)).json()
-        kept = ("name", "key_figures_closed_periods_only", "dossier_activation")
-        saved = await http.put(
-            f"{sync}/office/settings",
-            json={key: current[key] for key in kept} | {"payment_module_allowed": True},
-            headers=admin,
-        )
-        assert saved.status_code == 200, saved.text
-        switched = await http.patch(
-            f"{sync}/dossiers/{DEMO_DOSSIER_ID}", json={"payment_module": True}, headers=admin
-        )
-        assert switched.status_code == 200, switched.text
-
         document_id = await client.deliver_invoice(f"JRN-{uuid.uuid4().hex[:8]}")
         periods = (
             await http.get(
@@ -456,18 +444,44 @@ async def test_a_qr_payment_of_a_booked_invoice_is_journalised_and_its_item_paid
         paid = await http.post(f"{client.base}/payments/{payment['id']}/mark-paid", headers=admin)
         assert paid.status_code == 200 and paid.json()["status"] == "paid"
 
-        async def journalised() -> dict[str, Any] | None:
+        async def journalising(status: str) -> dict[str, Any] | None:
             rows = (
                 await http.get(
                     f"{sync}/dossiers/{DEMO_DOSSIER_ID}/payment-journalisings", headers=admin
                 )
             ).json()
             found = [row for row in rows if row["payment_id"] == payment["id"]]
-            assert not found or found[0]["status"] != "failed", found[0]["reason"]
-            return found[0] if found and found[0]["status"] == "journalised" else None
+            return found[0] if found and found[0]["status"] == status else None
 
-        done = await eventually(journalised, timeout=60)
-        assert done["journal"] == "KBC" and done["amount"] == "1656.25"
+        # The demo dossier has no payment module yet: not journalised, and the office sees why.
+        refused = await eventually(lambda: journalising("failed"), timeout=60)
+        assert "payment module of dossier PEETERS is off" in refused["reason"]
+
+        # The office has the payment module, the dossier switches it on and tries again.
+        current = (await http.get(f"{sync}/office/settings", headers=admin)).json()
+        kept = ("name", "key_figures_closed_periods_only", "dossier_activation")
+        saved = await http.put(
+            f"{sync}/office/settings",
+            json={key: current[key] for key in kept} | {"payment_module_allowed": True},
+            headers=admin,
+        )
+        assert saved.status_code == 200, saved.text
+        switched = await http.patch(
+            f"{sync}/dossiers/{DEMO_DOSSIER_ID}", json={"payment_module": True}, headers=admin
+        )
+        assert switched.status_code == 200, switched.text
+
+        retry = f"{sync}/dossiers/{DEMO_DOSSIER_ID}/payment-journalisings/{payment['id']}/retry"
+        retried = await http.post(retry, headers=admin)
+        assert retried.status_code == 200, retried.text
+        done = retried.json()
+        assert (done["status"], done["journal"], done["amount"]) == (
+            "journalised",
+            "KBC",
+            "1656.25",
+        )
+        assert (await http.post(retry, headers=admin)).status_code == 409
+        assert await journalising("journalised") == done
 
         entries, balance = supplier_postings(stack, document)
         assert balance == 0  # the supplier's account holds nothing more for this invoice
