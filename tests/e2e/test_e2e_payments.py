@@ -10,14 +10,31 @@ from typing import Any
 
 import httpx
 import pytest
+from beancount import loader
+from beancount.core import data as bean_data
 from ledgerline.demo import DEMO_DOSSIER_ID
 from ledgerline.devstack.paths import given_testdata
 from ledgerline.devstack.stack import Stack
-from ledgerline.events import LedgerBankAccount, LedgerSynced, PaymentApproved, SettledItem
+from ledgerline.events import (
+    LedgerBankAccount,
+    LedgerSynced,
+    PaymentApproved,
+    ProposalLine,
+    ProposalValidated,
+    SettledItem,
+)
 from ledgerline.testing.ubl import base_example
 from lxml import etree
 
-from tests.e2e.helpers import bearer, events_where, eventually, publish, upload
+from tests.e2e.helpers import (
+    bearer,
+    envelope_of,
+    events_where,
+    eventually,
+    publish,
+    publish_envelopes,
+    upload,
+)
 
 pytestmark = [pytest.mark.e2e]
 
@@ -344,3 +361,166 @@ async def test_qr_payment_gives_an_epc_code_and_is_marked_paid(
         )
         assert paid.status_code == 200 and paid.json()["status"] == "paid"
         assert (await client.pay(document_id)).status_code == 409
+
+
+def supplier_postings(stack: Stack, document: str) -> tuple[list[Any], Decimal]:
+    """The Beancount ledger's transactions and what the suppliers' account still holds for one
+    invoice (`journal/document number`), loaded with Beancount itself."""
+    entries, errors, _ = loader.load_file(str(stack.ledger_root / "PEETERS" / "main.beancount"))
+    assert errors == []
+    balance = sum(
+        (
+            posting.units.number
+            for entry in entries
+            if isinstance(entry, bean_data.Transaction)
+            for posting in entry.postings
+            if posting.account == "Liabilities:440000"
+            and (posting.meta or {}).get("document") == document
+        ),
+        Decimal(0),
+    )
+    return entries, balance
+
+
+async def test_a_qr_payment_of_a_booked_invoice_is_journalised_and_its_item_paid(
+    stack: Stack,
+) -> None:
+    """Booked invoice -> QR payment marked paid -> payment.settled.v1 -> refused while the
+    dossier's payment module is off (visible, with the reason) -> switched on and retried -> sync
+    journalises it in the Beancount ledger's bank journal -> ledger.synced.v1 -> paid in
+    payments' open items."""
+    sync, admin = stack.url("sync"), bearer(stack)
+    async with httpx.AsyncClient(timeout=15) as http:
+        client = Client(stack, http)
+        document_id = await client.deliver_invoice(f"JRN-{uuid.uuid4().hex[:8]}")
+        periods = (
+            await http.get(
+                f"{stack.url('worklist')}/dossiers/{DEMO_DOSSIER_ID}/ledger/periods",
+                headers=admin,
+            )
+        ).json()
+        period = [p["code"] for p in periods if p["status"] == "open"][-1]
+        invoice_date = date(int(period[:4]), int(period[5:]), 12)
+        proposal = ProposalValidated(
+            proposal_id=uuid.uuid4(),
+            document_id=uuid.UUID(document_id),
+            journal="CFAAN",
+            period=period,
+            counterparty_number="L0004",
+            invoice_number="JRN-1",
+            invoice_date=invoice_date,
+            currency="EUR",
+            total_excl_vat=Decimal("1368.80"),
+            total_vat=Decimal("287.45"),
+            total_incl_vat=Decimal("1656.25"),
+            validated_by="eva@office.example",
+            structured_communication="+++010/8068/17183+++",
+            lines=(
+                ProposalLine(
+                    gl_account="604000",
+                    amount_excl_vat=Decimal("1368.80"),
+                    vat_code="A21",
+                    vat_amount=Decimal("287.45"),
+                ),
+            ),
+        )
+        await publish_envelopes(stack, envelope_of(proposal, source="/ledgerline/worklist"))
+        [posted] = await events_where(
+            stack, "booking.posted.v1", "proposal_id", str(proposal.proposal_id), timeout=60
+        )
+        document = f"CFAAN/{posted['data']['document_number']}"
+        assert supplier_postings(stack, document)[1] == Decimal("-1656.25")
+
+        # Paid from the dossier's KBC account (a bank account of the books, with its journal).
+        accounts = (await http.get(f"{client.base}/bank-accounts", headers=admin)).json()
+        [kbc] = [a for a in accounts if a["iban"] == "BE20734384076256"]
+        created = await http.post(
+            f"{client.base}/payments",
+            json={"document_id": document_id, "method": "qr", "bank_account_id": kbc["id"]},
+            headers=admin,
+        )
+        assert created.status_code == 201, created.text
+        payment = created.json()
+        paid = await http.post(f"{client.base}/payments/{payment['id']}/mark-paid", headers=admin)
+        assert paid.status_code == 200 and paid.json()["status"] == "paid"
+
+        async def journalising(status: str) -> dict[str, Any] | None:
+            rows = (
+                await http.get(
+                    f"{sync}/dossiers/{DEMO_DOSSIER_ID}/payment-journalisings", headers=admin
+                )
+            ).json()
+            found = [row for row in rows if row["payment_id"] == payment["id"]]
+            return found[0] if found and found[0]["status"] == status else None
+
+        # The demo dossier has no payment module yet: not journalised, and the office sees why.
+        refused = await eventually(lambda: journalising("failed"), timeout=60)
+        assert "payment module of dossier PEETERS is off" in refused["reason"]
+
+        # The office has the payment module, the dossier switches it on and tries again.
+        current = (await http.get(f"{sync}/office/settings", headers=admin)).json()
+        kept = ("name", "key_figures_closed_periods_only", "dossier_activation")
+        saved = await http.put(
+            f"{sync}/office/settings",
+            json={key: current[key] for key in kept} | {"payment_module_allowed": True},
+            headers=admin,
+        )
+        assert saved.status_code == 200, saved.text
+        switched = await http.patch(
+            f"{sync}/dossiers/{DEMO_DOSSIER_ID}", json={"payment_module": True}, headers=admin
+        )
+        assert switched.status_code == 200, switched.text
+
+        retry = f"{sync}/dossiers/{DEMO_DOSSIER_ID}/payment-journalisings/{payment['id']}/retry"
+        retried = await http.post(retry, headers=admin)
+        assert retried.status_code == 200, retried.text
+        done = retried.json()
+        assert (done["status"], done["journal"], done["amount"]) == (
+            "journalised",
+            "KBC",
+            "1656.25",
+        )
+        assert (await http.post(retry, headers=admin)).status_code == 409
+        assert await journalising("journalised") == done
+
+        entries, balance = supplier_postings(stack, document)
+        assert balance == 0  # the supplier's account holds nothing more for this invoice
+        [transaction] = [
+            entry
+            for entry in entries
+            if isinstance(entry, bean_data.Transaction)
+            and entry.meta.get("payment-id") == payment["id"]
+        ]
+        assert transaction.meta["document-number"] == done["document_number"]
+        assert transaction.meta["communication"] == "+++010/8068/17183+++"
+        assert {p.account: p.units.number for p in transaction.postings} == {
+            "Liabilities:440000": Decimal("1656.25"),
+            "Assets:550000": Decimal("-1656.25"),
+        }
+
+        async def settled_item() -> dict[str, Any] | None:
+            items = (
+                await http.get(
+                    f"{client.base}/open-items",
+                    params={"status": "settled", "counterparty_number": "L0004"},
+                    headers=admin,
+                )
+            ).json()
+            return next(
+                (i for i in items if f"{i['journal']}/{i['document_number']}" == document), None
+            )
+
+        item = await eventually(settled_item, timeout=60)
+        assert (item["status"], item["amount"], item["amount_paid"], item["open_amount"]) == (
+            "settled",
+            "1656.25",
+            "1656.25",
+            "0.00",
+        )
+        still_open = (
+            await http.get(
+                f"{client.base}/open-items", params={"counterparty_number": "L0004"}, headers=admin
+            )
+        ).json()
+        assert document not in {f"{i['journal']}/{i['document_number']}" for i in still_open}
+        assert (await client.payment(payment["id"]))["status"] == "paid"

@@ -11,6 +11,7 @@ from ledgerline import invoice_approval_process
 from ledgerline.auth import DossierScope
 from ledgerline.db import UnitOfWork
 from ledgerline.events import (
+    BookingPosted,
     DocumentMoved,
     DocumentReceived,
     DocumentRecognized,
@@ -46,6 +47,10 @@ from payments.domain.payment import (
     open_amount,
     remittance_for,
 )
+from payments.domain.remittance import parse_creditor_reference
+
+# The statuses of a payment that the books may settle (payments_to_settle reads the same).
+SETTLEABLE = frozenset({PaymentStatus.IN_PROCESSING, PaymentStatus.QR_ISSUED})
 
 
 class NotFound(LookupError):
@@ -412,21 +417,80 @@ async def mark_qr_paid(
     updated = await repository.set_status(
         uow.conn, payment_id, PaymentStatus.PAID.value, reason="paid by QR code"
     )
-    _settled(uow, updated, scope.office_id, today)
+    details = await _to_journalise(uow.conn, scope.office_id, updated)
+    _settled(uow, updated, scope.office_id, today, **details)
     return updated
 
 
-def _settled(uow: UnitOfWork, payment: asyncpg.Record, office_id: UUID, settled_on: date) -> None:
+async def _to_journalise(
+    conn: asyncpg.Connection, office_id: UUID, payment: asyncpg.Record
+) -> dict[str, Any]:
+    """What sync needs to journalise a payment made through the platform: the dossier's account
+    it left, and the open item of the books it settles (known once the invoice was booked:
+    booking.posted.v1 and ledger.synced.v1)."""
+    account = await repository.get_bank_account(
+        conn, office_id, payment["dossier_id"], payment["bank_account_id"]
+    )
+    details: dict[str, Any] = {
+        "settled_by": "payment",
+        "currency": payment["currency"],
+        "kind": "supplier",
+        "bank_account_iban": account["iban"] if account else None,
+        "communication": _communication(payment),
+    }
+    if payment["document_id"] is not None:
+        item = await open_items.item_of_document(
+            conn, office_id, payment["dossier_id"], payment["document_id"]
+        )
+        if item is not None:
+            details |= {
+                "settles_journal": item["journal"],
+                "settles_document_number": item["document_number"],
+                "counterparty_number": item["counterparty_number"],
+                "kind": item["kind"] or "supplier",
+            }
+    return details
+
+
+def _communication(payment: asyncpg.Record) -> str | None:
+    """The remittance information as the books write it: a structured reference printed
+    (`+++010/8068/17183+++`), free text as given."""
+    value = payment["remittance_value"]
+    if payment["remittance_type"] == "structured" and value:
+        return parse_creditor_reference(value).display
+    return value
+
+
+def _settled(
+    uow: UnitOfWork,
+    payment: asyncpg.Record,
+    office_id: UUID,
+    settled_on: date,
+    **details: Any,
+) -> None:
     uow.emit(
         PaymentSettled(
             payment_id=payment["id"],
             document_id=payment["document_id"],
             amount=payment["amount"],
             settled_on=settled_on,
+            **details,
         ),
         dossier_id=payment["dossier_id"],
         office_id=office_id,
         subject=f"payments/{payment['id']}",
+    )
+
+
+async def on_booking_posted(uow: UnitOfWork, event: Envelope[BookingPosted]) -> None:
+    """The open item a document became: a payment of the document settles that item."""
+    await open_items.remember_booking(
+        uow.conn,
+        event.officeid,
+        event.dossierid,
+        event.data.document_id,
+        event.data.journal,
+        event.data.document_number,
     )
 
 
@@ -554,13 +618,29 @@ async def on_ledger_synced(uow: UnitOfWork, event: Envelope[LedgerSynced]) -> No
             },
         )
     for item in event.data.settled_items:
-        for payment in await repository.payments_to_settle(
+        to_settle = await repository.payments_to_settle(
             uow.conn, event.officeid, event.dossierid, item.counterparty_vat, item.invoice_number
-        ):
+        )
+        if item.payment_id is not None:
+            journalised = await repository.payment_for_event(
+                uow.conn, event.officeid, item.payment_id
+            )
+            if journalised is not None and journalised["status"] in SETTLEABLE:
+                to_settle = [p for p in to_settle if p["id"] != item.payment_id] + [journalised]
+        for payment in to_settle:
             updated = await repository.set_status(
                 uow.conn, payment["id"], PaymentStatus.PAID.value, reason="settled in the books"
             )
-            _settled(uow, updated, event.officeid, item.settled_on)
+            _settled(uow, updated, event.officeid, item.settled_on, settled_by="books")
+        if item.open_item is not None:
+            await open_items.settle(
+                uow.conn,
+                event.officeid,
+                event.dossierid,
+                event.data.sync_id or uuid4(),
+                item.open_item,
+                item.settled_on,
+            )
     await _keep_open_items(uow, event)
 
 

@@ -6,9 +6,11 @@ from sync.config import SyncSettings
 from sync.entrypoints.api import router
 from sync.entrypoints.feedback_api import router as feedback_router
 from sync.entrypoints.feedback_reports import router as feedback_reports_router
+from sync.entrypoints.journalising_api import router as journalising_router
 from sync.entrypoints.ledger_api import router as ledger_router
 from sync.entrypoints.monitor_api import router as monitor_router
 from sync.entrypoints.office_api import router as office_router
+from sync.payment_journalising import journalising_subscriptions
 from sync.service_layer import subscriptions
 
 
@@ -28,12 +30,16 @@ def definition() -> ServiceDefinition:
         routers=[
             router,
             ledger_router,
+            journalising_router,
             feedback_router,
             feedback_reports_router,
             monitor_router,
             office_router,
         ],
-        subscriptions=subscriptions,
+        subscriptions=lambda settings: [
+            *subscriptions(settings),
+            *journalising_subscriptions(settings),
+        ],
         # Sync owns the dossiers: dossier_scope reads its own `dossiers` table.
         keeps_dossier_directory=False,
     )

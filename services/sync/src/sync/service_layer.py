@@ -30,9 +30,10 @@ from ledgerline.events import (
     LedgerSynced,
     LedgerSyncRequested,
     ProposalValidated,
+    SettledItem,
 )
 
-from sync.adapters import dossiers, ledger
+from sync.adapters import dossiers, journalisings, ledger
 from sync.adapters.connectors import connector_for
 from sync.config import SyncSettings
 from sync.connectors.contract import (
@@ -102,6 +103,7 @@ async def synchronise(
     full: bool = True,
     up_to_date_until: date | None = None,
     removed_open_items: tuple[str, ...] = (),
+    settled_items: tuple[SettledItem, ...] = (),
 ) -> asyncpg.Record:
     """The connector's snapshot as ledger.synced.v1 chunks, and the run recorded: everything
     (`full`, consumers replace their copies), or what changed since the previous run (a delta:
@@ -154,6 +156,7 @@ async def synchronise(
         full=full,
         previous=previous,
         removed_open_items=removed_open_items,
+        settled_items=settled_items,  # what a journalised payment settled
     )
     await ledger.replace_fingerprints(uow.conn, dossier["id"], record_fingerprints(snapshot))
     for message in messages:
@@ -565,6 +568,7 @@ async def on_connector_synced(
         await ledger.remove_connector_records(
             uow.conn, dossier["id"], "counterparty", list(data.removed_counterparties)
         )
+    await journalisings.mark_settled(uow.conn, event.officeid, data.settled_items)
     if data.last_chunk:
         if data.full:
             await ledger.keep_only_connector_run(uow.conn, dossier["id"], data.sync_id)

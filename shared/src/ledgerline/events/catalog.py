@@ -369,10 +369,35 @@ class SepaFileGenerated(EventData):
 
 
 class PaymentSettled(EventData):
+    """A payment is done: money left the dossier's account (or arrived on it) through the
+    platform (`settled_by: payment`, sync journalises it in the books), or the books show the
+    invoice paid (`settled_by: books`, nothing to journalise). The optional fields are what sync
+    needs to journalise it; an event without them is the first form of v1."""
+
     payment_id: UUID
     document_id: UUID | None = None
     amount: Amount
     settled_on: date
+    settled_by: Literal["payment", "books"] | None = Field(
+        default=None,
+        description="payment: money moved through the platform (to journalise); books: the books "
+        "already show it paid; none: not said (older producers; never journalised)",
+    )
+    currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
+    kind: Literal["supplier", "customer"] | None = Field(
+        default=None, description="supplier: money out; customer: money in (direct debit)"
+    )
+    bank_account_iban: str | None = Field(
+        default=None, description="The dossier's own account the money left (or arrived on)"
+    )
+    counterparty_number: str | None = Field(
+        default=None, description="The counterparty's number in the books"
+    )
+    settles_journal: str | None = Field(default=None, description="The open item paid: journal")
+    settles_document_number: str | None = Field(
+        default=None, description="The open item paid: its document number in the journal"
+    )
+    communication: str | None = Field(default=None, description="The remittance information")
 
 
 ConnectorKind = Literal["in_process", "kafka"]
@@ -607,6 +632,14 @@ class SettledItem(EventData):
     invoice_number: str
     amount: Amount
     settled_on: date
+    open_item: OpenItem | None = Field(
+        default=None,
+        description="The item as the books show it now (paid in full); its key may also be in "
+        "`removed_open_items`, which then means settled, not deleted",
+    )
+    payment_id: UUID | None = Field(
+        default=None, description="The platform's payment journalised to settle it, if one was"
+    )
 
 
 class LedgerSynced(EventData):

@@ -3,6 +3,7 @@ settled items."""
 
 from ledgerline.consumers import Subscription
 from ledgerline.events import (
+    BookingPosted,
     DocumentMoved,
     DocumentReceived,
     DocumentRecognized,
@@ -23,6 +24,7 @@ SUBSCRIPTIONS = [
     Subscription(PaymentApproved, service_layer.on_payment_approved),
     Subscription(PaymentRejected, service_layer.on_payment_rejected),
     Subscription(LedgerSynced, service_layer.on_ledger_synced),
+    Subscription(BookingPosted, service_layer.on_booking_posted),
     Subscription(
         InvoiceApprovalProcessSwitched, service_layer.on_invoice_approval_process_switched
     ),

@@ -33,6 +33,7 @@ class OpenItem(BaseModel):
                     "amount_paid": "500.00",
                     "open_amount": "442.78",
                     "structured_communication": "+++090/9337/55493+++",
+                    "status": "open",
                 }
             ]
         }
@@ -50,12 +51,18 @@ class OpenItem(BaseModel):
     amount_paid: Decimal
     open_amount: Decimal
     structured_communication: str | None
+    status: Literal["open", "settled"] = Field(
+        description="settled: the books show it paid (a payment of the platform was journalised)"
+    )
+    settled_on: date | None = Field(default=None, description="When it was settled")
 
 
 @router.get(
     "/dossiers/{dossier_id}/open-items",
     response_model=list[OpenItem],
     summary="Invoices and credit notes still (partly) open in the books, earliest due first",
+    description="`status=settled` lists the items the books show paid since the platform "
+    "journalised their payment; `status=all` both.",
 )
 async def list_open_items(
     runtime: CurrentRuntime,
@@ -65,6 +72,7 @@ async def list_open_items(
     due_by: Annotated[date | None, Query(description="Only items due on or before")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 500,
     offset: Annotated[int, Query(ge=0)] = 0,
+    status: Literal["open", "settled", "all"] = "open",
 ) -> list[OpenItem]:
     async with runtime.pool.acquire() as connection:
         rows = await open_items.list_open_items(
@@ -76,5 +84,6 @@ async def list_open_items(
             due_by,
             limit,
             offset,
+            status,
         )
     return [OpenItem.model_validate(dict(row)) for row in rows]

@@ -131,6 +131,12 @@ async def rows(
             (SELECT count(*) FROM postings p WHERE p.office_id = d.office_id
                 AND p.dossier_id = d.id AND p.status = 'connector_unavailable')
                 AS postings_waiting_for_package,
+            (SELECT count(*) FILTER (WHERE j.status = 'failed') FROM payment_journalisings j
+                WHERE j.office_id = d.office_id AND j.dossier_id = d.id) AS failed_journalisings,
+            (SELECT count(*) FILTER (WHERE j.status = 'connector_unavailable')
+                FROM payment_journalisings j
+                WHERE j.office_id = d.office_id AND j.dossier_id = d.id)
+                AS journalisings_waiting_for_package,
             coalesce((SELECT l.status = 'failed' FROM ledger_syncs l
                 WHERE l.office_id = d.office_id AND l.dossier_id = d.id
                 ORDER BY l.started_at DESC LIMIT 1), false) AS last_sync_failed

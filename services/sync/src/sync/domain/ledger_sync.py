@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from ledgerline.events import LedgerBankAccount, LedgerSynced
+from ledgerline.events import LedgerBankAccount, LedgerSynced, SettledItem
 from pydantic import BaseModel
 
 from sync.connectors.contract import LedgerSnapshot
@@ -128,12 +128,14 @@ def ledger_sync_messages(
     removed_counterparties: tuple[str, ...] = (),
     removed_open_items: tuple[str, ...] = (),
     counts: tuple[int, int] | None = None,
+    settled_items: tuple[SettledItem, ...] = (),
 ) -> list[LedgerSynced]:
     """The messages of one sync run, chunk 0 first, the last with `last_chunk`.
 
     The dossier's bank accounts ride on chunk 0 (payments registers them as before); the counts
     are the whole dossier's on every chunk (`counts`: counterparties and open items, when
-    `snapshot` holds only a delta's changes)."""
+    `snapshot` holds only a delta's changes). `settled_items` (items a journalised payment
+    settled) ride on chunk 0 too: few, and before the removal of their keys."""
     removals = {
         "removed_counterparties": removed_counterparties,
         "removed_open_items": removed_open_items,
@@ -157,6 +159,7 @@ def ledger_sync_messages(
             counterparties=counterparties,
             open_items=open_items,
             bank_accounts=bank_accounts if index == 0 else (),
+            settled_items=settled_items if index == 0 else (),
             sync_id=sync_id,
             chunk=index,
             last_chunk=index == len(chunks) - 1,
@@ -176,10 +179,12 @@ def sync_run_messages(
     full: bool,
     previous: Mapping[RecordKey, str],
     removed_open_items: tuple[str, ...] = (),
+    settled_items: tuple[SettledItem, ...] = (),
 ) -> list[LedgerSynced]:
     """One sync run's messages, as sync and the reference Kafka connector publish them: the
     whole snapshot (`full`), or its delta against the fingerprints of the previous run
-    (`removed_open_items` go out as removals whatever the previous run published)."""
+    (`removed_open_items` go out as removals whatever the previous run published,
+    `settled_items` as what a journalised payment settled)."""
     if full:
         return ledger_sync_messages(snapshot, sync_id, synced_at)
     changes = delta(snapshot, previous)
@@ -191,4 +196,5 @@ def sync_run_messages(
         removed_counterparties=changes.removed_counterparties,
         removed_open_items=tuple(sorted({*changes.removed_open_items, *removed_open_items})),
         counts=(len(snapshot.counterparties), len(snapshot.open_items)),
+        settled_items=settled_items,
     )

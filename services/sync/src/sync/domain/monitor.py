@@ -211,13 +211,18 @@ def sync_status(
     failed_bookings_retryable: int,
     postings_waiting_for_package: int,
     last_sync_failed: bool,
+    failed_journalisings: int = 0,
+    journalisings_waiting_for_package: int = 0,
 ) -> SyncStatus:
     """The seed's bar code: ok; failed tasks an office employee can fix (a booking the package
-    refused, a sync that failed on the dossier's own settings); or failed tasks that need
-    support (the package cannot be reached: postings wait and are retried)."""
+    refused, a sync that failed on the dossier's own settings, a payment that could not be
+    journalised); or failed tasks that need support (the package cannot be reached: postings
+    and payments wait and are retried)."""
     if postings_waiting_for_package or failed_bookings_retryable:
         return "failed_support"
-    if failed_bookings or last_sync_failed:
+    if journalisings_waiting_for_package:
+        return "failed_support"
+    if failed_bookings or last_sync_failed or failed_journalisings:
         return "failed_office_action"
     return "ok"
 

@@ -115,6 +115,8 @@ def _line(row: dict) -> MonitorLine:
             failed_bookings_retryable=row["failed_bookings_retryable"],
             postings_waiting_for_package=row["postings_waiting_for_package"],
             last_sync_failed=row["last_sync_failed"],
+            failed_journalisings=row["failed_journalisings"],
+            journalisings_waiting_for_package=row["journalisings_waiting_for_package"],
         ),
     )
 

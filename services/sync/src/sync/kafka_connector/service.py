@@ -31,6 +31,8 @@ from ledgerline.events import (
     DossierUpdated,
     Envelope,
     LedgerSyncRequested,
+    PaymentsJournaliseRequested,
+    SettledItem,
 )
 from ledgerline.service import ServiceDefinition
 
@@ -43,6 +45,7 @@ from sync.connectors.contract import (
     UnknownDossier,
 )
 from sync.domain.deletion import deletion_delta
+from sync.domain.journalising import item_of, settlement
 from sync.domain.kafka_connector import booking_delta
 from sync.domain.ledger_sync import ledger_sync_messages, record_fingerprints, sync_run_messages
 from sync.kafka_connector.settings import ConnectorSettings
@@ -71,6 +74,7 @@ def _emit_synced(
     full: bool,
     counts: tuple[int, int] | None = None,
     removed_open_items: tuple[str, ...] = (),
+    settled_items: tuple[SettledItem, ...] = (),
 ) -> None:
     sync_id = uuid4()
     for message in ledger_sync_messages(
@@ -80,6 +84,7 @@ def _emit_synced(
         full=full,
         counts=counts,
         removed_open_items=removed_open_items,
+        settled_items=settled_items,
     ):
         uow.emit(
             message,
@@ -263,6 +268,56 @@ async def on_booking_delete_requested(
     )
 
 
+class JournalisingRefused(Exception):
+    """The package refused to journalise payments. The contract has no answer topic for it: the
+    request is retried, then kept on `payments.journalise-requested.v1.dlq` with this reason
+    (sync shows the payment `requested` until it is journalised)."""
+
+
+async def on_journalise_requested(
+    uow: UnitOfWork, event: Envelope[PaymentsJournaliseRequested], settings: ConnectorSettings
+) -> None:
+    """Book the payments in the bank journals (idempotent on the payment id) and publish the
+    ledger.synced.v1 delta: the bank journals' next numbers, each settled open item in
+    `settled_items` (naming the payment: sync's answer) with its key in `removed_open_items`,
+    or its new paid amount when it is still partly open."""
+    request = event.data
+    if request.accounting_package != settings.accounting_package:
+        return
+    connector = connector_of(settings)
+    code = request.dossier_code
+    try:
+        before = await asyncio.to_thread(connector.open_items, code)
+        results = await asyncio.to_thread(connector.journalise_payments, code, request.payments)
+    except ConnectorUnavailable:
+        raise
+    except (BookingRefused, UnknownDossier) as exc:
+        log.error("journalising payments of %s refused: %s", code, exc.reason)
+        raise JournalisingRefused(exc.reason) from exc
+    snapshot = await asyncio.to_thread(connector.snapshot, code)
+    after = await asyncio.to_thread(connector.open_items, code)
+    settlements = [
+        settlement(p, item_of(before, p), item_of(after, p), snapshot.counterparties)
+        for p in request.payments
+    ]
+    journals = {result.journal for result in results}
+    _emit_synced(
+        uow,
+        event,
+        LedgerSnapshot(
+            dossier_code=code,
+            read_at=snapshot.read_at,
+            up_to_date_until=snapshot.up_to_date_until,
+            journals=tuple(j for j in snapshot.journals if j.code in journals),
+            open_items=tuple(item for s in settlements for item in s.open_items),
+        ),
+        full=False,
+        counts=(len(snapshot.counterparties), len(snapshot.open_items)),
+        removed_open_items=tuple(key for s in settlements for key in s.removed_open_items),
+        settled_items=tuple(item for s in settlements for item in s.settled_items),
+    )
+
+
 Handler = Callable[[UnitOfWork, Envelope[Any]], Awaitable[None]]
 
 
@@ -280,6 +335,7 @@ def subscriptions(settings: ConnectorSettings) -> list[Subscription[Any]]:
         Subscription(BookingRequested, bound(on_booking_requested), consumer=group),
         Subscription(BookingDeleteRequested, bound(on_booking_delete_requested), consumer=group),
         Subscription(LedgerSyncRequested, bound(on_sync_requested), consumer=group),
+        Subscription(PaymentsJournaliseRequested, bound(on_journalise_requested), consumer=group),
     ]
 
 
@@ -288,9 +344,10 @@ def definition() -> ServiceDefinition:
         name=NAME,
         title="Ledgerline reference Kafka connector (Beancount)",
         description="The Beancount reference connector behind the Kafka contract: consumes "
-        "booking.requested.v1, booking.delete-requested.v1 and ledger.sync-requested.v1 of "
-        "dossiers activated with `connector: kafka`, answers with booking.posted.v1 / "
-        "booking.failed.v1 and booking.deleted.v1 / booking.delete-failed.v1, and publishes "
+        "booking.requested.v1, booking.delete-requested.v1, ledger.sync-requested.v1 and "
+        "payments.journalise-requested.v1 of dossiers activated with `connector: kafka`, answers "
+        "with booking.posted.v1 / booking.failed.v1 and booking.deleted.v1 / "
+        "booking.delete-failed.v1, and publishes "
         "ledger.synced.v1 (docs/connectors.md).",
         settings_type=ConnectorSettings,
         versions_dir=Path(__file__).parent / "migrations" / "versions",
