@@ -90,12 +90,10 @@ class Runtime:
                 batch_timeout_ms=self.settings.consumer_batch_timeout_ms,
                 fetch_max_wait_ms=self.settings.consumer_fetch_max_wait_ms,
             )
-            for subscription in self.definition.subscriptions(self.settings):
-                consumer.subscribe(subscription)
+            consumer.subscribe_all(self.definition.subscriptions(self.settings))
             if self.definition.keeps_dossier_directory:
                 directory = f"{self.definition.name}.{DIRECTORY_CONSUMER_SUFFIX}"
-                for subscription in DIRECTORY_SUBSCRIPTIONS:
-                    consumer.subscribe(subscription, consumer=directory)
+                consumer.subscribe_all(DIRECTORY_SUBSCRIPTIONS, consumer=directory)
         self._tasks.append(
             asyncio.create_task(self._connect_then_relay(relay), name="kafka-connect")
         )
