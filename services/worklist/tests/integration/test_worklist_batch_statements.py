@@ -152,4 +152,4 @@ async def test_a_batch_makes_its_proposals_with_few_statements_per_document(
     print(f"statements: {submitting} submitting, {recognising} recognising {DOCUMENTS} documents")
     # Submitted first: save (with the lock) and the readiness check per document.
     assert submitting <= 2 * DOCUMENTS + 10, submitting
-    assert recognising <= 7 * DOCUMENTS + 10, recognising
+    assert recognising <= 5 * DOCUMENTS + 10, recognising
