@@ -73,6 +73,23 @@ class _Pending:
     failed_batch: bool = False
 
 
+@dataclass(frozen=True)
+class _Route:
+    """What a consumer does with the messages of one topic."""
+
+    model: type[Envelope[Any]]
+    handler: Any  # Handler, or a PreparedSubscription's record
+    prepare: Prepare | None
+    accepts: Accepts | None = None
+
+    @classmethod
+    def of(cls, subscription: Subscription[Any] | PreparedSubscription[Any, Any]) -> "_Route":
+        model = Envelope[subscription.event]  # type: ignore[name-defined]
+        if isinstance(subscription, PreparedSubscription):
+            return cls(model, subscription.record, subscription.prepare)
+        return cls(model, subscription.handler, None, subscription.accepts)
+
+
 class EventConsumer:
     """Runs a handler once per event id, in the transaction that records the event in the inbox.
 
@@ -119,41 +136,64 @@ class EventConsumer:
         *,
         consumer: str | None = None,
     ) -> None:
-        spec = spec_for(subscription.event)
-        consumer_name = consumer or subscription.consumer or self.service
-        model = Envelope[subscription.event]  # type: ignore[name-defined]
-        accepts: Accepts | None = None
-        if isinstance(subscription, PreparedSubscription):
-            handler: Any = subscription.record
-            prepare: Prepare | None = subscription.prepare
-        else:
-            handler, prepare, accepts = subscription.handler, None, subscription.accepts
+        """One subscription (see `subscribe_all`, which a service uses for all of its own)."""
+        self.subscribe_all([subscription], consumer=consumer)
 
+    def subscribe_all(
+        self,
+        subscriptions: Sequence[Subscription[Any] | PreparedSubscription[Any, Any]],
+        *,
+        consumer: str | None = None,
+    ) -> None:
+        """ONE Kafka consumer per consumer name (group and inbox) for all of its subscriptions'
+        topics, its batches dispatched by topic: a consumer per subscription would poll, fetch
+        and take part in rebalances once per topic, idle or not. Each topic's messages of a
+        batch are handled as `handle_batch` does (one transaction, in offset order, its own
+        dead-letter topic); the offsets are committed once, after every topic's transaction."""
+        routes: dict[str, dict[str, _Route]] = {}
+        for subscription in subscriptions:
+            name = consumer or subscription.consumer or self.service
+            spec = spec_for(subscription.event)
+            if spec.topic in routes.setdefault(name, {}):
+                # One group reading a topic twice: only one handler would ever see an event.
+                raise ValueError(f"{name} subscribes twice to {spec.topic}")
+            routes[name][spec.topic] = _Route.of(subscription)
+        for name, by_topic in routes.items():
+            self._register(name, by_topic)
+
+    def _register(self, consumer_name: str, by_topic: dict[str, "_Route"]) -> None:
         # Only the raw records are taken, so FastStream never decodes or validates a body: a body
         # it could not cast would be redelivered forever instead of reaching the dead-letter topic.
         async def on_batch(message: KafkaMessage) -> None:
             records = message.raw_message
             if not isinstance(records, tuple):
                 records = (records,)
-            await self.handle_batch(
-                consumer_name,
-                spec.topic,
-                model,
-                handler,
-                [(record.value or b"", record) for record in records],
-                prepare=prepare,
-                accepts=accepts,
-            )
+            # A batch holds several partitions, each in offset order; grouping by topic keeps
+            # that order (the order per key), and topics are independent of each other.
+            of_topic: dict[str, list[tuple[bytes, ConsumerRecord[Any, Any] | None]]] = {}
+            for record in records:
+                of_topic.setdefault(record.topic, []).append((record.value or b"", record))
+            for topic, messages in of_topic.items():
+                route = by_topic[topic]
+                await self.handle_batch(
+                    consumer_name,
+                    topic,
+                    route.model,
+                    route.handler,
+                    messages,
+                    prepare=route.prepare,
+                    accepts=route.accepts,
+                )
 
         self._broker.subscriber(
-            spec.topic,
+            *by_topic,
             group_id=consumer_name,
             auto_offset_reset="earliest",
             batch=True,
             max_records=self._batch_max_records,
             batch_timeout_ms=self._batch_timeout_ms,
             fetch_max_wait_ms=self._fetch_max_wait_ms,
-            title=f"{consumer_name}:{spec.topic}",
+            title=consumer_name,
         )(on_batch)
 
     async def handle_batch(

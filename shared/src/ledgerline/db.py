@@ -1,10 +1,10 @@
 """PostgreSQL access: the asyncpg pool, the unit of work, and migrations (Alembic)."""
 
 import json
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 from uuid import UUID
 
 import asyncpg
@@ -63,6 +63,9 @@ class UnitOfWork:
         self._connection: asyncpg.Connection | None = None
         self._transaction: asyncpg.transaction.Transaction | None = None
         self._events: list[Envelope[EventData]] = []
+        # Reads a transaction's handlers share (a consumer batch is one transaction): only of
+        # data those handlers do not change; gone with the transaction.
+        self.cache: dict[Hashable, Any] = {}
 
     @property
     def conn(self) -> asyncpg.Connection:

@@ -9,10 +9,13 @@ until approvals approves or rejects it. Switching off (approvals refuses while a
 pending) releases the invoices held that way.
 """
 
+from collections.abc import Mapping
+from typing import Any
 from uuid import UUID
 
 import asyncpg
 
+from ledgerline.db import UnitOfWork
 from ledgerline.events import Envelope, InvoiceApprovalProcessSwitched
 
 # The table each of the two services creates in a migration of its own.
@@ -50,6 +53,41 @@ async def keep_switch(
         event.time,
     )
     return bool(recorded)
+
+
+# The column a dossier row read with `DOSSIER_WITH_SWITCH_SQL` carries the switch in.
+SWITCH_COLUMN = "invoice_approval_process_on"
+
+
+def dossier_with_switch_sql(where: str) -> str:
+    """A SELECT of `dossiers` rows that carry their process switch too (one statement, not
+    two, on every intake); `where` filters `d` (the dossiers row)."""
+    return f"""SELECT d.*, coalesce(p.enabled, false) AS {SWITCH_COLUMN}
+        FROM dossiers d
+        LEFT JOIN invoice_approval_process p ON p.dossier_id = d.id AND p.office_id = d.office_id
+        WHERE {where}"""
+
+
+async def is_on_for(
+    connection: asyncpg.Connection, dossier: Mapping[str, Any], office_id: UUID, dossier_id: UUID
+) -> bool:
+    """The switch of the dossier whose row is `dossier`: the one the row carries (read with
+    `dossier_with_switch_sql`), else read now."""
+    carried = dossier.get(SWITCH_COLUMN)
+    if carried is not None:
+        return bool(carried)
+    return await is_on(connection, office_id, dossier_id)
+
+
+async def is_on_in(uow: UnitOfWork, office_id: UUID, dossier_id: UUID) -> bool:
+    """`is_on`, read once per transaction: a consumer batch (one transaction) holds many
+    documents of a few dossiers. Only for handlers of other events than the switch, which
+    comes on its own topic and so in a transaction of its own."""
+    key = ("invoice_approval_process", office_id, dossier_id)
+    on = uow.cache.get(key)
+    if on is None:
+        on = uow.cache[key] = await is_on(uow.conn, office_id, dossier_id)
+    return bool(on)
 
 
 async def is_on(connection: asyncpg.Connection, office_id: UUID, dossier_id: UUID) -> bool:

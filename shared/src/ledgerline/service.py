@@ -17,7 +17,11 @@ from ledgerline.auth import TokenVerifier
 from ledgerline.consumers import EventConsumer, PreparedSubscription, Subscription
 from ledgerline.db import UnitOfWork, create_pool
 from ledgerline.dossier_events import DIRECTORY_SUBSCRIPTIONS
-from ledgerline.dossiers import DIRECTORY_CONSUMER_SUFFIX, PostgresDossierDirectory
+from ledgerline.dossiers import (
+    DIRECTORY_CONSUMER_SUFFIX,
+    DIRECTORY_ROW_SQL,
+    PostgresDossierDirectory,
+)
 from ledgerline.errors import install_openapi
 from ledgerline.kafka import create_broker
 from ledgerline.observability import configure_logging
@@ -45,6 +49,9 @@ class ServiceDefinition:
     # Servers besides the HTTP API that live as long as the service process (ingest's SMTP
     # intake): each is entered once the runtime has started and left before it stops.
     servers: Sequence[Callable[["Runtime"], AbstractAsyncContextManager[Any]]] = ()
+    # The directory's row of a dossier (`PostgresDossierDirectory.row_sql`), for a service
+    # whose requests need more of the dossier than its `dossiers` row.
+    dossier_directory_row_sql: str = DIRECTORY_ROW_SQL
 
 
 class Runtime:
@@ -90,12 +97,10 @@ class Runtime:
                 batch_timeout_ms=self.settings.consumer_batch_timeout_ms,
                 fetch_max_wait_ms=self.settings.consumer_fetch_max_wait_ms,
             )
-            for subscription in self.definition.subscriptions(self.settings):
-                consumer.subscribe(subscription)
+            consumer.subscribe_all(self.definition.subscriptions(self.settings))
             if self.definition.keeps_dossier_directory:
                 directory = f"{self.definition.name}.{DIRECTORY_CONSUMER_SUFFIX}"
-                for subscription in DIRECTORY_SUBSCRIPTIONS:
-                    consumer.subscribe(subscription, consumer=directory)
+                consumer.subscribe_all(DIRECTORY_SUBSCRIPTIONS, consumer=directory)
         self._tasks.append(
             asyncio.create_task(self._connect_then_relay(relay), name="kafka-connect")
         )
@@ -202,7 +207,9 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings | None =
     app.state.settings = resolved
     app.state.runtime = runtime
     app.state.token_verifier = TokenVerifier.from_settings(resolved)
-    app.state.dossier_directory = PostgresDossierDirectory(lambda: runtime.pool)
+    app.state.dossier_directory = PostgresDossierDirectory(
+        lambda: runtime.pool, definition.dossier_directory_row_sql
+    )
     install_platform_routes(
         app,
         definition.name,

@@ -124,8 +124,7 @@ def _asyncapi(definition: ServiceDefinition) -> int:
     broker = create_broker("localhost:9092", client_id=definition.name)
     consumer = EventConsumer(service=definition.name, pool=None, broker=broker)  # type: ignore[arg-type]
     # The document needs the subscriptions only, not a database or broker configuration.
-    for subscription in definition.subscriptions(definition.settings_type.model_construct()):
-        consumer.subscribe(subscription)
+    consumer.subscribe_all(definition.subscriptions(definition.settings_type.model_construct()))
     spec = AsyncAPI(broker, title=f"Ledgerline {definition.name}", version="0.1.0")
     print(spec.to_specification().to_json())
     return 0

@@ -5,8 +5,9 @@ effect exactly once. Against the real Kafka and PostgreSQL."""
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import asyncpg
 import pytest
@@ -14,7 +15,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from ledgerline.consumers import EventConsumer, PreparedSubscription, Subscription
 from ledgerline.db import UnitOfWork, create_pool
 from ledgerline.devstack.stack import Infrastructure
-from ledgerline.events import Envelope, LedgerSynced, spec_for
+from ledgerline.events import DocumentMoved, Envelope, LedgerSynced, spec_for
 from ledgerline.kafka import create_broker
 from ledgerline.messaging_schema import OUTBOX_INBOX_DDL
 
@@ -51,13 +52,15 @@ async def pool(infrastructure: Infrastructure) -> AsyncIterator[asyncpg.Pool]:
     await infrastructure.postgres.drop_database(name)
 
 
-async def _produce(bootstrap: str, envelopes: list[Envelope[LedgerSynced]]) -> None:
+async def _produce(bootstrap: str, envelopes: Sequence[Envelope[Any]]) -> None:
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
     await producer.start()
     try:
         for envelope in envelopes:
             await producer.send_and_wait(
-                TOPIC, envelope.model_dump_json().encode(), key=str(envelope.dossierid).encode()
+                spec_for(envelope.data).topic,
+                envelope.model_dump_json().encode(),
+                key=str(envelope.dossierid).encode(),
             )
     finally:
         await producer.stop()
@@ -80,9 +83,11 @@ async def _effects_for(
         await asyncio.sleep(0.2)
 
 
-async def _dead_letters(bootstrap: str, wanted: set[str]) -> list[dict[str, str]]:
+async def _dead_letters(
+    bootstrap: str, wanted: set[str], topic: str = TOPIC
+) -> list[dict[str, str]]:
     consumer = AIOKafkaConsumer(
-        TOPIC + ".dlq",
+        topic + ".dlq",
         bootstrap_servers=bootstrap,
         auto_offset_reset="earliest",
         enable_auto_commit=False,
@@ -217,3 +222,87 @@ async def test_prepared_batch_prepares_unseen_events_once_and_records_them_toget
     assert sorted(prepared) == sorted(e.id for i, e in enumerate(envelopes) if i != 2)
     assert [row["counterparties"] for row in effects] == [0, 10, 30, 40, 50]
     assert len({row["tx"] for row in effects}) == 1
+
+
+def document_moved(dossier_id: uuid.UUID, moved_by: str) -> Envelope[DocumentMoved]:
+    return Envelope[DocumentMoved](
+        source="/tests",
+        type=spec_for(DocumentMoved).type,
+        dossierid=dossier_id,
+        officeid=uuid.uuid4(),
+        correlationid=str(uuid.uuid4()),
+        data=DocumentMoved(
+            document_id=uuid.uuid4(),
+            from_dossier_id=uuid.uuid4(),
+            moved_by=moved_by,
+            moved_at=datetime.now(UTC),
+        ),
+    )
+
+
+async def test_one_kafka_consumer_serves_all_topics_of_a_consumer_each_with_its_dead_letters(
+    infrastructure: Infrastructure, pool: asyncpg.Pool
+) -> None:
+    """A service's subscriptions share one Kafka consumer (one poll loop, one group member);
+    each topic's messages still go to their own handler, in order, once, and a poison message
+    to its own topic's dead-letter topic."""
+    dossier = uuid.uuid4()
+    synced = [ledger_synced(dossier, n) for n in range(15)]
+    moved = [document_moved(dossier, f"user-{n}") for n in range(15)]
+    poison = document_moved(dossier, "poison")
+    moved.insert(7, poison)
+    await _produce(infrastructure.bootstrap_servers, [*synced, *moved])
+
+    async def on_synced(uow: UnitOfWork, event: Envelope[LedgerSynced]) -> None:
+        await uow.conn.execute(
+            "INSERT INTO effects (event_id, counterparties) VALUES ($1, $2)",
+            event.id,
+            event.data.counterparties,
+        )
+
+    async def on_moved(uow: UnitOfWork, event: Envelope[DocumentMoved]) -> None:
+        if event.data.moved_by == "poison":
+            raise ValueError("this move cannot be recorded")
+        await uow.conn.execute(
+            "INSERT INTO effects (event_id, counterparties) VALUES ($1, $2)",
+            event.id,
+            1000 + int(event.data.moved_by.removeprefix("user-")),
+        )
+
+    broker = create_broker(infrastructure.bootstrap_servers, client_id="tests")
+    EventConsumer(
+        service=f"topics-{uuid.uuid4().hex[:8]}",
+        pool=pool,
+        broker=broker,
+        retry_backoff_seconds=0.05,
+    ).subscribe_all([Subscription(LedgerSynced, on_synced), Subscription(DocumentMoved, on_moved)])
+    assert len(broker.subscribers) == 1
+    await broker.start()
+    try:
+        effects = await _effects_for(
+            pool, [e.id for e in [*synced, *moved] if e.id != poison.id], 60
+        )
+    finally:
+        await broker.stop()
+    values = [row["counterparties"] for row in effects]
+    assert [v for v in values if v < 1000] == list(range(15))  # once each, in order
+    assert [v - 1000 for v in values if v >= 1000] == list(range(15))
+    dead = await _dead_letters(
+        infrastructure.bootstrap_servers, {str(poison.id)}, spec_for(DocumentMoved).topic
+    )
+    assert len(dead) == 1
+    assert dead[0]["ledgerline-original-topic"] == spec_for(DocumentMoved).topic
+
+
+def test_a_consumer_cannot_read_one_topic_twice() -> None:
+    async def handle(uow: UnitOfWork, event: Envelope[LedgerSynced]) -> None: ...
+
+    consumer = EventConsumer(
+        service="twice",
+        pool=None,
+        broker=create_broker("127.0.0.1:1", client_id="tests"),  # type: ignore[arg-type]
+    )
+    with pytest.raises(ValueError, match="subscribes twice"):
+        consumer.subscribe_all(
+            [Subscription(LedgerSynced, handle), Subscription(LedgerSynced, handle)]
+        )

@@ -3,6 +3,7 @@ from pathlib import Path
 from ledgerline.service import ServiceDefinition
 
 from ingest.adapters.blobs import blob_store_server
+from ingest.adapters.repository import DIRECTORY_ROW_SQL
 from ingest.config import IngestSettings
 from ingest.entrypoints.api import router
 from ingest.entrypoints.consumers import SUBSCRIPTIONS
@@ -24,4 +25,5 @@ def definition() -> ServiceDefinition:
         subscriptions=lambda settings: [*SUBSCRIPTIONS, merge_subscription(settings)],
         # The blob store opens first: the SMTP intake stores into it.
         servers=[blob_store_server, smtp_server],
+        dossier_directory_row_sql=DIRECTORY_ROW_SQL,
     )

@@ -15,6 +15,7 @@ silently dropped.
 """
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID, uuid4
@@ -55,27 +56,29 @@ class Delivery:
     submitted_by: str | None = None  # who sent them on with `submit` (else auto-forward)
 
 
-def auto_forwards(dossier: asyncpg.Record, mailbox: str) -> bool:
+def auto_forwards(dossier: Mapping[str, Any], mailbox: str) -> bool:
     """Whether the dossier sends this mailbox's documents to the office on arrival."""
     return mailbox in ("purchase", "sales") and bool(dossier[f"auto_forward_{mailbox}"])
 
 
 async def take_in(
     uow: UnitOfWork,
-    dossier: asyncpg.Record,
+    dossier: Mapping[str, Any],
     delivery: Delivery,
     files: list[IncomingFile],
     public_base_url: str,
     *,
     blobs: BlobStore,
 ) -> list[asyncpg.Record]:
-    """Stores the files as documents of `dossier` (a row of ingest's `dossiers`) and emits their
-    events in `uow`; the bytes go to `blobs` first. Returns the stored rows in the order of
-    `files`."""
+    """Stores the files as documents of `dossier` (a row of ingest's `dossiers`, best read with
+    its process switch: `repository.get_dossier`, the directory's row) and emits their events
+    in `uow`; the bytes go to `blobs` first. Returns the stored rows in the order of `files`."""
     # While the dossier's invoice approval process is on, a purchase document awaits approval
     # from its arrival; it is not auto-forwarded either: only approved invoices are sent.
     held = invoice_approval_process.holds_on_arrival(
-        await invoice_approval_process.is_on(uow.conn, delivery.office_id, delivery.dossier_id),
+        await invoice_approval_process.is_on_for(
+            uow.conn, dossier, delivery.office_id, delivery.dossier_id
+        ),
         delivery.mailbox,
     )
     forward = (delivery.submit or auto_forwards(dossier, delivery.mailbox)) and not held

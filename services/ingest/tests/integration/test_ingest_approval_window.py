@@ -17,9 +17,10 @@ from ingest.bootstrap import definition
 from ingest.domain.documents import PDF
 from ingest.entrypoints import consumers
 from ingest.intake import Delivery, IncomingFile, take_in
+from ledgerline import invoice_approval_process
 from ledgerline.db import UnitOfWork, create_pool, run_migrations
 from ledgerline.devstack.stack import Infrastructure
-from ledgerline.dossiers import record
+from ledgerline.dossiers import PostgresDossierDirectory, record
 from ledgerline.events import (
     DocumentRecognized,
     Envelope,
@@ -122,3 +123,25 @@ async def test_while_the_process_is_on_an_invoice_is_not_sent_before_approvals_d
     await handle(pool, consumers.on_invoice_approval_process_switched, switched(False), 2)
     released = await send(pool, before["id"])
     assert released is not None and released["approval_status"] is None
+
+
+async def test_the_directory_row_carries_the_switch_that_intake_holds_by(
+    pool: asyncpg.Pool,
+) -> None:
+    """The dossier row `dossier_scope` gives the intake routes carries the process switch, so
+    an intake does not read it again; take_in holds a purchase invoice by that row."""
+    directory = PostgresDossierDirectory(lambda: pool, repository.DIRECTORY_ROW_SQL)
+    entry = await directory.find(DOSSIER)
+    assert entry is not None and entry.details is not None
+    assert entry.details[invoice_approval_process.SWITCH_COLUMN] is False
+    await handle(pool, consumers.on_invoice_approval_process_switched, switched(True), 1)
+    entry = await directory.find(DOSSIER)
+    assert entry is not None and entry.details is not None
+    assert entry.details[invoice_approval_process.SWITCH_COLUMN] is True
+    assert entry.details["id"] == DOSSIER and entry.details["office_id"] == OFFICE
+
+    async with UnitOfWork(pool, source="ingest") as uow:
+        delivery = Delivery(OFFICE, DOSSIER, "purchase", "upload", ADMIN)
+        file = IncomingFile(b"%PDF-1.4 " + uuid.uuid4().bytes, PDF, "i.pdf")
+        [row] = await take_in(uow, entry.details, delivery, [file], "", blobs=PostgresBlobStore())
+    assert (row["status"], row["approval_status"]) == ("in_mailbox", "pending")

@@ -585,7 +585,7 @@ async def on_document_received(uow: UnitOfWork, event: Envelope[DocumentReceived
 async def _hold_if_process_on(uow: UnitOfWork, event: Envelope[Any], mailbox: str | None) -> None:
     """While the dossier's invoice approval process is on, a purchase invoice awaits approval
     from its arrival, before approvals' own answer (invoice.approval-requested.v1) is here."""
-    process_on = await invoice_approval_process.is_on(uow.conn, event.officeid, event.dossierid)
+    process_on = await invoice_approval_process.is_on_in(uow, event.officeid, event.dossierid)
     if invoice_approval_process.holds_on_arrival(process_on, mailbox):
         await repository.hold_for_approval(
             uow.conn, event.officeid, event.dossierid, event.data.document_id

@@ -27,6 +27,7 @@ from ledgerline.events import (
 from ledgerline.events.catalog import ProposalChangeReason
 
 from worklist.adapters import ledger_copy, repository
+from worklist.domain.ledger import LedgerData
 from worklist.domain.sending import back_from_the_books, deletion_applies, deletion_message
 from worklist.proposal_making import draft_for
 from worklist.status_publishing import publish_status_change
@@ -35,10 +36,22 @@ log = logging.getLogger(__name__)
 
 
 async def on_document_recognized(uow: UnitOfWork, event: Envelope[DocumentRecognized]) -> None:
-    await repository.lock_document(uow.conn, event.data.document_id)
-    await repository.save_recognition(uow.conn, event)
-    await make_proposal_if_ready(uow, event.officeid, event.data.document_id)
+    await repository.save_recognition(uow.conn, event)  # under lock_document's lock
+    if await make_proposal_if_ready(uow, event.officeid, event.data.document_id):
+        return  # made from this reading just now: nothing to refresh
     await refresh_if_reread(uow, event.officeid, event.data)
+
+
+async def ledger_of(uow: UnitOfWork, office_id: UUID, dossier_id: UUID) -> LedgerData:
+    """The dossier's ledger copy, read once per transaction: a batch of events makes the
+    proposals of many documents of a few dossiers, and these handlers never change the copy
+    (ledger.synced.v1 does, on a topic of its own and so in a transaction of its own)."""
+    key = ("worklist.ledger", office_id, dossier_id)
+    ledger = uow.cache.get(key)
+    if ledger is None:
+        ledger = uow.cache[key] = await ledger_copy.load_ledger(uow.conn, office_id, dossier_id)
+    assert isinstance(ledger, LedgerData)
+    return ledger
 
 
 async def refresh_if_reread(
@@ -51,7 +64,7 @@ async def refresh_if_reread(
     if row is None or row["stage"] != "open" or row["recognition_requested_at"] is None:
         return
     dossier_id = row["dossier_id"]
-    ledger = await ledger_copy.load_ledger(uow.conn, office_id, dossier_id)
+    ledger = await ledger_of(uow, office_id, dossier_id)
     draft = await draft_for(
         uow.conn, office_id, dossier_id, recognition, row["mailbox"], ledger, row["id"]
     )
@@ -70,19 +83,18 @@ async def refresh_if_reread(
 
 
 async def on_document_submitted(uow: UnitOfWork, event: Envelope[DocumentSubmitted]) -> None:
-    await repository.lock_document(uow.conn, event.data.document_id)
-    await repository.save_submission(uow.conn, event)
+    await repository.save_submission(uow.conn, event)  # under lock_document's lock
     await make_proposal_if_ready(uow, event.officeid, event.data.document_id)
 
 
-async def make_proposal_if_ready(uow: UnitOfWork, office_id: UUID, document_id: UUID) -> None:
+async def make_proposal_if_ready(uow: UnitOfWork, office_id: UUID, document_id: UUID) -> bool:
+    """Makes the document's proposal once it is recognised and submitted (and not deleted in
+    its mailbox before that); True when it made it."""
     ready = await repository.ready_for_proposal(uow.conn, office_id, document_id)
     if ready is None:
-        return
+        return False
     recognition, mailbox, dossier_id = ready
-    ledger = await ledger_copy.load_ledger(uow.conn, office_id, dossier_id)
-    if await repository.document_deleted(uow.conn, office_id, document_id):
-        return  # deleted in its mailbox before it was complete: no proposal
+    ledger = await ledger_of(uow, office_id, dossier_id)
     draft = await draft_for(uow.conn, office_id, dossier_id, recognition, mailbox, ledger)
     proposal_id = await repository.insert_proposal(
         uow.conn, office_id, dossier_id, document_id, draft, recognition
@@ -97,6 +109,7 @@ async def make_proposal_if_ready(uow: UnitOfWork, office_id: UUID, document_id: 
         new_status=draft.status,
         reason="made",
     )
+    return True
 
 
 async def on_ledger_synced(uow: UnitOfWork, event: Envelope[LedgerSynced]) -> None:

@@ -4,6 +4,7 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
+from ledgerline import invoice_approval_process
 
 from ingest.domain.mailbox import (
     SORT_EXPRESSIONS,
@@ -22,11 +23,19 @@ sender, subject, labels, page_count, duplicate_of, document_number, derived_from
 invoice_number"""
 
 
+# The directory's row of a dossier (`dossier_scope`'s `details`): with its process switch, so
+# an intake reads the dossier once.
+DIRECTORY_ROW_SQL = invoice_approval_process.dossier_with_switch_sql("d.id = $1")
+
+
 async def get_dossier(
     connection: asyncpg.Connection, office_id: UUID, dossier_id: UUID
 ) -> asyncpg.Record | None:
+    """The dossier's row, with its invoice approval process switch (for `take_in`)."""
     return await connection.fetchrow(
-        "SELECT * FROM dossiers WHERE office_id = $1 AND id = $2 AND active",
+        invoice_approval_process.dossier_with_switch_sql(
+            "d.office_id = $1 AND d.id = $2 AND d.active"
+        ),
         office_id,
         dossier_id,
     )

@@ -42,7 +42,7 @@ async def on_document_recognized(uow: UnitOfWork, event: Envelope[DocumentRecogn
         },
     )
     # Approvals tests the invoice now; until its answer arrives, the invoice is held.
-    if await invoice_approval_process.is_on(uow.conn, event.officeid, event.dossierid):
+    if await invoice_approval_process.is_on_in(uow, event.officeid, event.dossierid):
         await repository.hold_for_approval(
             uow.conn, event.officeid, event.dossierid, event.data.document_id
         )

@@ -31,6 +31,42 @@ async def save(
     )
 
 
+async def save_received_and_result(
+    connection: asyncpg.Connection,
+    office_id: UUID,
+    dossier_id: UUID,
+    received: DocumentReceived,
+    result: DocumentRecognized,
+) -> None:
+    """`save_received` and `save` in one statement (one round trip per document read)."""
+    await connection.execute(
+        """
+        WITH received AS (
+            INSERT INTO received_documents (document_id, office_id, dossier_id, received)
+            VALUES ($1, $2, $3, $9::jsonb)
+            ON CONFLICT (document_id) DO NOTHING
+        )
+        INSERT INTO recognitions (document_id, office_id, dossier_id, status, source, confidence,
+                                  reason, result)
+        VALUES ($10, $2, $3, $4, $5, $6, $7, $8::jsonb)
+        ON CONFLICT (document_id) DO UPDATE SET
+            dossier_id = EXCLUDED.dossier_id, status = EXCLUDED.status, source = EXCLUDED.source,
+            confidence = EXCLUDED.confidence,
+            reason = EXCLUDED.reason, result = EXCLUDED.result, recognized_at = now()
+        """,
+        received.document_id,
+        office_id,
+        dossier_id,
+        result.status,
+        result.source,
+        result.confidence,
+        result.reason,
+        result.model_dump(mode="json"),
+        received.model_dump(mode="json"),
+        result.document_id,
+    )
+
+
 async def get(
     connection: asyncpg.Connection, office_id: UUID, dossier_id: UUID, document_id: UUID
 ) -> DocumentRecognized | None:

@@ -96,8 +96,9 @@ def subscriptions(
         uow: UnitOfWork, event: Envelope[DocumentReceived], result: DocumentRecognized
     ) -> None:
         """In the transaction that writes the event's inbox row: the result and its event."""
-        await repository.save_received(uow.conn, event.officeid, event.dossierid, event.data)
-        await repository.save(uow.conn, event.officeid, event.dossierid, result)
+        await repository.save_received_and_result(
+            uow.conn, event.officeid, event.dossierid, event.data, result
+        )
         uow.emit(
             result,
             dossier_id=event.dossierid,

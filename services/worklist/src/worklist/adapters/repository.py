@@ -27,38 +27,44 @@ booking_error, validated_by, sent_at, booked_at, warnings, recognition_requested
 updated_at"""
 
 
+# The document's transaction-scoped lock; $1 is the document id.
+LOCK_DOCUMENT_SQL = "SELECT pg_advisory_xact_lock(hashtextextended($1::uuid::text, 0))"
+
+
 async def lock_document(connection: asyncpg.Connection, document_id: UUID) -> None:
     """Serialises the two events that complete a document (recognised, submitted) until the
     transaction ends. They come on two topics to two consumers; without this, each transaction
     writes its half, cannot see the other's uncommitted half, and neither makes the proposal."""
-    await connection.execute(
-        "SELECT pg_advisory_xact_lock(hashtextextended($1::text, 0))", str(document_id)
-    )
+    await connection.execute(LOCK_DOCUMENT_SQL, document_id)
 
 
 async def save_recognition(
     connection: asyncpg.Connection, event: Envelope[DocumentRecognized]
 ) -> None:
+    """Also takes `lock_document`'s lock first, in the same statement (one round trip)."""
     await connection.execute(
-        """
+        f"""
         INSERT INTO recognized_documents (document_id, office_id, dossier_id, recognition)
-        VALUES ($1, $2, $3, $4::jsonb)
+        SELECT $1::uuid, $2::uuid, $3::uuid, $4::jsonb FROM ({LOCK_DOCUMENT_SQL}) AS locked
         ON CONFLICT (document_id) DO UPDATE SET recognition = EXCLUDED.recognition
         """,
         event.data.document_id,
         event.officeid,
         event.dossierid,
-        json.loads(event.data.model_dump_json()),
+        event.data.model_dump(mode="json"),
     )
 
 
 async def save_submission(
     connection: asyncpg.Connection, event: Envelope[DocumentSubmitted]
 ) -> None:
+    """Also takes `lock_document`'s lock first, in the same statement (one round trip)."""
     await connection.execute(
-        """
+        f"""
         INSERT INTO submitted_documents (document_id, office_id, dossier_id, mailbox, submitted_at)
-        VALUES ($1, $2, $3, $4, $5) ON CONFLICT (document_id) DO NOTHING
+        SELECT $1::uuid, $2::uuid, $3::uuid, $4::text, $5::timestamptz
+        FROM ({LOCK_DOCUMENT_SQL}) AS locked
+        ON CONFLICT (document_id) DO NOTHING
         """,
         event.data.document_id,
         event.officeid,
@@ -72,8 +78,8 @@ async def ready_for_proposal(
     connection: asyncpg.Connection, office_id: UUID, document_id: UUID
 ) -> tuple[DocumentRecognized, str, UUID] | None:
     """The recognition, mailbox and dossier of a document that is recognised and submitted but
-    has no proposal yet. The caller holds `lock_document`, so of the two events that complete
-    it, the second sees the first's committed half."""
+    has no proposal yet, and was not deleted in its mailbox. The caller holds `lock_document`,
+    so of the two events that complete it, the second sees the first's committed half."""
     row = await connection.fetchrow(
         """
         SELECT r.recognition, s.mailbox, s.dossier_id
@@ -81,6 +87,10 @@ async def ready_for_proposal(
         JOIN recognized_documents r ON r.document_id = s.document_id AND r.office_id = s.office_id
         WHERE s.office_id = $1 AND s.document_id = $2
           AND NOT EXISTS (SELECT 1 FROM proposals p WHERE p.document_id = s.document_id)
+          AND NOT EXISTS (
+              SELECT 1 FROM deleted_documents d
+              WHERE d.office_id = s.office_id AND d.document_id = s.document_id
+          )
         FOR UPDATE OF s
         """,
         office_id,

@@ -115,7 +115,9 @@ async def propose_lines(
 
     Only for a counterparty the history has booked: for any other, what the books say of it
     (its default GL account and VAT code) is better evidence than other suppliers' lines."""
+    if not counterparty_number:
+        return None  # no history to ask (and none to bring up to date for it)
     async with HISTORIES.history(connection, office_id, dossier_id) as history:
-        if not counterparty_number or counterparty_number not in history.by_counterparty:
+        if counterparty_number not in history.by_counterparty:
             return None
         return history.propose(counterparty_number, header)
