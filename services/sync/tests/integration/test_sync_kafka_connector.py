@@ -679,6 +679,7 @@ async def test_sync_does_not_fetch_its_own_claim_checked_ledger_synced_chunks(
     class Record:
         def __init__(self, value: bytes) -> None:
             self.value, self.key, self.partition, self.offset = value, None, 0, 0
+            self.topic = "ledger.synced.v1"
 
     class Message:
         def __init__(self, *bodies: bytes) -> None:
