@@ -10,6 +10,7 @@ import pytest
 from ledgerline.devstack.ports import free_port
 from ledgerline.devstack.s3 import LocalS3, S3Server, ensure_s3proxy_jars
 from ledgerline.devstack.stack import Infrastructure, Stack
+from ledgerline.testing.databases import MigratedDatabases
 
 
 @pytest.fixture(scope="session")
@@ -21,6 +22,16 @@ def infrastructure(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Infrast
         yield infra
     finally:
         infra.stop()
+
+
+@pytest.fixture(scope="session")
+def migrated_databases(infrastructure: Infrastructure) -> MigratedDatabases:
+    """Fresh databases at a service's migration head, copied from a template migrated once per
+    session: `await migrated_databases.create(versions_dir)` or `async with
+    migrated_databases.database(versions_dir) as url:`."""
+    if infrastructure.postgres is None:
+        pytest.skip("needs the local PostgreSQL (the environment names external databases)")
+    return MigratedDatabases(infrastructure.postgres)
 
 
 @pytest.fixture(scope="session")

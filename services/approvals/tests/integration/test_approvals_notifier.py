@@ -13,11 +13,11 @@ from approvals.bootstrap import definition
 from approvals.domain.notifications import Digest
 from approvals.notifier import send_due
 from approvals.service_layer import on_payment_approval_requested
-from ledgerline.db import UnitOfWork, create_pool, run_migrations
-from ledgerline.devstack.stack import Infrastructure
+from ledgerline.db import UnitOfWork, create_pool
 from ledgerline.dossiers import record
 from ledgerline.events import Envelope, PaymentApprovalRequested
 from ledgerline.mail import MailNotSent
+from ledgerline.testing.databases import MigratedDatabases
 
 pytestmark = [pytest.mark.integration]
 
@@ -28,11 +28,8 @@ APPROVER = "b@client.example"
 
 
 @pytest.fixture
-async def pool(infrastructure: Infrastructure) -> AsyncIterator[asyncpg.Pool]:
-    assert infrastructure.postgres is not None
-    name = f"t{uuid.uuid4().hex[:12]}"
-    url = await infrastructure.postgres.ensure_database(name, owner=name, password="test")
-    await asyncio.to_thread(run_migrations, url, definition().versions_dir)
+async def pool(migrated_databases: MigratedDatabases) -> AsyncIterator[asyncpg.Pool]:
+    url = await migrated_databases.create(definition().versions_dir)
     pool = await create_pool(url)
     try:
         async with pool.acquire() as conn:
@@ -51,7 +48,7 @@ async def pool(infrastructure: Infrastructure) -> AsyncIterator[asyncpg.Pool]:
         yield pool
     finally:
         await pool.close()
-        await infrastructure.postgres.drop_database(name)
+        await migrated_databases.drop(url)
 
 
 async def request_approval(pool: asyncpg.Pool, amount: str, minutes: int) -> None:

@@ -3,7 +3,6 @@ ledger.synced.v1 chunk by chunk, its users from dossier.users-changed.v1, rules 
 they name a supplier or approver the dossier does not have, and an invoice matched to a rule by
 the counterparty the copy resolves from its IBAN."""
 
-import asyncio
 import json
 import re
 import uuid
@@ -18,8 +17,7 @@ from approvals import service_layer
 from approvals.adapters import repository
 from approvals.bootstrap import definition
 from ledgerline.auth import DossierScope, Principal, Role
-from ledgerline.db import UnitOfWork, create_pool, run_migrations
-from ledgerline.devstack.stack import Infrastructure
+from ledgerline.db import UnitOfWork, create_pool
 from ledgerline.dossiers import record
 from ledgerline.events import (
     Counterparty,
@@ -32,6 +30,7 @@ from ledgerline.events import (
     LedgerSynced,
 )
 from ledgerline.events.invoice import InvoiceData, InvoiceFields
+from ledgerline.testing.databases import MigratedDatabases
 
 pytestmark = [pytest.mark.integration]
 
@@ -42,11 +41,8 @@ T0 = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-async def pool(infrastructure: Infrastructure) -> AsyncIterator[asyncpg.Pool]:
-    assert infrastructure.postgres is not None
-    name = f"t{uuid.uuid4().hex[:12]}"
-    url = await infrastructure.postgres.ensure_database(name, owner=name, password="test")
-    await asyncio.to_thread(run_migrations, url, definition().versions_dir)
+async def pool(migrated_databases: MigratedDatabases) -> AsyncIterator[asyncpg.Pool]:
+    url = await migrated_databases.create(definition().versions_dir)
     pool = await create_pool(url)
     try:
         async with pool.acquire() as conn:
@@ -57,7 +53,7 @@ async def pool(infrastructure: Infrastructure) -> AsyncIterator[asyncpg.Pool]:
         yield pool
     finally:
         await pool.close()
-        await infrastructure.postgres.drop_database(name)
+        await migrated_databases.drop(url)
 
 
 def envelope(data: EventData) -> Envelope[Any]:

@@ -3,7 +3,6 @@ is on (approvals' invoice.approval-process-switched.v1), a purchase invoice awai
 its arrival: it is neither sent (by hand or by auto-forward) before approvals has decided it,
 even before its invoice.approval-requested.v1 arrived."""
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -17,8 +16,7 @@ from ingest.bootstrap import definition
 from ingest.domain.documents import PDF
 from ingest.entrypoints import consumers
 from ingest.intake import Delivery, IncomingFile, take_in
-from ledgerline.db import UnitOfWork, create_pool, run_migrations
-from ledgerline.devstack.stack import Infrastructure
+from ledgerline.db import UnitOfWork, create_pool
 from ledgerline.dossiers import record
 from ledgerline.events import (
     DocumentRecognized,
@@ -27,6 +25,7 @@ from ledgerline.events import (
     InvoiceApprovalProcessSwitched,
     InvoiceApproved,
 )
+from ledgerline.testing.databases import MigratedDatabases
 
 pytestmark = [pytest.mark.integration]
 
@@ -36,11 +35,8 @@ ADMIN = "clara.admin@client.example"
 
 
 @pytest.fixture
-async def pool(infrastructure: Infrastructure) -> AsyncIterator[asyncpg.Pool]:
-    assert infrastructure.postgres is not None
-    name = f"t{uuid.uuid4().hex[:12]}"
-    url = await infrastructure.postgres.ensure_database(name, owner=name, password="test")
-    await asyncio.to_thread(run_migrations, url, definition().versions_dir)
+async def pool(migrated_databases: MigratedDatabases) -> AsyncIterator[asyncpg.Pool]:
+    url = await migrated_databases.create(definition().versions_dir)
     pool = await create_pool(url)
     try:
         async with pool.acquire() as conn:
@@ -51,7 +47,7 @@ async def pool(infrastructure: Infrastructure) -> AsyncIterator[asyncpg.Pool]:
         yield pool
     finally:
         await pool.close()
-        await infrastructure.postgres.drop_database(name)
+        await migrated_databases.drop(url)
 
 
 async def handle(pool: asyncpg.Pool, handler: Any, data: EventData, minutes: int = 0) -> None:

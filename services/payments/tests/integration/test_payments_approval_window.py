@@ -2,7 +2,6 @@
 process is on (approvals' invoice.approval-process-switched.v1), a purchase invoice is not paid
 before approvals has decided it, even before its invoice.approval-requested.v1 arrived."""
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
@@ -12,8 +11,7 @@ from typing import Any
 import asyncpg
 import pytest
 from ledgerline.auth import DossierScope, Principal, Role
-from ledgerline.db import UnitOfWork, create_pool, run_migrations
-from ledgerline.devstack.stack import Infrastructure
+from ledgerline.db import UnitOfWork, create_pool
 from ledgerline.dossiers import record
 from ledgerline.events import (
     DocumentReceived,
@@ -26,6 +24,7 @@ from ledgerline.events import (
     LedgerSynced,
 )
 from ledgerline.events.invoice import InvoiceData, InvoiceFields
+from ledgerline.testing.databases import MigratedDatabases
 from payments import service_layer
 from payments.bootstrap import definition
 from payments.domain.payment import NotApproved
@@ -38,11 +37,8 @@ ADMIN = "clara.admin@client.example"
 
 
 @pytest.fixture
-async def pool(infrastructure: Infrastructure) -> AsyncIterator[asyncpg.Pool]:
-    assert infrastructure.postgres is not None
-    name = f"t{uuid.uuid4().hex[:12]}"
-    url = await infrastructure.postgres.ensure_database(name, owner=name, password="test")
-    await asyncio.to_thread(run_migrations, url, definition().versions_dir)
+async def pool(migrated_databases: MigratedDatabases) -> AsyncIterator[asyncpg.Pool]:
+    url = await migrated_databases.create(definition().versions_dir)
     pool = await create_pool(url)
     try:
         async with pool.acquire() as conn:
@@ -53,7 +49,7 @@ async def pool(infrastructure: Infrastructure) -> AsyncIterator[asyncpg.Pool]:
         yield pool
     finally:
         await pool.close()
-        await infrastructure.postgres.drop_database(name)
+        await migrated_databases.drop(url)
 
 
 def envelope(data: EventData, minutes: int = 0) -> Envelope[Any]:
