@@ -264,14 +264,16 @@ async def read_topics(
     """The messages on `topics` that `keep` accepts, read from the beginning as a consumer
     without a group. Stops as soon as `enough(found)` holds; with `quiet_polls` (any number:
     the name stays for the callers), once the topics are read to the end they had when reading
-    began (every message the broker had acknowledged by then); else after `timeout` seconds.
-    The caller asserts on what it got."""
+    began (every message the broker had acknowledged by then; failing if that takes over
+    `timeout` seconds, at least 30); else after `timeout` seconds. The caller asserts on what
+    it got."""
     found: list[Message] = []
+    to_end = quiet_polls is not None
     records = records_from_beginning(
         bootstrap,
         *topics,
-        to_end=quiet_polls is not None,
-        timeout=timeout,
+        to_end=to_end,
+        timeout=max(timeout, 30) if to_end else timeout,
         max_partition_fetch_bytes=max_partition_fetch_bytes,
     )
     async with contextlib.aclosing(records):

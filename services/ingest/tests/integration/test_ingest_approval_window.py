@@ -16,16 +16,15 @@ from ingest.bootstrap import definition
 from ingest.domain.documents import PDF
 from ingest.entrypoints import consumers
 from ingest.intake import Delivery, IncomingFile, take_in
-from ledgerline.db import UnitOfWork, create_pool
-from ledgerline.dossiers import record
+from ledgerline.db import UnitOfWork
 from ledgerline.events import (
     DocumentRecognized,
-    Envelope,
     EventData,
     InvoiceApprovalProcessSwitched,
     InvoiceApproved,
 )
-from ledgerline.testing.databases import MigratedDatabases
+from ledgerline.testing.databases import MigratedDatabases, dossier_database
+from ledgerline.testing.events import approval_process_switched, envelope
 
 pytestmark = [pytest.mark.integration]
 
@@ -36,25 +35,13 @@ ADMIN = "clara.admin@client.example"
 
 @pytest.fixture
 async def pool(migrated_databases: MigratedDatabases) -> AsyncIterator[asyncpg.Pool]:
-    url = await migrated_databases.create(definition().versions_dir)
-    pool = await create_pool(url)
-    try:
-        async with pool.acquire() as conn:
-            await record(
-                conn, dossier_id=DOSSIER, office_id=OFFICE, name="Bakkerij Peeters",
-                email_domain=None, active=True, as_of=T0,
-            )  # fmt: skip
+    versions = definition().versions_dir
+    async with dossier_database(migrated_databases, versions, OFFICE, DOSSIER, T0) as pool:
         yield pool
-    finally:
-        await pool.close()
-        await migrated_databases.drop(url)
 
 
 async def handle(pool: asyncpg.Pool, handler: Any, data: EventData, minutes: int = 0) -> None:
-    event = Envelope[type(data)](  # type: ignore[misc]
-        source="/tests", type="t", dossierid=DOSSIER, officeid=OFFICE, correlationid="c",
-        data=data, time=T0 + timedelta(minutes=minutes),
-    )  # fmt: skip
+    event = envelope(data, OFFICE, DOSSIER, at=T0 + timedelta(minutes=minutes))
     async with UnitOfWork(pool, source="ingest") as uow:
         await handler(uow, event)
 
@@ -76,7 +63,7 @@ async def send(pool: asyncpg.Pool, document: uuid.UUID) -> asyncpg.Record | None
 
 
 def switched(enabled: bool) -> InvoiceApprovalProcessSwitched:
-    return InvoiceApprovalProcessSwitched(enabled=enabled, switched_by=ADMIN)
+    return approval_process_switched(enabled, ADMIN)
 
 
 def recognized(document: uuid.UUID) -> DocumentRecognized:

@@ -11,20 +11,21 @@ from typing import Any
 import asyncpg
 import pytest
 from ledgerline.auth import DossierScope, Principal, Role
-from ledgerline.db import UnitOfWork, create_pool
-from ledgerline.dossiers import record
+from ledgerline.db import UnitOfWork
 from ledgerline.events import (
-    DocumentReceived,
-    DocumentRecognized,
-    Envelope,
     EventData,
     InvoiceApprovalProcessSwitched,
     InvoiceApproved,
     LedgerBankAccount,
     LedgerSynced,
 )
-from ledgerline.events.invoice import InvoiceData, InvoiceFields
-from ledgerline.testing.databases import MigratedDatabases
+from ledgerline.testing.databases import MigratedDatabases, dossier_database
+from ledgerline.testing.events import (
+    approval_process_switched,
+    envelope,
+    invoice_read,
+    pdf_received,
+)
 from payments import service_layer
 from payments.bootstrap import definition
 from payments.domain.payment import NotApproved
@@ -38,47 +39,23 @@ ADMIN = "clara.admin@client.example"
 
 @pytest.fixture
 async def pool(migrated_databases: MigratedDatabases) -> AsyncIterator[asyncpg.Pool]:
-    url = await migrated_databases.create(definition().versions_dir)
-    pool = await create_pool(url)
-    try:
-        async with pool.acquire() as conn:
-            await record(
-                conn, dossier_id=DOSSIER, office_id=OFFICE, name="Bakkerij Peeters",
-                email_domain=None, active=True, as_of=T0,
-            )  # fmt: skip
+    versions = definition().versions_dir
+    async with dossier_database(migrated_databases, versions, OFFICE, DOSSIER, T0) as pool:
         yield pool
-    finally:
-        await pool.close()
-        await migrated_databases.drop(url)
-
-
-def envelope(data: EventData, minutes: int = 0) -> Envelope[Any]:
-    return Envelope[type(data)](  # type: ignore[misc]
-        source="/tests", type="t", dossierid=DOSSIER, officeid=OFFICE, correlationid="c",
-        data=data, time=T0 + timedelta(minutes=minutes),
-    )  # fmt: skip
 
 
 async def handle(pool: asyncpg.Pool, handler: Any, data: EventData, minutes: int = 0) -> None:
     async with UnitOfWork(pool, source="payments") as uow:
-        await handler(uow, envelope(data, minutes))
+        await handler(uow, envelope(data, OFFICE, DOSSIER, at=T0 + timedelta(minutes=minutes)))
 
 
 async def arrives(pool: asyncpg.Pool, mailbox: str = "purchase") -> uuid.UUID:
     """A purchase invoice received and recognised, as ingest and recognition publish it."""
     document = uuid.uuid4()
-    await handle(pool, service_layer.on_document_received, DocumentReceived(
-        document_id=document, mailbox=mailbox, channel="upload", filename="i.pdf",  # type: ignore[arg-type]
-        content_type="application/pdf", size_bytes=10, sha256="0" * 64, received_at=T0,
-        content_url="http://x/content",
-    ))  # fmt: skip
-    await handle(pool, service_layer.on_document_recognized, DocumentRecognized(
-        document_id=document, status="ok", source="air", confidence=0.9,
-        invoice=InvoiceData(fields=InvoiceFields(
-            document_type="invoice", supplier_name="Drukkerij Van Damme",
-            iban="BE71096123456769", invoice_number=f"I-{document.hex[:6]}", currency="EUR",
-            total_incl_vat=Decimal("121.00"),
-        )),
+    await handle(pool, service_layer.on_document_received, pdf_received(document, T0, mailbox))
+    await handle(pool, service_layer.on_document_recognized, invoice_read(
+        document, "Drukkerij Van Damme", Decimal("121.00"),
+        iban="BE71096123456769", invoice_number=f"I-{document.hex[:6]}",
     ))  # fmt: skip
     return document
 
@@ -95,7 +72,7 @@ async def pay(pool: asyncpg.Pool, document: uuid.UUID) -> asyncpg.Record:
 
 
 def switched(enabled: bool) -> InvoiceApprovalProcessSwitched:
-    return InvoiceApprovalProcessSwitched(enabled=enabled, switched_by=ADMIN)
+    return approval_process_switched(enabled, ADMIN)
 
 
 async def test_while_the_process_is_on_an_invoice_is_not_paid_before_approvals_decides(

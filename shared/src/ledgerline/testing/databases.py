@@ -13,10 +13,14 @@ import hashlib
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 from pathlib import Path
 
-from ledgerline.db import run_migrations
+import asyncpg
+
+from ledgerline.db import create_pool, run_migrations
 from ledgerline.devstack.postgres import LocalPostgres
+from ledgerline.dossiers import record
 
 PASSWORD = "test"
 
@@ -70,3 +74,32 @@ def _template_name(versions_dir: Path) -> str:
     for path in sorted(versions_dir.glob("*.py")):
         digest.update(path.read_bytes())
     return f"template_{versions_dir.parents[1].name}_{digest.hexdigest()[:10]}"
+
+
+@asynccontextmanager
+async def dossier_database(
+    databases: MigratedDatabases,
+    versions_dir: Path,
+    office: uuid.UUID,
+    dossier: uuid.UUID,
+    as_of: datetime,
+) -> AsyncIterator[asyncpg.Pool]:
+    """A pool on a fresh database of the service whose migrations are in `versions_dir`, whose
+    dossier directory knows the office's dossier as active since `as_of` (as
+    dossier.activated.v1 would have told it)."""
+    async with databases.database(versions_dir) as url:
+        pool = await create_pool(url)
+        try:
+            async with pool.acquire() as connection:
+                await record(
+                    connection,
+                    dossier_id=dossier,
+                    office_id=office,
+                    name="Bakkerij Peeters",
+                    email_domain=None,
+                    active=True,
+                    as_of=as_of,
+                )
+            yield pool
+        finally:
+            await pool.close()

@@ -20,8 +20,9 @@ async def records_from_beginning(
     max_partition_fetch_bytes: int = 1024 * 1024,
 ) -> AsyncIterator[ConsumerRecord[bytes, bytes]]:
     """The records on `topics` in each partition's order. With `to_end`, stops once every
-    partition is read up to the end it had when reading began; in any case after `timeout`
-    seconds (the caller may stop earlier)."""
+    partition is read up to the end it had when reading began, and fails if that takes more
+    than `timeout` seconds: an incomplete read must not pass for "not on the topic". Without
+    it, stops after `timeout` seconds (the caller may stop earlier)."""
     consumer = AIOKafkaConsumer(
         *topics,
         bootstrap_servers=bootstrap,
@@ -36,6 +37,8 @@ async def records_from_beginning(
         # knows them.
         while {tp.topic for tp in consumer.assignment()} < set(topics):
             if time.monotonic() > deadline:
+                if to_end:
+                    raise AssertionError(f"no partitions of {topics} after {timeout:.0f} s")
                 return
             await asyncio.sleep(0.05)
         partitions = sorted(consumer.assignment())
@@ -47,5 +50,7 @@ async def records_from_beginning(
             for records in batch.values():
                 for record in records:
                     yield record
+        if to_end:
+            raise AssertionError(f"{topics} not read to their end in {timeout:.0f} s")
     finally:
         await consumer.stop()
