@@ -12,6 +12,11 @@ from ledgerline.devstack.s3 import LocalS3, S3Server, ensure_s3proxy_jars
 from ledgerline.devstack.stack import Infrastructure, Stack
 from ledgerline.testing.databases import MigratedDatabases
 
+# The services the tests start give a SIGKILLed consumer's partitions to its restarted process
+# after 6 s of silence (the broker's minimum), not 10 s: the crash tests kill several.
+os.environ.setdefault("LEDGERLINE_CONSUMER_SESSION_TIMEOUT_MS", "6000")
+os.environ.setdefault("LEDGERLINE_CONSUMER_HEARTBEAT_INTERVAL_MS", "1500")
+
 
 @pytest.fixture(scope="session")
 def infrastructure(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Infrastructure]:

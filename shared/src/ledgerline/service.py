@@ -89,6 +89,8 @@ class Runtime:
                 batch_max_records=self.settings.consumer_batch_max_records,
                 batch_timeout_ms=self.settings.consumer_batch_timeout_ms,
                 fetch_max_wait_ms=self.settings.consumer_fetch_max_wait_ms,
+                session_timeout_ms=self.settings.consumer_session_timeout_ms,
+                heartbeat_interval_ms=self.settings.consumer_heartbeat_interval_ms,
             )
             for subscription in self.definition.subscriptions(self.settings):
                 consumer.subscribe(subscription)
