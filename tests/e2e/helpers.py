@@ -21,6 +21,7 @@ from ledgerline.demo import DEMO_DOSSIER_ID, DEMO_OFFICE_ID
 from ledgerline.devstack.paths import REPO_ROOT
 from ledgerline.devstack.stack import Stack
 from ledgerline.events import Envelope, EventData, spec_for
+from ledgerline.testing.events import envelope as event_envelope
 from ledgerline.testing.kafka import records_from_beginning
 
 T = TypeVar("T")
@@ -232,14 +233,7 @@ def envelope_of(
     office: uuid.UUID = DEMO_OFFICE_ID,
     source: str = "/tests/e2e",
 ) -> Envelope[Any]:
-    return Envelope[type(data)](  # type: ignore[misc]
-        source=source,
-        type=spec_for(data).type,
-        dossierid=dossier,
-        officeid=office,
-        correlationid=str(uuid.uuid4()),
-        data=data,
-    )
+    return event_envelope(data, office, dossier, source=source)
 
 
 async def publish(
