@@ -7,10 +7,16 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from beancount import loader
 from ledgerline.devstack.ports import free_port
 from ledgerline.devstack.s3 import LocalS3, S3Server, ensure_s3proxy_jars
 from ledgerline.devstack.stack import Infrastructure, Stack
 from ledgerline.testing.databases import MigratedDatabases
+
+# Beancount's loader would leave a pickle cache beside a ledger it loads slowly, the packaged
+# demo ledger included; the cache names the files it was made from, so a copy of the demo made
+# later (with the cache) would load the demo's old entries instead of its own.
+loader.initialize(use_cache=False)
 
 # The services the tests start give a SIGKILLed consumer's partitions to its restarted process
 # after 6 s of silence (the broker's minimum), not 10 s: the crash tests kill several.
