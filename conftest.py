@@ -7,9 +7,21 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from beancount import loader
 from ledgerline.devstack.ports import free_port
 from ledgerline.devstack.s3 import LocalS3, S3Server, ensure_s3proxy_jars
 from ledgerline.devstack.stack import Infrastructure, Stack
+from ledgerline.testing.databases import MigratedDatabases
+
+# Beancount's loader would leave a pickle cache beside a ledger it loads slowly, the packaged
+# demo ledger included; the cache names the files it was made from, so a copy of the demo made
+# later (with the cache) would load the demo's old entries instead of its own.
+loader.initialize(use_cache=False)
+
+# The services the tests start give a SIGKILLed consumer's partitions to its restarted process
+# after 6 s of silence (the broker's minimum), not 10 s: the crash tests kill several.
+os.environ.setdefault("LEDGERLINE_CONSUMER_SESSION_TIMEOUT_MS", "6000")
+os.environ.setdefault("LEDGERLINE_CONSUMER_HEARTBEAT_INTERVAL_MS", "1500")
 
 
 @pytest.fixture(scope="session")
@@ -21,6 +33,16 @@ def infrastructure(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Infrast
         yield infra
     finally:
         infra.stop()
+
+
+@pytest.fixture(scope="session")
+def migrated_databases(infrastructure: Infrastructure) -> MigratedDatabases:
+    """Fresh databases at a service's migration head, copied from a template migrated once per
+    session: `await migrated_databases.create(versions_dir)` or `async with
+    migrated_databases.database(versions_dir) as url:`."""
+    if infrastructure.postgres is None:
+        pytest.skip("needs the local PostgreSQL (the environment names external databases)")
+    return MigratedDatabases(infrastructure.postgres)
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,7 @@
 to ingest, and reading the events on Kafka as another consumer would."""
 
 import asyncio
+import contextlib
 import functools
 import importlib.util
 import json
@@ -15,11 +16,13 @@ from typing import Any, TypeVar
 
 import asyncpg
 import httpx
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 from ledgerline.demo import DEMO_DOSSIER_ID, DEMO_OFFICE_ID
 from ledgerline.devstack.paths import REPO_ROOT
 from ledgerline.devstack.stack import Stack
 from ledgerline.events import Envelope, EventData, spec_for
+from ledgerline.testing.events import envelope as event_envelope
+from ledgerline.testing.kafka import records_from_beginning
 
 T = TypeVar("T")
 
@@ -230,14 +233,7 @@ def envelope_of(
     office: uuid.UUID = DEMO_OFFICE_ID,
     source: str = "/tests/e2e",
 ) -> Envelope[Any]:
-    return Envelope[type(data)](  # type: ignore[misc]
-        source=source,
-        type=spec_for(data).type,
-        dossierid=dossier,
-        officeid=office,
-        correlationid=str(uuid.uuid4()),
-        data=data,
-    )
+    return event_envelope(data, office, dossier, source=source)
 
 
 async def publish(
@@ -260,35 +256,30 @@ async def read_topics(
     max_partition_fetch_bytes: int = 1024 * 1024,
 ) -> list[Message]:
     """The messages on `topics` that `keep` accepts, read from the beginning as a consumer
-    without a group. Stops as soon as `enough(found)` holds; with `quiet_polls`, once the
-    topics have given something, after that many polls in a row that bring nothing (the end is
-    reached); else after `timeout` seconds. The caller asserts on what it got."""
-    consumer = AIOKafkaConsumer(
+    without a group. Stops as soon as `enough(found)` holds; with `quiet_polls` (any number:
+    the name stays for the callers), once the topics are read to the end they had when reading
+    began (every message the broker had acknowledged by then; failing if that takes over
+    `timeout` seconds, at least 30); else after `timeout` seconds. The caller asserts on what
+    it got."""
+    found: list[Message] = []
+    to_end = quiet_polls is not None
+    records = records_from_beginning(
+        bootstrap,
         *topics,
-        bootstrap_servers=bootstrap,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
+        to_end=to_end,
+        timeout=max(timeout, 30) if to_end else timeout,
         max_partition_fetch_bytes=max_partition_fetch_bytes,
     )
-    await consumer.start()
-    found: list[Message] = []
-    try:
-        deadline = time.monotonic() + timeout
-        started, quiet = False, 0
-        while time.monotonic() < deadline and not enough(found):
-            batch = await consumer.getmany(timeout_ms=500)
-            records = [record for records in batch.values() for record in records]
-            started = started or bool(records)
-            quiet = 0 if records else quiet + 1
-            for record in records:
-                assert record.value is not None
-                message = Message(record.topic, json.loads(record.value), len(record.value))
-                if keep(message):
-                    found.append(message)
-            if quiet_polls is not None and started and quiet >= quiet_polls:
-                break
-    finally:
-        await consumer.stop()
+    async with contextlib.aclosing(records):
+        if enough(found):
+            return found
+        async for record in records:
+            assert record.value is not None
+            message = Message(record.topic, json.loads(record.value), len(record.value))
+            if keep(message):
+                found.append(message)
+                if enough(found):
+                    break
     return found
 
 

@@ -6,8 +6,6 @@ import asyncio
 import contextlib
 import os
 import signal
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -18,13 +16,15 @@ from typing import Any
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from ingest.bootstrap import definition as ingest_definition
 from ledgerline.auth import Role, issue_token
 from ledgerline.demo import DEMO_DOSSIER_ID, JWT_ISSUER
 from ledgerline.devstack.kafka import LocalKafka, ensure_kafka_jars
 from ledgerline.devstack.ports import free_port, free_ports
-from ledgerline.devstack.stack import Infrastructure, ServiceProcess, Stack
+from ledgerline.devstack.stack import ServiceProcess, Stack
 from ledgerline.events import DocumentReceived, DossierActivated, Envelope, all_topics, spec_for
 from ledgerline.settings import DEV_JWT_SECRET
+from ledgerline.testing.databases import MigratedDatabases
 from ledgerline.testing.ubl import GeneratedInvoice, Line, Party, generated_invoice
 
 from tests.e2e.helpers import bearer, document_events, eventually, upload_and_submit
@@ -50,22 +50,11 @@ def ubl_invoice(number: str, net: Decimal) -> GeneratedInvoice:
 # ---------------------------------------------------------------------- Kafka down at start
 
 
-def _migrate(service: str, database_url: str) -> None:
-    executable = Path(sys.executable).parent / service
-    env = os.environ | {f"{service.upper()}_DATABASE_URL": database_url}
-    subprocess.run([str(executable), "migrate"], env=env, check=True, capture_output=True)
-
-
 @pytest.fixture
-async def own_database(infrastructure: Infrastructure) -> AsyncIterator[str]:
+async def own_database(migrated_databases: MigratedDatabases) -> AsyncIterator[str]:
     """A database of its own for an ingest process apart from the session stack's."""
-    if infrastructure.postgres is None:
-        pytest.skip("needs the local PostgreSQL (the environment names external databases)")
-    name = f"ingest_outage_{uuid.uuid4().hex[:8]}"
-    url = await infrastructure.postgres.ensure_database(name, owner=name, password="outage")
-    await asyncio.to_thread(_migrate, "ingest", url)
-    yield url
-    await infrastructure.postgres.drop_database(name)
+    async with migrated_databases.database(ingest_definition().versions_dir) as url:
+        yield url
 
 
 async def test_a_service_started_while_kafka_is_down_waits_for_it(

@@ -3,7 +3,6 @@ PostgreSQL with each service's migrations: chunks are merged, a full resync repl
 only once its last chunk arrived, removals remove, and the older counts-only form changes
 nothing."""
 
-import asyncio
 import importlib
 import uuid
 from collections.abc import AsyncIterator
@@ -13,9 +12,9 @@ from typing import Any
 
 import asyncpg
 import pytest
-from ledgerline.db import UnitOfWork, create_pool, run_migrations
-from ledgerline.devstack.stack import Infrastructure
+from ledgerline.db import UnitOfWork, create_pool
 from ledgerline.events import Counterparty, Envelope, GLAccount, LedgerSynced, OpenItem
+from ledgerline.testing.databases import MigratedDatabases
 
 pytestmark = [pytest.mark.integration]
 
@@ -23,20 +22,12 @@ OFFICE = uuid.uuid4()
 NOW = datetime(2026, 11, 30, 12, tzinfo=UTC)
 
 
-async def migrated(infrastructure: Infrastructure, service: str) -> str:
-    assert infrastructure.postgres is not None
-    name = f"t{uuid.uuid4().hex[:12]}"
-    url = await infrastructure.postgres.ensure_database(name, owner=name, password="test")
-    versions = importlib.import_module(f"{service}.bootstrap").definition().versions_dir
-    await asyncio.to_thread(run_migrations, url, versions)
-    return url
-
-
 @pytest.fixture(params=["worklist", "payments"])
 async def copy(
-    request: pytest.FixtureRequest, infrastructure: Infrastructure
+    request: pytest.FixtureRequest, migrated_databases: MigratedDatabases
 ) -> AsyncIterator[tuple[str, asyncpg.Pool]]:
-    url = await migrated(infrastructure, request.param)
+    versions = importlib.import_module(f"{request.param}.bootstrap").definition().versions_dir
+    url = await migrated_databases.create(versions)
     pool = await create_pool(url)
     yield request.param, pool
     await pool.close()

@@ -5,15 +5,10 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from beancount import loader
 from sync.connectors.beancount_ledger.connector import BeancountConnector
 from sync.connectors.demo.generate import DEMO_ROOT, DOSSIER_CODE
 
 TODAY = date(2026, 11, 30)
-
-# loader.load_file would otherwise leave a pickle cache beside slow-loading ledgers, the
-# packaged demo included.
-loader.initialize(use_cache=False)
 
 
 @pytest.fixture

@@ -116,12 +116,16 @@ class EventConsumer:
         batch_max_records: int = 100,
         batch_timeout_ms: int = 100,
         fetch_max_wait_ms: int = 500,
+        session_timeout_ms: int = 10_000,
+        heartbeat_interval_ms: int = 3_000,
         prepare_concurrency: int = 8,
     ) -> None:
         self.service = service
         self._batch_max_records = batch_max_records
         self._batch_timeout_ms = batch_timeout_ms
         self._fetch_max_wait_ms = fetch_max_wait_ms
+        self._session_timeout_ms = session_timeout_ms
+        self._heartbeat_interval_ms = heartbeat_interval_ms
         self._prepare_concurrency = prepare_concurrency
         self._pool = pool
         self._broker = broker
@@ -193,6 +197,8 @@ class EventConsumer:
             max_records=self._batch_max_records,
             batch_timeout_ms=self._batch_timeout_ms,
             fetch_max_wait_ms=self._fetch_max_wait_ms,
+            session_timeout_ms=self._session_timeout_ms,
+            heartbeat_interval_ms=self._heartbeat_interval_ms,
             title=consumer_name,
         )(on_batch)
 

@@ -96,6 +96,8 @@ class Runtime:
                 batch_max_records=self.settings.consumer_batch_max_records,
                 batch_timeout_ms=self.settings.consumer_batch_timeout_ms,
                 fetch_max_wait_ms=self.settings.consumer_fetch_max_wait_ms,
+                session_timeout_ms=self.settings.consumer_session_timeout_ms,
+                heartbeat_interval_ms=self.settings.consumer_heartbeat_interval_ms,
             )
             consumer.subscribe_all(self.definition.subscriptions(self.settings))
             if self.definition.keeps_dossier_directory:

@@ -79,6 +79,20 @@ class ServiceSettings(BaseSettings):
         description="How long the broker holds an idle consumer's fetch request (it answers at "
         "once when a message comes): longer means fewer idle fetches, not more latency",
     )
+    consumer_session_timeout_ms: int = Field(
+        default=10_000,
+        ge=1,
+        validation_alias=AliasChoices("LEDGERLINE_CONSUMER_SESSION_TIMEOUT_MS"),
+        description="How long the broker waits for a silent consumer (one killed, say) before "
+        "giving its partitions to the others: a restarted process gets them no sooner",
+    )
+    consumer_heartbeat_interval_ms: int = Field(
+        default=3_000,
+        ge=1,
+        validation_alias=AliasChoices("LEDGERLINE_CONSUMER_HEARTBEAT_INTERVAL_MS"),
+        description="How often a consumer tells the broker it is alive (under a third of the "
+        "session timeout)",
+    )
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
     outbox_max_backoff_seconds: float = Field(
         default=30.0,

@@ -1,15 +1,15 @@
 """Databases of their own for the shared package's integration tests, on the session's
 PostgreSQL (the root conftest starts it)."""
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
 from ingest.bootstrap import definition as ingest
-from ledgerline.db import create_pool, run_migrations
+from ledgerline.db import create_pool
 from ledgerline.devstack.stack import Infrastructure
+from ledgerline.testing.databases import MigratedDatabases
 
 
 @pytest.fixture
@@ -22,10 +22,10 @@ async def fresh_database(infrastructure: Infrastructure) -> AsyncIterator[str]:
 
 
 @pytest.fixture
-async def ingest_database(fresh_database: str) -> str:
+async def ingest_database(migrated_databases: MigratedDatabases) -> AsyncIterator[str]:
     """A fresh database migrated to ingest's schema: a real service's outbox and inbox."""
-    await asyncio.to_thread(run_migrations, fresh_database, ingest().versions_dir)
-    return fresh_database
+    async with migrated_databases.database(ingest().versions_dir) as url:
+        yield url
 
 
 @pytest.fixture

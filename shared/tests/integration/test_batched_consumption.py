@@ -3,6 +3,7 @@ message in it still goes alone to the dead-letter topic after its attempts, the 
 effect exactly once. Against the real Kafka and PostgreSQL."""
 
 import asyncio
+import contextlib
 import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
@@ -11,13 +12,14 @@ from typing import Any
 
 import asyncpg
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 from ledgerline.consumers import EventConsumer, PreparedSubscription, Subscription
 from ledgerline.db import UnitOfWork, create_pool
 from ledgerline.devstack.stack import Infrastructure
 from ledgerline.events import DocumentMoved, Envelope, LedgerSynced, spec_for
 from ledgerline.kafka import create_broker
 from ledgerline.messaging_schema import OUTBOX_INBOX_DDL
+from ledgerline.testing.kafka import records_from_beginning
 
 pytestmark = [pytest.mark.integration]
 
@@ -52,11 +54,17 @@ async def pool(infrastructure: Infrastructure) -> AsyncIterator[asyncpg.Pool]:
     await infrastructure.postgres.drop_database(name)
 
 
-async def _produce(bootstrap: str, envelopes: Sequence[Envelope[Any]]) -> None:
+MARKER = 1_000_000  # the counterparties of the marker event `_produce` sends last
+
+
+async def _produce(bootstrap: str, envelopes: Sequence[Envelope[Any]]) -> uuid.UUID:
+    """Produces the envelopes (one dossier: one partition of each topic), then a marker
+    ledger.synced.v1 event after them on the same partition; the marker's id."""
+    marker = ledger_synced(envelopes[-1].dossierid, MARKER)
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
     await producer.start()
     try:
-        for envelope in envelopes:
+        for envelope in [*envelopes, marker]:
             await producer.send_and_wait(
                 spec_for(envelope.data).topic,
                 envelope.model_dump_json().encode(),
@@ -64,21 +72,22 @@ async def _produce(bootstrap: str, envelopes: Sequence[Envelope[Any]]) -> None:
             )
     finally:
         await producer.stop()
+    return marker.id
 
 
 async def _effects_for(
-    pool: asyncpg.Pool, ids: list[uuid.UUID], timeout: float
+    pool: asyncpg.Pool, ids: list[uuid.UUID], marker: uuid.UUID, timeout: float
 ) -> list[asyncpg.Record]:
+    """The effects of `ids`, once each has one and the marker sent after them has its effect:
+    the partition is handled in order, so every delivery of `ids` (a doubled one included) has
+    been handled by then."""
+    query = "SELECT * FROM effects WHERE event_id = ANY($1::uuid[]) ORDER BY seq"
     deadline = time.monotonic() + timeout
     while True:
-        rows = await pool.fetch(
-            "SELECT * FROM effects WHERE event_id = ANY($1::uuid[]) ORDER BY seq", ids
-        )
-        if len({row["event_id"] for row in rows}) >= len(ids):
-            await asyncio.sleep(1.5)  # room for a doubled effect to show
-            return await pool.fetch(
-                "SELECT * FROM effects WHERE event_id = ANY($1::uuid[]) ORDER BY seq", ids
-            )
+        rows = await pool.fetch(query, ids)
+        marked = await pool.fetchval("SELECT count(*) FROM effects WHERE event_id = $1", marker)
+        if len({row["event_id"] for row in rows}) >= len(ids) and marked:
+            return await pool.fetch(query, ids)
         assert time.monotonic() < deadline, f"only {len(rows)} of {len(ids)} effects"
         await asyncio.sleep(0.2)
 
@@ -86,23 +95,12 @@ async def _effects_for(
 async def _dead_letters(
     bootstrap: str, wanted: set[str], topic: str = TOPIC
 ) -> list[dict[str, str]]:
-    consumer = AIOKafkaConsumer(
-        topic + ".dlq",
-        bootstrap_servers=bootstrap,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-    )
-    await consumer.start()
+    """The headers of the records on the dead-letter topic that name one of `wanted`."""
     found = []
-    try:
-        deadline = time.monotonic() + 3
-        while time.monotonic() < deadline:
-            for records in (await consumer.getmany(timeout_ms=300)).values():
-                for record in records:
-                    if any(event_id.encode() in record.value for event_id in wanted):
-                        found.append({k: v.decode() for k, v in record.headers})
-    finally:
-        await consumer.stop()
+    async with contextlib.aclosing(records_from_beginning(bootstrap, topic + ".dlq")) as records:
+        async for record in records:
+            if any(event_id.encode() in (record.value or b"") for event_id in wanted):
+                found.append({k: v.decode() for k, v in record.headers})
     return found
 
 
@@ -111,7 +109,7 @@ async def test_a_batch_is_one_transaction_in_offset_order(
 ) -> None:
     dossier = uuid.uuid4()
     envelopes = [ledger_synced(dossier, n) for n in range(40)]
-    await _produce(infrastructure.bootstrap_servers, envelopes)
+    marker = await _produce(infrastructure.bootstrap_servers, envelopes)
 
     async def record_effect(uow: UnitOfWork, event: Envelope[LedgerSynced]) -> None:
         await uow.conn.execute(
@@ -126,7 +124,7 @@ async def test_a_batch_is_one_transaction_in_offset_order(
     )
     await broker.start()
     try:
-        effects = await _effects_for(pool, [e.id for e in envelopes], 60)
+        effects = await _effects_for(pool, [e.id for e in envelopes], marker, 60)
     finally:
         await broker.stop()
     assert [row["counterparties"] for row in effects] == list(range(40))  # once each, in order
@@ -141,7 +139,7 @@ async def test_a_poison_message_in_a_batch_goes_alone_to_the_dlq_after_its_attem
     envelopes = [ledger_synced(dossier, n) for n in range(20)]
     poison = ledger_synced(dossier, -1)
     envelopes.insert(10, poison)
-    await _produce(infrastructure.bootstrap_servers, envelopes)
+    marker = await _produce(infrastructure.bootstrap_servers, envelopes)
     attempts: list[uuid.UUID] = []
 
     async def refuse_negative(uow: UnitOfWork, event: Envelope[LedgerSynced]) -> None:
@@ -165,7 +163,7 @@ async def test_a_poison_message_in_a_batch_goes_alone_to_the_dlq_after_its_attem
     await broker.start()
     healthy = [e.id for e in envelopes if e.id != poison.id]
     try:
-        effects = await _effects_for(pool, healthy, 60)
+        effects = await _effects_for(pool, healthy, marker, 60)
         poison_rows = await pool.fetchval(
             "SELECT count(*) FROM effects WHERE event_id = $1", poison.id
         ) + await pool.fetchval("SELECT count(*) FROM inbox WHERE event_id = $1", poison.id)
@@ -251,7 +249,7 @@ async def test_one_kafka_consumer_serves_all_topics_of_a_consumer_each_with_its_
     moved = [document_moved(dossier, f"user-{n}") for n in range(15)]
     poison = document_moved(dossier, "poison")
     moved.insert(7, poison)
-    await _produce(infrastructure.bootstrap_servers, [*synced, *moved])
+    marker = await _produce(infrastructure.bootstrap_servers, [*synced, *moved])
 
     async def on_synced(uow: UnitOfWork, event: Envelope[LedgerSynced]) -> None:
         await uow.conn.execute(
@@ -280,7 +278,7 @@ async def test_one_kafka_consumer_serves_all_topics_of_a_consumer_each_with_its_
     await broker.start()
     try:
         effects = await _effects_for(
-            pool, [e.id for e in [*synced, *moved] if e.id != poison.id], 60
+            pool, [e.id for e in [*synced, *moved] if e.id != poison.id], marker, 60
         )
     finally:
         await broker.stop()

@@ -16,13 +16,14 @@ from typing import Any
 
 import asyncpg
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 from ledgerline.consumers import EventConsumer, Subscription
 from ledgerline.db import UnitOfWork, create_pool
 from ledgerline.devstack.stack import Infrastructure
 from ledgerline.events import Envelope, LedgerSynced, spec_for
 from ledgerline.kafka import create_broker
 from ledgerline.messaging_schema import OUTBOX_INBOX_DDL
+from ledgerline.testing.kafka import records_from_beginning
 
 pytestmark = [pytest.mark.integration]
 
@@ -40,25 +41,14 @@ def ledger_synced(dossier_id: uuid.UUID, counterparties: int = 1) -> Envelope[Le
     )
 
 
-async def messages_with_ids(
-    bootstrap: str, topic: str, wanted: set[str], settle_seconds: float = 3.0
-) -> list[Any]:
-    """Every record on `topic` whose envelope id is in `wanted`, read from the beginning."""
-    consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
-    )
-    await consumer.start()
+async def messages_with_ids(bootstrap: str, topic: str, wanted: set[str]) -> list[Any]:
+    """Every record on `topic` whose envelope id is in `wanted`, read from the beginning to the
+    end the topic had when reading began (everything the broker had acknowledged by then)."""
     found = []
-    try:
-        deadline = time.monotonic() + settle_seconds
-        while time.monotonic() < deadline:
-            batch = await consumer.getmany(timeout_ms=300)
-            for records in batch.values():
-                for record in records:
-                    if any(event_id.encode() in record.value for event_id in wanted):
-                        found.append(record)
-    finally:
-        await consumer.stop()
+    async with contextlib.aclosing(records_from_beginning(bootstrap, topic)) as records:
+        async for record in records:
+            if any(event_id.encode() in (record.value or b"") for event_id in wanted):
+                found.append(record)
     return found
 
 
@@ -141,7 +131,7 @@ async def test_outbox_event_survives_relay_killed_between_commit_and_publish(
         await pool.fetchval("SELECT published_at FROM outbox WHERE event_id = $1", envelope.id)
         is None
     )
-    assert await messages_with_ids(infrastructure.bootstrap_servers, TOPIC, {event_id}, 1.5) == []
+    assert await messages_with_ids(infrastructure.bootstrap_servers, TOPIC, {event_id}) == []
 
     async def is_published() -> bool:
         query = "SELECT published_at FROM outbox WHERE event_id = $1"
@@ -178,21 +168,23 @@ async def test_event_delivered_twice_has_its_effect_once(
         Subscription(LedgerSynced, record_effect)
     )
     envelope = ledger_synced(uuid.uuid4(), counterparties=7)
+    # Sent after both deliveries on their partition (the same key): once it is handled, so is
+    # the second delivery.
+    marker = ledger_synced(envelope.dossierid, counterparties=8)
     producer = AIOKafkaProducer(bootstrap_servers=infrastructure.bootstrap_servers, acks="all")
     await producer.start()
     await broker.start()
     try:
-        for _ in range(2):
+        for sent in (envelope, envelope, marker):
             await producer.send_and_wait(
-                TOPIC, envelope.model_dump_json().encode(), key=str(envelope.dossierid).encode()
+                TOPIC, sent.model_dump_json().encode(), key=str(sent.dossierid).encode()
             )
         inbox = "SELECT count(*) FROM inbox WHERE event_id = $1"
 
         async def handled() -> bool:
-            return bool(await pool.fetchval(inbox, envelope.id))
+            return bool(await pool.fetchval(inbox, marker.id))
 
-        await until(handled, 30, "the event was never handled")
-        await asyncio.sleep(2)  # room for the second delivery to be (not) handled
+        await until(handled, 30, "the events were never handled")
         effects = await pool.fetch("SELECT * FROM effects WHERE event_id = $1", envelope.id)
     finally:
         await broker.stop()
@@ -297,7 +289,7 @@ async def test_batch_acknowledged_but_not_marked_when_the_relay_dies_goes_again_
         "SELECT count(*) FROM outbox WHERE event_id = ANY($1::uuid[]) AND published_at IS NULL"
     )
     assert await pool.fetchval(unmarked, ids) == len(ids)
-    first = await messages_with_ids(infrastructure.bootstrap_servers, TOPIC, wanted, 2)
+    first = await messages_with_ids(infrastructure.bootstrap_servers, TOPIC, wanted)
     assert len(first) == len(ids)  # acknowledged: on the topic already
 
     async def all_marked() -> bool:
@@ -324,15 +316,25 @@ async def test_batch_acknowledged_but_not_marked_when_the_relay_dies_goes_again_
     EventConsumer(
         service=f"resent-{uuid.uuid4().hex[:8]}", pool=consumer_pool, broker=broker
     ).subscribe(Subscription(LedgerSynced, record_effect))
+    # Sent after both copies of the batch on their partition (the dossier's key): once it is
+    # handled, every copy before it is too.
+    marker = ledger_synced(dossier, counterparties=100)
+    producer = AIOKafkaProducer(bootstrap_servers=infrastructure.bootstrap_servers, acks="all")
+    await producer.start()
+    try:
+        await producer.send_and_wait(
+            TOPIC, marker.model_dump_json().encode(), key=str(dossier).encode()
+        )
+    finally:
+        await producer.stop()
     await broker.start()
     try:
         query = "SELECT count(DISTINCT event_id) FROM effects WHERE event_id = ANY($1::uuid[])"
 
         async def every_one_handled() -> bool:
-            return bool(await consumer_pool.fetchval(query, ids) == len(ids))
+            return bool(await consumer_pool.fetchval(query, [*ids, marker.id]) == len(ids) + 1)
 
         await until(every_one_handled, 60, "the consumer did not handle every event")
-        await asyncio.sleep(2)  # room for the duplicates to be (not) handled
         effects = await consumer_pool.fetch(
             "SELECT event_id, counterparties FROM effects WHERE event_id = ANY($1::uuid[])"
             " ORDER BY counterparties",

@@ -1,7 +1,6 @@
 """The dossier directory each service keeps from sync's events, on the real PostgreSQL with the
 services' real migrations: the events may arrive in any order, and a later one always wins."""
 
-import asyncio
 import importlib
 import uuid
 from collections.abc import AsyncIterator
@@ -9,8 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from ledgerline.db import UnitOfWork, create_pool, run_migrations
-from ledgerline.devstack.stack import Infrastructure
+from ledgerline.db import UnitOfWork, create_pool
 from ledgerline.dossier_events import (
     on_dossier_activated,
     on_dossier_deactivated,
@@ -18,6 +16,7 @@ from ledgerline.dossier_events import (
 )
 from ledgerline.dossiers import DirectoryEntry, PostgresDossierDirectory
 from ledgerline.events import DossierActivated, DossierDeactivated, DossierUpdated, Envelope
+from ledgerline.testing.databases import MigratedDatabases
 
 pytestmark = [pytest.mark.integration]
 
@@ -54,17 +53,14 @@ DEACTIVATED = DossierDeactivated(name="Bakkerij Peeters NV", deactivated_by="ann
 
 @pytest.fixture(params=["payments", "ingest"])
 async def directory_database(
-    request: pytest.FixtureRequest, infrastructure: Infrastructure
+    request: pytest.FixtureRequest, migrated_databases: MigratedDatabases
 ) -> AsyncIterator[str]:
     """A database migrated like the service's: payments creates the directory table, ingest
     extends its older `dossiers` table to it."""
-    assert infrastructure.postgres is not None
-    name = f"t{uuid.uuid4().hex[:12]}"
-    url = await infrastructure.postgres.ensure_database(name, owner=name, password="test")
     versions = importlib.import_module(f"{request.param}.bootstrap").definition().versions_dir
-    await asyncio.to_thread(run_migrations, url, versions)
+    url = await migrated_databases.create(versions)
     yield url
-    await infrastructure.postgres.drop_database(name)
+    await migrated_databases.drop(url)
 
 
 async def test_events_out_of_order_leave_the_latest_state(directory_database: str) -> None:

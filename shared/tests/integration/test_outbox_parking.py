@@ -5,6 +5,7 @@ behind it are published; a row that fails transiently is retried with backoff, n
 """
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -16,7 +17,6 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from fastapi import FastAPI
@@ -26,6 +26,7 @@ from ledgerline.devstack.stack import Infrastructure
 from ledgerline.outbox import OutboxRelay
 from ledgerline.outbox_wiring import install_outbox_routes
 from ledgerline.settings import DEV_JWT_SECRET
+from ledgerline.testing.kafka import records_from_beginning
 from prometheus_client import REGISTRY
 
 pytestmark = [pytest.mark.integration]
@@ -69,19 +70,12 @@ async def eventually(probe: Callable[[], Awaitable[Any]], timeout: float = 45) -
         await asyncio.sleep(0.2)
 
 
-async def markers_on(bootstrap: str, topic: str, settle_seconds: float = 3.0) -> list[str]:
-    consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
-    )
-    await consumer.start()
+async def markers_on(bootstrap: str, topic: str) -> list[str]:
+    """The markers of the messages on `topic`, read to the end it had when reading began."""
     markers: list[str] = []
-    try:
-        deadline = time.monotonic() + settle_seconds
-        while time.monotonic() < deadline:
-            for records in (await consumer.getmany(timeout_ms=300)).values():
-                markers.extend(json.loads(record.value)["marker"] for record in records)
-    finally:
-        await consumer.stop()
+    async with contextlib.aclosing(records_from_beginning(bootstrap, topic)) as records:
+        async for record in records:
+            markers.append(json.loads(record.value or b"{}")["marker"])
     return markers
 
 
@@ -284,12 +278,19 @@ async def test_while_the_broker_is_unreachable_the_relay_backs_off_and_parks_not
     task = await run_relay(relay)
     proxy: asyncio.Server | None = None
     try:
-        await asyncio.sleep(8)
-        delays = [
-            float(record.getMessage().split("retrying in ")[1].split(" s")[0])
-            for record in caplog.records
-            if "publishing failed" in record.getMessage()
-        ]
+
+        def backoffs() -> list[float]:
+            return [
+                float(record.getMessage().split("retrying in ")[1].split(" s")[0])
+                for record in caplog.records
+                if "publishing failed" in record.getMessage()
+            ]
+
+        async def capped() -> bool:  # backed off up to its maximum
+            return len(backoffs()) >= 3 and 1.6 in backoffs()
+
+        await eventually(capped, 30)
+        delays = backoffs()
         assert len(delays) >= 3, delays
         assert delays[:4] == sorted(delays[:4]) and max(delays) == 1.6, delays
         for row_id in rows:

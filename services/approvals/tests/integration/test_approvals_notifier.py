@@ -13,11 +13,10 @@ from approvals.bootstrap import definition
 from approvals.domain.notifications import Digest
 from approvals.notifier import send_due
 from approvals.service_layer import on_payment_approval_requested
-from ledgerline.db import UnitOfWork, create_pool, run_migrations
-from ledgerline.devstack.stack import Infrastructure
-from ledgerline.dossiers import record
+from ledgerline.db import UnitOfWork
 from ledgerline.events import Envelope, PaymentApprovalRequested
 from ledgerline.mail import MailNotSent
+from ledgerline.testing.databases import MigratedDatabases, dossier_database
 
 pytestmark = [pytest.mark.integration]
 
@@ -28,30 +27,18 @@ APPROVER = "b@client.example"
 
 
 @pytest.fixture
-async def pool(infrastructure: Infrastructure) -> AsyncIterator[asyncpg.Pool]:
-    assert infrastructure.postgres is not None
-    name = f"t{uuid.uuid4().hex[:12]}"
-    url = await infrastructure.postgres.ensure_database(name, owner=name, password="test")
-    await asyncio.to_thread(run_migrations, url, definition().versions_dir)
-    pool = await create_pool(url)
-    try:
-        async with pool.acquire() as conn:
-            await record(
-                conn, dossier_id=DOSSIER, office_id=OFFICE, name="Bakkerij Peeters",
-                email_domain=None, active=True, as_of=T0,
-            )  # fmt: skip
-            await conn.execute(
-                "INSERT INTO payment_approval_rules (id, office_id, dossier_id, name, limits) "
-                "VALUES ($1, $2, $3, 'B', $4)",
-                uuid.uuid4(),
-                OFFICE,
-                DOSSIER,
-                [{"approver": APPROVER, "max_amount": "10000.00"}],
-            )
+async def pool(migrated_databases: MigratedDatabases) -> AsyncIterator[asyncpg.Pool]:
+    versions = definition().versions_dir
+    async with dossier_database(migrated_databases, versions, OFFICE, DOSSIER, T0) as pool:
+        await pool.execute(
+            "INSERT INTO payment_approval_rules (id, office_id, dossier_id, name, limits) "
+            "VALUES ($1, $2, $3, 'B', $4)",
+            uuid.uuid4(),
+            OFFICE,
+            DOSSIER,
+            [{"approver": APPROVER, "max_amount": "10000.00"}],
+        )
         yield pool
-    finally:
-        await pool.close()
-        await infrastructure.postgres.drop_database(name)
 
 
 async def request_approval(pool: asyncpg.Pool, amount: str, minutes: int) -> None:

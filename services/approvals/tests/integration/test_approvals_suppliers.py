@@ -3,7 +3,6 @@ ledger.synced.v1 chunk by chunk, its users from dossier.users-changed.v1, rules 
 they name a supplier or approver the dossier does not have, and an invoice matched to a rule by
 the counterparty the copy resolves from its IBAN."""
 
-import asyncio
 import json
 import re
 import uuid
@@ -18,21 +17,19 @@ from approvals import service_layer
 from approvals.adapters import repository
 from approvals.bootstrap import definition
 from ledgerline.auth import DossierScope, Principal, Role
-from ledgerline.db import UnitOfWork, create_pool, run_migrations
-from ledgerline.devstack.stack import Infrastructure
-from ledgerline.dossiers import record
+from ledgerline.db import UnitOfWork
 from ledgerline.events import (
     Counterparty,
     DocumentMoved,
-    DocumentReceived,
-    DocumentRecognized,
     DossierUser,
     DossierUsersChanged,
     Envelope,
     EventData,
     LedgerSynced,
 )
-from ledgerline.events.invoice import InvoiceData, InvoiceFields
+from ledgerline.testing.databases import MigratedDatabases, dossier_database
+from ledgerline.testing.events import envelope as event_envelope
+from ledgerline.testing.events import invoice_read, pdf_received
 
 pytestmark = [pytest.mark.integration]
 
@@ -43,28 +40,14 @@ T0 = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-async def pool(infrastructure: Infrastructure) -> AsyncIterator[asyncpg.Pool]:
-    assert infrastructure.postgres is not None
-    name = f"t{uuid.uuid4().hex[:12]}"
-    url = await infrastructure.postgres.ensure_database(name, owner=name, password="test")
-    await asyncio.to_thread(run_migrations, url, definition().versions_dir)
-    pool = await create_pool(url)
-    try:
-        async with pool.acquire() as conn:
-            await record(
-                conn, dossier_id=DOSSIER, office_id=OFFICE, name="Bakkerij Peeters",
-                email_domain=None, active=True, as_of=T0,
-            )  # fmt: skip
+async def pool(migrated_databases: MigratedDatabases) -> AsyncIterator[asyncpg.Pool]:
+    versions = definition().versions_dir
+    async with dossier_database(migrated_databases, versions, OFFICE, DOSSIER, T0) as pool:
         yield pool
-    finally:
-        await pool.close()
-        await infrastructure.postgres.drop_database(name)
 
 
 def envelope(data: EventData) -> Envelope[Any]:
-    return Envelope[type(data)](  # type: ignore[misc]
-        source="/tests", type="t", dossierid=DOSSIER, officeid=OFFICE, correlationid="c", data=data
-    )
+    return event_envelope(data, OFFICE, DOSSIER)
 
 
 def party(number: str, name: str, kind: str = "supplier", **values: Any) -> Counterparty:
@@ -194,17 +177,10 @@ async def test_rules_name_known_suppliers_and_users_and_match_by_the_resolved_co
 
     # an invoice that shows no VAT number, only Janssens' IBAN: the copy says it is L0002
     document = uuid.uuid4()
-    await handle(pool, service_layer.on_document_received, envelope(DocumentReceived(
-        document_id=document, mailbox="purchase", channel="upload", filename="j.pdf",
-        content_type="application/pdf", size_bytes=10, sha256="0" * 64, received_at=T0,
-        content_url="http://x/content",
-    )))  # fmt: skip
-    await handle(pool, service_layer.on_document_recognized, envelope(DocumentRecognized(
-        document_id=document, status="ok", source="air", confidence=0.9,
-        invoice=InvoiceData(fields=InvoiceFields(
-            document_type="invoice", supplier_name="Janssens", iban="BE68 5390 0754 7034",
-            invoice_number="J-1", currency="EUR", total_incl_vat=Decimal("12.10"),
-        )),
+    await handle(pool, service_layer.on_document_received, envelope(pdf_received(
+        document, T0, filename="j.pdf")))  # fmt: skip
+    await handle(pool, service_layer.on_document_recognized, envelope(invoice_read(
+        document, "Janssens", Decimal("12.10"), iban="BE68 5390 0754 7034", invoice_number="J-1",
     )))  # fmt: skip
     async with pool.acquire() as conn:
         approval = await repository.get_approval(conn, "invoice", OFFICE, DOSSIER, document)

@@ -2,7 +2,6 @@
 session's real PostgreSQL, called over httpx; consumers and the outbox relay stay off, so no
 Kafka is needed beyond what the `infrastructure` fixture starts."""
 
-import asyncio
 import functools
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -17,12 +16,12 @@ import pytest
 from ingest.bootstrap import definition
 from ingest.config import IngestSettings
 from ledgerline.auth import Role, issue_token
-from ledgerline.db import create_pool, run_migrations
+from ledgerline.db import create_pool
 from ledgerline.demo import JWT_ISSUER
 from ledgerline.devstack.ports import free_port
-from ledgerline.devstack.stack import Infrastructure
 from ledgerline.service import create_app
 from ledgerline.settings import DEV_JWT_SECRET
+from ledgerline.testing.databases import MigratedDatabases
 
 VERSIONS = Path(__file__).resolve().parents[2] / "src/ingest/migrations/versions"
 
@@ -48,12 +47,9 @@ class Ingest:
 
 
 @asynccontextmanager
-async def running_ingest(infrastructure: Infrastructure, **settings: Any) -> AsyncIterator[Ingest]:
+async def running_ingest(databases: MigratedDatabases, **settings: Any) -> AsyncIterator[Ingest]:
     """Ingest with `settings` over the defaults, one active dossier of one office."""
-    assert infrastructure.postgres is not None
-    name = f"i{uuid.uuid4().hex[:12]}"
-    dsn = await infrastructure.postgres.ensure_database(name, owner=name, password="test")
-    await asyncio.to_thread(run_migrations, dsn, VERSIONS)
+    dsn = await databases.create(VERSIONS)
     office, dossier = uuid.uuid4(), uuid.uuid4()
     pool = await create_pool(dsn)
     await pool.execute(
@@ -77,13 +73,13 @@ async def running_ingest(infrastructure: Infrastructure, **settings: Any) -> Asy
                 yield Ingest(http, pool, configured, office, dossier)
     finally:
         await pool.close()
-        await infrastructure.postgres.drop_database(name)
+        await databases.drop(dsn)
 
 
 RunIngest = Callable[..., AbstractAsyncContextManager[Ingest]]
 
 
 @pytest.fixture(scope="session")
-def ingest_app(infrastructure: Infrastructure) -> RunIngest:
+def ingest_app(migrated_databases: MigratedDatabases) -> RunIngest:
     """`async with ingest_app(**settings) as ingest:` runs ingest with those settings."""
-    return functools.partial(running_ingest, infrastructure)
+    return functools.partial(running_ingest, migrated_databases)

@@ -3,7 +3,6 @@ is on (approvals' invoice.approval-process-switched.v1), a purchase invoice awai
 its arrival: it is neither sent (by hand or by auto-forward) before approvals has decided it,
 even before its invoice.approval-requested.v1 arrived."""
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -18,16 +17,16 @@ from ingest.domain.documents import PDF
 from ingest.entrypoints import consumers
 from ingest.intake import Delivery, IncomingFile, take_in
 from ledgerline import invoice_approval_process
-from ledgerline.db import UnitOfWork, create_pool, run_migrations
-from ledgerline.devstack.stack import Infrastructure
-from ledgerline.dossiers import PostgresDossierDirectory, record
+from ledgerline.db import UnitOfWork
+from ledgerline.dossiers import PostgresDossierDirectory
 from ledgerline.events import (
     DocumentRecognized,
-    Envelope,
     EventData,
     InvoiceApprovalProcessSwitched,
     InvoiceApproved,
 )
+from ledgerline.testing.databases import MigratedDatabases, dossier_database
+from ledgerline.testing.events import approval_process_switched, envelope
 
 pytestmark = [pytest.mark.integration]
 
@@ -37,29 +36,14 @@ ADMIN = "clara.admin@client.example"
 
 
 @pytest.fixture
-async def pool(infrastructure: Infrastructure) -> AsyncIterator[asyncpg.Pool]:
-    assert infrastructure.postgres is not None
-    name = f"t{uuid.uuid4().hex[:12]}"
-    url = await infrastructure.postgres.ensure_database(name, owner=name, password="test")
-    await asyncio.to_thread(run_migrations, url, definition().versions_dir)
-    pool = await create_pool(url)
-    try:
-        async with pool.acquire() as conn:
-            await record(
-                conn, dossier_id=DOSSIER, office_id=OFFICE, name="Bakkerij Peeters",
-                email_domain=None, active=True, as_of=T0,
-            )  # fmt: skip
+async def pool(migrated_databases: MigratedDatabases) -> AsyncIterator[asyncpg.Pool]:
+    versions = definition().versions_dir
+    async with dossier_database(migrated_databases, versions, OFFICE, DOSSIER, T0) as pool:
         yield pool
-    finally:
-        await pool.close()
-        await infrastructure.postgres.drop_database(name)
 
 
 async def handle(pool: asyncpg.Pool, handler: Any, data: EventData, minutes: int = 0) -> None:
-    event = Envelope[type(data)](  # type: ignore[misc]
-        source="/tests", type="t", dossierid=DOSSIER, officeid=OFFICE, correlationid="c",
-        data=data, time=T0 + timedelta(minutes=minutes),
-    )  # fmt: skip
+    event = envelope(data, OFFICE, DOSSIER, at=T0 + timedelta(minutes=minutes))
     async with UnitOfWork(pool, source="ingest") as uow:
         await handler(uow, event)
 
@@ -81,7 +65,7 @@ async def send(pool: asyncpg.Pool, document: uuid.UUID) -> asyncpg.Record | None
 
 
 def switched(enabled: bool) -> InvoiceApprovalProcessSwitched:
-    return InvoiceApprovalProcessSwitched(enabled=enabled, switched_by=ADMIN)
+    return approval_process_switched(enabled, ADMIN)
 
 
 def recognized(document: uuid.UUID) -> DocumentRecognized:

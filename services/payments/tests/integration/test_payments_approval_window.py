@@ -2,7 +2,6 @@
 process is on (approvals' invoice.approval-process-switched.v1), a purchase invoice is not paid
 before approvals has decided it, even before its invoice.approval-requested.v1 arrived."""
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
@@ -12,13 +11,9 @@ from typing import Any
 import asyncpg
 import pytest
 from ledgerline.auth import DossierScope, Principal, Role
-from ledgerline.db import UnitOfWork, create_pool, run_migrations
-from ledgerline.devstack.stack import Infrastructure
-from ledgerline.dossiers import record
+from ledgerline.db import UnitOfWork
 from ledgerline.events import (
     DocumentMoved,
-    DocumentReceived,
-    DocumentRecognized,
     Envelope,
     EventData,
     InvoiceApprovalProcessSwitched,
@@ -26,7 +21,13 @@ from ledgerline.events import (
     LedgerBankAccount,
     LedgerSynced,
 )
-from ledgerline.events.invoice import InvoiceData, InvoiceFields
+from ledgerline.testing.databases import MigratedDatabases, dossier_database
+from ledgerline.testing.events import (
+    approval_process_switched,
+    envelope,
+    invoice_read,
+    pdf_received,
+)
 from payments import service_layer
 from payments.bootstrap import definition
 from payments.domain.payment import NotApproved
@@ -39,51 +40,24 @@ ADMIN = "clara.admin@client.example"
 
 
 @pytest.fixture
-async def pool(infrastructure: Infrastructure) -> AsyncIterator[asyncpg.Pool]:
-    assert infrastructure.postgres is not None
-    name = f"t{uuid.uuid4().hex[:12]}"
-    url = await infrastructure.postgres.ensure_database(name, owner=name, password="test")
-    await asyncio.to_thread(run_migrations, url, definition().versions_dir)
-    pool = await create_pool(url)
-    try:
-        async with pool.acquire() as conn:
-            await record(
-                conn, dossier_id=DOSSIER, office_id=OFFICE, name="Bakkerij Peeters",
-                email_domain=None, active=True, as_of=T0,
-            )  # fmt: skip
+async def pool(migrated_databases: MigratedDatabases) -> AsyncIterator[asyncpg.Pool]:
+    versions = definition().versions_dir
+    async with dossier_database(migrated_databases, versions, OFFICE, DOSSIER, T0) as pool:
         yield pool
-    finally:
-        await pool.close()
-        await infrastructure.postgres.drop_database(name)
-
-
-def envelope(data: EventData, minutes: int = 0) -> Envelope[Any]:
-    return Envelope[type(data)](  # type: ignore[misc]
-        source="/tests", type="t", dossierid=DOSSIER, officeid=OFFICE, correlationid="c",
-        data=data, time=T0 + timedelta(minutes=minutes),
-    )  # fmt: skip
 
 
 async def handle(pool: asyncpg.Pool, handler: Any, data: EventData, minutes: int = 0) -> None:
     async with UnitOfWork(pool, source="payments") as uow:
-        await handler(uow, envelope(data, minutes))
+        await handler(uow, envelope(data, OFFICE, DOSSIER, at=T0 + timedelta(minutes=minutes)))
 
 
 async def arrives(pool: asyncpg.Pool, mailbox: str = "purchase") -> uuid.UUID:
     """A purchase invoice received and recognised, as ingest and recognition publish it."""
     document = uuid.uuid4()
-    await handle(pool, service_layer.on_document_received, DocumentReceived(
-        document_id=document, mailbox=mailbox, channel="upload", filename="i.pdf",  # type: ignore[arg-type]
-        content_type="application/pdf", size_bytes=10, sha256="0" * 64, received_at=T0,
-        content_url="http://x/content",
-    ))  # fmt: skip
-    await handle(pool, service_layer.on_document_recognized, DocumentRecognized(
-        document_id=document, status="ok", source="air", confidence=0.9,
-        invoice=InvoiceData(fields=InvoiceFields(
-            document_type="invoice", supplier_name="Drukkerij Van Damme",
-            iban="BE71096123456769", invoice_number=f"I-{document.hex[:6]}", currency="EUR",
-            total_incl_vat=Decimal("121.00"),
-        )),
+    await handle(pool, service_layer.on_document_received, pdf_received(document, T0, mailbox))
+    await handle(pool, service_layer.on_document_recognized, invoice_read(
+        document, "Drukkerij Van Damme", Decimal("121.00"),
+        iban="BE71096123456769", invoice_number=f"I-{document.hex[:6]}",
     ))  # fmt: skip
     return document
 
@@ -100,7 +74,7 @@ async def pay(pool: asyncpg.Pool, document: uuid.UUID) -> asyncpg.Record:
 
 
 def switched(enabled: bool) -> InvoiceApprovalProcessSwitched:
-    return InvoiceApprovalProcessSwitched(enabled=enabled, switched_by=ADMIN)
+    return approval_process_switched(enabled, ADMIN)
 
 
 async def test_while_the_process_is_on_an_invoice_is_not_paid_before_approvals_decides(

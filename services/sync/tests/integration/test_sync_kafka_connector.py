@@ -3,7 +3,6 @@ the reference connector's handlers (a database of its own, a copy of the demo le
 events passed from one outbox to the other handler as Kafka would deliver them. Sync never
 touches the ledger; a proposal is booked once however often the request or the answers come."""
 
-import asyncio
 import json
 import shutil
 import uuid
@@ -17,8 +16,7 @@ import asyncpg
 import pytest
 from beancount import loader
 from beancount.core import data as bean_data
-from ledgerline.db import UnitOfWork, create_pool, run_migrations
-from ledgerline.devstack.stack import Infrastructure
+from ledgerline.db import UnitOfWork, create_pool
 from ledgerline.events import (
     BookingDeleted,
     BookingDeleteFailed,
@@ -36,6 +34,7 @@ from ledgerline.events import (
     ProposalValidated,
     spec_for_topic,
 )
+from ledgerline.testing.databases import MigratedDatabases
 from sync import service_layer
 from sync.adapters import dossiers
 from sync.config import SyncSettings
@@ -48,26 +47,19 @@ pytestmark = [pytest.mark.integration]
 OFFICE = uuid.uuid4()
 
 
-async def _database(infrastructure: Infrastructure, versions: Path) -> tuple[str, str]:
-    assert infrastructure.postgres is not None
-    name = f"t{uuid.uuid4().hex[:12]}"
-    url = await infrastructure.postgres.ensure_database(name, owner=name, password="test")
-    await asyncio.to_thread(run_migrations, url, versions)
-    return name, url
-
-
 @pytest.fixture
-async def pools(infrastructure: Infrastructure) -> AsyncIterator[tuple[asyncpg.Pool, asyncpg.Pool]]:
+async def pools(
+    migrated_databases: MigratedDatabases,
+) -> AsyncIterator[tuple[asyncpg.Pool, asyncpg.Pool]]:
     """Sync's database and the connector's."""
-    assert infrastructure.postgres is not None
-    sync_db = await _database(infrastructure, service_layer_versions())
-    connector_db = await _database(infrastructure, connector_service.definition().versions_dir)
-    sync_pool, connector_pool = await create_pool(sync_db[1]), await create_pool(connector_db[1])
+    sync_url = await migrated_databases.create(service_layer_versions())
+    connector_url = await migrated_databases.create(connector_service.definition().versions_dir)
+    sync_pool, connector_pool = await create_pool(sync_url), await create_pool(connector_url)
     yield sync_pool, connector_pool
     await sync_pool.close()
     await connector_pool.close()
-    for name, _ in (sync_db, connector_db):
-        await infrastructure.postgres.drop_database(name)
+    for url in (sync_url, connector_url):
+        await migrated_databases.drop(url)
 
 
 def service_layer_versions() -> Path:

@@ -2,7 +2,6 @@
 the real inbox consumer, delivered twice and out of order, give the counts once; another
 office's dossiers never show."""
 
-import asyncio
 import importlib
 import uuid
 from collections.abc import AsyncIterator
@@ -12,8 +11,7 @@ from typing import Any
 import asyncpg
 import pytest
 from ledgerline.consumers import EventConsumer
-from ledgerline.db import UnitOfWork, create_pool, run_migrations
-from ledgerline.devstack.stack import Infrastructure
+from ledgerline.db import UnitOfWork, create_pool
 from ledgerline.events import (
     BookingFailed,
     BookingPeriod,
@@ -26,6 +24,7 @@ from ledgerline.events import (
     spec_for,
 )
 from ledgerline.kafka import create_broker
+from ledgerline.testing.databases import MigratedDatabases
 from sync.adapters import dossiers, ledger, monitor
 from sync.monitor_handlers import CONSUMER, monitor_subscriptions
 
@@ -37,16 +36,13 @@ T0 = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-async def pool(infrastructure: Infrastructure) -> AsyncIterator[asyncpg.Pool]:
-    assert infrastructure.postgres is not None
-    name = f"t{uuid.uuid4().hex[:12]}"
-    url = await infrastructure.postgres.ensure_database(name, owner=name, password="test")
+async def pool(migrated_databases: MigratedDatabases) -> AsyncIterator[asyncpg.Pool]:
     versions = importlib.import_module("sync.bootstrap").definition().versions_dir
-    await asyncio.to_thread(run_migrations, url, versions)
+    url = await migrated_databases.create(versions)
     pool = await create_pool(url)
     yield pool
     await pool.close()
-    await infrastructure.postgres.drop_database(name)
+    await migrated_databases.drop(url)
 
 
 async def dossier(pool: asyncpg.Pool, office: uuid.UUID, name: str) -> uuid.UUID:

@@ -2,7 +2,6 @@
 activation publishes the ledger in chunks through the outbox; a posting is recorded with its
 outcome; a package that is down is retried and visible meanwhile."""
 
-import asyncio
 import importlib
 import json
 import uuid
@@ -14,8 +13,7 @@ from typing import Any
 
 import asyncpg
 import pytest
-from ledgerline.db import UnitOfWork, create_pool, run_migrations
-from ledgerline.devstack.stack import Infrastructure
+from ledgerline.db import UnitOfWork, create_pool
 from ledgerline.events import (
     DossierActivated,
     DossierUpdated,
@@ -23,6 +21,7 @@ from ledgerline.events import (
     ProposalLine,
     ProposalValidated,
 )
+from ledgerline.testing.databases import MigratedDatabases
 from sync import service_layer
 from sync.adapters import dossiers
 from sync.config import SyncSettings
@@ -35,14 +34,11 @@ OFFICE = uuid.uuid4()
 
 
 @pytest.fixture
-async def database(infrastructure: Infrastructure) -> AsyncIterator[str]:
-    assert infrastructure.postgres is not None
-    name = f"t{uuid.uuid4().hex[:12]}"
-    url = await infrastructure.postgres.ensure_database(name, owner=name, password="test")
+async def database(migrated_databases: MigratedDatabases) -> AsyncIterator[str]:
     versions = importlib.import_module("sync.bootstrap").definition().versions_dir
-    await asyncio.to_thread(run_migrations, url, versions)
+    url = await migrated_databases.create(versions)
     yield url
-    await infrastructure.postgres.drop_database(name)
+    await migrated_databases.drop(url)
 
 
 @pytest.fixture

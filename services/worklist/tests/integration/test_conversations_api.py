@@ -14,13 +14,13 @@ import asyncpg
 import httpx
 import pytest
 from ledgerline.auth import Role, issue_token
-from ledgerline.db import create_pool, run_migrations
+from ledgerline.db import create_pool
 from ledgerline.demo import JWT_ISSUER
 from ledgerline.devstack.ports import free_port
 from ledgerline.devstack.smtp import LocalSmtp
-from ledgerline.devstack.stack import Infrastructure
 from ledgerline.service import create_app
 from ledgerline.settings import DEV_JWT_SECRET
+from ledgerline.testing.databases import MigratedDatabases
 from worklist.bootstrap import definition
 from worklist.config import WorklistSettings
 from worklist.conversations_config import ConversationSettings
@@ -84,11 +84,8 @@ async def eventually(check: Callable[[], Any], timeout: float = 15) -> Any:
 
 
 @pytest.fixture
-async def world(infrastructure: Infrastructure, tmp_path: Path) -> AsyncIterator[World]:
-    assert infrastructure.postgres is not None
-    name = f"t{uuid.uuid4().hex[:12]}"
-    dsn = await infrastructure.postgres.ensure_database(name, owner=name, password="test")
-    await asyncio.to_thread(run_migrations, dsn, VERSIONS)
+async def world(migrated_databases: MigratedDatabases, tmp_path: Path) -> AsyncIterator[World]:
+    dsn = await migrated_databases.create(VERSIONS)
     office, dossier, sibling = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     proposal, document = uuid.uuid4(), uuid.uuid4()
     pool = await create_pool(dsn)
@@ -147,7 +144,7 @@ async def world(infrastructure: Infrastructure, tmp_path: Path) -> AsyncIterator
         with contextlib.suppress(AssertionError):  # stopped already by the test
             (made[0].smtp if made else smtp).stop()
         await pool.close()
-        await infrastructure.postgres.drop_database(name)
+        await migrated_databases.drop(dsn)
 
 
 async def make_template(world: World, subject: str, body: str) -> str:

@@ -21,7 +21,7 @@ from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
 from ledgerline.auth import Role, issue_token
 from ledgerline.consumers import EventConsumer
-from ledgerline.db import create_pool, run_migrations
+from ledgerline.db import create_pool
 from ledgerline.devstack.stack import Infrastructure
 from ledgerline.dossiers import DirectoryEntry, InMemoryDossierDirectory
 from ledgerline.events import (
@@ -34,6 +34,7 @@ from ledgerline.events import (
 )
 from ledgerline.kafka import create_broker
 from ledgerline.settings import DEV_JWT_SECRET
+from ledgerline.testing.databases import MigratedDatabases
 from worklist.entrypoints.suggestion_consumers import CONSUMER, SUGGESTION_SUBSCRIPTIONS
 from worklist.entrypoints.suggestions_api import router
 
@@ -44,12 +45,9 @@ DOSSIER = uuid.uuid4()
 
 
 @pytest.fixture
-async def pool(infrastructure: Infrastructure) -> AsyncIterator[asyncpg.Pool]:
-    assert infrastructure.postgres is not None
-    name = f"t{uuid.uuid4().hex[:12]}"
-    url = await infrastructure.postgres.ensure_database(name, owner=name, password="test")
+async def pool(migrated_databases: MigratedDatabases) -> AsyncIterator[asyncpg.Pool]:
     versions = importlib.import_module("worklist.bootstrap").definition().versions_dir
-    await asyncio.to_thread(run_migrations, url, versions)
+    url = await migrated_databases.create(versions)
     pool = await create_pool(url)
     await pool.execute(
         """INSERT INTO ledger_master_data (office_id, dossier_id, kind, code, record, sync_id)

@@ -2,7 +2,6 @@
 document becomes an enriched proposal, the office edits, checks and sends it (one
 proposal.validated.v1 in the outbox), and booking.posted.v1 / booking.failed.v1 come back."""
 
-import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -13,8 +12,7 @@ from typing import Any
 
 import asyncpg
 import pytest
-from ledgerline.db import UnitOfWork, create_pool, run_migrations
-from ledgerline.devstack.stack import Infrastructure
+from ledgerline.db import UnitOfWork, create_pool
 from ledgerline.events import (
     BookingDeleted,
     BookingFailed,
@@ -28,6 +26,7 @@ from ledgerline.events import (
     spec_for,
 )
 from ledgerline.events.invoice import InvoiceData, InvoiceFields, VatBreakdown
+from ledgerline.testing.databases import MigratedDatabases
 from worklist import booking_actions
 from worklist.adapters import repository
 from worklist.domain.lines import DetailLine
@@ -58,11 +57,8 @@ def _peeters() -> Any:
 
 
 @pytest.fixture
-async def pool(infrastructure: Infrastructure) -> AsyncIterator[asyncpg.Pool]:
-    assert infrastructure.postgres is not None
-    name = f"t{uuid.uuid4().hex[:12]}"
-    dsn = await infrastructure.postgres.ensure_database(name, owner=name, password="test")
-    await asyncio.to_thread(run_migrations, dsn, VERSIONS)
+async def pool(migrated_databases: MigratedDatabases) -> AsyncIterator[asyncpg.Pool]:
+    dsn = await migrated_databases.create(VERSIONS)
     pool = await create_pool(dsn)
     yield pool
     await pool.close()

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from ledgerline.db import UnitOfWork, create_pool, run_migrations
-from ledgerline.devstack.stack import Infrastructure
+from ledgerline.db import UnitOfWork, create_pool
 from ledgerline.events import DocumentRecognized, DocumentSubmitted, Envelope, spec_for
 from ledgerline.events.invoice import InvoiceData, InvoiceFields
+from ledgerline.testing.databases import MigratedDatabases
 from worklist.service_layer import on_document_recognized, on_document_submitted
 
 pytestmark = [pytest.mark.integration]
@@ -22,15 +22,12 @@ VERSIONS = Path(__file__).resolve().parents[2] / "src/worklist/migrations/versio
 
 
 @pytest.fixture
-async def pool(infrastructure: Infrastructure) -> AsyncIterator[asyncpg.Pool]:
-    assert infrastructure.postgres is not None
-    name = f"t{uuid.uuid4().hex[:12]}"
-    dsn = await infrastructure.postgres.ensure_database(name, owner=name, password="test")
-    await asyncio.to_thread(run_migrations, dsn, VERSIONS)
+async def pool(migrated_databases: MigratedDatabases) -> AsyncIterator[asyncpg.Pool]:
+    dsn = await migrated_databases.create(VERSIONS)
     pool = await create_pool(dsn)
     yield pool
     await pool.close()
-    await infrastructure.postgres.drop_database(name)
+    await migrated_databases.drop(dsn)
 
 
 def envelope(

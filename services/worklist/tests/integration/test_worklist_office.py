@@ -5,7 +5,6 @@ from the outbox).
 Two offices: ours has Bakkerij Peeters and Garage Janssens (active, with different books) and
 Oud BV (deactivated); the other office has Andere BV."""
 
-import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator, Sequence
@@ -19,10 +18,9 @@ import asyncpg
 import httpx
 import pytest
 from ledgerline.auth import Role, issue_token
-from ledgerline.db import UnitOfWork, create_pool, run_migrations
+from ledgerline.db import UnitOfWork, create_pool
 from ledgerline.demo import JWT_ISSUER
 from ledgerline.devstack.ports import free_port
-from ledgerline.devstack.stack import Infrastructure
 from ledgerline.events import (
     Counterparty,
     DocumentMergeRefused,
@@ -39,6 +37,7 @@ from ledgerline.events import (
 from ledgerline.events.invoice import InvoiceData, InvoiceFields, VatBreakdown
 from ledgerline.service import create_app
 from ledgerline.settings import DEV_JWT_SECRET
+from ledgerline.testing.databases import MigratedDatabases
 from worklist.bootstrap import definition
 from worklist.config import WorklistSettings
 from worklist.entrypoints.progress_consumers import on_invoice_approved, on_payment_queued
@@ -190,11 +189,8 @@ async def sync_books(world: World, dossier: uuid.UUID, **changes: Any) -> None:
 
 
 @pytest.fixture
-async def world(infrastructure: Infrastructure) -> AsyncIterator[World]:
-    assert infrastructure.postgres is not None
-    name = f"t{uuid.uuid4().hex[:12]}"
-    dsn = await infrastructure.postgres.ensure_database(name, owner=name, password="test")
-    await asyncio.to_thread(run_migrations, dsn, VERSIONS)
+async def world(migrated_databases: MigratedDatabases) -> AsyncIterator[World]:
+    dsn = await migrated_databases.create(VERSIONS)
     office, other_office = uuid.uuid4(), uuid.uuid4()
     peeters, janssens, retired, andere = (uuid.uuid4() for _ in range(4))
     pool = await create_pool(dsn)

@@ -4,7 +4,6 @@ a document deleted in its mailbox (document.deleted.v1), or merged or split into
 (document.archived.v1), takes its unsent proposal out; the
 dossier's sales number sequence check, switched on and off through the dossier events."""
 
-import asyncio
 import importlib.util
 import json
 import uuid
@@ -16,8 +15,7 @@ from typing import Any
 
 import asyncpg
 import pytest
-from ledgerline.db import UnitOfWork, create_pool, run_migrations
-from ledgerline.devstack.stack import Infrastructure
+from ledgerline.db import UnitOfWork, create_pool
 from ledgerline.events import (
     BookingFailed,
     BookingPosted,
@@ -30,6 +28,7 @@ from ledgerline.events import (
     ProposalValidated,
 )
 from ledgerline.events.invoice import InvoiceData, InvoiceFields, VatBreakdown
+from ledgerline.testing.databases import MigratedDatabases
 from worklist import booking_actions
 from worklist.domain.lines import DetailLine
 from worklist.entrypoints import suggestion_consumers
@@ -65,11 +64,8 @@ STATUS_TOPIC = "proposal.status-changed.v1"
 
 
 @pytest.fixture
-async def pool(infrastructure: Infrastructure) -> AsyncIterator[asyncpg.Pool]:
-    assert infrastructure.postgres is not None
-    name = f"t{uuid.uuid4().hex[:12]}"
-    dsn = await infrastructure.postgres.ensure_database(name, owner=name, password="test")
-    await asyncio.to_thread(run_migrations, dsn, VERSIONS)
+async def pool(migrated_databases: MigratedDatabases) -> AsyncIterator[asyncpg.Pool]:
+    dsn = await migrated_databases.create(VERSIONS)
     pool = await create_pool(dsn)
     yield pool
     await pool.close()

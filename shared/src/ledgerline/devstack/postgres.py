@@ -259,6 +259,50 @@ class LocalPostgres:
             await conn.close()
         return _dsn(owner, password, self.host, self.port, name)
 
+    async def is_template(self, name: str) -> bool:
+        """Whether database ``name`` exists and is marked a template (``make_template``)."""
+        conn = await asyncpg.connect(self.superuser_dsn)
+        try:
+            return bool(
+                await conn.fetchval(
+                    "SELECT datistemplate FROM pg_database WHERE datname = $1", name
+                )
+            )
+        finally:
+            await conn.close()
+
+    async def make_template(self, name: str) -> None:
+        """Marks database ``name`` a template that nobody connects to any more (its sessions
+        are ended): ``copy_database`` can copy it from then on."""
+        conn = await asyncpg.connect(self.superuser_dsn)
+        try:
+            await conn.execute(
+                f"ALTER DATABASE {_ident(name)} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false"
+            )
+            await conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", name
+            )
+        finally:
+            await conn.close()
+
+    async def copy_database(self, template: str, name: str, owner: str, password: str) -> str:
+        """Database ``name``, a copy of ``template`` (``make_template``) owned by ``owner``.
+
+        The copy keeps the owners and privileges of the template's objects, so ``owner`` is the
+        role that made them; CONNECT is revoked from PUBLIC as in ``ensure_database``. Returns
+        ``postgresql://owner:password@host:port/name``.
+        """
+        conn = await asyncpg.connect(self.superuser_dsn)
+        try:
+            db = _ident(name)
+            await conn.execute(
+                f"CREATE DATABASE {db} TEMPLATE {_ident(template)} OWNER {_ident(owner)}"
+            )
+            await conn.execute(f"REVOKE ALL ON DATABASE {db} FROM PUBLIC")
+        finally:
+            await conn.close()
+        return _dsn(owner, password, self.host, self.port, name)
+
     async def drop_database(self, name: str) -> None:
         """Drop database ``name`` if it exists, disconnecting its sessions. The role stays."""
         conn = await asyncpg.connect(self.superuser_dsn)
