@@ -371,7 +371,9 @@ async def test_aged_balance_equals_a_beanquery_over_the_same_ledger(
                     due_of[document] = due or invoiced
             expected: dict[tuple[str, str], Decimal] = {}
             for document, amount in open_amount.items():
-                if amount:
+                # A payment booked before its invoice's date (the payments e2e pays an invoice
+                # dated later) is no open item at a pivot before that invoice: as in sync.
+                if amount and document in due_of:
                     key = (counterparty_of[document], age_bucket(due_of[document], pivot))
                     expected[key] = expected.get(key, Decimal(0)) + amount
             computed = {
