@@ -102,6 +102,7 @@ async def synchronise(
     requested_by: str | None = None,
     full: bool = True,
     up_to_date_until: date | None = None,
+    close_periods: tuple[str, ...] = (),
     removed_open_items: tuple[str, ...] = (),
     settled_items: tuple[SettledItem, ...] = (),
 ) -> asyncpg.Record:
@@ -112,7 +113,8 @@ async def synchronise(
     A dossier the package does not know is recorded as a failed run (the office must act); an
     unreachable package raises ConnectorUnavailable and nothing is recorded (retry later).
     A Kafka-connected dossier's run is asked of its connector (ledger.sync-requested.v1) and
-    recorded `requested`, `ok` once the connector's last chunk of that run arrives.
+    recorded `requested`, `ok` once the connector's last chunk of that run arrives; it closes
+    `close_periods` first (an in-process dossier's are closed by the caller).
     `removed_open_items` go out as removals in a delta whatever the previous run published."""
     sync_id = uuid4()
     run: dict[str, Any] = {
@@ -133,6 +135,7 @@ async def synchronise(
                 up_to_date_until=up_to_date_until,
                 trigger="nightly" if trigger == "nightly" else "manual",
                 requested_by=requested_by,
+                close_periods=close_periods,
             ),
             dossier_id=dossier["id"],
             office_id=dossier["office_id"],

@@ -724,3 +724,48 @@ async def test_sync_does_not_fetch_its_own_claim_checked_ledger_synced_chunks(
         "SELECT kind, key FROM connector_records WHERE dossier_id = $1", dossier_id
     )
     assert [tuple(row) for row in kept] == [("journal", "CFAAN")]
+
+
+async def test_a_new_active_period_is_closed_by_the_connector_of_a_kafka_dossier(
+    pools: tuple[asyncpg.Pool, asyncpg.Pool],
+    sync_settings: SyncSettings,
+    connector_settings: ConnectorSettings,
+    ledger_root: Path,
+) -> None:
+    """The manual sync's new active period, for a Kafka-connected dossier: sync checks it
+    against the periods the connector last published (an unknown one is a 422, nothing asked)
+    and asks the connector to close the periods before it; its run shows them closed, in the
+    Beancount ledger too."""
+    from sync.domain.office import OfficeRuleViolation
+    from sync.entrypoints.ledger_api import _periods_its_connector_closes
+
+    sync_pool, _ = pools
+    dossier_id = await activated(pools, sync_settings, connector_settings)
+    async with sync_pool.acquire() as connection:
+        row = await dossiers.get(connection, OFFICE, dossier_id)
+        with pytest.raises(OfficeRuleViolation) as unknown:
+            await _periods_its_connector_closes(connection, row, "2031-01")
+        assert unknown.value.status == 422
+        to_close = await _periods_its_connector_closes(connection, row, "2026-11")
+    assert to_close == ["2026-10"]  # the demo's open periods: 2026-10 to 2026-12
+
+    request, chunks = await _resync(
+        pools, dossier_id, sync_settings, connector_settings, close_periods=tuple(to_close)
+    )
+    assert request.data.close_periods == ("2026-10",)
+    status = {p.code: p.status for c in chunks for p in c.data.periods}
+    assert (status["2026-09"], status["2026-10"], status["2026-11"]) == ("closed", "closed", "open")
+    entries, errors, _ = loader.load_file(str(ledger_root / DOSSIER_CODE / "main.beancount"))
+    assert errors == []
+    october = [
+        entry.values[-1].value
+        for entry in entries
+        if isinstance(entry, bean_data.Custom)
+        and entry.type == "ledgerline-period"
+        and entry.values[0].value == "2026-10"
+    ]
+    assert october[-1] == "closed"  # the latest directive counts
+    async with sync_pool.acquire() as connection:
+        # Sync's copy follows: the next new active period is checked against it.
+        row = await dossiers.get(connection, OFFICE, dossier_id)
+        assert await _periods_its_connector_closes(connection, row, "2026-12") == ["2026-11"]

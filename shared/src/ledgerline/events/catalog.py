@@ -882,6 +882,11 @@ class LedgerSyncRequested(EventData):
     trigger: Literal["manual", "nightly"] = "manual"
     reason: str | None = Field(default=None, description="Why, for the connector's log")
     requested_by: str | None = None
+    close_periods: tuple[str, ...] = Field(
+        default=(),
+        description="Booking periods (`YYYY-MM`) to close before the run: the manual sync's new "
+        "active period closes the open periods before it",
+    )
 
 
 EVENTS: tuple[EventSpec, ...] = (

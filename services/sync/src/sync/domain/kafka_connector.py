@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from typing import Any, Literal
 
 from sync.connectors.contract import (
+    BookingPeriod,
     Counterparty,
     GLAccount,
     Journal,
@@ -28,11 +29,13 @@ Route = Literal["in_process", "kafka"]
 KafkaPostingAction = Literal["request", "answer_posted"]
 
 # What sync keeps of an external connector's ledger.synced.v1: what `booking_from_proposal`
-# reads to choose the journal, the counterparty and the suspense account.
+# reads to choose the journal, the counterparty and the suspense account, and the periods a
+# manual sync's new active period is checked against.
 KEPT_RECORDS: dict[str, str] = {
     "gl_accounts": "gl_account",
     "journals": "journal",
     "counterparty_records": "counterparty",
+    "periods": "period",
 }
 
 
@@ -64,6 +67,7 @@ def snapshot_of_records(
     gl_accounts: list[GLAccount] = []
     journals: list[Journal] = []
     counterparties: list[Counterparty] = []
+    periods: list[BookingPeriod] = []
     for kind, record in records:
         if kind == "gl_account":
             gl_accounts.append(GLAccount.model_validate(record))
@@ -71,12 +75,15 @@ def snapshot_of_records(
             journals.append(Journal.model_validate(record))
         elif kind == "counterparty":
             counterparties.append(Counterparty.model_validate(record))
+        elif kind == "period":
+            periods.append(BookingPeriod.model_validate(record))
     return LedgerSnapshot(
         dossier_code=dossier_code,
         read_at=read_at,
         gl_accounts=tuple(sorted(gl_accounts, key=lambda account: account.code)),
         journals=tuple(sorted(journals, key=lambda journal: journal.code)),
         counterparties=tuple(sorted(counterparties, key=lambda party: party.number)),
+        periods=tuple(sorted(periods, key=lambda period: period.code)),
     )
 
 

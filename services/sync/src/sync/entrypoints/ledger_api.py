@@ -21,6 +21,7 @@ from sync.adapters import dossiers, ledger, monitor, office
 from sync.config import SyncSettings
 from sync.connectors.contract import ConnectorError, ConnectorUnavailable
 from sync.domain.deletion import DELETED, NotDeletable
+from sync.domain.kafka_connector import posting_route, snapshot_of_records
 from sync.domain.notification import books_updated_mail
 from sync.domain.office import OfficeRuleViolation, Period, periods_to_close
 from sync.entrypoints.api import Dossier, updated_event
@@ -190,7 +191,9 @@ class ManualSyncRun(SyncRun):
     "when the package cannot be reached; a run the office must act on is answered with status "
     "failed. A dossier with `connector: kafka` is synchronised by its external connector: the "
     "run is asked of it with ledger.sync-requested.v1 and answered with status requested (ok "
-    "in GET /dossiers/{id}/syncs once the connector's run arrived).",
+    "in GET /dossiers/{id}/syncs once the connector's run arrived); the periods a new active "
+    "period closes are checked against the periods it last published and closed by it before "
+    "its run.",
     responses={
         409: error_response(
             "The ledger refused to close the periods, the new active period is closed, or the "
@@ -221,10 +224,15 @@ async def sync_now(
     if dossier is None or not dossier["active"]:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"dossier {scope.dossier_id} not found")
     closed: list[str] = []
+    kafka = posting_route(dossier["connector"]) == "kafka"
     try:
-        if options.new_active_period:
+        if options.new_active_period and not kafka:
             closed = await _close_periods_before(dossier, options.new_active_period, settings)
         async with runtime.unit_of_work() as uow:
+            if options.new_active_period and kafka:
+                closed = await _periods_its_connector_closes(
+                    uow.conn, dossier, options.new_active_period
+                )
             run = await synchronise(
                 uow,
                 dossier,
@@ -233,6 +241,7 @@ async def sync_now(
                 requested_by=scope.principal.subject,
                 full=options.full,
                 up_to_date_until=options.up_to_date_until,
+                close_periods=tuple(closed) if kafka else (),
             )
             changes: dict[str, Any] = {}
             if options.up_to_date_until is not None:
@@ -293,6 +302,21 @@ async def _close_periods_before(
     except ConnectorError as exc:
         raise OfficeRuleViolation(409, exc.reason) from exc
     return to_close
+
+
+async def _periods_its_connector_closes(
+    connection: asyncpg.Connection, dossier: asyncpg.Record, new_active: str
+) -> list[str]:
+    """A Kafka-connected dossier's periods before `new_active`, checked against the periods its
+    connector last published: its connector closes them before the run sync asks of it."""
+    books = snapshot_of_records(
+        dossier["dossier_code"],
+        datetime.now(UTC),
+        await ledger.connector_records(connection, dossier["id"]),
+    )
+    return periods_to_close(
+        (Period(p.code, p.start, p.end, p.status) for p in books.periods), new_active
+    )
 
 
 async def _notify_client(

@@ -123,15 +123,24 @@ async def on_sync_requested(
     """Sync asks for a run (a manual or the nightly sync): ledger.synced.v1 under the request's
     sync_id, the whole ledger or what changed since the previous run, as sync publishes an
     in-process dossier's. An unknown dossier is logged (sync's run stays `requested`); an
-    unreachable package raises (retried, then `ledger.sync-requested.v1.dlq`)."""
+    unreachable package raises (retried, then `ledger.sync-requested.v1.dlq`). The periods the
+    request closes (a new active period) are closed first, so the run shows them closed."""
     request = event.data
     if request.accounting_package != settings.accounting_package:
         return
+    connector = connector_of(settings)
     try:
-        snapshot = await asyncio.to_thread(connector_of(settings).snapshot, request.dossier_code)
+        if request.close_periods:
+            await asyncio.to_thread(
+                connector.close_periods, request.dossier_code, request.close_periods
+            )
+        snapshot = await asyncio.to_thread(connector.snapshot, request.dossier_code)
     except UnknownDossier as exc:
         log.error("sync of %s (%s): %s", event.dossierid, request.dossier_code, exc.reason)
         return
+    except BookingRefused as exc:  # sync checked the periods against the last run: logged
+        log.error("sync of %s: periods not closed: %s", request.dossier_code, exc.reason)
+        snapshot = await asyncio.to_thread(connector.snapshot, request.dossier_code)
     if request.up_to_date_until is not None:
         snapshot = snapshot.model_copy(update={"up_to_date_until": request.up_to_date_until})
     await ledger.lock_dossier_sync(uow.conn, event.dossierid)  # one run of a dossier at a time
