@@ -2,6 +2,7 @@
 
 import io
 import struct
+import time
 import zipfile
 import zlib
 
@@ -91,6 +92,80 @@ def test_a_corrupt_pdf_is_refused_with_a_sentence(content: bytes) -> None:
 def test_a_pdf_without_pages_is_refused() -> None:
     with pytest.raises(DocumentRefused, match=r"^the PDF has no pages$"):
         examine(pdf(0), LIMITS)
+
+
+def flate_pdf(*inflated_sizes: int, filter_: bytes = b"/FlateDecode") -> bytes:
+    """A one-page PDF with one Flate stream of zeros per size (the first is the page's content
+    stream): a decompression bomb when a size is large. About 1 MB of file per GiB inflated."""
+
+    def zeros(size: int) -> bytes:
+        deflater = zlib.compressobj(6)
+        block = bytes(1 << 20)
+        out = [deflater.compress(block) for _ in range(size >> 20)]
+        out.append(deflater.compress(bytes(size & ((1 << 20) - 1))))
+        return b"".join(out) + deflater.flush()
+
+    streams = [zeros(size) for size in inflated_sizes]
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+        *(
+            b"<< /Length %d /Filter %s >>\nstream\n" % (len(data), filter_)
+            + data
+            + b"\nendstream"
+            for data in streams
+        ),
+    ]
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+BOMB_LIMITS = Limits(max_bytes=10_000_000, max_pages=3, max_pdf_inflated_bytes=4 << 20)
+BOMB_REFUSAL = (
+    r"^the PDF decompresses to more than 4,194,304 bytes; it is refused as a possible "
+    r"decompression bomb$"
+)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        flate_pdf(5 << 20),  # one stream over the limit
+        flate_pdf(2 << 20, 2 << 20, 1 << 20),  # streams that pass it together
+        flate_pdf(5 << 20, filter_=b"[/Fl /ASCIIHexDecode]"),  # abbreviated, first of a chain
+    ],
+    ids=["one-stream", "together", "filter-chain"],
+)
+def test_a_pdf_that_inflates_beyond_the_limit_is_refused(content: bytes) -> None:
+    # Before: taken (its page tree is fine) and stored; recognition then ended it "empty".
+    with pytest.raises(DocumentRefused, match=BOMB_REFUSAL):
+        examine(content, BOMB_LIMITS)
+
+
+def test_a_pdf_within_the_inflation_limit_is_taken() -> None:
+    assert examine(flate_pdf(1 << 20, 2 << 20), BOMB_LIMITS).page_count == 1
+
+
+def test_a_bomb_is_refused_in_bounded_time_at_the_default_limit() -> None:
+    bomb = flate_pdf(256 << 20)  # 256 MiB of zeros in 260 kB of file
+    assert len(bomb) < 300_000
+    started = time.monotonic()
+    with pytest.raises(DocumentRefused, match="more than 209,715,200 bytes"):
+        examine(bomb, Limits(max_bytes=10_000_000, max_pages=3))
+    # Inflation stops at the limit (200 MiB), chunk by chunk: no more than 1 MiB held at once.
+    assert time.monotonic() - started < 5
 
 
 @pytest.mark.parametrize(

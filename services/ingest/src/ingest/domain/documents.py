@@ -2,6 +2,7 @@
 
 import warnings
 import zipfile
+import zlib
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import PurePath, PurePosixPath
@@ -11,6 +12,7 @@ from lxml import etree
 from PIL import Image, UnidentifiedImageError
 from pypdf import PasswordType, PdfReader
 from pypdf.errors import PdfReadError, PdfStreamError
+from pypdf.generic import ArrayObject, IndirectObject, NameObject, StreamObject
 
 
 class DocumentRefused(ValueError):
@@ -82,6 +84,7 @@ def safe_filename(name: str | None, kind: DocumentKind) -> str:
 # --- what is inside: pages, encryption, pixels -------------------------------------------------
 
 MAX_IMAGE_PIXELS = 100_000_000
+MAX_PDF_INFLATED_BYTES = 200 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,7 @@ class Limits:
     max_bytes: int
     max_pages: int
     max_pixels: int = MAX_IMAGE_PIXELS
+    max_pdf_inflated_bytes: int = MAX_PDF_INFLATED_BYTES
 
 
 @dataclass(frozen=True)
@@ -107,13 +111,17 @@ def examine(content: bytes, limits: Limits) -> Examined:
     header cannot be read is let through: recognition reads what it can and says so."""
     kind = classify(content, limits.max_bytes)
     if kind is PDF:
-        return Examined(kind, pdf_page_count(content, limits.max_pages))
+        return Examined(
+            kind, pdf_page_count(content, limits.max_pages, limits.max_pdf_inflated_bytes)
+        )
     if kind in (PNG, JPEG, TIFF):
         check_image_size(content, limits.max_pixels)
     return Examined(kind, None)
 
 
-def pdf_page_count(content: bytes, max_pages: int) -> int:
+def pdf_page_count(
+    content: bytes, max_pages: int, max_inflated_bytes: int = MAX_PDF_INFLATED_BYTES
+) -> int:
     try:
         reader = PdfReader(BytesIO(content))
         if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
@@ -123,6 +131,7 @@ def pdf_page_count(content: bytes, max_pages: int) -> int:
         # The page tree's own count: counting by walking the tree would load every page.
         declared = reader.trailer["/Root"]["/Pages"].get("/Count")
         pages = int(declared) if isinstance(declared, int) else len(reader.pages)
+        check_inflated_size(reader, max_inflated_bytes)
     except DocumentRefused:
         raise
     except (PdfReadError, PdfStreamError, KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -134,6 +143,58 @@ def pdf_page_count(content: bytes, max_pages: int) -> int:
     if pages > max_pages:
         raise DocumentRefused(f"the PDF has {pages} pages; the limit is {max_pages}")
     return pages
+
+
+_FLATE = frozenset({"/FlateDecode", "/Fl"})
+_INFLATE_CHUNK = 1024 * 1024
+
+
+def check_inflated_size(reader: PdfReader, max_inflated_bytes: int) -> None:
+    """Refuses a PDF whose Flate streams inflate, together, to more than `max_inflated_bytes`
+    (a decompression bomb: a 1 MB file that inflates to gigabytes).
+
+    Every stream object is inflated in chunks of at most 1 MiB of output, and the output is
+    only counted, never kept, so memory stays at about one chunk and the work stops as soon as
+    the total passes the limit. Only a stream whose first filter is Flate is counted (the one
+    filter that inflates by orders of magnitude; other filters decode at most a few times their
+    size); a stream that does not inflate cleanly counts what it gave (recognition reads what
+    it can and says so). Images in a PDF are streams too: a scan inflates to its pixels, which
+    is why the limit is well above what a real invoice needs."""
+    total = 0
+    for generation, numbers in reader.xref.items():
+        for number in numbers:
+            try:
+                stream = reader.get_object(IndirectObject(number, generation, reader))
+            except (PdfReadError, PdfStreamError, KeyError, TypeError, ValueError, OSError):
+                continue  # a damaged object: recognition reads what it can, as before
+            if not isinstance(stream, StreamObject):
+                continue
+            filters = stream.get("/Filter")
+            first = filters[0] if isinstance(filters, ArrayObject) and filters else filters
+            if not isinstance(first, NameObject) or first not in _FLATE:
+                continue
+            total += _inflated_size(stream._data, max_inflated_bytes - total + 1)
+            if total > max_inflated_bytes:
+                raise DocumentRefused(
+                    f"the PDF decompresses to more than {max_inflated_bytes:,} bytes; it is "
+                    "refused as a possible decompression bomb"
+                )
+
+
+def _inflated_size(data: bytes, at_most: int) -> int:
+    """How many bytes `data` inflates to, counting no further than `at_most`."""
+    inflater = zlib.decompressobj()
+    size = 0
+    try:
+        chunk = inflater.decompress(data, _INFLATE_CHUNK)
+        while chunk:
+            size += len(chunk)
+            if size >= at_most:
+                return size
+            chunk = inflater.decompress(inflater.unconsumed_tail, _INFLATE_CHUNK)
+    except zlib.error:
+        pass
+    return size
 
 
 def _reason(exc: Exception) -> str:
