@@ -157,6 +157,28 @@ def test_a_pdf_that_inflates_beyond_the_limit_is_refused(content: bytes) -> None
         examine(content, BOMB_LIMITS)
 
 
+def test_an_encrypted_bomb_that_opens_without_a_password_is_refused() -> None:
+    # Its streams are encrypted in the file: they are read through pypdf, decrypted.
+    writer = PdfWriter(clone_from=io.BytesIO(flate_pdf(5 << 20)))
+    writer.encrypt(user_password="", owner_password="owner")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    with pytest.raises(DocumentRefused, match=BOMB_REFUSAL):
+        examine(buffer.getvalue(), BOMB_LIMITS)
+
+
+def test_a_stray_endstream_in_the_data_does_not_hide_the_rest() -> None:
+    # Stored (uncompressed) deflate blocks: the word `endstream` early in the data, then
+    # 5 MiB more. Inflation goes by the zlib data, not by where the word appears.
+    data = zlib.compress(b"endstream\n" + bytes(5 << 20), 0)
+    assert b"endstream" in data[:64]
+    content = flate_pdf(1 << 20)
+    body = b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(data) + data
+    bomb = content.replace(b"%%EOF", b"%%EOF\n99 0 obj\n" + body + b"\nendstream\nendobj\n")
+    with pytest.raises(DocumentRefused, match=BOMB_REFUSAL):
+        examine(bomb, BOMB_LIMITS)
+
+
 def test_a_pdf_within_the_inflation_limit_is_taken() -> None:
     assert examine(flate_pdf(1 << 20, 2 << 20), BOMB_LIMITS).page_count == 1
 

@@ -1,8 +1,10 @@
 """What ingest accepts as a document, decided from the bytes themselves."""
 
+import re
 import warnings
 import zipfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import PurePath, PurePosixPath
@@ -131,7 +133,7 @@ def pdf_page_count(
         # The page tree's own count: counting by walking the tree would load every page.
         declared = reader.trailer["/Root"]["/Pages"].get("/Count")
         pages = int(declared) if isinstance(declared, int) else len(reader.pages)
-        check_inflated_size(reader, max_inflated_bytes)
+        check_inflated_size(content, reader, max_inflated_bytes)
     except DocumentRefused:
         raise
     except (PdfReadError, PdfStreamError, KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -146,21 +148,52 @@ def pdf_page_count(
 
 
 _FLATE = frozenset({"/FlateDecode", "/Fl"})
-_INFLATE_CHUNK = 1024 * 1024
+_INFLATE_CHUNK = 1024 * 1024  # most output held at once
+_FEED = 64 * 1024  # input given to the inflater at a time
+# Where a stream's data starts: the `stream` keyword and its end of line (not `endstream`).
+_STREAM_START = re.compile(rb"(?<!end)stream\r?\n")
 
 
-def check_inflated_size(reader: PdfReader, max_inflated_bytes: int) -> None:
+def check_inflated_size(content: bytes, reader: PdfReader, max_inflated_bytes: int) -> None:
     """Refuses a PDF whose Flate streams inflate, together, to more than `max_inflated_bytes`
     (a decompression bomb: a 1 MB file that inflates to gigabytes).
 
-    Every stream object is inflated in chunks of at most 1 MiB of output, and the output is
-    only counted, never kept, so memory stays at about one chunk and the work stops as soon as
-    the total passes the limit. Only a stream whose first filter is Flate is counted (the one
-    filter that inflates by orders of magnitude; other filters decode at most a few times their
-    size); a stream that does not inflate cleanly counts what it gave (recognition reads what
-    it can and says so). Images in a PDF are streams too: a scan inflates to its pixels, which
-    is why the limit is well above what a real invoice needs."""
+    The output is counted in chunks of at most 1 MiB and never kept, so memory stays at about
+    one chunk, and the work stops as soon as the total passes the limit. The streams are found
+    in the file's bytes: every `stream` keyword whose data starts with a zlib header is inflated
+    from there until its zlib stream ends (the data itself says where, whatever `/Length` or a
+    stray `endstream` says), so a normal PDF costs one scan of its bytes and the inflation of
+    its compressed streams, no object parsing. An encrypted PDF (that opens without password)
+    has its streams encrypted in the file: those are read through pypdf, object by object.
+    Other filters than Flate decode to at most a few times their size and are not counted; a
+    stream that does not inflate cleanly counts what it gave (recognition reads what it can).
+    Images in a PDF are streams too: a scan inflates to its pixels, which is why the limit is
+    well above what a real invoice needs."""
+    if reader.is_encrypted:
+        streams = _decrypted_flate_streams(reader)
+    else:
+        data = memoryview(content)
+        streams = (
+            data[match.end() :]
+            for match in _STREAM_START.finditer(content)
+            if _zlib_header(content[match.end() : match.end() + 2])
+        )
     total = 0
+    for stream in streams:
+        total += _inflated_size(stream, max_inflated_bytes - total + 1)
+        if total > max_inflated_bytes:
+            raise DocumentRefused(
+                f"the PDF decompresses to more than {max_inflated_bytes:,} bytes; it is "
+                "refused as a possible decompression bomb"
+            )
+
+
+def _zlib_header(two: bytes) -> bool:
+    return len(two) == 2 and two[0] & 0x0F == 8 and (two[0] << 8 | two[1]) % 31 == 0
+
+
+def _decrypted_flate_streams(reader: PdfReader) -> Iterator[bytes]:
+    """The (decrypted, still compressed) data of the PDF's streams whose first filter is Flate."""
     for generation, numbers in reader.xref.items():
         for number in numbers:
             try:
@@ -171,27 +204,25 @@ def check_inflated_size(reader: PdfReader, max_inflated_bytes: int) -> None:
                 continue
             filters = stream.get("/Filter")
             first = filters[0] if isinstance(filters, ArrayObject) and filters else filters
-            if not isinstance(first, NameObject) or first not in _FLATE:
-                continue
-            total += _inflated_size(stream._data, max_inflated_bytes - total + 1)
-            if total > max_inflated_bytes:
-                raise DocumentRefused(
-                    f"the PDF decompresses to more than {max_inflated_bytes:,} bytes; it is "
-                    "refused as a possible decompression bomb"
-                )
+            if isinstance(first, NameObject) and first in _FLATE:
+                yield stream._data
 
 
-def _inflated_size(data: bytes, at_most: int) -> int:
-    """How many bytes `data` inflates to, counting no further than `at_most`."""
+def _inflated_size(data: bytes | memoryview, at_most: int) -> int:
+    """How many bytes the zlib stream at the start of `data` inflates to, counting no further
+    than `at_most`. The input is fed in pieces, so what follows the stream is never copied."""
     inflater = zlib.decompressobj()
     size = 0
     try:
-        chunk = inflater.decompress(data, _INFLATE_CHUNK)
-        while chunk:
-            size += len(chunk)
-            if size >= at_most:
-                return size
-            chunk = inflater.decompress(inflater.unconsumed_tail, _INFLATE_CHUNK)
+        for start in range(0, len(data), _FEED):
+            chunk = inflater.decompress(data[start : start + _FEED], _INFLATE_CHUNK)
+            while chunk:
+                size += len(chunk)
+                if size >= at_most:
+                    return size
+                chunk = inflater.decompress(inflater.unconsumed_tail, _INFLATE_CHUNK)
+            if inflater.eof:
+                break
     except zlib.error:
         pass
     return size
