@@ -29,7 +29,7 @@ from ledgerline.devstack.stack import Stack
 from ledgerline.events import Envelope, EventData, InvoiceRejected, spec_for
 from pypdf import PdfWriter
 
-from tests.e2e.helpers import add_dossier_users
+from tests.e2e.helpers import add_dossier_users, recognition_corpus
 
 pytestmark = [pytest.mark.e2e]
 
@@ -444,6 +444,10 @@ def png_header(width: int, height: int) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0"))
 
 
+BOMB = recognition_corpus().decompression_bomb_pdf(1024)
+"""A one-page PDF of about 1 MB whose content stream inflates to 1 GiB."""
+
+
 def zipped(*entries: tuple[str, bytes]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -473,6 +477,12 @@ async def test_limits_refuse_with_a_sentence_and_store_nothing(stack: Stack) -> 
                 zipped(("bomb.pdf", b"%PDF-1.4" + bytes(5_000_000))),
                 "bomb.zip: bomb.pdf in the ZIP archive is compressed more than 100 to 1; it is "
                 "refused as a possible zip bomb",
+            ),
+            (
+                "bomb.pdf",
+                BOMB,
+                "bomb.pdf: the PDF decompresses to more than 209,715,200 bytes; it is refused as "
+                "a possible decompression bomb",
             ),
             (
                 "mixed.zip",
@@ -543,6 +553,20 @@ async def test_limits_refuse_with_a_sentence_and_store_nothing(stack: Stack) -> 
         assert refused.value.smtp_error == (
             b"5.6.0 attachment locked.pdf is refused: the PDF is protected with a password; "
             b"send it without the password; nothing of this message was stored"
+        )
+        assert await dossier.stored() == 0
+
+        # so is a PDF that decompresses to gigabytes
+        message.replace_header("Subject", "bomb")
+        for part in message.iter_attachments():
+            part.set_content(BOMB, maintype="application", subtype="pdf", filename="bomb.pdf")
+        with pytest.raises(smtplib.SMTPDataError) as refused:
+            await asyncio.to_thread(send)
+        assert refused.value.smtp_code == 554
+        assert refused.value.smtp_error == (
+            b"5.6.0 attachment bomb.pdf is refused: the PDF decompresses to more than "
+            b"209,715,200 bytes; it is refused as a possible decompression bomb; nothing of this "
+            b"message was stored"
         )
         assert await dossier.stored() == 0
 

@@ -1,19 +1,23 @@
-"""A PDF decompression bomb delivered to the running stack: recognition ends it "empty" with
-the reason, its memory stays bounded, and the next document is recognised normally.
+"""A PDF decompression bomb delivered to the running stack is refused at intake: ingest
+answers 422 with a sentence in bounded time and memory, stores nothing, publishes nothing, and
+the next PDF is taken as before.
 
-Before, a 1 MB PDF whose content stream inflates to 1 GiB took the recognition service from
-about 100 MiB to 2,154 MiB. The service now reads PDFs in a worker process limited to
-RECOGNITION_READER_MEMORY_LIMIT_MIB (512 by default); the whole service (the process, the
-forkserver and its workers) must stay under PEAK_BOUND_MIB while reading the bomb.
+Before, ingest stored the bomb (its page tree is fine) and recognition ended it "empty": a 1 MB
+PDF whose content stream inflates to 1 GiB took the recognition service from about 100 MiB to
+2,154 MiB until it read PDFs in a memory-limited worker. That defence stays, tested at its own
+level (services/recognition/tests/unit/test_recognition_bomb.py); ingest now counts what a PDF's
+Flate streams inflate to, in chunks of 1 MiB, and stops at INGEST_MAX_PDF_INFLATED_BYTES
+(200 MiB by default).
 """
 
+import asyncio
 import random
 import threading
 import time
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 from ledgerline.demo import DEMO_DOSSIER_ID
@@ -23,10 +27,9 @@ from tests.e2e.helpers import bearer, recognition, recognition_corpus, upload
 
 pytestmark = [pytest.mark.e2e]
 
-PEAK_BOUND_MIB = 768
-"""The reading worker's limit (512 MiB by default) plus the service process and the
-forkserver (about 130 MiB together), with some room; measured 637-664 MiB. The bomb took
-the service to 2,154 MiB before."""
+PEAK_GROWTH_MIB = 64
+"""How much more ingest may hold while refusing the bomb than before it: the 1 MB upload and
+one inflated chunk (1 MiB) at a time, with room for the allocator."""
 
 
 corpus = recognition_corpus()
@@ -82,42 +85,59 @@ class PeakMemory:
         return sum(self._peaks.values()) / (1024 * 1024)
 
 
-async def _recognised(
-    stack: Stack, http: httpx.AsyncClient, content: bytes, timeout: float = 90
-) -> dict[str, Any]:
-    headers = bearer(stack)
-    document = await upload(
-        http, stack, DEMO_DOSSIER_ID, content, headers, content_type="application/pdf"
-    )
-    return await recognition(http, stack, DEMO_DOSSIER_ID, document["id"], headers, timeout)
+async def _stored_for(stack: Stack) -> tuple[int, int]:
+    """The demo dossier's document rows and the blob store's rows."""
+    connection = await asyncpg.connect(stack.database_urls["ingest"])
+    try:
+        documents = await connection.fetchval(
+            "SELECT count(*) FROM documents WHERE dossier_id = $1", DEMO_DOSSIER_ID
+        )
+        blobs = await connection.fetchval("SELECT count(*) FROM document_blobs")
+    finally:
+        await connection.close()
+    return int(documents), int(blobs)
 
 
-async def test_pdf_bomb_is_refused_in_bounded_memory_and_the_next_pdf_is_read(
-    stack: Stack,
-) -> None:
-    service = stack.services["recognition"].process
+async def test_pdf_bomb_is_refused_at_intake_in_bounded_time_and_memory(stack: Stack) -> None:
+    service = stack.services["ingest"].process
     assert service is not None
     bomb = corpus.decompression_bomb_pdf(1024)
     assert len(bomb) < 2 * 1024 * 1024
-    async with httpx.AsyncClient(timeout=30) as http:
+    headers = bearer(stack)
+    before = await _stored_for(stack)
+    async with httpx.AsyncClient(timeout=60) as http:
+        with PeakMemory(service.pid) as baseline:
+            await asyncio.sleep(0.2)
         with PeakMemory(service.pid) as memory:
             started = time.monotonic()
-            result = await _recognised(stack, http, bomb)
+            answer = await http.post(
+                f"{stack.url('ingest')}/dossiers/{DEMO_DOSSIER_ID}/documents",
+                params={"filename": "bomb.pdf"},
+                content=bomb,
+                headers={**headers, "Content-Type": "application/pdf"},
+            )
             elapsed = time.monotonic() - started
-        print(f"recognition peak RSS {memory.total_mib:.0f} MiB, bomb read in {elapsed:.1f} s")
-        assert result["status"] == "empty"
-        assert "beyond the memory limit" in result["reason"]
-        assert all(value is None for value in result["fields"].values())
-        assert elapsed < 60, f"the bomb took {elapsed:.1f} s"
-        assert memory.total_mib < PEAK_BOUND_MIB, f"peak {memory.total_mib:.0f} MiB"
-        assert service.poll() is None  # the service itself lives on
+        growth = memory.total_mib - baseline.total_mib
+        print(f"ingest refused the bomb in {elapsed:.2f} s, peak RSS growth {growth:.0f} MiB")
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["detail"] == (
+            "the PDF decompresses to more than 209,715,200 bytes; it is refused as a possible "
+            "decompression bomb"
+        )
+        assert elapsed < 10, f"the bomb took {elapsed:.1f} s"
+        assert growth < PEAK_GROWTH_MIB, f"ingest grew by {growth:.0f} MiB"
+        assert await _stored_for(stack) == before  # no document, no blob
+        assert service.poll() is None
 
-        # The worker that died was replaced: a normal invoice is read as before.
+        # A normal invoice is taken as before, and recognised.
         spec = corpus.random_spec(
             random.Random(202), 0, layout="classic", language="nl", credit=False, reference="ogm"
         )
-        after = await _recognised(stack, http, corpus.render_pdf(spec))
+        document = await upload(
+            http, stack, DEMO_DOSSIER_ID, corpus.render_pdf(spec), headers,
+            content_type="application/pdf",
+        )  # fmt: skip
+        after = await recognition(http, stack, DEMO_DOSSIER_ID, document["id"], headers, 90)
     assert after["status"] == "ok", after["reason"]
-    assert after["source"] == "air"
     assert after["fields"]["invoice_number"] == spec.number
     assert Decimal(after["fields"]["total_incl_vat"]) == spec.total_incl

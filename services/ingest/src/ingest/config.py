@@ -53,6 +53,12 @@ class IngestSettings(ServiceSettings):
         ge=1,
         description="Most pixels an image may have (width x height, read from its header)",
     )
+    max_pdf_inflated_bytes: int = Field(
+        default=200 * 1024 * 1024,
+        ge=1,
+        description="Most bytes the compressed (Flate) streams of one PDF may inflate to, "
+        "together; a PDF beyond it is refused as a decompression bomb (422 / SMTP 554)",
+    )
     max_zip_unpacked_bytes: int = Field(
         default=100 * 1024 * 1024,
         ge=1,
@@ -113,4 +119,9 @@ class IngestSettings(ServiceSettings):
 
     def limits(self) -> "Limits":
         """What every channel checks each file against."""
-        return Limits(self.max_document_bytes, self.max_pdf_pages, self.max_image_pixels)
+        return Limits(
+            self.max_document_bytes,
+            self.max_pdf_pages,
+            self.max_image_pixels,
+            self.max_pdf_inflated_bytes,
+        )

@@ -54,6 +54,7 @@ class Delivery:
     # Send the documents to the office at once, as auto-forward does (bulk intake's `submit`).
     submit: bool = False
     submitted_by: str | None = None  # who sent them on with `submit` (else auto-forward)
+    journal: str | None = None  # mailed to a journal's own address (`ingest.domain.email`)
 
 
 def auto_forwards(dossier: Mapping[str, Any], mailbox: str) -> bool:
@@ -125,6 +126,7 @@ async def take_in(
             "labels": list(delivery.labels),
             "submitted": forward,
             "approval_status": "pending" if held else None,
+            "journal": delivery.journal,
         },
         values,
     )
@@ -149,6 +151,7 @@ async def take_in(
                 labels=tuple(row["labels"]),
                 duplicate_of=row["duplicate_of"],
                 dossier_vat_number=dossier.get("vat_number"),
+                journal=row["journal"],
             ),
             **scope,
         )
@@ -160,6 +163,7 @@ async def take_in(
                     submitted_at=row["submitted_at"],
                     submitted_by=delivery.submitted_by
                     or f"auto-forward of the {delivery.mailbox} mailbox",
+                    journal=row["journal"],
                 ),
                 **scope,
             )

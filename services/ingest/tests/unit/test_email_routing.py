@@ -6,9 +6,13 @@ from email.message import EmailMessage
 import pytest
 from ingest.domain.documents import Limits
 from ingest.domain.email import (
+    JournalCopy,
     Route,
+    addressable_journals,
     addresses_of,
     attachments_of,
+    journal_address,
+    journal_of,
     normalise_whitelist_entry,
     refusal,
     routes_for,
@@ -56,11 +60,60 @@ UBL = b'<?xml version="1.0"?><Invoice xmlns="urn:oasis:names:specification:ubl:s
     ],
 )
 def test_an_address_reads_as_its_dossier_code_and_mailbox(address: str, first: Route) -> None:
-    assert routes_for(address)[0] == first
+    # A journal's own address (aankoop-<journal>-<code>@) is read first where there is a hyphen;
+    # the mailbox readings follow unchanged.
+    assert next(route for route in routes_for(address) if route.journal is None) == first
+
+
+def test_a_hyphenated_purchase_or_sales_address_reads_first_as_a_journal_address() -> None:
+    assert routes_for("Aankoop-CFAAN2-Peeters-01@d.be") == [
+        Route("peeters-01", "d.be", "purchase", "cfaan2"),
+        Route("01", "d.be", "purchase", "cfaan2-peeters"),
+        Route("cfaan2-peeters-01", "d.be", "purchase"),
+        Route("aankoop-cfaan2-peeters-01", "d.be", "purchase"),
+    ]
+    assert routes_for("verkoop-vk2-x@d.be")[0] == Route("x", "d.be", "sales", "vk2")
+    # misc documents have no journal addresses
+    assert all(route.journal is None for route in routes_for("divers-d2-x@d.be"))
+
+
+JOURNALS = [
+    JournalCopy("CFAAN", "purchase"),
+    JournalCopy("CFAAN2", "purchase"),
+    JournalCopy("CFCNAK", "purchase", credit_note_only=True),
+    JournalCopy("CFVER", "sales"),
+    JournalCopy("CFCNVK", "sales", credit_note_only=True),
+]
+
+
+def test_journals_get_addresses_only_where_the_dossier_has_several_of_a_type() -> None:
+    # two purchase (invoice) journals; one sales journal besides its credit-note journal
+    assert addressable_journals(JOURNALS) == {"purchase": ["CFAAN", "CFAAN2"]}
+    # "VK 2" makes two sales journals, but cannot be written in an address (a space)
+    assert addressable_journals([*JOURNALS, JournalCopy("VK 2", "sales")]) == {
+        "purchase": ["CFAAN", "CFAAN2"],
+        "sales": ["CFVER"],
+    }
+    assert addressable_journals(JOURNALS[:1] + JOURNALS[2:]) == {}
+    assert journal_address("CFAAN2", "purchase", "PEETERS", "d.be") == (
+        "aankoop-cfaan2-peeters@d.be"
+    )
+
+
+def test_a_journal_reading_names_a_journal_with_an_address_or_none() -> None:
+    cfaan2, *_ = routes_for("aankoop-cfaan2-peeters@d.be")
+    assert journal_of(cfaan2, JOURNALS) == "CFAAN2"  # as the books spell it
+    unknown, *_ = routes_for("aankoop-cfaan9-peeters@d.be")
+    assert journal_of(unknown, JOURNALS) is None
+    credit, *_ = routes_for("aankoop-cfcnak-peeters@d.be")
+    assert journal_of(credit, JOURNALS) is None  # credit-note-only: no address
+    sales, *_ = routes_for("verkoop-cfver-peeters@d.be")
+    assert journal_of(sales, JOURNALS) is None  # the only sales journal: no address
+    assert journal_of(Route("peeters", "d.be", "purchase"), JOURNALS) is None
 
 
 def test_a_prefixed_address_may_also_be_the_unique_address_of_a_code_with_that_prefix() -> None:
-    assert routes_for("aankoop-x@d.be") == [
+    assert routes_for("aankoop-x@d.be") == [  # no hyphen after the prefix: no journal reading
         Route("x", "d.be", "purchase"),
         Route("aankoop-x", "d.be", "purchase"),
     ]

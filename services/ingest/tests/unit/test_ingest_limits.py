@@ -2,6 +2,7 @@
 
 import io
 import struct
+import time
 import zipfile
 import zlib
 
@@ -91,6 +92,106 @@ def test_a_corrupt_pdf_is_refused_with_a_sentence(content: bytes) -> None:
 def test_a_pdf_without_pages_is_refused() -> None:
     with pytest.raises(DocumentRefused, match=r"^the PDF has no pages$"):
         examine(pdf(0), LIMITS)
+
+
+def flate_pdf(*inflated_sizes: int, filter_: bytes = b"/FlateDecode") -> bytes:
+    """A one-page PDF with one Flate stream of zeros per size (the first is the page's content
+    stream): a decompression bomb when a size is large. About 1 MB of file per GiB inflated."""
+
+    def zeros(size: int) -> bytes:
+        """A zlib stream of `size` zero bytes (a multiple of 1 MiB), made without holding them:
+        after a full flush the compressor starts afresh, so every further MiB compresses to the
+        same bytes, which are repeated (as recognition's benchmark corpus makes its bomb)."""
+        chunk = 1 << 20
+        deflater = zlib.compressobj(9, zlib.DEFLATED, -15)
+        deflater.compress(bytes(chunk))
+        deflater.flush(zlib.Z_FULL_FLUSH)
+        repeated = deflater.compress(bytes(chunk)) + deflater.flush(zlib.Z_FULL_FLUSH)
+        adler = ((size % 65521) << 16) | 1  # Adler-32 of zeros: A stays 1, B adds 1 a byte
+        return b"\x78\xda" + repeated * (size // chunk) + deflater.flush() + adler.to_bytes(4)
+
+    streams = [zeros(size) for size in inflated_sizes]
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+        *(
+            b"<< /Length %d /Filter %s >>\nstream\n" % (len(data), filter_) + data + b"\nendstream"
+            for data in streams
+        ),
+    ]
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+BOMB_LIMITS = Limits(max_bytes=10_000_000, max_pages=3, max_pdf_inflated_bytes=4 << 20)
+BOMB_REFUSAL = (
+    r"^the PDF decompresses to more than 4,194,304 bytes; it is refused as a possible "
+    r"decompression bomb$"
+)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        flate_pdf(5 << 20),  # one stream over the limit
+        flate_pdf(2 << 20, 2 << 20, 1 << 20),  # streams that pass it together
+        flate_pdf(5 << 20, filter_=b"[/Fl /ASCIIHexDecode]"),  # abbreviated, first of a chain
+    ],
+    ids=["one-stream", "together", "filter-chain"],
+)
+def test_a_pdf_that_inflates_beyond_the_limit_is_refused(content: bytes) -> None:
+    # Before: taken (its page tree is fine) and stored; recognition then ended it "empty".
+    with pytest.raises(DocumentRefused, match=BOMB_REFUSAL):
+        examine(content, BOMB_LIMITS)
+
+
+def test_an_encrypted_bomb_that_opens_without_a_password_is_refused() -> None:
+    # Its streams are encrypted in the file: they are read through pypdf, decrypted.
+    writer = PdfWriter(clone_from=io.BytesIO(flate_pdf(5 << 20)))
+    writer.encrypt(user_password="", owner_password="owner")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    with pytest.raises(DocumentRefused, match=BOMB_REFUSAL):
+        examine(buffer.getvalue(), BOMB_LIMITS)
+
+
+def test_a_stray_endstream_in_the_data_does_not_hide_the_rest() -> None:
+    # Stored (uncompressed) deflate blocks: the word `endstream` early in the data, then
+    # 5 MiB more. Inflation goes by the zlib data, not by where the word appears.
+    data = zlib.compress(b"endstream\n" + bytes(5 << 20), 0)
+    assert b"endstream" in data[:64]
+    content = flate_pdf(1 << 20)
+    body = b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(data) + data
+    bomb = content.replace(b"%%EOF", b"%%EOF\n99 0 obj\n" + body + b"\nendstream\nendobj\n")
+    with pytest.raises(DocumentRefused, match=BOMB_REFUSAL):
+        examine(bomb, BOMB_LIMITS)
+
+
+def test_a_pdf_within_the_inflation_limit_is_taken() -> None:
+    assert examine(flate_pdf(1 << 20, 2 << 20), BOMB_LIMITS).page_count == 1
+
+
+def test_a_gigabyte_bomb_is_refused_in_bounded_time_at_the_default_limit() -> None:
+    bomb = flate_pdf(1 << 30)  # 1 GiB of zeros in about 1 MB of file
+    assert len(bomb) < 2 << 20
+    started = time.monotonic()
+    with pytest.raises(DocumentRefused, match="more than 209,715,200 bytes"):
+        examine(bomb, Limits(max_bytes=10_000_000, max_pages=3))
+    # Inflation stops at the limit (200 MiB), chunk by chunk: no more than 1 MiB held at once;
+    # the gigabyte is never made.
+    assert time.monotonic() - started < 5
 
 
 @pytest.mark.parametrize(

@@ -62,8 +62,11 @@ async def draft_for(
     mailbox: str,
     ledger: LedgerData,
     exclude: UUID | None = None,
+    journal: str | None = None,
 ) -> ProposalDraft:
-    enrichment = enrich(recognition, dossier_id=dossier_id, mailbox=mailbox, ledger=ledger)
+    enrichment = enrich(
+        recognition, dossier_id=dossier_id, mailbox=mailbox, ledger=ledger, journal=journal
+    )
     proposed = await lines_for(connection, office_id, enrichment.line_request, ledger)
     fields = recognition.invoice.fields if recognition.invoice else None
     duplicate = None

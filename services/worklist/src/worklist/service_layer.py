@@ -93,9 +93,11 @@ async def make_proposal_if_ready(uow: UnitOfWork, office_id: UUID, document_id: 
     ready = await repository.ready_for_proposal(uow.conn, office_id, document_id)
     if ready is None:
         return False
-    recognition, mailbox, dossier_id = ready
+    recognition, mailbox, dossier_id, journal = ready
     ledger = await ledger_of(uow, office_id, dossier_id)
-    draft = await draft_for(uow.conn, office_id, dossier_id, recognition, mailbox, ledger)
+    draft = await draft_for(
+        uow.conn, office_id, dossier_id, recognition, mailbox, ledger, journal=journal
+    )
     proposal_id = await repository.insert_proposal(
         uow.conn, office_id, dossier_id, document_id, draft, recognition
     )

@@ -78,6 +78,13 @@ class DocumentReceived(EventData):
         description="The dossier's own VAT number: on a purchase invoice the buyer's, never the "
         "supplier's (recognition uses it to tell the two parties apart)",
     )
+    journal: str | None = Field(
+        default=None,
+        examples=["CFAAN2"],
+        description="The journal the client chose by mailing a journal's own address "
+        "(`aankoop-<journal>-<code>@`, where the dossier has several purchase or sales "
+        "journals); the worklist proposes the booking in it",
+    )
 
 
 class DocumentRecognized(EventData):
@@ -97,6 +104,11 @@ class DocumentSubmitted(EventData):
     mailbox: Mailbox
     submitted_at: datetime
     submitted_by: str
+    journal: str | None = Field(
+        default=None,
+        examples=["CFAAN2"],
+        description="The journal the document was mailed to, as in document.received.v1",
+    )
 
 
 class DocumentLabelsChanged(EventData):

@@ -6,6 +6,7 @@ from uuid import UUID
 import asyncpg
 from ledgerline import invoice_approval_process
 
+from ingest.domain.email import JournalCopy
 from ingest.domain.mailbox import (
     SORT_EXPRESSIONS,
     Box,
@@ -20,7 +21,7 @@ DOCUMENT_COLUMNS = """id, office_id, dossier_id, mailbox, channel, filename, con
 sha256, status, delivered_by, received_at, submitted_at, recognition_status, counterparty_name,
 total_incl_vat, currency, payment_status, handled, approval_status, approval_waiting_for,
 sender, subject, labels, page_count, duplicate_of, document_number, derived_from, replaced_by,
-invoice_number"""
+invoice_number, journal"""
 
 
 # The directory's row of a dossier (`dossier_scope`'s `details`): with its process switch, so
@@ -77,7 +78,7 @@ async def insert_documents(
     connection: asyncpg.Connection, delivery: dict[str, Any], files: list[dict[str, Any]]
 ) -> list[asyncpg.Record]:
     """New documents of one delivery (`delivery`: office_id, dossier_id, mailbox, channel,
-    delivered_by, sender, subject, labels, submitted, approval_status; `files`: id, filename,
+    delivered_by, sender, subject, labels, submitted, approval_status, journal; `files`: id, filename,
     content_type, size_bytes, sha256, idempotency_key, page_count, duplicate_of), their bytes
     already in the blob store under `sha256`, all in one statement; `submitted` stores them
     straight `in_processing`. Returns the rows in the order of `files`."""
@@ -86,11 +87,11 @@ async def insert_documents(
         INSERT INTO documents (id, office_id, dossier_id, mailbox, channel, filename, content_type,
                                size_bytes, sha256, content, delivered_by, sender, subject,
                                idempotency_key, status, submitted_at, labels, page_count,
-                               duplicate_of, approval_status)
+                               duplicate_of, approval_status, journal)
         SELECT f.id, $1, $2, $3, $4, f.filename, f.content_type, f.size_bytes, f.sha256, NULL,
                $5, $6, $7, f.idempotency_key,
                CASE WHEN $8 THEN 'in_processing' ELSE 'in_mailbox' END,
-               CASE WHEN $8 THEN now() END, $9, f.page_count, f.duplicate_of, $18
+               CASE WHEN $8 THEN now() END, $9, f.page_count, f.duplicate_of, $18, $19
         FROM unnest($10::uuid[], $11::text[], $12::text[], $13::integer[], $14::text[],
                     $15::text[], $16::integer[], $17::uuid[])
              AS f (id, filename, content_type, size_bytes, sha256, idempotency_key, page_count,
@@ -115,6 +116,7 @@ async def insert_documents(
         [file.get("page_count") for file in files],
         [file.get("duplicate_of") for file in files],
         delivery.get("approval_status"),
+        delivery.get("journal"),
     )
     by_id = {row["id"]: row for row in rows}
     return [by_id[file["id"]] for file in files]
@@ -154,6 +156,44 @@ async def dossiers_for_address(
         code.lower(),
         domain.lower(),
     )
+
+
+async def keep_journals(
+    connection: asyncpg.Connection,
+    office_id: UUID,
+    dossier_id: UUID,
+    sync_id: UUID,
+    journals: list[tuple[str, str, bool]],
+    drop_others: bool,
+) -> None:
+    """One chunk of a sync run's journals (code, type, credit-note-only), purchase and sales
+    only; `drop_others` after the last chunk of a full resync: what the run did not send is gone
+    from the books."""
+    await connection.executemany(
+        """INSERT INTO ledger_journals (office_id, dossier_id, code, type, credit_note_only, sync_id)
+        VALUES ($1, $2, $3, $4, $5, $6)
+        ON CONFLICT (office_id, dossier_id, code) DO UPDATE SET
+            type = EXCLUDED.type, credit_note_only = EXCLUDED.credit_note_only,
+            sync_id = EXCLUDED.sync_id""",
+        [(office_id, dossier_id, code, type_, only, sync_id) for code, type_, only in journals],
+    )
+    if drop_others:
+        await connection.execute(
+            """DELETE FROM ledger_journals
+            WHERE office_id = $1 AND dossier_id = $2 AND sync_id <> $3""",
+            office_id,
+            dossier_id,
+            sync_id,
+        )
+
+
+async def journals_of(connection: asyncpg.Connection, dossier_id: UUID) -> list[JournalCopy]:
+    rows = await connection.fetch(
+        """SELECT code, type, credit_note_only FROM ledger_journals WHERE dossier_id = $1
+        ORDER BY code""",
+        dossier_id,
+    )
+    return [JournalCopy(row["code"], row["type"], row["credit_note_only"]) for row in rows]
 
 
 async def dossiers_for_party(

@@ -1,7 +1,10 @@
 """What ingest accepts as a document, decided from the bytes themselves."""
 
+import re
 import warnings
 import zipfile
+import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import PurePath, PurePosixPath
@@ -11,6 +14,7 @@ from lxml import etree
 from PIL import Image, UnidentifiedImageError
 from pypdf import PasswordType, PdfReader
 from pypdf.errors import PdfReadError, PdfStreamError
+from pypdf.generic import ArrayObject, IndirectObject, NameObject, StreamObject
 
 
 class DocumentRefused(ValueError):
@@ -82,6 +86,7 @@ def safe_filename(name: str | None, kind: DocumentKind) -> str:
 # --- what is inside: pages, encryption, pixels -------------------------------------------------
 
 MAX_IMAGE_PIXELS = 100_000_000
+MAX_PDF_INFLATED_BYTES = 200 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,7 @@ class Limits:
     max_bytes: int
     max_pages: int
     max_pixels: int = MAX_IMAGE_PIXELS
+    max_pdf_inflated_bytes: int = MAX_PDF_INFLATED_BYTES
 
 
 @dataclass(frozen=True)
@@ -107,13 +113,17 @@ def examine(content: bytes, limits: Limits) -> Examined:
     header cannot be read is let through: recognition reads what it can and says so."""
     kind = classify(content, limits.max_bytes)
     if kind is PDF:
-        return Examined(kind, pdf_page_count(content, limits.max_pages))
+        return Examined(
+            kind, pdf_page_count(content, limits.max_pages, limits.max_pdf_inflated_bytes)
+        )
     if kind in (PNG, JPEG, TIFF):
         check_image_size(content, limits.max_pixels)
     return Examined(kind, None)
 
 
-def pdf_page_count(content: bytes, max_pages: int) -> int:
+def pdf_page_count(
+    content: bytes, max_pages: int, max_inflated_bytes: int = MAX_PDF_INFLATED_BYTES
+) -> int:
     try:
         reader = PdfReader(BytesIO(content))
         if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
@@ -123,6 +133,7 @@ def pdf_page_count(content: bytes, max_pages: int) -> int:
         # The page tree's own count: counting by walking the tree would load every page.
         declared = reader.trailer["/Root"]["/Pages"].get("/Count")
         pages = int(declared) if isinstance(declared, int) else len(reader.pages)
+        check_inflated_size(content, reader, max_inflated_bytes)
     except DocumentRefused:
         raise
     except (PdfReadError, PdfStreamError, KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -134,6 +145,87 @@ def pdf_page_count(content: bytes, max_pages: int) -> int:
     if pages > max_pages:
         raise DocumentRefused(f"the PDF has {pages} pages; the limit is {max_pages}")
     return pages
+
+
+_FLATE = frozenset({"/FlateDecode", "/Fl"})
+_INFLATE_CHUNK = 1024 * 1024  # most output held at once
+_FEED = 64 * 1024  # input given to the inflater at a time
+# Where a stream's data starts: the `stream` keyword and its end of line (not `endstream`).
+_STREAM_START = re.compile(rb"(?<!end)stream\r?\n")
+
+
+def check_inflated_size(content: bytes, reader: PdfReader, max_inflated_bytes: int) -> None:
+    """Refuses a PDF whose Flate streams inflate, together, to more than `max_inflated_bytes`
+    (a decompression bomb: a 1 MB file that inflates to gigabytes).
+
+    The output is counted in chunks of at most 1 MiB and never kept, so memory stays at about
+    one chunk, and the work stops as soon as the total passes the limit. The streams are found
+    in the file's bytes: every `stream` keyword whose data starts with a zlib header is inflated
+    from there until its zlib stream ends (the data itself says where, whatever `/Length` or a
+    stray `endstream` says), so a normal PDF costs one scan of its bytes and the inflation of
+    its compressed streams, no object parsing. An encrypted PDF (that opens without password)
+    has its streams encrypted in the file: those are read through pypdf, object by object.
+    Other filters than Flate decode to at most a few times their size and are not counted; a
+    stream that does not inflate cleanly counts what it gave (recognition reads what it can).
+    Images in a PDF are streams too: a scan inflates to its pixels, which is why the limit is
+    well above what a real invoice needs."""
+    if reader.is_encrypted:
+        streams = _decrypted_flate_streams(reader)
+    else:
+        data = memoryview(content)
+        streams = (
+            data[match.end() :]
+            for match in _STREAM_START.finditer(content)
+            if _zlib_header(content[match.end() : match.end() + 2])
+        )
+    total = 0
+    for stream in streams:
+        total += _inflated_size(stream, max_inflated_bytes - total + 1)
+        if total > max_inflated_bytes:
+            raise DocumentRefused(
+                f"the PDF decompresses to more than {max_inflated_bytes:,} bytes; it is "
+                "refused as a possible decompression bomb"
+            )
+
+
+def _zlib_header(two: bytes) -> bool:
+    return len(two) == 2 and two[0] & 0x0F == 8 and (two[0] << 8 | two[1]) % 31 == 0
+
+
+def _decrypted_flate_streams(reader: PdfReader) -> Iterator[bytes]:
+    """The (decrypted, still compressed) data of the PDF's streams whose first filter is Flate."""
+    for generation, numbers in reader.xref.items():
+        for number in numbers:
+            try:
+                stream = reader.get_object(IndirectObject(number, generation, reader))
+            except (PdfReadError, PdfStreamError, KeyError, TypeError, ValueError, OSError):
+                continue  # a damaged object: recognition reads what it can, as before
+            if not isinstance(stream, StreamObject):
+                continue
+            filters = stream.get("/Filter")
+            first = filters[0] if isinstance(filters, ArrayObject) and filters else filters
+            if isinstance(first, NameObject) and first in _FLATE:
+                yield stream._data
+
+
+def _inflated_size(data: bytes | memoryview, at_most: int) -> int:
+    """How many bytes the zlib stream at the start of `data` inflates to, counting no further
+    than `at_most`. The input is fed in pieces, so what follows the stream is never copied."""
+    inflater = zlib.decompressobj()
+    size = 0
+    try:
+        for start in range(0, len(data), _FEED):
+            chunk = inflater.decompress(data[start : start + _FEED], _INFLATE_CHUNK)
+            while chunk:
+                size += len(chunk)
+                if size >= at_most:
+                    return size
+                chunk = inflater.decompress(inflater.unconsumed_tail, _INFLATE_CHUNK)
+            if inflater.eof:
+                break
+    except zlib.error:
+        pass
+    return size
 
 
 def _reason(exc: Exception) -> str:

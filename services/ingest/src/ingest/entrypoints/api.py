@@ -37,7 +37,13 @@ from ingest.adapters import repository
 from ingest.adapters.blobs import BlobStoreUnavailable, blob_store
 from ingest.config import IngestSettings
 from ingest.domain.documents import DocumentRefused, Limits, ZipLimits, examine, is_zip, unzip
-from ingest.domain.email import addresses_of, normalise_whitelist_entry
+from ingest.domain.email import (
+    JournalCopy,
+    addressable_journals,
+    addresses_of,
+    journal_address,
+    normalise_whitelist_entry,
+)
 from ingest.domain.mailbox import BadLabel, with_labels
 from ingest.domain.peppol import NoBuyer, buyer_vat_numbers
 from ingest.domain.profiles import (
@@ -128,6 +134,11 @@ class Document(BaseModel):
     )
     sender: str | None = Field(default=None, description="E-mail: the sender's address")
     subject: str | None = Field(default=None, description="E-mail: the message's subject")
+    journal: str | None = Field(
+        default=None,
+        description="E-mail to a journal's own address (aankoop-<journal>-<code>@): the journal "
+        "the office books it in",
+    )
     labels: list[str] = Field(
         default_factory=list, description="The client's labels (approval rules use them)"
     )
@@ -1008,6 +1019,7 @@ async def _submit(uow: UnitOfWork, scope: DossierScope, document_id: UUID) -> Do
             mailbox=document.mailbox,
             submitted_at=document.submitted_at,
             submitted_by=scope.principal.subject,
+            journal=document.journal,
         ),
         dossier_id=scope.dossier_id,
         office_id=scope.office_id,
@@ -1115,6 +1127,12 @@ class IntakeSettingsChange(BaseModel):
         return sorted({normalise_whitelist_entry(entry) for entry in entries})
 
 
+class JournalAddress(BaseModel):
+    journal: str = Field(examples=["CFAAN2"], description="The journal's code in the books")
+    mailbox: Literal["purchase", "sales"]
+    address: str = Field(examples=["aankoop-cfaan2-peeters@docs.ledgerline.local"])
+
+
 class IntakeSettings(IntakeSettingsChange):
     model_config = ConfigDict(
         json_schema_extra={
@@ -1130,6 +1148,18 @@ class IntakeSettings(IntakeSettingsChange):
                         "sales": "verkoop-peeters@docs.ledgerline.local",
                         "misc": "divers-peeters@docs.ledgerline.local",
                     },
+                    "journal_addresses": [
+                        {
+                            "journal": "CFAAN",
+                            "mailbox": "purchase",
+                            "address": "aankoop-cfaan-peeters@docs.ledgerline.local",
+                        },
+                        {
+                            "journal": "CFAAN2",
+                            "mailbox": "purchase",
+                            "address": "aankoop-cfaan2-peeters@docs.ledgerline.local",
+                        },
+                    ],
                 }
             ]
         },
@@ -1139,9 +1169,15 @@ class IntakeSettings(IntakeSettingsChange):
         description="The dossier's e-mail addresses: unique (to the purchase mailbox), purchase, "
         "sales, misc; null until ingest knows the dossier's code and mail domain"
     )
+    journal_addresses: list[JournalAddress] = Field(
+        default_factory=list,
+        description="Where the dossier has several purchase (or sales) journals: one address per "
+        "journal, aankoop-<journal>-<code>@ (verkoop- for sales), the journal in lower case. "
+        "Credit-note-only journals get none",
+    )
 
 
-def _intake_settings(dossier: object) -> IntakeSettings:
+def _intake_settings(dossier: object, journals: list[JournalCopy]) -> IntakeSettings:
     row = dict(dossier)  # type: ignore[call-overload]
     code, domain = row["dossier_code"], row["email_domain"]
     return IntakeSettings(
@@ -1150,6 +1186,17 @@ def _intake_settings(dossier: object) -> IntakeSettings:
         use_sender_whitelist=row["use_sender_whitelist"],
         sender_whitelist=list(row["sender_whitelist"]),
         addresses=addresses_of(code, domain) if code and domain else None,
+        journal_addresses=[
+            JournalAddress(
+                journal=journal,
+                mailbox=mailbox,  # type: ignore[arg-type]
+                address=journal_address(journal, mailbox, code, domain),
+            )
+            for mailbox, codes in addressable_journals(journals).items()
+            for journal in codes
+        ]
+        if code and domain
+        else [],
     )
 
 
@@ -1165,7 +1212,8 @@ async def get_intake_settings(
 ) -> IntakeSettings:
     async with runtime.pool.acquire() as connection:
         dossier = await repository.get_dossier(connection, scope.office_id, scope.dossier_id)
-    return _intake_settings(found_or_404(dossier, f"dossier {scope.dossier_id}"))
+        journals = await repository.journals_of(connection, scope.dossier_id)
+    return _intake_settings(found_or_404(dossier, f"dossier {scope.dossier_id}"), journals)
 
 
 @router.put(
@@ -1189,4 +1237,5 @@ async def put_intake_settings(
         dossier = await repository.update_intake_settings(
             uow.conn, scope.office_id, scope.dossier_id, change.model_dump()
         )
-    return _intake_settings(found_or_404(dossier, f"dossier {scope.dossier_id}"))
+        journals = await repository.journals_of(uow.conn, scope.dossier_id)
+    return _intake_settings(found_or_404(dossier, f"dossier {scope.dossier_id}"), journals)

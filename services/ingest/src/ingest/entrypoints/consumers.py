@@ -20,11 +20,13 @@ from ledgerline.events import (
     InvoiceApprovalRequested,
     InvoiceApproved,
     InvoiceRejected,
+    LedgerSynced,
     PaymentQueued,
     PaymentSettled,
 )
 
 from ingest.adapters import repository
+from ingest.domain.email import JOURNAL_MAILBOXES
 
 
 async def on_document_recognized(uow: UnitOfWork, event: Envelope[DocumentRecognized]) -> None:
@@ -142,6 +144,27 @@ async def on_dossier_details(
     )
 
 
+async def on_ledger_synced(uow: UnitOfWork, event: Envelope[LedgerSynced]) -> None:
+    """The dossier's purchase and sales journals: where it has several of a type, each gets a
+    mail address of its own (`ingest.domain.email`). Chunks upsert; after the last chunk of a
+    full resync the journals it did not send are dropped. A counts-only message carries none."""
+    data = event.data
+    if data.sync_id is None:
+        return
+    await repository.keep_journals(
+        uow.conn,
+        event.officeid,
+        event.dossierid,
+        data.sync_id,
+        [
+            (j.code, j.type, j.credit_note_only)
+            for j in data.journals
+            if j.type in JOURNAL_MAILBOXES
+        ],
+        drop_others=data.full and data.last_chunk,
+    )
+
+
 SUBSCRIPTIONS = [
     Subscription(DossierActivated, on_dossier_details),
     Subscription(DossierUpdated, on_dossier_details),
@@ -155,4 +178,5 @@ SUBSCRIPTIONS = [
     Subscription(BookingPosted, on_booking_posted),
     Subscription(BookingDeleted, on_booking_deleted),
     Subscription(DocumentMoved, on_document_moved),
+    Subscription(LedgerSynced, on_ledger_synced),
 ]

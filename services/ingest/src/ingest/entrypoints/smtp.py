@@ -1,6 +1,7 @@
 """E-mail intake: an SMTP server (aiosmtpd) in the ingest process, on the service's event loop.
 
-- RCPT: an address of an active dossier (`ingest.domain.email`) is accepted; anything else is
+- RCPT: an address of an active dossier (`ingest.domain.email`) is accepted, a journal's own
+  address (`aankoop-<journal>-<code>@`) only for a journal that has one; anything else is
   refused with `550 5.1.1`. Where the dossier uses its sender whitelist, a MAIL FROM address not
   on it is refused at RCPT with `550 5.7.1` (the recipient names the dossier, so the whitelist can
   only be checked there).
@@ -34,7 +35,14 @@ from ledgerline.service import Runtime
 from ingest.adapters import repository
 from ingest.adapters.blobs import blob_store
 from ingest.config import IngestSettings
-from ingest.domain.email import attachments_of, refusal, routes_for, sender_allowed, sender_of
+from ingest.domain.email import (
+    attachments_of,
+    journal_of,
+    refusal,
+    routes_for,
+    sender_allowed,
+    sender_of,
+)
 from ingest.intake import Delivery, IncomingFile, take_in
 
 log = logging.getLogger(__name__)
@@ -46,6 +54,7 @@ class Recipient:
     dossier_id: UUID
     office_id: UUID
     mailbox: str
+    journal: str | None = None
 
 
 def _one_line(text: str, limit: int = 400) -> str:
@@ -61,15 +70,27 @@ class IntakeHandler:
 
     async def _resolve(
         self, connection: asyncpg.Connection, address: str
-    ) -> tuple[asyncpg.Record | None, str, str]:
-        """The dossier an address names, its mailbox, and (when none) why not."""
+    ) -> tuple[asyncpg.Record | None, str, str | None, str]:
+        """The dossier an address names, its mailbox, its journal (a journal's own address),
+        and (when no dossier) why not."""
         for route in routes_for(address):
             dossiers = await repository.dossiers_for_address(connection, route.code, route.domain)
+            journal = None
+            if len(dossiers) == 1 and route.journal is not None:
+                journals = await repository.journals_of(connection, dossiers[0]["id"])
+                journal = journal_of(route, journals)
+                if journal is None:
+                    continue  # not a journal of this dossier: another reading may hold
             if len(dossiers) == 1:
-                return dossiers[0], route.mailbox, ""
+                return dossiers[0], route.mailbox, journal, ""
             if len(dossiers) > 1:
-                return None, "", "this address is used by more than one dossier; ask your office"
-        return None, "", "no dossier mailbox has this address"
+                return (
+                    None,
+                    "",
+                    None,
+                    "this address is used by more than one dossier; ask your office",
+                )
+        return None, "", None, "no dossier mailbox has this address"
 
     async def handle_RCPT(
         self,
@@ -80,7 +101,7 @@ class IntakeHandler:
         rcpt_options: list[str],
     ) -> str:
         async with self._runtime.pool.acquire() as connection:
-            dossier, mailbox, problem = await self._resolve(connection, address)
+            dossier, mailbox, journal, problem = await self._resolve(connection, address)
         if dossier is None:
             return _one_line(f"550 5.1.1 <{address}>: {problem}")
         sender = envelope.mail_from or ""
@@ -93,9 +114,12 @@ class IntakeHandler:
             )
         recipients: list[Recipient] = getattr(envelope, "ledgerline_recipients", [])
         if not any(  # the same mailbox named twice (To and Cc) takes the documents once
-            r.dossier_id == dossier["id"] and r.mailbox == mailbox for r in recipients
+            r.dossier_id == dossier["id"] and r.mailbox == mailbox and r.journal == journal
+            for r in recipients
         ):
-            recipients.append(Recipient(address, dossier["id"], dossier["office_id"], mailbox))
+            recipients.append(
+                Recipient(address, dossier["id"], dossier["office_id"], mailbox, journal)
+            )
         envelope.ledgerline_recipients = recipients  # type: ignore[attr-defined]
         envelope.rcpt_tos.append(address)
         return "250 2.1.5 OK"
@@ -128,6 +152,7 @@ class IntakeHandler:
                         delivered_by=sender,
                         sender=sender,
                         subject=subject,
+                        journal=recipient.journal,
                     )
                     stored += len(
                         await take_in(

@@ -61,8 +61,9 @@ async def save_submission(
     """Also takes `lock_document`'s lock first, in the same statement (one round trip)."""
     await connection.execute(
         f"""
-        INSERT INTO submitted_documents (document_id, office_id, dossier_id, mailbox, submitted_at)
-        SELECT $1::uuid, $2::uuid, $3::uuid, $4::text, $5::timestamptz
+        INSERT INTO submitted_documents (document_id, office_id, dossier_id, mailbox, submitted_at,
+                                         journal)
+        SELECT $1::uuid, $2::uuid, $3::uuid, $4::text, $5::timestamptz, $6::text
         FROM ({LOCK_DOCUMENT_SQL}) AS locked
         ON CONFLICT (document_id) DO NOTHING
         """,
@@ -71,18 +72,20 @@ async def save_submission(
         event.dossierid,
         event.data.mailbox,
         event.data.submitted_at,
+        event.data.journal,
     )
 
 
 async def ready_for_proposal(
     connection: asyncpg.Connection, office_id: UUID, document_id: UUID
-) -> tuple[DocumentRecognized, str, UUID] | None:
-    """The recognition, mailbox and dossier of a document that is recognised and submitted but
+) -> tuple[DocumentRecognized, str, UUID, str | None] | None:
+    """The recognition, mailbox, dossier and chosen journal (mailed to a journal's address) of
+    a document that is recognised and submitted but
     has no proposal yet, and was not deleted in its mailbox. The caller holds `lock_document`,
     so of the two events that complete it, the second sees the first's committed half."""
     row = await connection.fetchrow(
         """
-        SELECT r.recognition, s.mailbox, s.dossier_id
+        SELECT r.recognition, s.mailbox, s.dossier_id, s.journal
         FROM submitted_documents s
         JOIN recognized_documents r ON r.document_id = s.document_id AND r.office_id = s.office_id
         WHERE s.office_id = $1 AND s.document_id = $2
@@ -98,7 +101,12 @@ async def ready_for_proposal(
     )
     if row is None:
         return None
-    return DocumentRecognized.model_validate(row["recognition"]), row["mailbox"], row["dossier_id"]
+    return (
+        DocumentRecognized.model_validate(row["recognition"]),
+        row["mailbox"],
+        row["dossier_id"],
+        row["journal"],
+    )
 
 
 async def recognition_of(

@@ -3,6 +3,10 @@
 Journal: the dossier's journal of the mailbox's type (purchase, sales, misc); for a credit note
 its credit-note-only journal where the dossier has one, for an invoice a journal that is not
 credit-note-only; journals of the platform first. Without synced journals, the seeds' defaults.
+A journal the client chose (mailed to the journal's own address, carried by the document's
+events) comes before all that, where it is a journal of the dossier of the mailbox's type that
+fits the document (not a credit-note-only journal for an invoice, not an invoice journal for a
+credit note where the dossier has a credit-note journal of that type).
 
 Period: among the journal's open periods (from its first period on), the one holding the invoice
 date; else the open period nearest to it (the warnings then say the date is outside). Without
@@ -25,9 +29,17 @@ MISC_JOURNAL = "DIV"
 JOURNAL_TYPE = {"purchase": "purchase", "sales": "sales", "misc": "misc"}
 
 
-def choose_journal(ledger: LedgerData, mailbox: str, document_type: str | None) -> str:
+def choose_journal(
+    ledger: LedgerData, mailbox: str, document_type: str | None, preferred: str | None = None
+) -> str:
     credit_note = document_type == "credit_note"
     of_type = [j for j in ledger.journals if j.type == JOURNAL_TYPE.get(mailbox, "misc")]
+    chosen = next((j for j in of_type if j.code == preferred), None)
+    if chosen is not None and (
+        chosen.credit_note_only == credit_note
+        or (credit_note and not any(j.credit_note_only for j in of_type))
+    ):
+        return chosen.code
     if of_type:
         fitting = [j for j in of_type if j.credit_note_only == credit_note] or [
             j for j in of_type if not j.credit_note_only

@@ -46,8 +46,14 @@ def direction_of(mailbox: str) -> Literal["purchase", "sales"]:
 
 
 def enrich(
-    recognition: DocumentRecognized, *, dossier_id: UUID, mailbox: str, ledger: LedgerData
+    recognition: DocumentRecognized,
+    *,
+    dossier_id: UUID,
+    mailbox: str,
+    ledger: LedgerData,
+    journal: str | None = None,
 ) -> Enrichment:
+    """`journal`: the one the client chose by mailing its address (`choose_journal`)."""
     invoice = recognition.invoice
     fields = invoice.fields if invoice else None
     direction = direction_of(mailbox)
@@ -61,7 +67,9 @@ def enrich(
         ledger, "customer" if direction == "sales" else "supplier", vat=vat, iban=iban, name=name
     )
     party = match.counterparty
-    journal = choose_journal(ledger, mailbox, fields.document_type if fields else None)
+    journal = choose_journal(
+        ledger, mailbox, fields.document_type if fields else None, preferred=journal
+    )
     return Enrichment(
         mailbox=mailbox,
         match=match,
