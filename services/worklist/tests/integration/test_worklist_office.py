@@ -802,3 +802,36 @@ async def test_the_seed_filters_find_what_they_name(world: World) -> None:
         "not_checked": 3,
         "date_after_period": 1,
     }
+
+
+async def test_changing_the_type_in_bulk_enriches_the_proposals_again_as_that_type(
+    world: World,
+) -> None:
+    """Purchase to sales: the sales tab, the sales journal, the customer side (not a known
+    customer: a new one) and the sales VAT code; back to purchase: the supplier again."""
+    first = await world.deliver(world.peeters, "VH-T1", "100.00")
+    second = await world.deliver(world.peeters, "VH-T2", "200.00")
+    base = f"/dossiers/{world.peeters}/proposals"
+    ids = [str(first), str(second)]
+
+    to_sales = await world.http.post(
+        f"{base}/bulk/change", json={"proposal_ids": ids, "mailbox": "sales"}, headers=world.admin
+    )
+    assert to_sales.status_code == 200, to_sales.text
+    for proposal in to_sales.json():
+        assert (proposal["mailbox"], proposal["journal"]) == ("sales", "CFVER")
+        assert (proposal["counterparty_number"], proposal["status"]) == (None, "ok_new")
+        assert [line["vat_code"] for line in proposal["detail_lines"]] == ["V21"]
+    tabs = (await world.http.get(f"{base}/counts", headers=world.admin)).json()["tabs"]
+    assert tabs == {"purchase": 0, "sales": 2, "misc": 0}
+
+    back = await world.http.post(
+        f"{base}/bulk/change",
+        json={"proposal_ids": ids, "mailbox": "purchase"},
+        headers=world.admin,
+    )
+    assert back.status_code == 200, back.text
+    assert [(p["mailbox"], p["journal"], p["counterparty_number"]) for p in back.json()] == [
+        ("purchase", "CFAAN", "L0006"),
+        ("purchase", "CFAAN", "L0006"),
+    ]
