@@ -61,7 +61,12 @@ def enrich(
         ledger, "customer" if direction == "sales" else "supplier", vat=vat, iban=iban, name=name
     )
     party = match.counterparty
-    journal = choose_journal(ledger, mailbox, fields.document_type if fields else None)
+    journal = choose_journal(
+        ledger,
+        mailbox,
+        fields.document_type if fields else None,
+        fields.currency if fields else None,
+    )
     return Enrichment(
         mailbox=mailbox,
         match=match,
