@@ -724,3 +724,114 @@ async def test_a_move_takes_the_conversations_along_and_stops_at_approval_or_pay
         f"/dossiers/{world.peeters}/conversations/{conversation}", headers=world.admin
     )
     assert gone.status_code == 404
+
+
+async def test_support_works_the_worklist_of_its_assigned_dossiers_only(world: World) -> None:
+    """Seed 003: the support profile works the worklist of the dossiers assigned to it (edit,
+    check, send) like an employee; another dossier of the office is not its own (404)."""
+    proposal = await world.deliver(world.peeters, "VH-SUP")
+    url = f"/dossiers/{world.peeters}/proposals/{proposal}"
+    support = world.headers(Role.SUPPORT, dossiers=[world.peeters])
+    listed = await world.http.get(f"/dossiers/{world.peeters}/proposals", headers=support)
+    assert [row["id"] for row in listed.json()] == [str(proposal)]
+    edited = await world.http.patch(url, json={"booking_instruction": "op 604"}, headers=support)
+    assert edited.status_code == 200, edited.text
+    assert edited.json()["booking_instruction"] == "op 604"
+    checked = await world.http.post(f"{url}/check", headers=support)
+    assert (checked.status_code, checked.json()["status"]) == (200, "checked")
+    sent = await world.http.post(f"{url}/send", headers=support)
+    assert (sent.status_code, sent.json()["status"]) == (200, "sent"), sent.text
+    assert [topic for topic, _ in await world.outbox()] == ["proposal.validated.v1"]
+    assert (await world.outbox())[0][1]["data"]["validated_by"] == "support@office.example"
+
+    other = await world.deliver(world.peeters, "VH-SUP-2", "90.00")
+    elsewhere = world.headers(Role.SUPPORT, dossiers=[world.janssens])
+    for method, path in (("PATCH", ""), ("POST", "/check"), ("POST", "/send"), ("GET", "")):
+        refused = await world.http.request(
+            method,
+            f"/dossiers/{world.peeters}/proposals/{other}{path}",
+            json={"invoice_number": "X"} if method == "PATCH" else None,
+            headers=elsewhere,
+        )
+        assert refused.status_code == 404, (method, path, refused.text)
+    row = await world.pool.fetchrow(
+        "SELECT status, invoice_number FROM proposals WHERE id = $1", other
+    )
+    assert (row["status"], row["invoice_number"]) == ("ok", "VH-SUP-2")
+
+
+async def test_the_seed_filters_find_what_they_name(world: World) -> None:
+    """No counterparty, amount is 0, invoice date after period, not checked: each filter lists
+    exactly its proposals, and the counts say as much."""
+    plain, zero, late, anonymous = [
+        await world.deliver(world.peeters, number, net)
+        for number, net in (("VH-F1", "100.00"), ("VH-F2", "0.00"), ("VH-F3", "50.00"),
+                            ("VH-F4", "70.00"))
+    ]  # fmt: skip
+    base = f"/dossiers/{world.peeters}/proposals"
+    moved = await world.http.post(
+        f"{base}/bulk/change",
+        json={"proposal_ids": [str(late)], "period": "2026-10"},  # invoiced 14/11/2026
+        headers=world.admin,
+    )
+    assert moved.status_code == 200, moved.text
+    assert "invoice_date_after_period" in [w["code"] for w in moved.json()[0]["warnings"]]
+    nobody = await world.http.patch(
+        f"{base}/{anonymous}",
+        json={"counterparty_number": None, "counterparty_name": None, "counterparty_vat": None},
+        headers=world.admin,
+    )
+    assert nobody.status_code == 200, nobody.text
+    checked = await world.http.post(f"{base}/{plain}/check", headers=world.admin)
+    assert checked.status_code == 200
+
+    async def filtered(name: str) -> list[str]:
+        listed = await world.http.get(base, params={"filter": name}, headers=world.admin)
+        assert listed.status_code == 200, listed.text
+        return [row["id"] for row in listed.json()]
+
+    assert await filtered("date_after_period") == [str(late)]
+    assert await filtered("amount_zero") == [str(zero)]
+    assert await filtered("no_counterparty") == [str(anonymous)]
+    assert await filtered("not_checked") == [str(zero), str(late), str(anonymous)]
+    counts = await world.http.get(f"{base}/counts", headers=world.admin)
+    assert counts.json()["filters"] == {
+        "no_counterparty": 1,
+        "amount_zero": 1,
+        "duplicates": 0,
+        "not_checked": 3,
+        "date_after_period": 1,
+    }
+
+
+async def test_changing_the_type_in_bulk_enriches_the_proposals_again_as_that_type(
+    world: World,
+) -> None:
+    """Purchase to sales: the sales tab, the sales journal, the customer side (not a known
+    customer: a new one) and the sales VAT code; back to purchase: the supplier again."""
+    first = await world.deliver(world.peeters, "VH-T1", "100.00")
+    second = await world.deliver(world.peeters, "VH-T2", "200.00")
+    base = f"/dossiers/{world.peeters}/proposals"
+    ids = [str(first), str(second)]
+
+    to_sales = await world.http.post(
+        f"{base}/bulk/change", json={"proposal_ids": ids, "mailbox": "sales"}, headers=world.admin
+    )
+    assert to_sales.status_code == 200, to_sales.text
+    for proposal in to_sales.json():
+        assert (proposal["mailbox"], proposal["journal"]) == ("sales", "CFVER")
+        assert (proposal["counterparty_number"], proposal["status"]) == (None, "ok_new")
+        assert [line["vat_code"] for line in proposal["detail_lines"]] == ["V21"]
+    tabs = (await world.http.get(f"{base}/counts", headers=world.admin)).json()["tabs"]
+    assert tabs == {"purchase": 0, "sales": 2, "misc": 0}
+
+    back = await world.http.post(
+        f"{base}/bulk/change",
+        json={"proposal_ids": ids, "mailbox": "purchase"},
+        headers=world.admin,
+    )
+    assert back.status_code == 200, back.text
+    assert [(p["mailbox"], p["journal"], p["counterparty_number"]) for p in back.json()] == [
+        ("purchase", "CFAAN", "L0006"),
+        ("purchase", "CFAAN", "L0006"),
+    ]

@@ -272,3 +272,36 @@ def test_only_the_deletion_of_the_proposal_s_current_booking_applies() -> None:
     assert not deletion_applies("sent", ("CFAAN", None), ("CFAAN", "26000214"))
     # Booked again since under another number: an old deletion changes nothing.
     assert not deletion_applies("booked", ("CFAAN", "26000215"), ("CFAAN", "26000214"))
+
+
+def test_a_period_closed_in_the_books_after_the_proposal_is_warned_and_not_sent(
+    ledger: LedgerData,
+) -> None:
+    """The proposal was made in the open 2026-11; the package closed it since (a sync): its
+    next review shows the seed's "period closed" warning, and it cannot be sent there."""
+    from worklist.domain.review import review
+
+    closed = LedgerData(
+        counterparties=ledger.counterparties,
+        accounts=ledger.accounts,
+        vat_codes=ledger.vat_codes,
+        journals=ledger.journals,
+        periods=tuple(
+            p.model_copy(update={"status": "closed"}) if p.code == "2026-11" else p
+            for p in ledger.periods
+        ),
+    )
+    proposal = booking(checked=True)
+    warnings = review(
+        ledger=closed,
+        invoice_date=proposal.invoice_date,
+        period=proposal.period,
+        lines=proposal.lines,
+        total_incl_vat=proposal.total_incl_vat,
+        duplicate_of=None,
+    )
+    assert [(w.code, w.message) for w in warnings] == [
+        ("period_closed", "period 2026-11 is closed")
+    ]
+    with pytest.raises(NotSendable, match="period 2026-11 is closed"):
+        validated_event(proposal, closed, "eva")

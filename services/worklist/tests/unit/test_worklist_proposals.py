@@ -229,3 +229,28 @@ def test_the_dossier_that_switched_the_sequence_check_off_gets_no_sequence_warni
         recognition, ledger, "sales", earlier_sales=earlier, sales_sequence_check=False
     )
     assert unchecked.warnings == ()
+
+
+def test_a_foreign_currency_invoice_goes_to_a_journal_that_allows_foreign_currency(
+    recognised: Recognised, ledger: LedgerData
+) -> None:
+    """A dossier with two purchase journals, the first (by code) in euros only: a USD invoice
+    is proposed in the one that allows foreign currency, and stays in USD; a euro invoice in
+    the first."""
+    from dataclasses import replace as with_changes
+
+    from ledgerline.events import Journal
+
+    euro_only = Journal(
+        code="AAAN",
+        name="Aankopen EUR",
+        type="purchase",
+        number_format="yy000###",
+        foreign_currency_allowed=False,
+        first_period="2026-01",
+        platform=True,
+    )
+    books = with_changes(ledger, journals=(euro_only, *ledger.journals), _by_code={})
+    in_dollars = proposal(recognised(currency="USD"), books)
+    assert (in_dollars.journal, in_dollars.currency) == ("CFAAN", "USD")
+    assert proposal(recognised(), books).journal == "AAAN"

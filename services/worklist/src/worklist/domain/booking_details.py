@@ -2,7 +2,9 @@
 
 Journal: the dossier's journal of the mailbox's type (purchase, sales, misc); for a credit note
 its credit-note-only journal where the dossier has one, for an invoice a journal that is not
-credit-note-only; journals of the platform first. Without synced journals, the seeds' defaults.
+credit-note-only; for an invoice in a foreign currency, a journal that allows foreign currency
+first (the invoice stays in its currency, booked at the day's rate the office gives); journals
+of the platform first. Without synced journals, the seeds' defaults.
 A journal the client chose (mailed to the journal's own address, carried by the document's
 events) comes before all that, where it is a journal of the dossier of the mailbox's type that
 fits the document (not a credit-note-only journal for an invoice, not an invoice journal for a
@@ -30,9 +32,14 @@ JOURNAL_TYPE = {"purchase": "purchase", "sales": "sales", "misc": "misc"}
 
 
 def choose_journal(
-    ledger: LedgerData, mailbox: str, document_type: str | None, preferred: str | None = None
+    ledger: LedgerData,
+    mailbox: str,
+    document_type: str | None,
+    currency: str | None = None,
+    preferred: str | None = None,
 ) -> str:
     credit_note = document_type == "credit_note"
+    foreign = currency is not None and currency != "EUR"
     of_type = [j for j in ledger.journals if j.type == JOURNAL_TYPE.get(mailbox, "misc")]
     chosen = next((j for j in of_type if j.code == preferred), None)
     if chosen is not None and (
@@ -45,7 +52,10 @@ def choose_journal(
             j for j in of_type if not j.credit_note_only
         ]
         if fitting:
-            return sorted(fitting, key=lambda j: (not j.platform, j.code))[0].code
+            return sorted(
+                fitting,
+                key=lambda j: (foreign and not j.foreign_currency_allowed, not j.platform, j.code),
+            )[0].code
     return DEFAULT_JOURNALS.get((mailbox, document_type or "invoice"), MISC_JOURNAL)
 
 

@@ -68,7 +68,11 @@ def enrich(
     )
     party = match.counterparty
     journal = choose_journal(
-        ledger, mailbox, fields.document_type if fields else None, preferred=journal
+        ledger,
+        mailbox,
+        fields.document_type if fields else None,
+        fields.currency if fields else None,
+        preferred=journal,
     )
     return Enrichment(
         mailbox=mailbox,
