@@ -115,6 +115,7 @@ class EventConsumer:
         dataref_resolver: DatarefResolver | None = None,
         batch_max_records: int = 100,
         batch_timeout_ms: int = 100,
+        fetch_min_bytes: int = 1,
         fetch_max_wait_ms: int = 500,
         session_timeout_ms: int = 10_000,
         heartbeat_interval_ms: int = 3_000,
@@ -123,6 +124,7 @@ class EventConsumer:
         self.service = service
         self._batch_max_records = batch_max_records
         self._batch_timeout_ms = batch_timeout_ms
+        self._fetch_min_bytes = fetch_min_bytes
         self._fetch_max_wait_ms = fetch_max_wait_ms
         self._session_timeout_ms = session_timeout_ms
         self._heartbeat_interval_ms = heartbeat_interval_ms
@@ -196,6 +198,7 @@ class EventConsumer:
             batch=True,
             max_records=self._batch_max_records,
             batch_timeout_ms=self._batch_timeout_ms,
+            fetch_min_bytes=self._fetch_min_bytes,
             fetch_max_wait_ms=self._fetch_max_wait_ms,
             session_timeout_ms=self._session_timeout_ms,
             heartbeat_interval_ms=self._heartbeat_interval_ms,

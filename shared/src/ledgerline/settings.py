@@ -69,15 +69,24 @@ class ServiceSettings(BaseSettings):
         description="Messages a consumer takes from Kafka at once and handles in one transaction",
     )
     consumer_batch_timeout_ms: int = Field(
-        default=100,
+        default=150,
         ge=1,
-        description="How long a consumer waits for messages before polling again",
+        description="How long a consumer waits for messages before polling again (longer than "
+        "`consumer_fetch_max_wait_ms`, so a fetch the broker holds is awaited, not polled past)",
+    )
+    consumer_fetch_min_bytes: int = Field(
+        default=32 * 1024,
+        ge=1,
+        description="Bytes the broker gathers for a consumer's fetch before it answers (or "
+        "`consumer_fetch_max_wait_ms` passes): at moderate rates a consumer then handles a few "
+        "messages per transaction and offset commit instead of one; 1: answer at once",
     )
     consumer_fetch_max_wait_ms: int = Field(
-        default=2000,
+        default=100,
         ge=1,
-        description="How long the broker holds an idle consumer's fetch request (it answers at "
-        "once when a message comes): longer means fewer idle fetches, not more latency",
+        description="How long the broker holds a consumer's fetch while it has fewer than "
+        "`consumer_fetch_min_bytes`: the most a message waits in Kafka per consumer on its way "
+        "(an idle consumer fetches this often)",
     )
     consumer_session_timeout_ms: int = Field(
         default=10_000,
