@@ -114,9 +114,10 @@ class EventConsumer:
         claim_check: ClaimCheck | None = None,
         dataref_resolver: DatarefResolver | None = None,
         batch_max_records: int = 100,
-        batch_timeout_ms: int = 100,
-        fetch_min_bytes: int = 1,
-        fetch_max_wait_ms: int = 500,
+        # As ServiceSettings' consumer_* defaults (see there why).
+        batch_timeout_ms: int = 150,
+        fetch_min_bytes: int = 32 * 1024,
+        fetch_max_wait_ms: int = 100,
         session_timeout_ms: int = 10_000,
         heartbeat_interval_ms: int = 3_000,
         prepare_concurrency: int = 8,
