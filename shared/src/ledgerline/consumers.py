@@ -115,9 +115,9 @@ class EventConsumer:
         dataref_resolver: DatarefResolver | None = None,
         batch_max_records: int = 100,
         # As ServiceSettings' consumer_* defaults (see there why).
-        batch_timeout_ms: int = 150,
-        fetch_min_bytes: int = 32 * 1024,
-        fetch_max_wait_ms: int = 100,
+        batch_timeout_ms: int = 100,
+        fetch_min_bytes: int = 1,
+        fetch_max_wait_ms: int = 2000,
         session_timeout_ms: int = 10_000,
         heartbeat_interval_ms: int = 3_000,
         prepare_concurrency: int = 8,
