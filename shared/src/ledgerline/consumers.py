@@ -114,8 +114,10 @@ class EventConsumer:
         claim_check: ClaimCheck | None = None,
         dataref_resolver: DatarefResolver | None = None,
         batch_max_records: int = 100,
+        # As ServiceSettings' consumer_* defaults (see there why).
         batch_timeout_ms: int = 100,
-        fetch_max_wait_ms: int = 500,
+        fetch_min_bytes: int = 1,
+        fetch_max_wait_ms: int = 2000,
         session_timeout_ms: int = 10_000,
         heartbeat_interval_ms: int = 3_000,
         prepare_concurrency: int = 8,
@@ -123,6 +125,7 @@ class EventConsumer:
         self.service = service
         self._batch_max_records = batch_max_records
         self._batch_timeout_ms = batch_timeout_ms
+        self._fetch_min_bytes = fetch_min_bytes
         self._fetch_max_wait_ms = fetch_max_wait_ms
         self._session_timeout_ms = session_timeout_ms
         self._heartbeat_interval_ms = heartbeat_interval_ms
@@ -196,6 +199,7 @@ class EventConsumer:
             batch=True,
             max_records=self._batch_max_records,
             batch_timeout_ms=self._batch_timeout_ms,
+            fetch_min_bytes=self._fetch_min_bytes,
             fetch_max_wait_ms=self._fetch_max_wait_ms,
             session_timeout_ms=self._session_timeout_ms,
             heartbeat_interval_ms=self._heartbeat_interval_ms,

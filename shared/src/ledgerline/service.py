@@ -95,6 +95,7 @@ class Runtime:
                 dataref_resolver=self.dataref_resolver,
                 batch_max_records=self.settings.consumer_batch_max_records,
                 batch_timeout_ms=self.settings.consumer_batch_timeout_ms,
+                fetch_min_bytes=self.settings.consumer_fetch_min_bytes,
                 fetch_max_wait_ms=self.settings.consumer_fetch_max_wait_ms,
                 session_timeout_ms=self.settings.consumer_session_timeout_ms,
                 heartbeat_interval_ms=self.settings.consumer_heartbeat_interval_ms,

@@ -71,13 +71,27 @@ class ServiceSettings(BaseSettings):
     consumer_batch_timeout_ms: int = Field(
         default=100,
         ge=1,
-        description="How long a consumer waits for messages before polling again",
+        description="How long a consumer waits for messages before polling again; with "
+        "`consumer_fetch_min_bytes` > 1 make it longer than `consumer_fetch_max_wait_ms`, or a "
+        "poll that gives up first sleeps as long again while the gathered messages wait",
+    )
+    consumer_fetch_min_bytes: int = Field(
+        default=1,
+        ge=1,
+        description="Bytes the broker gathers for a consumer's fetch before it answers (or "
+        "`consumer_fetch_max_wait_ms` passes). 1 (default): it answers as soon as a message "
+        "comes. More (e.g. 32768 with a wait of 100 ms and a batch timeout of 150 ms): at "
+        "moderate rates a consumer handles several messages per transaction and offset commit "
+        "(measured: a third of the consumers' CPU per message), but every idle consumer then "
+        "fetches every `consumer_fetch_max_wait_ms`, which costs the broker and the consumers "
+        "about 25 ms of CPU per second per consumer (12 partitions a topic)",
     )
     consumer_fetch_max_wait_ms: int = Field(
         default=2000,
         ge=1,
-        description="How long the broker holds an idle consumer's fetch request (it answers at "
-        "once when a message comes): longer means fewer idle fetches, not more latency",
+        description="How long the broker holds a consumer's fetch while it has fewer than "
+        "`consumer_fetch_min_bytes` (with 1: an idle consumer's fetch; it answers at once when "
+        "a message comes, so longer means fewer idle fetches, not more latency)",
     )
     consumer_session_timeout_ms: int = Field(
         default=10_000,
