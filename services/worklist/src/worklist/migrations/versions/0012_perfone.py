@@ -1,0 +1,34 @@
+"""The duplicate ("! Ok") lookup reads only the proposals that may match: indexes on the invoice
+number's digits and on the invoice date and total, so that a dossier with thousands of invoices
+of one counterparty does not read them all for every new document.
+
+Revision ID: 0012_perfone
+Revises: 0011_wlmerge
+"""
+
+from alembic import op
+
+revision = "0012_perfone"
+down_revision = "0011_wlmerge"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.execute(
+        """
+        CREATE INDEX proposals_like_number
+            ON proposals (office_id, dossier_id, (regexp_replace(invoice_number, '[^0-9]', '', 'g')));
+        CREATE INDEX proposals_like_amount
+            ON proposals (office_id, dossier_id, invoice_date, (abs(total_incl_vat)));
+        """
+    )
+
+
+def downgrade() -> None:
+    op.execute(
+        """
+        DROP INDEX proposals_like_amount;
+        DROP INDEX proposals_like_number;
+        """
+    )
