@@ -116,14 +116,15 @@ async def recognition_of(
 # same invoice number digits or the same date and total. Only those rows are read (by the
 # proposals_like_number / proposals_like_amount indexes), not every proposal of the
 # counterparty: a dossier with thousands of invoices of one supplier made the lookup grow with
-# them. `find_duplicate` then decides exactly on the rows read.
+# them. `find_duplicate` then decides exactly on the rows read. invoice_number_digits is a stored
+# column (0012_perfone) so that even a plan without the index compares plain text per row.
 REGISTERED_PROPOSALS_SQL = """
     SELECT id, counterparty_number, counterparty_vat, invoice_number, invoice_date,
            total_incl_vat, stage, document_number, journal
     FROM proposals WHERE office_id = $1 AND dossier_id = $2
       AND (counterparty_number = $3 OR counterparty_vat = $4)
       AND ($5::uuid IS NULL OR id <> $5)
-      AND (regexp_replace(invoice_number, '[^0-9]', '', 'g') = $6::text
+      AND (invoice_number_digits = $6::text
            OR (invoice_date = $7::date AND abs(total_incl_vat) = abs($8::numeric)))
     ORDER BY created_at"""
 
