@@ -24,14 +24,13 @@ async def registered_like(
     registered = []
     if candidate.counterparty_number:
         registered += await ledger_copy.registered_open_items(
-            connection, office_id, dossier_id, candidate.counterparty_number
+            connection, office_id, dossier_id, candidate
         )
     registered += await repository.registered_proposals(
         connection,
         office_id,
         dossier_id,
-        candidate.counterparty_number,
-        candidate.counterparty_vat,
+        candidate,
         exclude,
     )
     return find_duplicate(candidate, registered)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from ledgerline.events import DocumentRecognized
 from ledgerline.events.invoice import VatBreakdown
-from worklist.domain.duplicates import Registered
+from worklist.domain.duplicates import Registered, number_digits
 from worklist.domain.ledger import LedgerData
 from worklist.domain.lines import default_lines, default_lines_source
 from worklist.domain.proposals import ProposalDraft, enrich, propose
@@ -254,3 +254,13 @@ def test_a_foreign_currency_invoice_goes_to_a_journal_that_allows_foreign_curren
     in_dollars = proposal(recognised(currency="USD"), books)
     assert (in_dollars.journal, in_dollars.currency) == ("CFAAN", "USD")
     assert proposal(recognised(), books).journal == "AAAN"
+
+
+def test_invoice_numbers_equal_but_for_spaces_and_case_have_the_same_digits() -> None:
+    # The database narrows the duplicate lookup to the rows with the same digits: that must
+    # keep every number `find_duplicate` calls equal (spaces and case aside).
+    assert number_digits(" inv / 2026-0042 ") == number_digits("INV/2026-0042") == "20260042"
+    assert number_digits("Straße 7") == number_digits("STRASSE 7") == "7"
+    assert number_digits("ABC") == ""
+    assert number_digits("   ") is None
+    assert number_digits(None) is None

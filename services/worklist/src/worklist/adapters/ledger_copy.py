@@ -16,7 +16,7 @@ from ledgerline.events import (
     VatCode,
 )
 
-from worklist.domain.duplicates import Registered
+from worklist.domain.duplicates import Registered, number_digits
 from worklist.domain.ledger import LedgerData
 
 MASTER_DATA_KINDS = ("account", "vat_code", "journal", "period")
@@ -175,16 +175,26 @@ async def load_ledger(
 
 
 async def registered_open_items(
-    connection: asyncpg.Connection, office_id: UUID, dossier_id: UUID, counterparty_number: str
+    connection: asyncpg.Connection, office_id: UUID, dossier_id: UUID, candidate: Registered
 ) -> list[Registered]:
+    """The books' open items of the candidate's counterparty that may be its duplicate (the same
+    invoice number digits, or the same date and amount): a superset of those `find_duplicate`
+    matches, so the counterparty's other open items are not read for every document."""
+    if not candidate.counterparty_number:
+        return []
     rows = await connection.fetch(
         """SELECT journal, document_number, counterparty_number, invoice_number, invoice_date,
                   amount
         FROM ledger_open_items
-        WHERE office_id = $1 AND dossier_id = $2 AND counterparty_number = $3""",
+        WHERE office_id = $1 AND dossier_id = $2 AND counterparty_number = $3
+          AND (regexp_replace(invoice_number, '[^0-9]', '', 'g') = $4::text
+               OR (invoice_date = $5::date AND abs(amount) = abs($6::numeric)))""",
         office_id,
         dossier_id,
-        counterparty_number,
+        candidate.counterparty_number,
+        number_digits(candidate.invoice_number),
+        candidate.invoice_date,
+        candidate.total_incl_vat,
     )
     return [
         Registered(

@@ -12,7 +12,7 @@ import asyncpg
 from ledgerline.events import DocumentDeleted, DocumentRecognized, DocumentSubmitted, Envelope
 
 from worklist.domain.booking import Booking
-from worklist.domain.duplicates import Registered
+from worklist.domain.duplicates import Registered, number_digits
 from worklist.domain.lines import DetailLine
 from worklist.domain.proposals import ProposalDraft
 from worklist.domain.warnings import Warning
@@ -120,28 +120,44 @@ async def recognition_of(
     return None if value is None else DocumentRecognized.model_validate(value)
 
 
+# The dossier's proposals that may be a duplicate of a candidate: the same counterparty, and the
+# same invoice number digits or the same date and total. Only those rows are read (by the
+# proposals_like_number / proposals_like_amount indexes), not every proposal of the
+# counterparty: a dossier with thousands of invoices of one supplier made the lookup grow with
+# them. `find_duplicate` then decides exactly on the rows read. invoice_number_digits is a stored
+# column (0013_perfone) so that even a plan without the index compares plain text per row.
+REGISTERED_PROPOSALS_SQL = """
+    SELECT id, counterparty_number, counterparty_vat, invoice_number, invoice_date,
+           total_incl_vat, stage, document_number, journal
+    FROM proposals WHERE office_id = $1 AND dossier_id = $2
+      AND (counterparty_number = $3 OR counterparty_vat = $4)
+      AND ($5::uuid IS NULL OR id <> $5)
+      AND (invoice_number_digits = $6::text
+           OR (invoice_date = $7::date AND abs(total_incl_vat) = abs($8::numeric)))
+    ORDER BY created_at"""
+
+
 async def registered_proposals(
     connection: asyncpg.Connection,
     office_id: UUID,
     dossier_id: UUID,
-    counterparty_number: str | None,
-    counterparty_vat: str | None,
+    candidate: Registered,
     exclude: UUID | None = None,
 ) -> list[Registered]:
-    """The dossier's proposals of the same counterparty: in the worklist, sent or booked."""
-    if counterparty_number is None and counterparty_vat is None:
+    """The dossier's proposals (in the worklist, sent or booked) of the candidate's counterparty
+    that may be its duplicate: a superset of those `find_duplicate` matches, in creation order."""
+    if candidate.counterparty_number is None and candidate.counterparty_vat is None:
         return []
     rows = await connection.fetch(
-        """SELECT id, counterparty_number, counterparty_vat, invoice_number, invoice_date,
-                  total_incl_vat, stage, document_number, journal
-        FROM proposals WHERE office_id = $1 AND dossier_id = $2
-          AND (counterparty_number = $3 OR counterparty_vat = $4)
-          AND ($5::uuid IS NULL OR id <> $5) ORDER BY created_at""",
+        REGISTERED_PROPOSALS_SQL,
         office_id,
         dossier_id,
-        counterparty_number,
-        counterparty_vat,
+        candidate.counterparty_number,
+        candidate.counterparty_vat,
         exclude,
+        number_digits(candidate.invoice_number),
+        candidate.invoice_date,
+        candidate.total_incl_vat,
     )
     return [
         Registered(

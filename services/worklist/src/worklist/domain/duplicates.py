@@ -31,6 +31,17 @@ def _number(value: str | None) -> str | None:
     return "".join(value.split()).casefold() if value else None
 
 
+def number_digits(value: str | None) -> str | None:
+    """The ASCII digits of an invoice number, for the database to narrow the lookup: two numbers
+    equal without spaces or case have the same digits (folding case or dropping whitespace never
+    adds, removes or changes an ASCII digit), so the rows whose digits match hold every row
+    `find_duplicate` can match on the number. None when the invoice has no number to compare."""
+    number = _number(value)
+    if not number:
+        return None
+    return "".join(character for character in number if "0" <= character <= "9")
+
+
 def find_duplicate(candidate: Registered, registered: Iterable[Registered]) -> Registered | None:
     for other in registered:
         if not _same_counterparty(candidate, other):
