@@ -3,10 +3,14 @@ dossier's ledger master data is kept from ledger.synced.v1; what sync did with a
 comes back as booking.posted.v1 / booking.failed.v1 (and booking.deleted.v1 when the office
 deleted the booking from the books); a document deleted in its mailbox (document.deleted.v1),
 or merged or split into new ones (document.archived.v1), takes its unsent proposal out of the
-worklist. Each change of a proposal's status is told as proposal.status-changed.v1."""
+worklist. The client's labels (document.received.v1 at delivery, document.labels-changed.v1
+later) are kept per document, put in the proposal when it is made and follow on an open one.
+Each change of a proposal's status is told as proposal.status-changed.v1."""
 
 import logging
+from collections.abc import Sequence
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -19,6 +23,8 @@ from ledgerline.events import (
     BookingPosted,
     DocumentArchived,
     DocumentDeleted,
+    DocumentLabelsChanged,
+    DocumentReceived,
     DocumentRecognized,
     DocumentSubmitted,
     Envelope,
@@ -27,6 +33,7 @@ from ledgerline.events import (
 from ledgerline.events.catalog import ProposalChangeReason
 
 from worklist.adapters import ledger_copy, repository
+from worklist.domain.client_labels import follows_client_labels, supersedes
 from worklist.domain.ledger import LedgerData
 from worklist.domain.sending import back_from_the_books, deletion_applies, deletion_message
 from worklist.proposal_making import draft_for
@@ -283,8 +290,45 @@ async def _document_left(
     )
 
 
+async def on_document_received(uow: UnitOfWork, event: Envelope[DocumentReceived]) -> None:
+    """The client's labels given at delivery: kept for the proposal's header."""
+    data = event.data
+    await _client_labels(uow, event, data.document_id, data.labels, data.received_at)
+
+
+async def on_document_labels_changed(
+    uow: UnitOfWork, event: Envelope[DocumentLabelsChanged]
+) -> None:
+    """The client changed the document's labels: kept, and an open proposal takes them."""
+    data = event.data
+    await _client_labels(uow, event, data.document_id, data.labels, data.changed_at)
+
+
+async def _client_labels(
+    uow: UnitOfWork,
+    event: Envelope[Any],
+    document_id: UUID,
+    labels: Sequence[str],
+    given_at: datetime,
+) -> None:
+    # Under the document's lock: the proposal is made (with the kept labels) under it too, so
+    # the labels are either kept before it is made or set on it after, never lost between.
+    await repository.lock_document(uow.conn, document_id)
+    kept_at = await repository.kept_labels_at(uow.conn, event.officeid, document_id)
+    if not supersedes(kept_at, given_at):
+        return  # a newer set was handled first (the two events come on two topics)
+    await repository.keep_labels(
+        uow.conn, event.officeid, event.dossierid, document_id, labels, given_at
+    )
+    row = await repository.proposal_of_document(uow.conn, event.officeid, document_id)
+    if row is not None and follows_client_labels(row["stage"]):
+        await repository.set_labels(uow.conn, row["id"], labels)
+
+
 SUBSCRIPTIONS = [
     Subscription(DocumentRecognized, on_document_recognized),
+    Subscription(DocumentReceived, on_document_received),
+    Subscription(DocumentLabelsChanged, on_document_labels_changed),
     Subscription(DocumentSubmitted, on_document_submitted),
     Subscription(LedgerSynced, on_ledger_synced),
     Subscription(BookingPosted, on_booking_posted),

@@ -239,10 +239,13 @@ async def insert_proposal(
             invoice_number, invoice_date, due_date, counterparty_name, counterparty_vat,
             counterparty_number, counterparty_known, counterparty_match, currency,
             total_excl_vat, total_vat, total_incl_vat, iban, payment_reference, vat_breakdown,
-            lines, detail_lines, possible_duplicate, warnings, confidence, lines_source)
+            lines, detail_lines, possible_duplicate, warnings, confidence, lines_source, labels)
         VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
                 $18, $19, $20, $21, $22, $23, $24, $25, $26::jsonb, $27::jsonb, $28::jsonb, $29,
-                $30::jsonb, $31, $32)
+                $30::jsonb, $31, $32,
+                -- the client's labels of the document, as kept so far (none: empty)
+                COALESCE((SELECT l.labels FROM document_labels l
+                          WHERE l.office_id = $2 AND l.document_id = $4), '{}'))
         """,
         proposal_id,
         office_id,
@@ -529,6 +532,53 @@ async def mark_booked(
         period,
     )
     return result != "UPDATE 0"
+
+
+async def kept_labels_at(
+    connection: asyncpg.Connection, office_id: UUID, document_id: UUID
+) -> datetime | None:
+    """When the document's kept client labels were given (None: none kept yet)."""
+    value = await connection.fetchval(
+        "SELECT labels_at FROM document_labels WHERE office_id = $1 AND document_id = $2",
+        office_id,
+        document_id,
+    )
+    assert value is None or isinstance(value, datetime)
+    return value
+
+
+async def keep_labels(
+    connection: asyncpg.Connection,
+    office_id: UUID,
+    dossier_id: UUID,
+    document_id: UUID,
+    labels: Sequence[str],
+    given_at: datetime,
+) -> None:
+    """Keeps the client's labels of the document (the whole set) and when they were given."""
+    await connection.execute(
+        """
+        INSERT INTO document_labels (document_id, office_id, dossier_id, labels, labels_at)
+        VALUES ($1, $2, $3, $4, $5)
+        ON CONFLICT (document_id) DO UPDATE
+            SET labels = EXCLUDED.labels, labels_at = EXCLUDED.labels_at
+        """,
+        document_id,
+        office_id,
+        dossier_id,
+        list(labels),
+        given_at,
+    )
+
+
+async def set_labels(
+    connection: asyncpg.Connection, proposal_id: UUID, labels: Sequence[str]
+) -> None:
+    await connection.execute(
+        "UPDATE proposals SET labels = $2, updated_at = now() WHERE id = $1",
+        proposal_id,
+        list(labels),
+    )
 
 
 async def delete_proposal(connection: asyncpg.Connection, proposal_id: UUID) -> None:
