@@ -293,6 +293,10 @@ async def _document_left(
 async def on_document_received(uow: UnitOfWork, event: Envelope[DocumentReceived]) -> None:
     """The client's labels given at delivery: kept for the proposal's header."""
     data = event.data
+    if not data.labels:
+        # Nothing to keep: no labels is what a proposal has by default, and any labels kept
+        # already come from a later change. Most documents come without labels.
+        return
     await _client_labels(uow, event, data.document_id, data.labels, data.received_at)
 
 
