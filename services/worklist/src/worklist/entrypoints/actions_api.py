@@ -354,7 +354,7 @@ async def edit_proposal(
     responses={
         404: error_response(
             "No such proposal in the dossier, or no such template for its counterparty",
-            "counterparty 440001 has no template 2 (2 templates)",
+            "counterparty L0006 has no template 2 (2 templates)",
         ),
         409: NOT_EDITABLE,
         422: error_response(
