@@ -15,16 +15,19 @@ from ledgerline.events import DocumentMoved, DocumentRecognitionRequested
 from ledgerline.events.catalog import ProposalChangeReason
 
 from worklist.adapters import conversations, document_progress, ledger_copy, repository
+from worklist.adapters.suggestion_histories import HISTORIES
 from worklist.domain.booking import Booking
 from worklist.domain.duplicates import Registered
 from worklist.domain.editing import (
     InvalidReference,
     NotEditable,
     apply_changes,
+    apply_template,
     check_journal,
     check_period,
     ensure_open,
     ensure_rereadable,
+    ensure_templatable,
 )
 from worklist.domain.ledger import LedgerData
 from worklist.domain.lines import DetailLine
@@ -144,6 +147,31 @@ async def edit(
     [row] = await _locked(uow.conn, office_id, dossier_id, [proposal_id])
     ledger = await ledger_copy.load_ledger(uow.conn, office_id, dossier_id)
     booking = apply_changes(repository.booking_of(row), changes, ledger)
+    await _save_and_tell(uow, office_id, dossier_id, row, booking, ledger, "edited", changed_by)
+
+
+async def use_template(
+    uow: UnitOfWork,
+    office_id: UUID,
+    dossier_id: UUID,
+    proposal_id: UUID,
+    index: int,
+    changed_by: str | None = None,
+) -> None:
+    """The proposal's lines from its counterparty's template number `index` (0 = the first) of
+    the list `GET .../counterparties/{n}/templates` gives, most used first."""
+    [row] = await _locked(uow.conn, office_id, dossier_id, [proposal_id])
+    booking = repository.booking_of(row)
+    ensure_templatable(booking)
+    async with HISTORIES.history(uow.conn, office_id, dossier_id) as history:
+        templates = history.templates(booking.counterparty_number)
+    if not 0 <= index < len(templates):
+        raise NotFound(
+            f"counterparty {booking.counterparty_number} has no template {index} "
+            f"({len(templates)} template{'' if len(templates) == 1 else 's'})"
+        )
+    ledger = await ledger_copy.load_ledger(uow.conn, office_id, dossier_id)
+    booking = apply_template(booking, templates[index], ledger)
     await _save_and_tell(uow, office_id, dossier_id, row, booking, ledger, "edited", changed_by)
 
 

@@ -3,12 +3,14 @@ applied, with the VAT of unlocked lines recomputed. A sent or booked proposal is
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from decimal import Decimal
 from typing import Any
 
 from worklist.domain.booking import Booking
 from worklist.domain.ledger import LedgerData
 from worklist.domain.lines import DetailLine, recompute
 from worklist.domain.statuses import REREADABLE, STATUS_LABELS
+from worklist.domain.suggestions.templates import Template
 
 
 class NotEditable(Exception):
@@ -123,3 +125,34 @@ def apply_changes(booking: Booking, changes: Mapping[str, Any], ledger: LedgerDa
             changed, auto_status="ok" if changed.counterparty_number is not None else "ok_new"
         )
     return changed
+
+
+def ensure_templatable(booking: Booking) -> None:
+    """Whether a template can fill `booking`'s lines: it is open (409), and it has a counterparty
+    (the templates are the counterparty's) and a total excluding VAT to split (422)."""
+    ensure_open(booking)
+    if booking.counterparty_number is None:
+        raise InvalidReference(
+            f"proposal {booking.id} has no counterparty: templates are a counterparty's"
+        )
+    if booking.total_excl_vat is None:
+        raise InvalidReference(f"proposal {booking.id} has no total excluding VAT to split")
+
+
+def apply_template(booking: Booking, template: Template, ledger: LedgerData) -> Booking:
+    """The proposal's detail lines become the template's, its total excluding VAT split by the
+    template's shares (the lines add up to it exactly); VAT from the VAT codes as an edit of the
+    lines computes it."""
+    ensure_templatable(booking)
+    assert booking.total_excl_vat is not None  # checked by ensure_templatable
+    lines = tuple(
+        DetailLine(
+            gl_account=filled.gl_account,
+            amount_excl_vat=filled.amount_excl_vat,
+            vat_code=filled.vat_code,
+            vat_amount=Decimal("0.00"),
+        )
+        for filled in template.fill(booking.total_excl_vat)
+    )
+    check_lines(ledger, lines)
+    return replace(booking, lines=tuple(recompute(lines, ledger)), lines_source="template")

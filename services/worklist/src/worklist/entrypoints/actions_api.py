@@ -28,6 +28,7 @@ from worklist.entrypoints.proposal_models import (
     Proposal,
     ProposalChanges,
     ProposalIds,
+    TemplateChoice,
 )
 
 router = APIRouter(tags=["worklist actions"])
@@ -336,6 +337,45 @@ async def edit_proposal(
         runtime,
         lambda uow: booking_actions.edit(
             uow, scope.office_id, scope.dossier_id, proposal_id, values, scope.principal.subject
+        ),
+    )
+    return await read_proposal(runtime, scope, proposal_id)
+
+
+@router.post(
+    "/dossiers/{dossier_id}/proposals/{proposal_id}/apply-template",
+    response_model=Proposal,
+    summary="Fill the detail lines from one of the counterparty's templates (lines_source "
+    "template)",
+    description="The proposal's detail lines become the chosen template's, its total excluding "
+    "VAT split by the template's shares (the lines add up to it exactly, to the cent), VAT "
+    "computed from the VAT codes as for an edit; the status is reviewed again "
+    "(proposal.status-changed.v1 when it changes). Same roles as editing.",
+    responses={
+        404: error_response(
+            "No such proposal in the dossier, or no such template for its counterparty",
+            "counterparty L0006 has no template 2 (2 templates)",
+        ),
+        409: NOT_EDITABLE,
+        422: error_response(
+            "The proposal has no counterparty or no total excluding VAT, or a template line's "
+            "GL account or VAT code is no longer known to the dossier",
+            f"proposal {ID} has no counterparty: templates are a counterparty's",
+        ),
+    },
+)
+async def apply_template(
+    proposal_id: UUID, choice: TemplateChoice, runtime: CurrentRuntime, scope: Scope
+) -> Proposal:
+    await _run(
+        runtime,
+        lambda uow: booking_actions.use_template(
+            uow,
+            scope.office_id,
+            scope.dossier_id,
+            proposal_id,
+            choice.template,
+            scope.principal.subject,
         ),
     )
     return await read_proposal(runtime, scope, proposal_id)

@@ -314,6 +314,19 @@ class ProposalIds(BaseModel):
     proposal_ids: list[UUID] = Field(min_length=1, max_length=500)
 
 
+class TemplateChoice(BaseModel):
+    """Which of the counterparty's templates fills the proposal's detail lines."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"template": 1}]})
+
+    template: int = Field(
+        ge=0,
+        description="The template's position (0 = the first, the most used) in the list "
+        "`GET /dossiers/{dossier_id}/counterparties/{number}/templates` gives for the "
+        "proposal's counterparty (also `templates` of `GET .../suggestions`)",
+    )
+
+
 class BulkMove(ProposalIds):
     """Move a set of proposals (and their documents) to another dossier of the office."""
 
