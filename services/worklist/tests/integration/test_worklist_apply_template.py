@@ -6,48 +6,24 @@ second applied to a new invoice; refusals (409, 404, 422) write nothing."""
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from decimal import Decimal
-from pathlib import Path
+from datetime import date
 from typing import Any
 
 import asyncpg
 import httpx
 import pytest
-from ledgerline.auth import Role, issue_token
-from ledgerline.db import UnitOfWork, create_pool
-from ledgerline.demo import JWT_ISSUER
-from ledgerline.devstack.ports import free_port
-from ledgerline.events import (
-    DocumentRecognized,
-    DocumentSubmitted,
-    Envelope,
-    EventData,
-    LedgerSynced,
-    spec_for,
+from ledgerline.auth import Role
+from worklist.service_layer import on_ledger_synced
+
+from services.worklist.tests.integration.helpers import (
+    bearer,
+    books_synced,
+    deliver,
+    handle,
+    worklist_api,
 )
-from ledgerline.events.invoice import InvoiceData, InvoiceFields, VatBreakdown
-from ledgerline.service import create_app
-from ledgerline.settings import DEV_JWT_SECRET
-from ledgerline.testing.databases import MigratedDatabases
-from worklist.bootstrap import definition
-from worklist.config import WorklistSettings
-from worklist.service_layer import on_document_recognized, on_document_submitted, on_ledger_synced
 
 pytestmark = [pytest.mark.integration]
-
-VERSIONS = Path(__file__).resolve().parents[2] / "src/worklist/migrations/versions"
-UNIT = Path(__file__).resolve().parents[1] / "unit"
-
-
-def _peeters() -> Any:
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("worklist_unit_conftest", UNIT / "conftest.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.PEETERS
 
 
 @dataclass
@@ -60,64 +36,12 @@ class World:
 
     @property
     def admin(self) -> dict[str, str]:
-        token = issue_token(
-            secret=DEV_JWT_SECRET,
-            subject="els@office.example",
-            office_id=self.office,
-            role=Role.ADMIN,
-            dossiers=[],
-            issuer=JWT_ISSUER,
-        )
-        return {"Authorization": f"Bearer {token}"}
-
-    async def handle(self, handler: Any, data: EventData, dossier: uuid.UUID) -> None:
-        envelope = Envelope[type(data)](  # type: ignore[misc]
-            source="/tests",
-            type=spec_for(data).type,
-            dossierid=dossier,
-            officeid=self.office,
-            correlationid=str(uuid.uuid4()),
-            data=data,
-        )
-        async with UnitOfWork(self.pool, source="worklist") as uow:
-            await handler(uow, envelope)
+        return bearer(self.office, Role.ADMIN, subject="els@office.example")
 
     async def deliver(self, dossier: uuid.UUID, number: str, net: str) -> uuid.UUID:
-        """A purchase invoice of Van Hoorebeke (21 % VAT) recognised and submitted."""
-        document = uuid.uuid4()
-        base = Decimal(net)
-        vat = (base * Decimal("0.21")).quantize(Decimal("0.01"))
-        invoice = InvoiceData(
-            fields=InvoiceFields(
-                document_type="invoice",
-                supplier_name="Van Hoorebeke Verpakkingen",
-                supplier_vat="BE 0715.231.874",
-                invoice_number=number,
-                issue_date=date(2026, 11, 14),
-                currency="EUR",
-                total_excl_vat=base,
-                total_vat=vat,
-                total_incl_vat=base + vat,
-            ),
-            vat_breakdown=(VatBreakdown(rate=Decimal(21), taxable_amount=base, vat_amount=vat),),
-        )
-        await self.handle(
-            on_document_recognized,
-            DocumentRecognized(
-                document_id=document, status="ok", source="ubl", confidence=1.0, invoice=invoice
-            ),
-            dossier,
-        )
-        await self.handle(
-            on_document_submitted,
-            DocumentSubmitted(
-                document_id=document,
-                mailbox="purchase",
-                submitted_at=datetime.now(UTC),
-                submitted_by="ben",
-            ),
-            dossier,
-        )
+        """A purchase invoice of Van Hoorebeke (21 % VAT) recognised and submitted: its
+        proposal's id."""
+        document = await deliver(self.pool, self.office, dossier, number, net)
         return await self.pool.fetchval("SELECT id FROM proposals WHERE document_id = $1", document)
 
     async def booked(self, lines: list[tuple[str, str, str]]) -> None:
@@ -146,45 +70,16 @@ class World:
 
 
 @pytest.fixture
-async def world(migrated_databases: MigratedDatabases) -> AsyncIterator[World]:
-    dsn = await migrated_databases.create(VERSIONS)
+async def world(database: str, pool: asyncpg.Pool) -> AsyncIterator[World]:
     office, dossier, other_dossier = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
-    pool = await create_pool(dsn)
     await pool.executemany(
         "INSERT INTO dossiers (id, office_id, name, active) VALUES ($1, $2, $3, true)",
         [(dossier, office, "Bakkerij Peeters"), (other_dossier, office, "Garage Janssens")],
     )
-    settings = WorklistSettings(
-        database_url=dsn,
-        kafka_bootstrap_servers=f"127.0.0.1:{free_port()}",
-        run_consumers=False,
-        run_outbox_relay=False,
-    )
-    app = create_app(definition(), settings)
-    books = _peeters()
-    try:
-        async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://worklist") as http:
-                world = World(http, pool, office, dossier, other_dossier)
-                for each in (dossier, other_dossier):
-                    await world.handle(
-                        on_ledger_synced,
-                        LedgerSynced(
-                            synced_at=datetime.now(UTC),
-                            sync_id=uuid.uuid4(),
-                            full=True,
-                            gl_accounts=books.accounts,
-                            vat_codes=books.vat_codes,
-                            journals=books.journals,
-                            periods=books.periods,
-                            counterparty_records=books.counterparties,
-                        ),
-                        each,
-                    )
-                yield world
-    finally:
-        await pool.close()
+    async with worklist_api(database) as http:
+        for each in (dossier, other_dossier):
+            await handle(pool, on_ledger_synced, books_synced(), office, each)
+        yield World(http, pool, office, dossier, other_dossier)
 
 
 async def test_the_second_template_fills_the_lines_and_refusals_write_nothing(

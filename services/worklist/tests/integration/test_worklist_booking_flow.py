@@ -4,29 +4,20 @@ proposal.validated.v1 in the outbox), and booking.posted.v1 / booking.failed.v1 
 
 import json
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import asyncpg
 import pytest
-from ledgerline.db import UnitOfWork, create_pool
+from ledgerline.db import UnitOfWork
 from ledgerline.events import (
     BookingDeleted,
     BookingFailed,
     BookingPosted,
-    DocumentRecognized,
-    DocumentSubmitted,
-    Envelope,
     EventData,
-    LedgerSynced,
     OpenItem,
-    spec_for,
 )
-from ledgerline.events.invoice import InvoiceData, InvoiceFields, VatBreakdown
-from ledgerline.testing.databases import MigratedDatabases
 from worklist import booking_actions
 from worklist.adapters import repository
 from worklist.domain.lines import DetailLine
@@ -34,123 +25,37 @@ from worklist.service_layer import (
     on_booking_deleted,
     on_booking_failed,
     on_booking_posted,
-    on_document_recognized,
-    on_document_submitted,
     on_ledger_synced,
 )
 
+from services.worklist.tests.integration import helpers
+
 pytestmark = [pytest.mark.integration]
 
-VERSIONS = Path(__file__).resolve().parents[2] / "src/worklist/migrations/versions"
-UNIT = Path(__file__).resolve().parents[1] / "unit"
 OFFICE, DOSSIER = uuid.uuid4(), uuid.uuid4()
 
 
-def _peeters() -> Any:
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("worklist_unit_conftest", UNIT / "conftest.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.PEETERS
-
-
-@pytest.fixture
-async def pool(migrated_databases: MigratedDatabases) -> AsyncIterator[asyncpg.Pool]:
-    dsn = await migrated_databases.create(VERSIONS)
-    pool = await create_pool(dsn)
-    yield pool
-    await pool.close()
-
-
-def envelope(data: EventData) -> Envelope:  # type: ignore[type-arg]
-    return Envelope[type(data)](  # type: ignore[misc]
-        source="/tests",
-        type=spec_for(data).type,
-        dossierid=DOSSIER,
-        officeid=OFFICE,
-        correlationid=str(uuid.uuid4()),
-        data=data,
-    )
-
-
 async def handle(pool: asyncpg.Pool, handler: Any, data: EventData) -> None:
-    async with UnitOfWork(pool, source="worklist") as uow:
-        await handler(uow, envelope(data))
+    await helpers.handle(pool, handler, data, OFFICE, DOSSIER)
 
 
 async def sync_books(pool: asyncpg.Pool) -> None:
-    books = _peeters()
-    await handle(
-        pool,
-        on_ledger_synced,
-        LedgerSynced(
-            synced_at=datetime.now(UTC),
-            sync_id=uuid.uuid4(),
-            full=True,
-            gl_accounts=books.accounts,
-            vat_codes=books.vat_codes,
-            journals=books.journals,
-            periods=books.periods,
-            counterparty_records=books.counterparties,
-            open_item_records=(
-                OpenItem(
-                    kind="supplier",
-                    journal="CFAAN",
-                    document_number="26000012",
-                    counterparty_number="L0006",
-                    invoice_number="VH-OLD",
-                    invoice_date=date(2026, 10, 3),
-                    amount=Decimal("242.00"),
-                    amount_paid=Decimal(0),
-                ),
-            ),
-        ),
+    """The demo dossier's books, with one open item of Van Hoorebeke's (VH-OLD)."""
+    open_item = OpenItem(
+        kind="supplier",
+        journal="CFAAN",
+        document_number="26000012",
+        counterparty_number="L0006",
+        invoice_number="VH-OLD",
+        invoice_date=date(2026, 10, 3),
+        amount=Decimal("242.00"),
+        amount_paid=Decimal(0),
     )
+    await handle(pool, on_ledger_synced, helpers.books_synced(open_item_records=(open_item,)))
 
 
 async def deliver(pool: asyncpg.Pool, number: str, net: str = "100.00") -> uuid.UUID:
-    document = uuid.uuid4()
-    base = Decimal(net)
-    vat = (base * Decimal("0.21")).quantize(Decimal("0.01"))
-    await handle(
-        pool,
-        on_document_recognized,
-        DocumentRecognized(
-            document_id=document,
-            status="ok",
-            source="ubl",
-            confidence=1.0,
-            invoice=InvoiceData(
-                fields=InvoiceFields(
-                    document_type="invoice",
-                    supplier_name="Van Hoorebeke Verpakkingen",
-                    supplier_vat="BE 0715.231.874",
-                    invoice_number=number,
-                    issue_date=date(2026, 11, 14),
-                    currency="EUR",
-                    total_excl_vat=base,
-                    total_vat=vat,
-                    total_incl_vat=base + vat,
-                ),
-                vat_breakdown=(
-                    VatBreakdown(rate=Decimal(21), taxable_amount=base, vat_amount=vat),
-                ),
-            ),
-        ),
-    )
-    await handle(
-        pool,
-        on_document_submitted,
-        DocumentSubmitted(
-            document_id=document,
-            mailbox="purchase",
-            submitted_at=datetime.now(UTC),
-            submitted_by="ben",
-        ),
-    )
-    return document
+    return await helpers.deliver(pool, OFFICE, DOSSIER, number, net)
 
 
 async def proposal_of(pool: asyncpg.Pool, document: uuid.UUID) -> asyncpg.Record:

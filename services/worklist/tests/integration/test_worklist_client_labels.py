@@ -4,15 +4,13 @@ handlers: given at delivery (document.received.v1), changed later
 sent proposal keeps the labels it was sent with."""
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import asyncpg
 import pytest
-from ledgerline.db import UnitOfWork, create_pool
+from ledgerline.db import UnitOfWork
 from ledgerline.events import (
     DocumentLabelsChanged,
     DocumentReceived,
@@ -23,25 +21,15 @@ from ledgerline.events import (
     spec_for,
 )
 from ledgerline.events.invoice import InvoiceData, InvoiceFields
-from ledgerline.testing.databases import MigratedDatabases
 from worklist.adapters import repository
 from worklist.service_layer import SUBSCRIPTIONS
 
 pytestmark = [pytest.mark.integration]
 
-VERSIONS = Path(__file__).resolve().parents[2] / "src/worklist/migrations/versions"
 OFFICE, DOSSIER = uuid.uuid4(), uuid.uuid4()
 DELIVERED = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 # The handlers as the service subscribes them (a handler not subscribed is never called).
 HANDLERS = {subscription.event: subscription.handler for subscription in SUBSCRIPTIONS}
-
-
-@pytest.fixture
-async def pool(migrated_databases: MigratedDatabases) -> AsyncIterator[asyncpg.Pool]:
-    dsn = await migrated_databases.create(VERSIONS)
-    pool = await create_pool(dsn)
-    yield pool
-    await pool.close()
 
 
 async def handle(pool: asyncpg.Pool, data: EventData) -> None:

@@ -3,31 +3,17 @@ concurrent transactions: whichever commits second must see the first and make th
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from pathlib import Path
 
 import asyncpg
 import pytest
-from ledgerline.db import UnitOfWork, create_pool
+from ledgerline.db import UnitOfWork
 from ledgerline.events import DocumentRecognized, DocumentSubmitted, Envelope, spec_for
 from ledgerline.events.invoice import InvoiceData, InvoiceFields
-from ledgerline.testing.databases import MigratedDatabases
 from worklist.service_layer import on_document_recognized, on_document_submitted
 
 pytestmark = [pytest.mark.integration]
-
-VERSIONS = Path(__file__).resolve().parents[2] / "src/worklist/migrations/versions"
-
-
-@pytest.fixture
-async def pool(migrated_databases: MigratedDatabases) -> AsyncIterator[asyncpg.Pool]:
-    dsn = await migrated_databases.create(VERSIONS)
-    pool = await create_pool(dsn)
-    yield pool
-    await pool.close()
-    await migrated_databases.drop(dsn)
 
 
 def envelope(

@@ -9,55 +9,35 @@ import json
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
 import pytest
-from ledgerline.auth import Role, issue_token
-from ledgerline.db import UnitOfWork, create_pool
-from ledgerline.demo import JWT_ISSUER
-from ledgerline.devstack.ports import free_port
+from ledgerline.auth import Role
 from ledgerline.events import (
     Counterparty,
     DocumentMergeRefused,
-    DocumentRecognized,
-    DocumentSubmitted,
-    Envelope,
     EventData,
     InvoiceApproved,
     Journal,
-    LedgerSynced,
     PaymentQueued,
-    spec_for,
 )
-from ledgerline.events.invoice import InvoiceData, InvoiceFields, VatBreakdown
-from ledgerline.service import create_app
-from ledgerline.settings import DEV_JWT_SECRET
-from ledgerline.testing.databases import MigratedDatabases
-from worklist.bootstrap import definition
-from worklist.config import WorklistSettings
 from worklist.entrypoints.progress_consumers import on_invoice_approved, on_payment_queued
 from worklist.proposal_merging import on_document_merge_refused
-from worklist.service_layer import on_document_recognized, on_document_submitted, on_ledger_synced
+from worklist.service_layer import on_document_recognized, on_ledger_synced
+
+from services.worklist.tests.integration.helpers import (
+    bearer,
+    books_synced,
+    deliver,
+    handle,
+    recognised,
+    worklist_api,
+)
 
 pytestmark = [pytest.mark.integration]
-
-VERSIONS = Path(__file__).resolve().parents[2] / "src/worklist/migrations/versions"
-UNIT = Path(__file__).resolve().parents[1] / "unit"
-
-
-def _peeters() -> Any:
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("worklist_unit_conftest", UNIT / "conftest.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.PEETERS
 
 
 @dataclass
@@ -74,15 +54,7 @@ class World:
     def headers(
         self, role: Role, *, office: uuid.UUID | None = None, dossiers: Sequence[uuid.UUID] = ()
     ) -> dict[str, str]:
-        token = issue_token(
-            secret=DEV_JWT_SECRET,
-            subject=f"{role.value}@office.example",
-            office_id=office or self.office,
-            role=role,
-            dossiers=list(dossiers),
-            issuer=JWT_ISSUER,
-        )
-        return {"Authorization": f"Bearer {token}"}
+        return bearer(office or self.office, role, dossiers)
 
     @property
     def admin(self) -> dict[str, str]:
@@ -91,16 +63,7 @@ class World:
     async def handle(
         self, handler: Any, data: EventData, dossier: uuid.UUID, office: uuid.UUID | None = None
     ) -> None:
-        envelope = Envelope[type(data)](  # type: ignore[misc]
-            source="/tests",
-            type=spec_for(data).type,
-            dossierid=dossier,
-            officeid=office or self.office,
-            correlationid=str(uuid.uuid4()),
-            data=data,
-        )
-        async with UnitOfWork(self.pool, source="worklist") as uow:
-            await handler(uow, envelope)
+        await handle(self.pool, handler, data, office or self.office, dossier)
 
     async def deliver(
         self,
@@ -112,21 +75,7 @@ class World:
         status: str = "ok",
     ) -> uuid.UUID:
         """A purchase invoice of Van Hoorebeke recognised and submitted: its proposal's id."""
-        document = uuid.uuid4()
-        await self.handle(
-            on_document_recognized, recognised(document, number, net, status), dossier, office
-        )
-        await self.handle(
-            on_document_submitted,
-            DocumentSubmitted(
-                document_id=document,
-                mailbox="purchase",
-                submitted_at=datetime.now(UTC),
-                submitted_by="ben",
-            ),
-            dossier,
-            office,
-        )
+        document = await deliver(self.pool, office or self.office, dossier, number, net, status)
         return await self.pool.fetchval("SELECT id FROM proposals WHERE document_id = $1", document)
 
     async def outbox(self) -> list[tuple[str, dict[str, Any]]]:
@@ -138,62 +87,14 @@ class World:
         return [(row["topic"], json.loads(row["payload"])) for row in rows]
 
 
-def recognised(document: uuid.UUID, number: str, net: str, status: str) -> DocumentRecognized:
-    if status != "ok":  # a scan recognition could not read
-        return DocumentRecognized(
-            document_id=document,
-            status=status,
-            source="ocr",
-            confidence=0.2,  # type: ignore[arg-type]
-        )
-    base = Decimal(net)
-    vat = (base * Decimal("0.21")).quantize(Decimal("0.01"))
-    return DocumentRecognized(
-        document_id=document,
-        status="ok",
-        source="ubl",
-        confidence=1.0,
-        invoice=InvoiceData(
-            fields=InvoiceFields(
-                document_type="invoice",
-                supplier_name="Van Hoorebeke Verpakkingen",
-                supplier_vat="BE 0715.231.874",
-                invoice_number=number,
-                issue_date=date(2026, 11, 14),
-                currency="EUR",
-                total_excl_vat=base,
-                total_vat=vat,
-                total_incl_vat=base + vat,
-            ),
-            vat_breakdown=(VatBreakdown(rate=Decimal(21), taxable_amount=base, vat_amount=vat),),
-        ),
-    )
-
-
 async def sync_books(world: World, dossier: uuid.UUID, **changes: Any) -> None:
-    books = _peeters()
-    await world.handle(
-        on_ledger_synced,
-        LedgerSynced(
-            synced_at=datetime.now(UTC),
-            sync_id=uuid.uuid4(),
-            full=True,
-            gl_accounts=books.accounts,
-            vat_codes=books.vat_codes,
-            journals=changes.get("journals", books.journals),
-            periods=books.periods,
-            counterparty_records=changes.get("counterparties", books.counterparties),
-        ),
-        dossier,
-    )
+    await world.handle(on_ledger_synced, books_synced(**changes), dossier)
 
 
 @pytest.fixture
-async def world(migrated_databases: MigratedDatabases) -> AsyncIterator[World]:
-    dsn = await migrated_databases.create(VERSIONS)
+async def world(database: str, pool: asyncpg.Pool) -> AsyncIterator[World]:
     office, other_office = uuid.uuid4(), uuid.uuid4()
     peeters, janssens, retired, andere = (uuid.uuid4() for _ in range(4))
-    pool = await create_pool(dsn)
     await pool.executemany(
         "INSERT INTO dossiers (id, office_id, name, active) VALUES ($1, $2, $3, $4)",
         [
@@ -203,47 +104,35 @@ async def world(migrated_databases: MigratedDatabases) -> AsyncIterator[World]:
             (andere, other_office, "Andere BV", True),
         ],
     )
-    settings = WorklistSettings(
-        database_url=dsn,
-        kafka_bootstrap_servers=f"127.0.0.1:{free_port()}",
-        run_consumers=False,
-        run_outbox_relay=False,
-    )
-    app = create_app(definition(), settings)
-    try:
-        async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://worklist") as http:
-                world = World(http, pool, office, other_office, peeters, janssens, retired, andere)
-                await sync_books(world, peeters)
-                # Janssens knows the same supplier under its own number, GL account and journal.
-                await sync_books(
-                    world,
-                    janssens,
-                    counterparties=(
-                        Counterparty(
-                            number="F0099",
-                            kind="supplier",
-                            name="Van Hoorebeke Verpakkingen",
-                            vat_number="BE0715231874",
-                            default_gl_account="612000",
-                            default_vat_code="D21",
-                        ),
-                    ),
-                    journals=(
-                        Journal(
-                            code="AANK",
-                            name="Aankopen",
-                            type="purchase",
-                            number_format="yy000###",
-                            first_period="2026-01",
-                            platform=True,
-                        ),
-                    ),
-                )
-                yield world
-    finally:
-        await pool.close()
+    async with worklist_api(database) as http:
+        world = World(http, pool, office, other_office, peeters, janssens, retired, andere)
+        await sync_books(world, peeters)
+        # Janssens knows the same supplier under its own number, GL account and journal.
+        await sync_books(
+            world,
+            janssens,
+            counterparty_records=(
+                Counterparty(
+                    number="F0099",
+                    kind="supplier",
+                    name="Van Hoorebeke Verpakkingen",
+                    vat_number="BE0715231874",
+                    default_gl_account="612000",
+                    default_vat_code="D21",
+                ),
+            ),
+            journals=(
+                Journal(
+                    code="AANK",
+                    name="Aankopen",
+                    type="purchase",
+                    number_format="yy000###",
+                    first_period="2026-01",
+                    platform=True,
+                ),
+            ),
+        )
+        yield world
 
 
 async def test_the_office_wide_list_shows_only_the_dossiers_the_caller_may_see(

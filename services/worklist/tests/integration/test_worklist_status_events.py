@@ -7,7 +7,6 @@ dossier's sales number sequence check, switched on and off through the dossier e
 import importlib.util
 import json
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -15,7 +14,7 @@ from typing import Any
 
 import asyncpg
 import pytest
-from ledgerline.db import UnitOfWork, create_pool
+from ledgerline.db import UnitOfWork
 from ledgerline.events import (
     BookingFailed,
     BookingPosted,
@@ -28,7 +27,6 @@ from ledgerline.events import (
     ProposalValidated,
 )
 from ledgerline.events.invoice import InvoiceData, InvoiceFields, VatBreakdown
-from ledgerline.testing.databases import MigratedDatabases
 from worklist import booking_actions
 from worklist.domain.lines import DetailLine
 from worklist.entrypoints import suggestion_consumers
@@ -56,19 +54,10 @@ def _sibling() -> Any:
 
 
 _flow = _sibling()
-VERSIONS = _flow.VERSIONS
 act, deliver, handle = _flow.act, _flow.deliver, _flow.handle
 proposal_of, sync_books = _flow.proposal_of, _flow.sync_books
 
 STATUS_TOPIC = "proposal.status-changed.v1"
-
-
-@pytest.fixture
-async def pool(migrated_databases: MigratedDatabases) -> AsyncIterator[asyncpg.Pool]:
-    dsn = await migrated_databases.create(VERSIONS)
-    pool = await create_pool(dsn)
-    yield pool
-    await pool.close()
 
 
 async def status_events(pool: asyncpg.Pool, proposal_id: uuid.UUID) -> list[dict[str, Any]]:

@@ -1,11 +1,10 @@
 """Editing, checking and sending a proposal; statuses; confidence levels."""
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from worklist.domain.booking import Booking
 from worklist.domain.confidence import level
 from worklist.domain.editing import InvalidReference, NotEditable, apply_changes
 from worklist.domain.ledger import LedgerData
@@ -20,39 +19,7 @@ from worklist.domain.sending import (
 from worklist.domain.status_events import status_changed
 from worklist.domain.statuses import STATUS_LABELS
 
-
-def booking(**overrides: object) -> Booking:
-    values: dict[str, object] = dict(
-        id=uuid.uuid4(),
-        document_id=uuid.uuid4(),
-        mailbox="purchase",
-        document_type="invoice",
-        journal="CFAAN",
-        period="2026-11",
-        counterparty_number="L0006",
-        counterparty_name="Van Hoorebeke Verpakkingen",
-        counterparty_vat="BE0715231874",
-        invoice_number="VH-0042",
-        invoice_date=date(2026, 11, 14),
-        due_date=None,
-        currency="EUR",
-        exchange_rate=None,
-        total_excl_vat=Decimal("100.00"),
-        total_vat=Decimal("21.00"),
-        total_incl_vat=Decimal("121.00"),
-        payment_reference=None,
-        financial_discount=None,
-        labels=(),
-        booking_instruction=None,
-        lines=(DetailLine("604000", Decimal("100.00"), "A21", Decimal("21.00")),),
-        auto_status="ok",
-        checked=False,
-        on_hold=False,
-        help_asked=False,
-        stage="open",
-        lines_source="default",
-    )
-    return Booking(**(values | overrides))  # type: ignore[arg-type]
+from services.worklist.tests.unit.bookings import booking
 
 
 def test_statuses_follow_what_the_office_did(ledger: LedgerData) -> None:
