@@ -3,7 +3,6 @@ to the archive with its document number; booking.deleted.v1 (the office deleted 
 the books) brings it back to 'in processing' without the number, unless it was booked again
 under another number since."""
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -16,10 +15,10 @@ from ingest.bootstrap import definition
 from ingest.domain.documents import PDF
 from ingest.entrypoints import consumers
 from ingest.intake import Delivery, IncomingFile, take_in
-from ledgerline.db import UnitOfWork, create_pool, run_migrations
-from ledgerline.devstack.stack import Infrastructure
-from ledgerline.dossiers import record
-from ledgerline.events import BookingDeleted, BookingPosted, Envelope, EventData
+from ledgerline.db import UnitOfWork
+from ledgerline.events import EventData
+from ledgerline.testing.databases import MigratedDatabases, dossier_database
+from ledgerline.testing.events import booking_deleted, booking_posted, envelope
 
 pytestmark = [pytest.mark.integration]
 
@@ -28,31 +27,15 @@ NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-async def pool(infrastructure: Infrastructure) -> AsyncIterator[asyncpg.Pool]:
-    assert infrastructure.postgres is not None
-    name = f"t{uuid.uuid4().hex[:12]}"
-    url = await infrastructure.postgres.ensure_database(name, owner=name, password="test")
-    await asyncio.to_thread(run_migrations, url, definition().versions_dir)
-    pool = await create_pool(url)
-    try:
-        async with pool.acquire() as conn:
-            await record(
-                conn, dossier_id=DOSSIER, office_id=OFFICE, name="Bakkerij Peeters",
-                email_domain=None, active=True, as_of=NOW,
-            )  # fmt: skip
+async def pool(migrated_databases: MigratedDatabases) -> AsyncIterator[asyncpg.Pool]:
+    versions = definition().versions_dir
+    async with dossier_database(migrated_databases, versions, OFFICE, DOSSIER, NOW) as pool:
         yield pool
-    finally:
-        await pool.close()
-        await infrastructure.postgres.drop_database(name)
 
 
 async def handle(pool: asyncpg.Pool, handler: object, data: EventData) -> None:
-    event = Envelope[type(data)](  # type: ignore[misc]
-        source="/tests", type="t", dossierid=DOSSIER, officeid=OFFICE, correlationid="c",
-        data=data,
-    )  # fmt: skip
     async with UnitOfWork(pool, source="ingest") as uow:
-        await handler(uow, event)  # type: ignore[operator]
+        await handler(uow, envelope(data, OFFICE, DOSSIER))  # type: ignore[operator]
 
 
 async def sent_document(pool: asyncpg.Pool) -> uuid.UUID:
@@ -74,29 +57,15 @@ async def state(pool: asyncpg.Pool, document: uuid.UUID) -> tuple[str, str | Non
     return row["status"], row["document_number"]
 
 
-def posted(document: uuid.UUID, number: str) -> BookingPosted:
-    return BookingPosted(
-        proposal_id=uuid.uuid4(), document_id=document, journal="CFAAN", document_number=number,
-        posted_at=NOW,
-    )  # fmt: skip
-
-
-def deleted(document: uuid.UUID, number: str) -> BookingDeleted:
-    return BookingDeleted(
-        proposal_id=uuid.uuid4(), document_id=document, journal="CFAAN", document_number=number,
-        deleted_at=NOW, reason="wrong supplier",
-    )  # fmt: skip
-
-
 async def test_a_deleted_booking_takes_its_document_back_to_processing(pool: asyncpg.Pool) -> None:
     document = await sent_document(pool)
-    await handle(pool, consumers.on_booking_posted, posted(document, "26000300"))
+    await handle(pool, consumers.on_booking_posted, booking_posted(document, "26000300", NOW))
     assert await state(pool, document) == ("booked", "26000300")
 
-    await handle(pool, consumers.on_booking_deleted, deleted(document, "26000300"))
+    await handle(pool, consumers.on_booking_deleted, booking_deleted(document, "26000300", NOW))
     assert await state(pool, document) == ("in_processing", None)
 
     # Booked again under another number: the old deletion arriving late leaves it booked.
-    await handle(pool, consumers.on_booking_posted, posted(document, "26000301"))
-    await handle(pool, consumers.on_booking_deleted, deleted(document, "26000300"))
+    await handle(pool, consumers.on_booking_posted, booking_posted(document, "26000301", NOW))
+    await handle(pool, consumers.on_booking_deleted, booking_deleted(document, "26000300", NOW))
     assert await state(pool, document) == ("booked", "26000301")

@@ -2,7 +2,6 @@
 booking.posted.v1 and the open item of ledger.synced.v1) says in payment.settled.v1 what sync
 needs to journalise it; the delta that settles the item keeps it in the open-items copy, paid."""
 
-import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -13,21 +12,16 @@ from typing import Any
 import asyncpg
 import pytest
 from ledgerline.auth import DossierScope, Principal, Role
-from ledgerline.db import UnitOfWork, create_pool, run_migrations
-from ledgerline.devstack.stack import Infrastructure
-from ledgerline.dossiers import record
+from ledgerline.db import UnitOfWork
 from ledgerline.events import (
-    BookingPosted,
-    DocumentReceived,
-    DocumentRecognized,
-    Envelope,
     EventData,
     LedgerBankAccount,
     LedgerSynced,
     OpenItem,
     SettledItem,
 )
-from ledgerline.events.invoice import InvoiceData, InvoiceFields
+from ledgerline.testing.databases import MigratedDatabases, dossier_database
+from ledgerline.testing.events import booking_posted, envelope, invoice_read, pdf_received
 from payments import service_layer
 from payments.adapters import open_items
 from payments.bootstrap import definition
@@ -51,30 +45,15 @@ ITEM = OpenItem(
 
 
 @pytest.fixture
-async def pool(infrastructure: Infrastructure) -> AsyncIterator[asyncpg.Pool]:
-    assert infrastructure.postgres is not None
-    name = f"t{uuid.uuid4().hex[:12]}"
-    url = await infrastructure.postgres.ensure_database(name, owner=name, password="test")
-    await asyncio.to_thread(run_migrations, url, definition().versions_dir)
-    pool = await create_pool(url)
-    try:
-        async with pool.acquire() as conn:
-            await record(
-                conn, dossier_id=DOSSIER, office_id=OFFICE, name="Bakkerij Peeters",
-                email_domain=None, active=True, as_of=T0,
-            )  # fmt: skip
+async def pool(migrated_databases: MigratedDatabases) -> AsyncIterator[asyncpg.Pool]:
+    versions = definition().versions_dir
+    async with dossier_database(migrated_databases, versions, OFFICE, DOSSIER, T0) as pool:
         yield pool
-    finally:
-        await pool.close()
-        await infrastructure.postgres.drop_database(name)
 
 
 async def handle(pool: asyncpg.Pool, handler: Any, data: EventData) -> None:
-    event = Envelope[type(data)](  # type: ignore[misc]
-        source="/tests", type="t", dossierid=DOSSIER, officeid=OFFICE, correlationid="c", data=data
-    )
     async with UnitOfWork(pool, source="payments") as uow:
-        await handler(uow, event)
+        await handler(uow, envelope(data, OFFICE, DOSSIER))
 
 
 async def booked_invoice(pool: asyncpg.Pool) -> uuid.UUID:
@@ -85,23 +64,12 @@ async def booked_invoice(pool: asyncpg.Pool) -> uuid.UUID:
         bank_accounts=(LedgerBankAccount(
             iban="BE20734384076256", holder_name="Peeters", town="Gent", country="BE"),),
     ))  # fmt: skip
-    await handle(pool, service_layer.on_document_received, DocumentReceived(
-        document_id=document, mailbox="purchase", channel="upload", filename="i.pdf",
-        content_type="application/pdf", size_bytes=10, sha256="0" * 64, received_at=T0,
-        content_url="http://x/content",
+    await handle(pool, service_layer.on_document_received, pdf_received(document, T0))
+    await handle(pool, service_layer.on_document_recognized, invoice_read(
+        document, "Molens Dedeyne", Decimal("121.00"), iban="BE71096123456769",
+        invoice_number="I-2026-7", payment_reference="+++010/8068/17183+++",
     ))  # fmt: skip
-    await handle(pool, service_layer.on_document_recognized, DocumentRecognized(
-        document_id=document, status="ok", source="air", confidence=0.9,
-        invoice=InvoiceData(fields=InvoiceFields(
-            document_type="invoice", supplier_name="Molens Dedeyne", iban="BE71096123456769",
-            invoice_number="I-2026-7", currency="EUR", total_incl_vat=Decimal("121.00"),
-            payment_reference="+++010/8068/17183+++",
-        )),
-    ))  # fmt: skip
-    await handle(pool, service_layer.on_booking_posted, BookingPosted(
-        proposal_id=uuid.uuid4(), document_id=document, journal="CFAAN",
-        document_number="26000090", posted_at=T0,
-    ))  # fmt: skip
+    await handle(pool, service_layer.on_booking_posted, booking_posted(document, "26000090", T0))
     return document
 
 

@@ -1,6 +1,6 @@
 """Events as tests of several services' handlers deliver them: in envelopes as the producing
 services send them, and the ones those tests share (an invoice arriving and being read, the
-dossier's invoice approval process switched)."""
+dossier's invoice approval process switched, its booking posted and deleted by sync)."""
 
 import uuid
 from datetime import datetime
@@ -8,6 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 from ledgerline.events import (
+    BookingDeleted,
+    BookingPosted,
     DocumentReceived,
     DocumentRecognized,
     Envelope,
@@ -81,4 +83,37 @@ def invoice_read(
                 **fields,
             )
         ),
+    )
+
+
+def booking_posted(
+    document: uuid.UUID, document_number: str, posted_at: datetime, journal: str = "CFAAN"
+) -> BookingPosted:
+    """The document's proposal booked in the books as `journal`/`document_number`, as sync
+    announces it."""
+    return BookingPosted(
+        proposal_id=uuid.uuid4(),
+        document_id=document,
+        journal=journal,
+        document_number=document_number,
+        posted_at=posted_at,
+    )
+
+
+def booking_deleted(
+    document: uuid.UUID,
+    document_number: str,
+    deleted_at: datetime,
+    journal: str = "CFAAN",
+    reason: str = "wrong supplier",
+) -> BookingDeleted:
+    """The document's booking `journal`/`document_number` deleted from the books by the office,
+    as sync announces it."""
+    return BookingDeleted(
+        proposal_id=uuid.uuid4(),
+        document_id=document,
+        journal=journal,
+        document_number=document_number,
+        deleted_at=deleted_at,
+        reason=reason,
     )
