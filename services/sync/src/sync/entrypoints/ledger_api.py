@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sync.adapters import dossiers, ledger, monitor, office
 from sync.config import SyncSettings
-from sync.connectors.contract import ConnectorError, ConnectorUnavailable
+from sync.connectors.contract import ConnectorError, ConnectorUnavailable, LedgerSnapshot
 from sync.domain.deletion import DELETED, NotDeletable
 from sync.domain.kafka_connector import posting_route, snapshot_of_records
 from sync.domain.notification import books_updated_mail
@@ -288,9 +288,7 @@ async def _close_periods_before(
     try:
         connector = dossier_connector(dossier, settings)
         snapshot = await take_snapshot(connector, dossier["dossier_code"])
-        to_close = periods_to_close(
-            (Period(p.code, p.start, p.end, p.status) for p in snapshot.periods), new_active
-        )
+        to_close = _periods_before(snapshot, new_active)
         if to_close:
             await asyncio.to_thread(
                 connector.close_periods, dossier["dossier_code"], tuple(to_close)
@@ -314,6 +312,11 @@ async def _periods_its_connector_closes(
         datetime.now(UTC),
         await ledger.connector_records(connection, dossier["id"]),
     )
+    return _periods_before(books, new_active)
+
+
+def _periods_before(books: LedgerSnapshot, new_active: str) -> list[str]:
+    """The books' open periods before `new_active`, which must be one of their open periods."""
     return periods_to_close(
         (Period(p.code, p.start, p.end, p.status) for p in books.periods), new_active
     )
