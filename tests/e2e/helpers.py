@@ -1,5 +1,6 @@
 """What the end-to-end tests share: waiting for the asynchronous services, delivering documents
-to ingest, and reading the events on Kafka as another consumer would."""
+to ingest, reading the events on Kafka as another consumer would, and reading a Beancount
+ledger with Beancount itself."""
 
 import asyncio
 import contextlib
@@ -11,16 +12,20 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
 from types import ModuleType
 from typing import Any, TypeVar
 
 import asyncpg
 import httpx
 from aiokafka import AIOKafkaProducer
+from beancount import loader
+from beancount.core import data as bean_data
 from ledgerline.demo import DEMO_DOSSIER_ID, DEMO_OFFICE_ID
 from ledgerline.devstack.paths import REPO_ROOT
 from ledgerline.devstack.stack import Stack
-from ledgerline.events import Envelope, EventData, spec_for
+from ledgerline.events import Envelope, EventData, ProposalLine, ProposalValidated, spec_for
 from ledgerline.testing.events import envelope as event_envelope
 from ledgerline.testing.kafka import records_from_beginning
 
@@ -341,3 +346,41 @@ async def add_dossier_users(
             return True if set(subjects) <= listed else None
 
         await eventually(known)
+
+
+# --------------------------------------------------------------------------- the books
+
+
+def one_line_purchase(net: str, vat: str, **fields: Any) -> ProposalValidated:
+    """A purchase invoice's proposal as the worklist validates it (by Eva): one line of `net`
+    on GL account 604000 with `vat` of VAT code A21, and those totals; `fields` are other
+    field values (the totals included, to make one the books refuse)."""
+    base, tax = Decimal(net), Decimal(vat)
+    values: dict[str, Any] = {
+        "proposal_id": uuid.uuid4(),
+        "document_id": uuid.uuid4(),
+        "currency": "EUR",
+        "total_excl_vat": base,
+        "total_vat": tax,
+        "total_incl_vat": base + tax,
+        "validated_by": "eva@office.example",
+        "lines": (
+            ProposalLine(gl_account="604000", amount_excl_vat=base, vat_code="A21", vat_amount=tax),
+        ),
+    }
+    return ProposalValidated(**(values | fields))
+
+
+def beancount_ledger(root: Path, code: str = "PEETERS") -> tuple[list[Any], list[Any], Any]:
+    """The Beancount ledger of dossier `code` under `root` (the stack's ledger root: the books
+    as sync keeps them), loaded by Beancount itself: its entries, errors and options."""
+    return loader.load_file(str(root / code / "main.beancount"))
+
+
+def transactions_where(entries: list[Any], meta: str, value: str) -> list[bean_data.Transaction]:
+    """The ledger's transactions whose metadata `meta` (proposal-id, payment-id) is `value`."""
+    return [
+        entry
+        for entry in entries
+        if isinstance(entry, bean_data.Transaction) and entry.meta.get(meta) == value
+    ]

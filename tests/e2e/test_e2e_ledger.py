@@ -11,8 +11,6 @@ from typing import Any
 
 import httpx
 import pytest
-from beancount import loader
-from beancount.core import data as bean_data
 from ledgerline.auth import Role
 from ledgerline.demo import DEMO_DOSSIER_ID
 from ledgerline.devstack.stack import Stack
@@ -20,13 +18,16 @@ from ledgerline.events import Envelope, ProposalLine, ProposalValidated, Proposa
 from sync.connectors.demo.generate import DEMO_ROOT
 
 from tests.e2e.helpers import (
+    beancount_ledger,
     bearer,
     bootstrap_of,
     envelope_of,
     events_where,
     eventually,
+    one_line_purchase,
     publish_envelopes,
     read_topics,
+    transactions_where,
 )
 
 pytestmark = [pytest.mark.e2e]
@@ -37,14 +38,9 @@ DOSSIER_CODE = "PEETERS"
 def shipped_ledger() -> list[Any]:
     """The demo books as the project ships them: what activation synchronises, before the
     other e2e tests (which share the stack) book into them."""
-    entries, errors, _ = loader.load_file(str(DEMO_ROOT / DOSSIER_CODE / "main.beancount"))
+    entries, errors, _ = beancount_ledger(DEMO_ROOT, DOSSIER_CODE)
     assert errors == []
     return entries
-
-
-def demo_ledger(stack: Stack) -> tuple[list[Any], list[Any]]:
-    entries, errors, _ = loader.load_file(str(stack.ledger_root / DOSSIER_CODE / "main.beancount"))
-    return entries, errors
 
 
 async def test_activation_synchronises_the_demo_ledger_into_sync_s_runs_and_kafka(
@@ -62,7 +58,7 @@ async def test_activation_synchronises_the_demo_ledger_into_sync_s_runs_and_kafk
 
         run = await eventually(first_run)
     assert run["status"] == "ok", run
-    assert demo_ledger(stack)[1] == []
+    assert beancount_ledger(stack.ledger_root, DOSSIER_CODE)[1] == []
     counterparties = [
         e for e in shipped_ledger() if getattr(e, "type", None) == "ledgerline-counterparty"
     ]
@@ -149,7 +145,7 @@ async def test_worklist_and_payments_show_the_demo_books_after_activation(stack:
 
         items = await eventually(open_items)
         # Payments' copy follows the ledger as it is now (bookings of other tests included).
-        documents = documents_in_ledger(demo_ledger(stack)[0])
+        documents = documents_in_ledger(beancount_ledger(stack.ledger_root, DOSSIER_CODE)[0])
         expected_open = {
             key
             for key, (amount, paid) in documents.items()
@@ -252,14 +248,9 @@ async def test_a_validated_proposal_is_one_balanced_transaction_in_the_books(sta
     assert again["already_posted"] is True
     assert again["document_number"] == data["document_number"]
 
-    entries, errors = demo_ledger(stack)
+    entries, errors, _ = beancount_ledger(stack.ledger_root, DOSSIER_CODE)
     assert errors == []
-    [transaction] = [
-        entry
-        for entry in entries
-        if isinstance(entry, bean_data.Transaction)
-        and entry.meta.get("proposal-id") == str(proposal.proposal_id)
-    ]
+    [transaction] = transactions_where(entries, "proposal-id", str(proposal.proposal_id))
     assert transaction.meta["document-number"] == data["document_number"]
     assert transaction.date == invoice_date
     by_account: dict[str, Decimal] = {}
@@ -291,25 +282,13 @@ async def test_a_booking_beancount_refuses_is_booking_failed_with_its_message(
     period = await open_period(stack)
     invoice_date = date(int(period[:4]), int(period[5:]), 11)
     before = (stack.ledger_root / DOSSIER_CODE / "bookings.beancount").read_bytes()
-    proposal = ProposalValidated(
-        proposal_id=uuid.uuid4(),
-        document_id=uuid.uuid4(),
+    proposal = one_line_purchase(
+        "1000.00",
+        "210.00",
         counterparty_vat="BE0299925087",
         invoice_number="MD-UNBALANCED",
         invoice_date=invoice_date,
-        currency="EUR",
-        total_excl_vat=Decimal("1000.00"),
-        total_vat=Decimal("210.00"),
-        total_incl_vat=Decimal("1220.00"),
-        validated_by="eva@office.example",
-        lines=(
-            ProposalLine(
-                gl_account="604000",
-                amount_excl_vat=Decimal("1000.00"),
-                vat_code="A21",
-                vat_amount=Decimal("210.00"),
-            ),
-        ),
+        total_incl_vat=Decimal("1220.00"),  # 10.00 more than the lines: unbalanced
     )
     await publish_envelopes(stack, validated(proposal))
     [failed] = await event_for(stack, "booking.failed.v1", proposal.proposal_id)
@@ -347,9 +326,7 @@ async def test_aged_balance_equals_a_beanquery_over_the_same_ledger(
             )
             assert response.status_code == 200, response.text
             report = response.json()
-            entries, errors, options = loader.load_file(
-                str(stack.ledger_root / DOSSIER_CODE / "main.beancount")
-            )
+            entries, errors, options = beancount_ledger(stack.ledger_root, DOSSIER_CODE)
             assert errors == []
             _, rows = run_query(
                 entries,
@@ -418,9 +395,7 @@ async def test_top_10_suppliers_equal_a_beanquery_and_feedback_is_refused_to_del
         )
         assert response.status_code == 200, response.text
         top = response.json()
-        entries, _, options = loader.load_file(
-            str(stack.ledger_root / DOSSIER_CODE / "main.beancount")
-        )
+        entries, _, options = beancount_ledger(stack.ledger_root, DOSSIER_CODE)
         _, rows = run_query(
             entries,
             options,
@@ -467,26 +442,13 @@ async def test_sync_killed_between_the_ledger_write_and_the_commit_still_posts_o
 ) -> None:
     period = await open_period(stack)
     invoice_date = date(int(period[:4]), int(period[5:]), 12)
-    proposal = ProposalValidated(
-        proposal_id=uuid.uuid4(),
-        document_id=uuid.uuid4(),
+    proposal = one_line_purchase(
+        "100.00",
+        "21.00",
         journal="CFAAN",
         counterparty_number="L0002",
         invoice_number=f"KILL-{uuid.uuid4().hex[:6]}",
         invoice_date=invoice_date,
-        currency="EUR",
-        total_excl_vat=Decimal("100.00"),
-        total_vat=Decimal("21.00"),
-        total_incl_vat=Decimal("121.00"),
-        validated_by="eva@office.example",
-        lines=(
-            ProposalLine(
-                gl_account="604000",
-                amount_excl_vat=Decimal("100.00"),
-                vat_code="A21",
-                vat_amount=Decimal("21.00"),
-            ),
-        ),
     )
     bookings = stack.ledger_root / DOSSIER_CODE / "bookings.beancount"
     marker = f'proposal-id: "{proposal.proposal_id}"'
@@ -518,14 +480,9 @@ async def test_sync_killed_between_the_ledger_write_and_the_commit_still_posts_o
     [posted] = await event_for(stack, "booking.posted.v1", proposal.proposal_id)
     assert posted["data"]["already_posted"] is True  # found in the ledger by its proposal id
     assert bookings.read_text().count(marker) == 1
-    entries, errors = demo_ledger(stack)
+    entries, errors, _ = beancount_ledger(stack.ledger_root, DOSSIER_CODE)
     assert errors == []
-    [transaction] = [
-        entry
-        for entry in entries
-        if isinstance(entry, bean_data.Transaction)
-        and entry.meta.get("proposal-id") == str(proposal.proposal_id)
-    ]
+    [transaction] = transactions_where(entries, "proposal-id", str(proposal.proposal_id))
     assert transaction.meta["document-number"] == posted["data"]["document_number"]
 
 

@@ -10,7 +10,6 @@ from typing import Any
 
 import httpx
 import pytest
-from beancount import loader
 from beancount.core import data as bean_data
 from ledgerline.demo import DEMO_DOSSIER_ID
 from ledgerline.devstack.paths import given_testdata
@@ -19,20 +18,21 @@ from ledgerline.events import (
     LedgerBankAccount,
     LedgerSynced,
     PaymentApproved,
-    ProposalLine,
-    ProposalValidated,
     SettledItem,
 )
 from ledgerline.testing.ubl import base_example
 from lxml import etree
 
 from tests.e2e.helpers import (
+    beancount_ledger,
     bearer,
     envelope_of,
     events_where,
     eventually,
+    one_line_purchase,
     publish,
     publish_envelopes,
+    transactions_where,
     upload,
 )
 
@@ -366,7 +366,7 @@ async def test_qr_payment_gives_an_epc_code_and_is_marked_paid(
 def supplier_postings(stack: Stack, document: str) -> tuple[list[Any], Decimal]:
     """The Beancount ledger's transactions and what the suppliers' account still holds for one
     invoice (`journal/document number`), loaded with Beancount itself."""
-    entries, errors, _ = loader.load_file(str(stack.ledger_root / "PEETERS" / "main.beancount"))
+    entries, errors, _ = beancount_ledger(stack.ledger_root)
     assert errors == []
     balance = sum(
         (
@@ -401,29 +401,18 @@ async def test_a_qr_payment_of_a_booked_invoice_is_journalised_and_its_item_paid
         ).json()
         period = [p["code"] for p in periods if p["status"] == "open"][-1]
         invoice_date = date(int(period[:4]), int(period[5:]), 12)
-        proposal = ProposalValidated(
-            proposal_id=uuid.uuid4(),
+        proposal = one_line_purchase(
+            "1368.80",
+            "287.45",
             document_id=uuid.UUID(document_id),
             journal="CFAAN",
             period=period,
             counterparty_number="L0004",
             invoice_number="JRN-1",
             invoice_date=invoice_date,
-            currency="EUR",
-            total_excl_vat=Decimal("1368.80"),
-            total_vat=Decimal("287.45"),
-            total_incl_vat=Decimal("1656.25"),
-            validated_by="eva@office.example",
             structured_communication="+++010/8068/17183+++",
-            lines=(
-                ProposalLine(
-                    gl_account="604000",
-                    amount_excl_vat=Decimal("1368.80"),
-                    vat_code="A21",
-                    vat_amount=Decimal("287.45"),
-                ),
-            ),
         )
+        assert proposal.total_incl_vat == Decimal("1656.25")
         await publish_envelopes(stack, envelope_of(proposal, source="/ledgerline/worklist"))
         [posted] = await events_where(
             stack, "booking.posted.v1", "proposal_id", str(proposal.proposal_id), timeout=60
@@ -485,12 +474,7 @@ async def test_a_qr_payment_of_a_booked_invoice_is_journalised_and_its_item_paid
 
         entries, balance = supplier_postings(stack, document)
         assert balance == 0  # the supplier's account holds nothing more for this invoice
-        [transaction] = [
-            entry
-            for entry in entries
-            if isinstance(entry, bean_data.Transaction)
-            and entry.meta.get("payment-id") == payment["id"]
-        ]
+        [transaction] = transactions_where(entries, "payment-id", payment["id"])
         assert transaction.meta["document-number"] == done["document_number"]
         assert transaction.meta["communication"] == "+++010/8068/17183+++"
         assert {p.account: p.units.number for p in transaction.postings} == {
