@@ -20,8 +20,8 @@ from ledgerline.auth import Role, issue_token
 from ledgerline.db import UnitOfWork
 from ledgerline.demo import JWT_ISSUER
 from ledgerline.devstack.ports import free_port
-from ledgerline.service import create_app
 from ledgerline.settings import DEV_JWT_SECRET
+from ledgerline.testing.http import service_client
 from sync import service_layer
 from sync.adapters import dossiers, ledger
 from sync.bootstrap import definition
@@ -107,11 +107,8 @@ async def api(world: World) -> AsyncIterator[Api]:
         run_consumers=False,
         run_outbox_relay=False,
     )
-    app = create_app(definition(), settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://sync") as http:
-            yield Api(http, world, in_process, over_kafka)
+    async with service_client(definition(), settings) as http:
+        yield Api(http, world, in_process, over_kafka)
 
 
 async def test_the_office_deletes_a_booking_once_and_the_books_no_longer_have_it(

@@ -3,8 +3,8 @@ books and Van Hoorebeke's purchase invoices (handled as the consumers would, wit
 the office's tokens, and the worklist's HTTP API on a test database."""
 
 import uuid
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -18,9 +18,9 @@ from ledgerline.demo import JWT_ISSUER
 from ledgerline.devstack.ports import free_port
 from ledgerline.events import DocumentRecognized, DocumentSubmitted, EventData, LedgerSynced
 from ledgerline.events.invoice import InvoiceData, InvoiceFields, VatBreakdown
-from ledgerline.service import create_app
 from ledgerline.settings import DEV_JWT_SECRET
 from ledgerline.testing.events import envelope
+from ledgerline.testing.http import service_client
 from worklist.bootstrap import definition
 from worklist.config import WorklistSettings
 from worklist.service_layer import on_document_recognized, on_document_submitted
@@ -132,8 +132,7 @@ async def deliver(
     return document
 
 
-@asynccontextmanager
-async def worklist_api(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
+def worklist_api(database_url: str) -> AbstractAsyncContextManager[httpx.AsyncClient]:
     """An HTTP client of the worklist's API on `database_url` (no Kafka: consumers and the
     outbox relay are off, what is published stays in the outbox)."""
     settings = WorklistSettings(
@@ -142,8 +141,4 @@ async def worklist_api(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
         run_consumers=False,
         run_outbox_relay=False,
     )
-    app = create_app(definition(), settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://worklist") as http:
-            yield http
+    return service_client(definition(), settings)
