@@ -72,6 +72,32 @@ def books_synced(**changes: Any) -> LedgerSynced:
     return LedgerSynced(**(values | changes))
 
 
+def read_from_ubl(
+    document: uuid.UUID, net: Decimal, rate: int, **fields: Any
+) -> DocumentRecognized:
+    """An invoice of 14 November 2026 read from its UBL: `net` excluding `rate` % VAT (one VAT
+    line, the totals), and `fields` (the parties, the number, ...)."""
+    vat = (net * (Decimal(rate) / 100)).quantize(Decimal("0.01"))
+    return DocumentRecognized(
+        document_id=document,
+        status="ok",
+        source="ubl",
+        confidence=1.0,
+        invoice=InvoiceData(
+            fields=InvoiceFields(
+                document_type="invoice",
+                issue_date=date(2026, 11, 14),
+                currency="EUR",
+                total_excl_vat=net,
+                total_vat=vat,
+                total_incl_vat=net + vat,
+                **fields,
+            ),
+            vat_breakdown=(VatBreakdown(rate=Decimal(rate), taxable_amount=net, vat_amount=vat),),
+        ),
+    )
+
+
 def recognised(
     document: uuid.UUID, number: str, net: str = "100.00", status: str = "ok"
 ) -> DocumentRecognized:
@@ -84,27 +110,13 @@ def recognised(
             source="ocr",
             confidence=0.2,
         )
-    base = Decimal(net)
-    vat = (base * Decimal("0.21")).quantize(Decimal("0.01"))
-    return DocumentRecognized(
-        document_id=document,
-        status="ok",
-        source="ubl",
-        confidence=1.0,
-        invoice=InvoiceData(
-            fields=InvoiceFields(
-                document_type="invoice",
-                supplier_name="Van Hoorebeke Verpakkingen",
-                supplier_vat="BE 0715.231.874",
-                invoice_number=number,
-                issue_date=date(2026, 11, 14),
-                currency="EUR",
-                total_excl_vat=base,
-                total_vat=vat,
-                total_incl_vat=base + vat,
-            ),
-            vat_breakdown=(VatBreakdown(rate=Decimal(21), taxable_amount=base, vat_amount=vat),),
-        ),
+    return read_from_ubl(
+        document,
+        Decimal(net),
+        21,
+        supplier_name="Van Hoorebeke Verpakkingen",
+        supplier_vat="BE 0715.231.874",
+        invoice_number=number,
     )
 
 

@@ -7,7 +7,7 @@ dossier's sales number sequence check, switched on and off through the dossier e
 import importlib.util
 import json
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,6 @@ from ledgerline.events import (
     Envelope,
     ProposalValidated,
 )
-from ledgerline.events.invoice import InvoiceData, InvoiceFields, VatBreakdown
 from worklist import booking_actions
 from worklist.domain.lines import DetailLine
 from worklist.entrypoints import suggestion_consumers
@@ -39,6 +38,8 @@ from worklist.service_layer import (
     on_document_recognized,
     on_document_submitted,
 )
+
+from services.worklist.tests.integration.helpers import read_from_ubl
 
 pytestmark = [pytest.mark.integration]
 
@@ -238,27 +239,14 @@ async def test_a_document_deleted_before_it_is_complete_gets_no_proposal(
 def recognised_sales(document: uuid.UUID, number: str) -> DocumentRecognized:
     # An amount of its own per number: the same customer, amount and date would be a duplicate.
     base = Decimal(number.rsplit("-", 1)[-1]).quantize(Decimal("0.01"))
-    vat = (base * Decimal("0.06")).quantize(Decimal("0.01"))
-    return DocumentRecognized(
-        document_id=document,
-        status="ok",
-        source="ubl",
-        confidence=1.0,
-        invoice=InvoiceData(
-            fields=InvoiceFields(
-                document_type="invoice",
-                supplier_name="Bakkerij Peeters",
-                customer_name="Tearoom Lieve",
-                customer_vat="BE0556887787",
-                invoice_number=number,
-                issue_date=date(2026, 11, 14),
-                currency="EUR",
-                total_excl_vat=base,
-                total_vat=vat,
-                total_incl_vat=base + vat,
-            ),
-            vat_breakdown=(VatBreakdown(rate=Decimal(6), taxable_amount=base, vat_amount=vat),),
-        ),
+    return read_from_ubl(
+        document,
+        base,
+        6,
+        supplier_name="Bakkerij Peeters",
+        customer_name="Tearoom Lieve",
+        customer_vat="BE0556887787",
+        invoice_number=number,
     )
 
 
