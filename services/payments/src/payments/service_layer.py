@@ -31,7 +31,13 @@ from ledgerline.events import (
 from schwifty import IBAN
 
 from payments.adapters import open_items, repository
-from payments.domain import CreditTransferBatch, InvalidBatch, build_credit_transfer, file_digest
+from payments.domain import (
+    CreditTransferBatch,
+    InvalidBatch,
+    build_credit_transfer,
+    file_digest,
+    sepa_journal,
+)
 from payments.domain.payment import (
     Claim,
     InvoiceIdentity,
@@ -414,12 +420,61 @@ async def mark_qr_paid(
         raise Conflict(
             f"payment {payment_id} is {payment['status']}; only a QR payment can be marked paid"
         )
-    updated = await repository.set_status(
-        uow.conn, payment_id, PaymentStatus.PAID.value, reason="paid by QR code"
+    updated = await repository.record_paid_and_journalised(
+        uow.conn, payment_id, reason="paid by QR code"
     )
     details = await _to_journalise(uow.conn, scope.office_id, updated)
     _settled(uow, updated, scope.office_id, today, **details)
     return updated
+
+
+@dataclass(frozen=True)
+class JournalisedFile:
+    file: asyncpg.Record
+    payments: list[asyncpg.Record]
+
+
+async def journalise_sepa_file(
+    uow: UnitOfWork, scope: DossierScope, file_id: UUID
+) -> JournalisedFile:
+    """The office journalises a SEPA file's payments once the file went to the bank: each
+    payment still in processing is paid and gets payment.settled.v1 (settled_by payment, on the
+    file's execution date), which sync journalises in the bank journal. Twice is once."""
+    conn = uow.conn
+    file = await repository.get_sepa_file(
+        conn, scope.office_id, scope.dossier_id, file_id, content=True, lock=True
+    )
+    if file is None:
+        raise NotFound(f"SEPA file {file_id} not found")
+    trail = sepa_journal.FileTrail(
+        downloaded_at=file["downloaded_at"],
+        emailed_at=file["emailed_at"],
+        journalised_at=file["journalised_at"],
+    )
+    payments = await repository.payments_of_file(conn, scope.office_id, scope.dossier_id, file_id)
+    if trail.status is sepa_journal.FileStatus.JOURNALISED:
+        return JournalisedFile(file, payments)
+    try:
+        sepa_journal.check_journalisable(file_id, trail)
+    except sepa_journal.NotSentToBank as exc:
+        raise Conflict(str(exc)) from exc
+    dates = sepa_journal.execution_dates(file["content"])
+    chosen, _ = sepa_journal.to_journalise((p["id"], p["status"]) for p in payments)
+    done: dict[UUID, asyncpg.Record] = {}
+    for payment in payments:
+        if payment["id"] not in chosen:
+            continue
+        updated = await repository.record_paid_and_journalised(
+            conn, payment["id"], reason=f"paid by SEPA file {file['message_id']}, journalised"
+        )
+        details = await _to_journalise(conn, scope.office_id, updated)
+        # A credit transfer is money out, whatever the open item's kind.
+        details["kind"] = sepa_journal.CREDIT_TRANSFER_KIND
+        on = sepa_journal.settled_on(updated["end_to_end_id"], dates)
+        _settled(uow, updated, scope.office_id, on, **details)
+        done[payment["id"]] = updated
+    row = await repository.record_file_journalised(conn, file_id, scope.principal.subject)
+    return JournalisedFile(row, [done.get(p["id"], p) for p in payments])
 
 
 async def _to_journalise(
