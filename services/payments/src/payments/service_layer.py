@@ -36,6 +36,7 @@ from payments.domain import (
     InvalidBatch,
     build_credit_transfer,
     file_digest,
+    pain002,
     sepa_journal,
 )
 from payments.domain.payment import (
@@ -475,6 +476,66 @@ async def journalise_sepa_file(
         done[payment["id"]] = updated
     row = await repository.record_file_journalised(conn, file_id, scope.principal.subject)
     return JournalisedFile(row, [done.get(p["id"], p) for p in payments])
+
+
+@dataclass(frozen=True)
+class ImportedStatusReport:
+    file: asyncpg.Record
+    statuses: dict[str, pain002.Status]  # end-to-end id -> what the bank said
+    returned: dict[str, asyncpg.Record]  # end-to-end id -> payment back in the basket
+    payments: list[asyncpg.Record]  # the file's payments now
+
+
+async def import_status_report(
+    uow: UnitOfWork, scope: DossierScope, file_id: UUID, content: bytes
+) -> ImportedStatusReport:
+    """The bank's pain.002 report on a SEPA file: each rejected payment goes back to the basket
+    with the bank's reason (it leaves the file and is not journalised with it); accepted ones
+    stay in processing, to be journalised. Nothing is written for a report that is not valid or
+    not about this file (422), nor when it rejects a payment already paid (409)."""
+    conn = uow.conn
+    file = await repository.get_sepa_file(
+        conn, scope.office_id, scope.dossier_id, file_id, content=True, lock=True
+    )
+    if file is None:
+        raise NotFound(f"SEPA file {file_id} not found")
+    report = pain002.read_status_report(content)
+    statuses = pain002.statuses_of_file(
+        report, file["message_id"], sepa_journal.file_transactions(file["content"])
+    )
+    payments = await repository.payments_of_file(conn, scope.office_id, scope.dossier_id, file_id)
+    by_end_to_end = {p["end_to_end_id"]: p for p in payments}
+    # A rejected payment already returned to the basket (the report imported before) is gone
+    # from the file: nothing to do for it.
+    rejected = [
+        (by_end_to_end[e2e], status)
+        for e2e, status in statuses.items()
+        if status.rejected and e2e in by_end_to_end
+    ]
+    too_late = [
+        f"payment {p['id']} ({p['end_to_end_id']}) is {p['status']}"
+        for p, _ in rejected
+        if p["status"] != PaymentStatus.IN_PROCESSING
+    ]
+    if too_late:
+        raise Conflict(
+            "the bank rejects payments that are already paid: "
+            + "; ".join(too_late)
+            + ". Reverse them in the books, then pay them again"
+        )
+    returned: dict[str, asyncpg.Record] = {}
+    for payment, status in rejected:
+        updated = await repository.return_to_basket(
+            conn,
+            payment["id"],
+            reason=f"rejected by the bank ({status.reason or status.code}) in the status report "
+            f"{report.message_id} on SEPA file {file['message_id']}",
+        )
+        _announce(uow, updated, scope.office_id)
+        returned[payment["end_to_end_id"]] = updated
+    row = await repository.record_status_report(conn, file_id, report.message_id)
+    now = await repository.payments_of_file(conn, scope.office_id, scope.dossier_id, file_id)
+    return ImportedStatusReport(row, statuses, returned, now)
 
 
 async def _to_journalise(

@@ -18,6 +18,7 @@ created_by, created_at, updated_at, journalised_at"""
 FILE_COLUMNS = """id, dossier_id, bank_account_id, debtor_iban, message_id, format,
 number_of_transactions, control_sum, hash_algorithm, integrity_hash, sha256, summary, created_by,
 created_at, downloaded_at, downloaded_by, journalised_at, journalised_by,
+status_report_message_id, status_report_at,
 (SELECT min(e.sent_at) FROM sepa_file_emails e WHERE e.file_id = sepa_files.id) AS emailed_at"""
 
 
@@ -568,3 +569,31 @@ async def move_document(
             from_dossier,
             to,
         )
+
+
+async def return_to_basket(
+    connection: asyncpg.Connection, payment_id: UUID, reason: str
+) -> asyncpg.Record:
+    """The bank rejected the payment: back in the basket, out of its file, to be paid again."""
+    row = await connection.fetchrow(
+        f"""UPDATE payments SET status = 'in_basket', status_reason = $2, sepa_file_id = NULL,
+            end_to_end_id = NULL, updated_at = now()
+        WHERE id = $1 RETURNING {PAYMENT_COLUMNS}""",
+        payment_id,
+        reason,
+    )
+    assert row is not None
+    return row
+
+
+async def record_status_report(
+    connection: asyncpg.Connection, file_id: UUID, report_message_id: str
+) -> asyncpg.Record:
+    row = await connection.fetchrow(
+        f"""UPDATE sepa_files SET status_report_message_id = $2, status_report_at = now()
+        WHERE id = $1 RETURNING {FILE_COLUMNS}""",
+        file_id,
+        report_message_id,
+    )
+    assert row is not None
+    return row

@@ -82,30 +82,41 @@ class UnreadableFile(ValueError):
     """A stored SEPA file that cannot be read back (it was validated when made: a defect)."""
 
 
-def _local(element: etree._Element) -> str:
-    return etree.QName(element).localname
+@dataclass(frozen=True)
+class FileTransaction:
+    """A credit transfer as the pain.001 file gives it to the bank."""
+
+    payment_information_id: str
+    end_to_end_id: str
+    execution_date: date
 
 
-def execution_dates(content: bytes) -> dict[str, date]:
-    """End-to-end id -> requested execution date, read from a pain.001.001.03 or .09 file
-    (`ReqdExctnDt` is a date in .03 and holds `Dt` in .09)."""
+def file_transactions(content: bytes) -> tuple[FileTransaction, ...]:
+    """The transactions of a pain.001.001.03 or .09 file, with the requested execution date of
+    their block (`ReqdExctnDt` is a date in .03 and holds `Dt` in .09)."""
     try:
         root = etree.fromstring(content, safe_parser())
     except etree.XMLSyntaxError as exc:
         raise UnreadableFile(f"the SEPA file cannot be read: {exc}") from exc
-    dates: dict[str, date] = {}
+    found: list[FileTransaction] = []
     for block in root.iter("{*}PmtInf"):
+        block_id = (block.findtext("{*}PmtInfId") or "").strip()
         requested = next(block.iterchildren("{*}ReqdExctnDt"), None)
         if requested is None:
             raise UnreadableFile("a payment information block has no requested execution date")
         text = requested.text if len(requested) == 0 else requested[0].text
         when = date.fromisoformat((text or "").strip())
         for transaction in block.iter("{*}CdtTrfTxInf"):
-            end_to_end = next(transaction.iter("{*}EndToEndId"), None)
-            if end_to_end is None or not (end_to_end.text or "").strip():
+            end_to_end = (transaction.findtext("{*}PmtId/{*}EndToEndId") or "").strip()
+            if not end_to_end:
                 raise UnreadableFile("a transaction of the file has no end-to-end id")
-            dates[end_to_end.text.strip()] = when  # type: ignore[union-attr]
-    return dates
+            found.append(FileTransaction(block_id, end_to_end, when))
+    return tuple(found)
+
+
+def execution_dates(content: bytes) -> dict[str, date]:
+    """End-to-end id -> requested execution date, read from the file."""
+    return {t.end_to_end_id: t.execution_date for t in file_transactions(content)}
 
 
 def settled_on(end_to_end_id: str | None, dates: Mapping[str, date]) -> date:

@@ -5,7 +5,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 from uuid import UUID, uuid4
 
-from fastapi import APIRouter, HTTPException, Query, Response, status
+from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from ledgerline.auth import OFFICE_ROLES, DossierScope, Role, dossier_scope
 from ledgerline.errors import error_response
 from ledgerline.money import Money
@@ -630,6 +630,8 @@ class SepaFile(BaseModel):
                     "emailed_at": "2026-11-30T11:05:00Z",
                     "journalised_at": "2026-12-01T08:30:00Z",
                     "journalised_by": "eva.employee@demo-office.example",
+                    "status_report_message_id": "STS-20261201-0007",
+                    "status_report_at": "2026-12-01T08:00:00Z",
                 }
             ]
         }
@@ -658,6 +660,10 @@ class SepaFile(BaseModel):
     emailed_at: datetime | None = Field(description="First e-mail to the bank")
     journalised_at: datetime | None
     journalised_by: str | None
+    status_report_message_id: str | None = Field(
+        description="The bank's last payment status report (pain.002) imported for the file"
+    )
+    status_report_at: datetime | None
 
     @classmethod
     def of(cls, row: Any) -> "SepaFile":
@@ -872,4 +878,102 @@ async def journalise_sepa_file(
     return JournalisedSepaFile.model_validate(
         SepaFile.of(done.file).model_dump()
         | {"payments": [Payment.model_validate(dict(p)) for p in done.payments]}
+    )
+
+
+# A bank's status report lists each transaction in a few hundred bytes: 10 MiB is ~30,000.
+MAX_STATUS_REPORT_BYTES = 10 * 1024 * 1024
+PAIN002_EXAMPLE = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.002.001.10">\n'
+    "  <CstmrPmtStsRpt><!-- GrpHdr, OrgnlGrpInfAndSts (OrgnlMsgId: the file's message_id), "
+    "OrgnlPmtInfAndSts/TxInfAndSts (OrgnlEndToEndId, TxSts RJCT, StsRsnInf) --></CstmrPmtStsRpt>\n"
+    "</Document>\n"
+)
+
+
+class TransactionStatus(BaseModel):
+    end_to_end_id: str
+    status: str = Field(description="The bank's ISO 20022 status: RJCT, ACCP, ACSC, ACTC ...")
+    reason: str | None = Field(description="The bank's reason code and text", examples=["AC01"])
+    payment_id: UUID | None = Field(description="The file's payment (or the one returned)")
+    returned_to_basket: bool
+
+
+class ImportedStatusReport(SepaFile):
+    transactions: list[TransactionStatus] = Field(
+        description="Each transaction of the file the report gives a status"
+    )
+    returned: list[Payment] = Field(description="Rejected payments, back in the basket")
+    payments: list[Payment] = Field(description="The file's payments now")
+
+
+@router.post(
+    "/dossiers/{dossier_id}/sepa-files/{file_id}/status-report",
+    response_model=ImportedStatusReport,
+    tags=["SEPA files"],
+    summary="Import the bank's payment status report (pain.002) for the file",
+    description=(
+        "The body is the bank's pain.002.001.03 or pain.002.001.10 file. It is validated against "
+        "its ISO 20022 XSD and must report on this file (`OrgnlMsgId` = the file's "
+        "`message_id`) and name only its blocks and end-to-end ids. A transaction the bank "
+        "rejected (`RJCT`, its own status or its block's or group's) leaves the file and goes "
+        "back to the basket with the bank's reason: it is not journalised with the file. "
+        "Accepted ones stay in processing, to be journalised. Importing a report again changes "
+        "nothing more."
+    ),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/xml": {"schema": {"type": "string"}, "example": PAIN002_EXAMPLE}
+            },
+        }
+    },
+    responses={
+        404: error_response("No such SEPA file in the dossier"),
+        409: error_response(
+            "The report rejects a payment that is already paid (journalised, or settled in the "
+            "books)",
+            "the bank rejects payments that are already paid: payment ... is paid. Reverse them "
+            "in the books, then pay them again",
+        ),
+        413: error_response("The report is larger than 10 MiB"),
+        422: error_response(
+            "Not well-formed XML, not a pain.002 report, not valid against its XSD, about "
+            "another file, or naming end-to-end ids the file does not have; nothing is written",
+            "the status report names end-to-end ids that are not in the file: E2E-UNKNOWN-1",
+        ),
+    },
+)
+async def import_status_report(
+    file_id: UUID, request: Request, runtime: CurrentRuntime, scope: OfficeScope
+) -> ImportedStatusReport:
+    content = bytearray()
+    async for chunk in request.stream():
+        content += chunk
+        if len(content) > MAX_STATUS_REPORT_BYTES:
+            raise HTTPException(
+                status.HTTP_413_CONTENT_TOO_LARGE,
+                f"the status report is larger than {MAX_STATUS_REPORT_BYTES // (1024 * 1024)} MiB",
+            )
+    done = await run(runtime, service_layer.import_status_report, scope, file_id, bytes(content))
+    of_file = {p["end_to_end_id"]: p["id"] for p in done.payments}
+    of_file |= {e2e: p["id"] for e2e, p in done.returned.items()}
+    return ImportedStatusReport.model_validate(
+        SepaFile.of(done.file).model_dump()
+        | {
+            "transactions": [
+                TransactionStatus(
+                    end_to_end_id=e2e,
+                    status=given.code,
+                    reason=given.reason,
+                    payment_id=of_file.get(e2e),
+                    returned_to_basket=e2e in done.returned,
+                )
+                for e2e, given in done.statuses.items()
+            ],
+            "returned": [Payment.model_validate(dict(p)) for p in done.returned.values()],
+            "payments": [Payment.model_validate(dict(p)) for p in done.payments],
+        }
     )

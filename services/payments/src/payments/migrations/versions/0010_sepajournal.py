@@ -1,5 +1,6 @@
 """Journalising a SEPA file's payments: when the file went to the bank (first download, first
-e-mail), when the office journalised it, and when each of its payments was journalised.
+e-mail), when the office journalised it, and when each of its payments was journalised; the
+bank's last payment status report (pain.002) imported for the file.
 
 Revision ID: 0010_sepajournal
 Revises: 0009_payjour
@@ -20,7 +21,9 @@ def upgrade() -> None:
             ADD COLUMN downloaded_at  timestamptz,
             ADD COLUMN downloaded_by  text,
             ADD COLUMN journalised_at timestamptz,
-            ADD COLUMN journalised_by text;
+            ADD COLUMN journalised_by text,
+            ADD COLUMN status_report_message_id text,
+            ADD COLUMN status_report_at timestamptz;
         ALTER TABLE payments ADD COLUMN journalised_at timestamptz;
         """
     )
@@ -30,5 +33,6 @@ def downgrade() -> None:
     op.execute(
         "ALTER TABLE payments DROP COLUMN journalised_at; "
         "ALTER TABLE sepa_files DROP COLUMN downloaded_at, DROP COLUMN downloaded_by, "
-        "DROP COLUMN journalised_at, DROP COLUMN journalised_by;"
+        "DROP COLUMN journalised_at, DROP COLUMN journalised_by, "
+        "DROP COLUMN status_report_message_id, DROP COLUMN status_report_at;"
     )
