@@ -32,10 +32,12 @@ from ledgerline.service import create_app
 from ledgerline.settings import DEV_JWT_SECRET
 from ledgerline.testing.databases import MigratedDatabases
 from ledgerline.testing.events import envelope, invoice_read, pdf_received
+from ledgerline.testing.pain002 import Block, Reason, Report, Transaction, status_report
 from payments import service_layer
 from payments.adapters import repository
 from payments.bootstrap import definition
 from payments.config import PaymentsSettings
+from payments.domain.sepa_journal import file_transactions
 
 pytestmark = [pytest.mark.integration]
 
@@ -269,3 +271,130 @@ async def test_unknown_files_other_offices_and_clients_are_refused(world: World)
     assert await world.settled_events() == []
     shown = (await world.http.get(f"{world.base}/sepa-files/{file['id']}", headers=ADMIN)).json()
     assert shown["status"] == "sent_to_bank"
+
+
+async def post_report(world: World, file_id: str, report: Report | bytes) -> httpx.Response:
+    content = report if isinstance(report, bytes) else status_report(report)
+    return await world.http.post(
+        f"{world.base}/sepa-files/{file_id}/status-report",
+        content=content,
+        headers=ADMIN | {"Content-Type": "application/xml"},
+    )
+
+
+async def outbox_count(world: World) -> int:
+    return int(await world.pool.fetchval("SELECT count(*) FROM outbox"))
+
+
+async def test_a_payment_the_bank_rejects_goes_back_to_the_basket_and_is_not_journalised(
+    world: World,
+) -> None:
+    first = await world.booked_invoice("I-2026-11", "26000094")
+    second = await world.booked_invoice("I-2026-12", "26000095")
+    file = await world.sepa_file(first, second)
+    content = (
+        await world.http.get(f"{world.base}/sepa-files/{file['id']}/content", headers=ADMIN)
+    ).content
+    [(block, e2e_first), (_, e2e_second)] = [
+        (t.payment_information_id, t.end_to_end_id) for t in file_transactions(content)
+    ]
+    by_e2e = {p["end_to_end_id"]: p for p in (await world.payments()).values()}
+    report = Report(
+        file["message_id"],
+        [Block(block, [
+            Transaction(e2e_first, "ACCP"),
+            Transaction(e2e_second, "RJCT", Reason("AC04", "Closed account number")),
+        ], "PART")],
+        group_status="PART",
+        message_id="STS-2026-0042",
+    )  # fmt: skip
+    imported = await post_report(world, file["id"], report)
+    assert imported.status_code == 200, imported.text
+    body = imported.json()
+    assert body["status_report_message_id"] == "STS-2026-0042"
+    assert {t["end_to_end_id"]: (t["status"], t["returned_to_basket"]) for t in body["transactions"]} == {
+        e2e_first: ("ACCP", False),
+        e2e_second: ("RJCT", True),
+    }  # fmt: skip
+    [returned] = body["returned"]
+    assert returned["id"] == by_e2e[e2e_second]["id"]
+    assert (returned["status"], returned["sepa_file_id"], returned["end_to_end_id"]) == (
+        "in_basket",
+        None,
+        None,
+    )
+    assert returned["status_reason"] == (
+        "rejected by the bank (AC04 Closed account number) in the status report STS-2026-0042 "
+        f"on SEPA file {file['message_id']}"
+    )
+    assert [p["id"] for p in body["payments"]] == [by_e2e[e2e_first]["id"]]
+    basket = (await world.http.get(f"{world.base}/basket", headers=ADMIN)).json()
+    assert [p["id"] for p in basket] == [returned["id"]]
+    queued = await world.pool.fetch(
+        "SELECT payload FROM outbox WHERE topic = 'payment.queued.v1' ORDER BY id"
+    )
+    last = json.loads(queued[-1]["payload"])["data"]
+    assert (last["payment_id"], last["status"]) == (returned["id"], "in_basket")
+
+    # The same report again changes nothing more.
+    before = await outbox_count(world)
+    again = await post_report(world, file["id"], report)
+    assert again.status_code == 200 and again.json()["returned"] == []
+    assert await outbox_count(world) == before
+
+    # Journalised: only the accepted payment.
+    done = await world.http.post(f"{world.base}/sepa-files/{file['id']}/journalise", headers=ADMIN)
+    assert done.status_code == 200, done.text
+    assert [e["payment_id"] for e in await world.settled_events()] == [by_e2e[e2e_first]["id"]]
+    assert (await world.payments())[returned["id"]]["status"] == "in_basket"
+
+    # A rejection after the payment was journalised: refused, nothing written.
+    late = Report(file["message_id"], [Block(block, [Transaction(e2e_first, "RJCT")])])
+    refused = await post_report(world, file["id"], late)
+    assert refused.status_code == 409
+    assert refused.json()["detail"].startswith(
+        "the bank rejects payments that are already paid: "
+        f"payment {by_e2e[e2e_first]['id']} ({e2e_first}) is paid."
+    )
+    assert (await world.payments())[by_e2e[e2e_first]["id"]]["status"] == "paid"
+
+
+async def test_a_bad_status_report_is_refused_and_writes_nothing(world: World) -> None:
+    document = await world.booked_invoice("I-2026-13", "26000096")
+    file = await world.sepa_file(document)
+    [payment] = [p for p in (await world.payments()).values() if p["sepa_file_id"] == file["id"]]
+    before = await outbox_count(world)
+    cases = [
+        (b"<Document>", "the status report is not well-formed XML"),
+        (b"", "the status report is empty"),
+        (
+            Report(file["message_id"], group_status="RJCT", message_format="pain.001.001.09"),
+            "not a payment status report",
+        ),
+        (Report("ANOTHER-FILE", group_status="RJCT"), "the status report is about message"),
+        (
+            Report(file["message_id"], [Block("X", [Transaction("E2E-NOT-OURS", "RJCT")])]),
+            "the status report names payment information blocks that are not in the file: X",
+        ),
+    ]
+    for report, message in cases:
+        refused = await post_report(world, file["id"], report)
+        assert refused.status_code == 422, (message, refused.text)
+        assert refused.json()["detail"].startswith(message), refused.text
+    block = file_transactions(
+        (
+            await world.http.get(f"{world.base}/sepa-files/{file['id']}/content", headers=ADMIN)
+        ).content
+    )[0].payment_information_id
+    unknown = Report(file["message_id"], [Block(block, [Transaction("E2E-NOT-OURS", "RJCT")])])
+    refused = await post_report(world, file["id"], unknown)
+    assert refused.status_code == 422
+    assert refused.json()["detail"] == (
+        "the status report names end-to-end ids that are not in the file: E2E-NOT-OURS"
+    )
+    assert await outbox_count(world) == before
+    shown = (await world.http.get(f"{world.base}/sepa-files/{file['id']}", headers=ADMIN)).json()
+    assert shown["status_report_message_id"] is None
+    assert (await world.payments())[payment["id"]]["status"] == "in_processing"
+    missing = await post_report(world, str(uuid.uuid4()), Report("M", group_status="RJCT"))
+    assert missing.status_code == 404
