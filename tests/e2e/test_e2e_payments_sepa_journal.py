@@ -2,7 +2,8 @@
 journalises the payment run after the orders went to the bank), against the running services:
 booked invoice -> basket -> SEPA file -> refused before it went to the bank -> downloaded ->
 journalised -> payment.settled.v1 -> sync books it in the Beancount ledger's bank journal ->
-the invoice's open item is settled; journalising twice gives one transaction."""
+the invoice's open item is settled; journalising twice gives one transaction. A payment the
+bank rejects in its status report (pain.002) goes back to the basket and is not booked."""
 
 import uuid
 from datetime import date
@@ -15,6 +16,7 @@ from beancount.core import data as bean_data
 from ledgerline.demo import DEMO_DOSSIER_ID
 from ledgerline.devstack.stack import Stack
 from ledgerline.events import ProposalLine, ProposalValidated
+from ledgerline.testing.pain002 import Block, Reason, Report, Transaction, status_report
 
 from tests.e2e.helpers import bearer, envelope_of, events_where, eventually, publish_envelopes
 from tests.e2e.test_e2e_payments import Client, supplier_postings
@@ -166,3 +168,100 @@ async def test_a_sepa_file_sent_to_the_bank_is_journalised_once_in_the_beancount
         item = await eventually(settled_item, timeout=60)
         assert (item["status"], item["open_amount"]) == ("settled", "0.00")
         assert (await client.payment(payment["id"]))["status"] == "paid"
+
+
+async def test_a_payment_the_bank_rejects_goes_back_to_the_basket_and_only_the_rest_is_booked(
+    stack: Stack,
+) -> None:
+    """SEPA file of two payments -> e-mailed to the bank -> the bank's pain.002 rejects one (AC01)
+    -> it is back in the basket with the reason -> journalising books only the other."""
+    admin = bearer(stack)
+    async with httpx.AsyncClient(timeout=15) as http:
+        client = Client(stack, http)
+        await payment_module_on(stack, http)
+        accepted_doc = await client.deliver_invoice(f"SJA-{uuid.uuid4().hex[:8]}")
+        rejected_doc = await client.deliver_invoice(f"SJR-{uuid.uuid4().hex[:8]}")
+        document = await book(stack, http, accepted_doc)
+        accounts = (await http.get(f"{client.base}/bank-accounts", headers=admin)).json()
+        [kbc] = [a for a in accounts if a["iban"] == "BE20734384076256"]
+        payments = []
+        for document_id in (accepted_doc, rejected_doc):
+            created = await client.pay(document_id, kbc["id"])
+            assert created.status_code == 201, created.text
+            payments.append(created.json())
+        made = await http.post(
+            f"{client.base}/sepa-files",
+            json={"payment_ids": [p["id"] for p in payments]},
+            headers=admin,
+        )
+        assert made.status_code == 201, made.text
+        sepa_file = made.json()
+        emailed = await http.post(
+            f"{client.base}/sepa-files/{sepa_file['id']}/email",
+            json={"to": "payments@bank.example"},
+            headers=admin,
+        )
+        assert emailed.status_code == 202, emailed.text
+        accepted, rejected = [await client.payment(p["id"]) for p in payments]
+        [block] = sepa_file["summary"]["payment_information"]
+        report = status_report(
+            Report(
+                sepa_file["message_id"],
+                [
+                    Block(
+                        block["payment_information_id"],
+                        [
+                            Transaction(accepted["end_to_end_id"], "ACCP"),
+                            Transaction(
+                                rejected["end_to_end_id"],
+                                "RJCT",
+                                Reason("AC01", "Creditor account number is invalid"),
+                            ),
+                        ],
+                        "PART",
+                    )
+                ],
+                group_status="PART",
+                message_id="STS-E2E-1",
+            )
+        )
+        imported = await http.post(
+            f"{client.base}/sepa-files/{sepa_file['id']}/status-report",
+            content=report,
+            headers=admin | {"Content-Type": "application/xml"},
+        )
+        assert imported.status_code == 200, imported.text
+        back = await client.payment(rejected["id"])
+        assert (back["status"], back["sepa_file_id"]) == ("in_basket", None)
+        assert back["status_reason"].startswith(
+            "rejected by the bank (AC01 Creditor account number is invalid)"
+        )
+
+        done = await http.post(
+            f"{client.base}/sepa-files/{sepa_file['id']}/journalise", headers=admin
+        )
+        assert done.status_code == 200, done.text
+        assert [p["id"] for p in done.json()["payments"]] == [accepted["id"]]
+        [settled] = await events_where(stack, "payment.settled.v1", "payment_id", accepted["id"])
+        assert settled["data"]["settled_by"] == "payment"
+
+        async def journalised() -> dict[str, Any] | None:
+            rows = (
+                await http.get(
+                    f"{stack.url('sync')}/dossiers/{DEMO_DOSSIER_ID}/payment-journalisings",
+                    headers=admin,
+                )
+            ).json()
+            found = [row for row in rows if row["payment_id"] == accepted["id"]]
+            return found[0] if found and found[0]["status"] == "journalised" else None
+
+        await eventually(journalised, timeout=60)
+        entries, balance = supplier_postings(stack, document)
+        assert balance == 0
+        paid_ids = {
+            entry.meta.get("payment-id")
+            for entry in entries
+            if isinstance(entry, bean_data.Transaction)
+        }
+        assert accepted["id"] in paid_ids and rejected["id"] not in paid_ids
+        assert (await client.payment(rejected["id"]))["status"] == "in_basket"
