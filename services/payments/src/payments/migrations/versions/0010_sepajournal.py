@@ -25,13 +25,15 @@ def upgrade() -> None:
             ADD COLUMN status_report_message_id text,
             ADD COLUMN status_report_at timestamptz;
         ALTER TABLE payments ADD COLUMN journalised_at timestamptz;
+        -- A file's first e-mail is read with every file record (its `emailed_at`).
+        CREATE INDEX sepa_file_emails_by_file ON sepa_file_emails (file_id, sent_at);
         """
     )
 
 
 def downgrade() -> None:
     op.execute(
-        "ALTER TABLE payments DROP COLUMN journalised_at; "
+        "DROP INDEX sepa_file_emails_by_file; ALTER TABLE payments DROP COLUMN journalised_at; "
         "ALTER TABLE sepa_files DROP COLUMN downloaded_at, DROP COLUMN downloaded_by, "
         "DROP COLUMN journalised_at, DROP COLUMN journalised_by, "
         "DROP COLUMN status_report_message_id, DROP COLUMN status_report_at;"
