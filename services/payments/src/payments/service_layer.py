@@ -31,7 +31,14 @@ from ledgerline.events import (
 from schwifty import IBAN
 
 from payments.adapters import open_items, repository
-from payments.domain import CreditTransferBatch, InvalidBatch, build_credit_transfer, file_digest
+from payments.domain import (
+    CreditTransferBatch,
+    InvalidBatch,
+    build_credit_transfer,
+    file_digest,
+    pain002,
+    sepa_journal,
+)
 from payments.domain.payment import (
     Claim,
     InvoiceIdentity,
@@ -414,12 +421,121 @@ async def mark_qr_paid(
         raise Conflict(
             f"payment {payment_id} is {payment['status']}; only a QR payment can be marked paid"
         )
-    updated = await repository.set_status(
-        uow.conn, payment_id, PaymentStatus.PAID.value, reason="paid by QR code"
+    updated = await repository.record_paid_and_journalised(
+        uow.conn, payment_id, reason="paid by QR code"
     )
     details = await _to_journalise(uow.conn, scope.office_id, updated)
     _settled(uow, updated, scope.office_id, today, **details)
     return updated
+
+
+@dataclass(frozen=True)
+class JournalisedFile:
+    file: asyncpg.Record
+    payments: list[asyncpg.Record]
+
+
+async def journalise_sepa_file(
+    uow: UnitOfWork, scope: DossierScope, file_id: UUID
+) -> JournalisedFile:
+    """The office journalises a SEPA file's payments once the file went to the bank: each
+    payment still in processing is paid and gets payment.settled.v1 (settled_by payment, on the
+    file's execution date), which sync journalises in the bank journal. Twice is once."""
+    conn = uow.conn
+    file = await repository.get_sepa_file(
+        conn, scope.office_id, scope.dossier_id, file_id, content=True, lock=True
+    )
+    if file is None:
+        raise NotFound(f"SEPA file {file_id} not found")
+    trail = sepa_journal.FileTrail(
+        downloaded_at=file["downloaded_at"],
+        emailed_at=file["emailed_at"],
+        journalised_at=file["journalised_at"],
+    )
+    payments = await repository.payments_of_file(conn, scope.office_id, scope.dossier_id, file_id)
+    if trail.status is sepa_journal.FileStatus.JOURNALISED:
+        return JournalisedFile(file, payments)
+    try:
+        sepa_journal.check_journalisable(file_id, trail)
+    except sepa_journal.NotSentToBank as exc:
+        raise Conflict(str(exc)) from exc
+    dates = sepa_journal.execution_dates(file["content"])
+    chosen, _ = sepa_journal.to_journalise((p["id"], p["status"]) for p in payments)
+    done: dict[UUID, asyncpg.Record] = {}
+    for payment in payments:
+        if payment["id"] not in chosen:
+            continue
+        updated = await repository.record_paid_and_journalised(
+            conn, payment["id"], reason=f"paid by SEPA file {file['message_id']}, journalised"
+        )
+        details = await _to_journalise(conn, scope.office_id, updated)
+        # A credit transfer is money out, whatever the open item's kind.
+        details["kind"] = sepa_journal.CREDIT_TRANSFER_KIND
+        on = sepa_journal.settled_on(updated["end_to_end_id"], dates)
+        _settled(uow, updated, scope.office_id, on, **details)
+        done[payment["id"]] = updated
+    row = await repository.record_file_journalised(conn, file_id, scope.principal.subject)
+    return JournalisedFile(row, [done.get(p["id"], p) for p in payments])
+
+
+@dataclass(frozen=True)
+class ImportedStatusReport:
+    file: asyncpg.Record
+    statuses: dict[str, pain002.Status]  # end-to-end id -> what the bank said
+    returned: dict[str, asyncpg.Record]  # end-to-end id -> payment back in the basket
+    payments: list[asyncpg.Record]  # the file's payments now
+
+
+async def import_status_report(
+    uow: UnitOfWork, scope: DossierScope, file_id: UUID, content: bytes
+) -> ImportedStatusReport:
+    """The bank's pain.002 report on a SEPA file: each rejected payment goes back to the basket
+    with the bank's reason (it leaves the file and is not journalised with it); accepted ones
+    stay in processing, to be journalised. Nothing is written for a report that is not valid or
+    not about this file (422), nor when it rejects a payment already paid (409)."""
+    conn = uow.conn
+    file = await repository.get_sepa_file(
+        conn, scope.office_id, scope.dossier_id, file_id, content=True, lock=True
+    )
+    if file is None:
+        raise NotFound(f"SEPA file {file_id} not found")
+    report = pain002.read_status_report(content)
+    statuses = pain002.statuses_of_file(
+        report, file["message_id"], sepa_journal.file_transactions(file["content"])
+    )
+    payments = await repository.payments_of_file(conn, scope.office_id, scope.dossier_id, file_id)
+    by_end_to_end = {p["end_to_end_id"]: p for p in payments}
+    # A rejected payment already returned to the basket (the report imported before) is gone
+    # from the file: nothing to do for it.
+    rejected = [
+        (by_end_to_end[e2e], status)
+        for e2e, status in statuses.items()
+        if status.rejected and e2e in by_end_to_end
+    ]
+    too_late = [
+        f"payment {p['id']} ({p['end_to_end_id']}) is {p['status']}"
+        for p, _ in rejected
+        if p["status"] != PaymentStatus.IN_PROCESSING
+    ]
+    if too_late:
+        raise Conflict(
+            "the bank rejects payments that are already paid: "
+            + "; ".join(too_late)
+            + ". Reverse them in the books, then pay them again"
+        )
+    returned: dict[str, asyncpg.Record] = {}
+    for payment, status in rejected:
+        updated = await repository.return_to_basket(
+            conn,
+            payment["id"],
+            reason=f"rejected by the bank ({status.reason or status.code}) in the status report "
+            f"{report.message_id} on SEPA file {file['message_id']}",
+        )
+        _announce(uow, updated, scope.office_id)
+        returned[payment["end_to_end_id"]] = updated
+    row = await repository.record_status_report(conn, file_id, report.message_id)
+    now = await repository.payments_of_file(conn, scope.office_id, scope.dossier_id, file_id)
+    return ImportedStatusReport(row, statuses, returned, now)
 
 
 async def _to_journalise(

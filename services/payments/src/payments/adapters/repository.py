@@ -14,10 +14,12 @@ building_number, postal_code, town, country, created_at"""
 PAYMENT_COLUMNS = """id, dossier_id, document_id, bank_account_id, method, status, status_reason,
 creditor_name, creditor_iban, creditor_bic, creditor_bank_name, creditor_town, creditor_country,
 amount, currency, remittance_type, remittance_value, execution_date, sepa_file_id, end_to_end_id,
-created_by, created_at, updated_at"""
+created_by, created_at, updated_at, journalised_at"""
 FILE_COLUMNS = """id, dossier_id, bank_account_id, debtor_iban, message_id, format,
 number_of_transactions, control_sum, hash_algorithm, integrity_hash, sha256, summary, created_by,
-created_at"""
+created_at, downloaded_at, downloaded_by, journalised_at, journalised_by,
+status_report_message_id, status_report_at,
+(SELECT min(e.sent_at) FROM sepa_file_emails e WHERE e.file_id = sepa_files.id) AS emailed_at"""
 
 
 ACCOUNT_KEYS = (
@@ -401,14 +403,72 @@ async def get_sepa_file(
     file_id: UUID,
     *,
     content: bool = False,
+    lock: bool = False,
 ) -> asyncpg.Record | None:
     columns = FILE_COLUMNS + (", content" if content else "")
     return await connection.fetchrow(
-        f"SELECT {columns} FROM sepa_files WHERE office_id = $1 AND dossier_id = $2 AND id = $3",
+        f"SELECT {columns} FROM sepa_files WHERE office_id = $1 AND dossier_id = $2 AND id = $3"
+        + (" FOR UPDATE" if lock else ""),
         office_id,
         dossier_id,
         file_id,
     )
+
+
+async def record_download(
+    connection: asyncpg.Connection, office_id: UUID, dossier_id: UUID, file_id: UUID, by: str
+) -> None:
+    """The first download is when the file went to the bank (uploaded in its site): kept."""
+    await connection.execute(
+        """UPDATE sepa_files SET downloaded_at = now(), downloaded_by = $4
+        WHERE office_id = $1 AND dossier_id = $2 AND id = $3 AND downloaded_at IS NULL""",
+        office_id,
+        dossier_id,
+        file_id,
+        by,
+    )
+
+
+async def record_file_journalised(
+    connection: asyncpg.Connection, file_id: UUID, by: str
+) -> asyncpg.Record:
+    row = await connection.fetchrow(
+        f"""UPDATE sepa_files SET journalised_at = now(), journalised_by = $2
+        WHERE id = $1 RETURNING {FILE_COLUMNS}""",
+        file_id,
+        by,
+    )
+    assert row is not None
+    return row
+
+
+async def payments_of_file(
+    connection: asyncpg.Connection, office_id: UUID, dossier_id: UUID, file_id: UUID
+) -> list[asyncpg.Record]:
+    """The file's payments, locked, in the order they were made."""
+    return await connection.fetch(
+        f"""SELECT {PAYMENT_COLUMNS} FROM payments
+        WHERE office_id = $1 AND dossier_id = $2 AND sepa_file_id = $3
+        ORDER BY created_at, id FOR UPDATE""",
+        office_id,
+        dossier_id,
+        file_id,
+    )
+
+
+async def record_paid_and_journalised(
+    connection: asyncpg.Connection, payment_id: UUID, reason: str
+) -> asyncpg.Record:
+    """Paid, and handed to the books to journalise (payment.settled.v1, settled_by payment)."""
+    row = await connection.fetchrow(
+        f"""UPDATE payments SET status = 'paid', status_reason = $2, journalised_at = now(),
+            updated_at = now()
+        WHERE id = $1 RETURNING {PAYMENT_COLUMNS}""",
+        payment_id,
+        reason,
+    )
+    assert row is not None
+    return row
 
 
 async def record_email(
@@ -509,3 +569,31 @@ async def move_document(
             from_dossier,
             to,
         )
+
+
+async def return_to_basket(
+    connection: asyncpg.Connection, payment_id: UUID, reason: str
+) -> asyncpg.Record:
+    """The bank rejected the payment: back in the basket, out of its file, to be paid again."""
+    row = await connection.fetchrow(
+        f"""UPDATE payments SET status = 'in_basket', status_reason = $2, sepa_file_id = NULL,
+            end_to_end_id = NULL, updated_at = now()
+        WHERE id = $1 RETURNING {PAYMENT_COLUMNS}""",
+        payment_id,
+        reason,
+    )
+    assert row is not None
+    return row
+
+
+async def record_status_report(
+    connection: asyncpg.Connection, file_id: UUID, report_message_id: str
+) -> asyncpg.Record:
+    row = await connection.fetchrow(
+        f"""UPDATE sepa_files SET status_report_message_id = $2, status_report_at = now()
+        WHERE id = $1 RETURNING {FILE_COLUMNS}""",
+        file_id,
+        report_message_id,
+    )
+    assert row is not None
+    return row

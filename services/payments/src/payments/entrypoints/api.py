@@ -5,7 +5,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 from uuid import UUID, uuid4
 
-from fastapi import APIRouter, HTTPException, Query, Response, status
+from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from ledgerline.auth import OFFICE_ROLES, DossierScope, Role, dossier_scope
 from ledgerline.errors import error_response
 from ledgerline.money import Money
@@ -28,11 +28,14 @@ from payments.domain.payment import (
     PaymentStatus,
     claimed,
 )
+from payments.domain.sepa_journal import FileStatus, FileTrail
 
 router = APIRouter()
 
 PAYERS = OFFICE_ROLES | {Role.CLIENT_ADMINISTRATOR, Role.CLIENT_FULL_ACCESS}
 PayerScope = Annotated[DossierScope, dossier_scope(*PAYERS)]
+# Journalising is the office's bookkeeping (seed 001: the office journalises the payment run).
+OfficeScope = Annotated[DossierScope, dossier_scope(*OFFICE_ROLES)]
 
 # Examples for the OpenAPI document. FastAPI leaves nulls out of examples, so they show values.
 DOSSIER = "d0551e00-0000-4000-8000-000000000001"
@@ -71,6 +74,7 @@ PAYMENT_EXAMPLE = {
     "end_to_end_id": "E2E-2026-0042",
     "created_by": "anna.admin@demo-office.example",
     "created_at": "2026-11-30T10:00:00Z",
+    "journalised_at": "2026-12-01T08:30:00Z",
 }
 SEPA_XML_EXAMPLE = (
     '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -399,6 +403,11 @@ class Payment(BaseModel):
     end_to_end_id: str | None
     created_by: str
     created_at: datetime
+    journalised_at: datetime | None = Field(
+        description="When the payment was handed to the books to journalise (payment.settled.v1, "
+        "settled_by payment: a QR payment marked paid, a SEPA file's payment journalised); "
+        "how the books took it: sync's payment-journalisings"
+    )
 
 
 def _refusal(exc: Exception) -> HTTPException:
@@ -615,6 +624,14 @@ class SepaFile(BaseModel):
                     "summary": {"number_of_transactions": 1, "control_sum": "1210.00"},
                     "created_by": "anna.admin@demo-office.example",
                     "created_at": "2026-11-30T11:00:00Z",
+                    "status": "journalised",
+                    "downloaded_at": "2026-11-30T11:02:00Z",
+                    "downloaded_by": "anna.admin@demo-office.example",
+                    "emailed_at": "2026-11-30T11:05:00Z",
+                    "journalised_at": "2026-12-01T08:30:00Z",
+                    "journalised_by": "eva.employee@demo-office.example",
+                    "status_report_message_id": "STS-20261201-0007",
+                    "status_report_at": "2026-12-01T08:00:00Z",
                 }
             ]
         }
@@ -634,6 +651,24 @@ class SepaFile(BaseModel):
     summary: dict[str, Any]
     created_by: str
     created_at: datetime
+    status: FileStatus = Field(
+        description="generated; sent_to_bank (downloaded or e-mailed); journalised (its "
+        "payments handed to the books)"
+    )
+    downloaded_at: datetime | None = Field(description="First download")
+    downloaded_by: str | None
+    emailed_at: datetime | None = Field(description="First e-mail to the bank")
+    journalised_at: datetime | None
+    journalised_by: str | None
+    status_report_message_id: str | None = Field(
+        description="The bank's last payment status report (pain.002) imported for the file"
+    )
+    status_report_at: datetime | None
+
+    @classmethod
+    def of(cls, row: Any) -> "SepaFile":
+        trail = FileTrail(row["downloaded_at"], row["emailed_at"], row["journalised_at"])
+        return cls.model_validate(dict(row) | {"status": trail.status})
 
 
 @router.post(
@@ -664,7 +699,7 @@ async def make_sepa_file(
         request.format,
         datetime.now(UTC),
     )
-    return SepaFile.model_validate(dict(row))
+    return SepaFile.of(row)
 
 
 @router.get(
@@ -676,7 +711,7 @@ async def make_sepa_file(
 async def list_sepa_files(runtime: CurrentRuntime, scope: PayerScope) -> list[SepaFile]:
     async with runtime.pool.acquire() as connection:
         rows = await repository.list_sepa_files(connection, scope.office_id, scope.dossier_id)
-    return [SepaFile.model_validate(dict(row)) for row in rows]
+    return [SepaFile.of(row) for row in rows]
 
 
 @router.get(
@@ -691,13 +726,15 @@ async def get_sepa_file(file_id: UUID, runtime: CurrentRuntime, scope: PayerScop
         row = await repository.get_sepa_file(connection, scope.office_id, scope.dossier_id, file_id)
     if row is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"SEPA file {file_id} not found")
-    return SepaFile.model_validate(dict(row))
+    return SepaFile.of(row)
 
 
 @router.get(
     "/dossiers/{dossier_id}/sepa-files/{file_id}/content",
     tags=["SEPA files"],
     summary="Download the SEPA file, byte for byte",
+    description="The first download is recorded (`downloaded_at`): the file counts as sent to "
+    "the bank, and its payments may be journalised.",
     response_class=Response,
     responses={
         200: {
@@ -716,12 +753,16 @@ async def get_sepa_file(file_id: UUID, runtime: CurrentRuntime, scope: PayerScop
     },
 )
 async def download_sepa_file(file_id: UUID, runtime: CurrentRuntime, scope: PayerScope) -> Response:
-    async with runtime.pool.acquire() as connection:
+    async with runtime.unit_of_work() as uow:
         row = await repository.get_sepa_file(
-            connection, scope.office_id, scope.dossier_id, file_id, content=True
+            uow.conn, scope.office_id, scope.dossier_id, file_id, content=True
         )
-    if row is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"SEPA file {file_id} not found")
+        if row is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"SEPA file {file_id} not found")
+        # Downloaded to upload in the bank's site: the file counts as sent to the bank.
+        await repository.record_download(
+            uow.conn, scope.office_id, scope.dossier_id, file_id, scope.principal.subject
+        )
     return Response(
         row["content"],
         media_type="application/xml",
@@ -799,3 +840,140 @@ async def email_sepa_file(
             uow.conn, uuid4(), file_id, request.to, scope.principal.subject
         )
     return EmailSent(status="sent", to=request.to)
+
+
+class JournalisedSepaFile(SepaFile):
+    payments: list[Payment] = Field(
+        description="The file's payments: those journalised are paid, with `journalised_at`"
+    )
+
+
+@router.post(
+    "/dossiers/{dossier_id}/sepa-files/{file_id}/journalise",
+    response_model=JournalisedSepaFile,
+    tags=["SEPA files"],
+    summary="Journalise the file's payments in the books, after it was sent to the bank",
+    description=(
+        "Seed 001: the office journalises the payments after the payment orders went to the "
+        "bank. Allowed once the file was downloaded or e-mailed. Each payment of the file still "
+        "in processing becomes paid and gets `payment.settled.v1` (settled_by `payment`, kind "
+        "`supplier`, settled on the file's requested execution date); sync books it in the "
+        "bank journal of the account paid from, settling the invoice's open item. Payments the "
+        "books settled already are left alone. Journalising a file twice is journalising it "
+        "once (200, the same answer)."
+    ),
+    responses={
+        404: error_response("No such SEPA file in the dossier"),
+        409: error_response(
+            "The file has not been sent to the bank yet",
+            f"SEPA file {FILE_ID} has not been sent to the bank yet: download it or e-mail it "
+            "to the bank first, then journalise its payments",
+        ),
+    },
+)
+async def journalise_sepa_file(
+    file_id: UUID, runtime: CurrentRuntime, scope: OfficeScope
+) -> JournalisedSepaFile:
+    done = await run(runtime, service_layer.journalise_sepa_file, scope, file_id)
+    return JournalisedSepaFile.model_validate(
+        SepaFile.of(done.file).model_dump()
+        | {"payments": [Payment.model_validate(dict(p)) for p in done.payments]}
+    )
+
+
+# A bank's status report lists each transaction in a few hundred bytes: 10 MiB is ~30,000.
+MAX_STATUS_REPORT_BYTES = 10 * 1024 * 1024
+PAIN002_EXAMPLE = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.002.001.10">\n'
+    "  <CstmrPmtStsRpt><!-- GrpHdr, OrgnlGrpInfAndSts (OrgnlMsgId: the file's message_id), "
+    "OrgnlPmtInfAndSts/TxInfAndSts (OrgnlEndToEndId, TxSts RJCT, StsRsnInf) --></CstmrPmtStsRpt>\n"
+    "</Document>\n"
+)
+
+
+class TransactionStatus(BaseModel):
+    end_to_end_id: str
+    status: str = Field(description="The bank's ISO 20022 status: RJCT, ACCP, ACSC, ACTC ...")
+    reason: str | None = Field(description="The bank's reason code and text", examples=["AC01"])
+    payment_id: UUID | None = Field(description="The file's payment (or the one returned)")
+    returned_to_basket: bool
+
+
+class ImportedStatusReport(SepaFile):
+    transactions: list[TransactionStatus] = Field(
+        description="Each transaction of the file the report gives a status"
+    )
+    returned: list[Payment] = Field(description="Rejected payments, back in the basket")
+    payments: list[Payment] = Field(description="The file's payments now")
+
+
+@router.post(
+    "/dossiers/{dossier_id}/sepa-files/{file_id}/status-report",
+    response_model=ImportedStatusReport,
+    tags=["SEPA files"],
+    summary="Import the bank's payment status report (pain.002) for the file",
+    description=(
+        "The body is the bank's pain.002.001.03 or pain.002.001.10 file. It is validated against "
+        "its ISO 20022 XSD and must report on this file (`OrgnlMsgId` = the file's "
+        "`message_id`) and name only its blocks and end-to-end ids. A transaction the bank "
+        "rejected (`RJCT`, its own status or its block's or group's) leaves the file and goes "
+        "back to the basket with the bank's reason: it is not journalised with the file. "
+        "Accepted ones stay in processing, to be journalised. Importing a report again changes "
+        "nothing more."
+    ),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/xml": {"schema": {"type": "string"}, "example": PAIN002_EXAMPLE}
+            },
+        }
+    },
+    responses={
+        404: error_response("No such SEPA file in the dossier"),
+        409: error_response(
+            "The report rejects a payment that is already paid (journalised, or settled in the "
+            "books)",
+            "the bank rejects payments that are already paid: payment ... is paid. Reverse them "
+            "in the books, then pay them again",
+        ),
+        413: error_response("The report is larger than 10 MiB"),
+        422: error_response(
+            "Not well-formed XML, not a pain.002 report, not valid against its XSD, about "
+            "another file, or naming end-to-end ids the file does not have; nothing is written",
+            "the status report names end-to-end ids that are not in the file: E2E-UNKNOWN-1",
+        ),
+    },
+)
+async def import_status_report(
+    file_id: UUID, request: Request, runtime: CurrentRuntime, scope: OfficeScope
+) -> ImportedStatusReport:
+    content = bytearray()
+    async for chunk in request.stream():
+        content += chunk
+        if len(content) > MAX_STATUS_REPORT_BYTES:
+            raise HTTPException(
+                status.HTTP_413_CONTENT_TOO_LARGE,
+                f"the status report is larger than {MAX_STATUS_REPORT_BYTES // (1024 * 1024)} MiB",
+            )
+    done = await run(runtime, service_layer.import_status_report, scope, file_id, bytes(content))
+    of_file = {p["end_to_end_id"]: p["id"] for p in done.payments}
+    of_file |= {e2e: p["id"] for e2e, p in done.returned.items()}
+    return ImportedStatusReport.model_validate(
+        SepaFile.of(done.file).model_dump()
+        | {
+            "transactions": [
+                TransactionStatus(
+                    end_to_end_id=e2e,
+                    status=given.code,
+                    reason=given.reason,
+                    payment_id=of_file.get(e2e),
+                    returned_to_basket=e2e in done.returned,
+                )
+                for e2e, given in done.statuses.items()
+            ],
+            "returned": [Payment.model_validate(dict(p)) for p in done.returned.values()],
+            "payments": [Payment.model_validate(dict(p)) for p in done.payments],
+        }
+    )
