@@ -8,7 +8,7 @@ Who may read them is as for the aged balance (feedback_api).
 """
 
 import asyncio
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 from uuid import UUID
@@ -31,7 +31,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sync.adapters import connectors as connector_reads
 from sync.adapters import office
-from sync.connectors.contract import ConnectorError, LedgerMovement, LedgerSnapshot
+from sync.adapters.connectors import Books
+from sync.connectors.contract import AccountTotal, ConnectorError, LedgerMovement, LedgerSnapshot
 from sync.domain.feedback import (
     ClassBlock,
     OpenItemFilter,
@@ -48,6 +49,8 @@ from sync.entrypoints.feedback_api import (
     FeedbackScope,
     _connector,
     _connector_failure,
+    books_as_of,
+    books_as_of_field,
 )
 
 router = APIRouter(tags=["feedback"])
@@ -236,6 +239,7 @@ class OpenItemsReport(BaseModel):
     totals: OpenItemTotalsOut = Field(description="Over every matching item, not one page")
     items: list[OpenItemOut]
     page: PageInfo
+    books_as_of: datetime | None = books_as_of_field()
 
 
 class HistoryLineOut(BaseModel):
@@ -257,6 +261,7 @@ class OpenItemHistory(BaseModel):
     document_number: str
     open_amount: Decimal
     lines: list[HistoryLineOut]
+    books_as_of: datetime | None = books_as_of_field()
 
 
 class AccountLineOut(BaseModel):
@@ -287,6 +292,7 @@ class ProfitAndLossReport(BaseModel):
     revenue: Decimal
     costs: Decimal
     result: Decimal = Field(description="revenue - costs; a profit is positive")
+    books_as_of: datetime | None = books_as_of_field()
 
 
 class BalanceSheetReport(BaseModel):
@@ -297,6 +303,7 @@ class BalanceSheetReport(BaseModel):
     assets: Decimal
     liabilities_and_equity: Decimal
     result: Decimal = Field(description="Result not yet allocated (classes 6 and 7 so far)")
+    books_as_of: datetime | None = books_as_of_field()
 
 
 class KeyFiguresReport(BaseModel):
@@ -309,6 +316,7 @@ class KeyFiguresReport(BaseModel):
     revenue: Decimal
     costs: Decimal
     result: Decimal
+    books_as_of: datetime | None = books_as_of_field()
 
 
 def _classes(blocks: list[ClassBlock]) -> list[ClassOut]:
@@ -420,7 +428,7 @@ async def list_open_items(
     accept: Annotated[str | None, Header()] = None,
 ) -> OpenItemsReport | Response:
     order = parse_sort(sort, OPEN_ITEM_SORTS, "due_date")
-    connector, code = await _connector(runtime, scope)
+    connector, code = await _connector(runtime, scope, ("item_history", "counterparty"))
     at = pivot or date.today()
     try:
         items, snapshot = await asyncio.gather(
@@ -485,6 +493,7 @@ async def list_open_items(
         totals=OpenItemTotalsOut(**vars(totals)),
         items=chunk,
         page=info,
+        books_as_of=books_as_of(connector),
     )
 
 
@@ -517,7 +526,9 @@ async def get_open_item_history(
     document_number: Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")],
     accept: Annotated[str | None, Header()] = None,
 ) -> OpenItemHistory | Response:
-    connector, code = await _connector(runtime, scope)
+    connector, code = await _connector(
+        runtime, scope, ("item_history",), f"{journal}/{document_number}"
+    )
     try:
         movements = await asyncio.to_thread(
             connector_reads.open_item_history, connector, code, journal, document_number
@@ -544,6 +555,7 @@ async def get_open_item_history(
         document_number=document_number,
         open_amount=lines[-1].balance,
         lines=lines,
+        books_as_of=books_as_of(connector),
     )
 
 
@@ -552,8 +564,8 @@ async def get_open_item_history(
 
 async def _general_ledger(
     runtime: CurrentRuntime, scope: FeedbackScope
-) -> tuple[list[LedgerMovement], LedgerSnapshot]:
-    connector, code = await _connector(runtime, scope)
+) -> tuple[list[LedgerMovement] | list[AccountTotal], LedgerSnapshot, Books]:
+    connector, code = await _connector(runtime, scope, ("account_total", "gl_account", "period"))
     try:
         movements, snapshot = await asyncio.gather(
             asyncio.to_thread(connector_reads.ledger_movements, connector, code),
@@ -561,7 +573,7 @@ async def _general_ledger(
         )
     except ConnectorError as exc:
         raise _connector_failure(exc) from exc
-    return movements, snapshot
+    return movements, snapshot, connector
 
 
 @router.get(
@@ -581,7 +593,7 @@ async def get_profit_and_loss(
     accept: Annotated[str | None, Header()] = None,
 ) -> ProfitAndLossReport | Response:
     first, last = _period_range(first_period, last_period)
-    movements, snapshot = await _general_ledger(runtime, scope)
+    movements, snapshot, books = await _general_ledger(runtime, scope)
     report = profit_and_loss(movements, snapshot.gl_accounts, first, last)
     if wants_csv(accept):
         return _statement_csv(report.classes, f"profit-and-loss-{first}-{last}.csv")
@@ -592,6 +604,7 @@ async def get_profit_and_loss(
         revenue=report.revenue,
         costs=report.costs,
         result=report.result,
+        books_as_of=books_as_of(books),
     )
 
 
@@ -611,7 +624,7 @@ async def get_balance_sheet(
     accept: Annotated[str | None, Header()] = None,
 ) -> BalanceSheetReport | Response:
     last = at or date.today().strftime("%Y-%m")
-    movements, snapshot = await _general_ledger(runtime, scope)
+    movements, snapshot, books = await _general_ledger(runtime, scope)
     sheet = balance_sheet(movements, snapshot.gl_accounts, last)
     if wants_csv(accept):
         return _statement_csv(sheet.classes, f"balance-sheet-{last}.csv")
@@ -621,6 +634,7 @@ async def get_balance_sheet(
         assets=sheet.assets,
         liabilities_and_equity=sheet.liabilities_and_equity,
         result=sheet.result,
+        books_as_of=books_as_of(books),
     )
 
 
@@ -654,7 +668,7 @@ async def get_key_figures(
     first, last = _period_range(first_period, last_period)
     async with runtime.pool.acquire() as connection:
         forced = await office_key_figures_closed_only(connection, scope.office_id)
-    movements, snapshot = await _general_ledger(runtime, scope)
+    movements, snapshot, books = await _general_ledger(runtime, scope)
     figures = key_figures(
         movements,
         snapshot.periods,
@@ -670,4 +684,5 @@ async def get_key_figures(
         revenue=figures.revenue,
         costs=figures.costs,
         result=figures.result,
+        books_as_of=books_as_of(books),
     )

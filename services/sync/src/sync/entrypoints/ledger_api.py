@@ -312,7 +312,7 @@ async def _periods_its_connector_closes(
     books = snapshot_of_records(
         dossier["dossier_code"],
         datetime.now(UTC),
-        await ledger.connector_records(connection, dossier["id"]),
+        await ledger.connector_records(connection, dossier["id"], ("period",)),
     )
     return periods_to_close(
         (Period(p.code, p.start, p.end, p.status) for p in books.periods), new_active
