@@ -102,4 +102,5 @@ def item_as_of(history: ItemHistory, as_of: date | None) -> OpenItem | None:
     if own.date > as_of:
         return None
     paid = -sum((line.amount for line in settlements if line.date <= as_of), Decimal(0))
-    return history.item.model_copy(update={"amount_paid": paid})
+    # Nothing paid is 0, never -0, as the connector reads it.
+    return history.item.model_copy(update={"amount_paid": paid or Decimal(0)})

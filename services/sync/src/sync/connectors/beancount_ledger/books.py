@@ -374,7 +374,8 @@ def open_items(
                 due_date=meta.get("due-date"),
                 currency=posting.units.currency,
                 amount=sign * posting.units.number,
-                amount_paid=-sign * movements.get(document, Decimal(0)),
+                # Nothing paid is 0, never -0 (a customer's item negated).
+                amount_paid=-sign * movements.get(document, Decimal(0)) or Decimal(0),
                 structured_communication=_text(meta, "communication"),
             )
         )
