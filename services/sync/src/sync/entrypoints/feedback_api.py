@@ -1,6 +1,7 @@
 """Feedback over the dossier's books: aged balance and top 10 customers / suppliers.
 
-Read from the dossier's connector (the package is the master of the books). JSON by default,
+Read from the dossier's connector (the package is the master of the books), or for a dossier
+connected over Kafka from sync's copy of what its connector published (domain.synced_books). JSON by default,
 CSV with `Accept: text/csv`. The office and the client profiles with feedback may read them;
 "document delivery" and "document processing" profiles get 403, and so does a configuration B
 dossier (processing and archive only).

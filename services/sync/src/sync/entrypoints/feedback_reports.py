@@ -1,8 +1,10 @@
 """Feedback over the dossier's books, continued: open items at a pivot date, the history of one
 open item, the provisional P&L and balance sheet by PCMN class, and the dashboard's key figures.
 
-Everything is read from the dossier's ledger through its connector when asked (the package is
-the master of the books; nothing is kept beside it). Lists page with `limit` / `offset`, sort
+An in-process dossier's are read from its ledger through its connector when asked (the package
+is the master of the books); a dossier connected over Kafka's from the records its connector
+published in ledger.synced.v1, which sync keeps (`SyncedBooks`), by the same code; `books_as_of`
+says when those were read. Lists page with `limit` / `offset`, sort
 with `sort`, and export every matching row as CSV with `Accept: text/csv` (ledgerline.listing).
 Who may read them is as for the aged balance (feedback_api).
 """
