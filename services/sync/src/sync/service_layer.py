@@ -52,6 +52,8 @@ from sync.domain.deletion import (
 )
 from sync.domain.kafka_connector import (
     KEPT_RECORDS,
+    KEPT_REMOVALS,
+    POSTING_RECORDS,
     answer_applies,
     kafka_posting_action,
     posting_route,
@@ -332,7 +334,7 @@ async def _request_over_kafka(
             subject=f"proposals/{proposal.proposal_id}",
         )
         return
-    records = await ledger.connector_records(uow.conn, dossier["id"])
+    records = await ledger.connector_records(uow.conn, dossier["id"], POSTING_RECORDS)
     if not records:
         outcome = _failed(
             uow,
@@ -556,7 +558,8 @@ async def on_connector_synced(
     uow: UnitOfWork, event: Envelope[LedgerSynced], settings: SyncSettings
 ) -> None:
     """An external connector's ledger.synced.v1: sync keeps the journals, counterparties and
-    GL accounts it resolves proposals against, and records the run when its last chunk comes."""
+    GL accounts it resolves proposals against and the feedback records its feedback reports are
+    computed from, and records the run when its last chunk comes."""
     dossier = await _kafka_dossier(uow, event)
     data = event.data
     if dossier is None or data.sync_id is None:
@@ -567,10 +570,10 @@ async def on_connector_synced(
         for record in getattr(data, field)
     ]
     await ledger.upsert_connector_records(uow.conn, dossier["id"], data.sync_id, upserts)
-    if data.removed_counterparties:
-        await ledger.remove_connector_records(
-            uow.conn, dossier["id"], "counterparty", list(data.removed_counterparties)
-        )
+    await ledger.mark_connector_books(uow.conn, dossier["id"], data.synced_at)
+    for field, kind in KEPT_REMOVALS.items():
+        if keys := getattr(data, field):
+            await ledger.remove_connector_records(uow.conn, dossier["id"], kind, list(keys))
     await journalisings.mark_settled(uow.conn, event.officeid, data.settled_items)
     if data.last_chunk:
         if data.full:

@@ -654,6 +654,59 @@ class SettledItem(EventData):
     )
 
 
+# The feedback records (ledger.synced.v1 since the feedback read models): what the feedback
+# reports (aged balance at any pivot, open items, an item's history, top 10, P&L, balance sheet,
+# key figures) need of the books, in bounded records, so that they work for a dossier whose
+# package is connected over Kafka exactly as for one read in-process.
+
+
+class CounterpartyTurnover(EventData):
+    """Turnover excluding VAT with one counterparty in one booking period, credit notes
+    deducted (for the top 10 customers and suppliers). Key: `kind/period/currency/number`."""
+
+    kind: CounterpartyKind
+    counterparty_number: str
+    period: str = Field(pattern=PERIOD_PATTERN)
+    amount_excl_vat: Amount
+    currency: str = Field(default="EUR", pattern=CURRENCY_PATTERN)
+
+
+class AccountTotal(EventData):
+    """The net of every posting on one GL account in one booking period, in the dossier's
+    currency, debit positive (a foreign-currency posting at its booked rate). The P&L, the
+    balance sheet and the key figures are sums of these. Key: `gl_account/period`."""
+
+    gl_account: str = Field(pattern=GL_ACCOUNT_PATTERN)
+    period: str = Field(pattern=PERIOD_PATTERN)
+    amount: Amount = Field(description="Debits minus credits")
+
+
+class OpenItemMovement(EventData):
+    """A line of an open item's history: the invoice or credit note itself, then what settled
+    it (payments, credit notes applied to it, other bookings), in the item's own sign: the
+    invoice is positive, a payment of it negative."""
+
+    kind: str = Field(description="invoice, credit_note, payment or other")
+    journal: str
+    document_number: str
+    date: date
+    period: str | None = None
+    amount: Amount
+    currency: str = Field(default="EUR", pattern=CURRENCY_PATTERN)
+    description: str | None = None
+
+
+class ItemHistory(EventData):
+    """An invoice or credit note of the books, settled ones too, with its whole history: what
+    was paid on it at any date is the sum of its settling lines up to that date. Key:
+    `journal/document_number` (as an open item's)."""
+
+    item: OpenItem = Field(description="The item as the books show it now")
+    movements: tuple[OpenItemMovement, ...] = Field(
+        description="The item's own line first, then what settled it, oldest first"
+    )
+
+
 class LedgerSynced(EventData):
     """The books of a dossier, as its accounting package says, in bounded chunks.
 
@@ -686,6 +739,24 @@ class LedgerSynced(EventData):
     removed_counterparties: tuple[str, ...] = ()
     removed_open_items: tuple[str, ...] = Field(
         default=(), description="Open items now settled or deleted, as `journal/document number`"
+    )
+    turnover_records: tuple[CounterpartyTurnover, ...] = Field(
+        default=(), description="Feedback: turnover per counterparty and booking period"
+    )
+    account_totals: tuple[AccountTotal, ...] = Field(
+        default=(), description="Feedback: net per GL account and booking period"
+    )
+    item_histories: tuple[ItemHistory, ...] = Field(
+        default=(), description="Feedback: every invoice and credit note with its history"
+    )
+    removed_turnover: tuple[str, ...] = Field(
+        default=(), description="Turnover records gone, as `kind/period/currency/number`"
+    )
+    removed_account_totals: tuple[str, ...] = Field(
+        default=(), description="Account totals gone, as `gl_account/period`"
+    )
+    removed_item_histories: tuple[str, ...] = Field(
+        default=(), description="Items gone from the books (deleted), as `journal/document number`"
     )
 
 

@@ -1,5 +1,7 @@
 """SQL for sync runs and postings."""
 
+from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -127,9 +129,21 @@ async def synced_fingerprints(
 
 
 async def replace_fingerprints(
-    connection: asyncpg.Connection, dossier_id: UUID, fingerprints: dict[tuple[str, str], str]
+    connection: asyncpg.Connection,
+    dossier_id: UUID,
+    fingerprints: dict[tuple[str, str], str],
+    kinds: tuple[str, ...] | None = None,
 ) -> None:
-    await connection.execute("DELETE FROM synced_records WHERE dossier_id = $1", dossier_id)
+    """The fingerprints of the dossier's latest run (`kinds`: of those kinds only, the others
+    kept)."""
+    if kinds is None:
+        await connection.execute("DELETE FROM synced_records WHERE dossier_id = $1", dossier_id)
+    else:
+        await connection.execute(
+            "DELETE FROM synced_records WHERE dossier_id = $1 AND kind = ANY($2)",
+            dossier_id,
+            list(kinds),
+        )
     await connection.copy_records_to_table(
         "synced_records",
         records=[(dossier_id, kind, key, value) for (kind, key), value in fingerprints.items()],
@@ -186,12 +200,42 @@ async def keep_only_connector_run(
 
 
 async def connector_records(
-    connection: asyncpg.Connection, dossier_id: UUID
+    connection: asyncpg.Connection,
+    dossier_id: UUID,
+    kinds: Iterable[str] | None = None,
+    key: str | None = None,
 ) -> list[tuple[str, dict[str, Any]]]:
+    """The records kept of the dossier (`kinds`: of those kinds; `key`: with that key)."""
     rows = await connection.fetch(
-        "SELECT kind, record FROM connector_records WHERE dossier_id = $1", dossier_id
+        """SELECT kind, record FROM connector_records WHERE dossier_id = $1
+        AND ($2::text[] IS NULL OR kind = ANY($2)) AND ($3::text IS NULL OR key = $3)""",
+        dossier_id,
+        None if kinds is None else list(kinds),
+        key,
     )
     return [(row["kind"], row["record"]) for row in rows]
+
+
+async def mark_connector_books(
+    connection: asyncpg.Connection, dossier_id: UUID, synced_at: datetime
+) -> None:
+    """Sync's copy of the dossier's books now shows them as the connector read them then (a
+    chunk of an older run arriving late does not make the copy look older)."""
+    await connection.execute(
+        """INSERT INTO connector_books (dossier_id, synced_at) VALUES ($1, $2)
+        ON CONFLICT (dossier_id) DO UPDATE
+        SET synced_at = GREATEST(connector_books.synced_at, EXCLUDED.synced_at)""",
+        dossier_id,
+        synced_at,
+    )
+
+
+async def connector_books_synced_at(
+    connection: asyncpg.Connection, dossier_id: UUID
+) -> datetime | None:
+    return await connection.fetchval(
+        "SELECT synced_at FROM connector_books WHERE dossier_id = $1", dossier_id
+    )
 
 
 async def record_connector_sync(connection: asyncpg.Connection, values: dict[str, Any]) -> None:

@@ -19,6 +19,7 @@ from ledgerline.events.catalog import (
     CURRENCY_PATTERN,
     GL_ACCOUNT_PATTERN,
     PERIOD_PATTERN,
+    AccountTotal,
     AccountType,
     BookingDeleted,
     BookingDeleteFailed,
@@ -32,13 +33,16 @@ from ledgerline.events.catalog import (
     BookingToPost,
     Counterparty,
     CounterpartyKind,
+    CounterpartyTurnover,
     GLAccount,
+    ItemHistory,
     Journal,
     JournalType,
     LedgerSynced,
     LedgerSyncRequested,
     NewCounterparty,
     OpenItem,
+    OpenItemMovement,
     PaymentsJournaliseRequested,
     PaymentToJournalise,
     PeriodStatus,
@@ -55,6 +59,7 @@ __all__ = [
     "CURRENCY_PATTERN",
     "GL_ACCOUNT_PATTERN",
     "PERIOD_PATTERN",
+    "AccountTotal",
     "AccountType",
     "BookingDeleteFailed",
     "BookingDeleteRequested",
@@ -68,13 +73,16 @@ __all__ = [
     "BookingToPost",
     "Counterparty",
     "CounterpartyKind",
+    "CounterpartyTurnover",
     "GLAccount",
+    "ItemHistory",
     "Journal",
     "JournalType",
     "LedgerSyncRequested",
     "LedgerSynced",
     "NewCounterparty",
     "OpenItem",
+    "OpenItemMovement",
     "PaymentToJournalise",
     "PaymentsJournaliseRequested",
     "PeriodStatus",
@@ -124,17 +132,6 @@ class FinancialTransaction(ContractModel):
     )
 
 
-class CounterpartyTurnover(ContractModel):
-    """Turnover excluding VAT with one counterparty in one booking period, credit notes
-    deducted (for the top 10 customers and suppliers)."""
-
-    kind: CounterpartyKind
-    counterparty_number: str
-    period: str = Field(pattern=PERIOD_PATTERN)
-    amount_excl_vat: Amount
-    currency: str = Field(default="EUR", pattern=CURRENCY_PATTERN)
-
-
 class LedgerMovement(ContractModel):
     """One posting on a GL account in the dossier's currency, debit positive (the P&L and the
     balance sheet are sums of these). A foreign-currency posting counts at its booked rate."""
@@ -143,21 +140,6 @@ class LedgerMovement(ContractModel):
     period: str = Field(pattern=PERIOD_PATTERN)
     date: date
     amount: Amount
-
-
-class OpenItemMovement(ContractModel):
-    """A line of an open item's history: the invoice or credit note itself, then what settled
-    it (payments, credit notes applied to it, other bookings), in the item's own sign: the
-    invoice is positive, a payment of it negative."""
-
-    kind: str = Field(description="invoice, credit_note, payment or other")
-    journal: str
-    document_number: str
-    date: date
-    period: str | None = None
-    amount: Amount
-    currency: str = Field(default="EUR", pattern=CURRENCY_PATTERN)
-    description: str | None = None
 
 
 class LedgerSnapshot(ContractModel):
@@ -177,6 +159,13 @@ class LedgerSnapshot(ContractModel):
     bank_accounts: tuple[BankAccount, ...] = ()
     financial_transactions: tuple[FinancialTransaction, ...] = ()
     turnover: tuple[CounterpartyTurnover, ...] = ()
+    account_totals: tuple[AccountTotal, ...] = Field(
+        default=(), description="Feedback: net per GL account and period (see AccountTotal)"
+    )
+    item_histories: tuple[ItemHistory, ...] = Field(
+        default=(),
+        description="Feedback: every invoice and credit note, settled too, with its history",
+    )
 
 
 # --------------------------------------------------------------------------- what it receives
@@ -287,6 +276,9 @@ CONTRACT_MODELS: tuple[type[BaseModel], ...] = (
     BankAccount,
     FinancialTransaction,
     CounterpartyTurnover,
+    AccountTotal,
+    ItemHistory,
+    OpenItemMovement,
     BookingToPost,
     PostedBooking,
     BookingToDelete,

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Literal
 
 from sync.connectors.contract import (
+    AccountTotal,
     BookingPeriod,
     CounterpartyTurnover,
     GLAccount,
@@ -20,6 +21,9 @@ from sync.connectors.contract import (
 )
 
 Kind = Literal["customer", "supplier"]
+# The general ledger the statements sum: its postings (in-process), or their totals per account
+# and period (a Kafka connector's): the sums per account and period are the same.
+GeneralLedger = Iterable[LedgerMovement | AccountTotal]
 BUCKETS = ("not_due", "days_0_30", "days_31_60", "days_61_90", "over_90")
 
 
@@ -322,7 +326,7 @@ def _blocks(
     return blocks
 
 
-def _sums(movements: Iterable[LedgerMovement], first: str | None, last: str) -> dict[str, Decimal]:
+def _sums(movements: GeneralLedger, first: str | None, last: str) -> dict[str, Decimal]:
     sums: dict[str, Decimal] = defaultdict(Decimal)
     for movement in movements:
         if (first is None or movement.period >= first) and movement.period <= last:
@@ -344,7 +348,7 @@ class ProfitAndLoss:
 
 
 def profit_and_loss(
-    movements: Iterable[LedgerMovement],
+    movements: GeneralLedger,
     accounts: Iterable[GLAccount],
     first_period: str,
     last_period: str,
@@ -374,7 +378,7 @@ class BalanceSheet:
 
 
 def balance_sheet(
-    movements: Iterable[LedgerMovement], accounts: Iterable[GLAccount], last_period: str
+    movements: GeneralLedger, accounts: Iterable[GLAccount], last_period: str
 ) -> BalanceSheet:
     sums = _sums(movements, None, last_period)
     chart = {a.code: a for a in accounts}
@@ -412,7 +416,7 @@ class KeyFigures:
 
 
 def key_figures(
-    movements: Iterable[LedgerMovement],
+    movements: GeneralLedger,
     periods: Iterable[BookingPeriod],
     first_period: str,
     last_period: str,

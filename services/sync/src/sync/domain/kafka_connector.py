@@ -24,6 +24,7 @@ from sync.connectors.contract import (
     LedgerSnapshot,
     PostedBooking,
 )
+from sync.domain.ledger_sync import record_key as ledger_record_key
 
 Route = Literal["in_process", "kafka"]
 KafkaPostingAction = Literal["request", "answer_posted"]
@@ -36,6 +37,26 @@ KEPT_RECORDS: dict[str, str] = {
     "journals": "journal",
     "counterparty_records": "counterparty",
     "periods": "period",
+    # The feedback records: the feedback reports are computed from them (domain.synced_books).
+    "turnover_records": "turnover",
+    "account_totals": "account_total",
+    "item_histories": "item_history",
+}
+# The kinds a posting is resolved against (snapshot_of_records).
+POSTING_RECORDS = ("gl_account", "journal", "counterparty", "period")
+# The removals of ledger.synced.v1 that apply to a kept kind.
+KEPT_REMOVALS: dict[str, str] = {
+    "removed_counterparties": "counterparty",
+    "removed_turnover": "turnover",
+    "removed_account_totals": "account_total",
+    "removed_item_histories": "item_history",
+}
+# Kept kind -> the LedgerSnapshot field whose key it shares (ledger_sync.record_key).
+_SOURCE_OF_KIND = {
+    "counterparty": "counterparties",
+    "turnover": "turnover",
+    "account_total": "account_totals",
+    "item_history": "item_histories",
 }
 
 
@@ -56,7 +77,8 @@ def answer_applies(current_status: str | None, answer: Literal["posted", "failed
 
 
 def record_key(kind: str, record: Any) -> str:
-    return str(record.number if kind == "counterparty" else record.code)
+    """The key of a kept record: the one its removals name."""
+    return ledger_record_key(_SOURCE_OF_KIND.get(kind, kind), record)
 
 
 def snapshot_of_records(

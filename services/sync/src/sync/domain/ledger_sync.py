@@ -30,7 +30,20 @@ RECORD_FIELDS: tuple[tuple[str, str], ...] = (
     ("periods", "periods"),
     ("counterparties", "counterparty_records"),
     ("open_items", "open_item_records"),
+    # The feedback records: what the feedback reports of a Kafka-connected dossier are computed
+    # from (the in-process snapshot carries turnover only; the reference Kafka connector all).
+    ("turnover", "turnover_records"),
+    ("account_totals", "account_totals"),
+    ("item_histories", "item_histories"),
 )
+# The records a delta run may remove, and the field that carries their keys.
+REMOVAL_FIELDS: dict[str, str] = {
+    "counterparties": "removed_counterparties",
+    "open_items": "removed_open_items",
+    "turnover": "removed_turnover",
+    "account_totals": "removed_account_totals",
+    "item_histories": "removed_item_histories",
+}
 
 
 def _size(record: BaseModel) -> int:
@@ -66,20 +79,42 @@ def _packed(
 RecordKey = tuple[str, str]
 
 
-def _record_key(source: str, record: BaseModel) -> str:
+def record_key(source: str, record: BaseModel) -> str:
+    """The key consumers know a record by (removals carry it): a counterparty's number, an open
+    item's or item history's `journal/document number`, a turnover's
+    `kind/period/currency/number`, an account total's `gl_account/period`, else the code."""
     if source == "counterparties":
         return str(record.number)  # type: ignore[attr-defined]
     if source == "open_items":
         return f"{record.journal}/{record.document_number}"  # type: ignore[attr-defined]
+    if source == "item_histories":
+        item = record.item  # type: ignore[attr-defined]
+        return f"{item.journal}/{item.document_number}"
+    if source == "turnover":
+        line = record
+        return f"{line.kind}/{line.period}/{line.currency}/{line.counterparty_number}"  # type: ignore[attr-defined]
+    if source == "account_totals":
+        return f"{record.gl_account}/{record.period}"  # type: ignore[attr-defined]
     return str(record.code)  # type: ignore[attr-defined]
 
 
-def record_fingerprints(snapshot: LedgerSnapshot) -> dict[RecordKey, str]:
+_record_key = record_key
+
+
+# The snapshot fields holding feedback records (see RECORD_FIELDS).
+FEEDBACK_SOURCES: tuple[str, ...] = ("turnover", "account_totals", "item_histories")
+
+
+def record_fingerprints(
+    snapshot: LedgerSnapshot, sources: tuple[str, ...] | None = None
+) -> dict[RecordKey, str]:
+    """A fingerprint of each record, by (source, key); `sources`: those fields only."""
     return {
         (source, _record_key(source, record)): hashlib.sha256(
             record.model_dump_json().encode()
         ).hexdigest()
         for source, _ in RECORD_FIELDS
+        if sources is None or source in sources
         for record in getattr(snapshot, source)
     }
 
@@ -87,24 +122,40 @@ def record_fingerprints(snapshot: LedgerSnapshot) -> dict[RecordKey, str]:
 @dataclass(frozen=True)
 class Delta:
     changes: LedgerSnapshot
-    removed_counterparties: tuple[str, ...]
-    removed_open_items: tuple[str, ...]
+    # By removal field (REMOVAL_FIELDS): the keys of the records gone since the previous run.
+    removals: dict[str, tuple[str, ...]]
+
+    @property
+    def removed_counterparties(self) -> tuple[str, ...]:
+        return self.removals["removed_counterparties"]
+
+    @property
+    def removed_open_items(self) -> tuple[str, ...]:
+        return self.removals["removed_open_items"]
 
 
-def delta(snapshot: LedgerSnapshot, previous: Mapping[RecordKey, str]) -> Delta:
-    """What changed in `snapshot` since the run that published `previous` (its fingerprints)."""
-    current = record_fingerprints(snapshot)
+def delta(
+    snapshot: LedgerSnapshot,
+    previous: Mapping[RecordKey, str],
+    sources: tuple[str, ...] | None = None,
+) -> Delta:
+    """What changed in `snapshot` since the run that published `previous` (its fingerprints).
+    `sources`: only those fields are compared (the others are left out of the changes)."""
+    current = record_fingerprints(snapshot, sources)
     changed = {
         source: tuple(
             record
             for record in getattr(snapshot, source)
-            if previous.get((source, _record_key(source, record)))
+            if (source, _record_key(source, record)) in current
+            and previous.get((source, _record_key(source, record)))
             != current[(source, _record_key(source, record))]
         )
         for source, _ in RECORD_FIELDS
     }
 
     def gone(kind: str) -> tuple[str, ...]:
+        if sources is not None and kind not in sources:
+            return ()
         return tuple(
             sorted(
                 key for source, key in previous if source == kind and (source, key) not in current
@@ -113,8 +164,7 @@ def delta(snapshot: LedgerSnapshot, previous: Mapping[RecordKey, str]) -> Delta:
 
     return Delta(
         changes=snapshot.model_copy(update=changed),
-        removed_counterparties=gone("counterparties"),
-        removed_open_items=gone("open_items"),
+        removals={field: gone(source) for source, field in REMOVAL_FIELDS.items()},
     )
 
 
@@ -129,6 +179,7 @@ def ledger_sync_messages(
     removed_open_items: tuple[str, ...] = (),
     counts: tuple[int, int] | None = None,
     settled_items: tuple[SettledItem, ...] = (),
+    removals: Mapping[str, tuple[str, ...]] | None = None,
 ) -> list[LedgerSynced]:
     """The messages of one sync run, chunk 0 first, the last with `last_chunk`.
 
@@ -136,10 +187,16 @@ def ledger_sync_messages(
     are the whole dossier's on every chunk (`counts`: counterparties and open items, when
     `snapshot` holds only a delta's changes). `settled_items` (items a journalised payment
     settled) ride on chunk 0 too: few, and before the removal of their keys."""
-    removals = {
-        "removed_counterparties": removed_counterparties,
-        "removed_open_items": removed_open_items,
-    }
+    # Removed keys by field (REMOVAL_FIELDS), e.g. a delta's; the two named ones added.
+    removals = {field: tuple((removals or {}).get(field, ())) for field in REMOVAL_FIELDS.values()}
+    for field, extra in (
+        ("removed_counterparties", removed_counterparties),
+        ("removed_open_items", removed_open_items),
+    ):
+        if extra:
+            removals[field] = (
+                tuple(sorted({*removals[field], *extra})) if removals[field] else extra
+            )
     chunks = list(_packed(snapshot, chunk_record_bytes, removals))
     counterparties, open_items = counts or (len(snapshot.counterparties), len(snapshot.open_items))
     bank_accounts = tuple(
@@ -193,8 +250,8 @@ def sync_run_messages(
         sync_id,
         synced_at,
         full=False,
-        removed_counterparties=changes.removed_counterparties,
-        removed_open_items=tuple(sorted({*changes.removed_open_items, *removed_open_items})),
+        removals=changes.removals,
+        removed_open_items=removed_open_items,
         counts=(len(snapshot.counterparties), len(snapshot.open_items)),
         settled_items=settled_items,
     )

@@ -1,15 +1,16 @@
 """Feedback over the dossier's books: aged balance and top 10 customers / suppliers.
 
-Read from the dossier's connector (the package is the master of the books). JSON by default,
+Read from the dossier's connector (the package is the master of the books), or for a dossier
+connected over Kafka from sync's copy of what its connector published (domain.synced_books). JSON by default,
 CSV with `Accept: text/csv`. The office and the client profiles with feedback may read them;
 "document delivery" and "document processing" profiles get 403, and so does a configuration B
 dossier (processing and archive only).
 """
 
 import asyncio
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import asyncpg
 from fastapi import APIRouter, Header, HTTPException, Query, Response, status
@@ -28,10 +29,11 @@ from ledgerline.listing import (
 from ledgerline.service import CurrentRuntime, Runtime
 from pydantic import BaseModel, ConfigDict, Field
 
-from sync.adapters import dossiers
-from sync.adapters.connectors import open_items_at
-from sync.connectors.contract import Connector, ConnectorError, ConnectorUnavailable
+from sync.adapters import dossiers, ledger
+from sync.adapters.connectors import Books, open_items_at
+from sync.connectors.contract import ConnectorError, ConnectorUnavailable
 from sync.domain.feedback import BUCKETS, aged_balance, top_counterparties
+from sync.domain.synced_books import SyncedBooks
 from sync.service_layer import NoConnector, dossier_connector
 
 router = APIRouter(tags=["feedback"])
@@ -108,7 +110,8 @@ FEEDBACK_ERRORS = {
         "a configuration B dossier has no feedback beyond the archive",
     ),
     409: error_response(
-        "The dossier's package has no connector here, or its books cannot be read as they are",
+        "The dossier's package has no connector here, its books cannot be read as they are, or "
+        "(connected over Kafka) its connector has not published them yet",
         "accounting package exact has no connector on this platform yet (only beancount runs "
         "in-process)",
     ),
@@ -117,6 +120,15 @@ FEEDBACK_ERRORS = {
         "the ledger cannot be read: main.beancount of PEETERS is missing",
     ),
 }
+
+
+def books_as_of_field() -> Any:
+    """The reports' `books_as_of` (how fresh they are)."""
+    return Field(
+        default=None,
+        description="When the Kafka-connected dossier's connector read the books shown (sync's "
+        "copy of its last ledger.synced.v1); null: read from the package now (in-process)",
+    )
 
 
 def _report_responses(json_example: object, csv_example: str) -> dict[int | str, dict]:
@@ -152,6 +164,7 @@ class AgedBalanceReport(BaseModel):
     rows: list[AgedRow] = Field(description="Largest total first")
     totals: dict[str, Decimal] = Field(description="Per bucket, and `total`")
     page: PageInfo | None = Field(default=None, description="Rows matching, over all pages")
+    books_as_of: datetime | None = books_as_of_field()
 
 
 class TopRow(BaseModel):
@@ -169,13 +182,27 @@ class TopReport(BaseModel):
     last_period: str
     currency: str
     rows: list[TopRow]
+    books_as_of: datetime | None = books_as_of_field()
 
 
-async def _connector(runtime: Runtime, scope: DossierScope) -> tuple[Connector, str]:
+async def _connector(
+    runtime: Runtime,
+    scope: DossierScope,
+    records: tuple[str, ...] = (),
+    key: str | None = None,
+) -> tuple[Books, str]:
+    """What the dossier's feedback is read from: its in-process connector, or for a dossier
+    connected over Kafka the copy sync keeps of what its connector published (`records`: the
+    kinds of it the report needs; `key`: only that record of them)."""
+    synced_at: datetime | None = None
+    kept: list[tuple[str, dict[str, Any]]] = []
     async with runtime.pool.acquire() as connection:
         dossier: asyncpg.Record | None = await dossiers.get(
             connection, scope.office_id, scope.dossier_id
         )
+        if dossier is not None and dossier["active"] and dossier["connector"] == "kafka":
+            synced_at = await ledger.connector_books_synced_at(connection, dossier["id"])
+            kept = await ledger.connector_records(connection, dossier["id"], records, key)
     if dossier is None or not dossier["active"]:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"dossier {scope.dossier_id} not found")
     if dossier["configuration"] == "B":
@@ -183,10 +210,25 @@ async def _connector(runtime: Runtime, scope: DossierScope) -> tuple[Connector, 
             status.HTTP_403_FORBIDDEN,
             "a configuration B dossier has no feedback beyond the archive",
         )
+    code = dossier["dossier_code"]
+    if dossier["connector"] == "kafka":
+        if synced_at is None and not kept:
+            raise HTTPException(
+                status.HTTP_409_CONFLICT,
+                f"the books of dossier {code} have not reached the platform yet: its connector "
+                "publishes them (ledger.synced.v1) when the dossier is activated",
+            )
+        return SyncedBooks(code, synced_at, kept), code
     try:
-        return dossier_connector(dossier, runtime.settings), dossier["dossier_code"]  # type: ignore[arg-type]
+        return dossier_connector(dossier, runtime.settings), code  # type: ignore[arg-type]
     except NoConnector as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
+
+
+def books_as_of(books: Books) -> datetime | None:
+    """When the books a report shows were read: None when read from the package now (an
+    in-process connector), else when the dossier's Kafka connector last published them."""
+    return books.synced_at if isinstance(books, SyncedBooks) else None
 
 
 def _connector_failure(exc: ConnectorError) -> HTTPException:
@@ -232,7 +274,7 @@ async def get_aged_balance(
     order = parse_sort(
         sort, {"total", "counterparty_number", "counterparty_name", *BUCKETS}, "-total"
     )
-    connector, code = await _connector(runtime, scope)
+    connector, code = await _connector(runtime, scope, ("item_history", "counterparty"))
     at = pivot or date.today()
     try:
         items, snapshot = await asyncio.gather(
@@ -277,7 +319,13 @@ async def get_aged_balance(
         )
     rows, info = page(matching, Paging(limit=limit, offset=offset))
     return AgedBalanceReport(
-        kind=kind, pivot=at, currency=currency, rows=rows, totals=totals, page=info
+        kind=kind,
+        pivot=at,
+        currency=currency,
+        rows=rows,
+        totals=totals,
+        page=info,
+        books_as_of=books_as_of(connector),
     )
 
 
@@ -304,7 +352,7 @@ async def get_top(
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT, f"from {first} is after to {last}"
         )
-    connector, code = await _connector(runtime, scope)
+    connector, code = await _connector(runtime, scope, ("turnover", "counterparty"))
     try:
         snapshot = await asyncio.to_thread(connector.snapshot, code)
     except ConnectorError as exc:
@@ -335,4 +383,11 @@ async def get_top(
             ],
             f"top-{kind}-{first}-{last}.csv",
         )
-    return TopReport(kind=kind, first_period=first, last_period=last, currency=currency, rows=rows)
+    return TopReport(
+        kind=kind,
+        first_period=first,
+        last_period=last,
+        currency=currency,
+        rows=rows,
+        books_as_of=books_as_of(connector),
+    )

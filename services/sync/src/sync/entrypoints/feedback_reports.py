@@ -1,14 +1,16 @@
 """Feedback over the dossier's books, continued: open items at a pivot date, the history of one
 open item, the provisional P&L and balance sheet by PCMN class, and the dashboard's key figures.
 
-Everything is read from the dossier's ledger through its connector when asked (the package is
-the master of the books; nothing is kept beside it). Lists page with `limit` / `offset`, sort
+An in-process dossier's are read from its ledger through its connector when asked (the package
+is the master of the books); a dossier connected over Kafka's from the records its connector
+published in ledger.synced.v1, which sync keeps (`SyncedBooks`), by the same code; `books_as_of`
+says when those were read. Lists page with `limit` / `offset`, sort
 with `sort`, and export every matching row as CSV with `Accept: text/csv` (ledgerline.listing).
 Who may read them is as for the aged balance (feedback_api).
 """
 
 import asyncio
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 from uuid import UUID
@@ -31,7 +33,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sync.adapters import connectors as connector_reads
 from sync.adapters import office
-from sync.connectors.contract import ConnectorError, LedgerMovement, LedgerSnapshot
+from sync.adapters.connectors import Books
+from sync.connectors.contract import AccountTotal, ConnectorError, LedgerMovement, LedgerSnapshot
 from sync.domain.feedback import (
     ClassBlock,
     OpenItemFilter,
@@ -48,6 +51,8 @@ from sync.entrypoints.feedback_api import (
     FeedbackScope,
     _connector,
     _connector_failure,
+    books_as_of,
+    books_as_of_field,
 )
 
 router = APIRouter(tags=["feedback"])
@@ -236,6 +241,7 @@ class OpenItemsReport(BaseModel):
     totals: OpenItemTotalsOut = Field(description="Over every matching item, not one page")
     items: list[OpenItemOut]
     page: PageInfo
+    books_as_of: datetime | None = books_as_of_field()
 
 
 class HistoryLineOut(BaseModel):
@@ -257,6 +263,7 @@ class OpenItemHistory(BaseModel):
     document_number: str
     open_amount: Decimal
     lines: list[HistoryLineOut]
+    books_as_of: datetime | None = books_as_of_field()
 
 
 class AccountLineOut(BaseModel):
@@ -287,6 +294,7 @@ class ProfitAndLossReport(BaseModel):
     revenue: Decimal
     costs: Decimal
     result: Decimal = Field(description="revenue - costs; a profit is positive")
+    books_as_of: datetime | None = books_as_of_field()
 
 
 class BalanceSheetReport(BaseModel):
@@ -297,6 +305,7 @@ class BalanceSheetReport(BaseModel):
     assets: Decimal
     liabilities_and_equity: Decimal
     result: Decimal = Field(description="Result not yet allocated (classes 6 and 7 so far)")
+    books_as_of: datetime | None = books_as_of_field()
 
 
 class KeyFiguresReport(BaseModel):
@@ -309,6 +318,7 @@ class KeyFiguresReport(BaseModel):
     revenue: Decimal
     costs: Decimal
     result: Decimal
+    books_as_of: datetime | None = books_as_of_field()
 
 
 def _classes(blocks: list[ClassBlock]) -> list[ClassOut]:
@@ -420,7 +430,7 @@ async def list_open_items(
     accept: Annotated[str | None, Header()] = None,
 ) -> OpenItemsReport | Response:
     order = parse_sort(sort, OPEN_ITEM_SORTS, "due_date")
-    connector, code = await _connector(runtime, scope)
+    connector, code = await _connector(runtime, scope, ("item_history", "counterparty"))
     at = pivot or date.today()
     try:
         items, snapshot = await asyncio.gather(
@@ -485,6 +495,7 @@ async def list_open_items(
         totals=OpenItemTotalsOut(**vars(totals)),
         items=chunk,
         page=info,
+        books_as_of=books_as_of(connector),
     )
 
 
@@ -517,7 +528,9 @@ async def get_open_item_history(
     document_number: Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")],
     accept: Annotated[str | None, Header()] = None,
 ) -> OpenItemHistory | Response:
-    connector, code = await _connector(runtime, scope)
+    connector, code = await _connector(
+        runtime, scope, ("item_history",), f"{journal}/{document_number}"
+    )
     try:
         movements = await asyncio.to_thread(
             connector_reads.open_item_history, connector, code, journal, document_number
@@ -544,6 +557,7 @@ async def get_open_item_history(
         document_number=document_number,
         open_amount=lines[-1].balance,
         lines=lines,
+        books_as_of=books_as_of(connector),
     )
 
 
@@ -552,8 +566,8 @@ async def get_open_item_history(
 
 async def _general_ledger(
     runtime: CurrentRuntime, scope: FeedbackScope
-) -> tuple[list[LedgerMovement], LedgerSnapshot]:
-    connector, code = await _connector(runtime, scope)
+) -> tuple[list[LedgerMovement] | list[AccountTotal], LedgerSnapshot, Books]:
+    connector, code = await _connector(runtime, scope, ("account_total", "gl_account", "period"))
     try:
         movements, snapshot = await asyncio.gather(
             asyncio.to_thread(connector_reads.ledger_movements, connector, code),
@@ -561,7 +575,7 @@ async def _general_ledger(
         )
     except ConnectorError as exc:
         raise _connector_failure(exc) from exc
-    return movements, snapshot
+    return movements, snapshot, connector
 
 
 @router.get(
@@ -581,7 +595,7 @@ async def get_profit_and_loss(
     accept: Annotated[str | None, Header()] = None,
 ) -> ProfitAndLossReport | Response:
     first, last = _period_range(first_period, last_period)
-    movements, snapshot = await _general_ledger(runtime, scope)
+    movements, snapshot, books = await _general_ledger(runtime, scope)
     report = profit_and_loss(movements, snapshot.gl_accounts, first, last)
     if wants_csv(accept):
         return _statement_csv(report.classes, f"profit-and-loss-{first}-{last}.csv")
@@ -592,6 +606,7 @@ async def get_profit_and_loss(
         revenue=report.revenue,
         costs=report.costs,
         result=report.result,
+        books_as_of=books_as_of(books),
     )
 
 
@@ -611,7 +626,7 @@ async def get_balance_sheet(
     accept: Annotated[str | None, Header()] = None,
 ) -> BalanceSheetReport | Response:
     last = at or date.today().strftime("%Y-%m")
-    movements, snapshot = await _general_ledger(runtime, scope)
+    movements, snapshot, books = await _general_ledger(runtime, scope)
     sheet = balance_sheet(movements, snapshot.gl_accounts, last)
     if wants_csv(accept):
         return _statement_csv(sheet.classes, f"balance-sheet-{last}.csv")
@@ -621,6 +636,7 @@ async def get_balance_sheet(
         assets=sheet.assets,
         liabilities_and_equity=sheet.liabilities_and_equity,
         result=sheet.result,
+        books_as_of=books_as_of(books),
     )
 
 
@@ -654,7 +670,7 @@ async def get_key_figures(
     first, last = _period_range(first_period, last_period)
     async with runtime.pool.acquire() as connection:
         forced = await office_key_figures_closed_only(connection, scope.office_id)
-    movements, snapshot = await _general_ledger(runtime, scope)
+    movements, snapshot, books = await _general_ledger(runtime, scope)
     figures = key_figures(
         movements,
         snapshot.periods,
@@ -670,4 +686,5 @@ async def get_key_figures(
         revenue=figures.revenue,
         costs=figures.costs,
         result=figures.result,
+        books_as_of=books_as_of(books),
     )

@@ -310,7 +310,7 @@ async def _periods_its_connector_closes(
     books = snapshot_of_records(
         dossier["dossier_code"],
         datetime.now(UTC),
-        await ledger.connector_records(connection, dossier["id"]),
+        await ledger.connector_records(connection, dossier["id"], ("period",)),
     )
     return _periods_before(books, new_active)
 

@@ -30,6 +30,7 @@ from ledgerline.events import (
     DossierActivated,
     DossierUpdated,
     Envelope,
+    EventData,
     LedgerSyncRequested,
     PaymentsJournaliseRequested,
     SettledItem,
@@ -47,7 +48,14 @@ from sync.connectors.contract import (
 from sync.domain.deletion import deletion_delta
 from sync.domain.journalising import item_of, settlement
 from sync.domain.kafka_connector import booking_delta
-from sync.domain.ledger_sync import ledger_sync_messages, record_fingerprints, sync_run_messages
+from sync.domain.ledger_sync import (
+    FEEDBACK_SOURCES,
+    REMOVAL_FIELDS,
+    delta,
+    ledger_sync_messages,
+    record_fingerprints,
+    sync_run_messages,
+)
 from sync.kafka_connector.settings import ConnectorSettings
 
 log = logging.getLogger(__name__)
@@ -66,32 +74,50 @@ def connector_of(settings: ConnectorSettings) -> BeancountConnector:
     return _connector(Path(settings.ledger_root).resolve())
 
 
-def _emit_synced(
+def _answer(uow: UnitOfWork, event: Envelope[Any], data: EventData, subject: str) -> None:
+    """An answer about the dossier of the request, through the outbox of its transaction."""
+    uow.emit(data, dossier_id=event.dossierid, office_id=event.officeid, subject=subject)
+
+
+async def _emit_synced(
     uow: UnitOfWork,
     event: Envelope[Any],
-    snapshot: LedgerSnapshot,
+    changes: LedgerSnapshot,
+    books: LedgerSnapshot,
     *,
-    full: bool,
     counts: tuple[int, int] | None = None,
     removed_open_items: tuple[str, ...] = (),
     settled_items: tuple[SettledItem, ...] = (),
 ) -> None:
+    """A delta run after a change of the books: `changes` (what the change touched) and the
+    feedback records that changed in `books` (the whole ledger read after it) since the
+    dossier's previous run, whose fingerprints are then updated."""
+    await ledger.lock_dossier_sync(uow.conn, event.dossierid)  # one run of a dossier at a time
+    previous = await ledger.synced_fingerprints(uow.conn, event.dossierid)
+    feedback = delta(books, previous, FEEDBACK_SOURCES)
+    await ledger.replace_fingerprints(
+        uow.conn,
+        event.dossierid,
+        record_fingerprints(books, FEEDBACK_SOURCES),
+        kinds=FEEDBACK_SOURCES,
+    )
     sync_id = uuid4()
+    feedback_removals = {REMOVAL_FIELDS[source] for source in FEEDBACK_SOURCES}
     for message in ledger_sync_messages(
-        snapshot,
+        changes.model_copy(
+            update={source: getattr(feedback.changes, source) for source in FEEDBACK_SOURCES}
+        ),
         sync_id,
         datetime.now(UTC),
-        full=full,
+        full=False,
         counts=counts,
         removed_open_items=removed_open_items,
         settled_items=settled_items,
+        removals={
+            field: keys for field, keys in feedback.removals.items() if field in feedback_removals
+        },
     ):
-        uow.emit(
-            message,
-            dossier_id=event.dossierid,
-            office_id=event.officeid,
-            subject=f"dossiers/{event.dossierid}/syncs/{sync_id}",
-        )
+        _answer(uow, event, message, f"dossiers/{event.dossierid}/syncs/{sync_id}")
 
 
 async def on_dossier(
@@ -106,13 +132,17 @@ async def on_dossier(
     if changed is not None and not set(changed) & LEDGER_FIELDS:
         return
     try:
-        snapshot = await asyncio.to_thread(connector_of(settings).snapshot, data.dossier_code)
+        snapshot = await asyncio.to_thread(
+            connector_of(settings).feedback_snapshot, data.dossier_code
+        )
     except UnknownDossier as exc:
         # Nothing to publish; the office sees no sync run for the dossier and sync refuses its
         # postings with a reason saying the books have not arrived.
         log.error("dossier %s (%s): %s", event.dossierid, data.dossier_code, exc.reason)
         return
-    _emit_synced(uow, event, snapshot, full=True)
+    sync_id = uuid4()
+    for message in ledger_sync_messages(snapshot, sync_id, datetime.now(UTC), full=True):
+        _answer(uow, event, message, f"dossiers/{event.dossierid}/syncs/{sync_id}")
     # What a later delta run (ledger.sync-requested.v1, full false) compares against.
     await ledger.replace_fingerprints(uow.conn, event.dossierid, record_fingerprints(snapshot))
 
@@ -134,13 +164,13 @@ async def on_sync_requested(
             await asyncio.to_thread(
                 connector.close_periods, request.dossier_code, request.close_periods
             )
-        snapshot = await asyncio.to_thread(connector.snapshot, request.dossier_code)
+        snapshot = await asyncio.to_thread(connector.feedback_snapshot, request.dossier_code)
     except UnknownDossier as exc:
         log.error("sync of %s (%s): %s", event.dossierid, request.dossier_code, exc.reason)
         return
     except BookingRefused as exc:  # sync checked the periods against the last run: logged
         log.error("sync of %s: periods not closed: %s", request.dossier_code, exc.reason)
-        snapshot = await asyncio.to_thread(connector.snapshot, request.dossier_code)
+        snapshot = await asyncio.to_thread(connector.feedback_snapshot, request.dossier_code)
     if request.up_to_date_until is not None:
         snapshot = snapshot.model_copy(update={"up_to_date_until": request.up_to_date_until})
     await ledger.lock_dossier_sync(uow.conn, event.dossierid)  # one run of a dossier at a time
@@ -148,12 +178,7 @@ async def on_sync_requested(
     for message in sync_run_messages(
         snapshot, request.sync_id, datetime.now(UTC), full=request.full, previous=previous
     ):
-        uow.emit(
-            message,
-            dossier_id=event.dossierid,
-            office_id=event.officeid,
-            subject=f"dossiers/{event.dossierid}/syncs/{request.sync_id}",
-        )
+        _answer(uow, event, message, f"dossiers/{event.dossierid}/syncs/{request.sync_id}")
     await ledger.replace_fingerprints(uow.conn, event.dossierid, record_fingerprints(snapshot))
 
 
@@ -177,7 +202,9 @@ async def on_booking_requested(
     except ConnectorUnavailable:
         raise
     except (BookingRefused, UnknownDossier) as exc:
-        uow.emit(
+        _answer(
+            uow,
+            event,
             BookingFailed(
                 proposal_id=booking.proposal_id,
                 document_id=booking.document_id,
@@ -185,13 +212,13 @@ async def on_booking_requested(
                 details=exc.details,
                 retryable=False,
             ),
-            dossier_id=event.dossierid,
-            office_id=event.officeid,
-            subject=subject,
+            subject,
         )
         return
     assert booking.document_id is not None  # refused above
-    uow.emit(
+    _answer(
+        uow,
+        event,
         BookingPosted(
             proposal_id=booking.proposal_id,
             document_id=booking.document_id,
@@ -203,18 +230,16 @@ async def on_booking_requested(
             dossier_code=request.dossier_code,
             already_posted=posted.already_posted,
         ),
-        dossier_id=event.dossierid,
-        office_id=event.officeid,
-        subject=subject,
+        subject,
     )
     if posted.already_posted:
         return  # the books did not change
-    snapshot = await asyncio.to_thread(connector.snapshot, request.dossier_code)
-    _emit_synced(
+    snapshot = await asyncio.to_thread(connector.feedback_snapshot, request.dossier_code)
+    await _emit_synced(
         uow,
         event,
         booking_delta(snapshot, posted, booking.header.counterparty_number),
-        full=False,
+        snapshot,
         counts=(len(snapshot.counterparties), len(snapshot.open_items)),
     )
 
@@ -236,7 +261,9 @@ async def on_booking_delete_requested(
     except ConnectorUnavailable:
         raise
     except (BookingRefused, UnknownDossier) as exc:
-        uow.emit(
+        _answer(
+            uow,
+            event,
             BookingDeleteFailed(
                 proposal_id=booking.proposal_id,
                 document_id=booking.document_id,
@@ -245,12 +272,12 @@ async def on_booking_delete_requested(
                 reason=exc.reason,
                 details=exc.details,
             ),
-            dossier_id=event.dossierid,
-            office_id=event.officeid,
-            subject=subject,
+            subject,
         )
         return
-    uow.emit(
+    _answer(
+        uow,
+        event,
         BookingDeleted(
             proposal_id=booking.proposal_id,
             document_id=booking.document_id,
@@ -262,16 +289,14 @@ async def on_booking_delete_requested(
             dossier_code=request.dossier_code,
             already_deleted=deleted.already_deleted,
         ),
-        dossier_id=event.dossierid,
-        office_id=event.officeid,
-        subject=subject,
+        subject,
     )
-    snapshot = await asyncio.to_thread(connector.snapshot, request.dossier_code)
-    _emit_synced(
+    snapshot = await asyncio.to_thread(connector.feedback_snapshot, request.dossier_code)
+    await _emit_synced(
         uow,
         event,
         deletion_delta(snapshot, booking.journal),
-        full=False,
+        snapshot,
         counts=(len(snapshot.counterparties), len(snapshot.open_items)),
         removed_open_items=(f"{booking.journal}/{booking.document_number}",),
     )
@@ -303,14 +328,14 @@ async def on_journalise_requested(
     except (BookingRefused, UnknownDossier) as exc:
         log.error("journalising payments of %s refused: %s", code, exc.reason)
         raise JournalisingRefused(exc.reason) from exc
-    snapshot = await asyncio.to_thread(connector.snapshot, code)
+    snapshot = await asyncio.to_thread(connector.feedback_snapshot, code)
     after = await asyncio.to_thread(connector.open_items, code)
     settlements = [
         settlement(p, item_of(before, p), item_of(after, p), snapshot.counterparties)
         for p in request.payments
     ]
     journals = {result.journal for result in results}
-    _emit_synced(
+    await _emit_synced(
         uow,
         event,
         LedgerSnapshot(
@@ -320,7 +345,7 @@ async def on_journalise_requested(
             journals=tuple(j for j in snapshot.journals if j.code in journals),
             open_items=tuple(item for s in settlements for item in s.open_items),
         ),
-        full=False,
+        snapshot,
         counts=(len(snapshot.counterparties), len(snapshot.open_items)),
         removed_open_items=tuple(key for s in settlements for key in s.removed_open_items),
         settled_items=tuple(item for s in settlements for item in s.settled_items),

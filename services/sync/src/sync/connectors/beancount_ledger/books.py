@@ -28,6 +28,7 @@ from beancount.core.amount import Amount as BeanAmount
 from beancount.parser.grammar import ValueType
 
 from sync.connectors.contract import (
+    AccountTotal,
     AccountType,
     BankAccount,
     BookingPeriod,
@@ -37,6 +38,7 @@ from sync.connectors.contract import (
     CounterpartyTurnover,
     FinancialTransaction,
     GLAccount,
+    ItemHistory,
     Journal,
     LedgerMovement,
     OpenItem,
@@ -372,7 +374,8 @@ def open_items(
                 due_date=meta.get("due-date"),
                 currency=posting.units.currency,
                 amount=sign * posting.units.number,
-                amount_paid=-sign * movements.get(document, Decimal(0)),
+                # Nothing paid is 0, never -0 (a customer's item negated).
+                amount_paid=-sign * movements.get(document, Decimal(0)) or Decimal(0),
                 structured_communication=_text(meta, "communication"),
             )
         )
@@ -504,23 +507,37 @@ def ledger_movements(entries: Sequence[data.Directive], books: Books) -> list[Le
     return movements
 
 
-def open_item_history(
-    entries: Sequence[data.Directive], books: Books, journal: str, document_number: str
-) -> list[OpenItemMovement] | None:
-    """The invoice (or credit note) `journal/document_number` and every booking on the
-    customers / suppliers account that names it, oldest first; None when no such item."""
+def account_totals(entries: Sequence[data.Directive], books: Books) -> list[AccountTotal]:
+    """The general ledger summed per account and booking period (zero nets left out): all the
+    P&L, balance sheet and key figures need, in a size bounded by accounts x periods."""
+    sums: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for movement in ledger_movements(entries, books):
+        sums[(movement.gl_account, movement.period)] += movement.amount
+    return [
+        AccountTotal(gl_account=code, period=period, amount=amount)
+        for (code, period), amount in sorted(sums.items())
+        if amount != 0
+    ]
+
+
+def _item_histories(
+    entries: Sequence[data.Directive], books: Books, document: str | None = None
+) -> dict[str, list[OpenItemMovement]]:
+    """Per `journal/document number` (only `document` when given): the invoice (or credit note)
+    and every booking on the customers / suppliers account that names it, oldest first. Only
+    documents with an invoice line have a history."""
     collectives = {
         books.collective("customer"): 1,
         books.collective("supplier"): -1,
     }
-    document = f"{journal}/{document_number}"
-    item: OpenItemMovement | None = None
-    settlements: list[OpenItemMovement] = []
+    items: dict[str, OpenItemMovement] = {}
+    settlements: dict[str, list[OpenItemMovement]] = defaultdict(list)
     for entry in transactions(entries):
         for posting in entry.postings:
             sign = collectives.get(posting.account)
             meta = posting.meta or {}
-            if sign is None or str(meta.get("document", "")) != document:
+            named = meta.get("document")
+            if sign is None or named is None or (document is not None and str(named) != document):
                 continue
             entry_journal = books.journals.get(str(entry.meta.get("journal")))
             line = {
@@ -534,7 +551,7 @@ def open_item_history(
             }
             if "invoice-date" in meta:
                 kind = "credit_note" if line["amount"] < 0 else "invoice"
-                item = OpenItemMovement(kind=kind, **line)
+                items[str(named)] = OpenItemMovement(kind=kind, **line)
                 continue
             if entry_journal is not None and entry_journal.type == "financial":
                 kind = "payment"
@@ -542,11 +559,29 @@ def open_item_history(
                 kind = "credit_note"
             else:
                 kind = "other"
-            settlements.append(OpenItemMovement(kind=kind, **line))
-    if item is None:
-        return None
+            settlements[str(named)].append(OpenItemMovement(kind=kind, **line))
     # The item itself first, then what settled it (transactions come in date order).
-    return [item, *settlements]
+    return {key: [item, *settlements.get(key, [])] for key, item in items.items()}
+
+
+def open_item_history(
+    entries: Sequence[data.Directive], books: Books, journal: str, document_number: str
+) -> list[OpenItemMovement] | None:
+    """The invoice (or credit note) `journal/document_number` and every booking on the
+    customers / suppliers account that names it, oldest first; None when no such item."""
+    document = f"{journal}/{document_number}"
+    return _item_histories(entries, books, document).get(document)
+
+
+def item_histories(entries: Sequence[data.Directive], books: Books) -> list[ItemHistory]:
+    """Every invoice and credit note, settled ones too, with its history (the feedback records
+    a Kafka connector publishes: the aged balance at any pivot is computed from them)."""
+    histories = _item_histories(entries, books)
+    return [
+        ItemHistory(item=item, movements=tuple(histories[key]))
+        for item in open_items(entries, books)
+        if (key := f"{item.journal}/{item.document_number}") in histories
+    ]
 
 
 # --------------------------------------------------------------------------- writing

@@ -195,6 +195,17 @@ class BeancountConnector:
             turnover=tuple(ledger_books.turnover_by_period(ledger.entries, books)),
         )
 
+    def feedback_snapshot(self, dossier_code: str) -> LedgerSnapshot:
+        """The snapshot with the feedback records a Kafka connector publishes besides the
+        turnover: the account totals per period and every item's history."""
+        ledger = self.load(dossier_code)
+        return self.snapshot(dossier_code).model_copy(
+            update={
+                "account_totals": tuple(ledger_books.account_totals(ledger.entries, ledger.books)),
+                "item_histories": tuple(ledger_books.item_histories(ledger.entries, ledger.books)),
+            }
+        )
+
     def open_items(self, dossier_code: str, as_of: date | None = None) -> list[OpenItem]:
         """Every invoice and credit note with what was paid on it up to `as_of`, settled too."""
         ledger = self.load(dossier_code)
