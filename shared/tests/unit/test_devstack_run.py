@@ -1,10 +1,12 @@
 """`ledgerline run` (make run) refuses to start beside a running one, in one sentence."""
 
+import contextlib
 import fcntl
 import os
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -37,6 +39,30 @@ def _run(data_dir: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str
     )
 
 
+@contextlib.contextmanager
+def _busy_port_above_free_ones(offset: int) -> Iterator[int]:
+    """A listening port whose `offset` ports below are free, so that the run stops on it and
+    not on a port some other process of the machine happens to hold."""
+    for _ in range(50):
+        with socket.socket() as busy:
+            busy.bind(("127.0.0.1", 0))
+            busy.listen()
+            port = busy.getsockname()[1]
+            if all(_free(candidate) for candidate in range(port - offset, port)):
+                yield port
+                return
+    raise AssertionError("no busy port with free ports below it")
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 def test_http_ports_follow_the_base() -> None:
     ports = RunPorts(postgres=1, kafka=2, smtp=3, http_base=9000)
     assert ports.http() == {
@@ -53,10 +79,7 @@ def test_http_ports_follow_the_base() -> None:
 
 def test_a_busy_kafka_connector_port_is_one_sentence_and_a_failure(tmp_path: Path) -> None:
     """`make run` starts the reference Kafka connector on the base plus ten."""
-    with socket.socket() as busy:
-        busy.bind(("127.0.0.1", 0))
-        busy.listen()
-        port = busy.getsockname()[1]
+    with _busy_port_above_free_ones(10) as port:
         done = _run(tmp_path / "run", {"LEDGERLINE_HTTP_PORT_BASE": str(port - 10)})
     assert done.returncode == 1
     assert done.stderr.startswith(
@@ -66,10 +89,7 @@ def test_a_busy_kafka_connector_port_is_one_sentence_and_a_failure(tmp_path: Pat
 
 
 def test_a_busy_service_port_is_one_sentence_and_a_failure(tmp_path: Path) -> None:
-    with socket.socket() as busy:
-        busy.bind(("127.0.0.1", 0))
-        busy.listen()
-        port = busy.getsockname()[1]
+    with _busy_port_above_free_ones(3) as port:
         done = _run(tmp_path / "run", {"LEDGERLINE_HTTP_PORT_BASE": str(port - 3)})
     assert done.returncode == 1
     assert done.stdout == ""
