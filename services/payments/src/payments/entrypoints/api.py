@@ -76,6 +76,10 @@ PAYMENT_EXAMPLE = {
     "created_at": "2026-11-30T10:00:00Z",
     "journalised_at": "2026-12-01T08:30:00Z",
 }
+PAID_PAYMENT_EXAMPLE = PAYMENT_EXAMPLE | {
+    "status": "paid",
+    "status_reason": "journalised with SEPA file 0f3c5e7a9b1d4f6a8c0e2b4d6f8a0c2e",
+}
 SEPA_XML_EXAMPLE = (
     '<?xml version="1.0" encoding="UTF-8"?>\n'
     '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.001.001.09">\n'
@@ -605,37 +609,34 @@ class SepaFileRequest(BaseModel):
     format: Literal["pain.001.001.09", "pain.001.001.03"] = "pain.001.001.09"
 
 
+SEPA_FILE_EXAMPLE = {
+    "id": FILE_ID,
+    "dossier_id": DOSSIER,
+    "bank_account_id": ACCOUNT_ID,
+    "debtor_iban": "BE71096123456769",
+    "message_id": "0f3c5e7a9b1d4f6a8c0e2b4d6f8a0c2e",
+    "format": "pain.001.001.09",
+    "number_of_transactions": 1,
+    "control_sum": "1210.00",
+    "hash_algorithm": "sha256",
+    "integrity_hash": "4e07408562bedb8b60ce05c1decfe3ad16b72230967de01f640b7e4729b49fce",
+    "sha256": "4e07408562bedb8b60ce05c1decfe3ad16b72230967de01f640b7e4729b49fce",
+    "summary": {"number_of_transactions": 1, "control_sum": "1210.00"},
+    "created_by": "anna.admin@demo-office.example",
+    "created_at": "2026-11-30T11:00:00Z",
+    "status": "journalised",
+    "downloaded_at": "2026-11-30T11:02:00Z",
+    "downloaded_by": "anna.admin@demo-office.example",
+    "emailed_at": "2026-11-30T11:05:00Z",
+    "journalised_at": "2026-12-01T08:30:00Z",
+    "journalised_by": "eva.employee@demo-office.example",
+    "status_report_message_id": "STS-20261201-0007",
+    "status_report_at": "2026-12-01T08:00:00Z",
+}
+
+
 class SepaFile(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": FILE_ID,
-                    "dossier_id": DOSSIER,
-                    "bank_account_id": ACCOUNT_ID,
-                    "debtor_iban": "BE71096123456769",
-                    "message_id": "0f3c5e7a9b1d4f6a8c0e2b4d6f8a0c2e",
-                    "format": "pain.001.001.09",
-                    "number_of_transactions": 1,
-                    "control_sum": "1210.00",
-                    "hash_algorithm": "sha256",
-                    "integrity_hash": "4e07408562bedb8b60ce05c1decfe3ad16b72230967de01f640b7e4729b49fce",
-                    "sha256": "4e07408562bedb8b60ce05c1decfe3ad16b72230967de01f640b7e4729b49fce",
-                    "summary": {"number_of_transactions": 1, "control_sum": "1210.00"},
-                    "created_by": "anna.admin@demo-office.example",
-                    "created_at": "2026-11-30T11:00:00Z",
-                    "status": "journalised",
-                    "downloaded_at": "2026-11-30T11:02:00Z",
-                    "downloaded_by": "anna.admin@demo-office.example",
-                    "emailed_at": "2026-11-30T11:05:00Z",
-                    "journalised_at": "2026-12-01T08:30:00Z",
-                    "journalised_by": "eva.employee@demo-office.example",
-                    "status_report_message_id": "STS-20261201-0007",
-                    "status_report_at": "2026-12-01T08:00:00Z",
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [SEPA_FILE_EXAMPLE]})
 
     id: UUID
     dossier_id: UUID
@@ -843,6 +844,10 @@ async def email_sepa_file(
 
 
 class JournalisedSepaFile(SepaFile):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [SEPA_FILE_EXAMPLE | {"payments": [PAID_PAYMENT_EXAMPLE]}]}
+    )
+
     payments: list[Payment] = Field(
         description="The file's payments: those journalised are paid, with `journalised_at`"
     )
@@ -895,12 +900,34 @@ PAIN002_EXAMPLE = (
 class TransactionStatus(BaseModel):
     end_to_end_id: str
     status: str = Field(description="The bank's ISO 20022 status: RJCT, ACCP, ACSC, ACTC ...")
-    reason: str | None = Field(description="The bank's reason code and text", examples=["AC01"])
+    reason: str | None = Field(
+        default=None, description="The bank's reason code and text", examples=["AC01"]
+    )
     payment_id: UUID | None = Field(description="The file's payment (or the one returned)")
     returned_to_basket: bool
 
 
 class ImportedStatusReport(SepaFile):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                SEPA_FILE_EXAMPLE
+                | {
+                    "transactions": [
+                        {
+                            "end_to_end_id": "E2E-2026-0042",
+                            "status": "ACSC",
+                            "payment_id": PAYMENT_ID,
+                            "returned_to_basket": False,
+                        }
+                    ],
+                    "returned": [],
+                    "payments": [PAID_PAYMENT_EXAMPLE],
+                }
+            ]
+        }
+    )
+
     transactions: list[TransactionStatus] = Field(
         description="Each transaction of the file the report gives a status"
     )
