@@ -87,7 +87,7 @@ async def save_reviewed(
             ),
         )
     earlier_sales, sequence_check = await sales_sequence_context(
-        connection, office_id, dossier_id, booking.mailbox, booking.id
+        connection, office_id, dossier_id, booking.mailbox, booking.invoice_number, booking.id
     )
     warnings = review(
         ledger=ledger,

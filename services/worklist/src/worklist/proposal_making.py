@@ -9,6 +9,7 @@ from worklist.adapters import dossier_settings, ledger_copy, repository
 from worklist.domain.duplicates import Registered, find_duplicate
 from worklist.domain.ledger import LedgerData
 from worklist.domain.proposals import ProposalDraft, enrich, propose
+from worklist.domain.warnings import sequence_number
 from worklist.line_proposals import lines_for
 
 
@@ -41,15 +42,22 @@ async def sales_sequence_context(
     office_id: UUID,
     dossier_id: UUID,
     mailbox: str,
+    invoice_number: str | None,
     exclude: UUID | None,
 ) -> tuple[list[str], bool]:
-    """For a sales invoice: the numbers already issued, and whether the dossier checks that the
-    number follows them (its setting; on unless switched off)."""
+    """For a sales invoice: the numbers already issued that its number must follow (the highest
+    of its prefix, in the worklist and in the books: all `sequence_warning` needs), and whether
+    the dossier checks that the number follows them (its setting; on unless switched off)."""
     if mailbox != "sales":
         return [], True
     if not await dossier_settings.sales_sequence_check_of(connection, office_id, dossier_id):
         return [], False
-    numbers = await repository.sales_invoice_numbers(connection, office_id, dossier_id, exclude)
+    mine = sequence_number(invoice_number)
+    if mine is None:
+        return [], True  # not a numbered invoice number: nothing to follow
+    numbers = await repository.highest_sales_numbers(
+        connection, office_id, dossier_id, mine.prefix, exclude
+    )
     return numbers, True
 
 
@@ -85,7 +93,12 @@ async def draft_for(
             exclude,
         )
     earlier_sales, sequence_check = await sales_sequence_context(
-        connection, office_id, dossier_id, mailbox, exclude
+        connection,
+        office_id,
+        dossier_id,
+        mailbox,
+        fields.invoice_number if fields is not None else None,
+        exclude,
     )
     return propose(
         recognition,

@@ -16,6 +16,7 @@ from ledgerline.events import (
     VatCode,
 )
 
+from worklist.adapters.repository import sequence_columns
 from worklist.domain.duplicates import Registered, number_digits
 from worklist.domain.ledger import LedgerData
 
@@ -97,14 +98,19 @@ async def upsert_open_items(
     sync_id: UUID,
     items: Iterable[OpenItem],
 ) -> None:
+    """The item's invoice number digits (for the duplicate check) are a generated column; its
+    sales sequence prefix and number are computed here, as for proposals."""
     await connection.executemany(
         """INSERT INTO ledger_open_items (office_id, dossier_id, journal, document_number, kind,
-                counterparty_number, invoice_number, invoice_date, amount, sync_id)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                counterparty_number, invoice_number, invoice_date, amount, sync_id,
+                sequence_prefix, sequence_number)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
         ON CONFLICT (office_id, dossier_id, journal, document_number) DO UPDATE SET
             kind = EXCLUDED.kind, counterparty_number = EXCLUDED.counterparty_number,
             invoice_number = EXCLUDED.invoice_number, invoice_date = EXCLUDED.invoice_date,
-            amount = EXCLUDED.amount, sync_id = EXCLUDED.sync_id""",
+            amount = EXCLUDED.amount, sync_id = EXCLUDED.sync_id,
+            sequence_prefix = EXCLUDED.sequence_prefix,
+            sequence_number = EXCLUDED.sequence_number""",
         [
             (
                 office_id,
@@ -117,6 +123,7 @@ async def upsert_open_items(
                 item.invoice_date,
                 item.amount,
                 sync_id,
+                *sequence_columns(item.invoice_number),
             )
             for item in items
         ],
@@ -174,6 +181,21 @@ async def load_ledger(
     )
 
 
+# The books' open items of a counterparty that may be a candidate's duplicate: the same invoice
+# number digits, or the same date and amount (sign aside). Only those rows are read, through the
+# ledger_open_items_like_number / _like_amount indexes (0015_wlhot), not every open item of the
+# counterparty with a regular expression evaluated per row (a supplier with 20,000 open items made
+# that the worklist's largest cost per document). invoice_number_digits is a stored generated
+# column, the same expression as the proposals' (0013_perfone) so that both match alike.
+REGISTERED_OPEN_ITEMS_SQL = """
+    SELECT journal, document_number, counterparty_number, invoice_number, invoice_date, amount
+    FROM ledger_open_items
+    WHERE office_id = $1 AND dossier_id = $2 AND counterparty_number = $3
+      AND (invoice_number_digits = $4::text
+           OR (invoice_date = $5::date AND abs(amount) = abs($6::numeric)))
+    ORDER BY journal, document_number"""
+
+
 async def registered_open_items(
     connection: asyncpg.Connection, office_id: UUID, dossier_id: UUID, candidate: Registered
 ) -> list[Registered]:
@@ -183,12 +205,7 @@ async def registered_open_items(
     if not candidate.counterparty_number:
         return []
     rows = await connection.fetch(
-        """SELECT journal, document_number, counterparty_number, invoice_number, invoice_date,
-                  amount
-        FROM ledger_open_items
-        WHERE office_id = $1 AND dossier_id = $2 AND counterparty_number = $3
-          AND (regexp_replace(invoice_number, '[^0-9]', '', 'g') = $4::text
-               OR (invoice_date = $5::date AND abs(amount) = abs($6::numeric)))""",
+        REGISTERED_OPEN_ITEMS_SQL,
         office_id,
         dossier_id,
         candidate.counterparty_number,

@@ -15,7 +15,7 @@ from worklist.domain.booking import Booking
 from worklist.domain.duplicates import Registered, number_digits
 from worklist.domain.lines import DetailLine
 from worklist.domain.proposals import ProposalDraft
-from worklist.domain.warnings import Warning
+from worklist.domain.warnings import Warning, sequence_number
 
 PROPOSAL_COLUMNS = """id, dossier_id, document_id, source, status, auto_status, recognition_status,
 document_type, mailbox, journal, period, invoice_number, invoice_date, due_date,
@@ -176,22 +176,39 @@ async def registered_proposals(
     ]
 
 
-async def sales_invoice_numbers(
-    connection: asyncpg.Connection, office_id: UUID, dossier_id: UUID, exclude: UUID | None = None
+def sequence_columns(invoice_number: str | None) -> tuple[str | None, Decimal | None]:
+    """`sequence_prefix` and `sequence_number` of a row (proposal or open item) with this invoice
+    number, stored with it so that the sales sequence check finds the highest earlier number of
+    a prefix on an index. Written wherever the invoice number is."""
+    found = sequence_number(invoice_number)
+    return (None, None) if found is None else (found.prefix, Decimal(found.number))
+
+
+# The highest sales invoice number of a prefix already issued in the dossier: in the worklist
+# (any stage, the proposal itself aside) and in the books' customer open items. One row of each
+# at most, read from the end of the proposals_sales_sequence / ledger_open_items_sales_sequence
+# indexes (0015_wlhot), instead of every sales invoice number of the dossier per sales invoice.
+HIGHEST_SALES_NUMBERS_SQL = """
+    (SELECT invoice_number FROM proposals
+     WHERE office_id = $1 AND dossier_id = $2 AND mailbox = 'sales' AND sequence_prefix = $3
+       AND ($4::uuid IS NULL OR id <> $4)
+     ORDER BY sequence_number DESC LIMIT 1)
+    UNION ALL
+    (SELECT invoice_number FROM ledger_open_items
+     WHERE office_id = $1 AND dossier_id = $2 AND kind = 'customer' AND sequence_prefix = $3
+     ORDER BY sequence_number DESC LIMIT 1)"""
+
+
+async def highest_sales_numbers(
+    connection: asyncpg.Connection,
+    office_id: UUID,
+    dossier_id: UUID,
+    prefix: str,
+    exclude: UUID | None = None,
 ) -> list[str]:
-    """Sales invoice numbers already issued: in the worklist and in the books' open items."""
-    rows = await connection.fetch(
-        """SELECT invoice_number FROM proposals
-           WHERE office_id = $1 AND dossier_id = $2 AND mailbox = 'sales'
-             AND invoice_number IS NOT NULL AND ($3::uuid IS NULL OR id <> $3)
-           UNION
-           SELECT invoice_number FROM ledger_open_items
-           WHERE office_id = $1 AND dossier_id = $2 AND kind = 'customer'
-             AND invoice_number IS NOT NULL""",
-        office_id,
-        dossier_id,
-        exclude,
-    )
+    """The highest sales invoice number of `prefix` already issued in the worklist and in the
+    books (at most one of each): all the sequence check needs of the earlier numbers."""
+    rows = await connection.fetch(HIGHEST_SALES_NUMBERS_SQL, office_id, dossier_id, prefix, exclude)
     return [row["invoice_number"] for row in rows]
 
 
@@ -239,10 +256,11 @@ async def insert_proposal(
             invoice_number, invoice_date, due_date, counterparty_name, counterparty_vat,
             counterparty_number, counterparty_known, counterparty_match, currency,
             total_excl_vat, total_vat, total_incl_vat, iban, payment_reference, vat_breakdown,
-            lines, detail_lines, possible_duplicate, warnings, confidence, lines_source, labels)
+            lines, detail_lines, possible_duplicate, warnings, confidence, lines_source,
+            sequence_prefix, sequence_number, labels)
         VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
                 $18, $19, $20, $21, $22, $23, $24, $25, $26::jsonb, $27::jsonb, $28::jsonb, $29,
-                $30::jsonb, $31, $32,
+                $30::jsonb, $31, $32, $33, $34,
                 -- the client's labels of the document, as kept so far (none: empty)
                 COALESCE((SELECT l.labels FROM document_labels l
                           WHERE l.office_id = $2 AND l.document_id = $4), '{}'))
@@ -279,6 +297,7 @@ async def insert_proposal(
         warnings_json(draft.warnings),
         draft.confidence,
         draft.lines_source,
+        *sequence_columns(draft.invoice_number),
     )
     return proposal_id
 
@@ -328,6 +347,7 @@ async def refresh_from_recognition(
             invoice_number = $5, invoice_date = $6, due_date = $7, currency = $8,
             total_excl_vat = $9, total_vat = $10, total_incl_vat = $11, iban = $12,
             payment_reference = $13, vat_breakdown = $14::jsonb, lines = $15::jsonb,
+            sequence_prefix = $16, sequence_number = $17,
             checked = false, recognition_requested_at = NULL
         WHERE id = $1""",
         proposal_id,
@@ -345,6 +365,7 @@ async def refresh_from_recognition(
         draft.payment_reference,
         [json.loads(item.model_dump_json()) for item in invoice.vat_breakdown] if invoice else [],
         [json.loads(item.model_dump_json()) for item in invoice.lines] if invoice else [],
+        *sequence_columns(draft.invoice_number),
     )
 
 
@@ -471,7 +492,8 @@ async def save_booking(
             total_vat = $15, total_incl_vat = $16, payment_reference = $17,
             financial_discount = $18, labels = $19, booking_instruction = $20,
             detail_lines = $21::jsonb, checked = $22, on_hold = $23, help_asked = $24,
-            possible_duplicate = $25, warnings = $26::jsonb, lines_source = $27, updated_at = now()
+            possible_duplicate = $25, warnings = $26::jsonb, lines_source = $27,
+            sequence_prefix = $28, sequence_number = $29, updated_at = now()
         WHERE id = $1""",
         booking.id,
         status,
@@ -500,6 +522,7 @@ async def save_booking(
         possible_duplicate,
         warnings_json(warnings),
         booking.lines_source,
+        *sequence_columns(booking.invoice_number),
     )
 
 

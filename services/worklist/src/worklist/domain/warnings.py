@@ -69,28 +69,56 @@ def lines_total_warning(
 
 
 _NUMBERED = re.compile(r"^(.*?)(\d+)$")
+# Longer numbers are not taken as numbered: their key would not fit a database index entry, and
+# Python refuses to read an integer of more than 4,300 digits. Real invoice numbers are far shorter.
+_LONGEST_NUMBERED = 200
+
+
+@dataclass(frozen=True)
+class SequenceNumber:
+    """A sales invoice number as the sequence check reads it: `2026-0177` is the number 177
+    (written with 4 digits) after the prefix `2026-`. The worklist stores the prefix and the
+    number of every invoice number so that the highest one of a prefix is an indexed lookup."""
+
+    prefix: str
+    digits: str
+
+    @property
+    def number(self) -> int:
+        return int(self.digits)
+
+
+def sequence_number(invoice_number: str | None) -> SequenceNumber | None:
+    """The invoice number's prefix and trailing number, or None when it does not end in digits
+    (or is empty, or longer than any real invoice number)."""
+    if not invoice_number:
+        return None
+    stripped = invoice_number.strip()
+    if len(stripped) > _LONGEST_NUMBERED:
+        return None
+    found = _NUMBERED.match(stripped)
+    return None if found is None else SequenceNumber(found.group(1), found.group(2))
 
 
 def sequence_warning(invoice_number: str | None, earlier: Iterable[str]) -> Warning | None:
     """A sales invoice number should follow the highest one of the same prefix (`2026-0177`
-    after `2026-0176`): a lower, repeated or skipping number is worth a look."""
-    if not invoice_number:
-        return None
-    mine = _NUMBERED.match(invoice_number.strip())
+    after `2026-0176`): a lower, repeated or skipping number is worth a look. Only the highest
+    earlier number of the same prefix matters: `earlier` may hold just that one."""
+    mine = sequence_number(invoice_number)
     if mine is None:
         return None
-    prefix, number = mine.group(1), int(mine.group(2))
     same_prefix = [
-        int(m.group(2))
+        other_number.number
         for other in earlier
-        if (m := _NUMBERED.match(other.strip())) and m.group(1) == prefix
+        if (other_number := sequence_number(other)) and other_number.prefix == mine.prefix
     ]
     if not same_prefix:
         return None
     highest = max(same_prefix)
-    if number == highest + 1:
+    if mine.number == highest + 1:
         return None
     return Warning(
         "sales_number_out_of_sequence",
-        f"sales invoice number {invoice_number} does not follow {prefix}{highest:0{len(mine.group(2))}d}",
+        f"sales invoice number {invoice_number} does not follow "
+        f"{mine.prefix}{highest:0{len(mine.digits)}d}",
     )
