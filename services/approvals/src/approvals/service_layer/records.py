@@ -29,9 +29,6 @@ def jsonable(value: Any) -> Any:
     return to_jsonable_python(value)
 
 
-# --- conversions between rows and the domain --------------------------------------------------
-
-
 def invoice_rule(row: asyncpg.Record) -> InvoiceRule:
     return InvoiceRule(
         id=row["id"],
