@@ -8,7 +8,9 @@ from approvals.domain.rules import (
     InvoiceFacts,
     InvoiceRule,
     Supplier,
+    invoice_facts,
     invoice_requirement,
+    names_added,
     resolve_suppliers,
     rule_matches,
     unknown_approvers,
@@ -95,3 +97,26 @@ def test_a_rule_names_only_suppliers_of_the_books_and_users_of_the_dossier() -> 
     # subjects are compared exactly: the approver decides with a token of that subject
     assert unknown_approvers(users, ["Buyer@client.example"]) == ["Buyer@client.example"]
     assert unknown_approvers([], [BUYER]) == [BUYER]
+
+
+def test_a_new_rule_names_all_it_names_a_change_only_what_it_adds() -> None:
+    new = {"approvers": [BUYER, PHILIPPE], "supplier_numbers": ["L0007"], "supplier_vats": []}
+    assert names_added("invoice", new) == ([BUYER, PHILIPPE], ["L0007"], [])
+    before = {"approvers": [BUYER], "supplier_numbers": ["L0007"], "supplier_vats": None}
+    assert names_added("invoice", new, before) == ([PHILIPPE], [], [])
+    # A deactivated rule whose approver left the dossier names nothing new to check.
+    assert names_added("invoice", before | {"active": False}, before) == ([], [], [])
+
+
+def test_a_payment_rule_names_the_approvers_of_its_limits_and_no_suppliers() -> None:
+    limits = {"limits": [{"approver": BUYER, "max_amount": "1000.00"}, {"approver": PHILIPPE}]}
+    assert names_added("payment", limits) == ([BUYER, PHILIPPE], [], [])
+    assert names_added("payment", limits, {"limits": [{"approver": BUYER}]}) == ([PHILIPPE], [], [])
+
+
+def test_the_facts_an_approval_keeps_read_back_with_a_decimal_total() -> None:
+    kept = {"supplier_vat": "BE0123456749", "total": "1000.89", "labels": ["Project 2"]}
+    assert invoice_facts(kept) == InvoiceFacts(
+        supplier_vat="BE0123456749", total=Decimal("1000.89"), labels=("Project 2",)
+    )
+    assert invoice_facts({}) == InvoiceFacts()

@@ -9,7 +9,7 @@ from sync.entrypoints.feedback_reports import router as feedback_reports_router
 from sync.entrypoints.journalising_api import router as journalising_router
 from sync.entrypoints.ledger_api import router as ledger_router
 from sync.entrypoints.monitor_api import router as monitor_router
-from sync.entrypoints.office_api import router as office_router
+from sync.entrypoints.office_api import ROUTERS as office_routers
 from sync.payment_journalising import journalising_subscriptions
 from sync.service_layer import subscriptions
 
@@ -34,7 +34,7 @@ def definition() -> ServiceDefinition:
             feedback_router,
             feedback_reports_router,
             monitor_router,
-            office_router,
+            *office_routers,
         ],
         subscriptions=lambda settings: [
             *subscriptions(settings),

@@ -57,10 +57,11 @@ they required; later rule changes never alter a pending approval.
 """
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 from uuid import UUID
 
 
@@ -174,6 +175,34 @@ def unknown_approvers(users: Iterable[str], approvers: Iterable[str]) -> list[st
     return [approver for approver in approvers if approver not in known]
 
 
+def _named(kind: str, values: Any) -> tuple[list[str], list[str], list[str]]:
+    """The approvers, supplier numbers and supplier VAT numbers a rule names (its values, or its
+    row: both answer `get`)."""
+    if kind == "payment":
+        return [limit["approver"] for limit in values.get("limits") or []], [], []
+    return (
+        list(values.get("approvers") or []),
+        list(values.get("supplier_numbers") or []),
+        list(values.get("supplier_vats") or []),
+    )
+
+
+def names_added(
+    kind: str, values: Any, before: Any | None = None
+) -> tuple[list[str], list[str], list[str]]:
+    """The approvers, supplier numbers and supplier VAT numbers a rule's new values name that
+    its version `before` (none: a new rule) did not: a change checks only what it adds, so a rule
+    can still be changed (e.g. deactivated) after one of its approvers left the dossier or one of
+    its suppliers left the books."""
+    approvers, numbers, vats = _named(kind, values)
+    if before is not None:
+        kept_approvers, kept_numbers, kept_vats = _named(kind, before)
+        approvers = [a for a in approvers if a not in kept_approvers]
+        numbers = [n for n in numbers if n not in kept_numbers]
+        vats = [v for v in vats if v not in kept_vats]
+    return approvers, numbers, vats
+
+
 @dataclass(frozen=True)
 class InvoiceFacts:
     """What approvals knows of a purchase invoice when it arrives."""
@@ -185,6 +214,18 @@ class InvoiceFacts:
     # The suppliers of the books the invoice resolves to (resolve_suppliers), when known.
     supplier_numbers: tuple[str, ...] = ()
     supplier_ledger_vats: tuple[str, ...] = ()
+
+
+def invoice_facts(facts: Mapping[str, Any]) -> InvoiceFacts:
+    """The invoice's facts as an approval keeps them (JSON: the total a string)."""
+    return InvoiceFacts(
+        supplier_vat=facts.get("supplier_vat"),
+        supplier_name=facts.get("supplier_name"),
+        total=None if facts.get("total") is None else Decimal(facts["total"]),
+        labels=tuple(facts.get("labels") or ()),
+        supplier_numbers=tuple(facts.get("supplier_numbers") or ()),
+        supplier_ledger_vats=tuple(facts.get("supplier_ledger_vats") or ()),
+    )
 
 
 def rule_matches(rule: InvoiceRule, invoice: InvoiceFacts) -> bool:
