@@ -9,21 +9,16 @@ CSV, at a past and a present pivot, is asked of both through sync's HTTP API and
 same; again after a booking posted through the connector (its delta run) and after its
 deletion (the item history removed)."""
 
-import json
-import shutil
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
 from ledgerline.auth import Role, issue_token
-from ledgerline.db import UnitOfWork, create_pool
 from ledgerline.demo import JWT_ISSUER
 from ledgerline.devstack.ports import free_port
 from ledgerline.events import (
@@ -31,40 +26,37 @@ from ledgerline.events import (
     BookingDeleteRequested,
     BookingPosted,
     BookingRequested,
-    DossierActivated,
     Envelope,
     LedgerSynced,
     ProposalLine,
-    ProposalValidated,
-    spec_for_topic,
 )
 from ledgerline.service import create_app
 from ledgerline.settings import DEV_JWT_SECRET
-from ledgerline.testing.databases import MigratedDatabases
 from sync import service_layer
-from sync.adapters import dossiers
 from sync.bootstrap import definition
 from sync.config import SyncSettings
-from sync.connectors.demo.generate import DEMO_ROOT, DOSSIER_CODE
 from sync.domain.ledger_sync import MAX_MESSAGE_BYTES
 from sync.kafka_connector import service as connector_service
-from sync.kafka_connector.settings import ConnectorSettings
+
+from services.sync.tests.integration.world import Connector, Handler, World, drain
 
 pytestmark = [pytest.mark.integration]
 
-# Two offices: an office activates a package dossier code once, and both dossiers have the same.
-OFFICE, KAFKA_OFFICE = uuid.uuid4(), uuid.uuid4()
+# Two offices (the world's and KAFKA_OFFICE): an office activates a package dossier code once,
+# and both dossiers have the same.
+KAFKA_OFFICE = uuid.uuid4()
 PAST, PRESENT = "2026-06-30", "2026-11-30"
 CSV = {"Accept": "text/csv"}
 
 
 @dataclass
-class World:
+class Reports:
+    """Sync's HTTP API over the world, the connector beside it, and the two dossiers on the
+    same books: `in_process` (office `world.office`) and `kafka` (office KAFKA_OFFICE)."""
+
     http: httpx.AsyncClient
-    sync_pool: asyncpg.Pool
-    connector_pool: asyncpg.Pool
-    sync_settings: SyncSettings
-    connector_settings: ConnectorSettings
+    world: World
+    connector: Connector
     in_process: uuid.UUID
     kafka: uuid.UUID
 
@@ -72,7 +64,7 @@ class World:
         token = issue_token(
             secret=DEV_JWT_SECRET,
             subject="admin@office.example",
-            office_id=KAFKA_OFFICE if dossier == self.kafka else OFFICE,
+            office_id=KAFKA_OFFICE if dossier == self.kafka else self.world.office,
             role=Role.ADMIN,
             dossiers=[dossier],
             issuer=JWT_ISSUER,
@@ -88,126 +80,49 @@ class World:
             headers=self.headers(dossier) | (CSV if csv else {}),
         )
 
+    def envelope(self, data: Any, source: str) -> Any:
+        """`data` in an envelope of the Kafka dossier."""
+        return self.world.envelope(data, self.kafka, source, office=KAFKA_OFFICE)
+
+    async def connector_answers(self, handler: Handler, event: Any) -> list[Envelope[Any]]:
+        """The connector handles a request; sync takes its answers (ledger.synced.v1 chunks
+        and booking answers) as its consumers would."""
+        answers = await self.connector.answer(handler, event)
+        for answer in answers:
+            sync_handler = {
+                LedgerSynced: service_layer.on_connector_synced,
+                BookingPosted: service_layer.on_connector_posted,
+                BookingDeleted: service_layer.on_connector_deleted,
+            }[type(answer.data)]
+            await self.world.handle(sync_handler, answer)
+        return answers
+
+    async def activate_over_kafka(self) -> list[Envelope[Any]]:
+        activation = self.envelope(World.activation(connector="kafka"), "/ledgerline/sync")
+        return await self.connector_answers(connector_service.on_dossier, activation)
+
 
 @pytest.fixture
-async def world(migrated_databases: MigratedDatabases, tmp_path: Path) -> AsyncIterator[World]:
-    sync_url = await migrated_databases.create(definition().versions_dir)
-    connector_url = await migrated_databases.create(connector_service.definition().versions_dir)
-    root = tmp_path / "ledgers"
-    shutil.copytree(DEMO_ROOT / DOSSIER_CODE, root / DOSSIER_CODE)
-    sync_pool, connector_pool = await create_pool(sync_url), await create_pool(connector_url)
-    in_process, kafka = uuid.uuid4(), uuid.uuid4()
-    async with UnitOfWork(sync_pool, source="test") as uow:
-        for dossier_id, office_id, connector in (
-            (in_process, OFFICE, "in_process"),
-            (kafka, KAFKA_OFFICE, "kafka"),
-        ):
-            inserted = await dossiers.insert(
-                uow.conn,
-                {
-                    "id": dossier_id,
-                    "office_id": office_id,
-                    "name": f"Bakkerij Peeters ({connector})",
-                    "vat_number": None,
-                    "accounting_package": "beancount",
-                    "dossier_code": DOSSIER_CODE,
-                    "configuration": "C",
-                    "language": "nl",
-                    "connector": connector,
-                },
-            )
-            assert inserted is not None
-    sync_settings = SyncSettings(
-        database_url=sync_url,
-        ledger_root=root,
+async def reports(world: World, connector: Connector) -> AsyncIterator[Reports]:
+    # The connector reads and writes the same ledger files the in-process dossier is read from.
+    assert connector.settings.ledger_root == world.settings.ledger_root
+    in_process = await world.dossier(name="Bakkerij Peeters (in_process)", connector="in_process")
+    kafka = await world.dossier(
+        office_id=KAFKA_OFFICE, name="Bakkerij Peeters (kafka)", connector="kafka"
+    )
+    settings = SyncSettings(
+        database_url=world.settings.database_url,
+        ledger_root=world.settings.ledger_root,
         nightly_sync=False,
         kafka_bootstrap_servers=f"127.0.0.1:{free_port()}",
         run_consumers=False,
         run_outbox_relay=False,
     )
-    # The connector reads and writes the same ledger files the in-process dossier is read from.
-    connector_settings = ConnectorSettings(database_url="postgresql://unused", ledger_root=root)
-    app = create_app(definition(), sync_settings)
-    try:
-        async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://sync") as http:
-                yield World(
-                    http,
-                    sync_pool,
-                    connector_pool,
-                    sync_settings,
-                    connector_settings,
-                    in_process,
-                    kafka,
-                )
-    finally:
-        await sync_pool.close()
-        await connector_pool.close()
-        for url in (sync_url, connector_url):
-            await migrated_databases.drop(url)
-
-
-# ------------------------------------------------------------------ Kafka, by hand
-
-
-def envelope(data: Any, dossier_id: uuid.UUID, source: str) -> Any:
-    return Envelope[type(data)](  # type: ignore[misc]
-        source=source,
-        type="t",
-        dossierid=dossier_id,
-        officeid=KAFKA_OFFICE,
-        correlationid="c",
-        data=data,
-    )
-
-
-async def run(
-    pool: asyncpg.Pool, handler: Callable[..., Awaitable[None]], event: Any, settings: Any
-) -> None:
-    async with UnitOfWork(pool, source="test") as uow:
-        await handler(uow, event, settings)
-
-
-async def drain(pool: asyncpg.Pool) -> list[Envelope[Any]]:
-    """The outbox's rows not taken yet, as typed envelopes (what Kafka would deliver)."""
-    rows = await pool.fetch("SELECT id, topic, payload FROM outbox WHERE published_at IS NULL")
-    await pool.execute("UPDATE outbox SET published_at = now() WHERE published_at IS NULL")
-    envelopes = []
-    for row in sorted(rows, key=lambda row: row["id"]):
-        model = spec_for_topic(row["topic"]).model
-        envelopes.append(Envelope[model].model_validate(json.loads(row["payload"])))  # type: ignore[valid-type]
-    return envelopes
-
-
-async def connector_answers(world: World, handler: Callable[..., Awaitable[None]], event: Any):  # type: ignore[no-untyped-def]
-    """The connector handles a request; sync takes its answers (ledger.synced.v1 chunks and
-    booking answers) as its consumers would."""
-    await run(world.connector_pool, handler, event, world.connector_settings)
-    answers = await drain(world.connector_pool)
-    for answer in answers:
-        sync_handler = {
-            LedgerSynced: service_layer.on_connector_synced,
-            BookingPosted: service_layer.on_connector_posted,
-            BookingDeleted: service_layer.on_connector_deleted,
-        }[type(answer.data)]
-        await run(world.sync_pool, sync_handler, answer, world.sync_settings)
-    return answers
-
-
-async def activate_over_kafka(world: World) -> list[Envelope[Any]]:
-    activation = envelope(
-        DossierActivated(
-            name="Bakkerij Peeters BV",
-            accounting_package="beancount",
-            dossier_code=DOSSIER_CODE,
-            email_domain="docs.example",
-            connector="kafka",
-        ),
-        world.kafka,
-        "/ledgerline/sync",
-    )
-    return await connector_answers(world, connector_service.on_dossier, activation)
+    app = create_app(definition(), settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://sync") as http:
+            yield Reports(http, world, connector, in_process, kafka)
 
 
 # ------------------------------------------------------------------ the reports compared
@@ -233,13 +148,13 @@ REPORTS: tuple[tuple[str, dict[str, str]], ...] = (
 )
 
 
-async def history_paths(world: World) -> list[str]:
+async def history_paths(reports: Reports) -> list[str]:
     """Items of both kinds as the in-process books list them at the past pivot (many settled
     since, some partly paid), as history paths, and one the books do not have."""
     paths = []
     for kind in ("customer", "supplier"):
-        listed = await world.get(
-            world.in_process, "open-items", {"kind": kind, "pivot": PAST, "limit": "1000"}
+        listed = await reports.get(
+            reports.in_process, "open-items", {"kind": kind, "pivot": PAST, "limit": "1000"}
         )
         assert listed.status_code == 200, listed.text
         paths += [
@@ -249,14 +164,14 @@ async def history_paths(world: World) -> list[str]:
     return [*paths, "open-items/CFAAN/99999999/history"]
 
 
-async def assert_same_reports(world: World) -> int:
+async def assert_same_reports(reports: Reports) -> int:
     """Every report of the Kafka dossier equals the in-process one (JSON without its freshness,
     and CSV byte for byte); returns how many were compared."""
     compared = 0
-    histories = [(path, {}) for path in await history_paths(world)]
+    histories = [(path, {}) for path in await history_paths(reports)]
     for path, params in [*REPORTS, *histories]:
-        in_process = await world.get(world.in_process, path, params)
-        kafka = await world.get(world.kafka, path, params)
+        in_process = await reports.get(reports.in_process, path, params)
+        kafka = await reports.get(reports.kafka, path, params)
         assert in_process.status_code in (200, 404), (path, in_process.text)
         assert kafka.status_code == in_process.status_code, (path, params, kafka.text)
         if in_process.status_code == 404:
@@ -267,8 +182,8 @@ async def assert_same_reports(world: World) -> int:
         assert books.pop("books_as_of") is not None  # sync's copy says when it was read
         assert books == live, (path, params)
         if path != "key-figures":
-            kafka_csv = await world.get(world.kafka, path, params, csv=True)
-            in_process_csv = await world.get(world.in_process, path, params, csv=True)
+            kafka_csv = await reports.get(reports.kafka, path, params, csv=True)
+            in_process_csv = await reports.get(reports.in_process, path, params, csv=True)
             assert kafka_csv.status_code == 200, kafka_csv.text
             assert kafka_csv.text == in_process_csv.text, (path, params)
         compared += 1
@@ -276,9 +191,9 @@ async def assert_same_reports(world: World) -> int:
 
 
 async def test_a_kafka_dossier_answers_every_feedback_report_as_its_books_read_in_process(
-    world: World,
+    reports: Reports,
 ) -> None:
-    chunks = await activate_over_kafka(world)
+    chunks = await reports.activate_over_kafka()
     assert chunks[0].data.full and chunks[-1].data.last_chunk
     # The feedback records travel in the run, each message below 512 KiB.
     assert sum(len(c.data.item_histories) for c in chunks) > 200
@@ -286,24 +201,24 @@ async def test_a_kafka_dossier_answers_every_feedback_report_as_its_books_read_i
     assert sum(len(c.data.turnover_records) for c in chunks) > 100
     assert all(len(c.model_dump_json().encode()) < MAX_MESSAGE_BYTES for c in chunks)
 
-    compared = await assert_same_reports(world)
+    compared = await assert_same_reports(reports)
     assert compared > 50
 
     # Non-trivial figures, so that equal means something: at the past pivot items settled
     # since count as open; the history of one shows its payment after that pivot.
     past = (
-        await world.get(world.kafka, "aged-balance", {"kind": "customer", "pivot": PAST})
+        await reports.get(reports.kafka, "aged-balance", {"kind": "customer", "pivot": PAST})
     ).json()
     present = (
-        await world.get(world.kafka, "aged-balance", {"kind": "customer", "pivot": PRESENT})
+        await reports.get(reports.kafka, "aged-balance", {"kind": "customer", "pivot": PRESENT})
     ).json()
     assert Decimal(past["totals"]["total"]) > 0 and past["totals"] != present["totals"]
-    history = (await world.get(world.kafka, "open-items/CFVER/26000001/history", {})).json()
+    history = (await reports.get(reports.kafka, "open-items/CFVER/26000001/history", {})).json()
     assert [line["kind"] for line in history["lines"]] == ["invoice", "payment"]
     assert Decimal(history["open_amount"]) == 0
     key_figures = (
-        await world.get(
-            world.kafka,
+        await reports.get(
+            reports.kafka,
             "key-figures",
             {"from": "2026-01", "to": "2026-12", "closed_periods_only": "true"},
         )
@@ -312,31 +227,22 @@ async def test_a_kafka_dossier_answers_every_feedback_report_as_its_books_read_i
 
 
 async def test_a_booking_and_its_deletion_through_the_connector_keep_the_reports_equal(
-    world: World,
+    reports: Reports,
 ) -> None:
-    await activate_over_kafka(world)
+    await reports.activate_over_kafka()
     before = (
-        await world.get(
-            world.kafka, "top", {"kind": "supplier", "from": "2026-11", "to": "2026-11"}
+        await reports.get(
+            reports.kafka, "top", {"kind": "supplier", "from": "2026-11", "to": "2026-11"}
         )
     ).json()
 
     # A purchase invoice validated for the Kafka dossier: sync asks the connector, which books
     # it in the ledger (the in-process dossier's books too) and publishes the delta.
-    validated = ProposalValidated(
-        proposal_id=uuid.uuid4(),
-        document_id=uuid.uuid4(),
-        journal="CFAAN",
-        period="2026-11",
-        counterparty_number="L0003",
-        invoice_number="F-77",
-        invoice_date=date(2026, 11, 20),
+    validated = World.proposal(
         due_date=date(2026, 11, 25),
-        currency="EUR",
         total_excl_vat=Decimal("1000.00"),
         total_vat=Decimal("210.00"),
         total_incl_vat=Decimal("1210.00"),
-        validated_by="eva@office.example",
         lines=(
             ProposalLine(
                 gl_account="604000",
@@ -346,14 +252,11 @@ async def test_a_booking_and_its_deletion_through_the_connector_keep_the_reports
             ),
         ),
     )
-    await run(
-        world.sync_pool,
-        service_layer.on_proposal_validated,
-        envelope(validated, world.kafka, "/ledgerline/worklist"),
-        world.sync_settings,
+    await reports.world.handle(
+        service_layer.on_proposal_validated, reports.envelope(validated, "/ledgerline/worklist")
     )
-    [request] = [e for e in await drain(world.sync_pool) if isinstance(e.data, BookingRequested)]
-    answers = await connector_answers(world, connector_service.on_booking_requested, request)
+    [request] = [e for e in await drain(reports.world.pool) if isinstance(e.data, BookingRequested)]
+    answers = await reports.connector_answers(connector_service.on_booking_requested, request)
     [posted] = [a for a in answers if isinstance(a.data, BookingPosted)]
     [delta] = [a for a in answers if isinstance(a.data, LedgerSynced)]
     key = f"{posted.data.journal}/{posted.data.document_number}"
@@ -367,44 +270,44 @@ async def test_a_booking_and_its_deletion_through_the_connector_keep_the_reports
         ("L0003", "2026-11")
     ]
 
-    await assert_same_reports(world)
+    await assert_same_reports(reports)
     after = (
-        await world.get(
-            world.kafka, "top", {"kind": "supplier", "from": "2026-11", "to": "2026-11"}
+        await reports.get(
+            reports.kafka, "top", {"kind": "supplier", "from": "2026-11", "to": "2026-11"}
         )
     ).json()
     assert after != before
-    history = (await world.get(world.kafka, f"open-items/{key}/history", {})).json()
+    history = (await reports.get(reports.kafka, f"open-items/{key}/history", {})).json()
     assert history["open_amount"] == "1210.00"
 
     # Deleted through the connector: the item's history is removed from sync's copy.
-    deletion = await world.http.delete(
-        f"/dossiers/{world.kafka}/postings/{validated.proposal_id}",
+    deletion = await reports.http.delete(
+        f"/dossiers/{reports.kafka}/postings/{validated.proposal_id}",
         params={"reason": "wrong supplier"},
-        headers=world.headers(world.kafka),
+        headers=reports.headers(reports.kafka),
     )
     assert deletion.status_code == 202, deletion.text
     [delete_request] = [
-        e for e in await drain(world.sync_pool) if isinstance(e.data, BookingDeleteRequested)
+        e for e in await drain(reports.world.pool) if isinstance(e.data, BookingDeleteRequested)
     ]
-    answers = await connector_answers(
-        world, connector_service.on_booking_delete_requested, delete_request
+    answers = await reports.connector_answers(
+        connector_service.on_booking_delete_requested, delete_request
     )
     [removal] = [a for a in answers if isinstance(a.data, LedgerSynced)]
     assert removal.data.removed_item_histories == (key,)
-    gone = await world.get(world.kafka, f"open-items/{key}/history", {})
+    gone = await reports.get(reports.kafka, f"open-items/{key}/history", {})
     assert gone.status_code == 404
-    await assert_same_reports(world)
+    await assert_same_reports(reports)
     restored = (
-        await world.get(
-            world.kafka, "top", {"kind": "supplier", "from": "2026-11", "to": "2026-11"}
+        await reports.get(
+            reports.kafka, "top", {"kind": "supplier", "from": "2026-11", "to": "2026-11"}
         )
     ).json()
     assert restored == before | {"books_as_of": restored["books_as_of"]}
 
 
-async def test_a_kafka_dossier_whose_books_have_not_arrived_answers_409(world: World) -> None:
+async def test_a_kafka_dossier_whose_books_have_not_arrived_answers_409(reports: Reports) -> None:
     for path, params in REPORTS[:1] + REPORTS[-2:]:
-        refused = await world.get(world.kafka, path, params)
+        refused = await reports.get(reports.kafka, path, params)
         assert refused.status_code == 409, refused.text
         assert "have not reached the platform yet" in refused.json()["detail"]

@@ -4,9 +4,8 @@ events passed from one outbox to the other handler as Kafka would deliver them. 
 touches the ledger; a proposal is booked once however often the request or the answers come."""
 
 import json
-import shutil
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -16,7 +15,7 @@ import asyncpg
 import pytest
 from beancount import loader
 from beancount.core import data as bean_data
-from ledgerline.db import UnitOfWork, create_pool
+from ledgerline.db import UnitOfWork
 from ledgerline.events import (
     BookingDeleted,
     BookingDeleteFailed,
@@ -25,213 +24,58 @@ from ledgerline.events import (
     BookingPosted,
     BookingRequested,
     BookingToDelete,
-    DossierActivated,
     Envelope,
     LedgerSynced,
     LedgerSyncRequested,
     PaymentToJournalise,
-    ProposalLine,
-    ProposalValidated,
-    spec_for_topic,
 )
-from ledgerline.testing.databases import MigratedDatabases
 from sync import service_layer
 from sync.adapters import dossiers
-from sync.config import SyncSettings
-from sync.connectors.demo.generate import DEMO_ROOT, DOSSIER_CODE
+from sync.connectors.demo.generate import DOSSIER_CODE
 from sync.kafka_connector import service as connector_service
-from sync.kafka_connector.settings import ConnectorSettings
+
+from services.sync.tests.integration.world import Connector, World, drain, of_type
 
 pytestmark = [pytest.mark.integration]
 
-OFFICE = uuid.uuid4()
-
 
 @pytest.fixture
-async def pools(
-    migrated_databases: MigratedDatabases,
-) -> AsyncIterator[tuple[asyncpg.Pool, asyncpg.Pool]]:
-    """Sync's database and the connector's."""
-    sync_url = await migrated_databases.create(service_layer_versions())
-    connector_url = await migrated_databases.create(connector_service.definition().versions_dir)
-    sync_pool, connector_pool = await create_pool(sync_url), await create_pool(connector_url)
-    yield sync_pool, connector_pool
-    await sync_pool.close()
-    await connector_pool.close()
-    for url in (sync_url, connector_url):
-        await migrated_databases.drop(url)
-
-
-def service_layer_versions() -> Path:
-    from sync.bootstrap import definition
-
-    return definition().versions_dir
-
-
-@pytest.fixture
-def ledger_root(tmp_path: Path) -> Path:
-    root = tmp_path / "connector"
-    shutil.copytree(DEMO_ROOT / DOSSIER_CODE, root / DOSSIER_CODE)
+def sync_ledger_root(tmp_path: Path) -> Path:
+    # Sync's own ledger root is empty: a Kafka-connected dossier is never read or written here.
+    root = tmp_path / "sync"
+    root.mkdir()
     return root
 
 
-@pytest.fixture
-def sync_settings(tmp_path: Path) -> SyncSettings:
-    # Sync's own ledger root is empty: a Kafka-connected dossier is never read or written here.
-    (tmp_path / "sync").mkdir()
-    return SyncSettings(database_url="postgresql://unused", ledger_root=tmp_path / "sync")
-
-
-@pytest.fixture
-def connector_settings(ledger_root: Path) -> ConnectorSettings:
-    return ConnectorSettings(database_url="postgresql://unused", ledger_root=ledger_root)
-
-
-async def kafka_dossier(pool: asyncpg.Pool) -> uuid.UUID:
-    dossier_id = uuid.uuid4()
-    async with UnitOfWork(pool, source="test") as uow:
-        await dossiers.insert(
-            uow.conn,
-            {
-                "id": dossier_id,
-                "office_id": OFFICE,
-                "name": "Bakkerij Peeters BV",
-                "vat_number": None,
-                "accounting_package": "beancount",
-                "dossier_code": DOSSIER_CODE,
-                "configuration": "C",
-                "language": "nl",
-                "connector": "kafka",
-            },
-        )
-    return dossier_id
-
-
-def envelope(data: Any, dossier_id: uuid.UUID, source: str = "/ledgerline/test") -> Any:
-    return Envelope[type(data)](  # type: ignore[misc]
-        source=source,
-        type="t",
-        dossierid=dossier_id,
-        officeid=OFFICE,
-        correlationid="c",
-        data=data,
-    )
-
-
-async def run(
-    pool: asyncpg.Pool,
-    source: str,
-    handler: Callable[..., Awaitable[None]],
-    event: Any,
-    settings: Any,
-) -> None:
-    async with UnitOfWork(pool, source=source) as uow:
-        await handler(uow, event, settings)
-
-
-async def drain(pool: asyncpg.Pool) -> list[Envelope[Any]]:
-    """The outbox's rows not taken yet, as typed envelopes (what Kafka would deliver)."""
-    rows = await pool.fetch("SELECT id, topic, payload FROM outbox WHERE published_at IS NULL")
-    await pool.execute("UPDATE outbox SET published_at = now() WHERE published_at IS NULL")
-    envelopes = []
-    for row in sorted(rows, key=lambda row: row["id"]):
-        model = spec_for_topic(row["topic"]).model
-        envelopes.append(Envelope[model].model_validate(json.loads(row["payload"])))  # type: ignore[valid-type]
-    return envelopes
-
-
-def of_type(envelopes: list[Envelope[Any]], model: type) -> list[Envelope[Any]]:
-    return [e for e in envelopes if isinstance(e.data, model)]
-
-
-def proposal(**changes: Any) -> ProposalValidated:
-    values: dict[str, Any] = {
-        "proposal_id": uuid.uuid4(),
-        "document_id": uuid.uuid4(),
-        "journal": "CFAAN",
-        "period": "2026-11",
-        "counterparty_number": "L0003",
-        "invoice_number": "F-77",
-        "invoice_date": date(2026, 11, 20),
-        "currency": "EUR",
-        "total_excl_vat": Decimal("100.00"),
-        "total_vat": Decimal("21.00"),
-        "total_incl_vat": Decimal("121.00"),
-        "validated_by": "eva@office.example",
-        "lines": (
-            ProposalLine(
-                gl_account="604000",
-                amount_excl_vat=Decimal("100.00"),
-                vat_code="A21",
-                vat_amount=Decimal("21.00"),
-            ),
-        ),
-    }
-    return ProposalValidated(**(values | changes))
-
-
-def transactions(root: Path, proposal_id: uuid.UUID) -> list[bean_data.Transaction]:
-    entries, errors, _ = loader.load_file(str(root / DOSSIER_CODE / "main.beancount"))
-    assert errors == []
-    return [
-        e
-        for e in entries
-        if isinstance(e, bean_data.Transaction) and e.meta.get("proposal-id") == str(proposal_id)
-    ]
-
-
-async def posting(pool: asyncpg.Pool, proposal_id: uuid.UUID) -> asyncpg.Record:
-    return await pool.fetchrow("SELECT * FROM postings WHERE proposal_id = $1", proposal_id)
+def transactions(
+    world: World, connector: Connector, proposal_id: uuid.UUID
+) -> list[bean_data.Transaction]:
+    """The proposal's transactions in the connector's books."""
+    return world.transactions("proposal-id", proposal_id, connector.settings.ledger_root)
 
 
 CONNECTOR = "/ledgerline/beancount-connector"
 
 
-async def activated(
-    pools: tuple[asyncpg.Pool, asyncpg.Pool],
-    sync_settings: SyncSettings,
-    connector_settings: ConnectorSettings,
-) -> uuid.UUID:
+async def activated(world: World, connector: Connector) -> uuid.UUID:
     """A dossier activated with the Kafka connector, its books published by the connector and
     kept by sync."""
-    sync_pool, connector_pool = pools
-    dossier_id = await kafka_dossier(sync_pool)
-    activation = envelope(
-        DossierActivated(
-            name="Bakkerij Peeters BV",
-            accounting_package="beancount",
-            dossier_code=DOSSIER_CODE,
-            email_domain="docs.example",
-            connector="kafka",
-        ),
-        dossier_id,
-        "/ledgerline/sync",
-    )
-    await run(sync_pool, "sync", service_layer.on_dossier_activated, activation, sync_settings)
-    assert await drain(sync_pool) == []  # sync itself synchronises nothing for this dossier
-    await run(
-        connector_pool,
-        "beancount-connector",
-        connector_service.on_dossier,
-        activation,
-        connector_settings,
-    )
-    chunks = of_type(await drain(connector_pool), LedgerSynced)
+    dossier_id = await world.dossier(connector="kafka")
+    activation = world.envelope(World.activation(connector="kafka"), dossier_id, "/ledgerline/sync")
+    await world.handle(service_layer.on_dossier_activated, activation)
+    assert await drain(world.pool) == []  # sync itself synchronises nothing for this dossier
+    chunks = of_type(await connector.answer(connector_service.on_dossier, activation), LedgerSynced)
     assert chunks and chunks[-1].data.last_chunk and chunks[0].data.full
     for chunk in chunks:
-        await run(sync_pool, "sync", service_layer.on_connector_synced, chunk, sync_settings)
+        await world.handle(service_layer.on_connector_synced, chunk)
     return dossier_id
 
 
 async def test_a_kafka_dossier_is_booked_once_through_the_connector(
-    pools: tuple[asyncpg.Pool, asyncpg.Pool],
-    sync_settings: SyncSettings,
-    connector_settings: ConnectorSettings,
-    ledger_root: Path,
+    world: World, connector: Connector
 ) -> None:
-    sync_pool, connector_pool = pools
-    dossier_id = await activated(pools, sync_settings, connector_settings)
-    [run_row] = await sync_pool.fetch(
+    dossier_id = await activated(world, connector)
+    [run_row] = await world.pool.fetch(
         "SELECT * FROM ledger_syncs WHERE dossier_id = $1", dossier_id
     )
     assert (run_row["trigger"], run_row["status"], run_row["full_resync"]) == (
@@ -240,33 +84,20 @@ async def test_a_kafka_dossier_is_booked_once_through_the_connector(
         True,
     )
 
-    validated = envelope(proposal(), dossier_id, "/ledgerline/worklist")
-    await run(sync_pool, "sync", service_layer.on_proposal_validated, validated, sync_settings)
-    [request] = of_type(await drain(sync_pool), BookingRequested)
+    validated = world.envelope(World.proposal(), dossier_id, "/ledgerline/worklist")
+    await world.handle(service_layer.on_proposal_validated, validated)
+    [request] = of_type(await drain(world.pool), BookingRequested)
     assert request.data.booking.proposal_id == validated.data.proposal_id
     assert request.data.booking.header.counterparty_number == "L0003"
     assert request.dossierid == dossier_id
-    assert (await posting(sync_pool, validated.data.proposal_id))["status"] == "requested"
-    assert not (sync_settings.ledger_root / DOSSIER_CODE).exists()
+    assert (await world.posting(validated.data.proposal_id))["status"] == "requested"
+    assert not (world.settings.ledger_root / DOSSIER_CODE).exists()
 
     # The request delivered twice (a redelivery with another event id: the inbox would skip
     # the same id): one transaction, the second answer says already_posted.
-    await run(
-        connector_pool,
-        "beancount-connector",
-        connector_service.on_booking_requested,
-        request,
-        connector_settings,
-    )
-    again = envelope(request.data, dossier_id, "/ledgerline/sync")
-    await run(
-        connector_pool,
-        "beancount-connector",
-        connector_service.on_booking_requested,
-        again,
-        connector_settings,
-    )
-    answers = await drain(connector_pool)
+    await connector.handle(connector_service.on_booking_requested, request)
+    again = world.envelope(request.data, dossier_id, "/ledgerline/sync")
+    answers = await connector.answer(connector_service.on_booking_requested, again)
     posted = of_type(answers, BookingPosted)
     assert [p.data.already_posted for p in posted] == [False, True]
     assert posted[0].data.document_number == posted[1].data.document_number
@@ -275,7 +106,7 @@ async def test_a_kafka_dossier_is_booked_once_through_the_connector(
     assert [f"{i.journal}/{i.document_number}" for i in delta.data.open_item_records] == [
         posted[0].data.transaction_id
     ]
-    [transaction] = transactions(ledger_root, validated.data.proposal_id)
+    [transaction] = transactions(world, connector, validated.data.proposal_id)
     assert transaction.meta["document-number"] == posted[0].data.document_number
     by_account = {p.account: p.units.number for p in transaction.postings}
     assert by_account == {
@@ -286,20 +117,17 @@ async def test_a_kafka_dossier_is_booked_once_through_the_connector(
 
     # Sync takes both answers (and the delta): one effect; a stale failure changes nothing.
     for answer in [*posted, delta]:
-        await run(
-            sync_pool,
-            "sync",
+        await world.handle(
             service_layer.on_connector_posted
             if isinstance(answer.data, BookingPosted)
             else service_layer.on_connector_synced,
             answer,
-            sync_settings,
         )
-    stale = envelope(
+    stale = world.envelope(
         BookingFailed(proposal_id=validated.data.proposal_id, reason="late"), dossier_id, CONNECTOR
     )
-    await run(sync_pool, "sync", service_layer.on_connector_failed, stale, sync_settings)
-    row = await posting(sync_pool, validated.data.proposal_id)
+    await world.handle(service_layer.on_connector_failed, stale)
+    row = await world.posting(validated.data.proposal_id)
     assert (row["status"], row["document_number"], row["reason"]) == (
         "posted",
         posted[0].data.document_number,
@@ -308,128 +136,98 @@ async def test_a_kafka_dossier_is_booked_once_through_the_connector(
     assert row["attempts"] == 1  # answers are not tries
 
     # The same proposal validated again: answered from sync's record, no new request.
-    revalidated = envelope(validated.data, dossier_id, "/ledgerline/worklist")
-    await run(sync_pool, "sync", service_layer.on_proposal_validated, revalidated, sync_settings)
-    out = await drain(sync_pool)
+    revalidated = world.envelope(validated.data, dossier_id, "/ledgerline/worklist")
+    await world.handle(service_layer.on_proposal_validated, revalidated)
+    out = await drain(world.pool)
     assert of_type(out, BookingRequested) == []
     [answer] = of_type(out, BookingPosted)
     assert (answer.data.already_posted, answer.data.document_number) == (
         True,
         posted[0].data.document_number,
     )
-    assert len(transactions(ledger_root, validated.data.proposal_id)) == 1
+    assert len(transactions(world, connector, validated.data.proposal_id)) == 1
 
 
 async def test_what_beancount_refuses_comes_back_as_booking_failed_with_its_reason(
-    pools: tuple[asyncpg.Pool, asyncpg.Pool],
-    sync_settings: SyncSettings,
-    connector_settings: ConnectorSettings,
-    ledger_root: Path,
+    world: World, connector: Connector
 ) -> None:
-    sync_pool, connector_pool = pools
-    dossier_id = await activated(pools, sync_settings, connector_settings)
+    dossier_id = await activated(world, connector)
     # The office closed 604000 in the package after the books reached the platform (after the
     # demo's last booking on it, so that the books stay valid).
-    with (ledger_root / DOSSIER_CODE / "chart.beancount").open("a") as chart:
+    with (connector.settings.ledger_root / DOSSIER_CODE / "chart.beancount").open("a") as chart:
         chart.write("\n2026-11-28 close Expenses:604000\n")
-    validated = envelope(
-        proposal(invoice_date=date(2026, 11, 29)), dossier_id, "/ledgerline/worklist"
+    validated = world.envelope(
+        World.proposal(invoice_date=date(2026, 11, 29)), dossier_id, "/ledgerline/worklist"
     )
-    await run(sync_pool, "sync", service_layer.on_proposal_validated, validated, sync_settings)
-    [request] = of_type(await drain(sync_pool), BookingRequested)
-    await run(
-        connector_pool,
-        "beancount-connector",
-        connector_service.on_booking_requested,
-        request,
-        connector_settings,
-    )
-    answers = await drain(connector_pool)
+    await world.handle(service_layer.on_proposal_validated, validated)
+    [request] = of_type(await drain(world.pool), BookingRequested)
+    answers = await connector.answer(connector_service.on_booking_requested, request)
     assert of_type(answers, BookingPosted) == of_type(answers, LedgerSynced) == []
     [failed] = of_type(answers, BookingFailed)
     assert "inactive account 'Expenses:604000'" in failed.data.reason
     assert failed.data.document_id == validated.data.document_id
-    assert transactions(ledger_root, validated.data.proposal_id) == []
+    assert transactions(world, connector, validated.data.proposal_id) == []
 
-    await run(sync_pool, "sync", service_layer.on_connector_failed, failed, sync_settings)
-    row = await posting(sync_pool, validated.data.proposal_id)
+    await world.handle(service_layer.on_connector_failed, failed)
+    row = await world.posting(validated.data.proposal_id)
     assert row["status"] == "failed"
     assert "inactive account 'Expenses:604000'" in row["reason"]
 
 
-async def test_a_kafka_dossier_without_books_yet_is_refused_with_the_reason(
-    pools: tuple[asyncpg.Pool, asyncpg.Pool], sync_settings: SyncSettings
-) -> None:
-    sync_pool, _ = pools
-    dossier_id = await kafka_dossier(sync_pool)
-    validated = envelope(proposal(), dossier_id, "/ledgerline/worklist")
-    await run(sync_pool, "sync", service_layer.on_proposal_validated, validated, sync_settings)
-    out = await drain(sync_pool)
+async def test_a_kafka_dossier_without_books_yet_is_refused_with_the_reason(world: World) -> None:
+    dossier_id = await world.dossier(connector="kafka")
+    validated = world.envelope(World.proposal(), dossier_id, "/ledgerline/worklist")
+    await world.handle(service_layer.on_proposal_validated, validated)
+    out = await drain(world.pool)
     assert of_type(out, BookingRequested) == []
     [failed] = of_type(out, BookingFailed)
     assert "have not reached the platform yet" in failed.data.reason
 
 
-async def test_sync_ignores_its_own_answers_and_those_of_in_process_dossiers(
-    pools: tuple[asyncpg.Pool, asyncpg.Pool], sync_settings: SyncSettings
-) -> None:
-    sync_pool, _ = pools
-    dossier_id = await kafka_dossier(sync_pool)
-    own = envelope(
+async def test_sync_ignores_its_own_answers_and_those_of_in_process_dossiers(world: World) -> None:
+    dossier_id = await world.dossier(connector="kafka")
+    own = world.envelope(
         BookingFailed(proposal_id=uuid.uuid4(), reason="x"), dossier_id, "/ledgerline/sync"
     )
-    await run(sync_pool, "sync", service_layer.on_connector_failed, own, sync_settings)
-    assert await posting(sync_pool, own.data.proposal_id) is None
+    await world.handle(service_layer.on_connector_failed, own)
+    assert await world.posting(own.data.proposal_id) is None
 
 
 async def _posted_over_kafka(
-    pools: tuple[asyncpg.Pool, asyncpg.Pool],
-    sync_settings: SyncSettings,
-    connector_settings: ConnectorSettings,
+    world: World, connector: Connector
 ) -> tuple[asyncpg.Record, Envelope[Any]]:
     """A Kafka-connected dossier with one proposal booked by the connector; sync knows it."""
-    sync_pool, connector_pool = pools
-    dossier_id = await activated(pools, sync_settings, connector_settings)
-    validated = envelope(proposal(), dossier_id, "/ledgerline/worklist")
-    await run(sync_pool, "sync", service_layer.on_proposal_validated, validated, sync_settings)
-    [request] = of_type(await drain(sync_pool), BookingRequested)
-    await run(
-        connector_pool,
-        "beancount-connector",
-        connector_service.on_booking_requested,
-        request,
-        connector_settings,
+    dossier_id = await activated(world, connector)
+    validated = world.envelope(World.proposal(), dossier_id, "/ledgerline/worklist")
+    await world.handle(service_layer.on_proposal_validated, validated)
+    [request] = of_type(await drain(world.pool), BookingRequested)
+    [posted] = of_type(
+        await connector.answer(connector_service.on_booking_requested, request), BookingPosted
     )
-    [posted] = of_type(await drain(connector_pool), BookingPosted)
-    await run(sync_pool, "sync", service_layer.on_connector_posted, posted, sync_settings)
-    async with sync_pool.acquire() as connection:
-        dossier = await dossiers.get(connection, OFFICE, dossier_id)
+    await world.handle(service_layer.on_connector_posted, posted)
+    async with world.pool.acquire() as connection:
+        dossier = await dossiers.get(connection, world.office, dossier_id)
     return dossier, posted
 
 
-async def delete(
-    pool: asyncpg.Pool, dossier: asyncpg.Record, proposal_id: uuid.UUID, settings: SyncSettings
-) -> asyncpg.Record:
-    async with UnitOfWork(pool, source="sync") as uow:
+async def delete(world: World, dossier: asyncpg.Record, proposal_id: uuid.UUID) -> asyncpg.Record:
+    """Eva asks sync to delete the proposal's booking: sync's posting then."""
+    async with UnitOfWork(world.pool, source="sync") as uow:
         return await service_layer.delete_booking(
-            uow, dossier, proposal_id, "wrong supplier", "eva@office.example", settings
+            uow, dossier, proposal_id, "wrong supplier", "eva@office.example", world.settings
         )
 
 
 async def test_a_kafka_dossier_s_booking_is_deleted_by_its_connector_once(
-    pools: tuple[asyncpg.Pool, asyncpg.Pool],
-    sync_settings: SyncSettings,
-    connector_settings: ConnectorSettings,
-    ledger_root: Path,
+    world: World, connector: Connector
 ) -> None:
-    sync_pool, connector_pool = pools
-    dossier, posted = await _posted_over_kafka(pools, sync_settings, connector_settings)
+    dossier, posted = await _posted_over_kafka(world, connector)
     proposal_id = posted.data.proposal_id
 
-    waiting = await delete(sync_pool, dossier, proposal_id, sync_settings)
+    waiting = await delete(world, dossier, proposal_id)
     assert waiting["status"] == "delete_requested"
-    assert await delete(sync_pool, dossier, proposal_id, sync_settings) == waiting  # asked once
-    [request] = await drain(sync_pool)
+    assert await delete(world, dossier, proposal_id) == waiting  # asked once
+    [request] = await drain(world.pool)
     assert isinstance(request.data, BookingDeleteRequested)
     assert request.data.booking == BookingToDelete(
         proposal_id=proposal_id,
@@ -440,15 +238,9 @@ async def test_a_kafka_dossier_s_booking_is_deleted_by_its_connector_once(
         requested_by="eva@office.example",
     )
 
-    await run(
-        connector_pool,
-        "beancount-connector",
-        connector_service.on_booking_delete_requested,
-        request,
-        connector_settings,
-    )
-    assert transactions(ledger_root, proposal_id) == []
-    answers = await drain(connector_pool)
+    await connector.handle(connector_service.on_booking_delete_requested, request)
+    assert transactions(world, connector, proposal_id) == []
+    answers = await drain(connector.pool)
     [deleted] = of_type(answers, BookingDeleted)
     assert (deleted.data.document_number, deleted.data.already_deleted) == (
         posted.data.document_number,
@@ -462,38 +254,29 @@ async def test_a_kafka_dossier_s_booking_is_deleted_by_its_connector_once(
     assert delta.data.full is False
     assert delta.data.removed_open_items == (posted.data.transaction_id,)
     assert delta.data.open_item_records == ()
-    await run(sync_pool, "sync", service_layer.on_connector_deleted, deleted, sync_settings)
-    assert (await posting(sync_pool, proposal_id))["status"] == "deleted"
+    await world.handle(service_layer.on_connector_deleted, deleted)
+    assert (await world.posting(proposal_id))["status"] == "deleted"
 
     # The request again (sent again, or redelivered under another id): the books no longer
     # have it, the answer says so and nothing is written.
     again = request.model_copy(update={"id": str(uuid.uuid4())})
-    await run(
-        connector_pool,
-        "beancount-connector",
-        connector_service.on_booking_delete_requested,
-        again,
-        connector_settings,
+    [repeated] = of_type(
+        await connector.answer(connector_service.on_booking_delete_requested, again), BookingDeleted
     )
-    [repeated] = of_type(await drain(connector_pool), BookingDeleted)
     assert repeated.data.already_deleted is True
-    await run(sync_pool, "sync", service_layer.on_connector_deleted, repeated, sync_settings)
-    assert (await posting(sync_pool, proposal_id))["status"] == "deleted"
+    await world.handle(service_layer.on_connector_deleted, repeated)
+    assert (await world.posting(proposal_id))["status"] == "deleted"
     # Deleted already: asking sync again publishes nothing.
-    assert (await delete(sync_pool, dossier, proposal_id, sync_settings))["status"] == "deleted"
-    assert await drain(sync_pool) == []
+    assert (await delete(world, dossier, proposal_id))["status"] == "deleted"
+    assert await drain(world.pool) == []
 
 
 async def test_a_deletion_the_books_refuse_leaves_the_booking_posted_with_the_reason(
-    pools: tuple[asyncpg.Pool, asyncpg.Pool],
-    sync_settings: SyncSettings,
-    connector_settings: ConnectorSettings,
-    ledger_root: Path,
+    world: World, connector: Connector
 ) -> None:
-    sync_pool, connector_pool = pools
-    dossier, posted = await _posted_over_kafka(pools, sync_settings, connector_settings)
+    dossier, posted = await _posted_over_kafka(world, connector)
     proposal_id = posted.data.proposal_id
-    books = connector_service.connector_of(connector_settings)
+    books = connector_service.connector_of(connector.settings)
     bank = next(b for b in books.snapshot(DOSSIER_CODE).bank_accounts if b.gl_account == "550000")
     books.journalise_payments(
         DOSSIER_CODE,
@@ -510,23 +293,16 @@ async def test_a_deletion_the_books_refuse_leaves_the_booking_posted_with_the_re
         ),
     )
 
-    await delete(sync_pool, dossier, proposal_id, sync_settings)
-    [request] = await drain(sync_pool)
-    await run(
-        connector_pool,
-        "beancount-connector",
-        connector_service.on_booking_delete_requested,
-        request,
-        connector_settings,
-    )
-    [refused] = await drain(connector_pool)
+    await delete(world, dossier, proposal_id)
+    [request] = await drain(world.pool)
+    [refused] = await connector.answer(connector_service.on_booking_delete_requested, request)
     assert isinstance(refused.data, BookingDeleteFailed)
     assert refused.data.reason == (
         f"booking {posted.data.transaction_id} has payments; delete those first"
     )
-    assert len(transactions(ledger_root, proposal_id)) == 1
-    await run(sync_pool, "sync", service_layer.on_connector_delete_failed, refused, sync_settings)
-    row = await posting(sync_pool, proposal_id)
+    assert len(transactions(world, connector, proposal_id)) == 1
+    await world.handle(service_layer.on_connector_delete_failed, refused)
+    row = await world.posting(proposal_id)
     assert (row["status"], row["document_number"]) == ("posted", posted.data.document_number)
     assert row["reason"] == f"not deleted: {refused.data.reason}"
 
@@ -544,46 +320,35 @@ async def _sync_runs(pool: asyncpg.Pool, dossier_id: uuid.UUID) -> list[tuple[An
 
 
 async def _resync(
-    pools: tuple[asyncpg.Pool, asyncpg.Pool],
+    world: World,
+    connector: Connector,
     dossier_id: uuid.UUID,
-    sync_settings: SyncSettings,
-    connector_settings: ConnectorSettings,
     **options: Any,
 ) -> tuple[Envelope[LedgerSyncRequested], list[Envelope[LedgerSynced]]]:
     """A manual sync by sync, the connector's answer, sync taking it."""
-    sync_pool, connector_pool = pools
-    async with UnitOfWork(sync_pool, source="sync") as uow:
-        row = await dossiers.get(uow.conn, OFFICE, dossier_id)
+    async with UnitOfWork(world.pool, source="sync") as uow:
+        row = await dossiers.get(uow.conn, world.office, dossier_id)
         run_row = await service_layer.synchronise(
-            uow, row, sync_settings, trigger="manual", requested_by="eva@office.example", **options
+            uow, row, world.settings, trigger="manual", requested_by="eva@office.example", **options
         )
     assert run_row["status"] == "requested"
-    [request] = of_type(await drain(sync_pool), LedgerSyncRequested)
+    [request] = of_type(await drain(world.pool), LedgerSyncRequested)
     assert request.data.sync_id == run_row["id"]
-    await run(
-        connector_pool,
-        "beancount-connector",
-        connector_service.on_sync_requested,
-        request,
-        connector_settings,
+    chunks = of_type(
+        await connector.answer(connector_service.on_sync_requested, request), LedgerSynced
     )
-    chunks = of_type(await drain(connector_pool), LedgerSynced)
     for chunk in chunks:
-        await run(sync_pool, "sync", service_layer.on_connector_synced, chunk, sync_settings)
+        await world.handle(service_layer.on_connector_synced, chunk)
     return request, chunks
 
 
 async def test_a_manual_sync_of_a_kafka_dossier_is_a_run_of_its_connector_full_or_delta(
-    pools: tuple[asyncpg.Pool, asyncpg.Pool],
-    sync_settings: SyncSettings,
-    connector_settings: ConnectorSettings,
-    ledger_root: Path,
+    world: World, connector: Connector
 ) -> None:
-    sync_pool, _ = pools
-    dossier_id = await activated(pools, sync_settings, connector_settings)
+    dossier_id = await activated(world, connector)
 
     request, chunks = await _resync(
-        pools, dossier_id, sync_settings, connector_settings, up_to_date_until=date(2026, 10, 31)
+        world, connector, dossier_id, up_to_date_until=date(2026, 10, 31)
     )
     assert (request.data.dossier_code, request.data.full, request.data.trigger) == (
         DOSSIER_CODE,
@@ -596,55 +361,49 @@ async def test_a_manual_sync_of_a_kafka_dossier_is_a_run_of_its_connector_full_o
     assert chunks[0].data.up_to_date_until == date(2026, 10, 31)
     assert sum(len(c.data.counterparty_records) for c in chunks) == chunks[0].data.counterparties
     # Sync's run went from requested to ok, keeping its trigger.
-    assert await _sync_runs(sync_pool, dossier_id) == [
+    assert await _sync_runs(world.pool, dossier_id) == [
         ("connector", "ok", True),
         ("manual", "ok", True),
     ]
 
     # A delta: nothing changed, then the office closed an account in the package.
-    _, unchanged = await _resync(pools, dossier_id, sync_settings, connector_settings, full=False)
+    _, unchanged = await _resync(world, connector, dossier_id, full=False)
     assert [c.data.full for c in unchanged] == [False]
     assert unchanged[0].data.gl_accounts == unchanged[0].data.counterparty_records == ()
-    with (ledger_root / DOSSIER_CODE / "chart.beancount").open("a") as chart:
+    with (connector.settings.ledger_root / DOSSIER_CODE / "chart.beancount").open("a") as chart:
         chart.write("\n2026-11-28 close Expenses:604000\n")
-    _, changed = await _resync(pools, dossier_id, sync_settings, connector_settings, full=False)
+    _, changed = await _resync(world, connector, dossier_id, full=False)
     assert [(a.code, a.active) for c in changed for a in c.data.gl_accounts] == [("604000", False)]
     assert changed[0].data.counterparty_records == changed[0].data.open_item_records == ()
-    assert (await _sync_runs(sync_pool, dossier_id))[-2:] == [
+    assert (await _sync_runs(world.pool, dossier_id))[-2:] == [
         ("manual", "ok", False),
         ("manual", "ok", False),
     ]
-    assert not (sync_settings.ledger_root / DOSSIER_CODE).exists()
+    assert not (world.settings.ledger_root / DOSSIER_CODE).exists()
 
 
-async def test_the_nightly_sync_asks_the_connector_of_a_kafka_dossier(
-    pools: tuple[asyncpg.Pool, asyncpg.Pool], sync_settings: SyncSettings
-) -> None:
+async def test_the_nightly_sync_asks_the_connector_of_a_kafka_dossier(world: World) -> None:
     from sync.scheduler import run_nightly
 
-    sync_pool, _ = pools
-    dossier_id = await kafka_dossier(sync_pool)
-    assert await run_nightly(sync_pool, sync_settings, date(2026, 12, 1)) == 1
-    [request] = of_type(await drain(sync_pool), LedgerSyncRequested)
+    dossier_id = await world.dossier(connector="kafka")
+    assert await run_nightly(world.pool, world.settings, date(2026, 12, 1)) == 1
+    [request] = of_type(await drain(world.pool), LedgerSyncRequested)
     assert (request.dossierid, request.data.trigger, request.data.full) == (
         dossier_id,
         "nightly",
         True,
     )
-    assert await _sync_runs(sync_pool, dossier_id) == [("nightly", "requested", True)]
+    assert await _sync_runs(world.pool, dossier_id) == [("nightly", "requested", True)]
 
 
-async def test_sync_does_not_fetch_its_own_claim_checked_ledger_synced_chunks(
-    pools: tuple[asyncpg.Pool, asyncpg.Pool], sync_settings: SyncSettings
-) -> None:
+async def test_sync_does_not_fetch_its_own_claim_checked_ledger_synced_chunks(world: World) -> None:
     """Sync's main consumer skips its own ledger.synced.v1 on the envelope's source, before
     resolving the claim check: a large chunk of its own is not fetched back from itself. A
     connector's chunk is still fetched and kept."""
     from ledgerline.claimcheck import ClaimCheck, to_outbox_message
     from ledgerline.consumers import EventConsumer
 
-    sync_pool, _ = pools
-    dossier_id = await kafka_dossier(sync_pool)
+    dossier_id = await world.dossier(connector="kafka")
 
     class CountingResolver:
         def __init__(self) -> None:
@@ -680,17 +439,17 @@ async def test_sync_does_not_fetch_its_own_claim_checked_ledger_synced_chunks(
     resolver, broker = CountingResolver(), Broker()
     consumer = EventConsumer(
         service="sync",
-        pool=sync_pool,
+        pool=world.pool,
         broker=broker,  # type: ignore[arg-type]
         dataref_resolver=resolver,  # type: ignore[arg-type]
     )
-    for subscription in service_layer.subscriptions(sync_settings):
+    for subscription in service_layer.subscriptions(world.settings):
         if subscription.event is LedgerSynced and subscription.consumer is None:
             consumer.subscribe(subscription)
     claim_check = ClaimCheck(max_inline_bytes=0, public_base_url="http://producer.test")
 
     def claim_checked(source: str) -> bytes:
-        chunk = envelope(
+        chunk = world.envelope(
             LedgerSynced(
                 synced_at=date(2026, 12, 1),
                 sync_id=uuid.uuid4(),
@@ -720,17 +479,14 @@ async def test_sync_does_not_fetch_its_own_claim_checked_ledger_synced_chunks(
     assert resolver.fetched == []  # before: fetched from sync itself, then ignored
     await broker.handlers["ledger.synced.v1"](Message(own, theirs))
     assert resolver.fetched == [json.loads(theirs)["dataref"]]
-    kept = await sync_pool.fetch(
+    kept = await world.pool.fetch(
         "SELECT kind, key FROM connector_records WHERE dossier_id = $1", dossier_id
     )
     assert [tuple(row) for row in kept] == [("journal", "CFAAN")]
 
 
 async def test_a_new_active_period_is_closed_by_the_connector_of_a_kafka_dossier(
-    pools: tuple[asyncpg.Pool, asyncpg.Pool],
-    sync_settings: SyncSettings,
-    connector_settings: ConnectorSettings,
-    ledger_root: Path,
+    world: World, connector: Connector
 ) -> None:
     """The manual sync's new active period, for a Kafka-connected dossier: sync checks it
     against the periods the connector last published (an unknown one is a 422, nothing asked)
@@ -739,23 +495,22 @@ async def test_a_new_active_period_is_closed_by_the_connector_of_a_kafka_dossier
     from sync.domain.office import OfficeRuleViolation
     from sync.entrypoints.ledger_api import _periods_its_connector_closes
 
-    sync_pool, _ = pools
-    dossier_id = await activated(pools, sync_settings, connector_settings)
-    async with sync_pool.acquire() as connection:
-        row = await dossiers.get(connection, OFFICE, dossier_id)
+    dossier_id = await activated(world, connector)
+    async with world.pool.acquire() as connection:
+        row = await dossiers.get(connection, world.office, dossier_id)
         with pytest.raises(OfficeRuleViolation) as unknown:
             await _periods_its_connector_closes(connection, row, "2031-01")
         assert unknown.value.status == 422
         to_close = await _periods_its_connector_closes(connection, row, "2026-11")
     assert to_close == ["2026-10"]  # the demo's open periods: 2026-10 to 2026-12
 
-    request, chunks = await _resync(
-        pools, dossier_id, sync_settings, connector_settings, close_periods=tuple(to_close)
-    )
+    request, chunks = await _resync(world, connector, dossier_id, close_periods=tuple(to_close))
     assert request.data.close_periods == ("2026-10",)
     status = {p.code: p.status for c in chunks for p in c.data.periods}
     assert (status["2026-09"], status["2026-10"], status["2026-11"]) == ("closed", "closed", "open")
-    entries, errors, _ = loader.load_file(str(ledger_root / DOSSIER_CODE / "main.beancount"))
+    entries, errors, _ = loader.load_file(
+        str(connector.settings.ledger_root / DOSSIER_CODE / "main.beancount")
+    )
     assert errors == []
     october = [
         entry.values[-1].value
@@ -765,7 +520,7 @@ async def test_a_new_active_period_is_closed_by_the_connector_of_a_kafka_dossier
         and entry.values[0].value == "2026-10"
     ]
     assert october[-1] == "closed"  # the latest directive counts
-    async with sync_pool.acquire() as connection:
+    async with world.pool.acquire() as connection:
         # Sync's copy follows: the next new active period is checked against it.
-        row = await dossiers.get(connection, OFFICE, dossier_id)
+        row = await dossiers.get(connection, world.office, dossier_id)
         assert await _periods_its_connector_closes(connection, row, "2026-12") == ["2026-11"]

@@ -1,10 +1,15 @@
 """The world sync's integration tests share (the `world` fixture of this folder's conftest):
 sync's own database at its migration head, settings whose ledger root is a copy of the demo
 ledger, an office and its dossiers on that ledger, and what arrives there: an activation, a
-validated proposal posted; what sync then wrote is read from its outbox and the ledger."""
+validated proposal posted; what sync then wrote is read from its outbox and the ledger.
+
+Beside it, the reference Kafka connector (the `connector` fixture): its own database and the
+same ledger, the events passed from one outbox to the other side's handler as Kafka would
+deliver them (`drain`)."""
 
 import json
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -15,11 +20,20 @@ import asyncpg
 from beancount import loader
 from beancount.core import data as bean_data
 from ledgerline.db import UnitOfWork
-from ledgerline.events import DossierActivated, Envelope, ProposalLine, ProposalValidated
+from ledgerline.events import (
+    DossierActivated,
+    Envelope,
+    ProposalLine,
+    ProposalValidated,
+    spec_for_topic,
+)
 from sync import service_layer
 from sync.adapters import dossiers
 from sync.config import SyncSettings
 from sync.connectors.demo.generate import DOSSIER_CODE
+from sync.kafka_connector.settings import ConnectorSettings
+
+Handler = Callable[..., Awaitable[None]]
 
 
 @dataclass
@@ -64,7 +78,7 @@ class World:
         directory records it; `options` are other columns (payment_module, connector, ...)."""
         dossier_id = uuid.uuid4()
         async with UnitOfWork(self.pool, source="test") as uow:
-            await dossiers.insert(
+            inserted = await dossiers.insert(
                 uow.conn,
                 {
                     "id": dossier_id,
@@ -78,37 +92,61 @@ class World:
                     **options,
                 },
             )
+        assert inserted is not None  # not a package dossier code its office activated already
         return dossier_id
 
-    def envelope(self, data: Any, dossier: uuid.UUID, source: str = "/ledgerline/test") -> Any:
-        """`data` in an envelope of the office's dossier, as `source` would send it."""
+    def envelope(
+        self,
+        data: Any,
+        dossier: uuid.UUID,
+        source: str = "/ledgerline/test",
+        office: uuid.UUID | None = None,
+    ) -> Any:
+        """`data` in an envelope of the dossier of the office (else the world's), as `source`
+        would send it."""
         return Envelope[type(data)](  # type: ignore[misc]
             source=source,
             type="t",
             dossierid=dossier,
-            officeid=self.office,
+            officeid=office or self.office,
             correlationid="c",
             data=data,
         )
 
+    @staticmethod
+    def activation(**changes: Any) -> DossierActivated:
+        """dossier.activated.v1 of the demo dossier (PEETERS on beancount); `changes` are other
+        field values (connector="kafka")."""
+        values: dict[str, Any] = {
+            "name": "Bakkerij Peeters BV",
+            "accounting_package": "beancount",
+            "dossier_code": DOSSIER_CODE,
+            "email_domain": "docs.example",
+        }
+        return DossierActivated(**(values | changes))
+
+    async def handle(self, handler: Handler, event: Any) -> None:
+        """One of sync's handlers (service_layer.on_...) run once on `event`, as its consumer
+        would."""
+        async with UnitOfWork(self.pool, source="sync") as uow:
+            await handler(uow, event, self.settings)
+
     async def activate(self, dossier: uuid.UUID) -> None:
         """dossier.activated.v1 handled: the books published once, the dossier's first run."""
-        activated = DossierActivated(
-            name="Bakkerij Peeters BV",
-            accounting_package="beancount",
-            dossier_code=DOSSIER_CODE,
-            email_domain="docs.example",
+        await self.handle(
+            service_layer.on_dossier_activated, self.envelope(self.activation(), dossier)
         )
-        async with UnitOfWork(self.pool, source="sync") as uow:
-            await service_layer.on_dossier_activated(
-                uow, self.envelope(activated, dossier), self.settings
-            )
 
     async def validate(self, dossier: uuid.UUID, validated: ProposalValidated) -> None:
         """proposal.validated.v1 from the worklist, handled once."""
         event = self.envelope(validated, dossier, "/ledgerline/worklist")
-        async with UnitOfWork(self.pool, source="sync") as uow:
-            await service_layer.on_proposal_validated(uow, event, self.settings)
+        await self.handle(service_layer.on_proposal_validated, event)
+
+    async def posting(self, proposal_id: uuid.UUID) -> asyncpg.Record | None:
+        """Sync's posting of the proposal, if it has one."""
+        return await self.pool.fetchrow(
+            "SELECT * FROM postings WHERE proposal_id = $1", proposal_id
+        )
 
     async def post(
         self, dossier: uuid.UUID, validated: ProposalValidated | None = None
@@ -117,10 +155,8 @@ class World:
         connector: its posting."""
         validated = validated or self.proposal()
         await self.validate(dossier, validated)
-        row = await self.pool.fetchrow(
-            "SELECT * FROM postings WHERE proposal_id = $1", validated.proposal_id
-        )
-        assert row["status"] == "posted"
+        row = await self.posting(validated.proposal_id)
+        assert row is not None and row["status"] == "posted"
         return dict(row)
 
     async def outbox(self, topic: str) -> list[dict[str, Any]]:
@@ -150,3 +186,39 @@ class World:
             for entry in entries
             if isinstance(entry, bean_data.Transaction) and entry.meta.get(meta) == str(value)
         ]
+
+
+@dataclass
+class Connector:
+    """The reference Kafka connector: its database (`pool`) and settings, whose ledger root is
+    the world's copy of the demo ledger."""
+
+    pool: asyncpg.Pool
+    settings: ConnectorSettings
+
+    async def handle(self, handler: Handler, event: Any) -> None:
+        """One of the connector's handlers (kafka_connector.service.on_...) run once on
+        `event`."""
+        async with UnitOfWork(self.pool, source="beancount-connector") as uow:
+            await handler(uow, event, self.settings)
+
+    async def answer(self, handler: Handler, event: Any) -> list[Envelope[Any]]:
+        """The connector handles `event`: what it publishes in answer."""
+        await self.handle(handler, event)
+        return await drain(self.pool)
+
+
+async def drain(pool: asyncpg.Pool) -> list[Envelope[Any]]:
+    """The outbox's rows not taken yet, as typed envelopes (what Kafka would deliver)."""
+    rows = await pool.fetch("SELECT id, topic, payload FROM outbox WHERE published_at IS NULL")
+    await pool.execute("UPDATE outbox SET published_at = now() WHERE published_at IS NULL")
+    envelopes = []
+    for row in sorted(rows, key=lambda row: row["id"]):
+        model = spec_for_topic(row["topic"]).model
+        envelopes.append(Envelope[model].model_validate(json.loads(row["payload"])))  # type: ignore[valid-type]
+    return envelopes
+
+
+def of_type(envelopes: list[Envelope[Any]], model: type) -> list[Envelope[Any]]:
+    """The envelopes whose data is a `model`."""
+    return [envelope for envelope in envelopes if isinstance(envelope.data, model)]
