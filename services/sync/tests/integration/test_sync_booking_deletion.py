@@ -19,13 +19,9 @@ import pytest
 from ledgerline.auth import Role, issue_token
 from ledgerline.db import UnitOfWork
 from ledgerline.demo import JWT_ISSUER
-from ledgerline.devstack.ports import free_port
 from ledgerline.settings import DEV_JWT_SECRET
-from ledgerline.testing.http import service_client
 from sync import service_layer
 from sync.adapters import dossiers, ledger
-from sync.bootstrap import definition
-from sync.config import SyncSettings
 from sync.connectors.beancount_ledger.connector import BeancountConnector
 from sync.connectors.contract import PaymentToJournalise
 from sync.connectors.demo.generate import DOSSIER_CODE
@@ -99,15 +95,7 @@ async def api(world: World) -> AsyncIterator[Api]:
     over_kafka = await world.dossier(dossier_code="PEETERS-K", connector="kafka")
     # Activated: the books published once, as the dossier's first sync run.
     await world.activate(in_process)
-    settings = SyncSettings(
-        database_url=world.settings.database_url,
-        ledger_root=world.settings.ledger_root,
-        nightly_sync=False,
-        kafka_bootstrap_servers=f"127.0.0.1:{free_port()}",
-        run_consumers=False,
-        run_outbox_relay=False,
-    )
-    async with service_client(definition(), settings) as http:
+    async with world.http() as http:
         yield Api(http, world, in_process, over_kafka)
 
 

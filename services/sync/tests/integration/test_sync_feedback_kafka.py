@@ -20,7 +20,6 @@ import httpx
 import pytest
 from ledgerline.auth import Role, issue_token
 from ledgerline.demo import JWT_ISSUER
-from ledgerline.devstack.ports import free_port
 from ledgerline.events import (
     BookingDeleted,
     BookingDeleteRequested,
@@ -30,11 +29,8 @@ from ledgerline.events import (
     LedgerSynced,
     ProposalLine,
 )
-from ledgerline.service import create_app
 from ledgerline.settings import DEV_JWT_SECRET
 from sync import service_layer
-from sync.bootstrap import definition
-from sync.config import SyncSettings
 from sync.domain.ledger_sync import MAX_MESSAGE_BYTES
 from sync.kafka_connector import service as connector_service
 
@@ -110,19 +106,8 @@ async def reports(world: World, connector: Connector) -> AsyncIterator[Reports]:
     kafka = await world.dossier(
         office_id=KAFKA_OFFICE, name="Bakkerij Peeters (kafka)", connector="kafka"
     )
-    settings = SyncSettings(
-        database_url=world.settings.database_url,
-        ledger_root=world.settings.ledger_root,
-        nightly_sync=False,
-        kafka_bootstrap_servers=f"127.0.0.1:{free_port()}",
-        run_consumers=False,
-        run_outbox_relay=False,
-    )
-    app = create_app(definition(), settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://sync") as http:
-            yield Reports(http, world, connector, in_process, kafka)
+    async with world.http() as http:
+        yield Reports(http, world, connector, in_process, kafka)
 
 
 # ------------------------------------------------------------------ the reports compared

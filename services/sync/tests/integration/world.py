@@ -9,7 +9,8 @@ deliver them (`drain`)."""
 
 import json
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -17,9 +18,11 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import httpx
 from beancount import loader
 from beancount.core import data as bean_data
 from ledgerline.db import UnitOfWork
+from ledgerline.devstack.ports import free_port
 from ledgerline.events import (
     DossierActivated,
     Envelope,
@@ -27,8 +30,10 @@ from ledgerline.events import (
     ProposalValidated,
     spec_for_topic,
 )
+from ledgerline.testing.http import service_client
 from sync import service_layer
 from sync.adapters import dossiers
+from sync.bootstrap import definition
 from sync.config import SyncSettings
 from sync.connectors.demo.generate import DOSSIER_CODE
 from sync.kafka_connector.settings import ConnectorSettings
@@ -44,6 +49,21 @@ class World:
     pool: asyncpg.Pool
     settings: SyncSettings
     office: uuid.UUID
+
+    @asynccontextmanager
+    async def http(self) -> AsyncIterator[httpx.AsyncClient]:
+        """`async with world.http() as http:` sync's HTTP API on this world's database and
+        ledger (no consumers, relay or nightly sync: the test hands it its events)."""
+        settings = SyncSettings(
+            database_url=self.settings.database_url,
+            ledger_root=self.settings.ledger_root,
+            nightly_sync=False,
+            kafka_bootstrap_servers=f"127.0.0.1:{free_port()}",
+            run_consumers=False,
+            run_outbox_relay=False,
+        )
+        async with service_client(definition(), settings) as http:
+            yield http
 
     @staticmethod
     def proposal(**changes: Any) -> ProposalValidated:
