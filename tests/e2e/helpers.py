@@ -1,6 +1,6 @@
 """What the end-to-end tests share: waiting for the asynchronous services, delivering documents
-to ingest, reading the events on Kafka as another consumer would, and reading a Beancount
-ledger with Beancount itself."""
+to ingest, reading the events on Kafka as another consumer would, booking an invoice and
+paying it through payments, and reading a Beancount ledger with Beancount itself."""
 
 import asyncio
 import contextlib
@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from types import ModuleType
@@ -28,6 +29,7 @@ from ledgerline.devstack.stack import Stack
 from ledgerline.events import Envelope, EventData, ProposalLine, ProposalValidated, spec_for
 from ledgerline.testing.events import envelope as event_envelope
 from ledgerline.testing.kafka import records_from_beginning
+from ledgerline.testing.ubl import base_example
 
 T = TypeVar("T")
 
@@ -384,3 +386,168 @@ def transactions_where(entries: list[Any], meta: str, value: str) -> list[bean_d
         for entry in entries
         if isinstance(entry, bean_data.Transaction) and entry.meta.get(meta) == value
     ]
+
+
+def supplier_postings(stack: Stack, document: str) -> tuple[list[Any], Decimal]:
+    """The Beancount ledger's transactions and what the suppliers' account still holds for one
+    invoice (`journal/document number`), loaded with Beancount itself."""
+    entries, errors, _ = beancount_ledger(stack.ledger_root)
+    assert errors == []
+    balance = sum(
+        (
+            posting.units.number
+            for entry in entries
+            if isinstance(entry, bean_data.Transaction)
+            for posting in entry.postings
+            if posting.account == "Liabilities:440000"
+            and (posting.meta or {}).get("document") == document
+        ),
+        Decimal(0),
+    )
+    return entries, balance
+
+
+# --------------------------------------------------------------------------- payments
+
+# The demo dossier's KBC account: a bank account of its books, with its bank journal (KBC).
+KBC_IBAN = "BE20734384076256"
+
+
+def belgian_invoice(number: str) -> bytes:
+    """The Peppol base example, paid to a Belgian account with a structured communication."""
+    return base_example(
+        number, iban="BE71096123456769", bic="GKCCBEBB", payment_id="+++010/8068/17183+++"
+    )
+
+
+class Client:
+    """The demo dossier's invoices paid through payments, as the office's administrator."""
+
+    def __init__(self, stack: Stack, http: httpx.AsyncClient) -> None:
+        self.stack = stack
+        self.http = http
+        self.headers = bearer(stack)
+        self.base = f"{stack.url('payments')}/dossiers/{DEMO_DOSSIER_ID}"
+
+    async def deliver_invoice(self, number: str) -> str:
+        document = await upload(
+            self.http, self.stack, DEMO_DOSSIER_ID, belgian_invoice(number), self.headers
+        )
+        document_id: str = document["id"]
+
+        async def payable() -> dict[str, Any] | None:
+            found = await self.http.get(
+                f"{self.base}/payable-invoices/{document_id}", headers=self.headers
+            )
+            return found.json() if found.status_code == 200 else None
+
+        invoice = await eventually(payable)
+        assert invoice["open_amount"] == "1656.25"
+        assert invoice["iban"] == "BE71096123456769"
+        assert invoice["payment_reference"] == "+++010/8068/17183+++"
+        return document_id
+
+    async def book(self, document_id: str, invoice_number: str) -> str:
+        """The delivered invoice validated by the worklist (1368.80 + 287.45 VAT, to supplier
+        L0004, in the books' last open period) and posted by sync in CFAAN: its open item
+        `journal/document number`."""
+        periods = (
+            await self.http.get(
+                f"{self.stack.url('worklist')}/dossiers/{DEMO_DOSSIER_ID}/ledger/periods",
+                headers=self.headers,
+            )
+        ).json()
+        period = [p["code"] for p in periods if p["status"] == "open"][-1]
+        proposal = one_line_purchase(
+            "1368.80",
+            "287.45",
+            document_id=uuid.UUID(document_id),
+            journal="CFAAN",
+            period=period,
+            counterparty_number="L0004",
+            invoice_number=invoice_number,
+            invoice_date=date(int(period[:4]), int(period[5:]), 12),
+            structured_communication="+++010/8068/17183+++",
+        )
+        assert proposal.total_incl_vat == Decimal("1656.25")
+        await publish_envelopes(self.stack, envelope_of(proposal, source="/ledgerline/worklist"))
+        [posted] = await events_where(
+            self.stack, "booking.posted.v1", "proposal_id", str(proposal.proposal_id), timeout=60
+        )
+        return f"CFAAN/{posted['data']['document_number']}"
+
+    async def kbc_account(self) -> str:
+        """The id of payments' copy of the dossier's KBC account (from its books)."""
+        accounts = (await self.http.get(f"{self.base}/bank-accounts", headers=self.headers)).json()
+        [kbc] = [a for a in accounts if a["iban"] == KBC_IBAN]
+        kbc_id: str = kbc["id"]
+        return kbc_id
+
+    async def pay(self, document_id: str, bank_account_id: str | None = None) -> httpx.Response:
+        # The demo dossier also has the bank accounts of its books (ledger.synced.v1): name the
+        # account to pay from rather than rely on which one came first.
+        body = {"document_id": document_id}
+        if bank_account_id is not None:
+            body["bank_account_id"] = bank_account_id
+        return await self.http.post(f"{self.base}/payments", json=body, headers=self.headers)
+
+    async def payment(self, payment_id: str) -> dict[str, Any]:
+        response = await self.http.get(f"{self.base}/payments/{payment_id}", headers=self.headers)
+        assert response.status_code == 200
+        return response.json()  # type: ignore[no-any-return]
+
+    async def sepa_file(self, payment_ids: list[str]) -> dict[str, Any]:
+        """A SEPA file made of the payments in the basket."""
+        made = await self.http.post(
+            f"{self.base}/sepa-files", json={"payment_ids": payment_ids}, headers=self.headers
+        )
+        assert made.status_code == 201, made.text
+        return made.json()  # type: ignore[no-any-return]
+
+    async def payment_module_on(self) -> None:
+        """The office allows the payment module, and the demo dossier switches it on."""
+        sync = self.stack.url("sync")
+        current = (await self.http.get(f"{sync}/office/settings", headers=self.headers)).json()
+        kept = ("name", "key_figures_closed_periods_only", "dossier_activation")
+        saved = await self.http.put(
+            f"{sync}/office/settings",
+            json={key: current[key] for key in kept} | {"payment_module_allowed": True},
+            headers=self.headers,
+        )
+        assert saved.status_code == 200, saved.text
+        switched = await self.http.patch(
+            f"{sync}/dossiers/{DEMO_DOSSIER_ID}",
+            json={"payment_module": True},
+            headers=self.headers,
+        )
+        assert switched.status_code == 200, switched.text
+
+    async def journalising(self, payment_id: str, status: str) -> dict[str, Any] | None:
+        """Sync's journalising of the payment, if it has one with `status` (a probe for
+        `eventually`)."""
+        rows = (
+            await self.http.get(
+                f"{self.stack.url('sync')}/dossiers/{DEMO_DOSSIER_ID}/payment-journalisings",
+                headers=self.headers,
+            )
+        ).json()
+        found = [row for row in rows if row["payment_id"] == payment_id]
+        return found[0] if found and found[0]["status"] == status else None
+
+    async def settled_item(self, document: str) -> dict[str, Any]:
+        """Payments' open item of the invoice (`journal/document number`, supplier L0004), once
+        the books say it is settled."""
+
+        async def settled() -> dict[str, Any] | None:
+            items = (
+                await self.http.get(
+                    f"{self.base}/open-items",
+                    params={"status": "settled", "counterparty_number": "L0004"},
+                    headers=self.headers,
+                )
+            ).json()
+            return next(
+                (i for i in items if f"{i['journal']}/{i['document_number']}" == document), None
+            )
+
+        return await eventually(settled, timeout=60)

@@ -10,7 +10,6 @@ from typing import Any
 
 import httpx
 import pytest
-from beancount.core import data as bean_data
 from ledgerline.demo import DEMO_DOSSIER_ID
 from ledgerline.devstack.paths import given_testdata
 from ledgerline.devstack.stack import Stack
@@ -20,72 +19,22 @@ from ledgerline.events import (
     PaymentApproved,
     SettledItem,
 )
-from ledgerline.testing.ubl import base_example
 from lxml import etree
 
 from tests.e2e.helpers import (
-    beancount_ledger,
+    Client,
     bearer,
-    envelope_of,
     events_where,
     eventually,
-    one_line_purchase,
     publish,
-    publish_envelopes,
+    supplier_postings,
     transactions_where,
-    upload,
 )
 
 pytestmark = [pytest.mark.e2e]
 
 PAIN = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"}
 OGM_DIGITS = "010806817183"
-
-
-def belgian_invoice(number: str) -> bytes:
-    """The Peppol base example, paid to a Belgian account with a structured communication."""
-    return base_example(
-        number, iban="BE71096123456769", bic="GKCCBEBB", payment_id="+++010/8068/17183+++"
-    )
-
-
-class Client:
-    def __init__(self, stack: Stack, http: httpx.AsyncClient) -> None:
-        self.stack = stack
-        self.http = http
-        self.headers = bearer(stack)
-        self.base = f"{stack.url('payments')}/dossiers/{DEMO_DOSSIER_ID}"
-
-    async def deliver_invoice(self, number: str) -> str:
-        document = await upload(
-            self.http, self.stack, DEMO_DOSSIER_ID, belgian_invoice(number), self.headers
-        )
-        document_id: str = document["id"]
-
-        async def payable() -> dict[str, Any] | None:
-            found = await self.http.get(
-                f"{self.base}/payable-invoices/{document_id}", headers=self.headers
-            )
-            return found.json() if found.status_code == 200 else None
-
-        invoice = await eventually(payable)
-        assert invoice["open_amount"] == "1656.25"
-        assert invoice["iban"] == "BE71096123456769"
-        assert invoice["payment_reference"] == "+++010/8068/17183+++"
-        return document_id
-
-    async def pay(self, document_id: str, bank_account_id: str | None = None) -> httpx.Response:
-        # The demo dossier also has the bank accounts of its books (ledger.synced.v1): name the
-        # account to pay from rather than rely on which one came first.
-        body = {"document_id": document_id}
-        if bank_account_id is not None:
-            body["bank_account_id"] = bank_account_id
-        return await self.http.post(f"{self.base}/payments", json=body, headers=self.headers)
-
-    async def payment(self, payment_id: str) -> dict[str, Any]:
-        response = await self.http.get(f"{self.base}/payments/{payment_id}", headers=self.headers)
-        assert response.status_code == 200
-        return response.json()  # type: ignore[no-any-return]
 
 
 @pytest.fixture(scope="module")
@@ -145,13 +94,7 @@ async def test_invoice_is_paid_by_a_validated_sepa_file_and_never_twice(
         basket = await http.get(f"{client.base}/basket", headers=client.headers)
         assert payment["id"] in [item["id"] for item in basket.json()]
 
-        made = await http.post(
-            f"{client.base}/sepa-files",
-            json={"payment_ids": [payment["id"]]},
-            headers=client.headers,
-        )
-        assert made.status_code == 201, made.text
-        sepa_file = made.json()
+        sepa_file = await client.sepa_file([payment["id"]])
         assert sepa_file["number_of_transactions"] == 1
         assert Decimal(sepa_file["control_sum"]) == Decimal("1656.25")
         assert sepa_file["debtor_iban"] == "BE68539007547034"
@@ -363,25 +306,6 @@ async def test_qr_payment_gives_an_epc_code_and_is_marked_paid(
         assert (await client.pay(document_id)).status_code == 409
 
 
-def supplier_postings(stack: Stack, document: str) -> tuple[list[Any], Decimal]:
-    """The Beancount ledger's transactions and what the suppliers' account still holds for one
-    invoice (`journal/document number`), loaded with Beancount itself."""
-    entries, errors, _ = beancount_ledger(stack.ledger_root)
-    assert errors == []
-    balance = sum(
-        (
-            posting.units.number
-            for entry in entries
-            if isinstance(entry, bean_data.Transaction)
-            for posting in entry.postings
-            if posting.account == "Liabilities:440000"
-            and (posting.meta or {}).get("document") == document
-        ),
-        Decimal(0),
-    )
-    return entries, balance
-
-
 async def test_a_qr_payment_of_a_booked_invoice_is_journalised_and_its_item_paid(
     stack: Stack,
 ) -> None:
@@ -393,39 +317,17 @@ async def test_a_qr_payment_of_a_booked_invoice_is_journalised_and_its_item_paid
     async with httpx.AsyncClient(timeout=15) as http:
         client = Client(stack, http)
         document_id = await client.deliver_invoice(f"JRN-{uuid.uuid4().hex[:8]}")
-        periods = (
-            await http.get(
-                f"{stack.url('worklist')}/dossiers/{DEMO_DOSSIER_ID}/ledger/periods",
-                headers=admin,
-            )
-        ).json()
-        period = [p["code"] for p in periods if p["status"] == "open"][-1]
-        invoice_date = date(int(period[:4]), int(period[5:]), 12)
-        proposal = one_line_purchase(
-            "1368.80",
-            "287.45",
-            document_id=uuid.UUID(document_id),
-            journal="CFAAN",
-            period=period,
-            counterparty_number="L0004",
-            invoice_number="JRN-1",
-            invoice_date=invoice_date,
-            structured_communication="+++010/8068/17183+++",
-        )
-        assert proposal.total_incl_vat == Decimal("1656.25")
-        await publish_envelopes(stack, envelope_of(proposal, source="/ledgerline/worklist"))
-        [posted] = await events_where(
-            stack, "booking.posted.v1", "proposal_id", str(proposal.proposal_id), timeout=60
-        )
-        document = f"CFAAN/{posted['data']['document_number']}"
+        document = await client.book(document_id, "JRN-1")
         assert supplier_postings(stack, document)[1] == Decimal("-1656.25")
 
         # Paid from the dossier's KBC account (a bank account of the books, with its journal).
-        accounts = (await http.get(f"{client.base}/bank-accounts", headers=admin)).json()
-        [kbc] = [a for a in accounts if a["iban"] == "BE20734384076256"]
         created = await http.post(
             f"{client.base}/payments",
-            json={"document_id": document_id, "method": "qr", "bank_account_id": kbc["id"]},
+            json={
+                "document_id": document_id,
+                "method": "qr",
+                "bank_account_id": await client.kbc_account(),
+            },
             headers=admin,
         )
         assert created.status_code == 201, created.text
@@ -433,32 +335,12 @@ async def test_a_qr_payment_of_a_booked_invoice_is_journalised_and_its_item_paid
         paid = await http.post(f"{client.base}/payments/{payment['id']}/mark-paid", headers=admin)
         assert paid.status_code == 200 and paid.json()["status"] == "paid"
 
-        async def journalising(status: str) -> dict[str, Any] | None:
-            rows = (
-                await http.get(
-                    f"{sync}/dossiers/{DEMO_DOSSIER_ID}/payment-journalisings", headers=admin
-                )
-            ).json()
-            found = [row for row in rows if row["payment_id"] == payment["id"]]
-            return found[0] if found and found[0]["status"] == status else None
-
         # The demo dossier has no payment module yet: not journalised, and the office sees why.
-        refused = await eventually(lambda: journalising("failed"), timeout=60)
+        refused = await eventually(lambda: client.journalising(payment["id"], "failed"), timeout=60)
         assert "payment module of dossier PEETERS is off" in refused["reason"]
 
         # The office has the payment module, the dossier switches it on and tries again.
-        current = (await http.get(f"{sync}/office/settings", headers=admin)).json()
-        kept = ("name", "key_figures_closed_periods_only", "dossier_activation")
-        saved = await http.put(
-            f"{sync}/office/settings",
-            json={key: current[key] for key in kept} | {"payment_module_allowed": True},
-            headers=admin,
-        )
-        assert saved.status_code == 200, saved.text
-        switched = await http.patch(
-            f"{sync}/dossiers/{DEMO_DOSSIER_ID}", json={"payment_module": True}, headers=admin
-        )
-        assert switched.status_code == 200, switched.text
+        await client.payment_module_on()
 
         retry = f"{sync}/dossiers/{DEMO_DOSSIER_ID}/payment-journalisings/{payment['id']}/retry"
         retried = await http.post(retry, headers=admin)
@@ -470,7 +352,7 @@ async def test_a_qr_payment_of_a_booked_invoice_is_journalised_and_its_item_paid
             "1656.25",
         )
         assert (await http.post(retry, headers=admin)).status_code == 409
-        assert await journalising("journalised") == done
+        assert await client.journalising(payment["id"], "journalised") == done
 
         entries, balance = supplier_postings(stack, document)
         assert balance == 0  # the supplier's account holds nothing more for this invoice
@@ -482,19 +364,7 @@ async def test_a_qr_payment_of_a_booked_invoice_is_journalised_and_its_item_paid
             "Assets:550000": Decimal("-1656.25"),
         }
 
-        async def settled_item() -> dict[str, Any] | None:
-            items = (
-                await http.get(
-                    f"{client.base}/open-items",
-                    params={"status": "settled", "counterparty_number": "L0004"},
-                    headers=admin,
-                )
-            ).json()
-            return next(
-                (i for i in items if f"{i['journal']}/{i['document_number']}" == document), None
-            )
-
-        item = await eventually(settled_item, timeout=60)
+        item = await client.settled_item(document)
         assert (item["status"], item["amount"], item["amount_paid"], item["open_amount"]) == (
             "settled",
             "1656.25",

@@ -6,77 +6,24 @@ the invoice's open item is settled; journalising twice gives one transaction. A 
 bank rejects in its status report (pain.002) goes back to the basket and is not booked."""
 
 import uuid
-from datetime import date
 from decimal import Decimal
-from typing import Any
 
 import httpx
 import pytest
 from beancount.core import data as bean_data
-from ledgerline.demo import DEMO_DOSSIER_ID
 from ledgerline.devstack.stack import Stack
-from ledgerline.events import ProposalLine, ProposalValidated
 from ledgerline.testing.pain002 import Block, Reason, Report, Transaction, status_report
 
-from tests.e2e.helpers import bearer, envelope_of, events_where, eventually, publish_envelopes
-from tests.e2e.test_e2e_payments import Client, supplier_postings
+from tests.e2e.helpers import (
+    Client,
+    bearer,
+    events_where,
+    eventually,
+    supplier_postings,
+    transactions_where,
+)
 
 pytestmark = [pytest.mark.e2e]
-
-
-async def book(stack: Stack, http: httpx.AsyncClient, document_id: str) -> str:
-    """The invoice posted in the books (CFAAN): its open item `journal/document number`."""
-    periods = (
-        await http.get(
-            f"{stack.url('worklist')}/dossiers/{DEMO_DOSSIER_ID}/ledger/periods",
-            headers=bearer(stack),
-        )
-    ).json()
-    period = [p["code"] for p in periods if p["status"] == "open"][-1]
-    proposal = ProposalValidated(
-        proposal_id=uuid.uuid4(),
-        document_id=uuid.UUID(document_id),
-        journal="CFAAN",
-        period=period,
-        counterparty_number="L0004",
-        invoice_number=f"SEPA-{uuid.uuid4().hex[:6]}",
-        invoice_date=date(int(period[:4]), int(period[5:]), 12),
-        currency="EUR",
-        total_excl_vat=Decimal("1368.80"),
-        total_vat=Decimal("287.45"),
-        total_incl_vat=Decimal("1656.25"),
-        validated_by="eva@office.example",
-        structured_communication="+++010/8068/17183+++",
-        lines=(
-            ProposalLine(
-                gl_account="604000",
-                amount_excl_vat=Decimal("1368.80"),
-                vat_code="A21",
-                vat_amount=Decimal("287.45"),
-            ),
-        ),
-    )
-    await publish_envelopes(stack, envelope_of(proposal, source="/ledgerline/worklist"))
-    [posted] = await events_where(
-        stack, "booking.posted.v1", "proposal_id", str(proposal.proposal_id), timeout=60
-    )
-    return f"CFAAN/{posted['data']['document_number']}"
-
-
-async def payment_module_on(stack: Stack, http: httpx.AsyncClient) -> None:
-    sync, admin = stack.url("sync"), bearer(stack)
-    current = (await http.get(f"{sync}/office/settings", headers=admin)).json()
-    kept = ("name", "key_figures_closed_periods_only", "dossier_activation")
-    saved = await http.put(
-        f"{sync}/office/settings",
-        json={key: current[key] for key in kept} | {"payment_module_allowed": True},
-        headers=admin,
-    )
-    assert saved.status_code == 200, saved.text
-    switched = await http.patch(
-        f"{sync}/dossiers/{DEMO_DOSSIER_ID}", json={"payment_module": True}, headers=admin
-    )
-    assert switched.status_code == 200, switched.text
 
 
 async def test_a_sepa_file_sent_to_the_bank_is_journalised_once_in_the_beancount_ledger(
@@ -85,22 +32,16 @@ async def test_a_sepa_file_sent_to_the_bank_is_journalised_once_in_the_beancount
     admin = bearer(stack)
     async with httpx.AsyncClient(timeout=15) as http:
         client = Client(stack, http)
-        await payment_module_on(stack, http)
+        await client.payment_module_on()
         document_id = await client.deliver_invoice(f"SJ-{uuid.uuid4().hex[:8]}")
-        document = await book(stack, http, document_id)
+        document = await client.book(document_id, f"SEPA-{uuid.uuid4().hex[:6]}")
         assert supplier_postings(stack, document)[1] == Decimal("-1656.25")
 
         # Paid from the dossier's KBC account (a bank account of the books, with its journal).
-        accounts = (await http.get(f"{client.base}/bank-accounts", headers=admin)).json()
-        [kbc] = [a for a in accounts if a["iban"] == "BE20734384076256"]
-        created = await client.pay(document_id, kbc["id"])
+        created = await client.pay(document_id, await client.kbc_account())
         assert created.status_code == 201, created.text
         payment = created.json()
-        made = await http.post(
-            f"{client.base}/sepa-files", json={"payment_ids": [payment["id"]]}, headers=admin
-        )
-        assert made.status_code == 201, made.text
-        sepa_file = made.json()
+        sepa_file = await client.sepa_file([payment["id"]])
         journalise = f"{client.base}/sepa-files/{sepa_file['id']}/journalise"
 
         early = await http.post(journalise, headers=admin)
@@ -120,28 +61,15 @@ async def test_a_sepa_file_sent_to_the_bank_is_journalised_once_in_the_beancount
         twice = await http.post(journalise, headers=admin)
         assert twice.status_code == 200 and twice.json() == done.json()
 
-        async def journalised() -> dict[str, Any] | None:
-            rows = (
-                await http.get(
-                    f"{stack.url('sync')}/dossiers/{DEMO_DOSSIER_ID}/payment-journalisings",
-                    headers=admin,
-                )
-            ).json()
-            found = [row for row in rows if row["payment_id"] == payment["id"]]
-            return found[0] if found and found[0]["status"] == "journalised" else None
-
-        booked = await eventually(journalised, timeout=60)
+        booked = await eventually(
+            lambda: client.journalising(payment["id"], "journalised"), timeout=60
+        )
         assert (booked["journal"], booked["amount"]) == ("KBC", "1656.25")
         assert booked["paid_on"] == payment["execution_date"]
 
         entries, balance = supplier_postings(stack, document)
         assert balance == 0  # the supplier's account holds nothing more for this invoice
-        [transaction] = [
-            entry
-            for entry in entries
-            if isinstance(entry, bean_data.Transaction)
-            and entry.meta.get("payment-id") == payment["id"]
-        ]
+        [transaction] = transactions_where(entries, "payment-id", payment["id"])
         assert transaction.date.isoformat() == payment["execution_date"]
         assert transaction.meta["document-number"] == booked["document_number"]
         assert transaction.meta["communication"] == "+++010/8068/17183+++"
@@ -153,19 +81,7 @@ async def test_a_sepa_file_sent_to_the_bank_is_journalised_once_in_the_beancount
         events = await events_where(stack, "payment.settled.v1", "payment_id", payment["id"])
         assert [e["data"]["settled_by"] for e in events] == ["payment"]
 
-        async def settled_item() -> dict[str, Any] | None:
-            items = (
-                await http.get(
-                    f"{client.base}/open-items",
-                    params={"status": "settled", "counterparty_number": "L0004"},
-                    headers=admin,
-                )
-            ).json()
-            return next(
-                (i for i in items if f"{i['journal']}/{i['document_number']}" == document), None
-            )
-
-        item = await eventually(settled_item, timeout=60)
+        item = await client.settled_item(document)
         assert (item["status"], item["open_amount"]) == ("settled", "0.00")
         assert (await client.payment(payment["id"]))["status"] == "paid"
 
@@ -178,24 +94,17 @@ async def test_a_payment_the_bank_rejects_goes_back_to_the_basket_and_only_the_r
     admin = bearer(stack)
     async with httpx.AsyncClient(timeout=15) as http:
         client = Client(stack, http)
-        await payment_module_on(stack, http)
+        await client.payment_module_on()
         accepted_doc = await client.deliver_invoice(f"SJA-{uuid.uuid4().hex[:8]}")
         rejected_doc = await client.deliver_invoice(f"SJR-{uuid.uuid4().hex[:8]}")
-        document = await book(stack, http, accepted_doc)
-        accounts = (await http.get(f"{client.base}/bank-accounts", headers=admin)).json()
-        [kbc] = [a for a in accounts if a["iban"] == "BE20734384076256"]
+        document = await client.book(accepted_doc, f"SEPA-{uuid.uuid4().hex[:6]}")
+        kbc = await client.kbc_account()
         payments = []
         for document_id in (accepted_doc, rejected_doc):
-            created = await client.pay(document_id, kbc["id"])
+            created = await client.pay(document_id, kbc)
             assert created.status_code == 201, created.text
             payments.append(created.json())
-        made = await http.post(
-            f"{client.base}/sepa-files",
-            json={"payment_ids": [p["id"] for p in payments]},
-            headers=admin,
-        )
-        assert made.status_code == 201, made.text
-        sepa_file = made.json()
+        sepa_file = await client.sepa_file([p["id"] for p in payments])
         emailed = await http.post(
             f"{client.base}/sepa-files/{sepa_file['id']}/email",
             json={"to": "payments@bank.example"},
@@ -245,17 +154,7 @@ async def test_a_payment_the_bank_rejects_goes_back_to_the_basket_and_only_the_r
         [settled] = await events_where(stack, "payment.settled.v1", "payment_id", accepted["id"])
         assert settled["data"]["settled_by"] == "payment"
 
-        async def journalised() -> dict[str, Any] | None:
-            rows = (
-                await http.get(
-                    f"{stack.url('sync')}/dossiers/{DEMO_DOSSIER_ID}/payment-journalisings",
-                    headers=admin,
-                )
-            ).json()
-            found = [row for row in rows if row["payment_id"] == accepted["id"]]
-            return found[0] if found and found[0]["status"] == "journalised" else None
-
-        await eventually(journalised, timeout=60)
+        await eventually(lambda: client.journalising(accepted["id"], "journalised"), timeout=60)
         entries, balance = supplier_postings(stack, document)
         assert balance == 0
         paid_ids = {
