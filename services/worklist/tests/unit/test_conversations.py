@@ -1,6 +1,10 @@
+from datetime import date
+from decimal import Decimal
+
 import pytest
 from ledgerline.auth import Role
 from worklist.domain.conversations import (
+    PLACEHOLDERS,
     Addressing,
     AttachmentRefused,
     Audience,
@@ -17,6 +21,7 @@ from worklist.domain.conversations import (
     check_template,
     default_addressing,
     may_read,
+    proposal_values,
     recipients,
     render_template,
     safe_filename,
@@ -201,6 +206,62 @@ def test_invalid_templates_name_the_field_and_the_placeholder(
 ) -> None:
     with pytest.raises(TemplateInvalid, match=message):
         check_template(subject, body)
+
+
+def test_a_proposal_fills_the_invoice_placeholders_of_a_template() -> None:
+    values = proposal_values(
+        {
+            "document_id": "d",
+            "invoice_number": "F-77",
+            "invoice_date": date(2026, 11, 20),
+            "counterparty_name": "Brouwerij Het Anker",
+            "currency": "EUR",
+            "total_incl_vat": Decimal("1656.25"),
+        }
+    )
+    assert values == {
+        "invoice_number": "F-77",
+        "invoice_date": "2026-11-20",
+        "counterparty_name": "Brouwerij Het Anker",
+        "total_incl_vat": "1656.25 EUR",
+    }
+    assert set(values) <= set(PLACEHOLDERS)
+    assert render_template(
+        "Factuur {invoice_number}", "{total_incl_vat} op {invoice_date}", values
+    ) == (
+        "Factuur F-77",
+        "1656.25 EUR op 2026-11-20",
+    )
+
+
+def test_the_facts_a_proposal_lacks_fill_its_placeholders_with_nothing() -> None:
+    values = proposal_values(
+        {
+            "invoice_number": None,
+            "invoice_date": None,
+            "counterparty_name": None,
+            "currency": None,
+            "total_incl_vat": Decimal("121.00"),
+        }
+    )
+    assert values == {
+        "invoice_number": "",
+        "invoice_date": "",
+        "counterparty_name": "",
+        "total_incl_vat": "121.00",
+    }
+    assert (
+        proposal_values(
+            {
+                "invoice_number": "F-1",
+                "invoice_date": None,
+                "counterparty_name": None,
+                "currency": "EUR",
+                "total_incl_vat": None,
+            }
+        )["total_incl_vat"]
+        == ""
+    )
 
 
 def test_a_proposal_placeholder_without_a_proposal_is_named() -> None:

@@ -16,6 +16,7 @@ import string
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from ledgerline.auth import CLIENT_ROLES, OFFICE_ROLES, Role
 
@@ -263,6 +264,19 @@ PLACEHOLDERS: dict[str, str] = {
     "counterparty_name": "its supplier or customer",
     "total_incl_vat": "its total including VAT, with the currency",
 }
+
+
+def proposal_values(proposal: Mapping[str, Any]) -> dict[str, str]:
+    """The placeholders' values a conversation started from a proposal adds, from the proposal's
+    facts (invoice_number, invoice_date, counterparty_name, currency, total_incl_vat); a fact
+    the proposal lacks gives an empty value."""
+    total = proposal["total_incl_vat"]
+    return {
+        "invoice_number": proposal["invoice_number"] or "",
+        "invoice_date": proposal["invoice_date"].isoformat() if proposal["invoice_date"] else "",
+        "counterparty_name": proposal["counterparty_name"] or "",
+        "total_incl_vat": f"{total} {proposal['currency'] or ''}".strip() if total else "",
+    }
 
 
 class BraceTemplate(string.Template):

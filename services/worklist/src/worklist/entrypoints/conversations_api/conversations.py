@@ -1,7 +1,7 @@
 """The dossier's conversations: list them, start one (about the dossier, a document, or a
 proposal: "ask the client", optionally from a message template), read one."""
 
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, Query, Request, status
@@ -21,6 +21,7 @@ from worklist.domain.conversations import (
     check_may_start,
     default_addressing,
     is_email_address,
+    proposal_values,
     render_template,
 )
 from worklist.entrypoints.conversations_api.access import (
@@ -140,7 +141,7 @@ async def start_conversation(
                     f"{proposal['document_id']}, not {document_id}"
                 )
             document_id = proposal["document_id"]
-            values |= _proposal_values(proposal)
+            values |= proposal_values(dict(proposal))
         subject, text = body.subject, body.text
         if body.template_id is not None:
             if reader.side is not Side.OFFICE:
@@ -183,16 +184,6 @@ async def start_conversation(
         created = await readable_conversation(uow.conn, scope, conversation_id)
     wake(request)
     return Conversation.model_validate(dict(created))
-
-
-def _proposal_values(proposal: Any) -> dict[str, str]:
-    total = proposal["total_incl_vat"]
-    return {
-        "invoice_number": proposal["invoice_number"] or "",
-        "invoice_date": proposal["invoice_date"].isoformat() if proposal["invoice_date"] else "",
-        "counterparty_name": proposal["counterparty_name"] or "",
-        "total_incl_vat": f"{total} {proposal['currency'] or ''}".strip() if total else "",
-    }
 
 
 @router.get(
