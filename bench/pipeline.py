@@ -42,6 +42,7 @@ import psutil
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 from ledgerline.devstack.stack import Stack
+from ledgerline.events.topics import DOCUMENT_RECEIVED, DOCUMENT_RECOGNIZED, DOCUMENT_SUBMITTED
 from ledgerline.testing.ubl import Line, Party, generated_invoice
 
 
@@ -88,6 +89,8 @@ class RunResult:
     load: tuple[float, float, float]
     machine_cpu_percent: float
     lag: dict[str, int]
+    # Seconds per stage of upload→proposal per document (see `stage_seconds`).
+    stages: dict[str, list[float]]
 
 
 class CpuMeter:
@@ -322,6 +325,88 @@ async def timestamps(stack: Stack, ids: list[str]) -> list[tuple[datetime, datet
     return [(received[i], created[i]) for i in wanted]
 
 
+async def _outbox_events(
+    connection: asyncpg.Connection, topic: str, wanted: list[uuid.UUID]
+) -> dict[uuid.UUID, asyncpg.Record]:
+    """A service's outbox rows of `topic` about the wanted documents, by document id."""
+    rows = await connection.fetch(
+        "SELECT document_id, event_id, created_at, published_at FROM ("
+        " SELECT (payload::jsonb -> 'data' ->> 'document_id')::uuid AS document_id,"
+        " event_id, created_at, published_at FROM outbox WHERE topic = $1) AS o"
+        " WHERE document_id = ANY($2)",
+        topic,
+        wanted,
+    )
+    return {row["document_id"]: row for row in rows}
+
+
+async def _handled_at(
+    connection: asyncpg.Connection, event_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, datetime]:
+    """When a consumer's transaction that took each event in its inbox began (now())."""
+    rows = await connection.fetch(
+        "SELECT event_id, min(processed_at) AS at FROM inbox WHERE event_id = ANY($1)"
+        " GROUP BY event_id",
+        event_ids,
+    )
+    return {row["event_id"]: row["at"] for row in rows}
+
+
+async def stage_seconds(stack: Stack, ids: list[str]) -> dict[str, list[float]]:
+    """Where upload→proposal goes, per document, from the services' own timestamps (outbox
+    rows' created/published times, inbox rows' processed times: each a transaction's start):
+
+    - received→published: ingest's relay publishes document.received.v1;
+    - published→recognised: Kafka, recognition's fetch and reading, until its transaction;
+    - recognised→published: recognition's relay publishes document.recognized.v1;
+    - published→worklist: Kafka and the worklist consumer until its transaction began;
+    - upload→submit: the load generator's second request (its submit committed);
+    - submit→worklist: ingest's relay, Kafka and the worklist for document.submitted.v1.
+    """
+    wanted = [uuid.UUID(i) for i in ids]
+    urls = stack.database_urls
+    ingest = await asyncpg.connect(urls["ingest"])
+    try:
+        received_at = dict(
+            await ingest.fetch("SELECT id, received_at FROM documents WHERE id = ANY($1)", wanted)
+        )
+        received = await _outbox_events(ingest, DOCUMENT_RECEIVED, wanted)
+        submitted = await _outbox_events(ingest, DOCUMENT_SUBMITTED, wanted)
+    finally:
+        await ingest.close()
+    recognition = await asyncpg.connect(urls["recognition"])
+    try:
+        recognised_at = await _handled_at(recognition, [r["event_id"] for r in received.values()])
+        recognized = await _outbox_events(recognition, DOCUMENT_RECOGNIZED, wanted)
+    finally:
+        await recognition.close()
+    worklist = await asyncpg.connect(urls["worklist"])
+    try:
+        taken_at = await _handled_at(
+            worklist,
+            [r["event_id"] for r in (*recognized.values(), *submitted.values())],
+        )
+    finally:
+        await worklist.close()
+    stages: dict[str, list[float]] = {}
+
+    def add(name: str, start: datetime | None, end: datetime | None) -> None:
+        if start is not None and end is not None:
+            stages.setdefault(name, []).append((end - start).total_seconds())
+
+    for document in wanted:
+        got, sub, rec = received.get(document), submitted.get(document), recognized.get(document)
+        if got is None or sub is None or rec is None:
+            continue
+        add("received→published", received_at.get(document), got["published_at"])
+        add("published→recognised", got["published_at"], recognised_at.get(got["event_id"]))
+        add("recognised→published", rec["created_at"], rec["published_at"])
+        add("published→worklist", rec["published_at"], taken_at.get(rec["event_id"]))
+        add("upload→submit", received_at.get(document), sub["created_at"])
+        add("submit→worklist", sub["created_at"], taken_at.get(sub["event_id"]))
+    return stages
+
+
 async def consumer_lag(bootstrap: str) -> dict[str, int]:
     """Messages not yet consumed per consumer group (all its topics)."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
@@ -403,6 +488,7 @@ async def run_once(
         load=load,
         machine_cpu_percent=machine,
         lag=await consumer_lag(stack.infrastructure.bootstrap_servers),
+        stages=await stage_seconds(stack, ids),
     )
 
 
@@ -427,6 +513,14 @@ def report(result: RunResult) -> None:
         f"p95 {percentile(lat, 0.95):.3f} s, p99 {percentile(lat, 0.99):.3f} s, "
         f"max {max(lat):.3f} s, mean {statistics.fmean(lat):.3f} s"
     )
+    if result.stages:
+        print(
+            "   per stage, p50 / p99 s: "
+            + ", ".join(
+                f"{name} {percentile(values, 0.50):.3f} / {percentile(values, 0.99):.3f}"
+                for name, values in result.stages.items()
+            )
+        )
     cpu = ", ".join(
         f"{name} {seconds:.1f}" for name, seconds in sorted(result.cpu.items(), key=lambda x: -x[1])
     )

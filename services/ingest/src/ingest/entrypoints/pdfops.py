@@ -223,7 +223,15 @@ async def _take_in_results(
         submitted_by=by if submit else None,
     )
     with _blob_store_answering():
-        rows = await take_in(uow, dossier, delivery, files, settings.public_base_url, blobs=blobs)
+        rows = await take_in(
+            uow,
+            dossier,
+            delivery,
+            files,
+            settings.public_base_url,
+            blobs=blobs,
+            event_content_max_bytes=settings.event_content_max_bytes,
+        )
     made = [row["id"] for row in rows]
     source_ids = [source["id"] for source in sources]
     archived = await repository.mark_archived(uow.conn, source_ids, made)
