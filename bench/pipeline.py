@@ -14,6 +14,9 @@ through sync, uploads and submits the invoices at concurrency C, either as fast 
     uv run python bench/pipeline.py --count 600 --dossiers 20 --rate 50
     uv run python bench/pipeline.py --count 3000 --bulk 100 --consumer-processes 1,2
 
+`--auto-forward` turns on the dossiers' auto-forward of purchase documents (intake settings,
+as an office does for a client who sends everything on) and uploads each invoice with ONE
+request, which submits it too: a separate row from the default upload + submit per invoice.
 `--bulk N` sends the invoices N at a time through the bulk intake (POST .../documents/bulk with
 `submit`), as a connector or Peppol access point does, instead of an upload and a submit per
 invoice. `--consumer-processes 1,2` runs the benchmark on a stack per value, with that many
@@ -77,6 +80,7 @@ class RunResult:
     label: str
     count: int
     bulk: int
+    auto_forward: bool
     consumer_processes: int
     offered_rate: float | None
     upload_seconds: float
@@ -161,6 +165,23 @@ async def activate_dossiers(stack: Stack, count: int) -> list[BenchDossier]:
     return dossiers
 
 
+async def auto_forward(stack: Stack, dossiers: list[BenchDossier]) -> None:
+    """The dossiers send every purchase document to the office on arrival (no submit)."""
+    token = stack.token(dossiers=[d.id for d in dossiers])
+    async with httpx.AsyncClient(timeout=30, headers={"Authorization": f"Bearer {token}"}) as http:
+        for dossier in dossiers:
+            response = await http.put(
+                f"{stack.url('ingest')}/dossiers/{dossier.id}/intake-settings",
+                json={
+                    "auto_forward_purchase": True,
+                    "auto_forward_sales": False,
+                    "use_sender_whitelist": False,
+                },
+            )
+            if response.status_code != 200:
+                raise RuntimeError(f"auto-forward: {response.status_code} {response.text[:300]}")
+
+
 def invoices(
     label: str, count: int, dossiers: list[BenchDossier]
 ) -> Iterator[tuple[BenchDossier, str, bytes]]:
@@ -234,8 +255,10 @@ async def push(
     dossiers: list[BenchDossier],
     concurrency: int,
     rate: float,
+    submit: bool = True,
 ) -> tuple[list[str], float]:
-    """Uploads and submits; returns the document ids and the seconds the uploads took."""
+    """Uploads and submits (`submit` False: uploads only, the dossiers auto-forward);
+    returns the document ids and the seconds the uploads took."""
     token = stack.token(dossiers=[d.id for d in dossiers])
     ingest = stack.url("ingest")
     gate = asyncio.Semaphore(concurrency)
@@ -266,11 +289,13 @@ async def push(
                     raise RuntimeError(f"upload {number}: {delivered.text}")
                 document_id = delivered.json()["id"]
                 ids.append(document_id)
-                submit = f"{ingest}/dossiers/{dossier.id}/documents/{document_id}/submit"
+                if not submit:
+                    return
+                url = f"{ingest}/dossiers/{dossier.id}/documents/{document_id}/submit"
                 try:
-                    submitted = await http.post(submit)
+                    submitted = await http.post(url)
                 except httpx.TransportError:  # sending it again is harmless: 409 if it went
-                    submitted = await http.post(submit)
+                    submitted = await http.post(url)
                 if submitted.status_code not in (200, 409):
                     raise RuntimeError(f"submit {number}: {submitted.text}")
 
@@ -445,6 +470,7 @@ async def run_once(
     timeout: float,
     bulk: int = 0,
     idle_seconds: float = 10,
+    auto_forwarded: bool = False,
 ) -> RunResult:
     meter = CpuMeter(stack)
     idle_before, idle_began = meter.read(), time.monotonic()
@@ -462,7 +488,9 @@ async def run_once(
             stack, label, count, dossiers, concurrency, rate, bulk
         )
     else:
-        ids, upload_seconds = await push(stack, label, count, dossiers, concurrency, rate)
+        ids, upload_seconds = await push(
+            stack, label, count, dossiers, concurrency, rate, submit=not auto_forwarded
+        )
     await wait_for_proposals(stack, ids, timeout)
     wall = time.monotonic() - began
     machine = psutil.cpu_percent()
@@ -477,6 +505,7 @@ async def run_once(
         label=label,
         count=count,
         bulk=bulk,
+        auto_forward=auto_forwarded,
         consumer_processes=stack.consumer_processes,
         offered_rate=rate or None,
         upload_seconds=upload_seconds,
@@ -495,7 +524,13 @@ async def run_once(
 def report(result: RunResult) -> None:
     offered = f"offered {result.offered_rate:g}/s" if result.offered_rate else "maximum rate"
     lat = result.latencies
-    intake = f"bulk of {result.bulk}" if result.bulk else "upload + submit each"
+    intake = (
+        f"bulk of {result.bulk}"
+        if result.bulk
+        else "one upload each, auto-forwarded (no submit request)"
+        if result.auto_forward
+        else "upload + submit each"
+    )
     consumers = (
         f"{result.consumer_processes} consumer processes per service"
         if result.consumer_processes
@@ -575,6 +610,8 @@ async def bench_stack(args: argparse.Namespace, consumer_processes: int) -> None
     try:
         await stack.start()
         dossiers = await activate_dossiers(stack, args.dossiers)
+        if args.auto_forward:
+            await auto_forward(stack, dossiers)
         print(
             f"stack up with {args.dossiers} dossiers in {time.monotonic() - began:.0f} s "
             f"(logs in {root / 'logs'})",
@@ -593,6 +630,7 @@ async def bench_stack(args: argparse.Namespace, consumer_processes: int) -> None
                 args.timeout,
                 args.bulk,
                 args.idle_seconds,
+                auto_forwarded=args.auto_forward,
             )
             report(result)
             sys.stdout.flush()
@@ -615,6 +653,12 @@ def parse_args() -> argparse.Namespace:
         type=int,
         default=0,
         help="deliver N invoices per request through the bulk intake (0: upload + submit each)",
+    )
+    parser.add_argument(
+        "--auto-forward",
+        action="store_true",
+        help="the dossiers auto-forward purchase documents: one upload request per invoice, "
+        "no submit (a separate row from the default upload + submit)",
     )
     parser.add_argument(
         "--consumer-processes",
