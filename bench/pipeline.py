@@ -14,6 +14,9 @@ through sync, uploads and submits the invoices at concurrency C, either as fast 
     uv run python bench/pipeline.py --count 600 --dossiers 20 --rate 50
     uv run python bench/pipeline.py --count 3000 --bulk 100 --consumer-processes 1,2
 
+`--auto-forward` turns on the dossiers' auto-forward of purchase documents (intake settings,
+as an office does for a client who sends everything on) and uploads each invoice with ONE
+request, which submits it too: a separate row from the default upload + submit per invoice.
 `--bulk N` sends the invoices N at a time through the bulk intake (POST .../documents/bulk with
 `submit`), as a connector or Peppol access point does, instead of an upload and a submit per
 invoice. `--consumer-processes 1,2` runs the benchmark on a stack per value, with that many
@@ -42,6 +45,7 @@ import psutil
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 from ledgerline.devstack.stack import Stack
+from ledgerline.events.topics import DOCUMENT_RECEIVED, DOCUMENT_RECOGNIZED, DOCUMENT_SUBMITTED
 from ledgerline.testing.ubl import Line, Party, generated_invoice
 
 
@@ -76,6 +80,7 @@ class RunResult:
     label: str
     count: int
     bulk: int
+    auto_forward: bool
     consumer_processes: int
     offered_rate: float | None
     upload_seconds: float
@@ -88,6 +93,8 @@ class RunResult:
     load: tuple[float, float, float]
     machine_cpu_percent: float
     lag: dict[str, int]
+    # Seconds per stage of upload→proposal per document (see `stage_seconds`).
+    stages: dict[str, list[float]]
 
 
 class CpuMeter:
@@ -156,6 +163,23 @@ async def activate_dossiers(stack: Stack, count: int) -> list[BenchDossier]:
     for dossier in dossiers:
         await stack.wait_for_dossier(dossier.id, timeout=120)
     return dossiers
+
+
+async def auto_forward(stack: Stack, dossiers: list[BenchDossier]) -> None:
+    """The dossiers send every purchase document to the office on arrival (no submit)."""
+    token = stack.token(dossiers=[d.id for d in dossiers])
+    async with httpx.AsyncClient(timeout=30, headers={"Authorization": f"Bearer {token}"}) as http:
+        for dossier in dossiers:
+            response = await http.put(
+                f"{stack.url('ingest')}/dossiers/{dossier.id}/intake-settings",
+                json={
+                    "auto_forward_purchase": True,
+                    "auto_forward_sales": False,
+                    "use_sender_whitelist": False,
+                },
+            )
+            if response.status_code != 200:
+                raise RuntimeError(f"auto-forward: {response.status_code} {response.text[:300]}")
 
 
 def invoices(
@@ -231,8 +255,10 @@ async def push(
     dossiers: list[BenchDossier],
     concurrency: int,
     rate: float,
+    submit: bool = True,
 ) -> tuple[list[str], float]:
-    """Uploads and submits; returns the document ids and the seconds the uploads took."""
+    """Uploads and submits (`submit` False: uploads only, the dossiers auto-forward);
+    returns the document ids and the seconds the uploads took."""
     token = stack.token(dossiers=[d.id for d in dossiers])
     ingest = stack.url("ingest")
     gate = asyncio.Semaphore(concurrency)
@@ -263,11 +289,13 @@ async def push(
                     raise RuntimeError(f"upload {number}: {delivered.text}")
                 document_id = delivered.json()["id"]
                 ids.append(document_id)
-                submit = f"{ingest}/dossiers/{dossier.id}/documents/{document_id}/submit"
+                if not submit:
+                    return
+                url = f"{ingest}/dossiers/{dossier.id}/documents/{document_id}/submit"
                 try:
-                    submitted = await http.post(submit)
+                    submitted = await http.post(url)
                 except httpx.TransportError:  # sending it again is harmless: 409 if it went
-                    submitted = await http.post(submit)
+                    submitted = await http.post(url)
                 if submitted.status_code not in (200, 409):
                     raise RuntimeError(f"submit {number}: {submitted.text}")
 
@@ -322,6 +350,88 @@ async def timestamps(stack: Stack, ids: list[str]) -> list[tuple[datetime, datet
     return [(received[i], created[i]) for i in wanted]
 
 
+async def _outbox_events(
+    connection: asyncpg.Connection, topic: str, wanted: list[uuid.UUID]
+) -> dict[uuid.UUID, asyncpg.Record]:
+    """A service's outbox rows of `topic` about the wanted documents, by document id."""
+    rows = await connection.fetch(
+        "SELECT document_id, event_id, created_at, published_at FROM ("
+        " SELECT (payload::jsonb -> 'data' ->> 'document_id')::uuid AS document_id,"
+        " event_id, created_at, published_at FROM outbox WHERE topic = $1) AS o"
+        " WHERE document_id = ANY($2)",
+        topic,
+        wanted,
+    )
+    return {row["document_id"]: row for row in rows}
+
+
+async def _handled_at(
+    connection: asyncpg.Connection, event_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, datetime]:
+    """When a consumer's transaction that took each event in its inbox began (now())."""
+    rows = await connection.fetch(
+        "SELECT event_id, min(processed_at) AS at FROM inbox WHERE event_id = ANY($1)"
+        " GROUP BY event_id",
+        event_ids,
+    )
+    return {row["event_id"]: row["at"] for row in rows}
+
+
+async def stage_seconds(stack: Stack, ids: list[str]) -> dict[str, list[float]]:
+    """Where upload→proposal goes, per document, from the services' own timestamps (outbox
+    rows' created/published times, inbox rows' processed times: each a transaction's start):
+
+    - received→published: ingest's relay publishes document.received.v1;
+    - published→recognised: Kafka, recognition's fetch and reading, until its transaction;
+    - recognised→published: recognition's relay publishes document.recognized.v1;
+    - published→worklist: Kafka and the worklist consumer until its transaction began;
+    - upload→submit: the load generator's second request (its submit committed);
+    - submit→worklist: ingest's relay, Kafka and the worklist for document.submitted.v1.
+    """
+    wanted = [uuid.UUID(i) for i in ids]
+    urls = stack.database_urls
+    ingest = await asyncpg.connect(urls["ingest"])
+    try:
+        received_at = dict(
+            await ingest.fetch("SELECT id, received_at FROM documents WHERE id = ANY($1)", wanted)
+        )
+        received = await _outbox_events(ingest, DOCUMENT_RECEIVED, wanted)
+        submitted = await _outbox_events(ingest, DOCUMENT_SUBMITTED, wanted)
+    finally:
+        await ingest.close()
+    recognition = await asyncpg.connect(urls["recognition"])
+    try:
+        recognised_at = await _handled_at(recognition, [r["event_id"] for r in received.values()])
+        recognized = await _outbox_events(recognition, DOCUMENT_RECOGNIZED, wanted)
+    finally:
+        await recognition.close()
+    worklist = await asyncpg.connect(urls["worklist"])
+    try:
+        taken_at = await _handled_at(
+            worklist,
+            [r["event_id"] for r in (*recognized.values(), *submitted.values())],
+        )
+    finally:
+        await worklist.close()
+    stages: dict[str, list[float]] = {}
+
+    def add(name: str, start: datetime | None, end: datetime | None) -> None:
+        if start is not None and end is not None:
+            stages.setdefault(name, []).append((end - start).total_seconds())
+
+    for document in wanted:
+        got, sub, rec = received.get(document), submitted.get(document), recognized.get(document)
+        if got is None or sub is None or rec is None:
+            continue
+        add("received→published", received_at.get(document), got["published_at"])
+        add("published→recognised", got["published_at"], recognised_at.get(got["event_id"]))
+        add("recognised→published", rec["created_at"], rec["published_at"])
+        add("published→worklist", rec["published_at"], taken_at.get(rec["event_id"]))
+        add("upload→submit", received_at.get(document), sub["created_at"])
+        add("submit→worklist", sub["created_at"], taken_at.get(sub["event_id"]))
+    return stages
+
+
 async def consumer_lag(bootstrap: str) -> dict[str, int]:
     """Messages not yet consumed per consumer group (all its topics)."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
@@ -360,6 +470,7 @@ async def run_once(
     timeout: float,
     bulk: int = 0,
     idle_seconds: float = 10,
+    auto_forwarded: bool = False,
 ) -> RunResult:
     meter = CpuMeter(stack)
     idle_before, idle_began = meter.read(), time.monotonic()
@@ -377,7 +488,9 @@ async def run_once(
             stack, label, count, dossiers, concurrency, rate, bulk
         )
     else:
-        ids, upload_seconds = await push(stack, label, count, dossiers, concurrency, rate)
+        ids, upload_seconds = await push(
+            stack, label, count, dossiers, concurrency, rate, submit=not auto_forwarded
+        )
     await wait_for_proposals(stack, ids, timeout)
     wall = time.monotonic() - began
     machine = psutil.cpu_percent()
@@ -392,6 +505,7 @@ async def run_once(
         label=label,
         count=count,
         bulk=bulk,
+        auto_forward=auto_forwarded,
         consumer_processes=stack.consumer_processes,
         offered_rate=rate or None,
         upload_seconds=upload_seconds,
@@ -403,13 +517,20 @@ async def run_once(
         load=load,
         machine_cpu_percent=machine,
         lag=await consumer_lag(stack.infrastructure.bootstrap_servers),
+        stages=await stage_seconds(stack, ids),
     )
 
 
 def report(result: RunResult) -> None:
     offered = f"offered {result.offered_rate:g}/s" if result.offered_rate else "maximum rate"
     lat = result.latencies
-    intake = f"bulk of {result.bulk}" if result.bulk else "upload + submit each"
+    intake = (
+        f"bulk of {result.bulk}"
+        if result.bulk
+        else "one upload each, auto-forwarded (no submit request)"
+        if result.auto_forward
+        else "upload + submit each"
+    )
     consumers = (
         f"{result.consumer_processes} consumer processes per service"
         if result.consumer_processes
@@ -427,6 +548,14 @@ def report(result: RunResult) -> None:
         f"p95 {percentile(lat, 0.95):.3f} s, p99 {percentile(lat, 0.99):.3f} s, "
         f"max {max(lat):.3f} s, mean {statistics.fmean(lat):.3f} s"
     )
+    if result.stages:
+        print(
+            "   per stage, p50 / p99 s: "
+            + ", ".join(
+                f"{name} {percentile(values, 0.50):.3f} / {percentile(values, 0.99):.3f}"
+                for name, values in result.stages.items()
+            )
+        )
     cpu = ", ".join(
         f"{name} {seconds:.1f}" for name, seconds in sorted(result.cpu.items(), key=lambda x: -x[1])
     )
@@ -481,6 +610,8 @@ async def bench_stack(args: argparse.Namespace, consumer_processes: int) -> None
     try:
         await stack.start()
         dossiers = await activate_dossiers(stack, args.dossiers)
+        if args.auto_forward:
+            await auto_forward(stack, dossiers)
         print(
             f"stack up with {args.dossiers} dossiers in {time.monotonic() - began:.0f} s "
             f"(logs in {root / 'logs'})",
@@ -499,6 +630,7 @@ async def bench_stack(args: argparse.Namespace, consumer_processes: int) -> None
                 args.timeout,
                 args.bulk,
                 args.idle_seconds,
+                auto_forwarded=args.auto_forward,
             )
             report(result)
             sys.stdout.flush()
@@ -521,6 +653,12 @@ def parse_args() -> argparse.Namespace:
         type=int,
         default=0,
         help="deliver N invoices per request through the bulk intake (0: upload + submit each)",
+    )
+    parser.add_argument(
+        "--auto-forward",
+        action="store_true",
+        help="the dossiers auto-forward purchase documents: one upload request per invoice, "
+        "no submit (a separate row from the default upload + submit)",
     )
     parser.add_argument(
         "--consumer-processes",

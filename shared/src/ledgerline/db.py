@@ -1,10 +1,11 @@
 """PostgreSQL access: the asyncpg pool, the unit of work, and migrations (Alembic)."""
 
 import json
-from collections.abc import Hashable, Mapping
+import logging
+from collections.abc import Awaitable, Callable, Hashable, Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 from uuid import UUID
 
 import asyncpg
@@ -14,6 +15,9 @@ from ledgerline.events import Envelope, EventData, spec_for
 from ledgerline.observability import current_flow
 
 OUTBOX_CHANNEL = "ledgerline_outbox"
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 WRITE_OUTBOX_SQL = """
 WITH written AS (
@@ -148,6 +152,24 @@ class UnitOfWork:
         columns = list(zip(*rows, strict=True))
         await self.conn.execute(WRITE_OUTBOX_SQL, *columns, OUTBOX_CHANNEL)
         self._events.clear()
+
+
+async def retried_on_deadlock(operation: Callable[[], Awaitable[T]], attempts: int = 3) -> T:
+    """Runs `operation` (one whole unit of work) again when PostgreSQL chose its transaction as
+    the victim of a deadlock: that transaction was rolled back whole, and running it again is
+    what PostgreSQL asks for. A consumer's batch updates its messages' rows in offset order,
+    so a request that locks several of the same rows (in id order) can meet it the other way
+    round; the consumer, when it is the victim, handles its batch again one message at a time."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return await operation()
+        except asyncpg.DeadlockDetectedError:
+            if attempt == attempts:
+                raise
+            log.warning(
+                "deadlock (attempt %d of %d); running the transaction again", attempt, attempts
+            )
+    raise AssertionError("unreachable")
 
 
 def alembic_url(dsn: str) -> str:

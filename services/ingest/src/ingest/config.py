@@ -116,6 +116,17 @@ class IngestSettings(ServiceSettings):
         ge=1,
         description="Largest bulk intake request body (JSON, base64 content included)",
     )
+    event_content_max_bytes: int = Field(
+        default=64 * 1024,
+        ge=0,
+        le=512 * 1024,
+        description="Files up to this size travel in their document.received.v1 "
+        "(`content_base64`), so recognition reads them without fetching them from ingest "
+        "(a GET per document, ~3 ms of CPU across ingest, recognition and PostgreSQL, and "
+        "the wait for ingest's answer); 0: never. Kept well under the claim-check limit "
+        "(`LEDGERLINE_EVENT_DATA_MAX_INLINE_BYTES`), above which the event would travel as a "
+        "dataref and be fetched anyway",
+    )
 
     def limits(self) -> "Limits":
         """What every channel checks each file against."""

@@ -14,6 +14,7 @@ one: the client may have sent it twice on purpose (a copy for another year), so 
 silently dropped.
 """
 
+import base64
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -70,10 +71,13 @@ async def take_in(
     public_base_url: str,
     *,
     blobs: BlobStore,
+    event_content_max_bytes: int = 0,
 ) -> list[asyncpg.Record]:
     """Stores the files as documents of `dossier` (a row of ingest's `dossiers`, best read with
     its process switch: `repository.get_dossier`, the directory's row) and emits their events
-    in `uow`; the bytes go to `blobs` first. Returns the stored rows in the order of `files`."""
+    in `uow`; the bytes go to `blobs` first. Returns the stored rows in the order of `files`.
+    A file of at most `event_content_max_bytes` travels in its document.received.v1 too
+    (`IngestSettings.event_content_max_bytes`)."""
     # While the dossier's invoice approval process is on, a purchase document awaits approval
     # from its arrival; it is not auto-forwarded either: only approved invoices are sent.
     held = invoice_approval_process.holds_on_arrival(
@@ -130,7 +134,7 @@ async def take_in(
         },
         values,
     )
-    for row in rows:
+    for file, row in zip(files, rows, strict=True):
         scope = {
             "dossier_id": delivery.dossier_id,
             "office_id": delivery.office_id,
@@ -148,6 +152,11 @@ async def take_in(
                 received_at=row["received_at"],
                 delivered_by=row["delivered_by"],
                 content_url=f"{base_url}/dossiers/{delivery.dossier_id}/documents/{row['id']}/content",
+                content_base64=(
+                    base64.b64encode(file.content).decode("ascii")
+                    if len(file.content) <= event_content_max_bytes
+                    else None
+                ),
                 labels=tuple(row["labels"]),
                 duplicate_of=row["duplicate_of"],
                 dossier_vat_number=dossier.get("vat_number"),

@@ -66,6 +66,12 @@ class DocumentReceived(EventData):
     content_url: str = Field(
         description="Where the content can be fetched over HTTP (service token)"
     )
+    content_base64: str | None = Field(
+        default=None,
+        description="The file itself (standard base64) when it is small (at most "
+        "`INGEST_EVENT_CONTENT_MAX_BYTES`, 64 KiB by default: a UBL invoice), so its reader "
+        "need not fetch `content_url`; absent for larger files. Its sha256 is `sha256`",
+    )
     labels: tuple[str, ...] = Field(
         default=(), description="The client's labels given at delivery (approval rules use them)"
     )

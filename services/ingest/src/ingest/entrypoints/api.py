@@ -367,6 +367,7 @@ async def deliver_document(
                 [IncomingFile(content, file.kind, filename or uploaded_name, file.page_count)],
                 settings.public_base_url,
                 blobs=blob_store(runtime),
+                event_content_max_bytes=settings.event_content_max_bytes,
             )
     return _document(rows[0], scope.principal.subject)
 
@@ -458,7 +459,13 @@ async def deliver_documents(
         )
         with _blob_store_answering():
             rows = await take_in(
-                uow, dossier, delivery, files, settings.public_base_url, blobs=blob_store(runtime)
+                uow,
+                dossier,
+                delivery,
+                files,
+                settings.public_base_url,
+                blobs=blob_store(runtime),
+                event_content_max_bytes=settings.event_content_max_bytes,
             )
     return [_document(row, scope.principal.subject) for row in rows]
 
@@ -696,7 +703,13 @@ async def _store_bulk(
         with _blob_store_answering():
             rows = iter(
                 await take_in(
-                    uow, dossier, delivery, new, settings.public_base_url, blobs=blob_store(runtime)
+                    uow,
+                    dossier,
+                    delivery,
+                    new,
+                    settings.public_base_url,
+                    blobs=blob_store(runtime),
+                    event_content_max_bytes=settings.event_content_max_bytes,
                 )
             )
     results = []
@@ -806,6 +819,7 @@ async def deliver_peppol_document(
                     [file],
                     settings.public_base_url,
                     blobs=blob_store(runtime),
+                    event_content_max_bytes=settings.event_content_max_bytes,
                 )
     except asyncpg.UniqueViolationError:
         # The same key delivered twice at once: the other request stored it first.

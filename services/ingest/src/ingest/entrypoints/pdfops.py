@@ -21,7 +21,7 @@ import asyncpg
 from fastapi import APIRouter, HTTPException, status
 from ledgerline.auth import DossierScope, dossier_scope
 from ledgerline.consumers import Subscription
-from ledgerline.db import UnitOfWork
+from ledgerline.db import UnitOfWork, retried_on_deadlock
 from ledgerline.errors import error_response, found_or_404
 from ledgerline.events import (
     DocumentArchived,
@@ -223,7 +223,15 @@ async def _take_in_results(
         submitted_by=by if submit else None,
     )
     with _blob_store_answering():
-        rows = await take_in(uow, dossier, delivery, files, settings.public_base_url, blobs=blobs)
+        rows = await take_in(
+            uow,
+            dossier,
+            delivery,
+            files,
+            settings.public_base_url,
+            blobs=blobs,
+            event_content_max_bytes=settings.event_content_max_bytes,
+        )
     made = [row["id"] for row in rows]
     source_ids = [source["id"] for source in sources]
     archived = await repository.mark_archived(uow.conn, source_ids, made)
@@ -328,17 +336,21 @@ async def merge_documents(
     scope: Annotated[DossierScope, dossier_scope(*EDITORS)],
 ) -> Document:
     settings = cast(IngestSettings, runtime.settings)
-    async with runtime.unit_of_work() as uow:
-        row = await merge_into_one(
-            uow,
-            scope.office_id,
-            scope.dossier_id,
-            body.document_ids,
-            body.filename,
-            scope.principal.subject,
-            settings,
-            blob_store(runtime),
-        )
+
+    async def merge() -> asyncpg.Record:
+        async with runtime.unit_of_work() as uow:
+            return await merge_into_one(
+                uow,
+                scope.office_id,
+                scope.dossier_id,
+                body.document_ids,
+                body.filename,
+                scope.principal.subject,
+                settings,
+                blob_store(runtime),
+            )
+
+    row = await retried_on_deadlock(merge)
     return _document(row, scope.principal.subject)
 
 
@@ -389,36 +401,39 @@ async def split_document(
         def parts_of(count: int) -> list[list[int]]:
             return bulk_parts(order, starts, count)
 
-    async with runtime.unit_of_work() as uow:
-        [(row, source)] = await _sources(
-            uow, scope.office_id, scope.dossier_id, [document_id], blob_store(runtime)
-        )
-        if source.kind is not PDF:
-            raise _refused(
-                ValueError(
-                    f"{source.name} is not a PDF ({source.kind.content_type}); only a PDF can "
-                    "be split"
-                )
+    async def split_it() -> list[asyncpg.Record]:
+        async with runtime.unit_of_work() as uow:
+            [(row, source)] = await _sources(
+                uow, scope.office_id, scope.dossier_id, [document_id], blob_store(runtime)
             )
-        try:
-            parts = await asyncio.to_thread(split, source, parts_of)
-        except PdfOperationRefused as exc:
-            raise _refused(exc) from exc
-        results = [
-            (content, result_name(source.name, f"part {number} of {len(parts)}"))
-            for number, content in enumerate(parts, start=1)
-        ]
-        rows = await _take_in_results(
-            uow,
-            scope.office_id,
-            scope.dossier_id,
-            scope.principal.subject,
-            settings,
-            blob_store(runtime),
-            [row],
-            results,
-            "split",
-        )
+            if source.kind is not PDF:
+                raise _refused(
+                    ValueError(
+                        f"{source.name} is not a PDF ({source.kind.content_type}); only a PDF can "
+                        "be split"
+                    )
+                )
+            try:
+                parts = await asyncio.to_thread(split, source, parts_of)
+            except PdfOperationRefused as exc:
+                raise _refused(exc) from exc
+            results = [
+                (content, result_name(source.name, f"part {number} of {len(parts)}"))
+                for number, content in enumerate(parts, start=1)
+            ]
+            return await _take_in_results(
+                uow,
+                scope.office_id,
+                scope.dossier_id,
+                scope.principal.subject,
+                settings,
+                blob_store(runtime),
+                [row],
+                results,
+                "split",
+            )
+
+    rows = await retried_on_deadlock(split_it)
     return [_document(result, scope.principal.subject) for result in rows]
 
 

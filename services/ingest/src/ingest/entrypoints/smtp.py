@@ -162,6 +162,7 @@ class IntakeHandler:
                             files,
                             self._settings.public_base_url,
                             blobs=blob_store(self._runtime),
+                            event_content_max_bytes=self._settings.event_content_max_bytes,
                         )
                     )
         except Exception:

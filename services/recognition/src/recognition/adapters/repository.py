@@ -62,7 +62,8 @@ async def save_received_and_result(
         result.confidence,
         result.reason,
         result.model_dump(mode="json"),
-        received.model_dump(mode="json"),
+        # The file's bytes stay in ingest: a re-read fetches them from the content URL.
+        received.model_dump(mode="json", exclude={"content_base64"}),
         result.document_id,
     )
 
@@ -92,7 +93,7 @@ async def save_received(
         received.document_id,
         office_id,
         dossier_id,
-        json.loads(received.model_dump_json()),
+        json.loads(received.model_dump_json(exclude={"content_base64"})),
     )
 
 

@@ -73,13 +73,10 @@ def subscriptions(
         reader.start()  # workers ready before the first document
 
     async def read_document(event: Envelope[DocumentReceived]) -> DocumentRecognized:
-        """Fetch and read the document, outside any database transaction: an OCR takes
-        seconds and must not hold a connection."""
-        content = await documents.fetch_content(
-            ingest,
-            event.data.content_url,
-            office_id=event.officeid,
-            dossier_id=event.dossierid,
+        """Fetch (unless the event carries it) and read the document, outside any database
+        transaction: an OCR takes seconds and must not hold a connection."""
+        content = await documents.content_of(
+            ingest, event.data, office_id=event.officeid, dossier_id=event.dossierid
         )
         # PDFs and images are read in a worker process with bounded memory and time, off
         # the event loop, so the API and the consumer stay live.
