@@ -48,6 +48,8 @@ bench: install
 	$(UV) run python bench/pipeline.py --count 3000 --dossiers 20 --concurrency 4 --bulk 100 --rate 0 --consumer-processes 1,2
 	$(UV) run python bench/pipeline.py --count 3000 --dossiers 1 --concurrency 4 --bulk 100 --rate 0
 	$(UV) run python bench/pipeline.py --count 3000 --dossiers 20 --concurrency 16 --rate 50
+	$(UV) run python bench/pipeline.py --count 3000 --dossiers 20 --concurrency 16 --rate 50 --auto-forward
+	$(UV) run python bench/worklist_dossier.py --open-items 20000 --count 300
 
 lint: install
 	$(UV) run ruff check .
