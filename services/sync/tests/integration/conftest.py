@@ -42,7 +42,7 @@ async def world(database: str, sync_ledger_root: Path) -> AsyncIterator[World]:
 
 
 @pytest.fixture
-async def connector(
+async def kafka_connector(
     migrated_databases: MigratedDatabases, demo_root: Path
 ) -> AsyncIterator[Connector]:
     """The reference Kafka connector on a database of its own and the copy of the demo ledger."""

@@ -99,15 +99,15 @@ class Reports:
 
 
 @pytest.fixture
-async def reports(world: World, connector: Connector) -> AsyncIterator[Reports]:
+async def reports(world: World, kafka_connector: Connector) -> AsyncIterator[Reports]:
     # The connector reads and writes the same ledger files the in-process dossier is read from.
-    assert connector.settings.ledger_root == world.settings.ledger_root
+    assert kafka_connector.settings.ledger_root == world.settings.ledger_root
     in_process = await world.dossier(name="Bakkerij Peeters (in_process)", connector="in_process")
     kafka = await world.dossier(
         office_id=KAFKA_OFFICE, name="Bakkerij Peeters (kafka)", connector="kafka"
     )
     async with world.http() as http:
-        yield Reports(http, world, connector, in_process, kafka)
+        yield Reports(http, world, kafka_connector, in_process, kafka)
 
 
 # ------------------------------------------------------------------ the reports compared

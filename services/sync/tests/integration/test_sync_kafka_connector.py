@@ -48,23 +48,25 @@ def sync_ledger_root(tmp_path: Path) -> Path:
 
 
 def transactions(
-    world: World, connector: Connector, proposal_id: uuid.UUID
+    world: World, kafka_connector: Connector, proposal_id: uuid.UUID
 ) -> list[bean_data.Transaction]:
     """The proposal's transactions in the connector's books."""
-    return world.transactions("proposal-id", proposal_id, connector.settings.ledger_root)
+    return world.transactions("proposal-id", proposal_id, kafka_connector.settings.ledger_root)
 
 
 CONNECTOR = "/ledgerline/beancount-connector"
 
 
-async def activated(world: World, connector: Connector) -> uuid.UUID:
+async def activated(world: World, kafka_connector: Connector) -> uuid.UUID:
     """A dossier activated with the Kafka connector, its books published by the connector and
     kept by sync."""
     dossier_id = await world.dossier(connector="kafka")
     activation = world.envelope(World.activation(connector="kafka"), dossier_id, "/ledgerline/sync")
     await world.handle(service_layer.on_dossier_activated, activation)
     assert await drain(world.pool) == []  # sync itself synchronises nothing for this dossier
-    chunks = of_type(await connector.answer(connector_service.on_dossier, activation), LedgerSynced)
+    chunks = of_type(
+        await kafka_connector.answer(connector_service.on_dossier, activation), LedgerSynced
+    )
     assert chunks and chunks[-1].data.last_chunk and chunks[0].data.full
     for chunk in chunks:
         await world.handle(service_layer.on_connector_synced, chunk)
@@ -72,9 +74,9 @@ async def activated(world: World, connector: Connector) -> uuid.UUID:
 
 
 async def test_a_kafka_dossier_is_booked_once_through_the_connector(
-    world: World, connector: Connector
+    world: World, kafka_connector: Connector
 ) -> None:
-    dossier_id = await activated(world, connector)
+    dossier_id = await activated(world, kafka_connector)
     [run_row] = await world.pool.fetch(
         "SELECT * FROM ledger_syncs WHERE dossier_id = $1", dossier_id
     )
@@ -95,9 +97,9 @@ async def test_a_kafka_dossier_is_booked_once_through_the_connector(
 
     # The request delivered twice (a redelivery with another event id: the inbox would skip
     # the same id): one transaction, the second answer says already_posted.
-    await connector.handle(connector_service.on_booking_requested, request)
+    await kafka_connector.handle(connector_service.on_booking_requested, request)
     again = world.envelope(request.data, dossier_id, "/ledgerline/sync")
-    answers = await connector.answer(connector_service.on_booking_requested, again)
+    answers = await kafka_connector.answer(connector_service.on_booking_requested, again)
     posted = of_type(answers, BookingPosted)
     assert [p.data.already_posted for p in posted] == [False, True]
     assert posted[0].data.document_number == posted[1].data.document_number
@@ -106,7 +108,7 @@ async def test_a_kafka_dossier_is_booked_once_through_the_connector(
     assert [f"{i.journal}/{i.document_number}" for i in delta.data.open_item_records] == [
         posted[0].data.transaction_id
     ]
-    [transaction] = transactions(world, connector, validated.data.proposal_id)
+    [transaction] = transactions(world, kafka_connector, validated.data.proposal_id)
     assert transaction.meta["document-number"] == posted[0].data.document_number
     by_account = {p.account: p.units.number for p in transaction.postings}
     assert by_account == {
@@ -145,28 +147,30 @@ async def test_a_kafka_dossier_is_booked_once_through_the_connector(
         True,
         posted[0].data.document_number,
     )
-    assert len(transactions(world, connector, validated.data.proposal_id)) == 1
+    assert len(transactions(world, kafka_connector, validated.data.proposal_id)) == 1
 
 
 async def test_what_beancount_refuses_comes_back_as_booking_failed_with_its_reason(
-    world: World, connector: Connector
+    world: World, kafka_connector: Connector
 ) -> None:
-    dossier_id = await activated(world, connector)
+    dossier_id = await activated(world, kafka_connector)
     # The office closed 604000 in the package after the books reached the platform (after the
     # demo's last booking on it, so that the books stay valid).
-    with (connector.settings.ledger_root / DOSSIER_CODE / "chart.beancount").open("a") as chart:
+    with (kafka_connector.settings.ledger_root / DOSSIER_CODE / "chart.beancount").open(
+        "a"
+    ) as chart:
         chart.write("\n2026-11-28 close Expenses:604000\n")
     validated = world.envelope(
         World.proposal(invoice_date=date(2026, 11, 29)), dossier_id, "/ledgerline/worklist"
     )
     await world.handle(service_layer.on_proposal_validated, validated)
     [request] = of_type(await drain(world.pool), BookingRequested)
-    answers = await connector.answer(connector_service.on_booking_requested, request)
+    answers = await kafka_connector.answer(connector_service.on_booking_requested, request)
     assert of_type(answers, BookingPosted) == of_type(answers, LedgerSynced) == []
     [failed] = of_type(answers, BookingFailed)
     assert "inactive account 'Expenses:604000'" in failed.data.reason
     assert failed.data.document_id == validated.data.document_id
-    assert transactions(world, connector, validated.data.proposal_id) == []
+    assert transactions(world, kafka_connector, validated.data.proposal_id) == []
 
     await world.handle(service_layer.on_connector_failed, failed)
     row = await world.posting(validated.data.proposal_id)
@@ -194,15 +198,15 @@ async def test_sync_ignores_its_own_answers_and_those_of_in_process_dossiers(wor
 
 
 async def _posted_over_kafka(
-    world: World, connector: Connector
+    world: World, kafka_connector: Connector
 ) -> tuple[asyncpg.Record, Envelope[Any]]:
     """A Kafka-connected dossier with one proposal booked by the connector; sync knows it."""
-    dossier_id = await activated(world, connector)
+    dossier_id = await activated(world, kafka_connector)
     validated = world.envelope(World.proposal(), dossier_id, "/ledgerline/worklist")
     await world.handle(service_layer.on_proposal_validated, validated)
     [request] = of_type(await drain(world.pool), BookingRequested)
     [posted] = of_type(
-        await connector.answer(connector_service.on_booking_requested, request), BookingPosted
+        await kafka_connector.answer(connector_service.on_booking_requested, request), BookingPosted
     )
     await world.handle(service_layer.on_connector_posted, posted)
     async with world.pool.acquire() as connection:
@@ -219,9 +223,9 @@ async def delete(world: World, dossier: asyncpg.Record, proposal_id: uuid.UUID) 
 
 
 async def test_a_kafka_dossier_s_booking_is_deleted_by_its_connector_once(
-    world: World, connector: Connector
+    world: World, kafka_connector: Connector
 ) -> None:
-    dossier, posted = await _posted_over_kafka(world, connector)
+    dossier, posted = await _posted_over_kafka(world, kafka_connector)
     proposal_id = posted.data.proposal_id
 
     waiting = await delete(world, dossier, proposal_id)
@@ -238,9 +242,9 @@ async def test_a_kafka_dossier_s_booking_is_deleted_by_its_connector_once(
         requested_by="eva@office.example",
     )
 
-    await connector.handle(connector_service.on_booking_delete_requested, request)
-    assert transactions(world, connector, proposal_id) == []
-    answers = await drain(connector.pool)
+    await kafka_connector.handle(connector_service.on_booking_delete_requested, request)
+    assert transactions(world, kafka_connector, proposal_id) == []
+    answers = await drain(kafka_connector.pool)
     [deleted] = of_type(answers, BookingDeleted)
     assert (deleted.data.document_number, deleted.data.already_deleted) == (
         posted.data.document_number,
@@ -261,7 +265,8 @@ async def test_a_kafka_dossier_s_booking_is_deleted_by_its_connector_once(
     # have it, the answer says so and nothing is written.
     again = request.model_copy(update={"id": str(uuid.uuid4())})
     [repeated] = of_type(
-        await connector.answer(connector_service.on_booking_delete_requested, again), BookingDeleted
+        await kafka_connector.answer(connector_service.on_booking_delete_requested, again),
+        BookingDeleted,
     )
     assert repeated.data.already_deleted is True
     await world.handle(service_layer.on_connector_deleted, repeated)
@@ -272,11 +277,11 @@ async def test_a_kafka_dossier_s_booking_is_deleted_by_its_connector_once(
 
 
 async def test_a_deletion_the_books_refuse_leaves_the_booking_posted_with_the_reason(
-    world: World, connector: Connector
+    world: World, kafka_connector: Connector
 ) -> None:
-    dossier, posted = await _posted_over_kafka(world, connector)
+    dossier, posted = await _posted_over_kafka(world, kafka_connector)
     proposal_id = posted.data.proposal_id
-    books = connector_service.connector_of(connector.settings)
+    books = connector_service.connector_of(kafka_connector.settings)
     bank = next(b for b in books.snapshot(DOSSIER_CODE).bank_accounts if b.gl_account == "550000")
     books.journalise_payments(
         DOSSIER_CODE,
@@ -295,12 +300,12 @@ async def test_a_deletion_the_books_refuse_leaves_the_booking_posted_with_the_re
 
     await delete(world, dossier, proposal_id)
     [request] = await drain(world.pool)
-    [refused] = await connector.answer(connector_service.on_booking_delete_requested, request)
+    [refused] = await kafka_connector.answer(connector_service.on_booking_delete_requested, request)
     assert isinstance(refused.data, BookingDeleteFailed)
     assert refused.data.reason == (
         f"booking {posted.data.transaction_id} has payments; delete those first"
     )
-    assert len(transactions(world, connector, proposal_id)) == 1
+    assert len(transactions(world, kafka_connector, proposal_id)) == 1
     await world.handle(service_layer.on_connector_delete_failed, refused)
     row = await world.posting(proposal_id)
     assert (row["status"], row["document_number"]) == ("posted", posted.data.document_number)
@@ -321,7 +326,7 @@ async def _sync_runs(pool: asyncpg.Pool, dossier_id: uuid.UUID) -> list[tuple[An
 
 async def _resync(
     world: World,
-    connector: Connector,
+    kafka_connector: Connector,
     dossier_id: uuid.UUID,
     **options: Any,
 ) -> tuple[Envelope[LedgerSyncRequested], list[Envelope[LedgerSynced]]]:
@@ -335,7 +340,7 @@ async def _resync(
     [request] = of_type(await drain(world.pool), LedgerSyncRequested)
     assert request.data.sync_id == run_row["id"]
     chunks = of_type(
-        await connector.answer(connector_service.on_sync_requested, request), LedgerSynced
+        await kafka_connector.answer(connector_service.on_sync_requested, request), LedgerSynced
     )
     for chunk in chunks:
         await world.handle(service_layer.on_connector_synced, chunk)
@@ -343,12 +348,12 @@ async def _resync(
 
 
 async def test_a_manual_sync_of_a_kafka_dossier_is_a_run_of_its_connector_full_or_delta(
-    world: World, connector: Connector
+    world: World, kafka_connector: Connector
 ) -> None:
-    dossier_id = await activated(world, connector)
+    dossier_id = await activated(world, kafka_connector)
 
     request, chunks = await _resync(
-        world, connector, dossier_id, up_to_date_until=date(2026, 10, 31)
+        world, kafka_connector, dossier_id, up_to_date_until=date(2026, 10, 31)
     )
     assert (request.data.dossier_code, request.data.full, request.data.trigger) == (
         DOSSIER_CODE,
@@ -367,12 +372,14 @@ async def test_a_manual_sync_of_a_kafka_dossier_is_a_run_of_its_connector_full_o
     ]
 
     # A delta: nothing changed, then the office closed an account in the package.
-    _, unchanged = await _resync(world, connector, dossier_id, full=False)
+    _, unchanged = await _resync(world, kafka_connector, dossier_id, full=False)
     assert [c.data.full for c in unchanged] == [False]
     assert unchanged[0].data.gl_accounts == unchanged[0].data.counterparty_records == ()
-    with (connector.settings.ledger_root / DOSSIER_CODE / "chart.beancount").open("a") as chart:
+    with (kafka_connector.settings.ledger_root / DOSSIER_CODE / "chart.beancount").open(
+        "a"
+    ) as chart:
         chart.write("\n2026-11-28 close Expenses:604000\n")
-    _, changed = await _resync(world, connector, dossier_id, full=False)
+    _, changed = await _resync(world, kafka_connector, dossier_id, full=False)
     assert [(a.code, a.active) for c in changed for a in c.data.gl_accounts] == [("604000", False)]
     assert changed[0].data.counterparty_records == changed[0].data.open_item_records == ()
     assert (await _sync_runs(world.pool, dossier_id))[-2:] == [
@@ -486,7 +493,7 @@ async def test_sync_does_not_fetch_its_own_claim_checked_ledger_synced_chunks(wo
 
 
 async def test_a_new_active_period_is_closed_by_the_connector_of_a_kafka_dossier(
-    world: World, connector: Connector
+    world: World, kafka_connector: Connector
 ) -> None:
     """The manual sync's new active period, for a Kafka-connected dossier: sync checks it
     against the periods the connector last published (an unknown one is a 422, nothing asked)
@@ -495,7 +502,7 @@ async def test_a_new_active_period_is_closed_by_the_connector_of_a_kafka_dossier
     from sync.domain.office import OfficeRuleViolation
     from sync.entrypoints.ledger_api import _periods_its_connector_closes
 
-    dossier_id = await activated(world, connector)
+    dossier_id = await activated(world, kafka_connector)
     async with world.pool.acquire() as connection:
         row = await dossiers.get(connection, world.office, dossier_id)
         with pytest.raises(OfficeRuleViolation) as unknown:
@@ -504,12 +511,14 @@ async def test_a_new_active_period_is_closed_by_the_connector_of_a_kafka_dossier
         to_close = await _periods_its_connector_closes(connection, row, "2026-11")
     assert to_close == ["2026-10"]  # the demo's open periods: 2026-10 to 2026-12
 
-    request, chunks = await _resync(world, connector, dossier_id, close_periods=tuple(to_close))
+    request, chunks = await _resync(
+        world, kafka_connector, dossier_id, close_periods=tuple(to_close)
+    )
     assert request.data.close_periods == ("2026-10",)
     status = {p.code: p.status for c in chunks for p in c.data.periods}
     assert (status["2026-09"], status["2026-10"], status["2026-11"]) == ("closed", "closed", "open")
     entries, errors, _ = loader.load_file(
-        str(connector.settings.ledger_root / DOSSIER_CODE / "main.beancount")
+        str(kafka_connector.settings.ledger_root / DOSSIER_CODE / "main.beancount")
     )
     assert errors == []
     october = [
