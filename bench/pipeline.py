@@ -8,7 +8,10 @@ through sync, uploads and submits the invoices at concurrency C, either as fast 
 - p50/p95/p99 upload→proposal latency, from the services' own timestamps (ingest's
   `documents.received_at`, worklist's `proposals.created_at`; one PostgreSQL clock);
 - CPU seconds per process (services, Kafka, PostgreSQL, this load generator) and machine load;
-- consumer lag of every consumer group at the end.
+- consumer lag of every consumer group at the end;
+- first, the machine's speed: the seconds a fixed pure-Python loop takes on one core, since
+  CPU per document scales with it (the same code took 39-41 ms per document on one machine
+  and 80-97 ms on another, where the loop takes 1.5 s).
 
     uv run python bench/pipeline.py --count 600 --dossiers 20 --concurrency 16
     uv run python bench/pipeline.py --count 600 --dossiers 20 --rate 50
@@ -577,7 +580,11 @@ def report(result: RunResult) -> None:
     idle_total = sum(result.idle_rate.values())
     print(
         f"   idle CPU: {1000 * idle_total:.0f} ms per second ({idle_total * result.wall:.1f} s "
-        f"of this run's {result.wall:.1f} s)"
+        f"of this run's {result.wall:.1f} s): "
+        + ", ".join(
+            f"{name} {1000 * rate:.0f}"
+            for name, rate in sorted(result.idle_rate.items(), key=lambda x: -x[1])
+        )
     )
     print(
         f"   CPU per document net of idle: {1000 * sum(net.values()) / result.count:.1f} ms: "
@@ -594,7 +601,29 @@ def report(result: RunResult) -> None:
     print(f"   consumer lag at the end: {lagging or 'none'}")
 
 
+def reference_loop_seconds() -> float:
+    """Seconds one core takes for a fixed pure-Python loop (best of three), printed with the
+    figures: CPU per document scales with it, so runs on different machines compare."""
+
+    def once() -> float:
+        began = time.perf_counter()
+        total = 0
+        for number in range(REFERENCE_LOOP):
+            total += number
+        return time.perf_counter() - began
+
+    return min(once() for _ in range(3))
+
+
+REFERENCE_LOOP = 10_000_000
+
+
 async def main(args: argparse.Namespace) -> None:
+    print(
+        f"machine speed: {REFERENCE_LOOP:,} additions in a Python loop take "
+        f"{reference_loop_seconds():.2f} s on one core (idle machine)",
+        flush=True,
+    )
     for processes in [int(n) for n in args.consumer_processes.split(",")]:
         await bench_stack(args, processes)
 
