@@ -34,7 +34,7 @@ from pydantic import (
 )
 
 from ingest.adapters import repository
-from ingest.adapters.blobs import BlobStoreUnavailable, blob_store
+from ingest.adapters.blobs import BlobStore, BlobStoreUnavailable, blob_store
 from ingest.config import IngestSettings
 from ingest.domain.documents import DocumentRefused, Limits, ZipLimits, examine, is_zip, unzip
 from ingest.domain.email import (
@@ -267,6 +267,27 @@ def _blob_store_answering(storing: bool = True) -> Iterator[None]:
         ) from exc
 
 
+async def store_delivery(
+    uow: UnitOfWork,
+    dossier: Any,
+    delivery: Delivery,
+    files: list[IncomingFile],
+    settings: IngestSettings,
+    blobs: BlobStore,
+) -> list[asyncpg.Record]:
+    """`take_in` with the service's settings; an object store that is down answers 503."""
+    with _blob_store_answering():
+        return await take_in(
+            uow,
+            dossier,
+            delivery,
+            files,
+            settings.public_base_url,
+            blobs=blobs,
+            event_content_max_bytes=settings.event_content_max_bytes,
+        )
+
+
 async def _dossier(connection: asyncpg.Connection, scope: DossierScope) -> Any:
     """The dossier's row: the one `dossier_scope` found in the directory (ingest's `dossiers`
     table), else read again (a directory that keeps no rows)."""
@@ -359,16 +380,14 @@ async def deliver_document(
             delivered_by=scope.principal.subject,
             labels=labels,
         )
-        with _blob_store_answering():
-            rows = await take_in(
-                uow,
-                dossier,
-                delivery,
-                [IncomingFile(content, file.kind, filename or uploaded_name, file.page_count)],
-                settings.public_base_url,
-                blobs=blob_store(runtime),
-                event_content_max_bytes=settings.event_content_max_bytes,
-            )
+        rows = await store_delivery(
+            uow,
+            dossier,
+            delivery,
+            [IncomingFile(content, file.kind, filename or uploaded_name, file.page_count)],
+            settings,
+            blob_store(runtime),
+        )
     return _document(rows[0], scope.principal.subject)
 
 
@@ -457,16 +476,14 @@ async def deliver_documents(
             delivered_by=scope.principal.subject,
             labels=labels,
         )
-        with _blob_store_answering():
-            rows = await take_in(
-                uow,
-                dossier,
-                delivery,
-                files,
-                settings.public_base_url,
-                blobs=blob_store(runtime),
-                event_content_max_bytes=settings.event_content_max_bytes,
-            )
+        rows = await store_delivery(
+            uow,
+            dossier,
+            delivery,
+            files,
+            settings,
+            blob_store(runtime),
+        )
     return [_document(row, scope.principal.subject) for row in rows]
 
 
@@ -700,18 +717,9 @@ async def _store_bulk(
                     f"another document ({first['id']})",
                 )
         new = [file for file in files if file.idempotency_key not in stored]
-        with _blob_store_answering():
-            rows = iter(
-                await take_in(
-                    uow,
-                    dossier,
-                    delivery,
-                    new,
-                    settings.public_base_url,
-                    blobs=blob_store(runtime),
-                    event_content_max_bytes=settings.event_content_max_bytes,
-                )
-            )
+        rows = iter(
+            await store_delivery(uow, dossier, delivery, new, settings, blob_store(runtime))
+        )
     results = []
     for file in files:
         key = cast(str, file.idempotency_key)
@@ -811,16 +819,14 @@ async def deliver_peppol_document(
                 delivered_by=principal.subject,
                 idempotency_key=idempotency_key,
             )
-            with _blob_store_answering():
-                [row] = await take_in(
-                    uow,
-                    dossier,
-                    delivery,
-                    [file],
-                    settings.public_base_url,
-                    blobs=blob_store(runtime),
-                    event_content_max_bytes=settings.event_content_max_bytes,
-                )
+            [row] = await store_delivery(
+                uow,
+                dossier,
+                delivery,
+                [file],
+                settings,
+                blob_store(runtime),
+            )
     except asyncpg.UniqueViolationError:
         # The same key delivered twice at once: the other request stored it first.
         assert idempotency_key is not None

@@ -46,9 +46,9 @@ from ingest.domain.pdfops import (
     result_name,
     split,
 )
-from ingest.entrypoints.api import Document, _blob_store_answering, _document
+from ingest.entrypoints.api import Document, _blob_store_answering, _document, store_delivery
 from ingest.entrypoints.mailbox import EDITORS, NOT_FOUND
-from ingest.intake import Delivery, IncomingFile, take_in
+from ingest.intake import Delivery, IncomingFile
 
 router = APIRouter(tags=["documents"])
 
@@ -222,16 +222,7 @@ async def _take_in_results(
         submit=submit,
         submitted_by=by if submit else None,
     )
-    with _blob_store_answering():
-        rows = await take_in(
-            uow,
-            dossier,
-            delivery,
-            files,
-            settings.public_base_url,
-            blobs=blobs,
-            event_content_max_bytes=settings.event_content_max_bytes,
-        )
+    rows = await store_delivery(uow, dossier, delivery, files, settings, blobs)
     made = [row["id"] for row in rows]
     source_ids = [source["id"] for source in sources]
     archived = await repository.mark_archived(uow.conn, source_ids, made)
