@@ -9,21 +9,10 @@ through sync, uploads and submits the invoices at concurrency C, either as fast 
   `documents.received_at`, worklist's `proposals.created_at`; one PostgreSQL clock);
 - CPU seconds per process (services, Kafka, PostgreSQL, this load generator) and machine load;
 - consumer lag of every consumer group at the end;
-- first, the machine's speed: the seconds a fixed pure-Python loop takes on one core, since
-  CPU per document scales with it (the same code took 39-41 ms per document on one machine
-  and 80-97 ms on another, where the loop takes 1.5 s).
-
-    uv run python bench/pipeline.py --count 600 --dossiers 20 --concurrency 16
-    uv run python bench/pipeline.py --count 600 --dossiers 20 --rate 50
-    uv run python bench/pipeline.py --count 3000 --bulk 100 --consumer-processes 1,2
-
-`--auto-forward` turns on the dossiers' auto-forward of purchase documents (intake settings,
-as an office does for a client who sends everything on) and uploads each invoice with ONE
-request, which submits it too: a separate row from the default upload + submit per invoice.
-`--bulk N` sends the invoices N at a time through the bulk intake (POST .../documents/bulk with
-`submit`), as a connector or Peppol access point does, instead of an upload and a submit per
-invoice. `--consumer-processes 1,2` runs the benchmark on a stack per value, with that many
-`<service> consume` processes per service (0: the API process consumes, the default).
+- before and after, the machine's speed: the seconds a fixed pure-Python loop takes on one
+  core. CPU per document scales with it; on a shared machine it moves (0.35 to 1.8 s between
+  runs on one day, when the same code took 39-41 ms per document in the morning and 78-97 ms
+  later), so compare runs only where it is alike.
 """
 
 from __future__ import annotations
@@ -602,8 +591,8 @@ def report(result: RunResult) -> None:
 
 
 def reference_loop_seconds() -> float:
-    """Seconds one core takes for a fixed pure-Python loop (best of three), printed with the
-    figures: CPU per document scales with it, so runs on different machines compare."""
+    """Seconds one core takes for a fixed pure-Python loop (best of three): printed before and
+    after the runs, since CPU per document scales with it and a shared machine's speed moves."""
 
     def once() -> float:
         began = time.perf_counter()
@@ -618,14 +607,19 @@ def reference_loop_seconds() -> float:
 REFERENCE_LOOP = 10_000_000
 
 
-async def main(args: argparse.Namespace) -> None:
+def print_machine_speed(when: str) -> None:
     print(
-        f"machine speed: {REFERENCE_LOOP:,} additions in a Python loop take "
-        f"{reference_loop_seconds():.2f} s on one core (idle machine)",
+        f"machine speed {when}: {REFERENCE_LOOP:,} additions in a Python loop take "
+        f"{reference_loop_seconds():.2f} s on one core",
         flush=True,
     )
+
+
+async def main(args: argparse.Namespace) -> None:
+    print_machine_speed("before")
     for processes in [int(n) for n in args.consumer_processes.split(",")]:
         await bench_stack(args, processes)
+    print_machine_speed("after")
 
 
 async def bench_stack(args: argparse.Namespace, consumer_processes: int) -> None:
