@@ -453,15 +453,8 @@ async def on_connector_deleted(
     uow: UnitOfWork, event: Envelope[BookingDeleted], settings: SyncSettings
 ) -> None:
     """An external connector deleted a booking: the posting is `deleted`."""
-    if await _kafka_dossier(uow, event) is None:
-        return
-    answer = event.data
-    current = await ledger.posting(uow.conn, event.officeid, answer.proposal_id)
-    if current is None or not deleted_answer_applies(
-        current["status"],
-        (current["journal"], current["document_number"]),
-        (answer.journal, answer.document_number),
-    ):
+    current = await _posting_answered(uow, event, deleted_answer_applies)
+    if current is None:
         return
     await ledger.save_posting(uow.conn, dict(current) | {"status": DELETED}, attempt=False)
 
@@ -470,21 +463,34 @@ async def on_connector_delete_failed(
     uow: UnitOfWork, event: Envelope[BookingDeleteFailed], settings: SyncSettings
 ) -> None:
     """An external connector refused a deletion: the booking stays, `posted`, with the reason."""
-    if await _kafka_dossier(uow, event) is None:
+    current = await _posting_answered(uow, event, delete_failed_applies)
+    if current is None:
         return
+    await ledger.save_posting(
+        uow.conn,
+        dict(current) | {"status": "posted", "reason": f"not deleted: {event.data.reason}"},
+        attempt=False,
+    )
+
+
+async def _posting_answered(
+    uow: UnitOfWork,
+    event: Envelope[BookingDeleted] | Envelope[BookingDeleteFailed],
+    applies: Callable[[str | None, tuple[str | None, str | None], tuple[str, str]], bool],
+) -> asyncpg.Record | None:
+    """The posting an external connector's answer to a deletion is about, if the answer still
+    applies to it (`applies`: the posting's status, its booking, the answer's booking)."""
+    if await _kafka_dossier(uow, event) is None:
+        return None
     answer = event.data
     current = await ledger.posting(uow.conn, event.officeid, answer.proposal_id)
-    if current is None or not delete_failed_applies(
+    if current is None or not applies(
         current["status"],
         (current["journal"], current["document_number"]),
         (answer.journal, answer.document_number),
     ):
-        return
-    await ledger.save_posting(
-        uow.conn,
-        dict(current) | {"status": "posted", "reason": f"not deleted: {answer.reason}"},
-        attempt=False,
-    )
+        return None
+    return current
 
 
 def _from_a_connector(event: Envelope[Any]) -> bool:

@@ -85,13 +85,13 @@ async def _emit_synced(
     changes: LedgerSnapshot,
     books: LedgerSnapshot,
     *,
-    counts: tuple[int, int] | None = None,
     removed_open_items: tuple[str, ...] = (),
     settled_items: tuple[SettledItem, ...] = (),
 ) -> None:
     """A delta run after a change of the books: `changes` (what the change touched) and the
     feedback records that changed in `books` (the whole ledger read after it) since the
-    dossier's previous run, whose fingerprints are then updated."""
+    dossier's previous run, whose fingerprints are then updated. The run reports the books'
+    counterparties and open items in all."""
     await ledger.lock_dossier_sync(uow.conn, event.dossierid)  # one run of a dossier at a time
     previous = await ledger.synced_fingerprints(uow.conn, event.dossierid)
     feedback = delta(books, previous, FEEDBACK_SOURCES)
@@ -110,7 +110,7 @@ async def _emit_synced(
         sync_id,
         datetime.now(UTC),
         full=False,
-        counts=counts,
+        counts=(len(books.counterparties), len(books.open_items)),
         removed_open_items=removed_open_items,
         settled_items=settled_items,
         removals={
@@ -240,7 +240,6 @@ async def on_booking_requested(
         event,
         booking_delta(snapshot, posted, booking.header.counterparty_number),
         snapshot,
-        counts=(len(snapshot.counterparties), len(snapshot.open_items)),
     )
 
 
@@ -297,7 +296,6 @@ async def on_booking_delete_requested(
         event,
         deletion_delta(snapshot, booking.journal),
         snapshot,
-        counts=(len(snapshot.counterparties), len(snapshot.open_items)),
         removed_open_items=(f"{booking.journal}/{booking.document_number}",),
     )
 
@@ -346,7 +344,6 @@ async def on_journalise_requested(
             open_items=tuple(item for s in settlements for item in s.open_items),
         ),
         snapshot,
-        counts=(len(snapshot.counterparties), len(snapshot.open_items)),
         removed_open_items=tuple(key for s in settlements for key in s.removed_open_items),
         settled_items=tuple(item for s in settlements for item in s.settled_items),
     )
