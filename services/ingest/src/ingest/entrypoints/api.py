@@ -881,6 +881,15 @@ def _archive_refused(role: Role) -> HTTPException:
     )
 
 
+def _readable(row: asyncpg.Record | None, document_id: UUID, scope: DossierScope) -> Any:
+    """The document's row: 404 when there is none, 403 when it is in the archive and the
+    caller's profile may not see that."""
+    row = found_or_404(row, f"document {document_id}")
+    if row["status"] in ARCHIVED and not sees_archive(scope.principal.role):
+        raise _archive_refused(scope.principal.role)
+    return row
+
+
 @router.get(
     "/dossiers/{dossier_id}/documents",
     response_model=list[Document],
@@ -929,10 +938,7 @@ async def get_document(
         row = await repository.get_document(
             connection, scope.office_id, scope.dossier_id, document_id
         )
-    row = found_or_404(row, f"document {document_id}")
-    if row["status"] in ARCHIVED and not sees_archive(scope.principal.role):
-        raise _archive_refused(scope.principal.role)
-    return _document(row, scope.principal.subject)
+    return _document(_readable(row, document_id, scope), scope.principal.subject)
 
 
 @router.get(
@@ -963,9 +969,7 @@ async def get_document_content(
         row = await repository.get_content(
             connection, scope.office_id, scope.dossier_id, document_id
         )
-        row = found_or_404(row, f"document {document_id}")
-        if row["status"] in ARCHIVED and not sees_archive(scope.principal.role):
-            raise _archive_refused(scope.principal.role)
+        row = _readable(row, document_id, scope)
         content = row["content"]
         if content is None:
             with _blob_store_answering(storing=False):
