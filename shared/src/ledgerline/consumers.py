@@ -171,10 +171,7 @@ class EventConsumer:
     def _register(self, consumer_name: str, by_topic: dict[str, "_Route"]) -> None:
         # Only the raw records are taken, so FastStream never decodes or validates a body: a body
         # it could not cast would be redelivered forever instead of reaching the dead-letter topic.
-        async def on_batch(message: KafkaMessage) -> None:
-            records = message.raw_message
-            if not isinstance(records, tuple):
-                records = (records,)
+        async def on_batch(records: Any) -> None:  # the decoder's tuple of ConsumerRecord
             # A batch holds several partitions, each in offset order; grouping by topic keeps
             # that order (the order per key), and topics are independent of each other.
             of_topic: dict[str, list[tuple[bytes, ConsumerRecord[Any, Any] | None]]] = {}
@@ -204,6 +201,7 @@ class EventConsumer:
             session_timeout_ms=self._session_timeout_ms,
             heartbeat_interval_ms=self._heartbeat_interval_ms,
             title=consumer_name,
+            decoder=_raw_records,
         )(on_batch)
 
     async def handle_batch(
@@ -466,6 +464,12 @@ class EventConsumer:
             headers["ledgerline-original-offset"] = str(record.offset)
         key = record.key if record is not None else None
         await self._broker.publish(body, topic + ".dlq", key=key, headers=headers)
+
+
+async def _raw_records(message: KafkaMessage) -> tuple[ConsumerRecord[Any, Any], ...]:
+    """A batch's records as aiokafka gives them, for `on_batch`, undecoded."""
+    records = message.raw_message
+    return records if isinstance(records, tuple) else (records,)
 
 
 def parse_raw_envelope(body: bytes) -> RawEnvelope:
