@@ -1,15 +1,16 @@
 """Idempotent event consumers with bounded retries and a dead-letter topic."""
 
 import asyncio
+import contextlib
 import logging
 import traceback
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
 import asyncpg
-from aiokafka import ConsumerRecord
+from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from pydantic import ValidationError
@@ -177,19 +178,20 @@ class EventConsumer:
             of_topic: dict[str, list[tuple[bytes, ConsumerRecord[Any, Any] | None]]] = {}
             for record in records:
                 of_topic.setdefault(record.topic, []).append((record.value or b"", record))
-            for topic, messages in of_topic.items():
-                route = by_topic[topic]
-                await self.handle_batch(
-                    consumer_name,
-                    topic,
-                    route.model,
-                    route.handler,
-                    messages,
-                    prepare=route.prepare,
-                    accepts=route.accepts,
-                )
+            with _fetching_paused(subscriber.consumer):
+                for topic, messages in of_topic.items():
+                    route = by_topic[topic]
+                    await self.handle_batch(
+                        consumer_name,
+                        topic,
+                        route.model,
+                        route.handler,
+                        messages,
+                        prepare=route.prepare,
+                        accepts=route.accepts,
+                    )
 
-        self._broker.subscriber(
+        subscriber = self._broker.subscriber(
             *by_topic,
             group_id=consumer_name,
             auto_offset_reset="earliest",
@@ -202,7 +204,8 @@ class EventConsumer:
             heartbeat_interval_ms=self._heartbeat_interval_ms,
             title=consumer_name,
             decoder=_raw_records,
-        )(on_batch)
+        )
+        subscriber(on_batch)
 
     async def handle_batch(
         self,
@@ -464,6 +467,24 @@ class EventConsumer:
             headers["ledgerline-original-offset"] = str(record.offset)
         key = record.key if record is not None else None
         await self._broker.publish(body, topic + ".dlq", key=key, headers=headers)
+
+
+@contextlib.contextmanager
+def _fetching_paused(consumer: AIOKafkaConsumer | None) -> Iterator[None]:
+    """No fetching while a batch is handled: aiokafka would otherwise fetch again at once and
+    come back with the first message to arrive, so the next batch would be that one message.
+    Paused, what arrives meanwhile comes in one fetch after the batch (the messages could not
+    have been handled sooner anyway), and every fetch costs the client and the broker a walk
+    over all of the group's partitions."""
+    if consumer is None:
+        yield
+        return
+    consumer.pause(*consumer.assignment())
+    try:
+        yield
+    finally:
+        # What a rebalance meanwhile revoked is no longer paused, nor to be resumed.
+        consumer.resume(*consumer.paused())
 
 
 async def _raw_records(message: KafkaMessage) -> tuple[ConsumerRecord[Any, Any], ...]:
