@@ -85,7 +85,10 @@ AWKWARD: list[tuple[tuple[Any, ...], list[Any]]] = [
         ("payments", 0, "creditor", "iban"),
         ["GB82 WEST 1234 5698 7654 32", "BE68 5390 0754 7034 ", 5],
     ),
-    (("payments", 0, "creditor", "bic"), ["DEUTDEFF500", "deutdeff", "DEUT DE FF", "DEUTDE1F"]),
+    (
+        ("payments", 0, "creditor", "bic"),
+        ["DEUTDEFF500", "deutdeff", "DEUT DE FF", "DEUTDE1F", ["GKCCBEBB"], 5],
+    ),
     (("payments", 0, "creditor", "address"), [None, {"town": "Gent"}, {"country": "BE"}, "x"]),
     (
         ("payments", 0, "creditor", "address"),

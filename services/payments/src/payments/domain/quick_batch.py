@@ -28,6 +28,7 @@ from typing import Any, Final, cast
 from payments.domain.accounts import normalise_bic, quick_sepa_iban
 from payments.domain.batch_fields import (
     MAX_NAME_LENGTH,
+    PLAIN_IDENTIFIER,
     check_country,
     check_identifier,
     check_sepa_text,
@@ -194,7 +195,12 @@ class QuickBatch:
         payments, amounts, ids = self.payments, self.amounts, self.ids
         strict, message_id, party_keys = self.strict_bic, self.message_id, _PARTY_KEYS
         converter = self.converter
-        outside_sepa = find_outside_sepa
+        outside_sepa, quick_iban, plain_identifier = (
+            find_outside_sepa,
+            quick_sepa_iban,
+            PLAIN_IDENTIFIER.fullmatch,
+        )
+        bics: dict[str, str | None] = {}
         convert = converter.convert_changed
         plain_text = plain_unstructured_text
         unstructured, structured = RemittanceType.UNSTRUCTURED, RemittanceType.STRUCTURED
@@ -217,8 +223,19 @@ class QuickBatch:
                 name = convert(name, "creditor.name", index)
                 if not 0 < len(name) <= MAX_NAME_LENGTH:
                     raise _NotQuick
-            iban = _iban(creditor["iban"])
-            bic = _bic(creditor.get("bic"), strict)
+            iban = creditor["iban"]
+            iban = quick_iban(iban) if type(iban) is str else None
+            if iban is None:
+                raise _NotQuick
+            bic = creditor.get("bic")
+            if bic is not None:
+                if type(bic) is not str:
+                    raise _NotQuick
+                # A batch has a few distinct BICs: each is checked once.
+                checked_bic = bics.get(bic)
+                if checked_bic is None:
+                    checked_bic = bics[bic] = _bic(bic, strict)
+                bic = checked_bic
             address = creditor.get("address")
             if address is not None:
                 address = _address(address, "creditor.address", converter, index)
@@ -240,7 +257,7 @@ class QuickBatch:
                 end_to_end_id = derived_id(message_id, str(index + 1))
             elif type(end_to_end_id) is not str or end_to_end_id.strip() is not end_to_end_id:
                 raise _NotQuick
-            else:
+            elif plain_identifier(end_to_end_id) is None or "//" in end_to_end_id:
                 check_identifier(end_to_end_id, "end-to-end id")
             ids[index] = end_to_end_id
             yield (end_to_end_id, amounts[index], bic, name, address, iban, kind, issuer, text)
