@@ -171,10 +171,11 @@ class CreditTransferFile:
         per replaced character. A 100,000-payment batch can have a conversion per payment.
         """
         log = self.conversion_log
+        counts = log.counts()
         listed = (
             log.conversions()
             if conversions == "full"
-            else log.examples(CONVERSION_EXAMPLES_PER_FIELD)
+            else log.examples(CONVERSION_EXAMPLES_PER_FIELD, counts.by_field)
         )
         return {
             "message_id": self.message_id,
@@ -185,7 +186,7 @@ class CreditTransferFile:
             "payment_information": [block.as_dict() for block in self.payment_information],
             "sha256": self.sha256,
             "conversions": [conversion.as_dict() for conversion in listed],
-            "conversion_counts": log.counts().as_dict(),
+            "conversion_counts": counts.as_dict(),
         }
 
 
