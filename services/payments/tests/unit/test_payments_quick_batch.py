@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from payments.domain.accounts import InvalidAccount, normalise_bic
 from payments.domain.batch_fields import parse_amount, plain_amount
 from payments.domain.credit_transfer import CreditTransferBatch, InvalidBatch, prepare_batch
-from payments.domain.quick_batch import quick_prepare
+from payments.domain.quick_batch import QuickPathGaveUp, quick_outline, quick_prepare
 from payments.domain.transfer_file import PreparedBatch
 from schwifty import BIC
 from schwifty.exceptions import SchwiftyException
@@ -85,7 +85,10 @@ AWKWARD: list[tuple[tuple[Any, ...], list[Any]]] = [
         ("payments", 0, "creditor", "iban"),
         ["GB82 WEST 1234 5698 7654 32", "BE68 5390 0754 7034 ", 5],
     ),
-    (("payments", 0, "creditor", "bic"), ["DEUTDEFF500", "deutdeff", "DEUT DE FF", "DEUTDE1F"]),
+    (
+        ("payments", 0, "creditor", "bic"),
+        ["DEUTDEFF500", "deutdeff", "DEUT DE FF", "DEUTDE1F", ["GKCCBEBB"], 5],
+    ),
     (("payments", 0, "creditor", "address"), [None, {"town": "Gent"}, {"country": "BE"}, "x"]),
     (
         ("payments", 0, "creditor", "address"),
@@ -158,6 +161,20 @@ def test_quick_path_never_differs_from_the_model(
     quick = quick_prepare(data, today=TODAY, format=message_format, message_id=MESSAGE_ID)
     if quick is not None:
         assert quick == model_prepared(data, message_format)
+
+
+def test_the_outline_checks_what_the_headers_need_and_the_rest_while_read() -> None:
+    data = copy.deepcopy(VALID)
+    data["payments"][1]["creditor"]["iban"] = "NL91ABNA0417164301"  # wrong check digits
+    outline = quick_outline(data, today=TODAY, format=FORMATS[0], message_id=MESSAGE_ID)
+    assert outline is not None  # amounts and dates: the PmtInf blocks and their sums are known
+    assert outline.block_sizes() == {(date(2026, 1, 5), True): 1, (date(2026, 1, 15), True): 1}
+    assert [t[0] for t in outline.transactions((date(2026, 1, 15), True))] == ["INV-1"]
+    with pytest.raises(QuickPathGaveUp):
+        list(outline.transactions((date(2026, 1, 5), True)))
+    assert quick_prepare(data, today=TODAY, format=FORMATS[0], message_id=MESSAGE_ID) is None
+    data["payments"][1]["amount"] = "-7"
+    assert quick_outline(data, today=TODAY, format=FORMATS[0], message_id=MESSAGE_ID) is None
 
 
 def schwifty_bic(value: str) -> str | None:

@@ -241,23 +241,43 @@ def test_the_service_commands_are_still_offered(capsys: pytest.CaptureFixture[st
         assert command in help_text
 
 
-@pytest.mark.parametrize("valid", [True, False])
+@pytest.mark.parametrize(
+    ("change", "valid"),
+    [
+        (None, True),
+        (("amount", "-1"), False),  # refused before anything is written
+        (("iban", "BE68539007547035"), False),  # refused while the file is being written
+        (("name", " Bakkerij Peeters 1 "), True),  # the quick path gives up there, the model not
+    ],
+)
 def test_a_large_input_starts_the_validating_child_early_and_always_ends_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, valid: bool
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    change: tuple[str, str] | None,
+    valid: bool,
 ) -> None:
-    from payments.domain import parallel_xsd, transfer_file
+    from payments.domain import pain001, parallel_xsd, transfer_file
 
     started: list[parallel_xsd.ValidatorProcess] = []
+    fed: list[bytes] = []
 
     class Recorded(parallel_xsd.ValidatorProcess):
         def __init__(self, message_format: str) -> None:
             super().__init__(message_format)
             started.append(self)
 
+        def feed(self, chunk: bytes) -> None:
+            fed.append(chunk)
+            super().feed(chunk)
+
     monkeypatch.setattr(transfer_file, "ValidatorProcess", Recorded)
+    monkeypatch.setattr(pain001, "PIECE_TRANSACTIONS", 1)  # the child gets each transaction
     data = many_payments(3)
-    if not valid:
-        data["payments"][1]["amount"] = "-1"
+    if change is not None and change[0] == "amount":
+        data["payments"][1]["amount"] = change[1]
+    elif change is not None:
+        data["payments"][1]["creditor"][change[0]] = change[1]
     # Three payments, but as many bytes as a batch validated in a child process.
     padding = " " * transfer_file.PARALLEL_VALIDATION_MIN_PAYMENTS * 150
     source = tmp_path / "batch.json"
@@ -269,8 +289,23 @@ def test_a_large_input_starts_the_validating_child_early_and_always_ends_it(
 
     assert args.func(args) == (0 if valid else 2)
     assert len(started) == 1
-    assert started[0]._process is None  # ended, in both cases
+    assert started[0]._process is None  # ended, in every case
     assert output.exists() == valid
+    assert sorted(path.name for path in tmp_path.iterdir()) == (
+        ["batch.json", "out.xml"] if valid else ["batch.json"]
+    )
+    # The child gets each transaction as it is made: all three and the end of the file, or
+    # payment 0 before payment 1 was found wrong (then the model decides, with a small batch
+    # validated in this process), or nothing when the batch is refused before writing.
+    pieces = 4 if change is None else 0 if change[0] == "amount" else 1
+    assert len(fed) == pieces
+    out, err = capsys.readouterr()
+    if valid:
+        assert json.loads(out)["number_of_transactions"] == 3
+        name = b"Bakkerij Peeters 1" if change else b"Garage Dubois + Zonen 1"
+        assert b"<Nm>" + name + b"</Nm>" in output.read_bytes()
+    else:
+        assert err.startswith("payments[1].")
 
 
 @pytest.mark.parametrize("in_a_child", [True, False])

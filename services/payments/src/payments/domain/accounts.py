@@ -41,7 +41,8 @@ def _country_rules(country: str) -> _CountryRules | None:
     if spec is not None:
         # One match for schwifty's structure check and the BBAN format (anchored ^...$).
         bban = spec[1].removeprefix("^").removesuffix("$")
-        pattern = re.compile(rf"[A-Z]{{2}}\d{{2}}(?:{bban})")
+        # Check digits 02 to 98 in the same match.
+        pattern = re.compile(rf"[A-Z]{{2}}(?:0[2-9]|[1-8]\d|9[0-8])(?:{bban})")
         rules = (spec[0], pattern, country.translate(_LETTER_DIGITS))
     _COUNTRY_RULES[country] = rules
     return rules
@@ -64,8 +65,6 @@ def quick_sepa_iban(value: str) -> str | None:
         return None
     length, pattern, country_digits = rules
     if len(compact) != length or pattern.fullmatch(compact) is None:
-        return None
-    if not "02" <= compact[2:4] <= "98":  # digits, by the pattern
         return None
     bban = compact[4:]
     # ISO 7064 mod 97-10 over BBAN, country and check digits, letters as 10 to 35.

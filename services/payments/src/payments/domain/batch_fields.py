@@ -143,6 +143,9 @@ def plain_amount(value: object) -> tuple[str, int] | None:
     """
     if type(value) is not str or PLAIN_AMOUNT.fullmatch(value) is None:
         return None
+    if value[-3:-2] == ".":  # two decimals (most amounts)
+        cents = int(value.replace(".", ""))
+        return (value, cents) if cents else None
     whole, _, fraction = value.partition(".")
     if len(fraction) != 2:
         fraction = fraction.ljust(2, "0")

@@ -14,16 +14,20 @@ inside take it as the default namespace, exactly as a file written by hand would
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from itertools import islice
+from typing import Final
 
 from lxml import etree
 
 from payments.domain.xsd import check_format, namespace_of
 
 _SubElement = etree.SubElement
+# Transactions per piece of `pain001_pieces`: about 350 KB.
+PIECE_TRANSACTIONS: Final = 1000
 
 # One credit transfer, all texts already in the SEPA character set: (end-to-end id, amount,
 # BIC or None, name, address as (tags, texts) of the lines present or None, IBAN, remittance
@@ -184,19 +188,47 @@ def write_pain001(
     blocks: Sequence[PaymentBlock],
 ) -> bytes:
     """Serialise a credit transfer initiation to bytes; the caller validates the result."""
+    return b"".join(
+        pain001_pieces(
+            message_format=message_format,
+            message_id=message_id,
+            created_at=created_at,
+            number_of_transactions=number_of_transactions,
+            control_sum=control_sum,
+            debtor=debtor,
+            blocks=blocks,
+        )
+    )
+
+
+def pain001_pieces(
+    *,
+    message_format: str,
+    message_id: str,
+    created_at: datetime,
+    number_of_transactions: int,
+    control_sum: Decimal,
+    debtor: DebtorDetails,
+    blocks: Sequence[PaymentBlock],
+) -> Iterator[bytes]:
+    """The bytes of `write_pain001` in pieces of up to `PIECE_TRANSACTIONS` transactions.
+
+    Each block's transactions are read as the pieces are asked for: a caller can hand each
+    piece on (to a validating process) while the next transactions are still being made.
+    """
     check_format(message_format)
     namespace = namespace_of(message_format)
     bic_tag = "BIC" if message_format == "pain.001.001.03" else "BICFI"
     header = _group_header(message_id, created_at, number_of_transactions, control_sum, debtor.name)
-    pieces = [
-        "<?xml version='1.0' encoding='UTF-8'?>\n",
-        f'<Document xmlns="{namespace}"><CstmrCdtTrfInitn>',
-        _serialised([header]),
-    ]
+    opening = (
+        "<?xml version='1.0' encoding='UTF-8'?>\n"
+        f'<Document xmlns="{namespace}"><CstmrCdtTrfInitn>{_serialised([header])}'
+    )
     for block in blocks:
-        pieces.append("<PmtInf>")
-        pieces.append(_serialised(_block_header(block, debtor, message_format)))
-        pieces.extend(_transactions_xml(block.transactions, bic_tag))
-        pieces.append("</PmtInf>")
-    pieces.append("</CstmrCdtTrfInitn></Document>")
-    return "".join(pieces).encode("utf-8")
+        opening += f"<PmtInf>{_serialised(_block_header(block, debtor, message_format))}"
+        transactions = iter(block.transactions)
+        while piece := _transactions_xml(islice(transactions, PIECE_TRANSACTIONS), bic_tag):
+            yield (opening + "".join(piece)).encode("utf-8")
+            opening = ""
+        opening += "</PmtInf>"
+    yield f"{opening}</CstmrCdtTrfInitn></Document>".encode()

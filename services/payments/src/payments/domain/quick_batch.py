@@ -1,4 +1,4 @@
-"""The quick path from a decoded JSON batch to a `PreparedBatch`, without pydantic.
+"""The quick path from a decoded JSON batch to a file's payments, without pydantic.
 
 The command-line tool reads batches of up to 100,000 payments, nearly all of them well formed.
 Validating those with the pydantic model (`credit_transfer.CreditTransferBatch`) cost a third
@@ -9,17 +9,26 @@ missing field, a value of another type, a text with spaces to strip, anything a 
 function refuses. The caller then validates with the model, which words every problem; so the
 quick path can make a batch go through faster, never go through differently (checked by
 hypothesis tests against the model).
+
+`quick_outline` checks what the file's headers need (the debtor, each payment's amount, currency
+and date) and gives a `QuickBatch`, whose payments are checked block by block while the file is
+written: the command writes, and a child process validates, while the batch is still being
+checked. `quick_prepare` checks everything at once and gives a `PreparedBatch`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any, Final
+from operator import itemgetter
+from typing import Any, Final, cast
 
 from payments.domain.accounts import normalise_bic, quick_sepa_iban
 from payments.domain.batch_fields import (
     MAX_NAME_LENGTH,
+    PLAIN_IDENTIFIER,
     check_country,
     check_identifier,
     check_sepa_text,
@@ -31,7 +40,7 @@ from payments.domain.batch_fields import (
 )
 from payments.domain.pain001 import DebtorDetails, Transaction
 from payments.domain.remittance import RemittanceType
-from payments.domain.sepa_text import SepaTextConverter, find_outside_sepa
+from payments.domain.sepa_text import ConversionRecord, SepaTextConverter, find_outside_sepa
 from payments.domain.transfer_file import (
     BIC_PAIN_001_03,
     BlockKey,
@@ -56,21 +65,6 @@ _ADDRESS_LINES: Final = (
 
 class _NotQuick(Exception):
     """Something the quick path does not vouch for: the model decides."""
-
-
-def quick_prepare(
-    data: object, *, today: date, format: str, message_id: str
-) -> PreparedBatch | None:
-    """The prepared batch of well-formed decoded JSON, or None: then validate with the model.
-
-    The result equals `prepare_batch(CreditTransferBatch.from_data(data), ...)` with the same
-    arguments.
-    """
-    try:
-        return _prepare(data, today, format, message_id)
-    # Field functions raise ValueErrors (`Problem` ...); a missing field is a KeyError.
-    except (_NotQuick, ValueError, KeyError):
-        return None
 
 
 def _text(value: object, max_length: int, what: str) -> str:
@@ -134,7 +128,168 @@ def _address(
     return tuple(tags), tuple(texts)
 
 
-def _prepare(data: object, today: date, format: str, message_id: str) -> PreparedBatch:
+class QuickPathGaveUp(Exception):
+    """A payment of a `QuickBatch` the quick path does not vouch for, met while writing.
+
+    The file being written is dropped and the batch validated with the model.
+    """
+
+
+@dataclass(slots=True)
+class QuickBatch:
+    """A batch whose headers are checked and known, its payments checked as they are written.
+
+    `quick_outline` checks the debtor and each payment's amount, currency and execution date:
+    what the group and PmtInf headers need (numbers of transactions, control sums). The other
+    fields of a payment (creditor, IBAN, BIC, remittance, end-to-end id) are checked when
+    `transactions` gives the block's transactions, so that the file can be written, and
+    validated in a child process, while they are checked; `transactions` raises
+    `QuickPathGaveUp` at the first payment the quick path does not vouch for. `end_to_end_ids`
+    and `conversions` are complete once every block has been read.
+    """
+
+    debtor: DebtorDetails
+    members: dict[BlockKey, list[int]]  # indexes of the block's payments, in input order
+    sums: dict[BlockKey, Decimal]
+    payments: list[Any]
+    amounts: list[str]  # with two decimals, by payment index
+    strict_bic: bool
+    message_id: str
+    converter: SepaTextConverter
+    ids: list[str | None]  # end-to-end ids by payment index, None until checked
+
+    def block_sizes(self) -> dict[BlockKey, int]:
+        return {key: len(indexes) for key, indexes in self.members.items()}
+
+    @property
+    def end_to_end_ids(self) -> list[str]:
+        if None in self.ids:
+            raise RuntimeError("end-to-end ids are known once every block has been read")
+        return cast(list[str], self.ids)  # no None left
+
+    @property
+    def conversions(self) -> list[ConversionRecord]:
+        return self.converter.records
+
+    def transactions(self, key: BlockKey) -> Iterator[Transaction]:
+        """The checked transactions of one block, in input order; raises `QuickPathGaveUp`."""
+        try:
+            yield from self._checked(self.members[key])
+        except (_NotQuick, ValueError, KeyError):
+            raise QuickPathGaveUp from None
+
+    def prepared(self) -> PreparedBatch:
+        """Every block checked and kept (raises `QuickPathGaveUp`), conversions in input order."""
+        blocks = {key: list(self.transactions(key)) for key in self.members}
+        return PreparedBatch(
+            debtor=self.debtor,
+            blocks=blocks,
+            sums=self.sums,
+            end_to_end_ids=list(self.end_to_end_ids),
+            # Block by block, then in input order: fields outside the payments (-1) first.
+            conversions=sorted(self.converter.records, key=itemgetter(0)),
+        )
+
+    def _checked(self, indexes: list[int]) -> Iterator[Transaction]:
+        # Once per payment: names bound to locals, the common case checked first.
+        payments, amounts, ids = self.payments, self.amounts, self.ids
+        strict, message_id, party_keys = self.strict_bic, self.message_id, _PARTY_KEYS
+        converter = self.converter
+        outside_sepa, quick_iban, plain_identifier = (
+            find_outside_sepa,
+            quick_sepa_iban,
+            PLAIN_IDENTIFIER.fullmatch,
+        )
+        bics: dict[str, str | None] = {}
+        convert = converter.convert_changed
+        plain_text = plain_unstructured_text
+        unstructured, structured = RemittanceType.UNSTRUCTURED, RemittanceType.STRUCTURED
+        for index in indexes:
+            payment = payments[index]
+            creditor = payment["creditor"]
+            if type(creditor) is not dict or not creditor.keys() <= party_keys:
+                raise _NotQuick
+            name = creditor["name"]
+            if (
+                type(name) is not str
+                or not 0 < len(name) <= MAX_NAME_LENGTH
+                or outside_sepa(name) is not None
+                or name[0] == " "
+                or name[-1] == " "
+            ):
+                # The model's check: not empty and within the limit once converted.
+                if type(name) is not str or name.strip() is not name:
+                    raise _NotQuick
+                name = convert(name, "creditor.name", index)
+                if not 0 < len(name) <= MAX_NAME_LENGTH:
+                    raise _NotQuick
+            iban = creditor["iban"]
+            iban = quick_iban(iban) if type(iban) is str else None
+            if iban is None:
+                raise _NotQuick
+            bic = creditor.get("bic")
+            if bic is not None:
+                if type(bic) is not str:
+                    raise _NotQuick
+                # A batch has a few distinct BICs: each is checked once.
+                checked_bic = bics.get(bic)
+                if checked_bic is None:
+                    checked_bic = bics[bic] = _bic(bic, strict)
+                bic = checked_bic
+            address = creditor.get("address")
+            if address is not None:
+                address = _address(address, "creditor.address", converter, index)
+
+            remittance = payment["remittance"]
+            text = plain_text(remittance)
+            kind = issuer = ""
+            if text is not None:
+                kind = "U"
+            else:
+                parsed = parse_remittance_field(remittance)
+                if parsed.type is unstructured and parsed.text is not None:
+                    kind, text = "U", converter.convert(parsed.text, "remittance.value", index)
+                elif parsed.type is structured and parsed.reference is not None:
+                    kind, issuer, text = "S", parsed.reference.issuer, parsed.reference.reference
+
+            end_to_end_id: Any = payment.get("end_to_end_id")
+            if end_to_end_id is None:
+                end_to_end_id = derived_id(message_id, str(index + 1))
+            elif type(end_to_end_id) is not str or end_to_end_id.strip() is not end_to_end_id:
+                raise _NotQuick
+            elif plain_identifier(end_to_end_id) is None or "//" in end_to_end_id:
+                check_identifier(end_to_end_id, "end-to-end id")
+            ids[index] = end_to_end_id
+            yield (end_to_end_id, amounts[index], bic, name, address, iban, kind, issuer, text)
+
+
+def quick_outline(data: object, *, today: date, format: str, message_id: str) -> QuickBatch | None:
+    """The batch with its headers checked (see `QuickBatch`), or None: validate with the model."""
+    try:
+        return _outline(data, today, format, message_id)
+    # Field functions raise ValueErrors (`Problem` ...); a missing field is a KeyError.
+    except (_NotQuick, ValueError, KeyError):
+        return None
+
+
+def quick_prepare(
+    data: object, *, today: date, format: str, message_id: str
+) -> PreparedBatch | None:
+    """The prepared batch of well-formed decoded JSON, or None: then validate with the model.
+
+    The result equals `prepare_batch(CreditTransferBatch.from_data(data), ...)` with the same
+    arguments.
+    """
+    batch = quick_outline(data, today=today, format=format, message_id=message_id)
+    if batch is None:
+        return None
+    try:
+        return batch.prepared()
+    except QuickPathGaveUp:
+        return None
+
+
+def _outline(data: object, today: date, format: str, message_id: str) -> QuickBatch:
     if type(data) is not dict or not data.keys() <= _BATCH_KEYS:
         raise _NotQuick
     batch_booking = data.get("batch_booking", True)
@@ -159,42 +314,15 @@ def _prepare(data: object, today: date, format: str, message_id: str) -> Prepare
         bic=debtor_bic,
     )
 
-    blocks: dict[BlockKey, list[Transaction]] = {}
+    # What the headers need, for every payment: its block and amount.
+    members: dict[BlockKey, list[int]] = {}
     cents: dict[BlockKey, int] = {}  # totals per block, in cents
-    end_to_end_ids: list[str] = []
-    # Once per payment: names bound to locals, the common case checked first.
-    payment_keys, party_keys = _PAYMENT_KEYS, _PARTY_KEYS
-    outside_sepa = find_outside_sepa
-    convert = converter.convert_changed
-    plain_text = plain_unstructured_text
-    unstructured, structured = RemittanceType.UNSTRUCTURED, RemittanceType.STRUCTURED
-    add_id = end_to_end_ids.append
+    amounts: list[str] = []
+    add_amount = amounts.append
+    payment_keys = _PAYMENT_KEYS
     for index, payment in enumerate(payments):
         if type(payment) is not dict or not payment.keys() <= payment_keys:
             raise _NotQuick
-        creditor = payment["creditor"]
-        if type(creditor) is not dict or not creditor.keys() <= party_keys:
-            raise _NotQuick
-        name = creditor["name"]
-        if (
-            type(name) is not str
-            or not 0 < len(name) <= MAX_NAME_LENGTH
-            or outside_sepa(name) is not None
-            or name[0] == " "
-            or name[-1] == " "
-        ):
-            # The model's check: not empty and within the limit once converted.
-            if type(name) is not str or name.strip() is not name:
-                raise _NotQuick
-            name = convert(name, "creditor.name", index)
-            if not 0 < len(name) <= MAX_NAME_LENGTH:
-                raise _NotQuick
-        iban = _iban(creditor["iban"])
-        bic = _bic(creditor.get("bic"), strict)
-        address = creditor.get("address")
-        if address is not None:
-            address = _address(address, "creditor.address", converter, index)
-
         amount = plain_amount(payment["amount"])
         if amount is None:
             checked = parse_amount(payment["amount"])
@@ -202,39 +330,22 @@ def _prepare(data: object, today: date, format: str, message_id: str) -> Prepare
         if payment["currency"] != "EUR":
             raise _NotQuick
         execution_date = parse_date(payment["execution_date"])
-
-        remittance = payment["remittance"]
-        text = plain_text(remittance)
-        kind = issuer = ""
-        if text is not None:
-            kind = "U"
-        else:
-            parsed = parse_remittance_field(remittance)
-            if parsed.type is unstructured and parsed.text is not None:
-                kind, text = "U", converter.convert(parsed.text, "remittance.value", index)
-            elif parsed.type is structured and parsed.reference is not None:
-                kind, issuer, text = "S", parsed.reference.issuer, parsed.reference.reference
-
-        end_to_end_id: Any = payment.get("end_to_end_id")
-        if end_to_end_id is None:
-            end_to_end_id = derived_id(message_id, str(index + 1))
-        elif type(end_to_end_id) is not str or end_to_end_id.strip() is not end_to_end_id:
-            raise _NotQuick
-        else:
-            check_identifier(end_to_end_id, "end-to-end id")
-        add_id(end_to_end_id)
-
         key = (execution_date if execution_date > today else today, batch_booking)
-        members = blocks.get(key)
-        if members is None:
-            members = blocks[key] = []
+        indexes = members.get(key)
+        if indexes is None:
+            indexes = members[key] = []
             cents[key] = 0
-        members.append((end_to_end_id, amount[0], bic, name, address, iban, kind, issuer, text))
+        indexes.append(index)
+        add_amount(amount[0])
         cents[key] += amount[1]
-    return PreparedBatch(
+    return QuickBatch(
         debtor=debtor_details,
-        blocks=blocks,
+        members=members,
         sums={key: Decimal(total).scaleb(-2) for key, total in cents.items()},
-        end_to_end_ids=end_to_end_ids,
-        conversions=converter.records,
+        payments=payments,
+        amounts=amounts,
+        strict_bic=strict,
+        message_id=message_id,
+        converter=converter,
+        ids=[None] * len(payments),
     )

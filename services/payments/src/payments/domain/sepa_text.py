@@ -270,9 +270,15 @@ class ConversionLog:
     def conversions(self) -> tuple[TextConversion, ...]:
         return tuple(map(_conversion, self.records))
 
-    def examples(self, per_field: int) -> list[TextConversion]:
-        """The first `per_field` conversions of each field (`payments[].creditor.name` ...)."""
-        wanted = {kind: min(count, per_field) for kind, count in self.by_field().items()}
+    def examples(
+        self, per_field: int, by_field: dict[str, int] | None = None
+    ) -> list[TextConversion]:
+        """The first `per_field` conversions of each field (`payments[].creditor.name` ...).
+
+        `by_field`: `self.by_field()` if the caller has it already.
+        """
+        counts = self.by_field() if by_field is None else by_field
+        wanted = {kind: min(count, per_field) for kind, count in counts.items()}
         missing = sum(wanted.values())
         examples: list[TextConversion] = []
         for record in self.records:
@@ -286,7 +292,15 @@ class ConversionLog:
         return examples
 
     def by_field(self) -> dict[str, int]:
-        return dict(Counter(map(_field_kind, self.records)))
+        records = self.records
+        # Counted by (outside the payments, path) in C, then named: one record per payment.
+        outside = map((0).__gt__, map(itemgetter(0), records))  # index < 0
+        counted = Counter(zip(outside, map(itemgetter(1), records), strict=True))
+        kinds: dict[str, int] = {}
+        for (unindexed, path), count in counted.items():
+            kind = path if unindexed else f"payments[].{path}"
+            kinds[kind] = kinds.get(kind, 0) + count
+        return kinds
 
     def counts(self) -> ConversionCounts:
         by_character: dict[tuple[str, str], int] = {}

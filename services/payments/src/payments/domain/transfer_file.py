@@ -3,25 +3,35 @@
 A checked batch comes as a `PreparedBatch`: payments grouped into PmtInf blocks, every text
 already in the SEPA character set, conversions recorded. Two ways make one, and both are
 pure: `credit_transfer.prepare_batch` from the pydantic model, and `quick_batch.quick_prepare`
-from decoded JSON, without loading pydantic. This module imports neither.
+from decoded JSON, without loading pydantic. This module imports neither. The command-line tool
+hands over a `quick_batch.QuickBatch` instead, whose payments are checked while the file is
+written (`BatchToWrite`): a large file is validated in a child process piece by piece as it is
+made, so that the child's parsing overlaps the checks.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import re
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Final, Literal
+from operator import itemgetter
+from typing import Final, Literal, Protocol
 
 from payments.domain.batch_fields import MAX_IDENTIFIER_LENGTH, check_identifier
 from payments.domain.gc_pause import gc_paused
 from payments.domain.integrity import file_digest
-from payments.domain.pain001 import DebtorDetails, PaymentBlock, Transaction, format_amount
-from payments.domain.pain001 import write_pain001 as _write_pain001
+from payments.domain.pain001 import (
+    DebtorDetails,
+    PaymentBlock,
+    Transaction,
+    format_amount,
+    pain001_pieces,
+)
 from payments.domain.parallel_xsd import (
     ValidatorProcess,
     parallel_validation_available,
@@ -67,6 +77,37 @@ class PreparedBatch:
     sums: dict[BlockKey, Decimal]
     end_to_end_ids: list[str]
     conversions: list[ConversionRecord]
+
+    def block_sizes(self) -> dict[BlockKey, int]:
+        return {key: len(transactions) for key, transactions in self.blocks.items()}
+
+    def transactions(self, key: BlockKey) -> list[Transaction]:
+        return self.blocks[key]
+
+
+class BatchToWrite(Protocol):
+    """What `write_credit_transfer` reads: a `PreparedBatch`, or a batch whose payments are
+    checked while their transactions are read (`quick_batch.QuickBatch`).
+
+    `transactions(key)` gives a block's transactions in input order (and may raise: nothing is
+    written then); `end_to_end_ids` and `conversions` are read once every block has been read.
+    """
+
+    @property
+    def debtor(self) -> DebtorDetails: ...
+
+    @property
+    def sums(self) -> dict[BlockKey, Decimal]: ...
+
+    @property
+    def end_to_end_ids(self) -> list[str]: ...
+
+    @property
+    def conversions(self) -> list[ConversionRecord]: ...
+
+    def block_sizes(self) -> dict[BlockKey, int]: ...
+
+    def transactions(self, key: BlockKey) -> Iterable[Transaction]: ...
 
 
 def strict_bic_problem(path: str, bic: str, format: str) -> str:
@@ -130,10 +171,11 @@ class CreditTransferFile:
         per replaced character. A 100,000-payment batch can have a conversion per payment.
         """
         log = self.conversion_log
+        counts = log.counts()
         listed = (
             log.conversions()
             if conversions == "full"
-            else log.examples(CONVERSION_EXAMPLES_PER_FIELD)
+            else log.examples(CONVERSION_EXAMPLES_PER_FIELD, counts.by_field)
         )
         return {
             "message_id": self.message_id,
@@ -144,7 +186,7 @@ class CreditTransferFile:
             "payment_information": [block.as_dict() for block in self.payment_information],
             "sha256": self.sha256,
             "conversions": [conversion.as_dict() for conversion in listed],
-            "conversion_counts": log.counts().as_dict(),
+            "conversion_counts": counts.as_dict(),
         }
 
 
@@ -173,7 +215,7 @@ def checked_message_id(message_id: str | None) -> str:
 
 
 def write_credit_transfer(
-    prepared: PreparedBatch,
+    prepared: BatchToWrite,
     *,
     message_id: str,
     format: str,
@@ -193,7 +235,7 @@ def write_credit_transfer(
     the bytes do not validate (a defect, since the input was checked).
     """
     check_format(format)
-    count = len(prepared.end_to_end_ids)
+    count = sum(prepared.block_sizes().values())
     with gc_paused(), _validator_process(count, format, validator) as child:
         return _write(prepared, message_id, format, created_at, child, while_validating)
 
@@ -241,7 +283,7 @@ def _validator_process(
 
 
 def _write(
-    prepared: PreparedBatch,
+    prepared: BatchToWrite,
     message_id: str,
     format: str,
     created_at: datetime,
@@ -249,20 +291,21 @@ def _write(
     while_validating: Callable[[bytes], object] | None,
 ) -> CreditTransferFile:
     sums = prepared.sums
+    sizes = prepared.block_sizes()
     blocks = [
         PaymentBlock(
             payment_information_id=derived_id(message_id, f"B{number}"),
             execution_date=key[0],
             batch_booking=key[1],
-            number_of_transactions=len(prepared.blocks[key]),
+            number_of_transactions=sizes[key],
             control_sum=sums[key],
-            transactions=prepared.blocks[key],
+            transactions=prepared.transactions(key),
         )
-        for number, key in enumerate(sorted(prepared.blocks), start=1)
+        for number, key in enumerate(sorted(sizes), start=1)
     ]
-    count = len(prepared.end_to_end_ids)
+    count = sum(sizes.values())
     control_sum = sum(sums.values(), Decimal(0))
-    content = _write_pain001(
+    pieces = pain001_pieces(
         message_format=format,
         message_id=message_id,
         created_at=created_at,
@@ -272,12 +315,22 @@ def _write(
         blocks=blocks,
     )
     if validator is not None:
-        validator.feed_all(content)
-        sha256 = file_digest(content, "sha256")  # while the child validates, on the other core
+        # Each piece goes to the validating child as soon as it is made: the child parses the
+        # file on the other core while the rest is made (and, for a `QuickBatch`, checked).
+        digest = hashlib.sha256()
+        written: list[bytes] = []
+        for piece in pieces:
+            written.append(piece)
+            digest.update(piece)
+            validator.feed(piece)
+        content = b"".join(written)
+        del written
+        sha256 = digest.hexdigest()
         if while_validating is not None:
-            while_validating(content)
+            while_validating(content)  # while the child finishes validating, on the other core
         raise_for_verdict(format, validator.verdict(), content)
     else:
+        content = b"".join(pieces)
         validate_pain001(content, format)
         sha256 = file_digest(content, "sha256")
         if while_validating is not None:
@@ -303,5 +356,5 @@ def _write(
         end_to_end_ids=tuple(prepared.end_to_end_ids),
         sha256=sha256,
         # Input order: fields outside the payments (index -1) first, then by payment (stable).
-        conversion_log=ConversionLog(tuple(sorted(records, key=lambda record: record[0]))),
+        conversion_log=ConversionLog(tuple(sorted(records, key=itemgetter(0)))),
     )
