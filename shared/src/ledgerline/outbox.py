@@ -326,8 +326,13 @@ class OutboxRelay:
         try:
             await listener.add_listener(OUTBOX_CHANNEL, self._on_notify)
             while True:
+                # Cleared before the claim: a commit from here on wakes the wait below, and one
+                # before it is seen by the claim.
+                self._wakeup.clear()
                 try:
-                    while await self.publish_pending():  # drain: batches until none is due
+                    # Drain: only a full batch may have left rows behind (an empty claim after
+                    # every batch would be a transaction per wake-up for nothing).
+                    while await self.publish_pending() >= self._batch_size:
                         pass
                     failures = 0
                     now = asyncio.get_running_loop().time()
@@ -345,7 +350,6 @@ class OutboxRelay:
                     )
                     await asyncio.sleep(delay)
                     continue
-                self._wakeup.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wakeup.wait(), self._poll_seconds)
                 if self._wakeup.is_set() and self._linger:

@@ -21,6 +21,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from fastapi import FastAPI
 from ledgerline.auth import Role, issue_token
+from ledgerline.db import OUTBOX_CHANNEL
 from ledgerline.devstack.ports import free_port
 from ledgerline.devstack.stack import Infrastructure
 from ledgerline.outbox import OutboxRelay
@@ -315,3 +316,58 @@ async def test_while_the_broker_is_unreachable_the_relay_backs_off_and_parks_not
         if proxy is not None:
             proxy.close()
     assert sorted(await markers_on(infrastructure.bootstrap_servers, topic)) == ["m0", "m1", "m2"]
+
+
+class CountingRelay(OutboxRelay):
+    """Records what each claim settled."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.claims: list[int] = []
+
+    async def publish_pending(self) -> int:
+        settled = await super().publish_pending()
+        self.claims.append(settled)
+        return settled
+
+
+async def test_a_backlog_is_drained_batch_by_batch_and_a_wake_up_claims_no_more_than_it_needs(
+    infrastructure: Infrastructure, ingest_pool: asyncpg.Pool
+) -> None:
+    bootstrap = infrastructure.bootstrap_servers
+    topic = f"outbox-drain-{uuid.uuid4().hex[:8]}"
+    await create_topic(bootstrap, topic)
+    await ingest_pool.execute("UPDATE outbox SET published_at = now() WHERE published_at IS NULL")
+    for n in range(5):
+        await insert_row(ingest_pool, topic, "dossier-a", event_payload(f"backlog-{n}"))
+
+    # No poll within the test: only the drain and the NOTIFY of a commit move rows.
+    relay = CountingRelay(
+        ingest_pool, bootstrap, service="tests-drain", batch_size=2, poll_seconds=600
+    )
+    task = await run_relay(relay)
+    try:
+        await eventually(lambda: _count_published(ingest_pool, topic, 5), timeout=30)
+        await asyncio.sleep(0.5)
+        # 2 + 2 + 1: the batch that was not full ends the drain, no empty claim behind it.
+        assert relay.claims == [2, 2, 1]
+
+        await insert_row(ingest_pool, topic, "dossier-a", event_payload("woken"))
+        await ingest_pool.execute(f"NOTIFY {OUTBOX_CHANNEL}")
+        await eventually(lambda: _count_published(ingest_pool, topic, 6), timeout=30)
+        await asyncio.sleep(0.5)
+        assert relay.claims == [2, 2, 1, 1]
+        assert sorted(await markers_on(bootstrap, topic)) == sorted(
+            [f"backlog-{n}" for n in range(5)] + ["woken"]
+        )
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def _count_published(pool: asyncpg.Pool, topic: str, wanted: int) -> bool:
+    published = await pool.fetchval(
+        "SELECT count(*) FROM outbox WHERE topic = $1 AND published_at IS NOT NULL", topic
+    )
+    return bool(published == wanted)
