@@ -421,27 +421,33 @@ async def test_sync_does_not_fetch_its_own_claim_checked_ledger_synced_chunks(wo
             self.fetched.append(dataref)
             return self.data[dataref]
 
+    class Subscriber:
+        consumer = None  # not started: nothing to pause while a batch is handled
+
+        def __init__(self, handlers: dict[str, Any], topic: str) -> None:
+            self.handlers, self.topic = handlers, topic
+
+        def __call__(self, handler: Callable[[Any], Awaitable[None]]) -> Any:
+            self.handlers[self.topic] = handler
+            return handler
+
     class Broker:
         """Only what EventConsumer.subscribe uses: the batch handler of each topic."""
 
         def __init__(self) -> None:
             self.handlers: dict[str, Callable[[Any], Awaitable[None]]] = {}
 
-        def subscriber(self, topic: str, **_: Any) -> Callable[[Any], Any]:
-            def register(handler: Callable[[Any], Awaitable[None]]) -> Any:
-                self.handlers[topic] = handler
-                return handler
-
-            return register
+        def subscriber(self, topic: str, **_: Any) -> Subscriber:
+            return Subscriber(self.handlers, topic)
 
     class Record:
         def __init__(self, value: bytes) -> None:
             self.value, self.key, self.partition, self.offset = value, None, 0, 0
             self.topic = "ledger.synced.v1"
 
-    class Message:
-        def __init__(self, *bodies: bytes) -> None:
-            self.raw_message = tuple(Record(body) for body in bodies)
+    def batch(*bodies: bytes) -> tuple[Record, ...]:
+        """A batch as the consumer's decoder hands it over: the records themselves."""
+        return tuple(Record(body) for body in bodies)
 
     resolver, broker = CountingResolver(), Broker()
     consumer = EventConsumer(
@@ -482,9 +488,9 @@ async def test_sync_does_not_fetch_its_own_claim_checked_ledger_synced_chunks(wo
         return message.payload.encode()
 
     own, theirs = claim_checked("/ledgerline/sync"), claim_checked(CONNECTOR)
-    await broker.handlers["ledger.synced.v1"](Message(own))
+    await broker.handlers["ledger.synced.v1"](batch(own))
     assert resolver.fetched == []  # before: fetched from sync itself, then ignored
-    await broker.handlers["ledger.synced.v1"](Message(own, theirs))
+    await broker.handlers["ledger.synced.v1"](batch(own, theirs))
     assert resolver.fetched == [json.loads(theirs)["dataref"]]
     kept = await world.pool.fetch(
         "SELECT kind, key FROM connector_records WHERE dossier_id = $1", dossier_id
