@@ -10,7 +10,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ledgerline.errors import ErrorResponse
 from ledgerline.observability import enter_flow
@@ -30,26 +32,43 @@ LATENCY = Histogram(
 ReadinessCheck = Callable[[], Awaitable[None]]
 
 
+class CorrelationAndMetrics:
+    """ASGI middleware: each request joins the flow its `X-Correlation-ID` names (or a new
+    one), answers with that id, and is counted and timed per route."""
+
+    def __init__(self, app: ASGIApp, service: str) -> None:
+        self.app = app
+        self.service = service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        flow = enter_flow(Headers(scope=scope).get(CORRELATION_HEADER))
+        started = time.perf_counter()
+        status_code = 500
+
+        async def send_with_correlation(message: Message) -> None:
+            nonlocal status_code
+            if message["type"] == "http.response.start":
+                status_code = message["status"]
+                MutableHeaders(scope=message)[CORRELATION_HEADER] = flow.correlation_id
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_correlation)
+        finally:
+            path = getattr(scope.get("route"), "path", "unmatched")
+            method = scope["method"]
+            REQUESTS.labels(self.service, method, path, str(status_code)).inc()
+            LATENCY.labels(self.service, method, path).observe(time.perf_counter() - started)
+
+
 def install_platform_routes(app: FastAPI, service: str, checks: dict[str, ReadinessCheck]) -> None:
     # Added first, so it runs inside the correlation middleware: its 422s are counted and logged.
     app.add_middleware(RefuseControlCharacters)
 
-    # Starlette's BaseHTTPMiddleware (a task per request) rather than plain ASGI: a plain ASGI
-    # version (about a tenth of ingest's CPU per upload less) left the worklist's conversation
-    # tests hanging at shutdown; kept until that is understood (issue 13 notes).
-    @app.middleware("http")
-    async def correlation_and_metrics(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        flow = enter_flow(request.headers.get(CORRELATION_HEADER))
-        started = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        path = getattr(route, "path", "unmatched")
-        REQUESTS.labels(service, request.method, path, str(response.status_code)).inc()
-        LATENCY.labels(service, request.method, path).observe(time.perf_counter() - started)
-        response.headers[CORRELATION_HEADER] = flow.correlation_id
-        return response
+    app.add_middleware(CorrelationAndMetrics, service=service)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -22,6 +22,7 @@ from ledgerline.devstack.ports import free_port
 from ledgerline.service import create_app
 from ledgerline.settings import DEV_JWT_SECRET
 from ledgerline.testing.databases import MigratedDatabases
+from ledgerline.testing.http import TaskPerRequestTransport
 
 VERSIONS = Path(__file__).resolve().parents[2] / "src/ingest/migrations/versions"
 
@@ -68,7 +69,7 @@ async def running_ingest(databases: MigratedDatabases, **settings: Any) -> Async
     app = create_app(definition(), configured)
     try:
         async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
+            transport = TaskPerRequestTransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://ingest") as http:
                 yield Ingest(http, pool, configured, office, dossier)
     finally:

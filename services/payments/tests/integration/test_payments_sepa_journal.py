@@ -32,6 +32,7 @@ from ledgerline.service import create_app
 from ledgerline.settings import DEV_JWT_SECRET
 from ledgerline.testing.databases import MigratedDatabases
 from ledgerline.testing.events import envelope, invoice_read, pdf_received
+from ledgerline.testing.http import TaskPerRequestTransport
 from ledgerline.testing.pain002 import Block, Reason, Report, Transaction, status_report
 from payments import service_layer
 from payments.adapters import repository
@@ -146,7 +147,7 @@ async def world(migrated_databases: MigratedDatabases) -> AsyncIterator[World]:
             )
             app = create_app(definition(), settings)
             async with app.router.lifespan_context(app):
-                transport = httpx.ASGITransport(app=app)
+                transport = TaskPerRequestTransport(app=app)
                 async with httpx.AsyncClient(
                     transport=transport, base_url="http://payments"
                 ) as http:

@@ -23,6 +23,7 @@ from ledgerline.devstack.ports import free_port
 from ledgerline.devstack.stack import Infrastructure
 from ledgerline.service import create_app
 from ledgerline.settings import DEV_JWT_SECRET
+from ledgerline.testing.http import TaskPerRequestTransport
 from sync.adapters import dossiers
 from sync.config import SyncSettings
 from sync.connectors.demo.generate import DOSSIER_CODE
@@ -118,7 +119,7 @@ async def world(infrastructure: Infrastructure, demo_root: Path) -> AsyncIterato
     app = create_app(definition, settings)
     try:
         async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
+            transport = TaskPerRequestTransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://sync") as http:
                 yield World(http, pool, full, archive_only)
     finally:

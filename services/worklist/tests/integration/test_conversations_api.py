@@ -21,6 +21,7 @@ from ledgerline.devstack.smtp import LocalSmtp
 from ledgerline.service import create_app
 from ledgerline.settings import DEV_JWT_SECRET
 from ledgerline.testing.databases import MigratedDatabases
+from ledgerline.testing.http import TaskPerRequestTransport
 from worklist.bootstrap import definition
 from worklist.config import WorklistSettings
 from worklist.conversations_config import ConversationSettings
@@ -125,7 +126,7 @@ async def world(migrated_databases: MigratedDatabases, tmp_path: Path) -> AsyncI
     made: list[World] = []  # the test may replace the mail server
     try:
         async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
+            transport = TaskPerRequestTransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://worklist") as http:
                 world = World(
                     http,
