@@ -177,30 +177,6 @@ def _serialised(elements: Iterable[etree._Element]) -> str:
     return "".join(etree.tostring(element, encoding="unicode") for element in elements)
 
 
-def write_pain001(
-    *,
-    message_format: str,
-    message_id: str,
-    created_at: datetime,
-    number_of_transactions: int,
-    control_sum: Decimal,
-    debtor: DebtorDetails,
-    blocks: Sequence[PaymentBlock],
-) -> bytes:
-    """Serialise a credit transfer initiation to bytes; the caller validates the result."""
-    return b"".join(
-        pain001_pieces(
-            message_format=message_format,
-            message_id=message_id,
-            created_at=created_at,
-            number_of_transactions=number_of_transactions,
-            control_sum=control_sum,
-            debtor=debtor,
-            blocks=blocks,
-        )
-    )
-
-
 def pain001_pieces(
     *,
     message_format: str,
@@ -211,7 +187,8 @@ def pain001_pieces(
     debtor: DebtorDetails,
     blocks: Sequence[PaymentBlock],
 ) -> Iterator[bytes]:
-    """The bytes of `write_pain001` in pieces of up to `PIECE_TRANSACTIONS` transactions.
+    """A credit transfer initiation's bytes, in pieces of up to `PIECE_TRANSACTIONS`
+    transactions (joined, the whole file; the caller validates it).
 
     Each block's transactions are read as the pieces are asked for: a caller can hand each
     piece on (to a validating process) while the next transactions are still being made.
