@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from faststream.kafka import KafkaBroker
 
 from ledgerline.auth import TokenVerifier
-from ledgerline.consumers import EventConsumer, PreparedSubscription, Subscription
+from ledgerline.consumers import AnySubscription, EventConsumer
 from ledgerline.db import UnitOfWork, create_pool
 from ledgerline.dossier_events import DIRECTORY_SUBSCRIPTIONS
 from ledgerline.dossiers import (
@@ -40,9 +40,7 @@ class ServiceDefinition:
     settings_type: type[ServiceSettings]
     versions_dir: Path
     routers: Sequence[APIRouter] = ()
-    subscriptions: Callable[[Any], Sequence[Subscription[Any] | PreparedSubscription[Any, Any]]] = (
-        field(default=lambda _settings: ())
-    )
+    subscriptions: Callable[[Any], Sequence[AnySubscription]] = field(default=lambda _settings: ())
     # Keep a directory of the dossiers from sync's events (ledgerline.dossiers); False only for
     # sync, which owns the dossiers and answers from its own table.
     keeps_dossier_directory: bool = True

@@ -13,7 +13,12 @@ from typing import Any
 import asyncpg
 import pytest
 from aiokafka import AIOKafkaProducer
-from ledgerline.consumers import EventConsumer, PreparedSubscription, Subscription
+from ledgerline.consumers import (
+    BatchSubscription,
+    EventConsumer,
+    PreparedSubscription,
+    Subscription,
+)
 from ledgerline.db import UnitOfWork, create_pool
 from ledgerline.devstack.stack import Infrastructure
 from ledgerline.events import DocumentMoved, Envelope, LedgerSynced, spec_for
@@ -177,6 +182,55 @@ async def test_a_poison_message_in_a_batch_goes_alone_to_the_dlq_after_its_attem
     assert dead[0]["ledgerline-attempts"] == "3"
     assert dead[0]["ledgerline-error-type"] == "ValueError"
     assert "ledgerline-original-offset" in dead[0]
+
+
+async def test_a_batch_subscription_gets_a_batch_s_new_events_together_and_a_poison_one_alone(
+    infrastructure: Infrastructure, pool: asyncpg.Pool
+) -> None:
+    dossier = uuid.uuid4()
+    envelopes = [ledger_synced(dossier, n) for n in range(30)]
+    poison = ledger_synced(dossier, -1)
+    envelopes.insert(15, poison)
+    marker = await _produce(infrastructure.bootstrap_servers, envelopes)
+    calls: list[list[uuid.UUID]] = []
+
+    async def record_all(uow: UnitOfWork, events: Sequence[Envelope[LedgerSynced]]) -> None:
+        calls.append([event.id for event in events])
+        if any(event.data.counterparties < 0 for event in events):
+            raise ValueError("a negative counterparty count cannot be stored")
+        await uow.conn.execute(
+            "INSERT INTO effects (event_id, counterparties)"
+            " SELECT * FROM unnest($1::uuid[], $2::int[])",
+            [event.id for event in events],
+            [event.data.counterparties for event in events],
+        )
+
+    broker = create_broker(infrastructure.bootstrap_servers, client_id="tests")
+    EventConsumer(
+        service=f"batch-many-{uuid.uuid4().hex[:8]}",
+        pool=pool,
+        broker=broker,
+        max_attempts=3,
+        retry_backoff_seconds=0.05,
+    ).subscribe(BatchSubscription(LedgerSynced, record_all))
+    await broker.start()
+    healthy = [e.id for e in envelopes if e.id != poison.id]
+    try:
+        effects = await _effects_for(pool, healthy, marker, 60)
+        poison_rows = await pool.fetchval(
+            "SELECT count(*) FROM effects WHERE event_id = $1", poison.id
+        )
+    finally:
+        await broker.stop()
+    assert [row["counterparties"] for row in effects] == list(range(30))  # once each, in order
+    assert poison_rows == 0
+    # The batch with the poison in it was one call (its first attempt); after it failed, one
+    # event a call: the poison's two further attempts alone.
+    with_poison = [call for call in calls if poison.id in call]
+    assert len(with_poison[0]) > 1
+    assert with_poison[1:] == [[poison.id]] * 2
+    dead = await _dead_letters(infrastructure.bootstrap_servers, {str(poison.id)})
+    assert [headers["ledgerline-attempts"] for headers in dead] == ["3"]
 
 
 async def test_prepared_batch_prepares_unseen_events_once_and_records_them_together(
