@@ -7,10 +7,11 @@ Worklist statuses (checked, on hold, help asked, back to validate, deleted) come
 worklist's proposal.status-changed.v1 (`change_for_status` in sync.domain.monitor).
 """
 
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 from uuid import UUID
 
-from ledgerline.consumers import Subscription
+from ledgerline.consumers import AnySubscription, BatchSubscription, Subscription
 from ledgerline.db import UnitOfWork
 from ledgerline.events import (
     BookingDeleted,
@@ -27,6 +28,7 @@ from ledgerline.events import (
 from sync.adapters import monitor
 from sync.domain.monitor import (
     Change,
+    DocumentState,
     Failed,
     Posted,
     Received,
@@ -41,47 +43,56 @@ from sync.domain.monitor import (
 CONSUMER = "sync-monitor"
 
 
-async def _change(
-    uow: UnitOfWork, event: Envelope[Any], document_id: UUID | None, change: Change
-) -> None:
-    if document_id is None:
-        return
-    state = await monitor.document(uow.conn, event.officeid, document_id)
-    await monitor.save_document(
-        uow.conn, event.officeid, event.dossierid, document_id, apply(state, change)
-    )
+def _document_changes(
+    change_of: Callable[[Envelope[Any]], tuple[UUID | None, Change | None]],
+) -> Callable[[UnitOfWork, Sequence[Envelope[Any]]], Awaitable[None]]:
+    """A handler of a batch's events that each change one document's state: read together,
+    changed in offset order, written together."""
+
+    async def handle_many(uow: UnitOfWork, events: Sequence[Envelope[Any]]) -> None:
+        changes = []
+        for event in events:
+            document_id, change = change_of(event)
+            if document_id is not None and change is not None:
+                key = monitor.DocumentKey(event.officeid, event.dossierid, document_id)
+                changes.append((key, change))
+        states = await monitor.documents(uow.conn, (key for key, _ in changes))
+        changed: dict[monitor.DocumentKey, DocumentState] = {}
+        for key, change in changes:
+            changed[key] = states[key] = apply(states.get(key), change)
+        await monitor.save_documents(uow.conn, changed)
+
+    return handle_many
 
 
-async def on_received(uow: UnitOfWork, event: Envelope[DocumentReceived]) -> None:
-    await _change(uow, event, event.data.document_id, Received(event.data.received_at))
+def _received(event: Envelope[DocumentReceived]) -> tuple[UUID | None, Change | None]:
+    return event.data.document_id, Received(event.data.received_at)
 
 
-async def on_submitted(uow: UnitOfWork, event: Envelope[DocumentSubmitted]) -> None:
-    await _change(uow, event, event.data.document_id, Submitted(event.data.submitted_at))
+def _submitted(event: Envelope[DocumentSubmitted]) -> tuple[UUID | None, Change | None]:
+    return event.data.document_id, Submitted(event.data.submitted_at)
 
 
-async def on_validated(uow: UnitOfWork, event: Envelope[ProposalValidated]) -> None:
-    await _change(uow, event, event.data.document_id, Validated(event.time))
+def _validated(event: Envelope[ProposalValidated]) -> tuple[UUID | None, Change | None]:
+    return event.data.document_id, Validated(event.time)
 
 
-async def on_posted(uow: UnitOfWork, event: Envelope[BookingPosted]) -> None:
-    await _change(uow, event, event.data.document_id, Posted(event.data.posted_at))
+def _posted(event: Envelope[BookingPosted]) -> tuple[UUID | None, Change | None]:
+    return event.data.document_id, Posted(event.data.posted_at)
 
 
-async def on_failed(uow: UnitOfWork, event: Envelope[BookingFailed]) -> None:
+def _failed(event: Envelope[BookingFailed]) -> tuple[UUID | None, Change | None]:
     data = event.data
-    await _change(uow, event, data.document_id, Failed(event.time, data.reason, data.retryable))
+    return data.document_id, Failed(event.time, data.reason, data.retryable)
 
 
-async def on_deleted(uow: UnitOfWork, event: Envelope[BookingDeleted]) -> None:
-    await _change(uow, event, event.data.document_id, Unbooked(event.data.deleted_at))
+def _deleted(event: Envelope[BookingDeleted]) -> tuple[UUID | None, Change | None]:
+    return event.data.document_id, Unbooked(event.data.deleted_at)
 
 
-async def on_status_changed(uow: UnitOfWork, event: Envelope[ProposalStatusChanged]) -> None:
+def _status_changed(event: Envelope[ProposalStatusChanged]) -> tuple[UUID | None, Change | None]:
     data = event.data
-    change = change_for_status(data.new_status, data.changed_at)
-    if change is not None:
-        await _change(uow, event, data.document_id, change)
+    return data.document_id, change_for_status(data.new_status, data.changed_at)
 
 
 async def on_ledger_synced(uow: UnitOfWork, event: Envelope[LedgerSynced]) -> None:
@@ -98,14 +109,20 @@ async def on_ledger_synced(uow: UnitOfWork, event: Envelope[LedgerSynced]) -> No
     )
 
 
-def monitor_subscriptions() -> list[Subscription[Any]]:
+def monitor_subscriptions() -> list[AnySubscription]:
+    changes = [
+        (DocumentReceived, _received),
+        (DocumentSubmitted, _submitted),
+        (ProposalValidated, _validated),
+        (ProposalStatusChanged, _status_changed),
+        (BookingPosted, _posted),
+        (BookingFailed, _failed),
+        (BookingDeleted, _deleted),
+    ]
     return [
-        Subscription(DocumentReceived, on_received, consumer=CONSUMER),
-        Subscription(DocumentSubmitted, on_submitted, consumer=CONSUMER),
-        Subscription(ProposalValidated, on_validated, consumer=CONSUMER),
-        Subscription(ProposalStatusChanged, on_status_changed, consumer=CONSUMER),
-        Subscription(BookingPosted, on_posted, consumer=CONSUMER),
-        Subscription(BookingFailed, on_failed, consumer=CONSUMER),
-        Subscription(BookingDeleted, on_deleted, consumer=CONSUMER),
+        *(
+            BatchSubscription(event, _document_changes(change_of), consumer=CONSUMER)
+            for event, change_of in changes
+        ),
         Subscription(LedgerSynced, on_ledger_synced, consumer=CONSUMER),
     ]

@@ -14,7 +14,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import asyncpg
-from ledgerline.consumers import Subscription
+from ledgerline.consumers import AnySubscription, Subscription
 from ledgerline.db import UnitOfWork
 from ledgerline.events import (
     BookingDeleted,
@@ -614,7 +614,7 @@ async def _remember_unavailable(settings: SyncSettings, posting: dict[str, Any])
 Handler = Callable[[UnitOfWork, Envelope[Any]], Awaitable[None]]
 
 
-def subscriptions(settings: SyncSettings) -> list[Subscription[Any]]:
+def subscriptions(settings: SyncSettings) -> list[AnySubscription]:
     def bound(handler: Callable[..., Awaitable[None]]) -> Handler:
         async def handle(uow: UnitOfWork, event: Envelope[Any]) -> None:
             await handler(uow, event, settings)

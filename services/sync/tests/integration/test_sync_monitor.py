@@ -94,6 +94,30 @@ class Deliver:
             )
         return envelope
 
+    async def batch(self, events: list[tuple[Any, uuid.UUID, uuid.UUID]]) -> None:
+        """Events of one type as one batch from Kafka: (data, dossier, office) each, in order."""
+        model = Envelope[type(events[0][0])]  # type: ignore[misc]
+        bodies = [
+            model(
+                source="/ledgerline/test",
+                type=spec_for(data).type,
+                dossierid=dossier_id,
+                officeid=office,
+                correlationid="c",
+                data=data,
+            )
+            .model_dump_json()
+            .encode()
+            for data, dossier_id, office in events
+        ]
+        await self.consumer.handle_batch(
+            CONSUMER,
+            spec_for(events[0][0]).topic,
+            model,
+            self.handlers[type(events[0][0])],
+            [(body, None) for body in bodies],
+        )
+
 
 def received(document_id: uuid.UUID, minutes: int) -> DocumentReceived:
     return DocumentReceived(
@@ -274,3 +298,41 @@ async def test_an_office_never_sees_another_office_s_dossiers_or_documents(
     assert [row["dossier_id"] for row in other] == [theirs]
     assert (mine[0]["documents_in_portal"], mine[0]["to_validate"]) == (1, 0)
     assert (other[0]["documents_in_portal"], other[0]["to_validate"]) == (0, 0)
+
+
+async def test_a_batch_changes_each_document_in_offset_order_and_never_another_office_s(
+    pool: asyncpg.Pool,
+) -> None:
+    deliver = Deliver(pool)
+    ours = await dossier(pool, OFFICE, "Ours")
+    theirs = await dossier(pool, OTHER_OFFICE, "Theirs")
+    held, checked, shared_id = (uuid.uuid4() for _ in range(3))
+    await deliver.batch(
+        [
+            (received(held, 0), ours, OFFICE),
+            (received(checked, 1), ours, OFFICE),
+            (received(shared_id, 2), ours, OFFICE),
+        ]
+    )
+    await deliver.batch(
+        [
+            (submitted(held, 5), ours, OFFICE),
+            (submitted(checked, 6), ours, OFFICE),
+            (submitted(shared_id, 7), theirs, OTHER_OFFICE),  # not ours: changes nothing
+        ]
+    )
+    # One document twice in a batch, its older status change last: ignored, as one at a time.
+    await deliver.batch(
+        [
+            (status(held, "checked", "on_hold", 22), ours, OFFICE),
+            (status(checked, "ok", "checked", 21), ours, OFFICE),
+            (status(held, "ok", "checked", 20), ours, OFFICE),
+        ]
+    )
+    row = await line(pool, OFFICE, ours)
+    assert (row["documents_in_portal"], row["checked"], row["on_hold"]) == (1, 1, 1)
+    async with pool.acquire() as connection:
+        other = await monitor.rows(connection, OTHER_OFFICE, None)
+    assert [(r["dossier_id"], r["documents_in_portal"], r["to_validate"]) for r in other] == [
+        (theirs, 0, 0)
+    ]

@@ -1,5 +1,7 @@
 """SQL for the active clients monitor."""
 
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID
 
@@ -11,49 +13,66 @@ DOCUMENT_COLUMNS = """stage, worklist_status, received_at, changed_at, posted_at
 failed_retryable, failure_reason"""
 
 
-async def document(
-    connection: asyncpg.Connection, office_id: UUID, document_id: UUID
-) -> DocumentState | None:
-    """The document's state, locked until the transaction ends (two events of one document
-    may be handled at once by different consumers' batches)."""
-    row = await connection.fetchrow(
-        f"""SELECT {DOCUMENT_COLUMNS} FROM monitor_documents
-        WHERE document_id = $1 AND office_id = $2 FOR UPDATE""",
-        document_id,
-        office_id,
+@dataclass(frozen=True)
+class DocumentKey:
+    office_id: UUID
+    dossier_id: UUID
+    document_id: UUID
+
+
+async def documents(
+    connection: asyncpg.Connection, keys: Iterable[DocumentKey]
+) -> dict[DocumentKey, DocumentState]:
+    """The states of the documents known, locked until the transaction ends (two events of one
+    document may be handled at once by different consumers' batches), in document order, so
+    two batches wait for each other instead of deadlocking. Another office's document of the
+    same id is not one of them."""
+    wanted = {key.document_id: key for key in keys}
+    rows = await connection.fetch(
+        f"""SELECT document_id, office_id, {DOCUMENT_COLUMNS} FROM monitor_documents
+        WHERE document_id = ANY($1::uuid[]) ORDER BY document_id FOR UPDATE""",
+        list(wanted),
     )
-    return None if row is None else DocumentState(**dict(row))
+    found = {}
+    for row in rows:
+        state = dict(row)
+        key = wanted[state.pop("document_id")]
+        if state.pop("office_id") == key.office_id:
+            found[key] = DocumentState(**state)
+    return found
 
 
-async def save_document(
-    connection: asyncpg.Connection,
-    office_id: UUID,
-    dossier_id: UUID,
-    document_id: UUID,
-    state: DocumentState,
+async def save_documents(
+    connection: asyncpg.Connection, states: Mapping[DocumentKey, DocumentState]
 ) -> None:
+    if not states:
+        return
+    keys = list(states)
+    values = list(states.values())
     await connection.execute(
         """INSERT INTO monitor_documents (document_id, office_id, dossier_id, stage,
             worklist_status, received_at, changed_at, posted_at, failed, failed_retryable,
             failure_reason)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+        SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[],
+            $6::timestamptz[], $7::timestamptz[], $8::timestamptz[], $9::bool[], $10::bool[],
+            $11::text[])
         ON CONFLICT (document_id) DO UPDATE SET
             stage = EXCLUDED.stage, worklist_status = EXCLUDED.worklist_status,
             received_at = EXCLUDED.received_at, changed_at = EXCLUDED.changed_at,
             posted_at = EXCLUDED.posted_at, failed = EXCLUDED.failed,
             failed_retryable = EXCLUDED.failed_retryable, failure_reason = EXCLUDED.failure_reason
         WHERE monitor_documents.office_id = EXCLUDED.office_id""",
-        document_id,
-        office_id,
-        dossier_id,
-        state.stage,
-        state.worklist_status,
-        state.received_at,
-        state.changed_at,
-        state.posted_at,
-        state.failed,
-        state.failed_retryable,
-        state.failure_reason,
+        [key.document_id for key in keys],
+        [key.office_id for key in keys],
+        [key.dossier_id for key in keys],
+        [state.stage for state in values],
+        [state.worklist_status for state in values],
+        [state.received_at for state in values],
+        [state.changed_at for state in values],
+        [state.posted_at for state in values],
+        [state.failed for state in values],
+        [state.failed_retryable for state in values],
+        [state.failure_reason for state in values],
     )
 
 
