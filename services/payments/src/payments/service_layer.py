@@ -1,5 +1,6 @@
 """Payment use cases: create, approve, basket to SEPA file, QR paid, settled by the books."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -610,45 +611,51 @@ async def on_booking_posted(uow: UnitOfWork, event: Envelope[BookingPosted]) -> 
     )
 
 
-async def on_document_recognized(uow: UnitOfWork, event: Envelope[DocumentRecognized]) -> None:
+async def on_documents_recognized(
+    uow: UnitOfWork, events: Sequence[Envelope[DocumentRecognized]]
+) -> None:
+    """The invoices to pay, a batch's together; each is held for approval as on arrival."""
+    read = [event for event in events if event.data.invoice is not None]
+    await repository.upsert_payable_invoices(uow.conn, [_payable_invoice(e) for e in read])
+    mailboxes = await repository.document_mailboxes(
+        uow.conn, [(e.officeid, e.dossierid, e.data.document_id) for e in read]
+    )
+    await _hold_those_awaiting_approval(
+        uow, [(event, mailboxes.get(event.data.document_id)) for event in read]
+    )
+
+
+def _payable_invoice(event: Envelope[DocumentRecognized]) -> dict[str, Any]:
     invoice = event.data.invoice
-    if invoice is None:
-        return
+    assert invoice is not None
     fields = invoice.fields
     supplier = invoice.supplier
     identity = InvoiceIdentity.of(
         fields.invoice_number, fields.supplier_vat, fields.iban, fields.supplier_name
     )
-    await repository.upsert_payable_invoice(
-        uow.conn,
-        {
-            "document_id": event.data.document_id,
-            "office_id": event.officeid,
-            "dossier_id": event.dossierid,
-            "document_type": fields.document_type,
-            "invoice_number": fields.invoice_number,
-            "supplier_name": fields.supplier_name,
-            "supplier_vat": fields.supplier_vat,
-            "supplier_town": supplier.town if supplier else None,
-            "supplier_country": supplier.country if supplier else None,
-            "due_date": fields.due_date,
-            "currency": fields.currency,
-            "amount_due": invoice.amount_due
-            if invoice.amount_due is not None
-            else fields.total_incl_vat,
-            "iban": fields.iban,
-            "bic": fields.bic,
-            "payment_reference": fields.payment_reference,
-            "invoice_key": identity.number,
-            "supplier_vat_key": identity.supplier_vat,
-            "iban_key": identity.iban,
-            "supplier_name_key": identity.supplier_name,
-        },
-    )
-    mailbox = await repository.document_mailbox(
-        uow.conn, event.officeid, event.dossierid, event.data.document_id
-    )
-    await _hold_if_process_on(uow, event, mailbox)
+    return {
+        "document_id": event.data.document_id,
+        "office_id": event.officeid,
+        "dossier_id": event.dossierid,
+        "document_type": fields.document_type,
+        "invoice_number": fields.invoice_number,
+        "supplier_name": fields.supplier_name,
+        "supplier_vat": fields.supplier_vat,
+        "supplier_town": supplier.town if supplier else None,
+        "supplier_country": supplier.country if supplier else None,
+        "due_date": fields.due_date,
+        "currency": fields.currency,
+        "amount_due": invoice.amount_due
+        if invoice.amount_due is not None
+        else fields.total_incl_vat,
+        "iban": fields.iban,
+        "bic": fields.bic,
+        "payment_reference": fields.payment_reference,
+        "invoice_key": identity.number,
+        "supplier_vat_key": identity.supplier_vat,
+        "iban_key": identity.iban,
+        "supplier_name_key": identity.supplier_name,
+    }
 
 
 async def _record_invoice_approval(
@@ -680,32 +687,36 @@ async def on_invoice_rejected(uow: UnitOfWork, event: Envelope[InvoiceRejected])
     await _record_invoice_approval(uow, event, "rejected")
 
 
-async def on_document_received(uow: UnitOfWork, event: Envelope[DocumentReceived]) -> None:
-    """Which mailbox a document came to: one of the sales mailbox is never paid as a purchase."""
-    await repository.remember_mailbox(
+async def on_documents_received(
+    uow: UnitOfWork, events: Sequence[Envelope[DocumentReceived]]
+) -> None:
+    """Which mailbox each document came to: one of the sales mailbox is never paid as a
+    purchase."""
+    await repository.remember_mailboxes(
         uow.conn,
-        {
-            "document_id": event.data.document_id,
-            "office_id": event.officeid,
-            "dossier_id": event.dossierid,
-            "mailbox": event.data.mailbox,
-        },
+        [(e.officeid, e.dossierid, e.data.document_id, e.data.mailbox) for e in events],
     )
-    if event.data.mailbox == "purchase":
-        await _hold_if_process_on(uow, event, "purchase")
-    else:
-        # Held when its content came first: approvals never asks about other mailboxes.
-        await repository.release_held_document(uow.conn, event.officeid, event.data.document_id)
+    await _hold_those_awaiting_approval(
+        uow, [(event, "purchase") for event in events if event.data.mailbox == "purchase"]
+    )
+    # Held when its content came first: approvals never asks about other mailboxes.
+    await repository.release_held_documents(
+        uow.conn,
+        [(e.officeid, e.data.document_id) for e in events if e.data.mailbox != "purchase"],
+    )
 
 
-async def _hold_if_process_on(uow: UnitOfWork, event: Envelope[Any], mailbox: str | None) -> None:
+async def _hold_those_awaiting_approval(
+    uow: UnitOfWork, documents: Sequence[tuple[Envelope[Any], str | None]]
+) -> None:
     """While the dossier's invoice approval process is on, a purchase invoice awaits approval
     from its arrival, before approvals' own answer (invoice.approval-requested.v1) is here."""
-    process_on = await invoice_approval_process.is_on_in(uow, event.officeid, event.dossierid)
-    if invoice_approval_process.holds_on_arrival(process_on, mailbox):
-        await repository.hold_for_approval(
-            uow.conn, event.officeid, event.dossierid, event.data.document_id
-        )
+    held = []
+    for event, mailbox in documents:
+        process_on = await invoice_approval_process.is_on_in(uow, event.officeid, event.dossierid)
+        if invoice_approval_process.holds_on_arrival(process_on, mailbox):
+            held.append((event.officeid, event.dossierid, event.data.document_id))
+    await repository.hold_for_approval(uow.conn, held)
 
 
 async def on_invoice_approval_process_switched(

@@ -11,6 +11,7 @@ from typing import Any
 import asyncpg
 import pytest
 from ledgerline.auth import DossierScope, Principal, Role
+from ledgerline.consumers import TakesMany
 from ledgerline.db import UnitOfWork
 from ledgerline.events import (
     DocumentMoved,
@@ -54,8 +55,10 @@ async def handle(pool: asyncpg.Pool, handler: Any, data: EventData, minutes: int
 async def arrives(pool: asyncpg.Pool, mailbox: str = "purchase") -> uuid.UUID:
     """A purchase invoice received and recognised, as ingest and recognition publish it."""
     document = uuid.uuid4()
-    await handle(pool, service_layer.on_document_received, pdf_received(document, T0, mailbox))
-    await handle(pool, service_layer.on_document_recognized, invoice_read(
+    await handle(
+        pool, TakesMany(service_layer.on_documents_received), pdf_received(document, T0, mailbox)
+    )
+    await handle(pool, TakesMany(service_layer.on_documents_recognized), invoice_read(
         document, "Drukkerij Van Damme", Decimal("121.00"),
         iban="BE71096123456769", invoice_number=f"I-{document.hex[:6]}",
     ))  # fmt: skip
@@ -138,3 +141,35 @@ async def test_a_moved_document_is_to_be_paid_from_its_new_dossier(pool: asyncpg
             f"SELECT dossier_id FROM {table} WHERE document_id = $1", document
         )
         assert dossier == other, table
+
+
+async def test_a_batch_holds_its_purchase_invoices_and_releases_the_rest(
+    pool: asyncpg.Pool,
+) -> None:
+    await handle(pool, service_layer.on_invoice_approval_process_switched, switched(True), 1)
+    purchase, sales, in_sales_mailbox = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    async with UnitOfWork(pool, source="payments") as uow:
+        await service_layer.on_documents_received(uow, [
+            envelope(pdf_received(in_sales_mailbox, T0, "sales"), OFFICE, DOSSIER),
+        ])  # fmt: skip
+    # Their content first, as one batch: the mailbox known is used, the others are held.
+    async with UnitOfWork(pool, source="payments") as uow:
+        await service_layer.on_documents_recognized(uow, [
+            envelope(invoice_read(
+                document, "Drukkerij Van Damme", Decimal("121.00"), iban="BE71096123456769",
+                invoice_number=f"I-{document.hex[:6]}",
+            ), OFFICE, DOSSIER)
+            for document in (purchase, sales, in_sales_mailbox)
+        ])  # fmt: skip
+    async with UnitOfWork(pool, source="payments") as uow:
+        await service_layer.on_documents_received(uow, [
+            envelope(pdf_received(purchase, T0, "purchase"), OFFICE, DOSSIER),
+            envelope(pdf_received(sales, T0, "sales"), OFFICE, DOSSIER),
+        ])  # fmt: skip
+    held = await pool.fetch("SELECT document_id, status FROM invoice_approvals")
+    assert [(row["document_id"], row["status"]) for row in held] == [(purchase, "pending")]
+    payable = await pool.fetchval(
+        "SELECT count(*) FROM payable_invoices WHERE document_id = ANY($1::uuid[])",
+        [purchase, sales, in_sales_mailbox],
+    )
+    assert payable == 3

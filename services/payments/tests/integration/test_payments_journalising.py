@@ -12,6 +12,7 @@ from typing import Any
 import asyncpg
 import pytest
 from ledgerline.auth import DossierScope, Principal, Role
+from ledgerline.consumers import TakesMany
 from ledgerline.db import UnitOfWork
 from ledgerline.events import (
     EventData,
@@ -64,8 +65,8 @@ async def booked_invoice(pool: asyncpg.Pool) -> uuid.UUID:
         bank_accounts=(LedgerBankAccount(
             iban="BE20734384076256", holder_name="Peeters", town="Gent", country="BE"),),
     ))  # fmt: skip
-    await handle(pool, service_layer.on_document_received, pdf_received(document, T0))
-    await handle(pool, service_layer.on_document_recognized, invoice_read(
+    await handle(pool, TakesMany(service_layer.on_documents_received), pdf_received(document, T0))
+    await handle(pool, TakesMany(service_layer.on_documents_recognized), invoice_read(
         document, "Molens Dedeyne", Decimal("121.00"), iban="BE71096123456769",
         invoice_number="I-2026-7", payment_reference="+++010/8068/17183+++",
     ))  # fmt: skip

@@ -16,6 +16,7 @@ import asyncpg
 import httpx
 import pytest
 from ledgerline.auth import Role, issue_token
+from ledgerline.consumers import TakesMany
 from ledgerline.db import UnitOfWork, create_pool
 from ledgerline.demo import JWT_ISSUER
 from ledgerline.devstack.ports import free_port
@@ -85,8 +86,10 @@ class World:
             bank_accounts=(LedgerBankAccount(
                 iban=KBC, holder_name="Bakkerij Peeters", town="Gent", country="BE"),),
         ))  # fmt: skip
-        await self.handle(service_layer.on_document_received, pdf_received(document, T0))
-        await self.handle(service_layer.on_document_recognized, invoice_read(
+        await self.handle(
+            TakesMany(service_layer.on_documents_received), pdf_received(document, T0)
+        )
+        await self.handle(TakesMany(service_layer.on_documents_recognized), invoice_read(
             document, "Molens Dedeyne", Decimal("121.00"), iban="BE71096123456769",
             invoice_number=number,
         ))  # fmt: skip

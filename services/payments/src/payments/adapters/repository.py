@@ -1,6 +1,6 @@
 """SQL for bank accounts, payable invoices, payments and SEPA files."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -133,7 +133,11 @@ async def count_awaiting_approval(
     )
 
 
-async def upsert_payable_invoice(connection: asyncpg.Connection, values: dict[str, Any]) -> None:
+async def upsert_payable_invoices(
+    connection: asyncpg.Connection, invoices: Sequence[Mapping[str, Any]]
+) -> None:
+    if not invoices:
+        return
     keys = (
         "document_id",
         "office_id",
@@ -155,14 +159,14 @@ async def upsert_payable_invoice(connection: asyncpg.Connection, values: dict[st
         "iban_key",
         "supplier_name_key",
     )
-    await connection.execute(
+    await connection.executemany(
         f"""
         INSERT INTO payable_invoices ({", ".join(keys)})
         VALUES ({", ".join(f"${index}" for index in range(1, len(keys) + 1))})
         ON CONFLICT (document_id) DO UPDATE SET
             {", ".join(f"{key} = EXCLUDED.{key}" for key in keys[3:])}, recognized_at = now()
         """,
-        *(values[key] for key in keys),
+        [[values[key] for key in keys] for values in invoices],
     )
 
 
@@ -228,14 +232,14 @@ async def invoice_claims(
     ]
 
 
-async def remember_mailbox(connection: asyncpg.Connection, values: dict[str, Any]) -> None:
-    await connection.execute(
-        """INSERT INTO received_documents (document_id, office_id, dossier_id, mailbox)
+async def remember_mailboxes(
+    connection: asyncpg.Connection, documents: Sequence[tuple[UUID, UUID, UUID, str]]
+) -> None:
+    """(office, dossier, document, mailbox) each."""
+    await connection.executemany(
+        """INSERT INTO received_documents (office_id, dossier_id, document_id, mailbox)
         VALUES ($1, $2, $3, $4) ON CONFLICT (document_id) DO NOTHING""",
-        values["document_id"],
-        values["office_id"],
-        values["dossier_id"],
-        values["mailbox"],
+        documents,
     )
 
 
@@ -250,6 +254,24 @@ async def document_mailbox(
         dossier_id,
         document_id,
     )
+
+
+async def document_mailboxes(
+    connection: asyncpg.Connection, documents: Sequence[tuple[UUID, UUID, UUID]]
+) -> dict[UUID, str]:
+    """The mailboxes the documents (office, dossier, document each) were delivered to, of
+    those document.received.v1 has told of."""
+    wanted = {document: (office, dossier) for office, dossier, document in documents}
+    rows = await connection.fetch(
+        "SELECT office_id, dossier_id, document_id, mailbox FROM received_documents"
+        " WHERE document_id = ANY($1::uuid[])",
+        list(wanted),
+    )
+    return {
+        row["document_id"]: row["mailbox"]
+        for row in rows
+        if wanted[row["document_id"]] == (row["office_id"], row["dossier_id"])
+    }
 
 
 PAYMENT_KEYS = (
@@ -504,27 +526,26 @@ async def record_invoice_approval(connection: asyncpg.Connection, values: dict[s
 
 
 async def hold_for_approval(
-    connection: asyncpg.Connection, office_id: UUID, dossier_id: UUID, document_id: UUID
+    connection: asyncpg.Connection, documents: Sequence[tuple[UUID, UUID, UUID]]
 ) -> None:
-    """An invoice approvals has said nothing of yet awaits approval (its process is on)."""
-    await connection.execute(
-        """INSERT INTO invoice_approvals (document_id, office_id, dossier_id, status, waiting_for)
+    """Invoices (office, dossier, document each) approvals has said nothing of yet await
+    approval (their process is on)."""
+    await connection.executemany(
+        """INSERT INTO invoice_approvals (office_id, dossier_id, document_id, status, waiting_for)
         VALUES ($1, $2, $3, 'pending', '{}') ON CONFLICT (document_id) DO NOTHING""",
-        document_id,
-        office_id,
-        dossier_id,
+        documents,
     )
 
 
-async def release_held_document(
-    connection: asyncpg.Connection, office_id: UUID, document_id: UUID
+async def release_held_documents(
+    connection: asyncpg.Connection, documents: Sequence[tuple[UUID, UUID]]
 ) -> None:
-    """Not a purchase document after all: approvals will not ask about it."""
-    await connection.execute(
+    """Not purchase documents after all (office, document each): approvals will not ask about
+    them."""
+    await connection.executemany(
         "DELETE FROM invoice_approvals WHERE office_id = $1 AND document_id = $2 "
         "AND status = 'pending'",
-        office_id,
-        document_id,
+        documents,
     )
 
 

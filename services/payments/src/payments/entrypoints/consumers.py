@@ -1,7 +1,7 @@
 """What payments learns from events: which mailbox a document came to, invoices to pay, invoice and payment approvals, the books' bank accounts and
 settled items."""
 
-from ledgerline.consumers import Subscription
+from ledgerline.consumers import BatchSubscription, Subscription
 from ledgerline.events import (
     BookingPosted,
     DocumentMoved,
@@ -19,8 +19,8 @@ from ledgerline.events import (
 from payments import service_layer
 
 SUBSCRIPTIONS = [
-    Subscription(DocumentReceived, service_layer.on_document_received),
-    Subscription(DocumentRecognized, service_layer.on_document_recognized),
+    BatchSubscription(DocumentReceived, service_layer.on_documents_received),
+    BatchSubscription(DocumentRecognized, service_layer.on_documents_recognized),
     Subscription(PaymentApproved, service_layer.on_payment_approved),
     Subscription(PaymentRejected, service_layer.on_payment_rejected),
     Subscription(LedgerSynced, service_layer.on_ledger_synced),
