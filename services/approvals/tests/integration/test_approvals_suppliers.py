@@ -17,6 +17,7 @@ from approvals import service_layer
 from approvals.adapters import repository
 from approvals.bootstrap import definition
 from ledgerline.auth import DossierScope, Principal, Role
+from ledgerline.consumers import TakesMany
 from ledgerline.db import UnitOfWork
 from ledgerline.events import (
     Counterparty,
@@ -177,9 +178,9 @@ async def test_rules_name_known_suppliers_and_users_and_match_by_the_resolved_co
 
     # an invoice that shows no VAT number, only Janssens' IBAN: the copy says it is L0002
     document = uuid.uuid4()
-    await handle(pool, service_layer.on_document_received, envelope(pdf_received(
+    await handle(pool, TakesMany(service_layer.on_documents_received), envelope(pdf_received(
         document, T0, filename="j.pdf")))  # fmt: skip
-    await handle(pool, service_layer.on_document_recognized, envelope(invoice_read(
+    await handle(pool, TakesMany(service_layer.on_documents_recognized), envelope(invoice_read(
         document, "Janssens", Decimal("12.10"), iban="BE68 5390 0754 7034", invoice_number="J-1",
     )))  # fmt: skip
     async with pool.acquire() as conn:

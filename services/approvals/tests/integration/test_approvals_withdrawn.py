@@ -17,6 +17,7 @@ from approvals import service_layer
 from approvals.adapters import repository
 from approvals.bootstrap import definition
 from ledgerline.auth import DossierScope, Principal, Role
+from ledgerline.consumers import TakesMany
 from ledgerline.db import UnitOfWork, create_pool, run_migrations
 from ledgerline.devstack.stack import Infrastructure
 from ledgerline.dossiers import record
@@ -85,7 +86,7 @@ async def handle(pool: asyncpg.Pool, handler: Any, data: EventData) -> None:
 
 
 async def received(pool: asyncpg.Pool, document: uuid.UUID) -> None:
-    await handle(pool, service_layer.on_document_received, DocumentReceived(
+    await handle(pool, TakesMany(service_layer.on_documents_received), DocumentReceived(
         document_id=document, mailbox="purchase", channel="upload", filename="f.pdf",
         content_type="application/pdf", size_bytes=10, sha256="0" * 64, received_at=T0,
         content_url="http://x/content",
@@ -93,7 +94,7 @@ async def received(pool: asyncpg.Pool, document: uuid.UUID) -> None:
 
 
 async def recognized(pool: asyncpg.Pool, document: uuid.UUID) -> None:
-    await handle(pool, service_layer.on_document_recognized, DocumentRecognized(
+    await handle(pool, TakesMany(service_layer.on_documents_recognized), DocumentRecognized(
         document_id=document, status="ok", source="air", confidence=0.9,
         invoice=InvoiceData(fields=InvoiceFields(
             document_type="invoice", supplier_name="Janssens", invoice_number="J-1",
@@ -205,3 +206,52 @@ async def test_a_document_archived_before_it_was_read_is_never_tested(pool: asyn
     await recognized(pool, document)  # the reading arrives after the merge
     assert await status_of(pool, document) is None
     assert await trail(pool, document) == []
+
+
+def _in_dossier(data: EventData) -> Envelope[Any]:
+    return Envelope[type(data)](  # type: ignore[misc]
+        source="/tests", type="t", dossierid=DOSSIER, officeid=OFFICE, correlationid="c", data=data
+    )
+
+
+async def test_batches_test_each_purchase_invoice_once_when_both_events_are_known(
+    pool: asyncpg.Pool,
+) -> None:
+    purchase, sales, unread = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+
+    def arrived(document: uuid.UUID, mailbox: str) -> Envelope[Any]:
+        return _in_dossier(DocumentReceived(
+            document_id=document, mailbox=mailbox, channel="upload", filename="f.pdf",
+            content_type="application/pdf", size_bytes=10, sha256="0" * 64, received_at=T0,
+            content_url="http://x/content", labels=("bouw",),
+        ))  # fmt: skip
+
+    def read(document: uuid.UUID) -> Envelope[Any]:
+        return _in_dossier(DocumentRecognized(
+            document_id=document, status="ok", source="air", confidence=0.9,
+            invoice=InvoiceData(fields=InvoiceFields(
+                document_type="invoice", supplier_name="Janssens", invoice_number="J-1",
+                currency="EUR", total_incl_vat=Decimal("12.10"),
+            )),
+        ))  # fmt: skip
+
+    async with UnitOfWork(pool, source="approvals") as uow:  # content first, of two
+        await service_layer.on_documents_recognized(uow, [read(purchase), read(sales)])
+    assert await status_of(pool, purchase) is None
+    for _ in range(2):  # the received batch delivered again (new event ids) tests nothing more
+        async with UnitOfWork(pool, source="approvals") as uow:
+            await service_layer.on_documents_received(
+                uow,
+                [
+                    arrived(purchase, "purchase"),
+                    arrived(sales, "sales"),
+                    arrived(unread, "purchase"),
+                ],
+            )
+    assert await status_of(pool, purchase) == "pending"
+    assert await status_of(pool, sales) is None  # not a purchase: never tested
+    assert await status_of(pool, unread) is None  # its content is not known yet
+    async with pool.acquire() as conn:
+        approvals = await conn.fetch("SELECT subject_id, details FROM approvals")
+    assert [row["subject_id"] for row in approvals] == [purchase]
+    assert approvals[0]["details"]["labels"] == ["bouw"]

@@ -1,6 +1,7 @@
 """SQL for rules and their versions, the invoice process switch, approvals, decisions and the
 audit trail. Every query is scoped by office and dossier, or by ids that came from an event."""
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
@@ -184,31 +185,56 @@ async def set_invoice_process(
 
 
 async def remember_document(
-    conn: asyncpg.Connection,
-    *,
-    document_id: UUID,
-    office_id: UUID,
-    dossier_id: UUID,
-    mailbox: str | None = None,
-    facts: dict[str, Any] | None = None,
+    conn: asyncpg.Connection, *, document_id: UUID, office_id: UUID, dossier_id: UUID
 ) -> asyncpg.Record | None:
-    """What one of the two events says; the row holds what both said so far (None: the id is
-    known in another office, and is left alone)."""
-    row = await conn.fetchrow(
-        """INSERT INTO incoming_documents (document_id, office_id, dossier_id, mailbox, facts)
-        VALUES ($1, $2, $3, $4, $5)
-        ON CONFLICT (document_id) DO UPDATE SET
-            mailbox = COALESCE(EXCLUDED.mailbox, incoming_documents.mailbox),
-            facts = COALESCE(EXCLUDED.facts, incoming_documents.facts)
+    """The document, known from now on (None: the id is known in another office)."""
+    return await conn.fetchrow(
+        """INSERT INTO incoming_documents (document_id, office_id, dossier_id)
+        VALUES ($1, $2, $3)
+        ON CONFLICT (document_id) DO UPDATE SET office_id = EXCLUDED.office_id
         WHERE incoming_documents.office_id = EXCLUDED.office_id
-        RETURNING document_id, office_id, dossier_id, mailbox, facts, evaluated, labels""",
+        RETURNING document_id""",
         document_id,
         office_id,
         dossier_id,
-        mailbox,
-        facts,
     )
-    return row
+
+
+async def remember_arrivals(
+    conn: asyncpg.Connection,
+    documents: Sequence[tuple[UUID, UUID, UUID, str, list[str], datetime]],
+) -> None:
+    """What document.received.v1 says of each (document, office, dossier, mailbox, labels,
+    as of): its mailbox, and its labels unless the row has a later event's (the received and
+    labels-changed topics are not ordered relative to each other). A document id known in
+    another office is left alone."""
+    await conn.executemany(
+        """INSERT INTO incoming_documents
+            (document_id, office_id, dossier_id, mailbox, labels, labels_as_of)
+        VALUES ($1, $2, $3, $4, $5, $6)
+        ON CONFLICT (document_id) DO UPDATE SET
+            mailbox = COALESCE(EXCLUDED.mailbox, incoming_documents.mailbox),
+            labels = CASE WHEN incoming_documents.labels_as_of IS NULL
+                               OR incoming_documents.labels_as_of <= EXCLUDED.labels_as_of
+                          THEN EXCLUDED.labels ELSE incoming_documents.labels END,
+            labels_as_of = GREATEST(incoming_documents.labels_as_of, EXCLUDED.labels_as_of)
+        WHERE incoming_documents.office_id = EXCLUDED.office_id""",
+        documents,
+    )
+
+
+async def remember_facts(
+    conn: asyncpg.Connection, documents: Sequence[tuple[UUID, UUID, UUID, dict[str, Any]]]
+) -> None:
+    """What document.recognized.v1 says of each (document, office, dossier, facts). A document
+    id known in another office is left alone."""
+    await conn.executemany(
+        """INSERT INTO incoming_documents (document_id, office_id, dossier_id, facts)
+        VALUES ($1, $2, $3, $4)
+        ON CONFLICT (document_id) DO UPDATE SET facts = EXCLUDED.facts
+        WHERE incoming_documents.office_id = EXCLUDED.office_id""",
+        documents,
+    )
 
 
 async def remember_labels(
@@ -253,13 +279,29 @@ async def replace_requirement(
 
 
 async def claim_evaluation(conn: asyncpg.Connection, document_id: UUID) -> bool:
-    """True once per document: the first time both events are known."""
+    """True once per document: the first time it is claimed."""
     return bool(
         await conn.fetchval(
             "UPDATE incoming_documents SET evaluated = true WHERE document_id = $1 "
             "AND NOT evaluated RETURNING true",
             document_id,
         )
+    )
+
+
+async def claim_evaluations(
+    conn: asyncpg.Connection, documents: Sequence[tuple[UUID, UUID]]
+) -> list[asyncpg.Record]:
+    """Of the documents (office, document each), those whose mailbox and content are both
+    known and that no one has claimed yet, claimed: each is returned once, ever."""
+    return await conn.fetch(
+        """UPDATE incoming_documents d SET evaluated = true
+        FROM unnest($1::uuid[], $2::uuid[]) AS k(office_id, document_id)
+        WHERE d.document_id = k.document_id AND d.office_id = k.office_id AND NOT d.evaluated
+          AND d.mailbox IS NOT NULL AND d.facts IS NOT NULL
+        RETURNING d.document_id, d.office_id, d.dossier_id, d.mailbox, d.facts, d.labels""",
+        [office for office, _ in documents],
+        [document for _, document in documents],
     )
 
 

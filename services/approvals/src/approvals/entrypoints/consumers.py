@@ -4,7 +4,7 @@ pending approval is withdrawn), payments that await approval, the dossier's supp
 (ledger.synced.v1) and its users (dossier.users-changed.v1); a document the office moved to
 another dossier (document.moved.v1)."""
 
-from ledgerline.consumers import Subscription
+from ledgerline.consumers import BatchSubscription, Subscription
 from ledgerline.events import (
     DocumentArchived,
     DocumentDeleted,
@@ -20,8 +20,8 @@ from ledgerline.events import (
 from approvals import service_layer
 
 SUBSCRIPTIONS = [
-    Subscription(DocumentReceived, service_layer.on_document_received),
-    Subscription(DocumentRecognized, service_layer.on_document_recognized),
+    BatchSubscription(DocumentReceived, service_layer.on_documents_received),
+    BatchSubscription(DocumentRecognized, service_layer.on_documents_recognized),
     Subscription(DocumentLabelsChanged, service_layer.on_document_labels_changed),
     # A document deleted, merged or split: its invoice approval no longer waits for anyone.
     Subscription(DocumentDeleted, service_layer.on_document_deleted),

@@ -18,8 +18,8 @@ from approvals.service_layer.invoice_approvals import (
     on_document_deleted,
     on_document_labels_changed,
     on_document_moved,
-    on_document_received,
-    on_document_recognized,
+    on_documents_received,
+    on_documents_recognized,
 )
 from approvals.service_layer.payment_approvals import on_payment_approval_requested
 from approvals.service_layer.process import switch_invoice_process
@@ -41,8 +41,8 @@ __all__ = [
     "on_document_deleted",
     "on_document_labels_changed",
     "on_document_moved",
-    "on_document_received",
-    "on_document_recognized",
+    "on_documents_received",
+    "on_documents_recognized",
     "on_dossier_users_changed",
     "on_ledger_synced",
     "on_payment_approval_requested",

@@ -2,6 +2,7 @@
 rules once both its mailbox and its content are known; tested again when relabelled before
 anyone decided; withdrawn when the document is deleted, merged or split; moved with it."""
 
+from collections.abc import Sequence
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -49,49 +50,48 @@ def _facts(event: DocumentRecognized) -> dict[str, Any]:
     )
 
 
-async def on_document_received(uow: UnitOfWork, event: Envelope[DocumentReceived]) -> None:
-    await repository.remember_labels(
+async def on_documents_received(
+    uow: UnitOfWork, events: Sequence[Envelope[DocumentReceived]]
+) -> None:
+    await repository.remember_arrivals(
         uow.conn,
-        document_id=event.data.document_id,
-        office_id=event.officeid,
-        dossier_id=event.dossierid,
-        labels=list(event.data.labels),
-        as_of=event.time,
+        [
+            (
+                e.data.document_id,
+                e.officeid,
+                e.dossierid,
+                e.data.mailbox,
+                list(e.data.labels),
+                e.time,
+            )
+            for e in events
+        ],
     )
-    row = await repository.remember_document(
-        uow.conn,
-        document_id=event.data.document_id,
-        office_id=event.officeid,
-        dossier_id=event.dossierid,
-        mailbox=event.data.mailbox,
+    await _evaluate_those_known(uow, events)
+
+
+async def on_documents_recognized(
+    uow: UnitOfWork, events: Sequence[Envelope[DocumentRecognized]]
+) -> None:
+    await repository.remember_facts(
+        uow.conn, [(e.data.document_id, e.officeid, e.dossierid, _facts(e.data)) for e in events]
     )
-    await _evaluate_when_known(uow, row)
+    await _evaluate_those_known(uow, events)
 
 
-async def on_document_recognized(uow: UnitOfWork, event: Envelope[DocumentRecognized]) -> None:
-    row = await repository.remember_document(
-        uow.conn,
-        document_id=event.data.document_id,
-        office_id=event.officeid,
-        dossier_id=event.dossierid,
-        facts=_facts(event.data),
-    )
-    await _evaluate_when_known(uow, row)
-
-
-async def _evaluate_when_known(uow: UnitOfWork, row: asyncpg.Record | None) -> None:
+async def _evaluate_those_known(uow: UnitOfWork, events: Sequence[Envelope[Any]]) -> None:
     """A purchase document is tested against the rules once, when both its mailbox (received)
     and its content (recognized) are known, whichever event came first."""
-    if row is None or row["mailbox"] is None or row["facts"] is None:
-        return
-    if not await repository.claim_evaluation(uow.conn, row["document_id"]):
-        return
-    if row["mailbox"] != "purchase":
-        return
-    facts = dict(row["facts"]) | {"labels": list(row["labels"])}
-    await create_invoice_approval(
-        uow, row["office_id"], row["dossier_id"], row["document_id"], facts
+    order = {event.data.document_id: index for index, event in enumerate(events)}
+    rows = await repository.claim_evaluations(
+        uow.conn, [(event.officeid, event.data.document_id) for event in events]
     )
+    for row in sorted(rows, key=lambda row: order[row["document_id"]]):
+        if row["mailbox"] == "purchase":
+            facts = dict(row["facts"]) | {"labels": list(row["labels"])}
+            await create_invoice_approval(
+                uow, row["office_id"], row["dossier_id"], row["document_id"], facts
+            )
 
 
 async def on_document_labels_changed(
@@ -223,6 +223,17 @@ async def _withdraw_invoice_approval(
     )
 
 
+async def _process_on(uow: UnitOfWork, office_id: UUID, dossier_id: UUID) -> bool:
+    """The dossier's process switch, read under its lock once per transaction (a consumer
+    batch holds many documents of a few dossiers): the lock is held until the transaction
+    ends, so the switch cannot change meanwhile."""
+    key = ("invoice-approval-process", office_id, dossier_id)
+    if key not in uow.cache:
+        await repository.lock_invoice_process(uow.conn, office_id, dossier_id)
+        uow.cache[key] = await repository.invoice_process_enabled(uow.conn, office_id, dossier_id)
+    return bool(uow.cache[key])
+
+
 async def _with_suppliers(
     conn: asyncpg.Connection, office_id: UUID, dossier_id: UUID, facts: dict[str, Any]
 ) -> dict[str, Any]:
@@ -240,8 +251,7 @@ async def create_invoice_approval(
     uow: UnitOfWork, office_id: UUID, dossier_id: UUID, document_id: UUID, facts: dict[str, Any]
 ) -> asyncpg.Record | None:
     conn = uow.conn
-    await repository.lock_invoice_process(conn, office_id, dossier_id)
-    if not await repository.invoice_process_enabled(conn, office_id, dossier_id):
+    if not await _process_on(uow, office_id, dossier_id):
         return None
     rules = [
         invoice_rule(row)
