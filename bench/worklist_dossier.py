@@ -27,6 +27,7 @@ from typing import Any
 
 import asyncpg
 import psutil
+from ledgerline.consumers import TakesMany
 from ledgerline.db import UnitOfWork, create_pool, run_migrations
 from ledgerline.devstack.ports import free_port
 from ledgerline.devstack.postgres import LocalPostgres
@@ -45,7 +46,7 @@ from ledgerline.events import (
     spec_for,
 )
 from ledgerline.events.invoice import InvoiceData, InvoiceFields, VatBreakdown
-from worklist.service_layer import on_document_recognized, on_document_submitted, on_ledger_synced
+from worklist.service_layer import on_documents_recognized, on_documents_submitted, on_ledger_synced
 
 VERSIONS = (
     Path(__file__).resolve().parents[1] / "services/worklist/src/worklist/migrations/versions"
@@ -220,10 +221,10 @@ def recognised(number: str, mailbox: str, n: int) -> DocumentRecognized:
 
 async def deliver(pool: asyncpg.Pool, number: str, mailbox: str, n: int) -> None:
     recognition = recognised(number, mailbox, n)
-    await handle(pool, on_document_recognized, recognition)
+    await handle(pool, TakesMany(on_documents_recognized), recognition)
     await handle(
         pool,
-        on_document_submitted,
+        TakesMany(on_documents_submitted),
         DocumentSubmitted(
             document_id=recognition.document_id,
             mailbox=mailbox,  # type: ignore[arg-type]

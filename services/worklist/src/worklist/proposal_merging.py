@@ -4,7 +4,7 @@ and their pages).
 The office's request (`merge`) takes the proposals out of the worklist and asks ingest with
 document.merge-requested.v1, in one transaction: all or nothing. Ingest merges the documents
 into a new one, sent to the office; recognition reads it and its proposal comes as any other
-(`service_layer.make_proposal_if_ready`). When ingest cannot merge them
+(`service_layer.make_proposals_if_ready`). When ingest cannot merge them
 (document.merge-refused.v1, `on_document_merge_refused`), the proposals are made again from
 their documents, as they were recognised."""
 
@@ -20,7 +20,7 @@ from worklist.adapters import document_progress, repository
 from worklist.booking_actions import NotEditable, NotFound
 from worklist.domain.merging import Mergeable, check_count, documents_to_merge, merge_note
 from worklist.domain.moving import PAYMENT_WORDS
-from worklist.service_layer import make_proposal_if_ready
+from worklist.service_layer import make_proposals_if_ready
 from worklist.status_publishing import publish_status_change
 
 
@@ -91,9 +91,14 @@ async def on_document_merge_refused(uow: UnitOfWork, event: Envelope[DocumentMer
     freed = await repository.forget_merged(
         uow.conn, event.officeid, data.document_ids, merge_note(data.merge_id)
     )
-    for document_id in data.document_ids:
-        if document_id in freed:
-            await make_proposal_if_ready(uow, event.officeid, document_id)
+    await make_proposals_if_ready(
+        uow,
+        [
+            (event.officeid, document_id)
+            for document_id in data.document_ids
+            if document_id in freed
+        ],
+    )
 
 
 MERGE_SUBSCRIPTIONS = [Subscription(DocumentMergeRefused, on_document_merge_refused)]

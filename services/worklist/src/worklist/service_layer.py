@@ -15,7 +15,7 @@ from typing import Any
 from uuid import UUID
 
 from ledgerline import counterparty_copy
-from ledgerline.consumers import Subscription
+from ledgerline.consumers import BatchSubscription, Subscription
 from ledgerline.db import UnitOfWork
 from ledgerline.events import (
     BookingDeleted,
@@ -43,11 +43,17 @@ from worklist.status_publishing import publish_status_change
 log = logging.getLogger(__name__)
 
 
-async def on_document_recognized(uow: UnitOfWork, event: Envelope[DocumentRecognized]) -> None:
-    await repository.save_recognition(uow.conn, event)  # under lock_document's lock
-    if await make_proposal_if_ready(uow, event.officeid, event.data.document_id):
-        return  # made from this reading just now: nothing to refresh
-    await refresh_if_reread(uow, event.officeid, event.data)
+async def on_documents_recognized(
+    uow: UnitOfWork, events: Sequence[Envelope[DocumentRecognized]]
+) -> None:
+    await repository.lock_documents(uow.conn, [event.data.document_id for event in events])
+    await repository.save_recognitions(uow.conn, events)
+    made = await make_proposals_if_ready(
+        uow, [(event.officeid, event.data.document_id) for event in events]
+    )
+    for event in events:
+        if event.data.document_id not in made:  # made from its reading just now: nothing to refresh
+            await refresh_if_reread(uow, event.officeid, event.data)
 
 
 async def ledger_of(uow: UnitOfWork, office_id: UUID, dossier_id: UUID) -> LedgerData:
@@ -90,36 +96,44 @@ async def refresh_if_reread(
     )
 
 
-async def on_document_submitted(uow: UnitOfWork, event: Envelope[DocumentSubmitted]) -> None:
-    await repository.save_submission(uow.conn, event)  # under lock_document's lock
-    await make_proposal_if_ready(uow, event.officeid, event.data.document_id)
+async def on_documents_submitted(
+    uow: UnitOfWork, events: Sequence[Envelope[DocumentSubmitted]]
+) -> None:
+    await repository.lock_documents(uow.conn, [event.data.document_id for event in events])
+    await repository.save_submissions(uow.conn, events)
+    await make_proposals_if_ready(
+        uow, [(event.officeid, event.data.document_id) for event in events]
+    )
 
 
-async def make_proposal_if_ready(uow: UnitOfWork, office_id: UUID, document_id: UUID) -> bool:
-    """Makes the document's proposal once it is recognised and submitted (and not deleted in
-    its mailbox before that); True when it made it."""
-    ready = await repository.ready_for_proposal(uow.conn, office_id, document_id)
-    if ready is None:
-        return False
-    recognition, mailbox, dossier_id, journal = ready
-    ledger = await ledger_of(uow, office_id, dossier_id)
-    draft = await draft_for(
-        uow.conn, office_id, dossier_id, recognition, mailbox, ledger, journal=journal
-    )
-    proposal_id = await repository.insert_proposal(
-        uow.conn, office_id, dossier_id, document_id, draft, recognition
-    )
-    publish_status_change(
-        uow,
-        office_id,
-        dossier_id,
-        proposal_id=proposal_id,
-        document_id=document_id,
-        old_status=None,
-        new_status=draft.status,
-        reason="made",
-    )
-    return True
+async def make_proposals_if_ready(
+    uow: UnitOfWork, documents: Sequence[tuple[UUID, UUID]]
+) -> set[UUID]:
+    """Makes the proposal of each document (office, document) that is recognised and submitted
+    now (and was not deleted in its mailbox before that), in the order given; the ids of the
+    documents it made them of. The caller holds the documents' locks (`lock_documents`)."""
+    made = set()
+    for office_id, document_id, ready in await repository.ready_for_proposals(uow.conn, documents):
+        recognition, mailbox, dossier_id, journal = ready
+        ledger = await ledger_of(uow, office_id, dossier_id)
+        draft = await draft_for(
+            uow.conn, office_id, dossier_id, recognition, mailbox, ledger, journal=journal
+        )
+        proposal_id = await repository.insert_proposal(
+            uow.conn, office_id, dossier_id, document_id, draft, recognition
+        )
+        publish_status_change(
+            uow,
+            office_id,
+            dossier_id,
+            proposal_id=proposal_id,
+            document_id=document_id,
+            old_status=None,
+            new_status=draft.status,
+            reason="made",
+        )
+        made.add(document_id)
+    return made
 
 
 async def on_ledger_synced(uow: UnitOfWork, event: Envelope[LedgerSynced]) -> None:
@@ -338,10 +352,10 @@ async def _client_labels(
 
 
 SUBSCRIPTIONS = [
-    Subscription(DocumentRecognized, on_document_recognized),
+    BatchSubscription(DocumentRecognized, on_documents_recognized),
     Subscription(DocumentReceived, on_document_received, accepts=_delivered_with_labels),
     Subscription(DocumentLabelsChanged, on_document_labels_changed),
-    Subscription(DocumentSubmitted, on_document_submitted),
+    BatchSubscription(DocumentSubmitted, on_documents_submitted),
     Subscription(LedgerSynced, on_ledger_synced),
     Subscription(BookingPosted, on_booking_posted),
     Subscription(BookingFailed, on_booking_failed),

@@ -13,6 +13,7 @@ from typing import Any
 import asyncpg
 import httpx
 from ledgerline.auth import Role, issue_token
+from ledgerline.consumers import TakesMany
 from ledgerline.db import UnitOfWork
 from ledgerline.demo import JWT_ISSUER
 from ledgerline.devstack.ports import free_port
@@ -23,7 +24,7 @@ from ledgerline.testing.events import envelope
 from ledgerline.testing.http import service_client
 from worklist.bootstrap import definition
 from worklist.config import WorklistSettings
-from worklist.service_layer import on_document_recognized, on_document_submitted
+from worklist.service_layer import on_documents_recognized, on_documents_submitted
 
 from services.worklist.tests.unit.books import PEETERS
 
@@ -132,7 +133,11 @@ async def deliver(
     of the office's dossier: the document's id."""
     document = uuid.uuid4()
     await handle(
-        pool, on_document_recognized, recognised(document, number, net, status), office, dossier
+        pool,
+        TakesMany(on_documents_recognized),
+        recognised(document, number, net, status),
+        office,
+        dossier,
     )
     submitted = DocumentSubmitted(
         document_id=document,
@@ -140,7 +145,7 @@ async def deliver(
         submitted_at=datetime.now(UTC),
         submitted_by="ben",
     )
-    await handle(pool, on_document_submitted, submitted, office, dossier)
+    await handle(pool, TakesMany(on_documents_submitted), submitted, office, dossier)
     return document
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import asyncpg
 import pytest
+from ledgerline.consumers import TakesMany
 from ledgerline.events import (
     DocumentRecognized,
     DocumentSubmitted,
@@ -16,7 +17,7 @@ from ledgerline.events import (
     LedgerSynced,
 )
 from ledgerline.events.invoice import InvoiceData, InvoiceFields
-from worklist.service_layer import on_document_recognized, on_document_submitted, on_ledger_synced
+from worklist.service_layer import on_documents_recognized, on_documents_submitted, on_ledger_synced
 
 from services.worklist.tests.integration import helpers
 from services.worklist.tests.unit.books import PEETERS, journal
@@ -38,7 +39,7 @@ async def proposed_journal(pool: asyncpg.Pool, journal: str | None) -> str:
     )  # fmt: skip
     await handle(
         pool,
-        on_document_recognized,
+        TakesMany(on_documents_recognized),
         DocumentRecognized(
             document_id=document, status="ok", source="ubl", confidence=1.0,
             invoice=InvoiceData(fields=fields),
@@ -46,7 +47,7 @@ async def proposed_journal(pool: asyncpg.Pool, journal: str | None) -> str:
     )  # fmt: skip
     await handle(
         pool,
-        on_document_submitted,
+        TakesMany(on_documents_submitted),
         DocumentSubmitted(
             document_id=document, mailbox="purchase", submitted_at=datetime.now(UTC),
             submitted_by="auto-forward of the purchase mailbox", journal=journal,

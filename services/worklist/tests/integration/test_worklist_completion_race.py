@@ -11,7 +11,7 @@ import pytest
 from ledgerline.db import UnitOfWork
 from ledgerline.events import DocumentRecognized, DocumentSubmitted, Envelope, spec_for
 from ledgerline.events.invoice import InvoiceData, InvoiceFields
-from worklist.service_layer import on_document_recognized, on_document_submitted
+from worklist.service_layer import on_documents_recognized, on_documents_submitted
 
 pytestmark = [pytest.mark.integration]
 
@@ -71,14 +71,14 @@ async def test_recognition_and_submission_committing_concurrently_make_one_propo
 
     async def recognition_consumer() -> None:
         async with UnitOfWork(pool, source="worklist") as uow:
-            await on_document_recognized(uow, recognized)
+            await on_documents_recognized(uow, [recognized])
             first_done.set()
             await release_first.wait()  # still uncommitted while the submission is handled
 
     async def submission_consumer() -> None:
         await first_done.wait()
         async with UnitOfWork(pool, source="worklist") as uow:
-            handled = asyncio.create_task(on_document_submitted(uow, submitted))
+            handled = asyncio.create_task(on_documents_submitted(uow, [submitted]))
             await asyncio.sleep(0.5)
             release_first.set()
             await handled

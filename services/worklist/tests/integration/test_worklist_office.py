@@ -16,6 +16,7 @@ import asyncpg
 import httpx
 import pytest
 from ledgerline.auth import Role
+from ledgerline.consumers import TakesMany
 from ledgerline.events import (
     Counterparty,
     DocumentMergeRefused,
@@ -26,7 +27,7 @@ from ledgerline.events import (
 )
 from worklist.entrypoints.progress_consumers import on_invoice_approved, on_payment_queued
 from worklist.proposal_merging import on_document_merge_refused
-from worklist.service_layer import on_document_recognized, on_ledger_synced
+from worklist.service_layer import on_documents_recognized, on_ledger_synced
 
 from services.worklist.tests.integration.helpers import (
     bearer,
@@ -353,7 +354,9 @@ async def test_reading_a_document_again_updates_its_proposal(world: World) -> No
 
     # Recognition answers with a better reading: the same proposal, now enriched and Ok.
     await world.handle(
-        on_document_recognized, recognised(document, "VH-SCAN", "120.00", "ok"), world.peeters
+        TakesMany(on_documents_recognized),
+        recognised(document, "VH-SCAN", "120.00", "ok"),
+        world.peeters,
     )
     rows = await world.pool.fetch("SELECT id FROM proposals WHERE document_id = $1", document)
     assert [row["id"] for row in rows] == [scan]
@@ -371,7 +374,7 @@ async def test_reading_a_document_again_updates_its_proposal(world: World) -> No
 
     # A reading nobody asked for leaves the office's proposal as it is.
     await world.handle(
-        on_document_recognized,
+        TakesMany(on_documents_recognized),
         recognised(uuid.UUID(updated["document_id"]), "OTHER", "1.00", "ok"),
         world.peeters,
     )
@@ -469,7 +472,7 @@ async def test_merging_proposals_asks_ingest_all_or_nothing(world: World) -> Non
     ]
     # A late reading of a merged document makes no proposal of its own.
     await world.handle(
-        on_document_recognized,
+        TakesMany(on_documents_recognized),
         recognised(documents[first], "LATE", "1.00", "ok"),
         world.peeters,
     )

@@ -14,6 +14,7 @@ from typing import Any
 
 import asyncpg
 import pytest
+from ledgerline.consumers import TakesMany
 from ledgerline.db import UnitOfWork
 from ledgerline.events import (
     BookingFailed,
@@ -35,8 +36,8 @@ from worklist.service_layer import (
     on_booking_posted,
     on_document_archived,
     on_document_deleted,
-    on_document_recognized,
-    on_document_submitted,
+    on_documents_recognized,
+    on_documents_submitted,
 )
 
 from services.worklist.tests.integration.helpers import read_from_ubl
@@ -157,7 +158,7 @@ async def test_a_deleted_document_takes_its_unsent_proposal_out_once(pool: async
     # The submission delivered again makes no new proposal of the deleted document.
     await handle(
         pool,
-        on_document_submitted,
+        TakesMany(on_documents_submitted),
         DocumentSubmitted(
             document_id=document,
             mailbox="purchase",
@@ -190,7 +191,7 @@ async def test_a_merged_document_takes_its_unsent_proposal_out_once(pool: asyncp
     # The submission delivered again makes no new proposal of the merged document.
     await handle(
         pool,
-        on_document_submitted,
+        TakesMany(on_documents_submitted),
         DocumentSubmitted(
             document_id=document,
             mailbox="purchase",
@@ -224,7 +225,7 @@ async def test_a_document_deleted_before_it_is_complete_gets_no_proposal(
     await handle(pool, on_document_deleted, deletion(document))
     await handle(
         pool,
-        on_document_submitted,
+        TakesMany(on_documents_submitted),
         DocumentSubmitted(
             document_id=document,
             mailbox="purchase",
@@ -232,7 +233,7 @@ async def test_a_document_deleted_before_it_is_complete_gets_no_proposal(
             submitted_by="ben",
         ),
     )
-    await handle(pool, on_document_recognized, recognised_sales(document, "X-1"))
+    await handle(pool, TakesMany(on_documents_recognized), recognised_sales(document, "X-1"))
     assert await proposal_of(pool, document) is None
 
 
@@ -252,10 +253,10 @@ def recognised_sales(document: uuid.UUID, number: str) -> DocumentRecognized:
 
 async def deliver_sales(pool: asyncpg.Pool, number: str) -> asyncpg.Record:
     document = uuid.uuid4()
-    await handle(pool, on_document_recognized, recognised_sales(document, number))
+    await handle(pool, TakesMany(on_documents_recognized), recognised_sales(document, number))
     await handle(
         pool,
-        on_document_submitted,
+        TakesMany(on_documents_submitted),
         DocumentSubmitted(
             document_id=document,
             mailbox="sales",

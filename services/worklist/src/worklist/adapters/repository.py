@@ -38,75 +38,93 @@ async def lock_document(connection: asyncpg.Connection, document_id: UUID) -> No
     await connection.execute(LOCK_DOCUMENT_SQL, document_id)
 
 
-async def save_recognition(
-    connection: asyncpg.Connection, event: Envelope[DocumentRecognized]
-) -> None:
-    """Also takes `lock_document`'s lock first, in the same statement (one round trip)."""
+async def lock_documents(connection: asyncpg.Connection, document_ids: Sequence[UUID]) -> None:
+    """`lock_document` for many, in one statement and in the order of their ids: two batches
+    that share documents wait for each other instead of deadlocking."""
     await connection.execute(
-        f"""
-        INSERT INTO recognized_documents (document_id, office_id, dossier_id, recognition)
-        SELECT $1::uuid, $2::uuid, $3::uuid, $4::jsonb FROM ({LOCK_DOCUMENT_SQL}) AS locked
-        ON CONFLICT (document_id) DO UPDATE SET recognition = EXCLUDED.recognition
-        """,
-        event.data.document_id,
-        event.officeid,
-        event.dossierid,
-        event.data.model_dump(mode="json"),
+        "SELECT count(pg_advisory_xact_lock(hashtextextended(id::text, 0)))"
+        " FROM unnest($1::uuid[]) AS id",
+        sorted(set(document_ids)),
     )
 
 
-async def save_submission(
-    connection: asyncpg.Connection, event: Envelope[DocumentSubmitted]
+async def save_recognitions(
+    connection: asyncpg.Connection, events: Sequence[Envelope[DocumentRecognized]]
 ) -> None:
-    """Also takes `lock_document`'s lock first, in the same statement (one round trip)."""
-    await connection.execute(
-        f"""
-        INSERT INTO submitted_documents (document_id, office_id, dossier_id, mailbox, submitted_at,
-                                         journal)
-        SELECT $1::uuid, $2::uuid, $3::uuid, $4::text, $5::timestamptz, $6::text
-        FROM ({LOCK_DOCUMENT_SQL}) AS locked
-        ON CONFLICT (document_id) DO NOTHING
-        """,
-        event.data.document_id,
-        event.officeid,
-        event.dossierid,
-        event.data.mailbox,
-        event.data.submitted_at,
-        event.data.journal,
+    """The caller holds the documents' locks (`lock_documents`)."""
+    await connection.executemany(
+        """INSERT INTO recognized_documents (document_id, office_id, dossier_id, recognition)
+        VALUES ($1, $2, $3, $4)
+        ON CONFLICT (document_id) DO UPDATE SET recognition = EXCLUDED.recognition""",
+        [
+            (e.data.document_id, e.officeid, e.dossierid, e.data.model_dump(mode="json"))
+            for e in events
+        ],
     )
 
 
-async def ready_for_proposal(
-    connection: asyncpg.Connection, office_id: UUID, document_id: UUID
-) -> tuple[DocumentRecognized, str, UUID, str | None] | None:
-    """The recognition, mailbox, dossier and chosen journal (mailed to a journal's address) of
-    a document that is recognised and submitted but
-    has no proposal yet, and was not deleted in its mailbox. The caller holds `lock_document`,
-    so of the two events that complete it, the second sees the first's committed half."""
-    row = await connection.fetchrow(
+async def save_submissions(
+    connection: asyncpg.Connection, events: Sequence[Envelope[DocumentSubmitted]]
+) -> None:
+    """The caller holds the documents' locks (`lock_documents`)."""
+    await connection.executemany(
+        """INSERT INTO submitted_documents
+            (document_id, office_id, dossier_id, mailbox, submitted_at, journal)
+        VALUES ($1, $2, $3, $4, $5, $6)
+        ON CONFLICT (document_id) DO NOTHING""",
+        [
+            (
+                e.data.document_id,
+                e.officeid,
+                e.dossierid,
+                e.data.mailbox,
+                e.data.submitted_at,
+                e.data.journal,
+            )
+            for e in events
+        ],
+    )
+
+
+async def ready_for_proposals(
+    connection: asyncpg.Connection, documents: Sequence[tuple[UUID, UUID]]
+) -> list[tuple[UUID, UUID, tuple[DocumentRecognized, str, UUID, str | None]]]:
+    """Of the documents (office, document each, in that order), those recognised and submitted
+    but without a proposal yet and not deleted in their mailbox: office, document, and the
+    recognition, mailbox, dossier and chosen journal (mailed to a journal's address) of each.
+    The caller holds `lock_documents`, so of the two events that complete a document, the
+    second sees the first's committed half."""
+    wanted = list(dict.fromkeys(documents))
+    rows = await connection.fetch(
         """
-        SELECT r.recognition, s.mailbox, s.dossier_id, s.journal
-        FROM submitted_documents s
+        SELECT s.office_id, s.document_id, r.recognition, s.mailbox, s.dossier_id, s.journal
+        FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS k(office_id, document_id, position)
+        JOIN submitted_documents s ON s.office_id = k.office_id AND s.document_id = k.document_id
         JOIN recognized_documents r ON r.document_id = s.document_id AND r.office_id = s.office_id
-        WHERE s.office_id = $1 AND s.document_id = $2
-          AND NOT EXISTS (SELECT 1 FROM proposals p WHERE p.document_id = s.document_id)
+        WHERE NOT EXISTS (SELECT 1 FROM proposals p WHERE p.document_id = s.document_id)
           AND NOT EXISTS (
               SELECT 1 FROM deleted_documents d
               WHERE d.office_id = s.office_id AND d.document_id = s.document_id
           )
+        ORDER BY k.position
         FOR UPDATE OF s
         """,
-        office_id,
-        document_id,
+        [office for office, _ in wanted],
+        [document for _, document in wanted],
     )
-    if row is None:
-        return None
-    return (
-        DocumentRecognized.model_validate(row["recognition"]),
-        row["mailbox"],
-        row["dossier_id"],
-        row["journal"],
-    )
+    return [
+        (
+            row["office_id"],
+            row["document_id"],
+            (
+                DocumentRecognized.model_validate(row["recognition"]),
+                row["mailbox"],
+                row["dossier_id"],
+                row["journal"],
+            ),
+        )
+        for row in rows
+    ]
 
 
 async def recognition_of(
