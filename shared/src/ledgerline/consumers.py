@@ -10,9 +10,10 @@ from typing import Any, Generic, TypeVar
 from uuid import UUID
 
 import asyncpg
-from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
+from faststream.message import AckStatus
 from pydantic import ValidationError
 
 from ledgerline.claimcheck import ClaimCheck, DatarefResolver, DatarefUnavailable
@@ -201,7 +202,8 @@ class EventConsumer:
     def _register(self, consumer_name: str, by_topic: dict[str, "_Route"]) -> None:
         # Only the raw records are taken, so FastStream never decodes or validates a body: a body
         # it could not cast would be redelivered forever instead of reaching the dead-letter topic.
-        async def on_batch(records: Any) -> None:  # the decoder's tuple of ConsumerRecord
+        async def on_batch(message: Any) -> None:  # the decoder's KafkaMessage, undecoded
+            records = _records_of(message)
             # A batch holds several partitions, each in offset order; grouping by topic keeps
             # that order (the order per key), and topics are independent of each other.
             of_topic: dict[str, list[tuple[bytes, ConsumerRecord[Any, Any] | None]]] = {}
@@ -219,6 +221,10 @@ class EventConsumer:
                         prepare=route.prepare,
                         accepts=route.accepts,
                     )
+                await _commit_handled(subscriber.consumer, records)
+            # Committed: FastStream's own acknowledgement would commit again, and every
+            # partition assigned, not just the batch's (see _commit_handled).
+            message.committed = AckStatus.ACKED
 
         subscriber = self._broker.subscriber(
             *by_topic,
@@ -232,7 +238,7 @@ class EventConsumer:
             session_timeout_ms=self._session_timeout_ms,
             heartbeat_interval_ms=self._heartbeat_interval_ms,
             title=consumer_name,
-            decoder=_raw_records,
+            decoder=_undecoded,
         )
         subscriber(on_batch)
 
@@ -524,10 +530,37 @@ def _fetching_paused(consumer: AIOKafkaConsumer | None) -> Iterator[None]:
         consumer.resume(*consumer.paused())
 
 
-async def _raw_records(message: KafkaMessage) -> tuple[ConsumerRecord[Any, Any], ...]:
-    """A batch's records as aiokafka gives them, for `on_batch`, undecoded."""
+async def _undecoded(message: KafkaMessage) -> KafkaMessage:
+    """The batch as FastStream has it, for `on_batch`: its records undecoded, and the message
+    whose acknowledgement `on_batch` settles itself."""
+    return message
+
+
+def _records_of(message: KafkaMessage) -> tuple[ConsumerRecord[Any, Any], ...]:
     records = message.raw_message
     return records if isinstance(records, tuple) else (records,)
+
+
+async def _commit_handled(
+    consumer: AIOKafkaConsumer | None, records: Sequence[ConsumerRecord[Any, Any]]
+) -> None:
+    """Commits the offsets after a handled batch, of its own partitions only. aiokafka's
+    `commit()` commits every partition assigned (12 per topic, up to a dozen topics a consumer):
+    each commit was a request of ~100 offsets that the broker appended to __consumer_offsets,
+    whatever the batch held. A partition revoked meanwhile is left to its new owner (who
+    redelivers from the last commit; the inbox skips what was handled)."""
+    if consumer is None:
+        return
+    next_offsets: dict[TopicPartition, int] = {}
+    for record in records:
+        partition = TopicPartition(record.topic, record.partition)
+        next_offsets[partition] = max(next_offsets.get(partition, 0), record.offset + 1)
+    assigned = consumer.assignment()
+    owned = {
+        partition: offset for partition, offset in next_offsets.items() if partition in assigned
+    }
+    if owned:
+        await consumer.commit(owned)
 
 
 def parse_raw_envelope(body: bytes) -> RawEnvelope:

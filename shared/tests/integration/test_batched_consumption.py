@@ -12,7 +12,7 @@ from typing import Any
 
 import asyncpg
 import pytest
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from ledgerline.consumers import (
     BatchSubscription,
     EventConsumer,
@@ -135,6 +135,56 @@ async def test_a_batch_is_one_transaction_in_offset_order(
     assert [row["counterparties"] for row in effects] == list(range(40))  # once each, in order
     # 40 messages already waiting: a handful of batches, not a transaction per message.
     assert len({row["tx"] for row in effects}) <= 4
+
+
+async def test_a_batch_commits_the_offsets_of_its_own_partitions_only(
+    infrastructure: Infrastructure, pool: asyncpg.Pool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dossier = uuid.uuid4()
+    envelopes = [ledger_synced(dossier, n) for n in range(10)]
+    marker = await _produce(infrastructure.bootstrap_servers, envelopes)
+    handled: dict[tuple[str, int], int] = {}  # partition: the last offset handled
+    commits: list[Any] = []
+    commit = AIOKafkaConsumer.commit
+
+    async def spied_commit(self: AIOKafkaConsumer, offsets: Any = None) -> None:
+        commits.append(offsets)
+        await commit(self, offsets)
+
+    monkeypatch.setattr(AIOKafkaConsumer, "commit", spied_commit)
+
+    async def record_effect(uow: UnitOfWork, event: Envelope[LedgerSynced]) -> None:
+        await uow.conn.execute(
+            "INSERT INTO effects (event_id, counterparties) VALUES ($1, $2)",
+            event.id,
+            event.data.counterparties,
+        )
+
+    broker = create_broker(infrastructure.bootstrap_servers, client_id="tests")
+    group = f"commit-{uuid.uuid4().hex[:8]}"
+    EventConsumer(service=group, pool=pool, broker=broker).subscribe(
+        Subscription(LedgerSynced, record_effect)
+    )
+    await broker.start()
+    try:
+        await _effects_for(pool, [e.id for e in envelopes], marker, 60)
+        await asyncio.sleep(0.5)  # the marker's batch commits after its transaction
+    finally:
+        await broker.stop()
+    async with contextlib.aclosing(
+        records_from_beginning(infrastructure.bootstrap_servers, TOPIC)
+    ) as records:
+        async for record in records:
+            key = (record.topic, record.partition)
+            handled[key] = max(handled.get(key, -1), record.offset)
+    assert commits and all(offsets is not None for offsets in commits)  # never "all assigned"
+    committed: dict[tuple[str, int], int] = {}
+    for offsets in commits:
+        for partition, offset in offsets.items():
+            committed[(partition.topic, partition.partition)] = offset
+    # Each partition's last commit is past its last record; none without records is committed.
+    assert committed == {key: offset + 1 for key, offset in handled.items() if key in committed}
+    assert set(committed) <= set(handled)
 
 
 async def test_a_poison_message_in_a_batch_goes_alone_to_the_dlq_after_its_attempts(

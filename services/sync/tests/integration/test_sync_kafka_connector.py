@@ -445,9 +445,15 @@ async def test_sync_does_not_fetch_its_own_claim_checked_ledger_synced_chunks(wo
             self.value, self.key, self.partition, self.offset = value, None, 0, 0
             self.topic = "ledger.synced.v1"
 
-    def batch(*bodies: bytes) -> tuple[Record, ...]:
-        """A batch as the consumer's decoder hands it over: the records themselves."""
-        return tuple(Record(body) for body in bodies)
+    class Batch:
+        """A batch as the consumer's decoder hands it over: FastStream's message, its records
+        undecoded."""
+
+        def __init__(self, records: tuple[Record, ...]) -> None:
+            self.raw_message, self.committed = records, None
+
+    def batch(*bodies: bytes) -> Batch:
+        return Batch(tuple(Record(body) for body in bodies))
 
     resolver, broker = CountingResolver(), Broker()
     consumer = EventConsumer(
