@@ -17,6 +17,7 @@ from ingest.domain.documents import PDF
 from ingest.entrypoints import consumers
 from ingest.intake import Delivery, IncomingFile, take_in
 from ledgerline import invoice_approval_process
+from ledgerline.consumers import TakesMany
 from ledgerline.db import UnitOfWork
 from ledgerline.dossiers import PostgresDossierDirectory
 from ledgerline.events import (
@@ -77,7 +78,9 @@ async def test_while_the_process_is_on_an_invoice_is_not_sent_before_approvals_d
 ) -> None:
     before = await deliver(pool)  # arrived while the process was off, not recognised yet
     recognised_before = await deliver(pool)
-    await handle(pool, consumers.on_document_recognized, recognized(recognised_before["id"]))
+    await handle(
+        pool, TakesMany(consumers.on_documents_recognized), recognized(recognised_before["id"])
+    )
     await handle(pool, consumers.on_invoice_approval_process_switched, switched(True), 1)
     async with pool.acquire() as conn:
         await conn.execute(
@@ -91,7 +94,7 @@ async def test_while_the_process_is_on_an_invoice_is_not_sent_before_approvals_d
     # a sales document is no invoice to approve: auto-forwarded as before
     assert (await deliver(pool, "sales"))["status"] == "in_processing"
     # one that arrived before but is recognised now is tested by approvals now: it waits too
-    await handle(pool, consumers.on_document_recognized, recognized(before["id"]))
+    await handle(pool, TakesMany(consumers.on_documents_recognized), recognized(before["id"]))
     assert await send(pool, before["id"]) is None
     # one recognised before the switch was never tested: it is free
     assert await send(pool, recognised_before["id"]) is not None
@@ -129,3 +132,30 @@ async def test_the_directory_row_carries_the_switch_that_intake_holds_by(
         file = IncomingFile(b"%PDF-1.4 " + uuid.uuid4().bytes, PDF, "i.pdf")
         [row] = await take_in(uow, entry.details, delivery, [file], "", blobs=PostgresBlobStore())
     assert (row["status"], row["approval_status"]) == ("in_mailbox", "pending")
+
+
+async def test_a_batch_of_readings_is_recorded_and_held_together(pool: asyncpg.Pool) -> None:
+    await handle(pool, consumers.on_invoice_approval_process_switched, switched(True), 1)
+    first, second, sales = await deliver(pool), await deliver(pool), await deliver(pool, "sales")
+    # The same document id read in another office changes nothing here.
+    other_office = envelope(
+        DocumentRecognized(document_id=first["id"], status="nok", source="air", confidence=0.1),
+        uuid.uuid4(),
+        DOSSIER,
+    )
+    async with UnitOfWork(pool, source="ingest") as uow:
+        await consumers.on_documents_recognized(uow, [
+            envelope(DocumentRecognized(
+                document_id=document["id"], status="ok", source="ubl", confidence=1.0,
+            ), OFFICE, DOSSIER)
+            for document in (first, second, sales)
+        ] + [other_office])  # fmt: skip
+    rows = await pool.fetch(
+        "SELECT id, recognition_status, approval_status FROM documents WHERE id = ANY($1)",
+        [first["id"], second["id"], sales["id"]],
+    )
+    assert {row["id"]: (row["recognition_status"], row["approval_status"]) for row in rows} == {
+        first["id"]: ("ok", "pending"),
+        second["id"]: ("ok", "pending"),
+        sales["id"]: ("ok", None),  # no purchase: approvals never asks about it
+    }

@@ -1,5 +1,7 @@
 """SQL for ingest's dossiers and documents."""
 
+from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -315,20 +317,19 @@ async def mark_submitted(
     )
 
 
-async def record_recognition(connection: asyncpg.Connection, values: dict[str, Any]) -> None:
-    await connection.execute(
+async def record_recognitions(
+    connection: asyncpg.Connection,
+    readings: Sequence[tuple[UUID, UUID, str, str | None, Decimal | None, str | None, str | None]],
+) -> None:
+    """What recognition read of each document: (office, document, recognition status,
+    counterparty name, total incl. VAT, currency, invoice number)."""
+    await connection.executemany(
         """
         UPDATE documents SET recognition_status = $3, counterparty_name = $4, total_incl_vat = $5,
                              currency = $6, invoice_number = $7
         WHERE office_id = $1 AND id = $2
         """,
-        values["office_id"],
-        values["document_id"],
-        values["recognition_status"],
-        values["counterparty_name"],
-        values["total_incl_vat"],
-        values["currency"],
-        values.get("invoice_number"),
+        readings,
     )
 
 
@@ -374,19 +375,18 @@ async def record_approval(
 
 
 async def hold_for_approval(
-    connection: asyncpg.Connection, office_id: UUID, dossier_id: UUID, document_id: UUID
+    connection: asyncpg.Connection, documents: Sequence[tuple[UUID, UUID, UUID]]
 ) -> None:
-    """A purchase document still in the mailbox that approvals has said nothing of awaits
-    approval (the dossier's process is on; approvals' own event follows)."""
-    await connection.execute(
+    """Purchase documents (office, dossier, document each) still in the mailbox that approvals
+    has said nothing of await approval (the dossier's process is on; approvals' own event
+    follows)."""
+    await connection.executemany(
         """
         UPDATE documents SET approval_status = 'pending'
         WHERE office_id = $1 AND dossier_id = $2 AND id = $3 AND mailbox = 'purchase'
           AND status = 'in_mailbox' AND approval_status IS NULL
         """,
-        office_id,
-        dossier_id,
-        document_id,
+        documents,
     )
 
 

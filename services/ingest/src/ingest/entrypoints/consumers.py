@@ -4,8 +4,10 @@ Its dossiers come from the shared dossier directory (ledgerline.dossiers), which
 keeps from sync's dossier events.
 """
 
+from collections.abc import Sequence
+
 from ledgerline import invoice_approval_process
-from ledgerline.consumers import Subscription
+from ledgerline.consumers import BatchSubscription, Subscription
 from ledgerline.db import UnitOfWork
 from ledgerline.dossier_events import on_dossier_activated, on_dossier_updated
 from ledgerline.events import (
@@ -29,25 +31,30 @@ from ingest.adapters import repository
 from ingest.domain.email import JOURNAL_MAILBOXES
 
 
-async def on_document_recognized(uow: UnitOfWork, event: Envelope[DocumentRecognized]) -> None:
-    fields = event.data.invoice.fields if event.data.invoice else None
-    await repository.record_recognition(
-        uow.conn,
-        {
-            "office_id": event.officeid,
-            "document_id": event.data.document_id,
-            "recognition_status": event.data.status,
-            "counterparty_name": fields.supplier_name if fields else None,
-            "total_incl_vat": fields.total_incl_vat if fields else None,
-            "currency": fields.currency if fields else None,
-            "invoice_number": fields.invoice_number if fields else None,
-        },
-    )
-    # Approvals tests the invoice now; until its answer arrives, the invoice is held.
-    if await invoice_approval_process.is_on_in(uow, event.officeid, event.dossierid):
-        await repository.hold_for_approval(
-            uow.conn, event.officeid, event.dossierid, event.data.document_id
+async def on_documents_recognized(
+    uow: UnitOfWork, events: Sequence[Envelope[DocumentRecognized]]
+) -> None:
+    readings = []
+    for event in events:
+        fields = event.data.invoice.fields if event.data.invoice else None
+        readings.append(
+            (
+                event.officeid,
+                event.data.document_id,
+                event.data.status,
+                fields.supplier_name if fields else None,
+                fields.total_incl_vat if fields else None,
+                fields.currency if fields else None,
+                fields.invoice_number if fields else None,
+            )
         )
+    await repository.record_recognitions(uow.conn, readings)
+    # Approvals tests the invoices now; until its answer arrives, each is held.
+    held = []
+    for event in events:
+        if await invoice_approval_process.is_on_in(uow, event.officeid, event.dossierid):
+            held.append((event.officeid, event.dossierid, event.data.document_id))
+    await repository.hold_for_approval(uow.conn, held)
 
 
 async def on_invoice_approval_process_switched(
@@ -168,7 +175,7 @@ async def on_ledger_synced(uow: UnitOfWork, event: Envelope[LedgerSynced]) -> No
 SUBSCRIPTIONS = [
     Subscription(DossierActivated, on_dossier_details),
     Subscription(DossierUpdated, on_dossier_details),
-    Subscription(DocumentRecognized, on_document_recognized),
+    BatchSubscription(DocumentRecognized, on_documents_recognized),
     Subscription(PaymentQueued, on_payment_queued),
     Subscription(PaymentSettled, on_payment_settled),
     Subscription(InvoiceApprovalProcessSwitched, on_invoice_approval_process_switched),
