@@ -49,7 +49,9 @@ async def producer_api(ingest_pool: asyncpg.Pool) -> AsyncIterator[str]:
     await task
 
 
-async def dead_letters(bootstrap: str, event_id: str) -> list[dict[str, str]]:
+async def dead_letters(bootstrap: str, event_id: str, consumer_name: str) -> list[dict[str, str]]:
+    """The headers of the dead letters of `event_id` that `consumer_name` sent (the topic is
+    shared: a stack of an earlier test may have read the event too)."""
     consumer = AIOKafkaConsumer(
         TOPIC + ".dlq", bootstrap_servers=bootstrap, auto_offset_reset="earliest"
     )
@@ -60,8 +62,12 @@ async def dead_letters(bootstrap: str, event_id: str) -> list[dict[str, str]]:
         while time.monotonic() < deadline:
             for records in (await consumer.getmany(timeout_ms=300)).values():
                 for record in records:
-                    if event_id.encode() in record.value:
-                        found.append({k: v.decode() for k, v in record.headers})
+                    headers = {k: v.decode() for k, v in record.headers}
+                    if (
+                        event_id.encode() in record.value
+                        and headers.get("ledgerline-consumer") == consumer_name
+                    ):
+                        found.append(headers)
     finally:
         await consumer.stop()
     return found
@@ -100,8 +106,9 @@ async def test_consumer_resolves_a_dataref_and_dead_letters_one_it_cannot_fetch(
 
     resolver = DatarefResolver(service="tests", secret=DEV_JWT_SECRET, issuer=ISSUER, timeout=2)
     broker = create_broker(infrastructure.bootstrap_servers, client_id="tests")
+    consumer_name = f"dataref-{uuid.uuid4().hex[:8]}"
     EventConsumer(
-        service=f"dataref-{uuid.uuid4().hex[:8]}",
+        service=consumer_name,
         pool=ingest_pool,
         broker=broker,
         max_attempts=3,
@@ -125,6 +132,6 @@ async def test_consumer_resolves_a_dataref_and_dead_letters_one_it_cannot_fetch(
         await producer.stop()
         await resolver.aclose()
     assert seen == [42]
-    [dead] = await dead_letters(infrastructure.bootstrap_servers, str(lost.id))
+    [dead] = await dead_letters(infrastructure.bootstrap_servers, str(lost.id), consumer_name)
     assert dead["ledgerline-error-type"] == "DatarefUnavailable"
     assert dead["ledgerline-attempts"] == "3"
