@@ -97,6 +97,14 @@ async def _effects_for(
         await asyncio.sleep(0.2)
 
 
+async def _record_effect(uow: UnitOfWork, event: Envelope[LedgerSynced]) -> None:
+    await uow.conn.execute(
+        "INSERT INTO effects (event_id, counterparties) VALUES ($1, $2)",
+        event.id,
+        event.data.counterparties,
+    )
+
+
 async def _dead_letters(
     bootstrap: str, wanted: set[str], topic: str = TOPIC
 ) -> list[dict[str, str]]:
@@ -116,16 +124,9 @@ async def test_a_batch_is_one_transaction_in_offset_order(
     envelopes = [ledger_synced(dossier, n) for n in range(40)]
     marker = await _produce(infrastructure.bootstrap_servers, envelopes)
 
-    async def record_effect(uow: UnitOfWork, event: Envelope[LedgerSynced]) -> None:
-        await uow.conn.execute(
-            "INSERT INTO effects (event_id, counterparties) VALUES ($1, $2)",
-            event.id,
-            event.data.counterparties,
-        )
-
     broker = create_broker(infrastructure.bootstrap_servers, client_id="tests")
     EventConsumer(service=f"batch-{uuid.uuid4().hex[:8]}", pool=pool, broker=broker).subscribe(
-        Subscription(LedgerSynced, record_effect)
+        Subscription(LedgerSynced, _record_effect)
     )
     await broker.start()
     try:
@@ -153,17 +154,10 @@ async def test_a_batch_commits_the_offsets_of_its_own_partitions_only(
 
     monkeypatch.setattr(AIOKafkaConsumer, "commit", spied_commit)
 
-    async def record_effect(uow: UnitOfWork, event: Envelope[LedgerSynced]) -> None:
-        await uow.conn.execute(
-            "INSERT INTO effects (event_id, counterparties) VALUES ($1, $2)",
-            event.id,
-            event.data.counterparties,
-        )
-
     broker = create_broker(infrastructure.bootstrap_servers, client_id="tests")
     group = f"commit-{uuid.uuid4().hex[:8]}"
     EventConsumer(service=group, pool=pool, broker=broker).subscribe(
-        Subscription(LedgerSynced, record_effect)
+        Subscription(LedgerSynced, _record_effect)
     )
     await broker.start()
     try:
@@ -201,11 +195,7 @@ async def test_a_poison_message_in_a_batch_goes_alone_to_the_dlq_after_its_attem
         attempts.append(event.id)
         if event.data.counterparties < 0:
             raise ValueError("a negative counterparty count cannot be stored")
-        await uow.conn.execute(
-            "INSERT INTO effects (event_id, counterparties) VALUES ($1, $2)",
-            event.id,
-            event.data.counterparties,
-        )
+        await _record_effect(uow, event)
 
     broker = create_broker(infrastructure.bootstrap_servers, client_id="tests")
     EventConsumer(

@@ -73,10 +73,9 @@ class Deliver:
         )
         self.handlers = {s.event: s.handler for s in monitor_subscriptions()}
 
-    async def __call__(
-        self, data: Any, dossier_id: uuid.UUID, office: uuid.UUID = OFFICE, twice: bool = True
-    ) -> Envelope[Any]:
-        envelope = Envelope[type(data)](  # type: ignore[misc]
+    @staticmethod
+    def envelope(data: Any, dossier_id: uuid.UUID, office: uuid.UUID) -> Envelope[Any]:
+        return Envelope[type(data)](  # type: ignore[misc]
             source="/ledgerline/test",
             type=spec_for(data).type,
             dossierid=dossier_id,
@@ -84,6 +83,11 @@ class Deliver:
             correlationid="c",
             data=data,
         )
+
+    async def __call__(
+        self, data: Any, dossier_id: uuid.UUID, office: uuid.UUID = OFFICE, twice: bool = True
+    ) -> Envelope[Any]:
+        envelope = self.envelope(data, dossier_id, office)
         for _ in range(2 if twice else 1):
             await self.consumer.handle(
                 CONSUMER,
@@ -98,16 +102,7 @@ class Deliver:
         """Events of one type as one batch from Kafka: (data, dossier, office) each, in order."""
         model = Envelope[type(events[0][0])]  # type: ignore[misc]
         bodies = [
-            model(
-                source="/ledgerline/test",
-                type=spec_for(data).type,
-                dossierid=dossier_id,
-                officeid=office,
-                correlationid="c",
-                data=data,
-            )
-            .model_dump_json()
-            .encode()
+            self.envelope(data, dossier_id, office).model_dump_json().encode()
             for data, dossier_id, office in events
         ]
         await self.consumer.handle_batch(
