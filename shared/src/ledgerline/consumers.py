@@ -365,11 +365,7 @@ class EventConsumer:
                     new.append(item)
             skipped = len(pending) - len(new)
             if isinstance(handler, TakesMany):
-                for item in new:
-                    item.failed_batch = True  # which one failed is not known: all have
-                await handler.handle_many(uow, [item.envelope for item in new if item.envelope])
-                for item in new:
-                    item.failed_batch = False
+                await self._handle_many(uow, handler, new)
             else:
                 for item in new:
                     assert item.envelope is not None
@@ -384,6 +380,16 @@ class EventConsumer:
                     item.failed_batch = False
             if skipped:
                 log.info("%s: %d events of a batch already handled, skipped", consumer, skipped)
+
+    @staticmethod
+    async def _handle_many(uow: UnitOfWork, handler: TakesMany, new: list[_Pending]) -> None:
+        if not new:  # all handled before: nothing to write
+            return
+        for item in new:
+            item.failed_batch = True  # which one failed is not known: all have
+        await handler.handle_many(uow, [item.envelope for item in new if item.envelope])
+        for item in new:
+            item.failed_batch = False
 
     async def handle(
         self,
