@@ -71,6 +71,12 @@ class UnitOfWork:
         # data those handlers do not change; gone with the transaction.
         self.cache: dict[Hashable, Any] = {}
 
+    async def once(self, key: Hashable, load: Callable[[], Awaitable[T]]) -> T:
+        """What `load()` returns, loaded once per transaction under `key` (see `cache`)."""
+        if key not in self.cache:
+            self.cache[key] = await load()
+        return self.cache[key]  # type: ignore[no-any-return]
+
     @property
     def conn(self) -> asyncpg.Connection:
         assert self._connection is not None, "use the unit of work as `async with`"

@@ -83,11 +83,10 @@ async def is_on_in(uow: UnitOfWork, office_id: UUID, dossier_id: UUID) -> bool:
     """`is_on`, read once per transaction: a consumer batch (one transaction) holds many
     documents of a few dossiers. Only for handlers of other events than the switch, which
     comes on its own topic and so in a transaction of its own."""
-    key = ("invoice_approval_process", office_id, dossier_id)
-    on = uow.cache.get(key)
-    if on is None:
-        on = uow.cache[key] = await is_on(uow.conn, office_id, dossier_id)
-    return bool(on)
+    return await uow.once(
+        ("invoice_approval_process", office_id, dossier_id),
+        lambda: is_on(uow.conn, office_id, dossier_id),
+    )
 
 
 async def is_on(connection: asyncpg.Connection, office_id: UUID, dossier_id: UUID) -> bool:

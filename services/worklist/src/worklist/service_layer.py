@@ -60,12 +60,10 @@ async def ledger_of(uow: UnitOfWork, office_id: UUID, dossier_id: UUID) -> Ledge
     """The dossier's ledger copy, read once per transaction: a batch of events makes the
     proposals of many documents of a few dossiers, and these handlers never change the copy
     (ledger.synced.v1 does, on a topic of its own and so in a transaction of its own)."""
-    key = ("worklist.ledger", office_id, dossier_id)
-    ledger = uow.cache.get(key)
-    if ledger is None:
-        ledger = uow.cache[key] = await ledger_copy.load_ledger(uow.conn, office_id, dossier_id)
-    assert isinstance(ledger, LedgerData)
-    return ledger
+    return await uow.once(
+        ("worklist.ledger", office_id, dossier_id),
+        lambda: ledger_copy.load_ledger(uow.conn, office_id, dossier_id),
+    )
 
 
 async def refresh_if_reread(

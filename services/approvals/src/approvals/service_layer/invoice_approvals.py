@@ -227,11 +227,12 @@ async def _process_on(uow: UnitOfWork, office_id: UUID, dossier_id: UUID) -> boo
     """The dossier's process switch, read under its lock once per transaction (a consumer
     batch holds many documents of a few dossiers): the lock is held until the transaction
     ends, so the switch cannot change meanwhile."""
-    key = ("invoice-approval-process", office_id, dossier_id)
-    if key not in uow.cache:
+
+    async def locked_switch() -> bool:
         await repository.lock_invoice_process(uow.conn, office_id, dossier_id)
-        uow.cache[key] = await repository.invoice_process_enabled(uow.conn, office_id, dossier_id)
-    return bool(uow.cache[key])
+        return await repository.invoice_process_enabled(uow.conn, office_id, dossier_id)
+
+    return await uow.once(("invoice-approval-process", office_id, dossier_id), locked_switch)
 
 
 async def _with_suppliers(
