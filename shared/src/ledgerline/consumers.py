@@ -146,7 +146,7 @@ class EventConsumer:
         dataref_resolver: DatarefResolver | None = None,
         batch_max_records: int = 100,
         # As ServiceSettings' consumer_* defaults (see there why).
-        batch_timeout_ms: int = 100,
+        batch_timeout_ms: int = 1000,
         fetch_min_bytes: int = 1,
         fetch_max_wait_ms: int = 2000,
         session_timeout_ms: int = 10_000,
@@ -241,6 +241,7 @@ class EventConsumer:
             decoder=_undecoded,
         )
         subscriber(on_batch)
+        _wait_in_the_fetch_only(subscriber, self._batch_timeout_ms, self._batch_max_records)
 
     async def handle_batch(
         self,
@@ -516,6 +517,28 @@ class EventConsumer:
             headers["ledgerline-original-offset"] = str(record.offset)
         key = record.key if record is not None else None
         await self._broker.publish(body, topic + ".dlq", key=key, headers=headers)
+
+
+def _wait_in_the_fetch_only(subscriber: Any, timeout_ms: int, max_records: int) -> None:
+    """FastStream's batch subscriber sleeps `batch_timeout_ms` after every fetch that came back
+    empty, on top of the `batch_timeout_ms` aiokafka's `getmany` already waited for a message: a
+    message arriving during that sleep waited up to as long again, at every stage, and an idle
+    consumer woke twice per timeout. `getmany` returns as soon as a message arrives, so the
+    wait belongs there alone; only a fetch that came back early and empty (e.g. while
+    partitions are reassigned) sleeps the rest of its timeout, so the loop never spins."""
+    timeout = timeout_ms / 1000
+
+    async def get_msg(consumer: AIOKafkaConsumer) -> tuple[ConsumerRecord[Any, Any], ...]:
+        started = asyncio.get_running_loop().time()
+        fetched = await consumer.getmany(timeout_ms=timeout_ms, max_records=max_records)
+        if not fetched:
+            waited = asyncio.get_running_loop().time() - started
+            if waited < timeout:
+                await asyncio.sleep(timeout - waited)
+            return ()
+        return tuple(record for records in fetched.values() for record in records)
+
+    subscriber.get_msg = get_msg
 
 
 @contextlib.contextmanager

@@ -69,11 +69,11 @@ class ServiceSettings(BaseSettings):
         description="Messages a consumer takes from Kafka at once and handles in one transaction",
     )
     consumer_batch_timeout_ms: int = Field(
-        default=100,
+        default=1000,
         ge=1,
-        description="How long a consumer waits for messages before polling again; with "
-        "`consumer_fetch_min_bytes` > 1 make it longer than `consumer_fetch_max_wait_ms`, or a "
-        "poll that gives up first sleeps as long again while the gathered messages wait",
+        description="How long an idle consumer's poll waits for messages before it polls again "
+        "(a message that comes is handled at once, so longer means fewer idle wake-ups, not "
+        "more latency)",
     )
     consumer_fetch_min_bytes: int = Field(
         default=1,

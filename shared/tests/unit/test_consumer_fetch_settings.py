@@ -6,19 +6,6 @@ from ledgerline.consumers import EventConsumer
 from ledgerline.settings import ServiceSettings
 
 
-def test_a_consumer_that_gathers_fetches_awaits_the_fetch_the_broker_holds() -> None:
-    settings = ServiceSettings(
-        database_url="postgresql://localhost/x",
-        consumer_fetch_min_bytes=32 * 1024,
-        consumer_fetch_max_wait_ms=100,
-        consumer_batch_timeout_ms=150,
-    )
-    assert settings.consumer_fetch_min_bytes == 32 * 1024
-    # The poll outlasts the broker's wait: a poll that gave up first would sleep as long again
-    # (FastStream's batch subscriber) while the gathered messages sit in the client.
-    assert settings.consumer_batch_timeout_ms > settings.consumer_fetch_max_wait_ms
-
-
 def test_by_default_the_broker_answers_a_fetch_as_soon_as_a_message_comes() -> None:
     # Gathering costs every idle consumer a fetch per wait (measured: three times the idle CPU).
     assert ServiceSettings(database_url="postgresql://localhost/x").consumer_fetch_min_bytes == 1
