@@ -28,6 +28,7 @@ from ledgerline.events import DocumentReceived, DocumentSubmitted
 
 from ingest.adapters import repository
 from ingest.adapters.blobs import BlobStore
+from ingest.config import IngestSettings
 from ingest.domain.documents import DocumentKind, safe_filename
 
 
@@ -61,6 +62,26 @@ class Delivery:
 def auto_forwards(dossier: Mapping[str, Any], mailbox: str) -> bool:
     """Whether the dossier sends this mailbox's documents to the office on arrival."""
     return mailbox in ("purchase", "sales") and bool(dossier[f"auto_forward_{mailbox}"])
+
+
+async def take_in_as_configured(
+    uow: UnitOfWork,
+    dossier: Mapping[str, Any],
+    delivery: Delivery,
+    files: list[IncomingFile],
+    settings: IngestSettings,
+    blobs: BlobStore,
+) -> list[asyncpg.Record]:
+    """`take_in` with the service's settings: what every channel (API, e-mail) calls."""
+    return await take_in(
+        uow,
+        dossier,
+        delivery,
+        files,
+        settings.public_base_url,
+        blobs=blobs,
+        event_content_max_bytes=settings.event_content_max_bytes,
+    )
 
 
 async def take_in(

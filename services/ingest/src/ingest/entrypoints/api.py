@@ -54,7 +54,7 @@ from ingest.domain.profiles import (
     UPLOADERS,
     sees_archive,
 )
-from ingest.intake import Delivery, IncomingFile, take_in
+from ingest.intake import Delivery, IncomingFile, take_in_as_configured
 
 router = APIRouter(tags=["documents"])
 
@@ -275,17 +275,9 @@ async def store_delivery(
     settings: IngestSettings,
     blobs: BlobStore,
 ) -> list[asyncpg.Record]:
-    """`take_in` with the service's settings; an object store that is down answers 503."""
+    """`take_in_as_configured`; an object store that is down answers 503."""
     with _blob_store_answering():
-        return await take_in(
-            uow,
-            dossier,
-            delivery,
-            files,
-            settings.public_base_url,
-            blobs=blobs,
-            event_content_max_bytes=settings.event_content_max_bytes,
-        )
+        return await take_in_as_configured(uow, dossier, delivery, files, settings, blobs)
 
 
 async def _dossier(connection: asyncpg.Connection, scope: DossierScope) -> Any:

@@ -43,7 +43,7 @@ from ingest.domain.email import (
     sender_allowed,
     sender_of,
 )
-from ingest.intake import Delivery, IncomingFile, take_in
+from ingest.intake import Delivery, IncomingFile, take_in_as_configured
 
 log = logging.getLogger(__name__)
 
@@ -155,14 +155,8 @@ class IntakeHandler:
                         journal=recipient.journal,
                     )
                     stored += len(
-                        await take_in(
-                            uow,
-                            dossier,
-                            delivery,
-                            files,
-                            self._settings.public_base_url,
-                            blobs=blob_store(self._runtime),
-                            event_content_max_bytes=self._settings.event_content_max_bytes,
+                        await take_in_as_configured(
+                            uow, dossier, delivery, files, self._settings, blob_store(self._runtime)
                         )
                     )
         except Exception:
