@@ -380,6 +380,8 @@ async def hold_for_approval(
     """Purchase documents (office, dossier, document each) still in the mailbox that approvals
     has said nothing of await approval (the dossier's process is on; approvals' own event
     follows)."""
+    if not documents:  # asyncpg would still make a round trip for an empty executemany
+        return
     await connection.executemany(
         """
         UPDATE documents SET approval_status = 'pending'
