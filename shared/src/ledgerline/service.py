@@ -97,6 +97,7 @@ class Runtime:
                 fetch_max_wait_ms=self.settings.consumer_fetch_max_wait_ms,
                 session_timeout_ms=self.settings.consumer_session_timeout_ms,
                 heartbeat_interval_ms=self.settings.consumer_heartbeat_interval_ms,
+                gather_ms=self.settings.consumer_gather_ms,
             )
             consumer.subscribe_all(self.definition.subscriptions(self.settings))
             if self.definition.keeps_dossier_directory:

@@ -62,9 +62,12 @@ async def pool(infrastructure: Infrastructure) -> AsyncIterator[asyncpg.Pool]:
 MARKER = 1_000_000  # the counterparties of the marker event `_produce` sends last
 
 
-async def _produce(bootstrap: str, envelopes: Sequence[Envelope[Any]]) -> uuid.UUID:
-    """Produces the envelopes (one dossier: one partition of each topic), then a marker
-    ledger.synced.v1 event after them on the same partition; the marker's id."""
+async def _produce(
+    bootstrap: str, envelopes: Sequence[Envelope[Any]], *, pause_seconds: float = 0
+) -> uuid.UUID:
+    """Produces the envelopes (one dossier: one partition of each topic), each `pause_seconds`
+    after the one before it, then a marker ledger.synced.v1 event after them on the same
+    partition; the marker's id."""
     marker = ledger_synced(envelopes[-1].dossierid, MARKER)
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
     await producer.start()
@@ -75,6 +78,7 @@ async def _produce(bootstrap: str, envelopes: Sequence[Envelope[Any]]) -> uuid.U
                 envelope.model_dump_json().encode(),
                 key=str(envelope.dossierid).encode(),
             )
+            await asyncio.sleep(pause_seconds)
     finally:
         await producer.stop()
     return marker.id
@@ -384,6 +388,53 @@ async def test_one_kafka_consumer_serves_all_topics_of_a_consumer_each_with_its_
     )
     assert len(dead) == 1
     assert dead[0]["ledgerline-original-topic"] == spec_for(DocumentMoved).topic
+
+
+async def test_a_gathered_subscription_takes_a_steady_flow_in_one_or_two_batches(
+    infrastructure: Infrastructure, pool: asyncpg.Pool
+) -> None:
+    """Messages that come one at a time, 50 ms apart: a gathered subscription is read by a
+    consumer of its own (`<consumer>-gathered`, same inbox) whose fetch the broker holds for the
+    gathering period, so one or two transactions take them all, once each and in order; read
+    at once, the first would come alone and the rest in a batch per fetch."""
+    dossier = uuid.uuid4()
+    service = f"gather-{uuid.uuid4().hex[:8]}"
+    batches: list[int] = []
+
+    async def record_all(uow: UnitOfWork, events: Sequence[Envelope[LedgerSynced]]) -> None:
+        if mine := [event for event in events if event.dossierid == dossier]:
+            batches.append(len(mine))  # the topic's earlier tests' events left out
+        for event in events:
+            await _record_effect(uow, event)
+
+    async def on_moved(uow: UnitOfWork, event: Envelope[DocumentMoved]) -> None: ...
+
+    broker = create_broker(infrastructure.bootstrap_servers, client_id="tests")
+    EventConsumer(service=service, pool=pool, broker=broker, gather_ms=3000).subscribe_all(
+        [
+            BatchSubscription(LedgerSynced, record_all, gathered=True),
+            Subscription(DocumentMoved, on_moved),
+        ]
+    )
+    assert sorted(subscriber.group_id for subscriber in broker.subscribers) == [
+        service,
+        f"{service}-gathered",
+    ]
+    await broker.start()
+    try:
+        deadline = time.monotonic() + 60
+        while not all(subscriber.consumer.assignment() for subscriber in broker.subscribers):
+            assert time.monotonic() < deadline, "the consumers got no partitions"
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(0.5)  # the gathered consumer's first fetch is held by now
+        envelopes = [ledger_synced(dossier, n) for n in range(15)]
+        marker = await _produce(infrastructure.bootstrap_servers, envelopes, pause_seconds=0.05)
+        effects = await _effects_for(pool, [e.id for e in envelopes], marker, 60)
+    finally:
+        await broker.stop()
+    assert [row["counterparties"] for row in effects] == list(range(15))  # once each, in order
+    assert len({row["tx"] for row in effects}) <= 2
+    assert sum(batches) == 16 and len(batches) <= 2  # the marker's included
 
 
 def test_a_consumer_cannot_read_one_topic_twice() -> None:

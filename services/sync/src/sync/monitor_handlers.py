@@ -121,7 +121,9 @@ def monitor_subscriptions() -> list[AnySubscription]:
     ]
     return [
         *(
-            BatchSubscription(event, _document_changes(change_of), consumer=CONSUMER)
+            # The monitor is a view of the books' progress: it may lag a document by the
+            # gathering period and take each period's documents together.
+            BatchSubscription(event, _document_changes(change_of), consumer=CONSUMER, gathered=True)
             for event, change_of in changes
         ),
         Subscription(LedgerSynced, on_ledger_synced, consumer=CONSUMER),

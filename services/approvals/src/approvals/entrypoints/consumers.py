@@ -20,8 +20,9 @@ from ledgerline.events import (
 from approvals import service_layer
 
 SUBSCRIPTIONS = [
-    BatchSubscription(DocumentReceived, service_layer.on_documents_received),
-    BatchSubscription(DocumentRecognized, service_layer.on_documents_recognized),
+    # One of each per document: fetched gathered (no document waits for them).
+    BatchSubscription(DocumentReceived, service_layer.on_documents_received, gathered=True),
+    BatchSubscription(DocumentRecognized, service_layer.on_documents_recognized, gathered=True),
     Subscription(DocumentLabelsChanged, service_layer.on_document_labels_changed),
     # A document deleted, merged or split: its invoice approval no longer waits for anyone.
     Subscription(DocumentDeleted, service_layer.on_document_deleted),

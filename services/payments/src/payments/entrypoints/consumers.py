@@ -19,8 +19,9 @@ from ledgerline.events import (
 from payments import service_layer
 
 SUBSCRIPTIONS = [
-    BatchSubscription(DocumentReceived, service_layer.on_documents_received),
-    BatchSubscription(DocumentRecognized, service_layer.on_documents_recognized),
+    # One of each per document: fetched gathered (no document waits for them).
+    BatchSubscription(DocumentReceived, service_layer.on_documents_received, gathered=True),
+    BatchSubscription(DocumentRecognized, service_layer.on_documents_recognized, gathered=True),
     Subscription(PaymentApproved, service_layer.on_payment_approved),
     Subscription(PaymentRejected, service_layer.on_payment_rejected),
     Subscription(LedgerSynced, service_layer.on_ledger_synced),
