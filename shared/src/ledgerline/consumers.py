@@ -167,8 +167,8 @@ class EventConsumer:
         fetch_max_wait_ms: int = 2000,
         session_timeout_ms: int = 10_000,
         heartbeat_interval_ms: int = 3_000,
+        gather_ms: int = 1000,
         prepare_concurrency: int = 8,
-        gather_ms: int = 0,
     ) -> None:
         self.service = service
         self._batch_max_records = batch_max_records

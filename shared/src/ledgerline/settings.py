@@ -96,6 +96,7 @@ class ServiceSettings(BaseSettings):
     consumer_gather_ms: int = Field(
         default=1000,
         ge=0,
+        le=10_000,  # a held fetch must stay well under aiokafka's 40 s request timeout
         description="How long the broker gathers the events of a `gathered` subscription (one "
         "that comes with every document and that no document waits for, e.g. approvals' and "
         "payments' copies of document.received.v1) before its consumer fetches them: at a "
