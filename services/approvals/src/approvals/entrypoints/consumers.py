@@ -20,7 +20,8 @@ from ledgerline.events import (
 from approvals import service_layer
 
 SUBSCRIPTIONS = [
-    # One of each per document: fetched gathered (no document waits for them).
+    # One of each per document, fetched gathered: no document waits for them, and what a user
+    # acts on here (an approval) is made from them, so it cannot be asked for too early.
     BatchSubscription(DocumentReceived, service_layer.on_documents_received, gathered=True),
     BatchSubscription(DocumentRecognized, service_layer.on_documents_recognized, gathered=True),
     Subscription(DocumentLabelsChanged, service_layer.on_document_labels_changed),

@@ -19,9 +19,10 @@ from ledgerline.events import (
 from payments import service_layer
 
 SUBSCRIPTIONS = [
-    # One of each per document: fetched gathered (no document waits for them).
-    BatchSubscription(DocumentReceived, service_layer.on_documents_received, gathered=True),
-    BatchSubscription(DocumentRecognized, service_layer.on_documents_recognized, gathered=True),
+    # Not gathered: an invoice can be paid as soon as recognition has read it, and a user who
+    # saw it read may ask to pay it at once.
+    BatchSubscription(DocumentReceived, service_layer.on_documents_received),
+    BatchSubscription(DocumentRecognized, service_layer.on_documents_recognized),
     Subscription(PaymentApproved, service_layer.on_payment_approved),
     Subscription(PaymentRejected, service_layer.on_payment_rejected),
     Subscription(LedgerSynced, service_layer.on_ledger_synced),
