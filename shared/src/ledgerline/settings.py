@@ -98,8 +98,8 @@ class ServiceSettings(BaseSettings):
         ge=0,
         le=10_000,  # a held fetch must stay well under aiokafka's 40 s request timeout
         description="How long the broker gathers the events of a `gathered` subscription (one "
-        "that comes with every document and that no document waits for, e.g. approvals' and "
-        "payments' copies of document.received.v1) before its consumer fetches them: at a "
+        "that comes with every document and that no document or user waits for, e.g. "
+        "approvals' copy of document.received.v1) before its consumer fetches them: at a "
         "steady flow one batch, transaction and offset commit per period instead of one per "
         "message (measured: those services' CPU per document a third of before). Their effects "
         "come up to this much later. 0: fetched at once, like every other subscription",
