@@ -49,8 +49,9 @@ class Subscription(Generic[DataT]):
     # Which messages are for this handler, judged on the envelope alone (source, type, ids)
     # before its data is fetched (a dataref) or an inbox row written: the others are skipped.
     accepts: Accepts | None = None
-    # The event comes with every document and nothing on a document's way waits for this
-    # handler: its messages are fetched gathered (see `EventConsumer`), many per transaction.
+    # The event comes with every document, nothing on a document's way waits for this handler
+    # and no user acts on its effects at once (payments' are not: an invoice read may be paid
+    # at once): its messages are fetched gathered (see `EventConsumer`), many per transaction.
     gathered: bool = False
 
 
@@ -220,7 +221,7 @@ class EventConsumer:
             self._register(name, by_topic, gathered=gathered)
 
     def _register(
-        self, consumer_name: str, by_topic: dict[str, "_Route"], *, gathered: bool = False
+        self, consumer_name: str, by_topic: dict[str, "_Route"], *, gathered: bool
     ) -> None:
         # Only the raw records are taken, so FastStream never decodes or validates a body: a body
         # it could not cast would be redelivered forever instead of reaching the dead-letter topic.
