@@ -470,6 +470,7 @@ async def run_once(
     bulk: int = 0,
     idle_seconds: float = 10,
     auto_forwarded: bool = False,
+    consumer_processes: int = 0,
 ) -> RunResult:
     batch = invoices(label, count, dossiers)
     meter = CpuMeter(stack)
@@ -504,7 +505,7 @@ async def run_once(
         count=count,
         bulk=bulk,
         auto_forward=auto_forwarded,
-        consumer_processes=stack.consumer_processes,
+        consumer_processes=consumer_processes,
         offered_rate=rate or None,
         upload_seconds=upload_seconds,
         docs_per_second=count / span if span > 0 else float("inf"),
@@ -623,19 +624,30 @@ def print_machine_speed(when: str) -> None:
 
 async def main(args: argparse.Namespace) -> None:
     print_machine_speed("before")
-    for processes in [int(n) for n in args.consumer_processes.split(",")]:
-        await bench_stack(args, processes)
+    processes = [int(n) for n in args.consumer_processes.split(",")]
+    results: list[RunResult] = []
+    if 0 in processes:
+        results += await bench_stack(args, [0])
+    if scaled := [n for n in processes if n > 0]:
+        results += await bench_stack(args, scaled * args.rounds)
+    if len(set(processes)) > 1 or args.rounds > 1:
+        report_by_processes(results)
     print_machine_speed("after")
 
 
-async def bench_stack(args: argparse.Namespace, consumer_processes: int) -> None:
+async def bench_stack(args: argparse.Namespace, processes: list[int]) -> list[RunResult]:
+    """One stack with the most consumer processes asked for; each run in `processes` order
+    stops or starts some of them first (on the same stack, alternated, so that a shared
+    machine's changing speed falls on every count alike)."""
+    most = max(processes)
     root = (
-        Path(args.root) / f"consumer-processes-{consumer_processes}"
+        Path(args.root) / f"consumer-processes-{most}"
         if args.root
         else Path(tempfile.mkdtemp(prefix="ledgerline-bench-"))
     )
-    stack = Stack(root, consumer_processes=consumer_processes)
+    stack = Stack(root, consumer_processes=most)
     began = time.monotonic()
+    results: list[RunResult] = []
     try:
         await stack.start()
         dossiers = await activate_dossiers(stack, args.dossiers)
@@ -646,25 +658,53 @@ async def bench_stack(args: argparse.Namespace, consumer_processes: int) -> None
             f"(logs in {root / 'logs'})",
             flush=True,
         )
-        rates = [float(r) for r in args.rate.split(",")]
-        for index, rate in enumerate(rates):
-            label = f"RUN{index}-{uuid.uuid4().hex[:6]}"
-            result = await run_once(
-                stack,
-                label,
-                args.count,
-                dossiers,
-                args.concurrency,
-                rate,
-                args.timeout,
-                args.bulk,
-                args.idle_seconds,
-                auto_forwarded=args.auto_forward,
-            )
-            report(result)
-            sys.stdout.flush()
+        for count in processes:
+            if count:
+                scaled = time.monotonic()
+                await stack.run_consumer_processes(count)
+                print(
+                    f"{count} consumer processes per service, every consumer group settled "
+                    f"after {time.monotonic() - scaled:.1f} s",
+                    flush=True,
+                )
+            for rate in [float(r) for r in args.rate.split(",")]:
+                result = await run_once(
+                    stack,
+                    f"RUN{len(results)}-{uuid.uuid4().hex[:6]}",
+                    args.count,
+                    dossiers,
+                    args.concurrency,
+                    rate,
+                    args.timeout,
+                    args.bulk,
+                    args.idle_seconds,
+                    auto_forwarded=args.auto_forward,
+                    consumer_processes=count,
+                )
+                report(result)
+                sys.stdout.flush()
+                results.append(result)
     finally:
         await asyncio.to_thread(stack.stop)
+    return results
+
+
+def report_by_processes(results: list[RunResult]) -> None:
+    """docs/s of every run by consumer processes (and offered rate), with the median."""
+    print("\n== end to end docs/s by consumer processes per service")
+    keys = sorted({(r.consumer_processes, r.offered_rate or 0.0) for r in results})
+    for processes, rate in keys:
+        rates = [
+            r.docs_per_second
+            for r in results
+            if (r.consumer_processes, r.offered_rate or 0.0) == (processes, rate)
+        ]
+        offered = f"offered {rate:g}/s" if rate else "maximum rate"
+        print(
+            f"   {processes} ({offered}): "
+            + ", ".join(f"{value:.1f}" for value in rates)
+            + f"; median {statistics.median(rates):.1f}"
+        )
 
 
 def parse_args() -> argparse.Namespace:
@@ -694,6 +734,12 @@ def parse_args() -> argparse.Namespace:
         default="0",
         help="`<service> consume` processes per service, comma-separated for a stack each "
         "(0: the API process consumes)",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="runs per consumer-process count, alternated on one stack (e.g. 1,2,1,2)",
     )
     parser.add_argument(
         "--idle-seconds",

@@ -210,5 +210,22 @@ async def test_two_consumer_processes_per_service_share_the_work_and_survive_a_k
                         os.killpg(process.pid, signal.SIGKILL)
         found = await eventually(lambda: _all_proposed(stack, ids), 240, "every proposal")
         assert found == {document_id: 1 for document_id in ids}
+
+        # Down to one consumer process per service (as the benchmark does between its runs):
+        # the groups settle with one member each, and it takes every partition's work.
+        await stack.run_consumer_processes(1)
+        running = [
+            name
+            for name, consumer in stack.consumers.items()
+            if consumer.process is not None and consumer.process.poll() is None
+        ]
+        assert running == [f"{service}-consumer-1" for service in stack.services]
+        documents = [item(f"one-{n}", invoice_xml(f"ONE-{n}", Decimal(50 + n))) for n in range(20)]
+        async with httpx.AsyncClient(timeout=60, headers=bearer(stack)) as http:
+            response = await http.post(url, json={"submit": True, "documents": documents})
+        assert response.status_code == 201, response.text
+        alone = [r["document"]["id"] for r in response.json()["documents"]]
+        found = await eventually(lambda: _all_proposed(stack, alone), 120, "every proposal")
+        assert found == {document_id: 1 for document_id in alone}
     finally:
         await asyncio.to_thread(stack.stop)

@@ -644,6 +644,39 @@ async def wait_for_group_coordinators(bootstrap_servers: str, timeout: float = 3
         await client.close()
 
 
+async def wait_for_group_members(bootstrap_servers: str, members: int, timeout: float = 60) -> None:
+    """Returns once every consumer group the broker has is Stable with `members` members: after
+    consumer processes were started or stopped the partitions are assigned again, and until
+    then a group reads with fewer members than it has (a benchmark would time the rebalance)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    await admin.start()
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            unsettled: dict[str, str] = {}
+            try:
+                for group, _protocol in await admin.list_consumer_groups():
+                    # One group a request: aiokafka 0.14 reads a v3 answer with the v2 schema,
+                    # which lacks a field per group, so only a lone group's answer decodes.
+                    (response,) = await admin.describe_consumer_groups([group])
+                    # (error, group, state, protocol type, protocol, members)
+                    _error, _group, state, _type, _protocol, joined, *_ = response.groups[0]
+                    if state != "Stable" or len(joined) != members:
+                        unsettled[group] = f"{state} with {len(joined)}"
+            except KafkaError as exc:
+                unsettled["?"] = repr(exc)
+            if not unsettled:
+                return
+            if time.monotonic() >= deadline:
+                raise RuntimeError(
+                    f"consumer groups not Stable with {members} members after {timeout:.0f} s: "
+                    + ", ".join(f"{group} {state}" for group, state in sorted(unsettled.items()))
+                )
+            await asyncio.sleep(0.5)
+    finally:
+        await admin.close()
+
+
 def _group_ids_covering(partitions: int) -> list[str]:
     """One group id per offsets partition, by Kafka's rule: abs(Java hashCode(id)) % partitions."""
     found: dict[int, str] = {}

@@ -28,6 +28,7 @@ from ledgerline.devstack.kafka import (
     ensure_kafka_jars,
     topic_partitions,
     wait_for_group_coordinators,
+    wait_for_group_members,
 )
 from ledgerline.devstack.ports import free_port, free_ports
 from ledgerline.devstack.postgres import LocalPostgres
@@ -463,6 +464,26 @@ class Stack:
         )
         if result.returncode != 0:
             raise RuntimeError(f"migrating {service} failed:\n{result.stderr[-3000:]}")
+
+    async def run_consumer_processes(self, processes: int) -> None:
+        """Runs the first `processes` of each service's `consume` processes (the stack started
+        `consumer_processes`), stops the others, and returns once every consumer group has
+        that many members, its partitions assigned again."""
+        if not 1 <= processes <= self.consumer_processes:
+            raise ValueError(
+                f"the stack runs 1 to {self.consumer_processes} consumer processes per service, "
+                f"not {processes}"
+            )
+        assert self.infrastructure is not None
+        for service in SERVICES:
+            for number in range(1, self.consumer_processes + 1):
+                consumer = self.consumers[f"{service}-consumer-{number}"]
+                running = consumer.process is not None and consumer.process.poll() is None
+                if number > processes and running:
+                    await asyncio.to_thread(consumer.stop)
+                elif number <= processes and not running:
+                    consumer.start()
+        await wait_for_group_members(self.infrastructure.bootstrap_servers, processes)
 
     async def wait_ready(self, timeout: float = 90) -> None:
         deadline = time.monotonic() + timeout
