@@ -83,6 +83,10 @@ class RunResult:
     wall: float
     load: tuple[float, float, float]
     machine_cpu_percent: float
+    # The machine's, during the run: how often a core changed process, and the seconds a
+    # virtual machine's cores were taken by the host (Linux "steal").
+    context_switches: int
+    steal_seconds: float
     lag: dict[str, int]
     # Seconds per stage of upload→proposal per document (see `stage_seconds`).
     stages: dict[str, list[float]]
@@ -453,6 +457,10 @@ async def consumer_lag(bootstrap: str) -> dict[str, int]:
         await admin.close()
 
 
+def _steal_seconds() -> float:
+    return float(getattr(psutil.cpu_times(), "steal", 0.0))
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))
@@ -483,6 +491,7 @@ async def run_once(
         for name in cpu_before
     }
     psutil.cpu_percent()
+    switches, steal = psutil.cpu_stats().ctx_switches, _steal_seconds()
     began = time.monotonic()
     if bulk:
         ids, upload_seconds = await push_bulk(stack, batch, dossiers, concurrency, rate, bulk)
@@ -515,6 +524,8 @@ async def run_once(
         wall=wall,
         load=load,
         machine_cpu_percent=machine,
+        context_switches=psutil.cpu_stats().ctx_switches - switches,
+        steal_seconds=_steal_seconds() - steal,
         lag=await consumer_lag(stack.infrastructure.bootstrap_servers),
         stages=await stage_seconds(stack, ids),
     )
@@ -591,7 +602,9 @@ def report(result: RunResult) -> None:
     )
     print(
         f"   machine: {result.machine_cpu_percent:.0f} % CPU of {psutil.cpu_count()} cores, "
-        f"load average {result.load[0]:.2f} {result.load[1]:.2f} {result.load[2]:.2f}"
+        f"load average {result.load[0]:.2f} {result.load[1]:.2f} {result.load[2]:.2f}, "
+        f"{result.context_switches / result.count:.0f} context switches per document, "
+        f"{result.steal_seconds:.1f} s stolen by the host"
     )
     lagging = {group: n for group, n in result.lag.items() if n}
     print(f"   consumer lag at the end: {lagging or 'none'}")
@@ -627,15 +640,17 @@ async def main(args: argparse.Namespace) -> None:
     processes = [int(n) for n in args.consumer_processes.split(",")]
     results: list[RunResult] = []
     if 0 in processes:
-        results += await bench_stack(args, [0])
+        results += await bench_stack(args, [0], first_run=len(results))
     if scaled := [n for n in processes if n > 0]:
-        results += await bench_stack(args, scaled * args.rounds)
+        results += await bench_stack(args, scaled * args.rounds, first_run=len(results))
     if len(set(processes)) > 1 or args.rounds > 1:
         report_by_processes(results)
     print_machine_speed("after")
 
 
-async def bench_stack(args: argparse.Namespace, processes: list[int]) -> list[RunResult]:
+async def bench_stack(
+    args: argparse.Namespace, processes: list[int], first_run: int = 0
+) -> list[RunResult]:
     """One stack with the most consumer processes asked for; each run in `processes` order
     stops or starts some of them first (on the same stack, alternated, so that a shared
     machine's changing speed falls on every count alike)."""
@@ -670,7 +685,7 @@ async def bench_stack(args: argparse.Namespace, processes: list[int]) -> list[Ru
             for rate in [float(r) for r in args.rate.split(",")]:
                 result = await run_once(
                     stack,
-                    f"RUN{len(results)}-{uuid.uuid4().hex[:6]}",
+                    f"RUN{first_run + len(results)}-{uuid.uuid4().hex[:6]}",
                     args.count,
                     dossiers,
                     args.concurrency,
