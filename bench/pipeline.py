@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import signal
 import statistics
 import sys
 import tempfile
@@ -87,6 +88,9 @@ class RunResult:
     # virtual machine's cores were taken by the host (Linux "steal").
     context_switches: int
     steal_seconds: float
+    # Per service: the batches its consumers handled during the run (one transaction each) and
+    # the messages in them, from the inbox rows (a batch's rows share `processed_at`).
+    batches: dict[str, tuple[int, int]]
     lag: dict[str, int]
     # Seconds per stage of upload→proposal per document (see `stage_seconds`).
     stages: dict[str, list[float]]
@@ -457,6 +461,31 @@ async def consumer_lag(bootstrap: str) -> dict[str, int]:
         await admin.close()
 
 
+async def database_now(stack: Stack) -> datetime:
+    connection = await asyncpg.connect(stack.database_urls["ingest"])
+    try:
+        return await connection.fetchval("SELECT now()")
+    finally:
+        await connection.close()
+
+
+async def consumer_batches(stack: Stack, since: datetime) -> dict[str, tuple[int, int]]:
+    """(batches, messages) each service's consumers handled since `since`."""
+    found: dict[str, tuple[int, int]] = {}
+    for service, url in stack.database_urls.items():
+        connection = await asyncpg.connect(url)
+        try:
+            row = await connection.fetchrow(
+                "SELECT count(DISTINCT (consumer, topic, processed_at)), count(*) FROM inbox "
+                "WHERE processed_at >= $1",
+                since,
+            )
+        finally:
+            await connection.close()
+        found[service] = (row[0], row[1])
+    return found
+
+
 def _steal_seconds() -> float:
     return float(getattr(psutil.cpu_times(), "steal", 0.0))
 
@@ -492,6 +521,7 @@ async def run_once(
     }
     psutil.cpu_percent()
     switches, steal = psutil.cpu_stats().ctx_switches, _steal_seconds()
+    since = await database_now(stack)
     began = time.monotonic()
     if bulk:
         ids, upload_seconds = await push_bulk(stack, batch, dossiers, concurrency, rate, bulk)
@@ -526,6 +556,7 @@ async def run_once(
         machine_cpu_percent=machine,
         context_switches=psutil.cpu_stats().ctx_switches - switches,
         steal_seconds=_steal_seconds() - steal,
+        batches=await consumer_batches(stack, since),
         lag=await consumer_lag(stack.infrastructure.bootstrap_servers),
         stages=await stage_seconds(stack, ids),
     )
@@ -605,6 +636,14 @@ def report(result: RunResult) -> None:
         f"load average {result.load[0]:.2f} {result.load[1]:.2f} {result.load[2]:.2f}, "
         f"{result.context_switches / result.count:.0f} context switches per document, "
         f"{result.steal_seconds:.1f} s stolen by the host"
+    )
+    print(
+        "   consumer batches (messages per batch): "
+        + ", ".join(
+            f"{name} {batches} ({messages / batches:.1f})"
+            for name, (batches, messages) in sorted(result.batches.items(), key=lambda x: -x[1][0])
+            if batches
+        )
     )
     lagging = {group: n for group, n in result.lag.items() if n}
     print(f"   consumer lag at the end: {lagging or 'none'}")
@@ -767,5 +806,13 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
+def _interrupted(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # so that the stack is stopped, not left running without its owner
+
+
 if __name__ == "__main__":
-    asyncio.run(main(parse_args()))
+    signal.signal(signal.SIGTERM, _interrupted)
+    try:
+        asyncio.run(main(parse_args()))
+    except KeyboardInterrupt:
+        sys.exit("interrupted; the stack was stopped")
