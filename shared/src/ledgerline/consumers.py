@@ -32,6 +32,8 @@ Accepts = Callable[[RawEnvelope], bool]
 
 # A gathered consumer's fetch is answered early only when this much has come (a burst).
 _GATHERED_FETCH_BYTES = 1024 * 1024
+# Fewer messages than this in a batch: no backlog building up, so no lingering after it.
+_LINGER_MIN_RECORDS = 10
 
 
 class PoisonMessage(Exception):
@@ -169,6 +171,7 @@ class EventConsumer:
         session_timeout_ms: int = 10_000,
         heartbeat_interval_ms: int = 3_000,
         gather_ms: int = 1000,
+        linger_ms: int = 0,
         prepare_concurrency: int = 8,
     ) -> None:
         self.service = service
@@ -180,6 +183,7 @@ class EventConsumer:
         self._heartbeat_interval_ms = heartbeat_interval_ms
         self._prepare_concurrency = prepare_concurrency
         self._gather_ms = gather_ms
+        self._linger_ms = linger_ms
         self._pool = pool
         self._broker = broker
         self._max_attempts = max_attempts
@@ -233,6 +237,7 @@ class EventConsumer:
             for record in records:
                 of_topic.setdefault(record.topic, []).append((record.value or b"", record))
             with _fetching_paused(subscriber.consumer):
+                began = asyncio.get_running_loop().time()
                 for topic, messages in of_topic.items():
                     route = by_topic[topic]
                     await self.handle_batch(
@@ -245,6 +250,7 @@ class EventConsumer:
                         accepts=route.accepts,
                     )
                 await _commit_handled(subscriber.consumer, records)
+                await self._linger(len(records), asyncio.get_running_loop().time() - began)
             # Committed: FastStream's own acknowledgement would commit again, and every
             # partition assigned, not just the batch's (see _commit_handled).
             message.committed = AckStatus.ACKED
@@ -268,6 +274,15 @@ class EventConsumer:
         )
         subscriber(on_batch)
         _wait_in_the_fetch_only(subscriber, self._batch_timeout_ms, self._batch_max_records)
+
+    async def _linger(self, records: int, took: float) -> None:
+        """After a batch of `_LINGER_MIN_RECORDS` or more that was not full (messages come
+        faster than one at a time, and there is no backlog to take at once), stays paused for
+        as long as the batch took, up to `linger_ms`: the next batch gathers about twice the
+        messages, for one transaction, fetch and offset commit. A full batch means a backlog,
+        taken at once; a small one means a quiet moment, when waiting would only add latency."""
+        if self._linger_ms and _LINGER_MIN_RECORDS <= records < self._batch_max_records:
+            await asyncio.sleep(min(took, self._linger_ms / 1000))
 
     async def handle_batch(
         self,

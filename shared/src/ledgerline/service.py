@@ -98,6 +98,7 @@ class Runtime:
                 session_timeout_ms=self.settings.consumer_session_timeout_ms,
                 heartbeat_interval_ms=self.settings.consumer_heartbeat_interval_ms,
                 gather_ms=self.settings.consumer_gather_ms,
+                linger_ms=self.settings.consumer_linger_ms,
             )
             consumer.subscribe_all(self.definition.subscriptions(self.settings))
             if self.definition.keeps_dossier_directory:

@@ -104,6 +104,17 @@ class ServiceSettings(BaseSettings):
         "message (measured: those services' CPU per document a third of before). Their effects "
         "come up to this much later. 0: fetched at once, like every other subscription",
     )
+    consumer_linger_ms: int = Field(
+        default=0,
+        ge=0,
+        le=1000,
+        description="Under load, how long at most a consumer waits after a batch before it "
+        "fetches again (never longer than the batch took): only after a batch of at least 10 "
+        "messages that was not full, so that the next one gathers more. 0 (default): it "
+        "fetches at once. Measured with 100: fewer, larger batches at the maximum rate (bulk "
+        "intake 186 docs/s with one consumer process, 167 with two), but p99 at an offered "
+        "50/s 1.13 s against 0.77 s, so it is for throughput-bound deployments only",
+    )
     consumer_session_timeout_ms: int = Field(
         default=10_000,
         ge=1,

@@ -22,3 +22,4 @@ def test_event_consumer_defaults_are_the_service_settings() -> None:
     assert defaults["fetch_min_bytes"] == settings.consumer_fetch_min_bytes
     assert defaults["fetch_max_wait_ms"] == settings.consumer_fetch_max_wait_ms
     assert defaults["gather_ms"] == settings.consumer_gather_ms
+    assert defaults["linger_ms"] == settings.consumer_linger_ms
