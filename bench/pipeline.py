@@ -8,7 +8,12 @@ through sync, uploads and submits the invoices at concurrency C, either as fast 
 - p50/p95/p99 upload→proposal latency, from the services' own timestamps (ingest's
   `documents.received_at`, worklist's `proposals.created_at`; one PostgreSQL clock);
 - CPU seconds per process (services, Kafka, PostgreSQL, this load generator) and machine load;
+- context switches and host steal during the run, and per service the consumer batches and
+  messages per batch (from the inbox rows);
 - consumer lag of every consumer group at the end;
+- with several `--consumer-processes` counts (or `--rounds`), docs/s per count with the median:
+  the counts other than 0 run alternated on one stack, some `consume` processes stopped or
+  started before each run;
 - before and after, the machine's speed: the seconds a fixed pure-Python loop takes on one
   core. CPU per document scales with it; on a shared machine it moves (0.35 to 1.8 s between
   runs on one day, when the same code took 39-41 ms per document in the morning and 78-97 ms
@@ -786,8 +791,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--consumer-processes",
         default="0",
-        help="`<service> consume` processes per service, comma-separated for a stack each "
-        "(0: the API process consumes)",
+        help="`<service> consume` processes per service, comma-separated (0: the API process "
+        "consumes, on a stack of its own; the other counts share one stack, alternated)",
     )
     parser.add_argument(
         "--rounds",
@@ -803,7 +808,10 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--timeout", type=float, default=600, help="seconds to wait for proposals")
     parser.add_argument("--root", help="stack directory (default: a new temporary one)")
-    return parser.parse_args()
+    args = parser.parse_args()
+    if args.rounds < 1:
+        parser.error("--rounds must be 1 or more")
+    return args
 
 
 def _interrupted(signum: int, frame: object) -> None:
