@@ -475,14 +475,16 @@ class Stack:
                 f"not {processes}"
             )
         assert self.infrastructure is not None
+        stopping = []
         for service in SERVICES:
             for number in range(1, self.consumer_processes + 1):
                 consumer = self.consumers[f"{service}-consumer-{number}"]
                 running = consumer.process is not None and consumer.process.poll() is None
                 if number > processes and running:
-                    await asyncio.to_thread(consumer.stop)
+                    stopping.append(asyncio.to_thread(consumer.stop))
                 elif number <= processes and not running:
                     consumer.start()
+        await asyncio.gather(*stopping)  # each waits for its process to leave its groups
         await wait_for_group_members(self.infrastructure.bootstrap_servers, processes)
 
     async def wait_ready(self, timeout: float = 90) -> None:
