@@ -8,7 +8,8 @@ through sync, uploads and submits the invoices at concurrency C, either as fast 
 - p50/p95/p99 upload→proposal latency, from the services' own timestamps (ingest's
   `documents.received_at`, worklist's `proposals.created_at`; one PostgreSQL clock);
 - CPU seconds per process (services, Kafka, PostgreSQL, this load generator) and machine load;
-- context switches and host steal during the run, and per service the consumer batches and
+- context switches, host steal and CPU pressure (the share of the run some task waited for a
+  CPU) during the run, and per service the consumer batches and
   messages per batch (from the inbox rows);
 - consumer lag of every consumer group at the end;
 - with several `--consumer-processes` counts (or `--rounds`), docs/s per count with the median:
@@ -93,6 +94,9 @@ class RunResult:
     # virtual machine's cores were taken by the host (Linux "steal").
     context_switches: int
     steal_seconds: float
+    # Share of the run during which some runnable task waited for a CPU (Linux PSI); None
+    # where the kernel reports none.
+    cpu_pressure: float | None
     # Per service: the batches its consumers handled during the run (one transaction each) and
     # the messages in them, from the inbox rows (a batch's rows share `processed_at`).
     batches: dict[str, tuple[int, int]]
@@ -491,6 +495,20 @@ async def consumer_batches(stack: Stack, since: datetime) -> dict[str, tuple[int
     return found
 
 
+def stalled_microseconds() -> int | None:
+    """Microseconds since boot during which some runnable task waited for a CPU (Linux pressure
+    stall information, the `some` line's total); None where the kernel reports none."""
+    try:
+        text = Path("/proc/pressure/cpu").read_text()
+    except OSError:
+        return None
+    for line in text.splitlines():
+        if line.startswith("some "):
+            fields = dict(field.partition("=")[::2] for field in line.split()[1:])
+            return int(fields["total"])
+    return None
+
+
 def _steal_seconds() -> float:
     return float(getattr(psutil.cpu_times(), "steal", 0.0))
 
@@ -526,6 +544,7 @@ async def run_once(
     }
     psutil.cpu_percent()
     switches, steal = psutil.cpu_stats().ctx_switches, _steal_seconds()
+    stalled = stalled_microseconds()
     since = await database_now(stack)
     began = time.monotonic()
     if bulk:
@@ -536,6 +555,7 @@ async def run_once(
         )
     await wait_for_proposals(stack, ids, timeout)
     wall = time.monotonic() - began
+    stalled_after = stalled_microseconds()
     machine = psutil.cpu_percent()
     load = os.getloadavg()
     cpu_after = meter.read()
@@ -561,6 +581,9 @@ async def run_once(
         machine_cpu_percent=machine,
         context_switches=psutil.cpu_stats().ctx_switches - switches,
         steal_seconds=_steal_seconds() - steal,
+        cpu_pressure=None
+        if stalled is None or stalled_after is None
+        else (stalled_after - stalled) / 1e6 / wall,
         batches=await consumer_batches(stack, since),
         lag=await consumer_lag(stack.infrastructure.bootstrap_servers),
         stages=await stage_seconds(stack, ids),
@@ -641,6 +664,11 @@ def report(result: RunResult) -> None:
         f"load average {result.load[0]:.2f} {result.load[1]:.2f} {result.load[2]:.2f}, "
         f"{result.context_switches / result.count:.0f} context switches per document, "
         f"{result.steal_seconds:.1f} s stolen by the host"
+        + (
+            ""
+            if result.cpu_pressure is None
+            else f", some task waiting for a CPU {100 * result.cpu_pressure:.0f} % of the time"
+        )
     )
     print(
         "   consumer batches (messages per batch): "
