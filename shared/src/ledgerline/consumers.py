@@ -32,6 +32,11 @@ Accepts = Callable[[RawEnvelope], bool]
 
 # A gathered consumer's fetch is answered early only when this much has come (a burst).
 _GATHERED_FETCH_BYTES = 1024 * 1024
+# How often aiokafka's fetch routine wakes with nothing to do and walks every assigned partition
+# (aiokafka's default: 200 ms). Everything it waits for wakes it anyway (a fetch answered,
+# records taken, a partition resumed, revoked or assigned), so this is a safety net only: at
+# 200 ms it was half of an idle consume process's CPU (measured 8-15 -> 5-8 ms a second).
+_FETCH_ROUTINE_WAKEUP_MS = 2000
 # Fewer messages than this in a batch: no backlog building up, so no lingering after it.
 _LINGER_MIN_RECORDS = 10
 
@@ -269,6 +274,7 @@ class EventConsumer:
             fetch_max_wait_ms=self._gather_ms if gathered else self._fetch_max_wait_ms,
             session_timeout_ms=self._session_timeout_ms,
             heartbeat_interval_ms=self._heartbeat_interval_ms,
+            consumer_timeout_ms=_FETCH_ROUTINE_WAKEUP_MS,
             title=group,
             decoder=_undecoded,
         )
