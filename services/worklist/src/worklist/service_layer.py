@@ -350,10 +350,15 @@ async def _client_labels(
 
 
 SUBSCRIPTIONS = [
-    BatchSubscription(DocumentRecognized, on_documents_recognized),
-    Subscription(DocumentReceived, on_document_received, accepts=_delivered_with_labels),
+    BatchSubscription(DocumentRecognized, on_documents_recognized, per_document=True),
+    Subscription(
+        DocumentReceived,
+        on_document_received,
+        accepts=_delivered_with_labels,
+        per_document=True,
+    ),
     Subscription(DocumentLabelsChanged, on_document_labels_changed),
-    BatchSubscription(DocumentSubmitted, on_documents_submitted),
+    BatchSubscription(DocumentSubmitted, on_documents_submitted, per_document=True),
     Subscription(LedgerSynced, on_ledger_synced),
     Subscription(BookingPosted, on_booking_posted),
     Subscription(BookingFailed, on_booking_failed),

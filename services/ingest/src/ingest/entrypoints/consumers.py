@@ -175,7 +175,7 @@ async def on_ledger_synced(uow: UnitOfWork, event: Envelope[LedgerSynced]) -> No
 SUBSCRIPTIONS = [
     Subscription(DossierActivated, on_dossier_details),
     Subscription(DossierUpdated, on_dossier_details),
-    BatchSubscription(DocumentRecognized, on_documents_recognized),
+    BatchSubscription(DocumentRecognized, on_documents_recognized, per_document=True),
     Subscription(PaymentQueued, on_payment_queued),
     Subscription(PaymentSettled, on_payment_settled),
     Subscription(InvoiceApprovalProcessSwitched, on_invoice_approval_process_switched),

@@ -21,8 +21,8 @@ from payments import service_layer
 SUBSCRIPTIONS = [
     # Not gathered: an invoice can be paid as soon as recognition has read it, and a user who
     # saw it read may ask to pay it at once.
-    BatchSubscription(DocumentReceived, service_layer.on_documents_received),
-    BatchSubscription(DocumentRecognized, service_layer.on_documents_recognized),
+    BatchSubscription(DocumentReceived, service_layer.on_documents_received, per_document=True),
+    BatchSubscription(DocumentRecognized, service_layer.on_documents_recognized, per_document=True),
     Subscription(PaymentApproved, service_layer.on_payment_approved),
     Subscription(PaymentRejected, service_layer.on_payment_rejected),
     Subscription(LedgerSynced, service_layer.on_ledger_synced),

@@ -155,7 +155,7 @@ def subscriptions(
         )
 
     return [
-        PreparedSubscription(DocumentReceived, read_document, record_result),
+        PreparedSubscription(DocumentReceived, read_document, record_result, per_document=True),
         PreparedSubscription(DocumentRecognitionRequested, read_again, record_reread),
         Subscription(DocumentMoved, on_document_moved),
     ]
