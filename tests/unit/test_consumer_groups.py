@@ -36,3 +36,24 @@ def test_the_worklist_keeps_its_read_models_in_groups_of_their_own() -> None:
         ("DossierActivated", "worklist.dossier-settings"),
         ("DossierUpdated", "worklist.dossier-settings"),
     }
+
+
+# The events every document brings, each once or more on its way to a proposal.
+PER_DOCUMENT_EVENTS = {"DocumentReceived", "DocumentRecognized", "DocumentSubmitted"}
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_the_events_of_every_document_are_fetched_apart_from_the_quiet_topics(
+    service: str,
+) -> None:
+    # In the group of a dozen quiet topics, each fetch would list all their partitions too.
+    definition = importlib.import_module(f"{service}.bootstrap").definition()
+    settings: ServiceSettings = definition.settings_type(database_url="postgresql://x@h/d")  # type: ignore[call-arg]
+    read_with_the_quiet_ones = [
+        subscription.event.__name__
+        for subscription in definition.subscriptions(settings)
+        if subscription.event.__name__ in PER_DOCUMENT_EVENTS
+        and not subscription.per_document
+        and not getattr(subscription, "gathered", False)
+    ]
+    assert read_with_the_quiet_ones == []
