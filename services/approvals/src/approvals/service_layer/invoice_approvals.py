@@ -64,7 +64,7 @@ async def on_documents_received(
                 list(e.data.labels),
                 e.time,
             )
-            for e in events
+            for e in _by_document(events)
         ],
     )
     await _evaluate_those_known(uow, events)
@@ -74,9 +74,21 @@ async def on_documents_recognized(
     uow: UnitOfWork, events: Sequence[Envelope[DocumentRecognized]]
 ) -> None:
     await repository.remember_facts(
-        uow.conn, [(e.data.document_id, e.officeid, e.dossierid, _facts(e.data)) for e in events]
+        uow.conn,
+        [
+            (e.data.document_id, e.officeid, e.dossierid, _facts(e.data))
+            for e in _by_document(events)
+        ],
     )
     await _evaluate_those_known(uow, events)
+
+
+def _by_document(events: Sequence[Envelope[Any]]) -> list[Envelope[Any]]:
+    """The events in the order of their documents' ids (a document's own in offset order), the
+    order in which a batch locks its documents' rows: a document's events are keyed by the
+    document, so two consumer processes' batches can share documents (the received and the
+    recognized halves) and must not lock them in opposite orders."""
+    return sorted(events, key=lambda event: event.data.document_id)
 
 
 async def _evaluate_those_known(uow: UnitOfWork, events: Sequence[Envelope[Any]]) -> None:
@@ -86,12 +98,24 @@ async def _evaluate_those_known(uow: UnitOfWork, events: Sequence[Envelope[Any]]
     rows = await repository.claim_evaluations(
         uow.conn, [(event.officeid, event.data.document_id) for event in events]
     )
-    for row in sorted(rows, key=lambda row: order[row["document_id"]]):
-        if row["mailbox"] == "purchase":
-            facts = dict(row["facts"]) | {"labels": list(row["labels"])}
-            await create_invoice_approval(
-                uow, row["office_id"], row["dossier_id"], row["document_id"], facts
-            )
+    purchases = [
+        row
+        for row in sorted(rows, key=lambda row: order[row["document_id"]])
+        if row["mailbox"] == "purchase"
+    ]
+    # Every dossier's process switch first, in one order: two consumer processes' batches hold
+    # documents of the same dossiers (keyed by document) and would otherwise take the dossiers'
+    # locks in the order of their events, each waiting for the other's (measured: a deadlock,
+    # and a batch of 100 handled again one message at a time).
+    for office_id, dossier_id in sorted(
+        {(row["office_id"], row["dossier_id"]) for row in purchases}
+    ):
+        await _process_on(uow, office_id, dossier_id)
+    for row in purchases:
+        facts = dict(row["facts"]) | {"labels": list(row["labels"])}
+        await create_invoice_approval(
+            uow, row["office_id"], row["dossier_id"], row["document_id"], facts
+        )
 
 
 async def on_document_labels_changed(
