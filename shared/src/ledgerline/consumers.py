@@ -601,7 +601,10 @@ def _wait_in_the_fetch_only(subscriber: Any, timeout_ms: int, max_records: int) 
             if waited < timeout:
                 await asyncio.sleep(timeout - waited)
             return ()
-        return tuple(record for records in fetched.values() for record in records)
+        # In the order of the partitions (aiokafka shuffles them per fetch): two consumers of a
+        # topic (e.g. a service's group and its directory's) then write the same rows in the
+        # same order, and their batches wait for each other instead of deadlocking.
+        return tuple(record for partition in sorted(fetched) for record in fetched[partition])
 
     subscriber.get_msg = get_msg
 

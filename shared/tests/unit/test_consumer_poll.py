@@ -65,3 +65,33 @@ async def test_a_poll_that_comes_back_empty_at_once_waits_out_its_timeout() -> N
         _poll_of_a_service_consumer(), _IdleThenBusyConsumer(2, answers_at_once=True)
     )
     assert waited >= 2 * TIMEOUT_MS / 1000 * 0.95
+
+
+class _ShuffledConsumer:
+    """aiokafka's `getmany` with the partitions in the order it happened to fetch them."""
+
+    def __init__(self) -> None:
+        self.records = {
+            partition: [
+                ConsumerRecord(
+                    "dossier.activated.v1", partition, offset, 0, 0, b"k", b"v", None, 1, 1, ()
+                )
+                for offset in (4, 5)
+            ]
+            for partition in (7, 2, 11, 0)
+        }
+
+    async def getmany(self, *, timeout_ms: int, max_records: int) -> dict[Any, Any]:
+        return {
+            TopicPartition("dossier.activated.v1", partition): records
+            for partition, records in self.records.items()
+        }
+
+
+async def test_a_batch_comes_in_the_order_of_its_partitions_each_in_offset_order() -> None:
+    # Two consumers of one topic writing the same rows took them in aiokafka's shuffled order
+    # and deadlocked each other's batches (ingest's group and its dossier directory).
+    records = await _poll_of_a_service_consumer()(_ShuffledConsumer())
+    assert [(r.partition, r.offset) for r in records] == [
+        (partition, offset) for partition in (0, 2, 7, 11) for offset in (4, 5)
+    ]
