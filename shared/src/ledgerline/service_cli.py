@@ -9,6 +9,7 @@ import uvloop
 from pydantic import ValidationError
 
 from ledgerline.console import run_writing_stdout
+from ledgerline.heap import long_lived_after_startup
 from ledgerline.service import ServiceDefinition
 from ledgerline.settings import ServiceSettings
 
@@ -26,7 +27,7 @@ def add_service_commands(
     )
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
-    serve.set_defaults(func=lambda args: _serve(load_definition(), args.host, args.port))
+    serve.set_defaults(func=lambda args: _serve(load_definition, args.host, args.port))
 
     migrate = subparsers.add_parser(
         "migrate",
@@ -41,7 +42,7 @@ def add_service_commands(
         help="run only the outbox relay (publishes committed events to Kafka)",
         description="Run the outbox relay alone, for scaling it apart from the API.",
     )
-    relay.set_defaults(func=lambda args: _relay(load_definition()))
+    relay.set_defaults(func=lambda args: _relay(load_definition))
 
     consume = subparsers.add_parser(
         "consume",
@@ -50,7 +51,7 @@ def add_service_commands(
         "topics' partitions (one consumer group). Set <SERVICE>_RUN_CONSUMERS=false on the "
         "`serve` process so the API does not consume too.",
     )
-    consume.set_defaults(func=lambda args: _consume(load_definition()))
+    consume.set_defaults(func=lambda args: _consume(load_definition))
 
     asyncapi = subparsers.add_parser(
         "asyncapi", help="print the AsyncAPI document of the service's consumers"
@@ -77,12 +78,14 @@ def load_settings(definition: ServiceDefinition) -> ServiceSettings:
         ) from exc
 
 
-def _serve(definition: ServiceDefinition, host: str, port: int) -> int:
-    import uvicorn
+def _serve(load_definition: Callable[[], ServiceDefinition], host: str, port: int) -> int:
+    with long_lived_after_startup():
+        import uvicorn
 
-    from ledgerline.service import create_app
+        from ledgerline.service import create_app
 
-    app = create_app(definition, load_settings(definition))
+        definition = load_definition()
+        app = create_app(definition, load_settings(definition))
     uvicorn.run(app, host=host, port=port, log_config=None, access_log=False)
     return 0
 
@@ -96,19 +99,23 @@ def _migrate(definition: ServiceDefinition, revision: str) -> int:
     return 0
 
 
-def _relay(definition: ServiceDefinition) -> int:
-    from ledgerline.service import run_relay
+def _relay(load_definition: Callable[[], ServiceDefinition]) -> int:
+    with long_lived_after_startup():
+        from ledgerline.service import run_relay
 
-    settings = load_settings(definition)
+        definition = load_definition()
+        settings = load_settings(definition)
     with contextlib.suppress(KeyboardInterrupt):
         uvloop.run(run_relay(definition, settings))
     return 0
 
 
-def _consume(definition: ServiceDefinition) -> int:
-    from ledgerline.service import run_consumers
+def _consume(load_definition: Callable[[], ServiceDefinition]) -> int:
+    with long_lived_after_startup():
+        from ledgerline.service import run_consumers
 
-    settings = load_settings(definition)
+        definition = load_definition()
+        settings = load_settings(definition)
     with contextlib.suppress(KeyboardInterrupt):
         # uvloop, as uvicorn uses for `serve`: the same loop whatever the process runs.
         uvloop.run(run_consumers(definition, settings))
