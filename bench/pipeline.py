@@ -754,6 +754,8 @@ async def bench_stack(
                     f"after {time.monotonic() - scaled:.1f} s",
                     flush=True,
                 )
+            if args.warmup:
+                await warm_up(stack, f"WARM{first_run + len(results)}", args, dossiers)
             for rate in [float(r) for r in args.rate.split(",")]:
                 result = await run_once(
                     stack,
@@ -774,6 +776,25 @@ async def bench_stack(
     finally:
         await asyncio.to_thread(stack.stop)
     return results
+
+
+async def warm_up(
+    stack: Stack, label: str, args: argparse.Namespace, dossiers: list[BenchDossier]
+) -> None:
+    """Sends `--warmup` invoices through the pipeline, unmeasured, as the run will: a freshly
+    started `consume` process opens its database connections (each new PostgreSQL backend
+    loading its catalog caches, each statement prepared once per connection) and runs its
+    code for the first time during its first seconds, which a service running for hours does
+    not. Without this, every run with more processes than the one before paid for starting
+    them."""
+    began = time.monotonic()
+    batch = invoices(label, args.warmup, dossiers)
+    if args.bulk:
+        ids, _ = await push_bulk(stack, batch, dossiers, args.concurrency, 0, args.bulk)
+    else:
+        ids, _ = await push(stack, batch, dossiers, args.concurrency, 0, not args.auto_forward)
+    await wait_for_proposals(stack, ids, args.timeout)
+    print(f"warmed up with {args.warmup} invoices in {time.monotonic() - began:.1f} s", flush=True)
 
 
 def report_by_processes(results: list[RunResult]) -> None:
@@ -827,6 +848,13 @@ def parse_args() -> argparse.Namespace:
         type=int,
         default=1,
         help="runs per consumer-process count, alternated on one stack (e.g. 1,2,1,2)",
+    )
+    parser.add_argument(
+        "--warmup",
+        type=int,
+        default=600,
+        help="invoices sent through the pipeline, unmeasured, before the runs of each "
+        "consumer-process count (0: none)",
     )
     parser.add_argument(
         "--idle-seconds",
