@@ -128,6 +128,7 @@ class OutboxRelay:
         hold_after_claim_seconds: float = 0.0,
         hold_after_publish_seconds: float = 0.0,
         linger_seconds: float = 0.005,
+        round_interval_seconds: float = 0.0,
     ) -> None:
         self._pool = pool
         self._bootstrap_servers = bootstrap_servers
@@ -141,6 +142,7 @@ class OutboxRelay:
         self._hold_after_claim_seconds = hold_after_claim_seconds
         self._hold_after_publish_seconds = hold_after_publish_seconds
         self._linger = linger_seconds
+        self._round_interval = round_interval_seconds
         self._metrics_refreshed_at = 0.0
         self._wakeup = asyncio.Event()
 
@@ -329,6 +331,7 @@ class OutboxRelay:
                 # Cleared before the claim: a commit from here on wakes the wait below, and one
                 # before it is seen by the claim.
                 self._wakeup.clear()
+                round_began = asyncio.get_running_loop().time()
                 try:
                     # Drain: only a full batch may have left rows behind (an empty claim after
                     # every batch would be a transaction per wake-up for nothing).
@@ -352,15 +355,24 @@ class OutboxRelay:
                     continue
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wakeup.wait(), self._poll_seconds)
-                if self._wakeup.is_set() and self._linger:
-                    # Woken by a commit: let the commits of the next few milliseconds join it,
-                    # so one claim takes them all instead of one wake-up and batch per commit.
-                    await asyncio.sleep(self._linger)
+                if self._wakeup.is_set():
+                    await asyncio.sleep(self._before_next_round(round_began))
         finally:
             with contextlib.suppress(Exception):
                 await listener.remove_listener(OUTBOX_CHANNEL, self._on_notify)
             await self._pool.release(listener)
             await self._close_producer()
+
+    def _before_next_round(self, last_round_began: float) -> float:
+        """Seconds to wait, woken by a commit, before claiming: `linger` so that the commits of
+        the next few milliseconds join it (one claim for them all instead of one per commit),
+        and under a steady flow until `round_interval` after the last round began. Each round
+        costs a claim, a produce request and a mark whatever it carries, and without a pace the
+        rounds multiplied with the processes committing (two consumer processes per service:
+        recognition's relay made 89 rounds for 3,000 events instead of 37). A commit after a
+        quiet spell still waits only `linger`."""
+        since = asyncio.get_running_loop().time() - last_round_began
+        return max(self._linger, self._round_interval - since, 0.0)
 
     def _on_notify(self, *_: object) -> None:
         self._wakeup.set()

@@ -38,6 +38,7 @@ def outbox_relay_for(service: str, pool: asyncpg.Pool, settings: ServiceSettings
         hold_after_claim_seconds=settings.outbox_relay_hold_after_claim_seconds,
         hold_after_publish_seconds=settings.outbox_relay_hold_after_publish_seconds,
         linger_seconds=settings.outbox_linger_seconds,
+        round_interval_seconds=settings.outbox_round_interval_seconds,
         batch_size=settings.outbox_batch_size,
     )
 

@@ -165,6 +165,15 @@ class ServiceSettings(BaseSettings):
         description="How long the relay, woken by a commit, waits for more commits to join the "
         "batch",
     )
+    outbox_round_interval_seconds: float = Field(
+        default=0.02,
+        ge=0,
+        le=1,
+        description="Under a steady flow of commits, the relay claims at most once per this "
+        "interval (each claim, produce request and mark costs the same however many events it "
+        "carries); a commit after a quiet spell waits only `outbox_linger_seconds`. 0: a "
+        "claim after every linger",
+    )
     outbox_batch_size: int = Field(default=500, ge=1, description="Rows the relay claims at once")
     kafka_connect_backoff_seconds: float = Field(
         default=0.5,

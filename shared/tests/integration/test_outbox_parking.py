@@ -1,7 +1,9 @@
 """No outbox row blocks the others: against the real Kafka and PostgreSQL.
 
 A row the broker refuses is parked with its error (metric, admin endpoint, requeue) while the rows
-behind it are published; a row that fails transiently is retried with backoff, never parked.
+behind it are published; a row that fails transiently is retried with backoff, never parked. And
+the relay's rounds: a backlog drained batch by batch, a steady flow of commits claimed at the
+relay's pace rather than once per commit.
 """
 
 import asyncio
@@ -44,7 +46,9 @@ async def create_topic(bootstrap: str, name: str, configs: dict[str, str] | None
         await admin.close()
 
 
-async def insert_row(ingest_pool: asyncpg.Pool, topic: str, key: str, payload: str) -> int:
+async def insert_row(
+    ingest_pool: asyncpg.Pool | asyncpg.Connection, topic: str, key: str, payload: str
+) -> int:
     row_id: int = await ingest_pool.fetchval(
         "INSERT INTO outbox (event_id, topic, message_key, payload, correlation_id)"
         " VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -371,3 +375,47 @@ async def _count_published(pool: asyncpg.Pool, topic: str, wanted: int) -> bool:
         "SELECT count(*) FROM outbox WHERE topic = $1 AND published_at IS NOT NULL", topic
     )
     return bool(published == wanted)
+
+
+async def test_under_a_steady_flow_of_commits_the_relay_claims_at_its_pace_not_per_commit(
+    infrastructure: Infrastructure, ingest_pool: asyncpg.Pool
+) -> None:
+    bootstrap = infrastructure.bootstrap_servers
+    topic = f"outbox-pace-{uuid.uuid4().hex[:8]}"
+    await create_topic(bootstrap, topic)
+    await ingest_pool.execute("UPDATE outbox SET published_at = now() WHERE published_at IS NULL")
+    relay = CountingRelay(
+        ingest_pool,
+        bootstrap,
+        service="tests-pace",
+        poll_seconds=600,
+        linger_seconds=0.005,
+        round_interval_seconds=0.25,
+    )
+    task = await run_relay(relay)
+    try:
+        began = time.monotonic()
+        commits = 0
+        while time.monotonic() - began < 1.0:  # a commit with its NOTIFY every 10 ms or so
+            async with ingest_pool.acquire() as connection, connection.transaction():
+                await insert_row(connection, topic, "dossier-a", event_payload(f"m{commits}"))
+                await connection.execute(f"NOTIFY {OUTBOX_CHANNEL}")
+            commits += 1
+            await asyncio.sleep(0.01)
+        flow_seconds = time.monotonic() - began
+        await eventually(lambda: _count_published(ingest_pool, topic, commits), timeout=30)
+        assert commits >= 40
+        # One claim per 0.25 s of flow (and the one behind it), not one per commit.
+        assert 2 <= len(relay.claims) <= flow_seconds / 0.25 + 3, relay.claims
+        assert sum(relay.claims) == commits
+
+        await asyncio.sleep(0.5)  # quiet: the next commit is claimed after the linger alone
+        rounds = len(relay.claims)
+        await insert_row(ingest_pool, topic, "dossier-a", event_payload("after-quiet"))
+        await ingest_pool.execute(f"NOTIFY {OUTBOX_CHANNEL}")
+        await eventually(lambda: _count_published(ingest_pool, topic, commits + 1), timeout=30)
+        assert relay.claims[rounds:] == [1]
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
