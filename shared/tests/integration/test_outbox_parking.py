@@ -322,6 +322,15 @@ async def test_while_the_broker_is_unreachable_the_relay_backs_off_and_parks_not
     assert sorted(await markers_on(infrastructure.bootstrap_servers, topic)) == ["m0", "m1", "m2"]
 
 
+async def only_rows_of_a_new_topic(bootstrap: str, pool: asyncpg.Pool, prefix: str) -> str:
+    """A new topic, and every row left unpublished by other tests marked published: a test's
+    relay then claims its own rows only."""
+    topic = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    await create_topic(bootstrap, topic)
+    await pool.execute("UPDATE outbox SET published_at = now() WHERE published_at IS NULL")
+    return topic
+
+
 class CountingRelay(OutboxRelay):
     """Records what each claim settled."""
 
@@ -339,9 +348,7 @@ async def test_a_backlog_is_drained_batch_by_batch_and_a_wake_up_claims_no_more_
     infrastructure: Infrastructure, ingest_pool: asyncpg.Pool
 ) -> None:
     bootstrap = infrastructure.bootstrap_servers
-    topic = f"outbox-drain-{uuid.uuid4().hex[:8]}"
-    await create_topic(bootstrap, topic)
-    await ingest_pool.execute("UPDATE outbox SET published_at = now() WHERE published_at IS NULL")
+    topic = await only_rows_of_a_new_topic(bootstrap, ingest_pool, "outbox-drain")
     for n in range(5):
         await insert_row(ingest_pool, topic, "dossier-a", event_payload(f"backlog-{n}"))
 
@@ -381,9 +388,7 @@ async def test_under_a_steady_flow_of_commits_the_relay_claims_at_its_pace_not_p
     infrastructure: Infrastructure, ingest_pool: asyncpg.Pool
 ) -> None:
     bootstrap = infrastructure.bootstrap_servers
-    topic = f"outbox-pace-{uuid.uuid4().hex[:8]}"
-    await create_topic(bootstrap, topic)
-    await ingest_pool.execute("UPDATE outbox SET published_at = now() WHERE published_at IS NULL")
+    topic = await only_rows_of_a_new_topic(bootstrap, ingest_pool, "outbox-pace")
     relay = CountingRelay(
         ingest_pool,
         bootstrap,
