@@ -12,9 +12,10 @@ through sync, uploads and submits the invoices at concurrency C, either as fast 
   CPU) during the run, and per service the consumer batches and
   messages per batch (from the inbox rows);
 - consumer lag of every consumer group at the end;
-- with several `--consumer-processes` counts (or `--rounds`), docs/s per count with the median:
-  the counts other than 0 run alternated on one stack, some `consume` processes stopped or
-  started before each run;
+- with several `--consumer-processes` counts (or `--rounds`), docs/s per count with the median,
+  and each run with more processes as a share of the run with fewer just before it: the counts
+  other than 0 run alternated on one stack, some `consume` processes stopped or started (and
+  `--warmup` invoices sent through) before each count's runs;
 - before and after, the machine's speed: the seconds a fixed pure-Python loop takes on one
   core. CPU per document scales with it; on a shared machine it moves (0.35 to 1.8 s between
   runs on one day, when the same code took 39-41 ms per document in the morning and 78-97 ms
@@ -812,6 +813,29 @@ def report_by_processes(results: list[RunResult]) -> None:
             f"   {processes} ({offered}): "
             + ", ".join(f"{value:.1f}" for value in rates)
             + f"; median {statistics.median(rates):.1f}"
+        )
+    report_pairs(results)
+
+
+def report_pairs(results: list[RunResult]) -> None:
+    """Each run with more consumer processes against the last run before it at the same
+    offered rate, if that one had fewer: runs alternated on a machine whose speed moves, so a
+    pair is two moments minutes apart, the closest comparison this machine gives."""
+    ratios: dict[tuple[int, int, float], list[float]] = {}
+    last_at_rate: dict[float, RunResult] = {}
+    for result in results:
+        rate = result.offered_rate or 0.0
+        before = last_at_rate.get(rate)
+        if before is not None and 0 < before.consumer_processes < result.consumer_processes:
+            key = (before.consumer_processes, result.consumer_processes, rate)
+            ratios.setdefault(key, []).append(result.docs_per_second / before.docs_per_second)
+        last_at_rate[rate] = result
+    for (fewer, more, rate), pairs in sorted(ratios.items()):
+        offered = f"offered {rate:g}/s" if rate else "maximum rate"
+        print(
+            f"   {more} against {fewer} just before ({offered}), per pair: "
+            + ", ".join(f"{ratio:.0%}" for ratio in pairs)
+            + f"; median {statistics.median(pairs):.0%}"
         )
 
 
