@@ -325,6 +325,22 @@ async def push(
     return ids, time.monotonic() - began
 
 
+async def deliver(
+    stack: Stack,
+    batch: list[Invoice],
+    dossiers: list[BenchDossier],
+    concurrency: int,
+    rate: float,
+    bulk: int,
+    auto_forwarded: bool,
+) -> tuple[list[str], float]:
+    """The invoices through the bulk intake (`bulk` per request) or one upload each (and a
+    submit unless the dossiers auto-forward); the document ids and the seconds it took."""
+    if bulk:
+        return await push_bulk(stack, batch, dossiers, concurrency, rate, bulk)
+    return await push(stack, batch, dossiers, concurrency, rate, submit=not auto_forwarded)
+
+
 async def wait_for_proposals(stack: Stack, ids: list[str], timeout: float) -> None:
     wanted = [uuid.UUID(i) for i in ids]
     connection = await asyncpg.connect(stack.database_urls["worklist"])
@@ -548,12 +564,9 @@ async def run_once(
     stalled = stalled_microseconds()
     since = await database_now(stack)
     began = time.monotonic()
-    if bulk:
-        ids, upload_seconds = await push_bulk(stack, batch, dossiers, concurrency, rate, bulk)
-    else:
-        ids, upload_seconds = await push(
-            stack, batch, dossiers, concurrency, rate, submit=not auto_forwarded
-        )
+    ids, upload_seconds = await deliver(
+        stack, batch, dossiers, concurrency, rate, bulk, auto_forwarded
+    )
     await wait_for_proposals(stack, ids, timeout)
     wall = time.monotonic() - began
     stalled_after = stalled_microseconds()
@@ -790,10 +803,9 @@ async def warm_up(
     them."""
     began = time.monotonic()
     batch = invoices(label, args.warmup, dossiers)
-    if args.bulk:
-        ids, _ = await push_bulk(stack, batch, dossiers, args.concurrency, 0, args.bulk)
-    else:
-        ids, _ = await push(stack, batch, dossiers, args.concurrency, 0, not args.auto_forward)
+    ids, _ = await deliver(
+        stack, batch, dossiers, args.concurrency, 0, args.bulk, args.auto_forward
+    )
     await wait_for_proposals(stack, ids, args.timeout)
     print(f"warmed up with {args.warmup} invoices in {time.monotonic() - began:.1f} s", flush=True)
 

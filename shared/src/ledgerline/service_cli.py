@@ -99,23 +99,28 @@ def _migrate(definition: ServiceDefinition, revision: str) -> int:
     return 0
 
 
-def _relay(load_definition: Callable[[], ServiceDefinition]) -> int:
+def _loaded(
+    load_definition: Callable[[], ServiceDefinition],
+) -> tuple[ServiceDefinition, ServiceSettings]:
+    """A long-running process's definition and settings, its startup heap then frozen."""
     with long_lived_after_startup():
-        from ledgerline.service import run_relay
-
         definition = load_definition()
-        settings = load_settings(definition)
+        return definition, load_settings(definition)
+
+
+def _relay(load_definition: Callable[[], ServiceDefinition]) -> int:
+    from ledgerline.service import run_relay
+
+    definition, settings = _loaded(load_definition)
     with contextlib.suppress(KeyboardInterrupt):
         uvloop.run(run_relay(definition, settings))
     return 0
 
 
 def _consume(load_definition: Callable[[], ServiceDefinition]) -> int:
-    with long_lived_after_startup():
-        from ledgerline.service import run_consumers
+    from ledgerline.service import run_consumers
 
-        definition = load_definition()
-        settings = load_settings(definition)
+    definition, settings = _loaded(load_definition)
     with contextlib.suppress(KeyboardInterrupt):
         # uvloop, as uvicorn uses for `serve`: the same loop whatever the process runs.
         uvloop.run(run_consumers(definition, settings))
