@@ -10,7 +10,7 @@ from typing import Any, Generic, TypeVar
 from uuid import UUID
 
 import asyncpg
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.message import AckStatus
@@ -20,6 +20,7 @@ from ledgerline.claimcheck import ClaimCheck, DatarefResolver, DatarefUnavailabl
 from ledgerline.db import UnitOfWork
 from ledgerline.events import Envelope, EventData, RawEnvelope, spec_for
 from ledgerline.observability import enter_flow
+from ledgerline.offset_commits import PacedOffsetCommits
 
 log = logging.getLogger(__name__)
 
@@ -156,12 +157,13 @@ class EventConsumer:
 
     Messages come in batches (up to `batch_max_records`, as Kafka has them): a batch is handled
     in ONE transaction, its inbox rows inserted together, each handler called in offset order
-    (so the order per key holds), and the offsets are committed once, after that transaction.
-    A redelivered event finds its inbox row and is skipped. When the batch transaction fails,
-    nothing of it was written, and the batch is handled again one message at a time, each in
-    its own transaction: a handler that keeps failing after `max_attempts` sends its message
-    alone to `<topic>.dlq` with the error, the others take effect once, and the consumer moves
-    on. Offsets are committed after this returns, so a crash anywhere means a redelivery.
+    (so the order per key holds), and the offsets are committed after that transaction (at
+    most every `commit_interval_ms`, see `PacedOffsetCommits`). A redelivered event finds its
+    inbox row and is skipped. When the batch transaction fails, nothing of it was written, and
+    the batch is handled again one message at a time, each in its own transaction: a handler
+    that keeps failing after `max_attempts` sends its message alone to `<topic>.dlq` with the
+    error, the others take effect once, and the consumer moves on. Offsets are committed after
+    this returns, so a crash anywhere means a redelivery.
 
     A subscription marked `gathered` is read by a second Kafka consumer of its own, group
     `<consumer>-gathered` (same inbox), whose fetch the broker holds for `gather_ms` (or until
@@ -197,6 +199,7 @@ class EventConsumer:
         heartbeat_interval_ms: int = 3_000,
         gather_ms: int = 1000,
         linger_ms: int = 0,
+        commit_interval_ms: int = 500,
         prepare_concurrency: int = 8,
     ) -> None:
         self.service = service
@@ -209,6 +212,7 @@ class EventConsumer:
         self._prepare_concurrency = prepare_concurrency
         self._gather_ms = gather_ms
         self._linger_ms = linger_ms
+        self._commit_interval_ms = commit_interval_ms
         self._pool = pool
         self._broker = broker
         self._max_attempts = max_attempts
@@ -271,14 +275,15 @@ class EventConsumer:
                         prepare=route.prepare,
                         accepts=route.accepts,
                     )
-                await _commit_handled(subscriber.consumer, records)
+                await commits.handled(subscriber.consumer, records)
                 await self._linger(len(records), asyncio.get_running_loop().time() - began)
-            # Committed: FastStream's own acknowledgement would commit again, and every
-            # partition assigned, not just the batch's (see _commit_handled).
+            # Settled: FastStream's own acknowledgement would commit at once, and every
+            # partition assigned, not just the batch's (see PacedOffsetCommits).
             message.committed = AckStatus.ACKED
 
         group = f"{consumer_name}-{lane}" if lane else consumer_name
         gathered = lane == "gathered"
+        commits = PacedOffsetCommits(self._commit_interval_ms / 1000)
         subscriber = self._broker.subscriber(
             *by_topic,
             group_id=group,
@@ -295,6 +300,7 @@ class EventConsumer:
             consumer_timeout_ms=_FETCH_ROUTINE_WAKEUP_MS,
             title=group,
             decoder=_undecoded,
+            listener=commits.listener(),
         )
         subscriber(on_batch)
         _wait_in_the_fetch_only(subscriber, self._batch_timeout_ms, self._batch_max_records)
@@ -636,28 +642,6 @@ async def _undecoded(message: KafkaMessage) -> KafkaMessage:
 def _records_of(message: KafkaMessage) -> tuple[ConsumerRecord[Any, Any], ...]:
     records = message.raw_message
     return records if isinstance(records, tuple) else (records,)
-
-
-async def _commit_handled(
-    consumer: AIOKafkaConsumer | None, records: Sequence[ConsumerRecord[Any, Any]]
-) -> None:
-    """Commits the offsets after a handled batch, of its own partitions only. aiokafka's
-    `commit()` commits every partition assigned (12 per topic, up to a dozen topics a consumer):
-    each commit was a request of ~100 offsets that the broker appended to __consumer_offsets,
-    whatever the batch held. A partition revoked meanwhile is left to its new owner (who
-    redelivers from the last commit; the inbox skips what was handled)."""
-    if consumer is None:
-        return
-    next_offsets: dict[TopicPartition, int] = {}
-    for record in records:
-        partition = TopicPartition(record.topic, record.partition)
-        next_offsets[partition] = max(next_offsets.get(partition, 0), record.offset + 1)
-    assigned = consumer.assignment()
-    owned = {
-        partition: offset for partition, offset in next_offsets.items() if partition in assigned
-    }
-    if owned:
-        await consumer.commit(owned)
 
 
 def parse_raw_envelope(body: bytes) -> RawEnvelope:

@@ -99,6 +99,7 @@ class Runtime:
                 heartbeat_interval_ms=self.settings.consumer_heartbeat_interval_ms,
                 gather_ms=self.settings.consumer_gather_ms,
                 linger_ms=self.settings.consumer_linger_ms,
+                commit_interval_ms=self.settings.consumer_commit_interval_ms,
             )
             consumer.subscribe_all(self.definition.subscriptions(self.settings))
             if self.definition.keeps_dossier_directory:

@@ -12,7 +12,8 @@ from typing import Any
 
 import asyncpg
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from ledgerline.consumers import (
     BatchSubscription,
     EventConsumer,
@@ -183,6 +184,88 @@ async def test_a_batch_commits_the_offsets_of_its_own_partitions_only(
     # Each partition's last commit is past its last record; none without records is committed.
     assert committed == {key: offset + 1 for key, offset in handled.items() if key in committed}
     assert set(committed) <= set(handled)
+
+
+async def _committed_and_ends(bootstrap: str, group: str) -> tuple[dict[Any, int], dict[Any, int]]:
+    """The group's committed offsets of the topic's partitions, and the partitions' ends."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    probe = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await admin.start()
+    await probe.start()
+    try:
+        committed = {
+            partition: meta.offset
+            for partition, meta in (await admin.list_consumer_group_offsets(group)).items()
+            if partition.topic == TOPIC and meta.offset >= 0
+        }
+        (topic,) = await admin.describe_topics([TOPIC])
+        partitions = [TopicPartition(TOPIC, p["partition"]) for p in topic["partitions"]]
+        ends = await probe.end_offsets(partitions)
+        return committed, {partition: end for partition, end in ends.items() if end}
+    finally:
+        await probe.stop()
+        await admin.close()
+
+
+async def test_batches_in_quick_succession_commit_together_and_what_is_pending_at_shutdown(
+    infrastructure: Infrastructure, pool: asyncpg.Pool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bootstrap = infrastructure.bootstrap_servers
+    envelopes = [ledger_synced(uuid.uuid4(), n) for n in range(10)]
+    marker = await _produce(bootstrap, envelopes)
+    commits: list[Any] = []
+    commit = AIOKafkaConsumer.commit
+
+    async def spied_commit(self: AIOKafkaConsumer, offsets: Any = None) -> None:
+        commits.append(offsets)
+        await commit(self, offsets)
+
+    monkeypatch.setattr(AIOKafkaConsumer, "commit", spied_commit)
+    broker = create_broker(bootstrap, client_id="tests")
+    group = f"paced-{uuid.uuid4().hex[:8]}"
+    EventConsumer(
+        service=group, pool=pool, broker=broker, batch_max_records=2, commit_interval_ms=60_000
+    ).subscribe(Subscription(LedgerSynced, _record_effect))
+    await broker.start()
+    try:
+        await _effects_for(pool, [e.id for e in envelopes], marker, 60)
+        committed, ends = await _committed_and_ends(bootstrap, group)
+        # Six batches at least (eleven records, two a batch): only the first has committed.
+        assert len(commits) == 1
+        assert committed != ends
+    finally:
+        await broker.stop()
+    committed, ends = await _committed_and_ends(bootstrap, group)
+    assert len(commits) == 2
+    assert committed == ends
+
+
+async def test_a_consumer_commits_what_is_pending_before_its_partitions_are_revoked(
+    infrastructure: Infrastructure, pool: asyncpg.Pool
+) -> None:
+    bootstrap = infrastructure.bootstrap_servers
+    envelopes = [ledger_synced(uuid.uuid4(), n) for n in range(10)]
+    marker = await _produce(bootstrap, envelopes)
+    group = f"revoked-{uuid.uuid4().hex[:8]}"
+    first, second = (create_broker(bootstrap, client_id=f"tests-{n}") for n in (1, 2))
+    for broker in (first, second):
+        EventConsumer(
+            service=group, pool=pool, broker=broker, batch_max_records=2, commit_interval_ms=60_000
+        ).subscribe(Subscription(LedgerSynced, _record_effect))
+    await first.start()
+    try:
+        await _effects_for(pool, [e.id for e in envelopes], marker, 60)
+        committed, ends = await _committed_and_ends(bootstrap, group)
+        assert committed != ends  # pending for a minute
+        await second.start()  # joins the group: the first's partitions are revoked
+        deadline = time.monotonic() + 30
+        while committed != ends:
+            assert time.monotonic() < deadline, "the pending offsets were not committed"
+            await asyncio.sleep(0.5)
+            committed, ends = await _committed_and_ends(bootstrap, group)
+    finally:
+        await second.stop()
+        await first.stop()
 
 
 async def test_a_poison_message_in_a_batch_goes_alone_to_the_dlq_after_its_attempts(
