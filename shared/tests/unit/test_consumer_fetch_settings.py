@@ -45,7 +45,7 @@ def test_offsets_are_never_committed_before_the_batch_is_handled() -> None:
     assert _kafka_consumer_arguments()["enable_auto_commit"] is False
 
 
-def test_an_idle_fetch_routine_wakes_every_two_seconds_not_five_times_a_second() -> None:
+def test_an_idle_fetch_routine_wakes_every_few_seconds_not_five_times_a_second() -> None:
     # aiokafka's default 200 ms walked every assigned partition five times a second per group,
     # half of an idle consume process's CPU; what it waits for wakes it anyway.
-    assert _kafka_consumer_arguments()["consumer_timeout_ms"] == 2000
+    assert _kafka_consumer_arguments()["consumer_timeout_ms"] >= 2000
