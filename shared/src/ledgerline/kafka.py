@@ -1,7 +1,15 @@
 """The Kafka broker every service uses: FastStream over aiokafka, idempotent producer, acks=all."""
 
+import logging
+
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
+
+# FastStream's own messages (a batch received and processed at DEBUG, a rebalance at INFO, a
+# failure at ERROR) go through the service's logging, formatted and filtered like the rest.
+# Its default logger has a handler and format of its own, and logged at `log_level` every
+# batch twice: at WARNING, as the broker had it, two warnings per batch on a healthy stream.
+BROKER_LOGGER = logging.getLogger("ledgerline.kafka")
 
 
 def create_broker(bootstrap_servers: str, *, client_id: str) -> KafkaBroker:
@@ -15,6 +23,7 @@ def create_broker(bootstrap_servers: str, *, client_id: str) -> KafkaBroker:
         acks="all",
         enable_idempotence=True,
         ack_policy=AckPolicy.NACK_ON_ERROR,
-        log_level=30,
+        logger=BROKER_LOGGER,
+        log_level=logging.DEBUG,
         apply_types=False,
     )

@@ -4,6 +4,7 @@ effect exactly once. Against the real Kafka and PostgreSQL."""
 
 import asyncio
 import contextlib
+import logging
 import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
@@ -184,6 +185,28 @@ async def test_a_batch_commits_the_offsets_of_its_own_partitions_only(
     # Each partition's last commit is past its last record; none without records is committed.
     assert committed == {key: offset + 1 for key, offset in handled.items() if key in committed}
     assert set(committed) <= set(handled)
+
+
+async def test_a_healthy_batch_logs_through_the_service_logging_and_warns_of_nothing(
+    infrastructure: Infrastructure, pool: asyncpg.Pool, caplog: pytest.LogCaptureFixture
+) -> None:
+    envelopes = [ledger_synced(uuid.uuid4(), n) for n in range(5)]
+    marker = await _produce(infrastructure.bootstrap_servers, envelopes)
+    broker = create_broker(infrastructure.bootstrap_servers, client_id="tests")
+    EventConsumer(service=f"quiet-{uuid.uuid4().hex[:8]}", pool=pool, broker=broker).subscribe(
+        Subscription(LedgerSynced, _record_effect)
+    )
+    caplog.set_level(logging.DEBUG)
+    await broker.start()
+    try:
+        await _effects_for(pool, [e.id for e in envelopes], marker, 60)
+    finally:
+        await broker.stop()
+    processed = [
+        r for r in caplog.records if r.name == "ledgerline.kafka" and r.message == "Processed"
+    ]
+    assert processed and all(record.levelno == logging.DEBUG for record in processed)
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
 
 
 async def _committed_and_ends(bootstrap: str, group: str) -> tuple[dict[Any, int], dict[Any, int]]:
