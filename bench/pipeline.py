@@ -342,20 +342,26 @@ async def deliver(
 
 
 async def wait_for_proposals(stack: Stack, ids: list[str], timeout: float) -> None:
-    wanted = [uuid.UUID(i) for i in ids]
+    """Returns once every document has a proposal. Asks only after those still without one,
+    twice a second: asking after all 3,000 five times a second cost PostgreSQL 5-10 ms a time,
+    on the cores the run measures."""
+    pending = {uuid.UUID(i) for i in ids}
     connection = await asyncpg.connect(stack.database_urls["worklist"])
     try:
         deadline = time.monotonic() + timeout
         while True:
-            done = await connection.fetchval(
-                "SELECT count(DISTINCT document_id) FROM proposals WHERE document_id = ANY($1)",
-                wanted,
+            made = await connection.fetch(
+                "SELECT DISTINCT document_id FROM proposals WHERE document_id = ANY($1)",
+                list(pending),
             )
-            if done >= len(wanted):
+            pending -= {row["document_id"] for row in made}
+            if not pending:
                 return
             if time.monotonic() > deadline:
-                raise TimeoutError(f"only {done} of {len(wanted)} proposals after {timeout:.0f} s")
-            await asyncio.sleep(0.2)
+                raise TimeoutError(
+                    f"only {len(ids) - len(pending)} of {len(ids)} proposals after {timeout:.0f} s"
+                )
+            await asyncio.sleep(0.5)
     finally:
         await connection.close()
 
