@@ -103,6 +103,19 @@ async def _effects_for(
         await asyncio.sleep(0.2)
 
 
+def _spied_commits(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The offsets of every commit any consumer makes from now on, in order."""
+    commits: list[Any] = []
+    commit = AIOKafkaConsumer.commit
+
+    async def spied_commit(self: AIOKafkaConsumer, offsets: Any = None) -> None:
+        commits.append(offsets)
+        await commit(self, offsets)
+
+    monkeypatch.setattr(AIOKafkaConsumer, "commit", spied_commit)
+    return commits
+
+
 async def _record_effect(uow: UnitOfWork, event: Envelope[LedgerSynced]) -> None:
     await uow.conn.execute(
         "INSERT INTO effects (event_id, counterparties) VALUES ($1, $2)",
@@ -151,14 +164,7 @@ async def test_a_batch_commits_the_offsets_of_its_own_partitions_only(
     envelopes = [ledger_synced(dossier, n) for n in range(10)]
     marker = await _produce(infrastructure.bootstrap_servers, envelopes)
     handled: dict[tuple[str, int], int] = {}  # partition: the last offset handled
-    commits: list[Any] = []
-    commit = AIOKafkaConsumer.commit
-
-    async def spied_commit(self: AIOKafkaConsumer, offsets: Any = None) -> None:
-        commits.append(offsets)
-        await commit(self, offsets)
-
-    monkeypatch.setattr(AIOKafkaConsumer, "commit", spied_commit)
+    commits = _spied_commits(monkeypatch)
 
     broker = create_broker(infrastructure.bootstrap_servers, client_id="tests")
     group = f"commit-{uuid.uuid4().hex[:8]}"
@@ -236,14 +242,7 @@ async def test_batches_in_quick_succession_commit_together_and_what_is_pending_a
     bootstrap = infrastructure.bootstrap_servers
     envelopes = [ledger_synced(uuid.uuid4(), n) for n in range(10)]
     marker = await _produce(bootstrap, envelopes)
-    commits: list[Any] = []
-    commit = AIOKafkaConsumer.commit
-
-    async def spied_commit(self: AIOKafkaConsumer, offsets: Any = None) -> None:
-        commits.append(offsets)
-        await commit(self, offsets)
-
-    monkeypatch.setattr(AIOKafkaConsumer, "commit", spied_commit)
+    commits = _spied_commits(monkeypatch)
     broker = create_broker(bootstrap, client_id="tests")
     group = f"paced-{uuid.uuid4().hex[:8]}"
     EventConsumer(
