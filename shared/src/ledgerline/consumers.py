@@ -37,7 +37,7 @@ _GATHERED_FETCH_BYTES = 1024 * 1024
 # (aiokafka's default: 200 ms). Everything it waits for wakes it anyway (a fetch answered,
 # records taken, a partition resumed, revoked or assigned), so this is a safety net only: at
 # 200 ms it was half of an idle consume process's CPU (measured 8-15 -> 5-8 ms a second).
-_FETCH_ROUTINE_WAKEUP_MS = 8000
+_FETCH_ROUTINE_WAKEUP_MS = 2000
 # Fewer messages than this in a batch: no backlog building up, so no lingering after it.
 _LINGER_MIN_RECORDS = 10
 
@@ -194,7 +194,7 @@ class EventConsumer:
         # As ServiceSettings' consumer_* defaults (see there why).
         batch_timeout_ms: int = 5000,
         fetch_min_bytes: int = 1,
-        fetch_max_wait_ms: int = 8000,
+        fetch_max_wait_ms: int = 2000,
         session_timeout_ms: int = 10_000,
         heartbeat_interval_ms: int = 3_000,
         gather_ms: int = 1000,

@@ -87,14 +87,16 @@ class ServiceSettings(BaseSettings):
         "about 25 ms of CPU per second per consumer (12 partitions a topic)",
     )
     consumer_fetch_max_wait_ms: int = Field(
-        default=8000,
+        default=2000,
         ge=1,
         le=20_000,  # a held fetch must stay well under aiokafka's 40 s request timeout
         description="How long the broker holds a consumer's fetch while it has fewer than "
         "`consumer_fetch_min_bytes` (with 1: an idle consumer's fetch; it answers at once when "
-        "a message comes, so longer means fewer idle fetches, not more latency; measured: "
-        "8 s against 2 s took the broker's idle CPU with two consume processes a service from "
-        "74 to 53 ms a second)",
+        "a message comes). Longer means fewer idle fetches (measured: 8 s took the broker's "
+        "idle CPU with two consume processes a service from 74 to 53-62 ms a second), but "
+        "aiokafka keeps one fetch in flight per broker: a partition whose records were still "
+        "buffered when that fetch went out (after a burst of more than a batch) is fetched "
+        "again only when it returns, up to this long",
     )
     consumer_gather_ms: int = Field(
         default=1000,
