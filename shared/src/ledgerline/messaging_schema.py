@@ -62,3 +62,17 @@ ALTER TABLE outbox
     DROP COLUMN parked_at;
 CREATE INDEX outbox_unpublished ON outbox (id) WHERE published_at IS NULL;
 """
+
+# Migration "outbox uncompressed" of every service: an event's payload is written once, read once
+# by the relay and soon pruned, so PostgreSQL compressing it (pglz, on every row over ~2 KB: a
+# document.received.v1 carries a UBL invoice inline) cost CPU for nothing. Measured on the
+# benchmark's bulk intake: ingest's outbox insert 1.96 -> 0.80 s of PostgreSQL for 3,000 events.
+OUTBOX_UNCOMPRESSED_DDL = """
+ALTER TABLE outbox ALTER COLUMN payload SET STORAGE EXTERNAL;
+ALTER TABLE event_data ALTER COLUMN data SET STORAGE EXTERNAL;
+"""
+
+DROP_OUTBOX_UNCOMPRESSED_DDL = """
+ALTER TABLE outbox ALTER COLUMN payload SET STORAGE EXTENDED;
+ALTER TABLE event_data ALTER COLUMN data SET STORAGE EXTENDED;
+"""
