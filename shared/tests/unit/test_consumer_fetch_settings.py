@@ -25,6 +25,7 @@ def test_event_consumer_defaults_are_the_service_settings() -> None:
     assert defaults["fetch_max_wait_ms"] == settings.consumer_fetch_max_wait_ms
     assert defaults["gather_ms"] == settings.consumer_gather_ms
     assert defaults["linger_ms"] == settings.consumer_linger_ms
+    assert defaults["commit_interval_ms"] == settings.consumer_commit_interval_ms
 
 
 def _kafka_consumer_arguments() -> dict[str, object]:
