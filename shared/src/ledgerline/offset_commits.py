@@ -86,16 +86,7 @@ class PacedOffsetCommits:
 
     def listener(self) -> ConsumerRebalanceListener:
         """Commits what is pending before the consumer's partitions are revoked."""
-        commits = self
-
-        class CommitBeforeRevocation(ConsumerRebalanceListener):  # type: ignore[misc]
-            async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
-                await commits.flush()
-
-            async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
-                pass
-
-        return CommitBeforeRevocation()
+        return _CommitBeforeRevocation(self)
 
     def _commit_before_stopping(self, consumer: AIOKafkaConsumer) -> None:
         """`consumer.stop()` commits what is pending before the consumer leaves its group (its
@@ -109,3 +100,14 @@ class PacedOffsetCommits:
                 await stop()
 
         consumer.stop = stop_after_a_last_commit  # type: ignore[method-assign]
+
+
+class _CommitBeforeRevocation(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, commits: PacedOffsetCommits) -> None:
+        self._commits = commits
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        await self._commits.flush()
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        pass
