@@ -18,6 +18,9 @@ SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-eng tesseract-ocr-nld tesseract-o
 
 install: system-deps
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	@# pip puts uv beside python3; under pyenv it is on PATH only once the shims are rebuilt.
+	@command -v uv >/dev/null || ! command -v pyenv >/dev/null || pyenv rehash
+	@command -v uv >/dev/null || echo "make: uv is installed for python3 but not on PATH; run the README's 'uv ...' commands as 'python3 -m uv ...'"
 	$(UV) sync --frozen
 
 # Java 17+ and Maven run the local Kafka and the tests' S3-compatible server (S3Proxy, jars from
