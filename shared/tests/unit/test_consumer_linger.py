@@ -4,8 +4,9 @@ load, never longer than the batch took nor than the setting."""
 import asyncio
 
 import pytest
+from aiokafka import TopicPartition
 from faststream.kafka import KafkaBroker
-from ledgerline.consumers import EventConsumer
+from ledgerline.consumers import EventConsumer, consumers_in_group
 
 
 def _consumer(linger_ms: int) -> EventConsumer:
@@ -45,3 +46,48 @@ async def test_a_consumer_lingers_only_after_a_batch_under_load(
 ) -> None:
     await _consumer(linger_ms)._linger(records, took)
     assert slept == pytest.approx(expected)
+
+
+async def test_a_consumer_holding_half_of_its_groups_partitions_lingers_twice_as_long(
+    slept: list[float],
+) -> None:
+    # Two consumers of one group each see half the messages: twice the wait keeps the group's
+    # batches as few and as large as one consumer's.
+    await _consumer(100)._linger(40, 0.030, consumers=2.0)
+    await _consumer(100)._linger(40, 0.500, consumers=2.0)
+    assert slept == pytest.approx([0.060, 0.200])
+
+
+class _Assigned:
+    """The two aiokafka calls `consumers_in_group` makes, over a fixed assignment."""
+
+    def __init__(self, assigned: set[TopicPartition], partitions: dict[str, int]) -> None:
+        self._assigned = assigned
+        self._partitions = partitions
+
+    def assignment(self) -> set[TopicPartition]:
+        return self._assigned
+
+    def partitions_for_topic(self, topic: str) -> set[int] | None:
+        count = self._partitions.get(topic)
+        return set(range(count)) if count is not None else None
+
+
+@pytest.mark.parametrize(
+    ("assigned", "expected"),
+    [
+        ({TopicPartition("a", p) for p in range(12)}, 1.0),  # alone in its group
+        ({TopicPartition("a", p) for p in range(0, 12, 2)}, 2.0),  # half of one topic
+        (  # a third of each of two topics
+            {TopicPartition(t, p) for t in ("a", "b") for p in range(0, 12, 3)},
+            3.0,
+        ),
+        (set(), 1.0),  # nothing assigned yet
+    ],
+)
+def test_consumers_in_group_is_the_share_of_partitions_a_consumer_holds(
+    assigned: set[TopicPartition], expected: float
+) -> None:
+    consumer = _Assigned(assigned, {"a": 12, "b": 12})
+    assert consumers_in_group(consumer) == expected  # type: ignore[arg-type]
+    assert consumers_in_group(None) == 1.0
