@@ -8,6 +8,7 @@ import pytest
 from beancount import loader
 from beanquery.query import run_query
 from sync.connectors.beancount_ledger import books as ledger_books
+from sync.connectors.beancount_ledger import reports as ledger_reports
 from sync.connectors.beancount_ledger.connector import BeancountConnector
 from sync.connectors.contract import BookingPeriod, GLAccount, LedgerMovement, OpenItem
 from sync.connectors.demo.generate import DEMO_ROOT, DOSSIER_CODE
@@ -129,14 +130,14 @@ def test_the_history_of_an_open_item_is_read_from_the_ledger_with_its_balance() 
     entries, errors, _ = loader.load_string(HISTORY_LEDGER)
     assert errors == []
     books = ledger_books.read_books(entries)
-    history = ledger_books.open_item_history(entries, books, "CFVER", "26000001")
+    history = ledger_reports.open_item_history(entries, books, "CFVER", "26000001")
     assert history is not None
     assert [(m.kind, m.journal, m.amount, balance) for m, balance in item_history(history)] == [
         ("invoice", "CFVER", D("121.00"), D("121.00")),
         ("credit_note", "CFCNVK", D("-21.00"), D("100.00")),
         ("payment", "KBC", D("-60.00"), D("40.00")),
     ]
-    assert ledger_books.open_item_history(entries, books, "CFVER", "26000009") is None
+    assert ledger_reports.open_item_history(entries, books, "CFVER", "26000009") is None
 
 
 def account(code: str, account_type: str) -> GLAccount:

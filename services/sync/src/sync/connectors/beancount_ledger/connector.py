@@ -28,6 +28,8 @@ from beancount.core import data
 from beancount.parser import parser, printer
 
 from sync.connectors.beancount_ledger import books as ledger_books
+from sync.connectors.beancount_ledger import entries as ledger_entries
+from sync.connectors.beancount_ledger import reports as ledger_reports
 from sync.connectors.beancount_ledger.books import Books, NumberFormat
 from sync.connectors.contract import (
     BookingRefused,
@@ -174,7 +176,7 @@ class BeancountConnector:
                 today.year, ledger_books.next_sequence(ledger.entries, journal, today.year)
             )
             journals.append(journal.model_copy(update={"next_number": number}))
-        financial = ledger_books.financial_transactions(ledger.entries, books)
+        financial = ledger_reports.financial_transactions(ledger.entries, books)
         return LedgerSnapshot(
             dossier_code=dossier_code,
             read_at=datetime.now(UTC),
@@ -187,12 +189,12 @@ class BeancountConnector:
             counterparties=tuple(books.counterparties.values()),
             open_items=tuple(
                 item
-                for item in ledger_books.open_items(ledger.entries, books)
+                for item in ledger_reports.open_items(ledger.entries, books)
                 if item.open_amount != 0
             ),
             bank_accounts=tuple(books.bank_accounts.values()),
             financial_transactions=tuple(financial),
-            turnover=tuple(ledger_books.turnover_by_period(ledger.entries, books)),
+            turnover=tuple(ledger_reports.turnover_by_period(ledger.entries, books)),
         )
 
     def feedback_snapshot(self, dossier_code: str) -> LedgerSnapshot:
@@ -201,27 +203,31 @@ class BeancountConnector:
         ledger = self.load(dossier_code)
         return self.snapshot(dossier_code).model_copy(
             update={
-                "account_totals": tuple(ledger_books.account_totals(ledger.entries, ledger.books)),
-                "item_histories": tuple(ledger_books.item_histories(ledger.entries, ledger.books)),
+                "account_totals": tuple(
+                    ledger_reports.account_totals(ledger.entries, ledger.books)
+                ),
+                "item_histories": tuple(
+                    ledger_reports.item_histories(ledger.entries, ledger.books)
+                ),
             }
         )
 
     def open_items(self, dossier_code: str, as_of: date | None = None) -> list[OpenItem]:
         """Every invoice and credit note with what was paid on it up to `as_of`, settled too."""
         ledger = self.load(dossier_code)
-        return ledger_books.open_items(ledger.entries, ledger.books, as_of)
+        return ledger_reports.open_items(ledger.entries, ledger.books, as_of)
 
     def ledger_movements(self, dossier_code: str) -> list[LedgerMovement]:
         """Every posting on a GL account, debit positive (P&L and balance sheet)."""
         ledger = self.load(dossier_code)
-        return ledger_books.ledger_movements(ledger.entries, ledger.books)
+        return ledger_reports.ledger_movements(ledger.entries, ledger.books)
 
     def open_item_history(
         self, dossier_code: str, journal: str, document_number: str
     ) -> list[OpenItemMovement] | None:
         """The item and what settled it, read from the ledger; None when there is no such item."""
         ledger = self.load(dossier_code)
-        return ledger_books.open_item_history(
+        return ledger_reports.open_item_history(
             ledger.entries, ledger.books, journal, document_number
         )
 
@@ -278,7 +284,7 @@ class BeancountConnector:
                     **header.new_counterparty.model_dump(),
                 )
                 new_text += printer.format_entry(
-                    ledger_books.counterparty_directive(counterparty, min(today, period.start))
+                    ledger_entries.counterparty_directive(counterparty, min(today, period.start))
                 )
                 new_text += "\n"
             elif counterparty.kind != kind:
@@ -292,7 +298,7 @@ class BeancountConnector:
             )
             # The transaction is dated on the invoice date, kept inside the chosen period.
             booking_date = min(max(header.invoice_date, period.start), period.end)
-            transaction = ledger_books.booking_transaction(
+            transaction = ledger_entries.booking_transaction(
                 booking, books, journal, number, counterparty, today, booking_date
             )
             new_text += printer.format_entry(transaction)
@@ -436,7 +442,7 @@ class BeancountConnector:
                 number = NumberFormat.parse(journal.number_format).format(
                     year, ledger_books.next_sequence(entries, journal, year)
                 )
-                transaction = ledger_books.payment_transaction(
+                transaction = ledger_entries.payment_transaction(
                     payment, books, journal, bank_code, number, today
                 )
                 entries.append(transaction)
