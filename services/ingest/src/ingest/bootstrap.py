@@ -5,7 +5,7 @@ from ledgerline.service import ServiceDefinition
 from ingest.adapters.blobs import blob_store_server
 from ingest.adapters.repository import DIRECTORY_ROW_SQL
 from ingest.config import IngestSettings
-from ingest.entrypoints.api import router
+from ingest.entrypoints.api import ROUTERS as api_routers
 from ingest.entrypoints.consumers import SUBSCRIPTIONS
 from ingest.entrypoints.mailbox import router as mailbox_router
 from ingest.entrypoints.pdfops import merge_subscription
@@ -21,7 +21,7 @@ def definition() -> ServiceDefinition:
         "(PDF, images, UBL/CII XML), their content, and sending them to the office.",
         settings_type=IngestSettings,
         versions_dir=Path(__file__).parent / "migrations" / "versions",
-        routers=[router, mailbox_router, pdfops_router],
+        routers=[*api_routers, mailbox_router, pdfops_router],
         subscriptions=lambda settings: [*SUBSCRIPTIONS, merge_subscription(settings)],
         # The blob store opens first: the SMTP intake stores into it.
         servers=[blob_store_server, smtp_server],

@@ -3,7 +3,7 @@
 import base64
 
 import pytest
-from ingest.entrypoints.api import BulkDelivery, BulkItem
+from ingest.entrypoints.api.bulk import BulkDelivery, BulkItem
 from pydantic import ValidationError
 
 

@@ -36,12 +36,12 @@ from ingest.domain.mailbox import (
     without_label,
 )
 from ingest.domain.profiles import ARCHIVE_READERS, EDITORS, MAILBOX_READERS
-from ingest.entrypoints.api import (
+from ingest.entrypoints.document_view import (
     DOCUMENT_EXAMPLE,
     ApprovalStatus,
     Document,
     Mailbox,
-    _document,
+    document_of,
 )
 
 router = APIRouter(tags=["mailboxes"])
@@ -251,7 +251,7 @@ async def list_box(
         last = page[-1]
         next_cursor = Cursor(sort, order, cursor_value(last["sort_value"]), last["id"]).encode()
     return DocumentPage(
-        items=[_document(row, scope.principal.subject) for row in page], next_cursor=next_cursor
+        items=[document_of(row, scope.principal.subject) for row in page], next_cursor=next_cursor
     )
 
 
@@ -306,7 +306,7 @@ async def change_document(
                 status.HTTP_422_UNPROCESSABLE_CONTENT, "nothing to change: give filename or handled"
             )
         updated = await repository.update_document(uow.conn, document_id, changes)
-    return _document(updated, scope.principal.subject)
+    return document_of(updated, scope.principal.subject)
 
 
 class LabelsToAdd(BaseModel):
@@ -369,7 +369,7 @@ async def add_labels(
         except BadLabel as exc:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
         updated = await _set_labels(uow, scope, row, labels)
-    return _document(updated, scope.principal.subject)
+    return document_of(updated, scope.principal.subject)
 
 
 @router.delete(
@@ -389,7 +389,7 @@ async def remove_label(
         row = await _locked(uow, scope, document_id)
         labels = without_label(list(row["labels"]), label)
         updated = await _set_labels(uow, scope, row, labels)
-    return _document(updated, scope.principal.subject)
+    return document_of(updated, scope.principal.subject)
 
 
 class LabelCount(BaseModel):

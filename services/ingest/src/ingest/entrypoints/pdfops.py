@@ -46,8 +46,9 @@ from ingest.domain.pdfops import (
     result_name,
     split,
 )
-from ingest.entrypoints.api import Document, _blob_store_answering, _document, store_delivery
+from ingest.entrypoints.document_view import Document, document_of
 from ingest.entrypoints.mailbox import EDITORS, NOT_FOUND
+from ingest.entrypoints.storing import blob_store_answering, store_delivery
 from ingest.intake import Delivery, IncomingFile
 
 router = APIRouter(tags=["documents"])
@@ -167,7 +168,7 @@ async def _sources(
         row = rows[document_id]
         data = content["content"]
         if data is None:
-            with _blob_store_answering(storing=False):
+            with blob_store_answering(storing=False):
                 data = await blobs.get(uow.conn, content["sha256"])
         if data is None:
             # A row never exists without its blob (the blob is written first): the store lost it.
@@ -342,7 +343,7 @@ async def merge_documents(
             )
 
     row = await retried_on_deadlock(merge)
-    return _document(row, scope.principal.subject)
+    return document_of(row, scope.principal.subject)
 
 
 @router.post(
@@ -425,7 +426,7 @@ async def split_document(
             )
 
     rows = await retried_on_deadlock(split_it)
-    return [_document(result, scope.principal.subject) for result in rows]
+    return [document_of(result, scope.principal.subject) for result in rows]
 
 
 # What the office's merge (worklist's document.merge-requested.v1) may be refused for: the
