@@ -9,7 +9,7 @@ from ledgerline.service import CurrentRuntime
 from pydantic import BaseModel, ConfigDict, Field
 
 from payments.adapters import open_items
-from payments.entrypoints.api import PayerScope
+from payments.entrypoints.scopes import PayerScope
 
 router = APIRouter(tags=["open items"])
 
