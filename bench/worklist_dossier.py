@@ -27,7 +27,6 @@ from typing import Any
 
 import asyncpg
 import psutil
-from ledgerline.consumers import TakesMany
 from ledgerline.db import UnitOfWork, create_pool, run_migrations
 from ledgerline.devstack.ports import free_port
 from ledgerline.devstack.postgres import LocalPostgres
@@ -46,6 +45,7 @@ from ledgerline.events import (
     spec_for,
 )
 from ledgerline.events.invoice import InvoiceData, InvoiceFields, VatBreakdown
+from ledgerline.subscriptions import TakesMany
 from worklist.service_layer import on_documents_recognized, on_documents_submitted, on_ledger_synced
 
 VERSIONS = (

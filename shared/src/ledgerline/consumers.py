@@ -1,116 +1,51 @@
 """Idempotent event consumers with bounded retries and a dead-letter topic."""
 
 import asyncio
-import contextlib
 import logging
 import traceback
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any
 from uuid import UUID
 
 import asyncpg
-from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from aiokafka import ConsumerRecord
 from faststream.kafka import KafkaBroker
-from faststream.kafka.annotations import KafkaMessage
 from faststream.message import AckStatus
 from pydantic import ValidationError
 
 from ledgerline.claimcheck import ClaimCheck, DatarefResolver, DatarefUnavailable
 from ledgerline.db import UnitOfWork
-from ledgerline.events import Envelope, EventData, RawEnvelope, spec_for
+from ledgerline.events import Envelope, RawEnvelope, spec_for
+from ledgerline.kafka_fetch import (
+    FETCH_ROUTINE_WAKEUP_MS,
+    GATHERED_FETCH_BYTES,
+    consumers_in_group,
+    fetching_paused,
+    records_of,
+    undecoded,
+    wait_in_the_fetch_only,
+)
 from ledgerline.observability import enter_flow
 from ledgerline.offset_commits import PacedOffsetCommits
+from ledgerline.subscriptions import (
+    Accepts,
+    AnySubscription,
+    PreparedSubscription,
+    TakesMany,
+)
 
 log = logging.getLogger(__name__)
 
-DataT = TypeVar("DataT", bound=EventData)
-PreparedT = TypeVar("PreparedT")
 Handler = Callable[[UnitOfWork, Envelope[Any]], Awaitable[None]]
 Prepare = Callable[[Envelope[Any]], Awaitable[Any]]
-Accepts = Callable[[RawEnvelope], bool]
 
-
-# A gathered consumer's fetch is answered early only when this much has come (a burst).
-_GATHERED_FETCH_BYTES = 1024 * 1024
-# How often aiokafka's fetch routine wakes with nothing to do and walks every assigned partition
-# (aiokafka's default: 200 ms). Everything it waits for wakes it anyway (a fetch answered,
-# records taken, a partition resumed, revoked or assigned), so this is a safety net only: at
-# 200 ms it was half of an idle consume process's CPU (measured 8-15 -> 5-8 ms a second).
-_FETCH_ROUTINE_WAKEUP_MS = 2000
 # Fewer messages than this in a batch: no backlog building up, so no lingering after it.
 _LINGER_MIN_RECORDS = 10
 
 
 class PoisonMessage(Exception):
     """A message that can never be handled (not an envelope, wrong data): straight to the DLQ."""
-
-
-@dataclass(frozen=True)
-class Subscription(Generic[DataT]):
-    event: type[DataT]
-    handler: Callable[[UnitOfWork, Envelope[DataT]], Awaitable[None]]
-    # The consumer group and inbox name; by default the service's. A second handler of the same
-    # event in one service needs its own: in one group, Kafka would split the topic's
-    # partitions between the two handlers, and the inbox would let only one of them run.
-    consumer: str | None = None
-    # Which messages are for this handler, judged on the envelope alone (source, type, ids)
-    # before its data is fetched (a dataref) or an inbox row written: the others are skipped.
-    accepts: Accepts | None = None
-    # The event comes with every document, nothing on a document's way waits for this handler
-    # and no user acts on its effects at once (payments' are not: an invoice read may be paid
-    # at once): its messages are fetched gathered (see `EventConsumer`), many per transaction.
-    gathered: bool = False
-    # The event comes with every document and a document waits for this handler: its messages
-    # are fetched by a Kafka consumer of their own (see `EventConsumer`), not with the quiet
-    # topics'.
-    per_document: bool = False
-
-
-@dataclass(frozen=True)
-class TakesMany:
-    """A handler of all new events of one topic in a batch at once, in offset order, so that it
-    can write them in a few statements instead of a few per event. Called as a one-event
-    handler (a batch that failed is handled one message at a time), it gets a list of one."""
-
-    handle_many: Callable[[UnitOfWork, Sequence[Envelope[Any]]], Awaitable[None]]
-
-    async def __call__(self, uow: UnitOfWork, envelope: Envelope[Any]) -> None:
-        await self.handle_many(uow, [envelope])
-
-
-@dataclass(frozen=True)
-class BatchSubscription(Generic[DataT]):
-    """A subscription whose handler takes a batch's events together (see `TakesMany`)."""
-
-    event: type[DataT]
-    handle_many: Callable[[UnitOfWork, Sequence[Envelope[DataT]]], Awaitable[None]]
-    consumer: str | None = None  # as Subscription.consumer
-    accepts: Accepts | None = None  # as Subscription.accepts
-    gathered: bool = False  # as Subscription.gathered
-    per_document: bool = False  # as Subscription.per_document
-
-    @property
-    def handler(self) -> TakesMany:
-        return TakesMany(self.handle_many)
-
-
-@dataclass(frozen=True)
-class PreparedSubscription(Generic[DataT, PreparedT]):
-    """A handler whose slow part (fetching a document, reading it) must not hold a database
-    connection: `prepare` runs first, outside any transaction, and `record` gets its result in
-    the transaction that writes the inbox row. An event already in the inbox is skipped
-    before `prepare`; when two deliveries race, both prepare and only the first to write the
-    inbox row records (the other's result is dropped)."""
-
-    event: type[DataT]
-    prepare: Callable[[Envelope[DataT]], Awaitable[PreparedT]]
-    record: Callable[[UnitOfWork, Envelope[DataT], PreparedT], Awaitable[None]]
-    consumer: str | None = None  # as Subscription.consumer
-    per_document: bool = False  # as Subscription.per_document
-
-
-AnySubscription = Subscription[Any] | BatchSubscription[Any] | PreparedSubscription[Any, Any]
 
 
 @dataclass
@@ -256,13 +191,13 @@ class EventConsumer:
         # Only the raw records are taken, so FastStream never decodes or validates a body: a body
         # it could not cast would be redelivered forever instead of reaching the dead-letter topic.
         async def on_batch(message: Any) -> None:  # the decoder's KafkaMessage, undecoded
-            records = _records_of(message)
+            records = records_of(message)
             # A batch holds several partitions, each in offset order; grouping by topic keeps
             # that order (the order per key), and topics are independent of each other.
             of_topic: dict[str, list[tuple[bytes, ConsumerRecord[Any, Any] | None]]] = {}
             for record in records:
                 of_topic.setdefault(record.topic, []).append((record.value or b"", record))
-            with _fetching_paused(subscriber.consumer):
+            with fetching_paused(subscriber.consumer):
                 began = asyncio.get_running_loop().time()
                 for topic, messages in of_topic.items():
                     route = by_topic[topic]
@@ -295,19 +230,19 @@ class EventConsumer:
             batch=True,
             max_records=self._batch_max_records,
             batch_timeout_ms=self._batch_timeout_ms,
-            fetch_min_bytes=max(self._fetch_min_bytes, _GATHERED_FETCH_BYTES)
+            fetch_min_bytes=max(self._fetch_min_bytes, GATHERED_FETCH_BYTES)
             if gathered
             else self._fetch_min_bytes,
             fetch_max_wait_ms=self._gather_ms if gathered else self._fetch_max_wait_ms,
             session_timeout_ms=self._session_timeout_ms,
             heartbeat_interval_ms=self._heartbeat_interval_ms,
-            consumer_timeout_ms=_FETCH_ROUTINE_WAKEUP_MS,
+            consumer_timeout_ms=FETCH_ROUTINE_WAKEUP_MS,
             title=group,
-            decoder=_undecoded,
+            decoder=undecoded,
             listener=commits.listener(),
         )
         subscriber(on_batch)
-        _wait_in_the_fetch_only(subscriber, self._batch_timeout_ms, self._batch_max_records)
+        wait_in_the_fetch_only(subscriber, self._batch_timeout_ms, self._batch_max_records)
 
     async def _linger(self, records: int, took: float, consumers: float = 1.0) -> None:
         """After a batch of `_LINGER_MIN_RECORDS` or more that was not full (messages come
@@ -595,72 +530,6 @@ class EventConsumer:
             headers["ledgerline-original-offset"] = str(record.offset)
         key = record.key if record is not None else None
         await self._broker.publish(body, topic + ".dlq", key=key, headers=headers)
-
-
-def _wait_in_the_fetch_only(subscriber: Any, timeout_ms: int, max_records: int) -> None:
-    """FastStream's batch subscriber sleeps `batch_timeout_ms` after every fetch that came back
-    empty, on top of the `batch_timeout_ms` aiokafka's `getmany` already waited for a message: a
-    message arriving during that sleep waited up to as long again, at every stage, and an idle
-    consumer woke twice per timeout. `getmany` returns as soon as a message arrives, so the
-    wait belongs there alone; only a fetch that came back early and empty (e.g. while
-    partitions are reassigned) sleeps the rest of its timeout, so the loop never spins."""
-    timeout = timeout_ms / 1000
-
-    async def get_msg(consumer: AIOKafkaConsumer) -> tuple[ConsumerRecord[Any, Any], ...]:
-        started = asyncio.get_running_loop().time()
-        fetched = await consumer.getmany(timeout_ms=timeout_ms, max_records=max_records)
-        if not fetched:
-            waited = asyncio.get_running_loop().time() - started
-            if waited < timeout:
-                await asyncio.sleep(timeout - waited)
-            return ()
-        # In the order of the partitions (aiokafka shuffles them per fetch): two consumers of a
-        # topic (e.g. a service's group and its directory's) then write the same rows in the
-        # same order, and their batches wait for each other instead of deadlocking.
-        return tuple(record for partition in sorted(fetched) for record in fetched[partition])
-
-    subscriber.get_msg = get_msg
-
-
-def consumers_in_group(consumer: AIOKafkaConsumer | None) -> float:
-    """How many consumers share the group's partitions, as this one sees it: the partitions
-    of its topics over the ones it is assigned (2.0 when it holds half)."""
-    assigned = consumer.assignment() if consumer is not None else set()
-    if not assigned:
-        return 1.0
-    assert consumer is not None
-    topics = {partition.topic for partition in assigned}
-    total = sum(len(consumer.partitions_for_topic(topic) or ()) for topic in topics)
-    return max(1.0, total / len(assigned))
-
-
-@contextlib.contextmanager
-def _fetching_paused(consumer: AIOKafkaConsumer | None) -> Iterator[None]:
-    """No fetching while a batch is handled: aiokafka would otherwise fetch again at once and
-    come back with the first message to arrive, so the next batch would be that one message.
-    Paused, what arrives meanwhile comes in one fetch after the batch (the messages could not
-    have been handled sooner anyway), and every fetch costs the client and the broker a walk
-    over all of the group's partitions."""
-    if consumer is None:
-        yield
-        return
-    consumer.pause(*consumer.assignment())
-    try:
-        yield
-    finally:
-        # What a rebalance meanwhile revoked is no longer paused, nor to be resumed.
-        consumer.resume(*consumer.paused())
-
-
-async def _undecoded(message: KafkaMessage) -> KafkaMessage:
-    """The batch as FastStream has it, for `on_batch`: its records undecoded, and the message
-    whose acknowledgement `on_batch` settles itself."""
-    return message
-
-
-def _records_of(message: KafkaMessage) -> tuple[ConsumerRecord[Any, Any], ...]:
-    records = message.raw_message
-    return records if isinstance(records, tuple) else (records,)
 
 
 def parse_raw_envelope(body: bytes) -> RawEnvelope:

@@ -2,10 +2,10 @@
 
 from typing import Any
 
-from ledgerline.consumers import Subscription
 from ledgerline.db import UnitOfWork
 from ledgerline.dossiers import record
 from ledgerline.events import DossierActivated, DossierDeactivated, DossierUpdated, Envelope
+from ledgerline.subscriptions import Subscription
 
 
 async def on_dossier_activated(

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from faststream.kafka import KafkaBroker
 
 from ledgerline.auth import TokenVerifier
-from ledgerline.consumers import AnySubscription, EventConsumer
+from ledgerline.consumers import EventConsumer
 from ledgerline.db import UnitOfWork, create_pool
 from ledgerline.dossier_events import DIRECTORY_SUBSCRIPTIONS
 from ledgerline.dossiers import (
@@ -27,6 +27,7 @@ from ledgerline.kafka import create_broker
 from ledgerline.observability import configure_logging
 from ledgerline.outbox_wiring import claim_check_parts, install_outbox_routes, outbox_relay_for
 from ledgerline.settings import ServiceSettings
+from ledgerline.subscriptions import AnySubscription
 from ledgerline.web import install_platform_routes
 
 log = logging.getLogger(__name__)

@@ -15,17 +15,13 @@ import asyncpg
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
-from ledgerline.consumers import (
-    BatchSubscription,
-    EventConsumer,
-    PreparedSubscription,
-    Subscription,
-)
+from ledgerline.consumers import EventConsumer
 from ledgerline.db import UnitOfWork, create_pool
 from ledgerline.devstack.stack import Infrastructure
 from ledgerline.events import DocumentMoved, Envelope, LedgerSynced, spec_for
 from ledgerline.kafka import create_broker
 from ledgerline.messaging_schema import OUTBOX_INBOX_DDL
+from ledgerline.subscriptions import BatchSubscription, PreparedSubscription, Subscription
 from ledgerline.testing.kafka import records_from_beginning
 
 pytestmark = [pytest.mark.integration]

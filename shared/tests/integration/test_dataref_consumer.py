@@ -16,13 +16,14 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from fastapi import FastAPI
 from ledgerline import claimcheck
 from ledgerline.claimcheck import ClaimCheck, DatarefResolver
-from ledgerline.consumers import EventConsumer, Subscription
+from ledgerline.consumers import EventConsumer
 from ledgerline.db import UnitOfWork
 from ledgerline.devstack.ports import free_port
 from ledgerline.devstack.stack import Infrastructure
 from ledgerline.events import Envelope, LedgerSynced, spec_for
 from ledgerline.kafka import create_broker
 from ledgerline.settings import DEV_JWT_SECRET
+from ledgerline.subscriptions import Subscription
 
 pytestmark = [pytest.mark.integration]
 

@@ -17,12 +17,13 @@ from typing import Any
 import asyncpg
 import pytest
 from aiokafka import AIOKafkaProducer
-from ledgerline.consumers import EventConsumer, Subscription
+from ledgerline.consumers import EventConsumer
 from ledgerline.db import UnitOfWork, create_pool
 from ledgerline.devstack.stack import Infrastructure
 from ledgerline.events import Envelope, LedgerSynced, spec_for
 from ledgerline.kafka import create_broker
 from ledgerline.messaging_schema import OUTBOX_INBOX_DDL
+from ledgerline.subscriptions import Subscription
 from ledgerline.testing.kafka import records_from_beginning
 
 pytestmark = [pytest.mark.integration]

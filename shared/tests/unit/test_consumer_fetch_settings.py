@@ -2,10 +2,11 @@
 
 import inspect
 
-from ledgerline.consumers import EventConsumer, Subscription
+from ledgerline.consumers import EventConsumer
 from ledgerline.events import DocumentMoved
 from ledgerline.kafka import create_broker
 from ledgerline.settings import ServiceSettings
+from ledgerline.subscriptions import Subscription
 
 
 def test_by_default_the_broker_answers_a_fetch_as_soon_as_a_message_comes() -> None:

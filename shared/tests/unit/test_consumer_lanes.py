@@ -5,7 +5,7 @@ name's group, the per-document ones in `<name>-documents`, the gathered ones in
 from typing import Any
 
 import pytest
-from ledgerline.consumers import BatchSubscription, EventConsumer, Subscription
+from ledgerline.consumers import EventConsumer
 from ledgerline.events import (
     DocumentMoved,
     DocumentReceived,
@@ -14,6 +14,7 @@ from ledgerline.events import (
 )
 from ledgerline.events.topics import DOCUMENT_RECEIVED, DOCUMENT_RECOGNIZED
 from ledgerline.kafka import create_broker
+from ledgerline.subscriptions import BatchSubscription, Subscription
 
 
 async def _one(uow: object, envelope: object) -> None:

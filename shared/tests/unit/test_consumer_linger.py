@@ -6,7 +6,8 @@ import asyncio
 import pytest
 from aiokafka import TopicPartition
 from faststream.kafka import KafkaBroker
-from ledgerline.consumers import EventConsumer, consumers_in_group
+from ledgerline.consumers import EventConsumer
+from ledgerline.kafka_fetch import consumers_in_group
 
 
 def _consumer(linger_ms: int) -> EventConsumer:

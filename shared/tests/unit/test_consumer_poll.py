@@ -5,8 +5,9 @@ from typing import Any
 
 from aiokafka import ConsumerRecord, TopicPartition
 from faststream.kafka import KafkaBroker
-from ledgerline.consumers import EventConsumer, Subscription
+from ledgerline.consumers import EventConsumer
 from ledgerline.events import LedgerSynced
+from ledgerline.subscriptions import Subscription
 
 TIMEOUT_MS = 300
 

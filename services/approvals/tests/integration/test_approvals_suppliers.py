@@ -17,7 +17,6 @@ from approvals import service_layer
 from approvals.adapters import repository
 from approvals.bootstrap import definition
 from ledgerline.auth import DossierScope, Principal, Role
-from ledgerline.consumers import TakesMany
 from ledgerline.db import UnitOfWork
 from ledgerline.events import (
     Counterparty,
@@ -28,6 +27,7 @@ from ledgerline.events import (
     EventData,
     LedgerSynced,
 )
+from ledgerline.subscriptions import TakesMany
 from ledgerline.testing.databases import MigratedDatabases, dossier_database
 from ledgerline.testing.events import envelope as event_envelope
 from ledgerline.testing.events import invoice_read, pdf_received

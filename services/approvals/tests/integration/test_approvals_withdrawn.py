@@ -17,7 +17,6 @@ from approvals import service_layer
 from approvals.adapters import repository
 from approvals.bootstrap import definition
 from ledgerline.auth import DossierScope, Principal, Role
-from ledgerline.consumers import TakesMany
 from ledgerline.db import UnitOfWork, create_pool, run_migrations
 from ledgerline.devstack.stack import Infrastructure
 from ledgerline.dossiers import record
@@ -32,6 +31,7 @@ from ledgerline.events import (
     EventData,
 )
 from ledgerline.events.invoice import InvoiceData, InvoiceFields
+from ledgerline.subscriptions import TakesMany
 
 pytestmark = [pytest.mark.integration]
 

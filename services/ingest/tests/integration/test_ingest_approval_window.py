@@ -17,7 +17,6 @@ from ingest.domain.documents import PDF
 from ingest.entrypoints import consumers
 from ingest.intake import Delivery, IncomingFile, take_in
 from ledgerline import invoice_approval_process
-from ledgerline.consumers import TakesMany
 from ledgerline.db import UnitOfWork
 from ledgerline.dossiers import PostgresDossierDirectory
 from ledgerline.events import (
@@ -26,6 +25,7 @@ from ledgerline.events import (
     InvoiceApprovalProcessSwitched,
     InvoiceApproved,
 )
+from ledgerline.subscriptions import TakesMany
 from ledgerline.testing.databases import MigratedDatabases, dossier_database
 from ledgerline.testing.events import approval_process_switched, envelope
 

@@ -11,7 +11,6 @@ from typing import Any
 import asyncpg
 import pytest
 from ledgerline.auth import DossierScope, Principal, Role
-from ledgerline.consumers import TakesMany
 from ledgerline.db import UnitOfWork
 from ledgerline.events import (
     DocumentMoved,
@@ -22,6 +21,7 @@ from ledgerline.events import (
     LedgerBankAccount,
     LedgerSynced,
 )
+from ledgerline.subscriptions import TakesMany
 from ledgerline.testing.databases import MigratedDatabases, dossier_database
 from ledgerline.testing.events import (
     approval_process_switched,

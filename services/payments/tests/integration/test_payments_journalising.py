@@ -12,7 +12,6 @@ from typing import Any
 import asyncpg
 import pytest
 from ledgerline.auth import DossierScope, Principal, Role
-from ledgerline.consumers import TakesMany
 from ledgerline.db import UnitOfWork
 from ledgerline.events import (
     EventData,
@@ -21,6 +20,7 @@ from ledgerline.events import (
     OpenItem,
     SettledItem,
 )
+from ledgerline.subscriptions import TakesMany
 from ledgerline.testing.databases import MigratedDatabases, dossier_database
 from ledgerline.testing.events import booking_posted, envelope, invoice_read, pdf_received
 from payments import service_layer

@@ -16,7 +16,6 @@ import asyncpg
 import httpx
 import pytest
 from ledgerline.auth import Role, issue_token
-from ledgerline.consumers import TakesMany
 from ledgerline.db import UnitOfWork, create_pool
 from ledgerline.demo import JWT_ISSUER
 from ledgerline.devstack.ports import free_port
@@ -31,6 +30,7 @@ from ledgerline.events import (
 )
 from ledgerline.service import create_app
 from ledgerline.settings import DEV_JWT_SECRET
+from ledgerline.subscriptions import TakesMany
 from ledgerline.testing.databases import MigratedDatabases
 from ledgerline.testing.events import envelope, invoice_read, pdf_received
 from ledgerline.testing.http import TaskPerRequestTransport

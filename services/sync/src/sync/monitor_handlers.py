@@ -11,7 +11,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 from uuid import UUID
 
-from ledgerline.consumers import AnySubscription, BatchSubscription, Subscription
 from ledgerline.db import UnitOfWork
 from ledgerline.events import (
     BookingDeleted,
@@ -24,6 +23,7 @@ from ledgerline.events import (
     ProposalStatusChanged,
     ProposalValidated,
 )
+from ledgerline.subscriptions import AnySubscription, BatchSubscription, Subscription
 
 from sync.adapters import monitor
 from sync.domain.monitor import (

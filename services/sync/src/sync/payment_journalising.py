@@ -21,13 +21,13 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
-from ledgerline.consumers import Subscription
 from ledgerline.db import UnitOfWork
 from ledgerline.events import (
     Envelope,
     PaymentSettled,
     PaymentsJournaliseRequested,
 )
+from ledgerline.subscriptions import Subscription
 
 from sync.adapters import dossiers, journalisings
 from sync.adapters.connectors import open_items_at

@@ -14,7 +14,6 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import asyncpg
-from ledgerline.consumers import AnySubscription, Subscription
 from ledgerline.db import UnitOfWork
 from ledgerline.events import (
     BookingDeleted,
@@ -32,6 +31,7 @@ from ledgerline.events import (
     ProposalValidated,
     SettledItem,
 )
+from ledgerline.subscriptions import AnySubscription, Subscription
 
 from sync.adapters import dossiers, journalisings, ledger
 from sync.adapters.connectors import connector_for

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
-from ledgerline.consumers import Subscription
 from ledgerline.db import UnitOfWork
 from ledgerline.events import DocumentMergeRefused, DocumentMergeRequested, Envelope
+from ledgerline.subscriptions import Subscription
 
 from worklist.adapters import document_progress, repository
 from worklist.booking_actions import NotEditable, NotFound

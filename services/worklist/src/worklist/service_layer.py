@@ -15,7 +15,6 @@ from typing import Any
 from uuid import UUID
 
 from ledgerline import counterparty_copy
-from ledgerline.consumers import BatchSubscription, Subscription
 from ledgerline.db import UnitOfWork
 from ledgerline.events import (
     BookingDeleted,
@@ -32,6 +31,7 @@ from ledgerline.events import (
     RawEnvelope,
 )
 from ledgerline.events.catalog import ProposalChangeReason
+from ledgerline.subscriptions import BatchSubscription, Subscription
 
 from worklist.adapters import ledger_copy, repository
 from worklist.domain.client_labels import follows_client_labels, supersedes

@@ -13,13 +13,13 @@ from typing import Any
 import asyncpg
 import httpx
 from ledgerline.auth import Role, issue_token
-from ledgerline.consumers import TakesMany
 from ledgerline.db import UnitOfWork
 from ledgerline.demo import JWT_ISSUER
 from ledgerline.devstack.ports import free_port
 from ledgerline.events import DocumentRecognized, DocumentSubmitted, EventData, LedgerSynced
 from ledgerline.events.invoice import InvoiceData, InvoiceFields, VatBreakdown
 from ledgerline.settings import DEV_JWT_SECRET
+from ledgerline.subscriptions import TakesMany
 from ledgerline.testing.events import envelope
 from ledgerline.testing.http import service_client
 from worklist.bootstrap import definition

@@ -14,12 +14,13 @@ from typing import Any
 
 import asyncpg
 import pytest
-from ledgerline.consumers import EventConsumer, TakesMany
+from ledgerline.consumers import EventConsumer
 from ledgerline.db import run_migrations
 from ledgerline.devstack.stack import Infrastructure
 from ledgerline.events import DocumentRecognized, DocumentSubmitted, Envelope, spec_for
 from ledgerline.events.invoice import InvoiceData, InvoiceFields
 from ledgerline.kafka import create_broker
+from ledgerline.subscriptions import TakesMany
 from worklist.service_layer import on_documents_recognized, on_documents_submitted
 
 pytestmark = [pytest.mark.integration]

@@ -9,7 +9,6 @@ from typing import Any
 
 import asyncpg
 import pytest
-from ledgerline.consumers import TakesMany
 from ledgerline.events import (
     DocumentRecognized,
     DocumentSubmitted,
@@ -17,6 +16,7 @@ from ledgerline.events import (
     LedgerSynced,
 )
 from ledgerline.events.invoice import InvoiceData, InvoiceFields
+from ledgerline.subscriptions import TakesMany
 from worklist.service_layer import on_documents_recognized, on_documents_submitted, on_ledger_synced
 
 from services.worklist.tests.integration import helpers

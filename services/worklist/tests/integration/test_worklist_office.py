@@ -16,7 +16,6 @@ import asyncpg
 import httpx
 import pytest
 from ledgerline.auth import Role
-from ledgerline.consumers import TakesMany
 from ledgerline.events import (
     Counterparty,
     DocumentMergeRefused,
@@ -25,6 +24,7 @@ from ledgerline.events import (
     Journal,
     PaymentQueued,
 )
+from ledgerline.subscriptions import TakesMany
 from worklist.entrypoints.progress_consumers import on_invoice_approved, on_payment_queued
 from worklist.proposal_merging import on_document_merge_refused
 from worklist.service_layer import on_documents_recognized, on_ledger_synced

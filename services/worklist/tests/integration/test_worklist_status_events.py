@@ -14,7 +14,6 @@ from typing import Any
 
 import asyncpg
 import pytest
-from ledgerline.consumers import TakesMany
 from ledgerline.db import UnitOfWork
 from ledgerline.events import (
     BookingFailed,
@@ -27,6 +26,7 @@ from ledgerline.events import (
     Envelope,
     ProposalValidated,
 )
+from ledgerline.subscriptions import TakesMany
 from worklist import booking_actions
 from worklist.domain.lines import DetailLine
 from worklist.entrypoints import suggestion_consumers

@@ -4,7 +4,6 @@ pending approval is withdrawn), payments that await approval, the dossier's supp
 (ledger.synced.v1) and its users (dossier.users-changed.v1); a document the office moved to
 another dossier (document.moved.v1)."""
 
-from ledgerline.consumers import BatchSubscription, Subscription
 from ledgerline.events import (
     DocumentArchived,
     DocumentDeleted,
@@ -16,6 +15,7 @@ from ledgerline.events import (
     LedgerSynced,
     PaymentApprovalRequested,
 )
+from ledgerline.subscriptions import BatchSubscription, Subscription
 
 from approvals import service_layer
 

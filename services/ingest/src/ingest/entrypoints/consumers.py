@@ -7,7 +7,6 @@ keeps from sync's dossier events.
 from collections.abc import Sequence
 
 from ledgerline import invoice_approval_process
-from ledgerline.consumers import BatchSubscription, Subscription
 from ledgerline.db import UnitOfWork
 from ledgerline.dossier_events import on_dossier_activated, on_dossier_updated
 from ledgerline.events import (
@@ -26,6 +25,7 @@ from ledgerline.events import (
     PaymentQueued,
     PaymentSettled,
 )
+from ledgerline.subscriptions import BatchSubscription, Subscription
 
 from ingest.adapters import repository
 from ingest.domain.email import JOURNAL_MAILBOXES

@@ -20,7 +20,6 @@ from uuid import UUID
 import asyncpg
 from fastapi import APIRouter, HTTPException, status
 from ledgerline.auth import DossierScope, dossier_scope
-from ledgerline.consumers import Subscription
 from ledgerline.db import UnitOfWork, retried_on_deadlock
 from ledgerline.errors import error_response, found_or_404
 from ledgerline.events import (
@@ -30,6 +29,7 @@ from ledgerline.events import (
     Envelope,
 )
 from ledgerline.service import CurrentRuntime
+from ledgerline.subscriptions import Subscription
 from pydantic import BaseModel, ConfigDict, Field
 
 from ingest.adapters import repository

@@ -1,7 +1,6 @@
 """What payments learns from events: which mailbox a document came to, invoices to pay, invoice and payment approvals, the books' bank accounts and
 settled items."""
 
-from ledgerline.consumers import BatchSubscription, Subscription
 from ledgerline.events import (
     BookingPosted,
     DocumentMoved,
@@ -15,6 +14,7 @@ from ledgerline.events import (
     PaymentApproved,
     PaymentRejected,
 )
+from ledgerline.subscriptions import BatchSubscription, Subscription
 
 from payments import service_layer
 

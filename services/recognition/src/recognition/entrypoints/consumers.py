@@ -10,7 +10,6 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
-from ledgerline.consumers import PreparedSubscription, Subscription
 from ledgerline.db import UnitOfWork
 from ledgerline.events import (
     DocumentMoved,
@@ -21,6 +20,7 @@ from ledgerline.events import (
 )
 from ledgerline.service_http import ServiceHttpClient
 from ledgerline.settings import ServiceSettings
+from ledgerline.subscriptions import PreparedSubscription, Subscription
 
 from recognition.adapters import documents, repository
 from recognition.adapters.reader_pool import ReaderPool

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
-from ledgerline.consumers import Subscription
 from ledgerline.db import UnitOfWork
 from ledgerline.events import (
     BookingDeleted,
@@ -36,6 +35,7 @@ from ledgerline.events import (
     SettledItem,
 )
 from ledgerline.service import ServiceDefinition
+from ledgerline.subscriptions import Subscription
 
 from sync.adapters import ledger
 from sync.connectors.beancount_ledger.connector import BeancountConnector

@@ -2,9 +2,9 @@
 check), in a consumer of its own (the service's dossier directory is kept by the shared
 directory consumer, which knows nothing of these settings)."""
 
-from ledgerline.consumers import Subscription
 from ledgerline.db import UnitOfWork
 from ledgerline.events import DossierActivated, DossierUpdated, Envelope
+from ledgerline.subscriptions import Subscription
 
 from worklist.adapters.dossier_settings import record_settings
 

@@ -4,7 +4,6 @@ already took up (`domain/moving.py`)."""
 
 from uuid import UUID
 
-from ledgerline.consumers import Subscription
 from ledgerline.db import UnitOfWork
 from ledgerline.events import (
     Envelope,
@@ -15,6 +14,7 @@ from ledgerline.events import (
     PaymentQueued,
     PaymentSettled,
 )
+from ledgerline.subscriptions import Subscription
 
 from worklist.adapters import document_progress
 from worklist.domain.moving import furthest_approval, furthest_payment

@@ -3,9 +3,9 @@ booked) and booking.posted.v1 (that it was booked: only posted bookings count). 
 of its own, so that these handlers see every event beside the worklist's other handlers of the
 same events."""
 
-from ledgerline.consumers import Subscription
 from ledgerline.db import UnitOfWork
 from ledgerline.events import BookingPosted, Envelope, ProposalValidated
+from ledgerline.subscriptions import Subscription
 
 from worklist.adapters import booking_history
 
