@@ -29,7 +29,7 @@ from ledgerline.testing.events import (
     invoice_read,
     pdf_received,
 )
-from payments import service_layer
+from payments import event_handlers, service_layer
 from payments.bootstrap import definition
 from payments.domain.payment import NotApproved
 
@@ -56,9 +56,9 @@ async def arrives(pool: asyncpg.Pool, mailbox: str = "purchase") -> uuid.UUID:
     """A purchase invoice received and recognised, as ingest and recognition publish it."""
     document = uuid.uuid4()
     await handle(
-        pool, TakesMany(service_layer.on_documents_received), pdf_received(document, T0, mailbox)
+        pool, TakesMany(event_handlers.on_documents_received), pdf_received(document, T0, mailbox)
     )
-    await handle(pool, TakesMany(service_layer.on_documents_recognized), invoice_read(
+    await handle(pool, TakesMany(event_handlers.on_documents_recognized), invoice_read(
         document, "Drukkerij Van Damme", Decimal("121.00"),
         iban="BE71096123456769", invoice_number=f"I-{document.hex[:6]}",
     ))  # fmt: skip
@@ -86,10 +86,10 @@ async def test_while_the_process_is_on_an_invoice_is_not_paid_before_approvals_d
     account = LedgerBankAccount(
         iban="BE68539007547034", holder_name="Bakkerij Peeters", town="Gent", country="BE"
     )
-    await handle(pool, service_layer.on_ledger_synced, LedgerSynced(
+    await handle(pool, event_handlers.on_ledger_synced, LedgerSynced(
         synced_at=T0, bank_accounts=(account,)))  # fmt: skip
     before = await arrives(pool)  # arrived while the process was off: nobody asks about it
-    await handle(pool, service_layer.on_invoice_approval_process_switched, switched(True), 1)
+    await handle(pool, event_handlers.on_invoice_approval_process_switched, switched(True), 1)
 
     # approvals has not said anything of this one yet: it waits all the same
     waiting = await arrives(pool)
@@ -99,16 +99,16 @@ async def test_while_the_process_is_on_an_invoice_is_not_paid_before_approvals_d
     sales = await arrives(pool, mailbox="sales")  # not a purchase: approvals never asks
 
     # approvals approves it: it is paid
-    await handle(pool, service_layer.on_invoice_approved, InvoiceApproved(
+    await handle(pool, event_handlers.on_invoice_approved, InvoiceApproved(
         document_id=waiting, approved_by=(ADMIN,)))  # fmt: skip
     assert (await pay(pool, waiting))["status"] == "in_basket"
 
     # an older switch arriving late changes nothing; switching off releases what was held
     held = await arrives(pool)
-    await handle(pool, service_layer.on_invoice_approval_process_switched, switched(False), 0)
+    await handle(pool, event_handlers.on_invoice_approval_process_switched, switched(False), 0)
     with pytest.raises(NotApproved):
         await pay(pool, held)
-    await handle(pool, service_layer.on_invoice_approval_process_switched, switched(False), 2)
+    await handle(pool, event_handlers.on_invoice_approval_process_switched, switched(False), 2)
     assert (await pay(pool, held))["status"] == "in_basket"
     async with pool.acquire() as conn:
         assert (
@@ -121,7 +121,7 @@ async def test_while_the_process_is_on_an_invoice_is_not_paid_before_approvals_d
 
 async def test_a_moved_document_is_to_be_paid_from_its_new_dossier(pool: asyncpg.Pool) -> None:
     document = await arrives(pool)
-    await handle(pool, service_layer.on_invoice_approved, InvoiceApproved(
+    await handle(pool, event_handlers.on_invoice_approved, InvoiceApproved(
         document_id=document, approved_by=(ADMIN,)))  # fmt: skip
     other = uuid.uuid4()
     moved = DocumentMoved(
@@ -129,7 +129,7 @@ async def test_a_moved_document_is_to_be_paid_from_its_new_dossier(pool: asyncpg
     )
     for _ in range(2):  # a redelivered move changes nothing more
         async with UnitOfWork(pool, source="payments") as uow:
-            await service_layer.on_document_moved(
+            await event_handlers.on_document_moved(
                 uow,
                 Envelope[DocumentMoved](
                     source="/tests", type="t", dossierid=other, officeid=OFFICE,
@@ -146,15 +146,15 @@ async def test_a_moved_document_is_to_be_paid_from_its_new_dossier(pool: asyncpg
 async def test_a_batch_holds_its_purchase_invoices_and_releases_the_rest(
     pool: asyncpg.Pool,
 ) -> None:
-    await handle(pool, service_layer.on_invoice_approval_process_switched, switched(True), 1)
+    await handle(pool, event_handlers.on_invoice_approval_process_switched, switched(True), 1)
     purchase, sales, in_sales_mailbox = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     async with UnitOfWork(pool, source="payments") as uow:
-        await service_layer.on_documents_received(uow, [
+        await event_handlers.on_documents_received(uow, [
             envelope(pdf_received(in_sales_mailbox, T0, "sales"), OFFICE, DOSSIER),
         ])  # fmt: skip
     # Their content first, as one batch: the mailbox known is used, the others are held.
     async with UnitOfWork(pool, source="payments") as uow:
-        await service_layer.on_documents_recognized(uow, [
+        await event_handlers.on_documents_recognized(uow, [
             envelope(invoice_read(
                 document, "Drukkerij Van Damme", Decimal("121.00"), iban="BE71096123456769",
                 invoice_number=f"I-{document.hex[:6]}",
@@ -162,7 +162,7 @@ async def test_a_batch_holds_its_purchase_invoices_and_releases_the_rest(
             for document in (purchase, sales, in_sales_mailbox)
         ])  # fmt: skip
     async with UnitOfWork(pool, source="payments") as uow:
-        await service_layer.on_documents_received(uow, [
+        await event_handlers.on_documents_received(uow, [
             envelope(pdf_received(purchase, T0, "purchase"), OFFICE, DOSSIER),
             envelope(pdf_received(sales, T0, "sales"), OFFICE, DOSSIER),
         ])  # fmt: skip

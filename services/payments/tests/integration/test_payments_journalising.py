@@ -23,7 +23,7 @@ from ledgerline.events import (
 from ledgerline.subscriptions import TakesMany
 from ledgerline.testing.databases import MigratedDatabases, dossier_database
 from ledgerline.testing.events import booking_posted, envelope, invoice_read, pdf_received
-from payments import service_layer
+from payments import event_handlers, service_layer
 from payments.adapters import open_items
 from payments.bootstrap import definition
 from payments.domain.payment import PaymentMethod
@@ -60,17 +60,17 @@ async def handle(pool: asyncpg.Pool, handler: Any, data: EventData) -> None:
 async def booked_invoice(pool: asyncpg.Pool) -> uuid.UUID:
     """A purchase invoice received, recognised, posted (CFAAN/26000090) and synchronised."""
     document = uuid.uuid4()
-    await handle(pool, service_layer.on_ledger_synced, LedgerSynced(
+    await handle(pool, event_handlers.on_ledger_synced, LedgerSynced(
         synced_at=T0, sync_id=uuid.uuid4(), open_item_records=(ITEM,),
         bank_accounts=(LedgerBankAccount(
             iban="BE20734384076256", holder_name="Peeters", town="Gent", country="BE"),),
     ))  # fmt: skip
-    await handle(pool, TakesMany(service_layer.on_documents_received), pdf_received(document, T0))
-    await handle(pool, TakesMany(service_layer.on_documents_recognized), invoice_read(
+    await handle(pool, TakesMany(event_handlers.on_documents_received), pdf_received(document, T0))
+    await handle(pool, TakesMany(event_handlers.on_documents_recognized), invoice_read(
         document, "Molens Dedeyne", Decimal("121.00"), iban="BE71096123456769",
         invoice_number="I-2026-7", payment_reference="+++010/8068/17183+++",
     ))  # fmt: skip
-    await handle(pool, service_layer.on_booking_posted, booking_posted(document, "26000090", T0))
+    await handle(pool, event_handlers.on_booking_posted, booking_posted(document, "26000090", T0))
     return document
 
 
@@ -108,7 +108,7 @@ async def test_a_qr_payment_marked_paid_names_the_account_and_open_item_to_journ
 
     # Sync journalised it: the delta settles the item and names the payment.
     paid = ITEM.model_copy(update={"amount_paid": ITEM.amount})
-    await handle(pool, service_layer.on_ledger_synced, LedgerSynced(
+    await handle(pool, event_handlers.on_ledger_synced, LedgerSynced(
         synced_at=T0, sync_id=uuid.uuid4(), full=False, removed_open_items=("CFAAN/26000090",),
         settled_items=(SettledItem(
             invoice_number="I-2026-7", amount=Decimal("121.00"), settled_on=date(2026, 11, 30),
@@ -133,12 +133,12 @@ async def test_a_qr_payment_marked_paid_names_the_account_and_open_item_to_journ
 
     # A full resync (which lists open items only) keeps the settled item; a later run that
     # lists the item again (payment reversed in the package) reopens it.
-    await handle(pool, service_layer.on_ledger_synced, LedgerSynced(
+    await handle(pool, event_handlers.on_ledger_synced, LedgerSynced(
         synced_at=T0, sync_id=uuid.uuid4(), full=True))  # fmt: skip
     async with pool.acquire() as conn:
         assert len(await open_items.list_open_items(
             conn, OFFICE, DOSSIER, None, None, None, 100, 0, "all")) == 1  # fmt: skip
-    await handle(pool, service_layer.on_ledger_synced, LedgerSynced(
+    await handle(pool, event_handlers.on_ledger_synced, LedgerSynced(
         synced_at=T0, sync_id=uuid.uuid4(), open_item_records=(ITEM,)))  # fmt: skip
     async with pool.acquire() as conn:
         [reopened] = await open_items.list_open_items(
@@ -160,7 +160,7 @@ async def test_the_books_settling_a_sepa_payment_make_it_paid_without_journalisi
         )
     async with UnitOfWork(pool, source="payments") as uow:
         await service_layer.make_sepa_file(uow, scope, [payment["id"]], "pain.001.001.09", T0)
-    await handle(pool, service_layer.on_ledger_synced, LedgerSynced(
+    await handle(pool, event_handlers.on_ledger_synced, LedgerSynced(
         synced_at=T0, settled_items=(SettledItem(
             invoice_number="I-2026-7", amount=Decimal("121.00"), settled_on=date(2026, 12, 2),
         ),),

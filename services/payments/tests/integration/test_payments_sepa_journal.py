@@ -35,7 +35,7 @@ from ledgerline.testing.databases import MigratedDatabases
 from ledgerline.testing.events import envelope, invoice_read, pdf_received
 from ledgerline.testing.http import TaskPerRequestTransport
 from ledgerline.testing.pain002 import Block, Reason, Report, Transaction, status_report
-from payments import service_layer
+from payments import event_handlers
 from payments.adapters import repository
 from payments.bootstrap import definition
 from payments.config import PaymentsSettings
@@ -76,7 +76,7 @@ class World:
     async def booked_invoice(self, number: str, document_number: str) -> uuid.UUID:
         """A purchase invoice received, recognised, posted and its open item synchronised."""
         document = uuid.uuid4()
-        await self.handle(service_layer.on_ledger_synced, LedgerSynced(
+        await self.handle(event_handlers.on_ledger_synced, LedgerSynced(
             synced_at=T0, sync_id=uuid.uuid4(), full=False, open_item_records=(OpenItem(
                 kind="supplier", journal="CFAAN", document_number=document_number,
                 counterparty_number="L0004", invoice_number=number,
@@ -87,13 +87,13 @@ class World:
                 iban=KBC, holder_name="Bakkerij Peeters", town="Gent", country="BE"),),
         ))  # fmt: skip
         await self.handle(
-            TakesMany(service_layer.on_documents_received), pdf_received(document, T0)
+            TakesMany(event_handlers.on_documents_received), pdf_received(document, T0)
         )
-        await self.handle(TakesMany(service_layer.on_documents_recognized), invoice_read(
+        await self.handle(TakesMany(event_handlers.on_documents_recognized), invoice_read(
             document, "Molens Dedeyne", Decimal("121.00"), iban="BE71096123456769",
             invoice_number=number,
         ))  # fmt: skip
-        await self.handle(service_layer.on_booking_posted, BookingPosted(
+        await self.handle(event_handlers.on_booking_posted, BookingPosted(
             proposal_id=uuid.uuid4(), document_id=document, journal="CFAAN",
             document_number=document_number, posted_at=T0,
         ))  # fmt: skip
@@ -213,7 +213,7 @@ async def test_a_file_sent_to_the_bank_is_journalised_once_on_its_execution_date
     assert len(await world.settled_events()) == 1
 
     # Sync journalised it and its delta settles the item naming the payment: nothing more.
-    await world.handle(service_layer.on_ledger_synced, LedgerSynced(
+    await world.handle(event_handlers.on_ledger_synced, LedgerSynced(
         synced_at=T0, sync_id=uuid.uuid4(), full=False, removed_open_items=("CFAAN/26000090",),
         settled_items=(SettledItem(
             invoice_number="I-2026-7", amount=Decimal("121.00"),
@@ -232,7 +232,7 @@ async def test_an_emailed_file_is_journalised_except_what_the_books_settled_alre
     file = await world.sepa_file(first, second)
     by_document = {p["document_id"]: p for p in (await world.payments()).values()}
     # The books settled the first invoice before the office journalised the run.
-    await world.handle(service_layer.on_ledger_synced, LedgerSynced(
+    await world.handle(event_handlers.on_ledger_synced, LedgerSynced(
         synced_at=T0, settled_items=(SettledItem(
             invoice_number="I-2026-8", amount=Decimal("121.00"), settled_on=date(2026, 12, 2),
         ),),

@@ -16,22 +16,24 @@ from ledgerline.events import (
 )
 from ledgerline.subscriptions import BatchSubscription, Subscription
 
-from payments import service_layer
+from payments import event_handlers, service_layer
 
 SUBSCRIPTIONS = [
     # Not gathered: an invoice can be paid as soon as recognition has read it, and a user who
     # saw it read may ask to pay it at once.
-    BatchSubscription(DocumentReceived, service_layer.on_documents_received, per_document=True),
-    BatchSubscription(DocumentRecognized, service_layer.on_documents_recognized, per_document=True),
+    BatchSubscription(DocumentReceived, event_handlers.on_documents_received, per_document=True),
+    BatchSubscription(
+        DocumentRecognized, event_handlers.on_documents_recognized, per_document=True
+    ),
     Subscription(PaymentApproved, service_layer.on_payment_approved),
     Subscription(PaymentRejected, service_layer.on_payment_rejected),
-    Subscription(LedgerSynced, service_layer.on_ledger_synced),
-    Subscription(BookingPosted, service_layer.on_booking_posted),
+    Subscription(LedgerSynced, event_handlers.on_ledger_synced),
+    Subscription(BookingPosted, event_handlers.on_booking_posted),
     Subscription(
-        InvoiceApprovalProcessSwitched, service_layer.on_invoice_approval_process_switched
+        InvoiceApprovalProcessSwitched, event_handlers.on_invoice_approval_process_switched
     ),
-    Subscription(InvoiceApprovalRequested, service_layer.on_invoice_approval_requested),
-    Subscription(InvoiceApproved, service_layer.on_invoice_approved),
-    Subscription(InvoiceRejected, service_layer.on_invoice_rejected),
-    Subscription(DocumentMoved, service_layer.on_document_moved),
+    Subscription(InvoiceApprovalRequested, event_handlers.on_invoice_approval_requested),
+    Subscription(InvoiceApproved, event_handlers.on_invoice_approved),
+    Subscription(InvoiceRejected, event_handlers.on_invoice_rejected),
+    Subscription(DocumentMoved, event_handlers.on_document_moved),
 ]
