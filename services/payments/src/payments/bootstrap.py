@@ -3,7 +3,7 @@ from pathlib import Path
 from ledgerline.service import ServiceDefinition
 
 from payments.config import PaymentsSettings
-from payments.entrypoints.api import router
+from payments.entrypoints.api import ROUTERS as api_routers
 from payments.entrypoints.consumers import SUBSCRIPTIONS
 from payments.entrypoints.ledger_api import router as ledger_router
 
@@ -17,6 +17,6 @@ def definition() -> ServiceDefinition:
         "EPC QR code.",
         settings_type=PaymentsSettings,
         versions_dir=Path(__file__).parent / "migrations" / "versions",
-        routers=[router, ledger_router],
+        routers=[*api_routers, ledger_router],
         subscriptions=lambda _settings: SUBSCRIPTIONS,
     )
