@@ -15,6 +15,11 @@ import pytest
 from ledgerline.db import UnitOfWork, create_pool
 from ledgerline.events import Counterparty, Envelope, GLAccount, LedgerSynced, OpenItem
 from ledgerline.testing.databases import MigratedDatabases
+from payments.event_handlers import on_ledger_synced as payments_on_ledger_synced
+from worklist.service_layer import on_ledger_synced as worklist_on_ledger_synced
+
+# Where each copy of the books is kept from ledger.synced.v1.
+ON_LEDGER_SYNCED = {"worklist": worklist_on_ledger_synced, "payments": payments_on_ledger_synced}
 
 pytestmark = [pytest.mark.integration]
 
@@ -62,9 +67,6 @@ def chunk(sync_id: uuid.UUID, index: int, last: bool, **records: Any) -> LedgerS
 
 
 async def apply(service: str, pool: asyncpg.Pool, dossier: uuid.UUID, data: LedgerSynced) -> None:
-    module = importlib.import_module(
-        "worklist.service_layer" if service == "worklist" else "payments.service_layer"
-    )
     event = Envelope[LedgerSynced](
         source="/ledgerline/sync",
         type="be.ledgerline.ledger.synced.v1",
@@ -74,7 +76,7 @@ async def apply(service: str, pool: asyncpg.Pool, dossier: uuid.UUID, data: Ledg
         data=data,
     )
     async with UnitOfWork(pool, source=service) as uow:
-        await module.on_ledger_synced(uow, event)
+        await ON_LEDGER_SYNCED[service](uow, event)
 
 
 async def keys(service: str, pool: asyncpg.Pool, dossier: uuid.UUID) -> set[str]:

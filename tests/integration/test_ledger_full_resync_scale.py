@@ -14,8 +14,13 @@ import pytest
 from ledgerline.db import UnitOfWork, create_pool
 from ledgerline.events import Envelope, LedgerSynced
 from ledgerline.testing.databases import MigratedDatabases
+from payments.event_handlers import on_ledger_synced as payments_on_ledger_synced
 from sync.connectors.contract import Counterparty, LedgerSnapshot, OpenItem
 from sync.domain.ledger_sync import MAX_MESSAGE_BYTES, ledger_sync_messages
+from worklist.service_layer import on_ledger_synced as worklist_on_ledger_synced
+
+# Where each copy of the books is kept from ledger.synced.v1.
+ON_LEDGER_SYNCED = {"worklist": worklist_on_ledger_synced, "payments": payments_on_ledger_synced}
 
 pytestmark = [pytest.mark.integration]
 
@@ -72,7 +77,7 @@ async def test_a_full_resync_of_5000_counterparties_and_20000_open_items_is_take
     copy: tuple[str, asyncpg.Pool],
 ) -> None:
     service, pool = copy
-    handler = importlib.import_module(f"{service}.service_layer").on_ledger_synced
+    handler = ON_LEDGER_SYNCED[service]
     dossier = uuid.uuid4()
     messages = ledger_sync_messages(big_snapshot(), uuid.uuid4(), NOW)
     envelopes = [
