@@ -97,3 +97,8 @@ async def test_pasting_the_walkthrough_runs_every_step(tmp_path: Path) -> None:
     assert (tmp_path / "qr.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
     assert '"booked"' in completed.stdout and '"document_number": "26000' in completed.stdout
     assert '"paid"' in completed.stdout
+    # The SEPA file's payment reached the books: a document number in a bank journal.
+    assert re.search(
+        r'"status": "journalised",\s*"journal": "\w+",\s*"document_number": "\d+"',
+        completed.stdout,
+    ), completed.stdout[-3000:]
