@@ -159,7 +159,6 @@ class ServiceProcess:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        self.stopping = False
         executable = Path(sys.executable).parent / (self.service or self.name)
         arguments = ["--port", str(self.port)] if self.command == "serve" else []
         with self.log_path.open("ab") as log_file:
@@ -170,6 +169,9 @@ class ServiceProcess:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
+        # Only now: a supervisor that saw `stopping` cleared while the stopped process was
+        # still the one here would start a second process beside this one.
+        self.stopping = False
 
     def stop(self, timeout: float = 15) -> None:
         self.stopping = True  # whoever supervises the process must not start it again
@@ -209,6 +211,9 @@ class Supervisor:
         self._healthy_after = healthy_after_seconds
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="devstack-supervisor", daemon=True)
+        self._delays = {name: backoff_seconds for name in services}
+        self._started_at = {name: time.monotonic() for name in services}
+        self._restart_at: dict[str, float] = {}
 
     def start(self) -> None:
         self._thread.start()
@@ -219,37 +224,43 @@ class Supervisor:
             self._thread.join()
 
     def _run(self) -> None:
-        delays = {name: self._backoff for name in self._services}
-        started_at = {name: time.monotonic() for name in self._services}
-        restart_at: dict[str, float] = {}
         while not self._stopping.wait(self._poll):
-            now = time.monotonic()
-            for name, service in self._services.items():
-                process = service.process
-                if service.stopping or process is None or process.poll() is None:
-                    if now - started_at[name] > self._healthy_after:
-                        delays[name] = self._backoff
-                    continue
-                if name not in restart_at:
-                    delay = delays[name]
-                    restart_at[name] = now + delay
-                    message = (
-                        f"{name} (pid {process.pid}) exited with {process.returncode}; "
-                        f"restarting it in {delay:.1f} s"
-                    )
-                    log.warning("%s", message)
-                    service.note(message)
-                    delays[name] = min(delay * 2, self._backoff_max)
-                elif now >= restart_at[name]:
-                    del restart_at[name]
-                    if self._stopping.is_set():
-                        return
-                    service.start()
-                    service.restarts += 1
-                    started_at[name] = time.monotonic()
-                    assert service.process is not None
-                    service.note(f"{name} restarted (pid {service.process.pid})")
-                    log.warning("%s restarted (pid %s)", name, service.process.pid)
+            self.look(time.monotonic())
+
+    def look(self, now: float) -> None:
+        """One round over the processes: each dead one that nobody stopped is noted, and
+        started again once its backoff is over."""
+        for name, service in self._services.items():
+            if service.stopping:  # read before the process: see ServiceProcess.start
+                self._restart_at.pop(name, None)
+                continue
+            process = service.process
+            if process is None or process.poll() is None:
+                # Alive (or started again by the stack itself): nothing left to restart.
+                self._restart_at.pop(name, None)
+                if now - self._started_at[name] > self._healthy_after:
+                    self._delays[name] = self._backoff
+                continue
+            if name not in self._restart_at:
+                delay = self._delays[name]
+                self._restart_at[name] = now + delay
+                message = (
+                    f"{name} (pid {process.pid}) exited with {process.returncode}; "
+                    f"restarting it in {delay:.1f} s"
+                )
+                log.warning("%s", message)
+                service.note(message)
+                self._delays[name] = min(delay * 2, self._backoff_max)
+            elif now >= self._restart_at[name]:
+                del self._restart_at[name]
+                if self._stopping.is_set():
+                    return
+                service.start()
+                service.restarts += 1
+                self._started_at[name] = time.monotonic()
+                assert service.process is not None
+                service.note(f"{name} restarted (pid {service.process.pid})")
+                log.warning("%s restarted (pid %s)", name, service.process.pid)
 
 
 @dataclass
