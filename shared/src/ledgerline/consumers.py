@@ -215,6 +215,7 @@ class EventConsumer:
                     len(records),
                     asyncio.get_running_loop().time() - began,
                     consumers_in_group(subscriber.consumer),
+                    fetch_wait=self._gather_ms / 1000 if gathered else 0.0,
                 )
             # Settled: FastStream's own acknowledgement would commit at once, and every
             # partition assigned, not just the batch's (see PacedOffsetCommits).
@@ -244,17 +245,28 @@ class EventConsumer:
         subscriber(on_batch)
         wait_in_the_fetch_only(subscriber, self._batch_timeout_ms, self._batch_max_records)
 
-    async def _linger(self, records: int, took: float, consumers: float = 1.0) -> None:
-        """After a batch of `_LINGER_MIN_RECORDS` or more that was not full (messages come
-        faster than one at a time, and there is no backlog to take at once), stays paused for
-        as long as the batch took, up to `linger_ms`: the next batch gathers about twice the
-        messages, for one transaction, fetch and offset commit. A full batch means a backlog,
-        taken at once; a small one means a quiet moment, when waiting would only add latency.
-        A consumer holding 1/n of its group's partitions waits n times as long: it sees 1/n of
-        the messages, and its group should make as few batches as one consumer would (with
-        two `consume` processes, twice the batches cost a fifth more CPU per document)."""
-        if self._linger_ms and _LINGER_MIN_RECORDS <= records < self._batch_max_records:
-            await asyncio.sleep(min(took, self._linger_ms / 1000) * consumers)
+    async def _linger(
+        self, records: int, took: float, consumers: float = 1.0, *, fetch_wait: float = 0.0
+    ) -> None:
+        """After a batch that was not full but came under load (its group's share of it at
+        least `_LINGER_MIN_RECORDS`: messages come faster than one at a time, and there is no
+        backlog to take at once), stays paused so that the next batch gathers more, for one
+        transaction, fetch and offset commit. A full batch means a backlog, taken at once; a
+        small one a quiet moment, when waiting would only add latency.
+
+        Alone in its group, a consumer waits as long as the batch took, up to `linger_ms`: the
+        next batch gathers about twice the messages. A consumer holding 1/n of its group's
+        partitions sees 1/n of the messages, so it stretches its whole cycle n times (the
+        batch, that wait, and the broker's `fetch_wait` for a gathered lane): its batches are
+        then as large as the lone consumer's, and the group makes as few of them (two
+        `consume` processes each waiting only n times as long made a quarter more batches, a
+        gathered lane twice as many, each costing a transaction, a fetch and a commit)."""
+        if not self._linger_ms or records >= self._batch_max_records:
+            return
+        if records * consumers < _LINGER_MIN_RECORDS:
+            return
+        cycle = took + min(took, self._linger_ms / 1000) + fetch_wait
+        await asyncio.sleep(cycle * consumers - took - fetch_wait)
 
     async def handle_batch(
         self,

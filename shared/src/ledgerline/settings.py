@@ -107,16 +107,19 @@ class ServiceSettings(BaseSettings):
         "approvals' copy of document.received.v1) before its consumer fetches them: at a "
         "steady flow one batch, transaction and offset commit per period instead of one per "
         "message (measured: those services' CPU per document a third of before). Their effects "
-        "come up to this much later. 0: fetched at once, like every other subscription",
+        "come up to this much later; under load, n times for a consumer holding 1/n of its "
+        "group's partitions, so that n `consume` processes make no more batches than one. 0: "
+        "fetched at once, like every other subscription",
     )
     consumer_linger_ms: int = Field(
         default=100,
         ge=0,
         le=1000,
         description="Under load, how long at most a consumer waits after a batch before it "
-        "fetches again (never longer than the batch took; n times both for a consumer holding "
-        "1/n of its group's partitions): only after a batch of at least 10 messages that was "
-        "not full, so that the next one gathers more. At the maximum rate fewer, larger "
+        "fetches again (never longer than the batch took; a consumer holding 1/n of its group's "
+        "partitions stretches its whole cycle, batch and wait, n times, so its batches are as "
+        "large as a lone consumer's): only after a batch of at least 10 of the group's "
+        "messages that was not full, so that the next one gathers more. At the maximum rate fewer, larger "
         "batches (measured: bulk intake 472-521 -> 539-551 docs/s with one consumer process, "
         "376-422 -> 497-528 with two); at an offered 50/s batches hold one or two messages, so "
         "it never waits there (p99 0.057 s). 0: it fetches at once",

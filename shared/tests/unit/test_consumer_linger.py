@@ -49,14 +49,40 @@ async def test_a_consumer_lingers_only_after_a_batch_under_load(
     assert slept == pytest.approx(expected)
 
 
-async def test_a_consumer_holding_half_of_its_groups_partitions_lingers_twice_as_long(
+async def test_a_consumer_holding_half_of_its_groups_partitions_gathers_batches_as_large(
     slept: list[float],
 ) -> None:
-    # Two consumers of one group each see half the messages: twice the wait keeps the group's
-    # batches as few and as large as one consumer's.
+    # A lone consumer's cycle is 30 ms handling + 30 ms waiting (60 ms, capped: 500 + 100).
+    # Holding half the partitions, it sees half the messages: the cycle twice as long (120 ms,
+    # 1200 ms) gathers a batch as large, so the group makes as few batches as one consumer.
     await _consumer(100)._linger(40, 0.030, consumers=2.0)
     await _consumer(100)._linger(40, 0.500, consumers=2.0)
-    assert slept == pytest.approx([0.060, 0.200])
+    assert slept == pytest.approx([0.090, 0.700])
+
+
+async def test_a_gathered_consumer_holding_half_of_its_groups_partitions_gathers_twice_as_long(
+    slept: list[float],
+) -> None:
+    # Alone: 30 ms batch, 30 ms wait, then the broker holds the fetch a second (1060 ms). With
+    # half the partitions the cycle is 2120 ms, of which the batch and the fetch take 1030.
+    await _consumer(100)._linger(40, 0.030, fetch_wait=1.0)
+    await _consumer(100)._linger(40, 0.030, consumers=2.0, fetch_wait=1.0)
+    assert slept == pytest.approx([0.030, 1.090])
+
+
+@pytest.mark.parametrize(
+    ("records", "consumers", "expected"),
+    [
+        (5, 2.0, [0.090]),  # 5 of the group's ~10: under load
+        (4, 2.0, []),  # 4 of ~8: a quiet moment
+        (100, 2.0, []),  # full: a backlog
+    ],
+)
+async def test_whether_a_consumer_lingers_counts_its_groups_messages(
+    slept: list[float], records: int, consumers: float, expected: list[float]
+) -> None:
+    await _consumer(100)._linger(records, 0.030, consumers=consumers)
+    assert slept == pytest.approx(expected)
 
 
 class _Assigned:
