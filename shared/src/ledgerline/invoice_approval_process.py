@@ -9,7 +9,7 @@ until approvals approves or rejects it. Switching off (approvals refuses while a
 pending) releases the invoices held that way.
 """
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -34,6 +34,59 @@ def holds_on_arrival(process_on: bool, mailbox: str | None) -> bool:
     purchase document while the process is on. A document whose mailbox is not known yet (its
     content came first) is held too; it is released when it turns out not to be a purchase."""
     return process_on and mailbox in ("purchase", None)
+
+
+async def awaiting_approval(
+    uow: UnitOfWork, documents: Sequence[tuple[Envelope[Any], str | None]]
+) -> list[tuple[UUID, UUID, UUID]]:
+    """Of a batch's documents (each event with its mailbox, None when not known), those held
+    on arrival (`holds_on_arrival`), as (office, dossier, document): their dossiers' switches
+    are read in one statement for the whole batch."""
+    dossiers_on = await dossiers_with_process_on(
+        uow.conn, {(event.officeid, event.dossierid) for event, _ in documents}
+    )
+    return [
+        (event.officeid, event.dossierid, event.data.document_id)
+        for event, mailbox in documents
+        if holds_on_arrival((event.officeid, event.dossierid) in dossiers_on, mailbox)
+    ]
+
+
+async def dossiers_with_process_on(
+    connection: asyncpg.Connection, dossiers: Collection[tuple[UUID, UUID]]
+) -> set[tuple[UUID, UUID]]:
+    """Which of the (office, dossier) pairs have their invoice approval process on."""
+    if not dossiers:
+        return set()
+    offices, dossier_ids = zip(*dossiers, strict=True)
+    rows = await connection.fetch(
+        """SELECT p.office_id, p.dossier_id FROM invoice_approval_process p
+        JOIN unnest($1::uuid[], $2::uuid[]) AS asked(office_id, dossier_id)
+          ON asked.office_id = p.office_id AND asked.dossier_id = p.dossier_id
+        WHERE p.enabled""",
+        list(offices),
+        list(dossier_ids),
+    )
+    return {(row["office_id"], row["dossier_id"]) for row in rows}
+
+
+ReleaseHeld = Callable[[asyncpg.Connection, UUID, UUID], Awaitable[None]]
+
+
+def on_switched(
+    release_held: ReleaseHeld,
+) -> Callable[[UnitOfWork, Envelope[InvoiceApprovalProcessSwitched]], Awaitable[None]]:
+    """The handler of `invoice.approval-process-switched.v1` for a service that releases its
+    held documents with `release_held` (office, dossier) when the process is switched off."""
+
+    async def on_invoice_approval_process_switched(
+        uow: UnitOfWork, event: Envelope[InvoiceApprovalProcessSwitched]
+    ) -> None:
+        recorded = await keep_switch(uow.conn, event)
+        if recorded and not event.data.enabled:
+            await release_held(uow.conn, event.officeid, event.dossierid)
+
+    return on_invoice_approval_process_switched
 
 
 async def keep_switch(
@@ -77,16 +130,6 @@ async def is_on_for(
     if carried is not None:
         return bool(carried)
     return await is_on(connection, office_id, dossier_id)
-
-
-async def is_on_in(uow: UnitOfWork, office_id: UUID, dossier_id: UUID) -> bool:
-    """`is_on`, read once per transaction: a consumer batch (one transaction) holds many
-    documents of a few dossiers. Only for handlers of other events than the switch, which
-    comes on its own topic and so in a transaction of its own."""
-    return await uow.once(
-        ("invoice_approval_process", office_id, dossier_id),
-        lambda: is_on(uow.conn, office_id, dossier_id),
-    )
 
 
 async def is_on(connection: asyncpg.Connection, office_id: UUID, dossier_id: UUID) -> bool:

@@ -14,7 +14,6 @@ from ledgerline.events import (
     DocumentReceived,
     DocumentRecognized,
     Envelope,
-    InvoiceApprovalProcessSwitched,
     InvoiceApprovalRequested,
     InvoiceApproved,
     InvoiceRejected,
@@ -48,8 +47,11 @@ async def on_documents_recognized(
     mailboxes = await repository.document_mailboxes(
         uow.conn, [(e.officeid, e.dossierid, e.data.document_id) for e in read]
     )
-    await _hold_those_awaiting_approval(
-        uow, [(event, mailboxes.get(event.data.document_id)) for event in read]
+    await repository.hold_for_approval(
+        uow.conn,
+        await invoice_approval_process.awaiting_approval(
+            uow, [(event, mailboxes.get(event.data.document_id)) for event in read]
+        ),
     )
 
 
@@ -124,8 +126,11 @@ async def on_documents_received(
         uow.conn,
         [(e.officeid, e.dossierid, e.data.document_id, e.data.mailbox) for e in events],
     )
-    await _hold_those_awaiting_approval(
-        uow, [(event, "purchase") for event in events if event.data.mailbox == "purchase"]
+    await repository.hold_for_approval(
+        uow.conn,
+        await invoice_approval_process.awaiting_approval(
+            uow, [(event, "purchase") for event in events if event.data.mailbox == "purchase"]
+        ),
     )
     # Held when its content came first: approvals never asks about other mailboxes.
     await repository.release_held_documents(
@@ -134,25 +139,7 @@ async def on_documents_received(
     )
 
 
-async def _hold_those_awaiting_approval(
-    uow: UnitOfWork, documents: Sequence[tuple[Envelope[Any], str | None]]
-) -> None:
-    """While the dossier's invoice approval process is on, a purchase invoice awaits approval
-    from its arrival, before approvals' own answer (invoice.approval-requested.v1) is here."""
-    held = []
-    for event, mailbox in documents:
-        process_on = await invoice_approval_process.is_on_in(uow, event.officeid, event.dossierid)
-        if invoice_approval_process.holds_on_arrival(process_on, mailbox):
-            held.append((event.officeid, event.dossierid, event.data.document_id))
-    await repository.hold_for_approval(uow.conn, held)
-
-
-async def on_invoice_approval_process_switched(
-    uow: UnitOfWork, event: Envelope[InvoiceApprovalProcessSwitched]
-) -> None:
-    recorded = await invoice_approval_process.keep_switch(uow.conn, event)
-    if recorded and not event.data.enabled:
-        await repository.release_held(uow.conn, event.officeid, event.dossierid)
+on_invoice_approval_process_switched = invoice_approval_process.on_switched(repository.release_held)
 
 
 async def on_ledger_synced(uow: UnitOfWork, event: Envelope[LedgerSynced]) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 
 import asyncpg
 import pytest
+from ledgerline import invoice_approval_process
 from ledgerline.auth import DossierScope, Principal, Role
 from ledgerline.db import UnitOfWork
 from ledgerline.events import (
@@ -173,3 +174,38 @@ async def test_a_batch_holds_its_purchase_invoices_and_releases_the_rest(
         [purchase, sales, in_sales_mailbox],
     )
     assert payable == 3
+
+
+async def test_a_batch_holds_the_purchase_documents_of_the_dossiers_whose_process_is_on(
+    pool: asyncpg.Pool,
+) -> None:
+    # One statement reads the switches of all of a batch's dossiers: the right ones must count.
+    switched_off, never_switched = uuid.uuid4(), uuid.uuid4()
+    async with UnitOfWork(pool, source="payments") as uow:
+        await invoice_approval_process.keep_switch(
+            uow.conn, envelope(switched(True), OFFICE, DOSSIER, at=T0)
+        )
+        await invoice_approval_process.keep_switch(
+            uow.conn, envelope(switched(False), OFFICE, switched_off, at=T0)
+        )
+    documents = {
+        name: (envelope(pdf_received(uuid.uuid4(), T0), OFFICE, dossier), mailbox)
+        for name, dossier, mailbox in [
+            ("on, purchase", DOSSIER, "purchase"),
+            ("on, mailbox not known yet", DOSSIER, None),
+            ("on, sales", DOSSIER, "sales"),
+            ("off, purchase", switched_off, "purchase"),
+            ("never switched, purchase", never_switched, "purchase"),
+            ("on in another office's dossier of that id", DOSSIER, "purchase"),
+        ]
+    }
+    other_office = envelope(pdf_received(uuid.uuid4(), T0), uuid.uuid4(), DOSSIER)
+    documents["on in another office's dossier of that id"] = (other_office, "purchase")
+    async with UnitOfWork(pool, source="payments") as uow:
+        held = await invoice_approval_process.awaiting_approval(uow, list(documents.values()))
+    held_names = {
+        name
+        for name, (event, _) in documents.items()
+        if (event.officeid, event.dossierid, event.data.document_id) in held
+    }
+    assert held_names == {"on, purchase", "on, mailbox not known yet"}

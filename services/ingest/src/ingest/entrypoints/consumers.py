@@ -49,20 +49,15 @@ async def on_documents_recognized(
             )
         )
     await repository.record_recognitions(uow.conn, readings)
-    # Approvals tests the invoices now; until its answer arrives, each is held.
-    held = []
-    for event in events:
-        if await invoice_approval_process.is_on_in(uow, event.officeid, event.dossierid):
-            held.append((event.officeid, event.dossierid, event.data.document_id))
-    await repository.hold_for_approval(uow.conn, held)
+    # Approvals tests the invoices now; until its answer arrives, each is held (its mailbox,
+    # which must be the purchase one, is checked on the document's row).
+    await repository.hold_for_approval(
+        uow.conn,
+        await invoice_approval_process.awaiting_approval(uow, [(event, None) for event in events]),
+    )
 
 
-async def on_invoice_approval_process_switched(
-    uow: UnitOfWork, event: Envelope[InvoiceApprovalProcessSwitched]
-) -> None:
-    recorded = await invoice_approval_process.keep_switch(uow.conn, event)
-    if recorded and not event.data.enabled:
-        await repository.release_held(uow.conn, event.officeid, event.dossierid)
+on_invoice_approval_process_switched = invoice_approval_process.on_switched(repository.release_held)
 
 
 async def on_payment_queued(uow: UnitOfWork, event: Envelope[PaymentQueued]) -> None:
