@@ -13,7 +13,9 @@ through sync, uploads and submits the invoices at concurrency C, either as fast 
   messages per batch (from the inbox rows);
 - consumer lag of every consumer group at the end;
 - with several `--consumer-processes` counts (or `--rounds`), docs/s per count with the median,
-  and each run with more processes as a share of the run with fewer just before it: the counts
+  and each run with more processes as a share of the run with fewer just before it, and of the
+  mean of the runs with fewer just before and just after it (which cancels a steady drift of
+  the machine's speed): the counts
   other than 0 run alternated on one stack, some `consume` processes stopped or started (and
   `--warmup` invoices sent through) before each count's runs;
 - before and after, the machine's speed: the seconds a fixed pure-Python loop takes on one
@@ -836,25 +838,44 @@ def report_by_processes(results: list[RunResult]) -> None:
 
 
 def report_pairs(results: list[RunResult]) -> None:
-    """Each run with more consumer processes against the last run before it at the same
-    offered rate, if that one had fewer: runs alternated on a machine whose speed moves, so a
-    pair is two moments minutes apart, the closest comparison this machine gives."""
-    ratios: dict[tuple[int, int, float], list[float]] = {}
-    last_at_rate: dict[float, RunResult] = {}
+    """Each run with more consumer processes against the runs with fewer at the same offered
+    rate: the one just before it, and the mean of those just before and just after it (only
+    the one before for the last run). Runs
+    alternate on a machine whose speed moves, so a pair is two moments minutes apart; the runs
+    on either side cancel a machine that speeds up or slows down steadily during the runs
+    (which "just before" counts against the later run, always the one with more)."""
+    by_rate: dict[float, list[RunResult]] = {}
     for result in results:
-        rate = result.offered_rate or 0.0
-        before = last_at_rate.get(rate)
-        if before is not None and 0 < before.consumer_processes < result.consumer_processes:
-            key = (before.consumer_processes, result.consumer_processes, rate)
-            ratios.setdefault(key, []).append(result.docs_per_second / before.docs_per_second)
-        last_at_rate[rate] = result
-    for (fewer, more, rate), pairs in sorted(ratios.items()):
+        by_rate.setdefault(result.offered_rate or 0.0, []).append(result)
+    for rate, runs in sorted(by_rate.items()):
         offered = f"offered {rate:g}/s" if rate else "maximum rate"
-        print(
-            f"   {more} against {fewer} just before ({offered}), per pair: "
-            + ", ".join(f"{ratio:.0%}" for ratio in pairs)
-            + f"; median {statistics.median(pairs):.0%}"
-        )
+        before: dict[tuple[int, int], list[float]] = {}
+        around: dict[tuple[int, int], list[float]] = {}
+        for index, run in enumerate(runs):
+            fewer = [
+                neighbour
+                for neighbour in runs[max(index - 1, 0) : index] + runs[index + 1 : index + 2]
+                if 0 < neighbour.consumer_processes < run.consumer_processes
+            ]
+            if not fewer:
+                continue
+            key = (fewer[0].consumer_processes, run.consumer_processes)
+            if index > 0 and fewer[0] is runs[index - 1]:
+                before.setdefault(key, []).append(run.docs_per_second / fewer[0].docs_per_second)
+            mean = statistics.fmean(neighbour.docs_per_second for neighbour in fewer)
+            around.setdefault(key, []).append(run.docs_per_second / mean)
+        for (fewer_count, more), ratios in sorted(before.items()):
+            print(
+                f"   {more} against {fewer_count} just before ({offered}), per pair: "
+                + ", ".join(f"{ratio:.0%}" for ratio in ratios)
+                + f"; median {statistics.median(ratios):.0%}"
+            )
+        for (fewer_count, more), ratios in sorted(around.items()):
+            print(
+                f"   {more} against the {fewer_count} on either side ({offered}): "
+                + ", ".join(f"{ratio:.0%}" for ratio in ratios)
+                + f"; median {statistics.median(ratios):.0%}"
+            )
 
 
 def parse_args() -> argparse.Namespace:
