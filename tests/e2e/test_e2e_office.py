@@ -99,6 +99,30 @@ async def test_office_settings_are_the_office_admin_s_and_the_office_s_own(stack
         )
         assert bad.status_code == 422
 
+        # What GET returned goes back changed; saved by someone else since: 409, nothing saved.
+        read = (await http.get(url, headers=headers(stack, office))).json()
+        changed = await http.put(
+            url, json=read | {"dossier_activation": "employees"}, headers=headers(stack, office)
+        )
+        assert changed.status_code == 200, changed.text
+        assert changed.json()["dossier_activation"] == "employees"
+        assert changed.json()["updated_at"] > read["updated_at"]
+        stale = await http.put(
+            url, json=read | {"name": "Oud kantoor"}, headers=headers(stack, office)
+        )
+        assert stale.status_code == 409
+        assert "after you read them" in stale.json()["detail"]
+        assert (await http.get(url, headers=headers(stack, office))).json() == changed.json()
+        never_saved = (await http.get(url, headers=headers(stack, other))).json()
+        first = await http.put(url, json=never_saved, headers=headers(stack, other))
+        assert first.status_code == 200, first.text
+        assert (
+            await http.put(url, json=never_saved, headers=headers(stack, other))
+        ).status_code == 409
+        foreign = await http.put(url, json=read, headers=headers(stack, other))
+        assert foreign.status_code == 422
+        assert "not the office you are signed in to" in foreign.json()["detail"]
+
 
 async def test_employees_groups_users_and_what_the_identity_provider_is_told(
     stack: Stack,

@@ -1,6 +1,7 @@
 """SQL for the office administration: settings, employees, client groups, dossier users, and
 which dossiers a subject may see. Every query is scoped by the office."""
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -29,8 +30,15 @@ async def settings(connection: asyncpg.Connection, office_id: UUID) -> dict[str,
 
 
 async def save_settings(
-    connection: asyncpg.Connection, office_id: UUID, values: dict[str, Any]
-) -> dict[str, Any]:
+    connection: asyncpg.Connection,
+    office_id: UUID,
+    values: dict[str, Any],
+    *,
+    unchanged_since: datetime | None = None,
+    check_unchanged: bool = False,
+) -> dict[str, Any] | None:
+    """Saves the settings; with `check_unchanged`, only if they were last saved at
+    `unchanged_since` (None: never), else returns None and saves nothing."""
     row = await connection.fetchrow(
         f"""INSERT INTO office_settings (office_id, name, payment_module_allowed,
                                         key_figures_closed_periods_only, dossier_activation)
@@ -39,14 +47,17 @@ async def save_settings(
             name = EXCLUDED.name, payment_module_allowed = EXCLUDED.payment_module_allowed,
             key_figures_closed_periods_only = EXCLUDED.key_figures_closed_periods_only,
             dossier_activation = EXCLUDED.dossier_activation, updated_at = now()
+        WHERE NOT $6::boolean OR office_settings.updated_at = $7::timestamptz
         RETURNING {SETTINGS_COLUMNS}""",
         office_id,
         values["name"],
         values["payment_module_allowed"],
         values["key_figures_closed_periods_only"],
         values["dossier_activation"],
+        check_unchanged,
+        unchanged_since,
     )
-    return dict(row)
+    return dict(row) if row is not None else None
 
 
 # ------------------------------------------------------------------ dossiers of the office
