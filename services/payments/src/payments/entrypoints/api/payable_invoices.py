@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from payments import service_layer
 from payments.adapters import repository
-from payments.domain.payment import claimed
+from payments.domain.payment import claimed, open_amount
 from payments.entrypoints.api.examples import DOCUMENT_ID
 from payments.entrypoints.scopes import PayerScope
 
@@ -88,7 +88,7 @@ async def get_payable_invoice(
             "already_paid": claimed_so_far,
             "open_amount": None
             if row["amount_due"] is None
-            else max(row["amount_due"] - claimed_so_far, 0),
+            else open_amount(row["amount_due"], claimed_so_far),
             "bank_name": bank_name,
         }
     )
