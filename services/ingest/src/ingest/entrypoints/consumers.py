@@ -27,7 +27,7 @@ from ledgerline.events import (
 )
 from ledgerline.subscriptions import BatchSubscription, Subscription
 
-from ingest.adapters import repository
+from ingest.adapters import document_status, repository
 from ingest.domain.email import JOURNAL_MAILBOXES
 
 
@@ -48,28 +48,30 @@ async def on_documents_recognized(
                 fields.invoice_number if fields else None,
             )
         )
-    await repository.record_recognitions(uow.conn, readings)
+    await document_status.record_recognitions(uow.conn, readings)
     # Approvals tests the invoices now; until its answer arrives, each is held (its mailbox,
     # which must be the purchase one, is checked on the document's row).
-    await repository.hold_for_approval(
+    await document_status.hold_for_approval(
         uow.conn,
         await invoice_approval_process.awaiting_approval(uow, [(event, None) for event in events]),
     )
 
 
-on_invoice_approval_process_switched = invoice_approval_process.on_switched(repository.release_held)
+on_invoice_approval_process_switched = invoice_approval_process.on_switched(
+    document_status.release_held
+)
 
 
 async def on_payment_queued(uow: UnitOfWork, event: Envelope[PaymentQueued]) -> None:
     if event.data.document_id is not None:
-        await repository.record_payment_status(
+        await document_status.record_payment_status(
             uow.conn, event.officeid, event.data.document_id, event.data.status
         )
 
 
 async def on_payment_settled(uow: UnitOfWork, event: Envelope[PaymentSettled]) -> None:
     if event.data.document_id is not None:
-        await repository.record_payment_status(
+        await document_status.record_payment_status(
             uow.conn, event.officeid, event.data.document_id, "paid"
         )
 
@@ -77,7 +79,7 @@ async def on_payment_settled(uow: UnitOfWork, event: Envelope[PaymentSettled]) -
 async def on_invoice_approval_requested(
     uow: UnitOfWork, event: Envelope[InvoiceApprovalRequested]
 ) -> None:
-    await repository.record_approval(
+    await document_status.record_approval(
         uow.conn,
         event.officeid,
         event.data.document_id,
@@ -87,20 +89,20 @@ async def on_invoice_approval_requested(
 
 
 async def on_invoice_approved(uow: UnitOfWork, event: Envelope[InvoiceApproved]) -> None:
-    await repository.record_approval(
+    await document_status.record_approval(
         uow.conn, event.officeid, event.data.document_id, "approved", []
     )
 
 
 async def on_invoice_rejected(uow: UnitOfWork, event: Envelope[InvoiceRejected]) -> None:
-    await repository.record_approval(
+    await document_status.record_approval(
         uow.conn, event.officeid, event.data.document_id, "rejected", []
     )
 
 
 async def on_booking_posted(uow: UnitOfWork, event: Envelope[BookingPosted]) -> None:
     """Booked: the document moves to the archive box, with its document number."""
-    await repository.record_booking(
+    await document_status.record_booking(
         uow.conn, event.officeid, event.data.document_id, event.data.document_number
     )
 
@@ -109,7 +111,7 @@ async def on_booking_deleted(uow: UnitOfWork, event: Envelope[BookingDeleted]) -
     """Its booking was deleted from the books: back to 'in processing', without the number
     (only when the number is the one deleted: a booking made again since keeps its own)."""
     if event.data.document_id is not None:
-        await repository.clear_booking(
+        await document_status.clear_booking(
             uow.conn, event.officeid, event.data.document_id, event.data.document_number
         )
 
@@ -117,7 +119,7 @@ async def on_booking_deleted(uow: UnitOfWork, event: Envelope[BookingDeleted]) -
 async def on_document_moved(uow: UnitOfWork, event: Envelope[DocumentMoved]) -> None:
     """The office moved the document's proposal to another dossier: the document follows (its
     mailbox, content URL and comments are the new dossier's from now on)."""
-    await repository.move_document(
+    await document_status.move_document(
         uow.conn,
         event.officeid,
         event.data.document_id,

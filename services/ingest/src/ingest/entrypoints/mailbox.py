@@ -16,7 +16,7 @@ from ledgerline.service import CurrentRuntime
 from ledgerline.text import SingleLine, Text
 from pydantic import BaseModel, ConfigDict, Field
 
-from ingest.adapters import repository
+from ingest.adapters import mailboxes, repository
 from ingest.domain.documents import kind_of, safe_filename
 from ingest.domain.mailbox import (
     MAX_LABEL_LENGTH,
@@ -102,7 +102,7 @@ async def mailbox_counters(
     scope: Annotated[DossierScope, dossier_scope(*MAILBOX_READERS)],
 ) -> list[BoxCounter]:
     async with runtime.pool.acquire() as connection:
-        rows = await repository.box_counters(
+        rows = await mailboxes.box_counters(
             connection, scope.office_id, scope.dossier_id, scope.principal.subject
         )
     found = {row["box"]: row for row in rows}
@@ -228,7 +228,7 @@ async def list_box(
     )
     async with runtime.pool.acquire() as connection:
         try:
-            rows = await repository.list_box(
+            rows = await mailboxes.list_box(
                 connection,
                 scope.office_id,
                 scope.dossier_id,
@@ -275,7 +275,7 @@ class DocumentChange(BaseModel):
 async def _locked(uow: UnitOfWork, scope: DossierScope, document_id: UUID) -> asyncpg.Record:
     """The dossier's document, locked until the unit of work ends; 404 when there is none."""
     return found_or_404(
-        await repository.lock_document(uow.conn, scope.office_id, scope.dossier_id, document_id),
+        await mailboxes.lock_document(uow.conn, scope.office_id, scope.dossier_id, document_id),
         f"document {document_id}",
     )
 
@@ -305,7 +305,7 @@ async def change_document(
             raise HTTPException(
                 status.HTTP_422_UNPROCESSABLE_CONTENT, "nothing to change: give filename or handled"
             )
-        updated = await repository.update_document(uow.conn, document_id, changes)
+        updated = await mailboxes.update_document(uow.conn, document_id, changes)
     return document_of(updated, scope.principal.subject)
 
 
@@ -326,7 +326,7 @@ async def _set_labels(
     document_id = row["id"]
     if labels == list(row["labels"]):
         return row
-    updated = await repository.update_document(uow.conn, document_id, {"labels": labels})
+    updated = await mailboxes.update_document(uow.conn, document_id, {"labels": labels})
     uow.emit(
         DocumentLabelsChanged(
             document_id=document_id,
@@ -412,7 +412,7 @@ async def list_labels(
     scope: Annotated[DossierScope, dossier_scope(*MAILBOX_READERS)],
 ) -> list[LabelCount]:
     async with runtime.pool.acquire() as connection:
-        rows = await repository.dossier_labels(connection, scope.office_id, scope.dossier_id)
+        rows = await mailboxes.dossier_labels(connection, scope.office_id, scope.dossier_id)
     return [LabelCount(label=row["label"], documents=row["documents"]) for row in rows]
 
 
@@ -462,7 +462,7 @@ async def add_comment(
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "a comment cannot be empty")
     async with runtime.unit_of_work() as uow:
         await _locked(uow, scope, document_id)
-        row = await repository.add_comment(
+        row = await mailboxes.add_comment(
             uow.conn,
             {
                 "id": uuid4(),
@@ -501,7 +501,7 @@ async def list_comments(
             ),
             f"document {document_id}",
         )
-        rows = await repository.comments_of(
+        rows = await mailboxes.comments_of(
             connection, scope.office_id, scope.dossier_id, document_id
         )
     return [_comment(row) for row in rows]
@@ -545,7 +545,7 @@ async def delete_document(
             raise HTTPException(
                 status.HTTP_409_CONFLICT, f"document {document_id} cannot be deleted: {refusal}"
             )
-        deleted = await repository.mark_deleted(
+        deleted = await mailboxes.mark_deleted(
             uow.conn, document_id, scope.principal.subject, reason
         )
         uow.emit(

@@ -32,7 +32,7 @@ from ledgerline.service import CurrentRuntime
 from ledgerline.subscriptions import Subscription
 from pydantic import BaseModel, ConfigDict, Field
 
-from ingest.adapters import repository
+from ingest.adapters import mailboxes, repository
 from ingest.adapters.blobs import BlobStore, blob_store, blob_store_for
 from ingest.config import IngestSettings
 from ingest.domain.documents import PDF, DocumentRefused, examine, kind_of
@@ -149,7 +149,7 @@ async def _sources(
     rows: dict[UUID, asyncpg.Record] = {}
     for document_id in sorted(document_ids):
         row = found_or_404(
-            await repository.lock_document(uow.conn, office_id, dossier_id, document_id),
+            await mailboxes.lock_document(uow.conn, office_id, dossier_id, document_id),
             f"document {document_id}",
         )
         if row["status"] not in where:
