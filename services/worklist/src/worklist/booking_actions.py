@@ -14,7 +14,13 @@ from ledgerline.db import UnitOfWork
 from ledgerline.events import DocumentMoved, DocumentRecognitionRequested
 from ledgerline.events.catalog import ProposalChangeReason
 
-from worklist.adapters import conversations, document_progress, ledger_copy, repository
+from worklist.adapters import (
+    conversations,
+    document_inputs,
+    document_progress,
+    ledger_copy,
+    repository,
+)
 from worklist.adapters.suggestion_histories import HISTORIES
 from worklist.domain.booking import Booking
 from worklist.domain.duplicates import Registered
@@ -257,7 +263,9 @@ async def change(
         booking = repository.booking_of(row)
         ensure_open(booking)
         if mailbox is not None and mailbox != booking.mailbox:
-            recognition = await repository.recognition_of(uow.conn, office_id, booking.document_id)
+            recognition = await document_inputs.recognition_of(
+                uow.conn, office_id, booking.document_id
+            )
             if recognition is not None:
                 draft = await draft_for(
                     uow.conn, office_id, dossier_id, recognition, mailbox, ledger, booking.id
@@ -310,7 +318,7 @@ async def move(
         await conversations.move_document_conversations(
             uow.conn, office_id, dossier_id, booking.document_id, target
         )
-        recognition = await repository.recognition_of(uow.conn, office_id, booking.document_id)
+        recognition = await document_inputs.recognition_of(uow.conn, office_id, booking.document_id)
         if recognition is not None:
             draft = await draft_for(
                 uow.conn, office_id, target, recognition, booking.mailbox, ledger, booking.id

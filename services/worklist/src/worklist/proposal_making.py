@@ -5,7 +5,7 @@ from uuid import UUID
 import asyncpg
 from ledgerline.events import DocumentRecognized
 
-from worklist.adapters import dossier_settings, ledger_copy, repository
+from worklist.adapters import dossier_settings, earlier_invoices, ledger_copy
 from worklist.domain.duplicates import Registered, find_duplicate
 from worklist.domain.ledger import LedgerData
 from worklist.domain.proposals import ProposalDraft, enrich, propose
@@ -27,7 +27,7 @@ async def registered_like(
         registered += await ledger_copy.registered_open_items(
             connection, office_id, dossier_id, candidate
         )
-    registered += await repository.registered_proposals(
+    registered += await earlier_invoices.registered_proposals(
         connection,
         office_id,
         dossier_id,
@@ -55,7 +55,7 @@ async def sales_sequence_context(
     mine = sequence_number(invoice_number)
     if mine is None:
         return [], True  # not a numbered invoice number: nothing to follow
-    numbers = await repository.highest_sales_numbers(
+    numbers = await earlier_invoices.highest_sales_numbers(
         connection, office_id, dossier_id, mine.prefix, exclude
     )
     return numbers, True

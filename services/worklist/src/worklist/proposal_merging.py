@@ -16,7 +16,7 @@ from ledgerline.db import UnitOfWork
 from ledgerline.events import DocumentMergeRefused, DocumentMergeRequested, Envelope
 from ledgerline.subscriptions import Subscription
 
-from worklist.adapters import document_progress, repository
+from worklist.adapters import document_inputs, document_progress, repository
 from worklist.booking_actions import NotEditable, NotFound
 from worklist.domain.merging import Mergeable, check_count, documents_to_merge, merge_note
 from worklist.domain.moving import PAYMENT_WORDS
@@ -50,7 +50,7 @@ async def merge(
             )
     merge_id, now = uuid4(), datetime.now(UTC)
     note = merge_note(merge_id)
-    await repository.save_merged(
+    await document_inputs.save_merged(
         uow.conn, office_id, dossier_id, document_ids, merged_by, now, note
     )
     by_id = {row["id"]: row for row in rows}
@@ -87,8 +87,8 @@ async def on_document_merge_refused(uow: UnitOfWork, event: Envelope[DocumentMer
     back, made again from its recognition."""
     data = event.data
     for document_id in sorted(data.document_ids):
-        await repository.lock_document(uow.conn, document_id)
-    freed = await repository.forget_merged(
+        await document_inputs.lock_document(uow.conn, document_id)
+    freed = await document_inputs.forget_merged(
         uow.conn, event.officeid, data.document_ids, merge_note(data.merge_id)
     )
     await make_proposals_if_ready(

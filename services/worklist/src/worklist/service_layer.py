@@ -33,7 +33,7 @@ from ledgerline.events import (
 from ledgerline.events.catalog import ProposalChangeReason
 from ledgerline.subscriptions import BatchSubscription, Subscription
 
-from worklist.adapters import ledger_copy, repository
+from worklist.adapters import document_inputs, ledger_copy, repository
 from worklist.domain.client_labels import follows_client_labels, supersedes
 from worklist.domain.ledger import LedgerData
 from worklist.domain.sending import back_from_the_books, deletion_applies, deletion_message
@@ -46,8 +46,8 @@ log = logging.getLogger(__name__)
 async def on_documents_recognized(
     uow: UnitOfWork, events: Sequence[Envelope[DocumentRecognized]]
 ) -> None:
-    await repository.lock_documents(uow.conn, [event.data.document_id for event in events])
-    await repository.save_recognitions(uow.conn, events)
+    await document_inputs.lock_documents(uow.conn, [event.data.document_id for event in events])
+    await document_inputs.save_recognitions(uow.conn, events)
     made = await make_proposals_if_ready(
         uow, [(event.officeid, event.data.document_id) for event in events]
     )
@@ -97,8 +97,8 @@ async def refresh_if_reread(
 async def on_documents_submitted(
     uow: UnitOfWork, events: Sequence[Envelope[DocumentSubmitted]]
 ) -> None:
-    await repository.lock_documents(uow.conn, [event.data.document_id for event in events])
-    await repository.save_submissions(uow.conn, events)
+    await document_inputs.lock_documents(uow.conn, [event.data.document_id for event in events])
+    await document_inputs.save_submissions(uow.conn, events)
     await make_proposals_if_ready(
         uow, [(event.officeid, event.data.document_id) for event in events]
     )
@@ -111,7 +111,9 @@ async def make_proposals_if_ready(
     now (and was not deleted in its mailbox before that), in the order given; the ids of the
     documents it made them of. The caller holds the documents' locks (`lock_documents`)."""
     made = set()
-    for office_id, document_id, ready in await repository.ready_for_proposals(uow.conn, documents):
+    for office_id, document_id, ready in await document_inputs.ready_for_proposals(
+        uow.conn, documents
+    ):
         recognition, mailbox, dossier_id, journal = ready
         ledger = await ledger_of(uow, office_id, dossier_id)
         draft = await draft_for(
@@ -273,9 +275,9 @@ async def _document_left(
     what: str,
 ) -> None:
     document_id = deletion.document_id
-    await repository.lock_document(uow.conn, document_id)
+    await document_inputs.lock_document(uow.conn, document_id)
     # Remembered, so that a recognition or submission arriving later makes no proposal.
-    await repository.save_deletion(uow.conn, event.officeid, event.dossierid, deletion)
+    await document_inputs.save_deletion(uow.conn, event.officeid, event.dossierid, deletion)
     row = await repository.proposal_of_document(uow.conn, event.officeid, document_id)
     if row is None:
         return
@@ -337,11 +339,11 @@ async def _client_labels(
 ) -> None:
     # Under the document's lock: the proposal is made (with the kept labels) under it too, so
     # the labels are either kept before it is made or set on it after, never lost between.
-    await repository.lock_document(uow.conn, document_id)
-    kept_at = await repository.kept_labels_at(uow.conn, event.officeid, document_id)
+    await document_inputs.lock_document(uow.conn, document_id)
+    kept_at = await document_inputs.kept_labels_at(uow.conn, event.officeid, document_id)
     if not supersedes(kept_at, given_at):
         return  # a newer set was handled first (the two events come on two topics)
-    await repository.keep_labels(
+    await document_inputs.keep_labels(
         uow.conn, event.officeid, event.dossierid, document_id, labels, given_at
     )
     row = await repository.proposal_of_document(uow.conn, event.officeid, document_id)

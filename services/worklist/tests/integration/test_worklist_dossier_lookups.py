@@ -20,9 +20,9 @@ from ledgerline.db import UnitOfWork, create_pool, run_migrations
 from ledgerline.devstack.stack import Infrastructure
 from ledgerline.events import Envelope, EventData, LedgerSynced, OpenItem, spec_for
 from ledgerline.testing.databases import MigratedDatabases
-from worklist.adapters import repository
+from worklist.adapters import earlier_invoices
+from worklist.adapters.earlier_invoices import HIGHEST_SALES_NUMBERS_SQL
 from worklist.adapters.ledger_copy import REGISTERED_OPEN_ITEMS_SQL
-from worklist.adapters.repository import HIGHEST_SALES_NUMBERS_SQL
 from worklist.domain.duplicates import Registered, number_digits
 from worklist.domain.warnings import sequence_warning
 from worklist.proposal_making import registered_like, sales_sequence_context
@@ -105,7 +105,7 @@ async def add_sales_proposal(
 ) -> uuid.UUID:
     """A sales proposal as the worklist stores one (its sequence columns with it)."""
     proposal_id = uuid.uuid4()
-    prefix, value = repository.sequence_columns(number)
+    prefix, value = earlier_invoices.sequence_columns(number)
     await pool.execute(
         """INSERT INTO proposals (id, office_id, dossier_id, document_id, source, status,
                                   journal, counterparty_known, counterparty_number,

@@ -17,7 +17,7 @@ import asyncpg
 import pytest
 from ledgerline.db import run_migrations
 from ledgerline.devstack.stack import Infrastructure
-from worklist.adapters.repository import REGISTERED_PROPOSALS_SQL, registered_proposals
+from worklist.adapters.earlier_invoices import REGISTERED_PROPOSALS_SQL, registered_proposals
 from worklist.domain.duplicates import Registered, number_digits
 from worklist.proposal_making import registered_like
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from hypothesis import given
 from hypothesis import strategies as st
-from worklist.adapters.repository import sequence_columns
+from worklist.adapters.earlier_invoices import sequence_columns
 from worklist.domain.warnings import Warning, sequence_number, sequence_warning
 
 _FORMER = re.compile(r"^(.*?)(\d+)$")

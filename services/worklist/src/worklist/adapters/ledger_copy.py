@@ -16,7 +16,7 @@ from ledgerline.events import (
     VatCode,
 )
 
-from worklist.adapters.repository import sequence_columns
+from worklist.adapters.earlier_invoices import sequence_columns
 from worklist.domain.duplicates import Registered, number_digits
 from worklist.domain.ledger import LedgerData
 

@@ -1,21 +1,22 @@
-"""SQL for the worklist's proposals and what they are made from."""
+"""SQL for the worklist's proposals: made, refreshed, moved, read, booked and deleted (what a
+new one is checked against in `earlier_invoices`, what is kept of its document in
+`document_inputs`)."""
 
 import json
 from collections.abc import Sequence
 from dataclasses import asdict
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
 
 import asyncpg
-from ledgerline.events import DocumentDeleted, DocumentRecognized, DocumentSubmitted, Envelope
+from ledgerline.events import DocumentRecognized
 
+from worklist.adapters.earlier_invoices import sequence_columns
 from worklist.domain.booking import Booking
-from worklist.domain.duplicates import Registered, number_digits
 from worklist.domain.lines import DetailLine
 from worklist.domain.proposals import ProposalDraft
-from worklist.domain.warnings import Warning, sequence_number
+from worklist.domain.warnings import Warning
 
 PROPOSAL_COLUMNS = """id, dossier_id, document_id, source, status, auto_status, recognition_status,
 document_type, mailbox, journal, period, invoice_number, invoice_date, due_date,
@@ -25,209 +26,6 @@ financial_discount, labels, booking_instruction, vat_breakdown, lines, detail_li
 possible_duplicate, checked, on_hold, help_asked, stage, confidence, document_number,
 booking_error, validated_by, sent_at, booked_at, warnings, recognition_requested_at, created_at,
 updated_at"""
-
-
-# The document's transaction-scoped lock; $1 is the document id.
-LOCK_DOCUMENT_SQL = "SELECT pg_advisory_xact_lock(hashtextextended($1::uuid::text, 0))"
-
-
-async def lock_document(connection: asyncpg.Connection, document_id: UUID) -> None:
-    """Serialises the two events that complete a document (recognised, submitted) until the
-    transaction ends. They come on two topics to two consumers; without this, each transaction
-    writes its half, cannot see the other's uncommitted half, and neither makes the proposal."""
-    await connection.execute(LOCK_DOCUMENT_SQL, document_id)
-
-
-async def lock_documents(connection: asyncpg.Connection, document_ids: Sequence[UUID]) -> None:
-    """`lock_document` for many, in one statement and in the order of their ids: two batches
-    that share documents wait for each other instead of deadlocking."""
-    await connection.execute(
-        "SELECT count(pg_advisory_xact_lock(hashtextextended(id::text, 0)))"
-        " FROM unnest($1::uuid[]) AS id",
-        sorted(set(document_ids)),
-    )
-
-
-async def save_recognitions(
-    connection: asyncpg.Connection, events: Sequence[Envelope[DocumentRecognized]]
-) -> None:
-    """The caller holds the documents' locks (`lock_documents`)."""
-    await connection.executemany(
-        """INSERT INTO recognized_documents (document_id, office_id, dossier_id, recognition)
-        VALUES ($1, $2, $3, $4)
-        ON CONFLICT (document_id) DO UPDATE SET recognition = EXCLUDED.recognition""",
-        [
-            (e.data.document_id, e.officeid, e.dossierid, e.data.model_dump(mode="json"))
-            for e in events
-        ],
-    )
-
-
-async def save_submissions(
-    connection: asyncpg.Connection, events: Sequence[Envelope[DocumentSubmitted]]
-) -> None:
-    """The caller holds the documents' locks (`lock_documents`)."""
-    await connection.executemany(
-        """INSERT INTO submitted_documents
-            (document_id, office_id, dossier_id, mailbox, submitted_at, journal)
-        VALUES ($1, $2, $3, $4, $5, $6)
-        ON CONFLICT (document_id) DO NOTHING""",
-        [
-            (
-                e.data.document_id,
-                e.officeid,
-                e.dossierid,
-                e.data.mailbox,
-                e.data.submitted_at,
-                e.data.journal,
-            )
-            for e in events
-        ],
-    )
-
-
-async def ready_for_proposals(
-    connection: asyncpg.Connection, documents: Sequence[tuple[UUID, UUID]]
-) -> list[tuple[UUID, UUID, tuple[DocumentRecognized, str, UUID, str | None]]]:
-    """Of the documents (office, document each, in that order), those recognised and submitted
-    but without a proposal yet and not deleted in their mailbox: office, document, and the
-    recognition, mailbox, dossier and chosen journal (mailed to a journal's address) of each.
-    The caller holds `lock_documents`, so of the two events that complete a document, the
-    second sees the first's committed half."""
-    wanted = list(dict.fromkeys(documents))
-    rows = await connection.fetch(
-        """
-        SELECT s.office_id, s.document_id, r.recognition, s.mailbox, s.dossier_id, s.journal
-        FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS k(office_id, document_id, position)
-        JOIN submitted_documents s ON s.office_id = k.office_id AND s.document_id = k.document_id
-        JOIN recognized_documents r ON r.document_id = s.document_id AND r.office_id = s.office_id
-        WHERE NOT EXISTS (SELECT 1 FROM proposals p WHERE p.document_id = s.document_id)
-          AND NOT EXISTS (
-              SELECT 1 FROM deleted_documents d
-              WHERE d.office_id = s.office_id AND d.document_id = s.document_id
-          )
-        ORDER BY k.position
-        FOR UPDATE OF s
-        """,
-        [office for office, _ in wanted],
-        [document for _, document in wanted],
-    )
-    return [
-        (
-            row["office_id"],
-            row["document_id"],
-            (
-                DocumentRecognized.model_validate(row["recognition"]),
-                row["mailbox"],
-                row["dossier_id"],
-                row["journal"],
-            ),
-        )
-        for row in rows
-    ]
-
-
-async def recognition_of(
-    connection: asyncpg.Connection, office_id: UUID, document_id: UUID
-) -> DocumentRecognized | None:
-    value = await connection.fetchval(
-        "SELECT recognition FROM recognized_documents WHERE office_id = $1 AND document_id = $2",
-        office_id,
-        document_id,
-    )
-    return None if value is None else DocumentRecognized.model_validate(value)
-
-
-# The dossier's proposals that may be a duplicate of a candidate: the same counterparty, and the
-# same invoice number digits or the same date and total. Only those rows are read (by the
-# proposals_like_number / proposals_like_amount indexes), not every proposal of the
-# counterparty: a dossier with thousands of invoices of one supplier made the lookup grow with
-# them. `find_duplicate` then decides exactly on the rows read. invoice_number_digits is a stored
-# column (0013_perfone) so that even a plan without the index compares plain text per row.
-REGISTERED_PROPOSALS_SQL = """
-    SELECT id, counterparty_number, counterparty_vat, invoice_number, invoice_date,
-           total_incl_vat, stage, document_number, journal
-    FROM proposals WHERE office_id = $1 AND dossier_id = $2
-      AND (counterparty_number = $3 OR counterparty_vat = $4)
-      AND ($5::uuid IS NULL OR id <> $5)
-      AND (invoice_number_digits = $6::text
-           OR (invoice_date = $7::date AND abs(total_incl_vat) = abs($8::numeric)))
-    ORDER BY created_at"""
-
-
-async def registered_proposals(
-    connection: asyncpg.Connection,
-    office_id: UUID,
-    dossier_id: UUID,
-    candidate: Registered,
-    exclude: UUID | None = None,
-) -> list[Registered]:
-    """The dossier's proposals (in the worklist, sent or booked) of the candidate's counterparty
-    that may be its duplicate: a superset of those `find_duplicate` matches, in creation order."""
-    if candidate.counterparty_number is None and candidate.counterparty_vat is None:
-        return []
-    rows = await connection.fetch(
-        REGISTERED_PROPOSALS_SQL,
-        office_id,
-        dossier_id,
-        candidate.counterparty_number,
-        candidate.counterparty_vat,
-        exclude,
-        number_digits(candidate.invoice_number),
-        candidate.invoice_date,
-        candidate.total_incl_vat,
-    )
-    return [
-        Registered(
-            counterparty_number=row["counterparty_number"],
-            counterparty_vat=row["counterparty_vat"],
-            invoice_number=row["invoice_number"],
-            invoice_date=row["invoice_date"],
-            total_incl_vat=row["total_incl_vat"],
-            where=(
-                f"booked as {row['journal']}/{row['document_number']}"
-                if row["stage"] == "booked"
-                else f"proposal {row['id']} in the worklist"
-            ),
-        )
-        for row in rows
-    ]
-
-
-def sequence_columns(invoice_number: str | None) -> tuple[str | None, Decimal | None]:
-    """`sequence_prefix` and `sequence_number` of a row (proposal or open item) with this invoice
-    number, stored with it so that the sales sequence check finds the highest earlier number of
-    a prefix on an index. Written wherever the invoice number is."""
-    found = sequence_number(invoice_number)
-    return (None, None) if found is None else (found.prefix, Decimal(found.number))
-
-
-# The highest sales invoice number of a prefix already issued in the dossier: in the worklist
-# (any stage, the proposal itself aside) and in the books' customer open items. One row of each
-# at most, read from the end of the proposals_sales_sequence / ledger_open_items_sales_sequence
-# indexes (0015_wlhot), instead of every sales invoice number of the dossier per sales invoice.
-HIGHEST_SALES_NUMBERS_SQL = """
-    (SELECT invoice_number FROM proposals
-     WHERE office_id = $1 AND dossier_id = $2 AND mailbox = 'sales' AND sequence_prefix = $3
-       AND ($4::uuid IS NULL OR id <> $4)
-     ORDER BY sequence_number DESC LIMIT 1)
-    UNION ALL
-    (SELECT invoice_number FROM ledger_open_items
-     WHERE office_id = $1 AND dossier_id = $2 AND kind = 'customer' AND sequence_prefix = $3
-     ORDER BY sequence_number DESC LIMIT 1)"""
-
-
-async def highest_sales_numbers(
-    connection: asyncpg.Connection,
-    office_id: UUID,
-    dossier_id: UUID,
-    prefix: str,
-    exclude: UUID | None = None,
-) -> list[str]:
-    """The highest sales invoice number of `prefix` already issued in the worklist and in the
-    books (at most one of each): all the sequence check needs of the earlier numbers."""
-    rows = await connection.fetch(HIGHEST_SALES_NUMBERS_SQL, office_id, dossier_id, prefix, exclude)
-    return [row["invoice_number"] for row in rows]
 
 
 def lines_json(lines: Sequence[DetailLine]) -> list[dict[str, Any]]:
@@ -575,43 +373,6 @@ async def mark_booked(
     return result != "UPDATE 0"
 
 
-async def kept_labels_at(
-    connection: asyncpg.Connection, office_id: UUID, document_id: UUID
-) -> datetime | None:
-    """When the document's kept client labels were given (None: none kept yet)."""
-    value = await connection.fetchval(
-        "SELECT labels_at FROM document_labels WHERE office_id = $1 AND document_id = $2",
-        office_id,
-        document_id,
-    )
-    assert value is None or isinstance(value, datetime)
-    return value
-
-
-async def keep_labels(
-    connection: asyncpg.Connection,
-    office_id: UUID,
-    dossier_id: UUID,
-    document_id: UUID,
-    labels: Sequence[str],
-    given_at: datetime,
-) -> None:
-    """Keeps the client's labels of the document (the whole set) and when they were given."""
-    await connection.execute(
-        """
-        INSERT INTO document_labels (document_id, office_id, dossier_id, labels, labels_at)
-        VALUES ($1, $2, $3, $4, $5)
-        ON CONFLICT (document_id) DO UPDATE
-            SET labels = EXCLUDED.labels, labels_at = EXCLUDED.labels_at
-        """,
-        document_id,
-        office_id,
-        dossier_id,
-        list(labels),
-        given_at,
-    )
-
-
 async def set_labels(
     connection: asyncpg.Connection, proposal_id: UUID, labels: Sequence[str]
 ) -> None:
@@ -663,67 +424,3 @@ async def mark_unbooked(
         message,
         status,
     )
-
-
-async def save_deletion(
-    connection: asyncpg.Connection, office_id: UUID, dossier_id: UUID, deletion: DocumentDeleted
-) -> None:
-    await connection.execute(
-        """INSERT INTO deleted_documents (document_id, office_id, dossier_id, deleted_by,
-            deleted_at, reason)
-        VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (document_id) DO NOTHING""",
-        deletion.document_id,
-        office_id,
-        dossier_id,
-        deletion.deleted_by,
-        deletion.deleted_at,
-        deletion.reason,
-    )
-
-
-async def document_deleted(
-    connection: asyncpg.Connection, office_id: UUID, document_id: UUID
-) -> bool:
-    found = await connection.fetchval(
-        "SELECT 1 FROM deleted_documents WHERE office_id = $1 AND document_id = $2",
-        office_id,
-        document_id,
-    )
-    return found is not None
-
-
-async def save_merged(
-    connection: asyncpg.Connection,
-    office_id: UUID,
-    dossier_id: UUID,
-    document_ids: Sequence[UUID],
-    merged_by: str,
-    merged_at: datetime,
-    note: str,
-) -> None:
-    """The documents of merged proposals make no proposal of their own any more (a late
-    recognition finds them here, as it finds deleted ones)."""
-    await connection.executemany(
-        """INSERT INTO deleted_documents (document_id, office_id, dossier_id, deleted_by,
-            deleted_at, reason)
-        VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (document_id) DO NOTHING""",
-        [
-            (document_id, office_id, dossier_id, merged_by, merged_at, note)
-            for document_id in document_ids
-        ],
-    )
-
-
-async def forget_merged(
-    connection: asyncpg.Connection, office_id: UUID, document_ids: Sequence[UUID], note: str
-) -> list[UUID]:
-    """A refused merge: its documents may have proposals again; the ones it had marked."""
-    rows = await connection.fetch(
-        """DELETE FROM deleted_documents
-        WHERE office_id = $1 AND document_id = ANY($2::uuid[]) AND reason = $3
-        RETURNING document_id""",
-        office_id,
-        list(document_ids),
-        note,
-    )
-    return [row["document_id"] for row in rows]
