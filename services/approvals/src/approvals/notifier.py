@@ -18,7 +18,7 @@ import asyncpg
 from fastapi import APIRouter, FastAPI
 from ledgerline.mail import MailNotSent, send_message
 
-from approvals.adapters import repository
+from approvals.adapters import notices
 from approvals.config import ApprovalsSettings
 from approvals.domain.notifications import Digest, Waiting, due_digests
 
@@ -30,20 +30,20 @@ Send = Callable[[Digest], Awaitable[None]]
 async def send_due(pool: asyncpg.Pool, send: Send, now: datetime, every: timedelta) -> list[Digest]:
     """One round: the digests that are due, each sent once; returns those sent."""
     async with pool.acquire() as conn:
-        waiting = [Waiting(**dict(row)) for row in await repository.waiting_per_approver(conn)]
-        last = await repository.last_notified(conn)
+        waiting = [Waiting(**dict(row)) for row in await notices.waiting_per_approver(conn)]
+        last = await notices.last_notified(conn)
     sent = []
     for digest in due_digests(waiting, last, now, every):
         previous = last.get(digest.approver)
         async with pool.acquire() as conn:
-            if not await repository.claim_notification(conn, digest.approver, previous, now):
+            if not await notices.claim_notification(conn, digest.approver, previous, now):
                 continue  # another process sends it
         try:
             await send(digest)
         except MailNotSent as exc:
             log.warning("approvals: e-mail to %s not sent: %s", digest.approver, exc)
             async with pool.acquire() as conn:
-                await repository.release_notification(conn, digest.approver, previous, now)
+                await notices.release_notification(conn, digest.approver, previous, now)
             continue
         sent.append(digest)
     return sent

@@ -10,8 +10,8 @@ from ledgerline.errors import error_response
 from ledgerline.service import CurrentRuntime
 
 from approvals import service_layer
-from approvals.adapters import repository
-from approvals.adapters.repository import RuleKind
+from approvals.adapters import repository, rulebook
+from approvals.adapters.rulebook import RuleKind
 from approvals.entrypoints.access import ManagerScope, ReaderScope, run
 from approvals.entrypoints.schemas import (
     InvoiceRule,
@@ -72,9 +72,7 @@ def _payment_values(rule: PaymentRuleInput) -> dict[str, Any]:
 
 async def _get(runtime: CurrentRuntime, scope: DossierScope, kind: RuleKind, rule_id: UUID) -> Any:
     async with runtime.pool.acquire() as connection:
-        row = await repository.get_rule(
-            connection, kind, scope.office_id, scope.dossier_id, rule_id
-        )
+        row = await rulebook.get_rule(connection, kind, scope.office_id, scope.dossier_id, rule_id)
     if row is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"{kind} approval rule {rule_id} not found")
     return row
@@ -82,7 +80,7 @@ async def _get(runtime: CurrentRuntime, scope: DossierScope, kind: RuleKind, rul
 
 async def _list(runtime: CurrentRuntime, scope: DossierScope, kind: RuleKind) -> list[Any]:
     async with runtime.pool.acquire() as connection:
-        return await repository.list_rules(connection, kind, scope.office_id, scope.dossier_id)
+        return await rulebook.list_rules(connection, kind, scope.office_id, scope.dossier_id)
 
 
 def _rule_routes(

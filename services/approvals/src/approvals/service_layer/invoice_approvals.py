@@ -19,7 +19,7 @@ from ledgerline.events import (
     InvoiceApproved,
 )
 
-from approvals.adapters import repository
+from approvals.adapters import incoming, repository, rulebook
 from approvals.domain.rules import (
     Approval,
     ApprovalStatus,
@@ -53,7 +53,7 @@ def _facts(event: DocumentRecognized) -> dict[str, Any]:
 async def on_documents_received(
     uow: UnitOfWork, events: Sequence[Envelope[DocumentReceived]]
 ) -> None:
-    await repository.remember_arrivals(
+    await incoming.remember_arrivals(
         uow.conn,
         [
             (
@@ -73,7 +73,7 @@ async def on_documents_received(
 async def on_documents_recognized(
     uow: UnitOfWork, events: Sequence[Envelope[DocumentRecognized]]
 ) -> None:
-    await repository.remember_facts(
+    await incoming.remember_facts(
         uow.conn,
         [
             (e.data.document_id, e.officeid, e.dossierid, _facts(e.data))
@@ -95,7 +95,7 @@ async def _evaluate_those_known(uow: UnitOfWork, events: Sequence[Envelope[Any]]
     """A purchase document is tested against the rules once, when both its mailbox (received)
     and its content (recognized) are known, whichever event came first."""
     order = {event.data.document_id: index for index, event in enumerate(events)}
-    rows = await repository.claim_evaluations(
+    rows = await incoming.claim_evaluations(
         uow.conn, [(event.officeid, event.data.document_id) for event in events]
     )
     purchases = [
@@ -129,7 +129,7 @@ async def on_document_labels_changed(
     relabelling never approves anything by itself. Every outcome is in the audit trail."""
     conn = uow.conn
     labels = list(event.data.labels)
-    row = await repository.remember_labels(
+    row = await incoming.remember_labels(
         conn,
         document_id=event.data.document_id,
         office_id=event.officeid,
@@ -166,7 +166,7 @@ async def on_document_labels_changed(
         return
     rules = [
         invoice_rule(rule)
-        for rule in await repository.lock_rules(conn, "invoice", event.officeid, event.dossierid)
+        for rule in await rulebook.lock_rules(conn, "invoice", event.officeid, event.dossierid)
     ]
     requirement = invoice_requirement(rules, invoice_facts(facts))
     if requirement.needs_nobody:
@@ -177,7 +177,7 @@ async def on_document_labels_changed(
             after={"labels": labels},
         )
         return
-    updated = await repository.replace_requirement(
+    updated = await incoming.replace_requirement(
         conn, approval["id"], requirement_json(requirement), jsonable(facts)
     )
     await repository.audit(
@@ -213,12 +213,12 @@ async def _withdraw_invoice_approval(
     tests nothing: the document counts as tested."""
     conn = uow.conn
     document_id = event.data.document_id
-    row = await repository.remember_document(
+    row = await incoming.remember_document(
         conn, document_id=document_id, office_id=event.officeid, dossier_id=event.dossierid
     )
     if row is None:
         return  # another office's document id
-    await repository.claim_evaluation(conn, document_id)
+    await incoming.claim_evaluation(conn, document_id)
     approval = await repository.get_approval(
         conn, "invoice", event.officeid, event.dossierid, document_id, lock=True
     )
@@ -280,7 +280,7 @@ async def create_invoice_approval(
         return None
     rules = [
         invoice_rule(row)
-        for row in await repository.lock_rules(conn, "invoice", office_id, dossier_id)
+        for row in await rulebook.lock_rules(conn, "invoice", office_id, dossier_id)
     ]
     facts = await _with_suppliers(conn, office_id, dossier_id, facts)
     invoice = invoice_facts(facts)

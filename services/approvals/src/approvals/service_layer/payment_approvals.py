@@ -5,7 +5,7 @@ from uuid import uuid4
 from ledgerline.db import UnitOfWork
 from ledgerline.events import Envelope, PaymentApprovalRequested
 
-from approvals.adapters import repository
+from approvals.adapters import repository, rulebook
 from approvals.domain.rules import ApprovalStatus, approver_limits, payment_requirement
 from approvals.service_layer.audit import SYSTEM
 from approvals.service_layer.records import jsonable, payment_rule, requirement_json
@@ -18,7 +18,7 @@ async def on_payment_approval_requested(
     data = event.data
     rules = [
         payment_rule(row)
-        for row in await repository.lock_rules(conn, "payment", event.officeid, event.dossierid)
+        for row in await rulebook.lock_rules(conn, "payment", event.officeid, event.dossierid)
     ]
     requirement = payment_requirement(rules, data.amount)
     blocked = requirement.blocked_reason is not None

@@ -9,8 +9,8 @@ import asyncpg
 from ledgerline.auth import DossierScope
 from ledgerline.db import UnitOfWork
 
-from approvals.adapters import repository
-from approvals.adapters.repository import RuleKind
+from approvals.adapters import repository, rulebook
+from approvals.adapters.rulebook import RuleKind
 from approvals.domain.rules import names_added, unknown_approvers, unknown_suppliers
 from approvals.service_layer.audit import audit_by_caller
 from approvals.service_layer.errors import Conflict, Invalid, NotFound
@@ -25,7 +25,7 @@ async def _check_fallback(
     conn: asyncpg.Connection, scope: DossierScope, values: dict[str, Any], rule_id: UUID | None
 ) -> None:
     if values.get("is_fallback") and values.get("active", True):
-        other = await repository.other_active_fallback(
+        other = await rulebook.other_active_fallback(
             conn, scope.office_id, scope.dossier_id, rule_id
         )
         if other is not None:
@@ -38,7 +38,7 @@ async def _check_fallback(
 async def _locked_rule(
     uow: UnitOfWork, scope: DossierScope, kind: RuleKind, rule_id: UUID
 ) -> asyncpg.Record:
-    row = await repository.get_rule(
+    row = await rulebook.get_rule(
         uow.conn, kind, scope.office_id, scope.dossier_id, rule_id, lock=True
     )
     if row is None:
@@ -57,7 +57,7 @@ async def _record_change(
 ) -> None:
     """Every change of a rule is a new version (the snapshot approvals refer to) and a line in
     the audit trail; a deleted rule's row is its last version, shown nowhere after."""
-    await repository.insert_rule_version(
+    await rulebook.insert_rule_version(
         uow.conn,
         kind=kind,
         office_id=scope.office_id,
@@ -123,7 +123,7 @@ async def create_rule(
     await _check_names(uow.conn, scope, kind, values)
     if kind == "invoice":
         await _check_fallback(uow.conn, scope, values, None)
-    row = await repository.insert_rule(
+    row = await rulebook.insert_rule(
         uow.conn,
         kind,
         {"id": uuid4(), "office_id": scope.office_id, "dossier_id": scope.dossier_id} | values,
@@ -139,12 +139,12 @@ async def update_rule(
     await _check_names(uow.conn, scope, kind, values, before)
     if kind == "invoice":
         await _check_fallback(uow.conn, scope, values, rule_id)
-    row = await repository.update_rule(uow.conn, kind, rule_id, values)
+    row = await rulebook.update_rule(uow.conn, kind, rule_id, values)
     await _record_change(uow, scope, kind, row, before=before)
     return row
 
 
 async def delete_rule(uow: UnitOfWork, scope: DossierScope, kind: RuleKind, rule_id: UUID) -> None:
     before = await _locked_rule(uow, scope, kind, rule_id)
-    row = await repository.delete_rule(uow.conn, kind, rule_id)
+    row = await rulebook.delete_rule(uow.conn, kind, rule_id)
     await _record_change(uow, scope, kind, row, before=before, deleted=True)
