@@ -29,7 +29,7 @@ from ledgerline.events import (
     LedgerSyncRequested,
     PaymentToJournalise,
 )
-from sync import service_layer
+from sync import connector_answers, service_layer
 from sync.adapters import dossiers
 from sync.connectors.demo.generate import DOSSIER_CODE
 from sync.kafka_connector import service as connector_service
@@ -69,7 +69,7 @@ async def activated(world: World, kafka_connector: Connector) -> uuid.UUID:
     )
     assert chunks and chunks[-1].data.last_chunk and chunks[0].data.full
     for chunk in chunks:
-        await world.handle(service_layer.on_connector_synced, chunk)
+        await world.handle(connector_answers.on_connector_synced, chunk)
     return dossier_id
 
 
@@ -120,15 +120,15 @@ async def test_a_kafka_dossier_is_booked_once_through_the_connector(
     # Sync takes both answers (and the delta): one effect; a stale failure changes nothing.
     for answer in [*posted, delta]:
         await world.handle(
-            service_layer.on_connector_posted
+            connector_answers.on_connector_posted
             if isinstance(answer.data, BookingPosted)
-            else service_layer.on_connector_synced,
+            else connector_answers.on_connector_synced,
             answer,
         )
     stale = world.envelope(
         BookingFailed(proposal_id=validated.data.proposal_id, reason="late"), dossier_id, CONNECTOR
     )
-    await world.handle(service_layer.on_connector_failed, stale)
+    await world.handle(connector_answers.on_connector_failed, stale)
     row = await world.posting(validated.data.proposal_id)
     assert (row["status"], row["document_number"], row["reason"]) == (
         "posted",
@@ -172,7 +172,7 @@ async def test_what_beancount_refuses_comes_back_as_booking_failed_with_its_reas
     assert failed.data.document_id == validated.data.document_id
     assert transactions(world, kafka_connector, validated.data.proposal_id) == []
 
-    await world.handle(service_layer.on_connector_failed, failed)
+    await world.handle(connector_answers.on_connector_failed, failed)
     row = await world.posting(validated.data.proposal_id)
     assert row["status"] == "failed"
     assert "inactive account 'Expenses:604000'" in row["reason"]
@@ -193,7 +193,7 @@ async def test_sync_ignores_its_own_answers_and_those_of_in_process_dossiers(wor
     own = world.envelope(
         BookingFailed(proposal_id=uuid.uuid4(), reason="x"), dossier_id, "/ledgerline/sync"
     )
-    await world.handle(service_layer.on_connector_failed, own)
+    await world.handle(connector_answers.on_connector_failed, own)
     assert await world.posting(own.data.proposal_id) is None
 
 
@@ -208,7 +208,7 @@ async def _posted_over_kafka(
     [posted] = of_type(
         await kafka_connector.answer(connector_service.on_booking_requested, request), BookingPosted
     )
-    await world.handle(service_layer.on_connector_posted, posted)
+    await world.handle(connector_answers.on_connector_posted, posted)
     async with world.pool.acquire() as connection:
         dossier = await dossiers.get(connection, world.office, dossier_id)
     return dossier, posted
@@ -258,7 +258,7 @@ async def test_a_kafka_dossier_s_booking_is_deleted_by_its_connector_once(
     assert delta.data.full is False
     assert delta.data.removed_open_items == (posted.data.transaction_id,)
     assert delta.data.open_item_records == ()
-    await world.handle(service_layer.on_connector_deleted, deleted)
+    await world.handle(connector_answers.on_connector_deleted, deleted)
     assert (await world.posting(proposal_id))["status"] == "deleted"
 
     # The request again (sent again, or redelivered under another id): the books no longer
@@ -269,7 +269,7 @@ async def test_a_kafka_dossier_s_booking_is_deleted_by_its_connector_once(
         BookingDeleted,
     )
     assert repeated.data.already_deleted is True
-    await world.handle(service_layer.on_connector_deleted, repeated)
+    await world.handle(connector_answers.on_connector_deleted, repeated)
     assert (await world.posting(proposal_id))["status"] == "deleted"
     # Deleted already: asking sync again publishes nothing.
     assert (await delete(world, dossier, proposal_id))["status"] == "deleted"
@@ -306,7 +306,7 @@ async def test_a_deletion_the_books_refuse_leaves_the_booking_posted_with_the_re
         f"booking {posted.data.transaction_id} has payments; delete those first"
     )
     assert len(transactions(world, kafka_connector, proposal_id)) == 1
-    await world.handle(service_layer.on_connector_delete_failed, refused)
+    await world.handle(connector_answers.on_connector_delete_failed, refused)
     row = await world.posting(proposal_id)
     assert (row["status"], row["document_number"]) == ("posted", posted.data.document_number)
     assert row["reason"] == f"not deleted: {refused.data.reason}"
@@ -343,7 +343,7 @@ async def _resync(
         await kafka_connector.answer(connector_service.on_sync_requested, request), LedgerSynced
     )
     for chunk in chunks:
-        await world.handle(service_layer.on_connector_synced, chunk)
+        await world.handle(connector_answers.on_connector_synced, chunk)
     return request, chunks
 
 
