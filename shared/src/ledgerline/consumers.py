@@ -28,6 +28,7 @@ from ledgerline.kafka_fetch import (
 )
 from ledgerline.observability import enter_flow
 from ledgerline.offset_commits import PacedOffsetCommits
+from ledgerline.outbox_doorbell import RelayDoorbell
 from ledgerline.subscriptions import (
     Accepts,
     AnySubscription,
@@ -136,6 +137,7 @@ class EventConsumer:
         linger_ms: int = 100,
         commit_interval_ms: int = 500,
         prepare_concurrency: int = 8,
+        doorbell: RelayDoorbell | None = None,
     ) -> None:
         self.service = service
         self._batch_max_records = batch_max_records
@@ -149,6 +151,7 @@ class EventConsumer:
         self._linger_ms = linger_ms
         self._commit_interval_ms = commit_interval_ms
         self._pool = pool
+        self._doorbell = doorbell or RelayDoorbell(pool)
         self._broker = broker
         self._max_attempts = max_attempts
         self._backoff = retry_backoff_seconds
@@ -371,7 +374,10 @@ class EventConsumer:
                 if isinstance(outcome, BaseException):
                     raise outcome
         async with UnitOfWork(
-            self._pool, source=self.service, claim_check=self._claim_check
+            self._pool,
+            source=self.service,
+            claim_check=self._claim_check,
+            doorbell=self._doorbell,
         ) as uow:
             first_time: set[UUID] = {
                 row["event_id"]
@@ -499,7 +505,10 @@ class EventConsumer:
                 await record(uow, envelope, result)
 
         async with UnitOfWork(
-            self._pool, source=self.service, claim_check=self._claim_check
+            self._pool,
+            source=self.service,
+            claim_check=self._claim_check,
+            doorbell=self._doorbell,
         ) as uow:
             first_time = await uow.conn.fetchval(
                 "INSERT INTO inbox (consumer, event_id, topic) VALUES ($1, $2, $3) "

@@ -13,23 +13,18 @@ import asyncpg
 from ledgerline.claimcheck import ClaimCheck, store_event_data, to_outbox_message
 from ledgerline.events import Envelope, EventData, spec_for
 from ledgerline.observability import current_flow
-
-OUTBOX_CHANNEL = "ledgerline_outbox"
+from ledgerline.outbox_doorbell import RelayDoorbell
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 WRITE_OUTBOX_SQL = """
-WITH written AS (
-    INSERT INTO outbox (event_id, topic, message_key, payload, office_id, correlation_id)
-    SELECT event_id, topic, message_key, payload, office_id, correlation_id
-    FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::uuid[], $6::text[])
-         WITH ORDINALITY AS e (event_id, topic, message_key, payload, office_id,
-                                 correlation_id, position)
-    ORDER BY position
-    RETURNING 1
-)
-SELECT pg_notify($7, '')
+INSERT INTO outbox (event_id, topic, message_key, payload, office_id, correlation_id)
+SELECT event_id, topic, message_key, payload, office_id, correlation_id
+FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::uuid[], $6::text[])
+     WITH ORDINALITY AS e (event_id, topic, message_key, payload, office_id,
+                             correlation_id, position)
+ORDER BY position
 """
 
 
@@ -58,9 +53,16 @@ class UnitOfWork:
     """One transaction: the state change and the events it causes commit together."""
 
     def __init__(
-        self, pool: asyncpg.Pool, *, source: str, claim_check: ClaimCheck | None = None
+        self,
+        pool: asyncpg.Pool,
+        *,
+        source: str,
+        claim_check: ClaimCheck | None = None,
+        doorbell: RelayDoorbell | None = None,
     ) -> None:
         self._pool = pool
+        # A process's units of work share one (see RelayDoorbell); alone, it rings for itself.
+        self._doorbell = doorbell or RelayDoorbell(pool)
         self._source = source
         # None: data always inline (only for tests and tools; services pass their settings)
         self._claim_check = claim_check
@@ -97,8 +99,10 @@ class UnitOfWork:
         assert self._connection is not None and self._transaction is not None
         try:
             if exc_type is None:
-                await self._write_outbox()
+                wrote_events = await self._write_outbox()
                 await self._transaction.commit()
+                if wrote_events:
+                    self._doorbell.ring()
             else:
                 await self._transaction.rollback()
         finally:
@@ -129,9 +133,9 @@ class UnitOfWork:
         self._events.append(envelope)
         return envelope
 
-    async def _write_outbox(self) -> None:
+    async def _write_outbox(self) -> bool:
         if not self._events:
-            return
+            return False
         rows: list[tuple[object, ...]] = []
         stored: list[tuple[UUID, UUID, UUID, str]] = []
         for envelope in self._events:
@@ -153,11 +157,11 @@ class UnitOfWork:
             )
         if stored:
             await store_event_data(self.conn, stored)
-        # One round trip: the rows (in emit order, which becomes their id order) and the NOTIFY
-        # (sent at commit; PostgreSQL folds identical notifications of a transaction into one).
+        # The rows in emit order, which becomes their id order.
         columns = list(zip(*rows, strict=True))
-        await self.conn.execute(WRITE_OUTBOX_SQL, *columns, OUTBOX_CHANNEL)
+        await self.conn.execute(WRITE_OUTBOX_SQL, *columns)
         self._events.clear()
+        return True
 
 
 async def retried_on_deadlock(operation: Callable[[], Awaitable[T]], attempts: int = 3) -> T:

@@ -39,8 +39,8 @@ from aiokafka.errors import (
 )
 from prometheus_client import Counter, Gauge
 
-from ledgerline.db import OUTBOX_CHANNEL
 from ledgerline.observability import leave_flow
+from ledgerline.outbox_doorbell import OUTBOX_CHANNEL
 
 log = logging.getLogger(__name__)
 

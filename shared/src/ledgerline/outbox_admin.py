@@ -15,9 +15,9 @@ from fastapi import Path as PathParam
 from pydantic import BaseModel, ConfigDict, Field
 
 from ledgerline.auth import CurrentPrincipal, Principal, Role
-from ledgerline.db import OUTBOX_CHANNEL
 from ledgerline.errors import error_response
 from ledgerline.outbox import PARKED_COUNT_SQL, PARKED_ROWS
+from ledgerline.outbox_doorbell import OUTBOX_CHANNEL
 
 PLATFORM_OPERATORS = frozenset({Role.OPERATOR})
 

@@ -25,6 +25,7 @@ from ledgerline.dossiers import (
 from ledgerline.errors import install_openapi
 from ledgerline.kafka import create_broker
 from ledgerline.observability import configure_logging
+from ledgerline.outbox_doorbell import RelayDoorbell
 from ledgerline.outbox_wiring import claim_check_parts, install_outbox_routes, outbox_relay_for
 from ledgerline.settings import ServiceSettings
 from ledgerline.subscriptions import AnySubscription
@@ -63,6 +64,7 @@ class Runtime:
             settings.kafka_bootstrap_servers, client_id=f"ledgerline-{definition.name}"
         )
         self._pool: asyncpg.Pool | None = None
+        self.doorbell: RelayDoorbell | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self.claim_check, self.dataref_resolver = claim_check_parts(definition.name, settings)
         self.broker_connected = asyncio.Event()
@@ -74,7 +76,12 @@ class Runtime:
         return self._pool
 
     def unit_of_work(self) -> UnitOfWork:
-        return UnitOfWork(self.pool, source=self.definition.name, claim_check=self.claim_check)
+        return UnitOfWork(
+            self.pool,
+            source=self.definition.name,
+            claim_check=self.claim_check,
+            doorbell=self.doorbell,
+        )
 
     async def start(self, *, consumers: bool, relay: bool) -> None:
         """Opens the pool and registers the consumers, then connects to Kafka in the background:
@@ -83,6 +90,7 @@ class Runtime:
         self._pool = await create_pool(
             self.settings.database_url, self.settings.db_pool_min, self.settings.db_pool_max
         )
+        self.doorbell = RelayDoorbell(self._pool)
         if consumers:
             consumer = EventConsumer(
                 service=self.definition.name,
@@ -101,6 +109,7 @@ class Runtime:
                 gather_ms=self.settings.consumer_gather_ms,
                 linger_ms=self.settings.consumer_linger_ms,
                 commit_interval_ms=self.settings.consumer_commit_interval_ms,
+                doorbell=self.doorbell,
             )
             consumer.subscribe_all(self.definition.subscriptions(self.settings))
             if self.definition.keeps_dossier_directory:
@@ -153,6 +162,8 @@ class Runtime:
         with contextlib.suppress(Exception):
             await self.broker.stop()
         await self.dataref_resolver.aclose()
+        if self.doorbell is not None:
+            await self.doorbell.rung()  # the relay of another process may be waiting for it
         if self._pool is not None:
             await self._pool.close()
 

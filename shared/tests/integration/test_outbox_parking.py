@@ -23,10 +23,10 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from fastapi import FastAPI
 from ledgerline.auth import Role, issue_token
-from ledgerline.db import OUTBOX_CHANNEL
 from ledgerline.devstack.ports import free_port
 from ledgerline.devstack.stack import Infrastructure
 from ledgerline.outbox import OutboxRelay
+from ledgerline.outbox_doorbell import OUTBOX_CHANNEL
 from ledgerline.outbox_wiring import install_outbox_routes
 from ledgerline.settings import DEV_JWT_SECRET
 from ledgerline.testing.kafka import records_from_beginning
