@@ -41,3 +41,36 @@ async def test_a_large_outbox_payload_is_stored_uncompressed(
         finally:
             await connection.close()
     assert [row[0] for row in compression] == [None, None]  # pglz before
+
+
+@pytest.mark.parametrize("service", SERVICES)
+async def test_analyze_skips_the_payloads_and_keeps_the_statistics_of_the_keys(
+    migrated_databases: MigratedDatabases, service: str
+) -> None:
+    definition = importlib.import_module(f"{service}.bootstrap").definition
+    async with migrated_databases.database(definition().versions_dir) as url:
+        connection = await asyncpg.connect(url)
+        try:
+            await connection.execute(
+                "INSERT INTO outbox (event_id, topic, message_key, payload)"
+                " SELECT gen_random_uuid(), 't', 'k', repeat('x', 3000) FROM generate_series(1, 50)"
+            )
+            await connection.execute("ANALYZE outbox")
+            analyzed = {
+                row["attname"]
+                for row in await connection.fetch(
+                    "SELECT attname FROM pg_stats WHERE tablename = 'outbox'"
+                )
+            }
+            skipped = await connection.fetch(
+                "SELECT c.relname, a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid"
+                " WHERE a.attstattarget = 0 AND c.relname IN ('outbox', 'event_data')"
+            )
+        finally:
+            await connection.close()
+    assert {"event_id", "topic"} <= analyzed
+    assert "payload" not in analyzed  # analyzed (read, detoasted and sorted) before
+    assert {(row["relname"], row["attname"]) for row in skipped} == {
+        ("outbox", "payload"),
+        ("event_data", "data"),
+    }

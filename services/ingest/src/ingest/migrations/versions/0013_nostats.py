@@ -1,0 +1,32 @@
+"""ANALYZE skips the document-valued columns in COLUMNS: no query filters, joins or sorts on
+them (see `ledgerline.messaging_schema.MESSAGE_PAYLOAD_COLUMNS`).
+
+Revision ID: 0013_nostats
+Revises: 0012_outboxraw
+"""
+
+from alembic import op
+from ledgerline.messaging_schema import (
+    MESSAGE_PAYLOAD_COLUMNS,
+    with_default_planner_statistics,
+    without_planner_statistics,
+)
+
+revision = "0013_nostats"
+down_revision = "0012_outboxraw"
+branch_labels = None
+depends_on = None
+
+COLUMNS = (
+    *MESSAGE_PAYLOAD_COLUMNS,
+    ("document_blobs", "content"),
+    ("documents", "content"),
+)
+
+
+def upgrade() -> None:
+    op.execute(without_planner_statistics(COLUMNS))
+
+
+def downgrade() -> None:
+    op.execute(with_default_planner_statistics(COLUMNS))
