@@ -11,6 +11,8 @@ No single row can block the others:
   after `outbox_max_row_attempts` (e.g. a topic that does not exist times out forever).
 
 Order: rows are published in id order, and Kafka keeps that order per topic and key (dossier).
+Several relays of one service (every `serve` replica runs one) take turns: one claims, publishes
+and marks a batch while the others wait for their next round (`RELAY_TURN_SQL`).
 A parked row, or one waiting for its retry, is overtaken by the later rows, also of its own
 dossier: holding those back would stop that dossier's flow (every later document of the client)
 until an operator acts, which is the outage this relay must not have. Ledgerline's consumers do
@@ -53,6 +55,12 @@ WHERE published_at IS NULL AND parked_at IS NULL
 ORDER BY id
 LIMIT $1 FOR UPDATE SKIP LOCKED
 """
+
+# One relay of a service's database publishes at a time: two claiming side by side (SKIP LOCKED)
+# would each take a batch, and the later batch of a key could reach the broker first. Taken for
+# the claim's transaction; a relay that does not get it claims nothing this round (the one that
+# has it hears the same commits). More relay processes are standbys, not more throughput.
+RELAY_TURN_SQL = "SELECT pg_try_advisory_xact_lock(hashtextextended('ledgerline.outbox-relay', 0))"
 
 PARKED_COUNT_SQL = (
     "SELECT count(*) FROM outbox WHERE parked_at IS NOT NULL AND published_at IS NULL"
@@ -152,6 +160,8 @@ class OutboxRelay:
         Raises `BrokerUnavailable` when no row of a non-empty batch got through.
         """
         async with self._pool.acquire() as connection, connection.transaction():
+            if not await connection.fetchval(RELAY_TURN_SQL):
+                return 0  # another relay is publishing
             rows = await connection.fetch(CLAIM_SQL, self._batch_size)
             if not rows:
                 return 0
@@ -260,6 +270,10 @@ class OutboxRelay:
                 raise
             self._producer = producer
         return self._producer
+
+    async def close(self) -> None:
+        """Stops the relay's producer (`run` does so itself when it ends)."""
+        await self._close_producer()
 
     async def _close_producer(self) -> None:
         producer, self._producer = self._producer, None

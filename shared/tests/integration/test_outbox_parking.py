@@ -3,7 +3,8 @@
 A row the broker refuses is parked with its error (metric, admin endpoint, requeue) while the rows
 behind it are published; a row that fails transiently is retried with backoff, never parked. And
 the relay's rounds: a backlog drained batch by batch, a steady flow of commits claimed at the
-relay's pace rather than once per commit.
+relay's pace rather than once per commit; and two relays of one service taking turns, so that a
+key's events reach the broker in their order.
 """
 
 import asyncio
@@ -424,3 +425,40 @@ async def test_under_a_steady_flow_of_commits_the_relay_claims_at_its_pace_not_p
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+async def _holding_a_claim(pool: asyncpg.Pool) -> bool:
+    """Whether a relay's claim transaction is open (it holds its batch before publishing)."""
+    waiting: int = await pool.fetchval(
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND state = 'idle in transaction'"
+    )
+    return waiting > 0
+
+
+async def test_two_relays_of_one_service_take_turns_and_keep_the_order_of_a_key(
+    infrastructure: Infrastructure, ingest_pool: asyncpg.Pool
+) -> None:
+    """Every `serve` replica runs a relay. While one holds a claimed batch, a second must not
+    claim the rows behind it: it would publish them first, and a dossier's later event would
+    reach its consumers before the earlier one."""
+    bootstrap = infrastructure.bootstrap_servers
+    topic = await only_rows_of_a_new_topic(bootstrap, ingest_pool, "outbox-turns")
+    for n in range(4):
+        await insert_row(ingest_pool, topic, "dossier-a", event_payload(f"event-{n}"))
+    first = OutboxRelay(
+        ingest_pool, bootstrap, service="tests-first", batch_size=2, hold_after_claim_seconds=3
+    )
+    second = OutboxRelay(ingest_pool, bootstrap, service="tests-second", batch_size=2)
+    try:
+        first_round = asyncio.create_task(first.publish_pending())
+        await eventually(lambda: _holding_a_claim(ingest_pool), timeout=10)
+
+        assert await second.publish_pending() == 0  # not its turn: event-2 waits for event-0
+        assert await first_round == 2
+        assert await second.publish_pending() == 2
+
+        assert await markers_on(bootstrap, topic) == [f"event-{n}" for n in range(4)]
+    finally:
+        await first.close()
+        await second.close()
