@@ -7,7 +7,8 @@ JSON parse and a 0.3 ms sleep, like a consumer waiting for a round trip) split o
 of `--processes`, the counts alternated for `--rounds`. It prints the CPU seconds the work took
 in all workers together (start-up excluded), per count and round, and each count against the
 first: where the second costs more, the same code costs more on more processes on this
-machine (caches and TLB shared by more working sets), not because of what Ledgerline does.
+machine, whatever Ledgerline does (the probe does not say why: caches shared by more working
+sets, more switching between processes, the hypervisor).
 
     uv run python bench/process_count.py --processes 6,12 --rounds 3
 """
