@@ -45,6 +45,7 @@ import asyncpg
 import psutil
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
+from ledgerline.devstack.processes import tree_cpu_seconds
 from ledgerline.devstack.stack import Stack
 from ledgerline.events.topics import DOCUMENT_RECEIVED, DOCUMENT_RECOGNIZED, DOCUMENT_SUBMITTED
 from ledgerline.testing.ubl import Line, Party, generated_invoice
@@ -109,44 +110,27 @@ class RunResult:
 
 
 class CpuMeter:
-    """CPU seconds (user + system) per process group of the stack, between two readings."""
+    """CPU seconds (user + system) per process group of the stack, between two readings; a
+    group's processes that exit in between keep what they used (`tree_cpu_seconds`)."""
 
     def __init__(self, stack: Stack) -> None:
         self._stack = stack
 
-    def _groups(self) -> dict[str, list[psutil.Process]]:
-        groups: dict[str, list[psutil.Process]] = {}
+    def read(self) -> dict[str, float]:
+        pids: dict[str, int] = {}
         for name, service in (self._stack.services | self._stack.consumers).items():
             if service.process is not None:
-                groups[name] = _tree(service.process.pid)
+                pids[name] = service.process.pid
         infra = self._stack.infrastructure
         if infra is not None and infra.kafka is not None and infra.kafka.pid:
-            groups["kafka"] = _tree(infra.kafka.pid)
+            pids["kafka"] = infra.kafka.pid
         if infra is not None and infra.postgres is not None and infra.postgres.pid:
-            groups["postgres"] = _tree(infra.postgres.pid)
-        groups["loadgen"] = [psutil.Process()]
-        return groups
-
-    def read(self) -> dict[str, float]:
-        totals: dict[str, float] = {}
-        for name, processes in self._groups().items():
-            seconds = 0.0
-            for process in processes:
-                try:
-                    times = process.cpu_times()
-                except psutil.Error:
-                    continue
-                seconds += times.user + times.system
-            totals[name] = seconds
+            pids["postgres"] = infra.postgres.pid
+        totals = {name: tree_cpu_seconds(pid) for name, pid in pids.items()}
+        # The load generator alone: the services are its children too.
+        own = psutil.Process().cpu_times()
+        totals["loadgen"] = own.user + own.system
         return totals
-
-
-def _tree(pid: int) -> list[psutil.Process]:
-    try:
-        root = psutil.Process(pid)
-        return [root, *root.children(recursive=True)]
-    except psutil.Error:
-        return []
 
 
 async def activate_dossiers(stack: Stack, count: int) -> list[BenchDossier]:

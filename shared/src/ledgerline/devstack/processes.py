@@ -37,6 +37,27 @@ def wait_until_dead(pids: list[int], timeout: float) -> bool:
     return True
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system) of `pid` and its descendants, the ones that have exited too.
+
+    An exited child's time moves to its parent's children times when the parent reaps it, so
+    the sum stays a counter: a PostgreSQL backend ending between two readings keeps what it
+    used (counting the living processes alone subtracted it). 0.0 when `pid` is gone."""
+    try:
+        root = psutil.Process(pid)
+        processes = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return 0.0
+    seconds = 0.0
+    for process in processes:
+        try:
+            times = process.cpu_times()
+        except psutil.Error:
+            continue  # exited since listed: its parent's children times hold it once reaped
+        seconds += times.user + times.system + times.children_user + times.children_system
+    return seconds
+
+
 def last_lines(text: str, lines: int) -> str:
     return "\n".join(text.splitlines()[-lines:])
 
