@@ -332,6 +332,16 @@ async def only_rows_of_a_new_topic(bootstrap: str, pool: asyncpg.Pool, prefix: s
     return topic
 
 
+async def a_new_topic_with_rows(
+    bootstrap: str, pool: asyncpg.Pool, prefix: str, markers: list[str]
+) -> str:
+    """`only_rows_of_a_new_topic`, with one unpublished row of dossier-a per marker, in order."""
+    topic = await only_rows_of_a_new_topic(bootstrap, pool, prefix)
+    for marker in markers:
+        await insert_row(pool, topic, "dossier-a", event_payload(marker))
+    return topic
+
+
 class CountingRelay(OutboxRelay):
     """Records what each claim settled."""
 
@@ -349,9 +359,9 @@ async def test_a_backlog_is_drained_batch_by_batch_and_a_wake_up_claims_no_more_
     infrastructure: Infrastructure, ingest_pool: asyncpg.Pool
 ) -> None:
     bootstrap = infrastructure.bootstrap_servers
-    topic = await only_rows_of_a_new_topic(bootstrap, ingest_pool, "outbox-drain")
-    for n in range(5):
-        await insert_row(ingest_pool, topic, "dossier-a", event_payload(f"backlog-{n}"))
+    topic = await a_new_topic_with_rows(
+        bootstrap, ingest_pool, "outbox-drain", [f"backlog-{n}" for n in range(5)]
+    )
 
     # No poll within the test: only the drain and the NOTIFY of a commit move rows.
     relay = CountingRelay(
@@ -443,9 +453,9 @@ async def test_two_relays_of_one_service_take_turns_and_keep_the_order_of_a_key(
     claim the rows behind it: it would publish them first, and a dossier's later event would
     reach its consumers before the earlier one."""
     bootstrap = infrastructure.bootstrap_servers
-    topic = await only_rows_of_a_new_topic(bootstrap, ingest_pool, "outbox-turns")
-    for n in range(4):
-        await insert_row(ingest_pool, topic, "dossier-a", event_payload(f"event-{n}"))
+    topic = await a_new_topic_with_rows(
+        bootstrap, ingest_pool, "outbox-turns", [f"event-{n}" for n in range(4)]
+    )
     first = OutboxRelay(
         ingest_pool, bootstrap, service="tests-first", batch_size=2, hold_after_claim_seconds=3
     )
