@@ -13,11 +13,11 @@ through sync, uploads and submits the invoices at concurrency C, either as fast 
   messages per batch (from the inbox rows);
 - consumer lag of every consumer group at the end;
 - with several `--consumer-processes` counts (or `--rounds`), docs/s per count with the median,
-  and each run with more processes as a share of the run with fewer just before it, and of the
-  mean of the runs with fewer just before and just after it (which cancels a steady drift of
-  the machine's speed): the counts
-  other than 0 run alternated on one stack, some `consume` processes stopped or started (and
-  `--warmup` invoices sent through) before each count's runs;
+  and per round each count's docs/s as a share of the fewest's, with the median of the rounds
+  and its 95 % interval (from six rounds): the counts other than 0 run on one stack in rounds,
+  every second round in reverse order (1, 2 then 2, 1: a steady drift of the machine's speed
+  favours neither count; `ledgerline.devstack.comparison`), some `consume` processes stopped or
+  started (and `--warmup` invoices sent through) before each run;
 - before and after, the machine's speed: the seconds a fixed pure-Python loop takes on one
   core. CPU per document scales with it; on a shared machine it moves (0.35 to 1.8 s between
   runs on one day, when the same code took 39-41 ms per document in the morning and 78-97 ms
@@ -45,6 +45,7 @@ import asyncpg
 import psutil
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
+from ledgerline.devstack.comparison import alternated_rounds, median_interval
 from ledgerline.devstack.processes import tree_cpu_seconds
 from ledgerline.devstack.stack import Stack
 from ledgerline.events.topics import DOCUMENT_RECEIVED, DOCUMENT_RECOGNIZED, DOCUMENT_SUBMITTED
@@ -107,6 +108,8 @@ class RunResult:
     lag: dict[str, int]
     # Seconds per stage of upload→proposal per document (see `stage_seconds`).
     stages: dict[str, list[float]]
+    # Which round of alternated consumer-process counts the run belongs to.
+    round_index: int = 0
 
 
 class CpuMeter:
@@ -540,6 +543,7 @@ async def run_once(
     idle_seconds: float = 10,
     auto_forwarded: bool = False,
     consumer_processes: int = 0,
+    round_index: int = 0,
 ) -> RunResult:
     batch = invoices(label, count, dossiers)
     meter = CpuMeter(stack)
@@ -593,6 +597,7 @@ async def run_once(
         batches=await consumer_batches(stack, since),
         lag=await consumer_lag(stack.infrastructure.bootstrap_servers),
         stages=await stage_seconds(stack, ids),
+        round_index=round_index,
     )
 
 
@@ -718,21 +723,22 @@ async def main(args: argparse.Namespace) -> None:
     processes = [int(n) for n in args.consumer_processes.split(",")]
     results: list[RunResult] = []
     if 0 in processes:
-        results += await bench_stack(args, [0], first_run=len(results))
+        results += await bench_stack(args, [[0]], first_run=len(results))
     if scaled := [n for n in processes if n > 0]:
-        results += await bench_stack(args, scaled * args.rounds, first_run=len(results))
+        rounds = alternated_rounds(scaled, args.rounds)
+        results += await bench_stack(args, rounds, first_run=len(results))
     if len(set(processes)) > 1 or args.rounds > 1:
         report_by_processes(results)
     print_machine_speed("after")
 
 
 async def bench_stack(
-    args: argparse.Namespace, processes: list[int], first_run: int = 0
+    args: argparse.Namespace, rounds: list[list[int]], first_run: int = 0
 ) -> list[RunResult]:
-    """One stack with the most consumer processes asked for; each run in `processes` order
-    stops or starts some of them first (on the same stack, alternated, so that a shared
-    machine's changing speed falls on every count alike)."""
-    most = max(processes)
+    """One stack with the most consumer processes asked for; each run, round by round in the
+    rounds' order, stops or starts some of them first (on the same stack, alternated, so that
+    a shared machine's changing speed falls on every count alike)."""
+    most = max(count for round_ in rounds for count in round_)
     root = (
         Path(args.root) / f"consumer-processes-{most}"
         if args.root
@@ -751,7 +757,7 @@ async def bench_stack(
             f"(logs in {root / 'logs'})",
             flush=True,
         )
-        for count in processes:
+        for round_index, count in ((i, c) for i, round_ in enumerate(rounds) for c in round_):
             if count:
                 scaled = time.monotonic()
                 await stack.run_consumer_processes(count)
@@ -775,6 +781,7 @@ async def bench_stack(
                     args.idle_seconds,
                     auto_forwarded=args.auto_forward,
                     consumer_processes=count,
+                    round_index=round_index,
                 )
                 report(result)
                 sys.stdout.flush()
@@ -822,44 +829,30 @@ def report_by_processes(results: list[RunResult]) -> None:
 
 
 def report_pairs(results: list[RunResult]) -> None:
-    """Each run with more consumer processes against the runs with fewer at the same offered
-    rate: the one just before it, and the mean of those just before and just after it (only
-    the one before for the last run). Runs
-    alternate on a machine whose speed moves, so a pair is two moments minutes apart; the runs
-    on either side cancel a machine that speeds up or slows down steadily during the runs
-    (which "just before" counts against the later run, always the one with more)."""
-    by_rate: dict[float, list[RunResult]] = {}
+    """Per round, each count's docs/s as a share of the fewest processes' in the same round at
+    the same offered rate, with the median over the rounds and its 95 % interval (rounds share
+    no run, and alternate their order: see `ledgerline.devstack.comparison`)."""
+    by_round: dict[tuple[float, int], dict[int, float]] = {}
     for result in results:
-        by_rate.setdefault(result.offered_rate or 0.0, []).append(result)
-    for rate, runs in sorted(by_rate.items()):
+        if result.consumer_processes:
+            key = (result.offered_rate or 0.0, result.round_index)
+            by_round.setdefault(key, {})[result.consumer_processes] = result.docs_per_second
+    ratios: dict[tuple[float, int, int], list[float]] = {}
+    for (rate, _), docs_per_second in sorted(by_round.items()):
+        fewest = min(docs_per_second)
+        for count, value in sorted(docs_per_second.items()):
+            if count != fewest:
+                key = (rate, fewest, count)
+                ratios.setdefault(key, []).append(value / docs_per_second[fewest])
+    for (rate, fewest, count), shares in ratios.items():
         offered = f"offered {rate:g}/s" if rate else "maximum rate"
-        before: dict[tuple[int, int], list[float]] = {}
-        around: dict[tuple[int, int], list[float]] = {}
-        for index, run in enumerate(runs):
-            fewer = [
-                neighbour
-                for neighbour in runs[max(index - 1, 0) : index] + runs[index + 1 : index + 2]
-                if 0 < neighbour.consumer_processes < run.consumer_processes
-            ]
-            if not fewer:
-                continue
-            key = (fewer[0].consumer_processes, run.consumer_processes)
-            if index > 0 and fewer[0] is runs[index - 1]:
-                before.setdefault(key, []).append(run.docs_per_second / fewer[0].docs_per_second)
-            mean = statistics.fmean(neighbour.docs_per_second for neighbour in fewer)
-            around.setdefault(key, []).append(run.docs_per_second / mean)
-        for (fewer_count, more), ratios in sorted(before.items()):
-            print(
-                f"   {more} against {fewer_count} just before ({offered}), per pair: "
-                + ", ".join(f"{ratio:.0%}" for ratio in ratios)
-                + f"; median {statistics.median(ratios):.0%}"
-            )
-        for (fewer_count, more), ratios in sorted(around.items()):
-            print(
-                f"   {more} against the {fewer_count} on either side ({offered}): "
-                + ", ".join(f"{ratio:.0%}" for ratio in ratios)
-                + f"; median {statistics.median(ratios):.0%}"
-            )
+        interval = median_interval(shares)
+        print(
+            f"   {count} against {fewest} in the same round ({offered}): "
+            + ", ".join(f"{share:.0%}" for share in shares)
+            + f"; median {statistics.median(shares):.0%}, 95 % interval "
+            + (f"{interval[0]:.0%}-{interval[1]:.0%}" if interval else "from six rounds")
+        )
 
 
 def parse_args() -> argparse.Namespace:
@@ -894,7 +887,8 @@ def parse_args() -> argparse.Namespace:
         "--rounds",
         type=int,
         default=1,
-        help="runs per consumer-process count, alternated on one stack (e.g. 1,2,1,2)",
+        help="rounds of the consumer-process counts on one stack, every second one in reverse "
+        "order (1,2 then 2,1); a 95 %% interval of the median ratio from six rounds",
     )
     parser.add_argument(
         "--warmup",
