@@ -1,11 +1,14 @@
 """How a service process assembles the outbox pieces from its settings: the claim check its
 units of work apply, the resolver its consumers use, the relay, and the platform routes."""
 
+from datetime import timedelta
+
 import asyncpg
 from fastapi import FastAPI
 
 from ledgerline import claimcheck, outbox_admin
 from ledgerline.claimcheck import ClaimCheck, DatarefResolver
+from ledgerline.message_retention import MessageTablePruner, Retention
 from ledgerline.outbox import OutboxRelay
 from ledgerline.settings import ServiceSettings
 
@@ -40,6 +43,18 @@ def outbox_relay_for(service: str, pool: asyncpg.Pool, settings: ServiceSettings
         linger_seconds=settings.outbox_linger_seconds,
         round_interval_seconds=settings.outbox_round_interval_seconds,
         batch_size=settings.outbox_batch_size,
+    )
+
+
+def pruner_for(service: str, pool: asyncpg.Pool, settings: ServiceSettings) -> MessageTablePruner:
+    return MessageTablePruner(
+        pool,
+        Retention(
+            published_outbox=timedelta(hours=settings.outbox_keep_published_hours),
+            inbox=timedelta(days=settings.inbox_keep_days),
+        ),
+        service=service,
+        interval_seconds=settings.prune_interval_seconds,
     )
 
 

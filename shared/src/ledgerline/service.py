@@ -26,7 +26,12 @@ from ledgerline.errors import install_openapi
 from ledgerline.kafka import create_broker
 from ledgerline.observability import configure_logging
 from ledgerline.outbox_doorbell import RelayDoorbell
-from ledgerline.outbox_wiring import claim_check_parts, install_outbox_routes, outbox_relay_for
+from ledgerline.outbox_wiring import (
+    claim_check_parts,
+    install_outbox_routes,
+    outbox_relay_for,
+    pruner_for,
+)
 from ledgerline.settings import ServiceSettings
 from ledgerline.subscriptions import AnySubscription
 from ledgerline.web import install_platform_routes
@@ -83,10 +88,11 @@ class Runtime:
             doorbell=self.doorbell,
         )
 
-    async def start(self, *, consumers: bool, relay: bool) -> None:
+    async def start(self, *, consumers: bool, relay: bool, prune: bool = False) -> None:
         """Opens the pool and registers the consumers, then connects to Kafka in the background:
         a service whose broker is down still starts, answers /healthz and reports /readyz 503
-        until the broker comes (consumers and the relay begin then)."""
+        until the broker comes (consumers and the relay begin then). With `prune`, the
+        messaging tables are pruned past their retention (`ledgerline.message_retention`)."""
         self._pool = await create_pool(
             self.settings.database_url, self.settings.db_pool_min, self.settings.db_pool_max
         )
@@ -118,6 +124,9 @@ class Runtime:
         self._tasks.append(
             asyncio.create_task(self._connect_then_relay(relay), name="kafka-connect")
         )
+        if prune and self.settings.prune_interval_seconds:
+            pruner = pruner_for(self.definition.name, self.pool, self.settings)
+            self._tasks.append(asyncio.create_task(pruner.run(), name="pruner"))
 
     async def _connect_then_relay(self, relay: bool) -> None:
         await self.connect_broker()
@@ -204,7 +213,11 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings | None =
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        await runtime.start(consumers=resolved.run_consumers, relay=resolved.run_outbox_relay)
+        await runtime.start(
+            consumers=resolved.run_consumers,
+            relay=resolved.run_outbox_relay,
+            prune=resolved.run_outbox_relay,
+        )
         try:
             async with AsyncExitStack() as servers:
                 for server in definition.servers:
@@ -250,7 +263,7 @@ async def run_relay(definition: ServiceDefinition, settings: ServiceSettings) ->
     """The outbox relay alone, for scaling it apart from the API and consumers."""
     configure_logging(f"{definition.name}-relay", settings.log_level)
     runtime = Runtime(definition, settings)
-    await runtime.start(consumers=False, relay=False)
+    await runtime.start(consumers=False, relay=False, prune=True)
     try:
         await runtime.broker_connected.wait()
         relay = asyncio.create_task(outbox_relay_for(definition.name, runtime.pool, settings).run())

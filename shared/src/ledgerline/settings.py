@@ -193,6 +193,25 @@ class ServiceSettings(BaseSettings):
         "claim after every linger",
     )
     outbox_batch_size: int = Field(default=500, ge=1, description="Rows the relay claims at once")
+    outbox_keep_published_hours: float = Field(
+        default=24,
+        gt=0,
+        description="How long a published outbox row is kept (for an operator looking into "
+        "what went out) before it is pruned; parked and unpublished rows are kept",
+    )
+    inbox_keep_days: float = Field(
+        default=14,
+        gt=0,
+        description="How long a consumer remembers an event it handled, and a producer keeps "
+        "claim-checked event data. Must be longer than Kafka keeps the topics' messages (7 days "
+        "by default): an event redelivered after its inbox row was pruned takes effect again",
+    )
+    prune_interval_seconds: float = Field(
+        default=3600,
+        ge=0,
+        description="How often the process running the outbox relay prunes the messaging "
+        "tables (outbox, inbox, event data) past their retention; 0: never",
+    )
     kafka_connect_backoff_seconds: float = Field(
         default=0.5,
         gt=0,

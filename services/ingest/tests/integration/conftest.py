@@ -62,9 +62,7 @@ async def running_ingest(databases: MigratedDatabases, **settings: Any) -> Async
     configured = IngestSettings(
         database_url=dsn,
         kafka_bootstrap_servers=f"127.0.0.1:{free_port()}",
-        run_consumers=False,
-        run_outbox_relay=False,
-        **settings,
+        **({"run_consumers": False, "run_outbox_relay": False} | settings),
     )
     app = create_app(definition(), configured)
     try:
