@@ -48,7 +48,7 @@ bench: install
 	$(UV) run python services/payments/bench/bench_sepa.py --repeat 3
 	$(UV) run python services/recognition/bench/bench_recognition.py --count 60
 	$(UV) run python services/worklist/bench/bench_suggestions.py --seed 2026
-	$(UV) run python bench/pipeline.py --count 3000 --dossiers 20 --concurrency 4 --bulk 100 --rate 0 --consumer-processes 1,2 --rounds 6
+	$(UV) run python bench/pipeline.py --count 6000 --dossiers 20 --concurrency 4 --bulk 100 --rate 0 --consumer-processes 1,2 --rounds 10
 	$(UV) run python bench/process_count.py --processes 6,12 --rounds 3
 	$(UV) run python bench/pipeline.py --count 3000 --dossiers 1 --concurrency 4 --bulk 100 --rate 0
 	$(UV) run python bench/pipeline.py --count 3000 --dossiers 20 --concurrency 16 --rate 50

@@ -1,5 +1,6 @@
 """How a service process assembles the outbox pieces from its settings: the claim check its
-units of work apply, the resolver its consumers use, the relay, and the platform routes."""
+units of work apply, the resolver its consumers use, the relay, the pruner of the messaging
+tables, and the platform routes."""
 
 from datetime import timedelta
 
