@@ -19,12 +19,13 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import asyncpg
 from ledgerline import invoice_approval_process
 from ledgerline.db import UnitOfWork
 from ledgerline.events import DocumentReceived, DocumentSubmitted
+from uuid_utils.compat import uuid7
 
 from ingest.adapters import repository
 from ingest.adapters.blobs import BlobStore
@@ -120,7 +121,7 @@ async def take_in(
     )
     values: list[dict[str, Any]] = []
     for file, sha256 in zip(files, hashes, strict=True):
-        document_id = uuid4()
+        document_id = uuid7()
         values.append(
             {
                 "id": document_id,

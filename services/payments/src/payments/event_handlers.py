@@ -4,7 +4,6 @@ items and what they settle (booking.posted.v1, ledger.synced.v1), and documents 
 
 from collections.abc import Sequence
 from typing import Any
-from uuid import uuid4
 
 from ledgerline import invoice_approval_process
 from ledgerline.db import UnitOfWork
@@ -20,6 +19,7 @@ from ledgerline.events import (
     LedgerSynced,
 )
 from schwifty import IBAN
+from uuid_utils.compat import uuid7
 
 from payments.adapters import open_items, repository
 from payments.domain.payment import InvoiceIdentity, PaymentStatus
@@ -148,7 +148,7 @@ async def on_ledger_synced(uow: UnitOfWork, event: Envelope[LedgerSynced]) -> No
         await repository.upsert_bank_account_from_ledger(
             uow.conn,
             {
-                "id": uuid4(),
+                "id": uuid7(),
                 "office_id": event.officeid,
                 "dossier_id": event.dossierid,
                 "iban": IBAN(account.iban).compact,
@@ -179,7 +179,7 @@ async def on_ledger_synced(uow: UnitOfWork, event: Envelope[LedgerSynced]) -> No
                 uow.conn,
                 event.officeid,
                 event.dossierid,
-                event.data.sync_id or uuid4(),
+                event.data.sync_id or uuid7(),
                 item.open_item,
                 item.settled_on,
             )

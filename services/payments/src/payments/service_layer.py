@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import asyncpg
 from ledgerline.auth import DossierScope
@@ -20,6 +20,7 @@ from ledgerline.events import (
     SepaFileGenerated,
 )
 from schwifty import IBAN
+from uuid_utils.compat import uuid7
 
 from payments.adapters import open_items, repository
 from payments.domain import (
@@ -216,7 +217,7 @@ async def create_payment(
         remittance_type, remittance_value = "none", None
 
     values: dict[str, Any] = {
-        "id": uuid4(),
+        "id": uuid7(),
         "office_id": scope.office_id,
         "dossier_id": scope.dossier_id,
         "document_id": request.document_id,
@@ -351,7 +352,7 @@ async def make_sepa_file(
         {"debtor": _debtor(account), "payments": [_transfer(payment) for payment in payments]}
     )
     built = build_credit_transfer(batch, today=now.date(), format=message_format, created_at=now)  # type: ignore[arg-type]
-    file_id = uuid4()
+    file_id = uuid7()
     algorithm = account["hash_algorithm"]
     row = await repository.insert_sepa_file(
         conn,

@@ -15,11 +15,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 from typing import Any
-from uuid import uuid4
 
 import asyncpg
 from fastapi import FastAPI
 from ledgerline.db import UnitOfWork
+from uuid_utils.compat import uuid7
 
 from sync.adapters import ledger
 from sync.adapters.connectors import IN_PROCESS_PACKAGES
@@ -55,7 +55,7 @@ async def run_nightly(pool: asyncpg.Pool, settings: SyncSettings, day: date) -> 
                 await ledger.record_sync(
                     uow.conn,
                     {
-                        "id": uuid4(),
+                        "id": uuid7(),
                         "office_id": dossier["office_id"],
                         "dossier_id": dossier["id"],
                         "trigger": "nightly",

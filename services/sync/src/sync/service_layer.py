@@ -12,7 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import asyncpg
 from ledgerline.db import UnitOfWork
@@ -33,6 +33,7 @@ from ledgerline.events import (
     SettledItem,
 )
 from ledgerline.subscriptions import AnySubscription, Subscription
+from uuid_utils.compat import uuid7
 
 from sync.adapters import dossiers, ledger
 from sync.adapters.connectors import connector_for
@@ -120,7 +121,7 @@ async def synchronise(
     recorded `requested`, `ok` once the connector's last chunk of that run arrives; it closes
     `close_periods` first (an in-process dossier's are closed by the caller).
     `removed_open_items` go out as removals in a delta whatever the previous run published."""
-    sync_id = uuid4()
+    sync_id = uuid7()
     run: dict[str, Any] = {
         "id": sync_id,
         "office_id": dossier["office_id"],

@@ -10,11 +10,12 @@ their documents, as they were recognised."""
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from ledgerline.db import UnitOfWork
 from ledgerline.events import DocumentMergeRefused, DocumentMergeRequested, Envelope
 from ledgerline.subscriptions import Subscription
+from uuid_utils.compat import uuid7
 
 from worklist.adapters import document_inputs, document_progress, repository
 from worklist.booking_actions import NotEditable, NotFound
@@ -48,7 +49,7 @@ async def merge(
                 f"proposal {row['id']} cannot be merged: its invoice "
                 f"{PAYMENT_WORDS[known['payment']]}"
             )
-    merge_id, now = uuid4(), datetime.now(UTC)
+    merge_id, now = uuid7(), datetime.now(UTC)
     note = merge_note(merge_id)
     await document_inputs.save_merged(
         uow.conn, office_id, dossier_id, document_ids, merged_by, now, note

@@ -2,9 +2,10 @@
 
 from datetime import UTC, datetime
 from typing import Any, Generic, Self, TypeVar
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from uuid_utils.compat import uuid7
 
 DataT = TypeVar("DataT", bound=BaseModel)
 
@@ -20,7 +21,8 @@ class Envelope(BaseModel, Generic[DataT]):
     model_config = ConfigDict(frozen=True)
 
     specversion: str = "1.0"
-    id: UUID = Field(default_factory=uuid4)
+    # Time-ordered: every inbox and outbox row keyed by it lands at the end of its index.
+    id: UUID = Field(default_factory=uuid7)
     source: str = Field(description="The emitting service, e.g. /ledgerline/ingest")
     type: str = Field(description="Event type, e.g. be.ledgerline.document.received.v1")
     time: datetime = Field(default_factory=lambda: datetime.now(UTC))

@@ -4,7 +4,7 @@ anyone decided; withdrawn when the document is deleted, merged or split; moved w
 
 from collections.abc import Sequence
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import asyncpg
 from ledgerline.db import UnitOfWork
@@ -18,6 +18,7 @@ from ledgerline.events import (
     Envelope,
     InvoiceApproved,
 )
+from uuid_utils.compat import uuid7
 
 from approvals.adapters import incoming, repository, rulebook
 from approvals.domain.rules import (
@@ -289,7 +290,7 @@ async def create_invoice_approval(
     row = await repository.insert_approval(
         conn,
         {
-            "id": uuid4(),
+            "id": uuid7(),
             "office_id": office_id,
             "dossier_id": dossier_id,
             "kind": "invoice",

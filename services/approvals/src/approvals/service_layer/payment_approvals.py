@@ -1,9 +1,8 @@
 """Payment approvals: one per payment.approval-requested.v1, under the dossier's active rules."""
 
-from uuid import uuid4
-
 from ledgerline.db import UnitOfWork
 from ledgerline.events import Envelope, PaymentApprovalRequested
+from uuid_utils.compat import uuid7
 
 from approvals.adapters import repository, rulebook
 from approvals.domain.rules import ApprovalStatus, approver_limits, payment_requirement
@@ -26,7 +25,7 @@ async def on_payment_approval_requested(
     row = await repository.insert_approval(
         conn,
         {
-            "id": uuid4(),
+            "id": uuid7(),
             "office_id": event.officeid,
             "dossier_id": event.dossierid,
             "kind": "payment",

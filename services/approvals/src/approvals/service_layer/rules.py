@@ -3,11 +3,12 @@ trail. A rule names only the dossier's users as approvers and its books' supplie
 dossier has at most one active fallback rule."""
 
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import asyncpg
 from ledgerline.auth import DossierScope
 from ledgerline.db import UnitOfWork
+from uuid_utils.compat import uuid7
 
 from approvals.adapters import repository, rulebook
 from approvals.adapters.rulebook import RuleKind
@@ -126,7 +127,7 @@ async def create_rule(
     row = await rulebook.insert_rule(
         uow.conn,
         kind,
-        {"id": uuid4(), "office_id": scope.office_id, "dossier_id": scope.dossier_id} | values,
+        {"id": uuid7(), "office_id": scope.office_id, "dossier_id": scope.dossier_id} | values,
     )
     await _record_change(uow, scope, kind, row)
     return row

@@ -4,7 +4,7 @@ operations of seed 003 (rename, labels, comments, handled, delete)."""
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import asyncpg
 from fastapi import APIRouter, HTTPException, Query, Response, status
@@ -15,6 +15,7 @@ from ledgerline.events import DocumentDeleted, DocumentLabelsChanged
 from ledgerline.service import CurrentRuntime
 from ledgerline.text import SingleLine, Text
 from pydantic import BaseModel, ConfigDict, Field
+from uuid_utils.compat import uuid7
 
 from ingest.adapters import mailboxes, repository
 from ingest.domain.documents import kind_of, safe_filename
@@ -465,7 +466,7 @@ async def add_comment(
         row = await mailboxes.add_comment(
             uow.conn,
             {
-                "id": uuid4(),
+                "id": uuid7(),
                 "office_id": scope.office_id,
                 "dossier_id": scope.dossier_id,
                 "document_id": document_id,

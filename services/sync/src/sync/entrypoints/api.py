@@ -7,7 +7,7 @@ Sync owns the dossiers; every other service keeps a copy from the events publish
 import asyncio
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import asyncpg
 from fastapi import APIRouter, HTTPException, status
@@ -24,6 +24,7 @@ from ledgerline.events import ConnectorKind, DossierActivated, DossierDeactivate
 from ledgerline.service import CurrentRuntime, Runtime
 from ledgerline.text import SingleLine
 from pydantic import BaseModel, ConfigDict, Field
+from uuid_utils.compat import uuid7
 
 from sync.adapters import dossiers, office
 from sync.adapters.connectors import check_dossier_code, connector_for
@@ -360,7 +361,7 @@ async def _activate(
     async with runtime.unit_of_work() as uow:
         for code in codes:
             values = activation.model_dump() | {
-                "id": activation.id or uuid4(),
+                "id": activation.id or uuid7(),
                 "office_id": principal.office_id,
                 "dossier_code": code,
                 "name": activation.name if len(codes) == 1 else f"{activation.name} ({code})",

@@ -16,7 +16,6 @@ from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
-from uuid import uuid4
 
 from ledgerline.db import UnitOfWork
 from ledgerline.events import (
@@ -36,6 +35,7 @@ from ledgerline.events import (
 )
 from ledgerline.service import ServiceDefinition
 from ledgerline.subscriptions import Subscription
+from uuid_utils.compat import uuid7
 
 from sync.adapters import ledger
 from sync.connectors.beancount_ledger.connector import BeancountConnector
@@ -101,7 +101,7 @@ async def _emit_synced(
         record_fingerprints(books, FEEDBACK_SOURCES),
         kinds=FEEDBACK_SOURCES,
     )
-    sync_id = uuid4()
+    sync_id = uuid7()
     feedback_removals = {REMOVAL_FIELDS[source] for source in FEEDBACK_SOURCES}
     for message in ledger_sync_messages(
         changes.model_copy(
@@ -140,7 +140,7 @@ async def on_dossier(
         # postings with a reason saying the books have not arrived.
         log.error("dossier %s (%s): %s", event.dossierid, data.dossier_code, exc.reason)
         return
-    sync_id = uuid4()
+    sync_id = uuid7()
     for message in ledger_sync_messages(snapshot, sync_id, datetime.now(UTC), full=True):
         _answer(uow, event, message, f"dossiers/{event.dossierid}/syncs/{sync_id}")
     # What a later delta run (ledger.sync-requested.v1, full false) compares against.

@@ -4,7 +4,6 @@ templates); who may read what is decided by `worklist.domain.conversations`, and
 queries apply the same rule through `Visibility`."""
 
 import hashlib
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -12,6 +11,7 @@ from uuid import UUID
 
 import asyncpg
 from ledgerline.auth import OFFICE_ROLES
+from uuid_utils.compat import uuid7
 
 from worklist.domain.conversations import (
     Addressing,
@@ -97,7 +97,7 @@ async def insert_conversation(
     proposal_id: UUID | None,
     started_by: Reader,
 ) -> UUID:
-    conversation_id = uuid.uuid4()
+    conversation_id = uuid7()
     await conn.execute(
         """INSERT INTO conversations (id, office_id, dossier_id, subject, audience, addressed_to,
                                       document_id, proposal_id, started_by, started_by_side)
@@ -175,7 +175,7 @@ async def insert_message(
         """INSERT INTO conversation_messages (id, conversation_id, author, author_side,
                                               author_role, text)
            VALUES ($1, $2, $3, $4, $5, $6) RETURNING id, seq, created_at""",
-        uuid.uuid4(),
+        uuid7(),
         conversation_id,
         author.subject,
         author.side.value,
@@ -189,7 +189,7 @@ async def insert_message(
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)""",
         [
             (
-                uuid.uuid4(),
+                uuid7(),
                 row["id"],
                 position,
                 attachment.filename,

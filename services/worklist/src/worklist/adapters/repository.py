@@ -7,10 +7,11 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from decimal import Decimal
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import asyncpg
 from ledgerline.events import DocumentRecognized
+from uuid_utils.compat import uuid7
 
 from worklist.adapters.earlier_invoices import sequence_columns
 from worklist.domain.booking import Booking
@@ -63,7 +64,7 @@ async def insert_proposal(
     draft: ProposalDraft,
     recognition: DocumentRecognized,
 ) -> UUID:
-    proposal_id = uuid4()
+    proposal_id = uuid7()
     invoice = recognition.invoice
     await connection.execute(
         """

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 from typing import Literal
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, status
 from ledgerline.errors import error_response
@@ -11,6 +11,7 @@ from ledgerline.text import SingleLine
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
+from uuid_utils.compat import uuid7
 
 from payments import service_layer
 from payments.adapters import repository
@@ -123,7 +124,7 @@ async def add_bank_account(
             uow.conn,
             account.model_dump()
             | {
-                "id": uuid4(),
+                "id": uuid7(),
                 "office_id": scope.office_id,
                 "dossier_id": scope.dossier_id,
                 "bic": account.bic or derived_bic,

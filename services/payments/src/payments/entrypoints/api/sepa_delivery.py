@@ -1,13 +1,14 @@
 """A SEPA file to the bank: downloaded to upload in the bank's site, or e-mailed to the bank."""
 
 from typing import Literal
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, Response, status
 from ledgerline.errors import error_response
 from ledgerline.service import CurrentRuntime
 from ledgerline.text import SingleLine
 from pydantic import BaseModel, ConfigDict, Field
+from uuid_utils.compat import uuid7
 
 from payments.adapters import mail, repository
 from payments.entrypoints.scopes import PayerScope
@@ -130,6 +131,6 @@ async def email_sepa_file(
         raise HTTPException(status.HTTP_502_BAD_GATEWAY, str(exc)) from exc
     async with runtime.unit_of_work() as uow:
         await repository.record_email(
-            uow.conn, uuid4(), file_id, request.to, scope.principal.subject
+            uow.conn, uuid7(), file_id, request.to, scope.principal.subject
         )
     return EmailSent(status="sent", to=request.to)

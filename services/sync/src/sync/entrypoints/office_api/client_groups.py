@@ -1,7 +1,7 @@
 """The office's client groups (dossiers given to employees together), for its admins."""
 
 from datetime import datetime
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import asyncpg
 from fastapi import APIRouter, HTTPException, Response, status
@@ -10,6 +10,7 @@ from ledgerline.errors import error_response
 from ledgerline.service import CurrentRuntime
 from ledgerline.text import SingleLine
 from pydantic import BaseModel, ConfigDict, Field
+from uuid_utils.compat import uuid7
 
 from sync.adapters import office
 from sync.entrypoints.office_api.common import (
@@ -107,7 +108,7 @@ async def add_client_group(
     body: ClientGroupIn, principal: CurrentPrincipal, runtime: CurrentRuntime
 ) -> ClientGroup:
     require_admin(principal)
-    group_id = uuid4()
+    group_id = uuid7()
     async with runtime.unit_of_work() as uow:
         await check_links(uow.conn, principal.office_id, body.dossiers, None)
         if not await office.insert_client_group(uow.conn, principal.office_id, group_id, body.name):

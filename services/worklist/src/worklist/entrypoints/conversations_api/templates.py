@@ -1,7 +1,6 @@
 """The office's message templates (per office; placeholders such as {client_name} are filled
 in when a conversation is started from one)."""
 
-import uuid
 from typing import Any
 from uuid import UUID
 
@@ -10,6 +9,7 @@ from fastapi import APIRouter, HTTPException, Response, status
 from ledgerline.auth import OFFICE_ROLES, CurrentPrincipal, Principal
 from ledgerline.errors import error_response
 from ledgerline.service import CurrentRuntime
+from uuid_utils.compat import uuid7
 
 from worklist.adapters import conversations as store
 from worklist.domain.conversations import TEMPLATE_EDITORS, TemplateInvalid, check_template
@@ -75,7 +75,7 @@ async def list_templates(runtime: CurrentRuntime, principal: CurrentPrincipal) -
 async def create_template(
     body: MessageTemplateIn, runtime: CurrentRuntime, principal: CurrentPrincipal
 ) -> MessageTemplate:
-    return await _save_template(runtime, principal, uuid.uuid4(), body, create=True)
+    return await _save_template(runtime, principal, uuid7(), body, create=True)
 
 
 async def _save_template(
